@@ -1,0 +1,83 @@
+"""One error family for jejak, drawn once.
+
+    JejakError                      code            exit  http
+    ├── SettingError                bad_setting     1     400
+    ├── ProjectError                no_project      1     404
+    ├── InputFileError              bad_input_file  1     400
+    │   └── MissingColumnError      missing_column  1     400
+    ├── LakeError                   lake            1     500
+    ├── EngineError                 engine          1     500
+    │   └── MissingExtraError       missing_extra   1     500
+    └── TableNotBuiltError          not_built       1     404
+
+Every message says what happened, what is allowed, and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class JejakError(Exception):
+    """Base of every error jejak raises on purpose (CLI exit code 1)."""
+
+    code = "jejak_error"
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def as_json(self) -> dict[str, object]:
+        """The one JSON error shape shared by the web pages and the CLI."""
+        return {"ok": False, "error": {"code": self.code, "message": self.message}, "status": self.http_status}
+
+
+class SettingError(JejakError):
+    """A setting has a value that is not allowed."""
+
+    code = "bad_setting"
+    http_status = 400
+
+
+class ProjectError(JejakError):
+    """No jejak project where one was expected."""
+
+    code = "no_project"
+    http_status = 404
+
+
+class InputFileError(JejakError):
+    """A whole input file cannot be read (bad rows go to the quarantine instead)."""
+
+    code = "bad_input_file"
+    http_status = 400
+
+
+class MissingColumnError(InputFileError):
+    """An input file lacks a column jejak needs."""
+
+    code = "missing_column"
+
+
+class LakeError(JejakError):
+    """The event lake is not in a state jejak can use."""
+
+    code = "lake"
+
+
+class EngineError(JejakError):
+    """The compute engine could not run a step."""
+
+    code = "engine"
+
+
+class MissingExtraError(EngineError):
+    """An optional extra (Spark, PDF) is not installed."""
+
+    code = "missing_extra"
+
+
+class TableNotBuiltError(JejakError):
+    """A derived table was asked for before `jejak build` made it."""
+
+    code = "not_built"
+    http_status = 404

@@ -1,0 +1,71 @@
+"""Normalise e-mails and phone numbers and hash them with a keyed HMAC-SHA256.
+
+A plain hash of an e-mail is not anonymous (anyone can hash a list of
+addresses), so identifiers are only ever stored as HMACs under a project key
+kept outside the data directory.
+
+Example:
+    >>> normalise_phone("0812-3456-7890")
+    '+6281234567890'
+    >>> normalise_email("  Ana@Example.COM ")
+    'ana@example.com'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+KEY_BYTES = 32
+_NON_DIGITS = re.compile(r"[^0-9]")
+INDONESIA_COUNTRY_CODE = "62"
+
+
+def normalise_email(raw: str) -> str | None:
+    """Lower-case and trim an e-mail; None when it does not look like one."""
+    value = raw.strip().lower()
+    if "@" not in value or value.startswith("@") or value.endswith("@"):
+        return None
+    return value
+
+
+def normalise_phone(raw: str, country_code: str = INDONESIA_COUNTRY_CODE) -> str | None:
+    """E.164 form (`+62…`) of a phone number; a leading 0 is the national trunk prefix."""
+    value = raw.strip()
+    had_plus = value.startswith("+")
+    digits = _NON_DIGITS.sub("", value)
+    if value.startswith("00"):
+        digits, had_plus = digits[2:], True
+    if not had_plus:
+        if digits.startswith("0"):
+            digits = country_code + digits[1:]
+        elif not digits.startswith(country_code):
+            digits = country_code + digits
+    if not 8 <= len(digits) <= 15:
+        return None
+    return "+" + digits
+
+
+def hmac_hex(key: bytes, value: str) -> str:
+    """Hex HMAC-SHA256 of a normalised identifier."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def create_key(path: Path) -> None:
+    """Write a new random key readable only by its owner; never overwrites one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(KEY_BYTES))
+
+
+def load_key(path: Path) -> bytes:
+    """Read the project key (raises FileNotFoundError when init has not made it)."""
+    key = path.read_bytes()
+    if len(key) < 16:
+        raise ValueError(f"The key file {path} is too short ({len(key)} bytes); it should hold {KEY_BYTES} random bytes.")
+    return key

@@ -1,0 +1,207 @@
+"""Every setting in one table, resolved in one place: defaults, then `jejak.toml`, then `JEJAK_*` env.
+
+Example:
+    >>> s = resolve_settings({"settings": {"session_gap_seconds": 600}}, env={})
+    >>> s.session_gap_seconds, s.session_max_seconds
+    (600, 86400)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jejak.core.errors import SettingError
+
+ENV_PREFIX = "JEJAK_"
+PATH_TRANSFORMS = (
+    "none",
+    "exposure",
+    "unique",
+    "first",
+    "frequency",
+    "remove_if_not_all",
+    "remove_if_last_and_not_all",
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table: a name, its default, its unit and what it does."""
+
+    name: str
+    default: Any
+    unit: str
+    help: str
+    source: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+SETTINGS_TABLE: tuple[Setting, ...] = (
+    Setting("engine", "duckdb", "name", "Compute engine for `jejak build`: duckdb or spark.", choices=("duckdb", "spark")),
+    Setting("spark_master", "local[2]", "URL", "Spark master URL when engine = spark."),
+    Setting("spark_shuffle_partitions", 4, "partitions", "spark.sql.shuffle.partitions for local runs.", minimum=1),
+    Setting("duckdb_threads", 0, "threads", "DuckDB worker threads; 0 means one per core.", minimum=0),
+    Setting("duckdb_memory_limit_mb", 0, "MiB", "DuckDB memory limit; 0 means DuckDB's default (80 % of RAM).", minimum=0),
+    Setting("timezone", "Asia/Jakarta", "IANA zone", "Time zone for input times that carry no offset; stored times are UTC."),
+    Setting("currency", "IDR", "ISO 4217", "Currency of revenue that carries none."),
+    Setting(
+        "session_gap_seconds", 30 * 60, "s", "Inactivity gap that ends a session.",
+        "UA, GA4, Matomo visit_standard_length = 1800", minimum=1,
+    ),
+    Setting(
+        "session_max_seconds", 24 * 3600, "s",
+        "Hard cap on a session's length: a run of activity is cut every this many seconds from its start.",
+        "PostHog 24 h cap", minimum=60,
+    ),
+    Setting(
+        "lookback_days", 30, "days", "How far before a conversion touchpoints count towards its path.",
+        "UA MCF 30 d", minimum=1, maximum=365,
+    ),
+    Setting(
+        "conversion_events", ["Order Completed", "purchase"], "event names",
+        "Events that count as conversions.", "Segment e-commerce spec",
+    ),
+    Setting(
+        "path_transform", "exposure", "name", "How the unique-paths table rewrites each path.",
+        "Snowplow, fractribution", choices=PATH_TRANSFORMS,
+    ),
+    Setting(
+        "path_max_touches", 0, "touches", "Keep only the last N touches of each path (trim); 0 keeps all.", minimum=0,
+    ),
+    Setting("time_decay_half_life_days", 7.0, "days", "Half-life of time-decay attribution.", "Google Ads", minimum=0.001),
+    Setting("position_first_share", 0.4, "share", "Position-based credit to the first touch.", "Google Ads", minimum=0, maximum=1),
+    Setting("position_last_share", 0.4, "share", "Position-based credit to the last touch.", "Google Ads", minimum=0, maximum=1),
+    Setting("funnel_window_days", 14, "days", "Funnel conversion window.", "PostHog", minimum=1),
+    Setting("bounce_engaged_seconds", 10, "s", "A session shorter than this is not engaged.", "GA4", minimum=0),
+    Setting("bounce_engaged_min_views", 2, "views", "A session with fewer views than this is not engaged.", "GA4", minimum=1),
+    Setting("top_n", 10, "rows", "Rows in a top-N report before the 'Other' row.", minimum=1),
+    Setting(
+        "identity_max_people_per_identifier", 5, "people",
+        "An e-mail, phone or anonymous id seen with more user ids than this is not used to merge people (e.g. a shop's phone).",
+        minimum=1,
+    ),
+    Setting("identity_max_iterations", 30, "iterations", "Upper bound on label-propagation rounds.", minimum=1),
+    Setting("import_max_field_bytes", 64 * 1024, "bytes", "A field longer than this sends its row to the quarantine.", minimum=16),
+    Setting("hmac_key_file", "jejak.key", "path", "Key for hashing e-mails and phones; relative to the project, outside data/."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS_TABLE}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in effect; build with `resolve_settings`."""
+
+    engine: str
+    spark_master: str
+    spark_shuffle_partitions: int
+    duckdb_threads: int
+    duckdb_memory_limit_mb: int
+    timezone: str
+    currency: str
+    session_gap_seconds: int
+    session_max_seconds: int
+    lookback_days: int
+    conversion_events: list[str]
+    path_transform: str
+    path_max_touches: int
+    time_decay_half_life_days: float
+    position_first_share: float
+    position_last_share: float
+    funnel_window_days: int
+    bounce_engaged_seconds: int
+    bounce_engaged_min_views: int
+    top_n: int
+    identity_max_people_per_identifier: int
+    identity_max_iterations: int
+    import_max_field_bytes: int
+    hmac_key_file: str
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed and checked."""
+        return resolve_settings({"settings": {**dataclasses.asdict(self), **changes}}, env={})
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        """The settings in effect as rows of name, value, default, unit, help."""
+        return [
+            {"name": s.name, "value": getattr(self, s.name), "default": s.default, "unit": s.unit, "help": s.help}
+            for s in SETTINGS_TABLE
+        ]
+
+
+def _coerce(setting: Setting, raw: Any, where: str) -> Any:
+    """Turn a raw value (TOML or env text) into the setting's type, or say what is wrong."""
+    expected = type(setting.default)
+    value: Any = raw
+    try:
+        if expected is bool:
+            if isinstance(raw, str):
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError
+                value = raw.lower() in ("true", "1")
+        elif expected is int:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError
+            value = int(raw)
+        elif expected is float:
+            if isinstance(raw, bool):
+                raise ValueError
+            value = float(raw)
+        elif expected is list:
+            if isinstance(raw, str):
+                value = json.loads(raw) if raw.strip().startswith("[") else [p.strip() for p in raw.split(",") if p.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError
+        elif expected is str:
+            if not isinstance(raw, str):
+                raise ValueError
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise SettingError(
+            f"Setting '{setting.name}' has value {raw!r} ({where}). Expected {expected.__name__} in {setting.unit}: "
+            f"{setting.help}"
+        ) from None
+    if setting.choices is not None and value not in setting.choices:
+        allowed = ", ".join(repr(c) for c in setting.choices)
+        raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). Expected one of {allowed}.")
+    if setting.minimum is not None and value < setting.minimum:
+        raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at least {setting.minimum}.")
+    if setting.maximum is not None and value > setting.maximum:
+        raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at most {setting.maximum}.")
+    return value
+
+
+def resolve_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Resolve every setting: table default, then `[settings]` of jejak.toml, then `JEJAK_<NAME>` env."""
+    file_values = dict((config or {}).get("settings", {}))
+    environment = os.environ if env is None else env
+    unknown = sorted(set(file_values) - set(SETTINGS_BY_NAME))
+    if unknown:
+        raise SettingError(
+            f"Unknown setting(s) {', '.join(unknown)} in jejak.toml [settings]. "
+            f"Known settings: {', '.join(SETTINGS_BY_NAME)}."
+        )
+    values: dict[str, Any] = {}
+    for setting in SETTINGS_TABLE:
+        value = setting.default
+        if setting.name in file_values:
+            value = _coerce(setting, file_values[setting.name], "jejak.toml [settings]")
+        env_name = ENV_PREFIX + setting.name.upper()
+        if env_name in environment:
+            value = _coerce(setting, environment[env_name], f"environment {env_name}")
+        values[setting.name] = list(value) if isinstance(value, list) else value
+    if values["position_first_share"] + values["position_last_share"] > 1:
+        raise SettingError(
+            "Settings position_first_share + position_last_share exceed 1 "
+            f"({values['position_first_share']} + {values['position_last_share']}). Lower one of them."
+        )
+    return Settings(**values)
+
+
+DEFAULT_SETTINGS = resolve_settings({}, env={})

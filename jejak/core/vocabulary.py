@@ -1,0 +1,90 @@
+"""The event vocabulary: column names and types of the event lake (DESIGN.md §3).
+
+Column names are stable API: importers, the lake, the pipeline and exports all
+speak these names.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+EVENT_TYPES = ("track", "page", "screen", "identify", "alias", "group", "offline")
+TOUCHPOINT_KINDS = ("online", "offline")
+DEVICE_TYPES = ("desktop", "mobile", "tablet", "other")
+DEFAULT_CURRENCY = "IDR"
+
+# Timestamps are stored as microseconds in UTC; everything downstream assumes UTC.
+UTC_MICROS = pa.timestamp("us", tz="UTC")
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("type", pa.string()),
+        ("event", pa.string()),
+        ("timestamp", UTC_MICROS),
+        ("received_at", UTC_MICROS),
+        ("user_id", pa.string()),
+        ("anonymous_id", pa.string()),
+        # Alias events carry the identifier being joined to user_id.
+        ("previous_id", pa.string()),
+        # Normalised e-mail / phone, stored only as keyed HMAC-SHA256 hex digests.
+        ("email_hash", pa.string()),
+        ("phone_hash", pa.string()),
+        ("source", pa.string()),
+        ("medium", pa.string()),
+        ("campaign", pa.string()),
+        ("term", pa.string()),
+        ("content", pa.string()),
+        ("referrer", pa.string()),
+        ("page_url", pa.string()),
+        ("page_path", pa.string()),
+        ("page_title", pa.string()),
+        ("channel", pa.string()),
+        ("touchpoint", pa.string()),
+        ("device_type", pa.string()),
+        ("os", pa.string()),
+        ("browser", pa.string()),
+        ("revenue", pa.float64()),
+        ("currency", pa.string()),
+        ("properties", pa.string()),
+        ("context", pa.string()),
+        ("traits", pa.string()),
+        ("source_name", pa.string()),
+        ("source_file", pa.string()),
+        ("source_line", pa.int64()),
+    ]
+)
+
+EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
+
+# Columns an input row may carry besides the event columns: raw identifiers
+# that are normalised and hashed on import, never stored in clear.
+INPUT_ONLY_COLUMNS = ("email", "phone", "user_agent", "sent_at", "original_timestamp")
+
+# Canonical names an input file may use (after the column mapping is applied).
+INPUT_COLUMNS = tuple(
+    c for c in EVENT_COLUMNS if c not in ("email_hash", "phone_hash", "source_file", "source_line")
+) + INPUT_ONLY_COLUMNS
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("quarantined_at", UTC_MICROS),
+        ("source_file", pa.string()),
+        ("source_line", pa.int64()),
+        ("reason", pa.string()),
+        ("message", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
+
+# Reason codes for quarantined rows: stable API, shown to users with the message.
+QUARANTINE_REASONS = {
+    "bad_timestamp": "the timestamp is missing or is not an ISO-8601 date-time",
+    "no_identifier": "the row has none of user_id, anonymous_id, email or phone",
+    "bad_json": "the line is not a JSON object",
+    "wrong_type": "a field has the wrong type (e.g. text where a number is expected)",
+    "unknown_type": f"the event type is not one of {', '.join(EVENT_TYPES)}",
+    "oversize_field": "a field is longer than the import_max_field_bytes setting allows",
+    "invalid_utf8": "the row is not valid UTF-8 text",
+    "malformed_row": "the row does not have the file's columns (unbalanced quotes, extra or missing fields)",
+}

@@ -1,0 +1,8 @@
+"""Ibis over DuckDB (default) or Spark: the only room that imports duckdb or pyspark."""
+
+from __future__ import annotations
+
+from jejak.engine.connect import Engine, connect
+from jejak.engine.expressions import safe_div
+
+__all__ = ["Engine", "connect", "safe_div"]

@@ -1,0 +1,332 @@
+"""Import files into the event lake: read, validate, hash identifiers, deduplicate, write atomically.
+
+Counts always reconcile: rows read = rows stored + rows quarantined + duplicates skipped.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from jejak.store.project import init_project
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> project = init_project(root / "p")
+    >>> _ = (root / "a.csv").write_text("timestamp,user_id,event\\n2026-01-05 10:00:00,u1,Order Completed\\n")
+    >>> summary = import_file(project, root / "a.csv")
+    >>> summary.rows_read, summary.rows_stored, import_file(project, root / "a.csv").duplicates_skipped
+    (1, 1, 1)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import InputFileError, MissingColumnError
+from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
+from jejak.engine import Engine, connect
+from jejak.ingest.identifiers import pii_map
+from jejak.ingest.mapping import canonical_header, check_mapping
+from jejak.ingest.readers import (
+    RawChunk,
+    parquet_header,
+    read_csv_chunks,
+    read_csv_header,
+    read_jsonl_chunks,
+    read_parquet_chunks,
+)
+from jejak.ingest.validate import KNOWN_INPUT_COLUMNS, jsonl_extract_sql, table_extract_sql, validate_sql
+from jejak.store.appstate import connect_state
+from jejak.store.files import move_into_place
+from jejak.store.lake import event_files, publish_partitions, staging_area, writer_lock
+from jejak.store.project import Project
+
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one file's import did; the counts reconcile."""
+
+    file: str
+    file_format: str
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    duplicates_skipped: int
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped
+
+
+def detect_format(path: Path) -> str:
+    """The file's format from its suffix, or an error listing the suffixes jejak reads."""
+    file_format = FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    if file_format is None:
+        allowed = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        raise InputFileError(f"{path}: unknown file format '{path.suffix or '(no suffix)'}'. jejak imports {allowed}.")
+    return file_format
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputFileError(f"{path} does not exist. Check the path and try again.")
+    if not path.is_file():
+        raise InputFileError(f"{path} is not a file. Pass the files themselves (a shell glob like data/*.csv works).")
+    if not os.access(path, os.R_OK):
+        raise InputFileError(f"{path} cannot be read (permission denied). Fix its permissions and try again.")
+
+
+def _check_columns(path: Path, names: Sequence[str]) -> None:
+    if "timestamp" not in names:
+        raise MissingColumnError(
+            f"{path} has no 'timestamp' column (columns: {', '.join(names)}). "
+            "Add one, or map yours with --map \"your_column=timestamp\" (or [import.map] in jejak.toml)."
+        )
+    if not any(name in names for name in IDENTIFIER_COLUMNS):
+        raise MissingColumnError(
+            f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)} (columns: {', '.join(names)}). "
+            "Add one, or map yours with --map \"pelanggan=user_id\"."
+        )
+
+
+def _chunks(path: Path, file_format: str, mapping: Mapping[str, str]) -> tuple[Iterator[RawChunk], list[str], list[str]]:
+    """The chunk reader plus the canonical columns present and the extra columns kept in properties."""
+    if file_format == "jsonl":
+        return read_jsonl_chunks(path), [], []
+    header = read_csv_header(path) if file_format == "csv" else parquet_header(path)
+    names = canonical_header(header, mapping)
+    _check_columns(path, names)
+    present = [n for n in names if n in KNOWN_INPUT_COLUMNS]
+    extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
+    reader = read_csv_chunks(path, names) if file_format == "csv" else read_parquet_chunks(path, names)
+    return reader, present, extra
+
+
+def _distinct_text(engine: Engine, relation: str, column: str) -> list[str]:
+    table = engine.fetch_arrow(f"SELECT DISTINCT {column} AS v FROM {relation} WHERE {column} IS NOT NULL")
+    return [v for v in table.column("v").to_pylist() if v is not None]
+
+
+def import_file(
+    project: Project,
+    path: Path,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    source_name: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportSummary:
+    """Import one file; see the module docstring."""
+    started = time.perf_counter()
+    started_at = utc_now()
+    path = Path(path)
+    _check_readable(path)
+    file_format = detect_format(path)
+    mapping = {**project.column_map(), **(column_map or {})}
+    check_mapping(mapping)
+    reader, present, extra = _chunks(path, file_format, mapping)
+    settings = project.settings
+    key = project.hmac_key()
+    total_bytes = max(path.stat().st_size, 1)
+    name = source_name or path.stem
+    engine = connect(settings.replace(engine="duckdb"))
+    engine.execute_sql(f"SET TimeZone = '{settings.timezone}'")
+    rows_read = 0
+    quarantine_rows: list[dict[str, object]] = []
+    try:
+        with writer_lock(project), staging_area(project) as stage:
+            for index, chunk in enumerate(reader):
+                rows_read += chunk.table.num_rows + len(chunk.bad_rows)
+                for bad in chunk.bad_rows:
+                    quarantine_rows.append({"source_line": bad.line, "reason": bad.reason, "message": bad.message, "raw": bad.raw})
+                if chunk.table.num_rows:
+                    quarantine_rows += _validate_chunk(
+                        engine, chunk.table, stage / f"chunk-{index:06d}.parquet", file_format, present, extra,
+                        key=key, source_name=name, source_file=str(path.resolve()), received_at=started_at,
+                        max_field_bytes=settings.import_max_field_bytes, currency=settings.currency,
+                    )
+                if progress is not None:
+                    progress(chunk.bytes_done, total_bytes)
+            valid_rows, rows_stored = _store_new_events(engine, project, stage)
+            _write_quarantine(project, stage, quarantine_rows, str(path.resolve()), started_at)
+    finally:
+        engine.close()
+    by_reason = dict(sorted(Counter(str(row["reason"]) for row in quarantine_rows).items()))
+    summary = ImportSummary(
+        file=str(path),
+        file_format=file_format,
+        rows_read=rows_read,
+        rows_stored=rows_stored,
+        rows_quarantined=len(quarantine_rows),
+        duplicates_skipped=valid_rows - rows_stored,
+        quarantined_by_reason=by_reason,
+        seconds=time.perf_counter() - started,
+    )
+    _record_import(project, summary, name, started_at)
+    return summary
+
+
+def _validate_chunk(
+    engine: Engine,
+    table: pa.Table,
+    staged_file: Path,
+    file_format: str,
+    present: Sequence[str],
+    extra: Sequence[str],
+    *,
+    key: bytes,
+    source_name: str,
+    source_file: str,
+    received_at: dt.datetime,
+    max_field_bytes: int,
+    currency: str,
+) -> list[dict[str, object]]:
+    """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine."""
+    engine.register_arrow("raw_chunk", table)
+    extract = jsonl_extract_sql("raw_chunk") if file_format == "jsonl" else table_extract_sql("raw_chunk", present, extra)
+    engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE canonical_chunk AS {extract}")
+    engine.unregister("raw_chunk")
+    emails = _distinct_text(engine, "canonical_chunk", "email")
+    phones = _distinct_text(engine, "canonical_chunk", "phone")
+    engine.register_arrow("pii_map", pii_map(key, emails, phones))
+    sql = validate_sql(
+        "canonical_chunk", "pii_map", source_name=source_name, source_file=source_file,
+        received_at_iso=received_at.isoformat(), max_field_bytes=max_field_bytes, currency=currency,
+    )
+    engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
+    engine.unregister("pii_map")
+    columns = ", ".join(EVENT_COLUMNS)
+    target = str(staged_file).replace("'", "''")
+    engine.execute_sql(
+        f"COPY (SELECT {columns} FROM validated_chunk WHERE _reason IS NULL) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+    )
+    bad = engine.fetch_arrow(
+        "SELECT _line AS source_line, _reason AS reason, _message AS message, _raw AS raw "
+        "FROM validated_chunk WHERE _reason IS NOT NULL ORDER BY _line"
+    )
+    engine.execute_sql("DROP TABLE canonical_chunk; DROP TABLE validated_chunk")
+    rows: list[dict[str, object]] = bad.to_pylist()
+    return rows
+
+
+def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[int, int]:
+    """Deduplicate the staged rows (within the file and against the lake) and publish them; returns (valid, stored)."""
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    if not staged:
+        return 0, 0
+    staged_list = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in staged) + "]"
+    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({staged_list})")
+    valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
+    existing = event_files(project)
+    anti_join = ""
+    if existing:
+        existing_list = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in existing) + "]"
+        anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({existing_list}))"
+    columns = ", ".join(EVENT_COLUMNS)
+    engine.execute_sql(
+        f"""CREATE OR REPLACE TEMP TABLE new_events AS
+        SELECT {columns} FROM staged {anti_join}
+        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1"""
+    )
+    stored = int(engine.fetch_arrow("SELECT count(*) AS n FROM new_events").column("n")[0].as_py())
+    if stored:
+        out = stage / "partitioned"
+        target = str(out).replace("'", "''")
+        engine.execute_sql(
+            f"""COPY (SELECT *, strftime(timezone('UTC', timestamp), '%Y-%m-%d') AS date FROM new_events
+                      ORDER BY timestamp)
+                TO '{target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date))"""
+        )
+        publish_partitions(project, out)
+    engine.execute_sql("DROP TABLE new_events")
+    return valid_rows, stored
+
+
+def _write_quarantine(project: Project, stage: Path, rows: list[dict[str, object]], source_file: str, when: dt.datetime) -> None:
+    if not rows:
+        return
+    # Re-importing a file must not quarantine the same bad row twice.
+    seen: set[tuple[object, object]] = set()
+    for part in sorted(project.quarantine_dir.glob("part-*.parquet")):
+        old = pq.read_table(part, columns=["source_file", "source_line", "raw"], filters=[("source_file", "=", source_file)])
+        seen.update(zip(old.column("source_line").to_pylist(), old.column("raw").to_pylist(), strict=True))
+    rows = [row for row in rows if (row["source_line"], row["raw"]) not in seen]
+    if not rows:
+        return
+    table = pa.table(
+        {
+            "quarantined_at": pa.array([when] * len(rows), QUARANTINE_SCHEMA.field("quarantined_at").type),
+            "source_file": [source_file] * len(rows),
+            "source_line": pa.array([row["source_line"] for row in rows], pa.int64()),
+            "reason": [row["reason"] for row in rows],
+            "message": [row["message"] for row in rows],
+            "raw": [row["raw"] for row in rows],
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+    staged = stage / "quarantine.parquet"
+    pq.write_table(table, staged, compression="zstd")
+    move_into_place(staged, project.quarantine_dir / f"part-{uuid.uuid4().hex}.parquet")
+
+
+def _record_import(project: Project, summary: ImportSummary, source_name: str, started_at: dt.datetime) -> None:
+    db = connect_state(project.sqlite_path)
+    try:
+        with db:
+            db.execute(
+                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex, summary.file, summary.file_format, source_name, started_at.isoformat(),
+                    utc_now().isoformat(), summary.rows_read, summary.rows_stored, summary.rows_quarantined,
+                    summary.duplicates_skipped,
+                ),
+            )
+    finally:
+        db.close()
+
+
+def import_files(
+    project: Project,
+    paths: Sequence[Path],
+    *,
+    column_map: Mapping[str, str] | None = None,
+    source_name: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[ImportSummary]:
+    """Import several files one after another (each checked before any is read)."""
+    for path in paths:
+        _check_readable(Path(path))
+        detect_format(Path(path))
+    return [import_file(project, Path(p), column_map=column_map, source_name=source_name, progress=progress) for p in paths]
+
+
+def quarantine_counts(project: Project) -> dict[str, int]:
+    """Quarantined rows per reason, over every import."""
+    counts: Counter[str] = Counter()
+    for part in sorted(project.quarantine_dir.glob("part-*.parquet")):
+        counts.update(pq.read_table(part, columns=["reason"]).column("reason").to_pylist())
+    return dict(sorted(counts.items()))
+
+
+def summary_json(summary: ImportSummary) -> str:
+    """An import summary as JSON text."""
+    return json.dumps({**summary.__dict__, "reconciles": summary.reconciles})

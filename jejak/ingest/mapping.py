@@ -1,0 +1,71 @@
+"""Column mapping: input headers to the canonical event columns.
+
+Example:
+    >>> parse_map_option("waktu=timestamp, pelanggan=user_id")
+    {'waktu': 'timestamp', 'pelanggan': 'user_id'}
+    >>> canonical_header(["Waktu", "utm_source", "rasa"], {"waktu": "timestamp"})
+    ['timestamp', 'source', 'rasa']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from jejak.core.errors import SettingError
+from jejak.core.vocabulary import INPUT_COLUMNS
+
+BUILTIN_ALIASES = {
+    "messageid": "event_id",
+    "message_id": "event_id",
+    "userid": "user_id",
+    "anonymousid": "anonymous_id",
+    "previousid": "previous_id",
+    "utm_source": "source",
+    "utm_medium": "medium",
+    "utm_campaign": "campaign",
+    "utm_term": "term",
+    "utm_content": "content",
+    "url": "page_url",
+    "path": "page_path",
+    "title": "page_title",
+    "useragent": "user_agent",
+    "originaltimestamp": "original_timestamp",
+    "sentat": "sent_at",
+    "receivedat": "received_at",
+}
+
+
+def parse_map_option(text: str) -> dict[str, str]:
+    """Parse `--map "from=to,from2=to2"` into a mapping; say which pair is wrong."""
+    mapping: dict[str, str] = {}
+    for pair in (p.strip() for p in text.split(",")):
+        if not pair:
+            continue
+        if "=" not in pair:
+            raise SettingError(f"--map pair {pair!r} has no '='. Write pairs as file_column=jejak_column, e.g. waktu=timestamp.")
+        source, target = (part.strip() for part in pair.split("=", 1))
+        if not source or not target:
+            raise SettingError(f"--map pair {pair!r} is missing a name on one side of '='.")
+        mapping[source] = target
+    check_mapping(mapping)
+    return mapping
+
+
+def check_mapping(mapping: Mapping[str, str]) -> None:
+    """Every mapping target must be a canonical input column."""
+    for source, target in mapping.items():
+        if target.lower() not in INPUT_COLUMNS:
+            raise SettingError(
+                f"Column mapping {source}={target}: '{target}' is not a jejak column. "
+                f"Allowed targets: {', '.join(INPUT_COLUMNS)}."
+            )
+
+
+def canonical_header(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The canonical name of each input column (unknown columns keep their own name and go to `properties`)."""
+    lowered = {k.strip().lower(): v.strip().lower() for k, v in mapping.items()}
+    names = []
+    for raw in header:
+        name = raw.strip().lower()
+        names.append(lowered.get(name) or BUILTIN_ALIASES.get(name) or name)
+    return names

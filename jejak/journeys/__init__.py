@@ -1,0 +1,1 @@
+"""Journeys: sessions, touchpoints and the channel each touchpoint came from."""

@@ -1,0 +1,535 @@
+"""Classify each touchpoint into a marketing channel with ordered rules, first match wins.
+
+The rules are data (`ChannelRule`), editable in `jejak.toml`. The defaults follow
+GA4's default channel group, with the channels that matter in Indonesia
+(WhatsApp, LINE, Marketplace, Offline Store, Call Centre, Print / QR) placed
+first; GA4 files WhatsApp and LINE under Referral, jejak does not.
+
+Matching is case-insensitive: field values are trimmed and lower-cased before a
+rule's regex is searched in them, so regexes are written in lower case. A NULL
+field never matches, except the regex ``^$``, which matches NULL and empty.
+Every regex must work on RE2 (DuckDB) and Java (Spark): no lookarounds, no
+backreferences, no inline flags.
+
+Example:
+    >>> import ibis
+    >>> import pyarrow as pa
+    >>> from jejak.engine import connect
+    >>> columns = ["type", "event", "source", "medium", "campaign", "referrer", "page_url", "channel", "touchpoint"]
+    >>> row = dict.fromkeys(columns, None) | {"referrer": "https://wa.me/6281234567890", "touchpoint": "online"}
+    >>> table = ibis.memtable(pa.Table.from_pylist([row], schema=pa.schema([(c, pa.string()) for c in columns])))
+    >>> connect().backend.to_pyarrow(classify(table).select("source", "medium", "channel")).to_pylist()
+    [{'source': 'whatsapp', 'medium': 'referral', 'channel': 'WhatsApp'}]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.core.errors import MissingColumnError, SettingError
+
+__all__ = [
+    "DEFAULT_CHANNEL_RULES",
+    "FALLBACK_CHANNEL",
+    "ChannelRule",
+    "channel_expr",
+    "classify",
+    "rules_from_config",
+    "with_acquisition",
+]
+
+FALLBACK_CHANNEL = "Unassigned"
+
+# The only regex that also matches NULL: "this field is missing or empty".
+_EMPTY_PATTERN = "^$"
+
+_RULE_FIELDS = (
+    "type",
+    "event",
+    "source",
+    "medium",
+    "campaign",
+    "referrer",
+    "referrer_host",
+    "page_url",
+    "touchpoint",
+)
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """One channel and when a touchpoint belongs to it: ANY group matches, and within a group ALL fields match."""
+
+    name: str
+    match: tuple[Mapping[str, str], ...]
+
+
+def _word(words: str) -> str:
+    """Regex for one of `words` standing alone: not glued to other letters or digits ("call_centre", not "callback")."""
+    return rf"(^|[^a-z0-9])({words})([^a-z0-9]|$)"
+
+
+def _site(names: str) -> str:
+    """Regex for a source that is one of `names`, bare or as a host: google, google.com, www.google.co.id.
+
+    Whole names only, as GA4's source lists are: "googleads" or "docs.google.com" is not "google".
+    """
+    return rf"^(www\.|m\.|search\.)?({names})(\.[a-z]{{2,3}}){{0,2}}$"
+
+
+_SEARCH_SITES = "google|bing|yahoo|duckduckgo|yandex|baidu|ecosia|naver|ask|brave|startpage|qwant|seznam|sogou|petalsearch|aol|daum|coccoc"
+# TikTok the social network; TikTok Shop is a marketplace and is caught earlier.
+_SOCIAL_SITES = (
+    r"facebook|fb|instagram|ig|tiktok|twitter|x|t\.co|linkedin|lnkd\.in|pinterest|reddit|threads|snapchat|quora|tumblr"
+    r"|discord|vk|weibo|kaskus|meta|messenger"
+)
+_VIDEO_SITES = r"youtube|youtu\.be|vimeo|twitch|vidio|dailymotion|wistia|netflix|iqiyi|viu"
+_SHOPPING_SITES = r"google ?shopping|shopping\.google|igshopping|amazon|ebay|etsy|shopify|walmart|alibaba|aliexpress"
+_MARKETPLACES = "tokopedia|shopee|lazada|blibli|bukalapak"
+
+_PAID_MEDIUM = r"^(.*cp.*|ppc|retargeting|paid.*)$"
+# GA4's campaign pattern for shopping campaigns.
+_SHOPPING_CAMPAIGN = r"^(.*(([^a-df-z]|^)shop|shopping).*)$"
+_EMAIL = r"^(email|e-mail|e_mail|e mail|newsletter)$"
+
+DEFAULT_CHANNEL_RULES: tuple[ChannelRule, ...] = (
+    ChannelRule(
+        "WhatsApp",
+        (
+            {"source": _word("whatsapp|wa")},
+            {"medium": _word("whatsapp|wa")},
+            {"referrer_host": r"^(wa\.me|((api|web|chat)\.)?whatsapp\.com)$"},
+            {"event": _word("whatsapp|wa")},
+        ),
+    ),
+    ChannelRule(
+        "LINE",
+        (
+            # Anchored at the start only, so "on-line" is not LINE.
+            {"source": r"^line([^a-z0-9]|$)"},
+            {"referrer_host": r"(^|\.)line\.me$|^lin\.ee$"},
+        ),
+    ),
+    ChannelRule(
+        "Marketplace",
+        (
+            {"source": _word(_MARKETPLACES + r"|tiktok[ _-]?shop")},
+            {"referrer_host": rf"(^|\.)({_MARKETPLACES})\."},
+            {"referrer_host": r"^(shop|seller[a-z0-9-]*)\.tiktok\.com$"},
+        ),
+    ),
+    ChannelRule(
+        "Offline Store",
+        (
+            {"touchpoint": "^offline$", "event": _word("store|pos|in_store|toko|visit|visited")},
+            {"source": r"^(store|pos|toko|in[ _-]?store|offline[ _-]?store|toko[ _-]?offline)$"},
+        ),
+    ),
+    ChannelRule(
+        "Call Centre",
+        (
+            {"event": _word(r"calls?|phone|phone_call|call_?cent(re|er)|telepon|hotline")},
+            {"source": _word(r"calls?|phone|phone_call|call_?cent(re|er)|telepon|hotline")},
+            {"medium": _word(r"calls?|phone|phone_call|call_?cent(re|er)|telepon|hotline")},
+        ),
+    ),
+    ChannelRule(
+        "Print / QR",
+        (
+            {"medium": _word("print|qr|qrcode|brochure|brosur|flyer|leaflet|poster|catalog|catalogue|katalog")},
+            {"source": _word("print|qr|qrcode|brochure|brosur|flyer|leaflet|poster|catalog|catalogue|katalog")},
+        ),
+    ),
+    ChannelRule(
+        "Paid Shopping",
+        (
+            {"source": _site(_SHOPPING_SITES), "medium": _PAID_MEDIUM},
+            {"campaign": _SHOPPING_CAMPAIGN, "medium": _PAID_MEDIUM},
+        ),
+    ),
+    ChannelRule("Paid Search", ({"source": _site(_SEARCH_SITES), "medium": _PAID_MEDIUM},)),
+    ChannelRule("Paid Social", ({"source": _site(_SOCIAL_SITES), "medium": _PAID_MEDIUM},)),
+    ChannelRule("Paid Video", ({"source": _site(_VIDEO_SITES), "medium": _PAID_MEDIUM},)),
+    ChannelRule("Display", ({"medium": "^(display|banner|expandable|interstitial|cpm)$"},)),
+    ChannelRule("Paid Other", ({"medium": _PAID_MEDIUM},)),
+    ChannelRule("Organic Shopping", ({"source": _site(_SHOPPING_SITES)}, {"campaign": _SHOPPING_CAMPAIGN})),
+    ChannelRule(
+        "Organic Social",
+        (
+            {"source": _site(_SOCIAL_SITES)},
+            {"medium": "^(social|social-network|social-media|sm|social network|social media)$"},
+        ),
+    ),
+    ChannelRule("Organic Video", ({"source": _site(_VIDEO_SITES)}, {"medium": "video"})),
+    ChannelRule("Organic Search", ({"source": _site(_SEARCH_SITES)}, {"medium": "^organic$"})),
+    ChannelRule("Email", ({"source": _EMAIL}, {"medium": _EMAIL})),
+    ChannelRule("SMS", ({"source": "^sms$"}, {"medium": "^sms$"})),
+    ChannelRule(
+        "Mobile Push Notifications",
+        ({"medium": "push$"}, {"medium": "mobile|notification"}, {"source": "^firebase$"}),
+    ),
+    ChannelRule("Affiliates", ({"medium": "^affiliate$"},)),
+    ChannelRule("Audio", ({"medium": "^audio$"},)),
+    ChannelRule("Referral", ({"medium": "^(referral|app|link)$"}, {"referrer_host": "."})),
+    ChannelRule(
+        "Direct",
+        (
+            # An offline touchpoint nobody labelled is not someone typing the address: it stays Unassigned.
+            {
+                "source": _EMPTY_PATTERN,
+                "medium": _EMPTY_PATTERN,
+                "referrer_host": _EMPTY_PATTERN,
+                "touchpoint": "^online$",
+            },
+            {
+                "source": _EMPTY_PATTERN,
+                "medium": _EMPTY_PATTERN,
+                "referrer_host": _EMPTY_PATTERN,
+                "touchpoint": _EMPTY_PATTERN,
+            },
+            # What GA exports write for Direct.
+            {"source": r"^\(direct\)$", "medium": r"^\((none|not set)\)$"},
+            {"source": r"^\(direct\)$", "medium": _EMPTY_PATTERN},
+        ),
+    ),
+)
+
+
+# --- acquisition: source / medium / campaign the way GA4 derives them --------------------------------
+
+# Hosts whose source name is not the host's own name, checked in order before the generic rule.
+_REFERRER_HOST_SOURCES: tuple[tuple[str, str], ...] = (
+    (r"^(wa\.me|((api|web|chat)\.)?whatsapp\.com|com\.whatsapp(\.w4b)?)$", "whatsapp"),
+    (r"(^|\.)line\.me$|^lin\.ee$|^jp\.naver\.line\.android$", "line"),
+    (r"^(shop|seller[a-z0-9-]*)\.tiktok\.com$", "tiktokshop"),
+    (r"^t\.co$|^com\.twitter\.android$", "twitter"),
+    (r"^lnkd\.in$|^com\.linkedin\.android$", "linkedin"),
+    (r"^youtu\.be$|^com\.google\.android\.youtube$", "youtube"),
+    (r"^(fb\.me|fb\.com|fb\.watch)$|^com\.facebook\.(katana|lite|orca)$", "facebook"),
+    (r"^instagr\.am$|^com\.instagram\.android$", "instagram"),
+    (r"^com\.zhiliaoapp\.musically$|^com\.ss\.android\.ugc\.trill$", "tiktok"),
+    (r"^com\.tokopedia\.tkpd$", "tokopedia"),
+    (r"^com\.shopee\.id$", "shopee"),
+    (r"^com\.lazada\.android$", "lazada"),
+    (r"^mail\.google\.com$|^com\.google\.android\.gm$", "gmail"),
+    (r"^outlook\.(live|office|office365)\.com$", "outlook"),
+    (r"(^|\.)mail\.yahoo\.com$", "yahoo mail"),
+    (r"^com\.google\.android\.googlequicksearchbox$", "google"),
+)
+_WEBMAIL_SOURCES = ("gmail", "outlook", "yahoo mail")
+# Brands whose every subdomain is the brand (l.instagram.com, vt.tiktok.com, id.shopee.co.id); group 2 is the name.
+_BRAND_HOST = (
+    rf"(^|\.)({_MARKETPLACES}|facebook|instagram|tiktok|twitter|x|linkedin|pinterest|reddit|threads|snapchat|quora"
+    r"|tumblr|youtube|vimeo|twitch|vidio|dailymotion)\.[a-z]{2,3}(\.[a-z]{2})?$"
+)
+# Search engines only on their search hosts, so docs.google.com stays a referral; group 3 is the name.
+_SEARCH_HOST = rf"^(([a-z]{{2}}\.)?search\.|images\.|m\.|[a-z]{{2}}\.)?({_SEARCH_SITES})\.[a-z]{{2,3}}(\.[a-z]{{2}})?$"
+_SEARCH_APP_HOST = r"^com\.google\.android\.googlequicksearchbox$"
+# Any other host: its name when it is name.tld or name.co.id behind a trivial prefix, else the whole host.
+_GENERIC_HOST = (
+    r"^((m|l|lm|mobile|mbasic|touch|amp|web|app|id)\.)?([a-z0-9-]+)\."
+    r"((co|com|ac|or|go|net|org|web|my|sch|biz|gov|edu|ne|gen|mil)\.)?[a-z]{2,}$"
+)
+_HOST_OF_URL = r"^([a-z][a-z0-9+.-]*://)?([^/?#@]*@)?(www\.)?([^/?#:@]+)"
+
+
+def _blank_to_null(value: ir.StringValue) -> ir.StringValue:
+    """The value itself, or NULL when it is NULL, empty or only spaces."""
+    result: ir.StringValue = ibis.ifelse(value.strip() == "", ibis.null("string"), value)
+    return result
+
+
+def _query_parameter(url: ir.StringValue, name: str) -> ir.StringValue:
+    """A query parameter's value from a URL (spaces decoded), NULL when absent or empty."""
+    raw = url.re_extract(rf"[?&]{name}=([^&#]*)", 1).replace("+", " ").replace("%20", " ")
+    return _blank_to_null(raw)
+
+
+def _referrer_host(referrer: ir.StringValue) -> ir.StringValue:
+    """Lower-cased host of a referrer URL without "www." (also for referrers written without a scheme)."""
+    host = referrer.strip().lower().re_extract(_HOST_OF_URL, 4).re_replace(r"\.$", "")
+    result: ir.StringValue = host.nullif("")
+    return result
+
+
+def _referrer_source(host: ir.StringValue) -> ir.StringValue:
+    """The source name a referrer host stands for: "wa.me" is whatsapp, "l.instagram.com" is instagram."""
+    generic = host.re_extract(_GENERIC_HOST, 3).nullif("")
+    result: ir.StringValue = ibis.cases(
+        *[(host.re_search(pattern), name) for pattern, name in _REFERRER_HOST_SOURCES],
+        (host.re_search(_BRAND_HOST), host.re_extract(_BRAND_HOST, 2)),
+        (host.re_search(_SEARCH_HOST), host.re_extract(_SEARCH_HOST, 3)),
+        else_=generic.fill_null(host),
+    )
+    return result
+
+
+def _referrer_medium(host: ir.StringValue, source: ir.StringValue) -> ir.StringValue:
+    """organic for a search engine, email for webmail, referral for any other host."""
+    result: ir.StringValue = ibis.cases(
+        (host.isnull(), ibis.null("string")),
+        (source.isin(_WEBMAIL_SOURCES), "email"),
+        (host.re_search(_SEARCH_HOST) | host.re_search(_SEARCH_APP_HOST), "organic"),
+        else_="referral",
+    )
+    return result
+
+
+def with_acquisition(table: ir.Table) -> ir.Table:
+    """Add `referrer_host` and fill `source`, `medium` and `campaign` where the data source left them empty, as GA4 does.
+
+    Per column, a value the data source set is kept. Otherwise the first of these that
+    applies gives source and medium together: a Google click id (gclid, wbraid, gbraid)
+    in `page_url` means google / cpc; `utm_*` parameters in `page_url`; the referrer's
+    host (organic for a search engine, email for webmail, referral otherwise); a Meta
+    click id (fbclid) without a referrer means facebook / referral. With none of them,
+    source and medium stay NULL (Direct). `campaign` comes from `utm_campaign`.
+    Referrers from the site's own host are not told apart yet: they count as referrals.
+
+    Example:
+        >>> import ibis
+        >>> import pyarrow as pa
+        >>> from jejak.engine import connect
+        >>> columns = ["source", "medium", "campaign", "referrer", "page_url"]
+        >>> row = dict.fromkeys(columns, None) | {"referrer": "https://l.instagram.com/?u=x"}
+        >>> table = ibis.memtable(pa.Table.from_pylist([row], schema=pa.schema([(c, pa.string()) for c in columns])))
+        >>> result = with_acquisition(table).select("referrer_host", "source", "medium")
+        >>> connect().backend.to_pyarrow(result).to_pylist()
+        [{'referrer_host': 'l.instagram.com', 'source': 'instagram', 'medium': 'referral'}]
+    """
+    _require_columns(table, ("source", "medium", "campaign", "referrer", "page_url"), "with_acquisition")
+    page_url = table.page_url.strip()
+    lower_url = page_url.lower()
+    has_google_click_id = lower_url.re_search(r"[?&](gclid|wbraid|gbraid)=[^&#]").fill_null(False)
+    has_meta_click_id = lower_url.re_search(r"[?&]fbclid=[^&#]").fill_null(False)
+    utm_source = _query_parameter(page_url, "utm_source")
+    utm_medium = _query_parameter(page_url, "utm_medium")
+    utm_campaign = _query_parameter(page_url, "utm_campaign")
+    has_utm = utm_source.notnull() | utm_medium.notnull()
+    host = _referrer_host(table.referrer)
+    host_source = _referrer_source(host)
+    null_text = ibis.null("string")
+    derived_source = ibis.cases(
+        (has_google_click_id, "google"),
+        (has_utm, utm_source),
+        (host.notnull(), host_source),
+        (has_meta_click_id, "facebook"),
+        else_=null_text,
+    )
+    derived_medium = ibis.cases(
+        (has_google_click_id, "cpc"),
+        (has_utm, utm_medium),
+        (host.notnull(), _referrer_medium(host, host_source)),
+        (has_meta_click_id, "referral"),
+        else_=null_text,
+    )
+    return table.mutate(
+        source=_blank_to_null(table.source).fill_null(derived_source),
+        medium=_blank_to_null(table.medium).fill_null(derived_medium),
+        campaign=_blank_to_null(table.campaign).fill_null(utm_campaign),
+        referrer_host=host,
+    )
+
+
+# --- rules -------------------------------------------------------------------------------------------
+
+
+def _require_columns(table: ir.Table, columns: Sequence[str], caller: str) -> None:
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        hint = " Call with_acquisition(table) first, or use classify()." if "referrer_host" in missing else ""
+        raise MissingColumnError(
+            f"{caller} needs the column(s) {', '.join(missing)}, which the table does not have "
+            f"(it has {', '.join(table.columns)}).{hint}"
+        )
+
+
+def _field_matches(value: ir.StringValue, pattern: str) -> ir.BooleanValue:
+    """Whether a trimmed, lower-cased field matches a regex; NULL never matches except with ``^$``."""
+    normalised = value.strip().lower()
+    if pattern == _EMPTY_PATTERN:
+        empty: ir.BooleanValue = normalised.isnull() | (normalised == "")
+        return empty
+    matched: ir.BooleanValue = normalised.notnull() & normalised.re_search(pattern).fill_null(False)
+    return matched
+
+
+def _rule_matches(table: ir.Table, rule: ChannelRule) -> ir.BooleanValue:
+    """ANY group of the rule matches, ALL fields within a group."""
+    groups = []
+    for group in rule.match:
+        conditions = [_field_matches(table[field], pattern) for field, pattern in group.items()]
+        groups.append(ibis.and_(*conditions))
+    result: ir.BooleanValue = ibis.or_(*groups)
+    return result
+
+
+def channel_expr(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RULES) -> ir.StringValue:
+    """The channel of each row: a non-empty `channel` the data source set, else the first rule that matches, else Unassigned.
+
+    The default rules match on `referrer_host` and on the source / medium that
+    `with_acquisition` fills, so call that first (or use `classify`).
+
+    Example:
+        >>> import ibis
+        >>> import pyarrow as pa
+        >>> from jejak.engine import connect
+        >>> rules = [ChannelRule("Reseller", ({"source": "^reseller$"},))]
+        >>> table = ibis.memtable(pa.table({"source": ["Reseller", "google"]}))
+        >>> connect().backend.to_pyarrow(table.select(channel=channel_expr(table, rules))).column("channel").to_pylist()
+        ['Reseller', 'Unassigned']
+    """
+    used = sorted({field for rule in rules for group in rule.match for field in group})
+    _require_columns(table, used, "channel_expr")
+    branches = [(_rule_matches(table, rule), rule.name) for rule in rules]
+    if "channel" in table.columns:
+        # A channel the data source set (a store system, a marketplace export) wins over every rule.
+        branches.insert(0, (_blank_to_null(table.channel).notnull(), table.channel))
+    if not branches:
+        return ibis.literal(FALLBACK_CHANNEL, type="string")
+    result: ir.StringValue = ibis.cases(*branches, else_=FALLBACK_CHANNEL)
+    return result
+
+
+def classify(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RULES) -> ir.Table:
+    """`with_acquisition(table)` with its `channel` column set by `channel_expr` (a source-set channel is kept).
+
+    Example:
+        >>> import ibis
+        >>> import pyarrow as pa
+        >>> from jejak.engine import connect
+        >>> columns = ["type", "event", "source", "medium", "campaign", "referrer", "page_url", "channel", "touchpoint"]
+        >>> row = dict.fromkeys(columns, None) | {"page_url": "https://toko.example/?utm_source=brochure&utm_medium=qr"}
+        >>> table = ibis.memtable(pa.Table.from_pylist([row], schema=pa.schema([(c, pa.string()) for c in columns])))
+        >>> connect().backend.to_pyarrow(classify(table)).column("channel").to_pylist()
+        ['Print / QR']
+    """
+    acquired = with_acquisition(table)
+    return acquired.mutate(channel=channel_expr(acquired, rules))
+
+
+# --- rules from jejak.toml ---------------------------------------------------------------------------
+
+_CHANNELS_KEYS = ("rules", "prepend")
+_RULE_KEYS = ("name", "match")
+# Constructs that Python's re accepts but RE2 (DuckDB) or Java (Spark) do not, or read differently.
+_NOT_PORTABLE = re.compile(r"\(\?(?!:)|\\[1-9]")
+
+
+def _upper_case_letter(pattern: str) -> str | None:
+    """The first upper-case letter outside an escape (\\D, \\S, \\W mean something else), or None."""
+    index = 0
+    while index < len(pattern):
+        character = pattern[index]
+        if character == "\\":
+            index += 2
+            continue
+        if character.isupper():
+            return character
+        index += 1
+    return None
+
+
+def _check_pattern(pattern: object, field: str, where: str) -> str:
+    allowed = f"a regex in lower case (field values are lower-cased before matching); use {_EMPTY_PATTERN!r} for a missing or empty value"
+    if not isinstance(pattern, str) or pattern == "":
+        raise SettingError(
+            f"{where}: field '{field}' has {pattern!r}. Expected {allowed}, or '.' for any value. Fix it in jejak.toml."
+        )
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise SettingError(
+            f"{where}: field '{field}' has the invalid regex {pattern!r} ({error}). Expected {allowed}. Fix the regex in jejak.toml."
+        ) from None
+    if _NOT_PORTABLE.search(pattern):
+        raise SettingError(
+            f"{where}: field '{field}' has the regex {pattern!r}, which uses a lookaround, an inline flag, a named group "
+            "or a backreference. Only regexes that both DuckDB (RE2) and Spark (Java) read the same way are allowed: "
+            "rewrite it without them (plain groups and (?:...) are fine)."
+        )
+    upper = _upper_case_letter(pattern)
+    if upper is not None:
+        raise SettingError(
+            f"{where}: field '{field}' has the regex {pattern!r} with the upper-case letter {upper!r}, which can never "
+            f"match because field values are lower-cased before matching. Write the regex in lower case."
+        )
+    return pattern
+
+
+def _parse_group(group: object, where: str) -> dict[str, str]:
+    fields = ", ".join(_RULE_FIELDS)
+    if not isinstance(group, Mapping) or not group:
+        raise SettingError(
+            f"{where}: a match group is {group!r}. Expected a table of field = regex, "
+            f'e.g. {{ source = "^reseller$" }}, with fields from: {fields}.'
+        )
+    checked: dict[str, str] = {}
+    for field, pattern in group.items():
+        if field not in _RULE_FIELDS:
+            raise SettingError(
+                f"{where}: field '{field}' is not a field channel rules can match. Allowed fields: {fields}. "
+                "Fix the field name in jejak.toml."
+            )
+        checked[field] = _check_pattern(pattern, field, where)
+    return checked
+
+
+def _parse_rule(raw: object, index: int, section: str) -> ChannelRule:
+    where = f"jejak.toml [[channels.{section}]] rule {index}"
+    if not isinstance(raw, Mapping):
+        raise SettingError(f"{where} is {raw!r}. Expected a table with name and match.")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SettingError(
+            f'{where} has name {name!r}. Expected a non-empty channel name, e.g. name = "Reseller". Add one in jejak.toml.'
+        )
+    where = f"{where} ({name!r})"
+    unknown = sorted(set(raw) - set(_RULE_KEYS))
+    if unknown:
+        raise SettingError(f"{where} has unknown key(s) {', '.join(unknown)}. Allowed keys: name, match.")
+    match = raw.get("match")
+    if isinstance(match, Mapping):
+        match = [match]
+    if not isinstance(match, list) or not match:
+        raise SettingError(
+            f"{where} has match {match!r}. Expected a list of tables of field = regex, "
+            f'e.g. match = [{{ source = "^reseller$" }}]; a touchpoint matches when ANY table matches.'
+        )
+    return ChannelRule(name.strip(), tuple(_parse_group(group, where) for group in match))
+
+
+def _parse_rules(raw: object, section: str) -> tuple[ChannelRule, ...]:
+    if not isinstance(raw, list):
+        raise SettingError(
+            f"jejak.toml channels.{section} is {raw!r}. Expected a list of rules written as [[channels.{section}]] tables."
+        )
+    return tuple(_parse_rule(rule, index, section) for index, rule in enumerate(raw, start=1))
+
+
+def rules_from_config(config: Mapping[str, Any]) -> tuple[ChannelRule, ...]:
+    """The channel rules a parsed `jejak.toml` asks for: `[[channels.prepend]]`, then `[[channels.rules]]` or the defaults.
+
+    Example:
+        >>> config = {"channels": {"prepend": [{"name": "Reseller", "match": [{"source": "^reseller$"}]}]}}
+        >>> [rule.name for rule in rules_from_config(config)][:3]
+        ['Reseller', 'WhatsApp', 'LINE']
+    """
+    channels = config.get("channels", {})
+    if not isinstance(channels, Mapping):
+        raise SettingError(f"jejak.toml [channels] is {channels!r}. Expected a table with rules and/or prepend.")
+    unknown = sorted(set(channels) - set(_CHANNELS_KEYS))
+    if unknown:
+        raise SettingError(
+            f"jejak.toml [channels] has unknown key(s) {', '.join(unknown)}. Allowed keys: rules (replace the default "
+            "rules), prepend (go before the default rules)."
+        )
+    rules = _parse_rules(channels["rules"], "rules") if "rules" in channels else DEFAULT_CHANNEL_RULES
+    prepend = _parse_rules(channels["prepend"], "prepend") if "prepend" in channels else ()
+    return prepend + rules

@@ -1,0 +1,1 @@
+"""The Parquet event lake, derived tables, SQLite application state and the project layout."""

@@ -1,0 +1,68 @@
+"""Application state in SQLite (WAL mode), with named, ordered migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+
+def m001_imports(db: sqlite3.Connection) -> None:
+    """One row per imported file, with counts that reconcile."""
+    db.execute(
+        """CREATE TABLE imports (
+            import_id TEXT PRIMARY KEY,
+            file TEXT NOT NULL,
+            file_format TEXT NOT NULL,
+            source_name TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            rows_read INTEGER NOT NULL,
+            rows_stored INTEGER NOT NULL,
+            rows_quarantined INTEGER NOT NULL,
+            duplicates_skipped INTEGER NOT NULL
+        )"""
+    )
+
+
+def m002_builds(db: sqlite3.Connection) -> None:
+    """One row per `jejak build`, with step timings."""
+    db.execute(
+        """CREATE TABLE builds (
+            build_id TEXT PRIMARY KEY,
+            engine TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            steps_json TEXT NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_imports, m002_builds)
+
+
+def connect_state(path: Path) -> sqlite3.Connection:
+    """Open the SQLite state in WAL mode, so readers never block the one writer."""
+    db = sqlite3.connect(path, timeout=30)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def migrate(path: Path) -> int:
+    """Apply the migrations not yet applied, in order; returns how many ran."""
+    db = connect_state(path)
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT DEFAULT CURRENT_TIMESTAMP)")
+        done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+        applied = 0
+        for migration in MIGRATIONS:
+            if migration.__name__ in done:
+                continue
+            with db:
+                migration(db)
+                db.execute("INSERT INTO migrations (name) VALUES (?)", (migration.__name__,))
+            applied += 1
+        return applied
+    finally:
+        db.close()

@@ -1,0 +1,57 @@
+"""Derived tables (people, sessions, journeys, paths, …): rebuilt by `jejak build`, swapped in atomically.
+
+A build writes every table under `data/builds/<build_id>/<table>/`, then the
+`data/tables` symlink is renamed to point at it. Readers resolve the link once
+and keep reading a complete build even while the next one is published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import TableNotBuiltError
+from jejak.store.files import remove_tree, swap_symlink
+from jejak.store.project import Project
+
+BUILDS_KEPT = 2
+
+
+def new_build_dir(project: Project) -> Path:
+    """A fresh, empty directory for the tables of one build."""
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S")
+    path = project.builds_dir / f"{stamp}-{uuid.uuid4().hex[:8]}"
+    path.mkdir(parents=True)
+    return path
+
+
+def publish_build(project: Project, build_dir: Path) -> None:
+    """Make `build_dir` the current tables; keep the previous build for readers still using it."""
+    swap_symlink(project.tables_dir, build_dir)
+    builds = sorted(p for p in project.builds_dir.iterdir() if p.is_dir())
+    for old in builds[:-BUILDS_KEPT]:
+        if old.resolve() != build_dir.resolve():
+            remove_tree(old)
+
+
+def current_build(project: Project) -> Path:
+    """The directory of the current build, or an error that says to run `jejak build`."""
+    if not project.tables_dir.exists():
+        raise TableNotBuiltError(f"No tables have been built in {project.root} yet. Run `jejak build` first.")
+    return project.tables_dir.resolve()
+
+
+def table_path(project: Project, name: str) -> Path:
+    """Where a derived table of the current build lives."""
+    path = current_build(project) / name
+    if not path.exists():
+        known = ", ".join(sorted(p.name for p in current_build(project).iterdir() if p.is_dir()))
+        raise TableNotBuiltError(f"There is no table '{name}' in the current build. Tables: {known}.")
+    return path
+
+
+def built_at(project: Project) -> dt.datetime:
+    """When the current build was published."""
+    return dt.datetime.fromtimestamp(current_build(project).stat().st_mtime, tz=dt.UTC)

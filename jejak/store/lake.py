@@ -1,0 +1,67 @@
+"""The event lake: append-only, date-partitioned Parquet files, one writer at a time, any number of readers.
+
+Layout: `data/events/date=YYYY-MM-DD/part-<uuid>.parquet`. A writer stages its
+files under `data/.staging/`, fsyncs them and renames each into place, so a
+reader's glob only ever matches complete files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from jejak.core.errors import LakeError
+from jejak.store.files import move_into_place, remove_tree
+from jejak.store.project import Project
+
+PART_GLOB = "date=*/part-*.parquet"
+
+
+def event_files(project: Project) -> list[Path]:
+    """The lake's complete Parquet files, in a stable order."""
+    return sorted(project.events_dir.glob(PART_GLOB))
+
+
+def events_glob(project: Project) -> str:
+    """A glob that every engine reads the lake through."""
+    return str(project.events_dir / PART_GLOB)
+
+
+@contextmanager
+def writer_lock(project: Project) -> Iterator[None]:
+    """Hold the lake's single-writer lock; a second writer waits rather than interleaving files."""
+    project.data_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = project.data_dir / ".writer.lock"
+    with lock_path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as exc:
+            raise LakeError(f"Could not lock {lock_path} for writing: {exc}. Is the file system read-only?") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def staging_area(project: Project) -> Iterator[Path]:
+    """A private directory for a writer's temporary files, removed afterwards whatever happens."""
+    path = project.staging_dir / uuid.uuid4().hex
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        remove_tree(path)
+
+
+def publish_partitions(project: Project, partitioned_dir: Path) -> int:
+    """Move every staged `date=…/*.parquet` file into the lake under a fresh part name; returns files moved."""
+    moved = 0
+    for staged in sorted(partitioned_dir.glob("date=*/*.parquet")):
+        target = project.events_dir / staged.parent.name / f"part-{uuid.uuid4().hex}.parquet"
+        move_into_place(staged, target)
+        moved += 1
+    return moved

@@ -1,0 +1,151 @@
+"""A jejak project on disk: `jejak.toml`, `data/` (event lake and derived tables), `jejak.sqlite`, the key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jejak.core.errors import ProjectError, SettingError
+from jejak.core.pii import create_key, load_key
+from jejak.core.settings import SETTINGS_TABLE, Settings, resolve_settings
+
+CONFIG_NAME = "jejak.toml"
+PROJECT_ENV = "JEJAK_PROJECT"
+
+
+def _config_template() -> str:
+    lines = [
+        "# jejak project settings. Every setting and its default: `jejak settings`.",
+        "# Values here override the defaults; JEJAK_<NAME> environment variables override these.",
+        "",
+        "[settings]",
+    ]
+    for setting in SETTINGS_TABLE:
+        default = setting.default
+        shown = f'"{default}"' if isinstance(default, str) else repr(default).replace("'", '"')
+        lines.append(f"# {setting.name} = {shown}  # {setting.unit}: {setting.help}")
+    lines += [
+        "",
+        "# Rename the columns of CSV files whose headers differ, e.g. waktu = \"timestamp\".",
+        "[import.map]",
+        "",
+        "# Channel rules: [[channels.prepend]] goes before the defaults, [[channels.rules]] replaces them.",
+        "# See docs/channels.md.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Paths and settings of one project; open it with `open_project` or create it with `init_project`."""
+
+    root: Path
+    config: dict[str, Any] = field(default_factory=dict)
+    settings: Settings = field(default_factory=lambda: resolve_settings({}, env={}))
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.data_dir / "events"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.data_dir / ".staging"
+
+    @property
+    def builds_dir(self) -> Path:
+        return self.data_dir / "builds"
+
+    @property
+    def tables_dir(self) -> Path:
+        """A symlink to the newest complete build; swapped atomically by `jejak build`."""
+        return self.data_dir / "tables"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.root / "jejak.sqlite"
+
+    @property
+    def key_path(self) -> Path:
+        key = Path(self.settings.hmac_key_file).expanduser()
+        return key if key.is_absolute() else self.root / key
+
+    def hmac_key(self) -> bytes:
+        """The project's HMAC key, or an error that says how to get one."""
+        try:
+            return load_key(self.key_path)
+        except FileNotFoundError:
+            raise ProjectError(
+                f"The hashing key {self.key_path} is missing. Restore it from your backup, or run `jejak init` "
+                "in a new project (a new key cannot match identifiers hashed with the old one)."
+            ) from None
+
+    def column_map(self) -> dict[str, str]:
+        """The `[import.map]` column mapping of jejak.toml."""
+        mapping = self.config.get("import", {}).get("map", {})
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise SettingError("[import.map] in jejak.toml must map column names to column names, e.g. waktu = \"timestamp\".")
+        return {str(k): str(v) for k, v in mapping.items()}
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingError(f"{path} is not valid TOML: {exc}. Fix the line it names.") from None
+
+
+def init_project(root: Path) -> Project:
+    """Create a project in `root` (config, data directory, key, SQLite state); an existing one is left as it is.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> project = init_project(pathlib.Path(tempfile.mkdtemp()) / "kopi")
+        >>> project.config_path.exists(), project.key_path.exists()
+        (True, True)
+    """
+    from jejak.store.appstate import migrate
+
+    root = root.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    config_path = root / CONFIG_NAME
+    if not config_path.exists():
+        config_path.write_text(_config_template(), encoding="utf-8")
+    project = open_project(root)
+    for directory in (project.events_dir, project.quarantine_dir, project.builds_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    if not project.key_path.exists():
+        create_key(project.key_path)
+    migrate(project.sqlite_path)
+    return project
+
+
+def open_project(root: Path | None = None, env: dict[str, str] | None = None) -> Project:
+    """Open the project in `root`, else $JEJAK_PROJECT, else the current directory."""
+    environment = dict(os.environ) if env is None else env
+    base = root or Path(environment.get(PROJECT_ENV, "."))
+    base = base.resolve()
+    config_path = base / CONFIG_NAME
+    if not config_path.exists():
+        raise ProjectError(
+            f"No jejak project in {base} (no {CONFIG_NAME}). Run `jejak init {base}` first, "
+            f"or pass --project DIR / set {PROJECT_ENV}."
+        )
+    config = _read_config(config_path)
+    return Project(root=base, config=config, settings=resolve_settings(config, env=environment))
