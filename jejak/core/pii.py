@@ -67,5 +67,7 @@ def load_key(path: Path) -> bytes:
     """Read the project key (raises FileNotFoundError when init has not made it)."""
     key = path.read_bytes()
     if len(key) < 16:
-        raise ValueError(f"The key file {path} is too short ({len(key)} bytes); it should hold {KEY_BYTES} random bytes.")
+        raise ValueError(
+            f"The key file {path} is too short ({len(key)} bytes); it should hold {KEY_BYTES} random bytes."
+        )
     return key

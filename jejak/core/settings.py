@@ -19,7 +19,6 @@ from jejak.core.errors import SettingError
 
 ENV_PREFIX = "JEJAK_"
 PATH_TRANSFORMS = (
-    "none",
     "exposure",
     "unique",
     "first",
@@ -44,52 +43,121 @@ class Setting:
 
 
 SETTINGS_TABLE: tuple[Setting, ...] = (
-    Setting("engine", "duckdb", "name", "Compute engine for `jejak build`: duckdb or spark.", choices=("duckdb", "spark")),
+    Setting(
+        "engine", "duckdb", "name", "Compute engine for `jejak build`: duckdb or spark.", choices=("duckdb", "spark")
+    ),
     Setting("spark_master", "local[2]", "URL", "Spark master URL when engine = spark."),
     Setting("spark_shuffle_partitions", 4, "partitions", "spark.sql.shuffle.partitions for local runs.", minimum=1),
     Setting("duckdb_threads", 0, "threads", "DuckDB worker threads; 0 means one per core.", minimum=0),
-    Setting("duckdb_memory_limit_mb", 0, "MiB", "DuckDB memory limit; 0 means DuckDB's default (80 % of RAM).", minimum=0),
-    Setting("timezone", "Asia/Jakarta", "IANA zone", "Time zone for input times that carry no offset; stored times are UTC."),
+    Setting(
+        "duckdb_memory_limit_mb", 0, "MiB", "DuckDB memory limit; 0 means DuckDB's default (80 % of RAM).", minimum=0
+    ),
+    Setting(
+        "timezone", "Asia/Jakarta", "IANA zone", "Time zone for input times that carry no offset; stored times are UTC."
+    ),
     Setting("currency", "IDR", "ISO 4217", "Currency of revenue that carries none."),
     Setting(
-        "session_gap_seconds", 30 * 60, "s", "Inactivity gap that ends a session.",
-        "UA, GA4, Matomo visit_standard_length = 1800", minimum=1,
+        "session_gap_seconds",
+        30 * 60,
+        "s",
+        "Inactivity gap that ends a session.",
+        "UA, GA4, Matomo visit_standard_length = 1800",
+        minimum=1,
     ),
     Setting(
-        "session_max_seconds", 24 * 3600, "s",
+        "session_max_seconds",
+        24 * 3600,
+        "s",
         "Hard cap on a session's length: a run of activity is cut every this many seconds from its start.",
-        "PostHog 24 h cap", minimum=60,
+        "PostHog 24 h cap",
+        minimum=60,
     ),
     Setting(
-        "lookback_days", 30, "days", "How far before a conversion touchpoints count towards its path.",
-        "UA MCF 30 d", minimum=1, maximum=365,
+        "lookback_days",
+        30,
+        "days",
+        "How far before a conversion touchpoints count towards its path.",
+        "UA MCF 30 d",
+        minimum=1,
+        maximum=365,
     ),
     Setting(
-        "conversion_events", ["Order Completed", "purchase"], "event names",
-        "Events that count as conversions.", "Segment e-commerce spec",
+        "conversion_events",
+        ["Order Completed", "purchase"],
+        "event names",
+        "Events that count as conversions.",
+        "Segment e-commerce spec",
     ),
     Setting(
-        "path_transform", "exposure", "name", "How the unique-paths table rewrites each path.",
-        "Snowplow, fractribution", choices=PATH_TRANSFORMS,
+        "path_transform",
+        "exposure",
+        "name",
+        "How the unique-paths table rewrites each path.",
+        "Snowplow, fractribution",
+        choices=PATH_TRANSFORMS,
     ),
     Setting(
-        "path_max_touches", 0, "touches", "Keep only the last N touches of each path (trim); 0 keeps all.", minimum=0,
+        "path_transform_channel",
+        "Direct",
+        "channel",
+        "The channel that remove_if_not_all and remove_if_last_and_not_all remove.",
+        "Snowplow",
     ),
-    Setting("time_decay_half_life_days", 7.0, "days", "Half-life of time-decay attribution.", "Google Ads", minimum=0.001),
-    Setting("position_first_share", 0.4, "share", "Position-based credit to the first touch.", "Google Ads", minimum=0, maximum=1),
-    Setting("position_last_share", 0.4, "share", "Position-based credit to the last touch.", "Google Ads", minimum=0, maximum=1),
+    Setting(
+        "path_max_touches",
+        0,
+        "touches",
+        "Keep only the last N touches of each path (trim); 0 keeps all.",
+        minimum=0,
+    ),
+    Setting(
+        "time_decay_half_life_days", 7.0, "days", "Half-life of time-decay attribution.", "Google Ads", minimum=0.001
+    ),
+    Setting(
+        "position_first_share",
+        0.4,
+        "share",
+        "Position-based credit to the first touch.",
+        "Google Ads",
+        minimum=0,
+        maximum=1,
+    ),
+    Setting(
+        "position_last_share",
+        0.4,
+        "share",
+        "Position-based credit to the last touch.",
+        "Google Ads",
+        minimum=0,
+        maximum=1,
+    ),
     Setting("funnel_window_days", 14, "days", "Funnel conversion window.", "PostHog", minimum=1),
     Setting("bounce_engaged_seconds", 10, "s", "A session shorter than this is not engaged.", "GA4", minimum=0),
-    Setting("bounce_engaged_min_views", 2, "views", "A session with fewer views than this is not engaged.", "GA4", minimum=1),
+    Setting(
+        "bounce_engaged_min_views", 2, "views", "A session with fewer views than this is not engaged.", "GA4", minimum=1
+    ),
     Setting("top_n", 10, "rows", "Rows in a top-N report before the 'Other' row.", minimum=1),
     Setting(
-        "identity_max_people_per_identifier", 5, "people",
+        "identity_max_people_per_identifier",
+        5,
+        "people",
         "An e-mail, phone or anonymous id seen with more user ids than this is not used to merge people (e.g. a shop's phone).",
         minimum=1,
     ),
     Setting("identity_max_iterations", 30, "iterations", "Upper bound on label-propagation rounds.", minimum=1),
-    Setting("import_max_field_bytes", 64 * 1024, "bytes", "A field longer than this sends its row to the quarantine.", minimum=16),
-    Setting("hmac_key_file", "jejak.key", "path", "Key for hashing e-mails and phones; relative to the project, outside data/."),
+    Setting(
+        "import_max_field_bytes",
+        64 * 1024,
+        "bytes",
+        "A field longer than this sends its row to the quarantine.",
+        minimum=16,
+    ),
+    Setting(
+        "hmac_key_file",
+        "jejak.key",
+        "path",
+        "Key for hashing e-mails and phones; relative to the project, outside data/.",
+    ),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS_TABLE}
@@ -111,6 +179,7 @@ class Settings:
     lookback_days: int
     conversion_events: list[str]
     path_transform: str
+    path_transform_channel: str
     path_max_touches: int
     time_decay_half_life_days: float
     position_first_share: float
@@ -156,7 +225,9 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
             value = float(raw)
         elif expected is list:
             if isinstance(raw, str):
-                value = json.loads(raw) if raw.strip().startswith("[") else [p.strip() for p in raw.split(",") if p.strip()]
+                value = (
+                    json.loads(raw) if raw.strip().startswith("[") else [p.strip() for p in raw.split(",") if p.strip()]
+                )
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError
         elif expected is str:
@@ -171,9 +242,13 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
         allowed = ", ".join(repr(c) for c in setting.choices)
         raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). Expected one of {allowed}.")
     if setting.minimum is not None and value < setting.minimum:
-        raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at least {setting.minimum}.")
+        raise SettingError(
+            f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at least {setting.minimum}."
+        )
     if setting.maximum is not None and value > setting.maximum:
-        raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at most {setting.maximum}.")
+        raise SettingError(
+            f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at most {setting.maximum}."
+        )
     return value
 
 

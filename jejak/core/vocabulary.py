@@ -62,9 +62,10 @@ EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
 INPUT_ONLY_COLUMNS = ("email", "phone", "user_agent", "sent_at", "original_timestamp")
 
 # Canonical names an input file may use (after the column mapping is applied).
-INPUT_COLUMNS = tuple(
-    c for c in EVENT_COLUMNS if c not in ("email_hash", "phone_hash", "source_file", "source_line")
-) + INPUT_ONLY_COLUMNS
+INPUT_COLUMNS = (
+    tuple(c for c in EVENT_COLUMNS if c not in ("email_hash", "phone_hash", "source_file", "source_line"))
+    + INPUT_ONLY_COLUMNS
+)
 
 QUARANTINE_SCHEMA = pa.schema(
     [

@@ -100,16 +100,18 @@ def _check_columns(path: Path, names: Sequence[str]) -> None:
     if "timestamp" not in names:
         raise MissingColumnError(
             f"{path} has no 'timestamp' column (columns: {', '.join(names)}). "
-            "Add one, or map yours with --map \"your_column=timestamp\" (or [import.map] in jejak.toml)."
+            'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).'
         )
     if not any(name in names for name in IDENTIFIER_COLUMNS):
         raise MissingColumnError(
             f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)} (columns: {', '.join(names)}). "
-            "Add one, or map yours with --map \"pelanggan=user_id\"."
+            'Add one, or map yours with --map "pelanggan=user_id".'
         )
 
 
-def _chunks(path: Path, file_format: str, mapping: Mapping[str, str]) -> tuple[Iterator[RawChunk], list[str], list[str]]:
+def _chunks(
+    path: Path, file_format: str, mapping: Mapping[str, str]
+) -> tuple[Iterator[RawChunk], list[str], list[str]]:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties."""
     if file_format == "jsonl":
         return read_jsonl_chunks(path), [], []
@@ -157,12 +159,23 @@ def import_file(
             for index, chunk in enumerate(reader):
                 rows_read += chunk.table.num_rows + len(chunk.bad_rows)
                 for bad in chunk.bad_rows:
-                    quarantine_rows.append({"source_line": bad.line, "reason": bad.reason, "message": bad.message, "raw": bad.raw})
+                    quarantine_rows.append(
+                        {"source_line": bad.line, "reason": bad.reason, "message": bad.message, "raw": bad.raw}
+                    )
                 if chunk.table.num_rows:
                     quarantine_rows += _validate_chunk(
-                        engine, chunk.table, stage / f"chunk-{index:06d}.parquet", file_format, present, extra,
-                        key=key, source_name=name, source_file=str(path.resolve()), received_at=started_at,
-                        max_field_bytes=settings.import_max_field_bytes, currency=settings.currency,
+                        engine,
+                        chunk.table,
+                        stage / f"chunk-{index:06d}.parquet",
+                        file_format,
+                        present,
+                        extra,
+                        key=key,
+                        source_name=name,
+                        source_file=str(path.resolve()),
+                        received_at=started_at,
+                        max_field_bytes=settings.import_max_field_bytes,
+                        currency=settings.currency,
                     )
                 if progress is not None:
                     progress(chunk.bytes_done, total_bytes)
@@ -202,15 +215,22 @@ def _validate_chunk(
 ) -> list[dict[str, object]]:
     """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine."""
     engine.register_arrow("raw_chunk", table)
-    extract = jsonl_extract_sql("raw_chunk") if file_format == "jsonl" else table_extract_sql("raw_chunk", present, extra)
+    extract = (
+        jsonl_extract_sql("raw_chunk") if file_format == "jsonl" else table_extract_sql("raw_chunk", present, extra)
+    )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE canonical_chunk AS {extract}")
     engine.unregister("raw_chunk")
     emails = _distinct_text(engine, "canonical_chunk", "email")
     phones = _distinct_text(engine, "canonical_chunk", "phone")
     engine.register_arrow("pii_map", pii_map(key, emails, phones))
     sql = validate_sql(
-        "canonical_chunk", "pii_map", source_name=source_name, source_file=source_file,
-        received_at_iso=received_at.isoformat(), max_field_bytes=max_field_bytes, currency=currency,
+        "canonical_chunk",
+        "pii_map",
+        source_name=source_name,
+        source_file=source_file,
+        received_at_iso=received_at.isoformat(),
+        max_field_bytes=max_field_bytes,
+        currency=currency,
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
     engine.unregister("pii_map")
@@ -261,13 +281,17 @@ def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[in
     return valid_rows, stored
 
 
-def _write_quarantine(project: Project, stage: Path, rows: list[dict[str, object]], source_file: str, when: dt.datetime) -> None:
+def _write_quarantine(
+    project: Project, stage: Path, rows: list[dict[str, object]], source_file: str, when: dt.datetime
+) -> None:
     if not rows:
         return
     # Re-importing a file must not quarantine the same bad row twice.
     seen: set[tuple[object, object]] = set()
     for part in sorted(project.quarantine_dir.glob("part-*.parquet")):
-        old = pq.read_table(part, columns=["source_file", "source_line", "raw"], filters=[("source_file", "=", source_file)])
+        old = pq.read_table(
+            part, columns=["source_file", "source_line", "raw"], filters=[("source_file", "=", source_file)]
+        )
         seen.update(zip(old.column("source_line").to_pylist(), old.column("raw").to_pylist(), strict=True))
     rows = [row for row in rows if (row["source_line"], row["raw"]) not in seen]
     if not rows:
@@ -295,8 +319,15 @@ def _record_import(project: Project, summary: ImportSummary, source_name: str, s
             db.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    uuid.uuid4().hex, summary.file, summary.file_format, source_name, started_at.isoformat(),
-                    utc_now().isoformat(), summary.rows_read, summary.rows_stored, summary.rows_quarantined,
+                    uuid.uuid4().hex,
+                    summary.file,
+                    summary.file_format,
+                    source_name,
+                    started_at.isoformat(),
+                    utc_now().isoformat(),
+                    summary.rows_read,
+                    summary.rows_stored,
+                    summary.rows_quarantined,
                     summary.duplicates_skipped,
                 ),
             )
@@ -316,7 +347,9 @@ def import_files(
     for path in paths:
         _check_readable(Path(path))
         detect_format(Path(path))
-    return [import_file(project, Path(p), column_map=column_map, source_name=source_name, progress=progress) for p in paths]
+    return [
+        import_file(project, Path(p), column_map=column_map, source_name=source_name, progress=progress) for p in paths
+    ]
 
 
 def quarantine_counts(project: Project) -> dict[str, int]:

@@ -42,7 +42,9 @@ def parse_map_option(text: str) -> dict[str, str]:
         if not pair:
             continue
         if "=" not in pair:
-            raise SettingError(f"--map pair {pair!r} has no '='. Write pairs as file_column=jejak_column, e.g. waktu=timestamp.")
+            raise SettingError(
+                f"--map pair {pair!r} has no '='. Write pairs as file_column=jejak_column, e.g. waktu=timestamp."
+            )
         source, target = (part.strip() for part in pair.split("=", 1))
         if not source or not target:
             raise SettingError(f"--map pair {pair!r} is missing a name on one side of '='.")

@@ -99,7 +99,12 @@ class _LineFeed:
                     break
                 except UnicodeDecodeError as exc:
                     self.bad_rows.append(
-                        BadRow(line_number, "invalid_utf8", f"byte {exc.start} is not valid UTF-8 ({exc.reason})", _preview(data))
+                        BadRow(
+                            line_number,
+                            "invalid_utf8",
+                            f"byte {exc.start} is not valid UTF-8 ({exc.reason})",
+                            _preview(data),
+                        )
                     )
         self.consumed.append(item)
         return item[1] + "\n"
@@ -126,11 +131,15 @@ def read_csv_chunks(path: Path, names: Sequence[str] | None = None) -> Iterator[
         except (csv.Error, _RecordTooLong) as exc:
             raise InputFileError(f"{path}: the header row cannot be read as CSV ({exc}).") from None
         if feed.bad_rows:
-            raise InputFileError(f"{path}: the header row is not valid UTF-8. Save the file as UTF-8 and import it again.")
+            raise InputFileError(
+                f"{path}: the header row is not valid UTF-8. Save the file as UTF-8 and import it again."
+            )
         column_names = list(names) if names is not None else header
         if len(column_names) != len(set(column_names)):
             duplicates = sorted({n for n in column_names if column_names.count(n) > 1})
-            raise InputFileError(f"{path}: the header names column(s) {', '.join(duplicates)} more than once (after mapping).")
+            raise InputFileError(
+                f"{path}: the header names column(s) {', '.join(duplicates)} more than once (after mapping)."
+            )
         width = len(header)
         lines: list[int] = []
         rows: list[list[str]] = []
@@ -143,7 +152,11 @@ def read_csv_chunks(path: Path, names: Sequence[str] | None = None) -> Iterator[
             except (csv.Error, _RecordTooLong) as exc:
                 first_line, first_text = feed.consumed[0] if feed.consumed else (0, "")
                 why = "a quoted value never closes" if isinstance(exc, _RecordTooLong) else str(exc)
-                feed.bad_rows.append(BadRow(first_line, "malformed_row", f"cannot split into fields: {why}", first_text[:RAW_PREVIEW_CHARS]))
+                feed.bad_rows.append(
+                    BadRow(
+                        first_line, "malformed_row", f"cannot split into fields: {why}", first_text[:RAW_PREVIEW_CHARS]
+                    )
+                )
                 feed.pending.extendleft(reversed(feed.consumed[1:]))
                 reader = csv.reader(feed, strict=True)
                 continue
@@ -152,7 +165,12 @@ def read_csv_chunks(path: Path, names: Sequence[str] | None = None) -> Iterator[
             if len(fields) != width:
                 text = "\n".join(t for _, t in feed.consumed)
                 feed.bad_rows.append(
-                    BadRow(feed.consumed[0][0], "malformed_row", f"expected {width} fields, found {len(fields)}", text[:RAW_PREVIEW_CHARS])
+                    BadRow(
+                        feed.consumed[0][0],
+                        "malformed_row",
+                        f"expected {width} fields, found {len(fields)}",
+                        text[:RAW_PREVIEW_CHARS],
+                    )
                 )
                 continue
             lines.append(feed.consumed[0][0])
@@ -185,7 +203,14 @@ def read_jsonl_chunks(path: Path) -> Iterator[RawChunk]:
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
-                bad_rows.append(BadRow(line_number, "invalid_utf8", f"byte {exc.start} is not valid UTF-8 ({exc.reason})", _preview(data)))
+                bad_rows.append(
+                    BadRow(
+                        line_number,
+                        "invalid_utf8",
+                        f"byte {exc.start} is not valid UTF-8 ({exc.reason})",
+                        _preview(data),
+                    )
+                )
                 continue
             lines.append(line_number)
             raws.append(text)

@@ -70,7 +70,8 @@ def jsonl_extract_sql(chunk: str) -> str:
         for key in ("messageId", "type", "event", "userId", "anonymousId", "previousId", "timestamp")
     )
     wrong_object = " OR ".join(
-        f"coalesce(json_type(j, '$.{key}'), 'OBJECT') NOT IN ('OBJECT', 'NULL')" for key in ("properties", "context", "traits")
+        f"coalesce(json_type(j, '$.{key}'), 'OBJECT') NOT IN ('OBJECT', 'NULL')"
+        for key in ("properties", "context", "traits")
     )
     return f"""
 WITH parsed AS (
@@ -101,12 +102,12 @@ def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str]) 
     for name in JSONL_FIELDS:
         columns.append(f'"{name}"' if name in present else f"NULL::VARCHAR AS {name}")
     if extra:
-        pairs = ", ".join(f"{_quote(name)}, \"{name}\"" for name in extra)
+        pairs = ", ".join(f'{_quote(name)}, "{name}"' for name in extra)
         extra_sql = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
         extra_sql = "NULL::VARCHAR"
     # The row as a JSON object: readable in the quarantine, and the natural key of a deterministic event_id.
-    every = ", ".join(f"{_quote(name)}, \"{name}\"" for name in (*present, *extra))
+    every = ", ".join(f'{_quote(name)}, "{name}"' for name in (*present, *extra))
     row_text = f"CAST(json_object({every}) AS VARCHAR)" if every else "'{}'"
     return f"""
 SELECT _line, {row_text} AS _raw, {extra_sql} AS _extra,
@@ -166,7 +167,11 @@ def validate_sql(
 ) -> str:
     """SQL over the canonical relation: every event column typed, plus `_reason` / `_message` for bad rows."""
     text_columns = [name for name in JSONL_FIELDS if name not in ("source_name",)]
-    longest = "greatest(" + ", ".join(f"coalesce(strlen(c.{n}), 0)" for n in text_columns) + ", coalesce(strlen(c._extra), 0))"
+    longest = (
+        "greatest("
+        + ", ".join(f"coalesce(strlen(c.{n}), 0)" for n in text_columns)
+        + ", coalesce(strlen(c._extra), 0))"
+    )
     types = ", ".join(_quote(t) for t in EVENT_TYPES)
     ts = "try_cast(trim(c.timestamp) AS TIMESTAMPTZ)"
     original = "try_cast(trim(c.original_timestamp) AS TIMESTAMPTZ)"
@@ -176,7 +181,8 @@ def validate_sql(
     corrected = f"CASE WHEN {received} IS NOT NULL AND {sent} IS NOT NULL AND {original} IS NOT NULL THEN {received} - ({sent} - {original}) END"
     timestamp = f"coalesce({corrected}, {ts}, {original})"
     object_check = " OR ".join(
-        f"(c.{n} IS NOT NULL AND (NOT json_valid(c.{n}) OR json_type(c.{n}) <> 'OBJECT'))" for n in ("properties", "context", "traits")
+        f"(c.{n} IS NOT NULL AND (NOT json_valid(c.{n}) OR json_type(c.{n}) <> 'OBJECT'))"
+        for n in ("properties", "context", "traits")
     )
     kind = f"lower(coalesce({_blank('c.type')}, 'track'))"
     has_id = (
@@ -187,7 +193,7 @@ def validate_sql(
       WHEN c._pre_reason IS NOT NULL THEN c._pre_reason
       WHEN {longest} > {int(max_field_bytes)} THEN 'oversize_field'
       WHEN {kind} NOT IN ({types}) THEN 'unknown_type'
-      WHEN {_blank('c.revenue')} IS NOT NULL AND try_cast(trim(c.revenue) AS DOUBLE) IS NULL THEN 'wrong_type'
+      WHEN {_blank("c.revenue")} IS NOT NULL AND try_cast(trim(c.revenue) AS DOUBLE) IS NULL THEN 'wrong_type'
       WHEN {object_check} THEN 'wrong_type'
       WHEN {timestamp} IS NULL THEN 'bad_timestamp'
       WHEN NOT {has_id} THEN 'no_identifier'
@@ -196,7 +202,7 @@ def validate_sql(
       WHEN c._pre_reason IS NOT NULL THEN c._pre_message
       WHEN {longest} > {int(max_field_bytes)} THEN 'a field is ' || {longest} || ' bytes long; the limit is {int(max_field_bytes)} (setting import_max_field_bytes)'
       WHEN {kind} NOT IN ({types}) THEN 'type ' || {kind} || ' is not one of {", ".join(EVENT_TYPES)}'
-      WHEN {_blank('c.revenue')} IS NOT NULL AND try_cast(trim(c.revenue) AS DOUBLE) IS NULL THEN 'revenue ' || c.revenue || ' is not a number'
+      WHEN {_blank("c.revenue")} IS NOT NULL AND try_cast(trim(c.revenue) AS DOUBLE) IS NULL THEN 'revenue ' || c.revenue || ' is not a number'
       WHEN {object_check} THEN 'properties, context and traits must be JSON objects'
       WHEN {timestamp} IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00)'
       WHEN NOT {has_id} THEN 'none of user_id, anonymous_id, email or phone is given'
@@ -218,39 +224,39 @@ SELECT
   {message} AS _message,
   c._line AS _line,
   c._raw AS _raw,
-  coalesce({_blank('c.event_id')}, {deterministic_id}) AS event_id,
+  coalesce({_blank("c.event_id")}, {deterministic_id}) AS event_id,
   {kind} AS type,
-  coalesce({_blank('c.event')}, {default_event}) AS event,
+  coalesce({_blank("c.event")}, {default_event}) AS event,
   {timestamp} AS timestamp,
   coalesce({received}, TIMESTAMPTZ {_quote(received_at_iso)}) AS received_at,
-  {_blank('c.user_id')} AS user_id,
-  {_blank('c.anonymous_id')} AS anonymous_id,
-  {_blank('c.previous_id')} AS previous_id,
+  {_blank("c.user_id")} AS user_id,
+  {_blank("c.anonymous_id")} AS anonymous_id,
+  {_blank("c.previous_id")} AS previous_id,
   e.hash AS email_hash,
   p.hash AS phone_hash,
-  {_blank('c.source')} AS source,
-  {_blank('c.medium')} AS medium,
-  {_blank('c.campaign')} AS campaign,
-  {_blank('c.term')} AS term,
-  {_blank('c.content')} AS content,
-  {_blank('c.referrer')} AS referrer,
+  {_blank("c.source")} AS source,
+  {_blank("c.medium")} AS medium,
+  {_blank("c.campaign")} AS campaign,
+  {_blank("c.term")} AS term,
+  {_blank("c.content")} AS content,
+  {_blank("c.referrer")} AS referrer,
   {page_url} AS page_url,
-  coalesce({_blank('c.page_path')}, nullif(regexp_extract({page_url}, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+([^?#]*)', 1), ''),
+  coalesce({_blank("c.page_path")}, nullif(regexp_extract({page_url}, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+([^?#]*)', 1), ''),
            CASE WHEN {page_url} IS NOT NULL THEN '/' END) AS page_path,
-  {_blank('c.page_title')} AS page_title,
-  {_blank('c.channel')} AS channel,
-  coalesce(lower({_blank('c.touchpoint')}), CASE WHEN {kind} = 'offline' THEN 'offline' ELSE 'online' END) AS touchpoint,
+  {_blank("c.page_title")} AS page_title,
+  {_blank("c.channel")} AS channel,
+  coalesce(lower({_blank("c.touchpoint")}), CASE WHEN {kind} = 'offline' THEN 'offline' ELSE 'online' END) AS touchpoint,
   {_device_type_sql()} AS device_type,
   {_os_sql()} AS os,
   {_browser_sql()} AS browser,
   try_cast(trim(c.revenue) AS DOUBLE) AS revenue,
-  CASE WHEN try_cast(trim(c.revenue) AS DOUBLE) IS NOT NULL THEN upper(coalesce({_blank('c.currency')}, {_quote(currency)}))
-       ELSE upper({_blank('c.currency')}) END AS currency,
+  CASE WHEN try_cast(trim(c.revenue) AS DOUBLE) IS NOT NULL THEN upper(coalesce({_blank("c.currency")}, {_quote(currency)}))
+       ELSE upper({_blank("c.currency")}) END AS currency,
   {properties} AS properties,
   CASE WHEN json_valid(c.context) AND json_exists(c.context, '$.traits')
        THEN CAST(json_merge_patch(c.context, '{{"traits": {strip_pii}}}') AS VARCHAR) ELSE c.context END AS context,
   CASE WHEN json_valid(c.traits) THEN CAST(json_merge_patch(c.traits, '{strip_pii}') AS VARCHAR) END AS traits,
-  coalesce({_blank('c.source_name')}, {_quote(source_name)}) AS source_name,
+  coalesce({_blank("c.source_name")}, {_quote(source_name)}) AS source_name,
   {_quote(source_file)} AS source_file,
   c._line AS source_line
 FROM {canonical} AS c

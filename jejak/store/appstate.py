@@ -53,7 +53,9 @@ def migrate(path: Path) -> int:
     """Apply the migrations not yet applied, in order; returns how many ran."""
     db = connect_state(path)
     try:
-        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT DEFAULT CURRENT_TIMESTAMP)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT DEFAULT CURRENT_TIMESTAMP)"
+        )
         done = {row[0] for row in db.execute("SELECT name FROM migrations")}
         applied = 0
         for migration in MIGRATIONS:

@@ -29,7 +29,7 @@ def _config_template() -> str:
         lines.append(f"# {setting.name} = {shown}  # {setting.unit}: {setting.help}")
     lines += [
         "",
-        "# Rename the columns of CSV files whose headers differ, e.g. waktu = \"timestamp\".",
+        '# Rename the columns of CSV files whose headers differ, e.g. waktu = "timestamp".',
         "[import.map]",
         "",
         "# Channel rules: [[channels.prepend]] goes before the defaults, [[channels.rules]] replaces them.",
@@ -99,7 +99,9 @@ class Project:
         """The `[import.map]` column mapping of jejak.toml."""
         mapping = self.config.get("import", {}).get("map", {})
         if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-            raise SettingError("[import.map] in jejak.toml must map column names to column names, e.g. waktu = \"timestamp\".")
+            raise SettingError(
+                '[import.map] in jejak.toml must map column names to column names, e.g. waktu = "timestamp".'
+            )
         return {str(k): str(v) for k, v in mapping.items()}
 
 

@@ -1,0 +1,1 @@
+"""Identity graph and stitching: one person per real customer."""

@@ -1,0 +1,172 @@
+"""Resolve identifiers into one person each: connected components of the identity graph, on the engine.
+
+Nodes are identifiers, keyed `u:<user_id>`, `a:<anonymous_id>`, `e:<email hmac>`,
+`p:<phone hmac>`. An event links every identifier it carries to its primary one
+(user id first, then anonymous id, e-mail, phone); an `alias` links `previous_id`
+to `user_id`. Components are found by iterative min-label propagation with
+pointer jumping, each round a join and a group-by in Ibis, so the same code runs
+on DuckDB and on Spark and never pulls the graph into Python memory.
+
+Over-merge guard: a non-user identifier (an e-mail, a phone, an anonymous id)
+seen together with more distinct user ids than `identity_max_people_per_identifier`
+(a shop's own phone number typed at the till, a shared kiosk) is not used to
+merge, and is reported in the `shared_identifiers` table. Events whose only
+identifier is such a shared one each stay a person of their own.
+
+Assumptions: identifiers are exact (after e-mail/phone normalisation); no
+probabilistic matching. Person ids are the component's smallest node key, so a
+person known by a user id is named by it (`u:C0042`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.core.errors import EngineError
+from jejak.engine import Engine
+
+# Sorting prefixes: a component's smallest key is a user id when it has one.
+KIND_PREFIX = {"user_id": "1u:", "anonymous_id": "2a:", "email": "3e:", "phone": "4p:"}
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    """The engine tables identity resolution produced."""
+
+    identities: ir.Table  # node, kind, person_id
+    shared_identifiers: ir.Table  # node, kind, user_ids
+    rounds: int
+
+
+def _node(prefix: str, column: ir.StringValue) -> ir.StringValue:
+    return ibis.ifelse(column.isnull() | (column == ""), ibis.null("string"), ibis.literal(prefix) + column)
+
+
+def event_nodes(events: ir.Table) -> ir.Table:
+    """Each event's identifier nodes and its primary node (the one that decides its person)."""
+    user = _node(KIND_PREFIX["user_id"], events.user_id)
+    anonymous = _node(KIND_PREFIX["anonymous_id"], events.anonymous_id)
+    email = _node(KIND_PREFIX["email"], events.email_hash)
+    phone = _node(KIND_PREFIX["phone"], events.phone_hash)
+    previous_user = _node(KIND_PREFIX["user_id"], events.previous_id)
+    previous_anonymous = _node(KIND_PREFIX["anonymous_id"], events.previous_id)
+    is_alias = events.type == "alias"
+    return events.mutate(
+        node_user=user,
+        node_anonymous=anonymous,
+        node_email=email,
+        node_phone=phone,
+        node_previous_user=ibis.ifelse(is_alias, previous_user, ibis.null("string")),
+        node_previous_anonymous=ibis.ifelse(is_alias, previous_anonymous, ibis.null("string")),
+        primary_node=ibis.coalesce(user, anonymous, email, phone),
+    )
+
+
+def _edges(nodes: ir.Table) -> ir.Table:
+    """Distinct undirected links (primary, other) from every event."""
+    parts = []
+    for column in ("node_anonymous", "node_email", "node_phone", "node_previous_user", "node_previous_anonymous"):
+        part = nodes.filter(nodes[column].notnull() & (nodes[column] != nodes.primary_node))
+        parts.append(part.select(src=part.primary_node, dst=part[column]))
+    return ibis.union(*parts, distinct=True)
+
+
+def _shared(edges: ir.Table, max_users: int) -> ir.Table:
+    """Non-user nodes linked to more user ids than allowed."""
+    user_prefix = KIND_PREFIX["user_id"]
+    both = ibis.union(edges.select(a=edges.src, b=edges.dst), edges.select(a=edges.dst, b=edges.src), distinct=True)
+    linked = both.filter(both.a.startswith(user_prefix) & ~both.b.startswith(user_prefix))
+    counts = linked.group_by(node=linked.b).aggregate(user_ids=linked.a.nunique())
+    return counts.filter(counts.user_ids > max_users)
+
+
+def _kind(node: ir.StringValue) -> ir.StringValue:
+    prefix = node.substr(0, 3)
+    cases = [(ibis.literal(p), ibis.literal(k)) for k, p in KIND_PREFIX.items()]
+    return prefix.cases(*cases, else_="unknown")
+
+
+def resolve_identities(
+    engine: Engine, events: ir.Table, *, max_people_per_identifier: int, max_rounds: int
+) -> IdentityResult:
+    """Connected components of the identity graph; see the module docstring.
+
+    Example (two devices of Ana joined by her user id; Budi alone):
+        >>> import ibis
+        >>> from jejak.engine import connect
+        >>> eng = connect()
+        >>> ev = ibis.memtable({"type": ["page", "identify", "identify", "page"], "user_id": [None, "ana", "ana", None],
+        ...     "anonymous_id": ["d1", "d1", "d2", "d9"], "previous_id": [None] * 4, "email_hash": [None] * 4,
+        ...     "phone_hash": [None] * 4})
+        >>> result = resolve_identities(eng, ev, max_people_per_identifier=5, max_rounds=10)
+        >>> sorted(set(eng.to_pyarrow(result.identities).column("person_id").to_pylist()))
+        ['a:d9', 'u:ana']
+    """
+    nodes = event_nodes(events)
+    edges = engine.materialize(_edges(nodes), "identity_edges")
+    shared = engine.materialize(_shared(edges, max_people_per_identifier), "identity_shared")
+    shared_keys = shared.select(shared_node=shared.node)
+    kept = edges.anti_join(shared_keys, edges.src == shared_keys.shared_node)
+    shared_again = shared_keys.view()
+    kept = kept.anti_join(shared_again, kept.dst == shared_again.shared_node)
+    links = engine.materialize(
+        ibis.union(kept.select("src", "dst"), kept.select(src=kept.dst, dst=kept.src), distinct=True), "identity_links"
+    )
+    all_nodes = ibis.union(
+        links.select(node=links.src),
+        nodes.filter(nodes.primary_node.notnull()).select(node=nodes.primary_node),
+        distinct=True,
+    )
+    all_nodes = all_nodes.anti_join(shared_keys, all_nodes.node == shared_keys.shared_node)
+    labels = engine.materialize(all_nodes.select("node", label=all_nodes.node), "identity_labels_0")
+    rounds = 0
+    for rounds in range(1, max_rounds + 1):
+        # Min over neighbours, then pointer jumping (label of my label) to halve the distance each round.
+        joined = links.join(labels, links.src == labels.node)
+        from_neighbours = joined.group_by(node=joined.dst).aggregate(label=joined.label.min())
+        from_neighbours = from_neighbours.select(
+            neighbour_node=from_neighbours.node, neighbour_label=from_neighbours.label
+        )
+        merged = labels.left_join(from_neighbours, labels.node == from_neighbours.neighbour_node)
+        stepped = engine.materialize(
+            merged.select(
+                node=merged.node, label=ibis.least(merged.label, merged.neighbour_label.fill_null(merged.label))
+            ),
+            f"identity_stepped_{rounds}",
+        )
+        hop = stepped.select(hop_node=stepped.node, hop_label=stepped.label)
+        jumped_join = stepped.left_join(hop, stepped.label == hop.hop_node)
+        jumped = jumped_join.select(
+            node=jumped_join.node,
+            label=ibis.least(jumped_join.label, jumped_join.hop_label.fill_null(jumped_join.label)),
+        )
+        new_labels = engine.materialize(jumped, f"identity_labels_{rounds}")
+        previous = labels.select(previous_node=labels.node, previous_label=labels.label)
+        compare = new_labels.join(previous, new_labels.node == previous.previous_node)
+        changed = engine.backend.execute((compare.label != compare.previous_label).sum())
+        labels = new_labels
+        if not changed:
+            break
+    else:
+        raise EngineError(
+            f"Identity resolution did not settle in {max_rounds} rounds. Raise the identity_max_iterations setting."
+        )
+    identities = labels.select(
+        node=labels.node,
+        kind=_kind(labels.node),
+        person_id=labels.label.substr(1),
+    )
+    shared_report = shared.select(node=shared.node, kind=_kind(shared.node), user_ids=shared.user_ids)
+    return IdentityResult(identities=identities, shared_identifiers=shared_report, rounds=rounds)
+
+
+def assign_people(events: ir.Table, identities: ir.Table) -> ir.Table:
+    """Every event with its `person_id`; events known only by a shared identifier each stay alone."""
+    nodes = event_nodes(events)
+    lookup = identities.select(lookup_node=identities.node, person_id=identities.person_id)
+    joined = nodes.left_join(lookup, nodes.primary_node == lookup.lookup_node)
+    person = joined.person_id.fill_null(ibis.literal("x:") + joined.event_id)
+    return joined.select(*events.columns, person_id=person)

@@ -1,0 +1,150 @@
+"""Touchpoints, conversions, journeys and unique paths from sessionized events.
+
+A touchpoint is a session's first event, with its channel. A journey ends at a
+conversion and holds the person's touchpoints since the previous conversion
+that fall inside the lookback window before it. Touchpoints after a person's
+last conversion form one non-converting journey (the same lookback measured
+back from its last touch). A conversion with no touch of its own journey (a
+second purchase in the same session) gets its own session's touchpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.journeys.channels import ChannelRule, classify
+from jejak.journeys.transforms import apply_transform
+
+SECONDS_PER_DAY = 86_400
+PATH_SEPARATOR = " > "
+TOUCH_COLUMNS = (
+    "session_id",
+    "person_id",
+    "timestamp",
+    "epoch_seconds",
+    "journey_index",
+    "type",
+    "event",
+    "touchpoint",
+    "source",
+    "medium",
+    "campaign",
+    "term",
+    "content",
+    "referrer",
+    "page_url",
+    "page_path",
+    "channel",
+    "device_type",
+    "os",
+    "browser",
+)
+
+
+def touchpoints(sessionized: ir.Table, rules: Sequence[ChannelRule]) -> ir.Table:
+    """One row per session: its first event's acquisition fields and the channel the rules give it."""
+    starts = sessionized.filter(sessionized.is_session_start)
+    return classify(starts.select(*TOUCH_COLUMNS), rules)
+
+
+def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:
+    """One row per conversion event, with its session's channel."""
+    converted = sessionized.filter(sessionized.is_conversion)
+    own = touches.select(own_session_id=touches.session_id, session_channel=touches.channel)
+    joined = converted.left_join(own, converted.session_id == own.own_session_id)
+    return joined.select(
+        conversion_event_id=joined.event_id,
+        person_id=joined.person_id,
+        conversion_index=joined.journey_index,
+        conversion_type=joined.event,
+        conversion_at=joined.timestamp,
+        conversion_epoch_seconds=joined.epoch_seconds,
+        revenue=joined.revenue.fill_null(0.0),
+        currency=joined.currency,
+        session_id=joined.session_id,
+        session_channel=joined.session_channel.fill_null("Unassigned"),
+    )
+
+
+def journey_touches(touches: ir.Table, converted: ir.Table, *, lookback_days: int) -> ir.Table:
+    """Touchpoints tagged with their journey, keeping only those inside the lookback window."""
+    lookback_seconds = lookback_days * SECONDS_PER_DAY
+    ends = converted.select(
+        end_person_id=converted.person_id,
+        end_index=converted.conversion_index,
+        end_epoch_seconds=converted.conversion_epoch_seconds,
+    )
+    joined = touches.left_join(
+        ends, (touches.person_id == ends.end_person_id) & (touches.journey_index == ends.end_index)
+    )
+    journey_window = ibis.window(group_by=[joined.person_id, joined.journey_index])
+    last_touch = joined.epoch_seconds.max().over(journey_window)
+    reference = joined.end_epoch_seconds.fill_null(last_touch)
+    tagged = joined.mutate(converted=joined.end_index.notnull(), reference_epoch_seconds=reference)
+    inside = tagged.filter(tagged.epoch_seconds >= tagged.reference_epoch_seconds - lookback_seconds)
+    return inside.drop("end_person_id", "end_index", "end_epoch_seconds", "reference_epoch_seconds")
+
+
+def _path_lists(touches: ir.Table) -> ir.Table:
+    """Ordered channel lists per journey (collect structs, sort, map: portable, no ordered aggregates)."""
+    item = ibis.struct({"at": touches.epoch_seconds, "session": touches.session_id, "channel": touches.path_channel})
+    grouped = touches.group_by([touches.person_id, touches.journey_index]).aggregate(
+        items=item.collect(),
+        first_touch_at=touches.timestamp.min(),
+        last_touch_at=touches.timestamp.max(),
+    )
+    return grouped.mutate(path=grouped.items.sort().map(lambda entry: entry.channel)).drop("items")
+
+
+def journeys(
+    touches_in_window: ir.Table, converted: ir.Table, *, transform: str, transform_channel: str, max_touches: int
+) -> ir.Table:
+    """One row per journey (converting or not) with its transformed channel path."""
+    transformed = apply_transform(touches_in_window, transform, channel=transform_channel, max_touches=max_touches)
+    lists = _path_lists(transformed)
+    conv = converted.select(
+        "person_id",
+        "conversion_index",
+        "conversion_event_id",
+        "conversion_type",
+        "conversion_at",
+        "revenue",
+        "session_channel",
+        "conversion_epoch_seconds",
+    )
+    conv = conv.rename(conv_person_id="person_id")
+    with_conversion = lists.outer_join(
+        conv, (lists.person_id == conv.conv_person_id) & (lists.journey_index == conv.conversion_index)
+    )
+    fallback = ibis.array([with_conversion.session_channel])
+    path = ibis.ifelse(with_conversion.path.isnull(), fallback, with_conversion.path)
+    result = with_conversion.select(
+        person_id=ibis.coalesce(with_conversion.person_id, with_conversion.conv_person_id),
+        journey_index=ibis.coalesce(with_conversion.journey_index, with_conversion.conversion_index),
+        converted=with_conversion.conversion_event_id.notnull(),
+        conversion_event_id=with_conversion.conversion_event_id,
+        conversion_type=with_conversion.conversion_type,
+        conversion_at=with_conversion.conversion_at,
+        revenue=with_conversion.revenue.fill_null(0.0),
+        first_touch_at=ibis.coalesce(with_conversion.first_touch_at, with_conversion.conversion_at),
+        last_touch_at=ibis.coalesce(with_conversion.last_touch_at, with_conversion.conversion_at),
+        path=path,
+    )
+    return result.mutate(touches=result.path.length().cast("int64"), path_text=result.path.join(PATH_SEPARATOR))
+
+
+def unique_paths(journey_table: ir.Table) -> ir.Table:
+    """One row per distinct path: conversions, non-conversions, revenue, first and last touch times."""
+    converted = journey_table.converted.cast("int64")
+    grouped = journey_table.group_by(path=journey_table.path_text).aggregate(
+        touches=journey_table.touches.max(),
+        conversions=converted.sum(),
+        non_conversions=(1 - converted).sum(),
+        revenue=journey_table.revenue.sum(),
+        first_touch_at=journey_table.first_touch_at.min(),
+        last_touch_at=journey_table.last_touch_at.max(),
+    )
+    return grouped

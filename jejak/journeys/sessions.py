@@ -1,0 +1,107 @@
+"""Sessions: a person's events cut at every inactivity gap, at the hard cap, and around offline events.
+
+Rules (times compared to the whole second, as GA4 and Matomo do):
+- a new session starts when more than `session_gap_seconds` passed since the
+  person's previous event;
+- a run of activity with no such gap is cut every `session_max_seconds` from
+  the run's first event (windows aligned to the run start), so no session is
+  longer than the cap;
+- an offline event (store visit, call, print) is a session of its own, and the
+  event after it starts a new one.
+Every event gets exactly one `session_id`; sessions partition each person's events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+
+def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversion_events: Sequence[str]) -> ir.Table:
+    """Each event with `session_id`, `is_session_start`, `is_conversion` and `journey_index`.
+
+    `journey_index` counts the person's conversions up to and including this
+    event (1-based for the conversion itself): a touch belongs to the journey
+    that ends at the next conversion, numbered `conversions before it + 1`.
+    """
+    order = [events.timestamp, events.event_id]
+    by_person = ibis.window(group_by=events.person_id, order_by=order)
+    epoch_seconds = events.timestamp.epoch_seconds().cast("int64")
+    offline = (events.touchpoint == "offline").fill_null(False)
+    is_conversion = events.event.isin(list(conversion_events)).fill_null(False)
+    step1 = events.mutate(
+        epoch_seconds=epoch_seconds,
+        offline=offline,
+        is_conversion=is_conversion,
+        previous_epoch_seconds=epoch_seconds.lag().over(by_person),
+        previous_offline=offline.lag().over(by_person),
+    )
+    starts_run = (
+        step1.previous_epoch_seconds.isnull()
+        | ((step1.epoch_seconds - step1.previous_epoch_seconds) > gap_seconds)
+        | step1.offline
+        | step1.previous_offline.fill_null(False)
+    )
+    cumulative = ibis.window(
+        group_by=step1.person_id, order_by=[step1.timestamp, step1.event_id], preceding=None, following=0
+    )
+    step2 = step1.mutate(starts_run=starts_run)
+    step2 = step2.mutate(
+        run_number=step2.starts_run.cast("int64").sum().over(cumulative),
+        # Timestamps only grow along the window, so the running max of run starts is this run's start.
+        run_start_epoch_seconds=ibis.ifelse(step2.starts_run, step2.epoch_seconds, ibis.null("int64"))
+        .max()
+        .over(cumulative),
+        journey_index=step2.is_conversion.cast("int64").sum().over(cumulative) - step2.is_conversion.cast("int64") + 1,
+    )
+    cap_segment = (step2.epoch_seconds - step2.run_start_epoch_seconds) // max_seconds
+    previous_segment = (step2.previous_epoch_seconds - step2.run_start_epoch_seconds) // max_seconds
+    step3 = step2.mutate(
+        cap_segment=cap_segment.cast("int64"),
+        is_session_start=step2.starts_run | (previous_segment != cap_segment).fill_null(True),
+    )
+    session_id = (
+        step3.person_id
+        + ibis.literal("#")
+        + step3.run_number.cast("string")
+        + ibis.literal(".")
+        + step3.cap_segment.cast("string")
+    )
+    return step3.mutate(session_id=session_id).drop(
+        "previous_epoch_seconds",
+        "previous_offline",
+        "starts_run",
+        "run_number",
+        "run_start_epoch_seconds",
+        "cap_segment",
+        "offline",
+    )
+
+
+def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
+    """One row per session: when, how long, how many events and page views, conversions and revenue, channel."""
+    is_view = sessionized.type.isin(["page", "screen"]).fill_null(False)
+    stats = sessionized.group_by(sessionized.session_id).aggregate(
+        person_id=sessionized.person_id.min(),
+        started_at=sessionized.timestamp.min(),
+        ended_at=sessionized.timestamp.max(),
+        duration_seconds=sessionized.epoch_seconds.max() - sessionized.epoch_seconds.min(),
+        events=sessionized.count(),
+        page_views=is_view.cast("int64").sum(),
+        conversions=sessionized.is_conversion.cast("int64").sum(),
+        revenue=ibis.ifelse(sessionized.is_conversion, sessionized.revenue, ibis.null("float64")).sum().fill_null(0.0),
+    )
+    first = touchpoints.select(
+        touch_session_id=touchpoints.session_id,
+        channel=touchpoints.channel,
+        touchpoint=touchpoints.touchpoint,
+        device_type=touchpoints.device_type,
+        landing_page=touchpoints.page_path,
+        source=touchpoints.source,
+        medium=touchpoints.medium,
+        campaign=touchpoints.campaign,
+    )
+    joined = stats.join(first, stats.session_id == first.touch_session_id)
+    return joined.drop("touch_session_id")

@@ -1,0 +1,208 @@
+"""The one ordered list of processing steps: event lake in, derived tables out.
+
+    events ─▶ identities ─▶ people ─▶ sessions ─▶ touchpoints ─▶ conversions ─▶ journeys ─▶ paths
+
+Each step builds Ibis expressions; this module is where they execute, on the
+engine the settings name. Every table of a build is written under a fresh build
+directory and published with one atomic rename.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis.expr.types as ir
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import LakeError
+from jejak.core.settings import Settings
+from jejak.engine import Engine, connect
+from jejak.identity.graph import assign_people, resolve_identities
+from jejak.journeys.channels import ChannelRule, rules_from_config
+from jejak.journeys.journeys import conversions, journey_touches, journeys, touchpoints, unique_paths
+from jejak.journeys.sessions import session_table, sessionize
+from jejak.store.appstate import connect_state
+from jejak.store.derived import new_build_dir, publish_build
+from jejak.store.lake import event_files, events_glob
+from jejak.store.project import Project
+
+TABLES = (
+    "identities",
+    "shared_identifiers",
+    "people",
+    "sessions",
+    "touchpoints",
+    "conversions",
+    "journeys",
+    "paths",
+)
+StepCallback = Callable[[str, float], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and how long each step took."""
+
+    build_dir: Path
+    engine: str
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    identity_rounds: int = 0
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.step_seconds.values())
+
+
+def load_events(engine: Engine, project: Project) -> ir.Table:
+    """The event lake as one table, deduplicated on event_id (imports already keep it unique; this keeps the promise)."""
+    if not event_files(project):
+        raise LakeError(f"The event lake in {project.events_dir} is empty. Import files first: `jejak import FILE…`.")
+    return engine.read_parquet(events_glob(project), table_name="lake_events")
+
+
+def people_table(people_events: ir.Table, identities: ir.Table) -> ir.Table:
+    """One row per person: when first and last seen, how many events, identifiers and user ids."""
+    per_person = people_events.group_by(people_events.person_id).aggregate(
+        first_seen_at=people_events.timestamp.min(),
+        last_seen_at=people_events.timestamp.max(),
+        events=people_events.count(),
+    )
+    ids = identities.group_by(id_person_id=identities.person_id).aggregate(
+        identifiers=identities.count(),
+        user_ids=(identities.kind == "user_id").cast("int64").sum(),
+        has_email=(identities.kind == "email").any(),
+        has_phone=(identities.kind == "phone").any(),
+    )
+    joined = per_person.left_join(ids, per_person.person_id == ids.id_person_id)
+    return joined.select(
+        "person_id",
+        "first_seen_at",
+        "last_seen_at",
+        "events",
+        identifiers=joined.identifiers.fill_null(0),
+        user_ids=joined.user_ids.fill_null(0),
+        has_email=joined.has_email.fill_null(False),
+        has_phone=joined.has_phone.fill_null(False),
+    )
+
+
+def run_build(
+    project: Project,
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    on_step: StepCallback | None = None,
+    rules: tuple[ChannelRule, ...] | None = None,
+) -> BuildResult:
+    """Run every step in order and publish the new tables atomically."""
+    settings = settings or project.settings
+    channel_rules = rules if rules is not None else rules_from_config(project.config)
+    own_engine = engine is None
+    eng = engine or connect(settings)
+    build_dir = new_build_dir(project)
+    result = BuildResult(build_dir=build_dir, engine=eng.name)
+    started_at = utc_now()
+
+    def timed(name: str, action: Callable[[], ir.Table]) -> ir.Table:
+        began = time.perf_counter()
+        value = action()
+        seconds = time.perf_counter() - began
+        result.step_seconds[name] = seconds
+        if on_step is not None:
+            on_step(name, seconds)
+        return value
+
+    def write(name: str, table: ir.Table) -> None:
+        eng.write_parquet(table, build_dir / name)
+
+    try:
+        events = load_events(eng, project)
+        identity = resolve_identities(
+            eng,
+            events,
+            max_people_per_identifier=settings.identity_max_people_per_identifier,
+            max_rounds=settings.identity_max_iterations,
+        )
+        identities = timed("identity", lambda: eng.materialize(identity.identities, "build_identities"))
+        result.identity_rounds = identity.rounds
+        people_events = timed(
+            "people", lambda: eng.materialize(assign_people(events, identities), "build_people_events")
+        )
+        sessionized = timed(
+            "sessions",
+            lambda: eng.materialize(
+                sessionize(
+                    people_events,
+                    gap_seconds=settings.session_gap_seconds,
+                    max_seconds=settings.session_max_seconds,
+                    conversion_events=settings.conversion_events,
+                ),
+                "build_sessionized",
+            ),
+        )
+        touches = timed(
+            "touchpoints", lambda: eng.materialize(touchpoints(sessionized, channel_rules), "build_touchpoints")
+        )
+        converted = timed(
+            "conversions", lambda: eng.materialize(conversions(sessionized, touches), "build_conversions")
+        )
+        in_window = journey_touches(touches, converted, lookback_days=settings.lookback_days)
+        journey_table = timed(
+            "journeys",
+            lambda: eng.materialize(
+                journeys(
+                    in_window,
+                    converted,
+                    transform=settings.path_transform,
+                    transform_channel=settings.path_transform_channel,
+                    max_touches=settings.path_max_touches,
+                ),
+                "build_journeys",
+            ),
+        )
+        paths = timed("paths", lambda: eng.materialize(unique_paths(journey_table), "build_paths"))
+        tables: dict[str, ir.Table] = {
+            "identities": identities,
+            "shared_identifiers": identity.shared_identifiers,
+            "people": people_table(people_events, identities),
+            "sessions": session_table(sessionized, touches),
+            "touchpoints": touches,
+            "conversions": converted,
+            "journeys": journey_table,
+            "paths": paths,
+        }
+        began = time.perf_counter()
+        for name in TABLES:
+            write(name, tables[name])
+        result.step_seconds["write"] = time.perf_counter() - began
+        if on_step is not None:
+            on_step("write", result.step_seconds["write"])
+        publish_build(project, build_dir)
+    finally:
+        if own_engine:
+            eng.close()
+    _record_build(project, result, started_at.isoformat())
+    return result
+
+
+def _record_build(project: Project, result: BuildResult, started_at: str) -> None:
+    db = connect_state(project.sqlite_path)
+    try:
+        with db:
+            db.execute(
+                "INSERT INTO builds VALUES (?, ?, ?, ?, ?)",
+                (
+                    result.build_dir.name,
+                    result.engine,
+                    started_at,
+                    utc_now().isoformat(),
+                    json.dumps(result.step_seconds),
+                ),
+            )
+    finally:
+        db.close()
