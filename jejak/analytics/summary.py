@@ -1,0 +1,44 @@
+"""The build summary: headline counts, conversions and revenue by channel, top conversion paths."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.analytics.topn import top_n_with_other
+from jejak.engine import safe_div
+
+
+def headline(people: ir.Table, sessions: ir.Table, journeys: ir.Table) -> ir.Table:
+    """One row: people, sessions, events, conversions, revenue, journeys with and without a conversion."""
+    converted = journeys.converted.cast("int64")
+    per_journeys = journeys.aggregate(
+        conversions=converted.sum(),
+        revenue=journeys.revenue.sum(),
+        converting_journeys=converted.sum(),
+        non_converting_journeys=(1 - converted).sum(),
+    )
+    per_people = people.aggregate(people=people.count(), events=people.events.sum())
+    per_sessions = sessions.aggregate(sessions=sessions.count())
+    joined = per_people.cross_join(per_sessions).cross_join(per_journeys)
+    return joined.mutate(
+        journey_conversion_rate=safe_div(joined.converting_journeys, joined.converting_journeys + joined.non_converting_journeys)
+    )
+
+
+def revenue_by_channel(conversions: ir.Table) -> ir.Table:
+    """Conversions and revenue by the channel of the session where each conversion happened."""
+    grouped = conversions.group_by(channel=conversions.session_channel).aggregate(
+        conversions=conversions.count(),
+        revenue=conversions.revenue.sum(),
+    )
+    total = grouped.revenue.sum().as_scalar()
+    return grouped.mutate(revenue_share=safe_div(grouped.revenue, total)).order_by(
+        [ibis.desc("revenue"), "channel"]
+    )
+
+
+def top_paths(paths: ir.Table, n: int) -> ir.Table:
+    """The n paths with most conversions, then an Other row; sums equal the untruncated totals."""
+    converting = paths.filter(paths.conversions > 0)
+    return top_n_with_other(converting, label="path", value="conversions", n=n, extra_sums=("revenue",))

@@ -1,0 +1,1 @@
+"""The jejak command line: a thin skin over the library."""

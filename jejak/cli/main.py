@@ -1,0 +1,361 @@
+"""The `jejak` command: parse, call one library function, print. Exit 0 ok, 1 handled failure, 2 bug."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from jejak.core.errors import JejakError
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console()
+err_console = Console(stderr=True)
+FORMATS = click.Choice(["table", "csv", "json"])
+DEMO_MARKER = ".jejak-demo"
+
+
+def handle_errors(func: F) -> F:
+    """Turn jejak errors into a plain message and exit 1; anything else is a bug: traceback and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except JejakError as exc:
+            err_console.print(f"[bold red]error[/] ({exc.code}): {exc.message}", highlight=False)
+            sys.exit(1)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except Exception:
+            err_console.print(traceback.format_exc(), highlight=False)
+            err_console.print("[bold red]This is a bug in jejak.[/] Please report it with the output above.")
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open(project_dir: str | None) -> Any:
+    from jejak.store.project import open_project
+
+    return open_project(Path(project_dir) if project_dir else None)
+
+
+def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = "") -> None:
+    """Print rows as a rich table, CSV or JSON."""
+    if output_format == "json":
+        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
+        return
+    columns = list(rows[0]) if rows else []
+    if output_format == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    table = Table(title=title or None, title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column, justify="right" if rows and isinstance(rows[0][column], int | float) else "left")
+    for row in rows:
+        table.add_row(*(_cell(row[c]) for c in columns))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 1 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+@click.group()
+@click.version_option(package_name="jejak")
+def cli() -> None:
+    """jejak: customer-journey analytics and mapping, self-hosted.
+
+    Example:
+        jejak init kopi && cd kopi && jejak import ../orders.csv && jejak build && jejak report summary
+    """
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@handle_errors
+def init(directory: str) -> None:
+    """Create a project: jejak.toml, data/, jejak.sqlite and the hashing key.
+
+    Example: jejak init kopi-jejak
+    """
+    from jejak.store.project import init_project
+
+    project = init_project(Path(directory))
+    console.print(f"Project ready in [bold]{project.root}[/]")
+    console.print(f"  settings     {project.config_path}")
+    console.print(f"  event lake   {project.events_dir}")
+    console.print(f"  app state    {project.sqlite_path}")
+    console.print(f"  hashing key  {project.key_path}  (back it up; it never goes inside data/)")
+
+
+def _import_progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err_console,
+        transient=True,
+    )
+
+
+def run_imports(project: Any, files: Sequence[Path], column_map: dict[str, str], source: str | None) -> list[Any]:
+    """Import files with a progress bar each; returns the summaries."""
+    from jejak.ingest.importer import import_files
+
+    with _import_progress() as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(done: int, total: int) -> None:
+            task = tasks.get("current")
+            if task is not None:
+                progress.update(task, completed=done, total=total)
+
+        summaries = []
+        for path in files:
+            tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
+            summaries += import_files(project, [path], column_map=column_map, source_name=source, progress=report)
+    return summaries
+
+
+def print_import_summaries(summaries: Sequence[Any]) -> None:
+    rows = [
+        {
+            "file": Path(s.file).name,
+            "format": s.file_format,
+            "rows read": s.rows_read,
+            "stored": s.rows_stored,
+            "quarantined": s.rows_quarantined,
+            "duplicates skipped": s.duplicates_skipped,
+            "seconds": round(s.seconds, 2),
+        }
+        for s in summaries
+    ]
+    print_rows(rows, "table", "Import")
+    for s in summaries:
+        if s.quarantined_by_reason:
+            reasons = ", ".join(f"{k} {v}" for k, v in s.quarantined_by_reason.items())
+            console.print(f"  {Path(s.file).name}: quarantined {reasons}")
+        if not s.reconciles:
+            raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
+
+
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--map", "column_map", default="", help='Column mapping, e.g. "waktu=timestamp,pelanggan=user_id".')
+@click.option("--source", default=None, help="Source name stored with each event (default: the file name).")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def import_command(files: tuple[str, ...], column_map: str, source: str | None, project_dir: str | None) -> None:
+    """Import CSV, JSON Lines (Segment spec) or Parquet files into the event lake.
+
+    Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
+    """
+    from jejak.ingest.mapping import parse_map_option
+
+    project = _open(project_dir)
+    summaries = run_imports(project, [Path(f) for f in files], parse_map_option(column_map), source)
+    print_import_summaries(summaries)
+
+
+def run_build_with_progress(project: Any, engine: str | None) -> Any:
+    """Run `jejak build` printing each step's time."""
+    from jejak.pipeline import run_build
+
+    settings = project.settings.replace(engine=engine) if engine else project.settings
+    with console.status("Building people, sessions, journeys and paths…"):
+        result = run_build(project, settings=settings, on_step=lambda name, seconds: console.print(f"  {name:<12} {seconds:6.2f} s"))
+    console.print(f"Built on {result.engine} in {result.total_seconds:.2f} s → {result.build_dir}")
+    return result
+
+
+@cli.command()
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None, help="Override the engine setting.")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def build(engine: str | None, project_dir: str | None) -> None:
+    """Build people, sessions, touchpoints, conversions, journeys and unique paths.
+
+    Example: jejak build --engine spark
+    """
+    run_build_with_progress(_open(project_dir), engine)
+
+
+@cli.group()
+def report() -> None:
+    """Reports on the current build."""
+
+
+def summary_rows(project: Any) -> dict[str, list[dict[str, Any]]]:
+    """Execute the summary tables of the current build."""
+    from jejak.analytics.summary import headline, revenue_by_channel, top_paths
+    from jejak.engine import connect
+    from jejak.ingest.importer import quarantine_counts
+    from jejak.store.derived import table_path
+
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        tables = {name: engine.read_parquet(table_path(project, name)) for name in ("people", "sessions", "journeys", "conversions", "paths")}
+        result = {
+            "headline": engine.to_pyarrow(headline(tables["people"], tables["sessions"], tables["journeys"])).to_pylist(),
+            "channels": engine.to_pyarrow(revenue_by_channel(tables["conversions"])).to_pylist(),
+            "top_paths": engine.to_pyarrow(top_paths(tables["paths"], project.settings.top_n)).to_pylist(),
+            "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(project).items()],
+        }
+    finally:
+        engine.close()
+    return result
+
+
+def print_summary(project: Any, output_format: str = "table") -> None:
+    rows = summary_rows(project)
+    if output_format == "json":
+        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
+        return
+    if output_format == "csv":
+        for name, section in rows.items():
+            click.echo(f"# {name}")
+            print_rows(section, "csv")
+        return
+    head = rows["headline"][0]
+    print_rows(
+        [{k: head[k] for k in ("people", "sessions", "events", "conversions", "revenue", "non_converting_journeys", "journey_conversion_rate")}],
+        "table", "Summary",
+    )
+    print_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
+    paths = rows["top_paths"]
+    total_conversions = sum(r["conversions"] for r in paths)
+    total_revenue = sum(r["revenue"] for r in paths)
+    print_rows([*paths, {"path": "Total", "conversions": total_conversions, "revenue": total_revenue}], "table", "Top conversion paths")
+    if rows["quarantine"]:
+        print_rows(rows["quarantine"], "table", "Quarantine")
+    else:
+        console.print("Quarantine: empty")
+
+
+@report.command()
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def summary(output_format: str, project_dir: str | None) -> None:
+    """People, sessions, conversions, revenue by channel, top paths, quarantine.
+
+    Example: jejak report summary --format json
+    """
+    print_summary(_open(project_dir), output_format)
+
+
+@cli.command()
+@click.argument("table")
+@click.option("--format", "output_format", type=click.Choice(["csv", "parquet", "json"]), default="csv")
+@click.option("--output", "-o", default=None, help="File to write (default: TABLE.FORMAT in the current directory).")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def export(table: str, output_format: str, output: str | None, project_dir: str | None) -> None:
+    """Export a derived table as CSV, Parquet or JSON Lines.
+
+    Example: jejak export paths --format csv -o paths.csv
+    """
+    from jejak.engine import connect
+    from jejak.store.derived import table_path
+
+    project = _open(project_dir)
+    source = table_path(project, table)
+    target = Path(output or f"{table}.{'jsonl' if output_format == 'json' else output_format}")
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        data = engine.to_pyarrow(engine.read_parquet(source))
+        engine.write_arrow(data, target, "jsonl" if output_format == "json" else output_format)
+    finally:
+        engine.close()
+    console.print(f"Wrote {data.num_rows:,} rows of {table} to {target}")
+
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for the files.")
+@click.option("--events", default=200_000, show_default=True, help="Approximate number of events.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--format", "file_format", type=click.Choice(["mixed", "csv", "parquet"]), default="mixed", show_default=True)
+@handle_errors
+def generate(out_dir: str, events: int, seed: int, file_format: str) -> None:
+    """Write a seeded omnichannel dataset for a coffee roaster, with its planted truth.
+
+    Example: jejak generate --out raw --events 1000000 --format csv
+    """
+    from jejak.synth import generate as make_data
+
+    with console.status(f"Generating about {events:,} events…"):
+        result = make_data(Path(out_dir), events=events, seed=seed, file_format=file_format)
+    console.print(f"Wrote {result.events:,} events for {result.people:,} people:")
+    for path in result.files:
+        console.print(f"  {path}")
+    console.print(f"Planted truth: {result.truth_dir}")
+
+
+@cli.command()
+@click.option("--dir", "directory", default="demo-project", show_default=True, type=click.Path(file_okay=False))
+@click.option("--events", default=200_000, show_default=True, help="Approximate number of events.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
+@click.option("--no-serve", is_flag=True, help="Accepted for scripts; the dashboard is not part of this version yet.")
+@handle_errors
+def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: bool) -> None:
+    """Generate the demo dataset, import it, build everything and print the summary.
+
+    Example: jejak demo --events 200000
+    """
+    from jejak.store.project import init_project
+    from jejak.synth import generate as make_data
+
+    root = Path(directory).resolve()
+    if root.exists() and any(root.iterdir()):
+        if not (root / DEMO_MARKER).exists():
+            raise JejakError(f"{root} exists and is not a jejak demo directory. Choose another --dir.")
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / DEMO_MARKER).write_text("This directory is rebuilt by `jejak demo`.\n", encoding="utf-8")
+    with console.status(f"Generating about {events:,} events…"):
+        data = make_data(root / "raw", events=events, seed=seed, file_format="mixed")
+    console.print(f"Generated {data.events:,} events for {data.people:,} people in {root / 'raw'}")
+    config = root / "jejak.toml"
+    project = init_project(root)
+    text = config.read_text(encoding="utf-8")
+    mapping = "\n".join(f'{k} = "{v}"' for k, v in data.column_map.items())
+    config.write_text(text.replace("[import.map]\n", f"[import.map]\n{mapping}\n"), encoding="utf-8")
+    project = init_project(root)
+    summaries = run_imports(project, data.files, {}, None)
+    print_import_summaries(summaries)
+    run_build_with_progress(project, engine)
+    print_summary(project)
+    console.print("\nOutputs:")
+    console.print(f"  tables      {project.tables_dir.resolve()}")
+    console.print(f"  quarantine  {project.quarantine_dir}")
+    console.print(f"  truth       {data.truth_dir}")
+    console.print(f"Explore: jejak report summary --project {root}  ·  jejak export paths --project {root}")
+
+
+def main() -> None:
+    """Entry point of the `jejak` script."""
+    cli(prog_name="jejak")
+
+
+if __name__ == "__main__":
+    main()
