@@ -5,9 +5,9 @@ GA4's default channel group, with the channels that matter in Indonesia
 (WhatsApp, LINE, Marketplace, Offline Store, Call Centre, Print / QR) placed
 first; GA4 files WhatsApp and LINE under Referral, jejak does not.
 
-Matching is case-insensitive: field values are trimmed and lower-cased before a
-rule's regex is searched in them, so regexes are written in lower case. A NULL
-field never matches, except the regex ``^$``, which matches NULL and empty.
+Matching is case-insensitive: field values are lower-cased before a rule's
+regex is searched in them, so regexes are written in lower case. A NULL field
+never matches, except the regex ``^$``, which matches NULL, empty and blank.
 Every regex must work on RE2 (DuckDB) and Java (Spark): no lookarounds, no
 backreferences, no inline flags.
 
@@ -46,7 +46,7 @@ __all__ = [
 
 FALLBACK_CHANNEL = "Unassigned"
 
-# The only regex that also matches NULL: "this field is missing or empty".
+# The only regex that also matches NULL: "this field is missing, empty or blank".
 _EMPTY_PATTERN = "^$"
 
 _RULE_FIELDS = (
@@ -236,24 +236,35 @@ _GENERIC_HOST = (
     r"^((m|l|lm|mobile|mbasic|touch|amp|web|app|id)\.)?([a-z0-9-]+)\."
     r"((co|com|ac|or|go|net|org|web|my|sch|biz|gov|edu|ne|gen|mil)\.)?[a-z]{2,}$"
 )
-_HOST_OF_URL = r"^([a-z][a-z0-9+.-]*://)?([^/?#@]*@)?(www\.)?([^/?#:@]+)"
+_HOST_OF_URL = r"^\s*([a-z][a-z0-9+.-]*://)?([^/?#@\s]*@)?(www\.)?([^/?#:@\s]+)"
+# Ibis compiles strip() for PySpark as TRIM(' \t\n\r\v\f' FROM x), and Spark reads '\v' and '\f' as the
+# letters v and f (so "facebook" became "acebook"): blanks are found with a regex instead.
+_BLANK = r"^\s*$"
+# Working columns of with_acquisition, dropped before it returns.
+_HELPER_PREFIX = "_jejak_acquisition_"
+
+
+def _is_blank(value: ir.StringValue) -> ir.BooleanValue:
+    """Whether a value is NULL, empty or only white space."""
+    result: ir.BooleanValue = value.isnull() | value.re_search(_BLANK).fill_null(False)
+    return result
 
 
 def _blank_to_null(value: ir.StringValue) -> ir.StringValue:
-    """The value itself, or NULL when it is NULL, empty or only spaces."""
-    result: ir.StringValue = ibis.ifelse(value.strip() == "", ibis.null("string"), value)
+    """The value itself, or NULL when it is NULL, empty or only white space."""
+    result: ir.StringValue = ibis.ifelse(_is_blank(value), ibis.null("string"), value)
     return result
 
 
 def _query_parameter(url: ir.StringValue, name: str) -> ir.StringValue:
-    """A query parameter's value from a URL (spaces decoded), NULL when absent or empty."""
-    raw = url.re_extract(rf"[?&]{name}=([^&#]*)", 1).replace("+", " ").replace("%20", " ")
-    return _blank_to_null(raw)
+    """A query parameter's raw value from a URL with "+" and "%20" decoded as spaces; empty when absent."""
+    result: ir.StringValue = url.re_extract(rf"[?&]{name}=([^&#]*)", 1).replace("+", " ").replace("%20", " ")
+    return result
 
 
 def _referrer_host(referrer: ir.StringValue) -> ir.StringValue:
     """Lower-cased host of a referrer URL without "www." (also for referrers written without a scheme)."""
-    host = referrer.strip().lower().re_extract(_HOST_OF_URL, 4).re_replace(r"\.$", "")
+    host = referrer.lower().re_extract(_HOST_OF_URL, 4).re_replace(r"\.$", "")
     result: ir.StringValue = host.nullif("")
     return result
 
@@ -304,16 +315,34 @@ def with_acquisition(table: ir.Table) -> ir.Table:
         [{'referrer_host': 'l.instagram.com', 'source': 'instagram', 'medium': 'referral'}]
     """
     _require_columns(table, ("source", "medium", "campaign", "referrer", "page_url"), "with_acquisition")
-    page_url = table.page_url.strip()
-    lower_url = page_url.lower()
-    has_google_click_id = lower_url.re_search(r"[?&](gclid|wbraid|gbraid)=[^&#]").fill_null(False)
-    has_meta_click_id = lower_url.re_search(r"[?&]fbclid=[^&#]").fill_null(False)
-    utm_source = _query_parameter(page_url, "utm_source")
-    utm_medium = _query_parameter(page_url, "utm_medium")
-    utm_campaign = _query_parameter(page_url, "utm_campaign")
+    names = {part: _HELPER_PREFIX + part for part in ("google", "meta", "utm_source", "utm_medium", "utm_campaign")}
+    names |= {"referrer_source": _HELPER_PREFIX + "referrer_source"}
+    # Each step names its results so later steps refer to columns: the SQL stays small (Spark's generated code
+    # for one projection must fit in 64 KB) and each regex runs once per row.
+    lower_url = table.page_url.lower()
+    parsed = table.mutate(
+        referrer_host=_referrer_host(table.referrer),
+        **{
+            names["google"]: lower_url.re_search(r"[?&](gclid|wbraid|gbraid)=[^&#]").fill_null(False),
+            names["meta"]: lower_url.re_search(r"[?&]fbclid=[^&#]").fill_null(False),
+            names["utm_source"]: _query_parameter(table.page_url, "utm_source"),
+            names["utm_medium"]: _query_parameter(table.page_url, "utm_medium"),
+            names["utm_campaign"]: _query_parameter(table.page_url, "utm_campaign"),
+        },
+    )
+    named = parsed.mutate(
+        **{
+            names["referrer_source"]: _referrer_source(parsed.referrer_host),
+            names["utm_source"]: _blank_to_null(parsed[names["utm_source"]]),
+            names["utm_medium"]: _blank_to_null(parsed[names["utm_medium"]]),
+            names["utm_campaign"]: _blank_to_null(parsed[names["utm_campaign"]]),
+        }
+    )
+    host = named.referrer_host
+    host_source = named[names["referrer_source"]]
+    utm_source, utm_medium = named[names["utm_source"]], named[names["utm_medium"]]
+    has_google_click_id, has_meta_click_id = named[names["google"]], named[names["meta"]]
     has_utm = utm_source.notnull() | utm_medium.notnull()
-    host = _referrer_host(table.referrer)
-    host_source = _referrer_source(host)
     null_text = ibis.null("string")
     derived_source = ibis.cases(
         (has_google_click_id, "google"),
@@ -329,12 +358,12 @@ def with_acquisition(table: ir.Table) -> ir.Table:
         (has_meta_click_id, "referral"),
         else_=null_text,
     )
-    return table.mutate(
-        source=_blank_to_null(table.source).fill_null(derived_source),
-        medium=_blank_to_null(table.medium).fill_null(derived_medium),
-        campaign=_blank_to_null(table.campaign).fill_null(utm_campaign),
-        referrer_host=host,
+    filled = named.mutate(
+        source=_blank_to_null(named.source).fill_null(derived_source),
+        medium=_blank_to_null(named.medium).fill_null(derived_medium),
+        campaign=_blank_to_null(named.campaign).fill_null(named[names["utm_campaign"]]),
     )
+    return filled.drop(*names.values())
 
 
 # --- rules -------------------------------------------------------------------------------------------
@@ -351,12 +380,10 @@ def _require_columns(table: ir.Table, columns: Sequence[str], caller: str) -> No
 
 
 def _field_matches(value: ir.StringValue, pattern: str) -> ir.BooleanValue:
-    """Whether a trimmed, lower-cased field matches a regex; NULL never matches except with ``^$``."""
-    normalised = value.strip().lower()
+    """Whether a lower-cased field matches a regex; NULL never matches except with ``^$`` (NULL, empty or blank)."""
     if pattern == _EMPTY_PATTERN:
-        empty: ir.BooleanValue = normalised.isnull() | (normalised == "")
-        return empty
-    matched: ir.BooleanValue = normalised.notnull() & normalised.re_search(pattern).fill_null(False)
+        return _is_blank(value)
+    matched: ir.BooleanValue = value.notnull() & value.lower().re_search(pattern).fill_null(False)
     return matched
 
 
@@ -390,7 +417,7 @@ def channel_expr(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL
     branches = [(_rule_matches(table, rule), rule.name) for rule in rules]
     if "channel" in table.columns:
         # A channel the data source set (a store system, a marketplace export) wins over every rule.
-        branches.insert(0, (_blank_to_null(table.channel).notnull(), table.channel))
+        branches.insert(0, (~_is_blank(table.channel), table.channel))
     if not branches:
         return ibis.literal(FALLBACK_CHANNEL, type="string")
     result: ir.StringValue = ibis.cases(*branches, else_=FALLBACK_CHANNEL)
@@ -418,20 +445,43 @@ def classify(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RUL
 
 _CHANNELS_KEYS = ("rules", "prepend")
 _RULE_KEYS = ("name", "match")
-# Constructs that Python's re accepts but RE2 (DuckDB) or Java (Spark) do not, or read differently.
-_NOT_PORTABLE = re.compile(r"\(\?(?!:)|\\[1-9]")
 
 
-def _upper_case_letter(pattern: str) -> str | None:
-    """The first upper-case letter outside an escape (\\D, \\S, \\W mean something else), or None."""
-    index = 0
+def _pattern_problem(pattern: str) -> str | None:
+    """What in a regex jejak cannot use, or None: constructs RE2 (DuckDB) or Java (Spark) lack, or an upper-case letter.
+
+    Escapes are skipped (\\D, \\S and \\( mean something else), and so is the inside of a character class
+    for the group checks.
+    """
+    index, in_class = 0, False
     while index < len(pattern):
-        character = pattern[index]
+        character, following = pattern[index], pattern[index + 1 : index + 3]
         if character == "\\":
+            if following[:1] in tuple("123456789") and not in_class:
+                return f"the backreference \\{following[:1]}, which RE2 (DuckDB) does not support"
             index += 2
             continue
         if character.isupper():
-            return character
+            return (
+                f"the upper-case letter {character!r}, which can never match because field values are lower-cased "
+                "before matching; write the regex in lower case"
+            )
+        if in_class:
+            in_class = character != "]"
+        elif character == "[":
+            in_class = True
+            # A "]" right after "[" or "[^" is a literal, not the end of the class.
+            index += 1
+            if pattern[index : index + 1] == "^":
+                index += 1
+            if pattern[index : index + 1] == "]":
+                index += 1
+            continue
+        elif character == "(" and following[:1] == "?" and following != "?:":
+            return (
+                "a lookaround, an inline flag or a named group, which RE2 (DuckDB) and Java (Spark) do not read "
+                "the same way; rewrite it with plain groups or (?:...)"
+            )
         index += 1
     return None
 
@@ -448,18 +498,9 @@ def _check_pattern(pattern: object, field: str, where: str) -> str:
         raise SettingError(
             f"{where}: field '{field}' has the invalid regex {pattern!r} ({error}). Expected {allowed}. Fix the regex in jejak.toml."
         ) from None
-    if _NOT_PORTABLE.search(pattern):
-        raise SettingError(
-            f"{where}: field '{field}' has the regex {pattern!r}, which uses a lookaround, an inline flag, a named group "
-            "or a backreference. Only regexes that both DuckDB (RE2) and Spark (Java) read the same way are allowed: "
-            "rewrite it without them (plain groups and (?:...) are fine)."
-        )
-    upper = _upper_case_letter(pattern)
-    if upper is not None:
-        raise SettingError(
-            f"{where}: field '{field}' has the regex {pattern!r} with the upper-case letter {upper!r}, which can never "
-            f"match because field values are lower-cased before matching. Write the regex in lower case."
-        )
+    problem = _pattern_problem(pattern)
+    if problem is not None:
+        raise SettingError(f"{where}: field '{field}' has the regex {pattern!r} with {problem}. Fix it in jejak.toml.")
     return pattern
 
 
