@@ -1,0 +1,1 @@
+"""The attribution room (later issues)."""

@@ -1,0 +1,1 @@
+"""The engage room (later issues)."""

@@ -1,0 +1,1 @@
+"""The maps room (later issues)."""

@@ -1,0 +1,1 @@
+"""The segments room (later issues)."""
