@@ -7,6 +7,7 @@ file (the record's first line for CSV values that span lines).
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -50,11 +51,15 @@ def _physical_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes, int]]:
     line_number = 0
     done = 0
     rest = b""
+    first_block = True
     while True:
         block = handle.read(READ_BLOCK_BYTES)
         if not block:
             break
         done += len(block)
+        if first_block:
+            # Excel's "CSV UTF-8" (and other exporters) start the file with a byte-order mark: it is not data.
+            block, first_block = block.removeprefix(codecs.BOM_UTF8), False
         parts = (rest + block).split(b"\n")
         rest = parts.pop()
         for part in parts:
@@ -183,7 +188,7 @@ def read_csv_chunks(path: Path, names: Sequence[str] | None = None) -> Iterator[
 
 def read_csv_header(path: Path) -> list[str]:
     """Just the header row of a CSV file."""
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
         try:
             return next(csv.reader(handle))
         except StopIteration:
@@ -235,9 +240,9 @@ def read_parquet_chunks(path: Path, names: Sequence[str]) -> Iterator[RawChunk]:
         columns["_raw"] = pa.nulls(batch.num_rows, pa.string())
         for name, column in zip(names, batch.columns, strict=True):
             if pa.types.is_timestamp(column.type):
-                # ISO-8601 text keeps the offset (UTC for zone-aware columns).
+                # ISO-8601 text keeps the offset (UTC for zone-aware columns); Arrow's %S already holds the fraction.
                 column = column.cast(pa.timestamp("us", tz=column.type.tz)) if column.type.unit == "ns" else column
-                text = pa.compute.strftime(column, format="%Y-%m-%dT%H:%M:%S.%f" + ("%z" if column.type.tz else ""))
+                text = pa.compute.strftime(column, format="%Y-%m-%dT%H:%M:%S" + ("%z" if column.type.tz else ""))
             else:
                 text = column.cast(pa.string())
             columns[name] = text

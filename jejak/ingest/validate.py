@@ -180,9 +180,11 @@ def validate_sql(
     # Segment's clock-skew correction: the device clock is off by (sent_at - received_at).
     corrected = f"CASE WHEN {received} IS NOT NULL AND {sent} IS NOT NULL AND {original} IS NOT NULL THEN {received} - ({sent} - {original}) END"
     timestamp = f"coalesce({corrected}, {ts}, {original})"
+    # An empty CSV/Parquet cell is no value, as for every other column (not malformed JSON).
+    json_text = {n: _blank(f"c.{n}") for n in ("properties", "context", "traits")}
     object_check = " OR ".join(
-        f"(c.{n} IS NOT NULL AND (NOT json_valid(c.{n}) OR json_type(c.{n}) <> 'OBJECT'))"
-        for n in ("properties", "context", "traits")
+        f"({text} IS NOT NULL AND (NOT json_valid({text}) OR json_type({text}) <> 'OBJECT'))"
+        for text in json_text.values()
     )
     kind = f"lower(coalesce({_blank('c.type')}, 'track'))"
     has_id = (
@@ -213,9 +215,11 @@ def validate_sql(
     )
     page_url = _blank("c.page_url")
     deterministic_id = f"'h:' || md5({_quote(source_name)} || chr(31) || c._raw)"
+    props = json_text["properties"]
+    # Properties that are not JSON send the row to the quarantine; merging them must not fail the whole chunk.
     properties = (
-        "CASE WHEN c._extra IS NULL THEN c.properties "
-        "ELSE CAST(json_merge_patch(coalesce(c.properties, '{}'), c._extra) AS VARCHAR) END"
+        f"CASE WHEN c._extra IS NULL THEN {props} WHEN {props} IS NOT NULL AND NOT json_valid({props}) THEN {props} "
+        f"ELSE CAST(json_merge_patch(coalesce({props}, '{{}}'), c._extra) AS VARCHAR) END"
     )
     strip_pii = '{"email": null, "phone": null}'
     return f"""
@@ -253,9 +257,10 @@ SELECT
   CASE WHEN try_cast(trim(c.revenue) AS DOUBLE) IS NOT NULL THEN upper(coalesce({_blank("c.currency")}, {_quote(currency)}))
        ELSE upper({_blank("c.currency")}) END AS currency,
   {properties} AS properties,
-  CASE WHEN json_valid(c.context) AND json_exists(c.context, '$.traits')
-       THEN CAST(json_merge_patch(c.context, '{{"traits": {strip_pii}}}') AS VARCHAR) ELSE c.context END AS context,
-  CASE WHEN json_valid(c.traits) THEN CAST(json_merge_patch(c.traits, '{strip_pii}') AS VARCHAR) END AS traits,
+  CASE WHEN json_valid({json_text["context"]}) AND json_exists({json_text["context"]}, '$.traits')
+       THEN CAST(json_merge_patch({json_text["context"]}, '{{"traits": {strip_pii}}}') AS VARCHAR)
+       ELSE {json_text["context"]} END AS context,
+  CASE WHEN json_valid({json_text["traits"]}) THEN CAST(json_merge_patch({json_text["traits"]}, '{strip_pii}') AS VARCHAR) END AS traits,
   coalesce({_blank("c.source_name")}, {_quote(source_name)}) AS source_name,
   {_quote(source_file)} AS source_file,
   c._line AS source_line

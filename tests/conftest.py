@@ -1,0 +1,174 @@
+"""Shared fixtures: customer stories written to real files, imported into a real project, built for real.
+
+A story is `{"ana": [event, ...], "budi": [...]}`. Each event is a dict of input
+columns with a readable `at` time (naive times are Asia/Jakarta, the default
+`timezone` setting). An event without any identifier gets `user_id` = the
+person's name, and every event gets a deterministic `event_id` (`ana-1`, `ana-2`,
+…) unless it sets one. The clock is pinned and ticks one second per reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from jejak.core.clock import set_clock
+from jejak.ingest.importer import ImportSummary, import_file
+from jejak.journeys.channels import ChannelRule
+from jejak.pipeline import BuildResult, run_build
+from jejak.store.derived import table_path
+from jejak.store.lake import event_files
+from jejak.store.project import Project, init_project, open_project
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+CLOCK_START = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+IDENTIFIERS = ("user_id", "anonymous_id", "email", "phone")
+
+Event = Mapping[str, Any]
+Story = Mapping[str, Sequence[Event]]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ticking_clock() -> Iterator[None]:
+    """A deterministic clock: 2026-04-01 00:00:00 UTC, one second later at every reading."""
+    ticks = itertools.count()
+    set_clock(lambda: CLOCK_START + dt.timedelta(seconds=next(ticks)))
+    yield
+    set_clock(None)
+
+
+def jakarta(text: str) -> dt.datetime:
+    """A naive wall-clock time in Jakarta as the aware UTC instant jejak stores."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=JAKARTA).astimezone(dt.UTC)
+
+
+def story_rows(story: Story) -> list[dict[str, str]]:
+    """The story as flat text rows (`at` becomes `timestamp`), in the order the people and events are told."""
+    rows: list[dict[str, str]] = []
+    for person, events in story.items():
+        for number, event in enumerate(events, start=1):
+            row = {key: "" if value is None else str(value) for key, value in event.items()}
+            if "at" in row:
+                row["timestamp"] = row.pop("at")
+            if not any(row.get(name) for name in IDENTIFIERS):
+                row["user_id"] = person
+            row.setdefault("event_id", f"{person}-{number}")
+            rows.append(row)
+    return rows
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, str]]) -> Path:
+    """Write rows as CSV with the union of their columns, in first-seen order."""
+    columns: list[str] = []
+    for row in rows:
+        columns += [name for name in row if name not in columns]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_jsonl(path: Path, messages: Sequence[Mapping[str, Any]]) -> Path:
+    """Write Segment-style messages, one JSON object per line."""
+    path.write_text("".join(json.dumps(message) + "\n" for message in messages), encoding="utf-8")
+    return path
+
+
+def _toml_value(value: Any) -> str:
+    # JSON scalars and lists of strings are valid TOML as they are.
+    return json.dumps(value)
+
+
+def make_project(
+    root: Path, settings: Mapping[str, Any] | None = None, import_map: Mapping[str, str] | None = None
+) -> Project:
+    """A fresh project whose jejak.toml holds `settings` and `[import.map]`; opened without JEJAK_* env."""
+    init_project(root)
+    if settings or import_map:
+        lines = ["[settings]"] + [f"{name} = {_toml_value(value)}" for name, value in (settings or {}).items()]
+        lines += ["", "[import.map]"] + [f"{name} = {_toml_value(value)}" for name, value in (import_map or {}).items()]
+        (root / "jejak.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return open_project(root, env={})
+
+
+def lake_events(project: Project) -> list[dict[str, Any]]:
+    """Every stored event, ordered by source line."""
+    files = event_files(project)
+    if not files:
+        return []
+    table = pa.concat_tables(pq.read_table(path) for path in files)
+    return sorted(table.to_pylist(), key=lambda row: (row["source_file"], row["source_line"]))
+
+
+def quarantined(project: Project) -> list[dict[str, Any]]:
+    """Every quarantined row, ordered by file and line."""
+    parts = sorted(project.quarantine_dir.glob("part-*.parquet"))
+    rows = [row for part in parts for row in pq.read_table(part).to_pylist()]
+    return sorted(rows, key=lambda row: (row["source_file"], row["source_line"]))
+
+
+@dataclass
+class Built:
+    """A project with a story imported and built; read its derived tables."""
+
+    project: Project
+    summary: ImportSummary
+    result: BuildResult
+    cache: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def table(self, name: str) -> pa.Table:
+        return pq.read_table(table_path(self.project, name))
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        if name not in self.cache:
+            self.cache[name] = self.table(name).to_pylist()
+        return self.cache[name]
+
+    def person_by_node(self, node: str) -> str:
+        """The person an identifier node (`1u:<user id>`, `2a:<anonymous id>`) belongs to."""
+        matches = [row["person_id"] for row in self.rows("identities") if row["node"] == node]
+        assert len(matches) == 1, f"{node} is in identities {len(matches)} times"
+        return matches[0]
+
+    def user(self, user_id: str) -> str:
+        return self.person_by_node(f"1u:{user_id}")
+
+    def device(self, anonymous_id: str) -> str:
+        return self.person_by_node(f"2a:{anonymous_id}")
+
+    def sessions_of(self, person_id: str) -> list[dict[str, Any]]:
+        rows = [row for row in self.rows("sessions") if row["person_id"] == person_id]
+        return sorted(rows, key=lambda row: row["started_at"])
+
+    def journeys_of(self, person_id: str) -> list[dict[str, Any]]:
+        rows = [row for row in self.rows("journeys") if row["person_id"] == person_id]
+        return sorted(rows, key=lambda row: row["journey_index"])
+
+
+def build_story(
+    root: Path,
+    story: Story,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    rules: tuple[ChannelRule, ...] | None = None,
+) -> Built:
+    """Write the story as CSV, import it into a fresh project under `root`, build, and hand back the result."""
+    root.mkdir(parents=True, exist_ok=True)
+    project = make_project(root / "p", settings)
+    path = write_csv(root / "story.csv", story_rows(story))
+    summary = import_file(project, path)
+    assert summary.rows_stored == summary.rows_read, summary
+    result = run_build(project, rules=rules)
+    return Built(project, summary, result)

@@ -1,0 +1,158 @@
+"""Settings: one table of defaults (DESIGN.md §4), then jejak.toml, then JEJAK_* env; bad values are named."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jejak.core.errors import SettingError
+from jejak.core.settings import DEFAULT_SETTINGS, SETTINGS_BY_NAME, SETTINGS_TABLE, Settings, resolve_settings
+from jejak.store.project import init_project, open_project
+
+
+def test_defaults_are_the_ones_design_md_promises() -> None:
+    s = resolve_settings({}, env={})
+    assert s.session_gap_seconds == 30 * 60
+    assert s.session_max_seconds == 24 * 60 * 60
+    assert s.lookback_days == 30
+    assert s.conversion_events == ["Order Completed", "purchase"]
+    assert s.path_transform == "exposure"
+    assert s.path_transform_channel == "Direct"
+    assert s.time_decay_half_life_days == 7.0
+    assert (s.position_first_share, s.position_last_share) == (0.4, 0.4)
+    assert s.funnel_window_days == 14
+    assert s.bounce_engaged_seconds == 10
+    assert s.bounce_engaged_min_views == 2
+    assert s.timezone == "Asia/Jakarta"
+    assert s.currency == "IDR"
+    assert s.engine == "duckdb"
+    assert s == DEFAULT_SETTINGS
+
+
+def test_the_table_and_the_dataclass_list_the_same_settings() -> None:
+    fields = [f.name for f in dataclasses.fields(Settings)]
+    assert [s.name for s in SETTINGS_TABLE] == fields
+    assert len(SETTINGS_BY_NAME) == len(SETTINGS_TABLE), "a setting name appears twice"
+
+
+@pytest.mark.parametrize("setting", SETTINGS_TABLE, ids=lambda s: s.name)
+def test_every_setting_is_documented(setting: Any) -> None:
+    assert setting.help.strip().endswith("."), setting.help
+    assert setting.unit.strip()
+    assert isinstance(getattr(DEFAULT_SETTINGS, setting.name), type(setting.default))
+
+
+def test_the_generated_template_names_every_setting_with_its_default(tmp_path: Path) -> None:
+    project = init_project(tmp_path / "p")
+    text = project.config_path.read_text(encoding="utf-8")
+    assert tomllib.loads(text).get("settings") == {}, "every setting in the template is commented out"
+    found: dict[str, Any] = {}
+    for line in text.splitlines():
+        match = re.match(r"^# (\w+) = (.*)$", line)
+        if match and match.group(1) in SETTINGS_BY_NAME:
+            # Uncommenting a line must give a valid TOML line holding the default.
+            found.update(tomllib.loads(f"{match.group(1)} = {match.group(2)}"))
+    assert sorted(found) == sorted(SETTINGS_BY_NAME)
+    for name, value in found.items():
+        assert value == SETTINGS_BY_NAME[name].default, name
+
+
+def test_jejak_toml_overrides_defaults_and_env_overrides_jejak_toml(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    init_project(root)
+    (root / "jejak.toml").write_text(
+        '[settings]\nsession_gap_seconds = 600\nlookback_days = 7\ntimezone = "Asia/Makassar"\n', encoding="utf-8"
+    )
+    env = {"JEJAK_LOOKBACK_DAYS": "14", "JEJAK_CONVERSION_EVENTS": "Order Completed, lead_form"}
+    settings = open_project(root, env=env).settings
+    assert settings.session_gap_seconds == 600  # jejak.toml
+    assert settings.lookback_days == 14  # env beats jejak.toml
+    assert settings.timezone == "Asia/Makassar"
+    assert settings.conversion_events == ["Order Completed", "lead_form"]
+    assert settings.session_max_seconds == 24 * 3600  # untouched default
+    assert open_project(root, env={}).settings.lookback_days == 7
+
+
+def test_env_list_may_be_json() -> None:
+    settings = resolve_settings({}, env={"JEJAK_CONVERSION_EVENTS": '["a, b", "c"]'})
+    assert settings.conversion_events == ["a, b", "c"]
+
+
+def test_replace_checks_the_new_value() -> None:
+    assert DEFAULT_SETTINGS.replace(lookback_days=90).lookback_days == 90
+    with pytest.raises(SettingError, match="lookback_days"):
+        DEFAULT_SETTINGS.replace(lookback_days=0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "why"),
+    [
+        ("session_gap_seconds", "setengah jam", "Expected int"),
+        ("session_gap_seconds", 0, "at least 1"),
+        ("lookback_days", 366, "at most 365"),
+        ("lookback_days", 1.5, "Expected int"),
+        ("lookback_days", True, "Expected int"),
+        ("engine", "sqlite", "Expected one of 'duckdb', 'spark'"),
+        ("path_transform", "shortest", "Expected one of"),
+        ("conversion_events", [1, 2], "Expected list"),
+        ("timezone", 7, "Expected str"),
+        ("position_first_share", "banyak", "Expected float"),
+    ],
+)
+def test_a_bad_value_in_jejak_toml_names_the_setting_and_the_value(name: str, value: Any, why: str) -> None:
+    with pytest.raises(SettingError) as caught:
+        resolve_settings({"settings": {name: value}}, env={})
+    message = str(caught.value)
+    assert f"'{name}'" in message
+    assert repr(value) in message
+    assert why in message
+    assert "jejak.toml" in message
+    assert caught.value.code == "bad_setting"
+
+
+def test_a_bad_env_value_names_the_variable() -> None:
+    with pytest.raises(SettingError) as caught:
+        resolve_settings({"settings": {"top_n": 20}}, env={"JEJAK_TOP_N": "sepuluh"})
+    assert "'top_n'" in str(caught.value)
+    assert "'sepuluh'" in str(caught.value)
+    assert "JEJAK_TOP_N" in str(caught.value)
+
+
+def test_an_unknown_setting_name_is_refused_and_named() -> None:
+    with pytest.raises(SettingError) as caught:
+        resolve_settings({"settings": {"session_gap_minutes": 30}}, env={})
+    assert "session_gap_minutes" in str(caught.value)
+    assert "session_gap_seconds" in str(caught.value), "the message lists the known settings"
+
+
+def test_position_shares_may_not_exceed_one_together() -> None:
+    with pytest.raises(SettingError, match="position_first_share"):
+        resolve_settings({"settings": {"position_first_share": 0.7, "position_last_share": 0.4}}, env={})
+
+
+def test_a_broken_jejak_toml_is_a_setting_error(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    init_project(root)
+    (root / "jejak.toml").write_text("[settings\nlookback_days = 7\n", encoding="utf-8")
+    with pytest.raises(SettingError, match=r"jejak\.toml"):
+        open_project(root, env={})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="settings.py accepts any text as timezone; the typo only surfaces at import as DuckDB's own "
+    "NotImplementedException ('Unknown TimeZone'), not as a SettingError naming the setting",
+)
+def test_an_unknown_timezone_is_refused_by_name() -> None:
+    try:
+        resolve_settings({"settings": {"timezone": "Asia/Jakrta"}}, env={})
+    except SettingError as error:
+        assert "'timezone'" in str(error) and "Asia/Jakrta" in str(error)
+    else:
+        raise AssertionError("timezone = 'Asia/Jakrta' was accepted")

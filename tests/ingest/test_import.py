@@ -1,0 +1,612 @@
+"""File import: every row is stored, quarantined with a reason, or skipped as a duplicate, and the counts say so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import jakarta, lake_events, make_project, quarantined, write_csv, write_jsonl
+
+from jejak.core.errors import InputFileError, MissingColumnError, SettingError
+from jejak.core.vocabulary import QUARANTINE_REASONS
+from jejak.ingest.importer import ImportSummary, import_file
+from jejak.store.project import Project
+
+UTC = dt.UTC
+
+
+def utc(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=UTC)
+
+
+def by_id(project: Project) -> dict[str, dict[str, Any]]:
+    return {row["event_id"]: row for row in lake_events(project)}
+
+
+def assert_reconciles(summary: ImportSummary, read: int, stored: int, quarantined_rows: int, duplicates: int) -> None:
+    assert (summary.rows_read, summary.rows_stored, summary.rows_quarantined, summary.duplicates_skipped) == (
+        read,
+        stored,
+        quarantined_rows,
+        duplicates,
+    )
+    assert summary.reconciles
+    assert sum(summary.quarantined_by_reason.values()) == summary.rows_quarantined
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return make_project(tmp_path / "p")
+
+
+# --- counts reconcile, in every format ----------------------------------------------------------------
+
+# Ana's morning: 4 good events, one sent twice, and one row nobody can be tied to.
+MORNING = [
+    {"event_id": "m1", "timestamp": "2026-03-01T09:00:00+07:00", "type": "page", "user_id": "ana"},
+    {"event_id": "m2", "timestamp": "2026-03-01T09:05:00+07:00", "type": "track", "user_id": "ana", "event": "Product Viewed"},
+    {"event_id": "m2", "timestamp": "2026-03-01T09:05:00+07:00", "type": "track", "user_id": "ana", "event": "Product Viewed"},
+    {"event_id": "m3", "timestamp": "2026-03-01T09:09:00+07:00", "type": "track", "user_id": "ana", "event": "Order Completed", "revenue": "185000"},
+    {"event_id": "m4", "timestamp": "2026-03-01T09:10:00+07:00", "type": "track", "user_id": "", "event": "Lost"},
+    {"event_id": "m5", "timestamp": "2026-03-04T17:30:00+07:00", "type": "offline", "user_id": "ana", "event": "store_visit"},
+]  # fmt: skip
+
+
+def _write_morning(path: Path, file_format: str) -> Path:
+    if file_format == "csv":
+        return write_csv(path.with_suffix(".csv"), MORNING)
+    if file_format == "jsonl":
+        messages = []
+        for row in MORNING:
+            message: dict[str, Any] = {
+                "messageId": row["event_id"],
+                "timestamp": row["timestamp"],
+                "type": row["type"],
+                "event": row.get("event"),
+            }
+            if row["user_id"]:
+                message["userId"] = row["user_id"]
+            if "revenue" in row:
+                message["properties"] = {"revenue": int(row["revenue"])}
+            messages.append(message)
+        return write_jsonl(path.with_suffix(".jsonl"), messages)
+    columns = sorted({key for row in MORNING for key in row})
+    table = pa.table({name: [row.get(name) or None for row in MORNING] for name in columns})
+    pq.write_table(table, path.with_suffix(".parquet"))
+    return path.with_suffix(".parquet")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "jsonl", "parquet"])
+def test_counts_reconcile_in_every_format(project: Project, tmp_path: Path, file_format: str) -> None:
+    path = _write_morning(tmp_path / "morning", file_format)
+    summary = import_file(project, path)
+    # 6 rows: m1, m2, m3, m5 stored; the second m2 skipped; m4 has no identifier.
+    assert_reconciles(summary, read=6, stored=4, quarantined_rows=1, duplicates=1)
+    assert summary.file_format == file_format
+    assert summary.quarantined_by_reason == {"no_identifier": 1}
+    events = by_id(project)
+    assert sorted(events) == ["m1", "m2", "m3", "m5"]
+    assert events["m3"]["revenue"] == 185000.0
+    assert events["m3"]["currency"] == "IDR"
+    assert events["m3"]["timestamp"] == utc(2026, 3, 1, 2, 9)
+    assert events["m5"]["touchpoint"] == "offline"
+    assert events["m1"]["event"] == "Page Viewed"
+    [bad] = quarantined(project)
+    assert (bad["reason"], bad["source_line"]) == ("no_identifier", 6 if file_format == "csv" else 5)
+    assert bad["source_file"] == str(path.resolve())
+    # The imports table in SQLite holds the same counts.
+    db = sqlite3.connect(project.sqlite_path)
+    try:
+        row = db.execute("SELECT rows_read, rows_stored, rows_quarantined, duplicates_skipped FROM imports").fetchall()
+    finally:
+        db.close()
+    assert row == [(6, 4, 1, 1)]
+
+
+def test_parquet_timestamp_columns_are_read_as_times(project: Project, tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "timestamp": pa.array(
+                [utc(2026, 3, 1, 2, 0), utc(2026, 3, 1, 2, 30, 15, 250000)], pa.timestamp("us", tz="UTC")
+            ),
+            "local_time": pa.array([dt.datetime(2026, 3, 1, 9, 0)] * 2, pa.timestamp("ms")),
+            "userId": ["ana", "budi"],
+        }
+    )
+    pq.write_table(table, tmp_path / "app.parquet")
+    summary = import_file(project, tmp_path / "app.parquet")
+    assert summary.quarantined_by_reason == {}
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    times = {row["user_id"]: row["timestamp"] for row in lake_events(project)}
+    assert times == {"ana": utc(2026, 3, 1, 2, 0), "budi": utc(2026, 3, 1, 2, 30, 15, 250000)}
+
+
+def test_naive_parquet_timestamps_are_read_in_the_timezone_setting(project: Project, tmp_path: Path) -> None:
+    table = pa.table({"timestamp": pa.array([dt.datetime(2026, 3, 1, 9, 0)], pa.timestamp("s")), "user_id": ["ana"]})
+    pq.write_table(table, tmp_path / "pos.parquet")
+    summary = import_file(project, tmp_path / "pos.parquet")
+    assert summary.rows_stored == 1, summary
+    assert lake_events(project)[0]["timestamp"] == jakarta("2026-03-01 09:00")
+
+
+# --- every kind of bad row goes to the quarantine, with its reason, file and line ----------------------
+
+
+def test_each_kind_of_bad_csv_row_is_quarantined_with_its_reason_and_line(project: Project, tmp_path: Path) -> None:
+    big = "x" * (64 * 1024 + 1)  # one byte over the default import_max_field_bytes
+    lines = [
+        b"timestamp,user_id,type,event,revenue,properties",  # line 1: header
+        b"2026-03-01 09:00,ana,page,,,",  # 2 good
+        b"kemarin sore,ana,page,,,",  # 3 bad_timestamp
+        b"2026-03-01 09:02,,page,,,",  # 4 no_identifier
+        b"2026-03-01 09:03,ana,track,Order Completed,mahal,",  # 5 wrong_type (revenue)
+        b'2026-03-01 09:04,ana,track,,,"[1, 2]"',  # 6 wrong_type (properties not an object)
+        b"2026-03-01 09:05,ana,purchase,,,",  # 7 unknown_type
+        b"2026-03-01 09:06,ana,track," + big.encode() + b",,",  # 8 oversize_field
+        b"2026-03-01 09:07,b\xffudi,page,,,",  # 9 invalid_utf8
+        b"2026-03-01 09:08,ana,page,,",  # 10 malformed_row (5 fields, not 6)
+        b"2026-03-01 09:09,ana,page,,,,extra",  # 11 malformed_row (7 fields)
+        b'2026-03-01 09:10,"ana,page,,,',  # 12 malformed_row: the quote never closes
+        b"2026-03-01 09:11,budi,page,,,",  # 13 good: not swallowed by line 12
+        b'2026-03-01 09:12,cici,track,Order Completed,"150000",{"sku": "kopi-susu"}',  # 14 good
+        b"",
+    ]
+    path = tmp_path / "kasir.csv"
+    path.write_bytes(b"\n".join(lines))
+    summary = import_file(project, path)
+    expected = {
+        3: "bad_timestamp",
+        4: "no_identifier",
+        5: "wrong_type",
+        6: "wrong_type",
+        7: "unknown_type",
+        8: "oversize_field",
+        9: "invalid_utf8",
+        10: "malformed_row",
+        11: "malformed_row",
+        12: "malformed_row",
+    }
+    bad = quarantined(project)
+    assert {row["source_line"]: row["reason"] for row in bad} == expected
+    assert {row["source_file"] for row in bad} == {str(path.resolve())}
+    assert all(row["message"] for row in bad)
+    assert set(summary.quarantined_by_reason) <= set(QUARANTINE_REASONS)
+    assert_reconciles(summary, read=13, stored=3, quarantined_rows=10, duplicates=0)
+    stored = {row["source_line"]: row for row in lake_events(project)}
+    assert sorted(stored) == [2, 13, 14]
+    assert stored[13]["user_id"] == "budi"
+    assert stored[14]["revenue"] == 150000.0
+    assert json.loads(stored[14]["properties"]) == {"sku": "kopi-susu"}
+    raw_by_line = {row["source_line"]: row["raw"] for row in bad}
+    assert "kemarin sore" in raw_by_line[3], "the quarantine keeps the row's text"
+    assert "2026-03-01 09:11" not in raw_by_line[12], "the unbalanced quote swallowed the next row"
+
+
+def test_an_unbalanced_quote_near_the_top_of_a_long_file_swallows_nothing(project: Project, tmp_path: Path) -> None:
+    rows = ["timestamp,user_id,event", '2026-03-01 09:00,"ana,Page A']
+    rows += [f"2026-03-01 10:{minute:02d},u{minute},Page B" for minute in range(59)]  # under 64 lines, then more
+    rows += [f"2026-03-01 11:{minute:02d},v{minute},Page C" for minute in range(59)]
+    path = tmp_path / "panjang.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=119, stored=118, quarantined_rows=1, duplicates=0)
+    assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(2, "malformed_row")]
+
+
+def test_each_kind_of_bad_jsonl_line_is_quarantined(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", {"import_max_field_bytes": 64})
+    good = {"type": "track", "event": "Product Viewed", "userId": "ana", "timestamp": "2026-03-01T09:00:00+07:00"}
+    lines = [
+        json.dumps({**good, "messageId": "ok-1"}).encode(),  # 1 good
+        b'{"type": "track", "userId": "ana", "timestamp": ',  # 2 bad_json (cut off)
+        b'["a", "list"]',  # 3 bad_json (not an object)
+        json.dumps({**good, "userId": {"id": "ana"}}).encode(),  # 4 wrong_type
+        json.dumps({**good, "properties": "revenue=10"}).encode(),  # 5 wrong_type
+        json.dumps({**good, "properties": {"revenue": [1]}}).encode(),  # 6 wrong_type
+        json.dumps({**good, "type": "purchase"}).encode(),  # 7 unknown_type
+        json.dumps({**good, "timestamp": "besok"}).encode(),  # 8 bad_timestamp
+        json.dumps({**good, "userId": None}).encode(),  # 9 no_identifier
+        json.dumps({**good, "event": "E" * 65}).encode(),  # 10 oversize_field (limit 64 bytes)
+        json.dumps({**good, "messageId": "bad-8"}).encode().replace(b"ana", b"an\xe9"),  # 11 invalid_utf8
+        b"",  # 12 an empty line: a blank line is not an event
+        json.dumps({**good, "messageId": "ok-2", "event": "E" * 64}).encode(),  # 13 good: exactly at the limit
+    ]
+    path = tmp_path / "segment.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    summary = import_file(project, path)
+    got = {row["source_line"]: row["reason"] for row in quarantined(project)}
+    assert got == {
+        2: "bad_json",
+        3: "bad_json",
+        4: "wrong_type",
+        5: "wrong_type",
+        6: "wrong_type",
+        7: "unknown_type",
+        8: "bad_timestamp",
+        9: "no_identifier",
+        10: "oversize_field",
+        11: "invalid_utf8",
+    }
+    assert sorted(by_id(project)) == ["ok-1", "ok-2"]
+    # 13 lines, the blank one is not a row: 12 read, 2 stored, 10 quarantined.
+    assert_reconciles(summary, read=12, stored=2, quarantined_rows=10, duplicates=0)
+
+
+def test_reimporting_a_file_stores_nothing_and_quarantines_nothing_again(project: Project, tmp_path: Path) -> None:
+    path = _write_morning(tmp_path / "morning", "csv")
+    first = import_file(project, path)
+    lake_before = sorted(str(p) for p in project.events_dir.rglob("*.parquet"))
+    second = import_file(project, path)
+    # The second time every valid row (4 new + 1 in-file duplicate) is a duplicate.
+    assert_reconciles(second, read=6, stored=0, quarantined_rows=1, duplicates=5)
+    assert first.rows_stored == 4
+    assert sorted(str(p) for p in project.events_dir.rglob("*.parquet")) == lake_before
+    assert len(lake_events(project)) == 4
+    assert len(quarantined(project)) == 1
+
+
+def test_duplicates_inside_one_file_are_skipped_and_counted(project: Project, tmp_path: Path) -> None:
+    # No event ids: the id is built from the source and the row's text, so identical rows are one event.
+    rows = [
+        {"timestamp": "2026-03-01 09:00", "user_id": "ana", "event": "Product Viewed"},
+        {"timestamp": "2026-03-01 09:00", "user_id": "ana", "event": "Product Viewed"},
+        {"timestamp": "2026-03-01 09:00", "user_id": "ana", "event": "Product Viewed"},
+        {"timestamp": "2026-03-01 09:01", "user_id": "ana", "event": "Product Viewed"},
+    ]
+    summary = import_file(project, write_csv(tmp_path / "klik.csv", rows))
+    assert_reconciles(summary, read=4, stored=2, quarantined_rows=0, duplicates=2)
+    events = lake_events(project)
+    assert [row["source_line"] for row in events] == [2, 5], "the first of each duplicate is kept"
+    assert all(row["event_id"].startswith("h:") for row in events)
+
+
+def test_the_same_rows_from_two_sources_are_two_sets_of_events(project: Project, tmp_path: Path) -> None:
+    rows = [{"timestamp": "2026-03-01 09:00", "user_id": "ana", "event": "wa_chat"}]
+    path = write_csv(tmp_path / "chat.csv", rows)
+    assert import_file(project, path, source_name="whatsapp").rows_stored == 1
+    assert import_file(project, path, source_name="whatsapp").rows_stored == 0
+    assert import_file(project, path, source_name="line").rows_stored == 1
+    assert sorted(row["source_name"] for row in lake_events(project)) == ["line", "whatsapp"]
+
+
+def test_an_excel_csv_with_a_byte_order_mark_and_crlf_imports(project: Project, tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8 (Comma delimited)" writes a byte-order mark and Windows line endings.
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufefftimestamp,user_id,event\r\n2026-03-01 09:00,ana,Order Completed\r\n".encode())
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
+    [event] = lake_events(project)
+    assert (event["user_id"], event["event"], event["timestamp"]) == ("ana", "Order Completed", utc(2026, 3, 1, 2, 0))
+
+
+def test_a_jsonl_file_with_a_byte_order_mark_imports_its_first_line(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    line = json.dumps({"messageId": "m1", "type": "page", "userId": "ana", "timestamp": "2026-03-01T02:00:00Z"})
+    path.write_bytes(("\ufeff" + line + "\n").encode())
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
+
+
+# --- timestamps ---------------------------------------------------------------------------------------
+
+
+TIMES = [
+    ("2026-03-01T02:00:00Z", utc(2026, 3, 1, 2, 0)),
+    ("2026-03-01T09:00:00+07:00", utc(2026, 3, 1, 2, 0)),
+    ("2026-03-01T04:00:00+02:00", utc(2026, 3, 1, 2, 0)),
+    ("2026-03-01 09:00:00", utc(2026, 3, 1, 2, 0)),  # naive: Asia/Jakarta (UTC+7)
+    ("2026-03-01T09:00", utc(2026, 3, 1, 2, 0)),
+    ("2026-03-01 23:30:00.123456", utc(2026, 3, 1, 16, 30, 0, 123456)),
+    ("2026-03-01T00:30:00+07:00", utc(2026, 2, 28, 17, 30)),  # the day before, in UTC
+]
+
+
+def test_timestamps_are_stored_in_utc_exactly(project: Project, tmp_path: Path) -> None:
+    rows = [{"event_id": f"t{i}", "timestamp": text, "user_id": "ana"} for i, (text, _) in enumerate(TIMES)]
+    summary = import_file(project, write_csv(tmp_path / "times.csv", rows))
+    assert summary.rows_stored == len(TIMES)
+    events = by_id(project)
+    for i, (text, expected) in enumerate(TIMES):
+        assert events[f"t{i}"]["timestamp"] == expected, text
+    # The lake partitions by the UTC date.
+    t6 = [p for p in project.events_dir.rglob("*.parquet") if "t6" in pq.read_table(p).column("event_id").to_pylist()]
+    assert [p.parent.name for p in t6] == ["date=2026-02-28"]
+
+
+def test_naive_times_follow_the_timezone_setting(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", {"timezone": "Asia/Makassar"})  # UTC+8, no daylight saving
+    rows = [
+        {"event_id": "naive", "timestamp": "2026-03-01 09:00:00", "user_id": "ana"},
+        {"event_id": "offset", "timestamp": "2026-03-01 09:00:00+07:00", "user_id": "ana"},
+    ]
+    import_file(project, write_csv(tmp_path / "times.csv", rows))
+    events = by_id(project)
+    assert events["naive"]["timestamp"] == utc(2026, 3, 1, 1, 0)
+    assert events["offset"]["timestamp"] == utc(2026, 3, 1, 2, 0), "an offset wins over the setting"
+
+
+def test_segment_clock_skew_is_corrected(project: Project, tmp_path: Path) -> None:
+    # Ana's phone clock runs 10 minutes fast: it says 09:10 when it sends, the server receives at 09:01:30.
+    skewed = {
+        "messageId": "skew",
+        "type": "track",
+        "event": "Product Viewed",
+        "userId": "ana",
+        "originalTimestamp": "2026-03-01T09:08:00+07:00",
+        "sentAt": "2026-03-01T09:10:00+07:00",
+        "receivedAt": "2026-03-01T02:01:30Z",
+        "timestamp": "2026-03-01T09:08:00+07:00",
+    }
+    no_sent_at = {"messageId": "plain", "type": "track", "userId": "ana", "timestamp": "2026-03-01T09:08:00+07:00"}
+    only_original = {"messageId": "orig", "type": "page", "userId": "ana", "originalTimestamp": "2026-03-01T02:07:00Z"}
+    import_file(project, write_jsonl(tmp_path / "segment.jsonl", [skewed, no_sent_at, only_original]))
+    events = by_id(project)
+    # receivedAt − (sentAt − originalTimestamp) = 02:01:30 − 2 min = 01:59:30 UTC
+    assert events["skew"]["timestamp"] == utc(2026, 3, 1, 1, 59, 30)
+    assert events["skew"]["received_at"] == utc(2026, 3, 1, 2, 1, 30)
+    assert events["plain"]["timestamp"] == utc(2026, 3, 1, 2, 8)
+    assert events["orig"]["timestamp"] == utc(2026, 3, 1, 2, 7)
+
+
+# --- column mapping, aliases and extra columns ----------------------------------------------------------
+
+
+def test_column_map_renames_a_files_own_headers(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "kasir.csv"
+    path.write_text("Waktu,Pelanggan,Acara,Total\n2026-03-01 09:00,C0042,Order Completed,185000\n", encoding="utf-8")
+    summary = import_file(
+        project, path, column_map={"waktu": "timestamp", "pelanggan": "user_id", "acara": "event", "total": "revenue"}
+    )
+    assert summary.rows_stored == 1
+    [event] = lake_events(project)
+    assert (event["user_id"], event["event"], event["revenue"]) == ("C0042", "Order Completed", 185000.0)
+    assert event["timestamp"] == utc(2026, 3, 1, 2, 0)
+    assert event["source_name"] == "kasir"
+
+
+def test_import_map_in_jejak_toml_renames_headers(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", import_map={"waktu": "timestamp", "pelanggan": "user_id"})
+    path = tmp_path / "kasir.csv"
+    path.write_text("waktu,pelanggan\n2026-03-01 09:00,C0042\n", encoding="utf-8")
+    assert import_file(project, path).rows_stored == 1
+    assert lake_events(project)[0]["user_id"] == "C0042"
+    # column_map= wins over jejak.toml for the same column.
+    other = tmp_path / "kasir2.csv"
+    other.write_text("waktu,pelanggan,kode\n2026-03-02 09:00,C0042,X9\n", encoding="utf-8")
+    import_file(project, other, column_map={"kode": "user_id", "pelanggan": "anonymous_id"})
+    second = [row for row in lake_events(project) if row["source_name"] == "kasir2"]
+    assert (second[0]["user_id"], second[0]["anonymous_id"]) == ("X9", "C0042")
+
+
+def test_a_mapping_to_an_unknown_column_is_refused(project: Project, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [{"timestamp": "2026-03-01 09:00", "user_id": "ana"}])
+    with pytest.raises(SettingError, match="pelanggan"):
+        import_file(project, path, column_map={"user_id": "pelanggan"})
+
+
+def test_segment_style_headers_and_utm_columns_are_understood(project: Project, tmp_path: Path) -> None:
+    rows = [
+        {
+            "messageId": "w1",
+            "timestamp": "2026-03-01 09:00",
+            "anonymousId": "a-1",
+            "userId": "u-7",
+            "utm_source": "instagram",
+            "utm_medium": "paid_social",
+            "utm_campaign": "ramadan",
+            "url": "https://kopi.id/menu?x=1",
+            "title": "Menu",
+        }
+    ]
+    import_file(project, write_csv(tmp_path / "web.csv", rows))
+    event = by_id(project)["w1"]
+    assert (event["user_id"], event["anonymous_id"]) == ("u-7", "a-1")
+    assert (event["source"], event["medium"], event["campaign"]) == ("instagram", "paid_social", "ramadan")
+    assert (event["page_url"], event["page_path"], event["page_title"]) == ("https://kopi.id/menu?x=1", "/menu", "Menu")
+    assert event["properties"] is None
+
+
+def test_unknown_columns_are_kept_inside_properties(project: Project, tmp_path: Path) -> None:
+    rows = [
+        {"event_id": "e1", "timestamp": "2026-03-01 09:00", "user_id": "ana", "rasa": "gula aren", "ukuran": "L"},
+        {
+            "event_id": "e2",
+            "timestamp": "2026-03-01 09:00",
+            "user_id": "ana",
+            "rasa": "pandan",
+            "ukuran": "",
+            "properties": '{"sku": "kopi-1", "rasa": "lama"}',
+        },
+    ]
+    import_file(project, write_csv(tmp_path / "pesanan.csv", rows))
+    events = by_id(project)
+    assert json.loads(events["e1"]["properties"]) == {"rasa": "gula aren", "ukuran": "L"}
+    # The column wins over the same key in the properties JSON; nothing is dropped.
+    assert json.loads(events["e2"]["properties"]) == {"sku": "kopi-1", "rasa": "pandan", "ukuran": ""}
+
+
+def test_properties_that_are_not_json_quarantine_one_row_not_the_file(project: Project, tmp_path: Path) -> None:
+    rows = [
+        {"event_id": "e1", "timestamp": "2026-03-01 09:00", "user_id": "ana", "properties": "rasa=manis", "meja": "3"},
+        {"event_id": "e2", "timestamp": "2026-03-01 09:01", "user_id": "ana", "properties": "", "meja": "4"},
+        {"event_id": "e3", "timestamp": "2026-03-01 09:02", "user_id": "ana", "properties": "{}", "meja": "5"},
+    ]
+    summary = import_file(project, write_csv(tmp_path / "meja.csv", rows))
+    assert_reconciles(summary, read=3, stored=2, quarantined_rows=1, duplicates=0)
+    assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(2, "wrong_type")]
+    events = by_id(project)
+    assert json.loads(events["e2"]["properties"]) == {"meja": "4"}
+    assert json.loads(events["e3"]["properties"]) == {"meja": "5"}
+
+
+def test_empty_json_cells_are_no_value(project: Project, tmp_path: Path) -> None:
+    rows = [{"timestamp": "2026-03-01 09:00", "user_id": "ana", "properties": "", "context": " ", "traits": ""}]
+    summary = import_file(project, write_csv(tmp_path / "kosong.csv", rows))
+    assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
+    [event] = lake_events(project)
+    assert (event["properties"], event["context"], event["traits"]) == (None, None, None)
+
+
+# --- whole-file errors -----------------------------------------------------------------------------------
+
+
+def test_a_missing_file_is_named(project: Project, tmp_path: Path) -> None:
+    with pytest.raises(InputFileError) as caught:
+        import_file(project, tmp_path / "tidak-ada.csv")
+    assert "tidak-ada.csv" in str(caught.value)
+    assert "does not exist" in str(caught.value)
+
+
+def test_an_unknown_suffix_is_named_with_the_ones_jejak_reads(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "penjualan.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    with pytest.raises(InputFileError) as caught:
+        import_file(project, path)
+    message = str(caught.value)
+    assert "penjualan.xlsx" in message
+    assert "'.xlsx'" in message
+    assert ".csv" in message and ".jsonl" in message and ".parquet" in message
+    assert not isinstance(caught.value, MissingColumnError)
+
+
+def test_a_csv_without_a_timestamp_column_is_named(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "tanpa-waktu.csv"
+    path.write_text("tanggal,user_id\n2026-03-01,ana\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, path)
+    message = str(caught.value)
+    assert "tanpa-waktu.csv" in message and "'timestamp'" in message and "tanggal" in message
+    assert caught.value.code == "missing_column"
+    assert lake_events(project) == []
+
+
+def test_a_csv_without_any_identifier_column_is_named(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "anonim.csv"
+    path.write_text("timestamp,event\n2026-03-01 09:00,Page Viewed\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, path)
+    message = str(caught.value)
+    assert "anonim.csv" in message
+    assert all(name in message for name in ("user_id", "anonymous_id", "email", "phone"))
+
+
+def test_a_parquet_file_without_a_timestamp_column_is_named(project: Project, tmp_path: Path) -> None:
+    pq.write_table(pa.table({"user_id": ["ana"]}), tmp_path / "app.parquet")
+    with pytest.raises(MissingColumnError, match=r"app\.parquet.*'timestamp'"):
+        import_file(project, tmp_path / "app.parquet")
+
+
+def test_an_empty_csv_is_an_input_file_error(project: Project, tmp_path: Path) -> None:
+    (tmp_path / "kosong.csv").write_text("", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"kosong\.csv.*empty"):
+        import_file(project, tmp_path / "kosong.csv")
+
+
+def test_a_file_that_is_not_parquet_is_named(project: Project, tmp_path: Path) -> None:
+    (tmp_path / "rusak.parquet").write_text("timestamp,user_id\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"rusak\.parquet"):
+        import_file(project, tmp_path / "rusak.parquet")
+
+
+# --- identifiers, traits and devices --------------------------------------------------------------------
+
+
+def test_email_and_phone_are_stripped_from_stored_traits(project: Project, tmp_path: Path) -> None:
+    identify = {
+        "messageId": "id-1",
+        "type": "identify",
+        "userId": "u-7",
+        "traits": {"email": "Ana@example.com", "phone": "0812-3456-7890", "name": "Ana", "kota": "Bandung"},
+        "context": {"traits": {"email": "ana@example.com", "plan": "gold"}, "locale": "id-ID"},
+        "timestamp": "2026-03-01T09:05:00+07:00",
+    }
+    import_file(project, write_jsonl(tmp_path / "segment.jsonl", [identify]))
+    event = by_id(project)["id-1"]
+    assert json.loads(event["traits"]) == {"name": "Ana", "kota": "Bandung"}
+    assert json.loads(event["context"]) == {"traits": {"plan": "gold"}, "locale": "id-ID"}
+    assert event["email_hash"] and event["phone_hash"]
+    assert event["event"] == "Identify"
+
+
+USER_AGENTS = {
+    "iphone": ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1", "mobile", "iOS", "Safari"),
+    "windows": ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36", "desktop", "Windows", "Chrome"),
+    "ipad": ("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1", "tablet", "iOS", "Safari"),
+    "android-phone": ("Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36", "mobile", "Android", "Chrome"),
+    "android-tablet": ("Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 Chrome/124.0 Safari/537.36", "tablet", "Android", "Chrome"),
+    "mac": ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari/605.1.15", "desktop", "macOS", "Safari"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def devices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """One web visit from each device, imported once for all the device tests."""
+    root = tmp_path_factory.mktemp("devices")
+    project = make_project(root / "p")
+    messages = [
+        {
+            "messageId": name,
+            "type": "page",
+            "anonymousId": f"a-{name}",
+            "timestamp": "2026-03-01T09:00:00+07:00",
+            "context": {"userAgent": user_agent},
+        }
+        for name, (user_agent, *_) in USER_AGENTS.items()
+    ]
+    import_file(project, write_jsonl(root / "web.jsonl", messages))
+    return by_id(project)
+
+
+@pytest.mark.parametrize("name", USER_AGENTS)
+def test_device_type_os_and_browser_come_from_the_user_agent(devices: dict[str, dict[str, Any]], name: str) -> None:
+    _, device_type, os, browser = USER_AGENTS[name]
+    event = devices[name]
+    assert (event["device_type"], event["os"], event["browser"]) == (device_type, os, browser)
+
+
+def test_a_device_type_the_source_gives_wins_over_the_user_agent(project: Project, tmp_path: Path) -> None:
+    rows = [
+        {"event_id": "k", "timestamp": "2026-03-01 09:00", "user_id": "ana", "device_type": "Kiosk", "user_agent": "iPhone"},
+        {"event_id": "t", "timestamp": "2026-03-01 09:00", "user_id": "ana", "device_type": "iPad", "user_agent": ""},
+        {"event_id": "n", "timestamp": "2026-03-01 09:00", "user_id": "ana", "device_type": "", "user_agent": ""},
+    ]  # fmt: skip
+    import_file(project, write_csv(tmp_path / "app.csv", rows))
+    events = by_id(project)
+    assert (events["k"]["device_type"], events["t"]["device_type"], events["n"]["device_type"]) == (
+        "other",
+        "tablet",
+        None,
+    )
+
+
+def test_only_offline_messages_set_channel_and_touchpoint(project: Project, tmp_path: Path) -> None:
+    messages = [
+        # Segment's own top-level channel names the library, not a marketing channel.
+        {"messageId": "web", "type": "page", "userId": "ana", "channel": "browser", "timestamp": "2026-03-01T09:00:00Z"},
+        {"messageId": "toko", "type": "offline", "userId": "ana", "event": "store_visit", "channel": "Offline Store", "timestamp": "2026-03-04 17:30:00"},
+    ]  # fmt: skip
+    import_file(project, write_jsonl(tmp_path / "mix.jsonl", messages))
+    events = by_id(project)
+    assert (events["web"]["channel"], events["web"]["touchpoint"]) == (None, "online")
+    assert (events["toko"]["channel"], events["toko"]["touchpoint"]) == ("Offline Store", "offline")
+    assert events["toko"]["timestamp"] == jakarta("2026-03-04 17:30:00")
+
+
+def test_revenue_without_currency_gets_the_currency_setting(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", {"currency": "SGD"})
+    rows = [
+        {"event_id": "a", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "12.5", "currency": ""},
+        {"event_id": "b", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "100000", "currency": "idr"},
+        {"event_id": "c", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "", "currency": ""},
+    ]
+    import_file(project, write_csv(tmp_path / "o.csv", rows))
+    events = by_id(project)
+    assert (events["a"]["revenue"], events["a"]["currency"]) == (12.5, "SGD")
+    assert (events["b"]["revenue"], events["b"]["currency"]) == (100000.0, "IDR")
+    assert (events["c"]["revenue"], events["c"]["currency"]) == (None, None)

@@ -1,0 +1,145 @@
+"""The pipeline: event lake in, derived tables out, published atomically; readers never lose the build they use."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import make_project, story_rows, write_csv
+
+from jejak.core.errors import LakeError, MissingColumnError, TableNotBuiltError
+from jejak.ingest.importer import import_file
+from jejak.journeys.channels import ChannelRule
+from jejak.pipeline import TABLES, BuildResult, run_build
+from jejak.store.derived import current_build, table_path
+from jejak.store.project import Project
+
+MONDAY = {
+    "ana": [
+        {"at": "2026-03-02 09:00", "type": "page", "channel": "Paid Social"},
+        {"at": "2026-03-02 19:00", "type": "page", "channel": "Email"},
+        {"at": "2026-03-03 19:00", "type": "page", "channel": "Email"},
+        {"at": "2026-03-03 19:05", "event": "Order Completed", "revenue": "185000"},
+    ]
+}
+TUESDAY = {"budi": [{"at": "2026-03-03 10:00", "type": "page", "channel": "WhatsApp"}]}
+
+
+def import_story(project: Project, path: Path, story: dict[str, list[dict[str, str]]]) -> None:
+    summary = import_file(project, write_csv(path, story_rows(story)))
+    assert summary.rows_stored == summary.rows_read
+
+
+def journeys_in(build_dir: Path) -> dict[str, list[str]]:
+    table = pq.read_table(build_dir / "journeys")
+    return {row["person_id"]: row["path"] for row in table.to_pylist()}
+
+
+@dataclass
+class History:
+    project: Project
+    first: BuildResult
+    second: BuildResult
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
+    """Monday's events built with the defaults; then Tuesday's imported and built with path_transform = unique."""
+    root = tmp_path_factory.mktemp("pipeline")
+    project = make_project(root / "p")
+    import_story(project, root / "monday.csv", MONDAY)
+    first = run_build(project)
+    import_story(project, root / "tuesday.csv", TUESDAY)
+    second = run_build(project, settings=project.settings.replace(path_transform="unique"))
+    return History(project, first, second)
+
+
+def test_the_tables_link_points_at_the_new_build(history: History) -> None:
+    link = history.project.tables_dir
+    assert link.is_symlink()
+    assert not link.readlink().is_absolute(), "a relative link survives moving the project"
+    assert current_build(history.project) == history.second.build_dir.resolve()
+    for name in TABLES:
+        assert table_path(history.project, name) == history.second.build_dir.resolve() / name
+        assert list((history.second.build_dir / name).glob("*.parquet")), name
+
+
+def test_the_previous_build_stays_readable_and_unchanged(history: History) -> None:
+    assert journeys_in(history.first.build_dir) == {"u:ana": ["Paid Social", "Email"]}
+    assert journeys_in(history.second.build_dir) == {
+        "u:ana": ["Paid Social", "Email", "Email"],  # settings= wins over jejak.toml: unique keeps repeats
+        "u:budi": ["WhatsApp"],
+    }
+
+
+def test_every_build_is_recorded_in_sqlite(history: History) -> None:
+    db = sqlite3.connect(history.project.sqlite_path)
+    try:
+        rows = db.execute("SELECT build_id, engine, steps_json FROM builds ORDER BY started_at").fetchall()
+    finally:
+        db.close()
+    assert [(build_id, engine) for build_id, engine, _ in rows] == [
+        (history.first.build_dir.name, "duckdb"),
+        (history.second.build_dir.name, "duckdb"),
+    ]
+    steps = json.loads(rows[1][2])
+    assert list(steps) == ["identity", "people", "sessions", "touchpoints", "conversions", "journeys", "paths", "write"]
+    assert steps == history.second.step_seconds
+
+
+def test_an_unknown_table_is_named_with_the_tables_there_are(history: History) -> None:
+    with pytest.raises(TableNotBuiltError) as caught:
+        table_path(history.project, "funnels")
+    assert "'funnels'" in str(caught.value)
+    assert "journeys" in str(caught.value)
+
+
+def test_counts_in_derived_tables_are_integers(history: History) -> None:
+    counts = {
+        "sessions": ("events", "page_views", "conversions", "duration_seconds"),
+        "people": ("events", "identifiers", "user_ids"),
+        "journeys": ("journey_index", "touches"),
+        "paths": ("touches", "conversions", "non_conversions"),
+    }
+    wrong = []
+    for table, columns in counts.items():
+        schema = pq.read_schema(next(table_path(history.project, table).glob("*.parquet")))
+        wrong += [
+            f"{table}.{c}: {schema.field(c).type}" for c in columns if not pa.types.is_integer(schema.field(c).type)
+        ]
+    assert wrong == []
+
+
+def test_an_empty_lake_says_to_import_first(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    with pytest.raises(LakeError) as caught:
+        run_build(project)
+    assert "Import files first" in str(caught.value)
+    assert str(project.events_dir) in str(caught.value)
+    assert not project.tables_dir.exists()
+    with pytest.raises(TableNotBuiltError, match="jejak build"):
+        table_path(project, "journeys")
+    assert list(project.builds_dir.iterdir()) == [], "a failed build leaves no directory behind"
+
+
+def test_a_failed_build_does_not_cost_readers_the_previous_build(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    import_story(project, tmp_path / "monday.csv", MONDAY)
+    previous = run_build(project).build_dir
+    broken_rules = (ChannelRule("Kiosk", ({"kiosk_id": "^k"},)),)
+    with pytest.raises(MissingColumnError, match="kiosk_id"):
+        run_build(project, rules=broken_rules)
+    assert current_build(project) == previous.resolve(), "a failed build publishes nothing"
+    assert sorted(project.builds_dir.iterdir()) == [previous]
+    newest = run_build(project).build_dir
+    # The build before the newest one is kept for readers still using it.
+    assert sorted(project.builds_dir.iterdir()) == [previous, newest]
+    assert journeys_in(previous) == {"u:ana": ["Paid Social", "Email"]}
+    # Only two builds are kept: a third build removes the oldest.
+    third = run_build(project).build_dir
+    assert sorted(project.builds_dir.iterdir()) == [newest, third]
