@@ -15,9 +15,11 @@ def top_n_with_other(table: ir.Table, *, label: str, value: str, n: int, extra_s
     """The `n` rows with the largest `value` (ties by label), then one Other row summing the rest.
 
     Example:
-        >>> import ibis
-        >>> t = ibis.memtable({"path": ["A", "B", "C", "D"], "conversions": [5, 3, 1, 1]})
-        >>> expr = top_n_with_other(t, label="path", value="conversions", n=2)
+        >>> import ibis, pyarrow as pa
+        >>> from jejak.engine import connect
+        >>> t = ibis.memtable(pa.table({"path": ["A", "B", "C", "D"], "conversions": [5, 3, 1, 1]}))
+        >>> connect().to_pyarrow(top_n_with_other(t, label="path", value="conversions", n=2)).to_pylist()[-1]
+        {'path': 'Other (2 rows, 20.0 % of total)', 'conversions': 2}
     """
     ranked = table.mutate(_rank=ibis.row_number().over(order_by=[ibis.desc(table[value]), table[label]]))
     top = ranked.filter(ranked._rank < n).select(label, value, *extra_sums, _order=ranked._rank)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -271,6 +272,13 @@ def resolve_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, 
         if env_name in environment:
             value = _coerce(setting, environment[env_name], f"environment {env_name}")
         values[setting.name] = list(value) if isinstance(value, list) else value
+    try:
+        zoneinfo.ZoneInfo(values["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingError(
+            f"Setting 'timezone' has value {values['timezone']!r}, which is not an IANA time zone. "
+            "Use a name such as 'Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura' or 'UTC'."
+        ) from None
     if values["position_first_share"] + values["position_last_share"] > 1:
         raise SettingError(
             "Settings position_first_share + position_last_share exceed 1 "

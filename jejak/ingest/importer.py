@@ -32,7 +32,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import Engine, connect
-from jejak.ingest.identifiers import pii_map
+from jejak.ingest.identifiers import mask_pii, pii_map
 from jejak.ingest.mapping import canonical_header, check_mapping
 from jejak.ingest.readers import (
     RawChunk,
@@ -293,6 +293,7 @@ def _write_quarantine(
             part, columns=["source_file", "source_line", "raw"], filters=[("source_file", "=", source_file)]
         )
         seen.update(zip(old.column("source_line").to_pylist(), old.column("raw").to_pylist(), strict=True))
+    rows = [{**row, "raw": mask_pii(str(row["raw"]))} for row in rows]
     rows = [row for row in rows if (row["source_line"], row["raw"]) not in seen]
     if not rows:
         return

@@ -256,7 +256,8 @@ SELECT
   try_cast(trim(c.revenue) AS DOUBLE) AS revenue,
   CASE WHEN try_cast(trim(c.revenue) AS DOUBLE) IS NOT NULL THEN upper(coalesce({_blank("c.currency")}, {_quote(currency)}))
        ELSE upper({_blank("c.currency")}) END AS currency,
-  {properties} AS properties,
+  CASE WHEN json_valid({properties}) THEN CAST(json_merge_patch({properties}, '{strip_pii}') AS VARCHAR)
+       ELSE {properties} END AS properties,
   CASE WHEN json_valid({json_text["context"]}) AND json_exists({json_text["context"]}, '$.traits')
        THEN CAST(json_merge_patch({json_text["context"]}, '{{"traits": {strip_pii}}}') AS VARCHAR)
        ELSE {json_text["context"]} END AS context,

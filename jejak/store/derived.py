@@ -16,7 +16,6 @@ from jejak.core.errors import TableNotBuiltError
 from jejak.store.files import remove_tree, swap_symlink
 from jejak.store.project import Project
 
-BUILDS_KEPT = 2
 
 
 def new_build_dir(project: Project) -> Path:
@@ -28,11 +27,12 @@ def new_build_dir(project: Project) -> Path:
 
 
 def publish_build(project: Project, build_dir: Path) -> None:
-    """Make `build_dir` the current tables; keep the previous build for readers still using it."""
+    """Make `build_dir` the current tables; keep the previous build for readers still using it, drop older ones."""
+    previous = project.tables_dir.resolve() if project.tables_dir.exists() else None
     swap_symlink(project.tables_dir, build_dir)
-    builds = sorted(p for p in project.builds_dir.iterdir() if p.is_dir())
-    for old in builds[:-BUILDS_KEPT]:
-        if old.resolve() != build_dir.resolve():
+    keep = {build_dir.resolve(), previous}
+    for old in project.builds_dir.iterdir():
+        if old.is_dir() and old.resolve() not in keep:
             remove_tree(old)
 
 

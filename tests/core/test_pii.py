@@ -155,11 +155,6 @@ def test_two_projects_hash_the_same_email_differently(tmp_path: Path) -> None:
     assert hashes[0] != hashes[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DESIGN.md §3 (identifiers only as HMAC) and §8 (quarantine keeps the raw row text) conflict: "
-    "importer.py writes a bad row's raw text, e-mail and phone included, to data/quarantine/",
-)
 def test_a_quarantined_row_does_not_keep_the_email_in_clear(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     rows = [{"timestamp": "besok pagi", "user_id": "u-ana", "email": "Ana@Example.com", "phone": "0812-3456-7890"}]
