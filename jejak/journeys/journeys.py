@@ -93,8 +93,9 @@ def _path_lists(touches: ir.Table) -> ir.Table:
     item = ibis.struct({"at": touches.epoch_seconds, "session": touches.session_id, "channel": touches.path_channel})
     grouped = touches.group_by([touches.person_id, touches.journey_index]).aggregate(
         items=item.collect(),
-        first_touch_at=touches.timestamp.min(),
-        last_touch_at=touches.timestamp.max(),
+        first_touch_at=touches.journey_first_touch_at.min(),
+        last_touch_at=touches.journey_last_touch_at.max(),
+        touches_before_transform=touches.journey_touches_before_transform.max(),
     )
     return grouped.mutate(path=grouped.items.sort().map(lambda entry: entry.channel)).drop("items")
 
@@ -103,7 +104,14 @@ def journeys(
     touches_in_window: ir.Table, converted: ir.Table, *, transform: str, transform_channel: str, max_touches: int
 ) -> ir.Table:
     """One row per journey (converting or not) with its transformed channel path."""
-    transformed = apply_transform(touches_in_window, transform, channel=transform_channel, max_touches=max_touches)
+    # Touch times and counts describe the journey as it happened, whatever the path transform drops.
+    whole = ibis.window(group_by=[touches_in_window.person_id, touches_in_window.journey_index])
+    timed = touches_in_window.mutate(
+        journey_first_touch_at=touches_in_window.timestamp.min().over(whole),
+        journey_last_touch_at=touches_in_window.timestamp.max().over(whole),
+        journey_touches_before_transform=touches_in_window.count().over(whole),
+    )
+    transformed = apply_transform(timed, transform, channel=transform_channel, max_touches=max_touches)
     lists = _path_lists(transformed)
     conv = converted.select(
         "person_id",
@@ -131,6 +139,7 @@ def journeys(
         revenue=with_conversion.revenue.fill_null(0.0),
         first_touch_at=ibis.coalesce(with_conversion.first_touch_at, with_conversion.conversion_at),
         last_touch_at=ibis.coalesce(with_conversion.last_touch_at, with_conversion.conversion_at),
+        touches_before_transform=with_conversion.touches_before_transform.fill_null(1).cast("int64"),
         path=path,
     )
     return result.mutate(touches=result.path.length().cast("int64"), path_text=result.path.join(PATH_SEPARATOR))

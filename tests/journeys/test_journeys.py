@@ -128,11 +128,6 @@ def test_people_who_never_convert_keep_a_non_converting_journey(built: Built) ->
     assert journey["first_touch_at"] == jakarta("2026-03-06 10:00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="journeys.py _path_lists takes first/last_touch_at from the transformed touches: exposure drops "
-    "the later of two repeated touches, so last_touch_at moves back to the first one",
-)
 def test_last_touch_at_is_the_last_touch_even_when_exposure_collapses_repeats(built: Built) -> None:
     first = built.journeys_of("u:ana")[0]
     assert first["last_touch_at"] == jakarta("2026-03-03 19:00")  # Ana's second e-mail visit, 5 min before buying
