@@ -31,7 +31,12 @@ def worker_generate(data_dir: str, events: int) -> dict[str, object]:
 
     began = time.perf_counter()
     result = generate(Path(data_dir), events=events, seed=11, file_format="csv", bad_rows=False)
-    return {"seconds": time.perf_counter() - began, "events": result.events, "people": result.people, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - began,
+        "events": result.events,
+        "people": result.people,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def worker_import(project_dir: str, data_dir: str) -> dict[str, object]:
@@ -65,7 +70,9 @@ def worker_build(project_dir: str) -> dict[str, object]:
 
 
 def _run(*args: str) -> dict[str, object]:
-    completed = subprocess.run([sys.executable, __file__, "--worker", *args], check=True, capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, __file__, "--worker", *args], check=True, capture_output=True, text=True
+    )
     last_line = completed.stdout.strip().splitlines()[-1]
     parsed: dict[str, object] = json.loads(last_line)
     return parsed

@@ -27,6 +27,7 @@ from jejak.journeys.journeys import conversions, journey_touches, journeys, touc
 from jejak.journeys.sessions import session_table, sessionize
 from jejak.store.appstate import connect_state
 from jejak.store.derived import new_build_dir, publish_build
+from jejak.store.files import remove_tree
 from jejak.store.lake import event_files, events_glob
 from jejak.store.project import Project
 
@@ -41,6 +42,32 @@ TABLES = (
     "paths",
 )
 StepCallback = Callable[[str, float], None]
+BUILD_COLUMNS = (
+    "event_id",
+    "type",
+    "event",
+    "timestamp",
+    "user_id",
+    "anonymous_id",
+    "previous_id",
+    "email_hash",
+    "phone_hash",
+    "source",
+    "medium",
+    "campaign",
+    "term",
+    "content",
+    "referrer",
+    "page_url",
+    "page_path",
+    "channel",
+    "touchpoint",
+    "device_type",
+    "os",
+    "browser",
+    "revenue",
+    "currency",
+)
 
 
 @dataclass
@@ -62,7 +89,9 @@ def load_events(engine: Engine, project: Project) -> ir.Table:
     """The event lake as one table, deduplicated on event_id (imports already keep it unique; this keeps the promise)."""
     if not event_files(project):
         raise LakeError(f"The event lake in {project.events_dir} is empty. Import files first: `jejak import FILE…`.")
-    return engine.read_parquet(events_glob(project), table_name="lake_events")
+    events = engine.read_parquet(events_glob(project), table_name="lake_events")
+    # The JSON columns (properties, context, traits) and lineage are not needed to build journeys: don't read them.
+    return events.select(*BUILD_COLUMNS)
 
 
 def people_table(people_events: ir.Table, identities: ir.Table) -> ir.Table:
@@ -183,6 +212,10 @@ def run_build(
         if on_step is not None:
             on_step("write", result.step_seconds["write"])
         publish_build(project, build_dir)
+    except BaseException:
+        # A build that was not published must not stay behind and count as one of the builds kept for readers.
+        remove_tree(build_dir)
+        raise
     finally:
         if own_engine:
             eng.close()

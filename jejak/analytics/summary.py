@@ -22,7 +22,9 @@ def headline(people: ir.Table, sessions: ir.Table, journeys: ir.Table) -> ir.Tab
     per_sessions = sessions.aggregate(sessions=sessions.count())
     joined = per_people.cross_join(per_sessions).cross_join(per_journeys)
     return joined.mutate(
-        journey_conversion_rate=safe_div(joined.converting_journeys, joined.converting_journeys + joined.non_converting_journeys)
+        journey_conversion_rate=safe_div(
+            joined.converting_journeys, joined.converting_journeys + joined.non_converting_journeys
+        )
     )
 
 
@@ -33,9 +35,7 @@ def revenue_by_channel(conversions: ir.Table) -> ir.Table:
         revenue=conversions.revenue.sum(),
     )
     total = grouped.revenue.sum().as_scalar()
-    return grouped.mutate(revenue_share=safe_div(grouped.revenue, total)).order_by(
-        [ibis.desc("revenue"), "channel"]
-    )
+    return grouped.mutate(revenue_share=safe_div(grouped.revenue, total)).order_by([ibis.desc("revenue"), "channel"])
 
 
 def top_paths(paths: ir.Table, n: int) -> ir.Table:

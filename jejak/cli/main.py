@@ -112,7 +112,11 @@ def init(directory: str) -> None:
 
 def _import_progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err_console,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
         transient=True,
     )
 
@@ -182,7 +186,9 @@ def run_build_with_progress(project: Any, engine: str | None) -> Any:
 
     settings = project.settings.replace(engine=engine) if engine else project.settings
     with console.status("Building people, sessions, journeys and paths…"):
-        result = run_build(project, settings=settings, on_step=lambda name, seconds: console.print(f"  {name:<12} {seconds:6.2f} s"))
+        result = run_build(
+            project, settings=settings, on_step=lambda name, seconds: console.print(f"  {name:<12} {seconds:6.2f} s")
+        )
     console.print(f"Built on {result.engine} in {result.total_seconds:.2f} s → {result.build_dir}")
     return result
 
@@ -213,9 +219,14 @@ def summary_rows(project: Any) -> dict[str, list[dict[str, Any]]]:
 
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
-        tables = {name: engine.read_parquet(table_path(project, name)) for name in ("people", "sessions", "journeys", "conversions", "paths")}
+        tables = {
+            name: engine.read_parquet(table_path(project, name))
+            for name in ("people", "sessions", "journeys", "conversions", "paths")
+        }
         result = {
-            "headline": engine.to_pyarrow(headline(tables["people"], tables["sessions"], tables["journeys"])).to_pylist(),
+            "headline": engine.to_pyarrow(
+                headline(tables["people"], tables["sessions"], tables["journeys"])
+            ).to_pylist(),
             "channels": engine.to_pyarrow(revenue_by_channel(tables["conversions"])).to_pylist(),
             "top_paths": engine.to_pyarrow(top_paths(tables["paths"], project.settings.top_n)).to_pylist(),
             "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(project).items()],
@@ -237,14 +248,32 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         return
     head = rows["headline"][0]
     print_rows(
-        [{k: head[k] for k in ("people", "sessions", "events", "conversions", "revenue", "non_converting_journeys", "journey_conversion_rate")}],
-        "table", "Summary",
+        [
+            {
+                k: head[k]
+                for k in (
+                    "people",
+                    "sessions",
+                    "events",
+                    "conversions",
+                    "revenue",
+                    "non_converting_journeys",
+                    "journey_conversion_rate",
+                )
+            }
+        ],
+        "table",
+        "Summary",
     )
     print_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
     paths = rows["top_paths"]
     total_conversions = sum(r["conversions"] for r in paths)
     total_revenue = sum(r["revenue"] for r in paths)
-    print_rows([*paths, {"path": "Total", "conversions": total_conversions, "revenue": total_revenue}], "table", "Top conversion paths")
+    print_rows(
+        [*paths, {"path": "Total", "conversions": total_conversions, "revenue": total_revenue}],
+        "table",
+        "Top conversion paths",
+    )
     if rows["quarantine"]:
         print_rows(rows["quarantine"], "table", "Quarantine")
     else:
@@ -293,7 +322,9 @@ def export(table: str, output_format: str, output: str | None, project_dir: str 
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Directory for the files.")
 @click.option("--events", default=200_000, show_default=True, help="Approximate number of events.")
 @click.option("--seed", default=7, show_default=True)
-@click.option("--format", "file_format", type=click.Choice(["mixed", "csv", "parquet"]), default="mixed", show_default=True)
+@click.option(
+    "--format", "file_format", type=click.Choice(["mixed", "csv", "parquet"]), default="mixed", show_default=True
+)
 @handle_errors
 def generate(out_dir: str, events: int, seed: int, file_format: str) -> None:
     """Write a seeded omnichannel dataset for a coffee roaster, with its planted truth.

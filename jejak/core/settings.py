@@ -231,9 +231,8 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
                 )
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError
-        elif expected is str:
-            if not isinstance(raw, str):
-                raise ValueError
+        elif expected is str and not isinstance(raw, str):
+            raise ValueError
     except (ValueError, TypeError, json.JSONDecodeError):
         raise SettingError(
             f"Setting '{setting.name}' has value {raw!r} ({where}). Expected {expected.__name__} in {setting.unit}: "

@@ -2,21 +2,45 @@
 
 DuckDB: UTC session time zone, threads and memory limit from the settings.
 Spark: local[N] (or a master URL), UTC session time zone, UI off, few shuffle
-partitions, log level ERROR; loaded lazily because it is an optional extra.
+partitions, log level ERROR (from the JVM's first line), scratch space in a temp
+directory; loaded lazily because it is an optional extra. On Spark, results come
+back through Arrow, memtables go in through Arrow, and `materialize` is a local
+checkpoint. On both engines, materialized and written tables carry exactly the
+column types the Ibis expression declares, so a table is the same on either.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import shutil
+import sys
+import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from jejak.core.errors import EngineError, MissingExtraError
 from jejak.core.settings import DEFAULT_SETTINGS, Settings
+
+SPARK_LOG4J2_PROPERTIES = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+# PySpark's gateway counts as a shell: without its own level, Spark sets the console to WARN and says so.
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+"""
 
 
 @dataclass
@@ -30,18 +54,53 @@ class Engine:
     def read_parquet(self, path: Path | str, table_name: str | None = None) -> ir.Table:
         """Read a Parquet file, directory or glob as an Ibis table."""
         target = str(path)
-        if self.name == "duckdb" and Path(target).is_dir():
-            target = str(Path(target) / "**" / "*.parquet")
+        is_dir = Path(target).is_dir()
         try:
             if self.name == "duckdb":
+                target = str(Path(target) / "**" / "*.parquet") if is_dir else target
                 return self.backend.read_parquet(target, table_name=table_name, hive_partitioning=False)
-            return self.backend.read_parquet(target, table_name=table_name)
+            # As on DuckDB: every Parquet file under a directory, and no columns made up from `key=value` folders.
+            options = {"recursiveFileLookup": "true", "pathGlobFilter": "*.parquet"} if is_dir else {}
+            return self.backend.read_parquet(target, table_name=table_name, **options)
         except Exception as exc:  # the backends raise many unrelated types for a missing path
             raise EngineError(f"Could not read Parquet at {path}: {exc}") from exc
 
     def to_pyarrow(self, expr: ir.Expr) -> Any:
-        """Execute an expression and return a pyarrow Table."""
-        return expr.to_pyarrow()
+        """Execute an expression and return a pyarrow Table (a Scalar or Array for scalar or column expressions)."""
+        if self.name == "duckdb":
+            return self.backend.to_pyarrow(expr)
+        # Ibis's PySpark to_pyarrow goes through pandas (NaN for NULL, a pandas warning); Spark's own Arrow does not.
+        table = expr.as_table()
+        with warnings.catch_warnings():
+            # PySpark leaves closing the result socket to the garbage collector (pyspark.util._load_from_socket),
+            # which happens as toArrow returns; its ResourceWarning is PySpark's, not ours.
+            warnings.simplefilter("ignore", ResourceWarning)
+            arrow = self._spark_frame(table).toArrow()
+        # Ibis calls Spark's TIMESTAMP naive, but it is an instant: keep the UTC zone Spark's Arrow gives it.
+        fields = [
+            got if pa.types.is_timestamp(got.type) and pa.types.is_timestamp(wanted.type) else wanted
+            for wanted, got in zip(table.schema().to_pyarrow(), arrow.schema, strict=True)
+        ]
+        result = arrow.cast(pa.schema(fields))
+        if isinstance(expr, ir.Table):
+            return result
+        return result.column(0) if isinstance(expr, ir.Column) else result.column(0)[0]
+
+    def _spark_frame(self, expr: ir.Table, *, conform: bool = False) -> Any:
+        """The Spark DataFrame of an expression (in-memory tables registered first).
+
+        With `conform`, every column is cast to the type the expression declares (Spark's SIZE is a 32-bit int
+        where Ibis promises int64), so materialized and written tables have the same types as on DuckDB.
+        """
+        from ibis.backends.pyspark.datatypes import PySparkType
+
+        self.backend._run_pre_execute_hooks(expr)
+        frame = self.backend._session.sql(self.backend.compile(expr))
+        if not conform:
+            return frame
+        return frame.select(
+            *[frame[name].cast(PySparkType.from_ibis(dtype)).alias(name) for name, dtype in expr.schema().items()]
+        )
 
     def _duckdb(self) -> Any:
         if self.name != "duckdb":
@@ -54,7 +113,7 @@ class Engine:
 
     def fetch_arrow(self, query: str, parameters: list[Any] | None = None) -> Any:
         """Run a DuckDB query and return a pyarrow Table."""
-        return self._duckdb().execute(query, parameters or []).fetch_arrow_table()
+        return self._duckdb().execute(query, parameters or []).to_arrow_table()
 
     def register_arrow(self, name: str, table: Any) -> None:
         """Expose an in-memory pyarrow Table to DuckDB SQL under `name`."""
@@ -68,23 +127,33 @@ class Engine:
         """Compute an expression once and keep it as a temporary table for the following steps."""
         if self.name == "duckdb":
             return self.backend.create_table(name, expr, temp=True, overwrite=True)
-        # Spark: caching keeps the plan short for iterative algorithms (label propagation).
-        self.backend.create_view(name, expr, overwrite=True)
-        table = self.backend.table(name)
-        self.backend._session.table(name).cache()
-        return table
+        # Spark: a local checkpoint computes the rows now and cuts the lineage, so the plans of iterative
+        # algorithms (label propagation) stay short; Spark drops it once the view is replaced and nothing uses it.
+        frame = self._spark_frame(expr, conform=True).localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
+        return self.backend.table(name)
 
     def write_parquet(self, expr: ir.Table, directory: Path) -> None:
         """Write an expression's result as a directory of Parquet files (the derived-table layout)."""
-        directory.mkdir(parents=True, exist_ok=True)
+        # Every column is cast to the type the expression declares: the engines' own result types differ
+        # (DuckDB sums BIGINTs into HUGEINT, which Parquet stores as DOUBLE; Spark's SIZE is a 32-bit int).
         if self.name == "duckdb":
-            sql = self.backend.compile(expr)
-            self.backend.con.execute(
-                f"COPY ({sql}) TO '{directory / 'part-0.parquet'}' (FORMAT parquet, COMPRESSION zstd)"
+            directory.mkdir(parents=True, exist_ok=True)
+            type_mapper = self.backend.compiler.type_mapper
+            columns = ", ".join(
+                f"CAST({_quote_name(name)} AS {type_mapper.from_ibis(dtype).sql('duckdb')}) AS {_quote_name(name)}"
+                for name, dtype in expr.schema().items()
             )
-        else:
-            frame = self.backend._session.sql(self.backend.compile(expr))
-            frame.write.mode("overwrite").parquet(str(directory / "spark"))
+            sql = f"SELECT {columns} FROM ({self.backend.compile(expr)}) AS written"
+            target = str(directory / "part-0.parquet").replace("'", "''")
+            self.backend.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+            return
+        frame = self._spark_frame(expr, conform=True)
+        # One part file per task, straight into the directory; timestamps as TIMESTAMP_MICROS in UTC.
+        frame.write.mode("overwrite").option("compression", "zstd").parquet(str(directory))
+        for path in directory.iterdir():
+            if path.suffix != ".parquet":
+                path.unlink()  # Spark's .crc checksums: the directory holds Parquet files and nothing else
 
     def write_arrow(self, table: Any, path: Path, file_format: str) -> None:
         """Write an in-memory pyarrow Table to one file as csv, parquet or jsonl (nested structs become JSON objects).
@@ -109,11 +178,16 @@ class Engine:
             con.unregister("_jejak_write_arrow")
 
     def close(self) -> None:
-        """Release the backend."""
-        try:
+        """Release the backend (and Spark's scratch directory)."""
+        with contextlib.suppress(Exception):  # already stopped, or the JVM is gone: nothing left to release
             self.backend.disconnect()
-        except Exception:
-            pass
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def _quote_name(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _connect_duckdb(settings: Settings, database: str) -> Engine:
@@ -137,7 +211,11 @@ def _connect_spark(settings: Settings) -> Engine:
             "The Spark engine needs the spark extra. Install it with `pip install 'jejak[spark]'` "
             "(or `uv sync --extra spark`), and make sure Java 17 is installed."
         ) from None
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    temp_dir = Path(tempfile.mkdtemp(prefix="jejak-spark-"))
+    # Spark prints its start-up warnings before setLogLevel can run; a log4j2 file silences them from the start.
+    log_config = temp_dir / "log4j2.properties"
+    log_config.write_text(SPARK_LOG4J2_PROPERTIES, encoding="utf-8")
     session = (
         SparkSession.builder.master(settings.spark_master)
         .appName("jejak")
@@ -147,11 +225,27 @@ def _connect_spark(settings: Settings) -> Engine:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.driver.memory", "2g")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config.as_uri()}")
+        .config("spark.sql.warehouse.dir", str(temp_dir / "warehouse"))
+        .config("spark.local.dir", str(temp_dir / "local"))
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        # Derived-table directories hold Parquet files only; no _SUCCESS marker.
+        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    return Engine("spark", ibis.pyspark.connect(session))
+    backend = ibis.pyspark.connect(session)
+    # Ibis hands memtables to PySpark through pandas, where a NULL string arrives as the text 'NaN'; go through Arrow.
+    backend._register_in_memory_table = functools.partial(_register_memtable_with_arrow, session)
+    return Engine("spark", backend, temp_dir=temp_dir)
+
+
+def _register_memtable_with_arrow(session: Any, op: Any) -> None:
+    """Expose an Ibis memtable to Spark SQL under its name, NULLs kept as NULLs."""
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    frame = session.createDataFrame(op.data.to_pyarrow(op.schema), schema=PySparkSchema.from_ibis(op.schema))
+    frame.createOrReplaceTempView(op.name)
 
 
 def connect(settings: Settings = DEFAULT_SETTINGS, *, engine: str | None = None, database: str = ":memory:") -> Engine:

@@ -146,7 +146,8 @@ def resolve_identities(
         new_labels = engine.materialize(jumped, f"identity_labels_{rounds}")
         previous = labels.select(previous_node=labels.node, previous_label=labels.label)
         compare = new_labels.join(previous, new_labels.node == previous.previous_node)
-        changed = engine.backend.execute((compare.label != compare.previous_label).sum())
+        # Through Arrow, not pandas: ibis 12's pandas path warns under pandas 3 (and NaN is not NULL).
+        changed = engine.to_pyarrow((compare.label != compare.previous_label).sum()).as_py()
         labels = new_labels
         if not changed:
             break

@@ -239,7 +239,7 @@ _GENERIC_HOST = (
 _HOST_OF_URL = r"^\s*([a-z][a-z0-9+.-]*://)?([^/?#@\s]*@)?(www\.)?([^/?#:@\s]+)"
 # Ibis compiles strip() for PySpark as TRIM(' \t\n\r\v\f' FROM x), and Spark reads '\v' and '\f' as the
 # letters v and f (so "facebook" became "acebook"): blanks are found with a regex instead.
-_BLANK = r"^\s*$"
+_BLANK = r"^[ \t\n\r\f\x0b]*$"  # not \s, which has the vertical tab on Java (Spark) but not on RE2 (DuckDB)
 # Working columns of with_acquisition, dropped before it returns.
 _HELPER_PREFIX = "_jejak_acquisition_"
 

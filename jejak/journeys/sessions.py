@@ -28,7 +28,8 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     """
     order = [events.timestamp, events.event_id]
     by_person = ibis.window(group_by=events.person_id, order_by=order)
-    epoch_seconds = events.timestamp.epoch_seconds().cast("int64")
+    # Truncate to the whole second: DuckDB's epoch() keeps the fraction and its cast to int64 rounds (Spark truncates).
+    epoch_seconds = events.timestamp.truncate("s").epoch_seconds().cast("int64")
     offline = (events.touchpoint == "offline").fill_null(False)
     is_conversion = events.event.isin(list(conversion_events)).fill_null(False)
     step1 = events.mutate(

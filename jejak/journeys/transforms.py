@@ -27,8 +27,10 @@ def apply_transform(touches: ir.Table, transform: str, *, channel: str = "Direct
     in_order = ibis.window(group_by=journey, order_by=order)
     result = touches
     if transform == "exposure":
-        previous = touches.channel.lag().over(in_order)
-        result = touches.filter(previous.isnull() | (previous != touches.channel))
+        # Window first, filter after: Ibis's Spark SQL for a window inside a filter cannot be resolved.
+        marked = touches.mutate(previous_channel=touches.channel.lag().over(in_order))
+        keep = marked.previous_channel.isnull() | (marked.previous_channel != marked.channel)
+        result = marked.filter(keep).drop("previous_channel")
     elif transform in ("first", "frequency"):
         per_channel = ibis.window(group_by=[*journey, touches.channel], order_by=order)
         counted = touches.mutate(

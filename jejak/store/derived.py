@@ -17,7 +17,6 @@ from jejak.store.files import remove_tree, swap_symlink
 from jejak.store.project import Project
 
 
-
 def new_build_dir(project: Project) -> Path:
     """A fresh, empty directory for the tables of one build."""
     stamp = utc_now().strftime("%Y%m%dT%H%M%S")

@@ -1,0 +1,357 @@
+"""The whole build gives the same tables on Spark as on DuckDB (DESIGN.md §6, §9).
+
+One small, rich shop: Ana browses anonymously on a laptop and a phone and is
+identified on both, converts twice in one session and comes back without
+buying; Budi arrives from WhatsApp, is aliased, then visits the store and calls
+the call centre; Citra and Dewi share a family phone; six customers gave the
+shop's own phone at the till; Eko browses for longer than the session cap;
+Fajar never buys; Gita buys without ever logging in.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from jejak.core.settings import PATH_TRANSFORMS
+from jejak.engine import Engine, connect
+from jejak.ingest.importer import import_file
+from jejak.journeys.journeys import journey_touches, journeys, unique_paths
+from jejak.pipeline import TABLES, run_build
+from jejak.store.derived import current_build
+from jejak.store.project import Project, init_project, open_project
+
+SHOP = "https://toko.example.id"
+DESKTOP_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+)
+PHONE_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+)
+SHOP_PHONE = "021-555-0000"
+FLOAT_TOLERANCE = 1e-9
+
+
+# --- the shop's data -----------------------------------------------------------------------------------
+
+
+def _at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class Web:
+    """Segment-style messages, numbered so every message id is deterministic."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def _add(self, kind: str, when: str, ids: dict[str, str], **fields: Any) -> None:
+        message: dict[str, Any] = {"messageId": f"m{len(self.messages) + 1:04d}", "type": kind, "timestamp": when}
+        message.update(ids)
+        message.update(fields)
+        self.messages.append(message)
+
+    def page(self, when: str, url: str, *, referrer: str | None = None, agent: str = DESKTOP_AGENT, **ids: str) -> None:
+        page = {"url": url, "path": url.removeprefix(SHOP).split("?")[0] or "/"}
+        if referrer is not None:
+            page["referrer"] = referrer
+        self._add("page", when, ids, context={"page": page, "userAgent": agent})
+
+    def identify(self, when: str, *, email: str | None = None, **ids: str) -> None:
+        traits = {"email": email} if email else {}
+        self._add("identify", when, ids, traits=traits, context={"userAgent": DESKTOP_AGENT})
+
+    def alias(self, when: str, *, previous_id: str, user_id: str) -> None:
+        self._add("alias", when, {"previousId": previous_id, "userId": user_id})
+
+    def track(
+        self, when: str, event: str, *, revenue: float | None = None, email: str | None = None, **ids: str
+    ) -> None:
+        properties: dict[str, Any] = {} if revenue is None else {"revenue": revenue, "currency": "IDR"}
+        context: dict[str, Any] = {"userAgent": PHONE_AGENT} | ({"traits": {"email": email}} if email else {})
+        self._add("track", when, ids, event=event, properties=properties, context=context)
+
+
+def web_messages() -> list[dict[str, Any]]:
+    web = Web()
+    # Ana: a Facebook visit 33 days before her first purchase (outside the 30-day lookback), then Google on
+    # her laptop, Instagram on her phone, two orders in one session, and a newsletter visit that never converts.
+    web.page(
+        "2026-01-01T10:00:00.000001Z", f"{SHOP}/", referrer="https://www.facebook.com/", anonymousId="d-ana-laptop"
+    )
+    web.page("2026-02-01T09:00:00.250000Z", f"{SHOP}/", referrer="https://www.google.com/", anonymousId="d-ana-laptop")
+    web.page("2026-02-01T09:05:10.999999Z", f"{SHOP}/kopi", anonymousId="d-ana-laptop")
+    web.identify("2026-02-01T09:06:00.500000Z", email="Ana@Example.com", anonymousId="d-ana-laptop", userId="ana")
+    web.page(
+        "2026-02-03T20:00:00.700000Z",
+        f"{SHOP}/promo",
+        referrer="https://l.instagram.com/?u=x",
+        agent=PHONE_AGENT,
+        anonymousId="d-ana-phone",
+    )
+    web.identify("2026-02-03T20:01:00Z", anonymousId="d-ana-phone", userId="ana")
+    web.track("2026-02-03T20:10:00.400000Z", "Order Completed", revenue=250000, anonymousId="d-ana-phone", userId="ana")
+    web.track(
+        "2026-02-03T20:15:30.600000Z", "Order Completed", revenue=50000.5, anonymousId="d-ana-phone", userId="ana"
+    )
+    web.page(
+        "2026-02-10T07:30:00Z",
+        f"{SHOP}/?utm_source=newsletter&utm_medium=email&utm_campaign=februari",
+        anonymousId="d-ana-phone",
+        userId="ana",
+    )
+    # Budi: from a WhatsApp link, then aliased from his anonymous id to his account, and buys.
+    web.page(
+        "2026-02-02T03:00:00Z", f"{SHOP}/?utm_source=whatsapp&utm_medium=chat", agent=PHONE_AGENT, anonymousId="d-budi"
+    )
+    web.alias("2026-02-02T03:10:00Z", previous_id="d-budi", user_id="budi")
+    web.track("2026-02-02T03:12:00Z", "purchase", revenue=99000.25, userId="budi")
+    # Citra: a Tokopedia click, later a LINE message link, then a purchase.
+    web.page("2026-02-04T12:00:00Z", f"{SHOP}/", referrer="https://www.tokopedia.com/tokokopi", userId="citra")
+    web.page("2026-02-06T12:00:00Z", f"{SHOP}/", referrer="https://liff.line.me/1657000000-abc", userId="citra")
+    web.track("2026-02-06T12:20:00Z", "Order Completed", revenue=120000, userId="citra")
+    # Eko: one page every 20 minutes for 26 hours; the 24-hour cap cuts the run, then a purchase.
+    start = _at("2026-02-07T00:00:00.123456Z")
+    for step in range(79):
+        url = f"{SHOP}/?gclid=abc123" if step == 0 else f"{SHOP}/katalog/{step}"
+        web.page(_iso(start + dt.timedelta(minutes=20 * step)), url, userId="eko")
+    web.track(_iso(start + dt.timedelta(minutes=20 * 78, seconds=30)), "purchase", revenue=75000, userId="eko")
+    # Fajar: a paid Facebook ad, a QR code on a brochure, two direct visits at the very same instant; no purchase.
+    web.page("2026-02-08T08:00:00Z", f"{SHOP}/?utm_source=facebook&utm_medium=cpc", anonymousId="d-fajar")
+    web.page("2026-02-09T08:00:00Z", f"{SHOP}/?utm_source=brochure&utm_medium=qr", anonymousId="d-fajar")
+    web.page("2026-02-11T08:00:00Z", f"{SHOP}/", anonymousId="d-fajar")
+    web.page("2026-02-11T08:00:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
+    # Gita: a Google ad and a purchase, never logged in; her e-mail later arrives on its own.
+    web.page("2026-02-12T01:00:00Z", f"{SHOP}/?gclid=xyz", agent=PHONE_AGENT, anonymousId="d-gita")
+    web.track("2026-02-12T01:04:00Z", "Order Completed", revenue=45000, anonymousId="d-gita")
+    web.identify("2026-02-12T01:05:00Z", email="gita@example.com", anonymousId="d-gita")
+    web.track("2026-02-13T01:00:00Z", "Newsletter Signup", email="gita@example.com")
+    return web.messages
+
+
+CSV_COLUMNS = ("timestamp", "type", "event", "user_id", "anonymous_id", "email", "phone", "revenue", "channel")
+
+
+def offline_rows() -> list[dict[str, str]]:
+    """Store visits and call-centre calls exported from the till and the call-centre system (Jakarta time)."""
+    rows = [
+        # Budi visits the store, calls the call centre, and buys at the till.
+        {"timestamp": "2026-02-05 11:00:00", "type": "offline", "event": "store_visit", "user_id": "budi"},
+        {"timestamp": "2026-02-06 09:30:00", "type": "offline", "event": "phone_call", "user_id": "budi"},
+        {
+            "timestamp": "2026-02-06 12:00:00",
+            "type": "offline",
+            "event": "Order Completed",
+            "user_id": "budi",
+            "revenue": "150000",
+            "channel": "Offline Store",
+        },
+        # Citra and Dewi share the family phone: one person (two user ids is within the limit), named by the
+        # smallest key in byte order, so the call centre's upper-case id wins on every engine.
+        {
+            "timestamp": "2026-02-05 15:00:00",
+            "type": "offline",
+            "event": "store_visit",
+            "user_id": "citra",
+            "phone": "0812-1111-2222",
+        },
+        {
+            "timestamp": "2026-02-07 10:00:00",
+            "type": "offline",
+            "event": "phone_call",
+            "user_id": "DEWI-77",
+            "phone": "+62 812 1111 2222",
+        },
+    ]
+    # Six customers gave the shop's own number at the till: it must not merge them.
+    for number in range(1, 7):
+        rows.append(
+            {
+                "timestamp": f"2026-02-1{number} 10:00:00",
+                "type": "offline",
+                "event": "store_visit",
+                "user_id": f"walkin{number}",
+                "phone": SHOP_PHONE,
+            }
+        )
+    # A call logged with only the shop's number: a person of its own.
+    rows.append({"timestamp": "2026-02-14 16:00:00", "type": "offline", "event": "phone_call", "phone": SHOP_PHONE})
+    return [dict.fromkeys(CSV_COLUMNS, "") | row for row in rows]
+
+
+def write_inputs(directory: Path) -> tuple[Path, Path]:
+    web_file = directory / "web.jsonl"
+    web_file.write_text("".join(json.dumps(message) + "\n" for message in web_messages()), encoding="utf-8")
+    offline_file = directory / "offline.csv"
+    with offline_file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows(offline_rows())
+    return web_file, offline_file
+
+
+# --- comparing tables ------------------------------------------------------------------------------------
+
+
+def read_table(directory: Path) -> pa.Table:
+    """A derived table as pyarrow, whatever engine wrote its Parquet files."""
+    files = sorted(directory.rglob("*.parquet"))
+    assert files, f"{directory} holds no Parquet files"
+    return pa.concat_tables([pq.read_table(path) for path in files], promote_options="default")
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Rows in one order on both engines; floats rounded so that sums added up in another order sort alike."""
+    return tuple(
+        (value is None, repr(round(value, 6) if isinstance(value, float) else value)) for value in row.values()
+    )
+
+
+def _normalised_type(data_type: pa.DataType) -> str:
+    """The type without the list element's field name, which each Parquet writer names its own way."""
+    if pa.types.is_list(data_type) or pa.types.is_large_list(data_type):
+        return f"list<{_normalised_type(data_type.value_type)}>"
+    return str(data_type)
+
+
+def _equal(left: Any, right: Any) -> bool:
+    if isinstance(left, float) and isinstance(right, float):
+        return math.isclose(left, right, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+    return bool(left == right) and type(left) is type(right)
+
+
+def assert_same_table(name: str, duckdb_table: pa.Table, spark_table: pa.Table) -> None:
+    duckdb_types = {field.name: _normalised_type(field.type) for field in duckdb_table.schema}
+    spark_types = {field.name: _normalised_type(field.type) for field in spark_table.schema}
+    assert list(spark_types) == list(duckdb_types), f"{name}: columns differ"
+    assert spark_types == duckdb_types, f"{name}: column types differ"
+    duckdb_rows = sorted(duckdb_table.to_pylist(), key=_sort_key)
+    spark_rows = sorted(spark_table.select(duckdb_table.column_names).to_pylist(), key=_sort_key)
+    assert len(spark_rows) == len(duckdb_rows), f"{name}: {len(spark_rows)} rows on Spark, {len(duckdb_rows)} on DuckDB"
+    for duckdb_row, spark_row in zip(duckdb_rows, spark_rows, strict=True):
+        differing = [column for column in duckdb_row if not _equal(duckdb_row[column], spark_row[column])]
+        assert not differing, f"{name}: {differing} differ\n DuckDB: {duckdb_row}\n Spark:  {spark_row}"
+
+
+# --- fixtures ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spark_engine() -> Iterator[Engine]:
+    pytest.importorskip("pyspark", reason="the Spark engine needs the spark extra (pip install 'jejak[spark]')")
+    if shutil.which("java") is None:
+        pytest.skip("the Spark engine needs a Java runtime (java is not on PATH)")
+    engine = connect(engine="spark")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def duckdb_engine() -> Iterator[Engine]:
+    engine = connect()
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A project with the shop's files imported and no build yet."""
+    root = tmp_path_factory.mktemp("conformance")
+    init_project(root / "imported")
+    project = open_project(root / "imported", env={})  # the defaults, whatever JEJAK_* the machine sets
+    web_file, offline_file = write_inputs(root)
+    for path in (web_file, offline_file):
+        summary = import_file(project, path)
+        assert summary.rows_quarantined == 0, summary.quarantined_by_reason
+    return project
+
+
+def copy_project(project: Project, name: str) -> Project:
+    target = project.root.parent / name
+    shutil.copytree(project.root, target)
+    return Project(root=target, config=project.config, settings=project.settings)
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(imported: Project, duckdb_engine: Engine) -> Path:
+    project = copy_project(imported, "duckdb")
+    run_build(project, engine=duckdb_engine)
+    return current_build(project)
+
+
+@pytest.fixture(scope="module")
+def duckdb_tables(duckdb_build: Path) -> dict[str, pa.Table]:
+    return {name: read_table(duckdb_build / name) for name in TABLES}
+
+
+def journeys_and_paths(engine: Engine, build: Path, transform: str, max_touches: int) -> tuple[pa.Table, pa.Table]:
+    """Journeys and unique paths under one path transform, from a build's touchpoints and conversions."""
+    touches = engine.read_parquet(build / "touchpoints")
+    converted = engine.read_parquet(build / "conversions")
+    in_window = journey_touches(touches, converted, lookback_days=30)
+    table = journeys(in_window, converted, transform=transform, transform_channel="Direct", max_touches=max_touches)
+    return engine.to_pyarrow(table), engine.to_pyarrow(unique_paths(table))
+
+
+# --- tests -------------------------------------------------------------------------------------------------
+
+
+def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) -> None:
+    """Guard the data itself, so the engine comparison below compares something."""
+    channels = set(duckdb_tables["touchpoints"].column("channel").to_pylist())
+    assert {"WhatsApp", "LINE", "Marketplace", "Offline Store", "Call Centre", "Print / QR"} <= channels
+    assert {"Organic Search", "Organic Social", "Paid Search", "Paid Social", "Email", "Direct"} <= channels
+    people = set(duckdb_tables["people"].column("person_id").to_pylist())
+    assert {"u:ana", "u:budi", "u:DEWI-77", "u:eko", "a:d-fajar", "a:d-gita"} <= people
+    assert "u:citra" not in people
+    assert any(person.startswith("x:") for person in people)
+    shared = duckdb_tables["shared_identifiers"].to_pylist()
+    assert [(row["kind"], row["user_ids"]) for row in shared] == [("phone", 6)]
+    journeys = duckdb_tables["journeys"].to_pylist()
+    assert any(not row["converted"] for row in journeys)
+    ana_paths = {row["journey_index"]: row["path_text"] for row in journeys if row["person_id"] == "u:ana"}
+    assert ana_paths == {1: "Organic Search > Organic Social", 2: "Organic Social", 3: "Email"}
+    sessions = duckdb_tables["sessions"].to_pylist()
+    eko = [row for row in sessions if row["person_id"] == "u:eko"]
+    assert len(eko) == 2 and max(row["duration_seconds"] for row in eko) < 24 * 3600
+
+
+@pytest.mark.spark
+def test_spark_builds_the_same_tables_as_duckdb(
+    imported: Project, duckdb_tables: dict[str, pa.Table], spark_engine: Engine
+) -> None:
+    project = copy_project(imported, "spark")
+    result = run_build(project, engine=spark_engine)
+    assert result.engine == "spark"
+    build = current_build(project)
+    for name in TABLES:
+        assert_same_table(name, duckdb_tables[name], read_table(build / name))
+
+
+# Every transform once, and trimming with the two that rank touches (frequency relabels, exposure collapses).
+TRANSFORM_CASES = [(transform, 0) for transform in PATH_TRANSFORMS] + [("exposure", 2), ("frequency", 1)]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(("transform", "max_touches"), TRANSFORM_CASES, ids=[f"{t}-{n}" for t, n in TRANSFORM_CASES])
+def test_every_path_transform_gives_the_same_journeys_on_spark(
+    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, transform: str, max_touches: int
+) -> None:
+    expected = journeys_and_paths(duckdb_engine, duckdb_build, transform, max_touches)
+    got = journeys_and_paths(spark_engine, duckdb_build, transform, max_touches)
+    assert_same_table(f"journeys ({transform}, {max_touches})", expected[0], got[0])
+    assert_same_table(f"paths ({transform}, {max_touches})", expected[1], got[1])
