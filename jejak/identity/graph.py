@@ -51,16 +51,17 @@ def event_nodes(events: ir.Table) -> ir.Table:
     anonymous = _node(KIND_PREFIX["anonymous_id"], events.anonymous_id)
     email = _node(KIND_PREFIX["email"], events.email_hash)
     phone = _node(KIND_PREFIX["phone"], events.phone_hash)
-    previous_user = _node(KIND_PREFIX["user_id"], events.previous_id)
-    previous_anonymous = _node(KIND_PREFIX["anonymous_id"], events.previous_id)
     is_alias = events.type == "alias"
     return events.mutate(
         node_user=user,
         node_anonymous=anonymous,
         node_email=email,
         node_phone=phone,
-        node_previous_user=ibis.ifelse(is_alias, previous_user, ibis.null("string")),
-        node_previous_anonymous=ibis.ifelse(is_alias, previous_anonymous, ibis.null("string")),
+        alias_previous_id=ibis.ifelse(
+            is_alias & events.previous_id.notnull() & (events.previous_id != ""),
+            events.previous_id,
+            ibis.null("string"),
+        ),
         primary_node=ibis.coalesce(user, anonymous, email, phone),
     )
 
@@ -68,9 +69,20 @@ def event_nodes(events: ir.Table) -> ir.Table:
 def _edges(nodes: ir.Table) -> ir.Table:
     """Distinct undirected links (primary, other) from every event."""
     parts = []
-    for column in ("node_anonymous", "node_email", "node_phone", "node_previous_user", "node_previous_anonymous"):
+    for column in ("node_anonymous", "node_email", "node_phone"):
         part = nodes.filter(nodes[column].notnull() & (nodes[column] != nodes.primary_node))
         parts.append(part.select(src=part.primary_node, dst=part[column]))
+    # An alias's previous id is an earlier user id when one was ever seen, else an anonymous id (Segment's usual case).
+    aliases = nodes.filter(nodes.alias_previous_id.notnull())
+    known_users = nodes.filter(nodes.user_id.notnull()).select(known_user_id=nodes.user_id).distinct()
+    resolved = aliases.left_join(known_users, aliases.alias_previous_id == known_users.known_user_id)
+    previous_node = ibis.ifelse(
+        resolved.known_user_id.notnull(),
+        ibis.literal(KIND_PREFIX["user_id"]) + resolved.alias_previous_id,
+        ibis.literal(KIND_PREFIX["anonymous_id"]) + resolved.alias_previous_id,
+    )
+    alias_edges = resolved.select(src=resolved.primary_node, dst=previous_node)
+    parts.append(alias_edges.filter(alias_edges.dst != alias_edges.src))
     return ibis.union(*parts, distinct=True)
 
 
