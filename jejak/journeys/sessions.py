@@ -38,6 +38,7 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         is_conversion=is_conversion,
         previous_epoch_seconds=epoch_seconds.lag().over(by_person),
         previous_offline=offline.lag().over(by_person),
+        position=ibis.row_number().over(by_person),
     )
     starts_run = (
         step1.previous_epoch_seconds.isnull()
@@ -45,23 +46,38 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         | step1.offline
         | step1.previous_offline.fill_null(False)
     )
-    cumulative = ibis.window(
-        group_by=step1.person_id, order_by=[step1.timestamp, step1.event_id], preceding=None, following=0
-    )
     step2 = step1.mutate(starts_run=starts_run)
-    step2 = step2.mutate(
-        run_number=step2.starts_run.cast("int64").sum().over(cumulative),
-        # Timestamps only grow along the window, so the running max of run starts is this run's start.
-        run_start_epoch_seconds=ibis.ifelse(step2.starts_run, step2.epoch_seconds, ibis.null("int64"))
-        .max()
-        .over(cumulative),
-        journey_index=step2.is_conversion.cast("int64").sum().over(cumulative) - step2.is_conversion.cast("int64") + 1,
+    # Running counts as differences of row numbers (rows so far minus rows of the other kind so far): engines
+    # evaluate row_number in one sort, while running sums over many small partitions are slow on DuckDB.
+    same_run_kind = ibis.window(
+        group_by=[step2.person_id, step2.starts_run], order_by=[step2.timestamp, step2.event_id]
     )
-    cap_segment = (step2.epoch_seconds - step2.run_start_epoch_seconds) // max_seconds
-    previous_segment = (step2.previous_epoch_seconds - step2.run_start_epoch_seconds) // max_seconds
-    step3 = step2.mutate(
+    same_conversion_kind = ibis.window(
+        group_by=[step2.person_id, step2.is_conversion], order_by=[step2.timestamp, step2.event_id]
+    )
+    run_rank = ibis.row_number().over(same_run_kind)
+    conversion_rank = ibis.row_number().over(same_conversion_kind)
+    step2 = step2.mutate(
+        run_number=ibis.ifelse(step2.starts_run, run_rank + 1, step2.position - run_rank),
+        journey_index=ibis.ifelse(step2.is_conversion, conversion_rank + 1, step2.position - conversion_rank + 1),
+    )
+    # The cap only matters for runs longer than it, which are rare: find them, then cut only their events.
+    runs = step2.group_by([step2.person_id, step2.run_number]).aggregate(
+        run_start_epoch_seconds=step2.epoch_seconds.min(), run_end_epoch_seconds=step2.epoch_seconds.max()
+    )
+    long_runs = runs.filter(runs.run_end_epoch_seconds - runs.run_start_epoch_seconds >= max_seconds).select(
+        long_person_id=runs.person_id,
+        long_run_number=runs.run_number,
+        run_start_epoch_seconds=runs.run_start_epoch_seconds,
+    )
+    joined = step2.left_join(
+        long_runs, (step2.person_id == long_runs.long_person_id) & (step2.run_number == long_runs.long_run_number)
+    )
+    cap_segment = ((joined.epoch_seconds - joined.run_start_epoch_seconds) // max_seconds).fill_null(0)
+    previous_segment = (joined.previous_epoch_seconds - joined.run_start_epoch_seconds) // max_seconds
+    step3 = joined.mutate(
         cap_segment=cap_segment.cast("int64"),
-        is_session_start=step2.starts_run | (previous_segment != cap_segment).fill_null(True),
+        is_session_start=joined.starts_run | (previous_segment != cap_segment).fill_null(False),
     )
     session_id = (
         step3.person_id
@@ -78,6 +94,9 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         "run_start_epoch_seconds",
         "cap_segment",
         "offline",
+        "position",
+        "long_person_id",
+        "long_run_number",
     )
 
 
