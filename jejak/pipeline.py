@@ -23,7 +23,7 @@ from jejak.core.settings import Settings
 from jejak.engine import Engine, connect
 from jejak.identity.graph import assign_people, resolve_identities
 from jejak.journeys.channels import ChannelRule, rules_from_config
-from jejak.journeys.journeys import conversions, journey_touches, journeys, touchpoints, unique_paths
+from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touches, journeys, touchpoints, unique_paths
 from jejak.journeys.sessions import session_table, sessionize
 from jejak.store.appstate import connect_state
 from jejak.store.derived import new_build_dir, publish_build
@@ -151,22 +151,26 @@ def run_build(
 
     try:
         events = load_events(eng, project)
+        began = time.perf_counter()
         identity = resolve_identities(
             eng,
             events,
             max_people_per_identifier=settings.identity_max_people_per_identifier,
             max_rounds=settings.identity_max_iterations,
         )
-        identities = timed("identity", lambda: eng.materialize(identity.identities, "build_identities"))
+        identities = eng.materialize(identity.identities, "build_identities")
+        result.step_seconds["identity"] = time.perf_counter() - began
+        if on_step is not None:
+            on_step("identity", result.step_seconds["identity"])
         result.identity_rounds = identity.rounds
-        people_events = timed(
-            "people", lambda: eng.materialize(assign_people(events, identities), "build_people_events")
-        )
+        # Not materialised: the person lookup streams straight into the sessions window.
+        people_events = assign_people(events, identities)
+        narrow_events = people_events.select(*SESSION_COLUMNS)
         sessionized = timed(
             "sessions",
             lambda: eng.materialize(
                 sessionize(
-                    people_events,
+                    narrow_events,
                     gap_seconds=settings.session_gap_seconds,
                     max_seconds=settings.session_max_seconds,
                     conversion_events=settings.conversion_events,
@@ -175,7 +179,7 @@ def run_build(
             ),
         )
         touches = timed(
-            "touchpoints", lambda: eng.materialize(touchpoints(sessionized, channel_rules), "build_touchpoints")
+            "touchpoints", lambda: eng.materialize(touchpoints(sessionized, events, channel_rules), "build_touchpoints")
         )
         converted = timed(
             "conversions", lambda: eng.materialize(conversions(sessionized, touches), "build_conversions")

@@ -44,10 +44,20 @@ TOUCH_COLUMNS = (
 )
 
 
-def touchpoints(sessionized: ir.Table, rules: Sequence[ChannelRule]) -> ir.Table:
-    """One row per session: its first event's acquisition fields and the channel the rules give it."""
+SESSION_COLUMNS = ("event_id", "person_id", "timestamp", "type", "event", "touchpoint", "revenue", "currency")
+
+
+def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[ChannelRule]) -> ir.Table:
+    """One row per session: its first event's acquisition fields and the channel the rules give it.
+
+    Sessions are cut on a narrow table (SESSION_COLUMNS); the acquisition fields of the
+    session starts are joined back from `events`, so the sort never carries them.
+    """
     starts = sessionized.filter(sessionized.is_session_start)
-    return classify(starts.select(*TOUCH_COLUMNS), rules)
+    wanted = [c for c in TOUCH_COLUMNS if c not in starts.columns]
+    fields = events.select(field_event_id=events.event_id, *wanted)
+    joined = starts.join(fields, starts.event_id == fields.field_event_id)
+    return classify(joined.select(*TOUCH_COLUMNS), rules)
 
 
 def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:

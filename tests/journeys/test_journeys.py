@@ -219,7 +219,7 @@ def test_paths_hold_every_conversion_and_only_touches_inside_the_lookback(
     sessionized = engine.materialize(
         sessionize(table, gap_seconds=1800, max_seconds=86400, conversion_events=["Order Completed"]), "p_sessions"
     )
-    touches = engine.materialize(touchpoints(sessionized, DEFAULT_CHANNEL_RULES), "p_touches")
+    touches = engine.materialize(touchpoints(sessionized, table, DEFAULT_CHANNEL_RULES), "p_touches")
     converted = engine.materialize(conversions(sessionized, touches), "p_conversions")
     in_window = engine.materialize(journey_touches(touches, converted, lookback_days=lookback_days), "p_window")
     journey_table = engine.materialize(
