@@ -127,13 +127,9 @@ def resolve_identities(
     links = engine.materialize(
         ibis.union(kept.select("src", "dst"), kept.select(src=kept.dst, dst=kept.src), distinct=True), "identity_links"
     )
-    all_nodes = ibis.union(
-        links.select(node=links.src),
-        nodes.filter(nodes.primary_node.notnull()).select(node=nodes.primary_node),
-        distinct=True,
-    )
-    all_nodes = all_nodes.anti_join(shared_keys, all_nodes.node == shared_keys.shared_node)
-    labels = engine.materialize(all_nodes.select("node", label=all_nodes.node), "identity_labels_0")
+    # Only linked nodes take part in propagation; identifiers never seen with another one are added at the end.
+    linked_nodes = links.select(node=links.src).distinct()
+    labels = engine.materialize(linked_nodes.select("node", label=linked_nodes.node), "identity_labels_0")
     rounds = 0
     for rounds in range(1, max_rounds + 1):
         # Min over neighbours, then pointer jumping (label of my label) to halve the distance each round.
@@ -167,6 +163,12 @@ def resolve_identities(
         raise EngineError(
             f"Identity resolution did not settle in {max_rounds} rounds. Raise the identity_max_iterations setting."
         )
+    primary = nodes.filter(nodes.primary_node.notnull()).select(node=nodes.primary_node).distinct()
+    shared_lookup = shared.select(shared_primary=shared.node)
+    alone = primary.anti_join(shared_lookup, primary.node == shared_lookup.shared_primary)
+    known = labels.select(known_node=labels.node)
+    alone = alone.anti_join(known, alone.node == known.known_node)
+    labels = ibis.union(labels, alone.select("node", label=alone.node))
     identities = labels.select(
         node=labels.node,
         kind=_kind(labels.node),

@@ -55,7 +55,7 @@ def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[Channel
     """
     starts = sessionized.filter(sessionized.is_session_start)
     wanted = [c for c in TOUCH_COLUMNS if c not in starts.columns]
-    fields = events.select(field_event_id=events.event_id, *wanted)
+    fields = events.select(*wanted, field_event_id=events.event_id)
     joined = starts.join(fields, starts.event_id == fields.field_event_id)
     return classify(joined.select(*TOUCH_COLUMNS), rules)
 
