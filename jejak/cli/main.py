@@ -205,6 +205,22 @@ def build(engine: str | None, project_dir: str | None) -> None:
     run_build_with_progress(_open(project_dir), engine)
 
 
+@cli.command(name="settings")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def settings_command(output_format: str, project_dir: str | None) -> None:
+    """Every setting in effect: value, default, unit and what it does.
+
+    Example: JEJAK_LOOKBACK_DAYS=14 jejak settings --format json
+    """
+    rows = [
+        {**row, "value": str(row["value"]), "default": str(row["default"])}
+        for row in _open(project_dir).settings.as_rows()
+    ]
+    print_rows(rows, output_format, "Settings")
+
+
 @cli.group()
 def report() -> None:
     """Reports on the current build."""

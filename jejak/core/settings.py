@@ -133,6 +133,21 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         maximum=1,
     ),
     Setting("funnel_window_days", 14, "days", "Funnel conversion window.", "PostHog", minimum=1),
+    Setting(
+        "funnel_order",
+        "sequential",
+        "name",
+        "Funnel step order: sequential, strict or any.",
+        "PostHog",
+        choices=("sequential", "strict", "any"),
+    ),
+    Setting(
+        "stages",
+        ["Awareness", "Consideration", "Decision", "Experience", "Loyalty"],
+        "stage names",
+        "Customer-journey stages, in order.",
+        "seeds 000, 004",
+    ),
     Setting("bounce_engaged_seconds", 10, "s", "A session shorter than this is not engaged.", "GA4", minimum=0),
     Setting(
         "bounce_engaged_min_views", 2, "views", "A session with fewer views than this is not engaged.", "GA4", minimum=1
@@ -186,6 +201,8 @@ class Settings:
     position_first_share: float
     position_last_share: float
     funnel_window_days: int
+    funnel_order: str
+    stages: list[str]
     bounce_engaged_seconds: int
     bounce_engaged_min_views: int
     top_n: int
