@@ -141,7 +141,9 @@ def resolve_identities(
         merged = labels.left_join(from_neighbours, labels.node == from_neighbours.neighbour_node)
         stepped = engine.materialize(
             merged.select(
-                node=merged.node, label=ibis.least(merged.label, merged.neighbour_label.fill_null(merged.label))
+                node=merged.node,
+                label=ibis.least(merged.label, merged.neighbour_label.fill_null(merged.label)),
+                previous_label=merged.label,
             ),
             f"identity_stepped_{rounds}",
         )
@@ -150,13 +152,13 @@ def resolve_identities(
         jumped = jumped_join.select(
             node=jumped_join.node,
             label=ibis.least(jumped_join.label, jumped_join.hop_label.fill_null(jumped_join.label)),
+            previous_label=jumped_join.previous_label,
         )
         new_labels = engine.materialize(jumped, f"identity_labels_{rounds}")
-        previous = labels.select(previous_node=labels.node, previous_label=labels.label)
-        compare = new_labels.join(previous, new_labels.node == previous.previous_node)
+        # The previous label rides along, so settling is one scan, not another join.
         # Through Arrow, not pandas: ibis 12's pandas path warns under pandas 3 (and NaN is not NULL).
-        changed = engine.to_pyarrow((compare.label != compare.previous_label).sum()).as_py()
-        labels = new_labels
+        changed = engine.to_pyarrow((new_labels.label != new_labels.previous_label).sum()).as_py()
+        labels = new_labels.drop("previous_label")
         if not changed:
             break
     else:
