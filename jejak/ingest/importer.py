@@ -56,6 +56,7 @@ FORMATS_BY_SUFFIX = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+IMPORT_MEMORY_LIMIT_MB = 2048
 IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")
 ProgressCallback = Callable[[int, int], None]
 
@@ -152,6 +153,9 @@ def import_file(
     name = source_name or path.stem
     engine = connect(settings.replace(engine="duckdb"))
     engine.execute_sql(f"SET TimeZone = '{settings.timezone}'")
+    # Import holds one chunk in Python at a time; cap DuckDB too, and let it spill to disk beside the lake.
+    engine.execute_sql(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT_MB}MB'")
+    engine.execute_sql(f"SET temp_directory = '{str(project.staging_dir).replace(chr(39), chr(39) * 2)}'")
     rows_read = 0
     quarantine_rows: list[dict[str, object]] = []
     try:
@@ -261,23 +265,22 @@ def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[in
     if existing:
         existing_list = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in existing) + "]"
         anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({existing_list}))"
-    columns = ", ".join(EVENT_COLUMNS)
+    # Decide on the ids alone (narrow), then stream the full rows once: the first row of each new event_id.
     engine.execute_sql(
-        f"""CREATE OR REPLACE TEMP TABLE new_events AS
-        SELECT {columns} FROM staged {anti_join}
-        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_line) = 1"""
+        f"""CREATE OR REPLACE TEMP TABLE keep_ids AS
+        SELECT event_id, min(source_line) AS source_line FROM staged {anti_join} GROUP BY event_id"""
     )
-    stored = int(engine.fetch_arrow("SELECT count(*) AS n FROM new_events").column("n")[0].as_py())
+    stored = int(engine.fetch_arrow("SELECT count(*) AS n FROM keep_ids").column("n")[0].as_py())
     if stored:
         out = stage / "partitioned"
         target = str(out).replace("'", "''")
         engine.execute_sql(
-            f"""COPY (SELECT *, strftime(timezone('UTC', timestamp), '%Y-%m-%d') AS date FROM new_events
-                      ORDER BY timestamp)
+            f"""COPY (SELECT s.*, strftime(timezone('UTC', s.timestamp), '%Y-%m-%d') AS date
+                      FROM staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id AND s.source_line = k.source_line)
                 TO '{target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date))"""
         )
         publish_partitions(project, out)
-    engine.execute_sql("DROP TABLE new_events")
+    engine.execute_sql("DROP TABLE keep_ids")
     return valid_rows, stored
 
 
