@@ -24,7 +24,7 @@ from jejak.engine import Engine, connect
 from jejak.identity.graph import assign_people, resolve_identities
 from jejak.journeys.channels import ChannelRule, rules_from_config
 from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touches, journeys, touchpoints, unique_paths
-from jejak.journeys.sessions import session_table, sessionize
+from jejak.journeys.sessions import journey_marks, session_table, sessionize
 from jejak.store.appstate import connect_state
 from jejak.store.derived import new_build_dir, publish_build
 from jejak.store.files import remove_tree
@@ -178,12 +178,11 @@ def run_build(
                 "build_sessionized",
             ),
         )
+        marks = timed("journey_marks", lambda: eng.materialize(journey_marks(sessionized), "build_marks"))
         touches = timed(
-            "touchpoints", lambda: eng.materialize(touchpoints(sessionized, events, channel_rules), "build_touchpoints")
+            "touchpoints", lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints")
         )
-        converted = timed(
-            "conversions", lambda: eng.materialize(conversions(sessionized, touches), "build_conversions")
-        )
+        converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
         in_window = journey_touches(touches, converted, lookback_days=settings.lookback_days)
         journey_table = timed(
             "journeys",

@@ -20,11 +20,9 @@ import ibis.expr.types as ir
 
 
 def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversion_events: Sequence[str]) -> ir.Table:
-    """Each event with `session_id`, `is_session_start`, `is_conversion` and `journey_index`.
+    """Each event with its session keys (`run_number`, `cap_segment`), `is_session_start` and `is_conversion`.
 
-    `journey_index` counts the person's conversions up to and including this
-    event (1-based for the conversion itself): a touch belongs to the journey
-    that ends at the next conversion, numbered `conversions before it + 1`.
+    The session's text id comes from `with_session_ids`; journey numbers from `journey_marks`.
     """
     order = [events.timestamp, events.event_id]
     by_person = ibis.window(group_by=events.person_id, order_by=order)
@@ -52,15 +50,8 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     same_run_kind = ibis.window(
         group_by=[step2.person_id, step2.starts_run], order_by=[step2.timestamp, step2.event_id]
     )
-    same_conversion_kind = ibis.window(
-        group_by=[step2.person_id, step2.is_conversion], order_by=[step2.timestamp, step2.event_id]
-    )
     run_rank = ibis.row_number().over(same_run_kind)
-    conversion_rank = ibis.row_number().over(same_conversion_kind)
-    step2 = step2.mutate(
-        run_number=ibis.ifelse(step2.starts_run, run_rank + 1, step2.position - run_rank),
-        journey_index=ibis.ifelse(step2.is_conversion, conversion_rank + 1, step2.position - conversion_rank + 1),
-    )
+    step2 = step2.mutate(run_number=ibis.ifelse(step2.starts_run, run_rank + 1, step2.position - run_rank))
     # The cap only matters for runs longer than it, which are rare: find them, then cut only their events.
     runs = step2.group_by([step2.person_id, step2.run_number]).aggregate(
         run_start_epoch_seconds=step2.epoch_seconds.min(), run_end_epoch_seconds=step2.epoch_seconds.max()
@@ -79,20 +70,11 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         cap_segment=cap_segment.cast("int64"),
         is_session_start=joined.starts_run | (previous_segment != cap_segment).fill_null(False),
     )
-    session_id = (
-        step3.person_id
-        + ibis.literal("#")
-        + step3.run_number.cast("string")
-        + ibis.literal(".")
-        + step3.cap_segment.cast("string")
-    )
-    return step3.mutate(session_id=session_id).drop(
+    return step3.drop(
         "previous_epoch_seconds",
         "previous_offline",
         "starts_run",
-        "run_number",
         "run_start_epoch_seconds",
-        "cap_segment",
         "offline",
         "position",
         "long_person_id",
@@ -100,11 +82,45 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     )
 
 
+def session_id_expr(table: ir.Table) -> ir.StringValue:
+    """`person#run.segment`: built only where needed, since 10M strings cost more than two integer keys."""
+    return (
+        table.person_id
+        + ibis.literal("#")
+        + table.run_number.cast("string")
+        + ibis.literal(".")
+        + table.cap_segment.cast("string")
+    )
+
+
+def with_session_ids(sessionized: ir.Table) -> ir.Table:
+    """Sessionized events with their `session_id` text."""
+    return sessionized.mutate(session_id=session_id_expr(sessionized))
+
+
+def journey_marks(sessionized: ir.Table) -> ir.Table:
+    """Session starts and conversions, each with `session_id` and `journey_index`.
+
+    `journey_index` is the number of the person's conversions before the row, plus one
+    (so a conversion carries its own number): a touch belongs to the journey that ends at
+    the next conversion. Only these rows need it, so it is counted on them alone.
+    """
+    marks = sessionized.filter(sessionized.is_session_start | sessionized.is_conversion)
+    order = [marks.timestamp, marks.event_id]
+    position = ibis.row_number().over(ibis.window(group_by=marks.person_id, order_by=order))
+    conversion_rank = ibis.row_number().over(
+        ibis.window(group_by=[marks.person_id, marks.is_conversion], order_by=order)
+    )
+    marked = marks.mutate(
+        journey_index=ibis.ifelse(marks.is_conversion, conversion_rank + 1, position - conversion_rank + 1)
+    )
+    return with_session_ids(marked)
+
+
 def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
     """One row per session: when, how long, how many events and page views, conversions and revenue, channel."""
     is_view = sessionized.type.isin(["page", "screen"]).fill_null(False)
-    stats = sessionized.group_by(sessionized.session_id).aggregate(
-        person_id=sessionized.person_id.min(),
+    stats = sessionized.group_by([sessionized.person_id, sessionized.run_number, sessionized.cap_segment]).aggregate(
         started_at=sessionized.timestamp.min(),
         ended_at=sessionized.timestamp.max(),
         duration_seconds=sessionized.epoch_seconds.max() - sessionized.epoch_seconds.min(),
@@ -123,5 +139,6 @@ def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
         medium=touchpoints.medium,
         campaign=touchpoints.campaign,
     )
+    stats = stats.mutate(session_id=session_id_expr(stats)).drop("run_number", "cap_segment")
     joined = stats.join(first, stats.session_id == first.touch_session_id)
-    return joined.drop("touch_session_id")
+    return joined.select("session_id", *[c for c in joined.columns if c not in ("session_id", "touch_session_id")])

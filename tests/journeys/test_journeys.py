@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jejak.engine import Engine, connect
 from jejak.journeys.channels import DEFAULT_CHANNEL_RULES
 from jejak.journeys.journeys import conversions, journey_touches, journeys, touchpoints, unique_paths
-from jejak.journeys.sessions import sessionize
+from jejak.journeys.sessions import journey_marks, sessionize
 
 
 def visit(at: str, channel: str | None = None, **more: Any) -> dict[str, Any]:
@@ -219,8 +219,9 @@ def test_paths_hold_every_conversion_and_only_touches_inside_the_lookback(
     sessionized = engine.materialize(
         sessionize(table, gap_seconds=1800, max_seconds=86400, conversion_events=["Order Completed"]), "p_sessions"
     )
-    touches = engine.materialize(touchpoints(sessionized, table, DEFAULT_CHANNEL_RULES), "p_touches")
-    converted = engine.materialize(conversions(sessionized, touches), "p_conversions")
+    marks = engine.materialize(journey_marks(sessionized), "p_marks")
+    touches = engine.materialize(touchpoints(marks, table, DEFAULT_CHANNEL_RULES), "p_touches")
+    converted = engine.materialize(conversions(marks, touches), "p_conversions")
     in_window = engine.materialize(journey_touches(touches, converted, lookback_days=lookback_days), "p_window")
     journey_table = engine.materialize(
         journeys(in_window, converted, transform=transform, transform_channel="Direct", max_touches=0), "p_journeys"

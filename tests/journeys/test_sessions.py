@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jejak.engine import Engine, connect
-from jejak.journeys.sessions import sessionize
+from jejak.journeys.sessions import journey_marks, sessionize, with_session_ids
 
 
 def every_ten_minutes(hours: int, start: str) -> list[dict[str, Any]]:
@@ -194,7 +194,8 @@ def test_sessions_partition_each_persons_events(
     ]
     table = ibis.memtable(pa.Table.from_pylist(rows, schema=SCHEMA))
     result = sessionize(table, gap_seconds=gap_seconds, max_seconds=max_seconds, conversion_events=["Order Completed"])
-    out = engine.to_pyarrow(result).to_pylist()
+    out = engine.to_pyarrow(with_session_ids(result)).to_pylist()
+    marks = {row["event_id"]: row for row in engine.to_pyarrow(journey_marks(result)).to_pylist()}
 
     # Every event is in exactly one session.
     assert sorted(row["event_id"] for row in out) == sorted(row["event_id"] for row in rows)
@@ -228,8 +229,12 @@ def test_sessions_partition_each_persons_events(
         for session in set(sessions):
             inside = [s for s, sid in zip(seconds, sessions, strict=True) if sid == session]
             assert max(inside) - min(inside) < max_seconds
-        # journey_index counts the conversions before each event, plus one.
+        # journey_index (on session starts and conversions only) counts the conversions before, plus one.
         conversions_before = 0
         for row in mine:
-            assert row["journey_index"] == conversions_before + 1
+            marked = row["is_session_start"] or row["is_conversion"]
+            assert (row["event_id"] in marks) == marked
+            if marked:
+                assert marks[row["event_id"]]["journey_index"] == conversions_before + 1
+                assert marks[row["event_id"]]["session_id"] == row["session_id"]
             conversions_before += int(row["is_conversion"])
