@@ -88,7 +88,16 @@ def test_every_build_is_recorded_in_sqlite(history: History) -> None:
         (history.second.build_dir.name, "duckdb"),
     ]
     steps = json.loads(rows[1][2])
-    assert list(steps) == ["identity", "sessions", "journey_marks", "touchpoints", "conversions", "journeys", "paths", "write"]
+    assert list(steps) == [
+        "identity",
+        "sessions",
+        "journey_marks",
+        "touchpoints",
+        "conversions",
+        "journeys",
+        "paths",
+        "write",
+    ]
     assert steps == history.second.step_seconds
 
 
