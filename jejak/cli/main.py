@@ -263,24 +263,19 @@ def print_summary(project: Any, output_format: str = "table") -> None:
             print_rows(section, "csv")
         return
     head = rows["headline"][0]
-    print_rows(
-        [
-            {
-                k: head[k]
-                for k in (
-                    "people",
-                    "sessions",
-                    "events",
-                    "conversions",
-                    "revenue",
-                    "non_converting_journeys",
-                    "journey_conversion_rate",
-                )
-            }
-        ],
-        "table",
-        "Summary",
-    )
+    labels = {
+        "people": "people",
+        "sessions": "sessions",
+        "events": "events",
+        "conversions": "conversions",
+        "revenue": "revenue",
+        "non_converting_journeys": "journeys without a conversion",
+        "journey_conversion_rate": "journeys converting",
+    }
+    shown = {label: head[key] for key, label in labels.items()}
+    rate = head["journey_conversion_rate"]
+    shown["journeys converting"] = "" if rate is None else f"{rate * 100:.1f} %"
+    print_rows([{"measure": k, "value": _cell(v)} for k, v in shown.items()], "table", "Summary")
     print_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
     paths = rows["top_paths"]
     total_conversions = sum(r["conversions"] for r in paths)
