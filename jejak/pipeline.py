@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 from jejak.core.clock import utc_now
 from jejak.core.errors import LakeError
 from jejak.core.settings import Settings
+from jejak.core.vocabulary import ACQUISITION_COLUMNS
 from jejak.engine import Engine, connect
 from jejak.identity.graph import assign_people, resolve_identities
 from jejak.journeys.channels import ChannelRule, rules_from_config
@@ -52,19 +53,7 @@ BUILD_COLUMNS = (
     "previous_id",
     "email_hash",
     "phone_hash",
-    "source",
-    "medium",
-    "campaign",
-    "term",
-    "content",
-    "referrer",
-    "page_url",
-    "page_path",
-    "channel",
-    "touchpoint",
-    "device_type",
-    "os",
-    "browser",
+    *ACQUISITION_COLUMNS,
     "revenue",
     "currency",
 )

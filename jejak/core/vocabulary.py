@@ -57,6 +57,12 @@ EVENT_SCHEMA = pa.schema(
 
 EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
 
+# Where a touch came from: what the channel rules and the touchpoints table read.
+ACQUISITION_COLUMNS = (
+    "touchpoint", "source", "medium", "campaign", "term", "content", "referrer", "page_url", "page_path", "channel",
+    "device_type", "os", "browser",
+)  # fmt: skip
+
 # Columns an input row may carry besides the event columns: raw identifiers
 # that are normalised and hashed on import, never stored in clear.
 INPUT_ONLY_COLUMNS = ("email", "phone", "user_agent", "sent_at", "original_timestamp")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from jejak.core.vocabulary import ACQUISITION_COLUMNS
 from jejak.journeys.channels import ChannelRule, classify
 from jejak.journeys.transforms import apply_transform
 
@@ -28,19 +29,7 @@ TOUCH_COLUMNS = (
     "journey_index",
     "type",
     "event",
-    "touchpoint",
-    "source",
-    "medium",
-    "campaign",
-    "term",
-    "content",
-    "referrer",
-    "page_url",
-    "page_path",
-    "channel",
-    "device_type",
-    "os",
-    "browser",
+    *ACQUISITION_COLUMNS,
 )
 
 

@@ -8,17 +8,8 @@ import uuid
 from pathlib import Path
 
 
-def fsync_file(path: Path) -> None:
-    """Flush a file's bytes to disk before it is renamed into place."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path: Path) -> None:
-    """Flush a directory entry, so a rename survives a crash."""
+def fsync_path(path: Path) -> None:
+    """Flush a file's bytes (before it is renamed into place) or a directory's entries (so a rename survives a crash)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -29,9 +20,9 @@ def fsync_dir(path: Path) -> None:
 def move_into_place(staged: Path, target: Path) -> None:
     """fsync a staged file, then rename it to `target` (same file system: the rename is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fsync_file(staged)
+    fsync_path(staged)
     os.replace(staged, target)
-    fsync_dir(target.parent)
+    fsync_path(target.parent)
 
 
 def swap_symlink(link: Path, target: Path) -> None:
@@ -39,7 +30,7 @@ def swap_symlink(link: Path, target: Path) -> None:
     temp_link = link.with_name(f".{link.name}.{uuid.uuid4().hex}")
     os.symlink(os.path.relpath(target, link.parent), temp_link)
     os.replace(temp_link, link)
-    fsync_dir(link.parent)
+    fsync_path(link.parent)
 
 
 def remove_tree(path: Path) -> None:
