@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import ibis.expr.types as ir
 
@@ -22,7 +23,7 @@ from jejak.core.errors import LakeError
 from jejak.core.settings import Settings
 from jejak.core.vocabulary import ACQUISITION_COLUMNS
 from jejak.engine import Engine, connect
-from jejak.identity.graph import assign_people, resolve_identities
+from jejak.identity.graph import IdentityResult, assign_people, resolve_identities
 from jejak.journeys.channels import ChannelRule, rules_from_config
 from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touches, journeys, touchpoints, unique_paths
 from jejak.journeys.sessions import journey_marks, session_table, sessionize
@@ -43,6 +44,7 @@ TABLES = (
     "paths",
 )
 StepCallback = Callable[[str, float], None]
+T = TypeVar("T")
 BUILD_COLUMNS = (
     "event_id",
     "type",
@@ -126,7 +128,7 @@ def run_build(
     result = BuildResult(build_dir=build_dir, engine=eng.name)
     started_at = utc_now()
 
-    def timed(name: str, action: Callable[[], ir.Table]) -> ir.Table:
+    def timed(name: str, action: Callable[[], T]) -> T:
         began = time.perf_counter()
         value = action()
         seconds = time.perf_counter() - began
@@ -135,22 +137,19 @@ def run_build(
             on_step(name, seconds)
         return value
 
-    def write(name: str, table: ir.Table) -> None:
-        eng.write_parquet(table, build_dir / name)
-
     try:
         events = load_events(eng, project)
-        began = time.perf_counter()
-        identity = resolve_identities(
-            eng,
-            events,
-            max_people_per_identifier=settings.identity_max_people_per_identifier,
-            max_rounds=settings.identity_max_iterations,
-        )
-        identities = eng.materialize(identity.identities, "build_identities")
-        result.step_seconds["identity"] = time.perf_counter() - began
-        if on_step is not None:
-            on_step("identity", result.step_seconds["identity"])
+
+        def resolve() -> tuple[IdentityResult, ir.Table]:
+            found = resolve_identities(
+                eng,
+                events,
+                max_people_per_identifier=settings.identity_max_people_per_identifier,
+                max_rounds=settings.identity_max_iterations,
+            )
+            return found, eng.materialize(found.identities, "build_identities")
+
+        identity, identities = timed("identity", resolve)
         result.identity_rounds = identity.rounds
         # Not materialised: the person lookup streams straight into the sessions window.
         people_events = assign_people(events, identities)
@@ -197,12 +196,12 @@ def run_build(
             "journeys": journey_table,
             "paths": paths,
         }
-        began = time.perf_counter()
-        for name in TABLES:
-            write(name, tables[name])
-        result.step_seconds["write"] = time.perf_counter() - began
-        if on_step is not None:
-            on_step("write", result.step_seconds["write"])
+
+        def write_all() -> None:
+            for name in TABLES:
+                eng.write_parquet(tables[name], build_dir / name)
+
+        timed("write", write_all)
         publish_build(project, build_dir)
     except BaseException:
         # A build that was not published must not stay behind and count as one of the builds kept for readers.
