@@ -9,6 +9,8 @@ import ibis
 import pyarrow as pa
 import pytest
 from conftest import Built, build_story
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from jejak.core.errors import EngineError
 from jejak.core.pii import hmac_hex
@@ -183,3 +185,78 @@ def test_a_long_chain_needs_more_rounds_than_a_short_limit_allows() -> None:
             resolve_identities(engine, _events(rows), max_people_per_identifier=5, max_rounds=1)
     finally:
         engine.close()
+
+
+def _reference_people(rows: list[dict[str, str | None]]) -> dict[str, str]:
+    """Union-find over the same links the module docstring describes: node key → person id."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(left: str, right: str) -> None:
+        a, b = find(left), find(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    known_users = {row["user_id"] for row in rows if row.get("user_id")}
+    for row in rows:
+        keys = [
+            f"{prefix}{row[column]}"
+            for column, prefix in (
+                ("user_id", "1u:"),
+                ("anonymous_id", "2a:"),
+                ("email_hash", "3e:"),
+                ("phone_hash", "4p:"),
+            )
+            if row.get(column)
+        ]
+        for key in keys:
+            union(keys[0], key)
+        previous = row.get("previous_id")
+        if row.get("type") == "alias" and previous:
+            union(keys[0], f"1u:{previous}" if previous in known_users else f"2a:{previous}")
+    return {node[1:]: find(node)[1:] for node in list(parent)}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["page", "identify", "alias"]),
+                "user_id": st.none() | st.sampled_from(["u1", "u2", "u3", "u4"]),
+                "anonymous_id": st.none() | st.sampled_from(["d1", "d2", "d3", "d4", "d5", "u1"]),
+                "previous_id": st.none() | st.sampled_from(["d1", "d5", "u2", "x9"]),
+                "email_hash": st.none() | st.sampled_from(["m1", "m2"]),
+                "phone_hash": st.none() | st.sampled_from(["p1", "p2", "p3"]),
+            }
+        ),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_components_equal_a_union_find_over_the_same_links(rows: list[dict[str, str | None]]) -> None:
+    rows = [row | {"event_id": f"e{index}"} for index, row in enumerate(rows)]
+    rows = [row for row in rows if any(row[c] for c in ("user_id", "anonymous_id", "email_hash", "phone_hash"))]
+    assume(rows)
+    for row in rows:
+        if row["type"] == "alias" and not row["user_id"]:
+            row["type"] = "page"
+    eng = connect()
+    result = resolve_identities(eng, _events(rows), max_people_per_identifier=1000, max_rounds=50)
+    table = eng.to_pyarrow(result.identities)
+    found = {
+        f"{kind[0]}:{node[3:]}": person
+        for node, kind, person in zip(
+            table.column("node").to_pylist(),
+            table.column("kind").to_pylist(),
+            table.column("person_id").to_pylist(),
+            strict=True,
+        )
+    }
+    assert found == _reference_people(rows)
