@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
 from jejak.cli.main import cli
@@ -64,6 +65,52 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     )
     assert exported.exit_code == 0, exported.output
     assert pq.read_table(target).column("path").to_pylist() == ["Paid Search > Direct"]
+    # Attribution on the build's paths: first touch credits Paid Search, last touch Direct.
+    attributed = runner.invoke(
+        cli,
+        ["attribute", "--model", "first_touch", "--model", "last_touch", "--format", "json", "--project", str(project)],
+    )
+    assert attributed.exit_code == 0, attributed.output
+    credit = {(row["model"], row["channel"]): row["conversions"] for row in json.loads(attributed.output)}
+    assert credit == {
+        ("first_touch", "Direct"): 0.0,
+        ("first_touch", "Paid Search"): 1.0,
+        ("last_touch", "Direct"): 1.0,
+        ("last_touch", "Paid Search"): 0.0,
+    }
+
+
+def test_attribute_reads_a_ready_made_paths_file(tmp_path: Path) -> None:
+    # A table exported from BigQuery: separator without spaces, revenue in rupiah.
+    source = tmp_path / "paths.csv"
+    source.write_text(
+        "path,conversions,non_conversions,revenue\n"
+        "Instagram>Google>Direct,4,1,400000\nDirect,1,2,50000\nDirect>Email,2,0,20000\nGoogle,1,5,10000\n"
+    )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["attribute", "--paths", str(source), "--sep", ">", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    last_non_direct = {row["channel"]: row["conversions"] for row in rows if row["model"] == "last_non_direct"}
+    assert last_non_direct == {"Direct": 1.0, "Email": 2.0, "Google": 5.0, "Instagram": 0.0}
+    # Every model credits the 8 conversions and the Rp 480k.
+    for model in {row["model"] for row in rows}:
+        assert sum(row["conversions"] for row in rows if row["model"] == model) == pytest.approx(8.0)
+        assert sum(row["revenue"] for row in rows if row["model"] == model) == pytest.approx(480_000.0)
+    table = runner.invoke(cli, ["attribute", "--paths", str(source)])
+    assert table.exit_code == 0, table.output
+    assert "not what the channel causes" in " ".join(table.output.split())
+
+
+def test_attribute_says_what_is_wrong_with_a_paths_file(tmp_path: Path) -> None:
+    source = tmp_path / "paths.csv"
+    source.write_text("jalur,konversi\nA>B,1\n")
+    result = CliRunner().invoke(cli, ["attribute", "--paths", str(source)])
+    assert result.exit_code == 1
+    assert "has no column path, conversions, non_conversions" in " ".join(result.output.split())
+    result = CliRunner().invoke(cli, ["attribute", "--paths", str(source), "--model", "time_decay"])
+    assert result.exit_code == 1
+    assert "needs the time of every touch" in " ".join(result.output.split())
 
 
 def test_a_handled_failure_exits_1_with_a_message(tmp_path: Path) -> None:

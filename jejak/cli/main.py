@@ -303,6 +303,102 @@ def summary(output_format: str, project_dir: str | None) -> None:
     print_summary(_open(project_dir), output_format)
 
 
+HONEST_LABEL = (
+    "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
+    "causes: only a holdout test measures incremental effect (it comes with messaging)."
+)
+
+
+def load_path_set(project_dir: str | None, paths_file: str | None, separator: str) -> Any:
+    """Unique paths from a ready-made CSV (`--paths`) or from the project's last build."""
+    from jejak.attribution.pathset import PathSet
+
+    if paths_file:
+        import pyarrow.csv as pacsv
+
+        from jejak.core.errors import InputFileError
+
+        path = Path(paths_file)
+        if not path.is_file():
+            raise InputFileError(f"{path}: no such file. Expected a CSV with path, conversions, non_conversions.")
+        try:
+            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types={"path": "string"}))
+        except Exception as exc:  # pyarrow raises its own error types for unreadable CSV
+            raise InputFileError(f"{path}: cannot be read as CSV ({exc}).") from None
+        return PathSet.from_arrow(table, separator=separator, where=str(path))
+    from jejak.engine import connect
+    from jejak.journeys.journeys import PATH_SEPARATOR
+    from jejak.store.derived import table_path
+
+    project = _open(project_dir)
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        table = engine.to_pyarrow(engine.read_parquet(table_path(project, "paths")))
+    finally:
+        engine.close()
+    return PathSet.from_arrow(table, separator=PATH_SEPARATOR.strip(), where="the paths table of the last build")
+
+
+@cli.command()
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Model(s) to run: first_touch, last_touch, last_non_direct, linear, position_based, markov, shapley "
+    "(default: all of them, side by side).",
+)
+@click.option("--order", default="1", help="Markov order, 1 to 4.")
+@click.option(
+    "--paths", "paths_file", default=None, help="A ready-made paths CSV: path, conversions, non_conversions[, revenue]."
+)
+@click.option("--sep", "separator", default=">", help="Channel separator in --paths (spaces around it are ignored).")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def attribute(
+    models: tuple[str, ...],
+    order: str,
+    paths_file: str | None,
+    separator: str,
+    output_format: str,
+    project_dir: str | None,
+) -> None:
+    """Credit conversions and revenue to channels with every model, side by side.
+
+    Example: jejak attribute --model markov --order 2 --format json
+    Example: jejak attribute --paths paths.csv --sep ">"
+    """
+    from jejak.attribution.compare import MODELS, comparison, run_model
+    from jejak.core.errors import SettingError
+
+    if not order.isdigit():
+        raise SettingError(f"--order {order!r} is not a number. Expected 1 to 4.")
+    if "time_decay" in models and paths_file:
+        raise SettingError(
+            "time_decay needs the time of every touch, which a paths file does not have. "
+            "Run it on a built project (without --paths)."
+        )
+    paths = load_path_set(project_dir, paths_file, separator)
+    chosen = models or MODELS
+    credits = [run_model(paths, model, order=int(order)) for model in chosen]
+    rows = comparison(credits).to_pylist()
+    if output_format != "table":
+        print_rows(rows, output_format)
+        return
+    # In the terminal: channels down, models across (the Model Comparison Tool's layout).
+    pivot: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        cells = pivot.setdefault(row["channel"], {"channel": row["channel"]})
+        cells[row["model"]] = f"{row['conversions']:,.1f} ({row['share'] * 100:.0f} %)"
+    print_rows(
+        list(pivot.values()),
+        "table",
+        f"Conversions credited to each channel ({paths.total_conversions:,.0f} conversions, "
+        f"{paths.paths:,} unique paths); --format csv|json adds revenue and the change against last touch",
+    )
+    console.print(HONEST_LABEL)
+
+
 @cli.command()
 @click.argument("table")
 @click.option("--format", "output_format", type=click.Choice(["csv", "parquet", "json"]), default="csv")

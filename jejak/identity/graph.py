@@ -200,11 +200,13 @@ def resolve_identities(
 
     Example (two devices of Ana joined by her user id; Budi alone):
         >>> import ibis
+        >>> import pyarrow as pa
         >>> from jejak.engine import connect
         >>> eng = connect()
-        >>> ev = ibis.memtable({"type": ["page", "identify", "identify", "page"], "user_id": [None, "ana", "ana", None],
-        ...     "anonymous_id": ["d1", "d1", "d2", "d9"], "previous_id": [None] * 4, "email_hash": [None] * 4,
-        ...     "phone_hash": [None] * 4})
+        >>> ev = ibis.memtable(pa.table({"type": ["page", "identify", "identify", "page"],
+        ...     "user_id": [None, "ana", "ana", None], "anonymous_id": ["d1", "d1", "d2", "d9"],
+        ...     "previous_id": pa.nulls(4, pa.string()), "email_hash": pa.nulls(4, pa.string()),
+        ...     "phone_hash": pa.nulls(4, pa.string())}))
         >>> result = resolve_identities(eng, ev, max_people_per_identifier=5, max_rounds=10)
         >>> sorted(set(eng.to_pyarrow(result.identities).column("person_id").to_pylist()))
         ['a:d9', 'u:ana']

@@ -1,0 +1,145 @@
+"""Markov-chain attribution of order k, solved exactly.
+
+The chain: a journey walks START → its touches → CONVERSION or NULL. For order k a
+state is the last k channels seen (shorter at the start of a path: a path's first
+state is its first channel alone), so order 1 is the usual channel-to-channel chain.
+Transition counts come from the unique paths, each weighted by its journeys.
+
+Conversion probability is the chance to be absorbed in CONVERSION from START:
+with Q the transient-to-transient probabilities and r the one-step conversion
+probabilities, x = (I - Q)⁻¹ r, found by one sparse LU solve (scipy), never by
+simulation or matrix powers. Removing a channel turns every state that contains it
+into NULL (those states' x is 0), which is the same solve on the remaining states.
+
+Removal effect of channel c: RE(c) = 1 - P(conversion without c) / P(conversion).
+Credit: removal effects normalised to sum to 1, times total conversions (and
+revenue): ChannelAttribution's "global" convention.
+
+What removal effects measure: how much of the observed conversion probability runs
+through paths that contain the channel. They describe the paths; they do not
+measure what the channel causes. A holdout test (issue 7, messaging) measures
+incremental effect; this does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from jejak.attribution.credit import Credit, credit_from_scores
+from jejak.attribution.pathset import BoolArray, FloatArray, IntArray, PathSet
+from jejak.core.errors import SettingError
+
+MAX_ORDER = 4
+
+
+@dataclass(frozen=True)
+class MarkovResult:
+    """Credit with the removal effects and the chain's size."""
+
+    credit: Credit
+    removal_effects: FloatArray  # per channel, in the path set's order
+    conversion_probability: float
+    states: int
+    order: int
+
+
+def _state_codes(paths: PathSet, order: int) -> tuple[IntArray, int]:
+    """For every touch, an integer naming its state: the last `order` channels, most recent first, base B digits."""
+    base = len(paths.channels) + 1
+    if base**order >= 2**62:
+        raise SettingError(
+            f"Markov order {order} with {len(paths.channels)} channels has too many possible states to number. "
+            "Use a lower order or group channels."
+        )
+    position = paths.position
+    codes = np.zeros(len(paths.touches), dtype=np.int64)
+    for back in range(order):
+        # The channel `back` touches earlier in the same path (digit 0 when the path is shorter).
+        earlier = np.zeros(len(paths.touches), dtype=np.int64)
+        has = position >= back
+        earlier[has] = paths.touches[np.flatnonzero(has) - back] + 1
+        codes += earlier * base**back
+    return codes, base
+
+
+def fit_chain(paths: PathSet, order: int = 1) -> tuple[sp.csr_matrix, FloatArray, IntArray, int]:
+    """Transient transition probabilities, conversion probabilities, state codes and the base of the codes."""
+    if not 1 <= order <= MAX_ORDER:
+        raise SettingError(f"Markov order {order} is not supported. Expected 1 to {MAX_ORDER} (or 'auto').")
+    codes, base = _state_codes(paths, order)
+    unique_codes, state = np.unique(codes, return_inverse=True)
+    start = len(unique_codes)
+    size = start + 1
+    journeys = paths.conversions + paths.non_conversions
+    path = paths.path_of_touch
+    weight = journeys[path]
+    first = paths.offsets[:-1][paths.lengths > 0]
+    last = paths.offsets[1:][paths.lengths > 0] - 1
+    is_last = np.zeros(len(paths.touches), dtype=bool)
+    is_last[last] = True
+    inner = np.flatnonzero(~is_last)
+    rows = np.concatenate([np.full(len(first), start), state[inner]])
+    cols = np.concatenate([state[first], state[inner + 1]])
+    values = np.concatenate([journeys[paths.lengths > 0], weight[inner]])
+    counts = sp.csr_matrix((values, (rows, cols)), shape=(size, size))
+    converted = np.zeros(size)
+    lost = np.zeros(size)
+    np.add.at(converted, state[last], paths.conversions[paths.lengths > 0])
+    np.add.at(lost, state[last], paths.non_conversions[paths.lengths > 0])
+    totals = np.asarray(counts.sum(axis=1)).ravel() + converted + lost
+    scale = np.divide(1.0, totals, out=np.zeros(size), where=totals > 0)
+    transient = sp.diags(scale) @ counts
+    return sp.csr_matrix(transient), converted * scale, unique_codes, base
+
+
+def _channels_in_states(codes: IntArray, base: int, order: int, channels: int) -> BoolArray:
+    """A (states × channels) boolean matrix: which channels each state contains."""
+    contains = np.zeros((len(codes), channels), dtype=bool)
+    remaining = codes.copy()
+    for _ in range(order):
+        digit = remaining % base
+        remaining //= base
+        present = digit > 0
+        contains[np.flatnonzero(present), digit[present] - 1] = True
+    return contains
+
+
+def _absorption(transient: sp.csr_matrix, to_conversion: FloatArray, keep: BoolArray) -> float:
+    """P(conversion) from START (the last state) when only `keep` states stay; the others lead to NULL."""
+    kept = np.flatnonzero(keep)
+    system = sp.identity(len(kept), format="csc") - transient[kept][:, kept].tocsc()
+    solution = spla.spsolve(system, to_conversion[kept])
+    return float(np.atleast_1d(solution)[-1])
+
+
+def markov(paths: PathSet, *, order: int = 1) -> MarkovResult:
+    """Removal effects and credit for every channel (see the module docstring).
+
+    Example (Instagram opens every converting path; Direct alone never converts). Order 1
+    forgets where a Direct visit came from, so it keeps half the conversions without
+    Instagram; order 2 remembers, and all of them depend on Instagram:
+        >>> paths = PathSet.from_rows([(["Instagram", "Direct"], 3, 1, 0.0), (["Direct"], 0, 4, 0.0)])
+        >>> dict(zip(paths.channels, markov(paths, order=1).removal_effects.round(3).tolist()))
+        {'Direct': 1.0, 'Instagram': 0.5}
+        >>> dict(zip(paths.channels, markov(paths, order=2).removal_effects.round(3).tolist()))
+        {'Direct': 1.0, 'Instagram': 1.0}
+    """
+    transient, to_conversion, codes, base = fit_chain(paths, order)
+    size = transient.shape[0]
+    everything = np.ones(size, dtype=bool)
+    total = _absorption(transient, to_conversion, everything)
+    contains = _channels_in_states(codes, base, order, len(paths.channels))
+    effects = np.zeros(len(paths.channels))
+    if total > 0:
+        for channel in range(len(paths.channels)):
+            keep = everything.copy()
+            keep[:-1] = ~contains[:, channel]
+            effects[channel] = 1.0 - _absorption(transient, to_conversion, keep) / total
+    # Rounding can leave -1e-17 where a channel changes nothing.
+    effects = np.clip(effects, 0.0, 1.0)
+    credit = credit_from_scores(f"markov_{order}", paths, effects)
+    return MarkovResult(credit, effects, total, size - 1, order)

@@ -1,0 +1,154 @@
+"""Unique paths as flat numpy arrays: what every attribution model reads.
+
+A path set is the aggregated input of attribution (DESIGN §6: heavy math on small
+data, after aggregation): one entry per unique channel path with its number of
+converting and non-converting journeys and its revenue. 1M journeys make some
+tens of thousands of unique paths, so the models run on those, not on journeys.
+
+Touches are stored flat (`touches`, channel indices) with `offsets` marking where
+each path starts, so a model works on all touches at once with numpy, never in a
+Python loop over paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from jejak.core.errors import InputFileError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class PathSet:
+    """Unique channel paths with their journey counts and revenue (see the module docstring)."""
+
+    channels: tuple[str, ...]  # channel index → name, sorted by name
+    offsets: IntArray  # len(paths) + 1; path p's touches are touches[offsets[p]:offsets[p + 1]]
+    touches: IntArray  # channel index of every touch, path after path
+    conversions: FloatArray  # converting journeys per path
+    non_conversions: FloatArray  # journeys per path that did not convert
+    revenue: FloatArray  # revenue of the converting journeys per path
+
+    @property
+    def paths(self) -> int:
+        return len(self.conversions)
+
+    @property
+    def lengths(self) -> IntArray:
+        return np.diff(self.offsets)
+
+    @property
+    def path_of_touch(self) -> IntArray:
+        """For every touch, the index of its path."""
+        return np.repeat(np.arange(self.paths, dtype=np.int64), self.lengths)
+
+    @property
+    def position(self) -> IntArray:
+        """For every touch, its 0-based position in its path."""
+        return np.arange(len(self.touches), dtype=np.int64) - self.offsets[:-1][self.path_of_touch]
+
+    @property
+    def total_conversions(self) -> float:
+        return float(self.conversions.sum())
+
+    @property
+    def total_revenue(self) -> float:
+        return float(self.revenue.sum())
+
+    def with_counts(self, conversions: FloatArray, non_conversions: FloatArray, revenue: FloatArray) -> PathSet:
+        """The same paths with other counts (a bootstrap resample)."""
+        return PathSet(self.channels, self.offsets, self.touches, conversions, non_conversions, revenue)
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[Sequence[str], float, float, float]]) -> PathSet:
+        """From (channels, conversions, non-conversions, revenue) rows; equal paths are added together.
+
+        Example:
+            >>> paths = PathSet.from_rows([(["Instagram", "Direct"], 2, 1, 100.0), (["Direct"], 0, 3, 0.0)])
+            >>> paths.channels, paths.touches.tolist(), paths.conversions.tolist()
+            (('Direct', 'Instagram'), [0, 1, 0], [0.0, 2.0])
+        """
+        merged: dict[tuple[str, ...], list[float]] = {}
+        for channels, conversions, non_conversions, revenue in rows:
+            key = tuple(channels)
+            if not key:
+                continue
+            counts = merged.setdefault(key, [0.0, 0.0, 0.0])
+            counts[0] += float(conversions)
+            counts[1] += float(non_conversions)
+            counts[2] += float(revenue)
+        names = tuple(sorted({channel for key in merged for channel in key}))
+        index = {name: position for position, name in enumerate(names)}
+        keys = sorted(merged)
+        lengths = np.array([len(key) for key in keys], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        touches = np.array([index[channel] for key in keys for channel in key], dtype=np.int64)
+        table = np.array([merged[key] for key in keys], dtype=np.float64).reshape(-1, 3)
+        return cls(names, offsets, touches, table[:, 0].copy(), table[:, 1].copy(), table[:, 2].copy())
+
+    @classmethod
+    def from_arrow(
+        cls,
+        table: pa.Table,
+        *,
+        separator: str = ">",
+        path_column: str = "path",
+        conversions_column: str = "conversions",
+        non_conversions_column: str = "non_conversions",
+        revenue_column: str | None = "revenue",
+        where: str = "the paths table",
+    ) -> PathSet:
+        """From a table with one row per path, its channels joined by `separator` (spaces around it are ignored)."""
+        needed = [path_column, conversions_column, non_conversions_column]
+        missing = [name for name in needed if name not in table.column_names]
+        if missing:
+            raise InputFileError(
+                f"{where} has no column {', '.join(missing)} (it has {', '.join(table.column_names)}). "
+                f"Expected one row per path with the columns {', '.join(needed)}"
+                + (f" and optionally {revenue_column}." if revenue_column else ".")
+            )
+        paths = table.column(path_column).to_pylist()
+        conversions = _numbers(table, conversions_column, where)
+        non_conversions = _numbers(table, non_conversions_column, where)
+        if revenue_column and revenue_column in table.column_names:
+            revenue = _numbers(table, revenue_column, where)
+        else:
+            revenue = np.zeros(len(paths))
+        rows = []
+        for line, (path, converted, lost, value) in enumerate(
+            zip(paths, conversions, non_conversions, revenue, strict=True), start=1
+        ):
+            if path is None:
+                raise InputFileError(f"{where}, row {line}: the {path_column} is empty. Every row needs a path.")
+            channels = [part.strip() for part in str(path).split(separator)]
+            if any(not channel for channel in channels):
+                raise InputFileError(
+                    f"{where}, row {line}: the path {path!r} has an empty channel between {separator!r} separators. "
+                    f"Check the separator (--sep)."
+                )
+            rows.append((channels, converted, lost, value))
+        return cls.from_rows(rows)
+
+
+def _numbers(table: pa.Table, column: str, where: str) -> FloatArray:
+    values = table.column(column).to_pylist()
+    numbers = np.zeros(len(values))
+    for line, value in enumerate(values, start=1):
+        try:
+            number = float(value) if value is not None else 0.0
+        except (TypeError, ValueError):
+            raise InputFileError(
+                f"{where}, row {line}: {column} is {value!r}, not a number. Expected a count of journeys or revenue."
+            ) from None
+        if number < 0 or not np.isfinite(number):
+            raise InputFileError(f"{where}, row {line}: {column} is {value!r}. Expected a finite number ≥ 0.")
+        numbers[line - 1] = number
+    return numbers
