@@ -78,6 +78,18 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
         ("last_touch", "Direct"): 1.0,
         ("last_touch", "Paid Search"): 0.0,
     }
+    # Time decay reads the journeys' touch times: both touches share the one conversion, the later one more.
+    decayed = runner.invoke(
+        cli, ["attribute", "--model", "time_decay", "--resamples", "10", "--format", "json", "--project", str(project)]
+    )
+    assert decayed.exit_code == 0, decayed.output
+    decay = {row["channel"]: row for row in json.loads(decayed.output)}
+    assert decay["Direct"]["conversions"] + decay["Paid Search"]["conversions"] == pytest.approx(1.0)
+    assert decay["Direct"]["conversions"] > decay["Paid Search"]["conversions"] > 0
+    assert decay["Direct"]["conversions_low"] is not None
+    auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
+    assert auto.exit_code == 0, auto.output
+    assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())
 
 
 def test_attribute_reads_a_ready_made_paths_file(tmp_path: Path) -> None:

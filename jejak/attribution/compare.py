@@ -1,59 +1,144 @@
-"""Every model on the same paths, side by side: the model comparison table.
+"""Every model on the same paths, side by side, with intervals: the model comparison table.
 
-One row per channel and model: credited conversions, their share, credited revenue
-and the change against last touch (what Universal Analytics' Model Comparison Tool
-showed). Markov and Shapley credit say how often a channel sits on converting
-paths, not what it causes: see `markov.py`.
+One row per channel and model: credited conversions and revenue, the share, a
+bootstrap confidence interval, and the change against last touch (what Universal
+Analytics' Model Comparison Tool showed). Markov and Shapley credit say how often a
+channel sits on converting paths, not what it causes: see `markov.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 from jejak.attribution import heuristics
 from jejak.attribution.credit import Credit
-from jejak.attribution.markov import markov
+from jejak.attribution.markov import OrderChoice, choose_order, markov
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.shapley import shapley
+from jejak.attribution.time_decay import time_decay
+from jejak.attribution.uncertainty import Interval, bootstrap
 from jejak.core.errors import SettingError
+from jejak.core.settings import Settings
 
-HEURISTIC_MODELS = ("first_touch", "last_touch", "last_non_direct", "linear", "position_based")
-MODELS = (*HEURISTIC_MODELS, "markov", "shapley")
+MODELS = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "position_based",
+    "time_decay",
+    "markov",
+    "shapley",
+)
 BASELINE = "last_touch"
 
 
-def run_model(
-    paths: PathSet,
-    model: str,
-    *,
-    order: int = 1,
-    first_weight: float = 0.4,
-    last_weight: float = 0.4,
-) -> Credit:
-    """One model by name (`MODELS`); Markov's credit is named `markov_<order>`."""
-    runners: dict[str, Callable[[], Credit]] = {
-        "first_touch": lambda: heuristics.first_touch(paths),
-        "last_touch": lambda: heuristics.last_touch(paths),
-        "last_non_direct": lambda: heuristics.last_non_direct(paths),
-        "linear": lambda: heuristics.linear(paths),
-        "position_based": lambda: heuristics.position_based(paths, first=first_weight, last=last_weight),
-        "markov": lambda: markov(paths, order=order).credit,
-        "shapley": lambda: shapley(paths).credit,
+@dataclass(frozen=True)
+class ModelOptions:
+    """The knobs of every model; `from_settings` reads them from the settings table."""
+
+    markov_order: str = "1"  # "1".."4" or "auto"
+    first_share: float = 0.4
+    last_share: float = 0.4
+    half_life_days: float = 7.0
+    resamples: int = 0
+    confidence: float = 0.95
+    seed: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ModelOptions:
+        return cls(
+            markov_order=settings.markov_order,
+            first_share=settings.position_first_share,
+            last_share=settings.position_last_share,
+            half_life_days=settings.time_decay_half_life_days,
+            resamples=settings.attribution_resamples,
+            confidence=settings.attribution_confidence,
+            seed=settings.attribution_seed,
+        )
+
+
+@dataclass
+class Attribution:
+    """What `attribute` found: credit and interval per model, and how the Markov order was chosen."""
+
+    credits: list[Credit] = field(default_factory=list)
+    intervals: dict[str, Interval] = field(default_factory=dict)
+    order_choice: OrderChoice | None = None
+
+
+def model_runner(model: str, options: ModelOptions, order: int) -> Callable[[PathSet], Credit]:
+    """The function that runs one model (by name, see `MODELS`) on a path set."""
+    runners: dict[str, Callable[[PathSet], Credit]] = {
+        "first_touch": heuristics.first_touch,
+        "last_touch": heuristics.last_touch,
+        "last_non_direct": heuristics.last_non_direct,
+        "linear": heuristics.linear,
+        "position_based": lambda p: heuristics.position_based(p, first=options.first_share, last=options.last_share),
+        "time_decay": lambda p: time_decay(p, half_life_days=options.half_life_days),
+        "markov": lambda p: markov(p, order=order).credit,
+        "shapley": lambda p: shapley(p).credit,
     }
     if model not in runners:
         raise SettingError(f"Unknown attribution model {model!r}. Expected one of: {', '.join(MODELS)}.")
-    return runners[model]()
+    return runners[model]
 
 
-def comparison(credits: Sequence[Credit]) -> pa.Table:
-    """Channels × models: conversions, share, revenue, and the change in conversions against last touch."""
-    baseline = next((c for c in credits if c.model == BASELINE), None)
+def attribute(
+    paths: PathSet,
+    models: Sequence[str] = MODELS,
+    options: ModelOptions | None = None,
+    *,
+    journeys: PathSet | None = None,
+) -> Attribution:
+    """Run `models` on `paths` (time decay on `journeys`, which carry touch times), with intervals.
+
+    Time decay is skipped, not failed, when asked for among all models without journeys
+    (a ready-made paths table); asked for alone, it says why it cannot run.
+    """
+    options = options or ModelOptions()
+    result = Attribution()
+    order_text = options.markov_order
+    if "markov" in models and order_text == "auto":
+        result.order_choice = choose_order(paths, seed=options.seed)
+        order = result.order_choice.order
+    elif order_text.isdigit():
+        order = int(order_text)
+    else:
+        raise SettingError(f"Markov order {order_text!r} is not valid. Expected 1, 2, 3, 4 or auto.")
+    for model in models:
+        source = paths
+        if model == "time_decay":
+            if journeys is None:
+                if len(models) > 1:
+                    continue
+                source = paths  # time_decay itself explains what is missing
+            else:
+                source = journeys
+        run = model_runner(model, options, order)
+        credit = run(source)
+        result.credits.append(credit)
+        if options.resamples:
+            result.intervals[credit.model] = bootstrap(
+                source, run, resamples=options.resamples, confidence=options.confidence, seed=options.seed
+            )
+    return result
+
+
+def comparison(found: Attribution | Sequence[Credit]) -> pa.Table:
+    """Channels × models: conversions, share, revenue, interval, and the change against last touch."""
+    if not isinstance(found, Attribution):
+        found = Attribution(credits=list(found))
+    baseline = next((c for c in found.credits if c.model == BASELINE), None)
     base = baseline.as_dict() if baseline else {}
     rows = []
-    for credit in credits:
+    for credit in found.credits:
         shares = credit.share()
+        interval = found.intervals.get(credit.model)
         for index, channel in enumerate(credit.channels):
             conversions = float(credit.conversions[index])
             reference = base.get(channel)
@@ -62,15 +147,24 @@ def comparison(credits: Sequence[Credit]) -> pa.Table:
                     "channel": channel,
                     "model": credit.model,
                     "conversions": conversions,
+                    "conversions_low": _bound(interval.conversions_low, index) if interval else None,
+                    "conversions_high": _bound(interval.conversions_high, index) if interval else None,
                     "share": float(shares[index]),
                     "revenue": float(credit.revenue[index]),
+                    "revenue_low": _bound(interval.revenue_low, index) if interval else None,
+                    "revenue_high": _bound(interval.revenue_high, index) if interval else None,
                     "change_vs_last_touch": None if reference is None else conversions - reference,
                     "change_vs_last_touch_pct": None if not reference else (conversions - reference) / reference,
                 }
             )
-    # Channel by channel, models in the order given (the sort is stable).
+    # Channel by channel, models in the order run (the sort is stable).
     rows.sort(key=lambda row: str(row["channel"]))
     return pa.Table.from_pylist(rows, schema=COMPARISON_SCHEMA)
+
+
+def _bound(values: np.ndarray, index: int) -> float | None:
+    value = float(values[index])
+    return None if np.isnan(value) else value
 
 
 COMPARISON_SCHEMA = pa.schema(
@@ -78,8 +172,12 @@ COMPARISON_SCHEMA = pa.schema(
         ("channel", pa.string()),
         ("model", pa.string()),
         ("conversions", pa.float64()),
+        ("conversions_low", pa.float64()),
+        ("conversions_high", pa.float64()),
         ("share", pa.float64()),
         ("revenue", pa.float64()),
+        ("revenue_low", pa.float64()),
+        ("revenue_high", pa.float64()),
         ("change_vs_last_touch", pa.float64()),
         ("change_vs_last_touch_pct", pa.float64()),
     ]

@@ -13,11 +13,12 @@ Python loop over paths.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from jejak.core.errors import InputFileError
 
@@ -36,6 +37,9 @@ class PathSet:
     conversions: FloatArray  # converting journeys per path
     non_conversions: FloatArray  # journeys per path that did not convert
     revenue: FloatArray  # revenue of the converting journeys per path
+    # Journey-level input only (one path per journey): when each touch and each conversion happened.
+    touch_seconds: FloatArray | None = None
+    end_seconds: FloatArray | None = None
 
     @property
     def paths(self) -> int:
@@ -65,7 +69,47 @@ class PathSet:
 
     def with_counts(self, conversions: FloatArray, non_conversions: FloatArray, revenue: FloatArray) -> PathSet:
         """The same paths with other counts (a bootstrap resample)."""
-        return PathSet(self.channels, self.offsets, self.touches, conversions, non_conversions, revenue)
+        return replace(self, conversions=conversions, non_conversions=non_conversions, revenue=revenue)
+
+    @classmethod
+    def from_journeys(cls, table: pa.Table, *, where: str = "the journeys table") -> PathSet:
+        """One path per journey from the build's journeys table, with touch and conversion times.
+
+        Reads `path` (list of channels), `touch_epoch_seconds` (list, same length),
+        `converted`, `revenue` and `conversion_at`; the lists are flattened by Arrow, not Python.
+        """
+        needed = ["path", "touch_epoch_seconds", "converted", "revenue", "conversion_at"]
+        missing = [name for name in needed if name not in table.column_names]
+        if missing:
+            raise InputFileError(
+                f"{where} has no column {', '.join(missing)}. Rebuild the project (`jejak build`): "
+                "journeys written before touch times were kept lack them."
+            )
+        paths = table.column("path").combine_chunks()
+        times = table.column("touch_epoch_seconds").combine_chunks()
+        flat = pc.fill_null(paths.flatten(), "Unassigned")
+        dictionary = flat.dictionary_encode()
+        names = dictionary.dictionary.to_pylist()
+        order = sorted(range(len(names)), key=names.__getitem__)
+        remap = np.empty(len(names), dtype=np.int64)
+        remap[order] = np.arange(len(names))
+        touches = remap[dictionary.indices.to_numpy(zero_copy_only=False)]
+        offsets = paths.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
+        offsets = offsets - offsets[0]
+        converted = table.column("converted").to_numpy(zero_copy_only=False).astype(np.float64)
+        revenue = pc.fill_null(table.column("revenue"), 0.0).to_numpy(zero_copy_only=False).astype(np.float64)
+        ended = pc.cast(table.column("conversion_at"), pa.timestamp("us", tz="UTC")).cast(pa.int64())
+        end_seconds = pc.fill_null(ended, 0).to_numpy(zero_copy_only=False) / 1e6
+        return cls(
+            tuple(names[i] for i in order),
+            offsets,
+            touches.astype(np.int64),
+            converted,
+            1.0 - converted,
+            revenue * converted,
+            touch_seconds=times.flatten().to_numpy(zero_copy_only=False).astype(np.float64),
+            end_seconds=end_seconds.astype(np.float64),
+        )
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[Sequence[str], float, float, float]]) -> PathSet:

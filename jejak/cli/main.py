@@ -309,34 +309,51 @@ HONEST_LABEL = (
 )
 
 
-def load_path_set(project_dir: str | None, paths_file: str | None, separator: str) -> Any:
-    """Unique paths from a ready-made CSV (`--paths`) or from the project's last build."""
+def read_paths_csv(paths_file: str, separator: str) -> Any:
+    """A ready-made paths table (one row per path) as a path set."""
+    import pyarrow.csv as pacsv
+
     from jejak.attribution.pathset import PathSet
+    from jejak.core.errors import InputFileError
 
-    if paths_file:
-        import pyarrow.csv as pacsv
+    path = Path(paths_file)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file. Expected a CSV with path, conversions, non_conversions.")
+    try:
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types={"path": "string"}))
+    except Exception as exc:  # pyarrow raises its own error types for unreadable CSV
+        raise InputFileError(f"{path}: cannot be read as CSV ({exc}).") from None
+    return PathSet.from_arrow(table, separator=separator, where=str(path))
 
-        from jejak.core.errors import InputFileError
 
-        path = Path(paths_file)
-        if not path.is_file():
-            raise InputFileError(f"{path}: no such file. Expected a CSV with path, conversions, non_conversions.")
-        try:
-            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types={"path": "string"}))
-        except Exception as exc:  # pyarrow raises its own error types for unreadable CSV
-            raise InputFileError(f"{path}: cannot be read as CSV ({exc}).") from None
-        return PathSet.from_arrow(table, separator=separator, where=str(path))
+def read_built_paths(project: Any) -> tuple[Any, Any]:
+    """The last build's unique paths, and its journeys with touch times (for time decay)."""
+    from jejak.attribution.pathset import PathSet
     from jejak.engine import connect
     from jejak.journeys.journeys import PATH_SEPARATOR
     from jejak.store.derived import table_path
 
-    project = _open(project_dir)
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
-        table = engine.to_pyarrow(engine.read_parquet(table_path(project, "paths")))
+        paths = engine.to_pyarrow(engine.read_parquet(table_path(project, "paths")))
+        journeys = engine.read_parquet(table_path(project, "journeys"))
+        wanted = [
+            c for c in ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at") if c in journeys.columns
+        ]
+        journey_rows = engine.to_pyarrow(journeys.select(*wanted))
     finally:
         engine.close()
-    return PathSet.from_arrow(table, separator=PATH_SEPARATOR.strip(), where="the paths table of the last build")
+    where = "the paths table of the last build"
+    return (
+        PathSet.from_arrow(paths, separator=PATH_SEPARATOR.strip(), where=where),
+        PathSet.from_journeys(journey_rows, where="the journeys table of the last build"),
+    )
+
+
+def _interval(row: dict[str, Any]) -> str:
+    if row["conversions_low"] is None:
+        return ""
+    return f" [{row['conversions_low']:,.1f}–{row['conversions_high']:,.1f}]"
 
 
 @cli.command()
@@ -344,10 +361,16 @@ def load_path_set(project_dir: str | None, paths_file: str | None, separator: st
     "--model",
     "models",
     multiple=True,
-    help="Model(s) to run: first_touch, last_touch, last_non_direct, linear, position_based, markov, shapley "
-    "(default: all of them, side by side).",
+    help="Model(s) to run: first_touch, last_touch, last_non_direct, linear, position_based, time_decay, markov, "
+    "shapley (default: all of them, side by side).",
 )
-@click.option("--order", default="1", help="Markov order, 1 to 4.")
+@click.option("--order", default=None, help="Markov order: 1 to 4, or auto (default: the markov_order setting).")
+@click.option(
+    "--resamples",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Bootstrap resamples for the intervals (default: the attribution_resamples setting; 0 turns them off).",
+)
 @click.option(
     "--paths", "paths_file", default=None, help="A ready-made paths CSV: path, conversions, non_conversions[, revenue]."
 )
@@ -357,31 +380,49 @@ def load_path_set(project_dir: str | None, paths_file: str | None, separator: st
 @handle_errors
 def attribute(
     models: tuple[str, ...],
-    order: str,
+    order: str | None,
+    resamples: int | None,
     paths_file: str | None,
     separator: str,
     output_format: str,
     project_dir: str | None,
 ) -> None:
-    """Credit conversions and revenue to channels with every model, side by side.
+    """Credit conversions and revenue to channels with every model, side by side, with intervals.
 
-    Example: jejak attribute --model markov --order 2 --format json
+    Example: jejak attribute --model markov --order auto --format json
     Example: jejak attribute --paths paths.csv --sep ">"
     """
-    from jejak.attribution.compare import MODELS, comparison, run_model
-    from jejak.core.errors import SettingError
+    import dataclasses
+    import os
 
-    if not order.isdigit():
-        raise SettingError(f"--order {order!r} is not a number. Expected 1 to 4.")
-    if "time_decay" in models and paths_file:
+    from jejak.attribution.compare import MODELS, ModelOptions, comparison
+    from jejak.attribution.compare import attribute as run_attribution
+    from jejak.core.errors import ProjectError, SettingError
+    from jejak.core.settings import resolve_settings
+
+    if paths_file and "time_decay" in models:
         raise SettingError(
             "time_decay needs the time of every touch, which a paths file does not have. "
             "Run it on a built project (without --paths)."
         )
-    paths = load_path_set(project_dir, paths_file, separator)
-    chosen = models or MODELS
-    credits = [run_model(paths, model, order=int(order)) for model in chosen]
-    rows = comparison(credits).to_pylist()
+    journeys = None
+    if paths_file:
+        paths = read_paths_csv(paths_file, separator)
+        try:
+            settings = _open(project_dir).settings
+        except ProjectError:
+            settings = resolve_settings({}, dict(os.environ))  # a paths file needs no project
+    else:
+        project = _open(project_dir)
+        settings = project.settings
+        paths, journeys = read_built_paths(project)
+    options = ModelOptions.from_settings(settings)
+    if order is not None:
+        options = dataclasses.replace(options, markov_order=order)
+    if resamples is not None:
+        options = dataclasses.replace(options, resamples=resamples)
+    found = run_attribution(paths, models or MODELS, options, journeys=journeys)
+    rows = comparison(found).to_pylist()
     if output_format != "table":
         print_rows(rows, output_format)
         return
@@ -389,13 +430,23 @@ def attribute(
     pivot: dict[str, dict[str, Any]] = {}
     for row in rows:
         cells = pivot.setdefault(row["channel"], {"channel": row["channel"]})
-        cells[row["model"]] = f"{row['conversions']:,.1f} ({row['share'] * 100:.0f} %)"
+        cells[row["model"]] = f"{row['conversions']:,.1f} ({row['share'] * 100:.0f} %){_interval(row)}"
+    interval_note = (
+        f"; the range in brackets is the {options.confidence * 100:.0f} % interval from {options.resamples} bootstrap resamples"
+        if options.resamples
+        else ""
+    )
     print_rows(
         list(pivot.values()),
         "table",
-        f"Conversions credited to each channel ({paths.total_conversions:,.0f} conversions, "
-        f"{paths.paths:,} unique paths); --format csv|json adds revenue and the change against last touch",
+        f"Conversions credited to each channel ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
+        f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
     )
+    if found.order_choice is not None:
+        scores = ", ".join(f"order {k}: {v:.4f}" for k, v in found.order_choice.log_likelihood.items())
+        console.print(
+            f"Markov order {found.order_choice.order}, chosen by held-out log-likelihood per step ({scores})."
+        )
     console.print(HONEST_LABEL)
 
 

@@ -132,6 +132,25 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         minimum=0,
         maximum=1,
     ),
+    Setting(
+        "markov_order",
+        "1",
+        "order",
+        "Markov attribution order: 1 to 4, or auto (chosen by held-out likelihood).",
+        "ChannelAttribution",
+        choices=("1", "2", "3", "4", "auto"),
+    ),
+    Setting(
+        "attribution_resamples",
+        200,
+        "resamples",
+        "Bootstrap resamples of journeys behind each credit's confidence interval; 0 turns intervals off.",
+        minimum=0,
+    ),
+    Setting(
+        "attribution_confidence", 0.95, "share", "Confidence level of the credit intervals.", minimum=0.5, maximum=0.999
+    ),
+    Setting("attribution_seed", 0, "seed", "Seed of the bootstrap, so intervals repeat exactly.", minimum=0),
     Setting("funnel_window_days", 14, "days", "Funnel conversion window.", "PostHog", minimum=1),
     Setting(
         "funnel_order",
@@ -200,6 +219,10 @@ class Settings:
     time_decay_half_life_days: float
     position_first_share: float
     position_last_share: float
+    markov_order: str
+    attribution_resamples: int
+    attribution_confidence: float
+    attribution_seed: int
     funnel_window_days: int
     funnel_order: str
     stages: list[str]

@@ -96,7 +96,10 @@ def _path_lists(touches: ir.Table) -> ir.Table:
         last_touch_at=touches.journey_last_touch_at.max(),
         touches_before_transform=touches.journey_touches_before_transform.max(),
     )
-    return grouped.mutate(path=grouped.items.sort().map(lambda entry: entry.channel)).drop("items")
+    ordered = grouped.items.sort()
+    return grouped.mutate(
+        path=ordered.map(lambda entry: entry.channel), touch_epoch_seconds=ordered.map(lambda entry: entry.at)
+    ).drop("items")
 
 
 def journeys(
@@ -128,6 +131,9 @@ def journeys(
     )
     fallback = ibis.array([with_conversion.session_channel])
     path = ibis.ifelse(with_conversion.path.isnull(), fallback, with_conversion.path)
+    # A conversion with no touch of its own journey is credited to its session, touched when it converted.
+    fallback_times = ibis.array([with_conversion.conversion_epoch_seconds])
+    touch_times = ibis.ifelse(with_conversion.path.isnull(), fallback_times, with_conversion.touch_epoch_seconds)
     result = with_conversion.select(
         person_id=ibis.coalesce(with_conversion.person_id, with_conversion.conv_person_id),
         journey_index=ibis.coalesce(with_conversion.journey_index, with_conversion.conversion_index),
@@ -140,6 +146,7 @@ def journeys(
         last_touch_at=ibis.coalesce(with_conversion.last_touch_at, with_conversion.conversion_at),
         touches_before_transform=with_conversion.touches_before_transform.fill_null(1).cast("int64"),
         path=path,
+        touch_epoch_seconds=touch_times,
     )
     return result.mutate(touches=result.path.length().cast("int64"), path_text=result.path.join(PATH_SEPARATOR))
 

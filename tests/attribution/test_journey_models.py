@@ -1,0 +1,146 @@
+"""Time decay on real touch times from a build; bootstrap intervals; the automatic Markov order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import Built, build_story
+
+from jejak.attribution import heuristics
+from jejak.attribution.compare import ModelOptions, attribute, comparison
+from jejak.attribution.markov import choose_order
+from jejak.attribution.pathset import PathSet
+from jejak.attribution.time_decay import time_decay
+from jejak.attribution.uncertainty import bootstrap
+from jejak.core.errors import InputFileError
+
+
+def visit(at: str, channel: str) -> dict[str, Any]:
+    return {"at": at, "type": "page", "channel": channel}
+
+
+def buy(at: str, revenue: int) -> dict[str, Any]:
+    return {"at": at, "type": "track", "event": "Order Completed", "revenue": revenue}
+
+
+STORY: dict[str, list[dict[str, Any]]] = {
+    # Ana sees an Instagram ad 14 days before she buys, chats on WhatsApp 7 days before, and
+    # buys on a Direct visit: weights 1/4, 1/2, 1 (half-life 7 days) → 1/7, 2/7, 4/7.
+    "ana": [
+        visit("2026-03-01 09:00", "Paid Social"),
+        visit("2026-03-08 09:00", "WhatsApp"),
+        visit("2026-03-15 09:00", "Direct"),
+        buy("2026-03-15 09:00", 70000),
+    ],
+    # Budi's only touch is the day he buys.
+    "budi": [visit("2026-03-20 10:00", "WhatsApp"), buy("2026-03-20 10:05", 30000)],
+    # Cici never buys: her journey counts for nothing in time decay.
+    "cici": [visit("2026-03-21 10:00", "Paid Social")],
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_story(tmp_path_factory.mktemp("decay"), STORY)
+
+
+def _journeys(built: Built) -> PathSet:
+    return PathSet.from_journeys(built.table("journeys"))
+
+
+def test_journeys_keep_each_touch_time_next_to_its_channel(built: Built) -> None:
+    journeys = _journeys(built)
+    assert journeys.paths == 3
+    assert journeys.touch_seconds is not None
+    assert len(journeys.touch_seconds) == len(journeys.touches)
+
+
+def test_time_decay_halves_the_weight_every_half_life(built: Built) -> None:
+    credit = time_decay(_journeys(built), half_life_days=7)
+    # Budi's purchase is all WhatsApp's (his touch was 5 minutes before: weight ≈ 1).
+    assert credit.as_dict() == pytest.approx({"Direct": 4 / 7, "Paid Social": 1 / 7, "WhatsApp": 2 / 7 + 1})
+    revenue = dict(zip(credit.channels, credit.revenue.tolist(), strict=True))
+    assert revenue == pytest.approx({"Direct": 40000, "Paid Social": 10000, "WhatsApp": 20000 + 30000})
+
+
+def test_a_longer_half_life_flattens_the_weights(built: Built) -> None:
+    # With a half-life of 70 days Ana's touches weigh 2^-0.2, 2^-0.1, 1.
+    weights = np.array([2**-0.2, 2**-0.1, 1.0])
+    share = weights / weights.sum()
+    credit = time_decay(_journeys(built), half_life_days=70).as_dict()
+    assert credit == pytest.approx({"Paid Social": share[0], "WhatsApp": share[1] + 1, "Direct": share[2]})
+
+
+def test_time_decay_on_unique_paths_says_what_is_missing() -> None:
+    paths = PathSet.from_rows([(["Email"], 1, 0, 0.0)])
+    with pytest.raises(InputFileError, match="needs the time of every touch"):
+        time_decay(paths)
+
+
+def test_all_models_run_together_on_a_build(built: Built) -> None:
+    paths = PathSet.from_arrow(built.table("paths"), separator=">")
+    found = attribute(paths, options=ModelOptions(resamples=20), journeys=_journeys(built))
+    table = comparison(found)
+    models = set(table.column("model").to_pylist())
+    assert models == {
+        "first_touch", "last_touch", "last_non_direct", "linear", "position_based", "time_decay", "markov_1", "shapley",
+    }  # fmt: skip
+    for model in models:
+        rows = [r for r in table.to_pylist() if r["model"] == model]
+        assert sum(r["conversions"] for r in rows) == pytest.approx(2.0), model
+        assert sum(r["revenue"] for r in rows) == pytest.approx(100000.0), model
+        assert all(r["conversions_low"] <= r["conversions_high"] for r in rows), model
+
+
+# A bigger, seeded population for the interval tests: channel A converts far more often than B.
+BIG = [(["A"], 300, 700, 3000.0), (["B"], 50, 950, 500.0), (["A", "B"], 100, 100, 1000.0)]
+
+
+def test_bootstrap_is_repeatable_with_its_seed_and_changes_without_it() -> None:
+    paths = PathSet.from_rows(BIG)
+    first = bootstrap(paths, heuristics.linear, resamples=50, seed=7)
+    again = bootstrap(paths, heuristics.linear, resamples=50, seed=7)
+    other = bootstrap(paths, heuristics.linear, resamples=50, seed=8)
+    assert np.array_equal(first.conversions_low, again.conversions_low)
+    assert not np.array_equal(first.conversions_low, other.conversions_low)
+
+
+def test_intervals_hold_the_estimate_and_narrow_with_more_journeys() -> None:
+    paths = PathSet.from_rows(BIG)
+    estimate = heuristics.linear(paths).conversions
+    interval = bootstrap(paths, heuristics.linear, resamples=200)
+    assert np.all(interval.conversions_low <= estimate) and np.all(estimate <= interval.conversions_high)
+    # A hundred times the journeys: relative width shrinks about tenfold.
+    bigger = PathSet.from_rows([(p, c * 100, n * 100, r * 100) for p, c, n, r in BIG])
+    wide = (interval.conversions_high - interval.conversions_low) / estimate
+    big_interval = bootstrap(bigger, heuristics.linear, resamples=200)
+    narrow = (big_interval.conversions_high - big_interval.conversions_low) / heuristics.linear(bigger).conversions
+    assert np.all(narrow < wide / 5)
+
+
+def _walks(rng: np.random.Generator, *, remembers: bool, journeys: int) -> PathSet:
+    """Journeys from a planted chain: converting depends on the last channel, or on the one before too."""
+    rows = []
+    for _ in range(journeys):
+        path = [str(rng.choice(["A", "B", "C"]))]
+        while True:
+            before = path[-2] if len(path) > 1 else None
+            convert = 0.5 if remembers and before == "A" else (0.3 if path[-1] == "A" else 0.05)
+            draw = rng.random()
+            if draw < convert:
+                rows.append((path, 1, 0, 0.0))
+                break
+            if draw < convert + 0.3:
+                rows.append((path, 0, 1, 0.0))
+                break
+            path.append(str(rng.choice(["A", "B", "C"])))
+    return PathSet.from_rows(rows)
+
+
+@pytest.mark.parametrize(("remembers", "expected"), [(False, 1), (True, 2)])
+def test_the_automatic_order_finds_the_planted_memory(remembers: bool, expected: int) -> None:
+    paths = _walks(np.random.default_rng(1), remembers=remembers, journeys=20000)
+    choice = choose_order(paths)
+    assert choice.order == expected, choice.log_likelihood
