@@ -23,6 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from jejak.attribution.markov import chain_from_counts, markov
+from jejak.attribution.pathset import PathSet
+from jejak.attribution.transitions import transition_counts
 from jejak.core.settings import PATH_TRANSFORMS
 from jejak.engine import Engine, connect
 from jejak.ingest.importer import import_file
@@ -355,3 +358,22 @@ def test_every_path_transform_gives_the_same_journeys_on_spark(
     got = journeys_and_paths(spark_engine, duckdb_build, transform, max_touches)
     assert_same_table(f"journeys ({transform}, {max_touches})", expected[0], got[0])
     assert_same_table(f"paths ({transform}, {max_touches})", expected[1], got[1])
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("order", [1, 2, 4])
+def test_markov_transition_counts_are_the_same_on_spark(
+    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, order: int
+) -> None:
+    def counts(engine: Engine) -> pa.Table:
+        table = engine.to_pyarrow(transition_counts(engine.read_parquet(duckdb_build / "paths"), order=order))
+        return table.sort_by([("state", "ascending"), ("next", "ascending")])
+
+    expected, got = counts(duckdb_engine), counts(spark_engine)
+    assert expected.num_rows > 0
+    assert_same_table(f"transition counts (order {order})", expected, got)
+    # And so the same credit: the chain is built from these counts alone.
+    paths = PathSet.from_arrow(read_table(duckdb_build / "paths"), separator=">")
+    on_duckdb = markov(paths, chain=chain_from_counts(expected, paths.channels, order))
+    on_spark = markov(paths, chain=chain_from_counts(got, paths.channels, order))
+    assert on_spark.removal_effects.tolist() == pytest.approx(on_duckdb.removal_effects.tolist(), abs=1e-12)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from jejak.attribution import heuristics
 from jejak.attribution.credit import Credit
-from jejak.attribution.markov import OrderChoice, choose_order, markov
+from jejak.attribution.markov import OrderChoice, chain_from_counts, choose_order, markov
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.shapley import shapley
 from jejak.attribution.time_decay import time_decay
@@ -94,8 +94,12 @@ def attribute(
     options: ModelOptions | None = None,
     *,
     journeys: PathSet | None = None,
+    counts: Callable[[int], pa.Table] | None = None,
 ) -> Attribution:
     """Run `models` on `paths` (time decay on `journeys`, which carry touch times), with intervals.
+
+    `counts(order)`, when given, returns Markov transition counts aggregated on the engine
+    (`transitions.transition_counts`), and the chain is built from them instead of from `paths`.
 
     Time decay is skipped, not failed, when asked for among all models without journeys
     (a ready-made paths table); asked for alone, it says why it cannot run.
@@ -120,7 +124,10 @@ def attribute(
             else:
                 source = journeys
         run = model_runner(model, options, order)
-        credit = run(source)
+        if model == "markov" and counts is not None:
+            credit = markov(paths, chain=chain_from_counts(counts(order), paths.channels, order)).credit
+        else:
+            credit = run(source)
         result.credits.append(credit)
         if options.resamples:
             result.intervals[credit.model] = bootstrap(

@@ -23,9 +23,11 @@ incremental effect; this does not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
@@ -34,6 +36,11 @@ from jejak.attribution.pathset import BoolArray, FloatArray, IntArray, PathSet
 from jejak.core.errors import SettingError
 
 MAX_ORDER = 4
+# How engine-side transition counts name states and absorbing steps (see transitions.py).
+START_STATE = "(start)"
+CONVERSION = "(conversion)"
+NULL = "(null)"
+STATE_SEPARATOR = " > "
 
 
 @dataclass(frozen=True)
@@ -66,10 +73,33 @@ def _state_codes(paths: PathSet, order: int) -> tuple[IntArray, int]:
     return codes, base
 
 
-def fit_chain(paths: PathSet, order: int = 1) -> tuple[sp.csr_matrix, FloatArray, IntArray, int]:
-    """Transient transition probabilities, conversion probabilities, state codes and the base of the codes."""
+@dataclass(frozen=True)
+class Chain:
+    """An absorbing chain fitted to paths: transient states 0..S-1 and START = S (the last row)."""
+
+    order: int
+    transient: sp.csr_matrix  # (S+1) × (S+1) transition probabilities among transient states
+    to_conversion: FloatArray  # (S+1) one-step probabilities of converting
+    contains: BoolArray  # (S) × channels: which channels each state holds
+
+
+def _chain(order: int, counts: sp.csr_matrix, converted: FloatArray, lost: FloatArray, contains: BoolArray) -> Chain:
+    """Probabilities from counts: each row divided by all that leaves the state (onwards, converting, lost)."""
+    size = counts.shape[0]
+    totals = np.asarray(counts.sum(axis=1)).ravel() + converted + lost
+    scale = np.divide(1.0, totals, out=np.zeros(size), where=totals > 0)
+    transient = sp.csr_matrix(sp.diags(scale) @ counts)
+    return Chain(order, transient, converted * scale, contains)
+
+
+def _check_order(order: int) -> None:
     if not 1 <= order <= MAX_ORDER:
         raise SettingError(f"Markov order {order} is not supported. Expected 1 to {MAX_ORDER} (or 'auto').")
+
+
+def fit_chain(paths: PathSet, order: int = 1) -> Chain:
+    """The chain of `order` fitted to a path set (transition counts from the paths, in numpy)."""
+    _check_order(order)
     codes, base = _state_codes(paths, order)
     unique_codes, state = np.unique(codes, return_inverse=True)
     start = len(unique_codes)
@@ -90,10 +120,58 @@ def fit_chain(paths: PathSet, order: int = 1) -> tuple[sp.csr_matrix, FloatArray
     lost = np.zeros(size)
     np.add.at(converted, state[last], paths.conversions[paths.lengths > 0])
     np.add.at(lost, state[last], paths.non_conversions[paths.lengths > 0])
-    totals = np.asarray(counts.sum(axis=1)).ravel() + converted + lost
-    scale = np.divide(1.0, totals, out=np.zeros(size), where=totals > 0)
-    transient = sp.diags(scale) @ counts
-    return sp.csr_matrix(transient), converted * scale, unique_codes, base
+    contains = _channels_in_states(unique_codes, base, order, len(paths.channels))
+    return _chain(order, counts, converted, lost, contains)
+
+
+def chain_from_counts(counts: pa.Table, channels: Sequence[str], order: int) -> Chain:
+    """The chain from transition counts aggregated on the engine (`transitions.transition_counts`).
+
+    `counts` has one row per (state, next) with the journeys that took the step; states
+    are channel names joined by the separator, the start is START_STATE, and next is a
+    channel, CONVERSION or NULL.
+    """
+    _check_order(order)
+    index = {name: position for position, name in enumerate(channels)}
+    states: dict[tuple[int, ...], int] = {}
+
+    def state_of(names: tuple[int, ...]) -> int:
+        return states.setdefault(names[-order:], len(states))
+
+    rows: list[tuple[tuple[int, ...] | None, str, float]] = []
+    for state, following, journeys in zip(
+        counts.column("state").to_pylist(),
+        counts.column("next").to_pylist(),
+        counts.column("journeys").to_pylist(),
+        strict=True,
+    ):
+        key = None if state == START_STATE else tuple(index[name] for name in state.split(STATE_SEPARATOR))
+        if key is not None:
+            state_of(key)
+        rows.append((key, following, float(journeys)))
+    for key, following, _ in rows:
+        if following not in (CONVERSION, NULL):
+            state_of((*key, index[following]) if key else (index[following],))
+    start = len(states)
+    size = start + 1
+    converted = np.zeros(size)
+    lost = np.zeros(size)
+    sources, targets, values = [], [], []
+    for key, following, journeys in rows:
+        source = start if key is None else states[key[-order:]]
+        if following == CONVERSION:
+            converted[source] += journeys
+        elif following == NULL:
+            lost[source] += journeys
+        else:
+            sources.append(source)
+            targets.append(state_of((*key, index[following]) if key else (index[following],)))
+            values.append(journeys)
+    matrix = sp.csr_matrix((values, (sources, targets)), shape=(size, size))
+    contains = np.zeros((start, len(channels)), dtype=bool)
+    for key, position in states.items():
+        contains[position, list(key)] = True
+    return _chain(order, matrix, converted, lost, contains)
 
 
 def _channels_in_states(codes: IntArray, base: int, order: int, channels: int) -> BoolArray:
@@ -116,8 +194,25 @@ def _absorption(transient: sp.csr_matrix, to_conversion: FloatArray, keep: BoolA
     return float(np.atleast_1d(solution)[-1])
 
 
-def markov(paths: PathSet, *, order: int = 1) -> MarkovResult:
+def solve(chain: Chain) -> tuple[float, FloatArray]:
+    """P(conversion) from START, and every channel's removal effect (exact sparse solves)."""
+    size = chain.transient.shape[0]
+    everything = np.ones(size, dtype=bool)
+    total = _absorption(chain.transient, chain.to_conversion, everything)
+    effects = np.zeros(chain.contains.shape[1])
+    if total > 0:
+        for channel in range(len(effects)):
+            keep = everything.copy()
+            keep[:-1] = ~chain.contains[:, channel]
+            effects[channel] = 1.0 - _absorption(chain.transient, chain.to_conversion, keep) / total
+    # Rounding can leave -1e-17 where a channel changes nothing.
+    return total, np.clip(effects, 0.0, 1.0)
+
+
+def markov(paths: PathSet, *, order: int = 1, chain: Chain | None = None) -> MarkovResult:
     """Removal effects and credit for every channel (see the module docstring).
+
+    `chain` is the same chain fitted elsewhere (from engine counts); by default it is fitted here.
 
     Example (Instagram opens every converting path; Direct alone never converts). Order 1
     forgets where a Direct visit came from, so it keeps half the conversions without
@@ -128,21 +223,10 @@ def markov(paths: PathSet, *, order: int = 1) -> MarkovResult:
         >>> dict(zip(paths.channels, markov(paths, order=2).removal_effects.round(3).tolist()))
         {'Direct': 1.0, 'Instagram': 1.0}
     """
-    transient, to_conversion, codes, base = fit_chain(paths, order)
-    size = transient.shape[0]
-    everything = np.ones(size, dtype=bool)
-    total = _absorption(transient, to_conversion, everything)
-    contains = _channels_in_states(codes, base, order, len(paths.channels))
-    effects = np.zeros(len(paths.channels))
-    if total > 0:
-        for channel in range(len(paths.channels)):
-            keep = everything.copy()
-            keep[:-1] = ~contains[:, channel]
-            effects[channel] = 1.0 - _absorption(transient, to_conversion, keep) / total
-    # Rounding can leave -1e-17 where a channel changes nothing.
-    effects = np.clip(effects, 0.0, 1.0)
-    credit = credit_from_scores(f"markov_{order}", paths, effects)
-    return MarkovResult(credit, effects, total, size - 1, order)
+    fitted = chain if chain is not None else fit_chain(paths, order)
+    total, effects = solve(fitted)
+    credit = credit_from_scores(f"markov_{fitted.order}", paths, effects)
+    return MarkovResult(credit, effects, total, fitted.transient.shape[0] - 1, fitted.order)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,29 @@ class PathSet:
         return cls.from_rows(rows)
 
 
+def unique_paths(journeys: pa.Table, *, separator: str = ">") -> pa.Table:
+    """One row per distinct path from one row per journey (`path` list of channels, `converted`, `revenue`).
+
+    Joining and grouping run in Arrow's C++ kernels, so a million journeys take a
+    fraction of a second; the result feeds `PathSet.from_arrow`.
+    """
+    joined = pc.binary_join(journeys.column("path"), separator)
+    converted = pc.cast(journeys.column("converted"), pa.float64())
+    revenue = pc.fill_null(pc.cast(journeys.column("revenue"), pa.float64()), 0.0)
+    table = pa.table(
+        {
+            "path": joined,
+            "conversions": converted,
+            "non_conversions": pc.subtract(1.0, converted),
+            "revenue": pc.multiply(revenue, converted),
+        }
+    )
+    grouped = table.group_by("path").aggregate([("conversions", "sum"), ("non_conversions", "sum"), ("revenue", "sum")])
+    return grouped.rename_columns(
+        {"conversions_sum": "conversions", "non_conversions_sum": "non_conversions", "revenue_sum": "revenue"}
+    )
+
+
 def _numbers(table: pa.Table, column: str, where: str) -> FloatArray:
     values = table.column(column).to_pylist()
     numbers = np.zeros(len(values))

@@ -326,6 +326,21 @@ def read_paths_csv(paths_file: str, separator: str) -> Any:
     return PathSet.from_arrow(table, separator=separator, where=str(path))
 
 
+def built_transition_counts(project: Any, order: int) -> Any:
+    """Markov transition counts of the last build's paths, aggregated on the engine."""
+    from jejak.attribution.transitions import transition_counts
+    from jejak.engine import connect
+    from jejak.journeys.journeys import PATH_SEPARATOR
+    from jejak.store.derived import table_path
+
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        paths = engine.read_parquet(table_path(project, "paths"))
+        return engine.to_pyarrow(transition_counts(paths, order=order, separator=PATH_SEPARATOR))
+    finally:
+        engine.close()
+
+
 def read_built_paths(project: Any) -> tuple[Any, Any]:
     """The last build's unique paths, and its journeys with touch times (for time decay)."""
     from jejak.attribution.pathset import PathSet
@@ -406,6 +421,7 @@ def attribute(
             "Run it on a built project (without --paths)."
         )
     journeys = None
+    counts = None
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
@@ -416,12 +432,13 @@ def attribute(
         project = _open(project_dir)
         settings = project.settings
         paths, journeys = read_built_paths(project)
+        counts = functools.partial(built_transition_counts, project)
     options = ModelOptions.from_settings(settings)
     if order is not None:
         options = dataclasses.replace(options, markov_order=order)
     if resamples is not None:
         options = dataclasses.replace(options, resamples=resamples)
-    found = run_attribution(paths, models or MODELS, options, journeys=journeys)
+    found = run_attribution(paths, models or MODELS, options, journeys=journeys, counts=counts)
     rows = comparison(found).to_pylist()
     if output_format != "table":
         print_rows(rows, output_format)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+
+import ibis
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -11,10 +14,14 @@ from strategies import CHANNELS, path_rows, path_set, reference_markov
 
 from jejak.attribution import heuristics
 from jejak.attribution.credit import Credit
-from jejak.attribution.markov import markov
+from jejak.attribution.markov import chain_from_counts, markov
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.shapley import ordered_shapley, shapley
+from jejak.attribution.transitions import transition_counts
 from jejak.core.errors import InputFileError, SettingError
+from jejak.engine import connect
+
+ENGINE = connect()
 
 # Four kinds of journey at a coffee roaster:
 # - 5 people saw an Instagram post, searched Google later and came back Direct: 4 bought (Rp 400k in all);
@@ -186,3 +193,27 @@ def test_a_paths_table_with_a_bad_row_names_the_row() -> None:
     table = pa.table({"path": ["a>b"], "conversions": ["lots"], "non_conversions": [0]})
     with pytest.raises(InputFileError, match="row 1: conversions is 'lots'"):
         PathSet.from_arrow(table)
+
+
+@settings(max_examples=25, deadline=None)
+@given(path_rows, st.integers(min_value=1, max_value=4))
+def test_engine_transition_counts_give_the_same_chain(
+    rows: list[tuple[list[str], int, int, float]], order: int
+) -> None:
+    paths = path_set(rows)
+    table = pa.table(
+        {
+            "path": [
+                " > ".join(paths.channels[t] for t in paths.touches[a:b]) for a, b in itertools.pairwise(paths.offsets)
+            ],
+            "conversions": paths.conversions,
+            "non_conversions": paths.non_conversions,
+        }
+    )
+    counts = ENGINE.to_pyarrow(transition_counts(ibis.memtable(table), order=order))
+    from_engine = markov(paths, order=order, chain=chain_from_counts(counts, paths.channels, order))
+    local = markov(paths, order=order)
+    assert from_engine.conversion_probability == pytest.approx(local.conversion_probability, abs=1e-12)
+    assert from_engine.removal_effects == pytest.approx(local.removal_effects, abs=1e-12)
+    if np.all(paths.conversions + paths.non_conversions > 0):  # a path no journey took adds no step on the engine
+        assert from_engine.states == local.states
