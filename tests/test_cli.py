@@ -87,6 +87,13 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     assert decay["Direct"]["conversions"] + decay["Paid Search"]["conversions"] == pytest.approx(1.0)
     assert decay["Direct"]["conversions"] > decay["Paid Search"]["conversions"] > 0
     assert decay["Direct"]["conversions_low"] is not None
+    # A run with its own transform and date range: Ana's purchase is outside April, so nothing is credited.
+    april = runner.invoke(
+        cli,
+        ["attribute", "--transform", "first", "--from", "2026-04-01", "--format", "json", "--project", str(project)],
+    )
+    assert april.exit_code == 0, april.output
+    assert sum(row["conversions"] for row in json.loads(april.output)) == 0
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())

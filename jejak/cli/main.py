@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import json
 import shutil
@@ -17,6 +19,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from jejak.core.errors import JejakError
+from jejak.core.settings import PATH_TRANSFORMS
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
@@ -326,43 +329,69 @@ def read_paths_csv(paths_file: str, separator: str) -> Any:
     return PathSet.from_arrow(table, separator=separator, where=str(path))
 
 
-def built_transition_counts(project: Any, order: int) -> Any:
-    """Markov transition counts of the last build's paths, aggregated on the engine."""
+@dataclasses.dataclass(frozen=True)
+class RunFilters:
+    """What one `jejak attribute` run asks of the build's journeys (None: the build's own setting)."""
+
+    transform: str | None = None
+    lookback_days: int | None = None
+    conversion_types: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def read_built_journeys(project: Any, filters: RunFilters) -> tuple[Any, Any, Callable[[int], Any]]:
+    """The run's unique paths and journeys (with touch times), and a function giving Markov counts for an order.
+
+    Everything is computed on the engine; only the aggregated paths, the journeys' paths
+    and times (for time decay) and the transition counts come out.
+    """
+    from jejak.attribution.inputs import filter_journeys, run_journeys, run_paths
+    from jejak.attribution.pathset import PathSet
     from jejak.attribution.transitions import transition_counts
     from jejak.engine import connect
     from jejak.journeys.journeys import PATH_SEPARATOR
     from jejak.store.derived import table_path
 
-    engine = connect(project.settings.replace(engine="duckdb"))
+    settings = project.settings
+    engine = connect(settings.replace(engine="duckdb"))
     try:
-        paths = engine.read_parquet(table_path(project, "paths"))
-        return engine.to_pyarrow(transition_counts(paths, order=order, separator=PATH_SEPARATOR))
+        rebuilt = (filters.transform not in (None, settings.path_transform)) or (
+            filters.lookback_days not in (None, settings.lookback_days)
+        )
+        if rebuilt:
+            journey_table = run_journeys(
+                engine.read_parquet(table_path(project, "touchpoints")),
+                engine.read_parquet(table_path(project, "conversions")),
+                transform=filters.transform or settings.path_transform,
+                transform_channel=settings.path_transform_channel,
+                max_touches=settings.path_max_touches,
+                lookback_days=filters.lookback_days or settings.lookback_days,
+            )
+        else:
+            journey_table = engine.read_parquet(table_path(project, "journeys"))
+        journey_table = engine.materialize(
+            filter_journeys(
+                journey_table, conversion_types=filters.conversion_types, start=filters.start, end=filters.end
+            ),
+            "attribution_journeys",
+        )
+        paths_table = engine.materialize(run_paths(journey_table), "attribution_paths")
+        paths = PathSet.from_arrow(
+            engine.to_pyarrow(paths_table), separator=PATH_SEPARATOR.strip(), where="the journeys of the last build"
+        )
+        wanted = ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at")
+        journeys = PathSet.from_journeys(
+            engine.to_pyarrow(journey_table.select(*[c for c in wanted if c in journey_table.columns])),
+            where="the journeys table of the last build",
+        )
+        counts = {
+            order: engine.to_pyarrow(transition_counts(paths_table, order=order, separator=PATH_SEPARATOR))
+            for order in range(1, 5)
+        }
     finally:
         engine.close()
-
-
-def read_built_paths(project: Any) -> tuple[Any, Any]:
-    """The last build's unique paths, and its journeys with touch times (for time decay)."""
-    from jejak.attribution.pathset import PathSet
-    from jejak.engine import connect
-    from jejak.journeys.journeys import PATH_SEPARATOR
-    from jejak.store.derived import table_path
-
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        paths = engine.to_pyarrow(engine.read_parquet(table_path(project, "paths")))
-        journeys = engine.read_parquet(table_path(project, "journeys"))
-        wanted = [
-            c for c in ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at") if c in journeys.columns
-        ]
-        journey_rows = engine.to_pyarrow(journeys.select(*wanted))
-    finally:
-        engine.close()
-    where = "the paths table of the last build"
-    return (
-        PathSet.from_arrow(paths, separator=PATH_SEPARATOR.strip(), where=where),
-        PathSet.from_journeys(journey_rows, where="the journeys table of the last build"),
-    )
+    return paths, journeys, counts.__getitem__
 
 
 def _interval(row: dict[str, Any]) -> str:
@@ -387,6 +416,22 @@ def _interval(row: dict[str, Any]) -> str:
     help="Bootstrap resamples for the intervals (default: the attribution_resamples setting; 0 turns them off).",
 )
 @click.option(
+    "--transform",
+    type=click.Choice(PATH_TRANSFORMS),
+    default=None,
+    help="Path transform for this run (default: the path_transform setting).",
+)
+@click.option(
+    "--lookback",
+    "lookback_days",
+    type=click.IntRange(1, 365),
+    default=None,
+    help="Lookback window in days for this run (default: the lookback_days setting).",
+)
+@click.option("--conversion-type", "conversion_types", multiple=True, help="Only conversions of this event name.")
+@click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC) a journey may end on.")
+@click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC) a journey may end on.")
+@click.option(
     "--paths", "paths_file", default=None, help="A ready-made paths CSV: path, conversions, non_conversions[, revenue]."
 )
 @click.option("--sep", "separator", default=">", help="Channel separator in --paths (spaces around it are ignored).")
@@ -397,6 +442,11 @@ def attribute(
     models: tuple[str, ...],
     order: str | None,
     resamples: int | None,
+    transform: str | None,
+    lookback_days: int | None,
+    conversion_types: tuple[str, ...],
+    start_date: dt.datetime | None,
+    end_date: dt.datetime | None,
     paths_file: str | None,
     separator: str,
     output_format: str,
@@ -407,7 +457,6 @@ def attribute(
     Example: jejak attribute --model markov --order auto --format json
     Example: jejak attribute --paths paths.csv --sep ">"
     """
-    import dataclasses
     import os
 
     from jejak.attribution.compare import MODELS, ModelOptions, comparison
@@ -422,6 +471,18 @@ def attribute(
         )
     journeys = None
     counts = None
+    filters = RunFilters(
+        transform,
+        lookback_days,
+        tuple(conversion_types),
+        start_date.date() if start_date else None,
+        end_date.date() if end_date else None,
+    )
+    if paths_file and filters != RunFilters():
+        raise SettingError(
+            "--transform, --lookback, --conversion-type, --from and --to work on a built project's journeys; "
+            "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
+        )
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
@@ -431,8 +492,7 @@ def attribute(
     else:
         project = _open(project_dir)
         settings = project.settings
-        paths, journeys = read_built_paths(project)
-        counts = functools.partial(built_transition_counts, project)
+        paths, journeys, counts = read_built_journeys(project, filters)
     options = ModelOptions.from_settings(settings)
     if order is not None:
         options = dataclasses.replace(options, markov_order=order)

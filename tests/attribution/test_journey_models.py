@@ -15,6 +15,7 @@ from jejak.attribution.pathset import PathSet
 from jejak.attribution.time_decay import time_decay
 from jejak.attribution.uncertainty import bootstrap
 from jejak.core.errors import InputFileError
+from jejak.store.derived import table_path
 
 
 def visit(at: str, channel: str) -> dict[str, Any]:
@@ -144,3 +145,40 @@ def test_the_automatic_order_finds_the_planted_memory(remembers: bool, expected:
     paths = _walks(np.random.default_rng(1), remembers=remembers, journeys=20000)
     choice = choose_order(paths)
     assert choice.order == expected, choice.log_likelihood
+
+
+def _run(built: Built, **filters: Any) -> dict[str, float]:
+    from jejak.attribution.inputs import filter_journeys, run_journeys, run_paths
+    from jejak.engine import connect
+
+    engine = connect()
+    try:
+        journeys = run_journeys(
+            engine.read_parquet(table_path(built.project, "touchpoints")),
+            engine.read_parquet(table_path(built.project, "conversions")),
+            transform=filters.pop("transform", "exposure"),
+            transform_channel="Direct",
+            max_touches=0,
+            lookback_days=filters.pop("lookback_days", 30),
+        )
+        paths = engine.to_pyarrow(run_paths(filter_journeys(journeys, **filters)))
+    finally:
+        engine.close()
+    return heuristics.first_touch(PathSet.from_arrow(paths, separator=">")).as_dict()
+
+
+def test_a_date_range_keeps_the_journeys_that_end_inside_it(built: Built) -> None:
+    import datetime as dt
+
+    # From 16 March: Budi's purchase (20 March) and Cici's journey without one (21 March); not Ana's (15 March).
+    assert _run(built, start=dt.date(2026, 3, 16)) == {"Paid Social": 0.0, "WhatsApp": 1.0}
+    assert _run(built, end=dt.date(2026, 3, 15)) == {"Paid Social": 1.0, "WhatsApp": 0.0, "Direct": 0.0}
+
+
+def test_a_shorter_lookback_drops_old_touches(built: Built) -> None:
+    # With 10 days, Ana's Instagram ad (14 days before) falls out: her journey opens on WhatsApp.
+    assert _run(built, lookback_days=10) == {"Paid Social": 0.0, "WhatsApp": 2.0, "Direct": 0.0}
+
+
+def test_a_conversion_type_filter_leaves_other_conversions_out(built: Built) -> None:
+    assert _run(built, conversion_types=["purchase"]) == {"Paid Social": 0.0}
