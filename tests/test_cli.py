@@ -94,6 +94,31 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     )
     assert april.exit_code == 0, april.output
     assert sum(row["conversions"] for row in json.loads(april.output)) == 0
+    # With ad spend imported, every model's row carries spend, cost per conversion and ROAS.
+    spend_file = tmp_path / "iklan.csv"
+    spend_file.write_text("tanggal,saluran,biaya\n2026-03-01,Paid Search,90000\n2026-03-02,Tokopedia Ads,5\n")
+    imported_spend = runner.invoke(
+        cli,
+        [
+            "spend",
+            "import",
+            str(spend_file),
+            "--map",
+            "tanggal=date,saluran=channel,biaya=spend",
+            "--project",
+            str(project),
+        ],
+    )
+    assert imported_spend.exit_code == 0, imported_spend.output
+    assert "2 rows read, 2 stored, 0 quarantined" in " ".join(imported_spend.output.split())
+    with_spend = runner.invoke(
+        cli, ["attribute", "--model", "first_touch", "--format", "json", "--project", str(project)]
+    )
+    assert with_spend.exit_code == 0, with_spend.output
+    paid = next(row for row in json.loads(with_spend.output) if row["channel"] == "Paid Search")
+    assert (paid["spend"], paid["cost_per_conversion"]) == (90000.0, 90000.0)
+    shown = runner.invoke(cli, ["attribute", "--model", "first_touch", "--project", str(project)])
+    assert "Return on ad spend" in shown.output and "Tokopedia Ads" in " ".join(shown.output.split())
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())

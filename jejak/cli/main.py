@@ -461,8 +461,10 @@ def attribute(
 
     from jejak.attribution.compare import MODELS, ModelOptions, comparison
     from jejak.attribution.compare import attribute as run_attribution
+    from jejak.attribution.spend import unmatched_spend, with_spend
     from jejak.core.errors import ProjectError, SettingError
     from jejak.core.settings import resolve_settings
+    from jejak.ingest.spend import spend_by_channel
 
     if paths_file and "time_decay" in models:
         raise SettingError(
@@ -499,7 +501,11 @@ def attribute(
     if resamples is not None:
         options = dataclasses.replace(options, resamples=resamples)
     found = run_attribution(paths, models or MODELS, options, journeys=journeys, counts=counts)
-    rows = comparison(found).to_pylist()
+    table = comparison(found)
+    spend = spend_by_channel(project, filters.start, filters.end) if not paths_file else {}
+    if spend:
+        table = with_spend(table, spend)
+    rows = table.to_pylist()
     if output_format != "table":
         print_rows(rows, output_format)
         return
@@ -524,7 +530,47 @@ def attribute(
         console.print(
             f"Markov order {found.order_choice.order}, chosen by held-out log-likelihood per step ({scores})."
         )
+    if spend:
+        roas: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            cells = roas.setdefault(row["channel"], {"channel": row["channel"], "spend": _cell(row["spend"] or 0.0)})
+            cells[row["model"]] = "" if row["roas"] is None else f"{row['roas']:,.2f}"
+        print_rows(list(roas.values()), "table", "Return on ad spend (credited revenue / spend) per model")
+        for channel, amount in unmatched_spend(table, spend).items():
+            err_console.print(
+                f"[yellow]warning[/]: spend of {amount:,.0f} on '{channel}', a channel no path carries. "
+                "Use the channel names jejak gives (see `jejak report summary`)."
+            )
     console.print(HONEST_LABEL)
+
+
+@cli.group()
+def spend() -> None:
+    """Ad spend by day, channel and campaign, for cost per conversion and ROAS."""
+
+
+@spend.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--map", "column_map", default="", help='Column mapping, e.g. "tanggal=date,biaya=spend".')
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def spend_import(file: str, column_map: str, project_dir: str | None) -> None:
+    """Import a spend CSV: date, channel, spend (or cost/amount)[, campaign, currency].
+
+    Example: jejak spend import iklan.csv --map "tanggal=date,saluran=channel,biaya=spend"
+    """
+    from jejak.ingest.mapping import parse_map_option
+    from jejak.ingest.spend import SPEND_COLUMNS, import_spend
+
+    project = _open(project_dir)
+    summary = import_spend(project, Path(file), parse_map_option(column_map, SPEND_COLUMNS) if column_map else None)
+    quarantined = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.quarantined_by_reason.items()))
+    console.print(
+        f"{summary.file}: {summary.rows_read} rows read, {summary.rows_stored} stored"
+        + (f" (replacing {summary.rows_replaced} from the last import of this file)" if summary.rows_replaced else "")
+        + f", {summary.rows_quarantined} quarantined"
+        + (f" ({quarantined})" if quarantined else "")
+    )
 
 
 @cli.command()

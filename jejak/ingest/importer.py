@@ -184,7 +184,7 @@ def import_file(
                 if progress is not None:
                     progress(chunk.bytes_done, total_bytes)
             valid_rows, rows_stored = _store_new_events(engine, project, stage)
-            _write_quarantine(project, stage, quarantine_rows, str(path.resolve()), started_at)
+            write_quarantine(project, stage, quarantine_rows, str(path.resolve()), started_at)
     finally:
         engine.close()
     by_reason = dict(sorted(Counter(str(row["reason"]) for row in quarantine_rows).items()))
@@ -284,9 +284,10 @@ def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[in
     return valid_rows, stored
 
 
-def _write_quarantine(
+def write_quarantine(
     project: Project, stage: Path, rows: list[dict[str, object]], source_file: str, when: dt.datetime
 ) -> None:
+    """Add bad rows (source_line, reason, message, raw) to the quarantine, masked, each row once."""
     if not rows:
         return
     # Re-importing a file must not quarantine the same bad row twice.

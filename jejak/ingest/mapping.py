@@ -35,8 +35,8 @@ BUILTIN_ALIASES = {
 }
 
 
-def parse_map_option(text: str) -> dict[str, str]:
-    """Parse `--map "from=to,from2=to2"` into a mapping; say which pair is wrong."""
+def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[str, str]:
+    """Parse `--map "from=to,from2=to2"` into a mapping to `allowed` columns; say which pair is wrong."""
     mapping: dict[str, str] = {}
     for pair in (p.strip() for p in text.split(",")):
         if not pair:
@@ -49,17 +49,17 @@ def parse_map_option(text: str) -> dict[str, str]:
         if not source or not target:
             raise SettingError(f"--map pair {pair!r} is missing a name on one side of '='.")
         mapping[source] = target
-    check_mapping(mapping)
+    check_mapping(mapping, allowed)
     return mapping
 
 
-def check_mapping(mapping: Mapping[str, str]) -> None:
-    """Every mapping target must be a canonical input column."""
+def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COLUMNS) -> None:
+    """Every mapping target must be one of the `allowed` columns (by default the canonical input columns)."""
     for source, target in mapping.items():
-        if target.lower() not in INPUT_COLUMNS:
+        if target.lower() not in allowed:
             raise SettingError(
                 f"Column mapping {source}={target}: '{target}' is not a jejak column. "
-                f"Allowed targets: {', '.join(INPUT_COLUMNS)}."
+                f"Allowed targets: {', '.join(allowed)}."
             )
 
 

@@ -38,7 +38,24 @@ def m002_builds(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_imports, m002_builds)
+def m003_spend(db: sqlite3.Connection) -> None:
+    """Ad spend per day, channel and campaign, one row per line of an imported spend file."""
+    db.execute(
+        """CREATE TABLE spend (
+            day TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            campaign TEXT,
+            amount REAL NOT NULL,
+            currency TEXT,
+            source_file TEXT NOT NULL,
+            source_line INTEGER NOT NULL,
+            imported_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX spend_by_day ON spend (day, channel)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_imports, m002_builds, m003_spend)
 
 
 def connect_state(path: Path) -> sqlite3.Connection:

@@ -150,4 +150,10 @@ def open_project(root: Path | None = None, env: dict[str, str] | None = None) ->
             f"or pass --project DIR / set {PROJECT_ENV}."
         )
     config = _read_config(config_path)
-    return Project(root=base, config=config, settings=resolve_settings(config, env=environment))
+    project = Project(root=base, config=config, settings=resolve_settings(config, env=environment))
+    if project.sqlite_path.exists():
+        from jejak.store.appstate import migrate
+
+        # A project made by an older jejak gets the newer state tables on first use.
+        migrate(project.sqlite_path)
+    return project

@@ -1,0 +1,178 @@
+"""Ad spend import: a CSV of cost per day, channel and (optionally) campaign, for cost per conversion and ROAS.
+
+Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
+ISO date-time whose date is taken), `channel` (a jejak channel name, e.g. `Paid
+Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
+`currency`. Bad rows go to the quarantine with a reason (bad_timestamp, wrong_type,
+malformed_row, invalid_utf8) and the import goes on. Re-importing a file replaces
+the rows it brought before, so spend is never counted twice.
+
+Spend is small (days × channels × campaigns), so it lives in the SQLite state.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import InputFileError, MissingColumnError
+from jejak.ingest.importer import write_quarantine
+from jejak.store.appstate import connect_state
+from jejak.store.lake import staging_area, writer_lock
+from jejak.store.project import Project
+
+AMOUNT_COLUMNS = ("spend", "cost", "amount")
+SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
+
+
+@dataclass
+class SpendSummary:
+    """What a spend import read, stored and quarantined; read = stored + quarantined."""
+
+    file: str
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_replaced: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(self.quarantined_by_reason.values())
+
+
+def _parse_day(text: str) -> dt.date | None:
+    text = text.strip()
+    try:
+        return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else None
+    except ValueError:
+        return None
+
+
+def _parse_amount(text: str) -> float | None:
+    try:
+        amount = float(text.strip().replace(",", "")) if text.strip() else None
+    except ValueError:
+        return None
+    return amount if amount is not None and amount >= 0 and amount == amount and amount != float("inf") else None
+
+
+def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | None = None) -> SpendSummary:
+    """Read a spend CSV into the SQLite state (see the module docstring).
+
+    Example:
+        >>> import tempfile
+        >>> from jejak.store.project import init_project, open_project
+        >>> root = Path(tempfile.mkdtemp())
+        >>> _ = init_project(root / "p")
+        >>> _ = (root / "spend.csv").write_text("date,channel,cost\\n2026-03-01,Paid Search,150000\\n2026-03-02,,5\\n")
+        >>> summary = import_spend(open_project(root / "p", env={}), root / "spend.csv")
+        >>> summary.rows_stored, summary.quarantined_by_reason
+        (1, {'wrong_type': 1})
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file. Expected a spend CSV with date, channel and spend columns.")
+    raw = path.read_bytes()
+    mapping = {source.strip(): target.strip() for source, target in (column_map or {}).items()}
+    summary = SpendSummary(file=str(path))
+    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise InputFileError(
+            f"{path}: the file is empty. Expected a header line: date,channel,spend[,campaign,currency]."
+        )
+    names = [mapping.get(name.strip(), name.strip()).lower() for name in header]
+    amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
+    for required in ("date", "channel"):
+        if required not in names:
+            raise MissingColumnError(
+                f"{path}: no '{required}' column (the header has {', '.join(header)}). "
+                f"Expected date, channel and spend (or cost/amount); rename with --map, e.g. --map 'tanggal=date'."
+            )
+    if amount_column is None:
+        raise MissingColumnError(
+            f"{path}: no spend, cost or amount column (the header has {', '.join(header)}). "
+            "Add one, or map yours with --map 'biaya=spend'."
+        )
+    lines = raw.split(b"\n")
+    good: list[tuple[str, str, str | None, float, str | None, int]] = []
+    bad: list[dict[str, object]] = []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        summary.rows_read += 1
+        raw_text = lines[line - 1].decode("utf-8", errors="replace") if line - 1 < len(lines) else ",".join(row)
+        reason, message = _check_row(row, names, amount_column, lines, line)
+        if reason:
+            bad.append({"source_line": line, "reason": reason, "message": message, "raw": raw_text})
+            continue
+        values = dict(zip(names, row, strict=True))
+        day = _parse_day(values["date"])
+        amount = _parse_amount(values[amount_column])
+        assert day is not None and amount is not None  # checked above
+        good.append(
+            (
+                day.isoformat(),
+                values["channel"].strip(),
+                (values.get("campaign") or "").strip() or None,
+                amount,
+                (values.get("currency") or "").strip() or None,
+                line,
+            )
+        )
+    started_at = utc_now()
+    source_file = str(path.resolve())
+    with writer_lock(project), staging_area(project) as stage:
+        db = connect_state(project.sqlite_path)
+        try:
+            with db:
+                summary.rows_replaced = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
+                db.executemany(
+                    "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*row[:5], source_file, row[5], started_at.isoformat()) for row in good],
+                )
+        finally:
+            db.close()
+        write_quarantine(project, stage, bad, source_file, started_at)
+    summary.rows_stored = len(good)
+    summary.quarantined_by_reason = dict(Counter(str(row["reason"]) for row in bad))
+    return summary
+
+
+def _check_row(
+    row: list[str], names: list[str], amount_column: str, lines: list[bytes], line: int
+) -> tuple[str | None, str]:
+    if line - 1 < len(lines):
+        try:
+            lines[line - 1].decode("utf-8")
+        except UnicodeDecodeError:
+            return "invalid_utf8", f"line {line} is not valid UTF-8 text"
+    if len(row) != len(names):
+        return "malformed_row", f"line {line} has {len(row)} fields, the header has {len(names)}"
+    values = dict(zip(names, row, strict=True))
+    if _parse_day(values["date"]) is None:
+        return "bad_timestamp", f"date {values['date']!r} is not a date (expected YYYY-MM-DD)"
+    if not values["channel"].strip():
+        return "wrong_type", "channel is empty (expected a channel name such as Paid Search)"
+    if _parse_amount(values[amount_column]) is None:
+        return "wrong_type", f"{amount_column} {values[amount_column]!r} is not a number ≥ 0"
+    return None, ""
+
+
+def spend_by_channel(project: Project, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, float]:
+    """Total spend per channel between two days (both included; all days when not given)."""
+    db = connect_state(project.sqlite_path)
+    try:
+        rows = db.execute(
+            "SELECT channel, SUM(amount) FROM spend WHERE day >= ? AND day <= ? GROUP BY channel",
+            ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat()),
+        ).fetchall()
+    finally:
+        db.close()
+    return {str(channel): float(total) for channel, total in rows}

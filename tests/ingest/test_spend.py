@@ -1,0 +1,85 @@
+"""Ad spend import: rows stored in SQLite, bad rows quarantined with a reason, re-import replaces."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from jejak.attribution.spend import unmatched_spend, with_spend
+from jejak.core.errors import MissingColumnError
+from jejak.ingest.importer import quarantine_counts
+from jejak.ingest.spend import import_spend, spend_by_channel
+from jejak.store.project import Project, init_project, open_project
+
+# A week of Google and Meta ads, exported by a marketer with Indonesian headers.
+SPEND_CSV = """tanggal,saluran,kampanye,biaya
+2026-03-01,Paid Search,kopi-susu,150000
+2026-03-02,Paid Search,kopi-susu,"1,250,000"
+2026-03-02,Paid Social,ramadan,300000
+2026-03-03,Paid Social,ramadan,-5
+kemarin,Paid Social,ramadan,100
+2026-03-04,,ramadan,100
+2026-03-05,Paid Social
+"""
+MAPPING = {"tanggal": "date", "saluran": "channel", "kampanye": "campaign", "biaya": "spend"}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    init_project(tmp_path / "p")
+    return open_project(tmp_path / "p", env={})
+
+
+def test_spend_is_stored_and_bad_rows_are_quarantined(project: Project, tmp_path: Path) -> None:
+    source = tmp_path / "iklan.csv"
+    source.write_text(SPEND_CSV)
+    summary = import_spend(project, source, MAPPING)
+    assert (summary.rows_read, summary.rows_stored) == (7, 3)
+    assert summary.quarantined_by_reason == {"wrong_type": 2, "bad_timestamp": 1, "malformed_row": 1}
+    assert summary.rows_read == summary.rows_stored + summary.rows_quarantined
+    assert quarantine_counts(project) == {"wrong_type": 2, "bad_timestamp": 1, "malformed_row": 1}
+    assert spend_by_channel(project) == {"Paid Search": 1_400_000.0, "Paid Social": 300_000.0}
+    assert spend_by_channel(project, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 2)) == {
+        "Paid Search": 1_250_000.0,
+        "Paid Social": 300_000.0,
+    }
+
+
+def test_reimporting_a_spend_file_replaces_its_rows(project: Project, tmp_path: Path) -> None:
+    source = tmp_path / "iklan.csv"
+    source.write_text(SPEND_CSV)
+    import_spend(project, source, MAPPING)
+    again = import_spend(project, source, MAPPING)
+    assert again.rows_replaced == 3
+    assert spend_by_channel(project) == {"Paid Search": 1_400_000.0, "Paid Social": 300_000.0}
+    # The bad rows are quarantined once, not twice.
+    assert sum(quarantine_counts(project).values()) == 4
+
+
+def test_a_spend_file_without_an_amount_column_says_what_to_do(project: Project, tmp_path: Path) -> None:
+    source = tmp_path / "iklan.csv"
+    source.write_text("date,channel\n2026-03-01,Paid Search\n")
+    with pytest.raises(MissingColumnError, match="no spend, cost or amount column"):
+        import_spend(project, source)
+
+
+def test_roas_and_cost_per_conversion_follow_each_model() -> None:
+    comparison = pa.table(
+        {
+            "channel": ["Paid Search", "Paid Search", "Email"],
+            "model": ["last_touch", "linear", "last_touch"],
+            "conversions": [4.0, 0.0, 1.0],
+            "revenue": [800_000.0, 0.0, 50_000.0],
+        }
+    )
+    spend = {"Paid Search": 400_000.0, "Google Ads": 10.0}
+    table = with_spend(comparison, spend).to_pylist()
+    assert [(r["spend"], r["cost_per_conversion"], r["roas"]) for r in table] == [
+        (400_000.0, 100_000.0, 2.0),
+        (400_000.0, None, 0.0),  # spend but nothing credited: no cost per conversion, ROAS 0
+        (None, None, None),  # no spend on e-mail
+    ]
+    assert unmatched_spend(comparison, spend) == {"Google Ads": 10.0}
