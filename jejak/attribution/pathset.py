@@ -159,27 +159,57 @@ class PathSet:
                 f"Expected one row per path with the columns {', '.join(needed)}"
                 + (f" and optionally {revenue_column}." if revenue_column else ".")
             )
-        paths = table.column(path_column).to_pylist()
         conversions = _numbers(table, conversions_column, where)
         non_conversions = _numbers(table, non_conversions_column, where)
         if revenue_column and revenue_column in table.column_names:
             revenue = _numbers(table, revenue_column, where)
         else:
-            revenue = np.zeros(len(paths))
-        rows = []
-        for line, (path, converted, lost, value) in enumerate(
-            zip(paths, conversions, non_conversions, revenue, strict=True), start=1
-        ):
-            if path is None:
-                raise InputFileError(f"{where}, row {line}: the {path_column} is empty. Every row needs a path.")
-            channels = [part.strip() for part in str(path).split(separator)]
-            if any(not channel for channel in channels):
-                raise InputFileError(
-                    f"{where}, row {line}: the path {path!r} has an empty channel between {separator!r} separators. "
-                    f"Check the separator (--sep)."
-                )
-            rows.append((channels, converted, lost, value))
-        return cls.from_rows(rows)
+            revenue = np.zeros(table.num_rows)
+        # Split, trim and merge in Arrow's kernels: a paths table can have hundreds of thousands of rows.
+        text = pc.cast(table.column(path_column), pa.string()).combine_chunks()
+        if text.null_count:
+            line = int(np.flatnonzero(text.is_null().to_numpy(zero_copy_only=False))[0]) + 1
+            raise InputFileError(f"{where}, row {line}: the {path_column} is empty. Every row needs a path.")
+        parts = pc.split_pattern(text, separator)
+        flat = pc.utf8_trim_whitespace(parts.flatten())
+        empty = np.flatnonzero(pc.equal(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False))
+        if len(empty):
+            row = int(np.searchsorted(parts.offsets.to_numpy(), empty[0], side="right")) - 1
+            raise InputFileError(
+                f"{where}, row {row + 1}: the path {text[row].as_py()!r} has an empty channel between "
+                f"{separator!r} separators. Check the separator (--sep)."
+            )
+        key = pc.binary_join(pa.ListArray.from_arrays(parts.offsets, flat), _KEY_SEPARATOR)
+        merged = (
+            pa.table({"key": key, "c": conversions, "n": non_conversions, "r": revenue})
+            .group_by("key")
+            .aggregate([("c", "sum"), ("n", "sum"), ("r", "sum")])
+            .sort_by("key")
+        )
+        return cls._from_keys(merged)
+
+    @classmethod
+    def _from_keys(cls, merged: pa.Table) -> PathSet:
+        """From merged rows (key: channels joined by _KEY_SEPARATOR, c, n, r sums)."""
+        lists = pc.split_pattern(merged.column("key").combine_chunks(), _KEY_SEPARATOR)
+        encoded = lists.flatten().dictionary_encode()
+        names = encoded.dictionary.to_pylist()
+        order = sorted(range(len(names)), key=names.__getitem__)
+        remap = np.empty(len(names), dtype=np.int64)
+        remap[order] = np.arange(len(names))
+        offsets = lists.offsets.to_numpy().astype(np.int64)
+        return cls(
+            tuple(names[i] for i in order),
+            offsets - offsets[0],
+            remap[encoded.indices.to_numpy(zero_copy_only=False)],
+            merged.column("c_sum").to_numpy().astype(np.float64),
+            merged.column("n_sum").to_numpy().astype(np.float64),
+            merged.column("r_sum").to_numpy().astype(np.float64),
+        )
+
+
+# Joins a path's channels into one key for merging equal paths: a character no channel name has.
+_KEY_SEPARATOR = "\x1f"
 
 
 def unique_paths(journeys: pa.Table, *, separator: str = ">") -> pa.Table:
@@ -206,9 +236,15 @@ def unique_paths(journeys: pa.Table, *, separator: str = ">") -> pa.Table:
 
 
 def _numbers(table: pa.Table, column: str, where: str) -> FloatArray:
-    values = table.column(column).to_pylist()
-    numbers = np.zeros(len(values))
-    for line, value in enumerate(values, start=1):
+    """A count or revenue column as floats; a bad value is named with its row."""
+    try:
+        values = pc.fill_null(pc.cast(table.column(column), pa.float64()), 0.0).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        values = None
+    if values is not None and np.all(np.isfinite(values)) and np.all(values >= 0):
+        return np.asarray(values, dtype=np.float64)
+    # Something is wrong: find the first bad row and say what it holds.
+    for line, value in enumerate(table.column(column).to_pylist(), start=1):
         try:
             number = float(value) if value is not None else 0.0
         except (TypeError, ValueError):
@@ -217,5 +253,4 @@ def _numbers(table: pa.Table, column: str, where: str) -> FloatArray:
             ) from None
         if number < 0 or not np.isfinite(number):
             raise InputFileError(f"{where}, row {line}: {column} is {value!r}. Expected a finite number ≥ 0.")
-        numbers[line - 1] = number
-    return numbers
+    raise InputFileError(f"{where}: {column} cannot be read as numbers.")

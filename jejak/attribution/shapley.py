@@ -58,10 +58,16 @@ def _coalition_rates(
     paths: PathSet, distinct_path: IntArray, distinct_channel: IntArray
 ) -> tuple[IntArray, FloatArray]:
     """Each path's coalition id and every coalition's conversion rate (journeys pooled over its paths)."""
-    # A coalition is named by its sorted channel list; paths with the same set share it.
-    members = np.zeros((paths.paths, len(paths.channels)), dtype=bool)
-    members[distinct_path, distinct_channel] = True
-    _, coalition = np.unique(members, axis=0, return_inverse=True)
+    # A coalition is named by its channel set; paths with the same set share it. Up to 62 channels the set
+    # is a bit mask (one integer per path, fast to group); beyond, rows of a membership matrix.
+    if len(paths.channels) <= 62:
+        masks = np.zeros(paths.paths, dtype=np.int64)
+        np.bitwise_or.at(masks, distinct_path, np.left_shift(np.int64(1), distinct_channel))
+        _, coalition = np.unique(masks, return_inverse=True)
+    else:
+        members = np.zeros((paths.paths, len(paths.channels)), dtype=bool)
+        members[distinct_path, distinct_channel] = True
+        _, coalition = np.unique(members, axis=0, return_inverse=True)
     coalition = coalition.ravel()
     count = int(coalition.max()) + 1 if len(coalition) else 0
     conversions = np.bincount(coalition, weights=paths.conversions, minlength=count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from unittest import mock
 
 import ibis
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from strategies import CHANNELS, path_rows, path_set, reference_markov
 
 from jejak.attribution import heuristics
+from jejak.attribution import markov as markov_module
 from jejak.attribution.credit import Credit
 from jejak.attribution.markov import chain_from_counts, markov
 from jejak.attribution.pathset import PathSet
@@ -217,3 +219,17 @@ def test_engine_transition_counts_give_the_same_chain(
     assert from_engine.removal_effects == pytest.approx(local.removal_effects, abs=1e-12)
     if np.all(paths.conversions + paths.non_conversions > 0):  # a path no journey took adds no step on the engine
         assert from_engine.states == local.states
+
+
+@settings(max_examples=40, deadline=None)
+@given(path_rows, st.integers(min_value=1, max_value=3))
+def test_the_iterative_solve_for_large_chains_equals_the_direct_one(
+    rows: list[tuple[list[str], int, int, float]], order: int
+) -> None:
+    # Large chains use BiCGSTAB instead of a sparse LU; force it on small ones and compare.
+    paths = path_set(rows)
+    direct = markov(paths, order=order)
+    with mock.patch.object(markov_module, "DIRECT_SOLVE_STATES", 0):
+        iterative = markov(paths, order=order)
+    assert iterative.conversion_probability == pytest.approx(direct.conversion_probability, abs=1e-10)
+    assert iterative.removal_effects == pytest.approx(direct.removal_effects, abs=1e-10)
