@@ -99,11 +99,22 @@ def _check_order(order: int) -> None:
         raise SettingError(f"Markov order {order} is not supported. Expected 1 to {MAX_ORDER} (or 'auto').")
 
 
+def _dense_ids(codes: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct codes in order, and each code's rank among them (np.unique without its sort when codes are small)."""
+    if len(codes) and codes.min() >= 0 and codes.max() < 1 << 24:
+        present = np.zeros(int(codes.max()) + 1, dtype=bool)
+        present[codes] = True
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(np.int64), rank[codes].astype(np.int64)
+    unique, inverse = np.unique(codes, return_inverse=True)
+    return unique, inverse.ravel()
+
+
 def fit_chain(paths: PathSet, order: int = 1) -> Chain:
     """The chain of `order` fitted to a path set (transition counts from the paths, in numpy)."""
     _check_order(order)
     codes, base = _state_codes(paths, order)
-    unique_codes, state = np.unique(codes, return_inverse=True)
+    unique_codes, state = _dense_ids(codes)
     start = len(unique_codes)
     size = start + 1
     journeys = paths.conversions + paths.non_conversions

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -45,16 +46,16 @@ class PathSet:
     def paths(self) -> int:
         return len(self.conversions)
 
-    @property
+    @cached_property
     def lengths(self) -> IntArray:
         return np.diff(self.offsets)
 
-    @property
+    @cached_property
     def path_of_touch(self) -> IntArray:
         """For every touch, the index of its path."""
         return np.repeat(np.arange(self.paths, dtype=np.int64), self.lengths)
 
-    @property
+    @cached_property
     def position(self) -> IntArray:
         """For every touch, its 0-based position in its path."""
         return np.arange(len(self.touches), dtype=np.int64) - self.offsets[:-1][self.path_of_touch]
