@@ -141,8 +141,9 @@ def test_attribute_reads_a_ready_made_paths_file(tmp_path: Path) -> None:
     for model in {row["model"] for row in rows}:
         assert sum(row["conversions"] for row in rows if row["model"] == model) == pytest.approx(8.0)
         assert sum(row["revenue"] for row in rows if row["model"] == model) == pytest.approx(480_000.0)
-    table = runner.invoke(cli, ["attribute", "--paths", str(source)])
+    table = runner.invoke(cli, ["attribute", "--paths", str(source), "--compare", "--ordered"])
     assert table.exit_code == 0, table.output
+    assert "position 3" in table.output  # Direct closes the Instagram > Google > Direct path
     assert "not what the channel causes" in " ".join(table.output.split())
 
 

@@ -61,7 +61,8 @@ def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = 
     if output_format == "json":
         click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
         return
-    columns = list(rows[0]) if rows else []
+    # Every column any row has, in first-seen order (pivoted rows may lack some cells).
+    columns = list(dict.fromkeys(column for row in rows for column in row))
     if output_format == "csv":
         import csv
 
@@ -71,9 +72,10 @@ def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = 
         return
     table = Table(title=title or None, title_justify="left", show_lines=False)
     for column in columns:
-        table.add_column(column, justify="right" if rows and isinstance(rows[0][column], int | float) else "left")
+        numeric = rows and isinstance(rows[0].get(column), int | float)
+        table.add_column(column, justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*(_cell(row[c]) for c in columns))
+        table.add_row(*(_cell(row.get(c)) for c in columns))
     console.print(table)
 
 
@@ -408,6 +410,10 @@ def _interval(row: dict[str, Any]) -> str:
     help="Model(s) to run: first_touch, last_touch, last_non_direct, linear, position_based, time_decay, markov, "
     "shapley (default: all of them, side by side).",
 )
+@click.option("--compare", is_flag=True, help="Every model side by side (the default when no --model is given).")
+@click.option(
+    "--ordered", is_flag=True, help="Also show Shapley credit by the position at which each channel first appears."
+)
 @click.option("--order", default=None, help="Markov order: 1 to 4, or auto (default: the markov_order setting).")
 @click.option(
     "--resamples",
@@ -440,6 +446,8 @@ def _interval(row: dict[str, Any]) -> str:
 @handle_errors
 def attribute(
     models: tuple[str, ...],
+    compare: bool,
+    ordered: bool,
     order: str | None,
     resamples: int | None,
     transform: str | None,
@@ -461,6 +469,7 @@ def attribute(
 
     from jejak.attribution.compare import MODELS, ModelOptions, comparison
     from jejak.attribution.compare import attribute as run_attribution
+    from jejak.attribution.shapley import ordered_shapley
     from jejak.attribution.spend import unmatched_spend, with_spend
     from jejak.core.errors import ProjectError, SettingError
     from jejak.core.settings import resolve_settings
@@ -500,7 +509,8 @@ def attribute(
         options = dataclasses.replace(options, markov_order=order)
     if resamples is not None:
         options = dataclasses.replace(options, resamples=resamples)
-    found = run_attribution(paths, models or MODELS, options, journeys=journeys, counts=counts)
+    chosen = MODELS if compare or not models else models
+    found = run_attribution(paths, chosen, options, journeys=journeys, counts=counts)
     table = comparison(found)
     spend = spend_by_channel(project, filters.start, filters.end) if not paths_file else {}
     if spend:
@@ -525,6 +535,18 @@ def attribute(
         f"Conversions credited to each channel ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
         f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
     )
+    if ordered:
+        positioned = ordered_shapley(paths).to_pylist()
+        blank = {f"position {n}": "" for n in sorted({row["position"] for row in positioned})}
+        by_position: dict[str, dict[str, Any]] = {}
+        for row in positioned:
+            cells = by_position.setdefault(row["channel"], {"channel": row["channel"], **blank})
+            cells[f"position {row['position']}"] = f"{row['conversions']:,.1f}"
+        print_rows(
+            list(by_position.values()),
+            "table",
+            "Shapley credit by the position at which each channel first appears (1 = opened the path)",
+        )
     if found.order_choice is not None:
         scores = ", ".join(f"order {k}: {v:.4f}" for k, v in found.order_choice.log_likelihood.items())
         console.print(
