@@ -441,6 +441,39 @@ def classify(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RUL
     return acquired.mutate(channel=channel_expr(acquired, rules))
 
 
+_KEY = "_jejak_key_"
+_OUT = "_jejak_out_"
+
+
+def classify_distinct(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RULES) -> ir.Table:
+    """`classify(table)`, computed once per distinct combination of the fields it reads and joined back.
+
+    Touches repeat the same few acquisition fields (at 10M events, 3M session starts have
+    43k distinct combinations), and the rules' regexes are the costly part: 11.7 s on the
+    3M rows against 0.7 s on the distinct ones. The join matches NULL to NULL
+    (`identical_to`), so rows with missing fields find their combination too.
+    """
+    # What with_acquisition and the rules read (a source-set `channel` included); nothing else changes the result.
+    read = ("type", "event", *_RULE_FIELDS, "channel")
+    inputs = list(dict.fromkeys(column for column in read if column in table.columns))
+    used = {field for rule in rules for group in rule.match for field in group}
+    if not used <= set(inputs):
+        return classify(table, rules)
+    distinct = table.select(*inputs).distinct()
+    keyed = distinct.mutate(**{f"{_KEY}{column}": distinct[column] for column in inputs})
+    classified = classify(keyed, rules)
+    outputs = [column for column in classified.columns if not column.startswith(_KEY)]
+    lookup = classified.select(
+        *[f"{_KEY}{column}" for column in inputs], **{f"{_OUT}{column}": classified[column] for column in outputs}
+    )
+    matches = [table[column].identical_to(lookup[f"{_KEY}{column}"]) for column in inputs]
+    joined = table.join(lookup, matches)
+    order = classify(table, rules).columns  # the columns classify would give, in its order
+    return joined.select(
+        *[joined[f"{_OUT}{column}"].name(column) if column in outputs else joined[column] for column in order]
+    )
+
+
 # --- rules from jejak.toml ---------------------------------------------------------------------------
 
 _CHANNELS_KEYS = ("rules", "prepend")

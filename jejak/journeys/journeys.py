@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.vocabulary import ACQUISITION_COLUMNS
-from jejak.journeys.channels import ChannelRule, classify
+from jejak.journeys.channels import ChannelRule, classify_distinct
 from jejak.journeys.transforms import apply_transform
 
 SECONDS_PER_DAY = 86_400
@@ -40,13 +40,14 @@ def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[Channel
     """One row per session: its first event's acquisition fields and the channel the rules give it.
 
     Sessions are cut on a narrow table (SESSION_COLUMNS); the acquisition fields of the
-    session starts are joined back from `events`, so the sort never carries them.
+    session starts are joined back from `events`, so the sort never carries them. The
+    channel rules run once per distinct combination of fields (`classify_distinct`).
     """
     starts = sessionized.filter(sessionized.is_session_start)
     wanted = [c for c in TOUCH_COLUMNS if c not in starts.columns]
     fields = events.select(*wanted, field_event_id=events.event_id)
     joined = starts.join(fields, starts.event_id == fields.field_event_id)
-    return classify(joined.select(*TOUCH_COLUMNS), rules)
+    return classify_distinct(joined.select(*TOUCH_COLUMNS), rules)
 
 
 def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:

@@ -23,6 +23,7 @@ from jejak.journeys.channels import (
     ChannelRule,
     channel_expr,
     classify,
+    classify_distinct,
     rules_from_config,
     with_acquisition,
 )
@@ -624,3 +625,25 @@ def test_docs_toml_examples_are_valid_rules() -> None:
     for example in examples:
         rules = rules_from_config(tomllib.loads(example))
         assert rules
+
+
+def _by_distinct(engine: Engine, rows: Sequence[dict[str, str | None]]) -> list[dict[str, Any]]:
+    # An extra column classify never reads rides along; the row id restores the order the join loses.
+    table = as_table(rows).mutate(row_id=ibis.row_number(), device_type=ibis.literal("mobile"))
+    result = classify_distinct(table).order_by("row_id").drop("row_id", "device_type")
+    found: list[dict[str, Any]] = engine.backend.to_pyarrow(result).to_pylist()
+    return found
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=rows_strategy)
+def test_classifying_distinct_fields_equals_classifying_every_row(
+    engine: Engine, rows: list[dict[str, str | None]]
+) -> None:
+    doubled = rows + rows  # repeated combinations, NULLs included, must find their one classification
+    assert _by_distinct(engine, doubled) == classified(engine, doubled)
+
+
+def test_classifying_distinct_fields_agrees_on_every_default_rule_case(engine: Engine) -> None:
+    rows = [case.values[0] for case in DEFAULT_RULE_CASES]
+    assert [row["channel"] for row in _by_distinct(engine, rows)] == [case.values[1] for case in DEFAULT_RULE_CASES]
