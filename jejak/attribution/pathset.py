@@ -180,7 +180,11 @@ class PathSet:
                 f"{where}, row {row + 1}: the path {text[row].as_py()!r} has an empty channel between "
                 f"{separator!r} separators. Check the separator (--sep)."
             )
-        key = pc.binary_join(pa.ListArray.from_arrays(parts.offsets, flat), _KEY_SEPARATOR)
+        lists = pa.ListArray.from_arrays(parts.offsets, flat)
+        key = pc.binary_join(lists, _KEY_SEPARATOR)
+        if pc.count_distinct(key).as_py() == len(key):
+            # Already one row per path (a table from the engine): no merge, no second split.
+            return cls._from_lists(lists, conversions, non_conversions, revenue)
         merged = (
             pa.table({"key": key, "c": conversions, "n": non_conversions, "r": revenue})
             .group_by("key")
@@ -192,7 +196,18 @@ class PathSet:
     @classmethod
     def _from_keys(cls, merged: pa.Table) -> PathSet:
         """From merged rows (key: channels joined by _KEY_SEPARATOR, c, n, r sums)."""
-        lists = pc.split_pattern(merged.column("key").combine_chunks(), _KEY_SEPARATOR)
+        return cls._from_lists(
+            pc.split_pattern(merged.column("key").combine_chunks(), _KEY_SEPARATOR),
+            merged.column("c_sum").to_numpy().astype(np.float64),
+            merged.column("n_sum").to_numpy().astype(np.float64),
+            merged.column("r_sum").to_numpy().astype(np.float64),
+        )
+
+    @classmethod
+    def _from_lists(
+        cls, lists: pa.ListArray, conversions: FloatArray, non_conversions: FloatArray, revenue: FloatArray
+    ) -> PathSet:
+        """From one list of channel names per distinct path, with its counts."""
         encoded = lists.flatten().dictionary_encode()
         names = encoded.dictionary.to_pylist()
         order = sorted(range(len(names)), key=names.__getitem__)
@@ -203,9 +218,9 @@ class PathSet:
             tuple(names[i] for i in order),
             offsets - offsets[0],
             remap[encoded.indices.to_numpy(zero_copy_only=False)],
-            merged.column("c_sum").to_numpy().astype(np.float64),
-            merged.column("n_sum").to_numpy().astype(np.float64),
-            merged.column("r_sum").to_numpy().astype(np.float64),
+            np.asarray(conversions, dtype=np.float64),
+            np.asarray(non_conversions, dtype=np.float64),
+            np.asarray(revenue, dtype=np.float64),
         )
 
 

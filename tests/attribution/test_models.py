@@ -233,3 +233,21 @@ def test_the_iterative_solve_for_large_chains_equals_the_direct_one(
         iterative = markov(paths, order=order)
     assert iterative.conversion_probability == pytest.approx(direct.conversion_probability, abs=1e-10)
     assert iterative.removal_effects == pytest.approx(direct.removal_effects, abs=1e-10)
+
+
+def test_a_paths_table_with_the_same_path_written_twice_is_merged() -> None:
+    table = pa.table(
+        {
+            "path": ["Instagram > Direct", "Instagram>Direct ", "Direct"],
+            "conversions": [2, 1, 0],
+            "non_conversions": [1, 0, 4],
+            "revenue": [200.0, 50.0, 0.0],
+        }
+    )
+    paths = PathSet.from_arrow(table)
+    assert paths.paths == 2
+    assert heuristics.first_touch(paths).as_dict() == {"Direct": 0.0, "Instagram": 3.0}
+    assert paths.total_revenue == 250.0
+    # Already unique: read as it is, same credit as through the merge.
+    unique = PathSet.from_arrow(table.slice(1))
+    assert heuristics.last_touch(unique).as_dict() == {"Direct": 1.0, "Instagram": 0.0}
