@@ -83,6 +83,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--keep-data", action="store_true", help="Reuse generated data between runs.")
+    parser.add_argument(
+        "--reuse-project",
+        action="store_true",
+        help="Reuse an already imported project (build only; the import row shows the last import's numbers).",
+    )
     args = parser.parse_args()
     if args.worker:
         kind, *rest = args.worker
@@ -102,8 +107,12 @@ def main() -> None:
             generated = _run("generate", str(data_dir), str(events))
         else:
             generated = {"seconds": None, "events": None}
-        shutil.rmtree(project_dir, ignore_errors=True)
-        imported = _run("import", str(project_dir), str(data_dir))
+        previous = _previous_import(events)
+        if args.reuse_project and previous and (project_dir / "data" / "events").is_dir():
+            imported = previous
+        else:
+            shutil.rmtree(project_dir, ignore_errors=True)
+            imported = _run("import", str(project_dir), str(data_dir))
         built = _run("build", str(project_dir))
         rows.append({"events_requested": events, "generate": generated, "import": imported, "build": built})
         steps = built["steps"]
@@ -119,6 +128,18 @@ def main() -> None:
     out = OUT_DIR / "pipeline.json"
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"\nJSON: {out}")
+
+
+def _previous_import(events: int) -> dict[str, object] | None:
+    """The import numbers of the last run at this size, from the JSON it wrote."""
+    out = OUT_DIR / "pipeline.json"
+    if not out.exists():
+        return None
+    for run in json.loads(out.read_text(encoding="utf-8")).get("runs", []):
+        if run.get("events_requested") == events:
+            found: dict[str, object] = run["import"]
+            return found
+    return None
 
 
 if __name__ == "__main__":
