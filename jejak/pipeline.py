@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import ibis.expr.types as ir
 
@@ -45,6 +45,14 @@ TABLES = (
 )
 StepCallback = Callable[[str, float], None]
 T = TypeVar("T")
+
+
+class Timer(Protocol):
+    """Runs one named step and records how long it took."""
+
+    def __call__(self, name: str, action: Callable[[], T]) -> T: ...
+
+
 BUILD_COLUMNS = (
     "event_id",
     "type",
@@ -138,70 +146,8 @@ def run_build(
         return value
 
     try:
-        events = load_events(eng, project)
-
-        def resolve() -> tuple[IdentityResult, ir.Table]:
-            found = resolve_identities(
-                eng,
-                events,
-                max_people_per_identifier=settings.identity_max_people_per_identifier,
-                max_rounds=settings.identity_max_iterations,
-            )
-            return found, eng.materialize(found.identities, "build_identities")
-
-        identity, identities = timed("identity", resolve)
-        result.identity_rounds = identity.rounds
-        # Not materialised: the person lookup streams straight into the sessions window.
-        people_events = assign_people(events, identities)
-        narrow_events = people_events.select(*SESSION_COLUMNS)
-        sessionized = timed(
-            "sessions",
-            lambda: eng.materialize(
-                sessionize(
-                    narrow_events,
-                    gap_seconds=settings.session_gap_seconds,
-                    max_seconds=settings.session_max_seconds,
-                    conversion_events=settings.conversion_events,
-                ),
-                "build_sessionized",
-            ),
-        )
-        marks = timed("journey_marks", lambda: eng.materialize(journey_marks(sessionized), "build_marks"))
-        touches = timed(
-            "touchpoints", lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints")
-        )
-        converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
-        in_window = journey_touches(touches, converted, lookback_days=settings.lookback_days)
-        journey_table = timed(
-            "journeys",
-            lambda: eng.materialize(
-                journeys(
-                    in_window,
-                    converted,
-                    transform=settings.path_transform,
-                    transform_channel=settings.path_transform_channel,
-                    max_touches=settings.path_max_touches,
-                ),
-                "build_journeys",
-            ),
-        )
-        paths = timed("paths", lambda: eng.materialize(unique_paths(journey_table), "build_paths"))
-        tables: dict[str, ir.Table] = {
-            "identities": identities,
-            "shared_identifiers": identity.shared_identifiers,
-            "people": people_table(people_events, identities),
-            "sessions": session_table(sessionized, touches),
-            "touchpoints": touches,
-            "conversions": converted,
-            "journeys": journey_table,
-            "paths": paths,
-        }
-
-        def write_all() -> None:
-            for name in TABLES:
-                eng.write_parquet(tables[name], build_dir / name)
-
-        timed("write", write_all)
+        with eng.memory_errors(settings.duckdb_memory_limit_mb):
+            _run_steps(project, settings, eng, own_engine, build_dir, channel_rules, timed, result)
         publish_build(project, build_dir)
     except BaseException:
         # A build that was not published must not stay behind and count as one of the builds kept for readers.
@@ -212,6 +158,87 @@ def run_build(
             eng.close()
     _record_build(project, result, started_at.isoformat())
     return result
+
+
+def _run_steps(
+    project: Project,
+    settings: Settings,
+    eng: Engine,
+    own_engine: bool,
+    build_dir: Path,
+    channel_rules: tuple[ChannelRule, ...],
+    timed: Timer,
+    result: BuildResult,
+) -> None:
+    """Every step, in order, writing the tables under `build_dir` (published by the caller)."""
+    if eng.name == "duckdb" and own_engine:
+        # Past the memory limit DuckDB spills to disk: inside the project, not wherever the command runs.
+        project.staging_dir.mkdir(parents=True, exist_ok=True)
+        eng.execute_sql(f"SET temp_directory = '{str(project.staging_dir).replace(chr(39), chr(39) * 2)}'")
+    events = load_events(eng, project)
+
+    def resolve() -> tuple[IdentityResult, ir.Table]:
+        found = resolve_identities(
+            eng,
+            events,
+            max_people_per_identifier=settings.identity_max_people_per_identifier,
+            max_rounds=settings.identity_max_iterations,
+        )
+        return found, eng.materialize(found.identities, "build_identities")
+
+    identity, identities = timed("identity", resolve)
+    result.identity_rounds = identity.rounds
+    # Not materialised: the person lookup streams straight into the sessions window.
+    people_events = assign_people(events, identities)
+    narrow_events = people_events.select(*SESSION_COLUMNS)
+    sessionized = timed(
+        "sessions",
+        lambda: eng.materialize(
+            sessionize(
+                narrow_events,
+                gap_seconds=settings.session_gap_seconds,
+                max_seconds=settings.session_max_seconds,
+                conversion_events=settings.conversion_events,
+            ),
+            "build_sessionized",
+        ),
+    )
+    marks = timed("journey_marks", lambda: eng.materialize(journey_marks(sessionized), "build_marks"))
+    touches = timed(
+        "touchpoints", lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints")
+    )
+    converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
+    in_window = journey_touches(touches, converted, lookback_days=settings.lookback_days)
+    journey_table = timed(
+        "journeys",
+        lambda: eng.materialize(
+            journeys(
+                in_window,
+                converted,
+                transform=settings.path_transform,
+                transform_channel=settings.path_transform_channel,
+                max_touches=settings.path_max_touches,
+            ),
+            "build_journeys",
+        ),
+    )
+    paths = timed("paths", lambda: eng.materialize(unique_paths(journey_table), "build_paths"))
+    tables: dict[str, ir.Table] = {
+        "identities": identities,
+        "shared_identifiers": identity.shared_identifiers,
+        "people": people_table(people_events, identities),
+        "sessions": session_table(sessionized, touches),
+        "touchpoints": touches,
+        "conversions": converted,
+        "journeys": journey_table,
+        "paths": paths,
+    }
+
+    def write_all() -> None:
+        for name in TABLES:
+            eng.write_parquet(tables[name], build_dir / name)
+
+    timed("write", write_all)
 
 
 def _record_build(project: Project, result: BuildResult, started_at: str) -> None:

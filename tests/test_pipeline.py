@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import make_project, story_rows, write_csv
 
-from jejak.core.errors import LakeError, MissingColumnError, TableNotBuiltError
+from jejak.core.errors import EngineError, LakeError, MissingColumnError, TableNotBuiltError
 from jejak.ingest.importer import import_file
 from jejak.journeys.channels import ChannelRule
 from jejak.pipeline import TABLES, BuildResult, run_build
@@ -152,3 +152,16 @@ def test_a_failed_build_does_not_cost_readers_the_previous_build(tmp_path: Path)
     # Only two builds are kept: a third build removes the oldest.
     third = run_build(project).build_dir
     assert sorted(project.builds_dir.iterdir()) == [newest, third]
+
+
+def test_running_out_of_memory_names_the_setting_and_publishes_nothing(tmp_path: Path) -> None:
+    from jejak.synth import generate
+
+    project = make_project(tmp_path / "p")
+    result = generate(tmp_path / "data", events=20_000, seed=3, file_format="parquet", bad_rows=False)
+    for path in result.files:
+        import_file(project, path)
+    starved = project.settings.replace(duckdb_memory_limit_mb=4)
+    with pytest.raises(EngineError, match="duckdb_memory_limit_mb"):
+        run_build(project, settings=starved)
+    assert not list(project.builds_dir.iterdir()), "a failed build publishes nothing"

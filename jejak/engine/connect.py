@@ -177,6 +177,25 @@ class Engine:
         finally:
             con.unregister("_jejak_write_arrow")
 
+    @contextlib.contextmanager
+    def memory_errors(self, setting_mb: int) -> Any:
+        """Turn the engine's out-of-memory failure into an error that says which setting to change."""
+        if self.name != "duckdb":
+            yield
+            return
+        import duckdb
+
+        try:
+            yield
+        except duckdb.OutOfMemoryException as exc:
+            limit = f"{setting_mb} MiB" if setting_mb else "DuckDB's default, 80 % of RAM"
+            first_line = str(exc).splitlines()[0]
+            raise EngineError(
+                f"DuckDB ran out of memory ({first_line}). The limit is {limit} (setting duckdb_memory_limit_mb). "
+                "Raise it, set it to 0 for DuckDB's default, or lower duckdb_threads; what does not fit is spilled "
+                "to disk where DuckDB can, but some steps must hold a whole group in memory."
+            ) from None
+
     def close(self) -> None:
         """Release the backend (and Spark's scratch directory)."""
         with contextlib.suppress(Exception):  # already stopped, or the JVM is gone: nothing left to release
