@@ -119,6 +119,10 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     assert (paid["spend"], paid["cost_per_conversion"]) == (90000.0, 90000.0)
     shown = runner.invoke(cli, ["attribute", "--model", "first_touch", "--project", str(project)])
     assert "Return on ad spend" in shown.output and "Tokopedia Ads" in " ".join(shown.output.split())
+    for report in ("timelag", "pathlength"):
+        histogram = runner.invoke(cli, ["report", report, "--format", "json", "--project", str(project)])
+        assert histogram.exit_code == 0, histogram.output
+        assert sum(row["conversions"] for row in json.loads(histogram.output)) == 1
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.attribution.markov import chain_from_counts, markov
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.transitions import transition_counts
@@ -377,3 +378,23 @@ def test_markov_transition_counts_are_the_same_on_spark(
     on_duckdb = markov(paths, chain=chain_from_counts(expected, paths.channels, order))
     on_spark = markov(paths, chain=chain_from_counts(got, paths.channels, order))
     assert on_spark.removal_effects.tolist() == pytest.approx(on_duckdb.removal_effects.tolist(), abs=1e-12)
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("report", ["time_lag", "path_length", "time_lag_by_channel", "lag_summary"])
+def test_lag_reports_are_the_same_on_spark(
+    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, report: str
+) -> None:
+    builders = {
+        "time_lag": time_lag,
+        "path_length": path_length,
+        "time_lag_by_channel": lambda journeys: time_lag(journeys, by_first_channel=True),
+        "lag_summary": lag_summary,
+    }
+
+    def run(engine: Engine) -> pa.Table:
+        return engine.to_pyarrow(builders[report](engine.read_parquet(duckdb_build / "journeys")))
+
+    expected = run(duckdb_engine)
+    assert expected.num_rows > 0
+    assert_same_table(report, expected, run(spark_engine))

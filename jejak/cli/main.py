@@ -595,6 +595,70 @@ def spend_import(file: str, column_map: str, project_dir: str | None) -> None:
     )
 
 
+def _report_cell(key: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if key.endswith("_share"):
+        return f"{value * 100:.1f} %"
+    if key.startswith(("median_", "mean_")):
+        return f"{value:,.1f}"
+    return value
+
+
+def print_report(project: Any, build: Callable[[Any], Any], output_format: str, title: str) -> list[dict[str, Any]]:
+    """Run one report on the last build's journeys and print it."""
+    from jejak.engine import connect
+    from jejak.store.derived import table_path
+
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        rows: list[dict[str, Any]] = engine.to_pyarrow(
+            build(engine.read_parquet(table_path(project, "journeys")))
+        ).to_pylist()
+    finally:
+        engine.close()
+    if output_format == "table":
+        rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
+    print_rows(rows, output_format, title)
+    return rows
+
+
+@report.command()
+@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def timelag(by_first_channel: bool, output_format: str, project_dir: str | None) -> None:
+    """Conversions by days from first touch to conversion (0, 1, … 11, 12-30, 31-60, 61-90, 91+).
+
+    Example: jejak report timelag --by-first-channel --format csv
+    """
+    from jejak.analytics.lags import lag_summary, time_lag
+
+    project = _open(project_dir)
+    print_report(project, lambda j: time_lag(j, by_first_channel=by_first_channel), output_format, "Time lag (days)")
+    if output_format == "table":
+        print_report(project, lag_summary, "table", "Median and mean")
+
+
+@report.command()
+@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def pathlength(by_first_channel: bool, output_format: str, project_dir: str | None) -> None:
+    """Conversions by touches per conversion (1, 2, … 11, 12+).
+
+    Example: jejak report pathlength --format json
+    """
+    from jejak.analytics.lags import path_length
+
+    project = _open(project_dir)
+    print_report(
+        project, lambda j: path_length(j, by_first_channel=by_first_channel), output_format, "Path length (touches)"
+    )
+
+
 @cli.command()
 @click.argument("table")
 @click.option("--format", "output_format", type=click.Choice(["csv", "parquet", "json"]), default="csv")
