@@ -119,6 +119,11 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     assert (paid["spend"], paid["cost_per_conversion"]) == (90000.0, 90000.0)
     shown = runner.invoke(cli, ["attribute", "--model", "first_touch", "--project", str(project)])
     assert "Return on ad spend" in shown.output and "Tokopedia Ads" in " ".join(shown.output.split())
+    assisted = runner.invoke(cli, ["report", "assisted", "--format", "json", "--project", str(project)])
+    assert assisted.exit_code == 0, assisted.output
+    by_channel = {row["channel"]: row for row in json.loads(assisted.output)}
+    assert by_channel["Paid Search"]["reading"] == "only assists"
+    assert by_channel["Direct"]["last_interaction_conversions"] == 1
     for report in ("timelag", "pathlength"):
         histogram = runner.invoke(cli, ["report", report, "--format", "json", "--project", str(project)])
         assert histogram.exit_code == 0, histogram.output

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.attribution.markov import chain_from_counts, markov
 from jejak.attribution.pathset import PathSet
@@ -398,3 +399,22 @@ def test_lag_reports_are_the_same_on_spark(
     expected = run(duckdb_engine)
     assert expected.num_rows > 0
     assert_same_table(report, expected, run(spark_engine))
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("dimension", ["channel", "source_medium", "campaign"])
+def test_assisted_conversions_are_the_same_on_spark(
+    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, dimension: str
+) -> None:
+    def run(engine: Engine) -> pa.Table:
+        table = assisted_conversions(
+            engine.read_parquet(duckdb_build / "touchpoints"),
+            engine.read_parquet(duckdb_build / "conversions"),
+            lookback_days=30,
+            dimension=dimension,
+        )
+        return engine.to_pyarrow(table)
+
+    expected = run(duckdb_engine)
+    assert expected.num_rows > 0
+    assert_same_table(f"assisted by {dimension}", expected, run(spark_engine))

@@ -602,6 +602,8 @@ def _report_cell(key: str, value: Any) -> Any:
         return f"{value * 100:.1f} %"
     if key.startswith(("median_", "mean_")):
         return f"{value:,.1f}"
+    if key == "ratio":
+        return f"{value:,.2f}"
     return value
 
 
@@ -621,6 +623,51 @@ def print_report(project: Any, build: Callable[[Any], Any], output_format: str, 
         rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
     print_rows(rows, output_format, title)
     return rows
+
+
+@report.command()
+@click.option(
+    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
+)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def assisted(dimension: str, output_format: str, project_dir: str | None) -> None:
+    """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
+
+    Example: jejak report assisted --dimension source_medium
+    """
+    from jejak.analytics.assisted import assisted_conversions
+    from jejak.engine import connect
+    from jejak.store.derived import table_path
+
+    project = _open(project_dir)
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        table = assisted_conversions(
+            engine.read_parquet(table_path(project, "touchpoints")),
+            engine.read_parquet(table_path(project, "conversions")),
+            lookback_days=project.settings.lookback_days,
+            dimension=dimension,
+        )
+        rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
+    finally:
+        engine.close()
+    if output_format == "table":
+        rows = [
+            {
+                dimension: row[dimension],
+                "first": row["first_interaction_conversions"],
+                "assisted": row["assisted_conversions"],
+                "last": row["last_interaction_conversions"],
+                "assisted / last": _report_cell("ratio", row["assisted_to_last_ratio"]),
+                "reading": row["reading"],
+                "assisted revenue": row["assisted_revenue"],
+                "last revenue": row["last_interaction_revenue"],
+            }
+            for row in rows
+        ]
+    print_rows(rows, output_format, "Assisted conversions (touches in the lookback window, before path transforms)")
 
 
 @report.command()

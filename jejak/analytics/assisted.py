@@ -1,0 +1,128 @@
+"""Assisted conversions: which channels open, help and close conversions (UA Multi-Channel Funnels).
+
+For every conversion, the touches of its journey inside the lookback window, in time
+order, before any path transform:
+- first interaction: the first touch's channel (or source / medium, or campaign);
+- last interaction: the last touch's;
+- assisted: every distinct value that appears on a touch other than the last. A value
+  on several earlier touches assists once; a value that is both earlier and last counts
+  as an assist and as the last interaction, as in UA.
+A conversion with no touch of its own journey (a second purchase in the same session)
+takes its own session's touch as its only one. Revenue follows the same rules.
+
+The assisted / last-interaction ratio says what a channel mostly does: at or under 0.5
+it mostly closes, 0.5–1.5 it assists and closes alike, at or over 1.5 it mostly
+assists; with no last-interaction conversions it only assists.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.core.errors import SettingError
+from jejak.engine import safe_div
+from jejak.journeys.journeys import journey_touches
+
+DIMENSIONS = ("channel", "source_medium", "campaign")
+
+
+def _key(table: ir.Table, dimension: str) -> ir.StringValue:
+    if dimension == "channel":
+        channel: ir.StringValue = table.channel.fill_null("Unassigned")
+        return channel
+    if dimension == "source_medium":
+        return table.source.fill_null("(direct)") + ibis.literal(" / ") + table.medium.fill_null("(none)")
+    if dimension == "campaign":
+        campaign: ir.StringValue = table.campaign.fill_null("(not set)")
+        return campaign
+    raise SettingError(
+        f"Unknown dimension {dimension!r} for assisted conversions. Expected one of: {', '.join(DIMENSIONS)}."
+    )
+
+
+def conversion_touches(touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, dimension: str) -> ir.Table:
+    """Every converting journey's touches in time order: person_id, journey_index, position, touches, key, revenue."""
+    in_window = journey_touches(touchpoints, conversions, lookback_days=lookback_days)
+    touched = in_window.filter(in_window.converted)
+    touched = touched.select(
+        person_id=touched.person_id,
+        journey_index=touched.journey_index,
+        epoch_seconds=touched.epoch_seconds,
+        session_id=touched.session_id,
+        key=_key(touched, dimension),
+    )
+    # Conversions without a touch of their own journey take their session's touch.
+    has_touch = touched.select(has_person_id=touched.person_id, has_index=touched.journey_index).distinct()
+    bare = conversions.anti_join(
+        has_touch,
+        (conversions.person_id == has_touch.has_person_id) & (conversions.conversion_index == has_touch.has_index),
+    )
+    own = touchpoints.select(
+        own_session_id=touchpoints.session_id,
+        own_epoch_seconds=touchpoints.epoch_seconds,
+        key=_key(touchpoints, dimension),
+    )
+    fallback = bare.join(own, bare.session_id == own.own_session_id)
+    fallback = fallback.select(
+        person_id=fallback.person_id,
+        journey_index=fallback.conversion_index,
+        epoch_seconds=fallback.own_epoch_seconds,
+        session_id=fallback.session_id,
+        key=fallback.key,
+    )
+    rows = ibis.union(touched, fallback)
+    journey = ibis.window(group_by=[rows.person_id, rows.journey_index], order_by=[rows.epoch_seconds, rows.session_id])
+    whole = ibis.window(group_by=[rows.person_id, rows.journey_index])
+    ordered = rows.mutate(position=ibis.row_number().over(journey), touches=rows.count().over(whole))
+    values = conversions.select(
+        value_person_id=conversions.person_id, value_index=conversions.conversion_index, revenue=conversions.revenue
+    )
+    joined = ordered.join(
+        values, (ordered.person_id == values.value_person_id) & (ordered.journey_index == values.value_index)
+    )
+    return joined.select("person_id", "journey_index", "position", "touches", "key", "revenue")
+
+
+def assisted_conversions(
+    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, dimension: str = "channel"
+) -> ir.Table:
+    """First-interaction, assisted and last-interaction conversions and revenue per value of `dimension`."""
+    touches = conversion_touches(touchpoints, conversions, lookback_days=lookback_days, dimension=dimension)
+    first = touches.filter(touches.position == 0)
+    first = first.group_by(first_key=first.key).aggregate(
+        first_interaction_conversions=first.count(), first_interaction_revenue=first.revenue.sum()
+    )
+    last = touches.filter(touches.position == touches.touches - 1)
+    last = last.group_by(last_key=last.key).aggregate(
+        last_interaction_conversions=last.count(), last_interaction_revenue=last.revenue.sum()
+    )
+    earlier = touches.filter(touches.position < touches.touches - 1)
+    earlier = earlier.select("person_id", "journey_index", "key", "revenue").distinct()
+    assisted = earlier.group_by(assist_key=earlier.key).aggregate(
+        assisted_conversions=earlier.count(), assisted_revenue=earlier.revenue.sum()
+    )
+    keys = ibis.union(
+        first.select(key=first.first_key), last.select(key=last.last_key), assisted.select(key=assisted.assist_key)
+    ).distinct()
+    table = keys.left_join(first, keys.key == first.first_key)
+    table = table.left_join(last, table.key == last.last_key)
+    table = table.left_join(assisted, table.key == assisted.assist_key)
+    counts = {
+        "first_interaction_conversions": table.first_interaction_conversions.fill_null(0),
+        "first_interaction_revenue": table.first_interaction_revenue.fill_null(0.0),
+        "assisted_conversions": table.assisted_conversions.fill_null(0),
+        "assisted_revenue": table.assisted_revenue.fill_null(0.0),
+        "last_interaction_conversions": table.last_interaction_conversions.fill_null(0),
+        "last_interaction_revenue": table.last_interaction_revenue.fill_null(0.0),
+    }
+    shaped = table.select(table.key.name(dimension), **counts)
+    ratio = safe_div(shaped.assisted_conversions, shaped.last_interaction_conversions)
+    reading = ibis.cases(
+        (shaped.last_interaction_conversions == 0, "only assists"),
+        (ratio <= 0.5, "mostly closes"),
+        (ratio < 1.5, "assists and closes"),
+        else_="mostly assists",
+    )
+    result = shaped.mutate(assisted_to_last_ratio=ratio, reading=reading)
+    return result.order_by([ibis.desc("assisted_conversions"), ibis.desc("last_interaction_conversions"), dimension])
