@@ -794,7 +794,10 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
     console.print(f"  tables      {project.tables_dir.resolve()}")
     console.print(f"  quarantine  {project.quarantine_dir}")
     console.print(f"  truth       {data.truth_dir}")
-    console.print(f"Explore: jejak report summary --project {root}  ·  jejak export paths --project {root}")
+    console.print(
+        f"Explore: jejak attribute --project {root}  ·  jejak report assisted --project {root}  ·  "
+        f"jejak export paths --project {root}"
+    )
 
 
 def main() -> None:
