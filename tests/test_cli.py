@@ -124,6 +124,9 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     by_channel = {row["channel"]: row for row in json.loads(assisted.output)}
     assert by_channel["Paid Search"]["reading"] == "only assists"
     assert by_channel["Direct"]["last_interaction_conversions"] == 1
+    top = runner.invoke(cli, ["report", "paths", "--format", "json", "--project", str(project)])
+    assert top.exit_code == 0, top.output
+    assert [(row["path"], row["conversions"]) for row in json.loads(top.output)] == [("Paid Search > Direct", 1)]
     for report in ("timelag", "pathlength"):
         histogram = runner.invoke(cli, ["report", report, "--format", "json", "--project", str(project)])
         assert histogram.exit_code == 0, histogram.output

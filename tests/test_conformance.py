@@ -25,6 +25,7 @@ import pytest
 
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.lags import lag_summary, path_length, time_lag
+from jejak.analytics.paths import top_conversion_paths
 from jejak.attribution.markov import chain_from_counts, markov
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.transitions import transition_counts
@@ -418,3 +419,24 @@ def test_assisted_conversions_are_the_same_on_spark(
     expected = run(duckdb_engine)
     assert expected.num_rows > 0
     assert_same_table(f"assisted by {dimension}", expected, run(spark_engine))
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(("dimension", "exposure"), [("channel", True), ("source_medium", False), ("campaign", True)])
+def test_top_conversion_paths_are_the_same_on_spark(
+    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, dimension: str, exposure: bool
+) -> None:
+    def run(engine: Engine) -> pa.Table:
+        table = top_conversion_paths(
+            engine.read_parquet(duckdb_build / "touchpoints"),
+            engine.read_parquet(duckdb_build / "conversions"),
+            lookback_days=30,
+            dimension=dimension,
+            exposure=exposure,
+            n=3,
+        )
+        return engine.to_pyarrow(table)
+
+    expected = run(duckdb_engine)
+    assert expected.num_rows > 0
+    assert_same_table(f"top paths by {dimension}", expected, run(spark_engine))

@@ -20,25 +20,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from jejak.core.errors import SettingError
+from jejak.analytics.dimensions import dimension_key
 from jejak.engine import safe_div
 from jejak.journeys.journeys import journey_touches
-
-DIMENSIONS = ("channel", "source_medium", "campaign")
-
-
-def _key(table: ir.Table, dimension: str) -> ir.StringValue:
-    if dimension == "channel":
-        channel: ir.StringValue = table.channel.fill_null("Unassigned")
-        return channel
-    if dimension == "source_medium":
-        return table.source.fill_null("(direct)") + ibis.literal(" / ") + table.medium.fill_null("(none)")
-    if dimension == "campaign":
-        campaign: ir.StringValue = table.campaign.fill_null("(not set)")
-        return campaign
-    raise SettingError(
-        f"Unknown dimension {dimension!r} for assisted conversions. Expected one of: {', '.join(DIMENSIONS)}."
-    )
 
 
 def conversion_touches(touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, dimension: str) -> ir.Table:
@@ -50,7 +34,7 @@ def conversion_touches(touchpoints: ir.Table, conversions: ir.Table, *, lookback
         journey_index=touched.journey_index,
         epoch_seconds=touched.epoch_seconds,
         session_id=touched.session_id,
-        key=_key(touched, dimension),
+        key=dimension_key(touched, dimension),
     )
     # Conversions without a touch of their own journey take their session's touch.
     has_touch = touched.select(has_person_id=touched.person_id, has_index=touched.journey_index).distinct()
@@ -61,7 +45,7 @@ def conversion_touches(touchpoints: ir.Table, conversions: ir.Table, *, lookback
     own = touchpoints.select(
         own_session_id=touchpoints.session_id,
         own_epoch_seconds=touchpoints.epoch_seconds,
-        key=_key(touchpoints, dimension),
+        key=dimension_key(touchpoints, dimension),
     )
     fallback = bare.join(own, bare.session_id == own.own_session_id)
     fallback = fallback.select(

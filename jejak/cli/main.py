@@ -625,6 +625,47 @@ def print_report(project: Any, build: Callable[[Any], Any], output_format: str, 
     return rows
 
 
+@report.command(name="paths")
+@click.option(
+    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
+)
+@click.option("--exposure/--no-exposure", default=True, help="Collapse repeats in a row (default) or keep them.")
+@click.option(
+    "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Paths shown (default: top_n setting)."
+)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def paths_report(
+    dimension: str, exposure: bool, top_n: int | None, output_format: str, project_dir: str | None
+) -> None:
+    """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
+
+    Example: jejak report paths --dimension campaign --no-exposure --top 20
+    """
+    from jejak.analytics.paths import top_conversion_paths
+    from jejak.engine import connect
+    from jejak.store.derived import table_path
+
+    project = _open(project_dir)
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        table = top_conversion_paths(
+            engine.read_parquet(table_path(project, "touchpoints")),
+            engine.read_parquet(table_path(project, "conversions")),
+            lookback_days=project.settings.lookback_days,
+            dimension=dimension,
+            exposure=exposure,
+            n=top_n or project.settings.top_n,
+        )
+        rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
+    finally:
+        engine.close()
+    if output_format == "table":
+        rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
+    print_rows(rows, output_format, f"Top conversion paths by {dimension.replace('_', ' / ')}")
+
+
 @report.command()
 @click.option(
     "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True

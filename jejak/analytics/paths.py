@@ -1,0 +1,68 @@
+"""Top conversion paths by channel, source / medium or campaign (UA's Top Conversion Paths).
+
+The journeys are rebuilt from the build's touchpoints and conversions with each touch
+labelled by the chosen dimension, inside the lookback window, with the `exposure`
+transform (repeats in a row collapse) or none. A conversion with no touch of its own
+journey takes its own session's value, as the build does for channels. The top N
+paths by conversions come with an "Other (n rows, x % of total)" row, so the
+conversions and revenue always add up to the untruncated totals.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.analytics.dimensions import dimension_key
+from jejak.analytics.topn import top_n_with_other
+from jejak.engine import safe_div
+from jejak.journeys.journeys import journey_touches, journeys, unique_paths
+
+
+def conversion_paths(
+    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, dimension: str, exposure: bool
+) -> ir.Table:
+    """Unique paths labelled by `dimension` (path, conversions, non_conversions, revenue, …)."""
+    labelled = touchpoints.mutate(channel=dimension_key(touchpoints, dimension))
+    own = labelled.select(own_session_id=labelled.session_id, own_value=labelled.channel)
+    relabelled = conversions.left_join(own, conversions.session_id == own.own_session_id)
+    relabelled = relabelled.mutate(session_channel=relabelled.own_value.fill_null(relabelled.session_channel)).drop(
+        "own_session_id", "own_value"
+    )
+    in_window = journey_touches(labelled, relabelled, lookback_days=lookback_days)
+    journey_table = journeys(
+        in_window,
+        relabelled,
+        transform="exposure" if exposure else "unique",
+        transform_channel="Direct",
+        max_touches=0,
+    )
+    return unique_paths(journey_table)
+
+
+def top_conversion_paths(
+    touchpoints: ir.Table,
+    conversions: ir.Table,
+    *,
+    lookback_days: int,
+    dimension: str = "channel",
+    exposure: bool = True,
+    n: int = 10,
+) -> ir.Table:
+    """The `n` paths with most conversions, an Other row, each with its share of conversions and revenue."""
+    paths = conversion_paths(
+        touchpoints, conversions, lookback_days=lookback_days, dimension=dimension, exposure=exposure
+    )
+    converting = paths.filter(paths.conversions > 0)
+    whole = ibis.window()
+    # Shares first, so the Other row's share is the sum of the rows it stands for (and the order survives).
+    shared = converting.select(
+        "path",
+        "conversions",
+        "revenue",
+        conversion_share=safe_div(converting.conversions, converting.conversions.sum().over(whole)),
+        revenue_share=safe_div(converting.revenue, converting.revenue.sum().over(whole)),
+    )
+    return top_n_with_other(
+        shared, label="path", value="conversions", n=n, extra_sums=("revenue", "conversion_share", "revenue_share")
+    )
