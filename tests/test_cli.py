@@ -127,6 +127,9 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     top = runner.invoke(cli, ["report", "paths", "--format", "json", "--project", str(project)])
     assert top.exit_code == 0, top.output
     assert [(row["path"], row["conversions"]) for row in json.loads(top.output)] == [("Paid Search > Direct", 1)]
+    devices = runner.invoke(cli, ["report", "devices", "--format", "json", "--project", str(project)])
+    assert devices.exit_code == 0, devices.output
+    assert json.loads(devices.output)["cross_device"][0]["conversions"] == 1
     for report in ("timelag", "pathlength"):
         histogram = runner.invoke(cli, ["report", report, "--format", "json", "--project", str(project)])
         assert histogram.exit_code == 0, histogram.output

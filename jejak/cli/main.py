@@ -598,7 +598,7 @@ def spend_import(file: str, column_map: str, project_dir: str | None) -> None:
 def _report_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
-    if key.endswith("_share"):
+    if key.endswith(("_share", "_rate")) or key == "share":
         return f"{value * 100:.1f} %"
     if key.startswith(("median_", "mean_")):
         return f"{value:,.1f}"
@@ -623,6 +623,58 @@ def print_report(project: Any, build: Callable[[Any], Any], output_format: str, 
         rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
     print_rows(rows, output_format, title)
     return rows
+
+
+@report.command()
+@click.option("--by", "grouping", type=click.Choice(["device_type", "os"]), default="device_type", show_default=True)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def devices(grouping: str, output_format: str, project_dir: str | None) -> None:
+    """Conversion by device type or OS, cross-device journeys, and which device closes after which.
+
+    Example: jejak report devices --by os --format json
+    """
+    from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+    from jejak.engine import connect
+    from jejak.store.derived import table_path
+
+    project = _open(project_dir)
+    lookback = project.settings.lookback_days
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        tables = {
+            name: engine.read_parquet(table_path(project, name)) for name in ("sessions", "touchpoints", "conversions")
+        }
+        sections = {
+            "devices": device_conversion(tables["sessions"], tables["touchpoints"], by=grouping),
+            "cross_device": cross_device(tables["touchpoints"], tables["conversions"], lookback_days=lookback),
+            "handoff": device_handoff(tables["touchpoints"], tables["conversions"], lookback_days=lookback),
+        }
+        found = {name: engine.to_pyarrow(table).to_pylist() for name, table in sections.items()}
+    finally:
+        engine.close()
+    if output_format == "json":
+        click.echo(json.dumps(found, default=str, ensure_ascii=False, indent=1))
+        return
+    titles = {
+        "devices": f"Conversion by {grouping.replace('_', ' ')}",
+        "cross_device": "Journeys across devices",
+        "handoff": "Device of the first touch → device of the conversion",
+    }
+    for name, rows in found.items():
+        if output_format == "csv":
+            click.echo(f"# {name}")
+            print_rows(rows, "csv")
+            continue
+        shown = [
+            {
+                key: _report_cell("ratio" if key.endswith(("_rate", "_share")) else key, value)
+                for key, value in row.items()
+            }
+            for row in rows
+        ]
+        print_rows(shown, "table", titles[name])
 
 
 @report.command(name="paths")

@@ -1,0 +1,100 @@
+"""Devices report on hand-written journeys: conversion by device and OS, cross-device journeys, hand-offs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import Built, build_story
+
+from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+from jejak.core.errors import SettingError
+from jejak.engine import connect
+from jejak.store.derived import table_path
+
+
+def visit(at: str, channel: str, device: str, os: str) -> dict[str, Any]:
+    return {"at": at, "type": "page", "channel": channel, "device_type": device, "os": os}
+
+
+def buy(at: str, revenue: int, device: str, os: str) -> dict[str, Any]:
+    return {"at": at, "type": "track", "event": "Order Completed", "revenue": revenue, "device_type": device, "os": os}
+
+
+STORY: dict[str, list[dict[str, Any]]] = {
+    # Ana sees an ad on her phone, then buys on her laptop two days later.
+    "ana": [
+        visit("2026-03-01 09:00", "Paid Social", "mobile", "Android"),
+        visit("2026-03-03 19:00", "Email", "desktop", "Windows"),
+        buy("2026-03-03 19:05", 200000, "desktop", "Windows"),
+    ],
+    # Budi does everything on his phone.
+    "budi": [visit("2026-03-05 10:00", "WhatsApp", "mobile", "iOS"), buy("2026-03-05 10:10", 100000, "mobile", "iOS")],
+    # Citra browses on a laptop and leaves.
+    "citra": [visit("2026-03-06 10:00", "Organic Search", "desktop", "macOS")],
+    # Dewi buys at the till: an offline touch has no device.
+    "dewi": [
+        {
+            "at": "2026-03-07 11:00",
+            "type": "offline",
+            "event": "Order Completed",
+            "revenue": 50000,
+            "channel": "Offline Store",
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_story(tmp_path_factory.mktemp("devices"), STORY)
+
+
+def _run(built: Built, report: Any, **options: Any) -> list[dict[str, Any]]:
+    engine = connect()
+    try:
+        tables = {
+            name: engine.read_parquet(table_path(built.project, name))
+            for name in ("sessions", "touchpoints", "conversions")
+        }
+        if report is device_conversion:
+            table = report(tables["sessions"], tables["touchpoints"], **options)
+        else:
+            table = report(tables["touchpoints"], tables["conversions"], lookback_days=30, **options)
+        rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
+    finally:
+        engine.close()
+    return rows
+
+
+def test_conversion_rate_revenue_and_average_order_by_device(built: Built) -> None:
+    rows = {row["device_type"]: row for row in _run(built, device_conversion)}
+    assert {device: (r["sessions"], r["converting_sessions"], r["conversion_rate"]) for device, r in rows.items()} == {
+        "desktop": (2, 1, 0.5),
+        "mobile": (2, 1, 0.5),
+        "offline": (1, 1, 1.0),
+    }
+    assert (rows["desktop"]["revenue"], rows["desktop"]["average_order"]) == (200000.0, 200000.0)
+
+
+def test_by_operating_system(built: Built) -> None:
+    rows = {row["os"]: row["converting_sessions"] for row in _run(built, device_conversion, by="os")}
+    assert rows == {"Android": 0, "Windows": 1, "iOS": 1, "macOS": 0, "offline": 1}
+
+
+def test_cross_device_journeys_and_conversions_on_another_device(built: Built) -> None:
+    [row] = _run(built, cross_device)
+    assert (row["journeys"], row["cross_device_journeys"]) == (4, 1)
+    assert row["cross_device_share"] == pytest.approx(1 / 4)
+    assert (row["conversions"], row["converted_on_another_device"]) == (3, 1)
+    assert row["another_device_share"] == pytest.approx(1 / 3)
+
+
+def test_which_device_closes_after_which(built: Built) -> None:
+    rows = [(r["first_device"], r["converting_device"], r["conversions"]) for r in _run(built, device_handoff)]
+    assert sorted(rows) == [("mobile", "desktop", 1), ("mobile", "mobile", 1), ("offline", "offline", 1)]
+
+
+def test_an_unknown_grouping_is_refused(built: Built) -> None:
+    with pytest.raises(SettingError, match="device_type or os"):
+        _run(built, device_conversion, by="browser")
