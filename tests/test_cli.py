@@ -130,6 +130,9 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     devices = runner.invoke(cli, ["report", "devices", "--format", "json", "--project", str(project)])
     assert devices.exit_code == 0, devices.output
     assert json.loads(devices.output)["cross_device"][0]["conversions"] == 1
+    bounced = runner.invoke(cli, ["report", "bounce", "--by", "channel", "--format", "json", "--project", str(project)])
+    assert bounced.exit_code == 0, bounced.output
+    assert sum(row["entrances"] for row in json.loads(bounced.output)) == 2  # Ana's two visits
     for report in ("timelag", "pathlength"):
         histogram = runner.invoke(cli, ["report", report, "--format", "json", "--project", str(project)])
         assert histogram.exit_code == 0, histogram.output

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jejak.analytics.assisted import assisted_conversions
+from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths
@@ -457,6 +458,25 @@ def test_device_reports_are_the_same_on_spark(
             "by_os": lambda: device_conversion(sessions, touches, by="os"),
             "cross_device": lambda: cross_device(touches, conversions, lookback_days=30),
             "handoff": lambda: device_handoff(touches, conversions, lookback_days=30),
+        }
+        return engine.to_pyarrow(builders[report]())
+
+    expected = run(duckdb_engine)
+    assert expected.num_rows > 0
+    assert_same_table(report, expected, run(spark_engine))
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("report", ["by_page", "by_channel", "highest"])
+def test_bounce_reports_are_the_same_on_spark(
+    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, report: str
+) -> None:
+    def run(engine: Engine) -> pa.Table:
+        sessions = engine.read_parquet(duckdb_build / "sessions")
+        builders = {
+            "by_page": lambda: bounce(sessions),
+            "by_channel": lambda: bounce(sessions, by="channel"),
+            "highest": lambda: highest_bounce_pages(sessions, n=2, min_entrances=1),
         }
         return engine.to_pyarrow(builders[report]())
 

@@ -677,6 +677,48 @@ def devices(grouping: str, output_format: str, project_dir: str | None) -> None:
         print_rows(shown, "table", titles[name])
 
 
+@report.command(name="bounce")
+@click.option("--by", "grouping", type=click.Choice(["page", "channel"]), default="page", show_default=True)
+@click.option(
+    "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Pages shown (default: top_n setting)."
+)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def bounce_report(grouping: str, top_n: int | None, output_format: str, project_dir: str | None) -> None:
+    """Highest-bounce landing pages (with enough entrances), or bounce by channel; classic and engagement-based.
+
+    Example: jejak report bounce --top 20
+    """
+    from jejak.analytics.bounce import bounce, highest_bounce_pages
+    from jejak.engine import connect
+    from jejak.store.derived import table_path
+
+    project = _open(project_dir)
+    settings = project.settings
+    engaged = {
+        "engaged_seconds": settings.bounce_engaged_seconds,
+        "engaged_min_views": settings.bounce_engaged_min_views,
+    }
+    engine = connect(settings.replace(engine="duckdb"))
+    try:
+        sessions = engine.read_parquet(table_path(project, "sessions"))
+        if grouping == "page":
+            table = highest_bounce_pages(
+                sessions, n=top_n or settings.top_n, min_entrances=settings.bounce_min_entrances, **engaged
+            )
+            title = f"Landing pages with the highest bounce (at least {settings.bounce_min_entrances} entrances)"
+        else:
+            table = bounce(sessions, by="channel", **engaged)
+            title = "Bounce by channel"
+        rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
+    finally:
+        engine.close()
+    if output_format == "table":
+        rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
+    print_rows(rows, output_format, title)
+
+
 @report.command(name="paths")
 @click.option(
     "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True

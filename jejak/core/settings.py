@@ -171,6 +171,14 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting(
         "bounce_engaged_min_views", 2, "views", "A session with fewer views than this is not engaged.", "GA4", minimum=1
     ),
+    Setting(
+        "bounce_min_entrances",
+        30,
+        "sessions",
+        "A page enters the highest-bounce list only with at least this many entrances (fewer say little).",
+        "Matomo",
+        minimum=1,
+    ),
     Setting("top_n", 10, "rows", "Rows in a top-N report before the 'Other' row.", minimum=1),
     Setting(
         "identity_max_people_per_identifier",
@@ -228,6 +236,7 @@ class Settings:
     stages: list[str]
     bounce_engaged_seconds: int
     bounce_engaged_min_views: int
+    bounce_min_entrances: int
     top_n: int
     identity_max_people_per_identifier: int
     identity_max_iterations: int
