@@ -221,14 +221,22 @@ def _absorption(
         # Jacobi preconditioning: the diagonal of I - Q (1 minus any self-loop).
         diagonal = system.diagonal()
         preconditioner = sp.diags(np.divide(1.0, diagonal, out=np.ones_like(diagonal), where=diagonal != 0))
-        solution, info = spla.bicgstab(system, rhs, x0=start, rtol=1e-13, atol=0.0, maxiter=5000, M=preconditioner)
-        if info != 0:  # BiCGSTAB can break down: GMRES, then the direct solve, rather than anything inexact
-            solution, info = spla.gmres(system, rhs, x0=start, rtol=1e-13, atol=0.0, restart=50, maxiter=2000)
-        if info != 0:
+        # Each answer is checked by its own residual: BiCGSTAB can break down, and SciPy's can then report
+        # success on a wrong vector. GMRES next, then the direct solve, rather than anything inexact.
+        solution, _ = spla.bicgstab(system, rhs, x0=start, rtol=1e-13, atol=0.0, maxiter=5000, M=preconditioner)
+        if not _solved(system, solution, rhs):
+            solution, _ = spla.gmres(system, rhs, x0=start, rtol=1e-13, atol=0.0, restart=50, maxiter=2000)
+        if not _solved(system, solution, rhs):
             solution = np.atleast_1d(spla.spsolve(system.tocsc(), rhs))
     full = np.zeros(len(keep))
     full[kept] = solution
     return float(solution[-1]), full
+
+
+def _solved(system: sp.csr_matrix, solution: FloatArray, rhs: FloatArray) -> bool:
+    """Whether `solution` solves the system to 1e-12 (relative to the right-hand side, or absolute when it is 0)."""
+    residual = float(np.linalg.norm(system @ solution - rhs))
+    return bool(np.isfinite(residual)) and residual <= 1e-12 * max(float(np.linalg.norm(rhs)), 1.0)
 
 
 def solve(chain: Chain) -> tuple[float, FloatArray]:
