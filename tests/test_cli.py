@@ -137,6 +137,15 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
         histogram = runner.invoke(cli, ["report", report, "--format", "json", "--project", str(project)])
         assert histogram.exit_code == 0, histogram.output
         assert sum(row["conversions"] for row in json.loads(histogram.output)) == 1
+        # Filters: Ana's journey has Paid Search; nothing converts in April.
+        searched = runner.invoke(
+            cli, ["report", report, "--channel", "Paid Search", "--format", "json", "--project", str(project)]
+        )
+        assert sum(row["conversions"] for row in json.loads(searched.output)) == 1
+        april = runner.invoke(
+            cli, ["report", report, "--from", "2026-04-01", "--format", "json", "--project", str(project)]
+        )
+        assert json.loads(april.output) == []
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())

@@ -127,3 +127,28 @@ def test_histogram_counts_sum_to_the_conversions(journeys: list[tuple[int, int, 
     for report in (time_lag, path_length):
         rows = engine.to_pyarrow(report(ibis.memtable(table))).to_pylist()
         assert sum(r["conversions"] for r in rows) == conversions
+
+
+def test_filters_narrow_every_report(built: Built) -> None:
+    import datetime as dt
+
+    from jejak.journeys.filters import filter_conversions, filter_journeys, filter_sessions
+
+    engine = connect()
+    try:
+        journeys = engine.read_parquet(table_path(built.project, "journeys"))
+        conversions = engine.read_parquet(table_path(built.project, "conversions"))
+        sessions = engine.read_parquet(table_path(built.project, "sessions"))
+        # Journeys that touched Email: only Ana's.
+        emailed = engine.to_pyarrow(time_lag(filter_journeys(journeys, channel="Email"))).to_pylist()
+        assert [(r["bucket"], r["conversions"]) for r in emailed] == [("3", 1)]
+        # Conversions from 5 March on: Budi's, Dewi's (13th) and Citra's (21st).
+        late = filter_conversions(conversions, start=dt.date(2026, 3, 5))
+        assert engine.to_pyarrow(late.count()).as_py() == 3
+        assert engine.to_pyarrow(filter_conversions(conversions, conversion_types=["purchase"]).count()).as_py() == 0
+        # Sessions of 1 March: Ana's ad, Citra's brochure and Dewi's first visit.
+        first_day = filter_sessions(sessions, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 1))
+        assert engine.to_pyarrow(first_day.count()).as_py() == 3
+        assert engine.to_pyarrow(filter_sessions(sessions, channel="WhatsApp").count()).as_py() == 1
+    finally:
+        engine.close()

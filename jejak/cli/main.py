@@ -595,6 +595,35 @@ def spend_import(file: str, column_map: str, project_dir: str | None) -> None:
     )
 
 
+def report_filters(channel: bool = True) -> Callable[[F], F]:
+    """The --from / --to / --conversion-type (and --channel) options every report takes."""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC)."),
+            click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included."),
+            click.option("--conversion-type", "conversion_types", multiple=True, help="Only these conversion events."),
+        ]
+        if channel:
+            options.append(click.option("--channel", default=None, help="Only journeys or sessions of this channel."))
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def _filters(start_date: Any, end_date: Any, conversion_types: tuple[str, ...], channel: str | None = None) -> Any:
+    from jejak.journeys.filters import Filters
+
+    return Filters(
+        conversion_types=tuple(conversion_types),
+        start=start_date.date() if start_date else None,
+        end=end_date.date() if end_date else None,
+        channel=channel,
+    )
+
+
 def _report_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
@@ -629,14 +658,24 @@ def print_report(project: Any, build: Callable[[Any], Any], output_format: str, 
 @click.option("--by", "grouping", type=click.Choice(["device_type", "os"]), default="device_type", show_default=True)
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
 @handle_errors
-def devices(grouping: str, output_format: str, project_dir: str | None) -> None:
+def devices(
+    grouping: str,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
     """Conversion by device type or OS, cross-device journeys, and which device closes after which.
 
     Example: jejak report devices --by os --format json
     """
     from jejak.analytics.devices import cross_device, device_conversion, device_handoff
     from jejak.engine import connect
+    from jejak.journeys.filters import filter_conversions, filter_sessions
     from jejak.store.derived import table_path
 
     project = _open(project_dir)
@@ -646,6 +685,11 @@ def devices(grouping: str, output_format: str, project_dir: str | None) -> None:
         tables = {
             name: engine.read_parquet(table_path(project, name)) for name in ("sessions", "touchpoints", "conversions")
         }
+        chosen = _filters(start_date, end_date, conversion_types, channel)
+        tables["sessions"] = filter_sessions(tables["sessions"], start=chosen.start, end=chosen.end, channel=channel)
+        tables["conversions"] = filter_conversions(
+            tables["conversions"], conversion_types=chosen.conversion_types, start=chosen.start, end=chosen.end
+        )
         sections = {
             "devices": device_conversion(tables["sessions"], tables["touchpoints"], by=grouping),
             "cross_device": cross_device(tables["touchpoints"], tables["conversions"], lookback_days=lookback),
@@ -684,14 +728,25 @@ def devices(grouping: str, output_format: str, project_dir: str | None) -> None:
 )
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
 @handle_errors
-def bounce_report(grouping: str, top_n: int | None, output_format: str, project_dir: str | None) -> None:
+def bounce_report(
+    grouping: str,
+    top_n: int | None,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
     """Highest-bounce landing pages (with enough entrances), or bounce by channel; classic and engagement-based.
 
     Example: jejak report bounce --top 20
     """
     from jejak.analytics.bounce import bounce, highest_bounce_pages
     from jejak.engine import connect
+    from jejak.journeys.filters import filter_sessions
     from jejak.store.derived import table_path
 
     project = _open(project_dir)
@@ -702,7 +757,10 @@ def bounce_report(grouping: str, top_n: int | None, output_format: str, project_
     }
     engine = connect(settings.replace(engine="duckdb"))
     try:
-        sessions = engine.read_parquet(table_path(project, "sessions"))
+        chosen = _filters(start_date, end_date, conversion_types, channel)
+        sessions = filter_sessions(
+            engine.read_parquet(table_path(project, "sessions")), start=chosen.start, end=chosen.end, channel=channel
+        )
         if grouping == "page":
             table = highest_bounce_pages(
                 sessions, n=top_n or settings.top_n, min_entrances=settings.bounce_min_entrances, **engaged
@@ -729,9 +787,17 @@ def bounce_report(grouping: str, top_n: int | None, output_format: str, project_
 )
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters(channel=False)
 @handle_errors
 def paths_report(
-    dimension: str, exposure: bool, top_n: int | None, output_format: str, project_dir: str | None
+    dimension: str,
+    exposure: bool,
+    top_n: int | None,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
 ) -> None:
     """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
 
@@ -739,14 +805,21 @@ def paths_report(
     """
     from jejak.analytics.paths import top_conversion_paths
     from jejak.engine import connect
+    from jejak.journeys.filters import filter_conversions
     from jejak.store.derived import table_path
 
     project = _open(project_dir)
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
+        chosen = _filters(start_date, end_date, conversion_types)
         table = top_conversion_paths(
             engine.read_parquet(table_path(project, "touchpoints")),
-            engine.read_parquet(table_path(project, "conversions")),
+            filter_conversions(
+                engine.read_parquet(table_path(project, "conversions")),
+                conversion_types=chosen.conversion_types,
+                start=chosen.start,
+                end=chosen.end,
+            ),
             lookback_days=project.settings.lookback_days,
             dimension=dimension,
             exposure=exposure,
@@ -766,22 +839,37 @@ def paths_report(
 )
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters(channel=False)
 @handle_errors
-def assisted(dimension: str, output_format: str, project_dir: str | None) -> None:
+def assisted(
+    dimension: str,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+) -> None:
     """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
 
     Example: jejak report assisted --dimension source_medium
     """
     from jejak.analytics.assisted import assisted_conversions
     from jejak.engine import connect
+    from jejak.journeys.filters import filter_conversions
     from jejak.store.derived import table_path
 
     project = _open(project_dir)
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
+        chosen = _filters(start_date, end_date, conversion_types)
         table = assisted_conversions(
             engine.read_parquet(table_path(project, "touchpoints")),
-            engine.read_parquet(table_path(project, "conversions")),
+            filter_conversions(
+                engine.read_parquet(table_path(project, "conversions")),
+                conversion_types=chosen.conversion_types,
+                start=chosen.start,
+                end=chosen.end,
+            ),
             lookback_days=project.settings.lookback_days,
             dimension=dimension,
         )
@@ -809,35 +897,79 @@ def assisted(dimension: str, output_format: str, project_dir: str | None) -> Non
 @click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
 @handle_errors
-def timelag(by_first_channel: bool, output_format: str, project_dir: str | None) -> None:
+def timelag(
+    by_first_channel: bool,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
     """Conversions by days from first touch to conversion (0, 1, … 11, 12-30, 31-60, 61-90, 91+).
 
     Example: jejak report timelag --by-first-channel --format csv
     """
     from jejak.analytics.lags import lag_summary, time_lag
+    from jejak.journeys.filters import filter_journeys
 
     project = _open(project_dir)
-    print_report(project, lambda j: time_lag(j, by_first_channel=by_first_channel), output_format, "Time lag (days)")
+    chosen = _filters(start_date, end_date, conversion_types, channel)
+
+    def kept(journeys: Any) -> Any:
+        return filter_journeys(
+            journeys,
+            conversion_types=chosen.conversion_types,
+            start=chosen.start,
+            end=chosen.end,
+            channel=chosen.channel,
+        )
+
+    print_report(
+        project, lambda j: time_lag(kept(j), by_first_channel=by_first_channel), output_format, "Time lag (days)"
+    )
     if output_format == "table":
-        print_report(project, lag_summary, "table", "Median and mean")
+        print_report(project, lambda j: lag_summary(kept(j)), "table", "Median and mean")
 
 
 @report.command()
 @click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
 @handle_errors
-def pathlength(by_first_channel: bool, output_format: str, project_dir: str | None) -> None:
+def pathlength(
+    by_first_channel: bool,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
     """Conversions by touches per conversion (1, 2, … 11, 12+).
 
     Example: jejak report pathlength --format json
     """
     from jejak.analytics.lags import path_length
+    from jejak.journeys.filters import filter_journeys
 
     project = _open(project_dir)
+    chosen = _filters(start_date, end_date, conversion_types, channel)
+    kept = functools.partial(
+        filter_journeys,
+        conversion_types=chosen.conversion_types,
+        start=chosen.start,
+        end=chosen.end,
+        channel=chosen.channel,
+    )
     print_report(
-        project, lambda j: path_length(j, by_first_channel=by_first_channel), output_format, "Path length (touches)"
+        project,
+        lambda j: path_length(kept(j), by_first_channel=by_first_channel),
+        output_format,
+        "Path length (touches)",
     )
 
 

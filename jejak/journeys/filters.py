@@ -1,0 +1,85 @@
+"""Filters every report and attribution run can apply: conversion type, date range, channel.
+
+- conversion types: converting journeys (and conversions) of other types are left out;
+  non-converting journeys stay, since they are the denominator of rates and Markov's nulls;
+- date range: what ends inside it — a journey's conversion (or, without one, its last
+  touch), a conversion, a session's start — both days included, in UTC;
+- channel: journeys whose path has the channel, sessions of that channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a run keeps; the empty default keeps everything."""
+
+    conversion_types: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+    channel: str | None = None
+
+
+def _in_range(moment: ir.TimestampValue, start: dt.date | None, end: dt.date | None) -> ir.BooleanValue:
+    keep: ir.BooleanValue = ibis.literal(True)
+    if start is not None:
+        keep = keep & (moment >= ibis.timestamp(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)))
+    if end is not None:
+        after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        keep = keep & (moment < ibis.timestamp(after))
+    return keep
+
+
+def filter_journeys(
+    journey_table: ir.Table,
+    *,
+    conversion_types: Sequence[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    channel: str | None = None,
+) -> ir.Table:
+    """Journeys kept by the filters (see the module docstring)."""
+    kept = journey_table
+    if conversion_types:
+        kept = kept.filter(~kept.converted | kept.conversion_type.isin(list(conversion_types)))
+    if start is not None or end is not None:
+        ended = ibis.ifelse(kept.converted, kept.conversion_at, kept.last_touch_at)
+        kept = kept.filter(_in_range(ended, start, end))
+    if channel is not None:
+        kept = kept.filter(kept.path.contains(channel))
+    return kept
+
+
+def filter_conversions(
+    conversions: ir.Table,
+    *,
+    conversion_types: Sequence[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ir.Table:
+    """Conversions of the chosen types inside the date range."""
+    kept = conversions
+    if conversion_types:
+        kept = kept.filter(kept.conversion_type.isin(list(conversion_types)))
+    if start is not None or end is not None:
+        kept = kept.filter(_in_range(kept.conversion_at, start, end))
+    return kept
+
+
+def filter_sessions(
+    sessions: ir.Table, *, start: dt.date | None = None, end: dt.date | None = None, channel: str | None = None
+) -> ir.Table:
+    """Sessions that started inside the date range, of the channel."""
+    kept = sessions
+    if start is not None or end is not None:
+        kept = kept.filter(_in_range(kept.started_at, start, end))
+    if channel is not None:
+        kept = kept.filter(kept.channel == channel)
+    return kept
