@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_DIR ?= demo-project
 DEMO_EVENTS ?= 200000
 
-.PHONY: demo test lint check install install-dev uv java bench bench-attribution clean
+.PHONY: demo test lint check install install-dev uv java bench bench-attribution bench-reports clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -37,6 +37,10 @@ test: lint
 
 bench: install-dev
 	$(PY) bench/pipeline.py
+
+# Times every report on the 10M-event project bench/pipeline.py built (run `make bench` first).
+bench-reports: install-dev
+	$(PY) bench/reports.py
 
 # Installs ChannelAttribution and DP6 MAM into bench/out/peers-venv (never into .venv) to compare with.
 bench-attribution: install-dev
