@@ -71,8 +71,9 @@ def worker(project_dir: str, report: str) -> dict[str, Any]:
     engine = connect(settings)
     tables = {
         name: engine.read_parquet(table_path(project, name))
-        for name in ("journeys", "touchpoints", "conversions", "sessions")
+        for name in ("journeys", "touchpoints", "conversions", "sessions", "journey_touches")
     }
+    window = tables["journey_touches"]
     journeys, touches, conversions, sessions = (
         tables["journeys"],
         tables["touchpoints"],
@@ -80,16 +81,18 @@ def worker(project_dir: str, report: str) -> dict[str, Any]:
         tables["sessions"],
     )
     builders = {
-        "assisted_channel": lambda: assisted_conversions(touches, conversions, lookback_days=lookback),
+        "assisted_channel": lambda: assisted_conversions(
+            touches, conversions, lookback_days=lookback, in_window=window
+        ),
         "assisted_source_medium": lambda: assisted_conversions(
-            touches, conversions, lookback_days=lookback, dimension="source_medium"
+            touches, conversions, lookback_days=lookback, dimension="source_medium", in_window=window
         ),
         "assisted_campaign": lambda: assisted_conversions(
-            touches, conversions, lookback_days=lookback, dimension="campaign"
+            touches, conversions, lookback_days=lookback, dimension="campaign", in_window=window
         ),
-        "paths_channel": lambda: top_conversion_paths(touches, conversions, lookback_days=lookback),
+        "paths_channel": lambda: top_conversion_paths(touches, conversions, lookback_days=lookback, in_window=window),
         "paths_campaign": lambda: top_conversion_paths(
-            touches, conversions, lookback_days=lookback, dimension="campaign"
+            touches, conversions, lookback_days=lookback, dimension="campaign", in_window=window
         ),
         "timelag": lambda: time_lag(journeys),
         "timelag_by_first_channel": lambda: time_lag(journeys, by_first_channel=True),
@@ -97,8 +100,8 @@ def worker(project_dir: str, report: str) -> dict[str, Any]:
         "lag_summary": lambda: lag_summary(journeys),
         "devices": lambda: device_conversion(sessions, touches),
         "devices_os": lambda: device_conversion(sessions, touches, by="os"),
-        "cross_device": lambda: cross_device(touches, conversions, lookback_days=lookback),
-        "device_handoff": lambda: device_handoff(touches, conversions, lookback_days=lookback),
+        "cross_device": lambda: cross_device(touches, conversions, lookback_days=lookback, in_window=window),
+        "device_handoff": lambda: device_handoff(touches, conversions, lookback_days=lookback, in_window=window),
         "bounce_pages": lambda: highest_bounce_pages(sessions, min_entrances=settings.bounce_min_entrances),
         "bounce_channels": lambda: bounce(sessions, by="channel"),
     }

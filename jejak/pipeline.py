@@ -1,6 +1,6 @@
 """The one ordered list of processing steps: event lake in, derived tables out.
 
-    events ─▶ identities ─▶ people ─▶ sessions ─▶ touchpoints ─▶ conversions ─▶ journeys ─▶ paths
+    events ─▶ identities ─▶ people ─▶ sessions ─▶ touchpoints ─▶ conversions ─▶ journey touches ─▶ journeys ─▶ paths
 
 Each step builds Ibis expressions; this module is where they execute, on the
 engine the settings name. Every table of a build is written under a fresh build
@@ -40,6 +40,7 @@ TABLES = (
     "sessions",
     "touchpoints",
     "conversions",
+    "journey_touches",
     "journeys",
     "paths",
 )
@@ -208,7 +209,13 @@ def _run_steps(
         "touchpoints", lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints")
     )
     converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
-    in_window = journey_touches(touches, converted, lookback_days=settings.lookback_days)
+    # Kept as a table: the touch-level reports (assisted, top paths by dimension, devices) start from it.
+    in_window = timed(
+        "journey_touches",
+        lambda: eng.materialize(
+            journey_touches(touches, converted, lookback_days=settings.lookback_days), "build_journey_touches"
+        ),
+    )
     journey_table = timed(
         "journeys",
         lambda: eng.materialize(
@@ -230,6 +237,7 @@ def _run_steps(
         "sessions": session_table(sessionized, touches),
         "touchpoints": touches,
         "conversions": converted,
+        "journey_touches": in_window,
         "journeys": journey_table,
         "paths": paths,
     }

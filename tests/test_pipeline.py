@@ -94,6 +94,7 @@ def test_every_build_is_recorded_in_sqlite(history: History) -> None:
         "journey_marks",
         "touchpoints",
         "conversions",
+        "journey_touches",
         "journeys",
         "paths",
         "write",

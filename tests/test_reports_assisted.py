@@ -50,13 +50,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def _report(built: Built, dimension: str = "channel") -> dict[str, dict[str, Any]]:
     engine = connect()
     try:
-        table = assisted_conversions(
-            engine.read_parquet(table_path(built.project, "touchpoints")),
-            engine.read_parquet(table_path(built.project, "conversions")),
-            lookback_days=30,
-            dimension=dimension,
-        )
+        touches = engine.read_parquet(table_path(built.project, "touchpoints"))
+        conversions = engine.read_parquet(table_path(built.project, "conversions"))
+        in_window = engine.read_parquet(table_path(built.project, "journey_touches"))
+        table = assisted_conversions(touches, conversions, lookback_days=30, dimension=dimension)
         rows = engine.to_pyarrow(table).to_pylist()
+        # The build's journey_touches table gives the same report without finding the touches again.
+        kept = assisted_conversions(touches, conversions, lookback_days=30, dimension=dimension, in_window=in_window)
+        assert engine.to_pyarrow(kept).to_pylist() == rows
     finally:
         engine.close()
     return {row[dimension]: row for row in rows}

@@ -61,6 +61,12 @@ def _run(built: Built, report: Any, **options: Any) -> list[dict[str, Any]]:
             table = report(tables["sessions"], tables["touchpoints"], **options)
         else:
             table = report(tables["touchpoints"], tables["conversions"], lookback_days=30, **options)
+            # The build's journey_touches table gives the same rows without finding the touches again.
+            in_window = engine.read_parquet(table_path(built.project, "journey_touches"))
+            kept = report(
+                tables["touchpoints"], tables["conversions"], lookback_days=30, in_window=in_window, **options
+            )
+            assert engine.to_pyarrow(kept).to_pylist() == engine.to_pyarrow(table).to_pylist()
         rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
     finally:
         engine.close()

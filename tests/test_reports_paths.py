@@ -49,13 +49,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def _paths(built: Built, **options: Any) -> list[tuple[str, int, float]]:
     engine = connect()
     try:
-        table = top_conversion_paths(
-            engine.read_parquet(table_path(built.project, "touchpoints")),
-            engine.read_parquet(table_path(built.project, "conversions")),
-            lookback_days=30,
-            **options,
-        )
-        rows = engine.to_pyarrow(table).to_pylist()
+        touches = engine.read_parquet(table_path(built.project, "touchpoints"))
+        conversions = engine.read_parquet(table_path(built.project, "conversions"))
+        in_window = engine.read_parquet(table_path(built.project, "journey_touches"))
+        rows = engine.to_pyarrow(top_conversion_paths(touches, conversions, lookback_days=30, **options)).to_pylist()
+        # The build's journey_touches table gives the same paths without finding the touches again.
+        kept = top_conversion_paths(touches, conversions, lookback_days=30, in_window=in_window, **options)
+        assert engine.to_pyarrow(kept).to_pylist() == rows
     finally:
         engine.close()
     return [(row["path"], row["conversions"], row["conversion_share"]) for row in rows]

@@ -25,9 +25,21 @@ from jejak.engine import safe_div
 from jejak.journeys.journeys import journey_touches
 
 
-def conversion_touches(touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, dimension: str) -> ir.Table:
-    """Every converting journey's touches in time order: person_id, journey_index, position, touches, key, revenue."""
-    in_window = journey_touches(touchpoints, conversions, lookback_days=lookback_days)
+def conversion_touches(
+    touchpoints: ir.Table,
+    conversions: ir.Table,
+    *,
+    lookback_days: int,
+    dimension: str,
+    in_window: ir.Table | None = None,
+) -> ir.Table:
+    """Every converting journey's touches in time order: person_id, journey_index, position, touches, key, revenue.
+
+    `in_window` is the build's `journey_touches` table; without it the touches in the
+    lookback window are found again from `touchpoints` (slower: a window over every touch).
+    """
+    if in_window is None:
+        in_window = journey_touches(touchpoints, conversions, lookback_days=lookback_days)
     touched = in_window.filter(in_window.converted)
     touched = touched.select(
         person_id=touched.person_id,
@@ -69,10 +81,17 @@ def conversion_touches(touchpoints: ir.Table, conversions: ir.Table, *, lookback
 
 
 def assisted_conversions(
-    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, dimension: str = "channel"
+    touchpoints: ir.Table,
+    conversions: ir.Table,
+    *,
+    lookback_days: int,
+    dimension: str = "channel",
+    in_window: ir.Table | None = None,
 ) -> ir.Table:
     """First-interaction, assisted and last-interaction conversions and revenue per value of `dimension`."""
-    touches = conversion_touches(touchpoints, conversions, lookback_days=lookback_days, dimension=dimension)
+    touches = conversion_touches(
+        touchpoints, conversions, lookback_days=lookback_days, dimension=dimension, in_window=in_window
+    )
     first = touches.filter(touches.position == 0)
     first = first.group_by(first_key=first.key).aggregate(
         first_interaction_conversions=first.count(), first_interaction_revenue=first.revenue.sum()

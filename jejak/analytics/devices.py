@@ -51,9 +51,13 @@ def device_conversion(sessions: ir.Table, touchpoints: ir.Table, *, by: str = "d
     return shaped.order_by([ibis.desc("sessions"), by])
 
 
-def _journey_devices(touchpoints: ir.Table, conversions: ir.Table, lookback_days: int) -> ir.Table:
+def _journey_devices(
+    touchpoints: ir.Table, conversions: ir.Table, lookback_days: int, in_window: ir.Table | None
+) -> ir.Table:
     """Per journey: whether it converted, how many device types touched it, and its first touch's device."""
-    touches = journey_touches(touchpoints, conversions, lookback_days=lookback_days)
+    touches = (
+        in_window if in_window is not None else journey_touches(touchpoints, conversions, lookback_days=lookback_days)
+    )
     device = _device(touches)
     first = ibis.window(
         group_by=[touches.person_id, touches.journey_index], order_by=[touches.epoch_seconds, touches.session_id]
@@ -77,9 +81,14 @@ def _converting_device(touchpoints: ir.Table, conversions: ir.Table) -> ir.Table
     )
 
 
-def device_handoff(touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int) -> ir.Table:
-    """Conversions by (device of the first touch, device of the converting session), with shares."""
-    journeys = _journey_devices(touchpoints, conversions, lookback_days)
+def device_handoff(
+    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, in_window: ir.Table | None = None
+) -> ir.Table:
+    """Conversions by (device of the first touch, device of the converting session), with shares.
+
+    `in_window` is the build's `journey_touches` table (found again from `touchpoints` without it).
+    """
+    journeys = _journey_devices(touchpoints, conversions, lookback_days, in_window)
     closing = _converting_device(touchpoints, conversions)
     joined = closing.left_join(
         journeys, (closing.conv_person_id == journeys.person_id) & (closing.conv_index == journeys.journey_index)
@@ -92,13 +101,15 @@ def device_handoff(touchpoints: ir.Table, conversions: ir.Table, *, lookback_day
     return shaped.order_by([ibis.desc("conversions"), "first_device", "converting_device"])
 
 
-def cross_device(touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int) -> ir.Table:
+def cross_device(
+    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, in_window: ir.Table | None = None
+) -> ir.Table:
     """One row: journeys and the share that crossed devices; conversions and the share closed on another device."""
-    journeys = _journey_devices(touchpoints, conversions, lookback_days)
+    journeys = _journey_devices(touchpoints, conversions, lookback_days, in_window)
     per_journey = journeys.aggregate(
         journeys=journeys.count(), cross_device_journeys=(journeys.devices > 1).cast("int64").sum()
     )
-    handoff = device_handoff(touchpoints, conversions, lookback_days=lookback_days)
+    handoff = device_handoff(touchpoints, conversions, lookback_days=lookback_days, in_window=in_window)
     per_conversion = handoff.aggregate(
         conversions=handoff.conversions.sum(),
         converted_on_another_device=ibis.ifelse(

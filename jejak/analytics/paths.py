@@ -20,16 +20,28 @@ from jejak.journeys.journeys import journey_touches, journeys, unique_paths
 
 
 def conversion_paths(
-    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, dimension: str, exposure: bool
+    touchpoints: ir.Table,
+    conversions: ir.Table,
+    *,
+    lookback_days: int,
+    dimension: str,
+    exposure: bool,
+    in_window: ir.Table | None = None,
 ) -> ir.Table:
-    """Unique paths labelled by `dimension` (path, conversions, non_conversions, revenue, …)."""
+    """Unique paths labelled by `dimension` (path, conversions, non_conversions, revenue, …).
+
+    `in_window` is the build's `journey_touches` table (found again from `touchpoints` without it).
+    """
     labelled = touchpoints.mutate(channel=dimension_key(touchpoints, dimension))
     own = labelled.select(own_session_id=labelled.session_id, own_value=labelled.channel)
     relabelled = conversions.left_join(own, conversions.session_id == own.own_session_id)
     relabelled = relabelled.mutate(session_channel=relabelled.own_value.fill_null(relabelled.session_channel)).drop(
         "own_session_id", "own_value"
     )
-    in_window = journey_touches(labelled, relabelled, lookback_days=lookback_days)
+    if in_window is None:
+        in_window = journey_touches(labelled, relabelled, lookback_days=lookback_days)
+    else:
+        in_window = in_window.mutate(channel=dimension_key(in_window, dimension))
     journey_table = journeys(
         in_window,
         relabelled,
@@ -48,10 +60,16 @@ def top_conversion_paths(
     dimension: str = "channel",
     exposure: bool = True,
     n: int = 10,
+    in_window: ir.Table | None = None,
 ) -> ir.Table:
     """The `n` paths with most conversions, an Other row, each with its share of conversions and revenue."""
     paths = conversion_paths(
-        touchpoints, conversions, lookback_days=lookback_days, dimension=dimension, exposure=exposure
+        touchpoints,
+        conversions,
+        lookback_days=lookback_days,
+        dimension=dimension,
+        exposure=exposure,
+        in_window=in_window,
     )
     converting = paths.filter(paths.conversions > 0)
     whole = ibis.window()

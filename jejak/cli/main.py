@@ -624,6 +624,14 @@ def _filters(start_date: Any, end_date: Any, conversion_types: tuple[str, ...], 
     )
 
 
+def built_journey_touches(engine: Any, project: Any) -> Any:
+    """The build's touches in the lookback window, or None for a build made before jejak kept them."""
+    from jejak.store.derived import table_path
+
+    path = table_path(project, "journey_touches")
+    return engine.read_parquet(path) if path.exists() else None
+
+
 def _report_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
@@ -685,6 +693,7 @@ def devices(
         tables = {
             name: engine.read_parquet(table_path(project, name)) for name in ("sessions", "touchpoints", "conversions")
         }
+        in_window = built_journey_touches(engine, project)
         chosen = _filters(start_date, end_date, conversion_types, channel)
         tables["sessions"] = filter_sessions(tables["sessions"], start=chosen.start, end=chosen.end, channel=channel)
         tables["conversions"] = filter_conversions(
@@ -692,8 +701,12 @@ def devices(
         )
         sections = {
             "devices": device_conversion(tables["sessions"], tables["touchpoints"], by=grouping),
-            "cross_device": cross_device(tables["touchpoints"], tables["conversions"], lookback_days=lookback),
-            "handoff": device_handoff(tables["touchpoints"], tables["conversions"], lookback_days=lookback),
+            "cross_device": cross_device(
+                tables["touchpoints"], tables["conversions"], lookback_days=lookback, in_window=in_window
+            ),
+            "handoff": device_handoff(
+                tables["touchpoints"], tables["conversions"], lookback_days=lookback, in_window=in_window
+            ),
         }
         found = {name: engine.to_pyarrow(table).to_pylist() for name, table in sections.items()}
     finally:
@@ -824,6 +837,7 @@ def paths_report(
             dimension=dimension,
             exposure=exposure,
             n=top_n or project.settings.top_n,
+            in_window=built_journey_touches(engine, project),
         )
         rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
     finally:
@@ -872,6 +886,7 @@ def assisted(
             ),
             lookback_days=project.settings.lookback_days,
             dimension=dimension,
+            in_window=built_journey_touches(engine, project),
         )
         rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
     finally:
