@@ -30,6 +30,7 @@ REPORTS = (
     "assisted_source_medium",
     "assisted_campaign",
     "paths_channel",
+    "paths_build",
     "paths_campaign",
     "timelag",
     "timelag_by_first_channel",
@@ -59,7 +60,7 @@ def worker(project_dir: str, report: str) -> dict[str, Any]:
     from jejak.analytics.bounce import bounce, highest_bounce_pages
     from jejak.analytics.devices import cross_device, device_conversion, device_handoff
     from jejak.analytics.lags import lag_summary, path_length, time_lag
-    from jejak.analytics.paths import top_conversion_paths
+    from jejak.analytics.paths import top_conversion_paths, top_of_paths
     from jejak.engine import connect
     from jejak.store.derived import table_path
     from jejak.store.project import open_project
@@ -92,6 +93,7 @@ def worker(project_dir: str, report: str) -> dict[str, Any]:
             touches, conversions, lookback_days=lookback, dimension="campaign", in_window=window
         ),
         "paths_channel": lambda: top_conversion_paths(touches, conversions, lookback_days=lookback, in_window=window),
+        "paths_build": lambda: top_of_paths(engine.read_parquet(table_path(project, "paths"))),
         "paths_campaign": lambda: top_conversion_paths(
             touches, conversions, lookback_days=lookback, dimension="campaign", in_window=window
         ),

@@ -84,3 +84,15 @@ def test_the_other_row_keeps_the_totals(built: Built) -> None:
     assert rows[0] == ("Paid Social > Email", 2, 0.5)
     assert rows[1][0] == "Other (2 rows, 50.0 % of total)"
     assert (rows[1][1], rows[1][2]) == (2, 0.5)
+
+
+def test_the_builds_own_paths_give_the_same_top_paths(built: Built) -> None:
+    from jejak.analytics.paths import top_of_paths
+
+    engine = connect()
+    try:
+        from_build = engine.to_pyarrow(top_of_paths(engine.read_parquet(table_path(built.project, "paths")), n=2))
+    finally:
+        engine.close()
+    rows = [(row["path"], row["conversions"], row["conversion_share"]) for row in from_build.to_pylist()]
+    assert rows == _paths(built, n=2)

@@ -71,6 +71,11 @@ def top_conversion_paths(
         exposure=exposure,
         in_window=in_window,
     )
+    return top_of_paths(paths, n=n)
+
+
+def top_of_paths(paths: ir.Table, *, n: int = 10) -> ir.Table:
+    """Top `n` converting paths of a unique-paths table (the build's, or `conversion_paths`'), then Other."""
     converting = paths.filter(paths.conversions > 0)
     whole = ibis.window()
     # Shares first, so the Other row's share is the sum of the rows it stands for (and the order survives).

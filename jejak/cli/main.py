@@ -816,7 +816,7 @@ def paths_report(
 
     Example: jejak report paths --dimension campaign --no-exposure --top 20
     """
-    from jejak.analytics.paths import top_conversion_paths
+    from jejak.analytics.paths import top_conversion_paths, top_of_paths
     from jejak.engine import connect
     from jejak.journeys.filters import filter_conversions
     from jejak.store.derived import table_path
@@ -825,20 +825,32 @@ def paths_report(
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
         chosen = _filters(start_date, end_date, conversion_types)
-        table = top_conversion_paths(
-            engine.read_parquet(table_path(project, "touchpoints")),
-            filter_conversions(
-                engine.read_parquet(table_path(project, "conversions")),
-                conversion_types=chosen.conversion_types,
-                start=chosen.start,
-                end=chosen.end,
-            ),
-            lookback_days=project.settings.lookback_days,
-            dimension=dimension,
-            exposure=exposure,
-            n=top_n or project.settings.top_n,
-            in_window=built_journey_touches(engine, project),
+        settings = project.settings
+        same_as_build = (
+            dimension == "channel"
+            and settings.path_transform in ("exposure", "unique")
+            and exposure == (settings.path_transform == "exposure")
+            and settings.path_max_touches == 0
+            and chosen == _filters(None, None, ())
         )
+        if same_as_build:
+            # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
+            table = top_of_paths(engine.read_parquet(table_path(project, "paths")), n=top_n or settings.top_n)
+        else:
+            table = top_conversion_paths(
+                engine.read_parquet(table_path(project, "touchpoints")),
+                filter_conversions(
+                    engine.read_parquet(table_path(project, "conversions")),
+                    conversion_types=chosen.conversion_types,
+                    start=chosen.start,
+                    end=chosen.end,
+                ),
+                lookback_days=settings.lookback_days,
+                dimension=dimension,
+                exposure=exposure,
+                n=top_n or settings.top_n,
+                in_window=built_journey_touches(engine, project),
+            )
         rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
     finally:
         engine.close()
