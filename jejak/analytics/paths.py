@@ -27,8 +27,12 @@ def conversion_paths(
     dimension: str,
     exposure: bool,
     in_window: ir.Table | None = None,
+    converting_only: bool = False,
 ) -> ir.Table:
     """Unique paths labelled by `dimension` (path, conversions, non_conversions, revenue, …).
+
+    With `converting_only`, journeys without a conversion are left out (their paths, and the
+    non-conversions of every path, are then missing): enough for the top conversion paths.
 
     `in_window` is the build's `journey_touches` table (found again from `touchpoints` without it).
     """
@@ -42,6 +46,9 @@ def conversion_paths(
         in_window = journey_touches(labelled, relabelled, lookback_days=lookback_days)
     else:
         in_window = in_window.mutate(channel=dimension_key(in_window, dimension))
+    if converting_only:
+        # The journeys that did not convert are most of the touches and none of the top paths.
+        in_window = in_window.filter(in_window.converted)
     journey_table = journeys(
         in_window,
         relabelled,
@@ -70,6 +77,7 @@ def top_conversion_paths(
         dimension=dimension,
         exposure=exposure,
         in_window=in_window,
+        converting_only=True,
     )
     return top_of_paths(paths, n=n)
 
