@@ -115,14 +115,9 @@ def attribute(
     else:
         raise SettingError(f"Markov order {order_text!r} is not valid. Expected 1, 2, 3, 4 or auto.")
     for model in models:
-        source = paths
-        if model == "time_decay":
-            if journeys is None:
-                if len(models) > 1:
-                    continue
-                source = paths  # time_decay itself explains what is missing
-            else:
-                source = journeys
+        if model == "time_decay" and journeys is None and len(models) > 1:
+            continue  # no touch times; asked for alone, time_decay says what is missing
+        source = journeys if model == "time_decay" and journeys is not None else paths
         run = model_runner(model, options, order)
         if model == "markov" and counts is not None:
             credit = markov(paths, chain=chain_from_counts(counts(order), paths.channels, order)).credit

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from jejak.journeys.filters import filter_journeys
 from jejak.journeys.journeys import journey_touches, journeys, unique_paths
-
-__all__ = ["filter_journeys", "run_journeys", "run_paths"]
 
 
 def run_journeys(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -9,7 +10,7 @@ import json
 import shutil
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,6 +55,42 @@ def _open(project_dir: str | None) -> Any:
     from jejak.store.project import open_project
 
     return open_project(Path(project_dir) if project_dir else None)
+
+
+class OpenBuild:
+    """The last build's tables on one DuckDB connection (what every report and attribution run reads)."""
+
+    def __init__(self, project: Any, engine: Any) -> None:
+        self.project = project
+        self.engine = engine
+
+    def read(self, name: str) -> Any:
+        from jejak.store.derived import table_path
+
+        return self.engine.read_parquet(table_path(self.project, name))
+
+    def read_if_built(self, name: str) -> Any:
+        """A table newer builds write, or None for a build made before jejak kept it."""
+        from jejak.store.derived import table_path
+
+        path = table_path(self.project, name)
+        return self.engine.read_parquet(path) if path.exists() else None
+
+    def rows(self, expr: Any) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.engine.to_pyarrow(expr).to_pylist()
+        return rows
+
+
+@contextlib.contextmanager
+def open_build(project: Any) -> Iterator[OpenBuild]:
+    """Reports read on the embedded DuckDB, whatever engine built the tables (they are Parquet)."""
+    from jejak.engine import connect
+
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        yield OpenBuild(project, engine)
+    finally:
+        engine.close()
 
 
 def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = "") -> None:
@@ -234,27 +271,15 @@ def report() -> None:
 def summary_rows(project: Any) -> dict[str, list[dict[str, Any]]]:
     """Execute the summary tables of the current build."""
     from jejak.analytics.summary import headline, revenue_by_channel, top_paths
-    from jejak.engine import connect
     from jejak.ingest.importer import quarantine_counts
-    from jejak.store.derived import table_path
 
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        tables = {
-            name: engine.read_parquet(table_path(project, name))
-            for name in ("people", "sessions", "journeys", "conversions", "paths")
-        }
-        result = {
-            "headline": engine.to_pyarrow(
-                headline(tables["people"], tables["sessions"], tables["journeys"])
-            ).to_pylist(),
-            "channels": engine.to_pyarrow(revenue_by_channel(tables["conversions"])).to_pylist(),
-            "top_paths": engine.to_pyarrow(top_paths(tables["paths"], project.settings.top_n)).to_pylist(),
+    with open_build(project) as built:
+        return {
+            "headline": built.rows(headline(built.read("people"), built.read("sessions"), built.read("journeys"))),
+            "channels": built.rows(revenue_by_channel(built.read("conversions"))),
+            "top_paths": built.rows(top_paths(built.read("paths"), project.settings.top_n)),
             "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(project).items()],
         }
-    finally:
-        engine.close()
-    return result
 
 
 def print_summary(project: Any, output_format: str = "table") -> None:
@@ -337,63 +362,47 @@ class RunFilters:
 
     transform: str | None = None
     lookback_days: int | None = None
-    conversion_types: tuple[str, ...] = ()
-    start: dt.date | None = None
-    end: dt.date | None = None
+    filters: Any = None  # journeys.filters.Filters; None keeps every journey
 
 
-def read_built_journeys(project: Any, filters: RunFilters) -> tuple[Any, Any, Callable[[int], Any]]:
-    """The run's unique paths and journeys (with touch times), and a function giving Markov counts for an order.
+def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, Any]:
+    """The run's unique paths and journeys (with touch times), and the engine table of those paths.
 
-    Everything is computed on the engine; only the aggregated paths, the journeys' paths
-    and times (for time decay) and the transition counts come out.
+    Everything is computed on the engine; only the aggregated paths and the journeys'
+    paths and times (for time decay) come out.
     """
-    from jejak.attribution.inputs import filter_journeys, run_journeys, run_paths
+    from jejak.attribution.inputs import run_journeys, run_paths
     from jejak.attribution.pathset import PathSet
-    from jejak.attribution.transitions import transition_counts
-    from jejak.engine import connect
     from jejak.journeys.journeys import PATH_SEPARATOR
-    from jejak.store.derived import table_path
 
-    settings = project.settings
-    engine = connect(settings.replace(engine="duckdb"))
-    try:
-        rebuilt = (filters.transform not in (None, settings.path_transform)) or (
-            filters.lookback_days not in (None, settings.lookback_days)
+    settings = built.project.settings
+    rebuilt = (run.transform not in (None, settings.path_transform)) or (
+        run.lookback_days not in (None, settings.lookback_days)
+    )
+    if rebuilt:
+        journey_table = run_journeys(
+            built.read("touchpoints"),
+            built.read("conversions"),
+            transform=run.transform or settings.path_transform,
+            transform_channel=settings.path_transform_channel,
+            max_touches=settings.path_max_touches,
+            lookback_days=run.lookback_days or settings.lookback_days,
         )
-        if rebuilt:
-            journey_table = run_journeys(
-                engine.read_parquet(table_path(project, "touchpoints")),
-                engine.read_parquet(table_path(project, "conversions")),
-                transform=filters.transform or settings.path_transform,
-                transform_channel=settings.path_transform_channel,
-                max_touches=settings.path_max_touches,
-                lookback_days=filters.lookback_days or settings.lookback_days,
-            )
-        else:
-            journey_table = engine.read_parquet(table_path(project, "journeys"))
-        journey_table = engine.materialize(
-            filter_journeys(
-                journey_table, conversion_types=filters.conversion_types, start=filters.start, end=filters.end
-            ),
-            "attribution_journeys",
-        )
-        paths_table = engine.materialize(run_paths(journey_table), "attribution_paths")
-        paths = PathSet.from_arrow(
-            engine.to_pyarrow(paths_table), separator=PATH_SEPARATOR.strip(), where="the journeys of the last build"
-        )
-        wanted = ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at")
-        journeys = PathSet.from_journeys(
-            engine.to_pyarrow(journey_table.select(*[c for c in wanted if c in journey_table.columns])),
-            where="the journeys table of the last build",
-        )
-        counts = {
-            order: engine.to_pyarrow(transition_counts(paths_table, order=order, separator=PATH_SEPARATOR))
-            for order in range(1, 5)
-        }
-    finally:
-        engine.close()
-    return paths, journeys, counts.__getitem__
+    else:
+        journey_table = built.read("journeys")
+    if run.filters is not None:
+        journey_table = run.filters.journeys(journey_table)
+    journey_table = built.engine.materialize(journey_table, "attribution_journeys")
+    paths_table = built.engine.materialize(run_paths(journey_table), "attribution_paths")
+    paths = PathSet.from_arrow(
+        built.engine.to_pyarrow(paths_table), separator=PATH_SEPARATOR.strip(), where="the journeys of the last build"
+    )
+    wanted = ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at")
+    journeys = PathSet.from_journeys(
+        built.engine.to_pyarrow(journey_table.select(*[c for c in wanted if c in journey_table.columns])),
+        where="the journeys table of the last build",
+    )
+    return paths, journeys, paths_table
 
 
 def _interval(row: dict[str, Any]) -> str:
@@ -471,48 +480,58 @@ def attribute(
     from jejak.attribution.compare import attribute as run_attribution
     from jejak.attribution.shapley import ordered_shapley
     from jejak.attribution.spend import unmatched_spend, with_spend
+    from jejak.attribution.transitions import transition_counts
     from jejak.core.errors import ProjectError, SettingError
     from jejak.core.settings import resolve_settings
     from jejak.ingest.spend import spend_by_channel
+    from jejak.journeys.journeys import PATH_SEPARATOR
 
     if paths_file and "time_decay" in models:
         raise SettingError(
             "time_decay needs the time of every touch, which a paths file does not have. "
             "Run it on a built project (without --paths)."
         )
-    journeys = None
-    counts = None
-    filters = RunFilters(
-        transform,
-        lookback_days,
-        tuple(conversion_types),
-        start_date.date() if start_date else None,
-        end_date.date() if end_date else None,
-    )
-    if paths_file and filters != RunFilters():
+    filters = _filters(start_date, end_date, conversion_types)
+    run = RunFilters(transform, lookback_days, filters)
+    if paths_file and run != RunFilters(filters=_filters(None, None, ())):
         raise SettingError(
             "--transform, --lookback, --conversion-type, --from and --to work on a built project's journeys; "
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
         )
+    chosen = MODELS if compare or not models else models
+
+    def options_for(settings: Any) -> Any:
+        options = ModelOptions.from_settings(settings)
+        if order is not None:
+            options = dataclasses.replace(options, markov_order=order)
+        if resamples is not None:
+            options = dataclasses.replace(options, resamples=resamples)
+        return options
+
+    spend: dict[str, float] = {}
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
             settings = _open(project_dir).settings
         except ProjectError:
             settings = resolve_settings({}, dict(os.environ))  # a paths file needs no project
+        options = options_for(settings)
+        found = run_attribution(paths, chosen, options)
     else:
         project = _open(project_dir)
-        settings = project.settings
-        paths, journeys, counts = read_built_journeys(project, filters)
-    options = ModelOptions.from_settings(settings)
-    if order is not None:
-        options = dataclasses.replace(options, markov_order=order)
-    if resamples is not None:
-        options = dataclasses.replace(options, resamples=resamples)
-    chosen = MODELS if compare or not models else models
-    found = run_attribution(paths, chosen, options, journeys=journeys, counts=counts)
+        options = options_for(project.settings)
+        with open_build(project) as built:
+            paths, journeys, paths_table = read_built_journeys(built, run)
+
+            def counts(markov_order: int) -> Any:
+                # Only the order the run uses is counted, on the engine, while the connection is open.
+                return built.engine.to_pyarrow(
+                    transition_counts(paths_table, order=markov_order, separator=PATH_SEPARATOR)
+                )
+
+            found = run_attribution(paths, chosen, options, journeys=journeys, counts=counts)
+        spend = spend_by_channel(project, filters.start, filters.end)
     table = comparison(found)
-    spend = spend_by_channel(project, filters.start, filters.end) if not paths_file else {}
     if spend:
         table = with_spend(table, spend)
     rows = table.to_pylist()
@@ -624,14 +643,6 @@ def _filters(start_date: Any, end_date: Any, conversion_types: tuple[str, ...], 
     )
 
 
-def built_journey_touches(engine: Any, project: Any) -> Any:
-    """The build's touches in the lookback window, or None for a build made before jejak kept them."""
-    from jejak.store.derived import table_path
-
-    path = table_path(project, "journey_touches")
-    return engine.read_parquet(path) if path.exists() else None
-
-
 def _report_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
@@ -646,16 +657,8 @@ def _report_cell(key: str, value: Any) -> Any:
 
 def print_report(project: Any, build: Callable[[Any], Any], output_format: str, title: str) -> list[dict[str, Any]]:
     """Run one report on the last build's journeys and print it."""
-    from jejak.engine import connect
-    from jejak.store.derived import table_path
-
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        rows: list[dict[str, Any]] = engine.to_pyarrow(
-            build(engine.read_parquet(table_path(project, "journeys")))
-        ).to_pylist()
-    finally:
-        engine.close()
+    with open_build(project) as built:
+        rows = built.rows(build(built.read("journeys")))
     if output_format == "table":
         rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
     print_rows(rows, output_format, title)
@@ -682,35 +685,20 @@ def devices(
     Example: jejak report devices --by os --format json
     """
     from jejak.analytics.devices import cross_device, device_conversion, device_handoff
-    from jejak.engine import connect
-    from jejak.journeys.filters import filter_conversions, filter_sessions
-    from jejak.store.derived import table_path
 
     project = _open(project_dir)
     lookback = project.settings.lookback_days
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        tables = {
-            name: engine.read_parquet(table_path(project, name)) for name in ("sessions", "touchpoints", "conversions")
+    chosen = _filters(start_date, end_date, conversion_types, channel)
+    with open_build(project) as built:
+        sessions = chosen.sessions(built.read("sessions"))
+        touches = built.read("touchpoints")
+        conversions = chosen.conversions(built.read("conversions"))
+        in_window = built.read_if_built("journey_touches")
+        found = {
+            "devices": built.rows(device_conversion(sessions, touches, by=grouping)),
+            "cross_device": built.rows(cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)),
+            "handoff": built.rows(device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)),
         }
-        in_window = built_journey_touches(engine, project)
-        chosen = _filters(start_date, end_date, conversion_types, channel)
-        tables["sessions"] = filter_sessions(tables["sessions"], start=chosen.start, end=chosen.end, channel=channel)
-        tables["conversions"] = filter_conversions(
-            tables["conversions"], conversion_types=chosen.conversion_types, start=chosen.start, end=chosen.end
-        )
-        sections = {
-            "devices": device_conversion(tables["sessions"], tables["touchpoints"], by=grouping),
-            "cross_device": cross_device(
-                tables["touchpoints"], tables["conversions"], lookback_days=lookback, in_window=in_window
-            ),
-            "handoff": device_handoff(
-                tables["touchpoints"], tables["conversions"], lookback_days=lookback, in_window=in_window
-            ),
-        }
-        found = {name: engine.to_pyarrow(table).to_pylist() for name, table in sections.items()}
-    finally:
-        engine.close()
     if output_format == "json":
         click.echo(json.dumps(found, default=str, ensure_ascii=False, indent=1))
         return
@@ -724,13 +712,7 @@ def devices(
             click.echo(f"# {name}")
             print_rows(rows, "csv")
             continue
-        shown = [
-            {
-                key: _report_cell("ratio" if key.endswith(("_rate", "_share")) else key, value)
-                for key, value in row.items()
-            }
-            for row in rows
-        ]
+        shown = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
         print_rows(shown, "table", titles[name])
 
 
@@ -758,9 +740,6 @@ def bounce_report(
     Example: jejak report bounce --top 20
     """
     from jejak.analytics.bounce import bounce, highest_bounce_pages
-    from jejak.engine import connect
-    from jejak.journeys.filters import filter_sessions
-    from jejak.store.derived import table_path
 
     project = _open(project_dir)
     settings = project.settings
@@ -768,12 +747,9 @@ def bounce_report(
         "engaged_seconds": settings.bounce_engaged_seconds,
         "engaged_min_views": settings.bounce_engaged_min_views,
     }
-    engine = connect(settings.replace(engine="duckdb"))
-    try:
-        chosen = _filters(start_date, end_date, conversion_types, channel)
-        sessions = filter_sessions(
-            engine.read_parquet(table_path(project, "sessions")), start=chosen.start, end=chosen.end, channel=channel
-        )
+    chosen = _filters(start_date, end_date, conversion_types, channel)
+    with open_build(project) as built:
+        sessions = chosen.sessions(built.read("sessions"))
         if grouping == "page":
             table = highest_bounce_pages(
                 sessions, n=top_n or settings.top_n, min_entrances=settings.bounce_min_entrances, **engaged
@@ -782,9 +758,7 @@ def bounce_report(
         else:
             table = bounce(sessions, by="channel", **engaged)
             title = "Bounce by channel"
-        rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
-    finally:
-        engine.close()
+        rows = built.rows(table)
     if output_format == "table":
         rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
     print_rows(rows, output_format, title)
@@ -817,43 +791,32 @@ def paths_report(
     Example: jejak report paths --dimension campaign --no-exposure --top 20
     """
     from jejak.analytics.paths import top_conversion_paths, top_of_paths
-    from jejak.engine import connect
-    from jejak.journeys.filters import filter_conversions
-    from jejak.store.derived import table_path
 
     project = _open(project_dir)
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        chosen = _filters(start_date, end_date, conversion_types)
-        settings = project.settings
-        same_as_build = (
-            dimension == "channel"
-            and settings.path_transform in ("exposure", "unique")
-            and exposure == (settings.path_transform == "exposure")
-            and settings.path_max_touches == 0
-            and chosen == _filters(None, None, ())
-        )
+    settings = project.settings
+    chosen = _filters(start_date, end_date, conversion_types)
+    same_as_build = (
+        dimension == "channel"
+        and settings.path_transform in ("exposure", "unique")
+        and exposure == (settings.path_transform == "exposure")
+        and settings.path_max_touches == 0
+        and chosen == _filters(None, None, ())
+    )
+    with open_build(project) as built:
         if same_as_build:
             # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
-            table = top_of_paths(engine.read_parquet(table_path(project, "paths")), n=top_n or settings.top_n)
+            table = top_of_paths(built.read("paths"), n=top_n or settings.top_n)
         else:
             table = top_conversion_paths(
-                engine.read_parquet(table_path(project, "touchpoints")),
-                filter_conversions(
-                    engine.read_parquet(table_path(project, "conversions")),
-                    conversion_types=chosen.conversion_types,
-                    start=chosen.start,
-                    end=chosen.end,
-                ),
+                built.read("touchpoints"),
+                chosen.conversions(built.read("conversions")),
                 lookback_days=settings.lookback_days,
                 dimension=dimension,
                 exposure=exposure,
                 n=top_n or settings.top_n,
-                in_window=built_journey_touches(engine, project),
+                in_window=built.read_if_built("journey_touches"),
             )
-        rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
-    finally:
-        engine.close()
+        rows = built.rows(table)
     if output_format == "table":
         rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
     print_rows(rows, output_format, f"Top conversion paths by {dimension.replace('_', ' / ')}")
@@ -880,29 +843,19 @@ def assisted(
     Example: jejak report assisted --dimension source_medium
     """
     from jejak.analytics.assisted import assisted_conversions
-    from jejak.engine import connect
-    from jejak.journeys.filters import filter_conversions
-    from jejak.store.derived import table_path
 
     project = _open(project_dir)
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        chosen = _filters(start_date, end_date, conversion_types)
-        table = assisted_conversions(
-            engine.read_parquet(table_path(project, "touchpoints")),
-            filter_conversions(
-                engine.read_parquet(table_path(project, "conversions")),
-                conversion_types=chosen.conversion_types,
-                start=chosen.start,
-                end=chosen.end,
-            ),
-            lookback_days=project.settings.lookback_days,
-            dimension=dimension,
-            in_window=built_journey_touches(engine, project),
+    chosen = _filters(start_date, end_date, conversion_types)
+    with open_build(project) as built:
+        rows = built.rows(
+            assisted_conversions(
+                built.read("touchpoints"),
+                chosen.conversions(built.read("conversions")),
+                lookback_days=project.settings.lookback_days,
+                dimension=dimension,
+                in_window=built.read_if_built("journey_touches"),
+            )
         )
-        rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
-    finally:
-        engine.close()
     if output_format == "table":
         rows = [
             {
@@ -940,25 +893,17 @@ def timelag(
     Example: jejak report timelag --by-first-channel --format csv
     """
     from jejak.analytics.lags import lag_summary, time_lag
-    from jejak.journeys.filters import filter_journeys
 
     project = _open(project_dir)
     chosen = _filters(start_date, end_date, conversion_types, channel)
-
-    def kept(journeys: Any) -> Any:
-        return filter_journeys(
-            journeys,
-            conversion_types=chosen.conversion_types,
-            start=chosen.start,
-            end=chosen.end,
-            channel=chosen.channel,
-        )
-
     print_report(
-        project, lambda j: time_lag(kept(j), by_first_channel=by_first_channel), output_format, "Time lag (days)"
+        project,
+        lambda j: time_lag(chosen.journeys(j), by_first_channel=by_first_channel),
+        output_format,
+        "Time lag (days)",
     )
     if output_format == "table":
-        print_report(project, lambda j: lag_summary(kept(j)), "table", "Median and mean")
+        print_report(project, lambda j: lag_summary(chosen.journeys(j)), "table", "Median and mean")
 
 
 @report.command()
@@ -981,20 +926,12 @@ def pathlength(
     Example: jejak report pathlength --format json
     """
     from jejak.analytics.lags import path_length
-    from jejak.journeys.filters import filter_journeys
 
     project = _open(project_dir)
     chosen = _filters(start_date, end_date, conversion_types, channel)
-    kept = functools.partial(
-        filter_journeys,
-        conversion_types=chosen.conversion_types,
-        start=chosen.start,
-        end=chosen.end,
-        channel=chosen.channel,
-    )
     print_report(
         project,
-        lambda j: path_length(kept(j), by_first_channel=by_first_channel),
+        lambda j: path_length(chosen.journeys(j), by_first_channel=by_first_channel),
         output_format,
         "Path length (touches)",
     )
@@ -1011,18 +948,11 @@ def export(table: str, output_format: str, output: str | None, project_dir: str 
 
     Example: jejak export paths --format csv -o paths.csv
     """
-    from jejak.engine import connect
-    from jejak.store.derived import table_path
-
     project = _open(project_dir)
-    source = table_path(project, table)
     target = Path(output or f"{table}.{'jsonl' if output_format == 'json' else output_format}")
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        data = engine.to_pyarrow(engine.read_parquet(source))
-        engine.write_arrow(data, target, "jsonl" if output_format == "json" else output_format)
-    finally:
-        engine.close()
+    with open_build(project) as built:
+        data = built.engine.to_pyarrow(built.read(table))
+        built.engine.write_arrow(data, target, "jsonl" if output_format == "json" else output_format)
     console.print(f"Wrote {data.num_rows:,} rows of {table} to {target}")
 
 

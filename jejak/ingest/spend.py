@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ def _parse_amount(text: str) -> float | None:
         amount = float(text.strip().replace(",", "")) if text.strip() else None
     except ValueError:
         return None
-    return amount if amount is not None and amount >= 0 and amount == amount and amount != float("inf") else None
+    return amount if amount is not None and math.isfinite(amount) and amount >= 0 else None
 
 
 def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | None = None) -> SpendSummary:

@@ -26,6 +26,19 @@ class Filters:
     end: dt.date | None = None
     channel: str | None = None
 
+    def journeys(self, table: ir.Table) -> ir.Table:
+        return filter_journeys(
+            table, conversion_types=self.conversion_types, start=self.start, end=self.end, channel=self.channel
+        )
+
+    def conversions(self, table: ir.Table) -> ir.Table:
+        """Conversions of the chosen types inside the dates (a channel does not apply to conversions)."""
+        return filter_conversions(table, conversion_types=self.conversion_types, start=self.start, end=self.end)
+
+    def sessions(self, table: ir.Table) -> ir.Table:
+        """Sessions inside the dates, of the channel (a conversion type does not apply to sessions)."""
+        return filter_sessions(table, start=self.start, end=self.end, channel=self.channel)
+
 
 def _in_range(moment: ir.TimestampValue, start: dt.date | None, end: dt.date | None) -> ir.BooleanValue:
     keep: ir.BooleanValue = ibis.literal(True)
