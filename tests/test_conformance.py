@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import math
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -384,101 +384,45 @@ def test_markov_transition_counts_are_the_same_on_spark(
     assert on_spark.removal_effects.tolist() == pytest.approx(on_duckdb.removal_effects.tolist(), abs=1e-12)
 
 
-@pytest.mark.spark
-@pytest.mark.parametrize("report", ["time_lag", "path_length", "time_lag_by_channel", "lag_summary"])
-def test_lag_reports_are_the_same_on_spark(
-    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, report: str
-) -> None:
-    builders = {
-        "time_lag": time_lag,
-        "path_length": path_length,
-        "time_lag_by_channel": lambda journeys: time_lag(journeys, by_first_channel=True),
-        "lag_summary": lag_summary,
-    }
-
-    def run(engine: Engine) -> pa.Table:
-        return engine.to_pyarrow(builders[report](engine.read_parquet(duckdb_build / "journeys")))
-
-    expected = run(duckdb_engine)
-    assert expected.num_rows > 0
-    assert_same_table(report, expected, run(spark_engine))
-
-
-@pytest.mark.spark
-@pytest.mark.parametrize("dimension", ["channel", "source_medium", "campaign"])
-def test_assisted_conversions_are_the_same_on_spark(
-    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, dimension: str
-) -> None:
-    def run(engine: Engine) -> pa.Table:
-        table = assisted_conversions(
-            engine.read_parquet(duckdb_build / "touchpoints"),
-            engine.read_parquet(duckdb_build / "conversions"),
-            lookback_days=30,
-            dimension=dimension,
+# Every report, on the DuckDB build's tables, read by each engine. A report takes the tables by name.
+REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
+    "time_lag": lambda read: time_lag(read("journeys")),
+    "path_length": lambda read: path_length(read("journeys")),
+    "time_lag_by_channel": lambda read: time_lag(read("journeys"), by_first_channel=True),
+    "lag_summary": lambda read: lag_summary(read("journeys")),
+    **{
+        f"assisted_{dimension}": (
+            lambda read, dimension=dimension: assisted_conversions(
+                read("touchpoints"), read("conversions"), lookback_days=30, dimension=dimension
+            )
         )
-        return engine.to_pyarrow(table)
-
-    expected = run(duckdb_engine)
-    assert expected.num_rows > 0
-    assert_same_table(f"assisted by {dimension}", expected, run(spark_engine))
-
-
-@pytest.mark.spark
-@pytest.mark.parametrize(("dimension", "exposure"), [("channel", True), ("source_medium", False), ("campaign", True)])
-def test_top_conversion_paths_are_the_same_on_spark(
-    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, dimension: str, exposure: bool
-) -> None:
-    def run(engine: Engine) -> pa.Table:
-        table = top_conversion_paths(
-            engine.read_parquet(duckdb_build / "touchpoints"),
-            engine.read_parquet(duckdb_build / "conversions"),
-            lookback_days=30,
-            dimension=dimension,
-            exposure=exposure,
-            n=3,
+        for dimension in ("channel", "source_medium", "campaign")
+    },
+    **{
+        f"top_paths_{dimension}_{exposure}": (
+            lambda read, dimension=dimension, exposure=exposure: top_conversion_paths(
+                read("touchpoints"), read("conversions"), lookback_days=30, dimension=dimension, exposure=exposure, n=3
+            )
         )
-        return engine.to_pyarrow(table)
-
-    expected = run(duckdb_engine)
-    assert expected.num_rows > 0
-    assert_same_table(f"top paths by {dimension}", expected, run(spark_engine))
-
-
-@pytest.mark.spark
-@pytest.mark.parametrize("report", ["by_device", "by_os", "cross_device", "handoff"])
-def test_device_reports_are_the_same_on_spark(
-    duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, report: str
-) -> None:
-    def run(engine: Engine) -> pa.Table:
-        sessions = engine.read_parquet(duckdb_build / "sessions")
-        touches = engine.read_parquet(duckdb_build / "touchpoints")
-        conversions = engine.read_parquet(duckdb_build / "conversions")
-        builders = {
-            "by_device": lambda: device_conversion(sessions, touches),
-            "by_os": lambda: device_conversion(sessions, touches, by="os"),
-            "cross_device": lambda: cross_device(touches, conversions, lookback_days=30),
-            "handoff": lambda: device_handoff(touches, conversions, lookback_days=30),
-        }
-        return engine.to_pyarrow(builders[report]())
-
-    expected = run(duckdb_engine)
-    assert expected.num_rows > 0
-    assert_same_table(report, expected, run(spark_engine))
+        for dimension, exposure in (("channel", True), ("source_medium", False), ("campaign", True))
+    },
+    "devices": lambda read: device_conversion(read("sessions"), read("touchpoints")),
+    "devices_os": lambda read: device_conversion(read("sessions"), read("touchpoints"), by="os"),
+    "cross_device": lambda read: cross_device(read("touchpoints"), read("conversions"), lookback_days=30),
+    "device_handoff": lambda read: device_handoff(read("touchpoints"), read("conversions"), lookback_days=30),
+    "bounce_pages": lambda read: bounce(read("sessions")),
+    "bounce_channels": lambda read: bounce(read("sessions"), by="channel"),
+    "highest_bounce": lambda read: highest_bounce_pages(read("sessions"), n=2, min_entrances=1),
+}
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("report", ["by_page", "by_channel", "highest"])
-def test_bounce_reports_are_the_same_on_spark(
+@pytest.mark.parametrize("report", list(REPORTS))
+def test_every_report_is_the_same_on_spark(
     duckdb_build: Path, duckdb_engine: Engine, spark_engine: Engine, report: str
 ) -> None:
     def run(engine: Engine) -> pa.Table:
-        sessions = engine.read_parquet(duckdb_build / "sessions")
-        builders = {
-            "by_page": lambda: bounce(sessions),
-            "by_channel": lambda: bounce(sessions, by="channel"),
-            "highest": lambda: highest_bounce_pages(sessions, n=2, min_entrances=1),
-        }
-        return engine.to_pyarrow(builders[report]())
+        return engine.to_pyarrow(REPORTS[report](lambda name: engine.read_parquet(duckdb_build / name)))
 
     expected = run(duckdb_engine)
     assert expected.num_rows > 0

@@ -149,8 +149,8 @@ def test_the_automatic_order_finds_the_planted_memory(remembers: bool, expected:
 
 def _run(built: Built, **filters: Any) -> dict[str, float]:
     from jejak.attribution.inputs import run_journeys, run_paths
-    from jejak.journeys.filters import filter_journeys
     from jejak.engine import connect
+    from jejak.journeys.filters import filter_journeys
 
     engine = connect()
     try:
