@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jejak.core.clock import set_clock
+from jejak.engine import connect
 from jejak.ingest.importer import ImportSummary, import_file
 from jejak.journeys.channels import ChannelRule
 from jejak.pipeline import BuildResult, run_build
@@ -119,6 +120,15 @@ def quarantined(project: Project) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (row["source_file"], row["source_line"]))
 
 
+def visit(at: str, channel: str | None = None, **more: Any) -> dict[str, Any]:
+    """A page view that opens a visit, from the channel the source says."""
+    return {"at": at, "type": "page", "channel": channel, **more}
+
+
+def buy(at: str, revenue: int, event: str = "Order Completed", **more: Any) -> dict[str, Any]:
+    return {"at": at, "type": "track", "event": event, "revenue": revenue, **more}
+
+
 @dataclass
 class Built:
     """A project with a story imported and built; read its derived tables."""
@@ -135,6 +145,16 @@ class Built:
         if name not in self.cache:
             self.cache[name] = self.table(name).to_pylist()
         return self.cache[name]
+
+    def report(self, build: Callable[[Callable[[str], Any]], Any]) -> list[dict[str, Any]]:
+        """Rows of a report run on DuckDB; `build` gets a reader of the derived tables by name."""
+        engine = connect()
+        try:
+            table = build(lambda name: engine.read_parquet(table_path(self.project, name)))
+            rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
+        finally:
+            engine.close()
+        return rows
 
     def person_by_node(self, node: str) -> str:
         """The person an identifier node (`1u:<user id>`, `2a:<anonymous id>`) belongs to."""

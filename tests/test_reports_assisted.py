@@ -5,21 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Built, build_story
+from conftest import Built, build_story, buy, visit
 
 from jejak.analytics.assisted import assisted_conversions
 from jejak.core.errors import SettingError
 from jejak.engine import connect
 from jejak.store.derived import table_path
-
-
-def visit(at: str, channel: str, **more: Any) -> dict[str, Any]:
-    return {"at": at, "type": "page", "channel": channel, **more}
-
-
-def buy(at: str, revenue: int) -> dict[str, Any]:
-    return {"at": at, "type": "track", "event": "Order Completed", "revenue": revenue}
-
 
 STORY: dict[str, list[dict[str, Any]]] = {
     # Ana: an Instagram ad, then two e-mail visits, and she buys on the second: Email assists and closes.

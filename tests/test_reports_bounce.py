@@ -8,8 +8,6 @@ import pytest
 from conftest import Built, build_story
 
 from jejak.analytics.bounce import bounce, highest_bounce_pages
-from jejak.engine import connect
-from jejak.store.derived import table_path
 
 SHOP = "https://kopi.example.id"
 
@@ -49,14 +47,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def _run(built: Built, report: Any, **options: Any) -> list[dict[str, Any]]:
-    engine = connect()
-    try:
-        rows: list[dict[str, Any]] = engine.to_pyarrow(
-            report(engine.read_parquet(table_path(built.project, "sessions")), **options)
-        ).to_pylist()
-    finally:
-        engine.close()
-    return rows
+    return built.report(lambda read: report(read("sessions"), **options))
 
 
 def test_bounce_by_landing_page(built: Built) -> None:

@@ -5,22 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Built, build_story
+from conftest import Built, build_story, buy, visit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.engine import connect
 from jejak.store.derived import table_path
-
-
-def visit(at: str, channel: str) -> dict[str, Any]:
-    return {"at": at, "type": "page", "channel": channel}
-
-
-def buy(at: str, revenue: int) -> dict[str, Any]:
-    return {"at": at, "type": "track", "event": "Order Completed", "revenue": revenue}
-
 
 STORY: dict[str, list[dict[str, Any]]] = {
     # Ana: Instagram on the 1st, two e-mail visits, buys on the 4th at a later hour: 3 days, 3 touches.
@@ -51,13 +42,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def _rows(built: Built, report: Any, **options: Any) -> list[dict[str, Any]]:
-    engine = connect()
-    try:
-        journeys = engine.read_parquet(table_path(built.project, "journeys"))
-        rows: list[dict[str, Any]] = engine.to_pyarrow(report(journeys, **options)).to_pylist()
-    finally:
-        engine.close()
-    return rows
+    return built.report(lambda read: report(read("journeys"), **options))
 
 
 def test_time_lag_buckets_count_whole_days_from_the_first_touch(built: Built) -> None:

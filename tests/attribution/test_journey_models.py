@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import Built, build_story
+from conftest import Built, build_story, buy, visit
 
 from jejak.attribution import heuristics
 from jejak.attribution.compare import ModelOptions, attribute, comparison
@@ -16,15 +16,6 @@ from jejak.attribution.time_decay import time_decay
 from jejak.attribution.uncertainty import bootstrap
 from jejak.core.errors import InputFileError
 from jejak.store.derived import table_path
-
-
-def visit(at: str, channel: str) -> dict[str, Any]:
-    return {"at": at, "type": "page", "channel": channel}
-
-
-def buy(at: str, revenue: int) -> dict[str, Any]:
-    return {"at": at, "type": "track", "event": "Order Completed", "revenue": revenue}
-
 
 STORY: dict[str, list[dict[str, Any]]] = {
     # Ana sees an Instagram ad 14 days before she buys, chats on WhatsApp 7 days before, and

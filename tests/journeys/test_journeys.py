@@ -10,7 +10,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pytest
-from conftest import Built, build_story, jakarta
+from conftest import Built, build_story, buy, jakarta, visit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,16 +18,6 @@ from jejak.engine import Engine, connect
 from jejak.journeys.channels import DEFAULT_CHANNEL_RULES
 from jejak.journeys.journeys import conversions, journey_touches, journeys, touchpoints, unique_paths
 from jejak.journeys.sessions import journey_marks, sessionize
-
-
-def visit(at: str, channel: str | None = None, **more: Any) -> dict[str, Any]:
-    """A page view that opens a visit, from the channel the source says."""
-    return {"at": at, "type": "page", "channel": channel, **more}
-
-
-def buy(at: str, revenue: int, event: str = "Order Completed", **more: Any) -> dict[str, Any]:
-    return {"at": at, "type": "track", "event": event, "revenue": revenue, **more}
-
 
 STORY: dict[str, list[dict[str, Any]]] = {
     # Ana: an Instagram ad, two e-mails, a purchase; then a WhatsApp chat and a second purchase; then one more visit.
