@@ -1,6 +1,7 @@
 """The one ordered list of processing steps: event lake in, derived tables out.
 
     events ─▶ identities ─▶ people ─▶ sessions ─▶ touchpoints ─▶ conversions ─▶ journey touches ─▶ journeys ─▶ paths
+                                          └─▶ event stream (funnels, flows)
 
 Each step builds Ibis expressions; this module is where they execute, on the
 engine the settings name. Every table of a build is written under a fresh build
@@ -25,6 +26,7 @@ from jejak.core.vocabulary import ACQUISITION_COLUMNS
 from jejak.engine import Engine, connect
 from jejak.identity.graph import IdentityResult, assign_people, resolve_identities
 from jejak.journeys.channels import ChannelRule, rules_from_config
+from jejak.journeys.events import event_stream
 from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touches, journeys, touchpoints, unique_paths
 from jejak.journeys.sessions import journey_marks, session_table, sessionize
 from jejak.store.appstate import connect_state
@@ -43,6 +45,7 @@ TABLES = (
     "journey_touches",
     "journeys",
     "paths",
+    "events",
 )
 StepCallback = Callable[[str, float], None]
 T = TypeVar("T")
@@ -240,6 +243,8 @@ def _run_steps(
         "journey_touches": in_window,
         "journeys": journey_table,
         "paths": paths,
+        # Written straight from the sessionized events: nothing later in the build reads it.
+        "events": event_stream(sessionized, events),
     }
 
     def write_all() -> None:

@@ -26,6 +26,7 @@ import pytest
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths
 from jejak.attribution.markov import chain_from_counts, markov
@@ -385,6 +386,8 @@ def test_markov_transition_counts_are_the_same_on_spark(
 
 
 # Every report, on the DuckDB build's tables, read by each engine. A report takes the tables by name.
+# A home-page visit, then an order: most people here do both, some on another day, some in between other pages.
+CONFORMANCE_FUNNEL = ["page:/", "Order Completed"]
 REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     "time_lag": lambda read: time_lag(read("journeys")),
     "path_length": lambda read: path_length(read("journeys")),
@@ -413,6 +416,20 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     "bounce_pages": lambda read: bounce(read("sessions")),
     "bounce_channels": lambda read: bounce(read("sessions"), by="channel"),
     "highest_bounce": lambda read: highest_bounce_pages(read("sessions"), n=2, min_entrances=1),
+    **{
+        f"funnel_{order}": (
+            lambda read, order=order: funnel_steps(read("events"), Funnel.of(CONFORMANCE_FUNNEL, order=order))
+        )
+        for order in ("sequential", "strict", "any")
+    },
+    "funnel_by_channel": lambda read: funnel_steps(
+        read("events"), Funnel.of(CONFORMANCE_FUNNEL), breakdown="channel", sessions=read("sessions"), top_n=2
+    ),
+    "funnel_by_device": lambda read: funnel_steps(
+        read("events"), Funnel.of(CONFORMANCE_FUNNEL, exclusions=["page:/kopi"]), breakdown="device_type"
+    ),
+    "funnel_trend": lambda read: funnel_trend(read("events"), Funnel.of(CONFORMANCE_FUNNEL), period="week"),
+    "funnel_next": lambda read: funnel_next(read("events"), Funnel.of(CONFORMANCE_FUNNEL), step=1),
 }
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from jejak.analytics.topn import OTHER_PREFIX
+from jejak.analytics.topn import other_label
 from jejak.core.errors import SettingError
 from jejak.engine import safe_div
 
@@ -90,13 +90,8 @@ def highest_bounce_pages(
     rest = ranked.filter((ranked._rank >= n) | ~ranked._eligible)
     total = counts.entrances.sum().as_scalar()
     rows = rest.count()
-    share = safe_div(rest.entrances.sum().cast("float64") * 100.0, total.cast("float64"))
     other = rest.aggregate(
-        landing_page=ibis.literal(f"{OTHER_PREFIX} (")
-        + rows.cast("string")
-        + ibis.literal(" rows, ")
-        + share.round(1).cast("string")
-        + ibis.literal(" % of entrances)"),
+        landing_page=other_label(rows, rest.entrances.sum(), total, of="entrances"),
         entrances=rest.entrances.sum(),
         classic_bounces=rest.classic_bounces.sum(),
         engagement_bounces=rest.engagement_bounces.sum(),

@@ -11,6 +11,20 @@ import ibis.expr.types as ir
 OTHER_PREFIX = "Other"
 
 
+def other_label(
+    rows: ir.IntegerValue, part: ir.NumericValue, total: ir.NumericValue, of: str = "total"
+) -> ir.StringValue:
+    """The text "Other (n rows, x % of <of>)" for `rows` rows holding `part` of `total`."""
+    share = ibis.ifelse(total == 0, 0.0, part.cast("float64") * 100.0 / total.cast("float64"))
+    return (
+        ibis.literal(f"{OTHER_PREFIX} (")
+        + rows.cast("string")
+        + ibis.literal(" rows, ")
+        + share.round(1).cast("string")
+        + ibis.literal(f" % of {of})")
+    )
+
+
 def top_n_with_other(table: ir.Table, *, label: str, value: str, n: int, extra_sums: tuple[str, ...] = ()) -> ir.Table:
     """The `n` rows with the largest `value` (ties by label), then one Other row summing the rest.
 
@@ -27,16 +41,8 @@ def top_n_with_other(table: ir.Table, *, label: str, value: str, n: int, extra_s
     grand_total = table[value].sum().as_scalar()
     other_value = rest[value].sum()
     other_rows = rest.count()
-    share = ibis.ifelse(grand_total == 0, 0.0, other_value.cast("float64") * 100.0 / grand_total.cast("float64"))
     other = rest.aggregate(
-        **{
-            label: ibis.literal(f"{OTHER_PREFIX} (")
-            + other_rows.cast("string")
-            + ibis.literal(" rows, ")
-            + share.round(1).cast("string")
-            + ibis.literal(" % of total)"),
-            value: other_value,
-        },
+        **{label: other_label(other_rows, other_value, grand_total), value: other_value},
         **{name: rest[name].sum() for name in extra_sums},
         _order=ibis.literal(n, "int64"),
         _rows=other_rows,

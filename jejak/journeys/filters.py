@@ -40,7 +40,7 @@ class Filters:
         return filter_sessions(table, start=self.start, end=self.end, channel=self.channel)
 
 
-def _in_range(moment: ir.TimestampValue, start: dt.date | None, end: dt.date | None) -> ir.BooleanValue:
+def in_date_range(moment: ir.TimestampValue, start: dt.date | None, end: dt.date | None) -> ir.BooleanValue:
     keep: ir.BooleanValue = ibis.literal(True)
     if start is not None:
         keep = keep & (moment >= ibis.timestamp(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)))
@@ -64,7 +64,7 @@ def filter_journeys(
         kept = kept.filter(~kept.converted | kept.conversion_type.isin(list(conversion_types)))
     if start is not None or end is not None:
         ended = ibis.ifelse(kept.converted, kept.conversion_at, kept.last_touch_at)
-        kept = kept.filter(_in_range(ended, start, end))
+        kept = kept.filter(in_date_range(ended, start, end))
     if channel is not None:
         kept = kept.filter(kept.path.contains(channel))
     return kept
@@ -82,7 +82,7 @@ def filter_conversions(
     if conversion_types:
         kept = kept.filter(kept.conversion_type.isin(list(conversion_types)))
     if start is not None or end is not None:
-        kept = kept.filter(_in_range(kept.conversion_at, start, end))
+        kept = kept.filter(in_date_range(kept.conversion_at, start, end))
     return kept
 
 
@@ -92,7 +92,7 @@ def filter_sessions(
     """Sessions that started inside the date range, of the channel."""
     kept = sessions
     if start is not None or end is not None:
-        kept = kept.filter(_in_range(kept.started_at, start, end))
+        kept = kept.filter(in_date_range(kept.started_at, start, end))
     if channel is not None:
         kept = kept.filter(kept.channel == channel)
     return kept

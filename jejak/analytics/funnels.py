@@ -1,0 +1,336 @@
+"""Funnels: how many people take each step in order, where they drop out, and what they do instead.
+
+A funnel is counted over people (PostHog's default), from the event stream the
+build writes (`jejak.journeys.events`). Every occurrence of step 1 inside the date
+range starts an attempt; an attempt reaches step k when the steps follow in the
+chosen order and step k comes at most `window_seconds` after step 1. Each person
+counts once, with their best attempt (most steps, then the earliest). Orders:
+
+- `sequential`: each step after the previous one, other events in between allowed.
+  Taking the next occurrence of each step is optimal for a given start, so a
+  start's attempt is a chain of "next occurrence after" lookups: one window
+  computes, for every matching event, the next occurrence of every step, and the
+  chain follows them with joins;
+- `strict`: each step is the person's very next interaction after the previous one;
+- `any`: steps in any order within the window from the first; step k counts the
+  people who did any k of the steps (so per-step times are not defined).
+
+Exclusion steps: an attempt with an exclusion event after step 1 and before the
+last step it reached does not count (in `any` order: anywhere in its window); a
+person with no attempt left is out of the funnel. Steps after the date range still
+count while inside the window, so a funnel entered on the last day is judged fairly.
+
+Counts never rise from step to step, and with a breakdown the groups (top N, then
+one "Other (n values, x % of people)") add up to the funnel without one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.analytics.topn import OTHER_PREFIX, other_label, top_n_with_other
+from jejak.core.errors import SettingError
+from jejak.engine import safe_div
+from jejak.journeys.filters import in_date_range
+
+ORDERS = ("sequential", "strict", "any")
+BREAKDOWNS = ("channel", "device_type")
+PERIODS = ("day", "week", "month")
+PAGE_PREFIX = "page:"
+NO_NEXT_EVENT = "(no further event)"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One funnel step: an event name (page and screen views carry the page's name), or `page:/path`."""
+
+    text: str
+
+    def matches(self, stream: ir.Table) -> ir.BooleanValue:
+        if self.text.startswith(PAGE_PREFIX):
+            return (stream.page_path == self.text.removeprefix(PAGE_PREFIX)).fill_null(False)
+        return (stream.event == self.text).fill_null(False)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """What to count: the steps, their order, the window from step 1, exclusions and the date range of step 1."""
+
+    steps: tuple[Step, ...]
+    order: str = "sequential"
+    window_seconds: int = 14 * 86_400
+    exclusions: tuple[Step, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.steps) < 2:
+            raise SettingError(f"A funnel needs at least 2 steps, got {len(self.steps)}: name them in order.")
+        if self.order not in ORDERS:
+            raise SettingError(f"Funnel order must be one of {', '.join(ORDERS)}, not {self.order!r}.")
+        if self.window_seconds <= 0:
+            raise SettingError(f"The funnel window must be positive, got {self.window_seconds} s.")
+
+    @classmethod
+    def of(cls, steps: Sequence[str], *, exclusions: Sequence[str] = (), **options: object) -> Funnel:
+        """A funnel from step texts, e.g. `Funnel.of(["Product Viewed", "page:/checkout", "Order Completed"])`."""
+        return cls(tuple(Step(s) for s in steps), exclusions=tuple(Step(s) for s in exclusions), **options)  # type: ignore[arg-type]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        if self.order == "any":
+            return tuple(f"{k} of {len(self.steps)} steps" for k in range(1, len(self.steps) + 1))
+        return tuple(step.text for step in self.steps)
+
+
+def attempts(stream: ir.Table, funnel: Funnel) -> ir.Table:
+    """Each person's best attempt: `steps_reached`, step 1's event, session, device and time, `at_k`, `position_k`."""
+    flags = {f"_f{k}": step.matches(stream) for k, step in enumerate(funnel.steps, start=1)}
+    excluded: ir.BooleanValue = ibis.literal(False)
+    for step in funnel.exclusions:
+        excluded = excluded | step.matches(stream)
+    wanted = excluded
+    for flag in flags.values():
+        wanted = wanted | flag
+    flagged = stream.mutate(**flags, _fx=excluded).filter(wanted)
+    tried = _any_order(flagged, funnel) if funnel.order == "any" else _chained(flagged, funnel)
+    ranked = tried.mutate(
+        _rank=ibis.row_number().over(
+            group_by=tried.person_id, order_by=[ibis.desc(tried.steps_reached), tried.position_1]
+        )
+    )
+    return ranked.filter(ranked._rank == 0).drop("_rank")
+
+
+def _starts(flagged: ir.Table, funnel: Funnel, is_start: ir.BooleanValue) -> ir.BooleanValue:
+    return is_start & in_date_range(flagged.timestamp, funnel.start, funnel.end)
+
+
+def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
+    """Sequential and strict attempts: from each start, the chain of next occurrences of steps 2, 3, …"""
+    count = len(funnel.steps)
+    by_person = ibis.window(group_by=flagged.person_id, order_by=flagged.position)
+    later = ibis.window(group_by=flagged.person_id, order_by=flagged.position, rows=(1, None))
+    nexts: dict[str, ir.Value] = {}
+    for k in range(2, count + 1):
+        flag = flagged[f"_f{k}"]
+        if funnel.order == "strict":
+            # Kept only if the very next interaction (position + 1) is the step.
+            follows = (flagged.position.lead().over(by_person) == flagged.position + 1) & flag.lead().over(by_person)
+            nexts[f"_next_position_{k}"] = ibis.ifelse(follows, flagged.position + 1, ibis.null("int64"))
+            nexts[f"_next_at_{k}"] = ibis.ifelse(follows, flagged.epoch_seconds.lead().over(by_person), None)
+        else:
+            # Positions and whole seconds rise together, so both minima come from the same next event.
+            nexts[f"_next_position_{k}"] = ibis.ifelse(flag, flagged.position, None).min().over(later)
+            nexts[f"_next_at_{k}"] = ibis.ifelse(flag, flagged.epoch_seconds, None).min().over(later)
+    nexts["_next_excluded"] = ibis.ifelse(flagged._fx, flagged.position, None).min().over(later)
+    ahead = flagged.mutate(**nexts)
+    starts = ahead.filter(_starts(ahead, funnel, ahead._f1))
+    chain = starts.select(
+        "person_id",
+        "session_id",
+        "device_type",
+        started_at=starts.timestamp,
+        position_1=starts.position,
+        at_1=starts.epoch_seconds,
+        position_2=starts._next_position_2,
+        at_2=starts._next_at_2,
+        _next_excluded=starts._next_excluded,
+    )
+    for k in range(3, count + 1):
+        # The next step k after step k-1: read off the row of step k-1 (always a step k-1 event).
+        lookup = ahead.filter(ahead[f"_f{k - 1}"]).select(
+            _person_id=ahead.person_id,
+            _position=ahead.position,
+            **{f"position_{k}": ahead[f"_next_position_{k}"], f"at_{k}": ahead[f"_next_at_{k}"]},
+        )
+        joined = chain.left_join(
+            lookup, (chain.person_id == lookup._person_id) & (chain[f"position_{k - 1}"] == lookup._position)
+        )
+        chain = joined.drop("_person_id", "_position")
+    reached = [
+        chain[f"position_{k}"].notnull() & (chain[f"at_{k}"] - chain.at_1 <= funnel.window_seconds)
+        for k in range(2, count + 1)
+    ]
+    steps_reached = ibis.literal(1, "int64")
+    for hit in reached:
+        steps_reached = steps_reached + hit.cast("int64")
+    last_position = ibis.coalesce(
+        *[ibis.ifelse(hit, chain[f"position_{k}"], None) for k, hit in reversed(list(enumerate(reached, start=2)))],
+        chain.position_1,
+    )
+    # Unreached steps keep no time or position, so later reports never read a step outside the window.
+    cleared = chain.mutate(
+        steps_reached=steps_reached,
+        **{f"position_{k}": ibis.ifelse(hit, chain[f"position_{k}"], None) for k, hit in enumerate(reached, 2)},
+        **{f"at_{k}": ibis.ifelse(hit, chain[f"at_{k}"], None) for k, hit in enumerate(reached, 2)},
+        _last_position=last_position,
+    )
+    allowed = cleared._next_excluded.isnull() | (cleared._next_excluded > cleared._last_position)
+    return cleared.filter(allowed).drop("_next_excluded", "_last_position")
+
+
+def _any_order(flagged: ir.Table, funnel: Funnel) -> ir.Table:
+    """Attempts in any order: from each step event, how many different steps happen within the window."""
+    window = ibis.window(group_by=flagged.person_id, order_by=flagged.epoch_seconds, range=(0, funnel.window_seconds))
+    has = {f"_has_{k}": flagged[f"_f{k}"].cast("int64").max().over(window) for k in range(1, len(funnel.steps) + 1)}
+    counted = flagged.mutate(**has, _has_excluded=flagged._fx.cast("int64").max().over(window))
+    is_step: ir.BooleanValue = ibis.literal(False)
+    for k in range(1, len(funnel.steps) + 1):
+        is_step = is_step | counted[f"_f{k}"]
+    starts = counted.filter(_starts(counted, funnel, is_step) & (counted._has_excluded == 0))
+    steps_reached = ibis.literal(0, "int64")
+    for k in range(1, len(funnel.steps) + 1):
+        steps_reached = steps_reached + starts[f"_has_{k}"]
+    return starts.select(
+        "person_id",
+        "session_id",
+        "device_type",
+        started_at=starts.timestamp,
+        position_1=starts.position,
+        at_1=starts.epoch_seconds,
+        steps_reached=steps_reached,
+    )
+
+
+def _with_breakdown(people: ir.Table, by: str | None, sessions: ir.Table | None, top_n: int) -> ir.Table:
+    """People with a `breakdown` label and its `_order`: the top N values by people, the rest as one Other."""
+    if by is None:
+        return people.mutate(breakdown=ibis.literal("(all)"), _order=ibis.literal(0, "int64"))
+    if by not in BREAKDOWNS:
+        raise SettingError(f"Funnels break down by {' or '.join(BREAKDOWNS)}, not {by!r}.")
+    if by == "channel":
+        if sessions is None:
+            raise SettingError("A breakdown by channel needs the sessions table.")
+        channels = sessions.select(_session_id=sessions.session_id, _value=sessions.channel)
+        people = people.left_join(channels, people.session_id == channels._session_id).drop("_session_id")
+    else:
+        people = people.mutate(_value=people[by])
+    people = people.mutate(_value=people._value.fill_null("(not set)"))
+    sizes = people.group_by(_size_value=people._value).aggregate(_people=people.count())
+    ranked = sizes.mutate(_rank=ibis.row_number().over(order_by=[ibis.desc(sizes._people), sizes._size_value]))
+    everything = ibis.window()
+    hidden = ranked._rank >= top_n
+    other = other_label(
+        hidden.cast("int64").sum().over(everything),
+        ibis.ifelse(hidden, ranked._people, 0).sum().over(everything),
+        ranked._people.sum().over(everything),
+        of="people",
+    )
+    ranked = ranked.mutate(
+        _label=ibis.ifelse(hidden, other, ranked._size_value), _order=ibis.ifelse(hidden, top_n, ranked._rank)
+    )
+    joined = people.join(ranked, people._value == ranked._size_value)
+    labelled = joined.rename(breakdown="_label")
+    return labelled.drop("_value", "_size_value", "_people", "_rank")
+
+
+def funnel_steps(
+    stream: ir.Table,
+    funnel: Funnel,
+    *,
+    breakdown: str | None = None,
+    sessions: ir.Table | None = None,
+    top_n: int = 5,
+) -> ir.Table:
+    """People at each step, conversion from the start and from the previous step, drop-off and median time between.
+
+    With a breakdown (the channel or device of the best attempt's step 1) the table has
+    a first column `breakdown` and one block of steps per value.
+    """
+    people = _with_breakdown(attempts(stream, funnel), breakdown, sessions, top_n)
+    count = len(funnel.steps)
+    steps = ibis.memtable(
+        {"step_number": list(range(1, count + 1)), "step": list(funnel.labels)},
+        schema={"step_number": "int64", "step": "string"},
+    )
+    long = people.cross_join(steps)
+    long = long.filter(long.step_number <= long.steps_reached)
+    aggregates: dict[str, ir.Value] = {"people": long.count()}
+    if funnel.order != "any":
+        gap = ibis.cases(
+            *[(long.step_number == k, long[f"at_{k}"] - long[f"at_{k - 1}"]) for k in range(2, count + 1)],
+            else_=ibis.null("int64"),
+        )
+        aggregates["median_seconds_from_previous"] = gap.cast("float64").quantile(0.5)
+    counts = long.group_by(_breakdown=long.breakdown, _step_number=long.step_number).aggregate(**aggregates)
+    # Every step of every group gets a row, also the steps nobody reached.
+    if breakdown is None:
+        # A funnel nobody entered still has its steps, with 0 people.
+        groups = ibis.memtable({"group": ["(all)"], "_order": [0]}, schema={"group": "string", "_order": "int64"})
+    else:
+        groups = people.select(group=people.breakdown, _order=people._order).distinct()
+    grid = groups.cross_join(steps)
+    full = grid.left_join(counts, (grid.group == counts._breakdown) & (grid.step_number == counts._step_number))
+    in_group = ibis.window(group_by=full.group, order_by=full.step_number)
+    entered = full.people.fill_null(0).max().over(ibis.window(group_by=full.group))
+    previous = full.people.fill_null(0).lag().over(in_group)
+    reached = full.people.fill_null(0)
+    result = full.select(
+        _order=full._order,
+        breakdown=full.group,
+        step_number=full.step_number,
+        step=full.step,
+        people=reached,
+        conversion_from_start=safe_div(reached, entered),
+        conversion_from_previous=ibis.ifelse(full.step_number == 1, 1.0, safe_div(reached, previous)),
+        dropped=(previous - reached).fill_null(0),
+        median_seconds_from_previous=(
+            full.median_seconds_from_previous if funnel.order != "any" else ibis.null("float64")
+        ),
+    )
+    ordered = result.order_by([result._order, result.step_number]).drop("_order")
+    return ordered if breakdown is not None else ordered.drop("breakdown")
+
+
+def funnel_trend(stream: ir.Table, funnel: Funnel, *, period: str = "day") -> ir.Table:
+    """People entering the funnel per day, week or month of their step 1, how many completed it, and the rate."""
+    if period not in PERIODS:
+        raise SettingError(f"Funnel trends are by {', '.join(PERIODS)}, not {period!r}.")
+    people = attempts(stream, funnel)
+    unit = {"day": "D", "week": "W", "month": "M"}[period]
+    completed = (people.steps_reached == len(funnel.steps)).cast("int64")
+    trend = people.group_by(period=people.started_at.truncate(unit).date()).aggregate(
+        entered=people.count(), completed=completed.sum()
+    )
+    return trend.mutate(conversion_rate=safe_div(trend.completed, trend.entered)).order_by("period")
+
+
+def funnel_next(stream: ir.Table, funnel: Funnel, *, step: int, top_n: int = 5) -> ir.Table:
+    """What people did right after step `step`: those who went on to the next step, and those who dropped out.
+
+    `outcome` is `continued` or `dropped` (after the last step: `completed`); `next` is
+    the name of their next interaction, or "(no further event)". Top N per outcome,
+    then one Other row; `share` is of the outcome's people.
+    """
+    if funnel.order == "any":
+        raise SettingError("In a funnel of any order no step comes after another; use `sequential` or `strict`.")
+    if not 1 <= step <= len(funnel.steps):
+        raise SettingError(f"Step must be between 1 and {len(funnel.steps)}, got {step}.")
+    people = attempts(stream, funnel)
+    people = people.filter(people.steps_reached >= step)
+    after = stream.select(_person_id=stream.person_id, _position=stream.position, next=stream.event)
+    joined = people.left_join(
+        after, (people.person_id == after._person_id) & (people[f"position_{step}"] + 1 == after._position)
+    )
+    last = step == len(funnel.steps)
+    outcome = ibis.ifelse(joined.steps_reached > step, "continued", "completed" if last else "dropped")
+    named = joined.mutate(outcome=outcome, next=joined.next.fill_null(NO_NEXT_EVENT))
+    parts = []
+    for rank, kind in enumerate(("continued", "dropped", "completed")):
+        group = named.filter(named.outcome == kind)
+        counts = group.group_by("next").aggregate(people=group.count())
+        top = top_n_with_other(counts, label="next", value="people", n=top_n)
+        total = top.people.sum().over(ibis.window())
+        is_other = top.next.startswith(OTHER_PREFIX).cast("int64")
+        parts.append(
+            top.mutate(outcome=ibis.literal(kind), share=safe_div(top.people, total), _kind=rank, _other=is_other)
+        )
+    result = ibis.union(*parts)
+    ordered = result.order_by(["_kind", "_other", ibis.desc("people"), "next"])
+    return ordered.select("outcome", "next", "people", "share")

@@ -1,0 +1,267 @@
+"""Plotly figures for the reports: one builder per report, and an offline HTML page to hold them.
+
+Each builder takes a report's rows, the dicts its table gives (`to_pyarrow(expr).to_pylist()`),
+and returns a `plotly.graph_objects.Figure`. Shares are 0–1 in the rows and show as percents.
+
+Example:
+    >>> figure = devices_figure([{"device_type": "mobile", "sessions": 8, "conversion_rate": 0.25}])
+    >>> figure.data[0].x, figure.data[0].y
+    (('mobile',), (0.25,))
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from jejak.analytics.lags import LAG_BUCKETS, LENGTH_BUCKETS
+from jejak.analytics.topn import OTHER_PREFIX
+
+Rows = Sequence[Mapping[str, Any]]
+PERCENT_TICKS = ".0%"
+ASSISTED_SERIES = (
+    ("First interaction", "first_interaction_conversions"),
+    ("Assisted", "assisted_conversions"),
+    ("Last interaction", "last_interaction_conversions"),
+)
+BOUNCE_SERIES = (("Classic bounce rate", "classic_bounce_rate"), ("Engagement bounce rate", "engagement_bounce_rate"))
+
+
+def _label(name: str) -> str:
+    """A column or model name as a label: `source_medium` becomes "Source medium"."""
+    return name.replace("_", " ").capitalize()
+
+
+def _key(rows: Rows) -> str:
+    """The name of the rows' first column, the one the report groups by ("" without rows)."""
+    return next(iter(rows[0]), "") if rows else ""
+
+
+def _values(rows: Rows, column: str) -> list[Any]:
+    """One column of the rows, in row order."""
+    return [row[column] for row in rows]
+
+
+def _groups(rows: Rows, column: str) -> dict[Any, list[Mapping[str, Any]]]:
+    """The rows split by `column`'s value, in order of first appearance (one group under None without it)."""
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get(column), []).append(row)
+    return groups
+
+
+def _styled(
+    figure: go.Figure,
+    title: str,
+    *,
+    x_title: str = "",
+    y_title: str = "",
+    percent: Literal["x", "y"] | None = None,
+    **layout: Any,
+) -> go.Figure:
+    """The figure with its title, axis titles and the house layout; `percent` names the axis holding shares."""
+    figure.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, template="plotly_white", **layout)
+    if percent:
+        figure.update_layout({f"{percent}axis": {"tickformat": PERCENT_TICKS}})
+    return figure
+
+
+def assisted_figure(rows: Rows) -> go.Figure:
+    """Grouped bars per channel (or source / medium, campaign): first-interaction, assisted and last-interaction."""
+    key = _key(rows)
+    keys = _values(rows, key)
+    bars = [go.Bar(name=name, x=keys, y=_values(rows, column)) for name, column in ASSISTED_SERIES]
+    return _styled(go.Figure(bars), "Assisted conversions", x_title=_label(key), y_title="Conversions", barmode="group")
+
+
+def paths_figure(rows: Rows) -> go.Figure:
+    """Horizontal bars of the top conversion paths, most conversions on top and the Other row last."""
+    ordered = sorted(rows, key=lambda row: (str(row["path"]).startswith(f"{OTHER_PREFIX} ("), -row["conversions"]))
+    bar = go.Bar(
+        x=_values(ordered, "conversions"),
+        y=_values(ordered, "path"),
+        orientation="h",
+        customdata=_values(ordered, "conversion_share"),
+        texttemplate="%{x} (%{customdata:.1%})",
+    )
+    # Horizontal bars stack bottom-up; reversed, the first row is on top.
+    return _styled(go.Figure(bar), "Top conversion paths", x_title="Conversions", yaxis_autorange="reversed")
+
+
+def _histogram(rows: Rows, buckets: tuple[tuple[str, int, int | None], ...], title: str, x_title: str) -> go.Figure:
+    """Conversions per bucket in bucket order; one trace per first channel when the rows are split by it."""
+    order = [label for label, _, _ in buckets]
+    ranked = sorted(rows, key=lambda row: order.index(row["bucket"]))
+    bars = [
+        go.Bar(
+            name="Conversions" if channel is None else str(channel),
+            x=_values(group, "bucket"),
+            y=_values(group, "conversions"),
+            customdata=_values(group, "conversion_share"),
+            texttemplate="%{y} (%{customdata:.0%})",
+        )
+        for channel, group in _groups(ranked, "first_channel").items()
+    ]
+    present = {row["bucket"] for row in rows}
+    # Labels such as "0" and "12-30" would otherwise be read as numbers, and split traces would reorder them.
+    categories = {"type": "category", "categoryorder": "array", "categoryarray": [b for b in order if b in present]}
+    return _styled(go.Figure(bars), title, x_title=x_title, y_title="Conversions", barmode="group", xaxis=categories)
+
+
+def time_lag_figure(rows: Rows) -> go.Figure:
+    """Conversions by days from first touch to conversion, in the time-lag buckets."""
+    return _histogram(rows, LAG_BUCKETS, "Time lag", "Days to conversion")
+
+
+def path_length_figure(rows: Rows) -> go.Figure:
+    """Conversions by touches per conversion, in the path-length buckets."""
+    return _histogram(rows, LENGTH_BUCKETS, "Path length", "Touches before conversion")
+
+
+def devices_figure(rows: Rows) -> go.Figure:
+    """Session conversion rate per device type (or operating system)."""
+    key = _key(rows)
+    bar = go.Bar(
+        x=_values(rows, key),
+        y=_values(rows, "conversion_rate"),
+        customdata=_values(rows, "sessions"),
+        texttemplate="%{y:.1%}",
+        hovertemplate="%{x}: %{y:.1%} of %{customdata:,} sessions<extra></extra>",
+    )
+    title = "Conversion rate by device"
+    return _styled(go.Figure(bar), title, x_title=_label(key), y_title="Session conversion rate", percent="y")
+
+
+def bounce_figure(rows: Rows) -> go.Figure:
+    """Horizontal bars of classic and engagement bounce rate per landing page or channel, first row on top."""
+    key = _key(rows)
+    keys = _values(rows, key)
+    bars = [go.Bar(name=name, x=_values(rows, column), y=keys, orientation="h") for name, column in BOUNCE_SERIES]
+    return _styled(
+        go.Figure(bars),
+        "Bounce rate",
+        x_title="Bounce rate",
+        y_title=_label(key),
+        percent="x",
+        barmode="group",
+        yaxis_autorange="reversed",
+    )
+
+
+def _distance(row: Mapping[str, Any], bound: str) -> float | None:
+    """How far the interval's `bound` lies from the credited conversions (None without an interval)."""
+    value = row.get(bound)
+    return None if value is None else abs(value - row["conversions"])
+
+
+def attribution_figure(rows: Rows) -> go.Figure:
+    """Credited conversions per channel, one bar per model, with the bootstrap interval as error bars."""
+    bars = []
+    for model, group in _groups(rows, "model").items():
+        plus = [_distance(row, "conversions_high") for row in group]
+        minus = [_distance(row, "conversions_low") for row in group]
+        bounded = any(gap is not None for gap in plus + minus)
+        errors = {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus} if bounded else None
+        bars.append(
+            go.Bar(
+                name=_label(str(model)), x=_values(group, "channel"), y=_values(group, "conversions"), error_y=errors
+            )
+        )
+    title = "Conversions by attribution model"
+    return _styled(go.Figure(bars), title, x_title="Channel", y_title="Credited conversions", barmode="group")
+
+
+def _steps(rows: Rows) -> tuple[list[str], dict[str, Any]]:
+    """Step labels, and the count and share-from-start text and hover details shared by every funnel trace."""
+    # Numbered, so a step that repeats an earlier one's label stays its own category.
+    labels = [f"{row['step_number']}. {row['step']}" for row in rows]
+    return labels, {
+        "text": [f"{row['people']:,} ({row['conversion_from_start']:.1%})" for row in rows],
+        "customdata": [[row["conversion_from_previous"], row["dropped"]] for row in rows],
+        "hovertemplate": "%{text}<br>%{customdata[0]:.1%} of the previous step, %{customdata[1]:,} dropped",
+    }
+
+
+def funnel_figure(rows: Rows) -> go.Figure:
+    """People at each funnel step with their share from start; one bar trace per breakdown value if broken down."""
+    ordered = sorted(rows, key=lambda row: row["step_number"])
+    if not rows or "breakdown" not in rows[0]:
+        labels, steps = _steps(ordered)
+        trace = go.Funnel(y=labels, x=_values(ordered, "people"), textinfo="text", **steps)
+        return _styled(go.Figure(trace), "Funnel")
+    bars = []
+    for value, group in _groups(ordered, "breakdown").items():
+        labels, steps = _steps(group)
+        bars.append(go.Bar(name=str(value), x=labels, y=_values(group, "people"), **steps))
+    return _styled(go.Figure(bars), "Funnel", x_title="Step", y_title="People", barmode="group")
+
+
+def funnel_trend_figure(rows: Rows) -> go.Figure:
+    """People entering and completing the funnel per period as bars, and the conversion rate as a line."""
+    ordered = sorted(rows, key=lambda row: row["period"])
+    periods = _values(ordered, "period")
+    bars = [go.Bar(name=_label(column), x=periods, y=_values(ordered, column)) for column in ("entered", "completed")]
+    # On its own right-hand axis, which plotly draws over the bars.
+    line = go.Scatter(
+        name="Conversion rate", x=periods, y=_values(ordered, "conversion_rate"), mode="lines+markers", yaxis="y2"
+    )
+    rate_axis = {
+        "title": "Conversion rate",
+        "overlaying": "y",
+        "side": "right",
+        "tickformat": PERCENT_TICKS,
+        "rangemode": "tozero",
+    }
+    return _styled(
+        go.Figure([*bars, line]),
+        "Funnel conversion over time",
+        x_title="Period",
+        y_title="People",
+        barmode="group",
+        yaxis2=rate_axis,
+    )
+
+
+def flows_figure(rows: Rows) -> go.Figure:
+    """A Sankey of path flows; a node is a name at a step, so a name seen at two steps is two nodes."""
+    nodes: dict[tuple[int, str], int] = {}
+    for row in rows:
+        for node in ((row["source_step"], row["source"]), (row["target_step"], row["target"])):
+            nodes.setdefault(node, len(nodes))
+    sankey = go.Sankey(
+        node={
+            "label": [name for _, name in nodes],
+            "customdata": [step for step, _ in nodes],
+            "hovertemplate": "%{label} (step %{customdata})<extra></extra>",
+        },
+        link={
+            "source": [nodes[row["source_step"], row["source"]] for row in rows],
+            "target": [nodes[row["target_step"], row["target"]] for row in rows],
+            "value": _values(rows, "paths"),
+        },
+    )
+    return _styled(go.Figure(sankey), "Flows")
+
+
+def write_html(figures: Sequence[tuple[str, go.Figure]], path: str | Path, title: str) -> Path:
+    """Write one self-contained page with each figure under its heading, plotly.js inlined once; return its path."""
+    # The mode bar's logo links to plotly.com; an offline page should not point anywhere.
+    # A fresh dict per figure: plotly adds its own keys to the config it is given.
+    sections = "\n".join(
+        f"<section>\n<h2>{html.escape(heading)}</h2>\n"
+        f"{figure.to_html(full_html=False, include_plotlyjs=False, config={'displaylogo': False})}\n</section>"
+        for heading, figure in figures
+    )
+    page = (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<script>{get_plotlyjs()}</script>\n</head>\n"
+        f"<body>\n<h1>{html.escape(title)}</h1>\n{sections}\n</body>\n</html>\n"
+    )
+    target = Path(path)
+    target.write_text(page, encoding="utf-8")
+    return target
