@@ -26,6 +26,7 @@ import pytest
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+from jejak.analytics.flows import Flow, flow_links, flow_nodes
 from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths
@@ -430,6 +431,9 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     ),
     "funnel_trend": lambda read: funnel_trend(read("events"), Funnel.of(CONFORMANCE_FUNNEL), period="week"),
     "funnel_next": lambda read: funnel_next(read("events"), Funnel.of(CONFORMANCE_FUNNEL), step=1),
+    "flow_nodes": lambda read: flow_nodes(read("events"), Flow.forward("page:/", node="page", top_n=2)),
+    "flow_links": lambda read: flow_links(read("events"), Flow.forward("page:/", node="page", top_n=2)),
+    "flow_backward": lambda read: flow_links(read("events"), Flow.backward_from("Order Completed", within="person")),
 }
 
 

@@ -1,0 +1,136 @@
+"""Path flows: what people did after a start event, or before an end event, step by step (data for a Sankey chart).
+
+Forward from a start event: each session's (or person's) first occurrence of it is
+step 0, their next interactions are steps 1, 2, … N. Backward from an end event: its
+first occurrence is step 0 and the interactions before it are steps -1, -2, … -N.
+A path that runs out of interactions before N steps gets one "(end)" node (backward:
+"(start)") and stops. At each step the `top_n` most frequent nodes are shown and the
+rest are one "Other (n rows, x % of total)" node, so every step's paths add up to the
+paths that reached it, and the links out of a node add up to the node.
+
+A node is the event name (page and screen views carry the page's name) or, with
+`node="page"`, the page path where there is one. Every interaction is a step: a page
+viewed twice in a row shows twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.analytics.funnels import Step
+from jejak.analytics.topn import other_label
+from jejak.core.errors import SettingError
+from jejak.journeys.filters import in_date_range
+
+END_NODE = "(end)"
+START_NODE = "(start)"
+MAX_TOP_N = 20
+NODES = ("event", "page")
+WITHIN = ("session", "person")
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Where the paths are anchored and how far they go."""
+
+    anchor: Step
+    backward: bool = False
+    steps: int = 5
+    top_n: int = 5
+    node: str = "event"
+    within: str = "session"
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.steps <= 20:
+            raise SettingError(f"A flow goes 1 to 20 steps, not {self.steps}.")
+        if not 1 <= self.top_n <= MAX_TOP_N:
+            raise SettingError(f"A flow shows 1 to {MAX_TOP_N} nodes per step, not {self.top_n}.")
+        if self.node not in NODES:
+            raise SettingError(f"Flow nodes are {' or '.join(NODES)}, not {self.node!r}.")
+        if self.within not in WITHIN:
+            raise SettingError(f"Flows follow one {' or one '.join(WITHIN)}, not {self.within!r}.")
+
+    @classmethod
+    def forward(cls, start_event: str, **options: object) -> Flow:
+        return cls(Step(start_event), backward=False, **options)  # type: ignore[arg-type]
+
+    @classmethod
+    def backward_from(cls, end_event: str, **options: object) -> Flow:
+        return cls(Step(end_event), backward=True, **options)  # type: ignore[arg-type]
+
+
+def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
+    """One row per path and step: `path` (the anchor's person and position), `step` and the raw `node`."""
+    matched = stream.filter(flow.anchor.matches(stream) & in_date_range(stream.timestamp, flow.start, flow.end))
+    group = [matched.person_id] if flow.within == "person" else [matched.person_id, matched.session_id]
+    first = ibis.row_number().over(group_by=group, order_by=matched.position)
+    anchors = matched.mutate(_first=first)
+    anchors = anchors.filter(anchors._first == 0)
+    anchors = anchors.select(
+        _person_id=anchors.person_id,
+        _session_id=anchors.session_id,
+        _anchor=anchors.position,
+        path=anchors.person_id + ibis.literal("@") + anchors.position.cast("string"),
+    )
+    offset = stream.position - anchors._anchor
+    reach = (offset >= -flow.steps) & (offset <= 0) if flow.backward else (offset >= 0) & (offset <= flow.steps)
+    condition = (stream.person_id == anchors._person_id) & reach
+    if flow.within == "session":
+        condition = condition & (stream.session_id == anchors._session_id)
+    joined = stream.join(anchors, condition)
+    name = joined.event if flow.node == "event" else ibis.coalesce(joined.page_path, joined.event)
+    steps = joined.select("path", step=joined.position - joined._anchor, node=name.fill_null("(not set)"))
+    # Where a path runs out before N steps, one end (or start) node, then nothing.
+    reached = steps.group_by("path").aggregate(_last=steps.step.min() if flow.backward else steps.step.max())
+    limit = -flow.steps if flow.backward else flow.steps
+    short = reached.filter(reached._last != limit)
+    marker = short.select(
+        "path",
+        step=short._last - 1 if flow.backward else short._last + 1,
+        node=ibis.literal(START_NODE if flow.backward else END_NODE),
+    )
+    return steps.union(marker)
+
+
+def _labelled(stream: ir.Table, flow: Flow) -> ir.Table:
+    """Path steps with the node shown: the top N of their step, or the step's Other."""
+    steps = _steps(stream, flow)
+    counts = steps.group_by(["step", "node"]).aggregate(paths=steps.count())
+    rank = ibis.row_number().over(group_by=counts.step, order_by=[ibis.desc(counts.paths), counts.node])
+    counts = counts.mutate(_hidden=rank >= flow.top_n)
+    at_step = ibis.window(group_by=counts.step)
+    hidden = counts._hidden
+    other = other_label(
+        hidden.cast("int64").sum().over(at_step),
+        ibis.ifelse(hidden, counts.paths, 0).sum().over(at_step),
+        counts.paths.sum().over(at_step),
+    )
+    shown = counts.select(
+        _step=counts.step, _node=counts.node, shown=ibis.ifelse(hidden, other, counts.node), _hidden=hidden
+    )
+    joined = steps.join(shown, (steps.step == shown._step) & (steps.node == shown._node))
+    return joined.select("path", "step", node=joined.shown, _hidden=joined._hidden)
+
+
+def flow_nodes(stream: ir.Table, flow: Flow) -> ir.Table:
+    """Per step, the nodes shown and how many paths went through each (Other last)."""
+    labelled = _labelled(stream, flow)
+    nodes = labelled.group_by(["step", "node"]).aggregate(paths=labelled.count(), _other=labelled._hidden.any())
+    return nodes.order_by([nodes.step, nodes._other, ibis.desc(nodes.paths), nodes.node]).drop("_other")
+
+
+def flow_links(stream: ir.Table, flow: Flow) -> ir.Table:
+    """Links from one step's node to the next step's node, with how many paths took them (Sankey-ready)."""
+    labelled = _labelled(stream, flow).drop("_hidden")
+    target = labelled.select(_path=labelled.path, target_step=labelled.step, target=labelled.node)
+    pairs = labelled.join(target, (labelled.path == target._path) & (labelled.step + 1 == target.target_step))
+    links = pairs.group_by(
+        source_step=pairs.step, source=pairs.node, target_step=pairs.target_step, target=pairs.target
+    ).aggregate(paths=pairs.count())
+    return links.order_by([links.source_step, ibis.desc(links.paths), links.source, links.target])
