@@ -2,126 +2,33 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import functools
-import json
 import shutil
-import sys
-import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
+from jejak.cli.common import (
+    FORMATS,
+    OpenBuild,
+    cell_text,
+    console,
+    err_console,
+    filters_from,
+    handle_errors,
+    open_build,
+    print_rows,
+    project_at,
+)
+from jejak.cli.reports import print_summary, report
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS
 
-F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
-err_console = Console(stderr=True)
-FORMATS = click.Choice(["table", "csv", "json"])
 DEMO_MARKER = ".jejak-demo"
-
-
-def handle_errors(func: F) -> F:
-    """Turn jejak errors into a plain message and exit 1; anything else is a bug: traceback and exit 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except JejakError as exc:
-            err_console.print(f"[bold red]error[/] ({exc.code}): {exc.message}", highlight=False)
-            sys.exit(1)
-        except click.exceptions.Exit:
-            raise
-        except (click.ClickException, click.Abort):
-            raise
-        except Exception:
-            err_console.print(traceback.format_exc(), highlight=False)
-            err_console.print("[bold red]This is a bug in jejak.[/] Please report it with the output above.")
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _open(project_dir: str | None) -> Any:
-    from jejak.store.project import open_project
-
-    return open_project(Path(project_dir) if project_dir else None)
-
-
-class OpenBuild:
-    """The last build's tables on one DuckDB connection (what every report and attribution run reads)."""
-
-    def __init__(self, project: Any, engine: Any) -> None:
-        self.project = project
-        self.engine = engine
-
-    def read(self, name: str) -> Any:
-        from jejak.store.derived import table_path
-
-        return self.engine.read_parquet(table_path(self.project, name))
-
-    def read_if_built(self, name: str) -> Any:
-        """A table newer builds write, or None for a build made before jejak kept it."""
-        from jejak.store.derived import table_path
-
-        path = table_path(self.project, name)
-        return self.engine.read_parquet(path) if path.exists() else None
-
-    def rows(self, expr: Any) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self.engine.to_pyarrow(expr).to_pylist()
-        return rows
-
-
-@contextlib.contextmanager
-def open_build(project: Any) -> Iterator[OpenBuild]:
-    """Reports read on the embedded DuckDB, whatever engine built the tables (they are Parquet)."""
-    from jejak.engine import connect
-
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        yield OpenBuild(project, engine)
-    finally:
-        engine.close()
-
-
-def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = "") -> None:
-    """Print rows as a rich table, CSV or JSON."""
-    if output_format == "json":
-        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
-        return
-    # Every column any row has, in first-seen order (pivoted rows may lack some cells).
-    columns = list(dict.fromkeys(column for row in rows for column in row))
-    if output_format == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-        return
-    table = Table(title=title or None, title_justify="left", show_lines=False)
-    for column in columns:
-        numeric = rows and isinstance(rows[0].get(column), int | float)
-        table.add_column(column, justify="right" if numeric else "left")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    console.print(table)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) < 1 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "" if value is None else str(value)
 
 
 @click.group()
@@ -132,6 +39,9 @@ def cli() -> None:
     Example:
         jejak init kopi && cd kopi && jejak import ../orders.csv && jejak build && jejak report summary
     """
+
+
+cli.add_command(report)
 
 
 @cli.command()
@@ -217,7 +127,7 @@ def import_command(files: tuple[str, ...], column_map: str, source: str | None, 
     """
     from jejak.ingest.mapping import parse_map_option
 
-    project = _open(project_dir)
+    project = project_at(project_dir)
     summaries = run_imports(project, [Path(f) for f in files], parse_map_option(column_map), source)
     print_import_summaries(summaries)
 
@@ -244,7 +154,7 @@ def build(engine: str | None, project_dir: str | None) -> None:
 
     Example: jejak build --engine spark
     """
-    run_build_with_progress(_open(project_dir), engine)
+    run_build_with_progress(project_at(project_dir), engine)
 
 
 @cli.command(name="settings")
@@ -258,79 +168,9 @@ def settings_command(output_format: str, project_dir: str | None) -> None:
     """
     rows = [
         {**row, "value": str(row["value"]), "default": str(row["default"])}
-        for row in _open(project_dir).settings.as_rows()
+        for row in project_at(project_dir).settings.as_rows()
     ]
     print_rows(rows, output_format, "Settings")
-
-
-@cli.group()
-def report() -> None:
-    """Reports on the current build."""
-
-
-def summary_rows(project: Any) -> dict[str, list[dict[str, Any]]]:
-    """Execute the summary tables of the current build."""
-    from jejak.analytics.summary import headline, revenue_by_channel, top_paths
-    from jejak.ingest.importer import quarantine_counts
-
-    with open_build(project) as built:
-        return {
-            "headline": built.rows(headline(built.read("people"), built.read("sessions"), built.read("journeys"))),
-            "channels": built.rows(revenue_by_channel(built.read("conversions"))),
-            "top_paths": built.rows(top_paths(built.read("paths"), project.settings.top_n)),
-            "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(project).items()],
-        }
-
-
-def print_summary(project: Any, output_format: str = "table") -> None:
-    rows = summary_rows(project)
-    if output_format == "json":
-        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
-        return
-    if output_format == "csv":
-        for name, section in rows.items():
-            click.echo(f"# {name}")
-            print_rows(section, "csv")
-        return
-    head = rows["headline"][0]
-    labels = {
-        "people": "people",
-        "sessions": "sessions",
-        "events": "events",
-        "conversions": "conversions",
-        "revenue": "revenue",
-        "non_converting_journeys": "journeys without a conversion",
-        "journey_conversion_rate": "journeys converting",
-    }
-    shown = {label: head[key] for key, label in labels.items()}
-    rate = head["journey_conversion_rate"]
-    shown["journeys converting"] = "" if rate is None else f"{rate * 100:.1f} %"
-    print_rows([{"measure": k, "value": _cell(v)} for k, v in shown.items()], "table", "Summary")
-    print_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
-    paths = rows["top_paths"]
-    total_conversions = sum(r["conversions"] for r in paths)
-    total_revenue = sum(r["revenue"] for r in paths)
-    print_rows(
-        [*paths, {"path": "Total", "conversions": total_conversions, "revenue": total_revenue}],
-        "table",
-        "Top conversion paths",
-    )
-    if rows["quarantine"]:
-        print_rows(rows["quarantine"], "table", "Quarantine")
-    else:
-        console.print("Quarantine: empty")
-
-
-@report.command()
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@handle_errors
-def summary(output_format: str, project_dir: str | None) -> None:
-    """People, sessions, conversions, revenue by channel, top paths, quarantine.
-
-    Example: jejak report summary --format json
-    """
-    print_summary(_open(project_dir), output_format)
 
 
 HONEST_LABEL = (
@@ -491,9 +331,9 @@ def attribute(
             "time_decay needs the time of every touch, which a paths file does not have. "
             "Run it on a built project (without --paths)."
         )
-    filters = _filters(start_date, end_date, conversion_types)
+    filters = filters_from(start_date, end_date, conversion_types)
     run = RunFilters(transform, lookback_days, filters)
-    if paths_file and run != RunFilters(filters=_filters(None, None, ())):
+    if paths_file and run != RunFilters(filters=filters_from(None, None, ())):
         raise SettingError(
             "--transform, --lookback, --conversion-type, --from and --to work on a built project's journeys; "
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
@@ -512,13 +352,13 @@ def attribute(
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
-            settings = _open(project_dir).settings
+            settings = project_at(project_dir).settings
         except ProjectError:
             settings = resolve_settings({}, dict(os.environ))  # a paths file needs no project
         options = options_for(settings)
         found = run_attribution(paths, chosen, options)
     else:
-        project = _open(project_dir)
+        project = project_at(project_dir)
         options = options_for(project.settings)
         with open_build(project) as built:
             paths, journeys, paths_table = read_built_journeys(built, run)
@@ -574,7 +414,9 @@ def attribute(
     if spend:
         roas: dict[str, dict[str, Any]] = {}
         for row in rows:
-            cells = roas.setdefault(row["channel"], {"channel": row["channel"], "spend": _cell(row["spend"] or 0.0)})
+            cells = roas.setdefault(
+                row["channel"], {"channel": row["channel"], "spend": cell_text(row["spend"] or 0.0)}
+            )
             cells[row["model"]] = "" if row["roas"] is None else f"{row['roas']:,.2f}"
         print_rows(list(roas.values()), "table", "Return on ad spend (credited revenue / spend) per model")
         for channel, amount in unmatched_spend(table, spend).items():
@@ -603,7 +445,7 @@ def spend_import(file: str, column_map: str, project_dir: str | None) -> None:
     from jejak.ingest.mapping import parse_map_option
     from jejak.ingest.spend import SPEND_COLUMNS, import_spend
 
-    project = _open(project_dir)
+    project = project_at(project_dir)
     summary = import_spend(project, Path(file), parse_map_option(column_map, SPEND_COLUMNS) if column_map else None)
     quarantined = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.quarantined_by_reason.items()))
     console.print(
@@ -611,329 +453,6 @@ def spend_import(file: str, column_map: str, project_dir: str | None) -> None:
         + (f" (replacing {summary.rows_replaced} from the last import of this file)" if summary.rows_replaced else "")
         + f", {summary.rows_quarantined} quarantined"
         + (f" ({quarantined})" if quarantined else "")
-    )
-
-
-def report_filters(channel: bool = True) -> Callable[[F], F]:
-    """The --from / --to / --conversion-type (and --channel) options every report takes."""
-
-    def decorate(func: F) -> F:
-        options = [
-            click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC)."),
-            click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included."),
-            click.option("--conversion-type", "conversion_types", multiple=True, help="Only these conversion events."),
-        ]
-        if channel:
-            options.append(click.option("--channel", default=None, help="Only journeys or sessions of this channel."))
-        for option in reversed(options):
-            func = option(func)
-        return func
-
-    return decorate
-
-
-def _filters(start_date: Any, end_date: Any, conversion_types: tuple[str, ...], channel: str | None = None) -> Any:
-    from jejak.journeys.filters import Filters
-
-    return Filters(
-        conversion_types=tuple(conversion_types),
-        start=start_date.date() if start_date else None,
-        end=end_date.date() if end_date else None,
-        channel=channel,
-    )
-
-
-def _report_cell(key: str, value: Any) -> Any:
-    if value is None:
-        return ""
-    if key.endswith(("_share", "_rate")) or key == "share":
-        return f"{value * 100:.1f} %"
-    if key.startswith(("median_", "mean_")):
-        return f"{value:,.1f}"
-    if key == "ratio":
-        return f"{value:,.2f}"
-    return value
-
-
-def print_report(project: Any, build: Callable[[Any], Any], output_format: str, title: str) -> list[dict[str, Any]]:
-    """Run one report on the last build's journeys and print it."""
-    with open_build(project) as built:
-        rows = built.rows(build(built.read("journeys")))
-    if output_format == "table":
-        rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
-    print_rows(rows, output_format, title)
-    return rows
-
-
-@report.command()
-@click.option("--by", "grouping", type=click.Choice(["device_type", "os"]), default="device_type", show_default=True)
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@report_filters()
-@handle_errors
-def devices(
-    grouping: str,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
-) -> None:
-    """Conversion by device type or OS, cross-device journeys, and which device closes after which.
-
-    Example: jejak report devices --by os --format json
-    """
-    from jejak.analytics.devices import cross_device, device_conversion, device_handoff
-
-    project = _open(project_dir)
-    lookback = project.settings.lookback_days
-    chosen = _filters(start_date, end_date, conversion_types, channel)
-    with open_build(project) as built:
-        sessions = chosen.sessions(built.read("sessions"))
-        touches = built.read("touchpoints")
-        conversions = chosen.conversions(built.read("conversions"))
-        in_window = built.read_if_built("journey_touches")
-        found = {
-            "devices": built.rows(device_conversion(sessions, touches, by=grouping)),
-            "cross_device": built.rows(cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)),
-            "handoff": built.rows(device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)),
-        }
-    if output_format == "json":
-        click.echo(json.dumps(found, default=str, ensure_ascii=False, indent=1))
-        return
-    titles = {
-        "devices": f"Conversion by {grouping.replace('_', ' ')}",
-        "cross_device": "Journeys across devices",
-        "handoff": "Device of the first touch → device of the conversion",
-    }
-    for name, rows in found.items():
-        if output_format == "csv":
-            click.echo(f"# {name}")
-            print_rows(rows, "csv")
-            continue
-        shown = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
-        print_rows(shown, "table", titles[name])
-
-
-@report.command(name="bounce")
-@click.option("--by", "grouping", type=click.Choice(["page", "channel"]), default="page", show_default=True)
-@click.option(
-    "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Pages shown (default: top_n setting)."
-)
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@report_filters()
-@handle_errors
-def bounce_report(
-    grouping: str,
-    top_n: int | None,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
-) -> None:
-    """Highest-bounce landing pages (with enough entrances), or bounce by channel; classic and engagement-based.
-
-    Example: jejak report bounce --top 20
-    """
-    from jejak.analytics.bounce import bounce, highest_bounce_pages
-
-    project = _open(project_dir)
-    settings = project.settings
-    engaged = {
-        "engaged_seconds": settings.bounce_engaged_seconds,
-        "engaged_min_views": settings.bounce_engaged_min_views,
-    }
-    chosen = _filters(start_date, end_date, conversion_types, channel)
-    with open_build(project) as built:
-        sessions = chosen.sessions(built.read("sessions"))
-        if grouping == "page":
-            table = highest_bounce_pages(
-                sessions, n=top_n or settings.top_n, min_entrances=settings.bounce_min_entrances, **engaged
-            )
-            title = f"Landing pages with the highest bounce (at least {settings.bounce_min_entrances} entrances)"
-        else:
-            table = bounce(sessions, by="channel", **engaged)
-            title = "Bounce by channel"
-        rows = built.rows(table)
-    if output_format == "table":
-        rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
-    print_rows(rows, output_format, title)
-
-
-@report.command(name="paths")
-@click.option(
-    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
-)
-@click.option("--exposure/--no-exposure", default=True, help="Collapse repeats in a row (default) or keep them.")
-@click.option(
-    "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Paths shown (default: top_n setting)."
-)
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@report_filters(channel=False)
-@handle_errors
-def paths_report(
-    dimension: str,
-    exposure: bool,
-    top_n: int | None,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    conversion_types: tuple[str, ...],
-) -> None:
-    """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
-
-    Example: jejak report paths --dimension campaign --no-exposure --top 20
-    """
-    from jejak.analytics.paths import top_conversion_paths, top_of_paths
-
-    project = _open(project_dir)
-    settings = project.settings
-    chosen = _filters(start_date, end_date, conversion_types)
-    same_as_build = (
-        dimension == "channel"
-        and settings.path_transform in ("exposure", "unique")
-        and exposure == (settings.path_transform == "exposure")
-        and settings.path_max_touches == 0
-        and chosen == _filters(None, None, ())
-    )
-    with open_build(project) as built:
-        if same_as_build:
-            # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
-            table = top_of_paths(built.read("paths"), n=top_n or settings.top_n)
-        else:
-            table = top_conversion_paths(
-                built.read("touchpoints"),
-                chosen.conversions(built.read("conversions")),
-                lookback_days=settings.lookback_days,
-                dimension=dimension,
-                exposure=exposure,
-                n=top_n or settings.top_n,
-                in_window=built.read_if_built("journey_touches"),
-            )
-        rows = built.rows(table)
-    if output_format == "table":
-        rows = [{key: _report_cell(key, value) for key, value in row.items()} for row in rows]
-    print_rows(rows, output_format, f"Top conversion paths by {dimension.replace('_', ' / ')}")
-
-
-@report.command()
-@click.option(
-    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
-)
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@report_filters(channel=False)
-@handle_errors
-def assisted(
-    dimension: str,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    conversion_types: tuple[str, ...],
-) -> None:
-    """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
-
-    Example: jejak report assisted --dimension source_medium
-    """
-    from jejak.analytics.assisted import assisted_conversions
-
-    project = _open(project_dir)
-    chosen = _filters(start_date, end_date, conversion_types)
-    with open_build(project) as built:
-        rows = built.rows(
-            assisted_conversions(
-                built.read("touchpoints"),
-                chosen.conversions(built.read("conversions")),
-                lookback_days=project.settings.lookback_days,
-                dimension=dimension,
-                in_window=built.read_if_built("journey_touches"),
-            )
-        )
-    if output_format == "table":
-        rows = [
-            {
-                dimension: row[dimension],
-                "first": row["first_interaction_conversions"],
-                "assisted": row["assisted_conversions"],
-                "last": row["last_interaction_conversions"],
-                "assisted / last": _report_cell("ratio", row["assisted_to_last_ratio"]),
-                "reading": row["reading"],
-                "assisted revenue": row["assisted_revenue"],
-                "last revenue": row["last_interaction_revenue"],
-            }
-            for row in rows
-        ]
-    print_rows(rows, output_format, "Assisted conversions (touches in the lookback window, before path transforms)")
-
-
-@report.command()
-@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@report_filters()
-@handle_errors
-def timelag(
-    by_first_channel: bool,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
-) -> None:
-    """Conversions by days from first touch to conversion (0, 1, … 11, 12-30, 31-60, 61-90, 91+).
-
-    Example: jejak report timelag --by-first-channel --format csv
-    """
-    from jejak.analytics.lags import lag_summary, time_lag
-
-    project = _open(project_dir)
-    chosen = _filters(start_date, end_date, conversion_types, channel)
-    print_report(
-        project,
-        lambda j: time_lag(chosen.journeys(j), by_first_channel=by_first_channel),
-        output_format,
-        "Time lag (days)",
-    )
-    if output_format == "table":
-        print_report(project, lambda j: lag_summary(chosen.journeys(j)), "table", "Median and mean")
-
-
-@report.command()
-@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@report_filters()
-@handle_errors
-def pathlength(
-    by_first_channel: bool,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
-) -> None:
-    """Conversions by touches per conversion (1, 2, … 11, 12+).
-
-    Example: jejak report pathlength --format json
-    """
-    from jejak.analytics.lags import path_length
-
-    project = _open(project_dir)
-    chosen = _filters(start_date, end_date, conversion_types, channel)
-    print_report(
-        project,
-        lambda j: path_length(chosen.journeys(j), by_first_channel=by_first_channel),
-        output_format,
-        "Path length (touches)",
     )
 
 
@@ -948,7 +467,7 @@ def export(table: str, output_format: str, output: str | None, project_dir: str 
 
     Example: jejak export paths --format csv -o paths.csv
     """
-    project = _open(project_dir)
+    project = project_at(project_dir)
     target = Path(output or f"{table}.{'jsonl' if output_format == 'json' else output_format}")
     with open_build(project) as built:
         data = built.engine.to_pyarrow(built.read(table))

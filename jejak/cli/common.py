@@ -1,0 +1,169 @@
+"""What every `jejak` command shares: error handling, opening a project and its build, printing rows."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from jejak.core.errors import JejakError
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console()
+err_console = Console(stderr=True)
+FORMATS = click.Choice(["table", "csv", "json"])
+
+
+def handle_errors(func: F) -> F:
+    """Turn jejak errors into a plain message and exit 1; anything else is a bug: traceback and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except JejakError as exc:
+            err_console.print(f"[bold red]error[/] ({exc.code}): {exc.message}", highlight=False)
+            sys.exit(1)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except Exception:
+            err_console.print(traceback.format_exc(), highlight=False)
+            err_console.print("[bold red]This is a bug in jejak.[/] Please report it with the output above.")
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def project_at(project_dir: str | None) -> Any:
+    from jejak.store.project import open_project
+
+    return open_project(Path(project_dir) if project_dir else None)
+
+
+class OpenBuild:
+    """The last build's tables on one DuckDB connection (what every report and attribution run reads)."""
+
+    def __init__(self, project: Any, engine: Any) -> None:
+        self.project = project
+        self.engine = engine
+
+    def read(self, name: str) -> Any:
+        from jejak.store.derived import table_path
+
+        return self.engine.read_parquet(table_path(self.project, name))
+
+    def read_if_built(self, name: str) -> Any:
+        """A table newer builds write, or None for a build made before jejak kept it."""
+        from jejak.store.derived import table_path
+
+        path = table_path(self.project, name)
+        return self.engine.read_parquet(path) if path.exists() else None
+
+    def rows(self, expr: Any) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.engine.to_pyarrow(expr).to_pylist()
+        return rows
+
+
+@contextlib.contextmanager
+def open_build(project: Any) -> Iterator[OpenBuild]:
+    """Reports read on the embedded DuckDB, whatever engine built the tables (they are Parquet)."""
+    from jejak.engine import connect
+
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        yield OpenBuild(project, engine)
+    finally:
+        engine.close()
+
+
+def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = "") -> None:
+    """Print rows as a rich table, CSV or JSON."""
+    if output_format == "json":
+        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
+        return
+    # Every column any row has, in first-seen order (pivoted rows may lack some cells).
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    if output_format == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    table = Table(title=title or None, title_justify="left", show_lines=False)
+    for column in columns:
+        numeric = rows and isinstance(rows[0].get(column), int | float)
+        table.add_column(column, justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(cell_text(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def cell_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 1 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def report_filters(channel: bool = True) -> Callable[[F], F]:
+    """The --from / --to / --conversion-type (and --channel) options every report takes."""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC)."),
+            click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included."),
+            click.option("--conversion-type", "conversion_types", multiple=True, help="Only these conversion events."),
+        ]
+        if channel:
+            options.append(click.option("--channel", default=None, help="Only journeys or sessions of this channel."))
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def filters_from(start_date: Any, end_date: Any, conversion_types: tuple[str, ...], channel: str | None = None) -> Any:
+    from jejak.journeys.filters import Filters
+
+    return Filters(
+        conversion_types=tuple(conversion_types),
+        start=start_date.date() if start_date else None,
+        end=end_date.date() if end_date else None,
+        channel=channel,
+    )
+
+
+def report_cell(key: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if key.endswith(("_share", "_rate")) or key == "share":
+        return f"{value * 100:.1f} %"
+    if key.startswith(("median_", "mean_")):
+        return f"{value:,.1f}"
+    if key == "ratio":
+        return f"{value:,.2f}"
+    return value
+
+
+def print_report(project: Any, build: Callable[[Any], Any], output_format: str, title: str) -> list[dict[str, Any]]:
+    """Run one report on the last build's journeys and print it."""
+    with open_build(project) as built:
+        rows = built.rows(build(built.read("journeys")))
+    if output_format == "table":
+        rows = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
+    print_rows(rows, output_format, title)
+    return rows

@@ -1,0 +1,364 @@
+"""`jejak report …`: one command per journey report, printed as a table, CSV or JSON, drawn with --html."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from jejak.cli.common import (
+    FORMATS,
+    cell_text,
+    console,
+    filters_from,
+    handle_errors,
+    open_build,
+    print_report,
+    print_rows,
+    project_at,
+    report_cell,
+    report_filters,
+)
+
+
+@click.group()
+def report() -> None:
+    """Reports on the current build."""
+
+
+def summary_rows(project: Any) -> dict[str, list[dict[str, Any]]]:
+    """Execute the summary tables of the current build."""
+    from jejak.analytics.summary import headline, revenue_by_channel, top_paths
+    from jejak.ingest.importer import quarantine_counts
+
+    with open_build(project) as built:
+        return {
+            "headline": built.rows(headline(built.read("people"), built.read("sessions"), built.read("journeys"))),
+            "channels": built.rows(revenue_by_channel(built.read("conversions"))),
+            "top_paths": built.rows(top_paths(built.read("paths"), project.settings.top_n)),
+            "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(project).items()],
+        }
+
+
+def print_summary(project: Any, output_format: str = "table") -> None:
+    rows = summary_rows(project)
+    if output_format == "json":
+        click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
+        return
+    if output_format == "csv":
+        for name, section in rows.items():
+            click.echo(f"# {name}")
+            print_rows(section, "csv")
+        return
+    head = rows["headline"][0]
+    labels = {
+        "people": "people",
+        "sessions": "sessions",
+        "events": "events",
+        "conversions": "conversions",
+        "revenue": "revenue",
+        "non_converting_journeys": "journeys without a conversion",
+        "journey_conversion_rate": "journeys converting",
+    }
+    shown = {label: head[key] for key, label in labels.items()}
+    rate = head["journey_conversion_rate"]
+    shown["journeys converting"] = "" if rate is None else f"{rate * 100:.1f} %"
+    print_rows([{"measure": k, "value": cell_text(v)} for k, v in shown.items()], "table", "Summary")
+    print_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
+    paths = rows["top_paths"]
+    total_conversions = sum(r["conversions"] for r in paths)
+    total_revenue = sum(r["revenue"] for r in paths)
+    print_rows(
+        [*paths, {"path": "Total", "conversions": total_conversions, "revenue": total_revenue}],
+        "table",
+        "Top conversion paths",
+    )
+    if rows["quarantine"]:
+        print_rows(rows["quarantine"], "table", "Quarantine")
+    else:
+        console.print("Quarantine: empty")
+
+
+@report.command()
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def summary(output_format: str, project_dir: str | None) -> None:
+    """People, sessions, conversions, revenue by channel, top paths, quarantine.
+
+    Example: jejak report summary --format json
+    """
+    print_summary(project_at(project_dir), output_format)
+
+
+@report.command()
+@click.option("--by", "grouping", type=click.Choice(["device_type", "os"]), default="device_type", show_default=True)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
+@handle_errors
+def devices(
+    grouping: str,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
+    """Conversion by device type or OS, cross-device journeys, and which device closes after which.
+
+    Example: jejak report devices --by os --format json
+    """
+    from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+
+    project = project_at(project_dir)
+    lookback = project.settings.lookback_days
+    chosen = filters_from(start_date, end_date, conversion_types, channel)
+    with open_build(project) as built:
+        sessions = chosen.sessions(built.read("sessions"))
+        touches = built.read("touchpoints")
+        conversions = chosen.conversions(built.read("conversions"))
+        in_window = built.read_if_built("journey_touches")
+        found = {
+            "devices": built.rows(device_conversion(sessions, touches, by=grouping)),
+            "cross_device": built.rows(cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)),
+            "handoff": built.rows(device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)),
+        }
+    if output_format == "json":
+        click.echo(json.dumps(found, default=str, ensure_ascii=False, indent=1))
+        return
+    titles = {
+        "devices": f"Conversion by {grouping.replace('_', ' ')}",
+        "cross_device": "Journeys across devices",
+        "handoff": "Device of the first touch → device of the conversion",
+    }
+    for name, rows in found.items():
+        if output_format == "csv":
+            click.echo(f"# {name}")
+            print_rows(rows, "csv")
+            continue
+        shown = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
+        print_rows(shown, "table", titles[name])
+
+
+@report.command(name="bounce")
+@click.option("--by", "grouping", type=click.Choice(["page", "channel"]), default="page", show_default=True)
+@click.option(
+    "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Pages shown (default: top_n setting)."
+)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
+@handle_errors
+def bounce_report(
+    grouping: str,
+    top_n: int | None,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
+    """Highest-bounce landing pages (with enough entrances), or bounce by channel; classic and engagement-based.
+
+    Example: jejak report bounce --top 20
+    """
+    from jejak.analytics.bounce import bounce, highest_bounce_pages
+
+    project = project_at(project_dir)
+    settings = project.settings
+    engaged = {
+        "engaged_seconds": settings.bounce_engaged_seconds,
+        "engaged_min_views": settings.bounce_engaged_min_views,
+    }
+    chosen = filters_from(start_date, end_date, conversion_types, channel)
+    with open_build(project) as built:
+        sessions = chosen.sessions(built.read("sessions"))
+        if grouping == "page":
+            table = highest_bounce_pages(
+                sessions, n=top_n or settings.top_n, min_entrances=settings.bounce_min_entrances, **engaged
+            )
+            title = f"Landing pages with the highest bounce (at least {settings.bounce_min_entrances} entrances)"
+        else:
+            table = bounce(sessions, by="channel", **engaged)
+            title = "Bounce by channel"
+        rows = built.rows(table)
+    if output_format == "table":
+        rows = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
+    print_rows(rows, output_format, title)
+
+
+@report.command(name="paths")
+@click.option(
+    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
+)
+@click.option("--exposure/--no-exposure", default=True, help="Collapse repeats in a row (default) or keep them.")
+@click.option(
+    "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Paths shown (default: top_n setting)."
+)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters(channel=False)
+@handle_errors
+def paths_report(
+    dimension: str,
+    exposure: bool,
+    top_n: int | None,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+) -> None:
+    """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
+
+    Example: jejak report paths --dimension campaign --no-exposure --top 20
+    """
+    from jejak.analytics.paths import top_conversion_paths, top_of_paths
+
+    project = project_at(project_dir)
+    settings = project.settings
+    chosen = filters_from(start_date, end_date, conversion_types)
+    same_as_build = (
+        dimension == "channel"
+        and settings.path_transform in ("exposure", "unique")
+        and exposure == (settings.path_transform == "exposure")
+        and settings.path_max_touches == 0
+        and chosen == filters_from(None, None, ())
+    )
+    with open_build(project) as built:
+        if same_as_build:
+            # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
+            table = top_of_paths(built.read("paths"), n=top_n or settings.top_n)
+        else:
+            table = top_conversion_paths(
+                built.read("touchpoints"),
+                chosen.conversions(built.read("conversions")),
+                lookback_days=settings.lookback_days,
+                dimension=dimension,
+                exposure=exposure,
+                n=top_n or settings.top_n,
+                in_window=built.read_if_built("journey_touches"),
+            )
+        rows = built.rows(table)
+    if output_format == "table":
+        rows = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
+    print_rows(rows, output_format, f"Top conversion paths by {dimension.replace('_', ' / ')}")
+
+
+@report.command()
+@click.option(
+    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
+)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters(channel=False)
+@handle_errors
+def assisted(
+    dimension: str,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+) -> None:
+    """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
+
+    Example: jejak report assisted --dimension source_medium
+    """
+    from jejak.analytics.assisted import assisted_conversions
+
+    project = project_at(project_dir)
+    chosen = filters_from(start_date, end_date, conversion_types)
+    with open_build(project) as built:
+        rows = built.rows(
+            assisted_conversions(
+                built.read("touchpoints"),
+                chosen.conversions(built.read("conversions")),
+                lookback_days=project.settings.lookback_days,
+                dimension=dimension,
+                in_window=built.read_if_built("journey_touches"),
+            )
+        )
+    if output_format == "table":
+        rows = [
+            {
+                dimension: row[dimension],
+                "first": row["first_interaction_conversions"],
+                "assisted": row["assisted_conversions"],
+                "last": row["last_interaction_conversions"],
+                "assisted / last": report_cell("ratio", row["assisted_to_last_ratio"]),
+                "reading": row["reading"],
+                "assisted revenue": row["assisted_revenue"],
+                "last revenue": row["last_interaction_revenue"],
+            }
+            for row in rows
+        ]
+    print_rows(rows, output_format, "Assisted conversions (touches in the lookback window, before path transforms)")
+
+
+@report.command()
+@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
+@handle_errors
+def timelag(
+    by_first_channel: bool,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
+    """Conversions by days from first touch to conversion (0, 1, … 11, 12-30, 31-60, 61-90, 91+).
+
+    Example: jejak report timelag --by-first-channel --format csv
+    """
+    from jejak.analytics.lags import lag_summary, time_lag
+
+    project = project_at(project_dir)
+    chosen = filters_from(start_date, end_date, conversion_types, channel)
+    print_report(
+        project,
+        lambda j: time_lag(chosen.journeys(j), by_first_channel=by_first_channel),
+        output_format,
+        "Time lag (days)",
+    )
+    if output_format == "table":
+        print_report(project, lambda j: lag_summary(chosen.journeys(j)), "table", "Median and mean")
+
+
+@report.command()
+@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters()
+@handle_errors
+def pathlength(
+    by_first_channel: bool,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    conversion_types: tuple[str, ...],
+    channel: str | None,
+) -> None:
+    """Conversions by touches per conversion (1, 2, … 11, 12+).
+
+    Example: jejak report pathlength --format json
+    """
+    from jejak.analytics.lags import path_length
+
+    project = project_at(project_dir)
+    chosen = filters_from(start_date, end_date, conversion_types, channel)
+    print_report(
+        project,
+        lambda j: path_length(chosen.journeys(j), by_first_channel=by_first_channel),
+        output_format,
+        "Path length (touches)",
+    )
