@@ -146,6 +146,45 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
             cli, ["report", report, "--from", "2026-04-01", "--format", "json", "--project", str(project)]
         )
         assert json.loads(april.output) == []
+    # Ana viewed on day 1 and bought on day 3, inside the 14-day funnel window.
+    drawn = tmp_path / "funnel.html"
+    funnel = runner.invoke(
+        cli,
+        ["report", "funnel", "Page Viewed", "Order Completed", "--next-after", "1", "--format", "json"]
+        + ["--html", str(drawn), "--project", str(project)],
+    )
+    assert funnel.exit_code == 0, funnel.output
+    found = json.loads(funnel.stdout)
+    assert [row["people"] for row in found["steps"]] == [1, 1]
+    assert [(row["outcome"], row["next"], row["people"]) for row in found["next"]] == [("continued", "Page Viewed", 1)]
+    page = drawn.read_text(encoding="utf-8")
+    assert "Funnel (sequential, 14-day window)" in page and "plotly" in page
+    flows = runner.invoke(
+        cli,
+        [
+            "report",
+            "flows",
+            "--from-event",
+            "Page Viewed",
+            "--steps",
+            "2",
+            "--format",
+            "json",
+            "--project",
+            str(project),
+        ],
+    )
+    assert flows.exit_code == 0, flows.output
+    nodes = {(row["step"], row["node"]): row["paths"] for row in json.loads(flows.stdout)["nodes"]}
+    # Two visits start with a page view; the first ends there, the second goes on to the order.
+    assert nodes == {(0, "Page Viewed"): 2, (1, "(end)"): 1, (1, "Order Completed"): 1, (2, "(end)"): 1}
+    for name in ("assisted", "paths", "devices", "bounce", "timelag", "pathlength"):
+        picture = tmp_path / f"{name}.html"
+        drawn_report = runner.invoke(cli, ["report", name, "--html", str(picture), "--project", str(project)])
+        assert drawn_report.exit_code == 0, drawn_report.output
+        assert "Plotly.newPlot" in picture.read_text(encoding="utf-8"), name
+    neither = runner.invoke(cli, ["report", "flows", "--project", str(project)])
+    assert neither.exit_code == 1 and "--from-event" in neither.output
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())

@@ -118,15 +118,27 @@ def cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def report_filters(channel: bool = True) -> Callable[[F], F]:
-    """The --from / --to / --conversion-type (and --channel) options every report takes."""
+def report_filters(channel: bool = True, conversion_type: bool = True) -> Callable[[F], F]:
+    """The --from / --to (--conversion-type, --channel) and --html options every report takes."""
 
     def decorate(func: F) -> F:
         options = [
             click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC)."),
             click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included."),
-            click.option("--conversion-type", "conversion_types", multiple=True, help="Only these conversion events."),
+            click.option(
+                "--html",
+                "html_file",
+                type=click.Path(dir_okay=False),
+                default=None,
+                help="Also draw the report into this self-contained HTML file (works offline).",
+            ),
         ]
+        if conversion_type:
+            options.append(
+                click.option(
+                    "--conversion-type", "conversion_types", multiple=True, help="Only these conversion events."
+                )
+            )
         if channel:
             options.append(click.option("--channel", default=None, help="Only journeys or sessions of this channel."))
         for option in reversed(options):
@@ -150,8 +162,10 @@ def filters_from(start_date: Any, end_date: Any, conversion_types: tuple[str, ..
 def report_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
-    if key.endswith(("_share", "_rate")) or key == "share":
+    if key.endswith(("_share", "_rate")) or key.startswith("conversion_from_") or key == "share":
         return f"{value * 100:.1f} %"
+    if "_seconds" in key:
+        return duration_text(float(value))
     if key.startswith(("median_", "mean_")):
         return f"{value:,.1f}"
     if key == "ratio":
@@ -159,11 +173,53 @@ def report_cell(key: str, value: Any) -> Any:
     return value
 
 
-def print_report(project: Any, build: Callable[[Any], Any], output_format: str, title: str) -> list[dict[str, Any]]:
-    """Run one report on the last build's journeys and print it."""
-    with open_build(project) as built:
-        rows = built.rows(build(built.read("journeys")))
+def draw(html_file: str | None, sections: Sequence[tuple[str, str, Sequence[dict[str, Any]]]], title: str) -> None:
+    """Draw report sections (heading, name of a builder in jejak.web.figures, rows) into one offline HTML page."""
+    if not html_file:
+        return
+    # Imported here: plotly and the figure builders are not needed to print a table.
+    from jejak.web import figures
+
+    pictures = [(heading, getattr(figures, builder)(rows)) for heading, builder, rows in sections]
+    figures.write_html(pictures, Path(html_file), title)
+    # On stderr, so that --format json on stdout stays one JSON document.
+    err_console.print(f"Drawn: {html_file}")
+
+
+# Shorter headings for the widest report columns, in tables only (CSV and JSON keep the column names).
+TABLE_HEADINGS = {
+    "step_number": "#",
+    "conversion_from_start": "from start",
+    "conversion_from_previous": "from previous",
+    "median_seconds_from_previous": "median time from previous",
+}
+
+
+def show_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str) -> None:
+    """Print report rows; in a table, shares as percents, durations in words, short headings."""
     if output_format == "table":
-        rows = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
+        rows = [{TABLE_HEADINGS.get(key, key): report_cell(key, value) for key, value in row.items()} for row in rows]
     print_rows(rows, output_format, title)
-    return rows
+
+
+def show_sections(sections: dict[str, tuple[str, Sequence[dict[str, Any]]]], output_format: str) -> None:
+    """Print several tables of one report: JSON as one object by name, CSV with a `# name` line before each."""
+    if output_format == "json":
+        click.echo(
+            json.dumps({name: rows for name, (_, rows) in sections.items()}, default=str, ensure_ascii=False, indent=1)
+        )
+        return
+    for name, (title, rows) in sections.items():
+        if output_format == "csv":
+            click.echo(f"# {name}")
+            print_rows(rows, "csv")
+        else:
+            show_rows(rows, "table", title)
+
+
+def duration_text(seconds: float) -> str:
+    """A duration the way people say it: 42 s, 3.5 min, 2.1 h, 4.0 d."""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"

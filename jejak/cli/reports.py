@@ -11,14 +11,16 @@ from jejak.cli.common import (
     FORMATS,
     cell_text,
     console,
+    draw,
     filters_from,
     handle_errors,
     open_build,
-    print_report,
     print_rows,
     project_at,
     report_cell,
     report_filters,
+    show_rows,
+    show_sections,
 )
 
 
@@ -104,6 +106,7 @@ def devices(
     project_dir: str | None,
     start_date: Any,
     end_date: Any,
+    html_file: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -126,21 +129,16 @@ def devices(
             "cross_device": built.rows(cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)),
             "handoff": built.rows(device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)),
         }
-    if output_format == "json":
-        click.echo(json.dumps(found, default=str, ensure_ascii=False, indent=1))
-        return
-    titles = {
-        "devices": f"Conversion by {grouping.replace('_', ' ')}",
-        "cross_device": "Journeys across devices",
-        "handoff": "Device of the first touch → device of the conversion",
-    }
-    for name, rows in found.items():
-        if output_format == "csv":
-            click.echo(f"# {name}")
-            print_rows(rows, "csv")
-            continue
-        shown = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
-        print_rows(shown, "table", titles[name])
+    title = f"Conversion by {grouping.replace('_', ' ')}"
+    draw(html_file, [(title, "devices_figure", found["devices"])], title)
+    show_sections(
+        {
+            "devices": (title, found["devices"]),
+            "cross_device": ("Journeys across devices", found["cross_device"]),
+            "handoff": ("Device of the first touch → device of the conversion", found["handoff"]),
+        },
+        output_format,
+    )
 
 
 @report.command(name="bounce")
@@ -159,6 +157,7 @@ def bounce_report(
     project_dir: str | None,
     start_date: Any,
     end_date: Any,
+    html_file: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -186,9 +185,8 @@ def bounce_report(
             table = bounce(sessions, by="channel", **engaged)
             title = "Bounce by channel"
         rows = built.rows(table)
-    if output_format == "table":
-        rows = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
-    print_rows(rows, output_format, title)
+    draw(html_file, [(title, "bounce_figure", rows)], title)
+    show_rows(rows, output_format, title)
 
 
 @report.command(name="paths")
@@ -211,6 +209,7 @@ def paths_report(
     project_dir: str | None,
     start_date: Any,
     end_date: Any,
+    html_file: str | None,
     conversion_types: tuple[str, ...],
 ) -> None:
     """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
@@ -244,9 +243,9 @@ def paths_report(
                 in_window=built.read_if_built("journey_touches"),
             )
         rows = built.rows(table)
-    if output_format == "table":
-        rows = [{key: report_cell(key, value) for key, value in row.items()} for row in rows]
-    print_rows(rows, output_format, f"Top conversion paths by {dimension.replace('_', ' / ')}")
+    title = f"Top conversion paths by {dimension.replace('_', ' / ')}"
+    draw(html_file, [(title, "paths_figure", rows)], title)
+    show_rows(rows, output_format, title)
 
 
 @report.command()
@@ -263,6 +262,7 @@ def assisted(
     project_dir: str | None,
     start_date: Any,
     end_date: Any,
+    html_file: str | None,
     conversion_types: tuple[str, ...],
 ) -> None:
     """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
@@ -283,6 +283,8 @@ def assisted(
                 in_window=built.read_if_built("journey_touches"),
             )
         )
+    title = "Assisted conversions (touches in the lookback window, before path transforms)"
+    draw(html_file, [(title, "assisted_figure", rows)], title)
     if output_format == "table":
         rows = [
             {
@@ -297,7 +299,7 @@ def assisted(
             }
             for row in rows
         ]
-    print_rows(rows, output_format, "Assisted conversions (touches in the lookback window, before path transforms)")
+    print_rows(rows, output_format, title)
 
 
 @report.command()
@@ -312,6 +314,7 @@ def timelag(
     project_dir: str | None,
     start_date: Any,
     end_date: Any,
+    html_file: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -323,14 +326,15 @@ def timelag(
 
     project = project_at(project_dir)
     chosen = filters_from(start_date, end_date, conversion_types, channel)
-    print_report(
-        project,
-        lambda j: time_lag(chosen.journeys(j), by_first_channel=by_first_channel),
-        output_format,
-        "Time lag (days)",
-    )
+    with open_build(project) as built:
+        journeys = chosen.journeys(built.read("journeys"))
+        rows = built.rows(time_lag(journeys, by_first_channel=by_first_channel))
+        middle = built.rows(lag_summary(journeys))
+    title = "Time lag (days from first touch to conversion)"
+    draw(html_file, [(title, "time_lag_figure", rows)], title)
+    show_rows(rows, output_format, title)
     if output_format == "table":
-        print_report(project, lambda j: lag_summary(chosen.journeys(j)), "table", "Median and mean")
+        show_rows(middle, "table", "Median and mean")
 
 
 @report.command()
@@ -345,6 +349,7 @@ def pathlength(
     project_dir: str | None,
     start_date: Any,
     end_date: Any,
+    html_file: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -356,9 +361,136 @@ def pathlength(
 
     project = project_at(project_dir)
     chosen = filters_from(start_date, end_date, conversion_types, channel)
-    print_report(
-        project,
-        lambda j: path_length(chosen.journeys(j), by_first_channel=by_first_channel),
-        output_format,
-        "Path length (touches)",
+    with open_build(project) as built:
+        rows = built.rows(path_length(chosen.journeys(built.read("journeys")), by_first_channel=by_first_channel))
+    title = "Path length (touches per conversion)"
+    draw(html_file, [(title, "path_length_figure", rows)], title)
+    show_rows(rows, output_format, title)
+
+
+@report.command()
+@click.argument("steps", nargs=-1, required=True)
+@click.option(
+    "--order", type=click.Choice(["sequential", "strict", "any"]), default=None, help="Default: funnel_order."
+)
+@click.option("--window-days", type=click.IntRange(1, 365), default=None, help="Default: funnel_window_days.")
+@click.option("--exclude", "exclusions", multiple=True, help="An event that takes an attempt out (repeatable).")
+@click.option("--by", "breakdown", type=click.Choice(["channel", "device_type"]), default=None, help="Break down.")
+@click.option(
+    "--top", "top_n", type=click.IntRange(1, 50), default=5, show_default=True, help="Breakdown values shown."
+)
+@click.option("--trend", "period", type=click.Choice(["day", "week", "month"]), default=None, help="Add a trend.")
+@click.option("--next-after", "next_after", type=int, default=None, help="Add what people did after this step number.")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters(channel=False, conversion_type=False)
+@handle_errors
+def funnel(
+    steps: tuple[str, ...],
+    order: str | None,
+    window_days: int | None,
+    exclusions: tuple[str, ...],
+    breakdown: str | None,
+    top_n: int,
+    period: str | None,
+    next_after: int | None,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    html_file: str | None,
+) -> None:
+    """People at each step (event names, or page:/path), drop-off, and median time between steps.
+
+    The date range applies to the first step. Example:
+    jejak report funnel "Product Viewed" "Product Added" "Checkout Started" "Order Completed" --by channel --next-after 3
+    """
+    from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
+
+    project = project_at(project_dir)
+    settings = project.settings
+    chosen = Funnel.of(
+        steps,
+        exclusions=exclusions,
+        order=order or settings.funnel_order,
+        window_seconds=(window_days or settings.funnel_window_days) * 86_400,
+        start=start_date.date() if start_date else None,
+        end=end_date.date() if end_date else None,
     )
+    with open_build(project) as built:
+        stream = built.read("events")
+        found = {
+            "steps": built.rows(
+                funnel_steps(stream, chosen, breakdown=breakdown, sessions=built.read("sessions"), top_n=top_n)
+            )
+        }
+        if period:
+            found["trend"] = built.rows(funnel_trend(stream, chosen, period=period))
+        if next_after is not None:
+            found["next"] = built.rows(funnel_next(stream, chosen, step=next_after, top_n=top_n))
+    title = f"Funnel ({chosen.order}, {chosen.window_seconds // 86_400}-day window)"
+    pictures = [(title, "funnel_figure", found["steps"])]
+    if "trend" in found:
+        pictures.append((f"Entered and completed per {period}", "funnel_trend_figure", found["trend"]))
+    draw(html_file, pictures, title)
+    titles = {
+        "steps": title,
+        "trend": f"Per {period} of step 1",
+        "next": f"What people did right after step {next_after}",
+    }
+    show_sections({name: (titles[name], rows) for name, rows in found.items()}, output_format)
+
+
+@report.command()
+@click.option("--from-event", "start_event", default=None, help="Follow paths forward from this event (or page:/path).")
+@click.option("--to-event", "end_event", default=None, help="Follow paths backward from this event (or page:/path).")
+@click.option("--steps", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--top", "top_n", type=click.IntRange(1, 20), default=5, show_default=True, help="Nodes per step.")
+@click.option("--node", type=click.Choice(["event", "page"]), default="event", show_default=True)
+@click.option("--per", "within", type=click.Choice(["session", "person"]), default="session", show_default=True)
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@report_filters(channel=False, conversion_type=False)
+@handle_errors
+def flows(
+    start_event: str | None,
+    end_event: str | None,
+    steps: int,
+    top_n: int,
+    node: str,
+    within: str,
+    output_format: str,
+    project_dir: str | None,
+    start_date: Any,
+    end_date: Any,
+    html_file: str | None,
+) -> None:
+    """What people did after an event, or before one, step by step (a Sankey with --html).
+
+    Example: jejak report flows --from-event Beranda --steps 4 --html flows.html
+    """
+    from jejak.analytics.flows import Flow, flow_links, flow_nodes
+    from jejak.core.errors import SettingError
+
+    if (start_event is None) == (end_event is None):
+        raise SettingError("Give exactly one of --from-event (forward) and --to-event (backward).")
+    options: dict[str, Any] = {
+        "steps": steps,
+        "top_n": top_n,
+        "node": node,
+        "within": within,
+        "start": start_date.date() if start_date else None,
+        "end": end_date.date() if end_date else None,
+    }
+    if start_event is not None:
+        chosen = Flow.forward(start_event, **options)
+        title = f"After {start_event}"
+    else:
+        chosen = Flow.backward_from(str(end_event), **options)
+        title = f"Before {end_event}"
+    with open_build(project_at(project_dir)) as built:
+        stream = built.read("events")
+        nodes = built.rows(flow_nodes(stream, chosen))
+        links = built.rows(flow_links(stream, chosen))
+    draw(html_file, [(title, "flows_figure", links)], title)
+    show_sections({"nodes": (f"{title}: paths per step", nodes), "links": (f"{title}: links", links)}, output_format)
