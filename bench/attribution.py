@@ -686,7 +686,8 @@ def main() -> None:
     chain = planted_chain()
     start = start_distribution()
     truth = dict(zip(chain.channels, chain.removal_effects(start).tolist(), strict=True))
-    python, status = (None, dict.fromkeys(PEERS, "skipped (--no-peers)")) if args.no_peers else ensure_peers()
+    skipped: dict[str, str | None] = dict.fromkeys(PEERS, "skipped (--no-peers)")
+    python, status = (None, skipped) if args.no_peers else ensure_peers()
     for tool, reason in status.items():
         if reason and not args.no_peers:
             print(f"{tool}: not installed: {reason.strip().splitlines()[-1]}")

@@ -91,11 +91,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         kind, *rest = args.worker
-        functions = {"generate": worker_generate, "import": worker_import, "build": worker_build}
         if kind == "generate":
             print(json.dumps(worker_generate(rest[0], int(rest[1]))))
+        elif kind == "import":
+            print(json.dumps(worker_import(*rest)))
         else:
-            print(json.dumps(functions[kind](*rest)))
+            print(json.dumps(worker_build(*rest)))
         return
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -150,8 +150,10 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     drawn = tmp_path / "funnel.html"
     funnel = runner.invoke(
         cli,
-        ["report", "funnel", "Page Viewed", "Order Completed", "--next-after", "1", "--format", "json"]
-        + ["--html", str(drawn), "--project", str(project)],
+        [
+            *("report", "funnel", "Page Viewed", "Order Completed", "--next-after", "1", "--format", "json"),
+            *("--html", str(drawn), "--project", str(project)),
+        ],
     )
     assert funnel.exit_code == 0, funnel.output
     found = json.loads(funnel.stdout)

@@ -110,7 +110,7 @@ def test_sequential_funnel_counts_each_person_once_with_their_best_attempt(built
 
 
 def test_each_person_has_one_best_attempt(built: Built) -> None:
-    chosen = built.report(lambda read: attempts(read("events"), Funnel.of(STEPS)))
+    chosen = built.report(lambda read: attempts(read("events"), Funnel.of(STEPS), details=True))
     assert len(chosen) == len({row["person_id"] for row in chosen}) == 6
     citra = next(row for row in chosen if row["person_id"] == built.user("citra"))
     assert (citra["steps_reached"], citra["device_type"]) == (2, "mobile")
@@ -120,11 +120,6 @@ def test_median_time_between_steps(built: Built) -> None:
     rows = steps(built, Funnel.of(STEPS))
     # Add after view: Ana 120 s, Budi 60 s, Citra 1 day, Eka 300 s, Fajar 180 s; checkout: 180 and 420 s; order: 300, 300.
     assert [row["median_seconds_from_previous"] for row in rows] == [None, 180, 300, 300]
-
-
-def test_a_step_outside_the_window_does_not_count() -> None:
-    funnel = Funnel.of(STEPS[:2], window_seconds=86_400 - 1)
-    assert funnel.window_seconds < 86_400  # Citra's add came exactly one day after her second view
 
 
 def test_window_shorter_than_citras_day_drops_her_at_step_one(built: Built) -> None:

@@ -36,7 +36,6 @@ import ibis.expr.types as ir
 from jejak.analytics.topn import OTHER_PREFIX, other_label, top_n_with_other
 from jejak.core.errors import SettingError
 from jejak.engine import safe_div
-from jejak.journeys.filters import in_date_range
 
 ORDERS = ("sequential", "strict", "any")
 BREAKDOWNS = ("channel", "device_type")
@@ -88,8 +87,11 @@ class Funnel:
         return tuple(step.text for step in self.steps)
 
 
-def attempts(stream: ir.Table, funnel: Funnel) -> ir.Table:
-    """Each person's best attempt: `steps_reached`, step 1's event, session, device and time, `at_k`, `position_k`."""
+def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.Table:
+    """Each person's best attempt: `steps_reached`, and `position_k` and `at_k` (whole seconds) of each step reached.
+
+    With `details`, also step 1's `session_id`, `device_type` and time (`started_at`).
+    """
     flags = {f"_f{k}": step.matches(stream) for k, step in enumerate(funnel.steps, start=1)}
     excluded: ir.BooleanValue = ibis.literal(False)
     for step in funnel.exclusions:
@@ -97,18 +99,44 @@ def attempts(stream: ir.Table, funnel: Funnel) -> ir.Table:
     wanted = excluded
     for flag in flags.values():
         wanted = wanted | flag
-    flagged = stream.mutate(**flags, _fx=excluded).filter(wanted)
+    # Only keys and times go through the window's sort; the details of the chosen attempts are joined after.
+    flagged = (
+        stream.mutate(**flags, _fx=excluded)
+        .filter(wanted)
+        .select("person_id", "position", "epoch_seconds", *flags, "_fx")
+    )
     tried = _any_order(flagged, funnel) if funnel.order == "any" else _chained(flagged, funnel)
     ranked = tried.mutate(
         _rank=ibis.row_number().over(
             group_by=tried.person_id, order_by=[ibis.desc(tried.steps_reached), tried.position_1]
         )
     )
-    return ranked.filter(ranked._rank == 0).drop("_rank")
+    best = ranked.filter(ranked._rank == 0).drop("_rank")
+    if not details:
+        return best
+    step_one = stream.select(
+        _person_id=stream.person_id,
+        _position=stream.position,
+        session_id=stream.session_id,
+        device_type=stream.device_type,
+        started_at=stream.timestamp,
+    )
+    joined = best.join(step_one, (best.person_id == step_one._person_id) & (best.position_1 == step_one._position))
+    return joined.drop("_person_id", "_position")
 
 
 def _starts(flagged: ir.Table, funnel: Funnel, is_start: ir.BooleanValue) -> ir.BooleanValue:
-    return is_start & in_date_range(flagged.timestamp, funnel.start, funnel.end)
+    """Step-1 candidates inside the date range (compared in whole seconds: the range starts on whole days)."""
+    keep = is_start
+    if funnel.start is not None:
+        keep = keep & (flagged.epoch_seconds >= _epoch_seconds(funnel.start))
+    if funnel.end is not None:
+        keep = keep & (flagged.epoch_seconds < _epoch_seconds(funnel.end + dt.timedelta(days=1)))
+    return keep
+
+
+def _epoch_seconds(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp())
 
 
 def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
@@ -122,35 +150,31 @@ def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
         if funnel.order == "strict":
             # Kept only if the very next interaction (position + 1) is the step.
             follows = (flagged.position.lead().over(by_person) == flagged.position + 1) & flag.lead().over(by_person)
-            nexts[f"_next_position_{k}"] = ibis.ifelse(follows, flagged.position + 1, ibis.null("int64"))
-            nexts[f"_next_at_{k}"] = ibis.ifelse(follows, flagged.epoch_seconds.lead().over(by_person), None)
+            nexts[f"_next_{k}"] = ibis.ifelse(follows, flagged.position + 1, ibis.null("int64"))
         else:
-            # Positions and whole seconds rise together, so both minima come from the same next event.
-            nexts[f"_next_position_{k}"] = ibis.ifelse(flag, flagged.position, None).min().over(later)
-            nexts[f"_next_at_{k}"] = ibis.ifelse(flag, flagged.epoch_seconds, None).min().over(later)
-    nexts["_next_excluded"] = ibis.ifelse(flagged._fx, flagged.position, None).min().over(later)
+            nexts[f"_next_{k}"] = ibis.ifelse(flag, flagged.position, None).min().over(later)
+    # Only positions come out of the window (one aggregate per step); times are read off the steps' rows.
+    if funnel.exclusions:
+        nexts["_next_excluded"] = ibis.ifelse(flagged._fx, flagged.position, None).min().over(later)
+    else:
+        nexts["_next_excluded"] = ibis.null("int64")
     ahead = flagged.mutate(**nexts)
     starts = ahead.filter(_starts(ahead, funnel, ahead._f1))
     chain = starts.select(
         "person_id",
-        "session_id",
-        "device_type",
-        started_at=starts.timestamp,
         position_1=starts.position,
         at_1=starts.epoch_seconds,
-        position_2=starts._next_position_2,
-        at_2=starts._next_at_2,
+        position_2=starts._next_2,
         _next_excluded=starts._next_excluded,
     )
-    for k in range(3, count + 1):
-        # The next step k after step k-1: read off the row of step k-1 (always a step k-1 event).
-        lookup = ahead.filter(ahead[f"_f{k - 1}"]).select(
-            _person_id=ahead.person_id,
-            _position=ahead.position,
-            **{f"position_{k}": ahead[f"_next_position_{k}"], f"at_{k}": ahead[f"_next_at_{k}"]},
-        )
+    for k in range(2, count + 1):
+        # Step k's row (found from step k-1's): its time, and where the next step k+1 after it is.
+        found = {f"at_{k}": ahead.epoch_seconds}
+        if k < count:
+            found[f"position_{k + 1}"] = ahead[f"_next_{k + 1}"]
+        lookup = ahead.filter(ahead[f"_f{k}"]).select(_person_id=ahead.person_id, _position=ahead.position, **found)
         joined = chain.left_join(
-            lookup, (chain.person_id == lookup._person_id) & (chain[f"position_{k - 1}"] == lookup._position)
+            lookup, (chain.person_id == lookup._person_id) & (chain[f"position_{k}"] == lookup._position)
         )
         chain = joined.drop("_person_id", "_position")
     reached = [
@@ -189,9 +213,6 @@ def _any_order(flagged: ir.Table, funnel: Funnel) -> ir.Table:
         steps_reached = steps_reached + starts[f"_has_{k}"]
     return starts.select(
         "person_id",
-        "session_id",
-        "device_type",
-        started_at=starts.timestamp,
         position_1=starts.position,
         at_1=starts.epoch_seconds,
         steps_reached=steps_reached,
@@ -243,7 +264,7 @@ def funnel_steps(
     With a breakdown (the channel or device of the best attempt's step 1) the table has
     a first column `breakdown` and one block of steps per value.
     """
-    people = _with_breakdown(attempts(stream, funnel), breakdown, sessions, top_n)
+    people = _with_breakdown(attempts(stream, funnel, details=breakdown is not None), breakdown, sessions, top_n)
     count = len(funnel.steps)
     steps = ibis.memtable(
         {"step_number": list(range(1, count + 1)), "step": list(funnel.labels)},
@@ -292,7 +313,7 @@ def funnel_trend(stream: ir.Table, funnel: Funnel, *, period: str = "day") -> ir
     """People entering the funnel per day, week or month of their step 1, how many completed it, and the rate."""
     if period not in PERIODS:
         raise SettingError(f"Funnel trends are by {', '.join(PERIODS)}, not {period!r}.")
-    people = attempts(stream, funnel)
+    people = attempts(stream, funnel, details=True)
     unit = {"day": "D", "week": "W", "month": "M"}[period]
     completed = (people.steps_reached == len(funnel.steps)).cast("int64")
     trend = people.group_by(period=people.started_at.truncate(unit).date()).aggregate(
