@@ -1,7 +1,7 @@
 """The one ordered list of processing steps: event lake in, derived tables out.
 
     events ─▶ identities ─▶ people ─▶ sessions ─▶ touchpoints ─▶ conversions ─▶ journey touches ─▶ journeys ─▶ paths
-                                          └─▶ event stream (funnels, flows)
+                                          └─▶ event stream with stages (funnels, flows) ─▶ person stages
 
 Each step builds Ibis expressions; this module is where they execute, on the
 engine the settings name. Every table of a build is written under a fresh build
@@ -29,6 +29,7 @@ from jejak.journeys.channels import ChannelRule, rules_from_config
 from jejak.journeys.events import event_stream
 from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touches, journeys, touchpoints, unique_paths
 from jejak.journeys.sessions import journey_marks, session_table, sessionize
+from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
 from jejak.store.appstate import connect_state
 from jejak.store.derived import new_build_dir, publish_build
 from jejak.store.files import remove_tree
@@ -46,6 +47,7 @@ TABLES = (
     "journeys",
     "paths",
     "events",
+    "person_stages",
 )
 StepCallback = Callable[[str, float], None]
 T = TypeVar("T")
@@ -180,6 +182,9 @@ def _run_steps(
         project.staging_dir.mkdir(parents=True, exist_ok=True)
         eng.execute_sql(f"SET temp_directory = '{str(project.staging_dir).replace(chr(39), chr(39) * 2)}'")
     events = load_events(eng, project)
+    # Checked before any work, so that a mistake in jejak.toml costs nothing.
+    stage_rules = stage_rules_from_config(project.config, settings.stages)
+    stage_names = model_stages(settings.stage_model, settings.stages)
 
     def resolve() -> tuple[IdentityResult, ir.Table]:
         found = resolve_identities(
@@ -243,13 +248,18 @@ def _run_steps(
         "journey_touches": in_window,
         "journeys": journey_table,
         "paths": paths,
-        # Written straight from the sessionized events: nothing later in the build reads it.
-        "events": event_stream(sessionized, events),
+        # Written straight from the sessionized events; person stages then read the written table.
+        "events": assign_stages(
+            event_stream(sessionized, events, touches, converted), stage_rules, settings.stage_model
+        ),
     }
 
     def write_all() -> None:
         for name in TABLES:
-            eng.write_parquet(tables[name], build_dir / name)
+            if name in tables:
+                eng.write_parquet(tables[name], build_dir / name)
+        written = eng.read_parquet(build_dir / "events")
+        eng.write_parquet(person_stages(written, stage_names), build_dir / "person_stages")
 
     timed("write", write_all)
 

@@ -185,6 +185,12 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
         drawn_report = runner.invoke(cli, ["report", name, "--html", str(picture), "--project", str(project)])
         assert drawn_report.exit_code == 0, drawn_report.output
         assert "Plotly.newPlot" in picture.read_text(encoding="utf-8"), name
+    # Ana came from a Google ad (Awareness) and bought (Decision): she never passed through Consideration.
+    staged = runner.invoke(cli, ["report", "stages", "--format", "json", "--project", str(project)])
+    assert staged.exit_code == 0, staged.output
+    found_stages = json.loads(staged.stdout)
+    assert [row["people"] for row in found_stages["stages"]] == [1, 0, 1, 0, 0]
+    assert found_stages["current"] == [{"current_stage": "Decision", "people": 1}]
     neither = runner.invoke(cli, ["report", "flows", "--project", str(project)])
     assert neither.exit_code == 1 and "--from-event" in neither.output
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])

@@ -38,6 +38,7 @@ from jejak.engine import Engine, connect
 from jejak.ingest.importer import import_file
 from jejak.journeys.journeys import journey_touches, journeys, unique_paths
 from jejak.pipeline import TABLES, run_build
+from jejak.segments.stages import FIVE_STAGES, current_stages, stage_funnel
 from jejak.store.derived import current_build
 from jejak.store.project import Project, init_project, open_project
 
@@ -336,6 +337,8 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
     ana_paths = {row["journey_index"]: row["path_text"] for row in journeys if row["person_id"] == "u:ana"}
     assert ana_paths == {1: "Organic Search > Organic Social", 2: "Organic Social", 3: "Email"}
     sessions = duckdb_tables["sessions"].to_pylist()
+    staged = set(duckdb_tables["person_stages"].column("stage").to_pylist())
+    assert {"Awareness", "Consideration", "Decision", "Loyalty"} <= staged
     eko = [row for row in sessions if row["person_id"] == "u:eko"]
     assert len(eko) == 2 and max(row["duration_seconds"] for row in eko) < 24 * 3600
 
@@ -433,6 +436,8 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     "funnel_next": lambda read: funnel_next(read("events"), Funnel.of(CONFORMANCE_FUNNEL), step=1),
     "flow_nodes": lambda read: flow_nodes(read("events"), Flow.forward("page:/", node="page", top_n=2)),
     "flow_links": lambda read: flow_links(read("events"), Flow.forward("page:/", node="page", top_n=2)),
+    "stage_funnel": lambda read: stage_funnel(read("person_stages"), FIVE_STAGES),
+    "current_stages": lambda read: current_stages(read("person_stages")),
     "flow_backward": lambda read: flow_links(read("events"), Flow.backward_from("Order Completed", within="person")),
 }
 

@@ -41,16 +41,19 @@ ORDERS = ("sequential", "strict", "any")
 BREAKDOWNS = ("channel", "device_type")
 PERIODS = ("day", "week", "month")
 PAGE_PREFIX = "page:"
+STAGE_PREFIX = "stage:"
 NO_NEXT_EVENT = "(no further event)"
 
 
 @dataclass(frozen=True)
 class Step:
-    """One funnel step: an event name (page and screen views carry the page's name), or `page:/path`."""
+    """One funnel step: an event name (page and screen views carry the page's name), `page:/path` or `stage:Name`."""
 
     text: str
 
     def matches(self, stream: ir.Table) -> ir.BooleanValue:
+        if self.text.startswith(STAGE_PREFIX):
+            return (stream.stage == self.text.removeprefix(STAGE_PREFIX)).fill_null(False)
         if self.text.startswith(PAGE_PREFIX):
             return (stream.page_path == self.text.removeprefix(PAGE_PREFIX)).fill_null(False)
         return (stream.event == self.text).fill_null(False)

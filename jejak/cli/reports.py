@@ -494,3 +494,32 @@ def flows(
         links = built.rows(flow_links(stream, chosen))
     draw(html_file, [(title, "flows_figure", links)], title)
     show_sections({"nodes": (f"{title}: paths per step", nodes), "links": (f"{title}: links", links)}, output_format)
+
+
+@report.command()
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def stages(output_format: str, project_dir: str | None) -> None:
+    """People reaching each journey stage, going on to the next, median days in the stage; where people are now.
+
+    Stages come from the rules in jejak.toml ([[stages.rules]], [[stages.prepend]]) or the defaults.
+    Example: jejak report stages --format json
+    """
+    from jejak.segments.stages import current_stages, model_stages, stage_funnel
+
+    project = project_at(project_dir)
+    names = model_stages(project.settings.stage_model, project.settings.stages)
+    with open_build(project) as built:
+        milestones = built.read("person_stages")
+        funnel_rows = built.rows(stage_funnel(milestones, names))
+        now = current_stages(milestones)
+        where = now.group_by("current_stage").aggregate(people=now.count())
+        current = built.rows(where.order_by(where.people.desc()))
+    show_sections(
+        {
+            "stages": ("Journey stages (people reaching each, going on to the next)", funnel_rows),
+            "current": ("Where people are now (the furthest stage reached)", current),
+        },
+        output_format,
+    )

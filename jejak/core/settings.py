@@ -167,6 +167,14 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "Customer-journey stages, in order.",
         "seeds 000, 004",
     ),
+    Setting(
+        "stage_model",
+        "five",
+        "name",
+        "Stage labels: five (the stages setting), four (seed 000: Awareness, Comparison, Purchase, Use) or aida.",
+        "seeds 000, 004",
+        choices=("five", "four", "aida"),
+    ),
     Setting("bounce_engaged_seconds", 10, "s", "A session shorter than this is not engaged.", "GA4", minimum=0),
     Setting(
         "bounce_engaged_min_views", 2, "views", "A session with fewer views than this is not engaged.", "GA4", minimum=1
@@ -234,6 +242,7 @@ class Settings:
     funnel_window_days: int
     funnel_order: str
     stages: list[str]
+    stage_model: str
     bounce_engaged_seconds: int
     bounce_engaged_min_views: int
     bounce_min_entrances: int

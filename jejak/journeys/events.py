@@ -1,4 +1,4 @@
-"""The event stream: every interaction of every person, in order, with its session (what funnels and flows read).
+"""The event stream: every interaction of every person, in order, with its session (what funnels, flows and stages read).
 
 Only what people did counts: tracks, page and screen views and offline events.
 Identity calls (`identify`, `alias`, `group`) keep sessions alive when sessions are
@@ -27,17 +27,25 @@ STREAM_COLUMNS = (
     "event",
     "page_path",
     "device_type",
+    "channel",
+    "is_session_start",
     "is_conversion",
+    "conversion_index",
     "revenue",
 )
 
 
-def event_stream(sessionized: ir.Table, events: ir.Table) -> ir.Table:
-    """One row per interaction: person, `position` among their interactions, session, time, name, page and device."""
+def event_stream(sessionized: ir.Table, events: ir.Table, touches: ir.Table, converted: ir.Table) -> ir.Table:
+    """One row per interaction: person, `position` among their interactions, session and its channel, time, name,
+    page, device, whether it opened its session, and which of the person's conversions it is (1, 2, …) if it is one."""
     kept = sessionized.filter(sessionized.type.isin(list(INTERACTION_TYPES)))
     # Page and device are joined back here, not carried through the sessions sort, which stays narrow.
     fields = events.select(field_event_id=events.event_id, page_path=events.page_path, device_type=events.device_type)
     joined = kept.join(fields, kept.event_id == fields.field_event_id)
     by_person = ibis.window(group_by=joined.person_id, order_by=[joined.timestamp, joined.event_id])
     stream = joined.mutate(position=ibis.row_number().over(by_person) + 1, session_id=session_id_expr(joined))
+    channels = touches.select(_session_id=touches.session_id, channel=touches.channel)
+    stream = stream.left_join(channels, stream.session_id == channels._session_id)
+    numbers = converted.select(_event_id=converted.conversion_event_id, conversion_index=converted.conversion_index)
+    stream = stream.left_join(numbers, stream.event_id == numbers._event_id)
     return stream.select(*STREAM_COLUMNS)
