@@ -251,3 +251,36 @@ def test_settings_lists_every_setting_with_env_overrides(tmp_path: Path) -> None
     assert rows["lookback_days"]["value"] == "14"
     assert rows["lookback_days"]["default"] == "30"
     assert rows["session_gap_seconds"]["value"] == "1800"
+
+
+def test_persona_documents_from_the_command_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    project = tmp_path / "kopi"
+    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    source = tmp_path / "personas.yaml"
+    source.write_text(
+        "- name: Rina\n  priority: 1\n  goals: [Try a new origin every month]\n  rules: ['share_social >= 0.5']\n"
+        "- name: Pak Budi\n  priority: 2\n",
+        encoding="utf-8",
+    )
+    imported = runner.invoke(cli, ["persona", "import", str(source), "--project", str(project)])
+    assert imported.exit_code == 0, imported.output
+    added = runner.invoke(
+        cli, ["persona", "add", "Dewi", "--priority", "0", "--rule", "share_store > 0.5", "--project", str(project)]
+    )
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli, ["persona", "list", "--format", "json", "--project", str(project)])
+    rows = json.loads(listed.stdout)
+    assert [(row["name"], row["origin"], row["rules"]) for row in rows] == [
+        ("Dewi", "manual", "share_store > 0.5"),
+        ("Rina", "imported", "share_social >= 0.5"),
+        ("Pak Budi", "imported", ""),
+    ]
+    shown = runner.invoke(cli, ["persona", "show", "Rina", "--project", str(project)])
+    assert "Try a new origin every month" in shown.stdout
+    exported = tmp_path / "out.yaml"
+    assert runner.invoke(cli, ["persona", "export", "-o", str(exported), "--project", str(project)]).exit_code == 0
+    assert exported.read_text(encoding="utf-8").count("- name:") == 3
+    assert runner.invoke(cli, ["persona", "delete", "Dewi", "--project", str(project)]).exit_code == 0
+    missing = runner.invoke(cli, ["persona", "show", "Dewi", "--project", str(project)])
+    assert missing.exit_code == 1 and "no persona 'Dewi'" in missing.output

@@ -24,6 +24,7 @@ from jejak.cli.common import (
     print_rows,
     project_at,
 )
+from jejak.cli.personas import persona
 from jejak.cli.reports import print_summary, report
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS
@@ -42,6 +43,7 @@ def cli() -> None:
 
 
 cli.add_command(report)
+cli.add_command(persona)
 
 
 @cli.command()

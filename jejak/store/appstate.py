@@ -55,7 +55,21 @@ def m003_spend(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX spend_by_day ON spend (day, channel)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_imports, m002_builds, m003_spend)
+def m004_personas(db: sqlite3.Connection) -> None:
+    """Persona documents: the editable text, and the rules that put people in the persona (JSON)."""
+    db.execute(
+        """CREATE TABLE personas (
+            name TEXT PRIMARY KEY,
+            priority INTEGER NOT NULL,
+            document_json TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_imports, m002_builds, m003_spend, m004_personas)
 
 
 def connect_state(path: Path) -> sqlite3.Connection:

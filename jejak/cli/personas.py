@@ -1,0 +1,129 @@
+"""`jejak persona …`: persona documents (list, show, add, import, export, delete) and where people fall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jejak.cli.common import FORMATS, console, handle_errors, print_rows, project_at
+
+PROJECT_OPTION = click.option(
+    "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
+)
+
+
+@click.group()
+def persona() -> None:
+    """Persona documents and the rules that put people in them."""
+
+
+@persona.command(name="list")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@PROJECT_OPTION
+@handle_errors
+def list_personas(output_format: str, project_dir: str | None) -> None:
+    """Every persona, in priority order.
+
+    Example: jejak persona list
+    """
+    from jejak.segments.personas import load_personas
+
+    rows = [
+        {
+            "priority": p.priority,
+            "name": p.name,
+            "origin": p.origin,
+            "rules": " and ".join(str(rule) for rule in p.rules),
+            "description": p.description,
+        }
+        for p in load_personas(project_at(project_dir).sqlite_path)
+    ]
+    print_rows(rows, output_format, "Personas")
+
+
+@persona.command()
+@click.argument("name")
+@PROJECT_OPTION
+@handle_errors
+def show(name: str, project_dir: str | None) -> None:
+    """One persona document, as YAML.
+
+    Example: jejak persona show "Rina, the Instagram regular"
+    """
+    from jejak.segments.personas import find_persona, personas_to_yaml
+
+    click.echo(personas_to_yaml([find_persona(project_at(project_dir).sqlite_path, name)]), nl=False)
+
+
+@persona.command()
+@click.argument("name")
+@click.option("--description", default="", help="Who they are, in a sentence or two.")
+@click.option("--priority", type=int, default=100, show_default=True, help="Lower goes first when assigning people.")
+@click.option(
+    "--rule", "rules", multiple=True, help='A condition on a feature, e.g. "share_social >= 0.5" (repeatable).'
+)
+@PROJECT_OPTION
+@handle_errors
+def add(name: str, description: str, priority: int, rules: tuple[str, ...], project_dir: str | None) -> None:
+    """Add a persona (or replace the one with this name); edit the rest in YAML (export, edit, import).
+
+    Example: jejak persona add "Pak Budi" --rule "share_whatsapp >= 0.3" --rule "average_order_value > 500000"
+    """
+    from jejak.segments.personas import persona_from_document, save_persona
+
+    document = {"name": name, "description": description, "priority": priority, "rules": list(rules)}
+    save_persona(project_at(project_dir).sqlite_path, persona_from_document(document))
+    console.print(f"Saved persona {name!r}.")
+
+
+@persona.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@PROJECT_OPTION
+@handle_errors
+def import_personas(file: str, project_dir: str | None) -> None:
+    """Add or replace personas from a YAML file (a list of documents); nothing is saved if one is wrong.
+
+    Example: jejak persona import personas.yaml
+    """
+    from jejak.segments.personas import personas_from_yaml, save_persona, with_fields
+
+    personas = personas_from_yaml(Path(file).read_text(encoding="utf-8"), source=file)
+    sqlite_path = project_at(project_dir).sqlite_path
+    for one in personas:
+        save_persona(sqlite_path, with_fields(one, origin="imported") if one.origin == "manual" else one)
+    console.print(f"Imported {len(personas)} persona(s) from {file}.")
+
+
+@persona.command()
+@click.option("--output", "-o", default=None, help="File to write (default: print).")
+@PROJECT_OPTION
+@handle_errors
+def export(output: str | None, project_dir: str | None) -> None:
+    """Every persona as YAML, to edit and import again.
+
+    Example: jejak persona export -o personas.yaml
+    """
+    from jejak.segments.personas import load_personas, personas_to_yaml
+
+    text = personas_to_yaml(load_personas(project_at(project_dir).sqlite_path))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    console.print(f"Wrote {output}.")
+
+
+@persona.command()
+@click.argument("name")
+@PROJECT_OPTION
+@handle_errors
+def delete(name: str, project_dir: str | None) -> None:
+    """Delete a persona document.
+
+    Example: jejak persona delete "Pak Budi"
+    """
+    from jejak.segments.personas import delete_persona
+
+    delete_persona(project_at(project_dir).sqlite_path, name)
+    console.print(f"Deleted persona {name!r}.")

@@ -1,0 +1,246 @@
+"""Personas: documents people write (and import or export as YAML), and the rules that put people in them.
+
+A persona document has a name, a photo (a placeholder until someone adds one), a
+description, demographics, goals, motivations, needs and frustrations, as in the
+journey-mapping tools. It is stored in the project's SQLite state. Its `rules` put
+people into it from their behaviour: every condition must hold, on the features of
+`jejak.segments.features` (e.g. `share_social >= 0.5`, `main_device == mobile`).
+Personas are tried in `priority` order (lowest first) and a person gets the first
+whose rules all hold; a persona without rules takes nobody, and a person no persona
+takes is "(no persona)".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import yaml
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import SettingError
+from jejak.store.appstate import connect_state
+
+NO_PERSONA = "(no persona)"
+PHOTO_PLACEHOLDER = "placeholder:initials"
+OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in")
+ORIGINS = ("manual", "imported", "discovered")
+LIST_FIELDS = ("goals", "motivations", "needs", "frustrations")
+_FIELDS = ("name", "priority", "photo", "description", "demographics", *LIST_FIELDS, "rules", "origin")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test on a person's feature: `feature op value`."""
+
+    feature: str
+    op: str
+    value: Any
+
+    def holds(self, features: ir.Table) -> ir.BooleanValue:
+        if self.feature not in features.columns:
+            known = ", ".join(sorted(c for c in features.columns if c != "person_id"))
+            raise SettingError(
+                f"A persona rule uses the feature {self.feature!r}, which does not exist. Features: {known}."
+            )
+        column = features[self.feature]
+        if self.op == "in":
+            test = column.isin(list(self.value))
+        else:
+            test = {
+                "==": column == self.value,
+                "!=": column != self.value,
+                "<": column < self.value,
+                "<=": column <= self.value,
+                ">": column > self.value,
+                ">=": column >= self.value,
+            }[self.op]
+        return test.fill_null(False)
+
+    def __str__(self) -> str:
+        return f"{self.feature} {self.op} {self.value!r}"
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A persona document and its assignment rules."""
+
+    name: str
+    priority: int = 100
+    photo: str = PHOTO_PLACEHOLDER
+    description: str = ""
+    demographics: Mapping[str, str] = field(default_factory=dict)
+    goals: tuple[str, ...] = ()
+    motivations: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    frustrations: tuple[str, ...] = ()
+    rules: tuple[Condition, ...] = ()
+    origin: str = "manual"
+
+    def as_document(self) -> dict[str, Any]:
+        """Plain data, in the field order people read it (what YAML and SQLite store)."""
+        document = asdict(self)
+        document["demographics"] = dict(self.demographics)
+        for name in LIST_FIELDS:
+            document[name] = list(document[name])
+        document["rules"] = [asdict(rule) for rule in self.rules]
+        return {name: document[name] for name in _FIELDS}
+
+
+def _texts(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise SettingError(f"{where} must be a list of texts, not {value!r}.")
+
+
+def _condition(raw: Any, where: str) -> Condition:
+    if isinstance(raw, str):
+        # "share_social >= 0.5" written as one line.
+        found = re.fullmatch(r"\s*(\w+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*", raw)
+        if not found:
+            raise SettingError(f"{where} {raw!r} is not `feature op value` (ops: {', '.join(OPERATORS)}).")
+        feature, op, text = found.groups()
+        return Condition(feature, op, yaml.safe_load(text))
+    if not isinstance(raw, Mapping) or set(raw) != {"feature", "op", "value"}:
+        raise SettingError(f"{where} must have feature, op and value, not {raw!r}.")
+    if raw["op"] not in OPERATORS:
+        raise SettingError(f"{where} has op {raw['op']!r}; ops: {', '.join(OPERATORS)}.")
+    if raw["op"] == "in" and not isinstance(raw["value"], list):
+        raise SettingError(f"{where}: `in` needs a list of values, not {raw['value']!r}.")
+    return Condition(str(raw["feature"]), str(raw["op"]), raw["value"])
+
+
+def persona_from_document(document: Any, where: str = "persona") -> Persona:
+    """A persona from plain data (YAML or SQLite), with every field checked and named when wrong."""
+    if not isinstance(document, Mapping):
+        raise SettingError(f"{where} must be a mapping of fields, not {document!r}.")
+    unknown = sorted(set(document) - set(_FIELDS))
+    if unknown:
+        raise SettingError(f"{where} has unknown field(s) {', '.join(unknown)}. Fields: {', '.join(_FIELDS)}.")
+    name = document.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SettingError(f"{where} needs a name.")
+    where = f"persona {name!r}"
+    priority = document.get("priority", 100)
+    if not isinstance(priority, int):
+        raise SettingError(f"{where}: priority must be a whole number, not {priority!r}.")
+    demographics = document.get("demographics") or {}
+    if not isinstance(demographics, Mapping):
+        raise SettingError(
+            f"{where}: demographics must be a mapping (age: 18-24, city: Jakarta), not {demographics!r}."
+        )
+    origin = document.get("origin", "manual")
+    if origin not in ORIGINS:
+        raise SettingError(f"{where}: origin must be one of {', '.join(ORIGINS)}, not {origin!r}.")
+    rules = document.get("rules") or []
+    if not isinstance(rules, list):
+        raise SettingError(f"{where}: rules must be a list of conditions, not {rules!r}.")
+    return Persona(
+        name=name.strip(),
+        priority=priority,
+        photo=str(document.get("photo") or PHOTO_PLACEHOLDER),
+        description=str(document.get("description") or ""),
+        demographics={str(k): str(v) for k, v in demographics.items()},
+        rules=tuple(_condition(rule, f"{where} rule {number}") for number, rule in enumerate(rules, start=1)),
+        origin=origin,
+        **{name: _texts(document.get(name), f"{where} {name}") for name in LIST_FIELDS},
+    )
+
+
+def personas_to_yaml(personas: Sequence[Persona]) -> str:
+    """The personas as one YAML document (a list), readable and editable by hand."""
+    return yaml.safe_dump(
+        [persona.as_document() for persona in personas], allow_unicode=True, sort_keys=False, width=100
+    )
+
+
+def personas_from_yaml(text: str, source: str = "YAML") -> list[Persona]:
+    """Personas from YAML: a list of documents, or one document."""
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SettingError(f"{source} is not valid YAML: {exc}") from exc
+    documents = loaded if isinstance(loaded, list) else [loaded]
+    personas = [persona_from_document(doc, f"{source} item {n}") for n, doc in enumerate(documents, start=1)]
+    names = [persona.name for persona in personas]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise SettingError(f"{source} names persona(s) {', '.join(repeated)} more than once.")
+    return personas
+
+
+def save_persona(sqlite_path: Path, persona: Persona) -> None:
+    """Create or replace a persona document (by name)."""
+    now = utc_now().isoformat()
+    db = connect_state(sqlite_path)
+    try:
+        with db:
+            db.execute(
+                """INSERT INTO personas (name, priority, document_json, origin, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET priority = excluded.priority,
+                       document_json = excluded.document_json, origin = excluded.origin,
+                       updated_at = excluded.updated_at""",
+                (persona.name, persona.priority, json.dumps(persona.as_document()), persona.origin, now, now),
+            )
+    finally:
+        db.close()
+
+
+def load_personas(sqlite_path: Path) -> list[Persona]:
+    """Every persona, in priority order (then by name)."""
+    db = connect_state(sqlite_path)
+    try:
+        rows = db.execute("SELECT name, document_json FROM personas ORDER BY priority, name").fetchall()
+    finally:
+        db.close()
+    return [persona_from_document(json.loads(document), f"stored persona {name!r}") for name, document in rows]
+
+
+def find_persona(sqlite_path: Path, name: str) -> Persona:
+    """One persona by name, or an error listing the names there are."""
+    personas = load_personas(sqlite_path)
+    for persona in personas:
+        if persona.name == name:
+            return persona
+    known = ", ".join(p.name for p in personas) or "none yet (`jejak persona add NAME` or `jejak persona import`)"
+    raise SettingError(f"There is no persona {name!r}. Personas: {known}.")
+
+
+def delete_persona(sqlite_path: Path, name: str) -> None:
+    find_persona(sqlite_path, name)
+    db = connect_state(sqlite_path)
+    try:
+        with db:
+            db.execute("DELETE FROM personas WHERE name = ?", (name,))
+    finally:
+        db.close()
+
+
+def with_fields(persona: Persona, **changes: Any) -> Persona:
+    """A copy with some fields changed, checked like a document."""
+    return persona_from_document({**persona.as_document(), **changes})
+
+
+def assign_personas(features: ir.Table, personas: Sequence[Persona]) -> ir.Table:
+    """Per person: the first persona (by priority) whose rules all hold, else "(no persona)"."""
+    cases = []
+    for persona in sorted(personas, key=lambda p: (p.priority, p.name)):
+        if not persona.rules:
+            continue
+        holds: ir.BooleanValue = ibis.literal(True)
+        for condition in persona.rules:
+            holds = holds & condition.holds(features)
+        cases.append((holds, ibis.literal(persona.name)))
+    persona = ibis.cases(*cases, else_=ibis.literal(NO_PERSONA)) if cases else ibis.literal(NO_PERSONA)
+    return features.select("person_id", persona=persona)
