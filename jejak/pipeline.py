@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+import ibis
 import ibis.expr.types as ir
 
 from jejak.core.clock import utc_now
@@ -29,6 +30,7 @@ from jejak.journeys.channels import ChannelRule, rules_from_config
 from jejak.journeys.events import event_stream
 from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touches, journeys, touchpoints, unique_paths
 from jejak.journeys.sessions import journey_marks, session_table, sessionize
+from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
 from jejak.store.appstate import connect_state
 from jejak.store.derived import new_build_dir, publish_build
@@ -48,6 +50,7 @@ TABLES = (
     "paths",
     "events",
     "person_stages",
+    "feedback",
 )
 StepCallback = Callable[[str, float], None]
 T = TypeVar("T")
@@ -260,8 +263,18 @@ def _run_steps(
                 eng.write_parquet(tables[name], build_dir / name)
         written = eng.read_parquet(build_dir / "events")
         eng.write_parquet(person_stages(written, stage_names), build_dir / "person_stages")
+        eng.write_parquet(_feedback(eng, project, settings, written), build_dir / "feedback")
 
     timed("write", write_all)
+
+
+def _feedback(eng: Engine, project: Project, settings: Settings, stream: ir.Table) -> ir.Table:
+    """Survey scores and comments: the few events that carry them are parsed in Python, then tied to people."""
+    lake = eng.read_parquet(events_glob(project), table_name="lake_feedback")
+    rows = lake.filter(lake.event.isin(list(settings.feedback_events))).select("event_id", "properties")
+    # Materialised: an in-memory table becomes one the engine can join and write.
+    parsed = eng.materialize(ibis.memtable(parse_feedback(eng.to_pyarrow(rows))), "build_feedback_parsed")
+    return feedback_table(parsed, stream)
 
 
 def _record_build(project: Project, result: BuildResult, started_at: str) -> None:

@@ -168,6 +168,13 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "seeds 000, 004",
     ),
     Setting(
+        "feedback_events",
+        ["Survey Answered", "Product Reviewed", "Review Submitted"],
+        "event names",
+        "Events whose properties carry feedback (score, comment, survey) for the journey map's thoughts and feelings.",
+        "Segment e-commerce spec",
+    ),
+    Setting(
         "stage_model",
         "five",
         "name",
@@ -243,6 +250,7 @@ class Settings:
     funnel_order: str
     stages: list[str]
     stage_model: str
+    feedback_events: list[str]
     bounce_engaged_seconds: int
     bounce_engaged_min_views: int
     bounce_min_entrances: int
