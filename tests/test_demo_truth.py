@@ -62,3 +62,25 @@ def test_quarantine_matches_the_planted_bad_rows(demo: tuple[Project, Path]) -> 
     project, truth = demo
     expected = json.loads((truth / "params.json").read_text())["quarantine_expected"]
     assert quarantine_counts(project) == {k: v for k, v in sorted(expected.items()) if v}
+
+
+def test_the_journey_map_finds_the_planted_pain_points_and_fills_every_lane(demo: tuple[Project, Path]) -> None:
+    from jejak.cli.maps import journey_map_of
+
+    project, truth = demo
+    params = json.loads((truth / "params.json").read_text(encoding="utf-8"))
+    journey = journey_map_of(project, None, None, None)
+    pains = [item for column in journey.stages for item in column.pain_points]
+    planted_drop = params["funnel"]["largest_drop_off"]
+    assert any(
+        item.evidence.get("from") == planted_drop["from"] and item.evidence.get("to") == planted_drop["to"]
+        for item in pains
+    ), [item.text for item in pains]
+    # The page the generator makes bounce (the flash sale) is the highest-bounce pain point.
+    planted_page = next(page for page in params["bounce"]["planted_probability"] if page.startswith("/"))
+    bounced = [item.evidence["page"] for item in pains if "page" in item.evidence]
+    assert bounced and bounced[0] == planted_page
+    for lane in ("actions", "touchpoints", "thoughts", "pain_points", "opportunities"):
+        assert any(getattr(column, lane) for column in journey.stages), lane
+    assert all(column.kpis["people"] for column in journey.stages)
+    assert sum(column.feeling is not None for column in journey.stages) >= 3

@@ -16,7 +16,7 @@ def survey(at: str, **answers: Any) -> dict[str, Any]:
 
 
 STORY: dict[str, list[dict[str, Any]]] = {
-    # Ana buys, then rates the delivery 2 of 5 with a complaint (the survey is part of her Experience).
+    # Ana buys, then rates the delivery 2 of 5 with a complaint: she answers in Decision, where her purchase put her.
     "ana": [buy("2026-03-01 10:00", 100000), survey("2026-03-04 10:00", survey="csat", score=2, comment="Pengiriman lambat")],
     # Budi would recommend the shop: 9 of 10.
     "budi": [survey("2026-03-05 10:00", survey="nps", score=9, comment="Kopinya enak")],
@@ -39,9 +39,10 @@ def test_feedback_has_its_person_stage_and_feeling(built: Built) -> None:
         2.0,
         -1.0,
         "Pengiriman lambat",
-        "Experience",
+        "Decision",
     )
-    assert rows[built.user("budi")]["feeling"] == pytest.approx(1.6)
+    # Budi did nothing else: his answer has no stage.
+    assert (rows[built.user("budi")]["feeling"], rows[built.user("budi")]["stage"]) == (pytest.approx(1.6), None)
     citra = rows[built.user("citra")]
     assert (citra["score"], citra["feeling"], citra["comment"]) == (None, None, "Harga agak mahal")
 

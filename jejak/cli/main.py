@@ -24,6 +24,7 @@ from jejak.cli.common import (
     print_rows,
     project_at,
 )
+from jejak.cli.maps import map_command
 from jejak.cli.personas import persona
 from jejak.cli.reports import print_summary, report
 from jejak.core.errors import JejakError
@@ -44,6 +45,7 @@ def cli() -> None:
 
 cli.add_command(report)
 cli.add_command(persona)
+cli.add_command(map_command)
 
 
 @cli.command()

@@ -175,6 +175,13 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "Segment e-commerce spec",
     ),
     Setting(
+        "map_funnel",
+        ["Product Viewed", "Product Added", "Checkout Started", "Payment Info Entered", "Order Completed"],
+        "event names",
+        "The key funnel whose largest step drop-off the journey map reports as a pain point.",
+        "Segment e-commerce spec",
+    ),
+    Setting(
         "stage_model",
         "five",
         "name",
@@ -251,6 +258,7 @@ class Settings:
     stages: list[str]
     stage_model: str
     feedback_events: list[str]
+    map_funnel: list[str]
     bounce_engaged_seconds: int
     bounce_engaged_min_views: int
     bounce_min_entrances: int

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -89,8 +90,19 @@ def parse_feedback(rows: pa.Table) -> pa.Table:
 
 
 def feedback_table(parsed: ir.Table, stream: ir.Table) -> ir.Table:
-    """Feedback with its person, time, event name, session channel and stage (from the event stream)."""
+    """Feedback with its person, time, event name, session channel and stage.
+
+    The stage is where the person was when they answered: the stage of the feedback
+    event itself if a rule gives it one, else of their latest staged interaction before it.
+    """
     joined = parsed.join(stream, parsed.feedback_event_id == stream.event_id)
+    earlier = stream.filter(stream.stage.notnull()).select(
+        _person_id=stream.person_id, _position=stream.position, _stage=stream.stage
+    )
+    before = joined.join(earlier, (joined.person_id == earlier._person_id) & (earlier._position < joined.position))
+    latest = before.group_by(_event_id=before.event_id).aggregate(_before=before._stage.argmax(before._position))
+    joined = joined.left_join(latest, joined.event_id == latest._event_id)
+    joined = joined.mutate(stage=ibis.coalesce(joined.stage, joined._before))
     return joined.select(
         event_id=joined.feedback_event_id,
         person_id=joined.person_id,

@@ -100,9 +100,8 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
             "Support Contacted",
             "Ticket Created",
             "call_centre_call",
-            "Survey Answered",
         ),
-        pages=("/help", "/bantuan", "/faq", "/support", "/lacak", "/tracking", "/survei"),
+        pages=("/help", "/bantuan", "/faq", "/support", "/lacak", "/tracking"),
     ),
     # An arrival from an ad, social media or a search engine is the first contact, whatever page it lands on.
     StageRule(

@@ -69,7 +69,29 @@ def m004_personas(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_imports, m002_builds, m003_spend, m004_personas)
+def m005_map_notes(db: sqlite3.Connection) -> None:
+    """What people type on a journey map: notes per persona, stage and lane, and feelings (−2…+2)."""
+    db.execute(
+        """CREATE TABLE map_notes (
+            note_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            persona TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            lane TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            value REAL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX map_notes_by_persona ON map_notes (persona, stage)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    m001_imports,
+    m002_builds,
+    m003_spend,
+    m004_personas,
+    m005_map_notes,
+)
 
 
 def connect_state(path: Path) -> sqlite3.Connection:

@@ -1,0 +1,124 @@
+"""`jejak map`: the customer journey map of a persona (or everyone), drawn from the build and people's notes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jejak.cli.common import console, err_console, handle_errors, open_build, project_at
+
+PROJECT_OPTION = click.option(
+    "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
+)
+
+
+def persona_people(built: Any, sqlite_path: Path, persona: str) -> Any:
+    """The people the persona's rules take (an Ibis table with person_id)."""
+    from jejak.segments.personas import assign_personas, find_persona, load_personas
+
+    find_persona(sqlite_path, persona)  # a clear error when it does not exist
+    from jejak.segments.features import person_features
+
+    features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
+    assigned = assign_personas(features, load_personas(sqlite_path))
+    return assigned.filter(assigned.persona == persona)
+
+
+def journey_map_of(project: Any, persona: str | None, start: Any, end: Any) -> Any:
+    """Run the lanes on the current build and assemble the map with the persona's notes."""
+    from jejak.maps.journey_map import assemble
+    from jejak.maps.lanes import Scope, all_lanes
+    from jejak.maps.notes import EVERYONE, notes_for
+    from jejak.segments.stages import model_stages
+
+    settings = project.settings
+    names = model_stages(settings.stage_model, settings.stages)
+    with open_build(project) as built:
+        people = persona_people(built, project.sqlite_path, persona) if persona else None
+        scope = Scope(people, start, end)
+        queries = all_lanes(
+            built.read("events"),
+            built.read("person_stages"),
+            built.read("sessions"),
+            built.read("feedback"),
+            scope,
+            names,
+            min_entrances=settings.bounce_min_entrances,
+            funnel_steps=settings.map_funnel,
+            funnel_window_days=settings.funnel_window_days,
+        )
+        lanes = {name: built.rows(query) for name, query in queries.items()}
+    notes = notes_for(project.sqlite_path, persona or EVERYONE)
+    return assemble(persona or "", names, lanes, notes, start=start, end=end)
+
+
+@click.group(name="map", invoke_without_command=True)
+@click.option("--persona", default=None, help="A persona's people (default: everyone).")
+@click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC).")
+@click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None, help="Write the map as a page.")
+@click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@PROJECT_OPTION
+@click.pass_context
+@handle_errors
+def map_command(
+    context: click.Context,
+    persona: str | None,
+    start_date: Any,
+    end_date: Any,
+    html_file: str | None,
+    lang: str,
+    output_format: str,
+    project_dir: str | None,
+) -> None:
+    """The customer journey map: stages × actions, touchpoints, KPIs, thoughts, feelings, pain points, opportunities.
+
+    Example: jejak map --persona "Rina, the Instagram regular" --html rina.html --lang id
+    """
+    if context.invoked_subcommand is not None:
+        return
+    from jejak.maps.render import to_html, to_rich
+
+    project = project_at(project_dir)
+    journey = journey_map_of(
+        project, persona, start_date.date() if start_date else None, end_date.date() if end_date else None
+    )
+    if html_file:
+        Path(html_file).write_text(to_html(journey, lang), encoding="utf-8")
+        err_console.print(f"Drawn: {html_file}")
+    if output_format == "json":
+        click.echo(json.dumps(dataclasses.asdict(journey), default=str, ensure_ascii=False, indent=1))
+    else:
+        console.print(to_rich(journey, lang))
+
+
+@map_command.command()
+@click.option("--persona", default="", help="Whose map (default: everyone's).")
+@click.option("--stage", required=True)
+@click.option(
+    "--lane",
+    required=True,
+    type=click.Choice(
+        ["thoughts", "pain_points", "opportunities", "actions", "touchpoints", "feeling", "feeling_to_be"]
+    ),
+)
+@click.option("--text", default="", help="The note (text lanes).")
+@click.option("--value", type=float, default=None, help="A feeling from -2 to +2 (feeling lanes).")
+@PROJECT_OPTION
+@handle_errors
+def note(persona: str, stage: str, lane: str, text: str, value: float | None, project_dir: str | None) -> None:
+    """Add a note to a journey map (it shows as manual), or set a stage's feeling (as-is or to-be).
+
+    Example: jejak map note --stage Decision --lane pain_points --text "Worried the payment is not safe"
+    """
+    from jejak.maps.notes import add_note
+
+    note_id = add_note(
+        project_at(project_dir).sqlite_path, persona=persona, stage=stage, lane=lane, text=text, value=value
+    )
+    console.print(f"Saved note {note_id}.")

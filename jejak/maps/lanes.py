@@ -1,0 +1,151 @@
+"""The data lanes of a journey map, as Ibis queries over the build's tables, for some people and dates.
+
+Each function returns a table keyed by `stage`; `journey_map.assemble` turns the
+executed rows into the map. `Scope` narrows everything to a persona's people (a
+table with `person_id`) and keeps interactions, milestones and feedback inside the
+dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from jejak.analytics.funnels import Funnel
+from jejak.analytics.funnels import funnel_steps as steps_of_funnel
+from jejak.journeys.filters import in_date_range
+from jejak.segments.stages import stage_funnel
+
+SUPPORT_EVENTS = ("call_centre_call", "Support Contacted", "Ticket Created", "Live Chat Started")
+TOP_PER_STAGE = 5
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose journeys and when: `people` None means everyone."""
+
+    people: ir.Table | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def keep(self, table: ir.Table, moment: str) -> ir.Table:
+        kept = table
+        if self.people is not None:
+            chosen = self.people.select(_person_id=self.people.person_id).distinct()
+            kept = kept.semi_join(chosen, kept.person_id == chosen._person_id)
+        if self.start is not None or self.end is not None:
+            kept = kept.filter(in_date_range(kept[moment], self.start, self.end))
+        return kept
+
+
+def _top_per_stage(counts: ir.Table, label: str) -> ir.Table:
+    """The most frequent `label`s per stage, with their count and share of the stage's total."""
+    total = counts.n.sum().over(ibis.window(group_by=counts.stage))
+    rank = ibis.row_number().over(group_by=counts.stage, order_by=[ibis.desc(counts.n), counts[label]])
+    ranked = counts.mutate(share=counts.n.cast("float64") / total.cast("float64"), _rank=rank)
+    return ranked.filter(ranked._rank < TOP_PER_STAGE).drop("_rank").order_by(["stage", ibis.desc("n"), label])
+
+
+def actions(events: ir.Table, scope: Scope) -> ir.Table:
+    """Per stage, the most frequent events (what people do there), with counts."""
+    staged = scope.keep(events, "timestamp").filter(lambda t: t.stage.notnull())
+    counts = staged.group_by(["stage", "event"]).aggregate(n=staged.count())
+    return _top_per_stage(counts.mutate(event=counts.event.fill_null("(not set)")), "event")
+
+
+def touchpoints(events: ir.Table, scope: Scope, by: str = "channel") -> ir.Table:
+    """Per stage, the channels (or page paths) people use there, with shares of the stage's interactions."""
+    staged = scope.keep(events, "timestamp").filter(lambda t: t.stage.notnull())
+    staged = staged.mutate(_value=staged[by].fill_null("(not set)"))
+    counts = staged.group_by(["stage", "_value"]).aggregate(n=staged.count()).rename({by: "_value"})
+    return _top_per_stage(counts, by)
+
+
+def kpis(milestones: ir.Table, scope: Scope, stages: Sequence[str]) -> ir.Table:
+    """Per stage: people reaching it, going on to the next, conversion, median days in it, and revenue there."""
+    kept = scope.keep(milestones, "first_at")
+    funnel = stage_funnel(kept, stages)
+    revenue = kept.group_by(_stage=kept.stage).aggregate(revenue=kept.revenue.sum())
+    joined = funnel.left_join(revenue, funnel.stage == revenue._stage)
+    return joined.select(*funnel.columns, revenue=joined.revenue.fill_null(0.0)).order_by("stage_number")
+
+
+def feelings(feedback: ir.Table, scope: Scope) -> ir.Table:
+    """Per stage: answers with a score, their mean feeling (−2…+2), and how many were low (−1 or less)."""
+    scored = scope.keep(feedback, "timestamp").filter(lambda t: t.feeling.notnull() & t.stage.notnull())
+    return scored.group_by("stage").aggregate(
+        answers=scored.count(),
+        mean_feeling=scored.feeling.mean(),
+        low_scores=(scored.feeling <= -1).cast("int64").sum(),
+    )
+
+
+def comments(feedback: ir.Table, scope: Scope) -> ir.Table:
+    """Per stage, the comments people wrote most often (the representative thoughts), with their mean feeling."""
+    written = scope.keep(feedback, "timestamp").filter(lambda t: t.comment.notnull() & t.stage.notnull())
+    counts = written.group_by(["stage", "comment"]).aggregate(n=written.count(), mean_feeling=written.feeling.mean())
+    return _top_per_stage(counts, "comment")
+
+
+def landing_bounce(sessions: ir.Table, events: ir.Table, scope: Scope, min_entrances: int) -> ir.Table:
+    """Per stage and landing page (the stage of the visit's first interaction): entrances and single-view bounces."""
+    online = scope.keep(sessions, "started_at").filter(lambda t: (t.touchpoint != "offline").fill_null(True))
+    starts = events.filter(events.is_session_start & events.stage.notnull()).select(
+        _session_id=events.session_id, stage=events.stage
+    )
+    joined = online.join(starts, online.session_id == starts._session_id)
+    pages = joined.group_by(["stage", "landing_page"]).aggregate(
+        entrances=joined.count(), bounces=(joined.page_views == 1).cast("int64").sum()
+    )
+    pages = pages.filter(pages.entrances >= min_entrances)
+    return pages.mutate(bounce_rate=pages.bounces.cast("float64") / pages.entrances.cast("float64"))
+
+
+def support_contacts(events: ir.Table, milestones: ir.Table, scope: Scope) -> ir.Table:
+    """People in the Experience-type stages who contacted support, per stage, against the people in the stage."""
+    kept = scope.keep(events, "timestamp")
+    contacts = kept.filter(kept.event.isin(list(SUPPORT_EVENTS)) & kept.stage.notnull())
+    contacted = contacts.group_by("stage").aggregate(contacted=contacts.person_id.nunique(), contacts=contacts.count())
+    reached = scope.keep(milestones, "first_at")
+    people = reached.group_by(_stage=reached.stage).aggregate(people=reached.count())
+    joined = contacted.join(people, contacted.stage == people._stage)
+    return joined.select("stage", "contacted", "contacts", "people")
+
+
+def all_lanes(
+    events: ir.Table,
+    milestones: ir.Table,
+    sessions: ir.Table,
+    feedback: ir.Table,
+    scope: Scope,
+    stages: Sequence[str],
+    *,
+    min_entrances: int,
+    funnel_steps: Sequence[str] = (),
+    funnel_window_days: int = 14,
+) -> dict[str, ir.Table]:
+    """Every lane query `journey_map.assemble` needs, by name."""
+    lanes: dict[str, ir.Table] = {}
+    if len(funnel_steps) >= 2:
+        kept = scope.keep(events, "timestamp")
+        funnel = Funnel.of(funnel_steps, window_seconds=funnel_window_days * 86_400)
+        lanes["funnel"] = steps_of_funnel(kept, funnel)
+        # The stage each step's event is most often in, to file the drop-off under.
+        stepped = kept.filter(kept.event.isin(list(funnel_steps)) & kept.stage.notnull())
+        counts = stepped.group_by(["event", "stage"]).aggregate(n=stepped.count())
+        most = ibis.struct({"n": counts.n, "stage": counts.stage})
+        lanes["step_stages"] = counts.group_by("event").aggregate(stage=counts.stage.argmax(most))
+    return lanes | {
+        "actions": actions(events, scope),
+        "channels": touchpoints(events, scope, "channel"),
+        "pages": touchpoints(events.filter(events.page_path.notnull()), scope, "page_path"),
+        "kpis": kpis(milestones, scope, stages),
+        "feelings": feelings(feedback, scope),
+        "comments": comments(feedback, scope),
+        "bounce": landing_bounce(sessions, events, scope, min_entrances),
+        "support": support_contacts(events, milestones, scope),
+    }

@@ -1,0 +1,162 @@
+"""The journey map as data: lanes from a small story, pain points by rule, notes marked manual, the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import Built, build_story, buy
+
+from jejak.cli.main import cli
+from jejak.engine import connect
+from jejak.maps.journey_map import DATA, MANUAL, SUGGESTED, assemble
+from jejak.maps.lanes import Scope, all_lanes
+from jejak.maps.notes import add_note, notes_for
+from jejak.maps.render import to_html
+from jejak.segments.stages import FIVE_STAGES
+from jejak.store.derived import table_path
+
+TABLES = ("events", "person_stages", "sessions", "feedback")
+
+
+def visit(at: str, path: str, channel: str | None = None) -> dict[str, Any]:
+    return {"at": at, "type": "page", "event": path, "page_path": path, "channel": channel}
+
+
+def track(at: str, event: str, **more: Any) -> dict[str, Any]:
+    return {"at": at, "type": "track", "event": event, **more}
+
+
+STORY: dict[str, list[dict[str, Any]]] = {
+    # Ana: Instagram ad, a product, the cart, a purchase, a poor delivery survey, then a second purchase.
+    "ana": [
+        visit("2026-03-01 09:00", "/promo/flash-sale", "Paid Social"),
+        visit("2026-03-01 09:01", "/produk/gayo"),
+        track("2026-03-01 09:02", "Product Added"),
+        buy("2026-03-01 09:05", 100000),
+        track("2026-03-03 10:00", "Survey Answered", survey="csat", score=1, comment="Pengiriman lambat"),
+        buy("2026-03-20 10:00", 90000),
+    ],
+    # Budi lands on the flash sale from Instagram and leaves at once.
+    "budi": [visit("2026-03-02 09:00", "/promo/flash-sale", "Paid Social")],
+    # Citra: from Google to a product page, then calls the call centre and never buys.
+    "citra": [
+        visit("2026-03-03 09:00", "/produk/gayo", "Organic Search"),
+        visit("2026-03-03 09:02", "/produk/toraja"),
+        {"at": "2026-03-04 10:00", "type": "offline", "event": "call_centre_call", "channel": "Call Centre"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_story(tmp_path_factory.mktemp("map"), STORY)
+
+
+LANES: dict[int, dict[str, list[dict[str, Any]]]] = {}
+
+
+def lanes_of(built: Built) -> dict[str, list[dict[str, Any]]]:
+    """Every lane, run once per build on one DuckDB connection."""
+    if id(built) not in LANES:
+        engine = connect()
+        try:
+            queries = all_lanes(
+                *(engine.read_parquet(table_path(built.project, name)) for name in TABLES),
+                Scope(),
+                FIVE_STAGES,
+                min_entrances=1,
+                funnel_steps=["Product Added", "Order Completed"],
+            )
+            LANES[id(built)] = {name: engine.to_pyarrow(query).to_pylist() for name, query in queries.items()}
+        finally:
+            engine.close()
+    return LANES[id(built)]
+
+
+def test_every_lane_is_filled_from_the_data(built: Built) -> None:
+    journey = assemble("", FIVE_STAGES, lanes_of(built))
+    awareness = journey.column("Awareness")
+    assert [item.text for item in awareness.actions] == ["/promo/flash-sale", "/produk/gayo"]
+    assert [item.value for item in awareness.actions] == [2, 1]
+    assert "Paid Social (67 %)" in [item.text for item in awareness.touchpoints]
+    assert journey.column("Decision").kpis["people"] == 1
+    assert journey.column("Loyalty").kpis["revenue"] == 90000
+    # Ana answered the survey after her purchase: her feeling belongs to Decision, where she was.
+    decision = journey.column("Decision")
+    assert decision.feeling is not None and decision.feeling.value == -2.0
+    assert [item.text for item in decision.thoughts] == ["“Pengiriman lambat”"]
+    assert all(item.source == DATA for column in journey.stages for item in column.actions + column.thoughts)
+
+
+def test_pain_points_carry_their_evidence_and_suggestions(built: Built) -> None:
+    journey = assemble("", FIVE_STAGES, lanes_of(built))
+    awareness = [item.text for item in journey.column("Awareness").pain_points]
+    # Budi's visit bounced (one of the two flash-sale landings): 50 % against a map average of 33 %.
+    assert any(text.startswith("High bounce: 50 % of visits landing on /promo/flash-sale") for text in awareness)
+    experience = journey.column("Experience").pain_points
+    assert [item.evidence["share"] for item in experience if item.text.startswith("Support")] == [1.0]
+    assert any(item.text.startswith("Low scores: 100 %") for item in journey.column("Decision").pain_points)
+    suggestions = [item for column in journey.stages for item in column.opportunities]
+    assert suggestions and all(item.source == SUGGESTED and item.text.startswith("Suggestion:") for item in suggestions)
+
+
+def test_notes_join_their_lane_as_manual_and_feelings_override(built: Built) -> None:
+    path = built.project.sqlite_path
+    add_note(path, persona="", stage="Decision", lane="pain_points", text="Worried the payment is not safe")
+    add_note(path, persona="", stage="Decision", lane="feeling", value=-1.5)
+    add_note(path, persona="", stage="Decision", lane="feeling_to_be", value=1.0)
+    journey = assemble("", FIVE_STAGES, lanes_of(built), notes_for(path, ""))
+    decision = journey.column("Decision")
+    assert decision.pain_points[-1].text == "Worried the payment is not safe"
+    assert decision.pain_points[-1].source == MANUAL
+    assert decision.feeling is not None and (decision.feeling.value, decision.feeling.source) == (-1.5, MANUAL)
+    assert decision.feeling_to_be is not None and decision.feeling_to_be.value == 1.0
+
+
+def test_the_page_has_every_stage_and_lane_and_escapes_what_people_type(built: Built) -> None:
+    notes = [
+        {"stage": "Loyalty", "lane": "thoughts", "text": "<script>x</script>"},
+        {"stage": "Awareness", "lane": "feeling", "value": 1.0},
+    ]
+    journey = assemble("", FIVE_STAGES, lanes_of(built), notes)
+    page = to_html(journey, "id")
+    for stage in ("Kesadaran", "Pertimbangan", "Keputusan", "Pengalaman", "Loyalitas"):
+        assert f'<div class="stage">{stage}</div>' in page
+    for lane in ("actions", "touchpoints", "kpis", "thoughts", "feelings", "pain_points", "opportunities"):
+        assert f'data-lane="{lane}"' in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert '<polyline points="' in page and "http" not in page.split("<body>")[1]
+
+
+def test_map_command_draws_the_page_and_takes_notes(built: Built, tmp_path: Path) -> None:
+    runner = CliRunner()
+    project = str(built.project.root)
+    noted = runner.invoke(
+        cli,
+        [
+            "map",
+            "note",
+            "--stage",
+            "Awareness",
+            "--lane",
+            "opportunities",
+            "--text",
+            "Ajak teman",
+            "--project",
+            project,
+        ],
+    )
+    assert noted.exit_code == 0, noted.output
+    page = tmp_path / "map.html"
+    drawn = runner.invoke(cli, ["map", "--html", str(page), "--project", project])
+    assert drawn.exit_code == 0, drawn.output
+    assert "Ajak teman" in page.read_text(encoding="utf-8")
+    bad = runner.invoke(
+        cli, ["map", "note", "--stage", "Decision", "--lane", "feeling", "--value", "3", "--project", project]
+    )
+    assert bad.exit_code == 1 and "-2 to +2" in bad.output
+    nobody = runner.invoke(cli, ["map", "--persona", "Rina", "--project", project])
+    assert nobody.exit_code == 1 and "no persona 'Rina'" in nobody.output
