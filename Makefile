@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_DIR ?= demo-project
 DEMO_EVENTS ?= 200000
 
-.PHONY: demo test lint check install install-dev uv java bench bench-attribution bench-reports clean
+.PHONY: demo test lint check install install-dev uv java chromium bench bench-attribution bench-reports clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -14,10 +14,14 @@ uv:
 java:
 	@command -v java >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
 
+# Journey-map PDF/PNG and the browser tests drive Debian's Chromium (never a downloaded one).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 install: uv
 	$(UV) sync --frozen --no-dev
 
-install-dev: uv java
+install-dev: uv java chromium
 	$(UV) sync --frozen --all-extras
 
 demo: install

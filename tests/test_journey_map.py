@@ -160,3 +160,34 @@ def test_map_command_draws_the_page_and_takes_notes(built: Built, tmp_path: Path
     assert bad.exit_code == 1 and "-2 to +2" in bad.output
     nobody = runner.invoke(cli, ["map", "--persona", "Rina", "--project", project])
     assert nobody.exit_code == 1 and "no persona 'Rina'" in nobody.output
+
+
+def test_chromium_shows_every_stage_and_lane_and_prints_one_landscape_page(built: Built, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    from jejak.maps.browser import chromium_path, render
+
+    page_file = tmp_path / "map.html"
+    page_file.write_text(to_html(assemble("", FIVE_STAGES, lanes_of(built)), "en"), encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.goto(page_file.as_uri())
+            assert page.locator(".stage").all_inner_texts() == list(FIVE_STAGES)
+            lanes = page.locator(".lane[data-lane]").evaluate_all("nodes => nodes.map(n => n.dataset.lane)")
+            assert lanes == ["actions", "touchpoints", "kpis", "thoughts", "feelings", "pain_points", "opportunities"]
+            assert page.locator(".curve").is_visible() and errors == []
+        finally:
+            browser.close()
+    pdf, png = tmp_path / "map.pdf", tmp_path / "map.png"
+    render(page_file, pdf=pdf, png=png)
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) > float(box.height)  # landscape
+    assert "Awareness" in reader.pages[0].extract_text()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

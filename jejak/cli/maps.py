@@ -61,6 +61,8 @@ def journey_map_of(project: Any, persona: str | None, start: Any, end: Any) -> A
 @click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC).")
 @click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None, help="Write the map as a page.")
+@click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False), default=None, help="One landscape page (Chromium).")
+@click.option("--png", "png_file", type=click.Path(dir_okay=False), default=None, help="A picture (Chromium).")
 @click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True)
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
 @PROJECT_OPTION
@@ -72,6 +74,8 @@ def map_command(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    pdf_file: str | None,
+    png_file: str | None,
     lang: str,
     output_format: str,
     project_dir: str | None,
@@ -91,6 +95,18 @@ def map_command(
     if html_file:
         Path(html_file).write_text(to_html(journey, lang), encoding="utf-8")
         err_console.print(f"Drawn: {html_file}")
+    if pdf_file or png_file:
+        import tempfile
+
+        from jejak.maps.browser import render
+
+        with tempfile.TemporaryDirectory() as scratch:
+            page = Path(scratch) / "map.html"
+            page.write_text(to_html(journey, lang), encoding="utf-8")
+            render(page, pdf=Path(pdf_file) if pdf_file else None, png=Path(png_file) if png_file else None)
+        for written in (pdf_file, png_file):
+            if written:
+                err_console.print(f"Drawn: {written}")
     if output_format == "json":
         click.echo(json.dumps(dataclasses.asdict(journey), default=str, ensure_ascii=False, indent=1))
     else:

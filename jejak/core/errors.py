@@ -81,3 +81,9 @@ class TableNotBuiltError(JejakError):
 
     code = "not_built"
     http_status = 404
+
+
+class BrowserError(JejakError):
+    """Chromium, needed for PDF and PNG, is missing or failed."""
+
+    code = "no_browser"
