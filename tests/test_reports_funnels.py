@@ -324,3 +324,18 @@ def test_funnel_counts_match_the_definition_and_never_rise(
         events = [(p, s, "o" if n == "x" else n) for p, s, n in events]
     assert counts == reference_steps(events, steps_, order, window)
     assert all(later <= earlier for earlier, later in itertools.pairwise(counts))
+
+
+def test_breakdown_by_persona_uses_the_people_s_personas(built: Built) -> None:
+    def run(read: Any) -> Any:
+        names = {"ana": "Rina", "budi": "Pak Budi", "citra": "Rina"}
+        people = read("people")
+        persona = ibis.cases(
+            *[(people.person_id == built.user(user), name) for user, name in names.items()], else_="(no persona)"
+        )
+        personas = people.select("person_id", persona=persona)
+        return funnel_steps(read("events"), Funnel.of(STEPS), breakdown="persona", personas=personas, top_n=5)
+
+    rows = built.report(run)
+    first = {row["breakdown"]: row["people"] for row in rows if row["step_number"] == 1}
+    assert first == {"Rina": 2, "Pak Budi": 1, "(no persona)": 3}

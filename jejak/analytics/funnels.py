@@ -38,7 +38,7 @@ from jejak.core.errors import SettingError
 from jejak.engine import safe_div
 
 ORDERS = ("sequential", "strict", "any")
-BREAKDOWNS = ("channel", "device_type")
+BREAKDOWNS = ("channel", "device_type", "persona")
 PERIODS = ("day", "week", "month")
 PAGE_PREFIX = "page:"
 STAGE_PREFIX = "stage:"
@@ -222,13 +222,20 @@ def _any_order(flagged: ir.Table, funnel: Funnel) -> ir.Table:
     )
 
 
-def _with_breakdown(people: ir.Table, by: str | None, sessions: ir.Table | None, top_n: int) -> ir.Table:
+def _with_breakdown(
+    people: ir.Table, by: str | None, sessions: ir.Table | None, top_n: int, personas: ir.Table | None = None
+) -> ir.Table:
     """People with a `breakdown` label and its `_order`: the top N values by people, the rest as one Other."""
     if by is None:
         return people.mutate(breakdown=ibis.literal("(all)"), _order=ibis.literal(0, "int64"))
     if by not in BREAKDOWNS:
         raise SettingError(f"Funnels break down by {' or '.join(BREAKDOWNS)}, not {by!r}.")
-    if by == "channel":
+    if by == "persona":
+        if personas is None:
+            raise SettingError("A breakdown by persona needs the people's personas.")
+        chosen = personas.select(_person_id=personas.person_id, _value=personas.persona)
+        people = people.left_join(chosen, people.person_id == chosen._person_id).drop("_person_id")
+    elif by == "channel":
         if sessions is None:
             raise SettingError("A breakdown by channel needs the sessions table.")
         channels = sessions.select(_session_id=sessions.session_id, _value=sessions.channel)
@@ -261,13 +268,17 @@ def funnel_steps(
     breakdown: str | None = None,
     sessions: ir.Table | None = None,
     top_n: int = 5,
+    personas: ir.Table | None = None,
 ) -> ir.Table:
     """People at each step, conversion from the start and from the previous step, drop-off and median time between.
 
-    With a breakdown (the channel or device of the best attempt's step 1) the table has
+    With a breakdown (the channel or device of the best attempt's step 1, or the person's persona, from
+    `personas`: person_id and persona) the table has
     a first column `breakdown` and one block of steps per value.
     """
-    people = _with_breakdown(attempts(stream, funnel, details=breakdown is not None), breakdown, sessions, top_n)
+    people = _with_breakdown(
+        attempts(stream, funnel, details=breakdown is not None), breakdown, sessions, top_n, personas
+    )
     count = len(funnel.steps)
     steps = ibis.memtable(
         {"step_number": list(range(1, count + 1)), "step": list(funnel.labels)},

@@ -141,6 +141,7 @@ def report_filters(channel: bool = True, conversion_type: bool = True) -> Callab
             )
         if channel:
             options.append(click.option("--channel", default=None, help="Only journeys or sessions of this channel."))
+        options.append(click.option("--persona", default=None, help="Only the people this persona's rules take."))
         for option in reversed(options):
             func = option(func)
         return func
@@ -157,6 +158,31 @@ def filters_from(start_date: Any, end_date: Any, conversion_types: tuple[str, ..
         end=end_date.date() if end_date else None,
         channel=channel,
     )
+
+
+def persona_assignments(built: OpenBuild) -> Any:
+    """Every person with the persona the rules give them (person_id, persona)."""
+    from jejak.segments.features import person_features
+    from jejak.segments.personas import assign_personas, load_personas
+
+    features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
+    return assign_personas(features, load_personas(built.project.sqlite_path))
+
+
+def persona_people(built: OpenBuild, persona: str) -> Any:
+    """The people a persona's rules take, as a table with person_id (a clear error for an unknown persona)."""
+    from jejak.segments.personas import find_persona
+
+    find_persona(built.project.sqlite_path, persona)
+    assigned = persona_assignments(built)
+    return assigned.filter(assigned.persona == persona)
+
+
+def scoped(chosen: Any, built: OpenBuild, persona: str | None) -> Any:
+    """The filters narrowed to a persona's people, when one is asked for."""
+    import dataclasses
+
+    return dataclasses.replace(chosen, people=persona_people(built, persona)) if persona else chosen
 
 
 def report_cell(key: str, value: Any) -> Any:

@@ -23,6 +23,7 @@ from jejak.cli.common import (
     open_build,
     print_rows,
     project_at,
+    scoped,
 )
 from jejak.cli.maps import map_command
 from jejak.cli.personas import persona
@@ -290,6 +291,7 @@ def _interval(row: dict[str, Any]) -> str:
 @click.option("--conversion-type", "conversion_types", multiple=True, help="Only conversions of this event name.")
 @click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC) a journey may end on.")
 @click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC) a journey may end on.")
+@click.option("--persona", default=None, help="Only the journeys of the people this persona's rules take.")
 @click.option(
     "--paths", "paths_file", default=None, help="A ready-made paths CSV: path, conversions, non_conversions[, revenue]."
 )
@@ -308,6 +310,7 @@ def attribute(
     conversion_types: tuple[str, ...],
     start_date: dt.datetime | None,
     end_date: dt.datetime | None,
+    persona: str | None,
     paths_file: str | None,
     separator: str,
     output_format: str,
@@ -337,9 +340,9 @@ def attribute(
         )
     filters = filters_from(start_date, end_date, conversion_types)
     run = RunFilters(transform, lookback_days, filters)
-    if paths_file and run != RunFilters(filters=filters_from(None, None, ())):
+    if paths_file and (run != RunFilters(filters=filters_from(None, None, ())) or persona):
         raise SettingError(
-            "--transform, --lookback, --conversion-type, --from and --to work on a built project's journeys; "
+            "--transform, --lookback, --conversion-type, --from, --to and --persona work on a built project's journeys; "
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
         )
     chosen = MODELS if compare or not models else models
@@ -365,6 +368,7 @@ def attribute(
         project = project_at(project_dir)
         options = options_for(project.settings)
         with open_build(project) as built:
+            run = dataclasses.replace(run, filters=scoped(filters, built, persona))
             paths, journeys, paths_table = read_built_journeys(built, run)
 
             def counts(markov_order: int) -> Any:

@@ -9,23 +9,11 @@ from typing import Any
 
 import click
 
-from jejak.cli.common import console, err_console, handle_errors, open_build, project_at
+from jejak.cli.common import console, err_console, handle_errors, open_build, persona_people, project_at
 
 PROJECT_OPTION = click.option(
     "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
 )
-
-
-def persona_people(built: Any, sqlite_path: Path, persona: str) -> Any:
-    """The people the persona's rules take (an Ibis table with person_id)."""
-    from jejak.segments.personas import assign_personas, find_persona, load_personas
-
-    find_persona(sqlite_path, persona)  # a clear error when it does not exist
-    from jejak.segments.features import person_features
-
-    features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
-    assigned = assign_personas(features, load_personas(sqlite_path))
-    return assigned.filter(assigned.persona == persona)
 
 
 def journey_map_of(project: Any, persona: str | None, start: Any, end: Any) -> Any:
@@ -38,7 +26,7 @@ def journey_map_of(project: Any, persona: str | None, start: Any, end: Any) -> A
     settings = project.settings
     names = model_stages(settings.stage_model, settings.stages)
     with open_build(project) as built:
-        people = persona_people(built, project.sqlite_path, persona) if persona else None
+        people = persona_people(built, persona) if persona else None
         scope = Scope(people, start, end)
         queries = all_lanes(
             built.read("events"),

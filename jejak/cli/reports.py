@@ -15,13 +15,17 @@ from jejak.cli.common import (
     filters_from,
     handle_errors,
     open_build,
+    persona_assignments,
+    persona_people,
     print_rows,
     project_at,
     report_cell,
     report_filters,
+    scoped,
     show_rows,
     show_sections,
 )
+from jejak.journeys.filters import only_people
 
 
 @click.group()
@@ -107,6 +111,7 @@ def devices(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -120,8 +125,9 @@ def devices(
     lookback = project.settings.lookback_days
     chosen = filters_from(start_date, end_date, conversion_types, channel)
     with open_build(project) as built:
+        chosen = scoped(chosen, built, persona)
         sessions = chosen.sessions(built.read("sessions"))
-        touches = built.read("touchpoints")
+        touches = only_people(built.read("touchpoints"), chosen.people)
         conversions = chosen.conversions(built.read("conversions"))
         in_window = built.read_if_built("journey_touches")
         found = {
@@ -158,6 +164,7 @@ def bounce_report(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -175,6 +182,7 @@ def bounce_report(
     }
     chosen = filters_from(start_date, end_date, conversion_types, channel)
     with open_build(project) as built:
+        chosen = scoped(chosen, built, persona)
         sessions = chosen.sessions(built.read("sessions"))
         if grouping == "page":
             table = highest_bounce_pages(
@@ -210,6 +218,7 @@ def paths_report(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
     conversion_types: tuple[str, ...],
 ) -> None:
     """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
@@ -227,8 +236,10 @@ def paths_report(
         and exposure == (settings.path_transform == "exposure")
         and settings.path_max_touches == 0
         and chosen == filters_from(None, None, ())
+        and persona is None
     )
     with open_build(project) as built:
+        chosen = scoped(chosen, built, persona)
         if same_as_build:
             # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
             table = top_of_paths(built.read("paths"), n=top_n or settings.top_n)
@@ -263,6 +274,7 @@ def assisted(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
     conversion_types: tuple[str, ...],
 ) -> None:
     """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
@@ -274,6 +286,7 @@ def assisted(
     project = project_at(project_dir)
     chosen = filters_from(start_date, end_date, conversion_types)
     with open_build(project) as built:
+        chosen = scoped(chosen, built, persona)
         rows = built.rows(
             assisted_conversions(
                 built.read("touchpoints"),
@@ -315,6 +328,7 @@ def timelag(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -327,7 +341,7 @@ def timelag(
     project = project_at(project_dir)
     chosen = filters_from(start_date, end_date, conversion_types, channel)
     with open_build(project) as built:
-        journeys = chosen.journeys(built.read("journeys"))
+        journeys = scoped(chosen, built, persona).journeys(built.read("journeys"))
         rows = built.rows(time_lag(journeys, by_first_channel=by_first_channel))
         middle = built.rows(lag_summary(journeys))
     title = "Time lag (days from first touch to conversion)"
@@ -350,6 +364,7 @@ def pathlength(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
 ) -> None:
@@ -362,7 +377,8 @@ def pathlength(
     project = project_at(project_dir)
     chosen = filters_from(start_date, end_date, conversion_types, channel)
     with open_build(project) as built:
-        rows = built.rows(path_length(chosen.journeys(built.read("journeys")), by_first_channel=by_first_channel))
+        journeys = scoped(chosen, built, persona).journeys(built.read("journeys"))
+        rows = built.rows(path_length(journeys, by_first_channel=by_first_channel))
     title = "Path length (touches per conversion)"
     draw(html_file, [(title, "path_length_figure", rows)], title)
     show_rows(rows, output_format, title)
@@ -375,7 +391,9 @@ def pathlength(
 )
 @click.option("--window-days", type=click.IntRange(1, 365), default=None, help="Default: funnel_window_days.")
 @click.option("--exclude", "exclusions", multiple=True, help="An event that takes an attempt out (repeatable).")
-@click.option("--by", "breakdown", type=click.Choice(["channel", "device_type"]), default=None, help="Break down.")
+@click.option(
+    "--by", "breakdown", type=click.Choice(["channel", "device_type", "persona"]), default=None, help="Break down."
+)
 @click.option(
     "--top", "top_n", type=click.IntRange(1, 50), default=5, show_default=True, help="Breakdown values shown."
 )
@@ -399,6 +417,7 @@ def funnel(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
 ) -> None:
     """People at each step (event names, or page:/path), drop-off, and median time between steps.
 
@@ -418,10 +437,17 @@ def funnel(
         end=end_date.date() if end_date else None,
     )
     with open_build(project) as built:
-        stream = built.read("events")
+        stream = only_people(built.read("events"), persona_people(built, persona) if persona else None)
         found = {
             "steps": built.rows(
-                funnel_steps(stream, chosen, breakdown=breakdown, sessions=built.read("sessions"), top_n=top_n)
+                funnel_steps(
+                    stream,
+                    chosen,
+                    breakdown=breakdown,
+                    sessions=built.read("sessions"),
+                    top_n=top_n,
+                    personas=persona_assignments(built) if breakdown == "persona" else None,
+                )
             )
         }
         if period:
@@ -464,6 +490,7 @@ def flows(
     start_date: Any,
     end_date: Any,
     html_file: str | None,
+    persona: str | None,
 ) -> None:
     """What people did after an event, or before one, step by step (a Sankey with --html).
 
@@ -489,7 +516,7 @@ def flows(
         chosen = Flow.backward_from(str(end_event), **options)
         title = f"Before {end_event}"
     with open_build(project_at(project_dir)) as built:
-        stream = built.read("events")
+        stream = only_people(built.read("events"), persona_people(built, persona) if persona else None)
         nodes = built.rows(flow_nodes(stream, chosen))
         links = built.rows(flow_links(stream, chosen))
     draw(html_file, [(title, "flows_figure", links)], title)

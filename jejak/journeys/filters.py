@@ -4,14 +4,15 @@
   non-converting journeys stay, since they are the denominator of rates and Markov's nulls;
 - date range: what ends inside it — a journey's conversion (or, without one, its last
   touch), a conversion, a session's start — both days included, in UTC;
-- channel: journeys whose path has the channel, sessions of that channel.
+- channel: journeys whose path has the channel, sessions of that channel;
+- people: only these people (a table with `person_id`, e.g. a persona's people).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -25,19 +26,35 @@ class Filters:
     start: dt.date | None = None
     end: dt.date | None = None
     channel: str | None = None
+    # Not compared: two filters are "the same" by their plain values; a people table is never equal to another.
+    people: ir.Table | None = field(default=None, compare=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Filters() and self.people is None
 
     def journeys(self, table: ir.Table) -> ir.Table:
-        return filter_journeys(
+        kept = filter_journeys(
             table, conversion_types=self.conversion_types, start=self.start, end=self.end, channel=self.channel
         )
+        return only_people(kept, self.people)
 
     def conversions(self, table: ir.Table) -> ir.Table:
         """Conversions of the chosen types inside the dates (a channel does not apply to conversions)."""
-        return filter_conversions(table, conversion_types=self.conversion_types, start=self.start, end=self.end)
+        kept = filter_conversions(table, conversion_types=self.conversion_types, start=self.start, end=self.end)
+        return only_people(kept, self.people)
 
     def sessions(self, table: ir.Table) -> ir.Table:
         """Sessions inside the dates, of the channel (a conversion type does not apply to sessions)."""
-        return filter_sessions(table, start=self.start, end=self.end, channel=self.channel)
+        return only_people(filter_sessions(table, start=self.start, end=self.end, channel=self.channel), self.people)
+
+
+def only_people(table: ir.Table, people: ir.Table | None) -> ir.Table:
+    """The rows of `table` whose `person_id` is among `people` (all rows when None)."""
+    if people is None:
+        return table
+    chosen = people.select(_person_id=people.person_id).distinct()
+    return table.semi_join(chosen, table.person_id == chosen._person_id)
 
 
 def in_date_range(moment: ir.TimestampValue, start: dt.date | None, end: dt.date | None) -> ir.BooleanValue:
