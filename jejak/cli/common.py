@@ -119,7 +119,8 @@ def cell_text(value: Any) -> str:
 
 
 def report_filters(channel: bool = True, conversion_type: bool = True) -> Callable[[F], F]:
-    """The --from / --to (--conversion-type, --channel) and --html options every report takes."""
+    """The options every report takes: --from, --to, --html, --persona, --format, --project (and
+    --conversion-type, --channel where they apply)."""
 
     def decorate(func: F) -> F:
         options = [
@@ -142,6 +143,12 @@ def report_filters(channel: bool = True, conversion_type: bool = True) -> Callab
         if channel:
             options.append(click.option("--channel", default=None, help="Only journeys or sessions of this channel."))
         options.append(click.option("--persona", default=None, help="Only the people this persona's rules take."))
+        options.append(click.option("--format", "output_format", type=FORMATS, default="table"))
+        options.append(
+            click.option(
+                "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
+            )
+        )
         for option in reversed(options):
             func = option(func)
         return func

@@ -100,8 +100,6 @@ def summary(output_format: str, project_dir: str | None) -> None:
 
 @report.command()
 @click.option("--by", "grouping", type=click.Choice(["device_type", "os"]), default="device_type", show_default=True)
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @report_filters()
 @handle_errors
 def devices(
@@ -152,8 +150,6 @@ def devices(
 @click.option(
     "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Pages shown (default: top_n setting)."
 )
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @report_filters()
 @handle_errors
 def bounce_report(
@@ -205,8 +201,6 @@ def bounce_report(
 @click.option(
     "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Paths shown (default: top_n setting)."
 )
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @report_filters(channel=False)
 @handle_errors
 def paths_report(
@@ -263,8 +257,6 @@ def paths_report(
 @click.option(
     "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
 )
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @report_filters(channel=False)
 @handle_errors
 def assisted(
@@ -315,73 +307,60 @@ def assisted(
     print_rows(rows, output_format, title)
 
 
-@report.command()
-@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
-@report_filters()
-@handle_errors
-def timelag(
-    by_first_channel: bool,
-    output_format: str,
+def _histogram(
+    kind: str,
+    *,
     project_dir: str | None,
     start_date: Any,
     end_date: Any,
-    html_file: str | None,
-    persona: str | None,
     conversion_types: tuple[str, ...],
     channel: str | None,
+    persona: str | None,
+    by_first_channel: bool,
+    output_format: str,
+    html_file: str | None,
 ) -> None:
-    """Conversions by days from first touch to conversion (0, 1, … 11, 12-30, 31-60, 61-90, 91+).
-
-    Example: jejak report timelag --by-first-channel --format csv
-    """
-    from jejak.analytics.lags import lag_summary, time_lag
+    """The time-lag or path-length histogram (and, for time lag in a table, the median and mean)."""
+    from jejak.analytics.lags import lag_summary, path_length, time_lag
 
     project = project_at(project_dir)
     chosen = filters_from(start_date, end_date, conversion_types, channel)
+    histogram, title, figure = {
+        "timelag": (time_lag, "Time lag (days from first touch to conversion)", "time_lag_figure"),
+        "pathlength": (path_length, "Path length (touches per conversion)", "path_length_figure"),
+    }[kind]
     with open_build(project) as built:
         journeys = scoped(chosen, built, persona).journeys(built.read("journeys"))
-        rows = built.rows(time_lag(journeys, by_first_channel=by_first_channel))
-        middle = built.rows(lag_summary(journeys))
-    title = "Time lag (days from first touch to conversion)"
-    draw(html_file, [(title, "time_lag_figure", rows)], title)
+        rows = built.rows(histogram(journeys, by_first_channel=by_first_channel))
+        middle = built.rows(lag_summary(journeys)) if kind == "timelag" and output_format == "table" else []
+    draw(html_file, [(title, figure, rows)], title)
     show_rows(rows, output_format, title)
-    if output_format == "table":
+    if middle:
         show_rows(middle, "table", "Median and mean")
 
 
 @report.command()
 @click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @report_filters()
 @handle_errors
-def pathlength(
-    by_first_channel: bool,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    html_file: str | None,
-    persona: str | None,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
-) -> None:
+def timelag(**options: Any) -> None:
+    """Conversions by days from first touch to conversion (0, 1, … 11, 12-30, 31-60, 61-90, 91+).
+
+    Example: jejak report timelag --by-first-channel --format csv
+    """
+    _histogram("timelag", **options)
+
+
+@report.command()
+@click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
+@report_filters()
+@handle_errors
+def pathlength(**options: Any) -> None:
     """Conversions by touches per conversion (1, 2, … 11, 12+).
 
     Example: jejak report pathlength --format json
     """
-    from jejak.analytics.lags import path_length
-
-    project = project_at(project_dir)
-    chosen = filters_from(start_date, end_date, conversion_types, channel)
-    with open_build(project) as built:
-        journeys = scoped(chosen, built, persona).journeys(built.read("journeys"))
-        rows = built.rows(path_length(journeys, by_first_channel=by_first_channel))
-    title = "Path length (touches per conversion)"
-    draw(html_file, [(title, "path_length_figure", rows)], title)
-    show_rows(rows, output_format, title)
+    _histogram("pathlength", **options)
 
 
 @report.command()
@@ -399,8 +378,6 @@ def pathlength(
 )
 @click.option("--trend", "period", type=click.Choice(["day", "week", "month"]), default=None, help="Add a trend.")
 @click.option("--next-after", "next_after", type=int, default=None, help="Add what people did after this step number.")
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @report_filters(channel=False, conversion_type=False)
 @handle_errors
 def funnel(
@@ -474,8 +451,6 @@ def funnel(
 @click.option("--top", "top_n", type=click.IntRange(1, 20), default=5, show_default=True, help="Nodes per step.")
 @click.option("--node", type=click.Choice(["event", "page"]), default="event", show_default=True)
 @click.option("--per", "within", type=click.Choice(["session", "person"]), default="session", show_default=True)
-@click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @report_filters(channel=False, conversion_type=False)
 @handle_errors
 def flows(

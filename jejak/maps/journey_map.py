@@ -165,26 +165,38 @@ def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[
             )
         )
     _funnel_drop(journey, lanes)
+    stages = {c.stage for c in columns}
     for row in lanes["support"]:
-        share = int(row["contacted"]) / int(row["people"]) if row["people"] else 0.0
-        if share >= SUPPORT_SHARE and str(row["stage"]) in {c.stage for c in columns}:
-            journey.column(str(row["stage"])).pain_points.append(
-                Item(
-                    f"Support: {_percent(share)} of people in {row['stage']} contacted support "
-                    f"({row['contacted']:,} people, {row['contacts']:,} contacts)",
-                    evidence={"share": share, "contacted": row["contacted"]},
-                )
-            )
+        _share_pain(
+            journey,
+            stages,
+            row,
+            int(row["contacted"]),
+            int(row["people"]),
+            SUPPORT_SHARE,
+            "Support: {share} of people in {stage} contacted support ({contacted:,} people, {contacts:,} contacts)",
+        )
     for row in lanes["feelings"]:
-        share = int(row["low_scores"]) / int(row["answers"]) if row["answers"] else 0.0
-        if share >= LOW_SCORE_SHARE and str(row["stage"]) in {c.stage for c in columns}:
-            journey.column(str(row["stage"])).pain_points.append(
-                Item(
-                    f"Low scores: {_percent(share)} of answers in {row['stage']} are negative "
-                    f"({row['low_scores']:,} of {row['answers']:,})",
-                    evidence={"share": share, "answers": row["answers"]},
-                )
-            )
+        _share_pain(
+            journey,
+            stages,
+            row,
+            int(row["low_scores"]),
+            int(row["answers"]),
+            LOW_SCORE_SHARE,
+            "Low scores: {share} of answers in {stage} are negative ({low_scores:,} of {answers:,})",
+        )
+
+
+def _share_pain(
+    journey: JourneyMap, stages: set[str], row: Mapping[str, Any], part: int, whole: int, threshold: float, text: str
+) -> None:
+    """A pain point when `part` of `whole` (in the row's stage) reaches the threshold share."""
+    share = part / whole if whole else 0.0
+    if share >= threshold and str(row["stage"]) in stages:
+        journey.column(str(row["stage"])).pain_points.append(
+            Item(text.format(share=_percent(share), **row), evidence={**row, "share": share})
+        )
 
 
 def _funnel_drop(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
