@@ -84,3 +84,19 @@ def test_the_journey_map_finds_the_planted_pain_points_and_fills_every_lane(demo
         assert any(getattr(column, lane) for column in journey.stages), lane
     assert all(column.kpis["people"] for column in journey.stages)
     assert sum(column.feeling is not None for column in journey.stages) >= 3
+
+
+def test_the_demo_writes_a_map_for_everyone_and_each_persona(demo: tuple[Project, Path], tmp_path: Path) -> None:
+    from jejak.cli.main import write_demo_maps
+
+    project, _ = demo
+    written = write_demo_maps(project, tmp_path / "maps")
+    assert len(written) == 6 and written["everyone"].name == "everyone.html"
+    people = {}
+    for name, path in written.items():
+        page = path.read_text(encoding="utf-8")
+        assert "Customer journey map" in page and 'data-lane="pain_points"' in page
+        people[name] = int(page.split('<div class="sub">')[1].split(" ")[0].replace(",", ""))
+    # Every demo persona finds people, and no persona finds more than everyone.
+    assert all(count > 0 for count in people.values()), people
+    assert max(count for name, count in people.items() if name != "everyone") < people["everyone"]

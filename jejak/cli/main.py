@@ -25,7 +25,7 @@ from jejak.cli.common import (
     project_at,
     scoped,
 )
-from jejak.cli.maps import map_command
+from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
 from jejak.cli.reports import print_summary, report
 from jejak.core.errors import JejakError
@@ -541,14 +541,41 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
     print_import_summaries(summaries)
     run_build_with_progress(project, engine)
     print_summary(project)
+    maps = write_demo_maps(project, root / "maps")
     console.print("\nOutputs:")
     console.print(f"  tables      {project.tables_dir.resolve()}")
     console.print(f"  quarantine  {project.quarantine_dir}")
     console.print(f"  truth       {data.truth_dir}")
+    for name, path in maps.items():
+        console.print(f"  map         {path}  ({name})")
     console.print(
         f"Explore: jejak attribute --project {root}  ·  jejak report assisted --project {root}  ·  "
         f"jejak export paths --project {root}"
     )
+
+
+def write_demo_maps(project: Any, directory: Path) -> dict[str, Path]:
+    """Save the demo's persona documents and write the journey map of everyone and of each persona."""
+    import re
+
+    from jejak.maps.render import to_html
+    from jejak.segments.personas import personas_from_yaml, save_persona
+    from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
+
+    personas = personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas")
+    for one in personas:
+        save_persona(project.sqlite_path, one)
+    directory.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    names = [None, *(one.name for one in personas)]
+    with console.status("Drawing the journey maps…"):
+        drawn = journey_maps(project, names, None, None)
+    for name, journey in zip(names, drawn, strict=True):
+        slug = re.sub(r"[^a-z0-9]+", "-", (name or "everyone").lower()).strip("-")
+        path = directory / f"{slug}.html"
+        path.write_text(to_html(journey), encoding="utf-8")
+        written[name or "everyone"] = path
+    return written
 
 
 def main() -> None:

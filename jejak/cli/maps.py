@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from jejak.cli.common import console, err_console, handle_errors, open_build, persona_people, project_at
+from jejak.cli.common import console, err_console, handle_errors, open_build, persona_assignments, project_at
 
 PROJECT_OPTION = click.option(
     "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
@@ -18,30 +19,44 @@ PROJECT_OPTION = click.option(
 
 def journey_map_of(project: Any, persona: str | None, start: Any, end: Any) -> Any:
     """Run the lanes on the current build and assemble the map with the persona's notes."""
+    return journey_maps(project, [persona], start, end)[0]
+
+
+def journey_maps(project: Any, personas: Sequence[str | None], start: Any, end: Any) -> list[Any]:
+    """The maps of several personas (None: everyone) on one connection, assigning people to personas once."""
     from jejak.maps.journey_map import assemble
     from jejak.maps.lanes import Scope, all_lanes
     from jejak.maps.notes import EVERYONE, notes_for
+    from jejak.segments.personas import find_persona
     from jejak.segments.stages import model_stages
 
     settings = project.settings
     names = model_stages(settings.stage_model, settings.stages)
+    for persona in personas:
+        if persona:
+            find_persona(project.sqlite_path, persona)  # a clear error before any work
+    maps = []
     with open_build(project) as built:
-        people = persona_people(built, persona) if persona else None
-        scope = Scope(people, start, end)
-        queries = all_lanes(
-            built.read("events"),
-            built.read("person_stages"),
-            built.read("sessions"),
-            built.read("feedback"),
-            scope,
-            names,
-            min_entrances=settings.bounce_min_entrances,
-            funnel_steps=settings.map_funnel,
-            funnel_window_days=settings.funnel_window_days,
-        )
-        lanes = {name: built.rows(query) for name, query in queries.items()}
-    notes = notes_for(project.sqlite_path, persona or EVERYONE)
-    return assemble(persona or "", names, lanes, notes, start=start, end=end)
+        assigned = None
+        if any(personas):
+            assigned = built.engine.materialize(persona_assignments(built), "map_personas")
+        for persona in personas:
+            people = assigned.filter(assigned.persona == persona) if persona and assigned is not None else None
+            queries = all_lanes(
+                built.read("events"),
+                built.read("person_stages"),
+                built.read("sessions"),
+                built.read("feedback"),
+                Scope(people, start, end),
+                names,
+                min_entrances=settings.bounce_min_entrances,
+                funnel_steps=settings.map_funnel,
+                funnel_window_days=settings.funnel_window_days,
+            )
+            lanes = {name: built.rows(query) for name, query in queries.items()}
+            notes = notes_for(project.sqlite_path, persona or EVERYONE)
+            maps.append(assemble(persona or "", names, lanes, notes, start=start, end=end))
+    return maps
 
 
 @click.group(name="map", invoke_without_command=True)
