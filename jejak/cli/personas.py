@@ -127,3 +127,43 @@ def delete(name: str, project_dir: str | None) -> None:
 
     delete_persona(project_at(project_dir).sqlite_path, name)
     console.print(f"Deleted persona {name!r}.")
+
+
+@persona.command()
+@click.option("--clusters", type=click.IntRange(2, 20), default=None, help="How many groups (default: by silhouette).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--adopt", is_flag=True, help="Save each group as a draft persona document (origin: discovered).")
+@PROJECT_OPTION
+@handle_errors
+def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | None) -> None:
+    """Find groups of people by behaviour (k-means on the build's features) and describe them in words.
+
+    Example: jejak persona discover --clusters 5 --adopt
+    """
+    from jejak.cli.common import open_build
+    from jejak.segments.discovery import discover_personas
+    from jejak.segments.features import person_features
+    from jejak.segments.personas import persona_from_document, save_persona
+
+    project = project_at(project_dir)
+    with open_build(project) as built:
+        features = built.engine.to_pyarrow(
+            person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
+        )
+    found = discover_personas(features, clusters=clusters, seed=seed)
+    for cluster in found.clusters:
+        console.print(
+            f"\n[bold]{cluster.number}. {cluster.draft.name}[/] — {cluster.size:,} people ({cluster.share:.0%})"
+        )
+        for trait in cluster.traits[:5]:
+            console.print(f"   • {trait}")
+        if adopt:
+            document = {
+                "name": cluster.draft.name,
+                "priority": 100 + cluster.number,
+                "description": cluster.draft.description,
+                "origin": "discovered",
+            }
+            save_persona(project.sqlite_path, persona_from_document(document))
+    if adopt:
+        console.print(f"\nSaved {len(found.clusters)} draft personas: add rules and words with `jejak persona export`.")

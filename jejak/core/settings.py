@@ -256,9 +256,9 @@ class Settings:
     funnel_window_days: int
     funnel_order: str
     stages: list[str]
-    stage_model: str
     feedback_events: list[str]
     map_funnel: list[str]
+    stage_model: str
     bounce_engaged_seconds: int
     bounce_engaged_min_views: int
     bounce_min_entrances: int

@@ -1,0 +1,111 @@
+"""Check: does persona discovery find the demo generator's planted personas? Prints the ARI with k chosen and k = 5.
+
+Generates the demo data (seeded), imports and builds it, computes `person_features`, runs
+`discover_personas` with the silhouette's choice of k and with the planted number of personas,
+and compares each with the planted personas by adjusted Rand index (people whose user ids
+and devices all belong to one planted persona only).
+
+Usage:
+    .venv/bin/python bench/discovery_check.py --events 150000 --seeds 5
+    .venv/bin/python bench/discovery_check.py --events 100000 --seeds 3 7 11   # several data sets
+
+Writes bench/out/discovery-<events>-<seed>/ (the project) and prints one block per seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from sklearn.metrics import adjusted_rand_score
+
+from jejak.engine import connect
+from jejak.ingest.importer import import_file
+from jejak.pipeline import run_build
+from jejak.segments.discovery import Discovery, discover_personas
+from jejak.segments.features import person_features
+from jejak.store.derived import table_path
+from jejak.store.files import remove_tree
+from jejak.store.project import Project, init_project
+from jejak.synth import generate
+from jejak.synth.personas import PERSONA_NAMES
+
+OUT_DIR = Path(__file__).resolve().parent / "out"
+NODE_PREFIX = {"user_id": "1u:", "anonymous_id": "2a:"}
+
+
+def _build(events: int, seed: int) -> tuple[Project, Path]:
+    root = OUT_DIR / f"discovery-{events}-{seed}"
+    remove_tree(root)
+    data = generate(root / "raw", events=events, seed=seed, file_format="parquet")
+    project = init_project(root / "project")
+    for path in data.files:
+        import_file(project, path, column_map=data.column_map)
+    run_build(project)
+    return project, data.truth_dir
+
+
+def _planted(project: Project, truth_dir: Path) -> dict[str, str]:
+    persona_of_node = {
+        NODE_PREFIX[row["kind"]] + row["value"]: row["persona"]
+        for row in pq.read_table(truth_dir / "identifiers.parquet").to_pylist()
+        if row["kind"] in NODE_PREFIX
+    }
+    found: dict[str, set[str]] = {}
+    for row in pq.read_table(table_path(project, "identities")).to_pylist():
+        if row["node"] in persona_of_node:
+            found.setdefault(row["person_id"], set()).add(persona_of_node[row["node"]])
+    return {person: next(iter(personas)) for person, personas in found.items() if len(personas) == 1}
+
+
+def _features(project: Project) -> Any:
+    engine = connect()
+    try:
+        people, sessions, conversions = (
+            engine.read_parquet(table_path(project, name)) for name in ("people", "sessions", "conversions")
+        )
+        return engine.to_pyarrow(person_features(people, sessions, conversions))
+    finally:
+        engine.close()
+
+
+def _ari(found: Discovery, planted: dict[str, str]) -> float:
+    people = sorted(planted)
+    return float(adjusted_rand_score([planted[p] for p in people], [found.labels[p] for p in people]))
+
+
+def check(events: int, seed: int) -> None:
+    began = time.perf_counter()
+    project, truth_dir = _build(events, seed)
+    built = time.perf_counter()
+    table = _features(project)
+    planted = _planted(project, truth_dir)
+    featured = time.perf_counter()
+    chosen = discover_personas(table)
+    discovered = time.perf_counter()
+    fixed = discover_personas(table, clusters=len(PERSONA_NAMES))
+    fixed_seconds = time.perf_counter() - discovered
+    print(f"events {events:,}, seed {seed}: {table.num_rows:,} people, {len(planted):,} with one planted persona")
+    print(f"  generate + import + build {built - began:.1f} s, features {featured - built:.1f} s")
+    scores = ", ".join(f"{k}: {score:.3f}" for k, score in chosen.silhouette_by_k.items())
+    print(f"  silhouette by k: {scores}")
+    print(f"  chosen k = {chosen.k}: ARI {_ari(chosen, planted):.3f} ({discovered - featured:.1f} s)")
+    print(f"  k = {fixed.k}: ARI {_ari(fixed, planted):.3f} ({fixed_seconds:.1f} s)")
+    for cluster in fixed.clusters:
+        print(f"    {cluster.number}. {cluster.draft.name}: {cluster.draft.description}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=150_000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[5])
+    arguments = parser.parse_args()
+    for seed in arguments.seeds:
+        check(arguments.events, seed)
+
+
+if __name__ == "__main__":
+    main()

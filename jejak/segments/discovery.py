@@ -1,0 +1,411 @@
+"""Persona discovery: k-means on people's behavioural features, each cluster described in plain words.
+
+The model is one scikit-learn pipeline over `features.NUMERIC_FEATURES`:
+
+1. counts, money and days go through a signed log1p (they are heavy-tailed: a few cafés order
+   a hundred times what most people do); shares go through a square root, which makes
+   Euclidean distance between share profiles the Hellinger distance (Legendre & Gallagher 2001,
+   "Ecologically meaningful transformations for ordination of species data", Oecologia 129), so a
+   rare channel used often counts as much as a common one;
+2. every column is scaled to mean 0 and standard deviation 1;
+3. the counts, money and days are then weighed by `COUNT_WEIGHT` (a third): the nine of them
+   mostly say one thing, "how much", and at full weight they outvote the mix of channels and
+   devices that tells people apart;
+4. k-means (Lloyd), the best of `KMEANS_RESTARTS` (30) k-means++ starts seeded by `seed`: with 10,
+   some row orders of the demo data end in a worse local optimum; with 30 none that we tried did.
+
+When `clusters` is not given, k is the k in 2..`max_clusters` with the highest silhouette
+score (Rousseeuw 1987), each candidate fitted and scored on the same seeded random sample of
+at most 20,000 people (`SILHOUETTE_SAMPLE_SIZE`; the silhouette costs the square of the
+people: 5–7 s per candidate k at 20,000 on two cores). The chosen k is then fitted on
+everyone. Rows are sorted by person id first, so the same people and seed give the same result
+whatever order the engine returned them in.
+
+Assumptions: k-means looks for round clusters of similar spread in the transformed space;
+each person is one row of `features.person_features`; the silhouette favours well-separated
+groups and may pick more, smaller clusters than a marketer would (then pass `clusters`).
+
+A cluster's traits are the features whose cluster mean lies furthest from everyone's mean,
+in standard deviations of the transformed feature (its standardised difference), largest
+first, as sentences with the cluster's and everyone's values in plain units.
+
+Example:
+    >>> import pyarrow as pa
+    >>> from jejak.segments.features import NUMERIC_FEATURES
+    >>> def person(i: int) -> dict[str, object]:
+    ...     chat = i < 20
+    ...     shares = {"share_whatsapp": float(chat), "share_social": float(not chat)}
+    ...     return {"person_id": f"p{i}", **dict.fromkeys(NUMERIC_FEATURES, 0.0), "sessions": 1.0 + i % 3, **shares}
+    >>> found = discover_personas(pa.Table.from_pylist([person(i) for i in range(60)]), clusters=2)
+    >>> [(cluster.number, cluster.size) for cluster in found.clusters]
+    [(1, 40), (2, 20)]
+    >>> found.clusters[1].traits[0]
+    'uses WhatsApp or LINE for 100 % of visits (everyone: 33 %)'
+    >>> found.labels["p0"]
+    2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow.compute as pc
+from sklearn.cluster import KMeans
+from sklearn.compose import ColumnTransformer
+from sklearn.metrics import silhouette_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from jejak.core.errors import SettingError
+from jejak.segments.features import COUNT_FEATURES, NUMERIC_FEATURES, SHARE_FEATURES
+
+__all__ = [
+    "COUNT_WEIGHT",
+    "SILHOUETTE_SAMPLE_SIZE",
+    "Cluster",
+    "Discovery",
+    "Evidence",
+    "PersonaDraft",
+    "discover_personas",
+    "rupiah",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+COUNT_WEIGHT = 1 / 3
+KMEANS_RESTARTS = 30
+SILHOUETTE_SAMPLE_SIZE = 20_000
+MAX_TRAITS = 5
+# Traits closer to everyone than this many standard deviations are not distinguishing (one is always kept).
+MIN_TRAIT_DIFFERENCE = 0.5
+DESCRIPTION_TRAITS = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The numbers behind one trait: the cluster's value of a feature, everyone's, and how far apart they are.
+
+    Values are means, except average order value: revenue over orders (a person without orders is not an order of 0).
+    """
+
+    feature: str
+    cluster_value: float
+    everyone_value: float
+    standardised_difference: float  # in standard deviations of the transformed feature
+
+
+@dataclass
+class PersonaDraft:
+    """A draft persona document: a suggested name and description from the data; the rest is for people to write."""
+
+    name: str
+    description: str
+    people: int
+    share_of_people: float
+    evidence: list[Evidence]
+    goals: list[str] = field(default_factory=list)
+    motivations: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    frustrations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One discovered group of people: numbered 1, 2, … from the largest."""
+
+    number: int
+    size: int
+    share: float  # of all people
+    traits: list[str]  # most distinguishing first
+    centre: dict[str, float]  # feature -> the cluster's mean, in the feature's own units
+    draft: PersonaDraft
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The clusters found, every person's cluster number, and how k was chosen."""
+
+    labels: dict[str, int]  # person_id -> cluster number
+    clusters: list[Cluster]
+    overall: dict[str, float]  # feature -> everyone's mean
+    silhouette_by_k: dict[int, float]  # the scores k was chosen by; empty when `clusters` was given
+
+    @property
+    def k(self) -> int:
+        return len(self.clusters)
+
+
+def _signed_log1p(values: FloatArray) -> FloatArray:
+    # Signed, so that a negative amount (a refund) stays below zero instead of becoming NaN.
+    return np.asarray(np.sign(values) * np.log1p(np.abs(values)), dtype=np.float64)
+
+
+def _weigh_counts(values: FloatArray) -> FloatArray:
+    weights = np.ones(values.shape[1])
+    weights[: len(COUNT_FEATURES)] = COUNT_WEIGHT
+    return np.asarray(values * weights, dtype=np.float64)
+
+
+def _model(k: int, seed: int) -> Pipeline:
+    """The whole model; its first two steps give the standardised features that traits are measured in."""
+    counts = list(range(len(COUNT_FEATURES)))
+    shares = list(range(len(COUNT_FEATURES), len(NUMERIC_FEATURES)))
+    prepare = ColumnTransformer(
+        [
+            ("counts", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one"), counts),
+            ("shares", FunctionTransformer(np.sqrt, feature_names_out="one-to-one"), shares),
+        ]
+    )
+    return Pipeline(
+        [
+            ("prepare", prepare),
+            ("scale", StandardScaler()),
+            ("weigh", FunctionTransformer(_weigh_counts, feature_names_out="one-to-one")),
+            ("kmeans", KMeans(n_clusters=k, n_init=KMEANS_RESTARTS, random_state=seed)),
+        ]
+    )
+
+
+def _sorted(features: Any) -> Any:
+    missing = [name for name in ("person_id", *NUMERIC_FEATURES) if name not in features.column_names]
+    if missing:
+        raise ValueError(
+            f"The features table lacks {', '.join(missing)}; make it with segments.features.person_features."
+        )
+    # Sorted, so that the result does not depend on the order an engine happened to return the rows in.
+    return features.sort_by("person_id")
+
+
+def _matrix(features: Any) -> FloatArray:
+    columns = [pc.fill_null(features.column(name), 0).to_numpy().astype(np.float64) for name in NUMERIC_FEATURES]
+    matrix = np.column_stack(columns)
+    # Shares are 0..1 by construction; clipping keeps the square root defined if a caller's are a hair off.
+    share_columns = slice(len(COUNT_FEATURES), len(NUMERIC_FEATURES))
+    matrix[:, share_columns] = np.clip(matrix[:, share_columns], 0.0, 1.0)
+    return matrix
+
+
+def _choose_k(matrix: FloatArray, seed: int, max_clusters: int) -> dict[int, float]:
+    """Silhouette score of each candidate k, fitted and scored on one seeded sample of people."""
+    rng = np.random.default_rng(seed)
+    size = min(len(matrix), SILHOUETTE_SAMPLE_SIZE)
+    sample = matrix[np.sort(rng.choice(len(matrix), size=size, replace=False))]
+    distinct = len(np.unique(sample, axis=0))
+    candidates = range(2, min(max_clusters, distinct - 1) + 1)
+    if not candidates:
+        raise SettingError(
+            f"Persona discovery needs at least 3 people with different behaviour to compare cluster counts, "
+            f"and found {distinct}. Build more data, or pass a number of clusters."
+        )
+    scores: dict[int, float] = {}
+    for k in candidates:
+        model = _model(k, seed).fit(sample)
+        scaled = model[:-1].transform(sample)
+        scores[k] = float(silhouette_score(scaled, model[-1].labels_))
+    return scores
+
+
+def discover_personas(features: Any, *, clusters: int | None = None, seed: int = 0, max_clusters: int = 8) -> Discovery:
+    """Cluster people by behaviour and describe each cluster; `features` is an executed `person_features` table.
+
+    With `clusters` None, k is chosen by silhouette score on a seeded sample of at most
+    20,000 people (see the module docstring for the model and its assumptions).
+    """
+    if clusters is None and max_clusters < 2:
+        raise SettingError(f"max_clusters must be at least 2 (not {max_clusters}) to compare cluster counts.")
+    table = _sorted(features)
+    matrix = _matrix(table)
+    distinct = len(np.unique(matrix, axis=0))
+    if clusters is not None and not 1 <= clusters <= distinct:
+        raise SettingError(
+            f"clusters must be between 1 and the {distinct} people with different behaviour (not {clusters}). "
+            "Pass fewer clusters, or leave it out to let the silhouette score choose."
+        )
+    scores = _choose_k(matrix, seed, max_clusters) if clusters is None else {}
+    # Ties go to the smaller k: the simpler description of the same data.
+    k = clusters if clusters is not None else max(scores, key=lambda candidate: (scores[candidate], -candidate))
+    model = _model(k, seed).fit(matrix)
+    raw_labels = np.asarray(model[-1].labels_, dtype=np.int64)
+    standardised = np.asarray(model[:2].transform(matrix), dtype=np.float64)
+    # Number clusters from the largest; k-means' own numbering is arbitrary.
+    sizes = np.bincount(raw_labels, minlength=k)
+    order = sorted(range(k), key=lambda label: (-sizes[label], label))
+    number_of = np.empty(k, dtype=np.int64)
+    number_of[order] = np.arange(1, k + 1)
+    numbers = number_of[raw_labels]
+    overall = _means(matrix)
+    people = table.column("person_id").to_pylist()
+    return Discovery(
+        labels=dict(zip(people, numbers.tolist(), strict=True)),
+        clusters=[_cluster(number, numbers == number, matrix, standardised, overall) for number in range(1, k + 1)],
+        overall=overall,
+        silhouette_by_k=scores,
+    )
+
+
+def _means(rows: FloatArray) -> dict[str, float]:
+    return {name: float(value) for name, value in zip(NUMERIC_FEATURES, rows.mean(axis=0), strict=True)}
+
+
+def _cluster(
+    number: int, members: BoolArray, matrix: FloatArray, standardised: FloatArray, overall: dict[str, float]
+) -> Cluster:
+    centre = _means(matrix[members])
+    differences = standardised[members].mean(axis=0)
+    ranked = sorted(
+        range(len(NUMERIC_FEATURES)),
+        key=lambda j: (-round(abs(float(differences[j])), 9), bool(differences[j] < 0), j),
+    )
+    chosen = [j for j in ranked[:MAX_TRAITS] if abs(differences[j]) >= MIN_TRAIT_DIFFERENCE] or ranked[:1]
+    values = {**centre, "average_order_value": _per_order(matrix[members])}
+    everyone = {**overall, "average_order_value": _per_order(matrix)}
+    traits = [_sentence(NUMERIC_FEATURES[j], values, everyone) for j in chosen]
+    evidence = [
+        Evidence(name, values[name], everyone[name], float(differences[j]))
+        for j, name in ((j, NUMERIC_FEATURES[j]) for j in chosen)
+    ]
+    size = int(members.sum())
+    share = size / len(matrix)
+    draft = PersonaDraft(
+        name=_name(evidence),
+        description=_description(size, share, traits),
+        people=size,
+        share_of_people=share,
+        evidence=evidence,
+    )
+    return Cluster(number=number, size=size, share=share, traits=traits, centre=centre, draft=draft)
+
+
+def _per_order(rows: FloatArray) -> float:
+    """Revenue per order of a group: its revenue over its orders (the mean of people's averages would count non-buyers as 0)."""
+    orders = rows[:, NUMERIC_FEATURES.index("conversions")].sum()
+    return float(rows[:, NUMERIC_FEATURES.index("revenue")].sum() / orders) if orders else 0.0
+
+
+# --- words ------------------------------------------------------------------------------------------
+
+# Per channel group: how a visit came (sessions) and where a journey started (journey starts).
+_CHANNEL_WORDS: dict[str, tuple[str, str]] = {
+    "social": ("comes from social media", "on social media"),
+    "search": ("comes from a search engine", "on a search engine"),
+    "direct": ("comes direct", "with a direct visit"),
+    "email": ("comes from an e-mail", "from an e-mail"),
+    "whatsapp": ("uses WhatsApp or LINE", "on WhatsApp or LINE"),
+    "marketplace": ("comes through a marketplace", "on a marketplace"),
+    "store": ("comes to the store", "in the store"),
+    "call": ("calls the call centre", "with a call to the call centre"),
+    "print": ("comes from print or a QR code", "from print or a QR code"),
+    "other": ("comes from another channel", "on another channel"),
+}
+_DEVICE_WORDS = {
+    "share_mobile": "uses a phone",
+    "share_desktop": "uses a computer",
+    "share_tablet": "uses a tablet",
+    "share_offline": "is offline (store, phone)",
+}
+_COUNT_SENTENCES = {
+    "sessions": "has {value} visits on average (everyone: {everyone})",
+    "online_sessions": "has {value} online visits on average (everyone: {everyone})",
+    "offline_sessions": "has {value} store visits or calls on average (everyone: {everyone})",
+    "conversions": "places {value} orders on average (everyone: {everyone})",
+    "revenue": "spends {value} in total on average (everyone: {everyone})",
+    "average_order_value": "spends {value} per order on average (everyone: {everyone})",
+    "days_active": "is active over {value} from first to last visit (everyone: {everyone})",
+    "recency_days": "was last seen {value} before the data ends (everyone: {everyone})",
+    "sessions_per_30_days": "visits {value} times per 30 days (everyone: {everyone})",
+}
+_MONEY = ("revenue", "average_order_value")
+_DAYS = ("days_active", "recency_days")
+
+
+def rupiah(amount: float) -> str:
+    """Rupiah in compact form: Rp 950, Rp 180k, Rp 1.2M, Rp 3B.
+
+    Example:
+        >>> [rupiah(x) for x in (950, 180_400, 1_249_000, 999_990, 12_500_000)]
+        ['Rp 950', 'Rp 180k', 'Rp 1.2M', 'Rp 1M', 'Rp 12M']
+    """
+    sign = "-" if amount < 0 else ""
+    for unit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        scaled = abs(amount) / unit
+        shown = round(scaled, 1) if scaled < 9.95 else round(scaled)
+        if shown >= 1:
+            return f"Rp {sign}{shown:g}{suffix}"
+    return f"Rp {sign}{abs(amount):.0f}"
+
+
+def _show(feature: str, value: float) -> str:
+    if feature in _MONEY:
+        return rupiah(value)
+    if feature in _DAYS:
+        return f"{value:.1f} days"
+    if feature in SHARE_FEATURES:
+        return f"{value * 100:.0f} %"
+    return f"{value:.1f}"
+
+
+def _sentence(feature: str, values: dict[str, float], everyone: dict[str, float]) -> str:
+    shown = {"value": _show(feature, values[feature]), "everyone": _show(feature, everyone[feature])}
+    if feature in _COUNT_SENTENCES:
+        return _COUNT_SENTENCES[feature].format(**shown)
+    if feature in _DEVICE_WORDS:
+        return f"{_DEVICE_WORDS[feature]} for {shown['value']} of visits (everyone: {shown['everyone']})"
+    group = feature.removeprefix("start_").removeprefix("share_")
+    came, started = _CHANNEL_WORDS[group]
+    if feature.startswith("start_"):
+        return f"starts {shown['value']} of journeys {started} (everyone: {shown['everyone']})"
+    return f"{came} for {shown['value']} of visits (everyone: {shown['everyone']})"
+
+
+# Name words for a feature well above (+1) or below (-1) everyone: nouns say who, adjectives how.
+_NOUNS = {
+    "social": "social-media shoppers",
+    "search": "searchers",
+    "direct": "direct visitors",
+    "email": "e-mail readers",
+    "whatsapp": "WhatsApp chatters",
+    "marketplace": "marketplace shoppers",
+    "store": "store shoppers",
+    "call": "phone buyers",
+    "print": "brochure readers",
+    "other": "referred visitors",
+}
+_ADJECTIVES = {
+    ("share_mobile", 1): "mobile",
+    ("share_desktop", 1): "desktop",
+    ("share_tablet", 1): "tablet",
+    ("share_offline", 1): "offline",
+    ("revenue", 1): "high-value",
+    ("revenue", -1): "low-spend",
+    ("average_order_value", 1): "big-basket",
+    ("conversions", 1): "repeat-buying",
+    ("conversions", -1): "browsing",
+    ("sessions_per_30_days", 1): "frequent",
+    ("days_active", 1): "long-standing",
+    ("recency_days", 1): "lapsed",
+    ("recency_days", -1): "recent",
+}
+
+
+def _name(evidence: list[Evidence]) -> str:
+    """A suggested name from the top traits: the first adjective and the first channel noun, e.g. "Mobile social-media shoppers"."""
+    noun = adjective = None
+    for item in evidence:
+        direction = 1 if item.standardised_difference > 0 else -1
+        group = item.feature.removeprefix("start_").removeprefix("share_")
+        if noun is None and direction > 0 and group in _NOUNS:
+            noun = _NOUNS[group]
+        adjective = adjective or _ADJECTIVES.get((item.feature, direction))
+    words = " ".join(word for word in (adjective, noun or "visitors") if word)
+    return words[0].upper() + words[1:]
+
+
+def _description(size: int, share: float, traits: list[str]) -> str:
+    shown = traits[:DESCRIPTION_TRAITS]
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    people = "person" if size == 1 else "people"
+    return f"{size:,} {people} ({share * 100:.0f} % of everyone). A typical person here {listed}."
