@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import itertools
 import json
+import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jejak.core.clock import set_clock
-from jejak.engine import connect
+from jejak.engine import Engine, connect
 from jejak.ingest.importer import ImportSummary, import_file
 from jejak.journeys.channels import ChannelRule
 from jejak.pipeline import BuildResult, run_build
@@ -192,3 +193,26 @@ def build_story(
     assert summary.rows_stored == summary.rows_read, summary
     result = run_build(project, rules=rules)
     return Built(project, summary, result)
+
+
+@pytest.fixture(scope="module")
+def spark_engine() -> Iterator[Engine]:
+    """Spark in local mode, one per test module (skipped only where the spark extra or Java is missing)."""
+    pytest.importorskip("pyspark", reason="the Spark engine needs the spark extra (pip install 'jejak[spark]')")
+    if shutil.which("java") is None:
+        pytest.skip("the Spark engine needs a Java runtime (java is not on PATH)")
+    engine = connect(engine="spark")
+    yield engine
+    engine.close()
+
+
+def build_demo(root: Path, *, events: int, seed: int, file_format: str) -> tuple[Project, Path]:
+    """Generate demo data under `root`, import and build it; the project and the generator's truth directory."""
+    from jejak.synth import generate
+
+    data = generate(root / "raw", events=events, seed=seed, file_format=file_format)
+    project = init_project(root / "project")
+    for path in data.files:
+        import_file(project, path, column_map=data.column_map)
+    run_build(project)
+    return project, data.truth_dir

@@ -262,16 +262,6 @@ def assert_same_table(name: str, duckdb_table: pa.Table, spark_table: pa.Table) 
 
 
 @pytest.fixture(scope="module")
-def spark_engine() -> Iterator[Engine]:
-    pytest.importorskip("pyspark", reason="the Spark engine needs the spark extra (pip install 'jejak[spark]')")
-    if shutil.which("java") is None:
-        pytest.skip("the Spark engine needs a Java runtime (java is not on PATH)")
-    engine = connect(engine="spark")
-    yield engine
-    engine.close()
-
-
-@pytest.fixture(scope="module")
 def duckdb_engine() -> Iterator[Engine]:
     engine = connect()
     yield engine

@@ -8,23 +8,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import build_demo
 
-from jejak.ingest.importer import import_file, quarantine_counts
-from jejak.pipeline import run_build
+from jejak.ingest.importer import quarantine_counts
 from jejak.store.derived import table_path
-from jejak.store.project import Project, init_project
-from jejak.synth import generate
+from jejak.store.project import Project
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
-    root = tmp_path_factory.mktemp("demo")
-    data = generate(root / "raw", events=30_000, seed=5, file_format="mixed")
-    project = init_project(root / "project")
-    for path in data.files:
-        import_file(project, path, column_map=data.column_map)
-    run_build(project)
-    return project, data.truth_dir
+    return build_demo(tmp_path_factory.mktemp("demo"), events=30_000, seed=5, file_format="mixed")
 
 
 def _table(project: Project, name: str) -> list[dict[str, object]]:

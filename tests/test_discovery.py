@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +9,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import Built, build_story, buy, visit
+from conftest import Built, build_demo, build_story, buy, visit
 from sklearn.metrics import adjusted_rand_score
 
 from jejak.core.errors import SettingError
 from jejak.engine import Engine, connect
-from jejak.ingest.importer import import_file
 from jejak.journeys.channels import DEFAULT_CHANNEL_RULES
-from jejak.pipeline import run_build
 from jejak.segments.discovery import Discovery, discover_personas, rupiah
 from jejak.segments.features import CHANNEL_GROUPS, COUNT_FEATURES, NUMERIC_FEATURES, SHARE_FEATURES, person_features
 from jejak.store.derived import table_path
-from jejak.store.project import Project, init_project
-from jejak.synth import generate
+from jejak.store.project import Project
 
 DAY_SECONDS = 86_400
 
@@ -124,16 +119,6 @@ def test_every_person_has_one_row_with_every_feature(built: Built, features: dic
     assert len(features) == len(built.rows("people")) == 3
     for row in features.values():
         assert set(NUMERIC_FEATURES) <= set(row) and all(row[name] is not None for name in NUMERIC_FEATURES)
-
-
-@pytest.fixture(scope="module")
-def spark_engine() -> Iterator[Engine]:
-    pytest.importorskip("pyspark", reason="the Spark engine needs the spark extra (pip install 'jejak[spark]')")
-    if shutil.which("java") is None:
-        pytest.skip("the Spark engine needs a Java runtime (java is not on PATH)")
-    engine = connect(engine="spark")
-    yield engine
-    engine.close()
 
 
 @pytest.mark.spark
@@ -294,13 +279,7 @@ def test_a_cluster_count_the_data_cannot_have_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
-    root = tmp_path_factory.mktemp("personas")
-    data = generate(root / "raw", events=100_000, seed=11, file_format="parquet")
-    project = init_project(root / "project")
-    for path in data.files:
-        import_file(project, path, column_map=data.column_map)
-    run_build(project)
-    return project, data.truth_dir
+    return build_demo(tmp_path_factory.mktemp("personas"), events=100_000, seed=11, file_format="parquet")
 
 
 def planted_personas(project: Project, truth_dir: Path) -> dict[str, str]:
