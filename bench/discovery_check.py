@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from sklearn.metrics import adjusted_rand_score
 
 from jejak.engine import connect
@@ -31,10 +30,10 @@ from jejak.store.derived import table_path
 from jejak.store.files import remove_tree
 from jejak.store.project import Project, init_project
 from jejak.synth import generate
+from jejak.synth.checks import planted_personas
 from jejak.synth.personas import PERSONA_NAMES
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
-NODE_PREFIX = {"user_id": "1u:", "anonymous_id": "2a:"}
 
 
 def _build(events: int, seed: int) -> tuple[Project, Path]:
@@ -46,19 +45,6 @@ def _build(events: int, seed: int) -> tuple[Project, Path]:
         import_file(project, path, column_map=data.column_map)
     run_build(project)
     return project, data.truth_dir
-
-
-def _planted(project: Project, truth_dir: Path) -> dict[str, str]:
-    persona_of_node = {
-        NODE_PREFIX[row["kind"]] + row["value"]: row["persona"]
-        for row in pq.read_table(truth_dir / "identifiers.parquet").to_pylist()
-        if row["kind"] in NODE_PREFIX
-    }
-    found: dict[str, set[str]] = {}
-    for row in pq.read_table(table_path(project, "identities")).to_pylist():
-        if row["node"] in persona_of_node:
-            found.setdefault(row["person_id"], set()).add(persona_of_node[row["node"]])
-    return {person: next(iter(personas)) for person, personas in found.items() if len(personas) == 1}
 
 
 def _features(project: Project) -> Any:
@@ -82,7 +68,7 @@ def check(events: int, seed: int) -> None:
     project, truth_dir = _build(events, seed)
     built = time.perf_counter()
     table = _features(project)
-    planted = _planted(project, truth_dir)
+    planted = planted_personas(project, truth_dir)
     featured = time.perf_counter()
     chosen = discover_personas(table)
     discovered = time.perf_counter()

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from conftest import Built, build_demo, build_story, buy, visit
 from sklearn.metrics import adjusted_rand_score
@@ -19,6 +18,7 @@ from jejak.segments.discovery import Discovery, discover_personas, rupiah
 from jejak.segments.features import CHANNEL_GROUPS, COUNT_FEATURES, NUMERIC_FEATURES, SHARE_FEATURES, person_features
 from jejak.store.derived import table_path
 from jejak.store.project import Project
+from jejak.synth.checks import planted_personas
 
 DAY_SECONDS = 86_400
 
@@ -280,21 +280,6 @@ def test_a_cluster_count_the_data_cannot_have_is_refused() -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
     return build_demo(tmp_path_factory.mktemp("personas"), events=100_000, seed=11, file_format="parquet")
-
-
-def planted_personas(project: Project, truth_dir: Path) -> dict[str, str]:
-    """Each jejak person whose user ids and devices all belong to one planted persona, with that persona."""
-    node_prefix = {"user_id": "1u:", "anonymous_id": "2a:"}
-    persona_of_node = {
-        node_prefix[row["kind"]] + row["value"]: row["persona"]
-        for row in pq.read_table(truth_dir / "identifiers.parquet").to_pylist()
-        if row["kind"] in node_prefix
-    }
-    found: dict[str, set[str]] = {}
-    for row in pq.read_table(table_path(project, "identities")).to_pylist():
-        if row["node"] in persona_of_node:
-            found.setdefault(row["person_id"], set()).add(persona_of_node[row["node"]])
-    return {person: next(iter(personas)) for person, personas in found.items() if len(personas) == 1}
 
 
 def test_discovery_finds_the_demo_personas(demo: tuple[Project, Path]) -> None:

@@ -29,10 +29,6 @@ class Filters:
     # Not compared: two filters are "the same" by their plain values; a people table is never equal to another.
     people: ir.Table | None = field(default=None, compare=False)
 
-    @property
-    def is_empty(self) -> bool:
-        return self == Filters() and self.people is None
-
     def journeys(self, table: ir.Table) -> ir.Table:
         kept = filter_journeys(
             table, conversion_types=self.conversion_types, start=self.start, end=self.end, channel=self.channel

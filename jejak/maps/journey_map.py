@@ -118,8 +118,9 @@ def assemble(
                 f"{felt['mean_feeling']:+.1f}", value=felt["mean_feeling"], evidence={"answers": felt["answers"]}
             )
         columns.append(column)
-    journey = JourneyMap(persona, start, end, int(kpis.get(stages[0], {}).get("people") or 0), columns)
-    journey.people = max((int(c.kpis.get("people") or 0) for c in columns), default=0)
+    # Shown as the people of the busiest stage: a lower bound on everyone who reached some stage.
+    people = max((int(c.kpis.get("people") or 0) for c in columns), default=0)
+    journey = JourneyMap(persona, start, end, people, columns)
     _find_pain_points(journey, lanes)
     _suggest_opportunities(journey)
     _apply_notes(journey, notes)
