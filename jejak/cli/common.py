@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,42 +48,6 @@ def project_at(project_dir: str | None) -> Any:
     from jejak.store.project import open_project
 
     return open_project(Path(project_dir) if project_dir else None)
-
-
-class OpenBuild:
-    """The last build's tables on one DuckDB connection (what every report and attribution run reads)."""
-
-    def __init__(self, project: Any, engine: Any) -> None:
-        self.project = project
-        self.engine = engine
-
-    def read(self, name: str) -> Any:
-        from jejak.store.derived import table_path
-
-        return self.engine.read_parquet(table_path(self.project, name))
-
-    def read_if_built(self, name: str) -> Any:
-        """A table newer builds write, or None for a build made before jejak kept it."""
-        from jejak.store.derived import table_path
-
-        path = table_path(self.project, name)
-        return self.engine.read_parquet(path) if path.exists() else None
-
-    def rows(self, expr: Any) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self.engine.to_pyarrow(expr).to_pylist()
-        return rows
-
-
-@contextlib.contextmanager
-def open_build(project: Any) -> Iterator[OpenBuild]:
-    """Reports read on the embedded DuckDB, whatever engine built the tables (they are Parquet)."""
-    from jejak.engine import connect
-
-    engine = connect(project.settings.replace(engine="duckdb"))
-    try:
-        yield OpenBuild(project, engine)
-    finally:
-        engine.close()
 
 
 def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = "") -> None:
@@ -165,31 +128,6 @@ def filters_from(start_date: Any, end_date: Any, conversion_types: tuple[str, ..
         end=end_date.date() if end_date else None,
         channel=channel,
     )
-
-
-def persona_assignments(built: OpenBuild) -> Any:
-    """Every person with the persona the rules give them (person_id, persona)."""
-    from jejak.segments.features import person_features
-    from jejak.segments.personas import assign_personas, load_personas
-
-    features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
-    return assign_personas(features, load_personas(built.project.sqlite_path))
-
-
-def persona_people(built: OpenBuild, persona: str) -> Any:
-    """The people a persona's rules take, as a table with person_id (a clear error for an unknown persona)."""
-    from jejak.segments.personas import find_persona
-
-    find_persona(built.project.sqlite_path, persona)
-    assigned = persona_assignments(built)
-    return assigned.filter(assigned.persona == persona)
-
-
-def scoped(chosen: Any, built: OpenBuild, persona: str | None) -> Any:
-    """The filters narrowed to a persona's people, when one is asked for."""
-    import dataclasses
-
-    return dataclasses.replace(chosen, people=persona_people(built, persona)) if persona else chosen
 
 
 def report_cell(key: str, value: Any) -> Any:

@@ -14,22 +14,20 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from jejak.cli.common import (
     FORMATS,
-    OpenBuild,
     cell_text,
     console,
     err_console,
     filters_from,
     handle_errors,
-    open_build,
     print_rows,
     project_at,
-    scoped,
 )
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
 from jejak.cli.reports import print_summary, report
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS
+from jejak.service.builds import OpenBuild, open_build, scoped
 
 DEMO_MARKER = ".jejak-demo"
 

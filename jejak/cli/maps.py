@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from jejak.cli.common import console, err_console, handle_errors, open_build, persona_assignments, project_at
+from jejak.cli.common import console, err_console, handle_errors, project_at
+from jejak.service.builds import open_build, persona_assignments
 
 PROJECT_OPTION = click.option(
     "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."

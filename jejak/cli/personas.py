@@ -140,10 +140,10 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
 
     Example: jejak persona discover --clusters 5 --adopt
     """
-    from jejak.cli.common import open_build
     from jejak.segments.discovery import discover_personas
     from jejak.segments.features import person_features
     from jejak.segments.personas import persona_from_document, save_persona
+    from jejak.service.builds import open_build
 
     project = project_at(project_dir)
     with open_build(project) as built:

@@ -12,20 +12,21 @@ from jejak.cli.common import (
     cell_text,
     console,
     draw,
-    filters_from,
     handle_errors,
-    open_build,
-    persona_assignments,
-    persona_people,
     print_rows,
     project_at,
     report_cell,
     report_filters,
-    scoped,
     show_rows,
     show_sections,
 )
-from jejak.journeys.filters import only_people
+from jejak.service import reports as service
+from jejak.service.builds import open_build
+from jejak.service.reports import FunnelQuery, Scope
+
+
+def _day(moment: Any) -> Any:
+    return moment.date() if moment else None
 
 
 @click.group()
@@ -35,16 +36,8 @@ def report() -> None:
 
 def summary_rows(project: Any) -> dict[str, list[dict[str, Any]]]:
     """Execute the summary tables of the current build."""
-    from jejak.analytics.summary import headline, revenue_by_channel, top_paths
-    from jejak.ingest.importer import quarantine_counts
-
     with open_build(project) as built:
-        return {
-            "headline": built.rows(headline(built.read("people"), built.read("sessions"), built.read("journeys"))),
-            "channels": built.rows(revenue_by_channel(built.read("conversions"))),
-            "top_paths": built.rows(top_paths(built.read("paths"), project.settings.top_n)),
-            "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(project).items()],
-        }
+        return service.summary(built)
 
 
 def print_summary(project: Any, output_format: str = "table") -> None:
@@ -117,22 +110,9 @@ def devices(
 
     Example: jejak report devices --by os --format json
     """
-    from jejak.analytics.devices import cross_device, device_conversion, device_handoff
-
-    project = project_at(project_dir)
-    lookback = project.settings.lookback_days
-    chosen = filters_from(start_date, end_date, conversion_types, channel)
-    with open_build(project) as built:
-        chosen = scoped(chosen, built, persona)
-        sessions = chosen.sessions(built.read("sessions"))
-        touches = only_people(built.read("touchpoints"), chosen.people)
-        conversions = chosen.conversions(built.read("conversions"))
-        in_window = built.read_if_built("journey_touches")
-        found = {
-            "devices": built.rows(device_conversion(sessions, touches, by=grouping)),
-            "cross_device": built.rows(cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)),
-            "handoff": built.rows(device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)),
-        }
+    scope = Scope(_day(start_date), _day(end_date), conversion_types, channel, persona)
+    with open_build(project_at(project_dir)) as built:
+        found = service.devices(built, scope, by=grouping)
     title = f"Conversion by {grouping.replace('_', ' ')}"
     draw(html_file, [(title, "devices_figure", found["devices"])], title)
     show_sections(
@@ -168,27 +148,14 @@ def bounce_report(
 
     Example: jejak report bounce --top 20
     """
-    from jejak.analytics.bounce import bounce, highest_bounce_pages
-
     project = project_at(project_dir)
-    settings = project.settings
-    engaged = {
-        "engaged_seconds": settings.bounce_engaged_seconds,
-        "engaged_min_views": settings.bounce_engaged_min_views,
-    }
-    chosen = filters_from(start_date, end_date, conversion_types, channel)
+    scope = Scope(_day(start_date), _day(end_date), conversion_types, channel, persona)
     with open_build(project) as built:
-        chosen = scoped(chosen, built, persona)
-        sessions = chosen.sessions(built.read("sessions"))
-        if grouping == "page":
-            table = highest_bounce_pages(
-                sessions, n=top_n or settings.top_n, min_entrances=settings.bounce_min_entrances, **engaged
-            )
-            title = f"Landing pages with the highest bounce (at least {settings.bounce_min_entrances} entrances)"
-        else:
-            table = bounce(sessions, by="channel", **engaged)
-            title = "Bounce by channel"
-        rows = built.rows(table)
+        rows = service.bounce_rates(built, scope, by=grouping, top_n=top_n)["bounce"]
+    if grouping == "page":
+        title = f"Landing pages with the highest bounce (at least {project.settings.bounce_min_entrances} entrances)"
+    else:
+        title = "Bounce by channel"
     draw(html_file, [(title, "bounce_figure", rows)], title)
     show_rows(rows, output_format, title)
 
@@ -219,35 +186,9 @@ def paths_report(
 
     Example: jejak report paths --dimension campaign --no-exposure --top 20
     """
-    from jejak.analytics.paths import top_conversion_paths, top_of_paths
-
-    project = project_at(project_dir)
-    settings = project.settings
-    chosen = filters_from(start_date, end_date, conversion_types)
-    same_as_build = (
-        dimension == "channel"
-        and settings.path_transform in ("exposure", "unique")
-        and exposure == (settings.path_transform == "exposure")
-        and settings.path_max_touches == 0
-        and chosen == filters_from(None, None, ())
-        and persona is None
-    )
-    with open_build(project) as built:
-        chosen = scoped(chosen, built, persona)
-        if same_as_build:
-            # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
-            table = top_of_paths(built.read("paths"), n=top_n or settings.top_n)
-        else:
-            table = top_conversion_paths(
-                built.read("touchpoints"),
-                chosen.conversions(built.read("conversions")),
-                lookback_days=settings.lookback_days,
-                dimension=dimension,
-                exposure=exposure,
-                n=top_n or settings.top_n,
-                in_window=built.read_if_built("journey_touches"),
-            )
-        rows = built.rows(table)
+    scope = Scope(_day(start_date), _day(end_date), conversion_types, persona=persona)
+    with open_build(project_at(project_dir)) as built:
+        rows = service.conversion_paths(built, scope, dimension=dimension, exposure=exposure, top_n=top_n)["paths"]
     title = f"Top conversion paths by {dimension.replace('_', ' / ')}"
     draw(html_file, [(title, "paths_figure", rows)], title)
     show_rows(rows, output_format, title)
@@ -273,21 +214,9 @@ def assisted(
 
     Example: jejak report assisted --dimension source_medium
     """
-    from jejak.analytics.assisted import assisted_conversions
-
-    project = project_at(project_dir)
-    chosen = filters_from(start_date, end_date, conversion_types)
-    with open_build(project) as built:
-        chosen = scoped(chosen, built, persona)
-        rows = built.rows(
-            assisted_conversions(
-                built.read("touchpoints"),
-                chosen.conversions(built.read("conversions")),
-                lookback_days=project.settings.lookback_days,
-                dimension=dimension,
-                in_window=built.read_if_built("journey_touches"),
-            )
-        )
+    scope = Scope(_day(start_date), _day(end_date), conversion_types, persona=persona)
+    with open_build(project_at(project_dir)) as built:
+        rows = service.assisted(built, scope, dimension=dimension)["assisted"]
     title = "Assisted conversions (touches in the lookback window, before path transforms)"
     draw(html_file, [(title, "assisted_figure", rows)], title)
     if output_format == "table":
@@ -321,21 +250,17 @@ def _histogram(
     html_file: str | None,
 ) -> None:
     """The time-lag or path-length histogram (and, for time lag in a table, the median and mean)."""
-    from jejak.analytics.lags import lag_summary, path_length, time_lag
-
-    project = project_at(project_dir)
-    chosen = filters_from(start_date, end_date, conversion_types, channel)
-    histogram, title, figure = {
-        "timelag": (time_lag, "Time lag (days from first touch to conversion)", "time_lag_figure"),
-        "pathlength": (path_length, "Path length (touches per conversion)", "path_length_figure"),
+    title, figure = {
+        "timelag": ("Time lag (days from first touch to conversion)", "time_lag_figure"),
+        "pathlength": ("Path length (touches per conversion)", "path_length_figure"),
     }[kind]
-    with open_build(project) as built:
-        journeys = scoped(chosen, built, persona).journeys(built.read("journeys"))
-        rows = built.rows(histogram(journeys, by_first_channel=by_first_channel))
-        middle = built.rows(lag_summary(journeys)) if kind == "timelag" and output_format == "table" else []
+    scope = Scope(_day(start_date), _day(end_date), conversion_types, channel, persona)
+    with open_build(project_at(project_dir)) as built:
+        found = service.histogram(built, scope, kind=kind, by_first_channel=by_first_channel)
+    rows, middle = found["histogram"], found.get("summary", [])
     draw(html_file, [(title, figure, rows)], title)
     show_rows(rows, output_format, title)
-    if middle:
+    if middle and output_format == "table":
         show_rows(middle, "table", "Median and mean")
 
 
@@ -401,36 +326,11 @@ def funnel(
     The date range applies to the first step. Example:
     jejak report funnel "Product Viewed" "Product Added" "Checkout Started" "Order Completed" --by channel --next-after 3
     """
-    from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
-
-    project = project_at(project_dir)
-    settings = project.settings
-    chosen = Funnel.of(
-        steps,
-        exclusions=exclusions,
-        order=order or settings.funnel_order,
-        window_seconds=(window_days or settings.funnel_window_days) * 86_400,
-        start=start_date.date() if start_date else None,
-        end=end_date.date() if end_date else None,
-    )
-    with open_build(project) as built:
-        stream = only_people(built.read("events"), persona_people(built, persona) if persona else None)
-        found = {
-            "steps": built.rows(
-                funnel_steps(
-                    stream,
-                    chosen,
-                    breakdown=breakdown,
-                    sessions=built.read("sessions"),
-                    top_n=top_n,
-                    personas=persona_assignments(built) if breakdown == "persona" else None,
-                )
-            )
-        }
-        if period:
-            found["trend"] = built.rows(funnel_trend(stream, chosen, period=period))
-        if next_after is not None:
-            found["next"] = built.rows(funnel_next(stream, chosen, step=next_after, top_n=top_n))
+    query = FunnelQuery(steps, order, window_days, exclusions, breakdown, top_n, period, next_after)
+    scope = Scope(_day(start_date), _day(end_date), persona=persona)
+    with open_build(project_at(project_dir)) as built:
+        chosen = query.funnel(built, scope)
+        found = service.funnel(built, scope, query)
     title = f"Funnel ({chosen.order}, {chosen.window_seconds // 86_400}-day window)"
     pictures = [(title, "funnel_figure", found["steps"])]
     if "trend" in found:
@@ -471,29 +371,24 @@ def flows(
 
     Example: jejak report flows --from-event Beranda --steps 4 --html flows.html
     """
-    from jejak.analytics.flows import Flow, flow_links, flow_nodes
     from jejak.core.errors import SettingError
 
     if (start_event is None) == (end_event is None):
         raise SettingError("Give exactly one of --from-event (forward) and --to-event (backward).")
-    options: dict[str, Any] = {
-        "steps": steps,
-        "top_n": top_n,
-        "node": node,
-        "within": within,
-        "start": start_date.date() if start_date else None,
-        "end": end_date.date() if end_date else None,
-    }
-    if start_event is not None:
-        chosen = Flow.forward(start_event, **options)
-        title = f"After {start_event}"
-    else:
-        chosen = Flow.backward_from(str(end_event), **options)
-        title = f"Before {end_event}"
+    scope = Scope(_day(start_date), _day(end_date), persona=persona)
     with open_build(project_at(project_dir)) as built:
-        stream = only_people(built.read("events"), persona_people(built, persona) if persona else None)
-        nodes = built.rows(flow_nodes(stream, chosen))
-        links = built.rows(flow_links(stream, chosen))
+        found = service.flows(
+            built,
+            scope,
+            start_event=start_event,
+            end_event=end_event,
+            steps=steps,
+            top_n=top_n,
+            node=node,
+            within=within,
+        )
+    title = f"After {start_event}" if start_event is not None else f"Before {end_event}"
+    nodes, links = found["nodes"], found["links"]
     draw(html_file, [(title, "flows_figure", links)], title)
     show_sections({"nodes": (f"{title}: paths per step", nodes), "links": (f"{title}: links", links)}, output_format)
 
@@ -508,16 +403,9 @@ def stages(output_format: str, project_dir: str | None) -> None:
     Stages come from the rules in jejak.toml ([[stages.rules]], [[stages.prepend]]) or the defaults.
     Example: jejak report stages --format json
     """
-    from jejak.segments.stages import current_stages, model_stages, stage_funnel
-
-    project = project_at(project_dir)
-    names = model_stages(project.settings.stage_model, project.settings.stages)
-    with open_build(project) as built:
-        milestones = built.read("person_stages")
-        funnel_rows = built.rows(stage_funnel(milestones, names))
-        now = current_stages(milestones)
-        where = now.group_by("current_stage").aggregate(people=now.count())
-        current = built.rows(where.order_by(where.people.desc()))
+    with open_build(project_at(project_dir)) as built:
+        found = service.stages(built)
+    funnel_rows, current = found["stages"], found["current"]
     show_sections(
         {
             "stages": ("Journey stages (people reaching each, going on to the next)", funnel_rows),

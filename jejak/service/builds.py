@@ -1,0 +1,66 @@
+"""The last build's tables on one embedded DuckDB connection, and the persona scope every report can take.
+
+Reports read on DuckDB whatever engine built the tables: they are Parquet files, and a
+report is one short query. The CLI and the dashboard open a build the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+from jejak.engine import connect
+from jejak.segments.features import person_features
+from jejak.segments.personas import assign_personas, find_persona, load_personas
+from jejak.store.derived import table_path
+from jejak.store.project import Project
+
+
+class OpenBuild:
+    """The last build's tables on one DuckDB connection (what every report and attribution run reads)."""
+
+    def __init__(self, project: Project, engine: Any) -> None:
+        self.project = project
+        self.engine = engine
+
+    def read(self, name: str) -> Any:
+        return self.engine.read_parquet(table_path(self.project, name))
+
+    def read_if_built(self, name: str) -> Any:
+        """A table newer builds write, or None for a build made before jejak kept it."""
+        path = table_path(self.project, name)
+        return self.engine.read_parquet(path) if path.exists() else None
+
+    def rows(self, expr: Any) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.engine.to_pyarrow(expr).to_pylist()
+        return rows
+
+
+@contextlib.contextmanager
+def open_build(project: Project) -> Iterator[OpenBuild]:
+    """Reports read on the embedded DuckDB, whatever engine built the tables (they are Parquet)."""
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        yield OpenBuild(project, engine)
+    finally:
+        engine.close()
+
+
+def persona_assignments(built: OpenBuild) -> Any:
+    """Every person with the persona the rules give them (person_id, persona)."""
+    features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
+    return assign_personas(features, load_personas(built.project.sqlite_path))
+
+
+def persona_people(built: OpenBuild, persona: str) -> Any:
+    """The people a persona's rules take, as a table with person_id (a clear error for an unknown persona)."""
+    find_persona(built.project.sqlite_path, persona)
+    assigned = persona_assignments(built)
+    return assigned.filter(assigned.persona == persona)
+
+
+def scoped(chosen: Any, built: OpenBuild, persona: str | None) -> Any:
+    """The filters narrowed to a persona's people, when one is asked for."""
+    return dataclasses.replace(chosen, people=persona_people(built, persona)) if persona else chosen

@@ -1,0 +1,244 @@
+"""Every journey report on an open build, as named sections of rows: what `jejak report …` prints and the dashboard shows.
+
+Each function takes an open build, the `Scope` (dates, conversion types, channel, persona)
+and the report's own options, runs its queries on the build's connection and returns
+`{section: rows}`. The CLI and the web pages call the same functions, so a number on a
+page is the number the terminal prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jejak.analytics.assisted import assisted_conversions
+from jejak.analytics.bounce import bounce, highest_bounce_pages
+from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+from jejak.analytics.flows import Flow, flow_links, flow_nodes
+from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
+from jejak.analytics.lags import lag_summary, path_length, time_lag
+from jejak.analytics.paths import top_conversion_paths, top_of_paths
+from jejak.analytics.summary import headline, revenue_by_channel, top_paths
+from jejak.core.errors import SettingError
+from jejak.ingest.importer import quarantine_counts
+from jejak.journeys.filters import Filters, only_people
+from jejak.segments.stages import current_stages, model_stages, stage_funnel
+from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
+
+Rows = list[dict[str, Any]]
+Sections = dict[str, Rows]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report looks at: days (UTC, both included), conversion types, a channel, a persona."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    conversion_types: tuple[str, ...] = ()
+    channel: str | None = None
+    persona: str | None = None
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(conversion_types=self.conversion_types, start=self.start, end=self.end, channel=self.channel)
+
+    def narrowed(self, built: OpenBuild) -> Filters:
+        """The filters, narrowed to the persona's people when there is one."""
+        chosen: Filters = scoped(self.filters, built, self.persona)
+        return chosen
+
+    def people(self, built: OpenBuild) -> Any:
+        return persona_people(built, self.persona) if self.persona else None
+
+
+def summary(built: OpenBuild) -> Sections:
+    """People, sessions, events, conversions and revenue; revenue by channel; top paths; quarantine."""
+    settings = built.project.settings
+    return {
+        "headline": built.rows(headline(built.read("people"), built.read("sessions"), built.read("journeys"))),
+        "channels": built.rows(revenue_by_channel(built.read("conversions"))),
+        "top_paths": built.rows(top_paths(built.read("paths"), settings.top_n)),
+        "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
+    }
+
+
+def devices(built: OpenBuild, scope: Scope, *, by: str = "device_type") -> Sections:
+    """Conversion by device type or OS, journeys across devices, and which device closes after which."""
+    lookback = built.project.settings.lookback_days
+    chosen = scope.narrowed(built)
+    sessions = chosen.sessions(built.read("sessions"))
+    touches = only_people(built.read("touchpoints"), chosen.people)
+    conversions = chosen.conversions(built.read("conversions"))
+    in_window = built.read_if_built("journey_touches")
+    return {
+        "devices": built.rows(device_conversion(sessions, touches, by=by)),
+        "cross_device": built.rows(cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)),
+        "handoff": built.rows(device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)),
+    }
+
+
+def bounce_rates(built: OpenBuild, scope: Scope, *, by: str = "page", top_n: int | None = None) -> Sections:
+    """The landing pages with the highest bounce (among those with enough entrances), or bounce by channel."""
+    settings = built.project.settings
+    engaged = {
+        "engaged_seconds": settings.bounce_engaged_seconds,
+        "engaged_min_views": settings.bounce_engaged_min_views,
+    }
+    sessions = scope.narrowed(built).sessions(built.read("sessions"))
+    if by == "page":
+        table = highest_bounce_pages(
+            sessions, n=top_n or settings.top_n, min_entrances=settings.bounce_min_entrances, **engaged
+        )
+    else:
+        table = bounce(sessions, by="channel", **engaged)
+    return {"bounce": built.rows(table)}
+
+
+def conversion_paths(
+    built: OpenBuild, scope: Scope, *, dimension: str = "channel", exposure: bool = True, top_n: int | None = None
+) -> Sections:
+    """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals."""
+    settings = built.project.settings
+    n = top_n or settings.top_n
+    same_as_build = (
+        dimension == "channel"
+        and settings.path_transform in ("exposure", "unique")
+        and exposure == (settings.path_transform == "exposure")
+        and settings.path_max_touches == 0
+        and dataclasses.replace(scope, channel=None) == Scope()
+    )
+    if same_as_build:
+        # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
+        return {"paths": built.rows(top_of_paths(built.read("paths"), n=n))}
+    chosen = scope.narrowed(built)
+    table = top_conversion_paths(
+        built.read("touchpoints"),
+        chosen.conversions(built.read("conversions")),
+        lookback_days=settings.lookback_days,
+        dimension=dimension,
+        exposure=exposure,
+        n=n,
+        in_window=built.read_if_built("journey_touches"),
+    )
+    return {"paths": built.rows(table)}
+
+
+def assisted(built: OpenBuild, scope: Scope, *, dimension: str = "channel") -> Sections:
+    """First-interaction, assisted and last-interaction conversions and revenue per channel (or dimension)."""
+    chosen = scope.narrowed(built)
+    table = assisted_conversions(
+        built.read("touchpoints"),
+        chosen.conversions(built.read("conversions")),
+        lookback_days=built.project.settings.lookback_days,
+        dimension=dimension,
+        in_window=built.read_if_built("journey_touches"),
+    )
+    return {"assisted": built.rows(table)}
+
+
+def histogram(built: OpenBuild, scope: Scope, *, kind: str, by_first_channel: bool = False) -> Sections:
+    """The time-lag (`timelag`) or path-length (`pathlength`) histogram, with the lag's median and mean."""
+    makers = {"timelag": time_lag, "pathlength": path_length}
+    if kind not in makers:
+        raise SettingError(f"Unknown histogram {kind!r}. Expected timelag or pathlength.")
+    journeys = scope.narrowed(built).journeys(built.read("journeys"))
+    found = {"histogram": built.rows(makers[kind](journeys, by_first_channel=by_first_channel))}
+    if kind == "timelag":
+        found["summary"] = built.rows(lag_summary(journeys))
+    return found
+
+
+@dataclass(frozen=True)
+class FunnelQuery:
+    """A funnel as a user asks for it; None means the project's setting."""
+
+    steps: tuple[str, ...]
+    order: str | None = None
+    window_days: int | None = None
+    exclusions: tuple[str, ...] = ()
+    breakdown: str | None = None
+    top_n: int = 5
+    period: str | None = None
+    next_after: int | None = None
+
+    def funnel(self, built: OpenBuild, scope: Scope) -> Funnel:
+        settings = built.project.settings
+        return Funnel.of(
+            self.steps,
+            exclusions=self.exclusions,
+            order=self.order or settings.funnel_order,
+            window_seconds=(self.window_days or settings.funnel_window_days) * 86_400,
+            start=scope.start,
+            end=scope.end,
+        )
+
+
+def funnel(built: OpenBuild, scope: Scope, query: FunnelQuery) -> Sections:
+    """People at each step, drop-off, median time between steps; optionally a trend and what came next."""
+    chosen = query.funnel(built, scope)
+    stream = only_people(built.read("events"), scope.people(built))
+    found = {
+        "steps": built.rows(
+            funnel_steps(
+                stream,
+                chosen,
+                breakdown=query.breakdown,
+                sessions=built.read("sessions"),
+                top_n=query.top_n,
+                personas=persona_assignments(built) if query.breakdown == "persona" else None,
+            )
+        )
+    }
+    if query.period:
+        found["trend"] = built.rows(funnel_trend(stream, chosen, period=query.period))
+    if query.next_after is not None:
+        found["next"] = built.rows(funnel_next(stream, chosen, step=query.next_after, top_n=query.top_n))
+    return found
+
+
+def flows(
+    built: OpenBuild,
+    scope: Scope,
+    *,
+    start_event: str | None = None,
+    end_event: str | None = None,
+    steps: int = 5,
+    top_n: int = 5,
+    node: str = "event",
+    within: str = "session",
+) -> Sections:
+    """Paths forward from an event or backward from one, step by step: nodes and Sankey links."""
+    if (start_event is None) == (end_event is None):
+        raise SettingError("Give exactly one of a start event (forward) and an end event (backward).")
+    options: dict[str, Any] = {
+        "steps": steps,
+        "top_n": top_n,
+        "node": node,
+        "within": within,
+        "start": scope.start,
+        "end": scope.end,
+    }
+    chosen = (
+        Flow.forward(start_event, **options)
+        if start_event is not None
+        else Flow.backward_from(str(end_event), **options)
+    )
+    stream = only_people(built.read("events"), scope.people(built))
+    return {"nodes": built.rows(flow_nodes(stream, chosen)), "links": built.rows(flow_links(stream, chosen))}
+
+
+def stages(built: OpenBuild, stage_names: Sequence[str] | None = None) -> Sections:
+    """People reaching each stage, going on to the next, median days in the stage; where people are now."""
+    settings = built.project.settings
+    names = stage_names or model_stages(settings.stage_model, settings.stages)
+    milestones = built.read("person_stages")
+    now = current_stages(milestones)
+    where = now.group_by("current_stage").aggregate(people=now.count())
+    return {
+        "stages": built.rows(stage_funnel(milestones, names)),
+        "current": built.rows(where.order_by(where.people.desc())),
+    }
