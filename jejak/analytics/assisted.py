@@ -20,8 +20,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from jejak.analytics.dimensions import dimension_key
 from jejak.engine import safe_div
+from jejak.journeys.dimensions import dimension_key
 from jejak.journeys.journeys import journey_touches
 
 

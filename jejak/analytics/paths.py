@@ -13,9 +13,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from jejak.analytics.dimensions import dimension_key
 from jejak.analytics.topn import top_n_with_other
 from jejak.engine import safe_div
+from jejak.journeys.dimensions import dimension_key, label_by_dimension
 from jejak.journeys.journeys import journey_touches, journeys, unique_paths
 
 
@@ -36,12 +36,7 @@ def conversion_paths(
 
     `in_window` is the build's `journey_touches` table (found again from `touchpoints` without it).
     """
-    labelled = touchpoints.mutate(channel=dimension_key(touchpoints, dimension))
-    own = labelled.select(own_session_id=labelled.session_id, own_value=labelled.channel)
-    relabelled = conversions.left_join(own, conversions.session_id == own.own_session_id)
-    relabelled = relabelled.mutate(session_channel=relabelled.own_value.fill_null(relabelled.session_channel)).drop(
-        "own_session_id", "own_value"
-    )
+    labelled, relabelled = label_by_dimension(touchpoints, conversions, dimension)
     if in_window is None:
         in_window = journey_touches(labelled, relabelled, lookback_days=lookback_days)
     else:

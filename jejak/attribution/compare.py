@@ -48,6 +48,8 @@ class ModelOptions:
     resamples: int = 0
     confidence: float = 0.95
     seed: int = 0
+    # The label last non-direct passes over: Direct by channel, `(not set)` by campaign (`journeys.dimensions`).
+    direct: str = heuristics.DIRECT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelOptions:
@@ -76,7 +78,7 @@ def model_runner(model: str, options: ModelOptions, order: int) -> Callable[[Pat
     runners: dict[str, Callable[[PathSet], Credit]] = {
         "first_touch": heuristics.first_touch,
         "last_touch": heuristics.last_touch,
-        "last_non_direct": heuristics.last_non_direct,
+        "last_non_direct": lambda p: heuristics.last_non_direct(p, direct=options.direct),
         "linear": heuristics.linear,
         "position_based": lambda p: heuristics.position_based(p, first=options.first_share, last=options.last_share),
         "time_decay": lambda p: time_decay(p, half_life_days=options.half_life_days),

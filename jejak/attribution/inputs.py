@@ -9,12 +9,19 @@ Filters (applied before any model) are `journeys.filters.filter_journeys`: conve
 journeys of other conversion types are left out of the run altogether (neither
 conversions nor non-conversions of the chosen type); non-converting journeys stay,
 since Markov needs them; a date range keeps journeys that end inside it.
+
+A run by campaign (or source / medium) rebuilds the journeys with every touch labelled
+by that dimension (`journeys.dimensions`), so every model credits campaigns. The
+`remove_if_*` transforms then set aside the dimension's Direct label (`(not set)` by
+campaign) instead of the channel the `path_transform_channel` setting names, since a
+channel name never labels a campaign touch.
 """
 
 from __future__ import annotations
 
 import ibis.expr.types as ir
 
+from jejak.journeys.dimensions import direct_label, label_by_dimension
 from jejak.journeys.journeys import journey_touches, journeys, unique_paths
 
 
@@ -26,8 +33,15 @@ def run_journeys(
     transform_channel: str,
     max_touches: int,
     lookback_days: int,
+    dimension: str = "channel",
 ) -> ir.Table:
-    """Journeys rebuilt from a build's touchpoints and conversions under this run's transform and lookback."""
+    """Journeys rebuilt from a build's touchpoints and conversions under this run's transform and lookback.
+
+    Paths are made of `dimension` values (see the module docstring for what Direct means then).
+    """
+    if dimension != "channel":
+        touchpoints, conversions = label_by_dimension(touchpoints, conversions, dimension)
+        transform_channel = direct_label(dimension)
     in_window = journey_touches(touchpoints, conversions, lookback_days=lookback_days)
     return journeys(
         in_window, conversions, transform=transform, transform_channel=transform_channel, max_touches=max_touches

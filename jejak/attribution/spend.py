@@ -1,11 +1,12 @@
-"""Cost per conversion and return on ad spend, per channel and model.
+"""Cost per conversion and return on ad spend, per channel (or campaign) and model.
 
-Spend per channel comes from the spend import (`ingest/spend.py`), summed over the
-run's date range. For each model: cost per conversion = spend / credited
-conversions, ROAS = credited revenue / spend. Spend and revenue are assumed to be in
-the same currency (the `currency` setting). A channel with spend but no credit shows
-its spend with no cost per conversion; spend on a channel name no touchpoint carries is
-reported, since it usually means the names differ (`Google Ads` vs `Paid Search`).
+Spend per channel or per campaign comes from the spend import (`ingest/spend.py`),
+summed over the run's date range. For each model: cost per conversion = spend /
+credited conversions, ROAS = credited revenue / spend. Spend and revenue are assumed to
+be in the same currency (the `currency` setting). A channel (campaign) with spend but no
+credit shows its spend with no cost per conversion; spend on a name no touchpoint
+carries is reported, since it usually means the names differ (`Google Ads` vs `Paid
+Search`, `Ramadan 2026` vs `ramadan`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def with_spend(comparison: pa.Table, spend: Mapping[str, float]) -> pa.Table:
-    """The comparison table with `spend`, `cost_per_conversion` and `roas` columns."""
-    channels = comparison.column("channel").to_pylist()
-    amounts = pa.array([spend.get(channel) for channel in channels], pa.float64())
+def with_spend(comparison: pa.Table, spend: Mapping[str, float], *, key: str = "channel") -> pa.Table:
+    """The comparison table with `spend`, `cost_per_conversion` and `roas` columns, matched on column `key`."""
+    names = comparison.column(key).to_pylist()
+    amounts = pa.array([spend.get(name) for name in names], pa.float64())
     conversions = comparison.column("conversions")
     revenue = comparison.column("revenue")
     has_conversions = pc.greater(conversions, 0.0)
@@ -33,7 +34,7 @@ def with_spend(comparison: pa.Table, spend: Mapping[str, float]) -> pa.Table:
     )
 
 
-def unmatched_spend(comparison: pa.Table, spend: Mapping[str, float]) -> dict[str, float]:
-    """Spend on channels that no credited path carries."""
-    known = set(comparison.column("channel").to_pylist())
-    return {channel: amount for channel, amount in spend.items() if channel not in known}
+def unmatched_spend(comparison: pa.Table, spend: Mapping[str, float], *, key: str = "channel") -> dict[str, float]:
+    """Spend on names (in column `key`: channels, or campaigns) that no credited path carries."""
+    known = set(comparison.column(key).to_pylist())
+    return {name: amount for name, amount in spend.items() if name not in known}

@@ -180,6 +180,8 @@ HONEST_LABEL = (
     "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
     "causes: only a holdout test measures incremental effect (it comes with messaging)."
 )
+# What `jejak attribute --by` may label touches with (journeys.dimensions.DIMENSIONS, imported late like the rest).
+ATTRIBUTE_BY = ("channel", "campaign", "source_medium")
 
 
 def read_paths_csv(paths_file: str, separator: str) -> Any:
@@ -206,6 +208,7 @@ class RunFilters:
     transform: str | None = None
     lookback_days: int | None = None
     filters: Any = None  # journeys.filters.Filters; None keeps every journey
+    by: str = "channel"  # what the touches are labelled by; the build's journeys are by channel
 
 
 def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, Any]:
@@ -219,8 +222,10 @@ def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, An
     from jejak.journeys.journeys import PATH_SEPARATOR
 
     settings = built.project.settings
-    rebuilt = (run.transform not in (None, settings.path_transform)) or (
-        run.lookback_days not in (None, settings.lookback_days)
+    rebuilt = (
+        (run.transform not in (None, settings.path_transform))
+        or (run.lookback_days not in (None, settings.lookback_days))
+        or run.by != "channel"
     )
     if rebuilt:
         journey_table = run_journeys(
@@ -230,6 +235,7 @@ def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, An
             transform_channel=settings.path_transform_channel,
             max_touches=settings.path_max_touches,
             lookback_days=run.lookback_days or settings.lookback_days,
+            dimension=run.by,
         )
     else:
         journey_table = built.read("journeys")
@@ -248,6 +254,40 @@ def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, An
     return paths, journeys, paths_table
 
 
+def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) -> dict[str, float]:
+    """Spend per channel or per campaign over the run's days; none by source / medium, which spend does not carry."""
+    from jejak.ingest.spend import spend_by_campaign, spend_by_channel
+
+    if by == "channel":
+        return spend_by_channel(project, start, end)
+    if by == "campaign":
+        return spend_by_campaign(project, start, end)
+    return {}
+
+
+def dimension_note(by: str) -> str:
+    """What stands in for Direct, and what spend is matched to, in a run not by channel (empty by channel)."""
+    from jejak.journeys.dimensions import direct_label
+
+    label = direct_label(by)
+    if by == "campaign":
+        return (
+            f"By campaign: a touch without a campaign is '{label}' (Direct visits, and organic or referral visits "
+            f"that carry none). '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms, "
+            "and spend imported without a campaign is matched to it."
+        )
+    if by == "source_medium":
+        return (
+            f"By source / medium: '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms. "
+            "Spend is imported per channel and campaign, so no ROAS is shown by source / medium."
+        )
+    return ""
+
+
+def _noun(by: str) -> str:
+    return by.replace("_", " / ")
+
+
 def _interval(row: dict[str, Any]) -> str:
     if row["conversions_low"] is None:
         return ""
@@ -263,6 +303,13 @@ def _interval(row: dict[str, Any]) -> str:
     "shapley (default: all of them, side by side).",
 )
 @click.option("--compare", is_flag=True, help="Every model side by side (the default when no --model is given).")
+@click.option(
+    "--by",
+    type=click.Choice(ATTRIBUTE_BY),
+    default="channel",
+    show_default=True,
+    help="Credit channels, campaigns (utm_campaign; '(not set)' without one) or source / medium pairs.",
+)
 @click.option(
     "--ordered", is_flag=True, help="Also show Shapley credit by the position at which each channel first appears."
 )
@@ -300,6 +347,7 @@ def _interval(row: dict[str, Any]) -> str:
 def attribute(
     models: tuple[str, ...],
     compare: bool,
+    by: str,
     ordered: bool,
     order: str | None,
     resamples: int | None,
@@ -314,9 +362,10 @@ def attribute(
     output_format: str,
     project_dir: str | None,
 ) -> None:
-    """Credit conversions and revenue to channels with every model, side by side, with intervals.
+    """Credit conversions and revenue to channels (or campaigns) with every model, side by side, with intervals.
 
     Example: jejak attribute --model markov --order auto --format json
+    Example: jejak attribute --by campaign --from 2026-03-01 --to 2026-03-31
     Example: jejak attribute --paths paths.csv --sep ">"
     """
     import os
@@ -328,16 +377,22 @@ def attribute(
     from jejak.attribution.transitions import transition_counts
     from jejak.core.errors import ProjectError, SettingError
     from jejak.core.settings import resolve_settings
-    from jejak.ingest.spend import spend_by_channel
+    from jejak.journeys.dimensions import direct_label
     from jejak.journeys.journeys import PATH_SEPARATOR
 
+    if paths_file and by != "channel":
+        raise SettingError(
+            f"--by {by} relabels the touches of a built project's journeys; a paths file is already aggregated, "
+            f"so its labels cannot be changed. Drop --paths to credit each {_noun(by)} on the last build, or, if "
+            f"the file's paths already hold {_noun(by)} names, read it with --paths alone (without --by)."
+        )
     if paths_file and "time_decay" in models:
         raise SettingError(
             "time_decay needs the time of every touch, which a paths file does not have. "
             "Run it on a built project (without --paths)."
         )
     filters = filters_from(start_date, end_date, conversion_types)
-    run = RunFilters(transform, lookback_days, filters)
+    run = RunFilters(transform, lookback_days, filters, by)
     if paths_file and (run != RunFilters(filters=filters_from(None, None, ())) or persona):
         raise SettingError(
             "--transform, --lookback, --conversion-type, --from, --to and --persona work on a built project's journeys; "
@@ -346,7 +401,7 @@ def attribute(
     chosen = MODELS if compare or not models else models
 
     def options_for(settings: Any) -> Any:
-        options = ModelOptions.from_settings(settings)
+        options = dataclasses.replace(ModelOptions.from_settings(settings), direct=direct_label(by))
         if order is not None:
             options = dataclasses.replace(options, markov_order=order)
         if resamples is not None:
@@ -376,10 +431,12 @@ def attribute(
                 )
 
             found = run_attribution(paths, chosen, options, journeys=journeys, counts=counts)
-        spend = spend_by_channel(project, filters.start, filters.end)
+        spend = spend_by(project, by, filters.start, filters.end)
+    # The comparison's label column is named for what it holds: channel, campaign or source_medium.
     table = comparison(found)
+    table = table.rename_columns([by if name == "channel" else name for name in table.column_names])
     if spend:
-        table = with_spend(table, spend)
+        table = with_spend(table, spend, key=by)
     rows = table.to_pylist()
     if output_format != "table":
         print_rows(rows, output_format)
@@ -387,7 +444,7 @@ def attribute(
     # In the terminal: channels down, models across (the Model Comparison Tool's layout).
     pivot: dict[str, dict[str, Any]] = {}
     for row in rows:
-        cells = pivot.setdefault(row["channel"], {"channel": row["channel"]})
+        cells = pivot.setdefault(row[by], {by: row[by]})
         cells[row["model"]] = f"{row['conversions']:,.1f} ({row['share'] * 100:.0f} %){_interval(row)}"
     interval_note = (
         f"; the range in brackets is the {options.confidence * 100:.0f} % interval from {options.resamples} bootstrap resamples"
@@ -397,7 +454,7 @@ def attribute(
     print_rows(
         list(pivot.values()),
         "table",
-        f"Conversions credited to each channel ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
+        f"Conversions credited to each {_noun(by)} ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
         f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
     )
     if ordered:
@@ -405,12 +462,12 @@ def attribute(
         blank = {f"position {n}": "" for n in sorted({row["position"] for row in positioned})}
         by_position: dict[str, dict[str, Any]] = {}
         for row in positioned:
-            cells = by_position.setdefault(row["channel"], {"channel": row["channel"], **blank})
+            cells = by_position.setdefault(row["channel"], {by: row["channel"], **blank})
             cells[f"position {row['position']}"] = f"{row['conversions']:,.1f}"
         print_rows(
             list(by_position.values()),
             "table",
-            "Shapley credit by the position at which each channel first appears (1 = opened the path)",
+            f"Shapley credit by the position at which each {_noun(by)} first appears (1 = opened the path)",
         )
     if found.order_choice is not None:
         scores = ", ".join(f"order {k}: {v:.4f}" for k, v in found.order_choice.log_likelihood.items())
@@ -420,17 +477,30 @@ def attribute(
     if spend:
         roas: dict[str, dict[str, Any]] = {}
         for row in rows:
-            cells = roas.setdefault(
-                row["channel"], {"channel": row["channel"], "spend": cell_text(row["spend"] or 0.0)}
-            )
+            cells = roas.setdefault(row[by], {by: row[by], "spend": cell_text(row["spend"] or 0.0)})
             cells[row["model"]] = "" if row["roas"] is None else f"{row['roas']:,.2f}"
-        print_rows(list(roas.values()), "table", "Return on ad spend (credited revenue / spend) per model")
-        for channel, amount in unmatched_spend(table, spend).items():
-            err_console.print(
-                f"[yellow]warning[/]: spend of {amount:,.0f} on '{channel}', a channel no path carries. "
-                "Use the channel names jejak gives (see `jejak report summary`)."
-            )
+        print_rows(
+            list(roas.values()), "table", f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model"
+        )
+        for name, amount in unmatched_spend(table, spend, key=by).items():
+            err_console.print(f"[yellow]warning[/]: {unmatched_spend_advice(by, name, amount)}")
+    note = dimension_note(by)
+    if note:
+        console.print(note)
     console.print(HONEST_LABEL)
+
+
+def unmatched_spend_advice(by: str, name: str, amount: float) -> str:
+    """Why spend on `name` met no credit, and where to find the names that would match."""
+    if by == "campaign":
+        return (
+            f"spend of {amount:,.0f} on '{name}', a campaign no path carries. Use the campaign names your "
+            "touches carry (utm_campaign; see `jejak report paths --dimension campaign`)."
+        )
+    return (
+        f"spend of {amount:,.0f} on '{name}', a channel no path carries. "
+        "Use the channel names jejak gives (see `jejak report summary`)."
+    )
 
 
 @cli.group()

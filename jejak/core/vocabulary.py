@@ -12,6 +12,8 @@ EVENT_TYPES = ("track", "page", "screen", "identify", "alias", "group", "offline
 TOUCHPOINT_KINDS = ("online", "offline")
 DEVICE_TYPES = ("desktop", "mobile", "tablet", "other")
 DEFAULT_CURRENCY = "IDR"
+# GA's label for a campaign that is missing: a touch without utm_campaign, or spend imported without one.
+NOT_SET = "(not set)"
 
 # Timestamps are stored as microseconds in UTC; everything downstream assumes UTC.
 UTC_MICROS = pa.timestamp("us", tz="UTC")

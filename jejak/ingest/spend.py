@@ -23,6 +23,7 @@ from pathlib import Path
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError
+from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import write_quarantine
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
@@ -168,12 +169,40 @@ def _check_row(
 
 def spend_by_channel(project: Project, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, float]:
     """Total spend per channel between two days (both included; all days when not given)."""
+    return _spend_by(project, "channel", start, end)
+
+
+def spend_by_campaign(project: Project, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, float]:
+    """Total spend per campaign between two days (both included; all days when not given).
+
+    Rows without a campaign go to `(not set)`, the label a touch without a campaign
+    carries, so they meet the credit of those touches. A campaign name used on several
+    channels is one campaign: its spend is summed over them, as its touches are.
+
+    Example:
+        >>> import tempfile
+        >>> from jejak.store.project import init_project, open_project
+        >>> root = Path(tempfile.mkdtemp())
+        >>> _ = init_project(root / "p")
+        >>> rows = "date,channel,campaign,spend\\n2026-03-01,Email,ramadan,10\\n2026-03-01,Paid Social,ramadan,5\\n"
+        >>> _ = (root / "spend.csv").write_text(rows + "2026-03-02,Paid Search,,7\\n")
+        >>> project = open_project(root / "p", env={})
+        >>> _ = import_spend(project, root / "spend.csv")
+        >>> spend_by_campaign(project)
+        {'(not set)': 7.0, 'ramadan': 15.0}
+    """
+    return _spend_by(project, "campaign", start, end)
+
+
+def _spend_by(project: Project, column: str, start: dt.date | None, end: dt.date | None) -> dict[str, float]:
+    # `column` is one of two names written here, never user input, so it may go into the SQL text.
+    key = {"channel": "channel", "campaign": f"COALESCE(campaign, '{NOT_SET}')"}[column]
     db = connect_state(project.sqlite_path)
     try:
         rows = db.execute(
-            "SELECT channel, SUM(amount) FROM spend WHERE day >= ? AND day <= ? GROUP BY channel",
+            f"SELECT {key} AS name, SUM(amount) FROM spend WHERE day >= ? AND day <= ? GROUP BY name ORDER BY name",
             ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat()),
         ).fetchall()
     finally:
         db.close()
-    return {str(channel): float(total) for channel, total in rows}
+    return {str(name): float(total) for name, total in rows}
