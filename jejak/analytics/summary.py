@@ -42,3 +42,42 @@ def top_paths(paths: ir.Table, n: int) -> ir.Table:
     """The n paths with most conversions, then an Other row; sums equal the untruncated totals."""
     converting = paths.filter(paths.conversions > 0)
     return top_n_with_other(converting, label="path", value="conversions", n=n, extra_sums=("revenue",))
+
+
+def activity(sessions: ir.Table, conversions: ir.Table, journeys: ir.Table) -> ir.Table:
+    """One row for a (filtered) period: people with a visit, visits, conversions, revenue, journey conversion rate.
+
+    People here are those with at least one session in the tables given, so a date range
+    counts the people active in it (the build's `people` counts everyone ever seen).
+    """
+    visits = sessions.aggregate(people=sessions.person_id.nunique(), sessions=sessions.count())
+    sales = conversions.aggregate(conversions=conversions.count(), revenue=conversions.revenue.sum().fill_null(0))
+    converted = journeys.converted.cast("int64")
+    ends = journeys.aggregate(converting_journeys=converted.sum(), journeys=journeys.count())
+    joined = visits.cross_join(sales).cross_join(ends)
+    return joined.select(
+        "people",
+        "sessions",
+        "conversions",
+        "revenue",
+        session_conversion_rate=safe_div(joined.conversions, joined.sessions),
+        journey_conversion_rate=safe_div(joined.converting_journeys, joined.journeys),
+    )
+
+
+def by_day(sessions: ir.Table, conversions: ir.Table) -> ir.Table:
+    """Per UTC day: people with a visit, visits, conversions and revenue (days with visits or conversions)."""
+    visits = sessions.group_by(day=sessions.started_at.date()).aggregate(
+        people=sessions.person_id.nunique(), sessions=sessions.count()
+    )
+    sales = conversions.group_by(day=conversions.conversion_at.date()).aggregate(
+        conversions=conversions.count(), revenue=conversions.revenue.sum()
+    )
+    joined = visits.outer_join(sales, visits.day == sales.day)
+    return joined.select(
+        day=ibis.coalesce(joined.day, joined.day_right),
+        people=joined.people.fill_null(0),
+        sessions=joined.sessions.fill_null(0),
+        conversions=joined.conversions.fill_null(0),
+        revenue=joined.revenue.fill_null(0),
+    ).order_by("day")

@@ -25,6 +25,7 @@ from jejak.cli.common import (
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
 from jejak.cli.reports import print_summary, report
+from jejak.cli.web import serve, serve_project, user
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS
 from jejak.service.builds import OpenBuild, open_build, scoped
@@ -45,6 +46,8 @@ def cli() -> None:
 cli.add_command(report)
 cli.add_command(persona)
 cli.add_command(map_command)
+cli.add_command(serve)
+cli.add_command(user)
 
 
 @cli.command()
@@ -579,12 +582,14 @@ def generate(out_dir: str, events: int, seed: int, file_format: str) -> None:
 @click.option("--events", default=200_000, show_default=True, help="Approximate number of events.")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None)
-@click.option("--no-serve", is_flag=True, help="Accepted for scripts; the dashboard is not part of this version yet.")
+@click.option("--no-serve", is_flag=True, help="Stop after printing the summary (for scripts).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Dashboard port.")
 @handle_errors
-def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: bool) -> None:
-    """Generate the demo dataset, import it, build everything and print the summary.
+def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: bool, port: int) -> None:
+    """Generate the demo dataset, import it, build everything, print the summary and serve the dashboard.
 
-    Example: jejak demo --events 200000
+    The dashboard user is `demo` with a new random password, printed here.
+    Example: jejak demo --events 200000 --no-serve
     """
     from jejak.store.project import init_project
     from jejak.synth import generate as make_data
@@ -620,6 +625,16 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
         f"Explore: jejak attribute --project {root}  ·  jejak report assisted --project {root}  ·  "
         f"jejak export paths --project {root}"
     )
+    if no_serve:
+        return
+    import secrets
+
+    from jejak.web.auth import add_user
+
+    password = secrets.token_urlsafe(12)
+    add_user(project.sqlite_path, "demo", password, admin=True)
+    console.print(f"\nDashboard login: [bold]demo[/] / [bold]{password}[/]")
+    serve_project(project, "127.0.0.1", port)
 
 
 def write_demo_maps(project: Any, directory: Path) -> dict[str, Path]:

@@ -8,7 +8,11 @@
     ├── LakeError                   lake            1     500
     ├── EngineError                 engine          1     500
     │   └── MissingExtraError       missing_extra   1     500
-    └── TableNotBuiltError          not_built       1     404
+    ├── TableNotBuiltError          not_built       1     404
+    ├── BrowserError                no_browser      1     500
+    └── AccessError                 no_access       1     401
+        ├── ForbiddenError          forbidden       1     403
+        └── ThrottledError          throttled       1     429
 
 Every message says what happened, what is allowed, and what to do next.
 """
@@ -87,3 +91,28 @@ class BrowserError(JejakError):
     """Chromium, needed for PDF and PNG, is missing or failed."""
 
     code = "no_browser"
+
+
+class AccessError(JejakError):
+    """The dashboard needs a login (or the name and password did not match)."""
+
+    code = "no_access"
+    http_status = 401
+
+
+class ForbiddenError(AccessError):
+    """A form came without its CSRF token, or with someone else's."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class ThrottledError(AccessError):
+    """Too many failed logins: wait before the next try."""
+
+    code = "throttled"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

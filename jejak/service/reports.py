@@ -21,12 +21,13 @@ from jejak.analytics.flows import Flow, flow_links, flow_nodes
 from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths, top_of_paths
-from jejak.analytics.summary import headline, revenue_by_channel, top_paths
+from jejak.analytics.summary import activity, by_day, headline, revenue_by_channel, top_paths
 from jejak.core.errors import SettingError
 from jejak.ingest.importer import quarantine_counts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
+from jejak.store.appstate import connect_state
 
 Rows = list[dict[str, Any]]
 Sections = dict[str, Rows]
@@ -64,6 +65,41 @@ def summary(built: OpenBuild) -> Sections:
         "top_paths": built.rows(top_paths(built.read("paths"), settings.top_n)),
         "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
     }
+
+
+def overview(built: OpenBuild, scope: Scope) -> Sections:
+    """The period in numbers, by day, by channel; the top paths; quarantine, warnings and freshness."""
+    chosen = scope.narrowed(built)
+    sessions = chosen.sessions(built.read("sessions"))
+    conversions = chosen.conversions(built.read("conversions"))
+    journeys = chosen.journeys(built.read("journeys"))
+    shared = built.read_if_built("shared_identifiers")
+    return {
+        "headline": built.rows(activity(sessions, conversions, journeys)),
+        "by_day": built.rows(by_day(sessions, conversions)),
+        "channels": built.rows(revenue_by_channel(conversions)),
+        "top_paths": built.rows(top_paths(built.read("paths"), built.project.settings.top_n)),
+        "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
+        "warnings": [] if shared is None else built.rows(shared.count().name("over_shared_identifiers").as_table()),
+        "freshness": freshness(built.project),
+    }
+
+
+def freshness(project: Any) -> Rows:
+    """When data last came in and when the tables were last built (from the SQLite logs)."""
+    db = connect_state(project.sqlite_path)
+    try:
+        imported = db.execute("SELECT MAX(finished_at), COUNT(*), SUM(rows_stored) FROM imports").fetchone()
+        built = db.execute("SELECT finished_at, engine FROM builds ORDER BY finished_at DESC LIMIT 1").fetchone()
+    finally:
+        db.close()
+    return [
+        {"measure": "last_import_at", "value": imported[0]},
+        {"measure": "files_imported", "value": imported[1]},
+        {"measure": "events_stored", "value": imported[2] or 0},
+        {"measure": "last_build_at", "value": built[0] if built else None},
+        {"measure": "build_engine", "value": built[1] if built else None},
+    ]
 
 
 def devices(built: OpenBuild, scope: Scope, *, by: str = "device_type") -> Sections:
@@ -242,3 +278,20 @@ def stages(built: OpenBuild, stage_names: Sequence[str] | None = None) -> Sectio
         "stages": built.rows(stage_funnel(milestones, names)),
         "current": built.rows(where.order_by(where.people.desc())),
     }
+
+
+def event_names(built: OpenBuild, *, limit: int = 100) -> list[str]:
+    """The most frequent interaction names (for pickers), most frequent first."""
+    events = built.read("events")
+    counted = events.group_by("event").aggregate(times=events.count())
+    rows = built.rows(counted.order_by([counted.times.desc(), counted.event]).limit(limit))
+    return [str(row["event"]) for row in rows if row["event"] is not None]
+
+
+def usual_first_event(built: OpenBuild) -> str | None:
+    """The event that most often opens a visit: where a forward path flow starts when none is chosen."""
+    events = built.read("events")
+    starts = events.filter(events.is_session_start)
+    counted = starts.group_by("event").aggregate(times=starts.count())
+    rows = built.rows(counted.order_by([counted.times.desc(), counted.event]).limit(1))
+    return str(rows[0]["event"]) if rows else None

@@ -85,12 +85,41 @@ def m005_map_notes(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX map_notes_by_persona ON map_notes (persona, stage)")
 
 
+def m006_users(db: sqlite3.Connection) -> None:
+    """Dashboard users (argon2 hashes), their sessions (only a SHA-256 of the cookie) and failed-login counts."""
+    db.execute(
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE web_sessions (
+            token_sha256 TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE login_failures (
+            login_key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_failure_at TEXT NOT NULL
+        )"""
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m001_imports,
     m002_builds,
     m003_spend,
     m004_personas,
     m005_map_notes,
+    m006_users,
 )
 
 

@@ -265,3 +265,23 @@ def write_html(figures: Sequence[tuple[str, go.Figure]], path: str | Path, title
     target = Path(path)
     target.write_text(page, encoding="utf-8")
     return target
+
+
+def daily_figure(rows: Rows) -> go.Figure:
+    """Visits and conversions per day (the overview's line)."""
+    days = _values(rows, "day")
+    figure = go.Figure(
+        [
+            go.Scatter(x=days, y=_values(rows, "sessions"), name="Sessions", mode="lines"),
+            go.Scatter(x=days, y=_values(rows, "conversions"), name="Conversions", mode="lines", yaxis="y2"),
+        ]
+    )
+    figure.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "Conversions"})
+    return _styled(figure, "By day")
+
+
+def channels_figure(rows: Rows) -> go.Figure:
+    """Revenue by channel of the converting session."""
+    return _styled(
+        go.Figure(go.Bar(x=_values(rows, "channel"), y=_values(rows, "revenue"), name="Revenue")), "Revenue by channel"
+    )

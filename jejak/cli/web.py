@@ -1,0 +1,74 @@
+"""`jejak serve` (the dashboard) and `jejak user add|list` (who may log in to it)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from jejak.cli.common import console, handle_errors, project_at
+
+
+def serve_project(project: object, host: str, port: int) -> None:
+    """Serve the dashboard of a project until interrupted (Ctrl+C)."""
+    import uvicorn
+
+    from jejak.core.errors import SettingError
+    from jejak.web.app import create_app
+    from jejak.web.auth import user_names
+
+    if not user_names(project.sqlite_path):  # type: ignore[attr-defined]
+        raise SettingError("Nobody can log in yet. Create the first user with `jejak user add NAME`, then serve.")
+    console.print(f"jejak dashboard: [bold]http://{host}:{port}/[/]  (Ctrl+C stops it)")
+    uvicorn.run(create_app(project), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def serve(host: str, port: int, project_dir: str | None) -> None:
+    """Serve the dashboard (login needed; plotly and every asset served locally, works offline).
+
+    Example: jejak serve --port 8000
+    """
+    serve_project(project_at(project_dir), host, port)
+
+
+@click.group()
+def user() -> None:
+    """Dashboard users."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def user_add(name: str, password_stdin: bool, project_dir: str | None) -> None:
+    """Add a user (or set a new password); the first user is the admin.
+
+    Example: jejak user add admin
+    """
+    from jejak.web.auth import add_user, user_names
+
+    project = project_at(project_dir)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    first = not user_names(project.sqlite_path)
+    add_user(project.sqlite_path, name, password, admin=first)
+    console.print(f"User {name!r} can log in{' (admin)' if first else ''}.")
+
+
+@user.command(name="list")
+@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@handle_errors
+def user_list(project_dir: str | None) -> None:
+    """The users who may log in."""
+    from jejak.web.auth import user_names
+
+    for name in user_names(project_at(project_dir).sqlite_path):
+        console.print(name)

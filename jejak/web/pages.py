@@ -1,0 +1,215 @@
+"""The dashboard's pages: each one a handler that returns sections of rows, a template, and its POST actions.
+
+A handler gets the request's project, scope (dates, persona) and query parameters, runs one
+`service.reports` function on the last build, and says which figure (a `web.figures`
+builder) draws each section. The app (`app.py`) turns the same result into HTML, JSON and CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request, Response
+
+from jejak.core.errors import SettingError
+from jejak.segments.personas import load_personas
+from jejak.service import reports
+from jejak.service.builds import open_build
+from jejak.service.reports import FunnelQuery, Scope
+from jejak.store.project import Project
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page handler knows about the request."""
+
+    project: Project
+    scope: Scope
+    params: Mapping[str, str]
+    lang: str
+
+    def scope_json(self) -> dict[str, Any]:
+        return {
+            "from": self.scope.start.isoformat() if self.scope.start else None,
+            "to": self.scope.end.isoformat() if self.scope.end else None,
+            "persona": self.scope.persona,
+        }
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        """A query parameter that must be one of `allowed` (the default when absent)."""
+        value = self.params.get(name) or default
+        if value not in allowed:
+            raise SettingError(f"{name} must be one of {', '.join(allowed)} (not {value!r}).")
+        return value
+
+    def number(self, name: str, default: int, low: int, high: int) -> int:
+        text = self.params.get(name) or ""
+        if not text:
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            raise SettingError(f"{name} must be a whole number from {low} to {high} (not {text!r}).") from None
+        if not low <= value <= high:
+            raise SettingError(f"{name} must be from {low} to {high} (not {value}).")
+        return value
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table on a page, drawn by the figure builder named `figure` when there is one."""
+
+    key: str
+    rows: Rows
+    figure: str | None = None
+
+
+@dataclass(frozen=True)
+class PageResult:
+    sections: list[Section]
+    extra: dict[str, Any] = field(default_factory=dict)  # form state and lists a page's template needs
+
+
+Action = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str  # the URL path and the key of its title in i18n.WORDS
+    handler: Callable[[PageContext], PageResult]
+    template: str = "page.html"
+    actions: Mapping[str, Action] = field(default_factory=dict)
+    filters: bool = True  # whether the date and persona filters apply
+
+
+def _day(params: Mapping[str, str], name: str) -> dt.date | None:
+    text = (params.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise SettingError(f"{name} must be a day as YYYY-MM-DD (not {text!r}).") from None
+
+
+def parse_scope(params: Mapping[str, str]) -> Scope:
+    """The date range and persona of a request's query string (`from`, `to`, `persona`)."""
+    start, end = _day(params, "from"), _day(params, "to")
+    if start and end and start > end:
+        raise SettingError(f"from ({start}) is after to ({end}); swap them.")
+    return Scope(start=start, end=end, persona=(params.get("persona") or "").strip() or None)
+
+
+def persona_names(project: Project) -> list[str]:
+    return [persona.name for persona in load_personas(project.sqlite_path)]
+
+
+def _sections(found: Mapping[str, Rows], figures: Mapping[str, str] | None = None) -> list[Section]:
+    figures = figures or {}
+    return [Section(key, rows, figures.get(key)) for key, rows in found.items()]
+
+
+def overview(ctx: PageContext) -> PageResult:
+    with open_build(ctx.project) as built:
+        found = reports.overview(built, ctx.scope)
+    return PageResult(_sections(found, {"by_day": "daily_figure", "channels": "channels_figure"}))
+
+
+def multi_channel(ctx: PageContext) -> PageResult:
+    dimension = ctx.choice("dimension", ("channel", "source_medium", "campaign"), "channel")
+    with open_build(ctx.project) as built:
+        found = {
+            "assisted": reports.assisted(built, ctx.scope, dimension=dimension)["assisted"],
+            "paths": reports.conversion_paths(built, ctx.scope, dimension=dimension)["paths"],
+            "timelag": reports.histogram(built, ctx.scope, kind="timelag")["histogram"],
+            "pathlength": reports.histogram(built, ctx.scope, kind="pathlength")["histogram"],
+        }
+    figures = {
+        "assisted": "assisted_figure",
+        "paths": "paths_figure",
+        "timelag": "time_lag_figure",
+        "pathlength": "path_length_figure",
+    }
+    return PageResult(_sections(found, figures), {"form": {"dimension": dimension}})
+
+
+def devices(ctx: PageContext) -> PageResult:
+    by = ctx.choice("by", ("device_type", "os"), "device_type")
+    with open_build(ctx.project) as built:
+        found = reports.devices(built, ctx.scope, by=by)
+    return PageResult(_sections(found, {"devices": "devices_figure"}), {"form": {"by": by}})
+
+
+def bounce(ctx: PageContext) -> PageResult:
+    by = ctx.choice("by", ("page", "channel"), "page")
+    with open_build(ctx.project) as built:
+        found = reports.bounce_rates(built, ctx.scope, by=by)
+    return PageResult(_sections(found, {"bounce": "bounce_figure"}), {"form": {"by": by}})
+
+
+DEFAULT_FUNNEL = ("Product Viewed", "Product Added", "Checkout Started", "Order Completed")
+
+
+def funnels(ctx: PageContext) -> PageResult:
+    steps = tuple(step.strip() for step in (ctx.params.get("steps") or "").splitlines() if step.strip())
+    steps = steps or DEFAULT_FUNNEL
+    if len(steps) > 20:
+        raise SettingError(f"A funnel has at most 20 steps (this one has {len(steps)}).")
+    breakdown = ctx.choice("breakdown", ("", "channel", "device_type", "persona"), "")
+    query = FunnelQuery(
+        steps=steps,
+        order=ctx.choice("order", ("sequential", "strict", "any"), ctx.project.settings.funnel_order),
+        window_days=ctx.number("window_days", ctx.project.settings.funnel_window_days, 1, 365),
+        breakdown=breakdown or None,
+        period=ctx.choice("trend", ("", "day", "week", "month"), "") or None,
+    )
+    with open_build(ctx.project) as built:
+        found = reports.funnel(built, ctx.scope, query)
+        names = reports.event_names(built)
+    form = {
+        "steps": "\n".join(steps),
+        "order": query.order,
+        "window_days": query.window_days,
+        "breakdown": breakdown,
+        "trend": query.period or "",
+    }
+    figures = {"steps": "funnel_figure", "trend": "funnel_trend_figure"}
+    return PageResult(_sections(found, figures), {"form": form, "events": names})
+
+
+def flows(ctx: PageContext) -> PageResult:
+    start_event = (ctx.params.get("start_event") or "").strip()
+    end_event = (ctx.params.get("end_event") or "").strip()
+    steps = ctx.number("steps", 5, 1, 20)
+    top_n = ctx.number("top", 5, 1, 20)
+    with open_build(ctx.project) as built:
+        if not start_event and not end_event:
+            start_event = reports.usual_first_event(built) or ""
+        names = reports.event_names(built)
+        found = reports.flows(
+            built,
+            ctx.scope,
+            start_event=start_event or None,
+            end_event=None if start_event else end_event,
+            steps=steps,
+            top_n=top_n,
+            node=ctx.choice("node", ("event", "page"), "event"),
+            within=ctx.choice("per", ("session", "person"), "session"),
+        )
+    form = {"start_event": start_event, "end_event": "" if start_event else end_event, "steps": steps, "top": top_n}
+    return PageResult(_sections(found, {"links": "flows_figure"}), {"form": form, "events": names})
+
+
+PAGES: tuple[Page, ...] = (
+    Page("overview", overview),
+    Page("reports", multi_channel, template="reports.html"),
+    Page("devices", devices, template="devices.html"),
+    Page("funnels", funnels, template="funnels.html"),
+    Page("flows", flows, template="flows.html"),
+    Page("bounce", bounce, template="bounce.html"),
+)
