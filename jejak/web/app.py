@@ -1,6 +1,6 @@
 """The dashboard: one FastAPI app per project; every page has a `.json` twin (and a `.csv` per table).
 
-- Pages are declared once (`pages.PAGES`): a handler returns named sections of rows (from
+- Pages are declared once (`site.PAGES`): a handler returns named sections of rows (from
   `service.reports`, the functions the CLI prints) and the page draws each as a table and,
   where there is one, a plotly figure. `/<page>` is the HTML, `/<page>.json` the same data,
   `/<page>.csv?section=NAME` one table with formula prefixes neutralised.
@@ -34,7 +34,8 @@ from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingEr
 from jejak.store.project import Project
 from jejak.web import auth
 from jejak.web.i18n import LANGUAGES, column_label, word
-from jejak.web.pages import PAGES, Page, PageContext, PageResult, parse_scope, persona_names
+from jejak.web.pages import Page, PageContext, PageResult, parse_scope, persona_names
+from jejak.web.site import PAGES
 
 SESSION_COOKIE = "jejak_session"
 LOGIN_CSRF_COOKIE = "jejak_login_csrf"

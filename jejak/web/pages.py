@@ -203,13 +203,3 @@ def flows(ctx: PageContext) -> PageResult:
         )
     form = {"start_event": start_event, "end_event": "" if start_event else end_event, "steps": steps, "top": top_n}
     return PageResult(_sections(found, {"links": "flows_figure"}), {"form": form, "events": names})
-
-
-PAGES: tuple[Page, ...] = (
-    Page("overview", overview),
-    Page("reports", multi_channel, template="reports.html"),
-    Page("devices", devices, template="devices.html"),
-    Page("funnels", funnels, template="funnels.html"),
-    Page("flows", flows, template="flows.html"),
-    Page("bounce", bounce, template="bounce.html"),
-)

@@ -12,7 +12,7 @@ from conftest import CLOCK_START
 
 from jejak.core.clock import set_clock
 from jejak.web import auth
-from jejak.web.pages import PAGES
+from jejak.web.site import PAGES
 from web.conftest import PASSWORD, USER, Dashboard
 
 ROUTES = [f"/{page.slug}{suffix}" for page in PAGES for suffix in ("", ".json", ".csv")]

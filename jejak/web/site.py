@@ -1,0 +1,14 @@
+"""The dashboard's pages, in menu order: one line each (the handlers live in their own modules)."""
+
+from __future__ import annotations
+
+from jejak.web.pages import Page, bounce, devices, flows, funnels, multi_channel, overview
+
+PAGES: tuple[Page, ...] = (
+    Page("overview", overview),
+    Page("reports", multi_channel, template="reports.html"),
+    Page("devices", devices, template="devices.html"),
+    Page("funnels", funnels, template="funnels.html"),
+    Page("flows", flows, template="flows.html"),
+    Page("bounce", bounce, template="bounce.html"),
+)
