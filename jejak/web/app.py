@@ -35,7 +35,7 @@ from jejak.store.project import Project
 from jejak.web import auth
 from jejak.web.i18n import LANGUAGES, column_label, word
 from jejak.web.pages import Page, PageContext, PageResult, parse_scope, persona_names
-from jejak.web.site import PAGES
+from jejak.web.site import EXTRA_ROUTES, PAGES
 
 SESSION_COOKIE = "jejak_session"
 LOGIN_CSRF_COOKIE = "jejak_login_csrf"
@@ -264,6 +264,8 @@ def create_app(project: Project) -> FastAPI:
 
     for page in PAGES:
         _add_page(app, page)
+    for route, view in EXTRA_ROUTES:
+        app.add_api_route(route, view, methods=["GET"])
     return app
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from fastapi import Request, Response
+
 from jejak.web.pages import Page, bounce, devices, flows, funnels, multi_channel, overview
 
 PAGES: tuple[Page, ...] = (
@@ -12,3 +16,6 @@ PAGES: tuple[Page, ...] = (
     Page("flows", flows, template="flows.html"),
     Page("bounce", bounce, template="bounce.html"),
 )
+
+# Extra GET routes (path, view), behind the same login as the pages: e.g. a page's file exports.
+EXTRA_ROUTES: tuple[tuple[str, Callable[[Request], Response]], ...] = ()
