@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import shutil
 from collections.abc import Sequence
@@ -17,7 +16,6 @@ from jejak.cli.common import (
     cell_text,
     console,
     err_console,
-    filters_from,
     handle_errors,
     print_rows,
     project_at,
@@ -28,7 +26,8 @@ from jejak.cli.reports import print_summary, report
 from jejak.cli.web import serve, serve_project, user
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS
-from jejak.service.builds import OpenBuild, open_build, scoped
+from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL
+from jejak.service.builds import open_build
 
 DEMO_MARKER = ".jejak-demo"
 
@@ -179,14 +178,6 @@ def settings_command(output_format: str, project_dir: str | None) -> None:
     print_rows(rows, output_format, "Settings")
 
 
-HONEST_LABEL = (
-    "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
-    "causes: only a holdout test measures incremental effect (it comes with messaging)."
-)
-# What `jejak attribute --by` may label touches with (journeys.dimensions.DIMENSIONS, imported late like the rest).
-ATTRIBUTE_BY = ("channel", "campaign", "source_medium")
-
-
 def read_paths_csv(paths_file: str, separator: str) -> Any:
     """A ready-made paths table (one row per path) as a path set."""
     import pyarrow.csv as pacsv
@@ -202,70 +193,6 @@ def read_paths_csv(paths_file: str, separator: str) -> Any:
     except Exception as exc:  # pyarrow raises its own error types for unreadable CSV
         raise InputFileError(f"{path}: cannot be read as CSV ({exc}).") from None
     return PathSet.from_arrow(table, separator=separator, where=str(path))
-
-
-@dataclasses.dataclass(frozen=True)
-class RunFilters:
-    """What one `jejak attribute` run asks of the build's journeys (None: the build's own setting)."""
-
-    transform: str | None = None
-    lookback_days: int | None = None
-    filters: Any = None  # journeys.filters.Filters; None keeps every journey
-    by: str = "channel"  # what the touches are labelled by; the build's journeys are by channel
-
-
-def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, Any]:
-    """The run's unique paths and journeys (with touch times), and the engine table of those paths.
-
-    Everything is computed on the engine; only the aggregated paths and the journeys'
-    paths and times (for time decay) come out.
-    """
-    from jejak.attribution.inputs import run_journeys, run_paths
-    from jejak.attribution.pathset import PathSet
-    from jejak.journeys.journeys import PATH_SEPARATOR
-
-    settings = built.project.settings
-    rebuilt = (
-        (run.transform not in (None, settings.path_transform))
-        or (run.lookback_days not in (None, settings.lookback_days))
-        or run.by != "channel"
-    )
-    if rebuilt:
-        journey_table = run_journeys(
-            built.read("touchpoints"),
-            built.read("conversions"),
-            transform=run.transform or settings.path_transform,
-            transform_channel=settings.path_transform_channel,
-            max_touches=settings.path_max_touches,
-            lookback_days=run.lookback_days or settings.lookback_days,
-            dimension=run.by,
-        )
-    else:
-        journey_table = built.read("journeys")
-    if run.filters is not None:
-        journey_table = run.filters.journeys(journey_table)
-    journey_table = built.engine.materialize(journey_table, "attribution_journeys")
-    paths_table = built.engine.materialize(run_paths(journey_table), "attribution_paths")
-    paths = PathSet.from_arrow(
-        built.engine.to_pyarrow(paths_table), separator=PATH_SEPARATOR.strip(), where="the journeys of the last build"
-    )
-    wanted = ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at")
-    journeys = PathSet.from_journeys(
-        built.engine.to_pyarrow(journey_table.select(*[c for c in wanted if c in journey_table.columns])),
-        where="the journeys table of the last build",
-    )
-    return paths, journeys, paths_table
-
-
-def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) -> dict[str, float]:
-    """Spend per channel or per campaign over the run's days; none by source / medium, which spend does not carry."""
-    from jejak.ingest.spend import spend_by_campaign, spend_by_channel
-
-    if by == "channel":
-        return spend_by_channel(project, start, end)
-    if by == "campaign":
-        return spend_by_campaign(project, start, end)
-    return {}
 
 
 def dimension_note(by: str) -> str:
@@ -373,15 +300,14 @@ def attribute(
     """
     import os
 
-    from jejak.attribution.compare import MODELS, ModelOptions, comparison
+    from jejak.attribution.compare import MODELS, comparison
     from jejak.attribution.compare import attribute as run_attribution
     from jejak.attribution.shapley import ordered_shapley
-    from jejak.attribution.spend import unmatched_spend, with_spend
-    from jejak.attribution.transitions import transition_counts
+    from jejak.attribution.spend import unmatched_spend
     from jejak.core.errors import ProjectError, SettingError
     from jejak.core.settings import resolve_settings
-    from jejak.journeys.dimensions import direct_label
-    from jejak.journeys.journeys import PATH_SEPARATOR
+    from jejak.service.attribution import AttributionQuery, attribute_built, labelled
+    from jejak.service.reports import Scope
 
     if paths_file and by != "channel":
         raise SettingError(
@@ -394,52 +320,29 @@ def attribute(
             "time_decay needs the time of every touch, which a paths file does not have. "
             "Run it on a built project (without --paths)."
         )
-    filters = filters_from(start_date, end_date, conversion_types)
-    run = RunFilters(transform, lookback_days, filters, by)
-    if paths_file and (run != RunFilters(filters=filters_from(None, None, ())) or persona):
+    start = start_date.date() if start_date else None
+    end = end_date.date() if end_date else None
+    chosen = MODELS if compare or not models else models
+    query = AttributionQuery(tuple(chosen), by, order, resamples, transform, lookback_days)
+    if paths_file and (transform or lookback_days or conversion_types or start or end or persona):
         raise SettingError(
             "--transform, --lookback, --conversion-type, --from, --to and --persona work on a built project's journeys; "
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
         )
-    chosen = MODELS if compare or not models else models
-
-    def options_for(settings: Any) -> Any:
-        options = dataclasses.replace(ModelOptions.from_settings(settings), direct=direct_label(by))
-        if order is not None:
-            options = dataclasses.replace(options, markov_order=order)
-        if resamples is not None:
-            options = dataclasses.replace(options, resamples=resamples)
-        return options
-
-    spend: dict[str, float] = {}
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
             settings = project_at(project_dir).settings
         except ProjectError:
             settings = resolve_settings({}, dict(os.environ))  # a paths file needs no project
-        options = options_for(settings)
+        options = query.options(settings)
         found = run_attribution(paths, chosen, options)
+        spend: dict[str, float] = {}
+        table = labelled(comparison(found), by, spend)
     else:
-        project = project_at(project_dir)
-        options = options_for(project.settings)
-        with open_build(project) as built:
-            run = dataclasses.replace(run, filters=scoped(filters, built, persona))
-            paths, journeys, paths_table = read_built_journeys(built, run)
-
-            def counts(markov_order: int) -> Any:
-                # Only the order the run uses is counted, on the engine, while the connection is open.
-                return built.engine.to_pyarrow(
-                    transition_counts(paths_table, order=markov_order, separator=PATH_SEPARATOR)
-                )
-
-            found = run_attribution(paths, chosen, options, journeys=journeys, counts=counts)
-        spend = spend_by(project, by, filters.start, filters.end)
-    # The comparison's label column is named for what it holds: channel, campaign or source_medium.
-    table = comparison(found)
-    table = table.rename_columns([by if name == "channel" else name for name in table.column_names])
-    if spend:
-        table = with_spend(table, spend, key=by)
+        with open_build(project_at(project_dir)) as built:
+            done = attribute_built(built, Scope(start, end, conversion_types, persona=persona), query)
+        found, table, paths, options, spend = done.found, done.table, done.paths, done.options, done.spend
     rows = table.to_pylist()
     if output_format != "table":
         print_rows(rows, output_format)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -19,8 +20,21 @@ def serve_project(project: object, host: str, port: int) -> None:
 
     if not user_names(project.sqlite_path):  # type: ignore[attr-defined]
         raise SettingError("Nobody can log in yet. Create the first user with `jejak user add NAME`, then serve.")
+    import threading
+
+    from jejak.service.attribution import warm_attribution
+
+    # Bootstrap intervals take seconds on a large build: compute the first view while the server starts.
+    threading.Thread(target=_warm, args=(warm_attribution, project), daemon=True).start()
     console.print(f"jejak dashboard: [bold]http://{host}:{port}/[/]  (Ctrl+C stops it)")
     uvicorn.run(create_app(project), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
+
+
+def _warm(warm: Any, project: object) -> None:
+    try:
+        warm(project)
+    except Exception as exc:  # a cold cache only makes the first page slower; say why and go on
+        console.print(f"[yellow]note[/]: attribution was not precomputed ({exc}); the page computes it on first view.")
 
 
 @click.command()

@@ -46,7 +46,9 @@ def table_path(project: Project, name: str) -> Path:
     """Where a derived table of the current build lives."""
     path = current_build(project) / name
     if not path.exists():
-        known = ", ".join(sorted(p.name for p in current_build(project).iterdir() if p.is_dir()))
+        known = ", ".join(
+            sorted(p.name for p in current_build(project).iterdir() if p.is_dir() and not p.name.startswith("."))
+        )
         raise TableNotBuiltError(f"There is no table '{name}' in the current build. Tables: {known}.")
     return path
 

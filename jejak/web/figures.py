@@ -162,18 +162,18 @@ def _distance(row: Mapping[str, Any], bound: str) -> float | None:
 def attribution_figure(rows: Rows) -> go.Figure:
     """Credited conversions per channel, one bar per model, with the bootstrap interval as error bars."""
     bars = []
+    # The label column is named for what was credited: channel, campaign or source_medium.
+    label = next((name for name in ("channel", "campaign", "source_medium") if rows and name in rows[0]), "channel")
     for model, group in _groups(rows, "model").items():
         plus = [_distance(row, "conversions_high") for row in group]
         minus = [_distance(row, "conversions_low") for row in group]
         bounded = any(gap is not None for gap in plus + minus)
         errors = {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus} if bounded else None
         bars.append(
-            go.Bar(
-                name=_label(str(model)), x=_values(group, "channel"), y=_values(group, "conversions"), error_y=errors
-            )
+            go.Bar(name=_label(str(model)), x=_values(group, label), y=_values(group, "conversions"), error_y=errors)
         )
     title = "Conversions by attribution model"
-    return _styled(go.Figure(bars), title, x_title="Channel", y_title="Credited conversions", barmode="group")
+    return _styled(go.Figure(bars), title, x_title=_label(label), y_title="Credited conversions", barmode="group")
 
 
 def _steps(rows: Rows) -> tuple[list[str], dict[str, Any]]:

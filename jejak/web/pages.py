@@ -14,9 +14,12 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from jejak.attribution.compare import MODELS
 from jejak.core.errors import SettingError
+from jejak.core.settings import PATH_TRANSFORMS
 from jejak.segments.personas import load_personas
 from jejak.service import reports
+from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, AttributionQuery, cached_attribution, dimension_note
 from jejak.service.builds import open_build
 from jejak.service.reports import FunnelQuery, Scope
 from jejak.store.project import Project
@@ -203,3 +206,45 @@ def flows(ctx: PageContext) -> PageResult:
         )
     form = {"start_event": start_event, "end_event": "" if start_event else end_event, "steps": steps, "top": top_n}
     return PageResult(_sections(found, {"links": "flows_figure"}), {"form": form, "events": names})
+
+
+def attribution(ctx: PageContext) -> PageResult:
+    """Every model side by side with intervals (or one model), with spend and ROAS when spend was imported."""
+    settings = ctx.project.settings
+    model = ctx.choice("model", ("", *MODELS), "")
+    usual = AttributionQuery.defaults(settings)
+    query = AttributionQuery(
+        models=(model,) if model else (),
+        by=ctx.choice("by", ATTRIBUTE_BY, usual.by),
+        order=ctx.choice("order", ("1", "2", "3", "4", "auto"), str(usual.order)),
+        resamples=ctx.number("resamples", int(usual.resamples or 0), 0, 2000),
+        transform=ctx.choice("transform", PATH_TRANSFORMS, str(usual.transform)),
+        lookback_days=ctx.number("lookback", int(usual.lookback_days or 1), 1, 365),
+    )
+    with open_build(ctx.project) as built:
+        run = cached_attribution(built, ctx.scope, query)
+    sections = [Section("comparison", run.rows, "attribution_figure")]
+    if run.spend:
+        keep = (query.by, "model", "spend", "cost_per_conversion", "roas")
+        sections.append(Section("roas", [{key: row.get(key) for key in keep} for row in run.rows]))
+    notes = [note for note in (dimension_note(query.by), HONEST_LABEL) if note]
+    if run.order_choice is not None:
+        scores = ", ".join(f"order {k}: {v:.4f}" for k, v in run.order_choice["log_likelihood"].items())
+        notes.insert(
+            0, f"Markov order {run.order_choice['order']}, chosen by held-out log-likelihood per step ({scores})."
+        )
+    form = {
+        "model": model,
+        "by": query.by,
+        "order": query.order,
+        "resamples": query.resamples,
+        "transform": query.transform,
+        "lookback": query.lookback_days,
+    }
+    extra = {
+        "form": form,
+        "notes": notes,
+        "totals": {"conversions": run.conversions, "unique_paths": run.unique_paths},
+        "choices": {"model": MODELS, "by": ATTRIBUTE_BY, "transform": PATH_TRANSFORMS},
+    }
+    return PageResult(sections, extra)

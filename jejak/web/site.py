@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from fastapi import Request, Response
 
-from jejak.web.pages import Page, bounce, devices, flows, funnels, multi_channel, overview
+from jejak.web.pages import Page, attribution, bounce, devices, flows, funnels, multi_channel, overview
 
 PAGES: tuple[Page, ...] = (
     Page("overview", overview),
+    Page("attribution", attribution, template="attribution.html"),
     Page("reports", multi_channel, template="reports.html"),
     Page("devices", devices, template="devices.html"),
     Page("funnels", funnels, template="funnels.html"),

@@ -1,0 +1,255 @@
+"""An attribution run on the last build: the CLI's `jejak attribute` and the dashboard's attribution page.
+
+The run's journeys are read from the build (or rebuilt on the engine under the run's
+transform, lookback or labelling), filtered by the scope, aggregated into unique paths;
+every model runs on those (`attribution.compare`), and spend per channel or campaign is
+joined for cost per conversion and ROAS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from jejak.attribution.compare import MODELS, Attribution, ModelOptions, comparison
+from jejak.attribution.compare import attribute as run_attribution
+from jejak.attribution.inputs import run_journeys, run_paths
+from jejak.attribution.pathset import PathSet
+from jejak.attribution.spend import with_spend
+from jejak.attribution.transitions import transition_counts
+from jejak.ingest.spend import spend_by_campaign, spend_by_channel
+from jejak.journeys.dimensions import direct_label
+from jejak.journeys.journeys import PATH_SEPARATOR
+from jejak.service.builds import OpenBuild, open_build
+from jejak.service.reports import Scope
+from jejak.store.appstate import connect_state
+from jejak.store.derived import current_build
+from jejak.store.files import move_into_place
+
+# What a run may label touches with (journeys.dimensions.DIMENSIONS).
+ATTRIBUTE_BY = ("channel", "campaign", "source_medium")
+# Answers kept next to a build's tables (hidden from the list of tables).
+CACHE_DIR = ".cache"
+
+HONEST_LABEL = (
+    "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
+    "causes: only a holdout test measures incremental effect (it comes with messaging)."
+)
+
+
+@dataclass(frozen=True)
+class RunFilters:
+    """What one `jejak attribute` run asks of the build's journeys (None: the build's own setting)."""
+
+    transform: str | None = None
+    lookback_days: int | None = None
+    filters: Any = None  # journeys.filters.Filters; None keeps every journey
+    by: str = "channel"  # what the touches are labelled by; the build's journeys are by channel
+
+
+def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, Any]:
+    """The run's unique paths and journeys (with touch times), and the engine table of those paths.
+
+    Everything is computed on the engine; only the aggregated paths and the journeys'
+    paths and times (for time decay) come out.
+    """
+    settings = built.project.settings
+    rebuilt = (
+        (run.transform not in (None, settings.path_transform))
+        or (run.lookback_days not in (None, settings.lookback_days))
+        or run.by != "channel"
+    )
+    if rebuilt:
+        journey_table = run_journeys(
+            built.read("touchpoints"),
+            built.read("conversions"),
+            transform=run.transform or settings.path_transform,
+            transform_channel=settings.path_transform_channel,
+            max_touches=settings.path_max_touches,
+            lookback_days=run.lookback_days or settings.lookback_days,
+            dimension=run.by,
+        )
+    else:
+        journey_table = built.read("journeys")
+    if run.filters is not None:
+        journey_table = run.filters.journeys(journey_table)
+    journey_table = built.engine.materialize(journey_table, "attribution_journeys")
+    paths_table = built.engine.materialize(run_paths(journey_table), "attribution_paths")
+    paths = PathSet.from_arrow(
+        built.engine.to_pyarrow(paths_table), separator=PATH_SEPARATOR.strip(), where="the journeys of the last build"
+    )
+    wanted = ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at")
+    journeys = PathSet.from_journeys(
+        built.engine.to_pyarrow(journey_table.select(*[c for c in wanted if c in journey_table.columns])),
+        where="the journeys table of the last build",
+    )
+    return paths, journeys, paths_table
+
+
+def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) -> dict[str, float]:
+    """Spend per channel or per campaign over the run's days; none by source / medium, which spend does not carry."""
+    if by == "channel":
+        return spend_by_channel(project, start, end)
+    if by == "campaign":
+        return spend_by_campaign(project, start, end)
+    return {}
+
+
+def dimension_note(by: str) -> str:
+    """What stands in for Direct, and what spend is matched to, in a run not by channel (empty by channel)."""
+    from jejak.journeys.dimensions import direct_label
+
+    label = direct_label(by)
+    if by == "campaign":
+        return (
+            f"By campaign: a touch without a campaign is '{label}' (Direct visits, and organic or referral visits "
+            f"that carry none). '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms, "
+            "and spend imported without a campaign is matched to it."
+        )
+    if by == "source_medium":
+        return (
+            f"By source / medium: '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms. "
+            "Spend is imported per channel and campaign, so no ROAS is shown by source / medium."
+        )
+    return ""
+
+
+@dataclass(frozen=True)
+class AttributionQuery:
+    """What one run asks for; None means the project's setting."""
+
+    models: tuple[str, ...] = ()  # empty: every model
+    by: str = "channel"
+    order: str | None = None
+    resamples: int | None = None
+    transform: str | None = None
+    lookback_days: int | None = None
+
+    @classmethod
+    def defaults(cls, settings: Any) -> AttributionQuery:
+        """Every model by channel under the project's settings, spelled out (the dashboard's first view)."""
+        return cls(
+            order=settings.markov_order,
+            resamples=settings.attribution_resamples,
+            transform=settings.path_transform,
+            lookback_days=settings.lookback_days,
+        )
+
+    def options(self, settings: Any) -> ModelOptions:
+        options = dataclasses.replace(ModelOptions.from_settings(settings), direct=direct_label(self.by))
+        if self.order is not None:
+            options = dataclasses.replace(options, markov_order=self.order)
+        if self.resamples is not None:
+            options = dataclasses.replace(options, resamples=self.resamples)
+        return options
+
+
+@dataclass(frozen=True)
+class AttributionRun:
+    """A run's result: the models' credit, the comparison table (with spend when there is any), and its inputs."""
+
+    found: Attribution
+    table: pa.Table  # label column named for `by`: channel, campaign or source_medium
+    paths: PathSet
+    options: ModelOptions
+    spend: dict[str, float]
+
+
+def attribute_built(built: OpenBuild, scope: Scope, query: AttributionQuery) -> AttributionRun:
+    """Every chosen model on the build's journeys in the scope, side by side, with spend and ROAS."""
+    settings = built.project.settings
+    options = query.options(settings)
+    run = RunFilters(query.transform, query.lookback_days, scope.narrowed(built), query.by)
+    paths, journeys, paths_table = read_built_journeys(built, run)
+
+    def counts(markov_order: int) -> Any:
+        # Only the order the run uses is counted, on the engine, while the connection is open.
+        return built.engine.to_pyarrow(transition_counts(paths_table, order=markov_order, separator=PATH_SEPARATOR))
+
+    found = run_attribution(paths, query.models or MODELS, options, journeys=journeys, counts=counts)
+    spend = spend_by(built.project, query.by, scope.start, scope.end)
+    return AttributionRun(found, labelled(comparison(found), query.by, spend), paths, options, spend)
+
+
+def labelled(table: pa.Table, by: str, spend: dict[str, float]) -> pa.Table:
+    """The comparison with its label column named for what it holds, and spend joined when there is any."""
+    table = table.rename_columns([by if name == "channel" else name for name in table.column_names])
+    return with_spend(table, spend, key=by) if spend else table
+
+
+@dataclass(frozen=True)
+class AttributionSummary:
+    """What a page shows of a run: the comparison rows, the Markov order choice, totals and spend (JSON-able)."""
+
+    rows: list[dict[str, Any]]
+    order_choice: dict[str, Any] | None  # {"order": k, "log_likelihood": {order: score}}
+    conversions: float
+    unique_paths: int
+    spend: dict[str, float]
+
+
+def summarise(run: AttributionRun) -> AttributionSummary:
+    choice = run.found.order_choice
+    return AttributionSummary(
+        rows=run.table.to_pylist(),
+        order_choice=None
+        if choice is None
+        else {"order": choice.order, "log_likelihood": {str(k): v for k, v in choice.log_likelihood.items()}},
+        conversions=float(run.paths.total_conversions),
+        unique_paths=int(run.paths.paths),
+        spend=run.spend,
+    )
+
+
+def _state_signature(project: Any) -> list[Any]:
+    """What besides the build changes a run's answer: spend imports and persona documents."""
+    db = connect_state(project.sqlite_path)
+    try:
+        spend = db.execute("SELECT COUNT(*), SUM(amount), MAX(imported_at) FROM spend").fetchone()
+        personas = db.execute("SELECT COUNT(*), MAX(updated_at) FROM personas").fetchone()
+    finally:
+        db.close()
+    return [list(spend), list(personas)]
+
+
+def cached_attribution(built: OpenBuild, scope: Scope, query: AttributionQuery) -> AttributionSummary:
+    """A run's summary, computed once per build, question, settings, spend and personas, then read from disk.
+
+    Bootstrap intervals re-run every model hundreds of times (seconds on a large build), and
+    a build never changes once published, so each answer is kept next to the build's tables
+    (`<build>/.cache/attribution-<sha256>.json`) and a new build starts with none.
+    """
+    key_source = json.dumps(
+        [
+            dataclasses.asdict(query),
+            dataclasses.asdict(scope),
+            repr(built.project.settings),
+            _state_signature(built.project),
+        ],
+        default=str,
+        sort_keys=True,
+    )
+    key = hashlib.sha256(key_source.encode()).hexdigest()[:32]
+    cache_dir = current_build(built.project) / CACHE_DIR
+    path = cache_dir / f"attribution-{key}.json"
+    if path.exists():
+        return AttributionSummary(**json.loads(path.read_text(encoding="utf-8")))
+    summary = summarise(attribute_built(built, scope, query))
+    cache_dir.mkdir(exist_ok=True)
+    staged = cache_dir / f".{path.name}.{uuid.uuid4().hex}"
+    staged.write_text(json.dumps(dataclasses.asdict(summary), default=str), encoding="utf-8")
+    move_into_place(staged, path)
+    return summary
+
+
+def warm_attribution(project: Any) -> None:
+    """Compute the default run into the cache, so the dashboard's first view of attribution is a read."""
+    with open_build(project) as built:
+        cached_attribution(built, Scope(), AttributionQuery.defaults(project.settings))
