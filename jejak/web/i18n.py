@@ -68,6 +68,7 @@ WORDS: dict[str, dict[str, str]] = {
     "roas": {"en": "Cost per conversion and ROAS", "id": "Biaya per konversi dan ROAS"},
     "conversions": {"en": "conversions", "id": "konversi"},
     "unique_paths": {"en": "unique paths", "id": "jalur unik"},
+    "show_table": {"en": "Show the table", "id": "Tampilkan tabel"},
     "trend": {"en": "Trend", "id": "Tren"},
     "next": {"en": "What came next", "id": "Apa yang terjadi berikutnya"},
     "start_event": {"en": "Forward from event", "id": "Maju dari peristiwa"},

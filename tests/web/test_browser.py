@@ -1,0 +1,152 @@
+"""The dashboard in a real headless Chromium (Debian's, driven by Playwright) against the server on 127.0.0.1.
+
+Each test logs in through the form, records every request the page makes and every console
+error, and keeps a screenshot per page under test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jejak.maps.browser import chromium_path
+from jejak.web.site import PAGES
+from web.conftest import PASSWORD, USER, Dashboard
+
+
+@dataclass
+class Watched:
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def hosts(self) -> set[str]:
+        return {
+            urllib.parse.urlsplit(url).hostname or "" for url in self.requests if not url.startswith(("data:", "blob:"))
+        }
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def open_logged_in(browser: Any, dashboard: Dashboard, viewport: dict[str, int] | None = None) -> Watched:
+    context = browser.new_context(viewport=viewport or {"width": 1366, "height": 900})
+    watched = Watched(context.new_page())
+    watched.page.on("request", lambda request: watched.requests.append(request.url))
+    watched.page.on("console", lambda message: watched.errors.append(message.text) if message.type == "error" else None)
+    watched.page.on("pageerror", lambda error: watched.errors.append(str(error)))
+    watched.page.goto(f"{dashboard.url}/overview")
+    watched.page.wait_for_url("**/login?next=/overview")
+    watched.page.fill("input[name=name]", USER)
+    watched.page.fill("input[name=password]", PASSWORD)
+    watched.page.click("form.login button[type=submit]")
+    watched.page.wait_for_url("**/overview")
+    return watched
+
+
+def settle(watched: Watched) -> None:
+    """Wait until the page's figures are drawn (plotly adds its SVG) or there are none."""
+    watched.page.wait_for_load_state("networkidle")
+    figures = watched.page.locator("div.figure").count()
+    if figures:
+        watched.page.wait_for_function(
+            "n => document.querySelectorAll('div.figure .main-svg').length >= n", arg=figures, timeout=30_000
+        )
+
+
+def test_every_page_renders_with_no_console_errors_and_no_other_hosts(
+    browser: Any, dashboard: Dashboard, screenshots_dir: Path
+) -> None:
+    watched = open_logged_in(browser, dashboard)
+    for page in PAGES:
+        watched.page.goto(f"{dashboard.url}/{page.slug}")
+        settle(watched)
+        assert watched.page.locator("h1").first.inner_text().strip(), page.slug
+        # Every table the JSON twin has is on the page.
+        sections = watched.page.evaluate(
+            "Array.from(document.querySelectorAll('[data-section]')).map(e => e.dataset.section)"
+        )
+        twin = watched.page.request.get(f"{dashboard.url}/{page.slug}.json").json()
+        assert set(twin["sections"]) <= set(sections), page.slug
+        watched.page.screenshot(path=str(screenshots_dir / f"{page.slug}.png"), full_page=True)
+    assert watched.errors == []
+    assert watched.hosts() == {"127.0.0.1"}, watched.hosts()
+
+
+def _headline_people(watched: Watched) -> str:
+    return str(watched.page.locator("#section-headline tbody tr td").first.inner_text())
+
+
+def test_changing_the_date_filter_changes_the_numbers(browser: Any, dashboard: Dashboard) -> None:
+    watched = open_logged_in(browser, dashboard)
+    settle(watched)
+    everyone = _headline_people(watched)
+    watched.page.fill("input[name=from]", "2026-02-01")
+    watched.page.fill("input[name=to]", "2026-02-14")
+    watched.page.click("form.filters button[type=submit]")
+    watched.page.wait_for_url("**/overview?from=2026-02-01*")
+    settle(watched)
+    fortnight = _headline_people(watched)
+    assert int(fortnight.replace(",", "")) < int(everyone.replace(",", ""))
+    # The page and its JSON twin agree.
+    twin = watched.page.request.get(f"{dashboard.url}/overview.json?from=2026-02-01&to=2026-02-14").json()
+    assert int(fortnight.replace(",", "")) == twin["sections"]["headline"][0]["people"]
+    assert watched.errors == []
+
+
+def test_building_a_funnel_in_the_page(browser: Any, dashboard: Dashboard, screenshots_dir: Path) -> None:
+    watched = open_logged_in(browser, dashboard)
+    watched.page.goto(f"{dashboard.url}/funnels")
+    settle(watched)
+    watched.page.fill("textarea[name=steps]", "Product Viewed\nProduct Added\nOrder Completed")
+    watched.page.select_option("select[name=breakdown]", "device_type")
+    watched.page.click("form.filters button[type=submit]")
+    watched.page.wait_for_url("**/funnels?*breakdown=device_type*")
+    settle(watched)
+    headings = watched.page.locator("#section-steps thead th").all_inner_texts()
+    assert headings[0] == "breakdown", headings
+    groups = set(watched.page.locator("#section-steps tbody tr td:first-child").all_inner_texts())
+    assert {"mobile", "desktop"} <= groups, groups
+    steps = watched.page.locator("#section-steps tbody tr").all_inner_texts()
+    assert any("Order Completed" in row for row in steps)
+    assert not any("Checkout Started" in row for row in steps)
+    watched.page.screenshot(path=str(screenshots_dir / "funnel-built.png"), full_page=True)
+    assert watched.errors == []
+
+
+def test_switching_language_to_indonesian_and_back(browser: Any, dashboard: Dashboard) -> None:
+    watched = open_logged_in(browser, dashboard)
+    settle(watched)
+    assert watched.page.locator("h1").inner_text() == "Overview"
+    watched.page.click("a.lang")
+    watched.page.wait_for_url("**lang=id*")
+    assert watched.page.locator("h1").inner_text() == "Ringkasan"
+    # The choice sticks (a cookie) when moving to another page.
+    watched.page.click("nav.pages a[href^='/devices']")
+    assert watched.page.locator("h1").inner_text() == "Perangkat"
+    assert watched.page.locator("html").get_attribute("lang") == "id"
+    watched.page.click("a.lang")
+    assert watched.page.locator("h1").inner_text() == "Devices"
+    assert watched.errors == []
+
+
+def test_readable_on_a_phone(browser: Any, dashboard: Dashboard, screenshots_dir: Path) -> None:
+    watched = open_logged_in(browser, dashboard, viewport={"width": 390, "height": 844})
+    settle(watched)
+    # Nothing but wide tables (which scroll in their own box) may push the page sideways.
+    overflow = watched.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, overflow
+    watched.page.screenshot(path=str(screenshots_dir / "overview-phone.png"), full_page=True)
+    assert watched.errors == []
