@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_DIR ?= demo-project
 DEMO_EVENTS ?= 200000
 
-.PHONY: demo test lint check install install-dev uv java chromium bench bench-attribution bench-reports clean
+.PHONY: demo test lint check install install-dev uv java chromium bench bench-attribution bench-reports bench-dashboard clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -45,6 +45,10 @@ bench: install-dev
 # Times every report on the 10M-event project bench/pipeline.py built (run `make bench` first).
 bench-reports: install-dev
 	$(PY) bench/reports.py
+
+# Server time of every dashboard page on the 10M-event project bench/pipeline.py built.
+bench-dashboard: install-dev
+	$(PY) bench/dashboard.py
 
 # Installs ChannelAttribution and DP6 MAM into bench/out/peers-venv (never into .venv) to compare with.
 bench-attribution: install-dev

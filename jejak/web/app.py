@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import secrets
+import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
@@ -157,10 +158,13 @@ def create_app(project: Project) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
+        began = time.perf_counter()
         request.state.session = auth.session_for(project.sqlite_path, request.cookies.get(SESSION_COOKIE))
         if request.state.session is None and not (path == "/" or path.startswith(PUBLIC_PATHS)):
             return _error_response(request, AccessError("Log in first: this page needs a login."), app)
         response = await call_next(request)
+        # Server time, for the browser's network panel and bench/dashboard.py (W3C Server Timing).
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - began) * 1000:.1f}"
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
