@@ -48,6 +48,7 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+DATA_SUFFIXES = (".json", ".csv", ".pdf", ".png")
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -110,7 +111,8 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.endswith((".json", ".csv")) or "application/json" in request.headers.get("accept", "")
+    # Twins and file exports answer errors as JSON; only pages redirect to the login form.
+    return path.endswith(DATA_SUFFIXES) or "application/json" in request.headers.get("accept", "")
 
 
 def _error_response(request: Request, exc: JejakError, app: FastAPI) -> Response:
