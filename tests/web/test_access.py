@@ -12,6 +12,7 @@ from conftest import CLOCK_START
 
 from jejak.core.clock import set_clock
 from jejak.web import auth
+from jejak.web.app import DATA_SUFFIXES
 from jejak.web.site import EXTRA_ROUTES, PAGES
 from web.conftest import PASSWORD, USER, Dashboard
 
@@ -35,7 +36,7 @@ def test_the_health_check_needs_no_login(dashboard: Dashboard) -> None:
 def test_every_route_rejects_an_anonymous_request(dashboard: Dashboard, route: str) -> None:
     with dashboard.client() as client:
         answer = client.get(route)
-    if "." in route:  # a twin or a file export: data, not a page
+    if route.endswith(DATA_SUFFIXES):  # a twin or a file export: data, not a page
         assert answer.status_code == 401
         assert answer.json()["error"]["code"] == "no_access"
     else:
