@@ -8,6 +8,7 @@ and devices all belong to one planted persona only).
 Usage:
     .venv/bin/python bench/discovery_check.py --events 150000 --seeds 5
     .venv/bin/python bench/discovery_check.py --events 100000 --seeds 3 7 11   # several data sets
+    .venv/bin/python bench/discovery_check.py --events 100000 --seeds 11 --every-k  # also the ARI of k = 2..8
 
 Writes bench/out/discovery-<events>-<seed>/ (the project) and prints one block per seed.
 """
@@ -63,7 +64,7 @@ def _ari(found: Discovery, planted: dict[str, str]) -> float:
     return float(adjusted_rand_score([planted[p] for p in people], [found.labels[p] for p in people]))
 
 
-def check(events: int, seed: int) -> None:
+def check(events: int, seed: int, every_k: bool = False) -> None:
     began = time.perf_counter()
     project, truth_dir = _build(events, seed)
     built = time.perf_counter()
@@ -82,15 +83,20 @@ def check(events: int, seed: int) -> None:
     print(f"  k = {fixed.k}: ARI {_ari(fixed, planted):.3f} ({fixed_seconds:.1f} s)")
     for cluster in fixed.clusters:
         print(f"    {cluster.number}. {cluster.draft.name}: {cluster.draft.description}")
+    if every_k:
+        # How close each number of clusters comes to the planted personas: what a rule for choosing k could reach.
+        aris = {k: _ari(discover_personas(table, clusters=k), planted) for k in sorted(chosen.silhouette_by_k)}
+        print("  ARI by k: " + ", ".join(f"{k}: {ari:.3f}" for k, ari in aris.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=150_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[5])
+    parser.add_argument("--every-k", action="store_true", help="Also fit every candidate k and print its ARI.")
     arguments = parser.parse_args()
     for seed in arguments.seeds:
-        check(arguments.events, seed)
+        check(arguments.events, seed, every_k=arguments.every_k)
 
 
 if __name__ == "__main__":

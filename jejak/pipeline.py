@@ -1,7 +1,8 @@
 """The one ordered list of processing steps: event lake in, derived tables out.
 
     events ─▶ identities ─▶ people ─▶ sessions ─▶ touchpoints ─▶ conversions ─▶ journey touches ─▶ journeys ─▶ paths
-                                          └─▶ event stream with stages (funnels, flows) ─▶ person stages
+                    │                     └─▶ event stream with stages (funnels, flows) ─▶ person stages, feedback
+                    └─▶ person traits (identify events' traits, each person's latest value)
 
 Each step builds Ibis expressions; this module is where they execute, on the
 engine the settings name. Every table of a build is written under a fresh build
@@ -32,6 +33,7 @@ from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touche
 from jejak.journeys.sessions import journey_marks, session_table, sessionize
 from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
+from jejak.segments.traits import person_traits
 from jejak.store.appstate import connect_state
 from jejak.store.derived import new_build_dir, publish_build
 from jejak.store.files import remove_tree
@@ -42,6 +44,7 @@ TABLES = (
     "identities",
     "shared_identifiers",
     "people",
+    "person_traits",
     "sessions",
     "touchpoints",
     "conversions",
@@ -245,6 +248,7 @@ def _run_steps(
         "identities": identities,
         "shared_identifiers": identity.shared_identifiers,
         "people": people_table(people_events, identities),
+        "person_traits": _person_traits(eng, project, identities),
         "sessions": session_table(sessionized, touches),
         "touchpoints": touches,
         "conversions": converted,
@@ -266,6 +270,25 @@ def _run_steps(
         eng.write_parquet(_feedback(eng, project, settings, written), build_dir / "feedback")
 
     timed("write", write_all)
+
+
+def _person_traits(eng: Engine, project: Project, identities: ir.Table) -> ir.Table:
+    """Each person's latest value of each identify trait, parsed from the lake's JSON on the engine."""
+    lake = eng.read_parquet(events_glob(project), table_name="lake_traits")
+    identify = lake.filter((lake.type == "identify") & lake.traits.notnull())
+    identifiers = (
+        "event_id",
+        "type",
+        "timestamp",
+        "user_id",
+        "anonymous_id",
+        "previous_id",
+        "email_hash",
+        "phone_hash",
+    )
+    # The same person lookup as every other event's, so a trait's person is one of the people table's.
+    with_people = assign_people(identify.select(*identifiers, "traits"), identities)
+    return person_traits(with_people.mutate(members=eng.json_object_texts(with_people.traits)))
 
 
 def _feedback(eng: Engine, project: Project, settings: Settings, stream: ir.Table) -> ir.Table:

@@ -82,9 +82,11 @@ class Web:
             page["referrer"] = referrer
         self._add("page", when, ids, context={"page": page, "userAgent": agent})
 
-    def identify(self, when: str, *, email: str | None = None, **ids: str) -> None:
-        traits = {"email": email} if email else {}
-        self._add("identify", when, ids, traits=traits, context={"userAgent": DESKTOP_AGENT})
+    def identify(
+        self, when: str, *, email: str | None = None, traits: dict[str, Any] | None = None, **ids: str
+    ) -> None:
+        sent = ({"email": email} if email else {}) | (traits or {})
+        self._add("identify", when, ids, traits=sent, context={"userAgent": DESKTOP_AGENT})
 
     def alias(self, when: str, *, previous_id: str, user_id: str) -> None:
         self._add("alias", when, {"previousId": previous_id, "userId": user_id})
@@ -106,7 +108,15 @@ def web_messages() -> list[dict[str, Any]]:
     )
     web.page("2026-02-01T09:00:00.250000Z", f"{SHOP}/", referrer="https://www.google.com/", anonymousId="d-ana-laptop")
     web.page("2026-02-01T09:05:10.999999Z", f"{SHOP}/kopi", anonymousId="d-ana-laptop")
-    web.identify("2026-02-01T09:06:00.500000Z", email="Ana@Example.com", anonymousId="d-ana-laptop", userId="ana")
+    # Her traits: a number, a number sent as text, a boolean, an object and a null; her phone's identify moves her.
+    ana_traits = {"city": "Bandung", "age": 29, "height": "1.58e2", "vip": True, "address": {"city": "Bandung"}}
+    web.identify(
+        "2026-02-01T09:06:00.500000Z",
+        email="Ana@Example.com",
+        traits=ana_traits | {"plan": None},
+        anonymousId="d-ana-laptop",
+        userId="ana",
+    )
     web.page(
         "2026-02-03T20:00:00.700000Z",
         f"{SHOP}/promo",
@@ -114,7 +124,9 @@ def web_messages() -> list[dict[str, Any]]:
         agent=PHONE_AGENT,
         anonymousId="d-ana-phone",
     )
-    web.identify("2026-02-03T20:01:00Z", anonymousId="d-ana-phone", userId="ana")
+    web.identify(
+        "2026-02-03T20:01:00Z", traits={"city": "Jakarta", "plan": "gold"}, anonymousId="d-ana-phone", userId="ana"
+    )
     web.track("2026-02-03T20:10:00.400000Z", "Order Completed", revenue=250000, anonymousId="d-ana-phone", userId="ana")
     web.track(
         "2026-02-03T20:15:30.600000Z", "Order Completed", revenue=50000.5, anonymousId="d-ana-phone", userId="ana"
@@ -149,7 +161,7 @@ def web_messages() -> list[dict[str, Any]]:
     # Gita: a Google ad and a purchase, never logged in; her e-mail later arrives on its own.
     web.page("2026-02-12T01:00:00Z", f"{SHOP}/?gclid=xyz", agent=PHONE_AGENT, anonymousId="d-gita")
     web.track("2026-02-12T01:04:00Z", "Order Completed", revenue=45000, anonymousId="d-gita")
-    web.identify("2026-02-12T01:05:00Z", email="gita@example.com", anonymousId="d-gita")
+    web.identify("2026-02-12T01:05:00Z", email="gita@example.com", traits={"age": "thirty"}, anonymousId="d-gita")
     web.track("2026-02-13T01:00:00Z", "Newsletter Signup", email="gita@example.com")
     return web.messages
 
@@ -331,6 +343,19 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
     assert {"Awareness", "Consideration", "Decision", "Loyalty"} <= staged
     eko = [row for row in sessions if row["person_id"] == "u:eko"]
     assert len(eko) == 2 and max(row["duration_seconds"] for row in eko) < 24 * 3600
+    traits = {
+        (row["person_id"], row["trait"]): (row["value"], row["number"])
+        for row in duckdb_tables["person_traits"].to_pylist()
+    }
+    assert traits == {
+        ("u:ana", "city"): ("Jakarta", None),  # the later identify wins
+        ("u:ana", "age"): ("29", 29.0),
+        ("u:ana", "height"): ("1.58e2", 158.0),
+        ("u:ana", "vip"): ("true", None),
+        ("u:ana", "address"): ('{"city":"Bandung"}', None),
+        ("u:ana", "plan"): ("gold", None),  # null on the laptop is no value
+        ("a:d-gita", "age"): ("thirty", None),
+    }
 
 
 @pytest.mark.spark

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import ibis
 import pyarrow as pa
 import pytest
-from conftest import make_project
+from conftest import Built, build_story, buy, make_project, visit
 
 from jejak.core.errors import SettingError
 from jejak.engine import connect
@@ -20,11 +21,13 @@ from jejak.segments.personas import (
     delete_persona,
     find_persona,
     load_personas,
+    persona_from_document,
     personas_from_yaml,
     personas_to_yaml,
     save_persona,
     with_fields,
 )
+from jejak.service.builds import open_build, persona_assignments
 
 RINA = Persona(
     name="Rina, the Instagram regular",
@@ -124,3 +127,132 @@ def test_a_rule_on_a_feature_that_does_not_exist_names_the_features() -> None:
     bad = with_fields(RINA, rules=["shares_social >= 0.5"])
     with pytest.raises(SettingError, match=r"'shares_social', which does not exist\. Features: average_order_value"):
         assigned([bad])
+
+
+# --- rules on traits: what identify events say about people ----------------------------------------
+
+
+def identify(at: str, device_type: str | None = None, **traits: Any) -> dict[str, Any]:
+    return {"at": at, "type": "identify", "traits": json.dumps(traits), "device_type": device_type}
+
+
+TRAITS_STORY: dict[str, list[dict[str, Any]]] = {
+    # Ana logs in on her phone with Bandung and her age, and later moves to Jakarta: her later identify wins
+    # for the city only.
+    "ana": [
+        visit("2026-03-01 09:00:00", "Paid Social", device_type="mobile"),
+        identify("2026-03-01 09:01:00", city="Bandung", age=22, device_type="mobile"),
+        visit("2026-03-10 08:00:00", "Paid Social", device_type="mobile"),
+        identify("2026-03-10 08:01:00", city="Jakarta", device_type="mobile"),
+    ],
+    # Budi's form sends his age as text; he orders big by WhatsApp.
+    "budi": [
+        visit("2026-03-02 10:00:00", "WhatsApp", device_type="mobile"),
+        identify("2026-03-02 10:01:00", city="Bandung", age="41", plan="wholesale", newsletter=True),
+        buy("2026-03-02 10:10:00", 900000, device_type="mobile"),
+    ],
+    # Citra's age is not a number; her later identify sends no city (null), so Bandung stands.
+    "citra": [
+        visit("2026-03-03 12:00:00", "Organic Search"),
+        identify("2026-03-03 12:01:00", city="Bandung", age="unknown"),
+        identify("2026-03-03 12:05:00", city=None),
+    ],
+    # Dewi never identifies.
+    "dewi": [visit("2026-03-05 12:00:00", "Email")],
+}
+
+
+@pytest.fixture(scope="module")
+def with_traits(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_story(tmp_path_factory.mktemp("traits"), TRAITS_STORY)
+
+
+def assigned_in(built: Built, personas: list[Persona]) -> dict[str, str]:
+    """Every person's persona as `jejak report … --persona` assigns it, by user id."""
+    for persona in load_personas(built.project.sqlite_path):
+        delete_persona(built.project.sqlite_path, persona.name)
+    for persona in personas:
+        save_persona(built.project.sqlite_path, persona)
+    with open_build(built.project) as opened:
+        rows = opened.rows(persona_assignments(opened))
+    names = {built.user(name): name for name in TRAITS_STORY}
+    return {names[row["person_id"]]: row["persona"] for row in rows}
+
+
+def persona(name: str, *rules: Any, priority: int = 100) -> Persona:
+    return persona_from_document({"name": name, "priority": priority, "rules": list(rules)})
+
+
+def test_the_build_keeps_each_persons_latest_traits(with_traits: Built) -> None:
+    rows = {
+        (row["person_id"], row["trait"]): (row["value"], row["number"]) for row in with_traits.rows("person_traits")
+    }
+    ana, budi, citra = (with_traits.user(name) for name in ("ana", "budi", "citra"))
+    assert rows == {
+        (ana, "city"): ("Jakarta", None),
+        (ana, "age"): ("22", 22.0),
+        (budi, "city"): ("Bandung", None),
+        (budi, "age"): ("41", 41.0),
+        (budi, "plan"): ("wholesale", None),
+        (budi, "newsletter"): ("true", None),
+        (citra, "city"): ("Bandung", None),
+        (citra, "age"): ("unknown", None),
+    }
+
+
+def test_a_rule_on_a_trait_takes_the_people_whose_latest_value_holds(with_traits: Built) -> None:
+    # Ana said Bandung first, then Jakarta: only her latest city counts.
+    bandung = persona("Bandung", "trait.city == Bandung")
+    assert assigned_in(with_traits, [bandung]) == {
+        "ana": NO_PERSONA,
+        "budi": "Bandung",
+        "citra": "Bandung",
+        "dewi": NO_PERSONA,
+    }
+    jakarta = persona("Jakarta", "trait.city == Jakarta")
+    assert assigned_in(with_traits, [jakarta])["ana"] == "Jakarta"
+
+
+def test_a_rule_mixing_a_trait_and_behaviour(with_traits: Built) -> None:
+    # Age as a number: Budi's "41" (text) counts, Citra's "unknown" does not match and does not fail.
+    cafe = persona("Café owner", "trait.age >= 25", "conversions >= 1", "share_whatsapp >= 0.5")
+    older = persona("Older", "trait.age >= 25")
+    young = persona("Young", "trait.age < 25", "main_device == mobile")
+    assigned = assigned_in(with_traits, [cafe, older, young])
+    assert assigned == {"ana": "Young", "budi": "Café owner", "citra": NO_PERSONA, "dewi": NO_PERSONA}
+    # As text, a list, and JSON's true.
+    text_rules = [
+        persona("Plan", {"feature": "trait.plan", "op": "in", "value": ["wholesale", "retail"]}, priority=1),
+        persona("Not a number", 'trait.age == "unknown"', priority=2),
+    ]
+    assert assigned_in(with_traits, text_rules) == {
+        "ana": NO_PERSONA,
+        "budi": "Plan",
+        "citra": "Not a number",
+        "dewi": NO_PERSONA,
+    }
+    assert assigned_in(with_traits, [persona("Subscribed", "trait.newsletter == true")])["budi"] == "Subscribed"
+
+
+def test_a_rule_on_a_trait_nobody_has_names_the_traits_there_are(with_traits: Built) -> None:
+    with pytest.raises(
+        SettingError,
+        match=r"the trait 'trait\.town', which does not exist\. Features: .*share_social.*"
+        r"Traits: trait\.age, trait\.city, trait\.newsletter, trait\.plan\.",
+    ):
+        assigned_in(with_traits, [persona("Town", "trait.town == Bandung")])
+    # An unknown feature lists the traits too.
+    with pytest.raises(SettingError, match=r"the feature 'city'.*Traits: trait\.age, trait\.city"):
+        assigned_in(with_traits, [persona("City", "city == Bandung")])
+
+
+def test_a_rule_on_traits_without_any_known_says_so() -> None:
+    with pytest.raises(SettingError, match=r"'trait\.city', which does not exist.*Traits: none known"):
+        assigned([with_fields(RINA, rules=["trait.city == Bandung"])])
+
+
+def test_a_rule_comparing_text_with_a_number_is_refused_clearly() -> None:
+    with pytest.raises(SettingError, match=r"compares the text feature 'main_device' with 3"):
+        assigned([with_fields(RINA, rules=["main_device >= 3"])])
+    with pytest.raises(SettingError, match=r"compares the number feature 'share_social' with \['a'\]"):
+        assigned([with_fields(RINA, rules=[{"feature": "share_social", "op": "in", "value": ["a"]}])])

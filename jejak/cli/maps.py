@@ -4,60 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from jejak.cli.common import console, err_console, handle_errors, project_at
-from jejak.service.builds import open_build, persona_assignments
+
+# `journey_maps` is re-exported: `jejak demo` draws every persona's map with it.
+from jejak.service.maps import journey_map_of, print_map
+from jejak.service.maps import journey_maps as journey_maps
 
 PROJECT_OPTION = click.option(
     "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
 )
-
-
-def journey_map_of(project: Any, persona: str | None, start: Any, end: Any) -> Any:
-    """Run the lanes on the current build and assemble the map with the persona's notes."""
-    return journey_maps(project, [persona], start, end)[0]
-
-
-def journey_maps(project: Any, personas: Sequence[str | None], start: Any, end: Any) -> list[Any]:
-    """The maps of several personas (None: everyone) on one connection, assigning people to personas once."""
-    from jejak.maps.journey_map import assemble
-    from jejak.maps.lanes import Scope, all_lanes
-    from jejak.maps.notes import EVERYONE, notes_for
-    from jejak.segments.personas import find_persona
-    from jejak.segments.stages import model_stages
-
-    settings = project.settings
-    names = model_stages(settings.stage_model, settings.stages)
-    for persona in personas:
-        if persona:
-            find_persona(project.sqlite_path, persona)  # a clear error before any work
-    maps = []
-    with open_build(project) as built:
-        assigned = None
-        if any(personas):
-            assigned = built.engine.materialize(persona_assignments(built), "map_personas")
-        for persona in personas:
-            people = assigned.filter(assigned.persona == persona) if persona and assigned is not None else None
-            queries = all_lanes(
-                built.read("events"),
-                built.read("person_stages"),
-                built.read("sessions"),
-                built.read("feedback"),
-                Scope(people, start, end),
-                names,
-                min_entrances=settings.bounce_min_entrances,
-                funnel_steps=settings.map_funnel,
-                funnel_window_days=settings.funnel_window_days,
-            )
-            lanes = {name: built.rows(query) for name, query in queries.items()}
-            notes = notes_for(project.sqlite_path, persona or EVERYONE)
-            maps.append(assemble(persona or "", names, lanes, notes, start=start, end=end))
-    return maps
 
 
 @click.group(name="map", invoke_without_command=True)
@@ -100,14 +60,7 @@ def map_command(
         Path(html_file).write_text(to_html(journey, lang), encoding="utf-8")
         err_console.print(f"Drawn: {html_file}")
     if pdf_file or png_file:
-        import tempfile
-
-        from jejak.maps.browser import render
-
-        with tempfile.TemporaryDirectory() as scratch:
-            page = Path(scratch) / "map.html"
-            page.write_text(to_html(journey, lang), encoding="utf-8")
-            render(page, pdf=Path(pdf_file) if pdf_file else None, png=Path(png_file) if png_file else None)
+        print_map(journey, lang, pdf=Path(pdf_file) if pdf_file else None, png=Path(png_file) if png_file else None)
         for written in (pdf_file, png_file):
             if written:
                 err_console.print(f"Drawn: {written}")

@@ -140,30 +140,26 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
 
     Example: jejak persona discover --clusters 5 --adopt
     """
-    from jejak.segments.discovery import discover_personas
-    from jejak.segments.features import person_features
-    from jejak.segments.personas import persona_from_document, save_persona
-    from jejak.service.builds import open_build
+    from jejak.segments.personas import load_personas
+    from jejak.service.personas import adopt_draft, discover_clusters, draft_document
 
     project = project_at(project_dir)
-    with open_build(project) as built:
-        features = built.engine.to_pyarrow(
-            person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
-        )
-    found = discover_personas(features, clusters=clusters, seed=seed)
-    for cluster in found.clusters:
+    found = discover_clusters(project, clusters=clusters, seed=seed)
+    if clusters is None:
+        tried = sorted(found.silhouette_by_k)
         console.print(
-            f"\n[bold]{cluster.number}. {cluster.draft.name}[/] — {cluster.size:,} people ({cluster.share:.0%})"
+            f"{found.k} groups: the highest silhouette score of {tried[0]} to {tried[-1]} groups "
+            "(choose the number with --clusters)."
         )
+    # A draft never replaces a persona someone wrote or imported, nor another group's draft of this run.
+    taken = {p.name for p in load_personas(project.sqlite_path) if p.origin != "discovered"} if adopt else set()
+    for cluster in found.clusters:
+        name = cluster.draft.name if cluster.draft.name not in taken else f"{cluster.draft.name} ({cluster.number})"
+        taken.add(name)
+        console.print(f"\n[bold]{cluster.number}. {name}[/] — {cluster.size:,} people ({cluster.share:.0%})")
         for trait in cluster.traits[:5]:
             console.print(f"   • {trait}")
         if adopt:
-            document = {
-                "name": cluster.draft.name,
-                "priority": 100 + cluster.number,
-                "description": cluster.draft.description,
-                "origin": "discovered",
-            }
-            save_persona(project.sqlite_path, persona_from_document(document))
+            adopt_draft(project, {**draft_document(cluster), "name": name})
     if adopt:
         console.print(f"\nSaved {len(found.clusters)} draft personas: add rules and words with `jejak persona export`.")

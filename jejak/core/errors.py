@@ -9,6 +9,7 @@
     ├── EngineError                 engine          1     500
     │   └── MissingExtraError       missing_extra   1     500
     ├── TableNotBuiltError          not_built       1     404
+    ├── NotFoundError               not_found       1     404
     ├── BrowserError                no_browser      1     500
     └── AccessError                 no_access       1     401
         ├── ForbiddenError          forbidden       1     403
@@ -84,6 +85,13 @@ class TableNotBuiltError(JejakError):
     """A derived table was asked for before `jejak build` made it."""
 
     code = "not_built"
+    http_status = 404
+
+
+class NotFoundError(JejakError):
+    """Something asked for by name is not there (e.g. a quarantined row that was already re-tried)."""
+
+    code = "not_found"
     http_status = 404
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -123,6 +124,21 @@ class Engine:
         """Forget a registered table."""
         self._duckdb().unregister(name)
 
+    def json_object_texts(self, text: ir.StringValue) -> ir.MapValue:
+        """The members of JSON object text as a map of texts; NULL where the text is not a JSON object.
+
+        A string member is its text; numbers, booleans, objects and arrays are their JSON text
+        (`25`, `1500.0` for `1.5e3`, `true`, `{"city":"Bandung"}`), the same on both engines;
+        a `null` member is NULL. Both engines call it `from_json`, with their own type syntax.
+        """
+        if self.name == "duckdb":
+            # DuckDB raises on text that is not JSON (Spark gives NULL): such text is no object here either.
+            valid = ibis.ifelse(_json_valid(text), text, ibis.null("string"))
+            members: ir.MapValue = _from_json(valid, '"MAP(VARCHAR, VARCHAR)"')
+        else:
+            members = _from_json(text, "map<string,string>")
+        return members
+
     def materialize(self, expr: ir.Table, name: str) -> ir.Table:
         """Compute an expression once and keep it as a temporary table for the following steps."""
         if self.name == "duckdb":
@@ -202,6 +218,21 @@ class Engine:
             self.backend.disconnect()
         if self.temp_dir is not None:
             shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def _from_json_arguments(text: str, structure: str) -> None:
+    """DuckDB's and Spark's `from_json(text, type)`, as a map of texts."""
+
+
+def _json_valid_arguments(text: str) -> None:
+    """DuckDB's `json_valid(text)`."""
+
+
+# Functions both engines have under one name, callable on Ibis values; the decorator form is untyped.
+_from_json = ibis.udf.scalar.builtin(
+    _from_json_arguments, name="from_json", signature=((dt.string, dt.string), dt.Map(dt.string, dt.string))
+)
+_json_valid = ibis.udf.scalar.builtin(_json_valid_arguments, name="json_valid", signature=((dt.string,), dt.boolean))
 
 
 def _quote_name(name: str) -> str:

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -110,7 +111,7 @@ def _check_columns(path: Path, names: Sequence[str]) -> None:
         )
 
 
-def _chunks(
+def open_reader(
     path: Path, file_format: str, mapping: Mapping[str, str]
 ) -> tuple[Iterator[RawChunk], list[str], list[str]]:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties."""
@@ -146,11 +147,85 @@ def import_file(
     file_format = detect_format(path)
     mapping = {**project.column_map(), **(column_map or {})}
     check_mapping(mapping)
-    reader, present, extra = _chunks(path, file_format, mapping)
+    reader, present, extra = open_reader(path, file_format, mapping)
+    name = source_name or path.stem
+    source_file = str(path.resolve())
+    with writer_lock(project), staging_area(project) as stage:
+        loaded = load_rows(
+            project,
+            stage,
+            reader,
+            file_format,
+            present,
+            extra,
+            source_name=name,
+            source_file=source_file,
+            received_at=started_at,
+            total_bytes=max(path.stat().st_size, 1),
+            progress=progress,
+        )
+        write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
+    summary = loaded.summary(str(path), file_format, time.perf_counter() - started)
+    record_import(project, summary, name, started_at)
+    return summary
+
+
+@dataclass(frozen=True)
+class LoadedRows:
+    """What reading, validating and storing one file's rows did (before its bad rows reach the quarantine)."""
+
+    rows_read: int
+    valid_rows: int
+    rows_stored: int
+    bad_rows: list[dict[str, object]]  # source_line, reason, message, raw (not yet masked)
+    valid_lines: frozenset[int] = frozenset()  # the lines of the valid rows (stored or duplicate), when asked for
+
+    def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
+        return ImportSummary(
+            file=file,
+            file_format=file_format,
+            rows_read=self.rows_read,
+            rows_stored=self.rows_stored,
+            rows_quarantined=len(self.bad_rows),
+            duplicates_skipped=self.valid_rows - self.rows_stored,
+            quarantined_by_reason=dict(sorted(Counter(str(row["reason"]) for row in self.bad_rows).items())),
+            seconds=seconds,
+        )
+
+
+def _renumbered(chunk: RawChunk, origin_lines: Mapping[int, int]) -> RawChunk:
+    """The chunk with each row's line replaced by the line it stands for (a re-tried row keeps its own line)."""
+    lines = chunk.table.column("_line").to_pylist()
+    table = chunk.table.set_column(
+        chunk.table.schema.get_field_index("_line"), "_line", pa.array([origin_lines[n] for n in lines], pa.int64())
+    )
+    bad = [dataclasses.replace(row, line=origin_lines[row.line]) for row in chunk.bad_rows]
+    return RawChunk(table, bad, chunk.bytes_done)
+
+
+def load_rows(
+    project: Project,
+    stage: Path,
+    reader: Iterator[RawChunk],
+    file_format: str,
+    present: Sequence[str],
+    extra: Sequence[str],
+    *,
+    source_name: str,
+    source_file: str,
+    received_at: dt.datetime,
+    total_bytes: int = 1,
+    progress: ProgressCallback | None = None,
+    origin_lines: Mapping[int, int] | None = None,
+) -> LoadedRows:
+    """Validate a reader's rows, store the new valid ones in the lake and return the bad ones.
+
+    The caller holds the writer lock and gives a fresh staging directory. With `origin_lines`
+    (a line of the file read → the line it stands for), rows keep those lines, and the lines
+    of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
+    """
     settings = project.settings
     key = project.hmac_key()
-    total_bytes = max(path.stat().st_size, 1)
-    name = source_name or path.stem
     engine = connect(settings.replace(engine="duckdb"))
     engine.execute_sql(f"SET TimeZone = '{settings.timezone}'")
     # Import holds one chunk in Python at a time; cap DuckDB too, and let it spill to disk beside the lake.
@@ -158,48 +233,48 @@ def import_file(
     engine.execute_sql(f"SET temp_directory = '{str(project.staging_dir).replace(chr(39), chr(39) * 2)}'")
     rows_read = 0
     quarantine_rows: list[dict[str, object]] = []
+    valid_lines: frozenset[int] = frozenset()
     try:
-        with writer_lock(project), staging_area(project) as stage:
-            for index, chunk in enumerate(reader):
-                rows_read += chunk.table.num_rows + len(chunk.bad_rows)
-                for bad in chunk.bad_rows:
-                    quarantine_rows.append(
-                        {"source_line": bad.line, "reason": bad.reason, "message": bad.message, "raw": bad.raw}
-                    )
-                if chunk.table.num_rows:
-                    quarantine_rows += _validate_chunk(
-                        engine,
-                        chunk.table,
-                        stage / f"chunk-{index:06d}.parquet",
-                        file_format,
-                        present,
-                        extra,
-                        key=key,
-                        source_name=name,
-                        source_file=str(path.resolve()),
-                        received_at=started_at,
-                        max_field_bytes=settings.import_max_field_bytes,
-                        currency=settings.currency,
-                    )
-                if progress is not None:
-                    progress(chunk.bytes_done, total_bytes)
-            valid_rows, rows_stored = _store_new_events(engine, project, stage)
-            write_quarantine(project, stage, quarantine_rows, str(path.resolve()), started_at)
+        for index, chunk in enumerate(reader):
+            if origin_lines is not None:
+                chunk = _renumbered(chunk, origin_lines)
+            rows_read += chunk.table.num_rows + len(chunk.bad_rows)
+            for bad in chunk.bad_rows:
+                quarantine_rows.append(
+                    {"source_line": bad.line, "reason": bad.reason, "message": bad.message, "raw": bad.raw}
+                )
+            if chunk.table.num_rows:
+                quarantine_rows += _validate_chunk(
+                    engine,
+                    chunk.table,
+                    stage / f"chunk-{index:06d}.parquet",
+                    file_format,
+                    present,
+                    extra,
+                    key=key,
+                    source_name=source_name,
+                    source_file=source_file,
+                    received_at=received_at,
+                    max_field_bytes=settings.import_max_field_bytes,
+                    currency=settings.currency,
+                )
+            if progress is not None:
+                progress(chunk.bytes_done, total_bytes)
+        if origin_lines is not None:
+            valid_lines = _staged_lines(engine, stage)
+        valid_rows, rows_stored = _store_new_events(engine, project, stage)
     finally:
         engine.close()
-    by_reason = dict(sorted(Counter(str(row["reason"]) for row in quarantine_rows).items()))
-    summary = ImportSummary(
-        file=str(path),
-        file_format=file_format,
-        rows_read=rows_read,
-        rows_stored=rows_stored,
-        rows_quarantined=len(quarantine_rows),
-        duplicates_skipped=valid_rows - rows_stored,
-        quarantined_by_reason=by_reason,
-        seconds=time.perf_counter() - started,
-    )
-    _record_import(project, summary, name, started_at)
-    return summary
+    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines)
+
+
+def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    if not staged:
+        return frozenset()
+    files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in staged) + "]"
+    lines = engine.fetch_arrow(f"SELECT DISTINCT source_line AS n FROM read_parquet({files})").column("n")
+    return frozenset(int(n) for n in lines.to_pylist())
 
 
 def _validate_chunk(
@@ -297,14 +372,18 @@ def write_quarantine(
             part, columns=["source_file", "source_line", "raw"], filters=[("source_file", "=", source_file)]
         )
         seen.update(zip(old.column("source_line").to_pylist(), old.column("raw").to_pylist(), strict=True))
-    rows = [{**row, "raw": mask_pii(str(row["raw"]))} for row in rows]
+    rows = [{**row, "source_file": source_file, "raw": mask_pii(str(row["raw"]))} for row in rows]
     rows = [row for row in rows if (row["source_line"], row["raw"]) not in seen]
-    if not rows:
-        return
-    table = pa.table(
+    if rows:
+        publish_quarantine_part(project, stage, quarantine_table(rows, when))
+
+
+def quarantine_table(rows: Sequence[Mapping[str, object]], when: dt.datetime) -> pa.Table:
+    """Quarantine rows (source_file, source_line, reason, message, raw) as a table of QUARANTINE_SCHEMA."""
+    return pa.table(
         {
             "quarantined_at": pa.array([when] * len(rows), QUARANTINE_SCHEMA.field("quarantined_at").type),
-            "source_file": [source_file] * len(rows),
+            "source_file": [row["source_file"] for row in rows],
             "source_line": pa.array([row["source_line"] for row in rows], pa.int64()),
             "reason": [row["reason"] for row in rows],
             "message": [row["message"] for row in rows],
@@ -312,12 +391,19 @@ def write_quarantine(
         },
         schema=QUARANTINE_SCHEMA,
     )
-    staged = stage / "quarantine.parquet"
+
+
+def publish_quarantine_part(project: Project, stage: Path, table: pa.Table) -> Path:
+    """Write a quarantine part under a fresh name, atomically (staged, fsynced, renamed into place)."""
+    staged = stage / f"quarantine-{uuid.uuid4().hex}.parquet"
     pq.write_table(table, staged, compression="zstd")
-    move_into_place(staged, project.quarantine_dir / f"part-{uuid.uuid4().hex}.parquet")
+    target = project.quarantine_dir / f"part-{uuid.uuid4().hex}.parquet"
+    move_into_place(staged, target)
+    return target
 
 
-def _record_import(project: Project, summary: ImportSummary, source_name: str, started_at: dt.datetime) -> None:
+def record_import(project: Project, summary: ImportSummary, source_name: str, started_at: dt.datetime) -> None:
+    """Add one run to the SQLite imports log."""
     db = connect_state(project.sqlite_path)
     try:
         with db:

@@ -23,6 +23,11 @@ def chromium_path() -> str:
     """The Chromium to drive: $JEJAK_CHROMIUM, else the first one on PATH, else a clear error."""
     chosen = os.environ.get("JEJAK_CHROMIUM")
     if chosen:
+        if not Path(chosen).is_file():
+            raise BrowserError(
+                f"JEJAK_CHROMIUM names {chosen!r}, which is not a file. Point it at Chromium, or unset it to use "
+                "the one on PATH (Debian: `apt-get install chromium`)."
+            )
         return chosen
     for name in CHROMIUM_NAMES:
         found = shutil.which(name)
@@ -36,13 +41,18 @@ def chromium_path() -> str:
 
 def render(html_path: Path, *, pdf: Path | None = None, png: Path | None = None) -> None:
     """Open a map page in headless Chromium and save it as a one-page landscape PDF and/or a full-page PNG."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
     printable_width = round((PAGE_WIDTH_MM - 2 * MARGIN_MM) * PX_PER_MM)
     printable_height = round((PAGE_HEIGHT_MM - 2 * MARGIN_MM) * PX_PER_MM)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        except PlaywrightError as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BrowserError(f"Chromium ({executable}) did not start: {first_line}") from exc
         try:
             page = browser.new_page(viewport={"width": printable_width, "height": printable_height})
             page.goto(html_path.resolve().as_uri())

@@ -65,3 +65,15 @@ def delete_note(sqlite_path: Path, note_id: int) -> None:
                 raise SettingError(f"There is no map note {note_id}.")
     finally:
         db.close()
+
+
+def move_notes(sqlite_path: Path, old_persona: str, new_persona: str) -> int:
+    """Give a persona's notes to its new name (a renamed persona keeps its map); returns how many moved."""
+    db = connect_state(sqlite_path)
+    try:
+        with db:
+            return int(
+                db.execute("UPDATE map_notes SET persona = ? WHERE persona = ?", (new_persona, old_persona)).rowcount
+            )
+    finally:
+        db.close()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from jejak.maps.journey_map import DATA, MANUAL, SUGGESTED, Item, JourneyMap, StageColumn
+from jejak.maps.journey_map import DATA, LANES, MANUAL, SUGGESTED, Item, JourneyMap, StageColumn
 
 LABELS = {
     "en": {
@@ -161,43 +161,62 @@ def _curve(journey: JourneyMap, words: dict[str, str]) -> str:
     return f'<div class="curvebox">{svg}<div class="feels" style="--stages:{count}">{values}</div>{legend}</div>'
 
 
-STYLE = """
+# The map's own rules, scoped to its wrapper so that the dashboard can show the map inside its page.
+MAP_STYLE = """
+.jmap, .jmap * { box-sizing: border-box; }
+.jmap .map { display: grid; grid-template-columns: 140px repeat(var(--stages), minmax(150px, 1fr)); gap: 4px; }
+.jmap .stage { background: #1d3b6e; color: #fff; padding: 10px; font-weight: 600; text-align: center; border-radius: 6px; }
+.jmap .lane { font-weight: 600; padding: 10px 8px; border-radius: 6px; background: #eef0f4; }
+.jmap .cell { padding: 8px 10px; border-radius: 6px; font-size: 13px; line-height: 1.35; }
+.jmap .cell ul { margin: 0; padding-left: 16px; } .jmap .cell li { margin-bottom: 3px; }
+.jmap .n { color: #5b6475; font-variant-numeric: tabular-nums; }
+.jmap .src { font-size: 10px; padding: 0 4px; border-radius: 3px; margin-left: 3px; white-space: nowrap; }
+.jmap .src.data { background: #d7e6f8; color: #1d3b6e; } .jmap .src.manual { background: #fde2b8; color: #7a4b00; }
+.jmap .src.suggested { background: #d9f2e6; color: #0b5d3b; }
+.jmap .empty { color: #9aa1ad; margin: 0; }
+.jmap .curvebox { grid-column: 2 / -1; background: #fff; border: 1px solid #e3e6ec; border-radius: 6px; padding: 6px; }
+.jmap .curve { width: 100%; height: 120px; display: block; }
+.jmap .curve .zero { stroke: #c9ced8; stroke-dasharray: 1 1; stroke-width: 0.3; }
+.jmap .curve polyline { fill: none; stroke-width: 2.5; } .jmap .curve polyline.asis { stroke: #d9534f; }
+.jmap .curve polyline.tobe { stroke: #2e8b57; stroke-dasharray: 6 4; }
+.jmap .curve circle.asis { fill: #d9534f; } .jmap .curve circle.tobe { fill: #2e8b57; }
+.jmap .feels { display: grid; grid-template-columns: repeat(var(--stages), 1fr); text-align: center; font-size: 12px; }
+.jmap .legend { font-size: 11px; color: #5b6475; text-align: right; }
+.jmap .asis-key, .jmap .tobe-key { display: inline-block; width: 18px; height: 3px; margin: 0 4px 2px 10px; }
+.jmap .asis-key { background: #d9534f; } .jmap .tobe-key { background: #2e8b57; }
+"""
+PAGE_STYLE = """
 * { box-sizing: border-box; }
 body { font-family: "Segoe UI", "Helvetica Neue", Arial, sans-serif; margin: 24px; color: #1d2433; }
 h1 { margin: 0 0 4px; font-size: 26px; } .sub { color: #5b6475; margin-bottom: 16px; }
-.map { display: grid; grid-template-columns: 140px repeat(var(--stages), minmax(150px, 1fr)); gap: 4px; }
-.stage { background: #1d3b6e; color: #fff; padding: 10px; font-weight: 600; text-align: center; border-radius: 6px; }
-.lane { font-weight: 600; padding: 10px 8px; border-radius: 6px; background: #eef0f4; }
-.cell { padding: 8px 10px; border-radius: 6px; font-size: 13px; line-height: 1.35; }
-.cell ul { margin: 0; padding-left: 16px; } .cell li { margin-bottom: 3px; }
-.n { color: #5b6475; font-variant-numeric: tabular-nums; }
-.src { font-size: 10px; padding: 0 4px; border-radius: 3px; margin-left: 3px; white-space: nowrap; }
-.src.data { background: #d7e6f8; color: #1d3b6e; } .src.manual { background: #fde2b8; color: #7a4b00; }
-.src.suggested { background: #d9f2e6; color: #0b5d3b; }
-.empty { color: #9aa1ad; margin: 0; }
-.curvebox { grid-column: 2 / -1; background: #fff; border: 1px solid #e3e6ec; border-radius: 6px; padding: 6px; }
-.curve { width: 100%; height: 120px; display: block; }
-.curve .zero { stroke: #c9ced8; stroke-dasharray: 1 1; stroke-width: 0.3; }
-.curve polyline { fill: none; stroke-width: 2.5; } .curve polyline.asis { stroke: #d9534f; }
-.curve polyline.tobe { stroke: #2e8b57; stroke-dasharray: 6 4; }
-.curve circle.asis { fill: #d9534f; } .curve circle.tobe { fill: #2e8b57; }
-.feels { display: grid; grid-template-columns: repeat(var(--stages), 1fr); text-align: center; font-size: 12px; }
-.legend { font-size: 11px; color: #5b6475; text-align: right; }
-.asis-key, .tobe-key { display: inline-block; width: 18px; height: 3px; margin: 0 4px 2px 10px; }
-.asis-key { background: #d9534f; } .tobe-key { background: #2e8b57; }
 @page { size: A3 landscape; margin: 10mm; }
 @media print { body { margin: 0; } }
 """
+STYLE = PAGE_STYLE + MAP_STYLE
 
 
-def to_html(journey: JourneyMap, lang: str = "en") -> str:
-    """The map as one self-contained HTML page."""
+def map_title(journey: JourneyMap, lang: str = "en") -> str:
+    """The map's heading: "Customer journey map: <persona or Everyone>" (plain text, not escaped)."""
     words = labels(lang)
-    persona = journey.persona or words["everyone"]
-    dates = f"{journey.start or '…'} – {journey.end or '…'}" if journey.start or journey.end else words["all_dates"]
+    return f"{words['title']}: {journey.persona or words['everyone']}"
+
+
+def map_dates(journey: JourneyMap, lang: str = "en") -> str:
+    """The map's dates as plain text: "2026-03-01 – 2026-03-31", or "all dates"."""
+    if not journey.start and not journey.end:
+        return labels(lang)["all_dates"]
+    return f"{journey.start or '…'} – {journey.end or '…'}"
+
+
+def map_grid(journey: JourneyMap, lang: str = "en") -> str:
+    """The map itself as an HTML fragment (stage columns × lanes, the emotion curve), every text escaped.
+
+    Its rules are `MAP_STYLE`; `to_html` puts both in a page, the dashboard in its own.
+    """
+    words = labels(lang)
     cells = ['<div class="lane"></div>']
     cells += [f'<div class="stage">{html.escape(stage_label(c.stage, lang))}</div>' for c in journey.stages]
-    for lane in ("actions", "touchpoints", "kpis", "thoughts", "feelings", "pain_points", "opportunities"):
+    for lane in LANES:
         cells.append(f'<div class="lane" data-lane="{lane}">{html.escape(words[lane])}</div>')
         if lane == "feelings":
             cells.append(_curve(journey, words))
@@ -211,15 +230,21 @@ def to_html(journey: JourneyMap, lang: str = "en") -> str:
                 f'<div class="cell" data-lane="{lane}" data-stage="{html.escape(column.stage)}" '
                 f'style="background:{LANE_COLOURS[lane]}">{body}</div>'
             )
-    title = f"{words['title']}: {persona}"
+    return f'<div class="jmap"><div class="map" style="--stages:{len(journey.stages)}">{"".join(cells)}</div></div>'
+
+
+def to_html(journey: JourneyMap, lang: str = "en") -> str:
+    """The map as one self-contained HTML page."""
+    words = labels(lang)
+    title = map_title(journey, lang)
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>"
         f'<div class="sub">{journey.people:,} {html.escape(words["people"])} · {html.escape(words["dates"])}: '
-        f"{html.escape(dates)}</div>"
-        f'<div class="map" style="--stages:{len(journey.stages)}">{"".join(cells)}</div>'
+        f"{html.escape(map_dates(journey, lang))}</div>"
+        f"{map_grid(journey, lang)}"
         "</body></html>"
     )
 
@@ -236,7 +261,7 @@ def to_rich(journey: JourneyMap, lang: str = "en") -> Table:
         marks = {DATA: "", MANUAL: " [manual]", SUGGESTED: ""}
         return "\n".join(f"• {item.text}{marks[item.source]}" for item in items) or words["empty"]
 
-    for lane in ("actions", "touchpoints", "kpis", "thoughts", "feelings", "pain_points", "opportunities"):
+    for lane in LANES:
         if lane == "kpis":
             cells = [
                 f"{int(c.kpis.get('people') or 0):,} {words['people']}\n"

@@ -3,15 +3,27 @@
 A persona document has a name, a photo (a placeholder until someone adds one), a
 description, demographics, goals, motivations, needs and frustrations, as in the
 journey-mapping tools. It is stored in the project's SQLite state. Its `rules` put
-people into it from their behaviour: every condition must hold, on the features of
-`jejak.segments.features` (e.g. `share_social >= 0.5`, `main_device == mobile`).
+people into it from their behaviour and their traits: every condition must hold, on the
+features of `jejak.segments.features` (e.g. `share_social >= 0.5`, `main_device == mobile`)
+or on the latest value of a trait their `identify` events sent, named `trait.<key>`
+(`trait.city == Bandung`, `trait.age >= 25`; see `jejak.segments.traits`).
 Personas are tried in `priority` order (lowest first) and a person gets the first
 whose rules all hold; a persona without rules takes nobody, and a person no persona
 takes is "(no persona)".
+
+A trait's values are text, and also numbers where they are plain decimal numbers. The
+rule's value says which is compared: a number (`trait.age >= 25`) compares the trait
+as a number, and a person whose value is not one (`"twenty"`) does not match; text
+(`trait.city == Bandung`, `trait.age == "25"`) compares the text, `<`/`>` in
+alphabetical order; `true`/`false` compare the text `true`/`false` (JSON's); a date
+compares its ISO text (`trait.signed_up >= 2026-01-01`). `in` compares numbers if every
+listed value is a number, else text. A person without the trait matches no rule on it,
+not even `!=`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -25,6 +37,7 @@ import yaml
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import SettingError
+from jejak.segments.traits import NUMBER_PREFIX, TRAIT_PREFIX, PersonTraits, is_trait, trait_columns
 from jejak.store.appstate import connect_state
 
 NO_PERSONA = "(no persona)"
@@ -35,36 +48,93 @@ LIST_FIELDS = ("goals", "motivations", "needs", "frustrations")
 _FIELDS = ("name", "priority", "photo", "description", "demographics", *LIST_FIELDS, "rules", "origin")
 
 
+def _unknown_feature(feature: str, columns: Sequence[str], traits: PersonTraits | None) -> SettingError:
+    features = ", ".join(sorted(c for c in columns if c != "person_id" and not is_trait(c) and not _hidden(c)))
+    if traits is None:
+        known = "none known (a build by this version of jejak reads them from identify events: `jejak build`)"
+    else:
+        known = (
+            ", ".join(TRAIT_PREFIX + name for name in traits.names) or "none (no identify event in the build sends any)"
+        )
+    kind = "trait" if is_trait(feature) else "feature"
+    return SettingError(
+        f"A persona rule uses the {kind} {feature!r}, which does not exist. Features: {features}. Traits: {known}."
+    )
+
+
+def _hidden(column: str) -> bool:
+    return column.startswith(NUMBER_PREFIX)
+
+
+def _as_text(value: Any) -> str | None:
+    """A rule's value as a trait's text: JSON's `true`/`false` for booleans; None stays None."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    raise SettingError(f"A persona rule compares a trait with {value!r}; use text, a number, true/false or a date.")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class Condition:
-    """One test on a person's feature: `feature op value`."""
+    """One test on a person's feature or trait: `feature op value`."""
 
     feature: str
     op: str
     value: Any
 
+    def _operands(self, features: ir.Table) -> tuple[ir.Column, Any]:
+        """The column the rule compares and the value, as the same kind (see the module docstring for traits)."""
+        column = features[self.feature]
+        if not is_trait(self.feature):
+            return column, self.value
+        values = list(self.value) if self.op == "in" else [self.value]
+        if all(_is_number(value) for value in values):
+            # The trait read as a number; a value that is not one is NULL, so it does not match.
+            return features[NUMBER_PREFIX + self.feature.removeprefix(TRAIT_PREFIX)], self.value
+        texts = [_as_text(value) for value in values]
+        return column, texts if self.op == "in" else texts[0]
+
     def holds(self, features: ir.Table) -> ir.BooleanValue:
         if self.feature not in features.columns:
-            known = ", ".join(sorted(c for c in features.columns if c != "person_id"))
+            raise _unknown_feature(self.feature, features.columns, None)
+        column, value = self._operands(features)
+        try:
+            if self.op == "in":
+                _check_list(column, value)
+                test = column.isin(list(value))
+            else:
+                test = {
+                    "==": lambda: column == value,
+                    "!=": lambda: column != value,
+                    "<": lambda: column < value,
+                    "<=": lambda: column <= value,
+                    ">": lambda: column > value,
+                    ">=": lambda: column >= value,
+                }[self.op]()
+        except TypeError:  # Ibis's type errors are TypeErrors: text compared with a number, or the reverse
+            kind = "text" if column.type().is_string() else "number" if column.type().is_numeric() else "other"
             raise SettingError(
-                f"A persona rule uses the feature {self.feature!r}, which does not exist. Features: {known}."
-            )
-        column = features[self.feature]
-        if self.op == "in":
-            test = column.isin(list(self.value))
-        else:
-            test = {
-                "==": column == self.value,
-                "!=": column != self.value,
-                "<": column < self.value,
-                "<=": column <= self.value,
-                ">": column > self.value,
-                ">=": column >= self.value,
-            }[self.op]
+                f"The persona rule `{self}` compares the {kind} feature {self.feature!r} with {value!r}; "
+                f"give a value of the same kind."
+            ) from None
         return test.fill_null(False)
 
     def __str__(self) -> str:
         return f"{self.feature} {self.op} {self.value!r}"
+
+
+def _check_list(column: ir.Column, values: Any) -> None:
+    # Ibis accepts `isin` with values of another type and the engine fails later: check here.
+    numeric = column.type().is_numeric()
+    if any(_is_number(value) != numeric for value in values if value is not None):
+        raise TypeError
 
 
 @dataclass(frozen=True)
@@ -105,19 +175,34 @@ def _texts(value: Any, where: str) -> tuple[str, ...]:
 
 def _condition(raw: Any, where: str) -> Condition:
     if isinstance(raw, str):
-        # "share_social >= 0.5" written as one line.
-        found = re.fullmatch(r"\s*(\w+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*", raw)
+        # "share_social >= 0.5" written as one line; `in` takes a list: "first_channel in [Email, WhatsApp]".
+        # A trait's key may hold any character but spaces and comparison signs (`trait.first-name`).
+        found = re.fullmatch(r"\s*(trait\.[^\s=!<>]+|\w+)\s*(==|!=|<=|>=|<|>|(?<=\s)in(?=[\s\[]))\s*(.+?)\s*", raw)
         if not found:
             raise SettingError(f"{where} {raw!r} is not `feature op value` (ops: {', '.join(OPERATORS)}).")
         feature, op, text = found.groups()
-        return Condition(feature, op, yaml.safe_load(text))
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise SettingError(
+                f"{where} {raw!r}: {text!r} is not a value (text, a number, a date, [a list])."
+            ) from None
+        if op == "in":
+            return _condition({"feature": feature, "op": op, "value": value}, where)
+        return Condition(feature, op, _plain(value))
     if not isinstance(raw, Mapping) or set(raw) != {"feature", "op", "value"}:
         raise SettingError(f"{where} must have feature, op and value, not {raw!r}.")
     if raw["op"] not in OPERATORS:
         raise SettingError(f"{where} has op {raw['op']!r}; ops: {', '.join(OPERATORS)}.")
     if raw["op"] == "in" and not isinstance(raw["value"], list):
         raise SettingError(f"{where}: `in` needs a list of values, not {raw['value']!r}.")
-    return Condition(str(raw["feature"]), str(raw["op"]), raw["value"])
+    value = [_plain(item) for item in raw["value"]] if raw["op"] == "in" else _plain(raw["value"])
+    return Condition(str(raw["feature"]), str(raw["op"]), value)
+
+
+def _plain(value: Any) -> Any:
+    """A rule's value as JSON can store it: YAML reads `2026-01-01` as a date, kept as its ISO text."""
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def persona_from_document(document: Any, where: str = "persona") -> Persona:
@@ -232,15 +317,33 @@ def with_fields(persona: Persona, **changes: Any) -> Persona:
     return persona_from_document({**persona.as_document(), **changes})
 
 
-def assign_personas(features: ir.Table, personas: Sequence[Persona]) -> ir.Table:
-    """Per person: the first persona (by priority) whose rules all hold, else "(no persona)"."""
+def assign_personas(features: ir.Table, personas: Sequence[Persona], traits: PersonTraits | None = None) -> ir.Table:
+    """Per person: the first persona (by priority) whose rules all hold, else "(no persona)".
+
+    `features` is `person_features`; `traits` the build's `person_traits` with its trait keys, for
+    rules on `trait.<key>` (without it, such a rule is an error that says no traits are known).
+    Every rule's feature or trait is checked before anything runs.
+    """
+    known_traits = traits.names if traits is not None else ()
+    used: list[str] = []
+    for persona in personas:
+        for condition in persona.rules:
+            key = condition.feature.removeprefix(TRAIT_PREFIX)
+            if is_trait(condition.feature) and key in known_traits:
+                used += [key] if key not in used else []
+            elif condition.feature not in features.columns or is_trait(condition.feature):
+                raise _unknown_feature(condition.feature, features.columns, traits)
+    table = features
+    if used and traits is not None:
+        wide = trait_columns(traits.table, used)
+        table = features.left_join(wide, features.person_id == wide.trait_person_id).drop("trait_person_id")
     cases = []
     for persona in sorted(personas, key=lambda p: (p.priority, p.name)):
         if not persona.rules:
             continue
         holds: ir.BooleanValue = ibis.literal(True)
         for condition in persona.rules:
-            holds = holds & condition.holds(features)
+            holds = holds & condition.holds(table)
         cases.append((holds, ibis.literal(persona.name)))
     persona = ibis.cases(*cases, else_=ibis.literal(NO_PERSONA)) if cases else ibis.literal(NO_PERSONA)
-    return features.select("person_id", persona=persona)
+    return table.select("person_id", persona=persona)

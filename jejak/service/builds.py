@@ -14,7 +14,8 @@ from typing import Any
 from jejak.engine import connect
 from jejak.segments.features import person_features
 from jejak.segments.personas import assign_personas, find_persona, load_personas
-from jejak.store.derived import table_path
+from jejak.segments.traits import PersonTraits
+from jejak.store.derived import current_build, table_path
 from jejak.store.project import Project
 
 
@@ -30,7 +31,7 @@ class OpenBuild:
 
     def read_if_built(self, name: str) -> Any:
         """A table newer builds write, or None for a build made before jejak kept it."""
-        path = table_path(self.project, name)
+        path = current_build(self.project) / name
         return self.engine.read_parquet(path) if path.exists() else None
 
     def rows(self, expr: Any) -> list[dict[str, Any]]:
@@ -48,10 +49,20 @@ def open_build(project: Project) -> Iterator[OpenBuild]:
         engine.close()
 
 
+def person_traits(built: OpenBuild) -> PersonTraits | None:
+    """The build's identify traits with every trait key in it (None for a build made before jejak kept them)."""
+    table = built.read_if_built("person_traits")
+    if table is None:
+        return None
+    # The keys are whatever the data sends: persona rules are checked against them before anything runs.
+    names = built.engine.to_pyarrow(table.select("trait").distinct().order_by("trait")).column("trait").to_pylist()
+    return PersonTraits(table, tuple(names))
+
+
 def persona_assignments(built: OpenBuild) -> Any:
-    """Every person with the persona the rules give them (person_id, persona)."""
+    """Every person with the persona the rules give them (person_id, persona), from behaviour and traits."""
     features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
-    return assign_personas(features, load_personas(built.project.sqlite_path))
+    return assign_personas(features, load_personas(built.project.sqlite_path), person_traits(built))
 
 
 def persona_people(built: OpenBuild, persona: str) -> Any:

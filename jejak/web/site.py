@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fastapi import Request, Response
 
+from jejak.web import data, map_page, people, personas_page
 from jejak.web.pages import Page, attribution, bounce, devices, flows, funnels, multi_channel, overview
 
 PAGES: tuple[Page, ...] = (
@@ -16,7 +17,15 @@ PAGES: tuple[Page, ...] = (
     Page("funnels", funnels, template="funnels.html"),
     Page("flows", flows, template="flows.html"),
     Page("bounce", bounce, template="bounce.html"),
+    Page("map", map_page.journey_map, template="journey_map.html", actions=map_page.ACTIONS),
+    Page("personas", personas_page.personas, template="personas.html", actions=personas_page.ACTIONS, filters=False),
+    Page("people", people.people, template="people.html", filters=False),
+    Page("data", data.data, template="data.html", actions=data.ACTIONS, filters=False),
 )
 
 # Extra GET routes (path, view), behind the same login as the pages: e.g. a page's file exports.
-EXTRA_ROUTES: tuple[tuple[str, Callable[[Request], Response]], ...] = ()
+EXTRA_ROUTES: tuple[tuple[str, Callable[[Request], Response]], ...] = (
+    ("/map.pdf", map_page.map_pdf),
+    ("/map.png", map_page.map_png),
+    ("/map.css", map_page.map_css),
+)

@@ -150,3 +150,48 @@ def test_readable_on_a_phone(browser: Any, dashboard: Dashboard, screenshots_dir
     assert overflow <= 1, overflow
     watched.page.screenshot(path=str(screenshots_dir / "overview-phone.png"), full_page=True)
     assert watched.errors == []
+
+
+def test_a_journey_map_note_typed_in_the_page_is_there_after_reload(
+    browser: Any, dashboard: Dashboard, screenshots_dir: Path
+) -> None:
+    from jejak.maps.notes import delete_note, notes_for
+
+    watched = open_logged_in(browser, dashboard)
+    watched.page.goto(f"{dashboard.url}/map")
+    settle(watched)
+    text = "Ongkir ke Makassar mahal <b>sekali</b>"
+    watched.page.select_option("#note-stage", "Decision")
+    watched.page.select_option("#note-lane", "pain_points")
+    watched.page.fill("#note-text", text)
+    watched.page.click("#note-form button[type=submit]")
+    watched.page.wait_for_load_state("networkidle")
+    watched.page.reload()
+    settle(watched)
+    try:
+        # Shown as typed (escaped, not bold) in the map itself and in the list of typed notes.
+        assert watched.page.locator(".map-scroll", has_text=text).count() == 1
+        assert watched.page.locator("table.notes td.text", has_text=text).count() == 1
+        assert watched.page.locator(".map-scroll b", has_text="sekali").count() == 0
+        watched.page.screenshot(path=str(screenshots_dir / "map-with-note.png"), full_page=True)
+    finally:
+        for note in notes_for(dashboard.project.sqlite_path, ""):
+            if note["text"] == text:
+                delete_note(dashboard.project.sqlite_path, int(note["note_id"]))
+    assert watched.errors == []
+
+
+def test_exporting_the_map_as_pdf_from_the_page(browser: Any, dashboard: Dashboard, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    watched = open_logged_in(browser, dashboard)
+    watched.page.goto(f"{dashboard.url}/map")
+    settle(watched)
+    with watched.page.expect_download(timeout=120_000) as download:
+        watched.page.click("a[href^='/map.pdf']")
+    saved = tmp_path / "map.pdf"
+    download.value.save_as(saved)
+    pages = PdfReader(saved).pages
+    assert len(pages) == 1
+    assert float(pages[0].mediabox.width) > float(pages[0].mediabox.height)
+    assert watched.errors == []

@@ -1,0 +1,504 @@
+"""The quarantine: list its rows, and re-try them after a fix, through the importer's own code path.
+
+Each quarantined row is known by `<part>:<index>` (its part file's id and its place in it); parts
+are never changed in place, only replaced under a new name, so an id always means the same row
+or no row at all.
+
+A re-try writes the chosen rows to a temporary file of their source's format (JSON Lines as
+they are; a CSV or Parquet row, kept as a JSON object of its columns, as one row of that
+object's columns; a CSV line that could not be split, under the source file's own header) and
+imports it with `load_rows`, as `import_file` does: the project's column map and settings, the
+same validation, hashing and deduplication, and each row keeps its source file, line and source
+name. Then, under the same writer lock:
+
+- rows that import (stored, or already in the lake) leave the quarantine;
+- rows that fail again come back as new quarantine rows with their new reason;
+- the quarantine part files are rewritten without the rows that left, each atomically.
+
+The new rows are published before the old ones are removed, so a crash in between can leave a
+row twice (a second re-try settles it), never lose one. Counts reconcile: rows chosen = rows
+re-tried + rows left as they were; rows read = stored + quarantined again + duplicates.
+
+Rows are left as they were, with the reason why, when re-trying them cannot do what the user
+means: e-mails and phones are masked in the quarantine (`<e-mail removed>`), so a row that still
+shows a mask needs the value typed again (or the mask removed); a row the reader could not
+split or decode needs its text fixed first, and one whose text was cut at 4,096 characters can
+only be fixed in the source file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import InputFileError, NotFoundError, SettingError
+from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
+from jejak.ingest.importer import (
+    FORMATS_BY_SUFFIX,
+    ImportSummary,
+    LoadedRows,
+    load_rows,
+    open_reader,
+    publish_quarantine_part,
+    quarantine_table,
+    record_import,
+)
+from jejak.ingest.mapping import canonical_header, check_mapping
+from jejak.ingest.readers import RAW_PREVIEW_CHARS, read_csv_header
+from jejak.store.appstate import connect_state
+from jejak.store.files import fsync_path
+from jejak.store.lake import staging_area, writer_lock
+from jejak.store.project import Project
+
+ROW_ID = re.compile(r"^([0-9a-f]{32}):([0-9]+)$")
+# Reasons the reader gives before any column is known: the raw text is the file's own line (maybe cut).
+READER_REASONS = ("invalid_utf8", "malformed_row")
+RETRY_FORMAT = "quarantine"  # how a re-try is logged in the imports table
+# Why a chosen row was left in the quarantine as it was.
+LEFT_WHY = {
+    "masked": "it still shows a masked e-mail or phone: type the value again, or clear it",
+    "needs_fix": "the reader could not split or decode this line: fix its text first",
+    "cut": f"its text was cut at {RAW_PREVIEW_CHARS:,} characters: fix the source file and import it again",
+    "blank": "the fixed text is empty",
+    "not_json": "the fixed text is not a JSON object of the row's columns",
+    "no_header": "the source CSV file, whose header the line needs, is gone",
+    "columns": "its columns cannot be read (see the column map in jejak.toml)",
+    "no_output": "the importer read no row from it",
+}
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    """One row of the quarantine, with the id a re-try names it by."""
+
+    row_id: str
+    quarantined_at: dt.datetime
+    source_file: str
+    source_line: int
+    reason: str
+    message: str
+    raw: str
+    raw_is_cut: bool = False  # shortened for a listing (`list_quarantined(raw_chars=…)`)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row_id": self.row_id,
+            "quarantined_at": self.quarantined_at,
+            "file": Path(self.source_file).name,
+            "line": self.source_line,
+            "reason": self.reason,
+            "message": self.message,
+            "raw": self.raw,
+            "raw_is_cut": self.raw_is_cut,
+        }
+
+
+@dataclass(frozen=True)
+class QuarantinePage:
+    rows: list[QuarantinedRow]
+    total: int  # rows matching the reason, over every page
+
+
+@dataclass(frozen=True)
+class RetrySummary:
+    """What a re-try did; `reconciles` says the counts add up."""
+
+    rows_chosen: int
+    rows_retried: int  # left the quarantine: stored, duplicates, or back with a new reason
+    rows_read: int  # rows the importer read from them (one each, unless a fix typed more lines)
+    rows_stored: int
+    duplicates_skipped: int
+    rows_quarantined: int  # failed again, now quarantined with their new reason
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    left_by_why: dict[str, int] = field(default_factory=dict)  # LEFT_WHY codes
+    seconds: float = 0.0
+
+    @property
+    def rows_left(self) -> int:
+        return sum(self.left_by_why.values())
+
+    @property
+    def reconciles(self) -> bool:
+        return (
+            self.rows_chosen == self.rows_retried + self.rows_left
+            and self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped
+        )
+
+
+def _parts(project: Project) -> list[Path]:
+    return sorted(project.quarantine_dir.glob("part-*.parquet"))
+
+
+def _part_id(part: Path) -> str:
+    return part.stem.removeprefix("part-")
+
+
+def _index(project: Project, reason: str | None) -> pa.Table:
+    """Every quarantined row's place and metadata (not its raw text), newest first."""
+    tables = []
+    for part in _parts(project):
+        table = pq.read_table(part, columns=["quarantined_at", "source_file", "source_line", "reason", "message"])
+        table = table.append_column("part", pa.array([_part_id(part)] * table.num_rows, pa.string()))
+        tables.append(table.append_column("index", pa.array(range(table.num_rows), pa.int64())))
+    if not tables:
+        return pa.table({"part": pa.array([], pa.string())})
+    index = pa.concat_tables(tables)
+    if reason:
+        index = index.filter(pc.equal(index["reason"], reason))
+    order = [("quarantined_at", "descending"), ("source_file", "ascending"), ("source_line", "ascending")]
+    return index.sort_by([*order, ("part", "ascending"), ("index", "ascending")])
+
+
+def _with_raw(project: Project, index: pa.Table, raw_chars: int | None) -> list[QuarantinedRow]:
+    """The index rows with their raw text (read only for these rows), in the index's order."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for part, position in zip(index["part"].to_pylist(), index["index"].to_pylist(), strict=True):
+        wanted[part].append(position)
+    texts: dict[tuple[str, int], str] = {}
+    for part, positions in wanted.items():
+        raw = pq.read_table(project.quarantine_dir / f"part-{part}.parquet", columns=["raw"]).column("raw")
+        for position, text in zip(positions, raw.take(pa.array(positions)).to_pylist(), strict=True):
+            texts[(part, position)] = text or ""
+    rows = []
+    for row in index.to_pylist():
+        text = texts[(row["part"], row["index"])]
+        cut = raw_chars is not None and len(text) > raw_chars
+        rows.append(
+            QuarantinedRow(
+                row_id=f"{row['part']}:{row['index']}",
+                quarantined_at=row["quarantined_at"],
+                source_file=row["source_file"],
+                source_line=row["source_line"],
+                reason=row["reason"],
+                message=row["message"],
+                raw=text[:raw_chars] if cut and raw_chars is not None else text,
+                raw_is_cut=cut,
+            )
+        )
+    return rows
+
+
+def list_quarantined(
+    project: Project, *, reason: str | None = None, offset: int = 0, limit: int = 100, raw_chars: int | None = None
+) -> QuarantinePage:
+    """The quarantined rows (of one reason, or all), newest first, one page; raw text cut at `raw_chars`."""
+    tries = 3
+    while True:
+        try:
+            index = _index(project, reason)
+            page = index.slice(offset, limit) if index.num_rows else index
+            return QuarantinePage(_with_raw(project, page, raw_chars) if page.num_rows else [], index.num_rows)
+        except FileNotFoundError:
+            # A re-try replaced a part file while it was read (readers take no lock): read the new ones.
+            tries -= 1
+            if not tries:
+                raise
+
+
+def _check_row_id(row_id: str) -> re.Match[str]:
+    found = ROW_ID.match(row_id)
+    if found is None:
+        raise SettingError(f"{row_id!r} is not a quarantine row id (they look like <32 hex digits>:<number>).")
+    return found
+
+
+def _selected(project: Project, row_ids: Iterable[str], reason: str | None) -> list[QuarantinedRow]:
+    """The rows named by id, plus every row of `reason`; an id that is gone is an error."""
+    ids = set(row_ids)
+    for row_id in ids:
+        _check_row_id(row_id)
+    index = _index(project, None)
+    if not index.num_rows:
+        chosen = index
+    else:
+        keys = pc.binary_join_element_wise(index["part"], pc.cast(index["index"], pa.string()), ":")
+        keep = pc.is_in(keys, pa.array(sorted(ids), pa.string()))
+        if reason:
+            keep = pc.or_(keep, pc.equal(index["reason"], reason))
+        chosen = index.filter(keep)
+    rows = _with_raw(project, chosen, None) if chosen.num_rows else []
+    gone = ids - {row.row_id for row in rows}
+    if gone:
+        raise NotFoundError(
+            f"{len(gone)} chosen row(s) are no longer in the quarantine (re-tried or changed since the page was "
+            "shown). Reload the page and choose again."
+        )
+    return rows
+
+
+def quarantined_row(project: Project, row_id: str) -> QuarantinedRow:
+    """One quarantined row with its whole raw text (an error when it has left the quarantine)."""
+    [row] = _selected(project, [row_id], None)
+    return row
+
+
+# --- re-try ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """Rows re-tried through one temporary file: one source file, one shape, each source line once."""
+
+    source_file: str
+    kind: str  # jsonl, csv_record, parquet_record, csv_text
+    rows: list[tuple[QuarantinedRow, Any]] = field(default_factory=list)  # (row, its text or record)
+
+
+def _as_record(text: str) -> dict[str, str | None] | None:
+    """A JSON object's members as texts (as the importer read the row's columns), or None when it is none."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    return {
+        str(key): None if member is None else member if isinstance(member, str) else json.dumps(member)
+        for key, member in value.items()
+    }
+
+
+def _mapped(record: Mapping[str, str | None], mapping: Mapping[str, str]) -> dict[str, str | None]:
+    """A row's columns under the column map as it is now; a mapped column fills a blank one of the same name.
+
+    The columns are the names the import gave them, so a column left unmapped then (kept in the
+    properties) is mapped now, and does not clash with the empty column it was meant to be.
+    """
+    out: dict[str, str | None] = {}
+    for key, value in record.items():
+        name = canonical_header([key], mapping)[0]
+        if name not in out or (not (out[name] or "").strip() and (value or "").strip()):
+            out[name] = value
+    return out
+
+
+def _plan(
+    rows: Sequence[QuarantinedRow], fixed: Mapping[str, str], mapping: Mapping[str, str]
+) -> tuple[list[_Group], dict[str, str]]:
+    """The groups to re-try, and the rows left as they were (row id → LEFT_WHY code)."""
+    left: dict[str, str] = {}
+    groups: dict[tuple[Any, ...], _Group] = {}
+    seen_lines: Counter[tuple[str, str, int]] = Counter()
+    for row in sorted(rows, key=lambda r: (r.source_file, r.source_line, r.row_id)):
+        original = row.raw.replace("\r\n", "\n")
+        text = fixed.get(row.row_id, original).replace("\r\n", "\n")
+        edited = text != original
+        source_format = FORMATS_BY_SUFFIX.get(Path(row.source_file).suffix.lower(), "csv")
+        from_reader = row.reason in READER_REASONS
+        why = None
+        if not text.strip():
+            why = "blank"
+        elif from_reader and len(row.raw) >= RAW_PREVIEW_CHARS:
+            why = "cut"
+        elif from_reader and not edited:
+            why = "needs_fix"
+        elif MASK_EMAIL in text or MASK_PHONE in text:
+            why = "masked"
+        content: Any = text
+        kind = "jsonl"
+        if why is None and source_format != "jsonl":
+            if from_reader:
+                kind = "csv_text" if source_format == "csv" else "parquet_record"
+            else:
+                kind = f"{source_format}_record"
+            if kind.endswith("_record"):
+                record = _as_record(text)
+                content = None if record is None else _mapped(record, mapping)
+                why = "not_json" if content is None else None
+        if why is not None:
+            left[row.row_id] = why
+            continue
+        if kind == "jsonl":
+            content = " ".join(text.splitlines())  # one physical line, as it was in the file
+        shape = tuple(content) if kind.endswith("_record") else ()
+        # A source line re-tried twice at once (two rows quarantined from one line) goes in two files.
+        line_key = (row.source_file, kind, row.source_line)
+        seen_lines[line_key] += 1
+        key = (row.source_file, kind, shape, seen_lines[line_key])
+        groups.setdefault(key, _Group(row.source_file, kind)).rows.append((row, content))
+    return list(groups.values()), left
+
+
+def _write_group(group: _Group, directory: Path) -> tuple[Path, dict[int, int]]:
+    """The group's rows as a file of their source's format, and each physical line → the source line it stands for."""
+    origin: dict[int, int] = {}
+    if group.kind == "jsonl":
+        path = directory / "retry.jsonl"
+        path.write_text("".join(f"{text}\n" for _, text in group.rows), encoding="utf-8")
+        origin = {number: row.source_line for number, (row, _) in enumerate(group.rows, start=1)}
+        return path, origin
+    if group.kind == "parquet_record":
+        path = directory / "retry.parquet"
+        columns = list(group.rows[0][1])
+        table = pa.table({name: pa.array([record[name] for _, record in group.rows], pa.string()) for name in columns})
+        pq.write_table(table, path)
+        origin = {number: row.source_line for number, (row, _) in enumerate(group.rows, start=1)}
+        return path, origin
+    path = directory / "retry.csv"
+    if group.kind == "csv_record":
+        header = list(group.rows[0][1])
+    else:
+        source = Path(group.source_file)
+        if not source.is_file():
+            raise _NoHeader
+        header = read_csv_header(source)
+    pieces = [_csv_line(header)]
+    line = pieces[0].count("\n") + 1
+    for row, content in group.rows:
+        if group.kind == "csv_record":
+            piece = _csv_line(["" if value is None else value for value in content.values()])
+        else:
+            piece = content.rstrip("\n") + "\n"  # the line(s) as the file had them
+        used = piece.count("\n")
+        for offset in range(used):
+            origin[line + offset] = row.source_line
+        line += used
+        pieces.append(piece)
+    path.write_text("".join(pieces), encoding="utf-8")
+    return path, origin
+
+
+def _csv_line(values: Sequence[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(values)
+    return out.getvalue()
+
+
+class _NoHeader(Exception):
+    pass
+
+
+def _source_names(project: Project, files: Iterable[str]) -> dict[str, str]:
+    """The source name each file was imported under (the imports log; else the file's name, as import does)."""
+    db = connect_state(project.sqlite_path)
+    try:
+        logged = db.execute("SELECT file, source_name FROM imports ORDER BY finished_at").fetchall()
+    finally:
+        db.close()
+    names = {}
+    for source_file in files:
+        name = Path(source_file).stem
+        for file, source_name in logged:
+            same_file = file == source_file or (
+                Path(file).name == Path(source_file).name and not Path(file).is_absolute()
+            )
+            if same_file:
+                name = source_name  # the latest import of the file wins
+        names[source_file] = name
+    return names
+
+
+def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]]) -> None:
+    """Replace each part that loses rows by a new part without them (or by nothing), each atomically."""
+    for part_id, positions in sorted(leaving.items()):
+        part = project.quarantine_dir / f"part-{part_id}.parquet"
+        table = pq.read_table(part)
+        keep = pa.array([position not in positions for position in range(table.num_rows)])
+        remaining = table.filter(keep)
+        if remaining.num_rows:
+            publish_quarantine_part(project, stage, remaining)
+        part.unlink()
+    if leaving:
+        fsync_path(project.quarantine_dir)
+
+
+def retry_quarantined(
+    project: Project,
+    *,
+    row_ids: Sequence[str] = (),
+    reason: str | None = None,
+    fixed: Mapping[str, str] | None = None,
+) -> RetrySummary:
+    """Re-try quarantined rows: those named, every row of `reason`, and rows with fixed text (`fixed`: id → text).
+
+    See the module docstring. Run it with the project as jejak.toml says now (`open_project`), so a
+    fixed setting or column map applies.
+    """
+    started = time.perf_counter()
+    started_at = utc_now()
+    fixed = dict(fixed or {})
+    mapping = project.column_map()
+    check_mapping(mapping)
+    with writer_lock(project):
+        rows = _selected(project, [*row_ids, *fixed], reason)
+        groups, left = _plan(rows, fixed, mapping)
+        names = _source_names(project, {group.source_file for group in groups})
+        leaving: dict[str, set[int]] = defaultdict(set)
+        returned: list[dict[str, object]] = []
+        per_file: dict[str, list[LoadedRows]] = defaultdict(list)
+        for group in groups:
+            with staging_area(project) as stage:
+                try:
+                    path, origin = _write_group(group, stage)
+                    # A row kept as a JSON object has its columns mapped already; a CSV line has the file's header.
+                    read_map = mapping if group.kind == "csv_text" else {}
+                    reader, present, extra = open_reader(path, FORMATS_BY_SUFFIX[path.suffix], read_map)
+                    loaded = load_rows(
+                        project,
+                        stage,
+                        reader,
+                        FORMATS_BY_SUFFIX[path.suffix],
+                        present,
+                        extra,
+                        source_name=names[group.source_file],
+                        source_file=group.source_file,
+                        received_at=started_at,
+                        origin_lines=origin,
+                    )
+                except _NoHeader:
+                    left.update({row.row_id: "no_header" for row, _ in group.rows})
+                    continue
+                except InputFileError:
+                    left.update({row.row_id: "columns" for row, _ in group.rows})
+                    continue
+            per_file[group.source_file].append(loaded)
+            done_lines = loaded.valid_lines | {int(str(bad["source_line"])) for bad in loaded.bad_rows}
+            for row, _ in group.rows:
+                if row.source_line in done_lines:
+                    part, position = _check_row_id(row.row_id).groups()
+                    leaving[part].add(int(position))
+                else:
+                    left[row.row_id] = "no_output"
+            returned += [{**bad, "source_file": group.source_file} for bad in loaded.bad_rows]
+        with staging_area(project) as stage:
+            if returned:
+                masked = [{**bad, "raw": mask_pii(str(bad["raw"]))} for bad in returned]
+                publish_quarantine_part(project, stage, quarantine_table(masked, started_at))
+            _rewrite_parts(project, stage, leaving)
+    seconds = time.perf_counter() - started
+    for source_file, runs in per_file.items():
+        logged = ImportSummary(
+            file=source_file,
+            file_format=RETRY_FORMAT,
+            rows_read=sum(run.rows_read for run in runs),
+            rows_stored=sum(run.rows_stored for run in runs),
+            rows_quarantined=sum(len(run.bad_rows) for run in runs),
+            duplicates_skipped=sum(run.valid_rows - run.rows_stored for run in runs),
+        )
+        record_import(project, logged, names[source_file], started_at)
+    loads = [run for runs in per_file.values() for run in runs]
+    return RetrySummary(
+        rows_chosen=len(rows),
+        rows_retried=sum(len(positions) for positions in leaving.values()),
+        rows_read=sum(run.rows_read for run in loads),
+        rows_stored=sum(run.rows_stored for run in loads),
+        duplicates_skipped=sum(run.valid_rows - run.rows_stored for run in loads),
+        rows_quarantined=len(returned),
+        quarantined_by_reason=dict(sorted(Counter(str(bad["reason"]) for bad in returned).items())),
+        left_by_why=dict(sorted(Counter(left.values()).items())),
+        seconds=seconds,
+    )

@@ -1,0 +1,74 @@
+"""The customer journey map of a persona (or everyone) on the last build: what `jejak map` and the dashboard draw.
+
+The lanes (`maps.lanes`) run on the build's connection for the people a persona's rules take
+and the dates, and `maps.journey_map.assemble` adds the notes people typed (`maps.notes`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from jejak.maps.browser import render
+from jejak.maps.journey_map import JourneyMap, assemble
+from jejak.maps.lanes import Scope, all_lanes
+from jejak.maps.notes import EVERYONE, notes_for
+from jejak.maps.render import to_html
+from jejak.segments.personas import find_persona
+from jejak.segments.stages import model_stages
+from jejak.service.builds import open_build, persona_assignments
+from jejak.store.project import Project
+
+
+def map_stages(project: Project) -> list[str]:
+    """The stages of the project's stage model, in order: the columns of every map."""
+    settings = project.settings
+    return list(model_stages(settings.stage_model, settings.stages))
+
+
+def journey_map_of(project: Project, persona: str | None, start: dt.date | None, end: dt.date | None) -> JourneyMap:
+    """Run the lanes on the current build and assemble the map with the persona's notes."""
+    return journey_maps(project, [persona], start, end)[0]
+
+
+def journey_maps(
+    project: Project, personas: Sequence[str | None], start: dt.date | None, end: dt.date | None
+) -> list[JourneyMap]:
+    """The maps of several personas (None: everyone) on one connection, assigning people to personas once."""
+    settings = project.settings
+    names = map_stages(project)
+    for persona in personas:
+        if persona:
+            find_persona(project.sqlite_path, persona)  # a clear error before any work
+    maps = []
+    with open_build(project) as built:
+        assigned = None
+        if any(personas):
+            assigned = built.engine.materialize(persona_assignments(built), "map_personas")
+        for persona in personas:
+            people = assigned.filter(assigned.persona == persona) if persona and assigned is not None else None
+            queries = all_lanes(
+                built.read("events"),
+                built.read("person_stages"),
+                built.read("sessions"),
+                built.read("feedback"),
+                Scope(people, start, end),
+                names,
+                min_entrances=settings.bounce_min_entrances,
+                funnel_steps=settings.map_funnel,
+                funnel_window_days=settings.funnel_window_days,
+            )
+            lanes = {name: built.rows(query) for name, query in queries.items()}
+            notes = notes_for(project.sqlite_path, persona or EVERYONE)
+            maps.append(assemble(persona or "", names, lanes, notes, start=start, end=end))
+    return maps
+
+
+def print_map(journey: JourneyMap, lang: str, *, pdf: Path | None = None, png: Path | None = None) -> None:
+    """The map as a one-page landscape PDF and/or a PNG, drawn by headless Chromium from its HTML page."""
+    with tempfile.TemporaryDirectory() as scratch:
+        page = Path(scratch) / "map.html"
+        page.write_text(to_html(journey, lang), encoding="utf-8")
+        render(page, pdf=pdf, png=png)

@@ -1,0 +1,137 @@
+"""The Data page (`/data`): imports, the quarantine with its reasons (and re-try after a fix), every setting in effect.
+
+- Imports: the SQLite imports log, newest first, with rows read, stored, quarantined and skipped as
+  duplicates (a re-try from the quarantine is logged with the format `quarantine`).
+- Quarantine: rows per reason, then the rows themselves, newest first, 100 a page (`reason`,
+  `page`); the raw text is shown escaped, cut for the list. `edit=<row id>` opens one row's whole
+  text in a form.
+- POST `/data/retry` re-tries rows through the importer (`ingest.quarantine.retry_quarantined`,
+  with jejak.toml as it is now): one row with fixed text (`row` and `raw`), one row as it is
+  (`row`), or every row of a reason (`reason`). It answers with a redirect to the page, whose
+  query string carries the counts (`stored`, `duplicates`, `again`, `left`, `why`).
+- Settings: every setting with its value, default, unit and where the value came from; never the key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import urllib.parse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from jejak.core.errors import NotFoundError, SettingError
+from jejak.ingest.quarantine import (
+    LEFT_WHY,
+    READER_REASONS,
+    QuarantinedRow,
+    list_quarantined,
+    quarantined_row,
+    retry_quarantined,
+)
+from jejak.service.data import imports_log, quarantine_summary, settings_in_effect
+from jejak.store.project import open_project
+from jejak.web.pages import PageContext, PageResult, Section
+
+ROWS_PER_PAGE = 100
+RAW_SHOWN = 400  # characters of a row's raw text in the list (the edit form has all of it)
+LONGEST_FIX = 1_000_000  # characters of fixed text a form may send
+OUTCOMES = ("stored", "duplicates", "again", "left")
+
+
+def _outcome(params: Mapping[str, str]) -> dict[str, Any] | None:
+    """The counts a re-try's redirect carries, checked (only numbers and known reasons are shown)."""
+    if "stored" not in params:
+        return None
+    counts = {}
+    for name in OUTCOMES:
+        text = str(params.get(name) or "0")
+        counts[name] = int(text) if text.isdigit() else 0
+    why = [code for code in str(params.get("why") or "").split(",") if code in LEFT_WHY]
+    return {**counts, "why": why}
+
+
+def _editable(row: QuarantinedRow) -> dict[str, Any]:
+    """A row for the edit form: a CSV or Parquet row's columns (a JSON object) one per line, easier to fix."""
+    shown = row.as_dict()
+    record = None
+    if Path(row.source_file).suffix.lower() in (".csv", ".parquet", ".pq") and row.reason not in READER_REASONS:
+        with contextlib.suppress(ValueError):
+            record = json.loads(row.raw)
+    if isinstance(record, dict):
+        shown["raw"] = json.dumps(record, indent=1, ensure_ascii=False)
+    return shown
+
+
+def data(ctx: PageContext) -> PageResult:
+    # jejak.toml as it is now: what a re-try and the next `jejak build` use.
+    project = open_project(ctx.project.root)
+    counts = quarantine_summary(project)
+    reason = (ctx.params.get("reason") or "").strip()
+    if reason and reason not in {row["reason"] for row in counts}:
+        reason = ""
+    page = ctx.number("page", 1, 1, 1_000_000)
+    listing = list_quarantined(
+        project, reason=reason or None, offset=(page - 1) * ROWS_PER_PAGE, limit=ROWS_PER_PAGE, raw_chars=RAW_SHOWN
+    )
+    editing = None
+    if ctx.params.get("edit"):
+        try:
+            editing = _editable(quarantined_row(project, str(ctx.params["edit"])))
+        except NotFoundError:
+            editing = {"gone": True}
+    sections = [
+        Section("imports", imports_log(project)),
+        Section("quarantine", counts),
+        Section("quarantined_rows", [row.as_dict() for row in listing.rows]),
+        Section("settings_in_effect", settings_in_effect(project)),
+    ]
+    extra = {
+        "reason": reason,
+        "page_number": page,
+        "pages": max(1, math.ceil(listing.total / ROWS_PER_PAGE)),
+        "quarantined_total": listing.total,
+        "editing": editing,
+        "outcome": _outcome(ctx.params),
+        "reader_reasons": READER_REASONS,
+    }
+    return PageResult(sections, extra)
+
+
+async def retry(request: Request) -> Response:
+    """Re-try quarantined rows (see the module docstring), then show the page with what happened."""
+    form = await request.app.state.checked_form(request)
+    row = str(form.get("row") or "").strip()
+    reason = str(form.get("reason") or "").strip()
+    raw = form.get("raw")
+    project = open_project(request.app.state.project.root)
+    if row and raw is not None:
+        if len(str(raw)) > LONGEST_FIX:
+            raise SettingError(f"The fixed text is longer than {LONGEST_FIX:,} characters.")
+        options: dict[str, Any] = {"fixed": {row: str(raw)}}
+    elif row:
+        options = {"row_ids": [row]}
+    elif reason:
+        options = {"reason": reason}
+    else:
+        raise SettingError("Choose a quarantined row, or a reason, to re-try.")
+    done = await run_in_threadpool(lambda: retry_quarantined(project, **options))
+    query = {
+        "stored": done.rows_stored,
+        "duplicates": done.duplicates_skipped,
+        "again": done.rows_quarantined,
+        "left": done.rows_left,
+        "why": ",".join(done.left_by_why),
+    }
+    if reason and not row:
+        query["reason"] = reason
+    return RedirectResponse("/data?" + urllib.parse.urlencode(query), status_code=303)
+
+
+ACTIONS = {"retry": retry}

@@ -1,0 +1,119 @@
+"""`jejak persona discover` on a built project: groups in words, drafts adopted, and numbers the data cannot have."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import build_demo, build_story, visit
+
+from jejak.cli.main import cli
+from jejak.engine import connect
+from jejak.segments.discovery import Discovery, discover_personas
+from jejak.segments.features import person_features
+from jejak.segments.personas import Persona, save_persona
+from jejak.store.derived import table_path
+from jejak.store.project import Project
+
+CLUSTERS = 4
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    project, _ = build_demo(tmp_path_factory.mktemp("discover"), events=20_000, seed=3, file_format="parquet")
+    return project
+
+
+@pytest.fixture(scope="module")
+def expected(demo: Project) -> Discovery:
+    """What the library finds on the same build with the command's default seed."""
+    engine = connect()
+    try:
+        people, sessions, conversions = (
+            engine.read_parquet(table_path(demo, name)) for name in ("people", "sessions", "conversions")
+        )
+        features = engine.to_pyarrow(person_features(people, sessions, conversions))
+    finally:
+        engine.close()
+    return discover_personas(features, clusters=CLUSTERS)
+
+
+def discover(project: Project, *options: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["persona", "discover", *options, "--project", str(project.root)])
+    return result.exit_code, result.output
+
+
+def words(text: str) -> str:
+    """The text with every run of spaces and line breaks as one space: the console wraps long lines."""
+    return " ".join(text.split())
+
+
+def listed(project: Project) -> list[dict[str, object]]:
+    result = CliRunner().invoke(cli, ["persona", "list", "--format", "json", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    rows: list[dict[str, object]] = json.loads(result.stdout)
+    return rows
+
+
+def test_discover_names_each_group_with_its_size_and_traits(demo: Project, expected: Discovery) -> None:
+    code, output = discover(demo, "--clusters", str(CLUSTERS))
+    assert code == 0, output
+    headings = re.findall(r"^(\d+)\. (.+) — ([\d,]+) people \((\d+)%\)$", output, flags=re.MULTILINE)
+    assert headings == [
+        (str(c.number), c.draft.name, f"{c.size:,}", f"{c.share:.0%}".removesuffix("%")) for c in expected.clusters
+    ]
+    assert sum(int(size.replace(",", "")) for _, _, size, _ in headings) == len(expected.labels)
+    for cluster in expected.clusters:
+        for trait in cluster.traits[:5]:
+            assert f"• {words(trait)}" in words(output)
+    # Nothing is saved without --adopt.
+    assert listed(demo) == []
+
+
+def test_adopt_saves_every_group_as_a_draft_that_persona_list_shows(
+    tmp_path: Path, demo: Project, expected: Discovery
+) -> None:
+    # On a copy of the project, so that the other tests see no personas; one name is already a persona someone wrote.
+    project = Project(root=tmp_path / "copy", config=demo.config, settings=demo.settings)
+    shutil.copytree(demo.root, project.root, symlinks=True)
+    written = expected.clusters[0].draft.name
+    save_persona(project.sqlite_path, Persona(name=written, description="Written by hand."))
+    code, output = discover(project, "--clusters", str(CLUSTERS), "--adopt")
+    assert code == 0, output
+    assert f"Saved {CLUSTERS} draft personas" in output
+    rows = {row["name"]: row for row in listed(project)}
+    drafts = {name: row for name, row in rows.items() if row["origin"] == "discovered"}
+    # The first group's draft does not replace the persona with its name: it is saved under its number.
+    assert sorted(drafts) == sorted([f"{written} (1)", *(c.draft.name for c in expected.clusters[1:])])
+    assert rows[written]["origin"] == "manual" and rows[written]["description"] == "Written by hand."
+    for cluster in expected.clusters[1:]:
+        row = drafts[cluster.draft.name]
+        assert row["priority"] == 100 + cluster.number
+        assert row["description"] == cluster.draft.description
+        assert row["rules"] == ""  # drafts have no rules until someone writes them
+    # Adopting again replaces the drafts rather than adding more.
+    assert discover(project, "--clusters", str(CLUSTERS), "--adopt")[0] == 0
+    assert len(listed(project)) == len(rows)
+
+
+def test_more_groups_than_people_is_a_clear_error(tmp_path: Path) -> None:
+    built = build_story(
+        tmp_path,
+        {
+            "ana": [visit("2026-03-01 09:00:00", "Paid Social", device_type="mobile")],
+            "budi": [visit("2026-03-02 09:00:00", "WhatsApp", device_type="mobile")],
+            "citra": [visit("2026-03-03 09:00:00", "Email", device_type="desktop")],
+        },
+    )
+    code, output = discover(built.project, "--clusters", "5")
+    assert code == 1, output
+    assert "clusters must be between 1 and the 3 people with different behaviour (not 5)" in words(output)
+    assert "Traceback" not in output
+    # Left to choose, it compares the counts the data can have and says which it took.
+    code, output = discover(built.project)
+    assert code == 0, output
+    assert words(output).startswith("2 groups: the highest silhouette score of 2 to 2 groups")

@@ -1,0 +1,174 @@
+"""The Data page over real HTTP: imports, the quarantine and its re-try, and the settings in effect (never the key)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import lake_events, make_project, quarantined, write_csv
+from markupsafe import escape
+
+from jejak.core.settings import SETTINGS_TABLE
+from jejak.ingest.importer import import_file, quarantine_counts
+from jejak.web.auth import add_user
+from web.conftest import PASSWORD, USER, Dashboard, serving
+
+SCRIPT = "<script>alert('karantina')</script>"
+
+
+def _csrf(page_html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page_html)
+    assert found, page_html[:500]
+    return found.group(1)
+
+
+def test_imports_and_the_quarantine_are_shown(dashboard: Dashboard) -> None:
+    db = sqlite3.connect(dashboard.project.sqlite_path)
+    try:
+        logged = db.execute("SELECT file, rows_read, rows_stored, rows_quarantined, duplicates_skipped FROM imports")
+        imports = logged.fetchall()
+    finally:
+        db.close()
+    with dashboard.logged_in() as client:
+        data = client.get("/data.json").json()
+        page = client.get("/data")
+    shown = data["sections"]["imports"]
+    assert len(shown) == len(imports)
+    assert sorted(row["file"] for row in shown) == sorted(Path(file).name for file, *_ in imports)
+    assert all(row["reconciles"] for row in shown)
+    assert sum(row["rows_quarantined"] for row in shown) == sum(row[3] for row in imports)
+    counts = quarantine_counts(dashboard.project)
+    assert {row["reason"]: row["rows"] for row in data["sections"]["quarantine"]} == counts
+    listed = data["sections"]["quarantined_rows"]
+    assert len(listed) == min(100, sum(counts.values())) == data["quarantined_total"]
+    for row in listed:
+        assert f'data-row="{row["row_id"]}"' in page.text
+    for file, *_ in imports:
+        assert Path(file).name in page.text
+    # One reason at a time.
+    reason = next(iter(counts))
+    with dashboard.logged_in() as client:
+        only = client.get("/data.json", params={"reason": reason}).json()
+    assert {row["reason"] for row in only["sections"]["quarantined_rows"]} == {reason}
+    assert only["quarantined_total"] == counts[reason]
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Dashboard]:
+    """A project with two quarantined rows (no e-mail or phone in them), served by its own dashboard."""
+    project = make_project(tmp_path / "p", settings={"lookback_days": 14})
+    rows = [
+        {"event_id": "t1", "timestamp": "2026-03-01 09:00", "user_id": "ana", "event": "Page", "properties": ""},
+        {"event_id": "t2", "timestamp": "kemarin", "user_id": "budi", "event": "Page", "properties": ""},
+        {
+            "event_id": "t3",
+            "timestamp": "2026-03-01 09:10",
+            "user_id": "",
+            "event": "Page",
+            "properties": json.dumps({"note": SCRIPT}),
+        },
+    ]
+    import_file(project, write_csv(tmp_path / "kasir.csv", rows))
+    add_user(project.sqlite_path, USER, PASSWORD, admin=True)
+    for url in serving(project):
+        yield Dashboard(project, url)
+
+
+def test_quarantined_text_is_shown_escaped(shop: Dashboard) -> None:
+    with shop.logged_in() as client:
+        page = client.get("/data")
+    assert "<script>alert" not in page.text
+    assert str(escape(SCRIPT)) in page.text
+
+
+def test_a_fixed_row_moves_from_the_quarantine_to_the_lake(shop: Dashboard) -> None:
+    lake_before, quarantine_before = len(lake_events(shop.project)), len(quarantined(shop.project))
+    with shop.logged_in() as client:
+        listed = client.get("/data.json").json()["sections"]["quarantined_rows"]
+        [bad] = [row for row in listed if row["reason"] == "bad_timestamp"]
+        form = client.get("/data", params={"edit": bad["row_id"]})
+        # The edit box holds the row's whole text.
+        textarea = re.search(r'<textarea name="raw"[^>]*>(.*?)</textarea>', form.text, re.S)
+        assert textarea and "kemarin" in textarea.group(1)
+        fixed = json.loads(html.unescape(textarea.group(1)))
+        fixed["timestamp"] = "2026-03-01 18:00"
+        done = client.post(
+            "/data/retry", data={"csrf_token": _csrf(form.text), "row": bad["row_id"], "raw": json.dumps(fixed)}
+        )
+        assert done.status_code == 303, done.text
+        outcome = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(done.headers["location"]).query))
+        assert (outcome["stored"], outcome["again"], outcome["left"]) == ("1", "0", "0")
+        after = client.get(done.headers["location"])
+        data = client.get("/data.json").json()
+    assert len(quarantined(shop.project)) == quarantine_before - 1
+    assert len(lake_events(shop.project)) == lake_before + 1
+    assert data["quarantined_total"] == quarantine_before - 1
+    assert bad["row_id"] not in {row["row_id"] for row in data["sections"]["quarantined_rows"]}
+    stored = {row["event_id"]: row for row in lake_events(shop.project)}["t2"]
+    assert stored["user_id"] == "budi" and stored["source_line"] == bad["line"]
+    assert 'id="retry-outcome"' in after.text and 'data-stored="1"' in after.text
+    assert "jejak build" in after.text
+    assert data["sections"]["imports"][0]["format"] == "quarantine"
+
+
+def test_retrying_a_reason_that_still_fails_loses_nothing(shop: Dashboard) -> None:
+    before = quarantine_counts(shop.project)
+    with shop.logged_in() as client:
+        token = _csrf(client.get("/data").text)
+        done = client.post("/data/retry", data={"csrf_token": token, "reason": "no_identifier"})
+    assert done.status_code == 303
+    outcome = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(done.headers["location"]).query))
+    assert outcome["again"] == str(before["no_identifier"]) and outcome["stored"] == "0"
+    assert quarantine_counts(shop.project) == before
+
+
+def test_a_retry_without_the_csrf_token_is_refused(shop: Dashboard) -> None:
+    before = quarantined(shop.project)
+    with shop.logged_in() as client:
+        [row] = [
+            r for r in client.get("/data.json").json()["sections"]["quarantined_rows"] if r["reason"] == "bad_timestamp"
+        ]
+        missing = client.post("/data/retry", data={"row": row["row_id"]})
+        wrong = client.post("/data/retry", data={"row": row["row_id"], "csrf_token": "not-the-token"})
+    assert missing.status_code == 403 and wrong.status_code == 403
+    assert quarantined(shop.project) == before
+
+
+def test_a_retry_of_a_row_that_is_gone_says_so(shop: Dashboard) -> None:
+    with shop.logged_in() as client:
+        token = _csrf(client.get("/data").text)
+        gone = client.post(
+            "/data/retry", data={"csrf_token": token, "row": "0" * 32 + ":0"}, headers={"accept": "application/json"}
+        )
+        nothing = client.post("/data/retry", data={"csrf_token": token}, headers={"accept": "application/json"})
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
+    assert nothing.status_code == 400
+
+
+def test_every_setting_is_shown_with_where_it_came_from_but_never_the_key(shop: Dashboard) -> None:
+    key = shop.project.hmac_key()
+    with shop.logged_in() as client:
+        data = client.get("/data.json")
+        page = client.get("/data")
+        table = client.get("/data.csv", params={"section": "settings_in_effect"})
+    settings = {row["name"]: row for row in data.json()["sections"]["settings_in_effect"]}
+    assert list(settings) == [setting.name for setting in SETTINGS_TABLE]
+    assert settings["lookback_days"]["value"] == 14 and settings["lookback_days"]["origin"] == "jejak.toml"
+    assert settings["session_gap_seconds"]["origin"] == "default"
+    assert settings["session_gap_seconds"]["value"] == settings["session_gap_seconds"]["default"]
+    for text in (data.text, page.text, table.text):
+        for form in (
+            key.hex(),
+            key.hex().upper(),
+            base64.b64encode(key).decode(),
+            base64.urlsafe_b64encode(key).decode(),
+        ):
+            assert form not in text
+    assert 'data-section="settings_in_effect"' in page.text
