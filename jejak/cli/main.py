@@ -26,7 +26,7 @@ from jejak.cli.reports import print_summary, report
 from jejak.cli.web import serve, serve_project, user
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS
-from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL
+from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note
 from jejak.service.builds import open_build
 
 DEMO_MARKER = ".jejak-demo"
@@ -193,25 +193,6 @@ def read_paths_csv(paths_file: str, separator: str) -> Any:
     except Exception as exc:  # pyarrow raises its own error types for unreadable CSV
         raise InputFileError(f"{path}: cannot be read as CSV ({exc}).") from None
     return PathSet.from_arrow(table, separator=separator, where=str(path))
-
-
-def dimension_note(by: str) -> str:
-    """What stands in for Direct, and what spend is matched to, in a run not by channel (empty by channel)."""
-    from jejak.journeys.dimensions import direct_label
-
-    label = direct_label(by)
-    if by == "campaign":
-        return (
-            f"By campaign: a touch without a campaign is '{label}' (Direct visits, and organic or referral visits "
-            f"that carry none). '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms, "
-            "and spend imported without a campaign is matched to it."
-        )
-    if by == "source_medium":
-        return (
-            f"By source / medium: '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms. "
-            "Spend is imported per channel and campaign, so no ROAS is shown by source / medium."
-        )
-    return ""
 
 
 def _noun(by: str) -> str:

@@ -104,8 +104,6 @@ def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) 
 
 def dimension_note(by: str) -> str:
     """What stands in for Direct, and what spend is matched to, in a run not by channel (empty by channel)."""
-    from jejak.journeys.dimensions import direct_label
-
     label = direct_label(by)
     if by == "campaign":
         return (
