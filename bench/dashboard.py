@@ -2,10 +2,12 @@
 
 Issue 7's target: no page over 1 s of server time on the 10M-event demo after `jejak build`.
 The server runs in this process (uvicorn on 127.0.0.1, as `jejak serve` runs it); a user
-logs in through the form; each page is requested once cold (the first request after start,
-attribution's cache warmed as `jejak serve` does) and then `--repeats` times; "warm" is the
-median. Server time is the `Server-Timing` header the app sets (from the request arriving
-to the response being ready), so the network and the client are not counted.
+logs in through the form. The build's answer cache (`service.cache`) is emptied first; then
+each view is requested once ("computed": the question has not been asked on this build, so
+the page runs its queries) and then `--repeats` times ("cached": the median, what every later
+visit and, for the default views `jejak serve` precomputes, the first visit pays). Server time
+is the `Server-Timing` header the app sets (from the request arriving to the response being
+ready), so the network and the client are not counted.
 
 Usage:
     .venv/bin/python bench/dashboard.py --project bench/out/project-10000000
@@ -31,7 +33,9 @@ from typing import Any
 import httpx
 import uvicorn
 
-from jejak.service.attribution import warm_attribution
+from jejak.service.cache import CACHE_DIR
+from jejak.store.derived import current_build
+from jejak.store.files import remove_tree
 from jejak.store.project import Project, open_project
 from jejak.web.app import create_app
 from jejak.web.auth import add_user
@@ -88,9 +92,9 @@ def _server_seconds(response: httpx.Response) -> float:
 
 
 def measure(client: httpx.Client, path: str, params: dict[str, str], repeats: int) -> dict[str, Any]:
-    cold = _server_seconds(client.get(path, params=params))
-    warm = [_server_seconds(client.get(path, params=params)) for _ in range(repeats)]
-    return {"cold_seconds": cold, "warm_seconds": statistics.median(warm), "max_seconds": max(warm)}
+    computed = _server_seconds(client.get(path, params=params))
+    again = [_server_seconds(client.get(path, params=params)) for _ in range(repeats)]
+    return {"computed_seconds": computed, "cached_seconds": statistics.median(again), "max_cached_seconds": max(again)}
 
 
 def main() -> None:
@@ -100,37 +104,37 @@ def main() -> None:
     args = parser.parse_args()
     project = open_project(Path(args.project))
     add_user(project.sqlite_path, USER, PASSWORD)
-    began = time.perf_counter()
-    warm_attribution(project)
-    warmed_seconds = time.perf_counter() - began
+    remove_tree(current_build(project) / CACHE_DIR)
     server, url = _serve(project)
     client = _login(url)
     views: list[tuple[str, dict[str, str]]] = [(page.slug, {}) for page in PAGES] + list(VARIANTS)
     rows = []
     for slug, params in views:
+        # The HTML asks first (computing), then its JSON twin reads the same cached answer.
         for suffix in ("", ".json"):
             name = f"/{slug}{suffix}" + (f"?{'&'.join(f'{k}={v}' for k, v in params.items())}" if params else "")
             row = {"view": name, **measure(client, f"/{slug}{suffix}", params, args.repeats)}
             rows.append(row)
-            flag = "" if row["warm_seconds"] <= TARGET_SECONDS else "  over target"
-            print(f"{name:<48} warm {row['warm_seconds']:6.2f} s  cold {row['cold_seconds']:6.2f} s{flag}", flush=True)
+            computed, again = row["computed_seconds"], row["cached_seconds"]
+            flags = ("" if computed <= TARGET_SECONDS else "  computed over target") + (
+                "" if again <= TARGET_SECONDS else "  cached over target"
+            )
+            print(f"{name:<48} computed {computed:6.2f} s  cached {again:6.2f} s{flags}", flush=True)
     server.should_exit = True
     result = {
         "project": str(project.root),
         "machine": {"python": sys.version.split()[0], "platform": platform.platform()},
-        "attribution_warm_seconds": warmed_seconds,
         "target_seconds": TARGET_SECONDS,
         "peak_mb": _peak_mb(),
         "views": rows,
     }
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / "dashboard.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    over = [row["view"] for row in rows if row["warm_seconds"] > TARGET_SECONDS]
-    print(f"\nattribution precomputed in {warmed_seconds:.1f} s; process peak {result['peak_mb']:.0f} MB")
-    print(
-        f"{len(rows) - len(over)} of {len(rows)} views within {TARGET_SECONDS:.0f} s"
-        + (f"; over: {', '.join(over)}" if over else "")
-    )
+    for kind in ("computed", "cached"):
+        over = [row["view"] for row in rows if row[f"{kind}_seconds"] > TARGET_SECONDS]
+        within = f"{len(rows) - len(over)} of {len(rows)} views {kind} within {TARGET_SECONDS:.0f} s"
+        print(within + (f"; over: {', '.join(over)}" if over else ""))
+    print(f"process peak {result['peak_mb']:.0f} MB")
     print(f"wrote {OUT_DIR / 'dashboard.json'}")
 
 

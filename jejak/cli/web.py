@@ -23,9 +23,16 @@ def serve_project(project: object, host: str, port: int) -> None:
     import threading
 
     from jejak.service.attribution import warm_attribution
+    from jejak.web.pages import warm_pages
+    from jejak.web.site import PAGES
 
-    # Bootstrap intervals take seconds on a large build: compute the first view while the server starts.
-    threading.Thread(target=_warm, args=(warm_attribution, project), daemon=True).start()
+    def warm(project: object) -> None:
+        warm_attribution(project)
+        warm_pages(project, PAGES)  # type: ignore[arg-type]
+
+    # Bootstrap intervals and the larger reports take seconds on a large build: compute the pages'
+    # first views into the build's cache while the server starts.
+    threading.Thread(target=_warm, args=(warm, project), daemon=True).start()
     console.print(f"jejak dashboard: [bold]http://{host}:{port}/[/]  (Ctrl+C stops it)")
     uvicorn.run(create_app(project), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
 
@@ -34,7 +41,7 @@ def _warm(warm: Any, project: object) -> None:
     try:
         warm(project)
     except Exception as exc:  # a cold cache only makes the first page slower; say why and go on
-        console.print(f"[yellow]note[/]: attribution was not precomputed ({exc}); the page computes it on first view.")
+        console.print(f"[yellow]note[/]: the first views were not precomputed ({exc}); each page computes its own.")
 
 
 @click.command()

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,15 +25,11 @@ from jejak.ingest.spend import spend_by_campaign, spend_by_channel
 from jejak.journeys.dimensions import direct_label
 from jejak.journeys.journeys import PATH_SEPARATOR
 from jejak.service.builds import OpenBuild, open_build
+from jejak.service.cache import cached
 from jejak.service.reports import Scope
-from jejak.store.appstate import connect_state
-from jejak.store.derived import current_build
-from jejak.store.files import move_into_place
 
 # What a run may label touches with (journeys.dimensions.DIMENSIONS).
 ATTRIBUTE_BY = ("channel", "campaign", "source_medium")
-# Answers kept next to a build's tables (hidden from the list of tables).
-CACHE_DIR = ".cache"
 
 HONEST_LABEL = (
     "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
@@ -206,45 +199,19 @@ def summarise(run: AttributionRun) -> AttributionSummary:
     )
 
 
-def _state_signature(project: Any) -> list[Any]:
-    """What besides the build changes a run's answer: spend imports and persona documents."""
-    db = connect_state(project.sqlite_path)
-    try:
-        spend = db.execute("SELECT COUNT(*), SUM(amount), MAX(imported_at) FROM spend").fetchone()
-        personas = db.execute("SELECT COUNT(*), MAX(updated_at) FROM personas").fetchone()
-    finally:
-        db.close()
-    return [list(spend), list(personas)]
-
-
 def cached_attribution(built: OpenBuild, scope: Scope, query: AttributionQuery) -> AttributionSummary:
-    """A run's summary, computed once per build, question, settings, spend and personas, then read from disk.
+    """A run's summary, computed once per build, question, settings, spend and personas (`service.cache`).
 
-    Bootstrap intervals re-run every model hundreds of times (seconds on a large build), and
-    a build never changes once published, so each answer is kept next to the build's tables
-    (`<build>/.cache/attribution-<sha256>.json`) and a new build starts with none.
+    Bootstrap intervals re-run every model hundreds of times: seconds on a large build.
     """
-    key_source = json.dumps(
-        [
-            dataclasses.asdict(query),
-            dataclasses.asdict(scope),
-            repr(built.project.settings),
-            _state_signature(built.project),
-        ],
-        default=str,
-        sort_keys=True,
+    question = [dataclasses.asdict(query), dataclasses.asdict(scope)]
+    answer = cached(
+        built.project,
+        "attribution",
+        question,
+        lambda: dataclasses.asdict(summarise(attribute_built(built, scope, query))),
     )
-    key = hashlib.sha256(key_source.encode()).hexdigest()[:32]
-    cache_dir = current_build(built.project) / CACHE_DIR
-    path = cache_dir / f"attribution-{key}.json"
-    if path.exists():
-        return AttributionSummary(**json.loads(path.read_text(encoding="utf-8")))
-    summary = summarise(attribute_built(built, scope, query))
-    cache_dir.mkdir(exist_ok=True)
-    staged = cache_dir / f".{path.name}.{uuid.uuid4().hex}"
-    staged.write_text(json.dumps(dataclasses.asdict(summary), default=str), encoding="utf-8")
-    move_into_place(staged, path)
-    return summary
+    return AttributionSummary(**answer)
 
 
 def warm_attribution(project: Any) -> None:

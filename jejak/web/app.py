@@ -35,7 +35,7 @@ from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingEr
 from jejak.store.project import Project
 from jejak.web import auth
 from jejak.web.i18n import LANGUAGES, column_label, word
-from jejak.web.pages import Page, PageContext, PageResult, parse_scope, persona_names
+from jejak.web.pages import Page, PageContext, PageResult, parse_scope, persona_names, run_page
 from jejak.web.site import EXTRA_ROUTES, PAGES
 
 SESSION_COOKIE = "jejak_session"
@@ -285,7 +285,7 @@ def _context(request: Request, project: Project) -> PageContext:
 
 
 def _run(request: Request, page: Page) -> PageResult:
-    return page.handler(_context(request, request.app.state.project))
+    return run_page(page, _context(request, request.app.state.project))
 
 
 def _add_page(app: FastAPI, page: Page) -> None:

@@ -7,8 +7,9 @@ builder) draws each section. The app (`app.py`) turns the same result into HTML,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from jejak.segments.personas import load_personas
 from jejak.service import reports
 from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, AttributionQuery, cached_attribution, dimension_note
 from jejak.service.builds import open_build
+from jejak.service.cache import cached
 from jejak.service.reports import FunnelQuery, Scope
 from jejak.store.project import Project
 
@@ -88,6 +90,30 @@ class Page:
     template: str = "page.html"
     actions: Mapping[str, Action] = field(default_factory=dict)
     filters: bool = True  # whether the date and persona filters apply
+    # Whether answers are kept per build (`service.cache`): pages whose result is JSON-able and
+    # depends only on the build, the settings, SQLite state and the query string (not the language).
+    cached: bool = False
+
+
+def run_page(page: Page, ctx: PageContext) -> PageResult:
+    """The page's result, from the build's cache when the page allows it and the question was asked before."""
+    if not page.cached:
+        return page.handler(ctx)
+    question = sorted((key, value) for key, value in ctx.params.items() if key != "lang")
+
+    def compute() -> dict[str, Any]:
+        result = page.handler(ctx)
+        return {"sections": [dataclasses.asdict(section) for section in result.sections], "extra": result.extra}
+
+    answer = cached(ctx.project, f"page-{page.slug}", question, compute)
+    return PageResult([Section(**section) for section in answer["sections"]], answer["extra"])
+
+
+def warm_pages(project: Project, pages: Sequence[Page]) -> None:
+    """Compute the default view of every cached page, so a first visit reads it."""
+    for page in pages:
+        if page.cached:
+            run_page(page, PageContext(project=project, scope=Scope(), params={}, lang="en"))
 
 
 def _day(params: Mapping[str, str], name: str) -> dt.date | None:

@@ -10,13 +10,13 @@ from jejak.web import data, map_page, people, personas_page
 from jejak.web.pages import Page, attribution, bounce, devices, flows, funnels, multi_channel, overview
 
 PAGES: tuple[Page, ...] = (
-    Page("overview", overview),
+    Page("overview", overview, cached=True),
     Page("attribution", attribution, template="attribution.html"),
-    Page("reports", multi_channel, template="reports.html"),
-    Page("devices", devices, template="devices.html"),
-    Page("funnels", funnels, template="funnels.html"),
-    Page("flows", flows, template="flows.html"),
-    Page("bounce", bounce, template="bounce.html"),
+    Page("reports", multi_channel, template="reports.html", cached=True),
+    Page("devices", devices, template="devices.html", cached=True),
+    Page("funnels", funnels, template="funnels.html", cached=True),
+    Page("flows", flows, template="flows.html", cached=True),
+    Page("bounce", bounce, template="bounce.html", cached=True),
     Page("map", map_page.journey_map, template="journey_map.html", actions=map_page.ACTIONS),
     Page("personas", personas_page.personas, template="personas.html", actions=personas_page.ACTIONS, filters=False),
     Page("people", people.people, template="people.html", filters=False),
