@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
-from jejak.attribution.pathset import FloatArray, PathSet
+from jejak.attribution.pathset import BoolArray, FloatArray, IntArray, PathSet
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,39 @@ class Credit:
         )
 
 
-def credit_from_weights(model: str, paths: PathSet, weights: FloatArray) -> Credit:
-    """Credit from per-touch weights that sum to 1 within every path: each path's counts split by them."""
+def credit_from_weights(model: str, paths: PathSet, weights: FloatArray, *, per_path: bool = False) -> Credit:
+    """Credit from per-touch weights that sum to 1 within every path: each path's counts split by them.
+
+    With `per_path`, `weights` has one entry per path, which each of its touches gets.
+    """
     path = paths.path_of_touch
+
+    def spread(counts: FloatArray) -> FloatArray:
+        # A touch's weight times its path's count (formed per path when the weight is per path: the same products).
+        spread_counts: FloatArray = (weights * counts)[path] if per_path else weights * counts[path]
+        return spread_counts
+
+    return _credit(model, paths, paths.touches, spread)
+
+
+def credit_from_touches(model: str, paths: PathSet, touches: IntArray, present: BoolArray) -> Credit:
+    """Credit when one touch per path takes it all: `touches` indexes that touch of each path in `present`."""
+    return _credit(model, paths, paths.touches[touches], lambda counts: counts[present])
+
+
+def credit_by_touch(model: str, paths: PathSet, spread: Callable[[FloatArray], FloatArray]) -> Credit:
+    """Credit from `spread(counts)`: each touch's share of its path's counts (conversions, then revenue)."""
+    return _credit(model, paths, paths.touches, spread)
+
+
+def _credit(model: str, paths: PathSet, channel: IntArray, spread: Callable[[FloatArray], FloatArray]) -> Credit:
+    """Conversions and revenue summed by `channel` (one entry per weighted touch), the counts spread by `spread`."""
     size = len(paths.channels)
-    conversions = np.bincount(paths.touches, weights=weights * paths.conversions[path], minlength=size)
-    revenue = np.bincount(paths.touches, weights=weights * paths.revenue[path], minlength=size)
+    conversions = np.bincount(channel, weights=spread(paths.conversions), minlength=size)
+    # No revenue (a paths table without it): the sums are all 0, so skip them.
+    revenue = (
+        np.bincount(channel, weights=spread(paths.revenue), minlength=size) if paths.revenue.any() else np.zeros(size)
+    )
     return Credit(model, paths.channels, conversions.astype(np.float64), revenue.astype(np.float64))
 
 

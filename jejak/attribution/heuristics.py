@@ -21,39 +21,68 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jejak.attribution.credit import Credit, credit_from_weights
-from jejak.attribution.pathset import FloatArray, PathSet
+from jejak.attribution.credit import Credit, credit_by_touch, credit_from_touches, credit_from_weights
+from jejak.attribution.pathset import FloatArray, IntArray, PathSet
 from jejak.core.errors import SettingError
 
 DIRECT = "Direct"
 
 
 def first_touch(paths: PathSet) -> Credit:
-    return credit_from_weights("first_touch", paths, (paths.position == 0).astype(np.float64))
+    present = paths.lengths > 0
+    return credit_from_touches("first_touch", paths, paths.offsets[:-1][present], present)
 
 
 def last_touch(paths: PathSet) -> Credit:
-    last = paths.position == paths.lengths[paths.path_of_touch] - 1
-    return credit_from_weights("last_touch", paths, last.astype(np.float64))
+    present = paths.lengths > 0
+    return credit_from_touches("last_touch", paths, paths.offsets[1:][present] - 1, present)
 
 
 def last_non_direct(paths: PathSet, *, direct: str = DIRECT) -> Credit:
     """The last touch that is not `direct`; an all-Direct path credits its last touch."""
-    direct_index = paths.channels.index(direct) if direct in paths.channels else -1
-    path = paths.path_of_touch
-    index = np.arange(len(paths.touches), dtype=np.int64)
-    # The largest touch index per path among non-direct touches, else the path's last touch.
-    candidate = np.where(paths.touches != direct_index, index, -1)
-    chosen = np.full(paths.paths, -1, dtype=np.int64)
-    np.maximum.at(chosen, path, candidate)
-    chosen = np.where(chosen >= 0, chosen, paths.offsets[1:] - 1)
-    weights = np.zeros(len(paths.touches))
-    weights[chosen[paths.lengths > 0]] = 1.0
-    return credit_from_weights("last_non_direct", paths, weights)
+    present = paths.lengths > 0
+    last = paths.offsets[1:][present] - 1
+    if direct in paths.channels and len(last):
+        chosen = _last_other_than(paths, paths.offsets[:-1][present], last, paths.channels.index(direct))
+    else:
+        chosen = last
+    return credit_from_touches("last_non_direct", paths, chosen, present)
+
+
+# How many touches back `_last_other_than` steps path by path before it scans the remaining paths whole.
+STEPS_BACK = 8
+
+
+def _last_other_than(paths: PathSet, first: IntArray, last: IntArray, channel: int) -> IntArray:
+    """For each path (from `first` to `last` touch), its last touch not on `channel`; its last touch if all are.
+
+    Most paths do not end on `channel`, so only those that do step back, one touch at a
+    time, and only the few still on `channel` after STEPS_BACK touches are scanned in one go.
+    """
+    chosen = last.copy()
+    waiting = np.flatnonzero(paths.touches[last] == channel)  # paths still looking, by position in `last`
+    cursor = last[waiting]
+    for _ in range(STEPS_BACK):
+        cursor = cursor - 1
+        inside = cursor >= first[waiting]
+        waiting, cursor = waiting[inside], cursor[inside]  # a path whose touches are all `channel` keeps its last
+        found = paths.touches[cursor] != channel
+        chosen[waiting[found]] = cursor[found]
+        waiting, cursor = waiting[~found], cursor[~found]
+        if not len(waiting):
+            return chosen
+    # The largest touch index per path among the other channels' touches (-1 when there is none).
+    candidate = np.where(paths.touches != channel, np.arange(len(paths.touches), dtype=np.int64), -1)
+    latest = np.maximum.reduceat(candidate, first)[waiting]
+    chosen[waiting] = np.where(latest >= 0, latest, last[waiting])
+    return chosen
 
 
 def linear(paths: PathSet) -> Credit:
-    return credit_from_weights("linear", paths, 1.0 / paths.lengths[paths.path_of_touch])
+    # Each touch weighs 1 / length: one weight per path, spread over its touches.
+    lengths = paths.lengths
+    share = np.divide(1.0, lengths, out=np.zeros(paths.paths), where=lengths > 0)
+    return credit_from_weights("linear", paths, share, per_path=True)
 
 
 def position_based(paths: PathSet, *, first: float = 0.4, last: float = 0.4) -> Credit:
@@ -63,15 +92,24 @@ def position_based(paths: PathSet, *, first: float = 0.4, last: float = 0.4) -> 
             f"Position-based weights first={first} and last={last} must be ≥ 0 and add up to at most 1 "
             "(the middle touches share what is left). Use e.g. 0.4 and 0.4."
         )
-    length = paths.lengths[paths.path_of_touch].astype(np.float64)
-    position = paths.position
-    is_first = position == 0
-    is_last = position == length - 1
+    # Every touch gets its path's middle share, then each path's first and last touch are set: the
+    # same products of a weight and a path's count as weighting touch by touch, formed once per path.
+    length = paths.lengths.astype(np.float64)
     middle = (1.0 - first - last) / np.maximum(length - 2, 1)
-    weights = np.where(is_first, first, np.where(is_last, last, middle))
-    weights = np.where(length == 2, 0.5, weights)
-    weights = np.where(length == 1, 1.0, weights)
-    return credit_from_weights("position_based", paths, weights)
+    present = paths.lengths > 0
+    opening_touch = paths.offsets[:-1][present]
+    closing_touch = paths.offsets[1:][present] - 1
+    # A 1-touch path gives its touch everything, a 2-touch path splits evenly (the same touch is first and last).
+    opening = np.where(length == 1, 1.0, np.where(length == 2, 0.5, first))[present]
+    closing = np.where(length == 1, 1.0, np.where(length == 2, 0.5, last))[present]
+
+    def spread(counts: FloatArray) -> FloatArray:
+        values: FloatArray = (middle * counts)[paths.path_of_touch]
+        values[opening_touch] = opening * counts[present]
+        values[closing_touch] = closing * counts[present]
+        return values
+
+    return credit_by_touch("position_based", paths, spread)
 
 
 def custom_positions(paths: PathSet, weights: Sequence[float]) -> Credit:

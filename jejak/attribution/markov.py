@@ -32,12 +32,17 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from jejak.attribution.credit import Credit, credit_from_scores
-from jejak.attribution.pathset import BoolArray, FloatArray, IntArray, PathSet
+from jejak.attribution.pathset import BoolArray, FloatArray, IntArray, PathSet, dense_ranks
 from jejak.core.errors import SettingError
 
 MAX_ORDER = 4
-# Up to this many states a direct sparse LU is fastest; above, GMRES (see _absorption).
+# Up to this many states a direct solve is fastest; above, BiCGSTAB / GMRES (see _absorption).
 DIRECT_SOLVE_STATES = 2000
+# Among direct solves, up to this many states a dense LU (LAPACK): a dozen-state chain (order 1) is
+# solved in microseconds, where each sparse LU call costs a fraction of a millisecond in overhead.
+DENSE_SOLVE_STATES = 200
+# Transition counts are summed in a dense (states × states) array up to this many cells (32 MB).
+DENSE_COUNT_CELLS = 1 << 22
 # How engine-side transition counts name states and absorbing steps (see transitions.py).
 START_STATE = "(start)"
 CONVERSION = "(conversion)"
@@ -64,14 +69,15 @@ def _state_codes(paths: PathSet, order: int) -> tuple[IntArray, int]:
             f"Markov order {order} with {len(paths.channels)} channels has too many possible states to number. "
             "Use a lower order or group channels."
         )
-    position = paths.position
-    codes = np.zeros(len(paths.touches), dtype=np.int64)
-    for back in range(order):
-        # The channel `back` touches earlier in the same path (digit 0 when the path is shorter).
-        earlier = np.zeros(len(paths.touches), dtype=np.int64)
-        has = position >= back
-        earlier[has] = paths.touches[np.flatnonzero(has) - back] + 1
-        codes += earlier * base**back
+    codes = paths.touches + 1  # the touch itself: digit 0 is never 0
+    if order > 1:
+        position = paths.position
+        for back in range(1, order):
+            # The channel `back` touches earlier in the same path (digit 0 when the path is shorter).
+            has = np.flatnonzero(position >= back)
+            earlier = np.zeros(len(paths.touches), dtype=np.int64)
+            earlier[has] = paths.touches[has - back] + 1
+            codes += earlier * base**back
     return codes, base
 
 
@@ -99,42 +105,52 @@ def _check_order(order: int) -> None:
         raise SettingError(f"Markov order {order} is not supported. Expected 1 to {MAX_ORDER} (or 'auto').")
 
 
-def _dense_ids(codes: IntArray) -> tuple[IntArray, IntArray]:
-    """The distinct codes in order, and each code's rank among them (np.unique without its sort when codes are small)."""
-    if len(codes) and codes.min() >= 0 and codes.max() < 1 << 24:
-        present = np.zeros(int(codes.max()) + 1, dtype=bool)
-        present[codes] = True
-        rank = np.cumsum(present) - 1
-        return np.flatnonzero(present).astype(np.int64), rank[codes].astype(np.int64)
-    unique, inverse = np.unique(codes, return_inverse=True)
-    return unique, inverse.ravel()
-
-
 def fit_chain(paths: PathSet, order: int = 1) -> Chain:
     """The chain of `order` fitted to a path set (transition counts from the paths, in numpy)."""
     _check_order(order)
     codes, base = _state_codes(paths, order)
-    unique_codes, state = _dense_ids(codes)
+    unique_codes, state = dense_ranks(codes)
     start = len(unique_codes)
     size = start + 1
-    journeys = paths.conversions + paths.non_conversions
-    path = paths.path_of_touch
-    weight = journeys[path]
-    first = paths.offsets[:-1][paths.lengths > 0]
-    last = paths.offsets[1:][paths.lengths > 0] - 1
-    is_last = np.zeros(len(paths.touches), dtype=bool)
-    is_last[last] = True
-    inner = np.flatnonzero(~is_last)
-    rows = np.concatenate([np.full(len(first), start), state[inner]])
-    cols = np.concatenate([state[first], state[inner + 1]])
-    values = np.concatenate([journeys[paths.lengths > 0], weight[inner]])
-    counts = sp.csr_matrix((values, (rows, cols)), shape=(size, size))
-    converted = np.zeros(size)
-    lost = np.zeros(size)
-    np.add.at(converted, state[last], paths.conversions[paths.lengths > 0])
-    np.add.at(lost, state[last], paths.non_conversions[paths.lengths > 0])
+    present = paths.lengths > 0
+    walkers = paths.conversions + paths.non_conversions
+    journeys = walkers[present]
+    first = paths.offsets[:-1][present]
+    last = paths.offsets[1:][present] - 1
+    counts = _transition_counts(state, first, last, walkers[paths.path_of_touch], journeys, start)
+    converted = np.bincount(state[last], weights=paths.conversions[present], minlength=size).astype(np.float64)
+    lost = np.bincount(state[last], weights=paths.non_conversions[present], minlength=size).astype(np.float64)
     contains = _channels_in_states(unique_codes, base, order, len(paths.channels))
     return _chain(order, counts, converted, lost, contains)
+
+
+def _transition_counts(
+    state: IntArray, first: IntArray, last: IntArray, walked: FloatArray, journeys: FloatArray, start: int
+) -> sp.csr_matrix:
+    """Journeys per (state, next state): START to each path's first state, then every touch to the next.
+
+    `walked` is the journeys of each touch's path, a fresh array of the caller's: its entries at
+    `last` are set to 0 here (no step follows a path's last touch). A small chain sums the steps with one
+    `np.bincount` over (state, next) cells; a large one (more cells than is worth a dense
+    array) goes through scipy's COO to CSR conversion, which sorts.
+    """
+    size = start + 1
+    steps = walked
+    steps[last] = 0.0  # a path's last touch steps to conversion or null, not to the next path's first touch
+    if size * size <= DENSE_COUNT_CELLS:
+        # The step from a path's last touch to the next path's first adds 0.0 to some cell: no change.
+        cells = np.zeros(size * size)
+        cells += np.bincount(state[:-1] * size + state[1:], weights=steps[:-1], minlength=size * size)
+        # START's row holds only the first steps, which no touch-to-touch step reaches: the cells do not overlap.
+        cells += np.bincount(start * size + state[first], weights=journeys, minlength=size * size)
+        return sp.csr_matrix(cells.reshape(size, size))
+    onwards = np.ones(len(state), dtype=bool)
+    onwards[last] = False
+    inner = np.flatnonzero(onwards)
+    rows = np.concatenate([np.full(len(first), start), state[inner]])
+    cols = np.concatenate([state[first], state[inner + 1]])
+    values = np.concatenate([journeys, steps[inner]])
+    return sp.csr_matrix((values, (rows, cols)), shape=(size, size))
 
 
 def chain_from_counts(counts: pa.Table, channels: Sequence[str], order: int) -> Chain:
@@ -240,19 +256,42 @@ def _solved(system: sp.csr_matrix, solution: FloatArray, rhs: FloatArray) -> boo
 
 
 def solve(chain: Chain) -> tuple[float, FloatArray]:
-    """P(conversion) from START, and every channel's removal effect (exact sparse solves)."""
+    """P(conversion) from START, and every channel's removal effect (exact solves).
+
+    Removing a channel removes states (a different matrix each time, not another right-hand
+    side), so each removal is its own solve: a dense LU for small chains, sparse ones above.
+    """
     size = chain.transient.shape[0]
     everything = np.ones(size, dtype=bool)
-    total, solution = _absorption(chain.transient, chain.to_conversion, everything)
+    if size <= min(DENSE_SOLVE_STATES, DIRECT_SOLVE_STATES):
+        system = np.identity(size) - chain.transient.toarray()
+
+        def absorb(keep: BoolArray, guess: FloatArray | None = None) -> tuple[float, FloatArray]:
+            return _dense_absorption(system, chain.to_conversion, keep)
+    else:
+
+        def absorb(keep: BoolArray, guess: FloatArray | None = None) -> tuple[float, FloatArray]:
+            return _absorption(chain.transient, chain.to_conversion, keep, guess=guess)
+
+    total, solution = absorb(everything)
     effects = np.zeros(chain.contains.shape[1])
     if total > 0:
         for channel in range(len(effects)):
             keep = everything.copy()
             keep[:-1] = ~chain.contains[:, channel]
-            removed, _ = _absorption(chain.transient, chain.to_conversion, keep, guess=solution)
+            removed, _ = absorb(keep, solution)
             effects[channel] = 1.0 - removed / total
     # Rounding can leave -1e-17 where a channel changes nothing.
     return total, np.clip(effects, 0.0, 1.0)
+
+
+def _dense_absorption(system: FloatArray, to_conversion: FloatArray, keep: BoolArray) -> tuple[float, FloatArray]:
+    """`_absorption` for a small chain: `system` is I - Q as a dense array, solved by LAPACK's LU."""
+    kept = np.flatnonzero(keep)
+    solution = np.linalg.solve(system[np.ix_(kept, kept)], to_conversion[kept])
+    full = np.zeros(len(keep))
+    full[kept] = solution
+    return float(solution[-1]), full
 
 
 def markov(paths: PathSet, *, order: int = 1, chain: Chain | None = None) -> MarkovResult:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -58,7 +59,7 @@ class PathSet:
     @cached_property
     def position(self) -> IntArray:
         """For every touch, its 0-based position in its path."""
-        return np.arange(len(self.touches), dtype=np.int64) - self.offsets[:-1][self.path_of_touch]
+        return np.arange(len(self.touches), dtype=np.int64) - np.repeat(self.offsets[:-1], self.lengths)
 
     @property
     def total_conversions(self) -> float:
@@ -166,24 +167,52 @@ class PathSet:
             revenue = _numbers(table, revenue_column, where)
         else:
             revenue = np.zeros(table.num_rows)
-        # Split, trim and merge in Arrow's kernels: a paths table can have hundreds of thousands of rows.
         text = pc.cast(table.column(path_column), pa.string()).combine_chunks()
         if text.null_count:
             line = int(np.flatnonzero(text.is_null().to_numpy(zero_copy_only=False))[0]) + 1
             raise InputFileError(f"{where}, row {line}: the {path_column} is empty. Every row needs a path.")
+        split = _split_paths(text, separator)
+        if split is not None:
+            raw, list_offsets, tokens = split
+            names = _channel_names(raw, separator)
+            empty = [i for i, name in enumerate(names) if not name]
+            if empty:
+                first = int(np.flatnonzero(np.isin(tokens, empty))[0])
+                _empty_channel(where, text, separator, int(np.searchsorted(list_offsets, first, side="right")) - 1)
+            channels = sorted(set(names))
+            remap = np.array([channels.index(name) for name in names], dtype=np.int64)
+            paths = cls(tuple(channels), list_offsets, remap[tokens], conversions, non_conversions, revenue)
+            if _all_distinct(paths):
+                # Already one row per path (a table from the engine): no merge.
+                return paths
+        return cls._from_merged_keys(text, separator, conversions, non_conversions, revenue, where)
+
+    @classmethod
+    def _from_merged_keys(
+        cls,
+        text: pa.StringArray,
+        separator: str,
+        conversions: FloatArray,
+        non_conversions: FloatArray,
+        revenue: FloatArray,
+        where: str,
+    ) -> PathSet:
+        """Split, trim and merge equal paths in Arrow's kernels, by their joined channel names.
+
+        The general route: for a table with the same path on several rows (merged, sorted by
+        key), or a separator the byte-level split of `_split_paths` does not take.
+        """
         parts = pc.split_pattern(text, separator)
         flat = pc.utf8_trim_whitespace(parts.flatten())
         empty = np.flatnonzero(pc.equal(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False))
         if len(empty):
-            row = int(np.searchsorted(parts.offsets.to_numpy(), empty[0], side="right")) - 1
-            raise InputFileError(
-                f"{where}, row {row + 1}: the path {text[row].as_py()!r} has an empty channel between "
-                f"{separator!r} separators. Check the separator (--sep)."
+            _empty_channel(
+                where, text, separator, int(np.searchsorted(parts.offsets.to_numpy(), empty[0], "right")) - 1
             )
         lists = pa.ListArray.from_arrays(parts.offsets, flat)
         key = pc.binary_join(lists, _KEY_SEPARATOR)
         if pc.count_distinct(key).as_py() == len(key):
-            # Already one row per path (a table from the engine): no merge, no second split.
+            # One row per path after all (the byte split did not apply): no merge, no second split.
             return cls._from_lists(lists, conversions, non_conversions, revenue)
         merged = (
             pa.table({"key": key, "c": conversions, "n": non_conversions, "r": revenue})
@@ -228,6 +257,123 @@ class PathSet:
 _KEY_SEPARATOR = "\x1f"
 
 
+def _empty_channel(where: str, text: pa.StringArray, separator: str, row: int) -> NoReturn:
+    raise InputFileError(
+        f"{where}, row {row + 1}: the path {text[row].as_py()!r} has an empty channel between "
+        f"{separator!r} separators. Check the separator (--sep)."
+    )
+
+
+def _split_paths(text: pa.StringArray, separator: str) -> tuple[list[str], IntArray, npt.NDArray[np.int32]] | None:
+    """Split every path at `separator` on the raw UTF-8 bytes, without copying a string.
+
+    Returns the distinct raw pieces, the list offsets (where each row's pieces start) and,
+    for every piece, its index among the distinct ones; None when this split does not
+    apply (see below) and Arrow's `split_pattern` must do it.
+
+    A raw piece runs from the start of a channel to the start of the next one, so it is
+    the channel with its surrounding spaces and the separator after it (none after a
+    row's last channel). Those pieces are contiguous in the string data, so one Arrow
+    string array over the same buffer holds them all and one dictionary encode (a hash
+    of a million short strings, no split or trim allocating new ones) leaves a dozen or
+    so distinct pieces, which `_channel_names` trims. The separator is found with numpy
+    on the bytes (a UTF-8 match of a whole character sequence can only start on a
+    character boundary), and every piece's start is marked in one boolean array over the
+    bytes: rows' starts and the bytes after separators. Two starts on one byte mean an
+    empty piece (an empty row, or a row ending in the separator): None, and Arrow's split
+    names the row. A separator whose end can overlap its own start (e.g. "aa") could be
+    matched in two ways, so those go through Arrow, as does an empty one.
+    """
+    pattern = separator.encode("utf-8")
+    width = len(pattern)
+    rows = len(text)
+    buffers = text.buffers()
+    if not width or not rows or buffers[2] is None or any(pattern[:k] == pattern[-k:] for k in range(1, width)):
+        return None
+    bounds = np.frombuffer(buffers[1], dtype=np.int32)[text.offset : text.offset + rows + 1].astype(np.int64)
+    low, high = int(bounds[0]), int(bounds[-1])
+    data = np.frombuffer(buffers[2], dtype=np.uint8)[low:high]
+    span = max(len(data) - width + 1, 0)  # where a match can start
+    hits = data[:span] == pattern[0]
+    for k in range(1, width):
+        hits &= data[k : span + k] == pattern[k]
+    # Mark where every piece starts, relative to `low`: each row's start, and just after each separator.
+    starts = bounds[:-1] - low
+    marks = np.zeros(len(data) + 1, dtype=bool)
+    if width == 1:
+        separators = int(np.count_nonzero(hits))
+        marks[1 : span + 1] = hits
+    else:
+        found = np.flatnonzero(hits)
+        # A match must not run from one row into the next.
+        row_of = np.searchsorted(bounds, found + low, side="right")
+        found = found[row_of == np.searchsorted(bounds, found + low + width - 1, side="right")]
+        separators = len(found)
+        marks[found + width] = True
+    marks[starts] = True
+    piece_starts = np.flatnonzero(marks[:-1])
+    pieces = rows + separators
+    if len(piece_starts) != pieces:
+        # Two pieces start at the same byte: an empty row, or a row ending in the separator. Both hold
+        # an empty channel, which Arrow's split finds and names.
+        return None
+    first_piece = np.searchsorted(piece_starts, starts)
+    offsets = np.empty(pieces + 1, dtype=np.int32)  # the pieces' offsets into the string data
+    offsets[:-1] = piece_starts
+    offsets[-1] = len(data)
+    if low:
+        offsets += low
+    raw = pa.Array.from_buffers(pa.string(), pieces, [None, pa.py_buffer(offsets), buffers[2]])
+    encoded = raw.dictionary_encode()
+    list_offsets = np.append(first_piece, pieces).astype(np.int64)
+    return encoded.dictionary.to_pylist(), list_offsets, encoded.indices.to_numpy()
+
+
+def _channel_names(raw: list[str], separator: str) -> list[str]:
+    """The channel name of each raw piece of `_split_paths`: without its separator, trimmed as Arrow trims.
+
+    A piece ends with the separator exactly when it is not its row's last: a last piece
+    ending with it would hold one more separator, after which an (empty) piece follows.
+    """
+    pieces = [piece[: -len(separator)] if piece.endswith(separator) else piece for piece in raw]
+    names: list[str] = pc.utf8_trim_whitespace(pa.array(pieces, pa.string())).to_pylist()
+    return names
+
+
+def _all_distinct(paths: PathSet) -> bool:
+    """True when no two paths are equal (exactly: nothing is hashed that could collide unnoticed).
+
+    Each path's channel codes are written as bytes (one per touch up to 256 channels) and
+    the paths become one Arrow binary array over those bytes and the path offsets: two
+    paths are equal exactly when their byte strings are, and Arrow's `unique` counts them
+    (a million touches in a few milliseconds; the channel names are never hashed again).
+    """
+    channels = len(paths.channels)
+    width = 1 if channels <= 1 << 8 else 2 if channels <= 1 << 16 else 4
+    codes = paths.touches.astype(f"<u{width}")
+    offsets = paths.offsets * width
+    kind, offset_type = (pa.binary(), np.int32) if offsets[-1] < 1 << 31 else (pa.large_binary(), np.int64)
+    array = pa.Array.from_buffers(
+        kind, paths.paths, [None, pa.py_buffer(offsets.astype(offset_type)), pa.py_buffer(codes)]
+    )
+    return len(array.unique()) == paths.paths
+
+
+def dense_ranks(codes: IntArray) -> tuple[IntArray, IntArray]:
+    """The distinct codes in order, and each code's rank among them: `np.unique(codes, return_inverse=True)`.
+
+    Without its sort when the codes are small non-negative integers (a table of
+    max + 1 entries, at most 4M, does it in two passes).
+    """
+    if len(codes) and codes.min() >= 0 and codes.max() < 1 << 22:
+        present = np.zeros(int(codes.max()) + 1, dtype=bool)
+        present[codes] = True
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(np.int64), rank[codes].astype(np.int64, copy=False)
+    unique, inverse = np.unique(codes, return_inverse=True)
+    return unique, inverse.ravel()
+
+
 def unique_paths(journeys: pa.Table, *, separator: str = ">") -> pa.Table:
     """One row per distinct path from one row per journey (`path` list of channels, `converted`, `revenue`).
 
@@ -254,7 +400,8 @@ def unique_paths(journeys: pa.Table, *, separator: str = ">") -> pa.Table:
 def _numbers(table: pa.Table, column: str, where: str) -> FloatArray:
     """A count or revenue column as floats; a bad value is named with its row."""
     try:
-        values = pc.fill_null(pc.cast(table.column(column), pa.float64()), 0.0).to_numpy()
+        cast = pc.cast(table.column(column), pa.float64())
+        values = (pc.fill_null(cast, 0.0) if cast.null_count else cast).to_numpy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         values = None
     if values is not None and np.all(np.isfinite(values)) and np.all(values >= 0):

@@ -30,7 +30,10 @@ import numpy as np
 import pyarrow as pa
 
 from jejak.attribution.credit import Credit, credit_from_scores
-from jejak.attribution.pathset import FloatArray, IntArray, PathSet
+from jejak.attribution.pathset import FloatArray, IntArray, PathSet, dense_ranks
+
+# Up to this many channels a path's channel set is one 64-bit mask (bit 63 is the sign).
+MASK_CHANNELS = 62
 
 
 @dataclass(frozen=True)
@@ -58,22 +61,25 @@ def _coalition_rates(
     paths: PathSet, distinct_path: IntArray, distinct_channel: IntArray
 ) -> tuple[IntArray, FloatArray]:
     """Each path's coalition id and every coalition's conversion rate (journeys pooled over its paths)."""
-    # A coalition is named by its channel set; paths with the same set share it. Up to 62 channels the set
-    # is a bit mask (one integer per path, fast to group); beyond, rows of a membership matrix.
-    if len(paths.channels) <= 62:
-        masks = np.zeros(paths.paths, dtype=np.int64)
-        np.bitwise_or.at(masks, distinct_path, np.left_shift(np.int64(1), distinct_channel))
-        _, coalition = np.unique(masks, return_inverse=True)
+    # A coalition is named by its channel set; paths with the same set share it. Up to MASK_CHANNELS channels
+    # the set is a bit mask (one integer per path, fast to group); beyond, rows of a membership matrix.
+    if len(paths.channels) <= MASK_CHANNELS:
+        _, coalition = dense_ranks(_channel_masks(paths))
     else:
         members = np.zeros((paths.paths, len(paths.channels)), dtype=bool)
         members[distinct_path, distinct_channel] = True
         _, coalition = np.unique(members, axis=0, return_inverse=True)
-    coalition = coalition.ravel()
+        coalition = coalition.ravel()
     count = int(coalition.max()) + 1 if len(coalition) else 0
+    return coalition, _rates(paths, coalition, count)
+
+
+def _rates(paths: PathSet, coalition: IntArray, count: int) -> FloatArray:
+    """Every coalition's conversion rate: its paths' conversions over their journeys (0 without journeys)."""
     conversions = np.bincount(coalition, weights=paths.conversions, minlength=count)
     journeys = np.bincount(coalition, weights=paths.conversions + paths.non_conversions, minlength=count)
-    rates = np.divide(conversions, journeys, out=np.zeros(count), where=journeys > 0)
-    return coalition, rates
+    rates: FloatArray = np.divide(conversions, journeys, out=np.zeros(count), where=journeys > 0)
+    return rates
 
 
 def shapley(paths: PathSet) -> ShapleyResult:
@@ -85,6 +91,35 @@ def shapley(paths: PathSet) -> ShapleyResult:
         >>> dict(zip(paths.channels, result.values.tolist()))
         {'Google': 0.5, 'Instagram': 1.0}
     """
+    if len(paths.channels) > MASK_CHANNELS:
+        return _shapley_by_touches(paths)
+    masks = _channel_masks(paths)
+    distinct, coalition = dense_ranks(masks)
+    rates = _rates(paths, coalition, len(distinct))
+    # φ(c) = Σ r(T) / |T| over the observed T holding c, summed coalition by coalition in the order of
+    # each one's last path (the order the sum over paths had: the same additions, the same rounding).
+    last_path = np.full(len(rates), -1, dtype=np.int64)
+    np.maximum.at(last_path, coalition, np.arange(paths.paths))
+    order = np.argsort(last_path, kind="stable")
+    members = (distinct[order, None] >> np.arange(len(paths.channels))) & 1 == 1
+    size = members.sum(axis=1)
+    holder, channel = np.nonzero(members)
+    share = rates[order][holder] / size[holder]
+    values = np.bincount(channel, weights=share, minlength=len(paths.channels)).astype(np.float64)
+    return ShapleyResult(credit_from_scores("shapley", paths, values), values, len(rates))
+
+
+def _channel_masks(paths: PathSet) -> IntArray:
+    """Each path's channel set as a bit mask (bit c for channel c; up to MASK_CHANNELS channels)."""
+    masks = np.zeros(paths.paths, dtype=np.int64)
+    present = paths.lengths > 0
+    if present.any():
+        masks[present] = np.bitwise_or.reduceat(np.left_shift(np.int64(1), paths.touches), paths.offsets[:-1][present])
+    return masks
+
+
+def _shapley_by_touches(paths: PathSet) -> ShapleyResult:
+    """`shapley` for more channels than a mask holds: over each path's distinct channels."""
     distinct_path, distinct_channel, _ = _first_appearances(paths)
     coalition, rates = _coalition_rates(paths, distinct_path, distinct_channel)
     size = np.bincount(distinct_path, minlength=paths.paths)
