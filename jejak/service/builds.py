@@ -15,6 +15,7 @@ from jejak.engine import connect
 from jejak.segments.features import person_features
 from jejak.segments.personas import assign_personas, find_persona, load_personas
 from jejak.segments.traits import PersonTraits
+from jejak.service.cache import cached_table
 from jejak.store.derived import current_build, table_path
 from jejak.store.project import Project
 
@@ -60,9 +61,18 @@ def person_traits(built: OpenBuild) -> PersonTraits | None:
 
 
 def persona_assignments(built: OpenBuild) -> Any:
-    """Every person with the persona the rules give them (person_id, persona), from behaviour and traits."""
-    features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
-    return assign_personas(features, load_personas(built.project.sqlite_path), person_traits(built))
+    """Every person with the persona the rules give them (person_id, persona), from behaviour and traits.
+
+    Computed once per build and set of persona documents (a second at a million people), kept next
+    to the build (`service.cache`), then read by every report, map and page that narrows to a persona.
+    """
+
+    def compute() -> Any:
+        features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
+        assigned = assign_personas(features, load_personas(built.project.sqlite_path), person_traits(built))
+        return built.engine.to_pyarrow(assigned)
+
+    return built.engine.read_parquet(cached_table(built.project, "personas", [], compute, state=("personas",)))
 
 
 def persona_people(built: OpenBuild, persona: str) -> Any:

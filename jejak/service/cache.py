@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from jejak.store.appstate import connect_state
 from jejak.store.derived import current_build
@@ -24,34 +27,45 @@ from jejak.store.project import Project
 CACHE_DIR = ".cache"
 
 
-def state_signature(project: Project) -> list[Any]:
-    """What besides the build and the settings changes answers: spend, persona documents, map notes, imports."""
+# The SQLite state an answer may depend on, each summed up by a query that changes when it does.
+# Imports (and quarantine re-tries, logged as imports) change the overview's quarantine and freshness.
+STATE_QUERIES = {
+    "spend": "SELECT COUNT(*), SUM(amount), MAX(imported_at) FROM spend",
+    "personas": "SELECT COUNT(*), MAX(updated_at) FROM personas",
+    "notes": "SELECT COUNT(*), MAX(note_id) FROM map_notes",
+    "imports": "SELECT COUNT(*), MAX(finished_at) FROM imports",
+}
+EVERY_STATE = tuple(STATE_QUERIES)
+
+
+def state_signature(project: Project, parts: Sequence[str] = EVERY_STATE) -> list[Any]:
+    """What besides the build and the settings changes answers: the named parts of the SQLite state."""
     db = connect_state(project.sqlite_path)
     try:
-        spend = db.execute("SELECT COUNT(*), SUM(amount), MAX(imported_at) FROM spend").fetchone()
-        personas = db.execute("SELECT COUNT(*), MAX(updated_at) FROM personas").fetchone()
-        notes = db.execute("SELECT COUNT(*), MAX(note_id) FROM map_notes").fetchone()
-        # Imports (and quarantine re-tries, logged as imports) change the overview's quarantine and freshness.
-        imports = db.execute("SELECT COUNT(*), MAX(finished_at) FROM imports").fetchone()
+        return [list(db.execute(STATE_QUERIES[part]).fetchone()) for part in parts]
     finally:
         db.close()
-    return [list(spend), list(personas), list(notes), list(imports)]
 
 
-def cache_path(project: Project, kind: str, question: Any) -> Path:
+def cache_path(
+    project: Project, kind: str, question: Any, state: Sequence[str] = EVERY_STATE, suffix: str = "json"
+) -> Path:
     key_source = json.dumps(
-        [kind, question, repr(project.settings), state_signature(project)], default=str, sort_keys=True
+        [kind, question, repr(project.settings), state_signature(project, state)], default=str, sort_keys=True
     )
     key = hashlib.sha256(key_source.encode()).hexdigest()[:32]
-    return current_build(project) / CACHE_DIR / f"{kind}-{key}.json"
+    return current_build(project) / CACHE_DIR / f"{kind}-{key}.{suffix}"
 
 
-def cached(project: Project, kind: str, question: Any, compute: Callable[[], Any]) -> Any:
+def cached(
+    project: Project, kind: str, question: Any, compute: Callable[[], Any], state: Sequence[str] = EVERY_STATE
+) -> Any:
     """`compute()`'s JSON-able answer, read from the build's cache when this question was asked before.
 
+    `state` names the parts of the SQLite state the answer depends on (all of them by default).
     Values JSON cannot hold (dates, timestamps) come back as their text.
     """
-    path = cache_path(project, kind, question)
+    path = cache_path(project, kind, question, state)
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     answer = json.loads(json.dumps(compute(), default=str))
@@ -60,3 +74,16 @@ def cached(project: Project, kind: str, question: Any, compute: Callable[[], Any
     staged.write_text(json.dumps(answer), encoding="utf-8")
     move_into_place(staged, path)
     return answer
+
+
+def cached_table(
+    project: Project, kind: str, question: Any, compute: Callable[[], pa.Table], state: Sequence[str] = EVERY_STATE
+) -> Path:
+    """The Parquet file of `compute()`'s table, computed once per build, question, settings and state."""
+    path = cache_path(project, kind, question, state, suffix="parquet")
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        staged = path.parent / f".{path.name}.{uuid.uuid4().hex}"
+        pq.write_table(compute(), staged)
+        move_into_place(staged, path)
+    return path

@@ -10,6 +10,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from jejak.maps.browser import render
 from jejak.maps.journey_map import JourneyMap, assemble
@@ -19,6 +20,7 @@ from jejak.maps.render import to_html
 from jejak.segments.personas import find_persona
 from jejak.segments.stages import model_stages
 from jejak.service.builds import open_build, persona_assignments
+from jejak.service.cache import cached
 from jejak.store.project import Project
 
 
@@ -44,23 +46,27 @@ def journey_maps(
             find_persona(project.sqlite_path, persona)  # a clear error before any work
     maps = []
     with open_build(project) as built:
-        assigned = None
-        if any(personas):
-            assigned = built.engine.materialize(persona_assignments(built), "map_personas")
+        assigned = persona_assignments(built) if any(personas) else None
         for persona in personas:
-            people = assigned.filter(assigned.persona == persona) if persona and assigned is not None else None
-            queries = all_lanes(
-                built.read("events"),
-                built.read("person_stages"),
-                built.read("sessions"),
-                built.read("feedback"),
-                Scope(people, start, end),
-                names,
-                min_entrances=settings.bounce_min_entrances,
-                funnel_steps=settings.map_funnel,
-                funnel_window_days=settings.funnel_window_days,
-            )
-            lanes = {name: built.rows(query) for name, query in queries.items()}
+
+            def run_lanes(persona: str | None = persona) -> dict[str, Any]:
+                people = assigned.filter(assigned.persona == persona) if persona and assigned is not None else None
+                queries = all_lanes(
+                    built.read("events"),
+                    built.read("person_stages"),
+                    built.read("sessions"),
+                    built.read("feedback"),
+                    Scope(people, start, end),
+                    names,
+                    min_entrances=settings.bounce_min_entrances,
+                    funnel_steps=settings.map_funnel,
+                    funnel_window_days=settings.funnel_window_days,
+                )
+                return {name: built.rows(query) for name, query in queries.items()}
+
+            # The lanes are the slow part (seconds at 10M events) and depend only on the build, the
+            # settings and the persona documents; typed notes are read fresh every time.
+            lanes = cached(project, "map-lanes", [persona, start, end], run_lanes, state=("personas",))
             notes = notes_for(project.sqlite_path, persona or EVERYONE)
             maps.append(assemble(persona or "", names, lanes, notes, start=start, end=end))
     return maps
