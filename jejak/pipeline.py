@@ -65,16 +65,14 @@ class Timer(Protocol):
     def __call__(self, name: str, action: Callable[[], T]) -> T: ...
 
 
+# The columns identity resolution reads to find an event's person.
+PERSON_KEY_COLUMNS = ("user_id", "anonymous_id", "previous_id", "email_hash", "phone_hash")
 BUILD_COLUMNS = (
     "event_id",
     "type",
     "event",
     "timestamp",
-    "user_id",
-    "anonymous_id",
-    "previous_id",
-    "email_hash",
-    "phone_hash",
+    *PERSON_KEY_COLUMNS,
     *ACQUISITION_COLUMNS,
     "revenue",
     "currency",
@@ -276,18 +274,10 @@ def _person_traits(eng: Engine, project: Project, identities: ir.Table) -> ir.Ta
     """Each person's latest value of each identify trait, parsed from the lake's JSON on the engine."""
     lake = eng.read_parquet(events_glob(project), table_name="lake_traits")
     identify = lake.filter((lake.type == "identify") & lake.traits.notnull())
-    identifiers = (
-        "event_id",
-        "type",
-        "timestamp",
-        "user_id",
-        "anonymous_id",
-        "previous_id",
-        "email_hash",
-        "phone_hash",
-    )
     # The same person lookup as every other event's, so a trait's person is one of the people table's.
-    with_people = assign_people(identify.select(*identifiers, "traits"), identities)
+    with_people = assign_people(
+        identify.select("event_id", "type", "timestamp", *PERSON_KEY_COLUMNS, "traits"), identities
+    )
     return person_traits(with_people.mutate(members=eng.json_object_texts(with_people.traits)))
 
 

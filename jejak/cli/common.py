@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jejak.core.errors import JejakError
+from jejak.service.reports import is_share_column
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console()
@@ -119,21 +120,10 @@ def report_filters(channel: bool = True, conversion_type: bool = True) -> Callab
     return decorate
 
 
-def filters_from(start_date: Any, end_date: Any, conversion_types: tuple[str, ...], channel: str | None = None) -> Any:
-    from jejak.journeys.filters import Filters
-
-    return Filters(
-        conversion_types=tuple(conversion_types),
-        start=start_date.date() if start_date else None,
-        end=end_date.date() if end_date else None,
-        channel=channel,
-    )
-
-
 def report_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
-    if key.endswith(("_share", "_rate")) or key.startswith("conversion_from_") or key == "share":
+    if is_share_column(key):
         return f"{value * 100:.1f} %"
     if "_seconds" in key:
         return duration_text(float(value))

@@ -33,6 +33,11 @@ Rows = list[dict[str, Any]]
 Sections = dict[str, Rows]
 
 
+def is_share_column(column: str) -> bool:
+    """Whether a report column holds a 0–1 share or rate (shown as a percent in tables)."""
+    return column.endswith(("_share", "_rate")) or column.startswith("conversion_from_") or column == "share"
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a report looks at: days (UTC, both included), conversion types, a channel, a persona."""

@@ -32,6 +32,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingError, ThrottledError
+from jejak.service.reports import is_share_column
 from jejak.store.project import Project
 from jejak.web import auth
 from jejak.web.i18n import LANGUAGES, column_label, word
@@ -63,10 +64,7 @@ def _templates() -> Environment:
 
 def report_cell(column: str, value: Any) -> str:
     """A table cell as text: shares and rates as percents, counts with thousands separators."""
-    is_share = (
-        column.endswith(("_share", "_rate")) or column in ("share", "ratio") or column.startswith("conversion_from_")
-    )
-    if isinstance(value, float) and is_share and column != "ratio":
+    if isinstance(value, float) and is_share_column(column):
         return f"{value * 100:.1f} %"
     return cell_text(value)
 
