@@ -19,10 +19,10 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 install: uv
-	$(UV) sync --frozen --no-dev
+	$(UV) sync --frozen --no-dev --compile-bytecode
 
 install-dev: uv java chromium
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
 
 demo: install
 	$(PY) -m jejak.cli.main demo --dir $(DEMO_DIR) --events $(DEMO_EVENTS)

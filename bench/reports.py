@@ -124,7 +124,7 @@ def worker(project_dir: str, report: str) -> dict[str, Any]:
         "funnel_sequential": lambda: funnel_steps(stream, funnel),
         "funnel_strict": lambda: funnel_steps(stream, Funnel.of(FUNNEL_STEPS, order="strict")),
         "funnel_any": lambda: funnel_steps(stream, Funnel.of(FUNNEL_STEPS, order="any")),
-        "funnel_by_channel": lambda: funnel_steps(stream, funnel, breakdown="channel", sessions=sessions),
+        "funnel_by_channel": lambda: funnel_steps(stream, funnel, breakdown="channel"),
         "funnel_trend": lambda: funnel_trend(stream, funnel, period="week"),
         "funnel_next": lambda: funnel_next(stream, funnel, step=4),
         "flows_forward": lambda: flow_links(stream, Flow.forward("Beranda", steps=5, top_n=5)),

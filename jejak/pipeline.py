@@ -104,7 +104,11 @@ def load_events(engine: Engine, project: Project) -> ir.Table:
 
 
 def people_table(people_events: ir.Table, identities: ir.Table) -> ir.Table:
-    """One row per person: when first and last seen, how many events, identifiers and user ids."""
+    """One row per person: their number in this build, when first and last seen, how many events, identifiers and user ids.
+
+    `person_number` (1, 2, … in person_id order) is the build's integer stand-in for `person_id`: the event stream
+    carries it so that funnels and flows sort and join on one integer, not on a text id.
+    """
     per_person = people_events.group_by(people_events.person_id).aggregate(
         first_seen_at=people_events.timestamp.min(),
         last_seen_at=people_events.timestamp.max(),
@@ -119,9 +123,10 @@ def people_table(people_events: ir.Table, identities: ir.Table) -> ir.Table:
     joined = per_person.left_join(ids, per_person.person_id == ids.id_person_id)
     return joined.select(
         "person_id",
-        "first_seen_at",
-        "last_seen_at",
-        "events",
+        person_number=ibis.row_number().over(order_by=joined.person_id) + 1,
+        first_seen_at="first_seen_at",
+        last_seen_at="last_seen_at",
+        events="events",
         identifiers=joined.identifiers.fill_null(0),
         user_ids=joined.user_ids.fill_null(0),
         has_email=joined.has_email.fill_null(False),
@@ -242,10 +247,12 @@ def _run_steps(
         ),
     )
     paths = timed("paths", lambda: eng.materialize(unique_paths(journey_table), "build_paths"))
+    # From the sessionized events (already one table), not another pass of the person lookup over the lake.
+    people = timed("people", lambda: eng.materialize(people_table(sessionized, identities), "build_people"))
     tables: dict[str, ir.Table] = {
         "identities": identities,
         "shared_identifiers": identity.shared_identifiers,
-        "people": people_table(people_events, identities),
+        "people": people,
         "person_traits": _person_traits(eng, project, identities),
         "sessions": session_table(sessionized, touches),
         "touchpoints": touches,
@@ -255,7 +262,7 @@ def _run_steps(
         "paths": paths,
         # Written straight from the sessionized events; person stages then read the written table.
         "events": assign_stages(
-            event_stream(sessionized, events, touches, converted), stage_rules, settings.stage_model
+            event_stream(sessionized, events, touches, converted, people), stage_rules, settings.stage_model
         ),
     }
 

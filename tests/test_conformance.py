@@ -442,7 +442,7 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
         for order in ("sequential", "strict", "any")
     },
     "funnel_by_channel": lambda read: funnel_steps(
-        read("events"), Funnel.of(CONFORMANCE_FUNNEL), breakdown="channel", sessions=read("sessions"), top_n=2
+        read("events"), Funnel.of(CONFORMANCE_FUNNEL), breakdown="channel", top_n=2
     ),
     "funnel_by_device": lambda read: funnel_steps(
         read("events"), Funnel.of(CONFORMANCE_FUNNEL, exclusions=["page:/kopi"]), breakdown="device_type"

@@ -97,6 +97,7 @@ def test_every_build_is_recorded_in_sqlite(history: History) -> None:
         "journey_touches",
         "journeys",
         "paths",
+        "people",
         "write",
     ]
     assert steps == history.second.step_seconds

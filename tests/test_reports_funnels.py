@@ -92,7 +92,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def steps(built: Built, funnel: Funnel, **options: Any) -> list[dict[str, Any]]:
-    return built.report(lambda read: funnel_steps(read("events"), funnel, sessions=read("sessions"), **options))
+    return built.report(lambda read: funnel_steps(read("events"), funnel, **options))
 
 
 def people_per_step(rows: list[dict[str, Any]]) -> list[int]:
@@ -276,12 +276,15 @@ def engine() -> Any:
 def stream_table(events: list[tuple[str, int, str]]) -> ibis.Table:
     base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     positions: dict[str, int] = {}
+    # As the build numbers people: 1, 2, … in person_id order.
+    numbers = {person: number for number, person in enumerate(sorted({p for p, _, _ in events}), start=1)}
     rows = []
     for person, second, name in events:
         positions[person] = positions.get(person, 0) + 1
         rows.append(
             {
                 "person_id": person,
+                "person_number": numbers[person],
                 "position": positions[person],
                 "session_id": f"{person}#1.0",
                 "timestamp": base + dt.timedelta(seconds=second),
@@ -294,6 +297,7 @@ def stream_table(events: list[tuple[str, int, str]]) -> ibis.Table:
     schema = pa.schema(
         [
             ("person_id", pa.string()),
+            ("person_number", pa.int64()),
             ("position", pa.int64()),
             ("session_id", pa.string()),
             ("timestamp", pa.timestamp("us", tz="UTC")),

@@ -29,6 +29,7 @@ from jejak.journeys.filters import in_date_range
 END_NODE = "(end)"
 START_NODE = "(start)"
 MAX_TOP_N = 20
+POSITION_KEY_BASE = 2**32
 NODES = ("event", "page")
 WITHIN = ("session", "person")
 
@@ -68,24 +69,30 @@ class Flow:
 def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
     """One row per path and step: `path` (the anchor's person and position), `step` and the raw `node`."""
     matched = stream.filter(flow.anchor.matches(stream) & in_date_range(stream.timestamp, flow.start, flow.end))
-    group = [matched.person_id] if flow.within == "person" else [matched.person_id, matched.session_id]
-    first = ibis.row_number().over(group_by=group, order_by=matched.position)
-    anchors = matched.mutate(_first=first)
-    anchors = anchors.filter(anchors._first == 0)
-    anchors = anchors.select(
-        _person_id=anchors.person_id,
-        _session_id=anchors.session_id,
-        _anchor=anchors.position,
-        path=anchors.person_id + ibis.literal("@") + anchors.position.cast("string"),
+    # The first occurrence per session (or person): a smallest position, which a group-by finds without a sort.
+    group = [matched.person_number] if flow.within == "person" else [matched.person_number, matched.session_id]
+    firsts = matched.group_by(group).aggregate(_anchor=matched.position.min())
+    anchors = firsts.select(
+        _session_id=firsts.session_id if flow.within == "session" else ibis.null("string"),
+        # One integer names a path: its anchor's person number and position (a person's positions stay far
+        # below 2**32, and person numbers below 2**31).
+        path=firsts.person_number * POSITION_KEY_BASE + firsts._anchor,
     )
-    offset = stream.position - anchors._anchor
-    reach = (offset >= -flow.steps) & (offset <= 0) if flow.backward else (offset >= 0) & (offset <= flow.steps)
-    condition = (stream.person_id == anchors._person_id) & reach
+    # The rows N steps around each anchor, found by equality on (person, position): no range join.
+    reach = range(-flow.steps, 1) if flow.backward else range(flow.steps + 1)
+    offsets = ibis.memtable({"_offset": list(reach)}, schema={"_offset": "int64"})
+    wanted = anchors.cross_join(offsets)
+    wanted = wanted.mutate(_key=wanted.path + wanted._offset)
+    # The same number for the stream's rows: one integer key hashes faster than the pair.
+    joined = stream.join(wanted, stream.person_number * POSITION_KEY_BASE + stream.position == wanted._key)
     if flow.within == "session":
-        condition = condition & (stream.session_id == anchors._session_id)
-    joined = stream.join(anchors, condition)
+        # Sessions are runs of consecutive positions, so what is left is each path's steps inside its session.
+        # Written as a CASE so that DuckDB checks it on the joined rows instead of hashing the text session ids
+        # into the join key (measured: 0.4 s less at 10M events).
+        same_session = ibis.ifelse(joined.session_id == joined._session_id, 1, 0)
+        joined = joined.filter(same_session == 1)
     name = joined.event if flow.node == "event" else ibis.coalesce(joined.page_path, joined.event)
-    steps = joined.select("path", step=joined.position - joined._anchor, node=name.fill_null("(not set)"))
+    steps = joined.select("path", step=joined._offset, node=name.fill_null("(not set)"))
     # Where a path runs out before N steps, one end (or start) node, then nothing.
     reached = steps.group_by("path").aggregate(_last=steps.step.min() if flow.backward else steps.step.max())
     limit = -flow.steps if flow.backward else flow.steps

@@ -93,7 +93,10 @@ class Funnel:
 def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.Table:
     """Each person's best attempt: `steps_reached`, and `position_k` and `at_k` (whole seconds) of each step reached.
 
-    With `details`, also step 1's `session_id`, `device_type` and time (`started_at`).
+    `stream` is the build's event stream (`jejak.journeys.events`): it needs `person_id`, `person_number`,
+    `position`, `epoch_seconds` and the columns the steps match.
+
+    With `details`, also step 1's `session_id`, its `channel`, `device_type` and time (`started_at`).
     """
     flags = {f"_f{k}": step.matches(stream) for k, step in enumerate(funnel.steps, start=1)}
     excluded: ir.BooleanValue = ibis.literal(False)
@@ -102,30 +105,34 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.T
     wanted = excluded
     for flag in flags.values():
         wanted = wanted | flag
-    # Only keys and times go through the window's sort; the details of the chosen attempts are joined after.
+    # Only keys and times go through the window's sort (the person as the build's integer `person_number`, not
+    # the text id); the details of the chosen attempts are joined after.
     flagged = (
         stream.mutate(**flags, _fx=excluded)
         .filter(wanted)
-        .select("person_id", "position", "epoch_seconds", *flags, "_fx")
+        .select("person_id", "person_number", "position", "epoch_seconds", *flags, "_fx")
     )
     tried = _any_order(flagged, funnel) if funnel.order == "any" else _chained(flagged, funnel)
     ranked = tried.mutate(
         _rank=ibis.row_number().over(
-            group_by=tried.person_id, order_by=[ibis.desc(tried.steps_reached), tried.position_1]
+            group_by=tried.person_number, order_by=[ibis.desc(tried.steps_reached), tried.position_1]
         )
     )
     best = ranked.filter(ranked._rank == 0).drop("_rank")
     if not details:
         return best
     step_one = stream.select(
-        _person_id=stream.person_id,
+        _person_number=stream.person_number,
         _position=stream.position,
         session_id=stream.session_id,
+        channel=stream.channel,
         device_type=stream.device_type,
         started_at=stream.timestamp,
     )
-    joined = best.join(step_one, (best.person_id == step_one._person_id) & (best.position_1 == step_one._position))
-    return joined.drop("_person_id", "_position")
+    joined = best.join(
+        step_one, (best.person_number == step_one._person_number) & (best.position_1 == step_one._position)
+    )
+    return joined.drop("_person_number", "_position")
 
 
 def _starts(flagged: ir.Table, funnel: Funnel, is_start: ir.BooleanValue) -> ir.BooleanValue:
@@ -145,8 +152,8 @@ def _epoch_seconds(day: dt.date) -> int:
 def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
     """Sequential and strict attempts: from each start, the chain of next occurrences of steps 2, 3, …"""
     count = len(funnel.steps)
-    by_person = ibis.window(group_by=flagged.person_id, order_by=flagged.position)
-    later = ibis.window(group_by=flagged.person_id, order_by=flagged.position, rows=(1, None))
+    by_person = ibis.window(group_by=flagged.person_number, order_by=flagged.position)
+    later = ibis.window(group_by=flagged.person_number, order_by=flagged.position, rows=(1, None))
     nexts: dict[str, ir.Value] = {}
     for k in range(2, count + 1):
         flag = flagged[f"_f{k}"]
@@ -165,6 +172,7 @@ def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
     starts = ahead.filter(_starts(ahead, funnel, ahead._f1))
     chain = starts.select(
         "person_id",
+        "person_number",
         position_1=starts.position,
         at_1=starts.epoch_seconds,
         position_2=starts._next_2,
@@ -175,11 +183,13 @@ def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
         found = {f"at_{k}": ahead.epoch_seconds}
         if k < count:
             found[f"position_{k + 1}"] = ahead[f"_next_{k + 1}"]
-        lookup = ahead.filter(ahead[f"_f{k}"]).select(_person_id=ahead.person_id, _position=ahead.position, **found)
-        joined = chain.left_join(
-            lookup, (chain.person_id == lookup._person_id) & (chain[f"position_{k}"] == lookup._position)
+        lookup = ahead.filter(ahead[f"_f{k}"]).select(
+            _person_number=ahead.person_number, _position=ahead.position, **found
         )
-        chain = joined.drop("_person_id", "_position")
+        joined = chain.left_join(
+            lookup, (chain.person_number == lookup._person_number) & (chain[f"position_{k}"] == lookup._position)
+        )
+        chain = joined.drop("_person_number", "_position")
     reached = [
         chain[f"position_{k}"].notnull() & (chain[f"at_{k}"] - chain.at_1 <= funnel.window_seconds)
         for k in range(2, count + 1)
@@ -204,7 +214,9 @@ def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
 
 def _any_order(flagged: ir.Table, funnel: Funnel) -> ir.Table:
     """Attempts in any order: from each step event, how many different steps happen within the window."""
-    window = ibis.window(group_by=flagged.person_id, order_by=flagged.epoch_seconds, range=(0, funnel.window_seconds))
+    window = ibis.window(
+        group_by=flagged.person_number, order_by=flagged.epoch_seconds, range=(0, funnel.window_seconds)
+    )
     has = {f"_has_{k}": flagged[f"_f{k}"].cast("int64").max().over(window) for k in range(1, len(funnel.steps) + 1)}
     counted = flagged.mutate(**has, _has_excluded=flagged._fx.cast("int64").max().over(window))
     is_step: ir.BooleanValue = ibis.literal(False)
@@ -216,15 +228,14 @@ def _any_order(flagged: ir.Table, funnel: Funnel) -> ir.Table:
         steps_reached = steps_reached + starts[f"_has_{k}"]
     return starts.select(
         "person_id",
+        "person_number",
         position_1=starts.position,
         at_1=starts.epoch_seconds,
         steps_reached=steps_reached,
     )
 
 
-def _with_breakdown(
-    people: ir.Table, by: str | None, sessions: ir.Table | None, top_n: int, personas: ir.Table | None = None
-) -> ir.Table:
+def _with_breakdown(people: ir.Table, by: str | None, top_n: int, personas: ir.Table | None = None) -> ir.Table:
     """People with a `breakdown` label and its `_order`: the top N values by people, the rest as one Other."""
     if by is None:
         return people.mutate(breakdown=ibis.literal("(all)"), _order=ibis.literal(0, "int64"))
@@ -235,12 +246,8 @@ def _with_breakdown(
             raise SettingError("A breakdown by persona needs the people's personas.")
         chosen = personas.select(_person_id=personas.person_id, _value=personas.persona)
         people = people.left_join(chosen, people.person_id == chosen._person_id).drop("_person_id")
-    elif by == "channel":
-        if sessions is None:
-            raise SettingError("A breakdown by channel needs the sessions table.")
-        channels = sessions.select(_session_id=sessions.session_id, _value=sessions.channel)
-        people = people.left_join(channels, people.session_id == channels._session_id).drop("_session_id")
     else:
+        # The stream carries each event's session channel, so step 1's row already says where the attempt came from.
         people = people.mutate(_value=people[by])
     people = people.mutate(_value=people._value.fill_null("(not set)"))
     sizes = people.group_by(_size_value=people._value).aggregate(_people=people.count())
@@ -266,7 +273,6 @@ def funnel_steps(
     funnel: Funnel,
     *,
     breakdown: str | None = None,
-    sessions: ir.Table | None = None,
     top_n: int = 5,
     personas: ir.Table | None = None,
 ) -> ir.Table:
@@ -276,9 +282,7 @@ def funnel_steps(
     `personas`: person_id and persona) the table has
     a first column `breakdown` and one block of steps per value.
     """
-    people = _with_breakdown(
-        attempts(stream, funnel, details=breakdown is not None), breakdown, sessions, top_n, personas
-    )
+    people = _with_breakdown(attempts(stream, funnel, details=breakdown is not None), breakdown, top_n, personas)
     count = len(funnel.steps)
     steps = ibis.memtable(
         {"step_number": list(range(1, count + 1)), "step": list(funnel.labels)},
@@ -349,9 +353,9 @@ def funnel_next(stream: ir.Table, funnel: Funnel, *, step: int, top_n: int = 5) 
         raise SettingError(f"Step must be between 1 and {len(funnel.steps)}, got {step}.")
     people = attempts(stream, funnel)
     people = people.filter(people.steps_reached >= step)
-    after = stream.select(_person_id=stream.person_id, _position=stream.position, next=stream.event)
+    after = stream.select(_person_number=stream.person_number, _position=stream.position, next=stream.event)
     joined = people.left_join(
-        after, (people.person_id == after._person_id) & (people[f"position_{step}"] + 1 == after._position)
+        after, (people.person_number == after._person_number) & (people[f"position_{step}"] + 1 == after._position)
     )
     last = step == len(funnel.steps)
     outcome = ibis.ifelse(joined.steps_reached > step, "continued", "completed" if last else "dropped")

@@ -19,6 +19,7 @@ INTERACTION_TYPES = ("track", "page", "screen", "offline")
 STREAM_COLUMNS = (
     "event_id",
     "person_id",
+    "person_number",
     "position",
     "session_id",
     "timestamp",
@@ -35,9 +36,12 @@ STREAM_COLUMNS = (
 )
 
 
-def event_stream(sessionized: ir.Table, events: ir.Table, touches: ir.Table, converted: ir.Table) -> ir.Table:
-    """One row per interaction: person, `position` among their interactions, session and its channel, time, name,
-    page, device, whether it opened its session, and which of the person's conversions it is (1, 2, …) if it is one."""
+def event_stream(
+    sessionized: ir.Table, events: ir.Table, touches: ir.Table, converted: ir.Table, people: ir.Table
+) -> ir.Table:
+    """One row per interaction: person (and their `person_number` from `people`), `position` among their
+    interactions, session and its channel, time, name, page, device, whether it opened its session, and which of
+    the person's conversions it is (1, 2, …) if it is one."""
     kept = sessionized.filter(sessionized.type.isin(list(INTERACTION_TYPES)))
     # Page and device are joined back here, not carried through the sessions sort, which stays narrow.
     fields = events.select(field_event_id=events.event_id, page_path=events.page_path, device_type=events.device_type)
@@ -48,4 +52,6 @@ def event_stream(sessionized: ir.Table, events: ir.Table, touches: ir.Table, con
     stream = stream.left_join(channels, stream.session_id == channels._session_id)
     numbers = converted.select(_event_id=converted.conversion_event_id, conversion_index=converted.conversion_index)
     stream = stream.left_join(numbers, stream.event_id == numbers._event_id)
+    numbered = people.select(_person_id=people.person_id, person_number=people.person_number)
+    stream = stream.join(numbered, stream.person_id == numbered._person_id)
     return stream.select(*STREAM_COLUMNS)

@@ -75,12 +75,17 @@ def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, An
         journey_table = run.filters.journeys(journey_table)
     journey_table = built.engine.materialize(journey_table, "attribution_journeys")
     paths_table = built.engine.materialize(run_paths(journey_table), "attribution_paths")
+    # Read in a fixed order: the seeded bootstrap draws over rows in order, so the same build must give the
+    # same rows in the same order for its intervals to repeat (an engine's scan order is not fixed).
     paths = PathSet.from_arrow(
-        built.engine.to_pyarrow(paths_table), separator=PATH_SEPARATOR.strip(), where="the journeys of the last build"
+        built.engine.to_pyarrow(paths_table.order_by("path")),
+        separator=PATH_SEPARATOR.strip(),
+        where="the journeys of the last build",
     )
     wanted = ("path", "touch_epoch_seconds", "converted", "revenue", "conversion_at")
+    ordered = journey_table.order_by(["person_id", "journey_index"])
     journeys = PathSet.from_journeys(
-        built.engine.to_pyarrow(journey_table.select(*[c for c in wanted if c in journey_table.columns])),
+        built.engine.to_pyarrow(ordered.select(*[c for c in wanted if c in journey_table.columns])),
         where="the journeys table of the last build",
     )
     return paths, journeys, paths_table

@@ -228,7 +228,6 @@ def funnel(built: OpenBuild, scope: Scope, query: FunnelQuery) -> Sections:
                 stream,
                 chosen,
                 breakdown=query.breakdown,
-                sessions=built.read("sessions"),
                 top_n=query.top_n,
                 personas=persona_assignments(built) if query.breakdown == "persona" else None,
             )
