@@ -262,7 +262,7 @@ def _run_steps(
         "paths": paths,
         # Written straight from the sessionized events; person stages then read the written table.
         "events": assign_stages(
-            event_stream(sessionized, events, touches, converted, people), stage_rules, settings.stage_model
+            event_stream(sessionized, touches, converted, people), stage_rules, settings.stage_model
         ),
     }
 

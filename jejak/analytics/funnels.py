@@ -275,14 +275,20 @@ def funnel_steps(
     breakdown: str | None = None,
     top_n: int = 5,
     personas: ir.Table | None = None,
+    tried: ir.Table | None = None,
 ) -> ir.Table:
     """People at each step, conversion from the start and from the previous step, drop-off and median time between.
+
+    `tried` (optional, here and in `funnel_trend` and `funnel_next`): the funnel's `attempts(…, details=True)`,
+    computed once when one page asks for several of these.
 
     With a breakdown (the channel or device of the best attempt's step 1, or the person's persona, from
     `personas`: person_id and persona) the table has
     a first column `breakdown` and one block of steps per value.
     """
-    people = _with_breakdown(attempts(stream, funnel, details=breakdown is not None), breakdown, top_n, personas)
+    if tried is None:
+        tried = attempts(stream, funnel, details=breakdown is not None)
+    people = _with_breakdown(tried, breakdown, top_n, personas)
     count = len(funnel.steps)
     steps = ibis.memtable(
         {"step_number": list(range(1, count + 1)), "step": list(funnel.labels)},
@@ -327,11 +333,11 @@ def funnel_steps(
     return ordered if breakdown is not None else ordered.drop("breakdown")
 
 
-def funnel_trend(stream: ir.Table, funnel: Funnel, *, period: str = "day") -> ir.Table:
+def funnel_trend(stream: ir.Table, funnel: Funnel, *, period: str = "day", tried: ir.Table | None = None) -> ir.Table:
     """People entering the funnel per day, week or month of their step 1, how many completed it, and the rate."""
     if period not in PERIODS:
         raise SettingError(f"Funnel trends are by {', '.join(PERIODS)}, not {period!r}.")
-    people = attempts(stream, funnel, details=True)
+    people = tried if tried is not None else attempts(stream, funnel, details=True)
     unit = {"day": "D", "week": "W", "month": "M"}[period]
     completed = (people.steps_reached == len(funnel.steps)).cast("int64")
     trend = people.group_by(period=people.started_at.truncate(unit).date()).aggregate(
@@ -340,7 +346,9 @@ def funnel_trend(stream: ir.Table, funnel: Funnel, *, period: str = "day") -> ir
     return trend.mutate(conversion_rate=safe_div(trend.completed, trend.entered)).order_by("period")
 
 
-def funnel_next(stream: ir.Table, funnel: Funnel, *, step: int, top_n: int = 5) -> ir.Table:
+def funnel_next(
+    stream: ir.Table, funnel: Funnel, *, step: int, top_n: int = 5, tried: ir.Table | None = None
+) -> ir.Table:
     """What people did right after step `step`: those who went on to the next step, and those who dropped out.
 
     `outcome` is `continued` or `dropped` (after the last step: `completed`); `next` is
@@ -351,7 +359,7 @@ def funnel_next(stream: ir.Table, funnel: Funnel, *, step: int, top_n: int = 5) 
         raise SettingError("In a funnel of any order no step comes after another; use `sequential` or `strict`.")
     if not 1 <= step <= len(funnel.steps):
         raise SettingError(f"Step must be between 1 and {len(funnel.steps)}, got {step}.")
-    people = attempts(stream, funnel)
+    people = tried if tried is not None else attempts(stream, funnel)
     people = people.filter(people.steps_reached >= step)
     after = stream.select(_person_number=stream.person_number, _position=stream.position, next=stream.event)
     joined = people.left_join(

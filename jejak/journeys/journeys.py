@@ -33,7 +33,20 @@ TOUCH_COLUMNS = (
 )
 
 
-SESSION_COLUMNS = ("event_id", "person_id", "timestamp", "type", "event", "touchpoint", "revenue", "currency")
+# What the sessions sort carries: its keys, what cuts sessions and marks conversions, and the page and device the
+# event stream shows for every interaction.
+SESSION_COLUMNS = (
+    "event_id",
+    "person_id",
+    "timestamp",
+    "type",
+    "event",
+    "touchpoint",
+    "revenue",
+    "currency",
+    "page_path",
+    "device_type",
+)
 
 
 def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[ChannelRule]) -> ir.Table:
@@ -72,31 +85,39 @@ def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:
 def journey_touches(touches: ir.Table, converted: ir.Table, *, lookback_days: int) -> ir.Table:
     """Touchpoints tagged with their journey, keeping only those inside the lookback window."""
     lookback_seconds = lookback_days * SECONDS_PER_DAY
+    # Each journey's reference time (its conversion, or else its last touch) on one narrow row per journey,
+    # joined back once: a window over the touches would sort every touch with all its columns.
+    per_journey = touches.group_by(ref_person_id=touches.person_id, ref_index=touches.journey_index).aggregate(
+        last_touch_epoch_seconds=touches.epoch_seconds.max()
+    )
     ends = converted.select(
         end_person_id=converted.person_id,
         end_index=converted.conversion_index,
         end_epoch_seconds=converted.conversion_epoch_seconds,
     )
-    joined = touches.left_join(
-        ends, (touches.person_id == ends.end_person_id) & (touches.journey_index == ends.end_index)
+    ended = per_journey.left_join(
+        ends, (per_journey.ref_person_id == ends.end_person_id) & (per_journey.ref_index == ends.end_index)
     )
-    journey_window = ibis.window(group_by=[joined.person_id, joined.journey_index])
-    last_touch = joined.epoch_seconds.max().over(journey_window)
-    reference = joined.end_epoch_seconds.fill_null(last_touch)
-    tagged = joined.mutate(converted=joined.end_index.notnull(), reference_epoch_seconds=reference)
-    inside = tagged.filter(tagged.epoch_seconds >= tagged.reference_epoch_seconds - lookback_seconds)
-    return inside.drop("end_person_id", "end_index", "end_epoch_seconds", "reference_epoch_seconds")
+    references = ended.select(
+        "ref_person_id",
+        "ref_index",
+        ref_converted=ended.end_index.notnull(),
+        reference_epoch_seconds=ended.end_epoch_seconds.fill_null(ended.last_touch_epoch_seconds),
+    )
+    joined = touches.join(
+        references,
+        (touches.person_id == references.ref_person_id) & (touches.journey_index == references.ref_index),
+    )
+    inside = joined.filter(joined.epoch_seconds >= joined.reference_epoch_seconds - lookback_seconds)
+    return inside.mutate(converted=inside.ref_converted).drop(
+        "ref_person_id", "ref_index", "ref_converted", "reference_epoch_seconds"
+    )
 
 
 def _path_lists(touches: ir.Table) -> ir.Table:
     """Ordered channel lists per journey (collect structs, sort, map: portable, no ordered aggregates)."""
     item = ibis.struct({"at": touches.epoch_seconds, "session": touches.session_id, "channel": touches.path_channel})
-    grouped = touches.group_by([touches.person_id, touches.journey_index]).aggregate(
-        items=item.collect(),
-        first_touch_at=touches.journey_first_touch_at.min(),
-        last_touch_at=touches.journey_last_touch_at.max(),
-        touches_before_transform=touches.journey_touches_before_transform.max(),
-    )
+    grouped = touches.group_by([touches.person_id, touches.journey_index]).aggregate(items=item.collect())
     ordered = grouped.items.sort()
     return grouped.mutate(
         path=ordered.map(lambda entry: entry.channel), touch_epoch_seconds=ordered.map(lambda entry: entry.at)
@@ -107,15 +128,21 @@ def journeys(
     touches_in_window: ir.Table, converted: ir.Table, *, transform: str, transform_channel: str, max_touches: int
 ) -> ir.Table:
     """One row per journey (converting or not) with its transformed channel path."""
-    # Touch times and counts describe the journey as it happened, whatever the path transform drops.
-    whole = ibis.window(group_by=[touches_in_window.person_id, touches_in_window.journey_index])
-    timed = touches_in_window.mutate(
-        journey_first_touch_at=touches_in_window.timestamp.min().over(whole),
-        journey_last_touch_at=touches_in_window.timestamp.max().over(whole),
-        journey_touches_before_transform=touches_in_window.count().over(whole),
+    # Only what paths are made of goes through the transform's sorts, not every column of the touches.
+    narrow = touches_in_window.select(
+        "person_id", "journey_index", "timestamp", "epoch_seconds", "session_id", "channel"
     )
-    transformed = apply_transform(timed, transform, channel=transform_channel, max_touches=max_touches)
-    lists = _path_lists(transformed)
+    # Touch times and counts describe the journey as it happened, whatever the path transform drops.
+    whole = narrow.group_by(_person_id=narrow.person_id, _journey_index=narrow.journey_index).aggregate(
+        first_touch_at=narrow.timestamp.min(),
+        last_touch_at=narrow.timestamp.max(),
+        touches_before_transform=narrow.count(),
+    )
+    transformed = apply_transform(narrow, transform, channel=transform_channel, max_touches=max_touches)
+    listed = _path_lists(transformed)
+    lists = listed.join(
+        whole, (listed.person_id == whole._person_id) & (listed.journey_index == whole._journey_index)
+    ).drop("_person_id", "_journey_index")
     conv = converted.select(
         "person_id",
         "conversion_index",

@@ -15,7 +15,7 @@ One row per person of the `people` table:
   …, `start_share_other`): where people come from when they start looking for something, which
   says more about who they are than the channels they pass through later. A journey starts at
   the person's first session and at each session after one with an order, as the build's
-  `journey_index` has it (journeys/sessions.py `journey_marks`);
+  `journey_index` has it (journeys/sessions.py `sessionize`);
 - text: `first_channel` (the channel of the earliest session, ties broken by session id) and
   `main_device` (the device of most sessions, ties broken alphabetically).
 

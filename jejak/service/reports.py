@@ -18,7 +18,7 @@ from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff
 from jejak.analytics.flows import Flow, flow_links, flow_nodes
-from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
+from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths, top_of_paths
 from jejak.analytics.summary import activity, by_day, headline, revenue_by_channel, top_paths
@@ -222,6 +222,11 @@ def funnel(built: OpenBuild, scope: Scope, query: FunnelQuery) -> Sections:
     """People at each step, drop-off, median time between steps; optionally a trend and what came next."""
     chosen = query.funnel(built, scope)
     stream = only_people(built.read("events"), scope.people(built))
+    # The best attempts are the costly part; when the page also asks for the trend or what came next, they are
+    # computed once on this connection and read three times.
+    tried = None
+    if query.period or query.next_after is not None:
+        tried = built.engine.materialize(attempts(stream, chosen, details=True), "funnel_attempts")
     found = {
         "steps": built.rows(
             funnel_steps(
@@ -230,13 +235,14 @@ def funnel(built: OpenBuild, scope: Scope, query: FunnelQuery) -> Sections:
                 breakdown=query.breakdown,
                 top_n=query.top_n,
                 personas=persona_assignments(built) if query.breakdown == "persona" else None,
+                tried=tried,
             )
         )
     }
     if query.period:
-        found["trend"] = built.rows(funnel_trend(stream, chosen, period=query.period))
+        found["trend"] = built.rows(funnel_trend(stream, chosen, period=query.period, tried=tried))
     if query.next_after is not None:
-        found["next"] = built.rows(funnel_next(stream, chosen, step=query.next_after, top_n=query.top_n))
+        found["next"] = built.rows(funnel_next(stream, chosen, step=query.next_after, top_n=query.top_n, tried=tried))
     return found
 
 
