@@ -105,8 +105,11 @@ def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
     return steps.union(marker)
 
 
-def _labelled(stream: ir.Table, flow: Flow) -> ir.Table:
-    """Path steps with the node shown: the top N of their step, or the step's Other."""
+def labelled_steps(stream: ir.Table, flow: Flow) -> ir.Table:
+    """Path steps with the node shown: the top N of their step, or the step's Other.
+
+    Both `flow_nodes` and `flow_links` start from it; a caller that wants both can compute it once and pass it.
+    """
     steps = _steps(stream, flow)
     counts = steps.group_by(["step", "node"]).aggregate(paths=steps.count())
     rank = ibis.row_number().over(group_by=counts.step, order_by=[ibis.desc(counts.paths), counts.node])
@@ -125,16 +128,16 @@ def _labelled(stream: ir.Table, flow: Flow) -> ir.Table:
     return joined.select("path", "step", node=joined.shown, _hidden=joined._hidden)
 
 
-def flow_nodes(stream: ir.Table, flow: Flow) -> ir.Table:
+def flow_nodes(stream: ir.Table, flow: Flow, *, labelled: ir.Table | None = None) -> ir.Table:
     """Per step, the nodes shown and how many paths went through each (Other last)."""
-    labelled = _labelled(stream, flow)
+    labelled = labelled if labelled is not None else labelled_steps(stream, flow)
     nodes = labelled.group_by(["step", "node"]).aggregate(paths=labelled.count(), _other=labelled._hidden.any())
     return nodes.order_by([nodes.step, nodes._other, ibis.desc(nodes.paths), nodes.node]).drop("_other")
 
 
-def flow_links(stream: ir.Table, flow: Flow) -> ir.Table:
+def flow_links(stream: ir.Table, flow: Flow, *, labelled: ir.Table | None = None) -> ir.Table:
     """Links from one step's node to the next step's node, with how many paths took them (Sankey-ready)."""
-    labelled = _labelled(stream, flow).drop("_hidden")
+    labelled = (labelled if labelled is not None else labelled_steps(stream, flow)).drop("_hidden")
     target = labelled.select(_path=labelled.path, target_step=labelled.step, target=labelled.node)
     pairs = labelled.join(target, (labelled.path == target._path) & (labelled.step + 1 == target.target_step))
     links = pairs.group_by(

@@ -17,7 +17,7 @@ from typing import Any
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff
-from jejak.analytics.flows import Flow, flow_links, flow_nodes
+from jejak.analytics.flows import Flow, flow_links, flow_nodes, labelled_steps
 from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths, top_of_paths
@@ -274,7 +274,12 @@ def flows(
         else Flow.backward_from(str(end_event), **options)
     )
     stream = only_people(built.read("events"), scope.people(built))
-    return {"nodes": built.rows(flow_nodes(stream, chosen)), "links": built.rows(flow_links(stream, chosen))}
+    # Nodes and links start from the same labelled steps: computed once on this connection, read twice.
+    labelled = built.engine.materialize(labelled_steps(stream, chosen), "flow_steps")
+    return {
+        "nodes": built.rows(flow_nodes(stream, chosen, labelled=labelled)),
+        "links": built.rows(flow_links(stream, chosen, labelled=labelled)),
+    }
 
 
 def stages(built: OpenBuild, stage_names: Sequence[str] | None = None) -> Sections:
