@@ -20,7 +20,7 @@ from jejak.attribution.markov import OrderChoice, chain_from_counts, choose_orde
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.shapley import shapley
 from jejak.attribution.time_decay import time_decay
-from jejak.attribution.uncertainty import Interval, bootstrap
+from jejak.attribution.uncertainty import Interval, bootstrap_models
 from jejak.core.errors import SettingError
 from jejak.core.settings import Settings
 
@@ -116,6 +116,8 @@ def attribute(
         order = int(order_text)
     else:
         raise SettingError(f"Markov order {order_text!r} is not valid. Expected 1, 2, 3, 4 or auto.")
+    # Models that read the same source share its bootstrap draws (`bootstrap_models`); intervals are the same.
+    to_resample: dict[int, tuple[PathSet, list[Callable[[PathSet], Credit]]]] = {}
     for model in models:
         if model == "time_decay" and journeys is None and len(models) > 1:
             continue  # no touch times; asked for alone, time_decay says what is missing
@@ -126,10 +128,15 @@ def attribute(
         else:
             credit = run(source)
         result.credits.append(credit)
-        if options.resamples:
-            result.intervals[credit.model] = bootstrap(
-                source, run, resamples=options.resamples, confidence=options.confidence, seed=options.seed
-            )
+        to_resample.setdefault(id(source), (source, []))[1].append(run)
+    if options.resamples:
+        found: dict[str, Interval] = {}
+        for source, runs in to_resample.values():
+            for interval in bootstrap_models(
+                source, runs, resamples=options.resamples, confidence=options.confidence, seed=options.seed
+            ):
+                found[interval.model] = interval
+        result.intervals = {credit.model: found[credit.model] for credit in result.credits}
     return result
 
 

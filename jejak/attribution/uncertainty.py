@@ -12,7 +12,7 @@ Two channels whose intervals overlap are not shown to differ by this data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,24 +55,49 @@ def bootstrap(
     seed: int = 0,
 ) -> Interval:
     """Percentile intervals of `model`'s credit over `resamples` bootstrap resamples."""
+    return bootstrap_models(paths, [model], resamples=resamples, confidence=confidence, seed=seed)[0]
+
+
+def bootstrap_models(
+    paths: PathSet,
+    models: Sequence[Callable[[PathSet], Credit]],
+    *,
+    resamples: int,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> list[Interval]:
+    """`bootstrap` for several models on the same paths: each resample is drawn once and every model runs on it.
+
+    The draws do not depend on the model, so each interval equals the one `bootstrap` gives alone with the same
+    seed; drawing is most of the cost (a multinomial over every path), so models share it.
+    """
     rng = np.random.default_rng(seed)
-    conversions = np.zeros((resamples, len(paths.channels)))
-    revenue = np.zeros((resamples, len(paths.channels)))
-    name = ""
+    conversions = np.zeros((len(models), resamples, len(paths.channels)))
+    revenue = np.zeros((len(models), resamples, len(paths.channels)))
+    names = [""] * len(models)
     for index in range(resamples):
-        credit = model(resample(paths, rng))
-        conversions[index], revenue[index], name = credit.conversions, credit.revenue, credit.model
+        drawn = resample(paths, rng)
+        for number, model in enumerate(models):
+            credit = model(drawn)
+            conversions[number, index], revenue[number, index], names[number] = (
+                credit.conversions,
+                credit.revenue,
+                credit.model,
+            )
     tail = (1.0 - confidence) / 2.0
     low, high = tail, 1.0 - tail
     if resamples == 0:
         empty = np.full(len(paths.channels), np.nan)
-        return Interval(name, empty, empty, empty, empty, 0, confidence)
-    return Interval(
-        name,
-        np.quantile(conversions, low, axis=0),
-        np.quantile(conversions, high, axis=0),
-        np.quantile(revenue, low, axis=0),
-        np.quantile(revenue, high, axis=0),
-        resamples,
-        confidence,
-    )
+        return [Interval(name, empty, empty, empty, empty, 0, confidence) for name in names]
+    return [
+        Interval(
+            names[number],
+            np.quantile(conversions[number], low, axis=0),
+            np.quantile(conversions[number], high, axis=0),
+            np.quantile(revenue[number], low, axis=0),
+            np.quantile(revenue[number], high, axis=0),
+            resamples,
+            confidence,
+        )
+        for number in range(len(models))
+    ]

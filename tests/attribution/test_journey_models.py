@@ -13,7 +13,7 @@ from jejak.attribution.compare import ModelOptions, attribute, comparison
 from jejak.attribution.markov import choose_order
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.time_decay import time_decay
-from jejak.attribution.uncertainty import bootstrap
+from jejak.attribution.uncertainty import bootstrap, bootstrap_models, resample
 from jejak.core.errors import InputFileError
 from jejak.store.derived import table_path
 
@@ -97,6 +97,21 @@ def test_bootstrap_is_repeatable_with_its_seed_and_changes_without_it() -> None:
     other = bootstrap(paths, heuristics.linear, resamples=50, seed=8)
     assert np.array_equal(first.conversions_low, again.conversions_low)
     assert not np.array_equal(first.conversions_low, other.conversions_low)
+
+
+def test_models_sharing_draws_get_the_intervals_each_would_get_alone() -> None:
+    paths = PathSet.from_rows(BIG)
+    models = [heuristics.linear, heuristics.first_touch, heuristics.last_touch]
+    shared = bootstrap_models(paths, models, resamples=40, seed=3)
+    for model, interval in zip(models, shared, strict=True):
+        # Each model alone, drawn the plain way: a fresh generator with the seed, one resample per run.
+        rng = np.random.default_rng(3)
+        alone = np.array([model(resample(paths, rng)).conversions for _ in range(40)])
+        assert interval.model == model(paths).model
+        tail = (1.0 - 0.95) / 2.0  # as the module computes it, to the last bit
+        assert np.array_equal(interval.conversions_low, np.quantile(alone, tail, axis=0))
+        assert np.array_equal(interval.conversions_high, np.quantile(alone, 1.0 - tail, axis=0))
+    assert not np.array_equal(shared[1].conversions_low, shared[2].conversions_low)
 
 
 def test_intervals_hold_the_estimate_and_narrow_with_more_journeys() -> None:
