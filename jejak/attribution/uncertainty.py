@@ -1,11 +1,17 @@
 """Confidence intervals for every channel's credit: a bootstrap over journeys.
 
-Each resample draws as many journeys as there are, with replacement, from the
-observed ones (each unique path's converting and non-converting journeys are the
-categories of one multinomial draw), and runs the model again on the same paths
-with the new counts. A converting journey's revenue is its path's mean revenue per
-conversion (unique paths do not keep journeys' own revenues). The interval is the
-percentile interval of the resampled credits; the seed makes it repeat exactly.
+Each resample draws as many journeys as there are, with replacement, each one
+uniformly from the observed journeys (so each unique path's converting and
+non-converting journeys are drawn as often as a multinomial over their counts
+would; a multinomial is drawn when counts are not whole numbers), and credits the
+same paths with the new counts. A converting journey's revenue is its path's mean
+revenue per conversion (unique paths do not keep journeys' own revenues). The
+interval is the percentile interval of the resampled credits; the seed makes it
+repeat exactly.
+
+Models whose credit is linear in the counts (every heuristic and time decay; see
+`Credit.per_unit`) are credited with one sparse product per resample; Markov and
+Shapley run again on each resample.
 
 Two channels whose intervals overlap are not shown to differ by this data.
 """
@@ -16,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse
 
 from jejak.attribution.credit import Credit
 from jejak.attribution.pathset import FloatArray, PathSet
@@ -34,16 +41,41 @@ class Interval:
     confidence: float
 
 
+class Resampler:
+    """Draws new (conversions, non-conversions) for every path: as many journeys as there are, with replacement."""
+
+    def __init__(self, paths: PathSet) -> None:
+        self.paths = paths
+        self.counts = np.concatenate([paths.conversions, paths.non_conversions])
+        self.total = round(float(self.counts.sum()))
+        whole = bool(np.all(self.counts >= 0) and np.array_equal(self.counts, np.round(self.counts)))
+        # One entry per journey, naming its category: drawing entries uniformly is the multinomial, in time that
+        # grows with the journeys, not with the categories (1.3M journeys as 2.6M categories: 37 against 108 ms).
+        self.units = np.repeat(np.arange(self.counts.size), self.counts.astype(np.int64)) if whole else None
+
+    def __call__(self, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+        paths = self.paths
+        if self.total == 0:
+            return paths.conversions, paths.non_conversions
+        if self.units is not None:
+            picks = self.units[rng.integers(0, self.units.size, size=self.units.size)]
+            drawn = np.bincount(picks, minlength=self.counts.size).astype(np.float64)
+        else:
+            drawn = rng.multinomial(self.total, self.counts / self.counts.sum()).astype(np.float64)
+        return drawn[: paths.paths], drawn[paths.paths :]
+
+
+def _per_conversion(paths: PathSet) -> FloatArray:
+    per: FloatArray = np.divide(
+        paths.revenue, paths.conversions, out=np.zeros(paths.paths), where=paths.conversions > 0
+    )
+    return per
+
+
 def resample(paths: PathSet, rng: np.random.Generator) -> PathSet:
     """The same paths with journeys drawn again with replacement."""
-    counts = np.concatenate([paths.conversions, paths.non_conversions])
-    total = round(float(counts.sum()))
-    if total == 0:
-        return paths
-    drawn = rng.multinomial(total, counts / counts.sum()).astype(np.float64)
-    conversions, non_conversions = drawn[: paths.paths], drawn[paths.paths :]
-    per_conversion = np.divide(paths.revenue, paths.conversions, out=np.zeros(paths.paths), where=paths.conversions > 0)
-    return paths.with_counts(conversions, non_conversions, per_conversion * conversions)
+    conversions, non_conversions = Resampler(paths)(rng)
+    return paths.with_counts(conversions, non_conversions, _per_conversion(paths) * conversions)
 
 
 def bootstrap(
@@ -72,18 +104,28 @@ def bootstrap_models(
     seed; drawing is most of the cost (a multinomial over every path), so models share it.
     """
     rng = np.random.default_rng(seed)
+    draw = Resampler(paths)
+    per_conversion = _per_conversion(paths)
     conversions = np.zeros((len(models), resamples, len(paths.channels)))
     revenue = np.zeros((len(models), resamples, len(paths.channels)))
-    names = [""] * len(models)
+    bases = [model(paths) for model in models]
+    names = [base.model for base in bases]
+    # Channels × paths: each path's credit per journey, for the models that are linear in the counts.
+    linear = [_unit_credit(base, paths) for base in bases]
     for index in range(resamples):
-        drawn = resample(paths, rng)
+        drawn_conversions, drawn_non_conversions = draw(rng)
+        drawn_revenue = per_conversion * drawn_conversions
+        drawn: PathSet | None = None
         for number, model in enumerate(models):
+            matrix = linear[number]
+            if matrix is not None:
+                conversions[number, index] = matrix @ drawn_conversions
+                revenue[number, index] = matrix @ drawn_revenue
+                continue
+            if drawn is None:
+                drawn = paths.with_counts(drawn_conversions, drawn_non_conversions, drawn_revenue)
             credit = model(drawn)
-            conversions[number, index], revenue[number, index], names[number] = (
-                credit.conversions,
-                credit.revenue,
-                credit.model,
-            )
+            conversions[number, index], revenue[number, index] = credit.conversions, credit.revenue
     tail = (1.0 - confidence) / 2.0
     low, high = tail, 1.0 - tail
     if resamples == 0:
@@ -101,3 +143,11 @@ def bootstrap_models(
         )
         for number in range(len(models))
     ]
+
+
+def _unit_credit(credit: Credit, paths: PathSet) -> scipy.sparse.csr_matrix | None:
+    """The channels × paths matrix of a linear model's credit per journey of each path, or None."""
+    if credit.per_unit is None:
+        return None
+    path, channel, weight = credit.per_unit()
+    return scipy.sparse.csr_matrix((weight, (channel, path)), shape=(len(paths.channels), paths.paths))

@@ -150,6 +150,28 @@ def test_every_model_credits_exactly_the_conversions_and_revenue(rows: list[tupl
         assert np.all(credit.share() >= -1e-12) and np.all(credit.share() <= 1 + 1e-12), credit.model
 
 
+@settings(max_examples=60, deadline=None)
+@given(path_rows, st.integers(min_value=0, max_value=2**32 - 1))
+def test_a_linear_models_unit_credit_credits_any_counts_as_the_model_does(
+    rows: list[tuple[list[str], int, int, float]], seed: int
+) -> None:
+    paths = path_set(rows)
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 20, size=paths.paths).astype(np.float64)
+    revenue = counts * rng.uniform(0, 100, size=paths.paths)
+    redrawn = paths.with_counts(counts, paths.non_conversions, revenue)
+    linear = [credit for credit in _all_models(paths) if credit.per_unit is not None]
+    assert {credit.model for credit in linear} >= {"first_touch", "last_touch", "linear", "position_based"}
+    for credit, again in zip(linear, [c for c in _all_models(redrawn) if c.per_unit is not None], strict=True):
+        path, channel, weight = credit.per_unit()  # type: ignore[misc]
+        by_unit = np.bincount(channel, weights=weight * counts[path], minlength=len(paths.channels))
+        revenue_by_unit = np.bincount(channel, weights=weight * revenue[path], minlength=len(paths.channels))
+        assert by_unit == pytest.approx(again.conversions, rel=1e-9, abs=1e-9), credit.model
+        assert revenue_by_unit == pytest.approx(again.revenue, rel=1e-9, abs=1e-6), credit.model
+    # Markov and Shapley are not linear in the counts: they never claim to be.
+    assert all(c.per_unit is None for c in _all_models(paths) if c.model.startswith(("markov", "shapley")))
+
+
 @settings(max_examples=30, deadline=None)
 @given(channel=st.sampled_from(CHANNELS), conversions=st.integers(min_value=0, max_value=50))
 def test_one_channel_gets_all_the_credit(channel: str, conversions: int) -> None:
