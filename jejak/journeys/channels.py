@@ -450,28 +450,43 @@ def classify_distinct(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CH
 
     Touches repeat the same few acquisition fields (at 10M events, 3M session starts have
     43k distinct combinations), and the rules' regexes are the costly part: 11.7 s on the
-    3M rows against 0.7 s on the distinct ones. The join matches NULL to NULL
-    (`identical_to`), so rows with missing fields find their combination too.
+    3M rows against 0.7 s on the distinct ones. Rows find their combination through one
+    text key of all the fields (`_combination_key`, NULL written as its own mark), so rows
+    with missing fields find theirs too.
     """
     # What with_acquisition and the rules read (a source-set `channel` included); nothing else changes the result.
     read = ("type", "event", *_RULE_FIELDS, "channel")
     inputs = list(dict.fromkeys(column for column in read if column in table.columns))
     used = {field for rule in rules for group in rule.match for field in group}
-    if not used <= set(inputs):
+    # `referrer_host` is not read but derived (by with_acquisition, from `referrer`): it is decided by the inputs.
+    # (Leaving it out of this check once sent every build down the slow path: the default rules match on it.)
+    if not used <= set(inputs) | {"referrer_host"}:
         return classify(table, rules)
     distinct = table.select(*inputs).distinct()
-    keyed = distinct.mutate(**{f"{_KEY}{column}": distinct[column] for column in inputs})
+    keyed = distinct.mutate(**{_KEY: _combination_key(distinct, inputs)})
     classified = classify(keyed, rules)
-    outputs = [column for column in classified.columns if not column.startswith(_KEY)]
-    lookup = classified.select(
-        *[f"{_KEY}{column}" for column in inputs], **{f"{_OUT}{column}": classified[column] for column in outputs}
-    )
-    matches = [table[column].identical_to(lookup[f"{_KEY}{column}"]) for column in inputs]
-    joined = table.join(lookup, matches)
+    outputs = [column for column in classified.columns if column != _KEY]
+    lookup = classified.select(_KEY, **{f"{_OUT}{column}": classified[column] for column in outputs})
+    # One text key per combination: hashing one column is much cheaper than matching each of them NULL-safely.
+    probe = table.mutate(**{_KEY: _combination_key(table, inputs)})
+    joined = probe.join(lookup, probe[_KEY] == lookup[_KEY])
     order = classify(table, rules).columns  # the columns classify would give, in its order
     return joined.select(
         *[joined[f"{_OUT}{column}"].name(column) if column in outputs else joined[column] for column in order]
     )
+
+
+def _combination_key(table: ir.Table, columns: Sequence[str]) -> ir.StringValue:
+    """The values of `columns` as one text, each written as `length:value` (NULL as `-`), so no two differ alike."""
+    parts = [
+        ibis.ifelse(
+            table[column].isnull(),
+            ibis.literal("-"),
+            table[column].cast("string").length().cast("string") + ibis.literal(":") + table[column].cast("string"),
+        )
+        for column in columns
+    ]
+    return ibis.literal("|").join(parts)
 
 
 # --- rules from jejak.toml ---------------------------------------------------------------------------
