@@ -179,6 +179,16 @@ def test_breakdown_by_device_keeps_the_top_values_and_one_other(built: Built) ->
     assert [sum(column) for column in zip(*by_group.values(), strict=True)] == [6, 5, 2, 2]
 
 
+def test_a_breakdown_in_any_order_keeps_attempts_that_began_with_a_later_step(built: Built) -> None:
+    # Dedi added to the cart before he viewed: in any order his attempt begins with the add, and he is
+    # still one of the people the breakdown splits.
+    funnel = Funnel.of(STEPS, order="any")
+    whole = people_per_step(steps(built, funnel))
+    rows = steps(built, funnel, breakdown="device_type", top_n=5)
+    split = [sum(row["people"] for row in rows if row["step_number"] == k) for k in range(1, len(STEPS) + 1)]
+    assert split == whole
+
+
 def test_breakdown_by_channel_uses_the_session_of_step_one(built: Built) -> None:
     rows = steps(built, Funnel.of(STEPS), breakdown="channel", top_n=5)
     first = {row["breakdown"]: row["people"] for row in rows if row["step_number"] == 1}

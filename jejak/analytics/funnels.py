@@ -121,15 +121,14 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.T
     best = ranked.filter(ranked._rank == 0).drop("_rank")
     if not details:
         return best
-    # Only step 1's rows can match: filtered first, the scan reads the other columns for those rows alone.
-    firsts = stream.filter(funnel.steps[0].matches(stream))
-    step_one = firsts.select(
-        _person_number=firsts.person_number,
-        _position=firsts.position,
-        session_id=firsts.session_id,
-        channel=firsts.channel,
-        device_type=firsts.device_type,
-        started_at=firsts.timestamp,
+    # The attempt's first row: in any order it may be any of the steps, so the whole stream is looked in.
+    step_one = stream.select(
+        _person_number=stream.person_number,
+        _position=stream.position,
+        session_id=stream.session_id,
+        channel=stream.channel,
+        device_type=stream.device_type,
+        started_at=stream.timestamp,
     )
     joined = best.join(
         step_one, (best.person_number == step_one._person_number) & (best.position_1 == step_one._position)
