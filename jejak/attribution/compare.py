@@ -117,7 +117,7 @@ def attribute(
     else:
         raise SettingError(f"Markov order {order_text!r} is not valid. Expected 1, 2, 3, 4 or auto.")
     # Models that read the same source share its bootstrap draws (`bootstrap_models`); intervals are the same.
-    to_resample: dict[int, tuple[PathSet, list[Callable[[PathSet], Credit]]]] = {}
+    to_resample: dict[int, tuple[PathSet, list[Callable[[PathSet], Credit]], list[Credit]]] = {}
     for model in models:
         if model == "time_decay" and journeys is None and len(models) > 1:
             continue  # no touch times; asked for alone, time_decay says what is missing
@@ -128,12 +128,19 @@ def attribute(
         else:
             credit = run(source)
         result.credits.append(credit)
-        to_resample.setdefault(id(source), (source, []))[1].append(run)
+        _, runs, credits = to_resample.setdefault(id(source), (source, [], []))
+        runs.append(run)
+        credits.append(credit)
     if options.resamples:
         found: dict[str, Interval] = {}
-        for source, runs in to_resample.values():
+        for source, runs, credits in to_resample.values():
             for interval in bootstrap_models(
-                source, runs, resamples=options.resamples, confidence=options.confidence, seed=options.seed
+                source,
+                runs,
+                resamples=options.resamples,
+                confidence=options.confidence,
+                seed=options.seed,
+                credits=credits,
             ):
                 found[interval.model] = interval
         result.intervals = {credit.model: found[credit.model] for credit in result.credits}

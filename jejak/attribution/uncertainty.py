@@ -97,18 +97,20 @@ def bootstrap_models(
     resamples: int,
     confidence: float = 0.95,
     seed: int = 0,
+    credits: Sequence[Credit] | None = None,
 ) -> list[Interval]:
-    """`bootstrap` for several models on the same paths: each resample is drawn once and every model runs on it.
+    """`bootstrap` for several models on the same paths: each resample is drawn once and every model credits it.
 
-    The draws do not depend on the model, so each interval equals the one `bootstrap` gives alone with the same
-    seed; drawing is most of the cost (a multinomial over every path), so models share it.
+    The draws do not depend on the model, so each interval equals the one the model would get drawn alone with
+    the same seed; drawing is most of the cost (one pick per journey), so models share it. `credits`, when the
+    caller has them, are the models' credits on `paths` (else they are computed here).
     """
     rng = np.random.default_rng(seed)
     draw = Resampler(paths)
     per_conversion = _per_conversion(paths)
     conversions = np.zeros((len(models), resamples, len(paths.channels)))
     revenue = np.zeros((len(models), resamples, len(paths.channels)))
-    bases = [model(paths) for model in models]
+    bases = list(credits) if credits is not None else [model(paths) for model in models]
     names = [base.model for base in bases]
     # Channels × paths: each path's credit per journey, for the models that are linear in the counts.
     linear = [_unit_credit(base, paths) for base in bases]

@@ -28,7 +28,7 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     `journey_index` (the person's conversions before it, plus one, so a conversion carries its own number:
     a touch belongs to the journey that ends at the next conversion).
 
-    The session's text id comes from `with_session_ids`; journey numbers from `journey_marks`.
+    The session's text id comes from `with_session_ids`.
     """
     order = [events.timestamp, events.event_id]
     by_person = ibis.window(group_by=events.person_id, order_by=order)
