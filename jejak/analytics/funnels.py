@@ -113,12 +113,14 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.T
         .select("person_id", "person_number", "position", "epoch_seconds", *flags, "_fx")
     )
     tried = _any_order(flagged, funnel) if funnel.order == "any" else _chained(flagged, funnel)
-    ranked = tried.mutate(
-        _rank=ibis.row_number().over(
-            group_by=tried.person_number, order_by=[ibis.desc(tried.steps_reached), tried.position_1]
-        )
-    )
-    best = ranked.filter(ranked._rank == 0).drop("_rank")
+    # The best attempt (most steps, then the earliest start) by a group-by and a join, not a window's sort:
+    # positions are unique within a person, so steps_reached · 2^32 − position_1 picks one attempt, no ties.
+    key = tried.steps_reached * (2**32) - tried.position_1
+    keyed = tried.mutate(_key=key)
+    best_keys = keyed.group_by(_best_person_number=keyed.person_number).aggregate(_best_key=keyed._key.max())
+    best = keyed.join(
+        best_keys, (keyed.person_number == best_keys._best_person_number) & (keyed._key == best_keys._best_key)
+    ).select(*tried.columns)
     if not details:
         return best
     # The attempt's first row: in any order it may be any of the steps, so the whole stream is looked in.
@@ -291,45 +293,39 @@ def funnel_steps(
         tried = attempts(stream, funnel, details=breakdown is not None)
     people = _with_breakdown(tried, breakdown, top_n, personas)
     count = len(funnel.steps)
-    steps = ibis.memtable(
-        {"step_number": list(range(1, count + 1)), "step": list(funnel.labels)},
-        schema={"step_number": "int64", "step": "string"},
-    )
-    long = people.cross_join(steps)
-    long = long.filter(long.step_number <= long.steps_reached)
-    aggregates: dict[str, ir.Value] = {"people": long.count()}
-    if funnel.order != "any":
-        gap = ibis.cases(
-            *[(long.step_number == k, long[f"at_{k}"] - long[f"at_{k - 1}"]) for k in range(2, count + 1)],
-            else_=ibis.null("int64"),
-        )
-        aggregates["median_seconds_from_previous"] = gap.cast("float64").quantile(0.5)
-    counts = long.group_by(_breakdown=long.breakdown, _step_number=long.step_number).aggregate(**aggregates)
-    # Every step of every group gets a row, also the steps nobody reached.
+    # One row per group with every step's count and median gap (one pass over the people), then one row per step:
+    # spreading the people over their steps first would group a row per person and step reached.
+    per_step: dict[str, ir.Value] = {}
+    for k in range(1, count + 1):
+        reached_k = people.steps_reached >= k
+        per_step[f"_people_{k}"] = reached_k.cast("int64").sum()
+        if funnel.order != "any" and k > 1:
+            gap = ibis.ifelse(reached_k, people[f"at_{k}"] - people[f"at_{k - 1}"], ibis.null("int64"))
+            per_step[f"_median_{k}"] = gap.cast("float64").quantile(0.5)
     if breakdown is None:
-        # A funnel nobody entered still has its steps, with 0 people.
-        groups = ibis.memtable({"group": ["(all)"], "_order": [0]}, schema={"group": "string", "_order": "int64"})
+        # No group-by: a funnel nobody entered still has its steps, with 0 people.
+        wide = people.aggregate(**per_step).mutate(group=ibis.literal("(all)"), _order=ibis.literal(0, "int64"))
     else:
-        groups = people.select(group=people.breakdown, _order=people._order).distinct()
-    grid = groups.cross_join(steps)
-    full = grid.left_join(counts, (grid.group == counts._breakdown) & (grid.step_number == counts._step_number))
-    in_group = ibis.window(group_by=full.group, order_by=full.step_number)
-    entered = full.people.fill_null(0).max().over(ibis.window(group_by=full.group))
-    previous = full.people.fill_null(0).lag().over(in_group)
-    reached = full.people.fill_null(0)
-    result = full.select(
-        _order=full._order,
-        breakdown=full.group,
-        step_number=full.step_number,
-        step=full.step,
-        people=reached,
-        conversion_from_start=safe_div(reached, entered),
-        conversion_from_previous=ibis.ifelse(full.step_number == 1, 1.0, safe_div(reached, previous)),
-        dropped=(previous - reached).fill_null(0),
-        median_seconds_from_previous=(
-            full.median_seconds_from_previous if funnel.order != "any" else ibis.null("float64")
-        ),
-    )
+        wide = people.group_by(group=people.breakdown, _order=people._order).aggregate(**per_step)
+    rows = []
+    for k, label in enumerate(funnel.labels, start=1):
+        reached = wide[f"_people_{k}"].fill_null(0)
+        previous = wide[f"_people_{k - 1}"].fill_null(0) if k > 1 else reached
+        median = wide[f"_median_{k}"] if f"_median_{k}" in wide.columns else ibis.null("float64")
+        rows.append(
+            wide.select(
+                _order=wide._order,
+                breakdown=wide.group,
+                step_number=ibis.literal(k, "int64"),
+                step=ibis.literal(label, "string"),
+                people=reached,
+                conversion_from_start=safe_div(reached, wide._people_1.fill_null(0)),
+                conversion_from_previous=ibis.literal(1.0) if k == 1 else safe_div(reached, previous),
+                dropped=previous - reached,
+                median_seconds_from_previous=median.cast("float64"),
+            )
+        )
+    result = ibis.union(*rows)
     ordered = result.order_by([result._order, result.step_number]).drop("_order")
     return ordered if breakdown is not None else ordered.drop("breakdown")
 
