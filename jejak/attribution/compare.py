@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from jejak.attribution import heuristics
 from jejak.attribution.credit import Credit
-from jejak.attribution.markov import OrderChoice, chain_from_counts, choose_order, markov
+from jejak.attribution.markov import ChainShape, OrderChoice, chain_from_counts, chain_shape, choose_order, markov
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.shapley import shapley
 from jejak.attribution.time_decay import time_decay
@@ -82,12 +82,24 @@ def model_runner(model: str, options: ModelOptions, order: int) -> Callable[[Pat
         "linear": heuristics.linear,
         "position_based": lambda p: heuristics.position_based(p, first=options.first_share, last=options.last_share),
         "time_decay": lambda p: time_decay(p, half_life_days=options.half_life_days),
-        "markov": lambda p: markov(p, order=order).credit,
+        "markov": _markov_runner(order),
         "shapley": lambda p: shapley(p).credit,
     }
     if model not in runners:
         raise SettingError(f"Unknown attribution model {model!r}. Expected one of: {', '.join(MODELS)}.")
     return runners[model]
+
+
+def _markov_runner(order: int) -> Callable[[PathSet], Credit]:
+    """Markov credit that numbers the states of a path set once for all its resamples (`markov.ChainShape`)."""
+    kept: list[ChainShape] = []
+
+    def run(paths: PathSet) -> Credit:
+        if not kept or not kept[0].fits(paths):
+            kept[:] = [chain_shape(paths, order)]
+        return markov(paths, order=order, shape=kept[0]).credit
+
+    return run
 
 
 def attribute(

@@ -105,23 +105,64 @@ def _check_order(order: int) -> None:
         raise SettingError(f"Markov order {order} is not supported. Expected 1 to {MAX_ORDER} (or 'auto').")
 
 
-def fit_chain(paths: PathSet, order: int = 1) -> Chain:
-    """The chain of `order` fitted to a path set (transition counts from the paths, in numpy)."""
+@dataclass(frozen=True)
+class ChainShape:
+    """What a chain fitted to a path set is made of besides the counts: every touch's state, where paths start
+    and end, which channels each state holds. Resamples of a path set (`PathSet.with_counts`) share its touches,
+    so they share its shape: the bootstrap numbers states once and only sums new counts each time.
+    """
+
+    order: int
+    touches: IntArray  # the touches this shape was made for (resamples share the array)
+    state: IntArray  # per touch
+    path_of_touch: IntArray
+    present: BoolArray  # paths with at least one touch
+    first: IntArray  # first and last touch of each present path
+    last: IntArray
+    contains: BoolArray  # states × channels
+
+    @property
+    def start(self) -> int:
+        return len(self.contains)
+
+    def fits(self, paths: PathSet) -> bool:
+        return paths.touches is self.touches
+
+
+def chain_shape(paths: PathSet, order: int) -> ChainShape:
+    """Number the states of a path set's touches for a chain of `order`."""
     _check_order(order)
     codes, base = _state_codes(paths, order)
     unique_codes, state = dense_ranks(codes)
-    start = len(unique_codes)
-    size = start + 1
     present = paths.lengths > 0
+    return ChainShape(
+        order=order,
+        touches=paths.touches,
+        state=state,
+        path_of_touch=paths.path_of_touch,
+        present=present,
+        first=paths.offsets[:-1][present],
+        last=paths.offsets[1:][present] - 1,
+        contains=_channels_in_states(unique_codes, base, order, len(paths.channels)),
+    )
+
+
+def fit_chain(paths: PathSet, order: int = 1, *, shape: ChainShape | None = None) -> Chain:
+    """The chain of `order` fitted to a path set (transition counts from the paths, in numpy).
+
+    `shape`: the path set's `chain_shape`, when the caller keeps it (a resample of the same paths).
+    """
+    if shape is None or not shape.fits(paths) or shape.order != order:
+        shape = chain_shape(paths, order)
+    start = shape.start
+    size = start + 1
     walkers = paths.conversions + paths.non_conversions
-    journeys = walkers[present]
-    first = paths.offsets[:-1][present]
-    last = paths.offsets[1:][present] - 1
-    counts = _transition_counts(state, first, last, walkers[paths.path_of_touch], journeys, start)
-    converted = np.bincount(state[last], weights=paths.conversions[present], minlength=size).astype(np.float64)
-    lost = np.bincount(state[last], weights=paths.non_conversions[present], minlength=size).astype(np.float64)
-    contains = _channels_in_states(unique_codes, base, order, len(paths.channels))
-    return _chain(order, counts, converted, lost, contains)
+    journeys = walkers[shape.present]
+    counts = _transition_counts(shape.state, shape.first, shape.last, walkers[shape.path_of_touch], journeys, start)
+    ends = shape.state[shape.last]
+    converted = np.bincount(ends, weights=paths.conversions[shape.present], minlength=size).astype(np.float64)
+    lost = np.bincount(ends, weights=paths.non_conversions[shape.present], minlength=size).astype(np.float64)
+    return _chain(order, counts, converted, lost, shape.contains)
 
 
 def _transition_counts(
@@ -294,10 +335,13 @@ def _dense_absorption(system: FloatArray, to_conversion: FloatArray, keep: BoolA
     return float(solution[-1]), full
 
 
-def markov(paths: PathSet, *, order: int = 1, chain: Chain | None = None) -> MarkovResult:
+def markov(
+    paths: PathSet, *, order: int = 1, chain: Chain | None = None, shape: ChainShape | None = None
+) -> MarkovResult:
     """Removal effects and credit for every channel (see the module docstring).
 
-    `chain` is the same chain fitted elsewhere (from engine counts); by default it is fitted here.
+    `chain` is the same chain fitted elsewhere (from engine counts); by default it is fitted here (with `shape`,
+    the path set's `chain_shape`, when the caller keeps one).
 
     Example (Instagram opens every converting path; Direct alone never converts). Order 1
     forgets where a Direct visit came from, so it keeps half the conversions without
@@ -308,7 +352,7 @@ def markov(paths: PathSet, *, order: int = 1, chain: Chain | None = None) -> Mar
         >>> dict(zip(paths.channels, markov(paths, order=2).removal_effects.round(3).tolist()))
         {'Direct': 1.0, 'Instagram': 1.0}
     """
-    fitted = chain if chain is not None else fit_chain(paths, order)
+    fitted = chain if chain is not None else fit_chain(paths, order, shape=shape)
     total, effects = solve(fitted)
     credit = credit_from_scores(f"markov_{fitted.order}", paths, effects)
     return MarkovResult(credit, effects, total, fitted.transient.shape[0] - 1, fitted.order)

@@ -10,8 +10,9 @@ interval is the percentile interval of the resampled credits; the seed makes it
 repeat exactly.
 
 Models whose credit is linear in the counts (every heuristic and time decay; see
-`Credit.per_unit`) are credited with one sparse product per resample; Markov and
-Shapley run again on each resample.
+`Credit.per_unit`) are credited together, with one sparse product per resample; Markov
+and Shapley run again on each resample (Markov on the states it numbered once for
+the paths, `markov.ChainShape`).
 
 Two channels whose intervals overlap are not shown to differ by this data.
 """
@@ -49,17 +50,27 @@ class Resampler:
         self.counts = np.concatenate([paths.conversions, paths.non_conversions])
         self.total = round(float(self.counts.sum()))
         whole = bool(np.all(self.counts >= 0) and np.array_equal(self.counts, np.round(self.counts)))
-        # One entry per journey, naming its category: drawing entries uniformly is the multinomial, in time that
-        # grows with the journeys, not with the categories (1.3M journeys as 2.6M categories: 37 against 108 ms).
-        self.units = np.repeat(np.arange(self.counts.size), self.counts.astype(np.int64)) if whole else None
+        # One unit per journey, units of a category side by side: drawing units uniformly is the multinomial, in
+        # time that grows with the journeys, not with the categories (1.3M journeys as 2.6M categories: 37 against
+        # 108 ms). Picks are counted per unit, then summed per category's block of units: counting straight into
+        # categories would first look up each pick's category, a random read per journey (twice as slow).
+        self.whole = whole
+        if whole:
+            per_category = self.counts.astype(np.int64)
+            self.occupied = np.flatnonzero(per_category > 0)
+            self.units = int(per_category.sum())
+            self.block_starts = np.concatenate([[0], np.cumsum(per_category[self.occupied])[:-1]]).astype(np.int64)
 
     def __call__(self, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
         paths = self.paths
         if self.total == 0:
             return paths.conversions, paths.non_conversions
-        if self.units is not None:
-            picks = self.units[rng.integers(0, self.units.size, size=self.units.size)]
-            drawn = np.bincount(picks, minlength=self.counts.size).astype(np.float64)
+        if self.whole:
+            per_unit = np.bincount(rng.integers(0, self.units, size=self.units), minlength=self.units)
+            drawn = np.zeros(self.counts.size)
+            # One journey per category (a journey-level path set): the units are the categories.
+            one_each = self.units == self.occupied.size
+            drawn[self.occupied] = per_unit if one_each else np.add.reduceat(per_unit, self.block_starts)
         else:
             drawn = rng.multinomial(self.total, self.counts / self.counts.sum()).astype(np.float64)
         return drawn[: paths.paths], drawn[paths.paths :]
@@ -112,17 +123,25 @@ def bootstrap_models(
     revenue = np.zeros((len(models), resamples, len(paths.channels)))
     bases = list(credits) if credits is not None else [model(paths) for model in models]
     names = [base.model for base in bases]
-    # Channels × paths: each path's credit per journey, for the models that are linear in the counts.
+    # Channels × paths: each path's credit per journey, for the models that are linear in the counts; stacked, so
+    # that one product per resample credits every linear model's conversions (and one more their revenue).
     linear = [_unit_credit(base, paths) for base in bases]
+    stacked_models = [number for number, matrix in enumerate(linear) if matrix is not None]
+    stacked = scipy.sparse.vstack([linear[n] for n in stacked_models], format="csr") if stacked_models else None
+    width = len(paths.channels)
     for index in range(resamples):
         drawn_conversions, drawn_non_conversions = draw(rng)
         drawn_revenue = per_conversion * drawn_conversions
+        if stacked is not None:
+            # Two products, not one with two columns: scipy's matrix-times-vectors kernel is slower than two passes.
+            credited_conversions = stacked @ drawn_conversions
+            credited_revenue = stacked @ drawn_revenue
+            for slot, number in enumerate(stacked_models):
+                conversions[number, index] = credited_conversions[slot * width : (slot + 1) * width]
+                revenue[number, index] = credited_revenue[slot * width : (slot + 1) * width]
         drawn: PathSet | None = None
         for number, model in enumerate(models):
-            matrix = linear[number]
-            if matrix is not None:
-                conversions[number, index] = matrix @ drawn_conversions
-                revenue[number, index] = matrix @ drawn_revenue
+            if linear[number] is not None:
                 continue
             if drawn is None:
                 drawn = paths.with_counts(drawn_conversions, drawn_non_conversions, drawn_revenue)

@@ -208,3 +208,50 @@ def test_shapley_over_masks_equals_shapley_over_touches_bit_for_bit(
     assert np.array_equal(masks.values, touches.values)
     assert masks.coalitions == touches.coalitions
     assert np.array_equal(masks.credit.conversions, touches.credit.conversions)
+
+
+# --------------------------------------------------------------------------- the bootstrap
+
+
+@settings(max_examples=60, deadline=None)
+@given(path_rows, st.integers(min_value=0, max_value=2**32 - 1))
+def test_counting_picks_per_unit_draws_what_looking_up_each_picks_category_drew(
+    rows: list[tuple[list[str], int, int, float]], seed: int
+) -> None:
+    from jejak.attribution.uncertainty import Resampler
+
+    paths = path_set(rows)
+    conversions, non_conversions = Resampler(paths)(np.random.default_rng(seed))
+    # The previous formulation: one entry per journey naming its category, each pick looked up, counted per category.
+    counts = np.concatenate([paths.conversions, paths.non_conversions]).astype(np.int64)
+    units = np.repeat(np.arange(counts.size), counts)
+    rng = np.random.default_rng(seed)
+    previous = np.bincount(units[rng.integers(0, units.size, size=units.size)], minlength=counts.size)
+    if units.size == 0:
+        previous = counts
+    assert np.array_equal(conversions, previous[: paths.paths])
+    assert np.array_equal(non_conversions, previous[paths.paths :])
+
+
+@settings(max_examples=40, deadline=None)
+@given(path_rows, st.integers(min_value=1, max_value=4), st.integers(min_value=0, max_value=2**32 - 1))
+def test_a_resample_fitted_on_the_kept_chain_shape_equals_a_fresh_fit(
+    rows: list[tuple[list[str], int, int, float]], order: int, seed: int
+) -> None:
+    from jejak.attribution.uncertainty import resample
+
+    paths = path_set(rows)
+    shape = markov_module.chain_shape(paths, order)
+    drawn = resample(paths, np.random.default_rng(seed))
+    kept = markov_module.fit_chain(drawn, order, shape=shape)
+    fresh = markov_module.fit_chain(drawn, order)
+    assert (kept.transient != fresh.transient).nnz == 0
+    assert np.array_equal(kept.to_conversion, fresh.to_conversion)
+    assert np.array_equal(kept.contains, fresh.contains)
+    # A shape made for other touches is not used.
+    other = path_set([(["Email", *path], conv, lost, value) for path, conv, lost, value in rows])
+    assert not shape.fits(other)
+    assert np.array_equal(
+        markov_module.fit_chain(other, order, shape=shape).to_conversion,
+        markov_module.fit_chain(other, order).to_conversion,
+    )
