@@ -432,6 +432,8 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     "devices_os": lambda read: device_conversion(read("sessions"), read("touchpoints"), by="os"),
     "cross_device": lambda read: cross_device(read("touchpoints"), read("conversions"), lookback_days=30),
     "device_handoff": lambda read: device_handoff(read("touchpoints"), read("conversions"), lookback_days=30),
+    "cross_device_from_journeys": lambda read: cross_device(journeys=read("journeys")),
+    "device_handoff_from_journeys": lambda read: device_handoff(journeys=read("journeys")),
     "bounce_pages": lambda read: bounce(read("sessions")),
     "bounce_channels": lambda read: bounce(read("sessions"), by="channel"),
     "highest_bounce": lambda read: highest_bounce_pages(read("sessions"), n=2, min_entrances=1),

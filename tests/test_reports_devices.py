@@ -67,6 +67,10 @@ def _run(built: Built, report: Any, **options: Any) -> list[dict[str, Any]]:
                 tables["touchpoints"], tables["conversions"], lookback_days=30, in_window=in_window, **options
             )
             assert engine.to_pyarrow(kept).to_pylist() == engine.to_pyarrow(table).to_pylist()
+            # So do the devices the build kept on the journeys table, one row per journey.
+            journeys = engine.read_parquet(table_path(built.project, "journeys"))
+            from_journeys = report(journeys=journeys, **options)
+            assert engine.to_pyarrow(from_journeys).to_pylist() == engine.to_pyarrow(table).to_pylist()
         rows: list[dict[str, Any]] = engine.to_pyarrow(table).to_pylist()
     finally:
         engine.close()
@@ -104,3 +108,44 @@ def test_which_device_closes_after_which(built: Built) -> None:
 def test_an_unknown_grouping_is_refused(built: Built) -> None:
     with pytest.raises(SettingError, match="device_type or os"):
         _run(built, device_conversion, by="browser")
+
+
+def test_the_journeys_keep_each_ones_first_device_and_whether_it_crossed_devices(built: Built) -> None:
+    journeys = built.table("journeys").to_pylist()
+    kept = {
+        row["person_id"]: (row["first_device"], row["crossed_devices"], row["converting_device"]) for row in journeys
+    }
+    assert sorted(kept.values(), key=str) == sorted(
+        [
+            ("mobile", True, "desktop"),
+            ("mobile", False, "mobile"),
+            ("desktop", False, None),
+            ("offline", False, "offline"),
+        ],
+        key=str,
+    )
+
+
+def test_the_dashboard_counts_only_the_journeys_inside_its_dates(built: Built) -> None:
+    import datetime as dt
+
+    from jejak.service.builds import open_build
+    from jejak.service.reports import Scope, devices
+
+    with open_build(built.project) as opened:
+        everything = devices(opened, Scope())
+        # From 4 March: Budi (5th), Citra (6th) and Dewi (7th); Ana bought on the 3rd, across devices.
+        later = devices(opened, Scope(start=dt.date(2026, 3, 4)))
+    assert (everything["cross_device"][0]["journeys"], everything["cross_device"][0]["cross_device_journeys"]) == (4, 1)
+    assert (later["cross_device"][0]["journeys"], later["cross_device"][0]["cross_device_journeys"]) == (3, 0)
+    assert sorted((r["first_device"], r["conversions"]) for r in later["handoff"]) == [("mobile", 1), ("offline", 1)]
+
+
+def test_journeys_without_their_devices_are_refused_with_a_way_out(built: Built) -> None:
+    engine = connect()
+    try:
+        journeys = engine.read_parquet(table_path(built.project, "journeys")).drop("first_device")
+        with pytest.raises(SettingError, match="rebuild the project"):
+            cross_device(journeys=journeys)
+    finally:
+        engine.close()

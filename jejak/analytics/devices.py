@@ -10,6 +10,12 @@
 
 A session's device is its first event's. Offline touches (store visits, calls, print)
 have no device: they show as "offline"; an online touch without one as "(not set)".
+
+The build keeps each journey's first device, whether it crossed devices and its
+converting session's device on the journeys table, so the journey reports read one
+row per journey there (filtered like every report's journeys); given touches and
+conversions instead, they find the same from the touches in the lookback window.
+With a channel filter they look at the journeys whose path holds the channel.
 """
 
 from __future__ import annotations
@@ -18,25 +24,21 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import SettingError
+from jejak.core.vocabulary import NOT_SET
 from jejak.engine import safe_div
+from jejak.journeys.dimensions import device_label, journey_device_aggregates
 from jejak.journeys.journeys import journey_touches
 
-NOT_SET = "(not set)"
-OFFLINE = "offline"
 GROUPINGS = ("device_type", "os")
-
-
-def _device(touches: ir.Table, column: str = "device_type") -> ir.StringValue:
-    offline = (touches.touchpoint == OFFLINE).fill_null(False)
-    value: ir.StringValue = ibis.ifelse(offline, OFFLINE, touches[column].fill_null(NOT_SET))
-    return value
+# What a journey says about devices (the journeys table's columns, or found from touches).
+DEVICE_COLUMNS = ("converted", "crossed_devices", "first_device", "converting_device")
 
 
 def device_conversion(sessions: ir.Table, touchpoints: ir.Table, *, by: str = "device_type") -> ir.Table:
     """Sessions, converting sessions, conversion rate, conversions, revenue and average order per device or OS."""
     if by not in GROUPINGS:
         raise SettingError(f"Devices can be grouped by {' or '.join(GROUPINGS)}, not {by!r}.")
-    facts = touchpoints.select(fact_session_id=touchpoints.session_id, value=_device(touchpoints, by))
+    facts = touchpoints.select(fact_session_id=touchpoints.session_id, value=device_label(touchpoints, by))
     joined = sessions.join(facts, sessions.session_id == facts.fact_session_id)
     grouped = joined.group_by(joined.value.name(by)).aggregate(
         sessions=joined.count(),
@@ -51,69 +53,101 @@ def device_conversion(sessions: ir.Table, touchpoints: ir.Table, *, by: str = "d
     return shaped.order_by([ibis.desc("sessions"), by])
 
 
+def has_device_columns(journeys: ir.Table) -> bool:
+    """Whether a journeys table carries its devices (builds made before they were kept do not)."""
+    return all(column in journeys.columns for column in DEVICE_COLUMNS)
+
+
 def _journey_devices(
     touchpoints: ir.Table, conversions: ir.Table, lookback_days: int, in_window: ir.Table | None
 ) -> ir.Table:
-    """Per journey: whether it converted, how many device types touched it, and its first touch's device."""
+    """What the journeys table keeps about devices, found from touches: one row per journey or conversion, with
+    `converted`, `crossed_devices`, `first_device` (NULL where no touch) and `converting_device` (NULL where none)."""
     touches = (
         in_window if in_window is not None else journey_touches(touchpoints, conversions, lookback_days=lookback_days)
     )
-    device = _device(touches)
-    # The first touch's device by arg-min over (time, session): one hash aggregate, no window sort
-    # (1.2 s against 2 s at 10M events); the session id breaks ties, so both engines pick the same touch.
-    first_key = ibis.struct({"at": touches.epoch_seconds, "session": touches.session_id})
-    return touches.group_by(["person_id", "journey_index"]).aggregate(
-        converted=touches.converted.max(),
-        devices=device.nunique(),
-        first_device=device.argmin(first_key),
+    per_journey = touches.group_by(_person_id=touches.person_id, _journey_index=touches.journey_index).aggregate(
+        **journey_device_aggregates(touches)
     )
-
-
-def _converting_device(touchpoints: ir.Table, conversions: ir.Table) -> ir.Table:
-    """Per conversion: the device of the session it happened in."""
-    own = touchpoints.select(own_session_id=touchpoints.session_id, own_device=_device(touchpoints))
-    joined = conversions.left_join(own, conversions.session_id == own.own_session_id)
+    own = touchpoints.select(own_session_id=touchpoints.session_id, own_device=device_label(touchpoints))
+    closing = conversions.left_join(own, conversions.session_id == own.own_session_id)
+    closing = closing.select(
+        conv_person_id=closing.person_id,
+        conv_index=closing.conversion_index,
+        converting_device=closing.own_device.fill_null(NOT_SET),
+    )
+    joined = per_journey.outer_join(
+        closing, (per_journey._person_id == closing.conv_person_id) & (per_journey._journey_index == closing.conv_index)
+    )
     return joined.select(
-        conv_person_id=joined.person_id,
-        conv_index=joined.conversion_index,
-        converting_device=joined.own_device.fill_null(NOT_SET),
+        converted=joined.conv_person_id.notnull(),
+        crossed_devices=joined.crossed_devices,
+        first_device=joined.first_device,
+        converting_device=joined.converting_device,
     )
+
+
+def _devices_of(
+    touchpoints: ir.Table | None,
+    conversions: ir.Table | None,
+    lookback_days: int | None,
+    in_window: ir.Table | None,
+    journeys: ir.Table | None,
+) -> ir.Table:
+    if journeys is not None:
+        if not has_device_columns(journeys):
+            raise SettingError("These journeys do not carry their devices: rebuild the project (`jejak build`).")
+        return journeys.select(*DEVICE_COLUMNS)
+    if touchpoints is None or conversions is None or lookback_days is None:
+        raise SettingError("Give the journeys table, or the touchpoints, the conversions and the lookback.")
+    return _journey_devices(touchpoints, conversions, lookback_days, in_window)
 
 
 def device_handoff(
-    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, in_window: ir.Table | None = None
+    touchpoints: ir.Table | None = None,
+    conversions: ir.Table | None = None,
+    *,
+    lookback_days: int | None = None,
+    in_window: ir.Table | None = None,
+    journeys: ir.Table | None = None,
 ) -> ir.Table:
     """Conversions by (device of the first touch, device of the converting session), with shares.
 
-    `in_window` is the build's `journey_touches` table (found again from `touchpoints` without it).
+    From the build's `journeys` (with their device columns), or from `touchpoints` and `conversions` with
+    `in_window` (the build's `journey_touches`; found again from the touchpoints without it).
     """
-    journeys = _journey_devices(touchpoints, conversions, lookback_days, in_window)
-    closing = _converting_device(touchpoints, conversions)
-    joined = closing.left_join(
-        journeys, (closing.conv_person_id == journeys.person_id) & (closing.conv_index == journeys.journey_index)
-    )
-    pairs = joined.select(
-        first_device=joined.first_device.fill_null(joined.converting_device), converting_device=joined.converting_device
-    )
+    devices = _devices_of(touchpoints, conversions, lookback_days, in_window, journeys)
+    closed = devices.filter(devices.converted)
+    converting = closed.converting_device.fill_null(NOT_SET)
+    pairs = closed.select(first_device=closed.first_device.fill_null(converting), converting_device=converting)
     grouped = pairs.group_by(["first_device", "converting_device"]).aggregate(conversions=pairs.count())
     shaped = grouped.mutate(share=safe_div(grouped.conversions, grouped.conversions.sum().over(ibis.window())))
     return shaped.order_by([ibis.desc("conversions"), "first_device", "converting_device"])
 
 
 def cross_device(
-    touchpoints: ir.Table, conversions: ir.Table, *, lookback_days: int, in_window: ir.Table | None = None
+    touchpoints: ir.Table | None = None,
+    conversions: ir.Table | None = None,
+    *,
+    lookback_days: int | None = None,
+    in_window: ir.Table | None = None,
+    journeys: ir.Table | None = None,
 ) -> ir.Table:
-    """One row: journeys and the share that crossed devices; conversions and the share closed on another device."""
-    journeys = _journey_devices(touchpoints, conversions, lookback_days, in_window)
-    per_journey = journeys.aggregate(
-        journeys=journeys.count(), cross_device_journeys=(journeys.devices > 1).cast("int64").sum()
+    """One row: journeys and the share that crossed devices; conversions and the share closed on another device.
+
+    Journeys are those with a touch in the lookback window. Inputs as for `device_handoff`.
+    """
+    devices = _devices_of(touchpoints, conversions, lookback_days, in_window, journeys)
+    touched = devices.filter(devices.first_device.notnull())
+    per_journey = touched.aggregate(
+        journeys=touched.count(), cross_device_journeys=touched.crossed_devices.cast("int64").sum().fill_null(0)
     )
-    handoff = device_handoff(touchpoints, conversions, lookback_days=lookback_days, in_window=in_window)
-    per_conversion = handoff.aggregate(
-        conversions=handoff.conversions.sum(),
-        converted_on_another_device=ibis.ifelse(
-            handoff.first_device != handoff.converting_device, handoff.conversions, 0
-        ).sum(),
+    closed = devices.filter(devices.converted)
+    converting = closed.converting_device.fill_null(NOT_SET)
+    first = closed.first_device.fill_null(converting)
+    per_conversion = closed.aggregate(
+        conversions=closed.count(),
+        converted_on_another_device=(first != converting).cast("int64").sum().fill_null(0),
     )
     joined = per_journey.cross_join(per_conversion)
     return joined.mutate(

@@ -19,6 +19,9 @@ from jejak.core.errors import SettingError
 from jejak.core.vocabulary import NOT_SET
 
 DIMENSIONS = ("channel", "source_medium", "campaign")
+# A touch's device: an offline touch (store visit, call, print) has none and shows as "offline"; an online touch
+# without one as "(not set)".
+OFFLINE = "offline"
 NO_SOURCE = "(direct)"
 NO_MEDIUM = "(none)"
 DIRECT_LABELS = {"channel": "Direct", "source_medium": f"{NO_SOURCE} / {NO_MEDIUM}", "campaign": NOT_SET}
@@ -60,3 +63,19 @@ def label_by_dimension(touchpoints: ir.Table, conversions: ir.Table, dimension: 
         "own_session_id", "own_value"
     )
     return labelled, relabelled
+
+
+def device_label(table: ir.Table, column: str = "device_type") -> ir.StringValue:
+    """A touch's (or session's) device type or OS, with `offline` for offline touches and `(not set)` if missing."""
+    offline = (table.touchpoint == OFFLINE).fill_null(False)
+    value: ir.StringValue = ibis.ifelse(offline, OFFLINE, table[column].fill_null(NOT_SET))
+    return value
+
+
+def journey_device_aggregates(touches: ir.Table) -> dict[str, ir.Value]:
+    """Per journey (aggregates over its touches): whether its touches came from more than one device type, and the
+    device of its first touch (arg-min over time, then session id, so every engine picks the same touch)."""
+    device = device_label(touches)
+    first_key = ibis.struct({"at": touches.epoch_seconds, "session": touches.session_id})
+    # Smallest and largest differ exactly when there are two or more: no distinct count (a hash set per journey).
+    return {"crossed_devices": device.min() != device.max(), "first_device": device.argmin(first_key)}

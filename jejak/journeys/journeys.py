@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from jejak.core.vocabulary import ACQUISITION_COLUMNS
+from jejak.core.vocabulary import ACQUISITION_COLUMNS, NOT_SET
 from jejak.journeys.channels import ChannelRule, classify_distinct
+from jejak.journeys.dimensions import device_label, journey_device_aggregates
 from jejak.journeys.transforms import apply_transform
 
 SECONDS_PER_DAY = 86_400
@@ -66,7 +67,9 @@ def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[Channel
 def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:
     """One row per conversion event, with its session's channel."""
     converted = sessionized.filter(sessionized.is_conversion)
-    own = touches.select(own_session_id=touches.session_id, session_channel=touches.channel)
+    own = touches.select(
+        own_session_id=touches.session_id, session_channel=touches.channel, session_device=device_label(touches)
+    )
     joined = converted.left_join(own, converted.session_id == own.own_session_id)
     return joined.select(
         conversion_event_id=joined.event_id,
@@ -79,6 +82,7 @@ def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:
         currency=joined.currency,
         session_id=joined.session_id,
         session_channel=joined.session_channel.fill_null("Unassigned"),
+        session_device=joined.session_device.fill_null(NOT_SET),
     )
 
 
@@ -130,19 +134,23 @@ def journeys(
     """One row per journey (converting or not) with its transformed channel path."""
     # Only what paths are made of goes through the transform's sorts, not every column of the touches.
     narrow = touches_in_window.select(
-        "person_id", "journey_index", "timestamp", "epoch_seconds", "session_id", "channel"
+        "person_id", "journey_index", "timestamp", "epoch_seconds", "session_id", "channel", "touchpoint", "device_type"
     )
-    # Touch times and counts describe the journey as it happened, whatever the path transform drops.
+    # Touch times, counts and devices describe the journey as it happened, whatever the path transform drops.
     whole = narrow.group_by(_person_id=narrow.person_id, _journey_index=narrow.journey_index).aggregate(
         first_touch_at=narrow.timestamp.min(),
         last_touch_at=narrow.timestamp.max(),
         touches_before_transform=narrow.count(),
+        **journey_device_aggregates(narrow),
     )
-    transformed = apply_transform(narrow, transform, channel=transform_channel, max_touches=max_touches)
+    transformed_input = narrow.drop("touchpoint", "device_type")
+    transformed = apply_transform(transformed_input, transform, channel=transform_channel, max_touches=max_touches)
     listed = _path_lists(transformed)
     lists = listed.join(
         whole, (listed.person_id == whole._person_id) & (listed.journey_index == whole._journey_index)
     ).drop("_person_id", "_journey_index")
+    if "session_device" not in converted.columns:  # conversions of a build made before devices were kept
+        converted = converted.mutate(session_device=ibis.null("string"))
     conv = converted.select(
         "person_id",
         "conversion_index",
@@ -151,6 +159,7 @@ def journeys(
         "conversion_at",
         "revenue",
         "session_channel",
+        "session_device",
         "conversion_epoch_seconds",
     )
     conv = conv.rename(conv_person_id="person_id")
@@ -175,6 +184,10 @@ def journeys(
         touches_before_transform=with_conversion.touches_before_transform.fill_null(1).cast("int64"),
         path=path,
         touch_epoch_seconds=touch_times,
+        # Devices (`analytics.devices`): NULL for a conversion with no touch of its own journey.
+        first_device=with_conversion.first_device,
+        crossed_devices=with_conversion.crossed_devices,
+        converting_device=with_conversion.session_device,
     )
     return result.mutate(touches=result.path.length().cast("int64"), path_text=result.path.join(PATH_SEPARATOR))
 

@@ -41,6 +41,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from jejak.core.vocabulary import NOT_SET
+from jejak.journeys.dimensions import OFFLINE, device_label
+
 __all__ = [
     "CHANNEL_GROUPS",
     "COUNT_FEATURES",
@@ -66,8 +69,6 @@ CHANNEL_GROUPS: dict[str, tuple[str, ...]] = {
 OTHER_CHANNELS = "share_other"
 CHANNEL_SHARES: tuple[str, ...] = (*CHANNEL_GROUPS, OTHER_CHANNELS)
 START_SHARES: tuple[str, ...] = tuple(f"start_{feature}" for feature in CHANNEL_SHARES)
-OFFLINE = "offline"
-NOT_SET = "(not set)"
 DEVICE_SHARES: dict[str, str] = {
     "share_mobile": "mobile",
     "share_desktop": "desktop",
@@ -92,12 +93,6 @@ SHARE_FEATURES: tuple[str, ...] = (*CHANNEL_SHARES, *START_SHARES, *DEVICE_SHARE
 NUMERIC_FEATURES: tuple[str, ...] = (*COUNT_FEATURES, *SHARE_FEATURES)
 
 
-def _session_device(sessions: ir.Table) -> ir.StringValue:
-    offline = (sessions.touchpoint == OFFLINE).fill_null(False)
-    device: ir.StringValue = ibis.ifelse(offline, OFFLINE, sessions.device_type.fill_null(NOT_SET))
-    return device
-
-
 def _channel_group(channel: ir.StringValue) -> ir.StringValue:
     cases = [(channel.isin(list(names)), feature) for feature, names in CHANNEL_GROUPS.items()]
     group: ir.StringValue = ibis.cases(*cases, else_=OTHER_CHANNELS)
@@ -116,7 +111,7 @@ def _per_person_sessions(sessions: ir.Table) -> ir.Table:
     previous_conversions = sessions.conversions.lag().over(by_person)
     marked = sessions.mutate(
         group=_channel_group(sessions.channel),
-        device=_session_device(sessions),
+        device=device_label(sessions),
         starts_journey=previous_conversions.isnull() | (previous_conversions > 0),
     )
     # Arg-min over (start, session id): one hash aggregate, and the session id makes ties the same on every engine.
@@ -138,7 +133,7 @@ def _per_person_sessions(sessions: ir.Table) -> ir.Table:
 
 def _main_device(sessions: ir.Table) -> ir.Table:
     """Per person: the device of most sessions, ties broken alphabetically."""
-    device = sessions.mutate(device=_session_device(sessions))
+    device = sessions.mutate(device=device_label(sessions))
     per_device = device.group_by(device_person_id=device.person_id, device=device.device).aggregate(
         device_sessions=device.count()
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
-from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+from jejak.analytics.devices import cross_device, device_conversion, device_handoff, has_device_columns
 from jejak.analytics.flows import Flow, flow_links, flow_nodes, labelled_steps
 from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
@@ -113,12 +113,21 @@ def devices(built: OpenBuild, scope: Scope, *, by: str = "device_type") -> Secti
     chosen = scope.narrowed(built)
     sessions = chosen.sessions(built.read("sessions"))
     touches = only_people(built.read("touchpoints"), chosen.people)
-    conversions = chosen.conversions(built.read("conversions"))
-    in_window = built.read_if_built("journey_touches")
+    journeys = built.read("journeys")
+    if has_device_columns(journeys):
+        # One row per journey, filtered like every report's journeys (dates, types, channel, persona).
+        chosen_journeys = chosen.journeys(journeys)
+        crossing = cross_device(journeys=chosen_journeys)
+        handoff = device_handoff(journeys=chosen_journeys)
+    else:  # a build made before journeys kept their devices
+        conversions = chosen.conversions(built.read("conversions"))
+        in_window = built.read_if_built("journey_touches")
+        crossing = cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)
+        handoff = device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)
     return {
         "devices": built.rows(device_conversion(sessions, touches, by=by)),
-        "cross_device": built.rows(cross_device(touches, conversions, lookback_days=lookback, in_window=in_window)),
-        "handoff": built.rows(device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)),
+        "cross_device": built.rows(crossing),
+        "handoff": built.rows(handoff),
     }
 
 
