@@ -40,6 +40,8 @@ REPORTS = (
     "devices_os",
     "cross_device",
     "device_handoff",
+    "cross_device_journeys",
+    "device_handoff_journeys",
     "bounce_pages",
     "bounce_channels",
     "funnel_sequential",
@@ -119,6 +121,9 @@ def worker(project_dir: str, report: str) -> dict[str, Any]:
         "devices_os": lambda: device_conversion(sessions, touches, by="os"),
         "cross_device": lambda: cross_device(touches, conversions, lookback_days=lookback, in_window=window),
         "device_handoff": lambda: device_handoff(touches, conversions, lookback_days=lookback, in_window=window),
+        # What `jejak report devices` and the dashboard run: the devices the build kept on the journeys table.
+        "cross_device_journeys": lambda: cross_device(journeys=journeys),
+        "device_handoff_journeys": lambda: device_handoff(journeys=journeys),
         "bounce_pages": lambda: highest_bounce_pages(sessions, min_entrances=settings.bounce_min_entrances),
         "bounce_channels": lambda: bounce(sessions, by="channel"),
         "funnel_sequential": lambda: funnel_steps(stream, funnel),
