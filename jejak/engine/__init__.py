@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jejak.engine.connect import Engine, connect
+from jejak.engine.connect import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.engine.expressions import safe_div
 
-__all__ = ["Engine", "connect", "safe_div"]
+__all__ = ["PARQUET_COPY_OPTIONS", "Engine", "connect", "safe_div"]

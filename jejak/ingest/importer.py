@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
-from jejak.engine import Engine, connect
+from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.identifiers import mask_pii, pii_map
 from jejak.ingest.mapping import canonical_header, check_mapping
 from jejak.ingest.readers import (
@@ -316,7 +316,7 @@ def _validate_chunk(
     columns = ", ".join(EVENT_COLUMNS)
     target = str(staged_file).replace("'", "''")
     engine.execute_sql(
-        f"COPY (SELECT {columns} FROM validated_chunk WHERE _reason IS NULL) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+        f"COPY (SELECT {columns} FROM validated_chunk WHERE _reason IS NULL) TO '{target}' ({PARQUET_COPY_OPTIONS})"
     )
     bad = engine.fetch_arrow(
         "SELECT _line AS source_line, _reason AS reason, _message AS message, _raw AS raw "
@@ -352,7 +352,7 @@ def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[in
         engine.execute_sql(
             f"""COPY (SELECT s.*, strftime(timezone('UTC', s.timestamp), '%Y-%m-%d') AS date
                       FROM staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id AND s.source_line = k.source_line)
-                TO '{target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date))"""
+                TO '{target}' ({PARQUET_COPY_OPTIONS}, PARTITION_BY (date))"""
         )
         publish_partitions(project, out)
     engine.execute_sql("DROP TABLE keep_ids")
