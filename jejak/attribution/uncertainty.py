@@ -58,7 +58,7 @@ class Resampler:
         if whole:
             per_category = self.counts.astype(np.int64)
             self.occupied = np.flatnonzero(per_category > 0)
-            self.units = int(per_category.sum())
+            self.unit_count = int(per_category.sum())
             self.block_starts = np.concatenate([[0], np.cumsum(per_category[self.occupied])[:-1]]).astype(np.int64)
 
     def __call__(self, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
@@ -66,10 +66,10 @@ class Resampler:
         if self.total == 0:
             return paths.conversions, paths.non_conversions
         if self.whole:
-            per_unit = np.bincount(rng.integers(0, self.units, size=self.units), minlength=self.units)
+            per_unit = np.bincount(rng.integers(0, self.unit_count, size=self.unit_count), minlength=self.unit_count)
             drawn = np.zeros(self.counts.size)
             # One journey per category (a journey-level path set): the units are the categories.
-            one_each = self.units == self.occupied.size
+            one_each = self.unit_count == self.occupied.size
             drawn[self.occupied] = per_unit if one_each else np.add.reduceat(per_unit, self.block_starts)
         else:
             drawn = rng.multinomial(self.total, self.counts / self.counts.sum()).astype(np.float64)
