@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_DIR ?= demo-project
 DEMO_EVENTS ?= 200000
 
-.PHONY: demo test lint check install install-dev uv java chromium bench bench-attribution bench-reports bench-dashboard clean
+.PHONY: demo test lint check install install-dev uv java chromium bench bench-attribution bench-reports bench-dashboard bench-floor clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -49,6 +49,10 @@ bench-reports: install-dev
 # Server time of every dashboard page on the 10M-event project bench/pipeline.py built.
 bench-dashboard: install-dev
 	$(PY) bench/dashboard.py
+
+# The floor of a build outside SQL (Arrow + numpy) on the 10M-event lake bench/pipeline.py imported.
+bench-floor: install-dev
+	$(PY) bench/floor_vectorised.py
 
 # Installs ChannelAttribution and DP6 MAM into bench/out/peers-venv (never into .venv) to compare with.
 bench-attribution: install-dev
