@@ -13,7 +13,7 @@ from jejak.attribution.compare import ModelOptions, attribute, comparison
 from jejak.attribution.markov import choose_order
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.time_decay import time_decay
-from jejak.attribution.uncertainty import bootstrap, bootstrap_models, resample
+from jejak.attribution.uncertainty import Resampler, bootstrap, bootstrap_models, resample
 from jejak.core.errors import InputFileError
 from jejak.store.derived import table_path
 
@@ -112,6 +112,26 @@ def test_models_sharing_draws_get_the_intervals_each_would_get_alone() -> None:
         assert interval.conversions_low == pytest.approx(np.quantile(alone, 0.025, axis=0), rel=1e-12)
         assert interval.conversions_high == pytest.approx(np.quantile(alone, 0.975, axis=0), rel=1e-12)
     assert not np.array_equal(shared[1].conversions_low, shared[2].conversions_low)
+
+
+def test_drawing_only_the_conversions_draws_them_as_the_whole_resample_does() -> None:
+    # Same distribution, fewer picks: over many resamples, each path's drawn conversions have the multinomial's
+    # mean (its count) and variance (journeys × p × (1 − p)), as the full draw's do.
+    paths = PathSet.from_rows(BIG)
+    journeys = float(paths.conversions.sum() + paths.non_conversions.sum())
+    share = paths.conversions / journeys
+    draws, rng = Resampler(paths), np.random.default_rng(11)
+    only = np.array([draws.conversions_only(rng) for _ in range(4000)])
+    full = np.array([draws(rng)[0] for _ in range(4000)])
+    for drawn in (only, full):
+        assert drawn.mean(axis=0) == pytest.approx(paths.conversions, rel=0.01)
+        assert drawn.var(axis=0) == pytest.approx(journeys * share * (1 - share), rel=0.08)
+    # Counting only the converting paths gives those paths' counts of the same draw.
+    whole_draw = draws.conversions_only(np.random.default_rng(2))
+    compact = draws.conversions_only(np.random.default_rng(2), converting_paths_only=True)
+    assert compact.tolist() == whole_draw[draws.converting_paths].tolist()
+    # And a path set in which no journey converted draws no conversion.
+    assert Resampler(PathSet.from_rows([(["A"], 0, 5, 0.0)])).conversions_only(rng).tolist() == [0.0]
 
 
 def test_intervals_hold_the_estimate_and_narrow_with_more_journeys() -> None:
