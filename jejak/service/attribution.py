@@ -73,7 +73,8 @@ def read_built_journeys(built: OpenBuild, run: RunFilters) -> tuple[Any, Any, An
         journey_table = built.read("journeys")
     if run.filters is not None:
         journey_table = run.filters.journeys(journey_table)
-    journey_table = built.engine.materialize(journey_table, "attribution_journeys")
+    # Only the (small) unique paths are kept on the engine, for the transition counts and the read: the journeys
+    # are scanned twice (once aggregated, once read), cheaper than copying 1.3M rows of lists into a table.
     paths_table = built.engine.materialize(run_paths(journey_table), "attribution_paths")
     # Read in a fixed order: the seeded bootstrap draws over rows in order, so the same build must give the
     # same rows in the same order for its intervals to repeat (an engine's scan order is not fixed).
