@@ -96,7 +96,7 @@ def _markov_runner(order: int) -> Callable[[PathSet], Credit]:
 
     def run(paths: PathSet) -> Credit:
         if not kept or not kept[0].fits(paths):
-            kept[:] = [chain_shape(paths, order)]
+            kept[:] = [chain_shape(paths, order, with_steps=True)]
         return markov(paths, order=order, shape=kept[0]).credit
 
     return run

@@ -23,6 +23,7 @@ incremental effect; this does not.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,11 +121,12 @@ class ChainShape:
     first: IntArray  # first and last touch of each present path
     last: IntArray
     contains: BoolArray  # states × channels
-    # The steps every path takes, once: cell `cells[k]` (state · size + next state, START's first steps included)
-    # is stepped `steps[k, p]` times by each journey of path p, so a path set's transition counts are one sparse
-    # product with its journeys per path.
-    cells: IntArray
-    steps: sp.csr_matrix
+    # For a shape fitted many times (the bootstrap's), the steps every path takes, once: cell `cells[k]`
+    # (state · size + next state, START's first steps included) is stepped `steps[k, p]` times by each journey
+    # of path p, so a resample's transition counts are one sparse product with its journeys per path. Numbering
+    # them costs more than one count over the touches, so a single fit goes without (None).
+    cells: IntArray | None = None
+    steps: sp.csr_matrix | None = None
 
     @property
     def start(self) -> int:
@@ -134,14 +136,18 @@ class ChainShape:
         return paths.touches is self.touches
 
 
-def chain_shape(paths: PathSet, order: int) -> ChainShape:
-    """Number the states of a path set's touches for a chain of `order`."""
+def chain_shape(paths: PathSet, order: int, *, with_steps: bool = False) -> ChainShape:
+    """Number the states of a path set's touches for a chain of `order` (and, `with_steps`, every path's steps)."""
     _check_order(order)
     codes, base = _state_codes(paths, order)
     unique_codes, state = dense_ranks(codes)
     present = paths.lengths > 0
     first = paths.offsets[:-1][present]
     last = paths.offsets[1:][present] - 1
+    contains = _channels_in_states(unique_codes, base, order, len(paths.channels))
+    shape = ChainShape(order, paths.touches, state, paths.path_of_touch, present, first, last, contains)
+    if not with_steps:
+        return shape
     size = len(unique_codes) + 1
     start = size - 1
     onwards = np.ones(len(state), dtype=bool)
@@ -153,18 +159,7 @@ def chain_shape(paths: PathSet, order: int) -> ChainShape:
     steps = sp.csr_matrix(
         (np.ones(len(slot)), (slot.ravel(), walked_by)), shape=(len(cells), paths.paths)
     )  # repeated (cell, path) entries are summed: a path that takes a step twice
-    return ChainShape(
-        order=order,
-        touches=paths.touches,
-        state=state,
-        path_of_touch=paths.path_of_touch,
-        present=present,
-        first=first,
-        last=last,
-        contains=_channels_in_states(unique_codes, base, order, len(paths.channels)),
-        cells=cells.astype(np.int64),
-        steps=steps,
-    )
+    return dataclasses.replace(shape, cells=cells.astype(np.int64), steps=steps)
 
 
 def fit_chain(paths: PathSet, order: int = 1, *, shape: ChainShape | None = None) -> Chain:
@@ -177,14 +172,47 @@ def fit_chain(paths: PathSet, order: int = 1, *, shape: ChainShape | None = None
     start = shape.start
     size = start + 1
     walkers = paths.conversions + paths.non_conversions
-    counts = _transition_counts(shape.cells, shape.steps @ walkers, size)
+    if shape.cells is not None and shape.steps is not None:
+        counts = _counts_from_cells(shape.cells, shape.steps @ walkers, size)
+    else:
+        journeys = walkers[shape.present]
+        counts = _counts_by_touch(shape.state, shape.first, shape.last, walkers[shape.path_of_touch], journeys, start)
     ends = shape.state[shape.last]
     converted = np.bincount(ends, weights=paths.conversions[shape.present], minlength=size).astype(np.float64)
     lost = np.bincount(ends, weights=paths.non_conversions[shape.present], minlength=size).astype(np.float64)
     return _chain(order, counts, converted, lost, shape.contains)
 
 
-def _transition_counts(cells: IntArray, journeys: FloatArray, size: int) -> sp.csr_matrix:
+def _counts_by_touch(
+    state: IntArray, first: IntArray, last: IntArray, walked: FloatArray, journeys: FloatArray, start: int
+) -> sp.csr_matrix:
+    """Journeys per (state, next state): START to each path's first state, then every touch to the next.
+
+    `walked` is the journeys of each touch's path, a fresh array of the caller's: its entries at
+    `last` are set to 0 here (no step follows a path's last touch). A small chain sums the steps with one
+    `np.bincount` over (state, next) cells; a large one (more cells than is worth a dense
+    array) goes through scipy's COO to CSR conversion, which sorts.
+    """
+    size = start + 1
+    steps = walked
+    steps[last] = 0.0  # a path's last touch steps to conversion or null, not to the next path's first touch
+    if size * size <= DENSE_COUNT_CELLS:
+        # The step from a path's last touch to the next path's first adds 0.0 to some cell: no change.
+        cells = np.zeros(size * size)
+        cells += np.bincount(state[:-1] * size + state[1:], weights=steps[:-1], minlength=size * size)
+        # START's row holds only the first steps, which no touch-to-touch step reaches: the cells do not overlap.
+        cells += np.bincount(start * size + state[first], weights=journeys, minlength=size * size)
+        return sp.csr_matrix(cells.reshape(size, size))
+    onwards = np.ones(len(state), dtype=bool)
+    onwards[last] = False
+    inner = np.flatnonzero(onwards)
+    rows = np.concatenate([np.full(len(first), start), state[inner]])
+    cols = np.concatenate([state[first], state[inner + 1]])
+    values = np.concatenate([journeys, steps[inner]])
+    return sp.csr_matrix((values, (rows, cols)), shape=(size, size))
+
+
+def _counts_from_cells(cells: IntArray, journeys: FloatArray, size: int) -> sp.csr_matrix:
     """The (state, next state) matrix of the journeys that took each step (`cells`: state · size + next).
 
     A small chain is filled densely and converted (zeros dropped); a large one (more cells than is worth a

@@ -241,7 +241,7 @@ def test_a_resample_fitted_on_the_kept_chain_shape_equals_a_fresh_fit(
     from jejak.attribution.uncertainty import resample
 
     paths = path_set(rows)
-    shape = markov_module.chain_shape(paths, order)
+    shape = markov_module.chain_shape(paths, order, with_steps=True)  # counts by sparse product: the bootstrap route
     drawn = resample(paths, np.random.default_rng(seed))
     kept = markov_module.fit_chain(drawn, order, shape=shape)
     fresh = markov_module.fit_chain(drawn, order)
