@@ -103,6 +103,14 @@ def _devices_of(
     return _journey_devices(touchpoints, conversions, lookback_days, in_window)
 
 
+def _closings(devices: ir.Table) -> ir.Table:
+    """One row per conversion: its journey's first device and the device it closed on (a conversion with no touch
+    of its own journey is first touched where it closed)."""
+    closed = devices.filter(devices.converted)
+    converting = closed.converting_device.fill_null(NOT_SET)
+    return closed.select(first_device=closed.first_device.fill_null(converting), converting_device=converting)
+
+
 def device_handoff(
     touchpoints: ir.Table | None = None,
     conversions: ir.Table | None = None,
@@ -116,10 +124,7 @@ def device_handoff(
     From the build's `journeys` (with their device columns), or from `touchpoints` and `conversions` with
     `in_window` (the build's `journey_touches`; found again from the touchpoints without it).
     """
-    devices = _devices_of(touchpoints, conversions, lookback_days, in_window, journeys)
-    closed = devices.filter(devices.converted)
-    converting = closed.converting_device.fill_null(NOT_SET)
-    pairs = closed.select(first_device=closed.first_device.fill_null(converting), converting_device=converting)
+    pairs = _closings(_devices_of(touchpoints, conversions, lookback_days, in_window, journeys))
     grouped = pairs.group_by(["first_device", "converting_device"]).aggregate(conversions=pairs.count())
     shaped = grouped.mutate(share=safe_div(grouped.conversions, grouped.conversions.sum().over(ibis.window())))
     return shaped.order_by([ibis.desc("conversions"), "first_device", "converting_device"])
@@ -142,12 +147,10 @@ def cross_device(
     per_journey = touched.aggregate(
         journeys=touched.count(), cross_device_journeys=touched.crossed_devices.cast("int64").sum().fill_null(0)
     )
-    closed = devices.filter(devices.converted)
-    converting = closed.converting_device.fill_null(NOT_SET)
-    first = closed.first_device.fill_null(converting)
+    closed = _closings(devices)
     per_conversion = closed.aggregate(
         conversions=closed.count(),
-        converted_on_another_device=(first != converting).cast("int64").sum().fill_null(0),
+        converted_on_another_device=(closed.first_device != closed.converting_device).cast("int64").sum().fill_null(0),
     )
     joined = per_journey.cross_join(per_conversion)
     return joined.mutate(

@@ -175,25 +175,27 @@ def bootstrap_models(
     if kept_paths is not None and stacked is not None:
         stacked = stacked[:, kept_paths].tocsr()
         kept_per_conversion = per_conversion[kept_paths]
+
+    def credit_linear(index: int, drawn_conversions: FloatArray, drawn_revenue: FloatArray) -> None:
+        """Every linear model's credit of resample `index` (two products, not one with two columns: scipy's
+        matrix-times-vectors kernel is slower than two passes)."""
+        assert stacked is not None  # called only when there are linear models
+        credited_conversions = stacked @ drawn_conversions
+        credited_revenue = stacked @ drawn_revenue
+        for slot, number in enumerate(stacked_models):
+            conversions[number, index] = credited_conversions[slot * width : (slot + 1) * width]
+            revenue[number, index] = credited_revenue[slot * width : (slot + 1) * width]
+
     for index in range(resamples):
-        if kept_paths is not None and stacked is not None:
+        if kept_paths is not None:
             # Only linear models on journey-level paths: the converting paths' counts, credited in one product each.
             kept_conversions = draw.conversions_only(rng, converting_paths_only=True)
-            credited_conversions = stacked @ kept_conversions
-            credited_revenue = stacked @ (kept_per_conversion * kept_conversions)
-            for slot, number in enumerate(stacked_models):
-                conversions[number, index] = credited_conversions[slot * width : (slot + 1) * width]
-                revenue[number, index] = credited_revenue[slot * width : (slot + 1) * width]
+            credit_linear(index, kept_conversions, kept_per_conversion * kept_conversions)
             continue
         drawn_conversions, drawn_non_conversions = draw(rng)
         drawn_revenue = per_conversion * drawn_conversions
         if stacked is not None:
-            # Two products, not one with two columns: scipy's matrix-times-vectors kernel is slower than two passes.
-            credited_conversions = stacked @ drawn_conversions
-            credited_revenue = stacked @ drawn_revenue
-            for slot, number in enumerate(stacked_models):
-                conversions[number, index] = credited_conversions[slot * width : (slot + 1) * width]
-                revenue[number, index] = credited_revenue[slot * width : (slot + 1) * width]
+            credit_linear(index, drawn_conversions, drawn_revenue)
         drawn: PathSet | None = None
         for number, model in enumerate(models):
             if linear[number] is not None:
