@@ -24,12 +24,12 @@ import ibis.expr.types as ir
 from jejak.analytics.funnels import Step
 from jejak.analytics.topn import other_label
 from jejak.core.errors import SettingError
+from jejak.journeys.events import position_key
 from jejak.journeys.filters import in_date_range
 
 END_NODE = "(end)"
 START_NODE = "(start)"
 MAX_TOP_N = 20
-POSITION_KEY_BASE = 2**32
 NODES = ("event", "page")
 WITHIN = ("session", "person")
 
@@ -74,9 +74,8 @@ def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
     firsts = matched.group_by(group).aggregate(_anchor=matched.position.min())
     anchors = firsts.select(
         _session_id=firsts.session_id if flow.within == "session" else ibis.null("string"),
-        # One integer names a path: its anchor's person number and position (a person's positions stay far
-        # below 2**32, and person numbers below 2**31).
-        path=firsts.person_number * POSITION_KEY_BASE + firsts._anchor,
+        # One integer names a path: its anchor's row key.
+        path=position_key(firsts.person_number, firsts._anchor),
     )
     # The rows N steps around each anchor, found by equality on (person, position): no range join.
     reach = range(-flow.steps, 1) if flow.backward else range(flow.steps + 1)
@@ -84,7 +83,7 @@ def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
     wanted = anchors.cross_join(offsets)
     wanted = wanted.mutate(_key=wanted.path + wanted._offset)
     # The same number for the stream's rows: one integer key hashes faster than the pair.
-    joined = stream.join(wanted, stream.person_number * POSITION_KEY_BASE + stream.position == wanted._key)
+    joined = stream.join(wanted, position_key(stream.person_number, stream.position) == wanted._key)
     if flow.within == "session":
         # Sessions are runs of consecutive positions, so what is left is each path's steps inside its session.
         # Written as a CASE so that DuckDB checks it on the joined rows instead of hashing the text session ids
@@ -105,12 +104,12 @@ def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
     return steps.union(marker)
 
 
-def labelled_steps(stream: ir.Table, flow: Flow) -> ir.Table:
-    """Path steps with the node shown: the top N of their step, or the step's Other.
+def _shown(steps: ir.Table, flow: Flow) -> ir.Table:
+    """Each step's nodes with their paths and the node shown for them: itself in the top N, else the step's Other.
 
-    Both `flow_nodes` and `flow_links` start from it; a caller that wants both can compute it once and pass it.
+    A small table (steps × distinct nodes): nodes and links are counted on the raw nodes first and renamed
+    through it, so the paths' rows are never joined to their labels.
     """
-    steps = _steps(stream, flow)
     counts = steps.group_by(["step", "node"]).aggregate(paths=steps.count())
     rank = ibis.row_number().over(group_by=counts.step, order_by=[ibis.desc(counts.paths), counts.node])
     counts = counts.mutate(_hidden=rank >= flow.top_n)
@@ -121,26 +120,38 @@ def labelled_steps(stream: ir.Table, flow: Flow) -> ir.Table:
         ibis.ifelse(hidden, counts.paths, 0).sum().over(at_step),
         counts.paths.sum().over(at_step),
     )
-    shown = counts.select(
-        _step=counts.step, _node=counts.node, shown=ibis.ifelse(hidden, other, counts.node), _hidden=hidden
-    )
-    joined = steps.join(shown, (steps.step == shown._step) & (steps.node == shown._node))
-    return joined.select("path", "step", node=joined.shown, _hidden=joined._hidden)
+    return counts.select("step", "node", "paths", shown=ibis.ifelse(hidden, other, counts.node), _hidden=hidden)
 
 
-def flow_nodes(stream: ir.Table, flow: Flow, *, labelled: ir.Table | None = None) -> ir.Table:
+def path_steps(stream: ir.Table, flow: Flow) -> ir.Table:
+    """One row per path and step: `path`, `step` and the raw `node` (an "(end)" or "(start)" where it runs out).
+
+    Both `flow_nodes` and `flow_links` start from it; a caller that wants both can compute it once and pass it.
+    """
+    return _steps(stream, flow)
+
+
+def flow_nodes(stream: ir.Table, flow: Flow, *, steps: ir.Table | None = None) -> ir.Table:
     """Per step, the nodes shown and how many paths went through each (Other last)."""
-    labelled = labelled if labelled is not None else labelled_steps(stream, flow)
-    nodes = labelled.group_by(["step", "node"]).aggregate(paths=labelled.count(), _other=labelled._hidden.any())
+    shown = _shown(steps if steps is not None else path_steps(stream, flow), flow)
+    nodes = shown.group_by(step=shown.step, node=shown.shown).aggregate(
+        paths=shown.paths.sum(), _other=shown._hidden.any()
+    )
     return nodes.order_by([nodes.step, nodes._other, ibis.desc(nodes.paths), nodes.node]).drop("_other")
 
 
-def flow_links(stream: ir.Table, flow: Flow, *, labelled: ir.Table | None = None) -> ir.Table:
+def flow_links(stream: ir.Table, flow: Flow, *, steps: ir.Table | None = None) -> ir.Table:
     """Links from one step's node to the next step's node, with how many paths took them (Sankey-ready)."""
-    labelled = (labelled if labelled is not None else labelled_steps(stream, flow)).drop("_hidden")
-    target = labelled.select(_path=labelled.path, target_step=labelled.step, target=labelled.node)
-    pairs = labelled.join(target, (labelled.path == target._path) & (labelled.step + 1 == target.target_step))
-    links = pairs.group_by(
-        source_step=pairs.step, source=pairs.node, target_step=pairs.target_step, target=pairs.target
-    ).aggregate(paths=pairs.count())
+    steps = steps if steps is not None else path_steps(stream, flow)
+    target = steps.select(_path=steps.path, _target_step=steps.step, _target=steps.node)
+    pairs = steps.join(target, (steps.path == target._path) & (steps.step + 1 == target._target_step))
+    raw = pairs.group_by(_step=pairs.step, _source=pairs.node, _target=pairs._target).aggregate(_paths=pairs.count())
+    shown = _shown(steps, flow)
+    source = shown.select(_s_step=shown.step, _s_node=shown.node, source=shown.shown)
+    sink = shown.select(_t_step=shown.step, _t_node=shown.node, target=shown.shown)
+    named = raw.join(source, (raw._step == source._s_step) & (raw._source == source._s_node))
+    named = named.join(sink, (named._step + 1 == sink._t_step) & (named._target == sink._t_node))
+    links = named.group_by(
+        source_step=named._step, source=named.source, target_step=named._step + 1, target=named.target
+    ).aggregate(paths=named._paths.sum())
     return links.order_by([links.source_step, ibis.desc(links.paths), links.source, links.target])

@@ -36,6 +36,7 @@ import ibis.expr.types as ir
 from jejak.analytics.topn import OTHER_PREFIX, other_label, top_n_with_other
 from jejak.core.errors import SettingError
 from jejak.engine import safe_div
+from jejak.journeys.events import position_key
 
 ORDERS = ("sequential", "strict", "any")
 BREAKDOWNS = ("channel", "device_type", "persona")
@@ -123,19 +124,22 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.T
     ).select(*tried.columns)
     if not details:
         return best
-    # The attempt's first row: in any order it may be any of the steps, so the whole stream is looked in.
-    step_one = stream.select(
-        _person_number=stream.person_number,
-        _position=stream.position,
-        session_id=stream.session_id,
-        channel=stream.channel,
-        device_type=stream.device_type,
-        started_at=stream.timestamp,
+    # The attempt's first row is a step 1 (in any order, any step's) row: only those are looked in, which keeps
+    # most of the stream out of the join.
+    firsts = [funnel.steps[0]] if funnel.order != "any" else list(funnel.steps)
+    is_first: ir.BooleanValue = ibis.literal(False)
+    for step in firsts:
+        is_first = is_first | step.matches(stream)
+    candidates = stream.filter(is_first)
+    step_one = candidates.select(
+        _key=position_key(candidates.person_number, candidates.position),
+        session_id=candidates.session_id,
+        channel=candidates.channel,
+        device_type=candidates.device_type,
+        started_at=candidates.timestamp,
     )
-    joined = best.join(
-        step_one, (best.person_number == step_one._person_number) & (best.position_1 == step_one._position)
-    )
-    return joined.drop("_person_number", "_position")
+    joined = best.join(step_one, position_key(best.person_number, best.position_1) == step_one._key)
+    return joined.drop("_key")
 
 
 def _starts(flagged: ir.Table, funnel: Funnel, is_start: ir.BooleanValue) -> ir.BooleanValue:
@@ -186,13 +190,9 @@ def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
         found = {f"at_{k}": ahead.epoch_seconds}
         if k < count:
             found[f"position_{k + 1}"] = ahead[f"_next_{k + 1}"]
-        lookup = ahead.filter(ahead[f"_f{k}"]).select(
-            _person_number=ahead.person_number, _position=ahead.position, **found
-        )
-        joined = chain.left_join(
-            lookup, (chain.person_number == lookup._person_number) & (chain[f"position_{k}"] == lookup._position)
-        )
-        chain = joined.drop("_person_number", "_position")
+        lookup = ahead.filter(ahead[f"_f{k}"]).select(_key=position_key(ahead.person_number, ahead.position), **found)
+        joined = chain.left_join(lookup, position_key(chain.person_number, chain[f"position_{k}"]) == lookup._key)
+        chain = joined.drop("_key")
     reached = [
         chain[f"position_{k}"].notnull() & (chain[f"at_{k}"] - chain.at_1 <= funnel.window_seconds)
         for k in range(2, count + 1)
@@ -334,10 +334,11 @@ def funnel_trend(stream: ir.Table, funnel: Funnel, *, period: str = "day", tried
     """People entering the funnel per day, week or month of their step 1, how many completed it, and the rate."""
     if period not in PERIODS:
         raise SettingError(f"Funnel trends are by {', '.join(PERIODS)}, not {period!r}.")
-    people = tried if tried is not None else attempts(stream, funnel, details=True)
+    # Step 1's time in whole seconds is on every attempt, so the trend needs no join to step 1's row.
+    people = tried if tried is not None else attempts(stream, funnel)
     unit = {"day": "D", "week": "W", "month": "M"}[period]
     completed = (people.steps_reached == len(funnel.steps)).cast("int64")
-    trend = people.group_by(period=people.started_at.truncate(unit).date()).aggregate(
+    trend = people.group_by(period=people.at_1.as_timestamp("s").truncate(unit).date()).aggregate(
         entered=people.count(), completed=completed.sum()
     )
     return trend.mutate(conversion_rate=safe_div(trend.completed, trend.entered)).order_by("period")
@@ -358,10 +359,8 @@ def funnel_next(
         raise SettingError(f"Step must be between 1 and {len(funnel.steps)}, got {step}.")
     people = tried if tried is not None else attempts(stream, funnel)
     people = people.filter(people.steps_reached >= step)
-    after = stream.select(_person_number=stream.person_number, _position=stream.position, next=stream.event)
-    joined = people.left_join(
-        after, (people.person_number == after._person_number) & (people[f"position_{step}"] + 1 == after._position)
-    )
+    after = stream.select(_key=position_key(stream.person_number, stream.position), next=stream.event)
+    joined = people.left_join(after, position_key(people.person_number, people[f"position_{step}"]) + 1 == after._key)
     last = step == len(funnel.steps)
     outcome = ibis.ifelse(joined.steps_reached > step, "continued", "completed" if last else "dropped")
     named = joined.mutate(outcome=outcome, next=joined.next.fill_null(NO_NEXT_EVENT))

@@ -26,6 +26,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.formats.pyarrow import PyArrowData
 
 from jejak.core.errors import EngineError, MissingExtraError
 from jejak.core.settings import DEFAULT_SETTINGS, Settings
@@ -48,6 +49,18 @@ logger.gateway.level = error
 # zstd's default level 3, and the file is the same size (219 against 220 MB); snappy and lz4 are slower than
 # level 1 and two thirds larger.
 PARQUET_COPY_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
+
+
+class _ArrowResult(PyArrowData):  # type: ignore[misc]  # Ibis ships no types for its formats
+    """Ibis's DuckDB Arrow mapper without its module's pandas import: a NULL-typed column comes back as nulls."""
+
+    @classmethod
+    def convert_scalar(cls, scalar: pa.Scalar, dtype: dt.DataType) -> pa.Scalar:
+        return pa.scalar(None) if dtype.is_null() else super().convert_scalar(scalar, dtype)
+
+    @classmethod
+    def convert_column(cls, column: pa.Array, dtype: dt.DataType) -> pa.Array:
+        return pa.nulls(len(column)) if dtype.is_null() else super().convert_column(column, dtype)
 
 
 @dataclass
@@ -75,7 +88,10 @@ class Engine:
     def to_pyarrow(self, expr: ir.Expr) -> Any:
         """Execute an expression and return a pyarrow Table (a Scalar or Array for scalar or column expressions)."""
         if self.name == "duckdb":
-            return self.backend.to_pyarrow(expr)
+            # Ibis's own DuckDB `to_pyarrow` imports its pandas converter on first use (0.21 s of every CLI
+            # report); the Arrow result needs only the Arrow mapper, which is what it then uses.
+            arrow = self.backend._to_duckdb_relation(expr).to_arrow_table()
+            return expr.__pyarrow_result__(arrow, data_mapper=_ArrowResult)
         # Ibis's PySpark to_pyarrow goes through pandas (NaN for NULL, a pandas warning); Spark's own Arrow does not.
         table = expr.as_table()
         with warnings.catch_warnings():

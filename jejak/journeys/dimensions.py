@@ -57,6 +57,10 @@ def label_by_dimension(touchpoints: ir.Table, conversions: ir.Table, dimension: 
     label (`session_channel`), so that label is the session's `dimension` value too.
     """
     labelled = touchpoints.mutate(channel=dimension_key(touchpoints, dimension))
+    if dimension == "channel":
+        # The build's `session_channel` is already the session's touch channel (`journeys.conversions`), so
+        # there is nothing to relabel and no need to read every touch's session again.
+        return labelled, conversions
     own = labelled.select(own_session_id=labelled.session_id, own_value=labelled.channel)
     relabelled = conversions.left_join(own, conversions.session_id == own.own_session_id)
     relabelled = relabelled.mutate(session_channel=relabelled.own_value.fill_null(relabelled.session_channel)).drop(

@@ -14,6 +14,16 @@ import ibis.expr.types as ir
 
 from jejak.journeys.sessions import INTERACTION_TYPES, session_id_expr
 
+# One integer names a row of the stream: its person number and position (a person's positions stay far below
+# 2**32, and person numbers below 2**31). Joins on it hash one column instead of the pair.
+POSITION_KEY_BASE = 2**32
+
+
+def position_key(person_number: ir.IntegerValue, position: ir.IntegerValue) -> ir.IntegerValue:
+    """The stream row `(person_number, position)` as one int64 key: `position_key(n, p) + 1` is the next row."""
+    return person_number * POSITION_KEY_BASE + position
+
+
 STREAM_COLUMNS = (
     "event_id",
     "person_id",

@@ -17,7 +17,7 @@ from typing import Any
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff, has_device_columns
-from jejak.analytics.flows import Flow, flow_links, flow_nodes, labelled_steps
+from jejak.analytics.flows import Flow, flow_links, flow_nodes, path_steps
 from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths, top_of_paths
@@ -27,6 +27,7 @@ from jejak.ingest.importer import quarantine_counts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
+from jejak.service.cache import cached_table
 from jejak.store.appstate import connect_state
 
 Rows = list[dict[str, Any]]
@@ -227,15 +228,27 @@ class FunnelQuery:
         )
 
 
+def best_attempts(built: OpenBuild, scope: Scope, chosen: Funnel, stream: Any) -> Any:
+    """Every person's best attempt at the funnel, with step 1's details, kept next to the build (`service.cache`).
+
+    The attempts are the costly part of a funnel (a window over every step event); its breakdowns, trend and
+    "what came next" are small queries on them. So they are computed once per build, funnel and persona, and a
+    page that breaks the same funnel down another way, or a second command, reads them.
+    """
+
+    def compute() -> Any:
+        return built.engine.to_pyarrow(attempts(stream, chosen, details=True))
+
+    question = [repr(chosen), scope.persona]
+    state = ("personas",) if scope.persona else ()
+    return built.engine.read_parquet(cached_table(built.project, "funnel-attempts", question, compute, state=state))
+
+
 def funnel(built: OpenBuild, scope: Scope, query: FunnelQuery) -> Sections:
     """People at each step, drop-off, median time between steps; optionally a trend and what came next."""
     chosen = query.funnel(built, scope)
     stream = only_people(built.read("events"), scope.people(built))
-    # The best attempts are the costly part; when the page also asks for the trend or what came next, they are
-    # computed once on this connection and read three times.
-    tried = None
-    if query.period or query.next_after is not None:
-        tried = built.engine.materialize(attempts(stream, chosen, details=True), "funnel_attempts")
+    tried = best_attempts(built, scope, chosen, stream)
     found = {
         "steps": built.rows(
             funnel_steps(
@@ -283,11 +296,11 @@ def flows(
         else Flow.backward_from(str(end_event), **options)
     )
     stream = only_people(built.read("events"), scope.people(built))
-    # Nodes and links start from the same labelled steps: computed once on this connection, read twice.
-    labelled = built.engine.materialize(labelled_steps(stream, chosen), "flow_steps")
+    # Nodes and links start from the same path steps: computed once on this connection, read twice.
+    steps = built.engine.materialize(path_steps(stream, chosen), "flow_steps")
     return {
-        "nodes": built.rows(flow_nodes(stream, chosen, labelled=labelled)),
-        "links": built.rows(flow_links(stream, chosen, labelled=labelled)),
+        "nodes": built.rows(flow_nodes(stream, chosen, steps=steps)),
+        "links": built.rows(flow_links(stream, chosen, steps=steps)),
     }
 
 

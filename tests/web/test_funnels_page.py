@@ -1,0 +1,48 @@
+"""The funnels page: a funnel's best attempts are kept next to the build, and its other views read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jejak.analytics.funnels import Funnel, funnel_steps, funnel_trend
+from jejak.engine import connect
+from jejak.store.derived import table_path
+from jejak.web.pages import DEFAULT_FUNNEL
+from web.conftest import Dashboard
+
+
+def _kept(dashboard: Dashboard) -> list[Path]:
+    return sorted((Path(dashboard.project.tables_dir.resolve()) / ".cache").glob("funnel-attempts-*.parquet"))
+
+
+def test_a_breakdown_and_a_trend_read_the_attempts_the_funnel_kept_and_agree_with_a_fresh_count(
+    dashboard: Dashboard,
+) -> None:
+    window_days = 9  # a funnel no other test asks for, so its attempts are computed here first
+    with dashboard.logged_in() as client:
+        before = set(_kept(dashboard))
+        plain = client.get("/funnels.json", params={"window_days": window_days}).json()
+        kept = set(_kept(dashboard)) - before
+        assert len(kept) == 1, "the funnel's attempts were not kept next to the build"
+        by_channel = client.get("/funnels.json", params={"window_days": window_days, "breakdown": "channel"}).json()
+        trend = client.get("/funnels.json", params={"window_days": window_days, "trend": "week"}).json()
+        assert set(_kept(dashboard)) - before == kept, "another view computed the same attempts again"
+
+    # The same numbers as the analytics functions on the build's event stream, with nothing kept.
+    engine = connect(dashboard.project.settings)
+    stream = engine.read_parquet(table_path(dashboard.project, "events"))
+    funnel = Funnel.of(
+        DEFAULT_FUNNEL, order=dashboard.project.settings.funnel_order, window_seconds=window_days * 86_400
+    )
+    fresh_plain = engine.to_pyarrow(funnel_steps(stream, funnel)).to_pylist()
+    fresh_channel = engine.to_pyarrow(funnel_steps(stream, funnel, breakdown="channel")).to_pylist()
+    fresh_trend = engine.to_pyarrow(funnel_trend(stream, funnel, period="week")).to_pylist()
+    engine.close()
+    assert fresh_plain[0]["people"] > 0
+    assert [row["people"] for row in plain["sections"]["steps"]] == [row["people"] for row in fresh_plain]
+    assert [(row["breakdown"], row["step"], row["people"]) for row in by_channel["sections"]["steps"]] == [
+        (row["breakdown"], row["step"], row["people"]) for row in fresh_channel
+    ]
+    assert [(str(row["period"]), row["entered"], row["completed"]) for row in trend["sections"]["trend"]] == [
+        (str(row["period"]), row["entered"], row["completed"]) for row in fresh_trend
+    ]
