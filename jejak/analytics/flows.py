@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.analytics.funnels import Step
-from jejak.analytics.topn import other_label
+from jejak.analytics.topn import OTHER_PREFIX, other_label
 from jejak.core.errors import SettingError
 from jejak.journeys.events import position_key
 from jejak.journeys.filters import in_date_range
@@ -123,26 +123,18 @@ def _shown(steps: ir.Table, flow: Flow) -> ir.Table:
     return counts.select("step", "node", "paths", shown=ibis.ifelse(hidden, other, counts.node), _hidden=hidden)
 
 
-def path_steps(stream: ir.Table, flow: Flow) -> ir.Table:
-    """One row per path and step: `path`, `step` and the raw `node` (an "(end)" or "(start)" where it runs out).
-
-    Both `flow_nodes` and `flow_links` start from it; a caller that wants both can compute it once and pass it.
-    """
-    return _steps(stream, flow)
-
-
-def flow_nodes(stream: ir.Table, flow: Flow, *, steps: ir.Table | None = None) -> ir.Table:
+def flow_nodes(stream: ir.Table, flow: Flow) -> ir.Table:
     """Per step, the nodes shown and how many paths went through each (Other last)."""
-    shown = _shown(steps if steps is not None else path_steps(stream, flow), flow)
+    shown = _shown(_steps(stream, flow), flow)
     nodes = shown.group_by(step=shown.step, node=shown.shown).aggregate(
         paths=shown.paths.sum(), _other=shown._hidden.any()
     )
     return nodes.order_by([nodes.step, nodes._other, ibis.desc(nodes.paths), nodes.node]).drop("_other")
 
 
-def flow_links(stream: ir.Table, flow: Flow, *, steps: ir.Table | None = None) -> ir.Table:
+def flow_links(stream: ir.Table, flow: Flow) -> ir.Table:
     """Links from one step's node to the next step's node, with how many paths took them (Sankey-ready)."""
-    steps = steps if steps is not None else path_steps(stream, flow)
+    steps = _steps(stream, flow)
     target = steps.select(_path=steps.path, _target_step=steps.step, _target=steps.node)
     pairs = steps.join(target, (steps.path == target._path) & (steps.step + 1 == target._target_step))
     raw = pairs.group_by(_step=pairs.step, _source=pairs.node, _target=pairs._target).aggregate(_paths=pairs.count())
@@ -154,4 +146,28 @@ def flow_links(stream: ir.Table, flow: Flow, *, steps: ir.Table | None = None) -
     links = named.group_by(
         source_step=named._step, source=named.source, target_step=named._step + 1, target=named.target
     ).aggregate(paths=named._paths.sum())
+    return in_link_order(links)
+
+
+def in_link_order(links: ir.Table) -> ir.Table:
+    """Links in the order `flow_links` gives them: by step, then most paths first (again after materializing)."""
     return links.order_by([links.source_step, ibis.desc(links.paths), links.source, links.target])
+
+
+def nodes_of_links(links: ir.Table) -> ir.Table:
+    """`flow_nodes` read off a flow's links (a few dozen rows), so a page that shows both runs the flow once.
+
+    Every path at a step but the anchor's came from the step before (forward) or goes on to the step after
+    (backward), and the anchor's step links to its neighbour on the other side. So the paths through a node are
+    the larger of its links in and its links out.
+    """
+    into = links.group_by(_in_step=links.target_step, _in_node=links.target).aggregate(_in=links.paths.sum())
+    out = links.group_by(_out_step=links.source_step, _out_node=links.source).aggregate(_out=links.paths.sum())
+    both = into.outer_join(out, (into._in_step == out._out_step) & (into._in_node == out._out_node))
+    nodes = both.select(
+        step=ibis.coalesce(both._in_step, both._out_step),
+        node=ibis.coalesce(both._in_node, both._out_node),
+        paths=ibis.greatest(both._in.fill_null(0), both._out.fill_null(0)),
+    )
+    is_other = nodes.node.startswith(f"{OTHER_PREFIX} (")
+    return nodes.order_by([nodes.step, is_other, ibis.desc(nodes.paths), nodes.node])

@@ -17,7 +17,7 @@ from typing import Any
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff, has_device_columns
-from jejak.analytics.flows import Flow, flow_links, flow_nodes, path_steps
+from jejak.analytics.flows import Flow, flow_links, in_link_order, nodes_of_links
 from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths, top_of_paths
@@ -296,12 +296,9 @@ def flows(
         else Flow.backward_from(str(end_event), **options)
     )
     stream = only_people(built.read("events"), scope.people(built))
-    # Nodes and links start from the same path steps: computed once on this connection, read twice.
-    steps = built.engine.materialize(path_steps(stream, chosen), "flow_steps")
-    return {
-        "nodes": built.rows(flow_nodes(stream, chosen, steps=steps)),
-        "links": built.rows(flow_links(stream, chosen, steps=steps)),
-    }
+    # The flow runs once, for its links; the nodes are summed from those few rows.
+    links = built.engine.materialize(flow_links(stream, chosen), "flow_links")
+    return {"nodes": built.rows(nodes_of_links(links)), "links": built.rows(in_link_order(links))}
 
 
 def stages(built: OpenBuild, stage_names: Sequence[str] | None = None) -> Sections:
