@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 from typing import Any
 
@@ -191,3 +193,27 @@ def test_nodes_reconcile_with_the_paths_and_links_with_the_nodes(
     for row in links:
         linked[(row[side[0]], row[side[1]])] += row["paths"]
     assert linked == Counter({(row["step"], row["node"]): row["paths"] for row in truncated if row["step"] != 0})
+
+
+def test_reports_on_duckdb_never_import_pandas(built: Built) -> None:
+    """A `jejak report` process pays for what it imports: Ibis's pandas converter and memtables would import pandas
+    (0.2 s of every command), and nothing on the report path needs it."""
+    script = f"""
+import sys
+from pathlib import Path
+from jejak.analytics.flows import Flow, flow_links
+from jejak.analytics.funnels import Funnel, funnel_steps
+from jejak.engine import connect
+from jejak.store.derived import table_path
+from jejak.store.project import open_project
+project = open_project(Path({str(built.project.root)!r}))
+engine = connect(project.settings)
+stream = engine.read_parquet(table_path(project, "events"))
+flows = engine.to_pyarrow(flow_links(stream, Flow.backward_from("Product Added", steps=3))).num_rows
+funnel = engine.to_pyarrow(funnel_steps(stream, Funnel.of(["Beranda", "Product Added"]))).num_rows
+print(flows, funnel, "pandas" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    flows, funnel, imported = done.stdout.split()
+    assert int(flows) > 0 and int(funnel) == 2
+    assert imported == "False"

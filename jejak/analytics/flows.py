@@ -79,7 +79,10 @@ def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
     )
     # The rows N steps around each anchor, found by equality on (person, position): no range join.
     reach = range(-flow.steps, 1) if flow.backward else range(flow.steps + 1)
-    offsets = ibis.memtable({"_offset": list(reach)}, schema={"_offset": "int64"})
+    # The offsets as a generated series, not a memtable: any memtable makes Ibis import pandas (0.2 s of a fresh
+    # process, every `jejak report flows`).
+    series = ibis.range(ibis.literal(reach.start, "int64"), ibis.literal(reach.stop, "int64"))
+    offsets = series.unnest().name("_offset").as_table()
     wanted = anchors.cross_join(offsets)
     wanted = wanted.mutate(_key=wanted.path + wanted._offset)
     # The same number for the stream's rows: one integer key hashes faster than the pair.
