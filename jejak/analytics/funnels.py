@@ -40,6 +40,8 @@ from jejak.journeys.events import position_key
 
 ORDERS = ("sequential", "strict", "any")
 BREAKDOWNS = ("channel", "device_type", "persona")
+# Breakdowns read off step 1's row of the stream (`with_step_one`); persona comes from the people.
+DETAIL_BREAKDOWNS = ("channel", "device_type")
 PERIODS = ("day", "week", "month")
 PAGE_PREFIX = "page:"
 STAGE_PREFIX = "stage:"
@@ -122,10 +124,15 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.T
     best = keyed.join(
         best_keys, (keyed.person_number == best_keys._best_person_number) & (keyed._key == best_keys._best_key)
     ).select(*tried.columns)
-    if not details:
-        return best
-    # The attempt's first row is a step 1 (in any order, any step's) row: only those are looked in, which keeps
-    # most of the stream out of the join.
+    return with_step_one(best, stream, funnel) if details else best
+
+
+def with_step_one(tried: ir.Table, stream: ir.Table, funnel: Funnel) -> ir.Table:
+    """Attempts with their step 1's `session_id`, `channel`, `device_type` and time (`started_at`), from the stream.
+
+    The attempt's first row is a step 1 (in any order, any step's) row: only those are looked in, which keeps
+    most of the stream out of the join.
+    """
     firsts = [funnel.steps[0]] if funnel.order != "any" else list(funnel.steps)
     is_first: ir.BooleanValue = ibis.literal(False)
     for step in firsts:
@@ -138,7 +145,7 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.T
         device_type=candidates.device_type,
         started_at=candidates.timestamp,
     )
-    joined = best.join(step_one, position_key(best.person_number, best.position_1) == step_one._key)
+    joined = tried.join(step_one, position_key(tried.person_number, tried.position_1) == step_one._key)
     return joined.drop("_key")
 
 
@@ -282,15 +289,17 @@ def funnel_steps(
 ) -> ir.Table:
     """People at each step, conversion from the start and from the previous step, drop-off and median time between.
 
-    `tried` (optional, here and in `funnel_trend` and `funnel_next`): the funnel's `attempts(…, details=True)`,
-    computed once when one page asks for several of these.
+    `tried` (optional, here and in `funnel_trend` and `funnel_next`): the funnel's `attempts(…)`, computed once
+    when several of these are asked for; step 1's details are joined on when a breakdown needs them.
 
     With a breakdown (the channel or device of the best attempt's step 1, or the person's persona, from
     `personas`: person_id and persona) the table has
     a first column `breakdown` and one block of steps per value.
     """
     if tried is None:
-        tried = attempts(stream, funnel, details=breakdown is not None)
+        tried = attempts(stream, funnel, details=breakdown in DETAIL_BREAKDOWNS)
+    elif breakdown in DETAIL_BREAKDOWNS and breakdown not in tried.columns:
+        tried = with_step_one(tried, stream, funnel)
     people = _with_breakdown(tried, breakdown, top_n, personas)
     count = len(funnel.steps)
     # One row per group with every step's count and median gap (one pass over the people), then one row per step:

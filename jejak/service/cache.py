@@ -84,6 +84,8 @@ def cached_table(
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
         staged = path.parent / f".{path.name}.{uuid.uuid4().hex}"
-        pq.write_table(compute(), staged)
+        # No dictionaries: these tables are read back whole by the next question, and their text columns are
+        # mostly ids, where a dictionary is pure cost (a funnel's 542k attempts: 0.21 → 0.11 s to write).
+        pq.write_table(compute(), staged, use_dictionary=False)
         move_into_place(staged, path)
     return path

@@ -229,7 +229,7 @@ class FunnelQuery:
 
 
 def best_attempts(built: OpenBuild, scope: Scope, chosen: Funnel, stream: Any) -> Any:
-    """Every person's best attempt at the funnel, with step 1's details, kept next to the build (`service.cache`).
+    """Every person's best attempt at the funnel, kept next to the build (`service.cache`).
 
     The attempts are the costly part of a funnel (a window over every step event); its breakdowns, trend and
     "what came next" are small queries on them. So they are computed once per build, funnel and persona, and a
@@ -237,7 +237,9 @@ def best_attempts(built: OpenBuild, scope: Scope, chosen: Funnel, stream: Any) -
     """
 
     def compute() -> Any:
-        return built.engine.to_pyarrow(attempts(stream, chosen, details=True))
+        # Without step 1's details: they are text columns, costly to join, carry and keep (0.6 s at 10M events),
+        # and only a breakdown by channel or device needs them (`funnel_steps` joins them on then).
+        return built.engine.to_pyarrow(attempts(stream, chosen))
 
     question = [repr(chosen), scope.persona]
     state = ("personas",) if scope.persona else ()
