@@ -17,7 +17,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from jejak.engine import safe_div
+from jejak.engine import safe_div, whole_epoch_seconds
 
 SECONDS_PER_DAY = 86_400
 # (label, first value, last value) in order; None: no upper end.
@@ -45,14 +45,8 @@ def _bucket(value: ir.IntegerValue, buckets: tuple[tuple[str, int, int | None], 
     return ibis.cases(*cases, else_=None), ibis.cases(*orders, else_=None)
 
 
-def _whole_seconds(moment: ir.TimestampValue) -> ir.IntegerValue:
-    # Truncated to the second first: DuckDB's epoch keeps the fraction, Spark's does not.
-    seconds: ir.IntegerValue = moment.truncate("s").epoch_seconds().cast("int64")
-    return seconds
-
-
 def _lag_seconds(journeys: ir.Table) -> ir.IntegerValue:
-    lag: ir.IntegerValue = _whole_seconds(journeys.conversion_at) - _whole_seconds(journeys.first_touch_at)
+    lag: ir.IntegerValue = whole_epoch_seconds(journeys.conversion_at) - whole_epoch_seconds(journeys.first_touch_at)
     return lag
 
 

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from jejak.engine.connect import PARQUET_COPY_OPTIONS, Engine, connect
-from jejak.engine.expressions import safe_div
+from jejak.engine.expressions import safe_div, whole_epoch_seconds
 
-__all__ = ["PARQUET_COPY_OPTIONS", "Engine", "connect", "safe_div"]
+__all__ = ["PARQUET_COPY_OPTIONS", "Engine", "connect", "safe_div", "whole_epoch_seconds"]

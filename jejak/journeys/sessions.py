@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from jejak.engine import whole_epoch_seconds
+
 # What a person does (the event stream's rows); identity calls (identify, alias, group) are not interactions.
 INTERACTION_TYPES = ("track", "page", "screen", "offline")
 
@@ -35,8 +37,7 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     # The same partition and order as by_person, so engines count it in the same sort.
     so_far = ibis.window(group_by=events.person_id, order_by=order, rows=(None, 0))
     is_interaction = events.type.isin(INTERACTION_TYPES).fill_null(False)
-    # Truncate to the whole second: DuckDB's epoch() keeps the fraction and its cast to int64 rounds (Spark truncates).
-    epoch_seconds = events.timestamp.truncate("s").epoch_seconds().cast("int64")
+    epoch_seconds = whole_epoch_seconds(events.timestamp)
     offline = (events.touchpoint == "offline").fill_null(False)
     is_conversion = events.event.isin(list(conversion_events)).fill_null(False)
     step1 = events.mutate(

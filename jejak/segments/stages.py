@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import SettingError
-from jejak.engine import safe_div
+from jejak.engine import safe_div, whole_epoch_seconds
 
 FIVE_STAGES = ("Awareness", "Consideration", "Decision", "Experience", "Loyalty")
 PURCHASES = ("first", "repeat")
@@ -281,13 +281,11 @@ def stage_funnel(milestones: ir.Table, stages: Sequence[str]) -> ir.Table:
     "Went on" counts people whose first time in the next stage came at or after their first
     time in this one; days in the stage run from the first entry to the first entry of the next.
     """
-    this = milestones.select(
-        "person_id", "stage", "stage_number", _entered=milestones.first_at.epoch_seconds().cast("int64")
-    )
+    this = milestones.select("person_id", "stage", "stage_number", _entered=whole_epoch_seconds(milestones.first_at))
     following = milestones.select(
         _person_id=milestones.person_id,
         _number=milestones.stage_number - 1,
-        _next_entered=milestones.first_at.epoch_seconds().cast("int64"),
+        _next_entered=whole_epoch_seconds(milestones.first_at),
     )
     joined = this.left_join(
         following, (this.person_id == following._person_id) & (this.stage_number == following._number)
