@@ -30,6 +30,7 @@ from jejak.analytics.flows import Flow, flow_links, flow_nodes
 from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths
+from jejak.analytics.summary import activity, by_day
 from jejak.attribution.markov import chain_from_counts, markov
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.transitions import transition_counts
@@ -449,7 +450,14 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     "funnel_by_device": lambda read: funnel_steps(
         read("events"), Funnel.of(CONFORMANCE_FUNNEL, exclusions=["page:/kopi"]), breakdown="device_type"
     ),
-    "funnel_trend": lambda read: funnel_trend(read("events"), Funnel.of(CONFORMANCE_FUNNEL), period="week"),
+    **{
+        f"funnel_trend_{period}": (
+            lambda read, period=period: funnel_trend(read("events"), Funnel.of(CONFORMANCE_FUNNEL), period=period)
+        )
+        for period in ("day", "week", "month")
+    },
+    "overview_by_day": lambda read: by_day(read("sessions"), read("conversions")),
+    "overview_activity": lambda read: activity(read("sessions"), read("conversions"), read("journeys")),
     "funnel_next": lambda read: funnel_next(read("events"), Funnel.of(CONFORMANCE_FUNNEL), step=1),
     "flow_nodes": lambda read: flow_nodes(read("events"), Flow.forward("page:/", node="page", top_n=2)),
     "flow_links": lambda read: flow_links(read("events"), Flow.forward("page:/", node="page", top_n=2)),

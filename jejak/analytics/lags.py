@@ -17,9 +17,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from jejak.engine import safe_div, whole_epoch_seconds
+from jejak.engine import SECONDS_PER_DAY, safe_div, whole_epoch_seconds
 
-SECONDS_PER_DAY = 86_400
 # (label, first value, last value) in order; None: no upper end.
 LAG_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     *((str(day), day, day) for day in range(12)),

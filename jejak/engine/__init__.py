@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 from jejak.engine.connect import PARQUET_COPY_OPTIONS, Engine, connect
-from jejak.engine.expressions import safe_div, whole_epoch_seconds
+from jejak.engine.expressions import (
+    SECONDS_PER_DAY,
+    safe_div,
+    whole_epoch_seconds,
+)
 
-__all__ = ["PARQUET_COPY_OPTIONS", "Engine", "connect", "safe_div", "whole_epoch_seconds"]
+__all__ = [
+    "PARQUET_COPY_OPTIONS",
+    "SECONDS_PER_DAY",
+    "Engine",
+    "connect",
+    "safe_div",
+    "whole_epoch_seconds",
+]

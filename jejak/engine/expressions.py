@@ -35,3 +35,7 @@ def whole_epoch_seconds(moment: ir.TimestampValue) -> ir.IntegerValue:
     """
     seconds: ir.IntegerValue = moment.epoch_seconds().floor().cast("int64")
     return seconds
+
+
+# One day in seconds, for the rooms that count in whole seconds (journeys, lags, features).
+SECONDS_PER_DAY = 86_400

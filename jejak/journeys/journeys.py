@@ -16,11 +16,11 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.vocabulary import ACQUISITION_COLUMNS, NOT_SET
+from jejak.engine import SECONDS_PER_DAY
 from jejak.journeys.channels import ChannelRule, classify_distinct
 from jejak.journeys.dimensions import device_label, journey_device_aggregates
 from jejak.journeys.transforms import apply_transform
 
-SECONDS_PER_DAY = 86_400
 PATH_SEPARATOR = " > "
 TOUCH_COLUMNS = (
     "session_id",

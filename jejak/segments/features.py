@@ -42,6 +42,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.vocabulary import NOT_SET
+from jejak.engine import SECONDS_PER_DAY
 from jejak.journeys.dimensions import OFFLINE, device_label
 
 __all__ = [
@@ -75,7 +76,6 @@ DEVICE_SHARES: dict[str, str] = {
     "share_tablet": "tablet",
     "share_offline": OFFLINE,
 }
-SECONDS_PER_DAY = 86_400
 FREQUENCY_DAYS = 30
 
 COUNT_FEATURES: tuple[str, ...] = (
