@@ -261,9 +261,7 @@ def _run_steps(
         "journeys": journey_table,
         "paths": paths,
         # Written straight from the sessionized events; person stages then read the written table.
-        "events": assign_stages(
-            event_stream(sessionized, touches, converted, people), stage_rules, settings.stage_model
-        ),
+        "events": assign_stages(event_stream(sessionized, touches, people), stage_rules, settings.stage_model),
     }
 
     def write_all() -> None:

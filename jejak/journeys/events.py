@@ -10,6 +10,7 @@ row at `position + 1`: funnels and flows find it with a join, never a sort.
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
 from jejak.journeys.sessions import INTERACTION_TYPES, session_id_expr
@@ -44,7 +45,7 @@ STREAM_COLUMNS = (
 )
 
 
-def event_stream(sessionized: ir.Table, touches: ir.Table, converted: ir.Table, people: ir.Table) -> ir.Table:
+def event_stream(sessionized: ir.Table, touches: ir.Table, people: ir.Table) -> ir.Table:
     """One row per interaction: person (and their `person_number` from `people`), `position` among their
     interactions, session and its channel, time, name, page, device, whether it opened its session, and which of
     the person's conversions it is (1, 2, …) if it is one."""
@@ -54,8 +55,8 @@ def event_stream(sessionized: ir.Table, touches: ir.Table, converted: ir.Table, 
     stream = kept.mutate(position=kept.interaction_position, session_id=session_id_expr(kept))
     channels = touches.select(_session_id=touches.session_id, channel=touches.channel)
     stream = stream.left_join(channels, stream.session_id == channels._session_id)
-    numbers = converted.select(_event_id=converted.conversion_event_id, conversion_index=converted.conversion_index)
-    stream = stream.left_join(numbers, stream.event_id == numbers._event_id)
+    # A conversion's number is its journey's (`journeys.conversions` numbers them so): no join on the text event id.
+    stream = stream.mutate(conversion_index=ibis.ifelse(stream.is_conversion, stream.journey_index, ibis.null("int64")))
     numbered = people.select(_person_id=people.person_id, person_number=people.person_number)
     stream = stream.join(numbered, stream.person_id == numbered._person_id)
     return stream.select(*STREAM_COLUMNS)

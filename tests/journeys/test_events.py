@@ -23,6 +23,13 @@ STORY: dict[str, list[dict[str, Any]]] = {
         visit("2026-03-03 10:00:00", "Email", event="Produk", page_path="/produk", event_id="budi-2"),
         visit("2026-03-03 10:00:00", "Email", event="Beranda", page_path="/", event_id="budi-1"),
     ],
+    # Citra buys twice, a week apart: her first and second conversions.
+    "citra": [
+        visit("2026-03-02 08:00:00", "Organic Search", event="Beranda", page_path="/"),
+        buy("2026-03-02 08:10:00", 90000),
+        visit("2026-03-09 08:00:00", "Email", event="Beranda", page_path="/"),
+        buy("2026-03-09 08:20:00", 60000),
+    ],
 }
 
 
@@ -59,3 +66,11 @@ def test_ties_in_time_are_ordered_by_event_id(built: Built) -> None:
 def test_every_stored_interaction_is_in_the_stream_once(built: Built) -> None:
     ids = [row["event_id"] for row in built.rows("events")]
     assert len(ids) == len(set(ids)) == sum(len(events) for events in STORY.values()) - 1  # one identify call
+
+
+def test_each_conversion_carries_the_number_the_conversions_table_gives_it(built: Built) -> None:
+    numbered = {row["event_id"]: row["conversion_index"] for row in built.rows("events") if row["is_conversion"]}
+    expected = {row["conversion_event_id"]: row["conversion_index"] for row in built.rows("conversions")}
+    assert numbered == expected
+    assert sorted(row["conversion_index"] for row in stream_of(built, "citra") if row["is_conversion"]) == [1, 2]
+    assert all(row["conversion_index"] is None for row in built.rows("events") if not row["is_conversion"])
