@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_reports_funnels import stream_table
 
-from jejak.analytics.flows import END_NODE, START_NODE, Flow, flow_links, flow_nodes, nodes_of_links
+from jejak.analytics.flows import END_NODE, START_NODE, Flow, flow_links, flow_nodes
 from jejak.core.errors import SettingError
 from jejak.engine import Engine, connect
 
@@ -111,18 +111,6 @@ def test_page_nodes_use_the_page_path(built: Built) -> None:
     assert found == {0: [("/", 7)], 1: [("/produk", 3), ("/promo", 2), (END_NODE, 1), ("/produk/gayo", 1)]}
 
 
-@pytest.mark.parametrize(
-    "flow",
-    [Flow.forward("Beranda", steps=3, top_n=2), Flow.backward_from("Product Added", steps=3, top_n=1)],
-    ids=["forward", "backward"],
-)
-def test_nodes_summed_from_the_links_are_the_nodes_counted(built: Built, flow: Flow) -> None:
-    counted = built.report(lambda read: flow_nodes(read("events"), flow))
-    summed = built.report(lambda read: nodes_of_links(flow_links(read("events"), flow)))
-    assert summed == counted
-    assert any(str(row["node"]).startswith("Other (") for row in counted)
-
-
 def test_bad_flows_are_refused() -> None:
     with pytest.raises(SettingError, match="1 to 20 nodes"):
         Flow.forward("Beranda", top_n=21)
@@ -185,8 +173,6 @@ def test_nodes_reconcile_with_the_paths_and_links_with_the_nodes(
         per_step[row["step"]] += row["paths"]
     assert sum((Counter({row["step"]: row["paths"]}) for row in truncated), Counter()) == per_step
     links = engine.to_pyarrow(flow_links(table, short)).to_pylist()
-    # What the dashboard and `jejak report flows` show: the nodes summed from the links, the same rows in order.
-    assert engine.to_pyarrow(nodes_of_links(flow_links(table, short))).to_pylist() == truncated
     # Every node but the anchor has one link per path on its side away from the anchor.
     side = ("source_step", "source") if backward else ("target_step", "target")
     linked: Counter[tuple[int, str]] = Counter()

@@ -123,16 +123,13 @@ def _shown(steps: ir.Table, flow: Flow) -> ir.Table:
         ibis.ifelse(hidden, counts.paths, 0).sum().over(at_step),
         counts.paths.sum().over(at_step),
     )
-    return counts.select("step", "node", "paths", shown=ibis.ifelse(hidden, other, counts.node), _hidden=hidden)
+    return counts.select("step", "node", shown=ibis.ifelse(hidden, other, counts.node))
 
 
 def flow_nodes(stream: ir.Table, flow: Flow) -> ir.Table:
-    """Per step, the nodes shown and how many paths went through each (Other last)."""
-    shown = _shown(_steps(stream, flow), flow)
-    nodes = shown.group_by(step=shown.step, node=shown.shown).aggregate(
-        paths=shown.paths.sum(), _other=shown._hidden.any()
-    )
-    return nodes.order_by([nodes.step, nodes._other, ibis.desc(nodes.paths), nodes.node]).drop("_other")
+    """Per step, the nodes shown and how many paths went through each (Other last): summed from the flow's links,
+    so nodes and links always come from the same run (`nodes_of_links`)."""
+    return nodes_of_links(flow_links(stream, flow))
 
 
 def flow_links(stream: ir.Table, flow: Flow) -> ir.Table:
@@ -158,7 +155,7 @@ def in_link_order(links: ir.Table) -> ir.Table:
 
 
 def nodes_of_links(links: ir.Table) -> ir.Table:
-    """`flow_nodes` read off a flow's links (a few dozen rows), so a page that shows both runs the flow once.
+    """The nodes of a flow read off its links (a few dozen rows), so a page that shows both runs the flow once.
 
     Every path at a step but the anchor's came from the step before (forward) or goes on to the step after
     (backward), and the anchor's step links to its neighbour on the other side. So the paths through a node are
