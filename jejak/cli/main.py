@@ -23,7 +23,7 @@ from jejak.cli.common import (
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
 from jejak.cli.reports import print_summary, report
-from jejak.cli.web import serve, serve_project, user
+from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS
 from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note
@@ -137,8 +137,8 @@ def import_command(files: tuple[str, ...], column_map: str, source: str | None, 
     print_import_summaries(summaries)
 
 
-def run_build_with_progress(project: Any, engine: str | None) -> Any:
-    """Run `jejak build` printing each step's time."""
+def run_build_with_progress(project: Any, engine: str | None, *, precompute: bool = False) -> Any:
+    """Run `jejak build` printing each step's time; with `precompute`, then the dashboard's first views."""
     from jejak.pipeline import run_build
 
     settings = project.settings.replace(engine=engine) if engine else project.settings
@@ -147,6 +147,8 @@ def run_build_with_progress(project: Any, engine: str | None) -> Any:
             project, settings=settings, on_step=lambda name, seconds: console.print(f"  {name:<12} {seconds:6.2f} s")
         )
     console.print(f"Built on {result.engine} in {result.total_seconds:.2f} s → {result.build_dir}")
+    if precompute:
+        precompute_views(project)
     return result
 
 
@@ -157,9 +159,13 @@ def run_build_with_progress(project: Any, engine: str | None) -> Any:
 def build(engine: str | None, project_dir: str | None) -> None:
     """Build people, sessions, touchpoints, conversions, journeys and unique paths.
 
+    Then, unless the setting precompute_views is false, the dashboard's first views are computed into the
+    build's cache (attribution with intervals, the reports, the journey map), so each page opens at once.
+
     Example: jejak build --engine spark
     """
-    run_build_with_progress(project_at(project_dir), engine)
+    project = project_at(project_dir)
+    run_build_with_progress(project, engine, precompute=project.settings.precompute_views)
 
 
 @cli.command(name="settings")
@@ -496,6 +502,8 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
     project = init_project(root)
     summaries = run_imports(project, data.files, {}, None)
     print_import_summaries(summaries)
+    # Not precomputed here: the persona documents saved below change what the map and personas pages show, and
+    # the dashboard computes its first views as it starts (`serve_project`).
     run_build_with_progress(project, engine)
     print_summary(project)
     maps = write_demo_maps(project, root / "maps")

@@ -22,17 +22,11 @@ def serve_project(project: object, host: str, port: int) -> None:
         raise SettingError("Nobody can log in yet. Create the first user with `jejak user add NAME`, then serve.")
     import threading
 
-    from jejak.service.attribution import warm_attribution
-    from jejak.web.pages import warm_pages
-    from jejak.web.site import PAGES
+    from jejak.web.site import warm_site
 
-    def warm(project: object) -> None:
-        warm_attribution(project)
-        warm_pages(project, PAGES)  # type: ignore[arg-type]
-
-    # Bootstrap intervals and the larger reports take seconds on a large build: compute the pages'
-    # first views into the build's cache while the server starts.
-    threading.Thread(target=_warm, args=(warm, project), daemon=True).start()
+    # Bootstrap intervals and the larger reports take seconds on a large build: the pages' first views are
+    # computed into the build's cache while the server starts (at once when `jejak build` already did).
+    threading.Thread(target=_warm, args=(warm_site, project), daemon=True).start()
     console.print(f"jejak dashboard: [bold]http://{host}:{port}/[/]  (Ctrl+C stops it)")
     uvicorn.run(create_app(project), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
 
@@ -42,6 +36,25 @@ def _warm(warm: Any, project: object) -> None:
         warm(project)
     except Exception as exc:  # a cold cache only makes the first page slower; say why and go on
         console.print(f"[yellow]note[/]: the first views were not precomputed ({exc}); each page computes its own.")
+
+
+def precompute_views(project: Any) -> None:
+    """Compute the dashboard's first views into the last build's cache, printing each page's time.
+
+    A failure leaves the build as it is (published and whole): the page computes its view when visited.
+    """
+    import time
+
+    from jejak.web.site import warm_site
+
+    began = time.perf_counter()
+    try:
+        with console.status("Computing the dashboard's first views…"):
+            warm_site(project, lambda page, seconds: console.print(f"  /{page:<11} {seconds:6.2f} s"))
+    except Exception as exc:  # the build is published whatever happens here: say why and go on
+        console.print(f"[yellow]note[/]: the dashboard's first views were not precomputed ({exc}).")
+        return
+    console.print(f"Dashboard's first views computed in {time.perf_counter() - began:.2f} s")
 
 
 @click.command()

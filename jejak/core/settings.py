@@ -203,6 +203,13 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     ),
     Setting("top_n", 10, "rows", "Rows in a top-N report before the 'Other' row.", minimum=1),
     Setting(
+        "precompute_views",
+        True,
+        "flag",
+        "Whether `jejak build` then computes the dashboard's first views (attribution with intervals, the reports, "
+        "the journey map, persona assignments) into the build's cache, so each page opens at once.",
+    ),
+    Setting(
         "identity_max_people_per_identifier",
         5,
         "people",
@@ -263,6 +270,7 @@ class Settings:
     bounce_engaged_min_views: int
     bounce_min_entrances: int
     top_n: int
+    precompute_views: bool
     identity_max_people_per_identifier: int
     identity_max_iterations: int
     import_max_field_bytes: int

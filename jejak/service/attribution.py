@@ -24,7 +24,7 @@ from jejak.attribution.transitions import transition_counts
 from jejak.ingest.spend import spend_by_campaign, spend_by_channel
 from jejak.journeys.dimensions import direct_label
 from jejak.journeys.journeys import PATH_SEPARATOR
-from jejak.service.builds import OpenBuild, open_build
+from jejak.service.builds import OpenBuild
 from jejak.service.cache import cached
 from jejak.service.reports import Scope
 
@@ -218,9 +218,3 @@ def cached_attribution(built: OpenBuild, scope: Scope, query: AttributionQuery) 
         lambda: dataclasses.asdict(summarise(attribute_built(built, scope, query))),
     )
     return AttributionSummary(**answer)
-
-
-def warm_attribution(project: Any) -> None:
-    """Compute the default run into the cache, so the dashboard's first view of attribution is a read."""
-    with open_build(project) as built:
-        cached_attribution(built, Scope(), AttributionQuery.defaults(project.settings))

@@ -25,7 +25,10 @@ def _config_template() -> str:
     ]
     for setting in SETTINGS_TABLE:
         default = setting.default
-        shown = f'"{default}"' if isinstance(default, str) else repr(default).replace("'", '"')
+        if isinstance(default, bool):
+            shown = "true" if default else "false"  # TOML's booleans are lower case
+        else:
+            shown = f'"{default}"' if isinstance(default, str) else repr(default).replace("'", '"')
         lines.append(f"# {setting.name} = {shown}  # {setting.unit}: {setting.help}")
     lines += [
         "",

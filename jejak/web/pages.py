@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,10 @@ class Page:
     # Whether answers are kept per build (`service.cache`): pages whose result is JSON-able and
     # depends only on the build, the settings, SQLite state and the query string (not the language).
     cached: bool = False
+    # Whether `jejak build` (and `jejak serve`, for a build made without it) computes the default view ahead:
+    # pages whose first view takes seconds on a large build. Their answers, or the slow parts of them (a map's
+    # lanes, persona assignments, attribution), are kept in the build's cache, so the first visit reads them.
+    warm: bool = False
 
 
 def run_page(page: Page, ctx: PageContext) -> PageResult:
@@ -109,11 +114,17 @@ def run_page(page: Page, ctx: PageContext) -> PageResult:
     return PageResult([Section(**section) for section in answer["sections"]], answer["extra"])
 
 
-def warm_pages(project: Project, pages: Sequence[Page]) -> None:
-    """Compute the default view of every cached page, so a first visit reads it."""
+def warm_pages(project: Project, pages: Sequence[Page], on_page: Callable[[str, float], None] | None = None) -> None:
+    """Compute the default view of every page marked `warm` into the build's cache, so a first visit reads it.
+
+    `on_page` hears each page's name and seconds.
+    """
     for page in pages:
-        if page.cached:
+        if page.warm:
+            began = time.perf_counter()
             run_page(page, PageContext(project=project, scope=Scope(), params={}, lang="en"))
+            if on_page is not None:
+                on_page(page.slug, time.perf_counter() - began)
 
 
 def _day(params: Mapping[str, str], name: str) -> dt.date | None:

@@ -6,22 +6,36 @@ from collections.abc import Callable
 
 from fastapi import Request, Response
 
+from jejak.store.project import Project
 from jejak.web import data, map_page, people, personas_page
-from jejak.web.pages import Page, attribution, bounce, devices, flows, funnels, multi_channel, overview
+from jejak.web.pages import Page, attribution, bounce, devices, flows, funnels, multi_channel, overview, warm_pages
 
 PAGES: tuple[Page, ...] = (
-    Page("overview", overview, cached=True),
-    Page("attribution", attribution, template="attribution.html"),
-    Page("reports", multi_channel, template="reports.html", cached=True),
-    Page("devices", devices, template="devices.html", cached=True),
-    Page("funnels", funnels, template="funnels.html", cached=True),
-    Page("flows", flows, template="flows.html", cached=True),
-    Page("bounce", bounce, template="bounce.html", cached=True),
-    Page("map", map_page.journey_map, template="journey_map.html", actions=map_page.ACTIONS),
-    Page("personas", personas_page.personas, template="personas.html", actions=personas_page.ACTIONS, filters=False),
+    Page("overview", overview, cached=True, warm=True),
+    Page("attribution", attribution, template="attribution.html", warm=True),
+    Page("reports", multi_channel, template="reports.html", cached=True, warm=True),
+    Page("devices", devices, template="devices.html", cached=True, warm=True),
+    Page("funnels", funnels, template="funnels.html", cached=True, warm=True),
+    Page("flows", flows, template="flows.html", cached=True, warm=True),
+    Page("bounce", bounce, template="bounce.html", cached=True, warm=True),
+    Page("map", map_page.journey_map, template="journey_map.html", actions=map_page.ACTIONS, warm=True),
+    Page(
+        "personas",
+        personas_page.personas,
+        template="personas.html",
+        actions=personas_page.ACTIONS,
+        filters=False,
+        warm=True,
+    ),
     Page("people", people.people, template="people.html", filters=False),
     Page("data", data.data, template="data.html", actions=data.ACTIONS, filters=False),
 )
+
+
+def warm_site(project: Project, on_page: Callable[[str, float], None] | None = None) -> None:
+    """Compute every slow page's default view into the last build's cache (`pages.warm_pages`)."""
+    warm_pages(project, PAGES, on_page)
+
 
 # Extra GET routes (path, view), behind the same login as the pages: e.g. a page's file exports.
 EXTRA_ROUTES: tuple[tuple[str, Callable[[Request], Response]], ...] = (
