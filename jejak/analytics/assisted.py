@@ -17,11 +17,13 @@ assists; with no last-interaction conversions it only assists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis
 import ibis.expr.types as ir
 
 from jejak.engine import safe_div
-from jejak.journeys.dimensions import dimension_key
+from jejak.journeys.dimensions import DIMENSIONS, dimension_key
 from jejak.journeys.journeys import journey_touches
 
 
@@ -30,10 +32,16 @@ def conversion_touches(
     conversions: ir.Table,
     *,
     lookback_days: int,
-    dimension: str,
+    dimensions: Sequence[str] = DIMENSIONS,
     in_window: ir.Table | None = None,
 ) -> ir.Table:
-    """Every converting journey's touches in time order: person_id, journey_index, position, touches, key, revenue.
+    """Every converting journey's touches in time order, with what its conversion was.
+
+    Columns: person_id, journey_index, position, touches, one column per dimension in
+    `dimensions` (named for it: the touch's value, `dimension_key`), revenue, conversion_at and
+    conversion_type. A row belongs to one conversion whatever the others are, so the rows of
+    any set of conversions (a date range, a persona) are these rows filtered by their
+    conversion's columns (`journeys.filters.Filters.conversions`).
 
     `in_window` is the build's `journey_touches` table; without it the touches in the
     lookback window are found again from `touchpoints` (slower: a window over every touch).
@@ -46,7 +54,7 @@ def conversion_touches(
         journey_index=touched.journey_index,
         epoch_seconds=touched.epoch_seconds,
         session_id=touched.session_id,
-        key=dimension_key(touched, dimension),
+        **{dimension: dimension_key(touched, dimension) for dimension in dimensions},
     )
     # Conversions without a touch of their own journey take their session's touch.
     has_touch = touched.select(has_person_id=touched.person_id, has_index=touched.journey_index).distinct()
@@ -57,7 +65,7 @@ def conversion_touches(
     own = touchpoints.select(
         own_session_id=touchpoints.session_id,
         own_epoch_seconds=touchpoints.epoch_seconds,
-        key=dimension_key(touchpoints, dimension),
+        **{f"own_{dimension}": dimension_key(touchpoints, dimension) for dimension in dimensions},
     )
     fallback = bare.join(own, bare.session_id == own.own_session_id)
     fallback = fallback.select(
@@ -65,19 +73,32 @@ def conversion_touches(
         journey_index=fallback.conversion_index,
         epoch_seconds=fallback.own_epoch_seconds,
         session_id=fallback.session_id,
-        key=fallback.key,
+        **{dimension: fallback[f"own_{dimension}"] for dimension in dimensions},
     )
     rows = ibis.union(touched, fallback)
     journey = ibis.window(group_by=[rows.person_id, rows.journey_index], order_by=[rows.epoch_seconds, rows.session_id])
     whole = ibis.window(group_by=[rows.person_id, rows.journey_index])
     ordered = rows.mutate(position=ibis.row_number().over(journey), touches=rows.count().over(whole))
     values = conversions.select(
-        value_person_id=conversions.person_id, value_index=conversions.conversion_index, revenue=conversions.revenue
+        value_person_id=conversions.person_id,
+        value_index=conversions.conversion_index,
+        revenue=conversions.revenue,
+        conversion_at=conversions.conversion_at,
+        conversion_type=conversions.conversion_type,
     )
     joined = ordered.join(
         values, (ordered.person_id == values.value_person_id) & (ordered.journey_index == values.value_index)
     )
-    return joined.select("person_id", "journey_index", "position", "touches", "key", "revenue")
+    return joined.select(
+        "person_id",
+        "journey_index",
+        "position",
+        "touches",
+        *dimensions,
+        "revenue",
+        "conversion_at",
+        "conversion_type",
+    )
 
 
 def assisted_conversions(
@@ -90,8 +111,14 @@ def assisted_conversions(
 ) -> ir.Table:
     """First-interaction, assisted and last-interaction conversions and revenue per value of `dimension`."""
     touches = conversion_touches(
-        touchpoints, conversions, lookback_days=lookback_days, dimension=dimension, in_window=in_window
+        touchpoints, conversions, lookback_days=lookback_days, dimensions=(dimension,), in_window=in_window
     )
+    return assisted_of_touches(touches, dimension)
+
+
+def assisted_of_touches(touches: ir.Table, dimension: str) -> ir.Table:
+    """`assisted_conversions` from the rows of `conversion_touches` (any subset of conversions, whole)."""
+    touches = touches.mutate(key=touches[dimension])
     first = touches.filter(touches.position == 0)
     first = first.group_by(first_key=first.key).aggregate(
         first_interaction_conversions=first.count(), first_interaction_revenue=first.revenue.sum()

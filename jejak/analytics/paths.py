@@ -54,6 +54,58 @@ def conversion_paths(
     return unique_paths(journey_table)
 
 
+def converting_journey_paths(
+    touchpoints: ir.Table,
+    conversions: ir.Table,
+    *,
+    lookback_days: int,
+    dimension: str,
+    exposure: bool = True,
+    in_window: ir.Table | None = None,
+) -> ir.Table:
+    """Every converting journey's path by `dimension`, with what its conversion was.
+
+    Columns: person_id, journey_index, path (the journey's `conversion_paths` path), revenue,
+    conversion_at, conversion_type. A journey's path does not depend on which other
+    conversions are counted, so the top paths of any set of conversions (dates, a persona)
+    are these rows filtered by their conversion's columns, then `top_paths_by`.
+    """
+    labelled, relabelled = label_by_dimension(touchpoints, conversions, dimension)
+    if in_window is None:
+        touches = journey_touches(labelled, relabelled, lookback_days=lookback_days)
+    else:
+        touches = in_window.mutate(channel=dimension_key(in_window, dimension))
+    journey_table = journeys(
+        touches.filter(touches.converted),
+        relabelled,
+        transform="exposure" if exposure else "unique",
+        transform_channel="Direct",
+        max_touches=0,
+    )
+    return built_journey_paths(journey_table)
+
+
+def built_journey_paths(journey_table: ir.Table) -> ir.Table:
+    """The converting journeys of a journeys table as `converting_journey_paths` shapes them."""
+    converted = journey_table.filter(journey_table.converted)
+    return converted.select(
+        "person_id",
+        "journey_index",
+        path=converted.path_text,
+        revenue=converted.revenue,
+        conversion_at=converted.conversion_at,
+        conversion_type=converted.conversion_type,
+    )
+
+
+def top_paths_by(journey_paths: ir.Table, *, n: int = 10) -> ir.Table:
+    """The top `n` paths of `converting_journey_paths`' rows (any subset of them), then Other."""
+    grouped = journey_paths.group_by("path").aggregate(
+        conversions=journey_paths.count(), revenue=journey_paths.revenue.sum()
+    )
+    return top_of_paths(grouped, n=n)
+
+
 def top_conversion_paths(
     touchpoints: ir.Table,
     conversions: ir.Table,

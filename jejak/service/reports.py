@@ -14,13 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jejak.analytics.assisted import assisted_conversions
+from jejak.analytics.assisted import assisted_of_touches, conversion_touches
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff, has_device_columns
 from jejak.analytics.flows import Flow, flow_links, in_link_order, nodes_of_links
 from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
-from jejak.analytics.paths import top_conversion_paths, top_of_paths
+from jejak.analytics.paths import (
+    built_journey_paths,
+    converting_journey_paths,
+    top_conversion_paths,
+    top_of_paths,
+    top_paths_by,
+)
 from jejak.analytics.summary import activity, by_day, headline, revenue_by_channel, top_paths
 from jejak.core.errors import SettingError
 from jejak.ingest.importer import quarantine_counts
@@ -166,29 +172,73 @@ def conversion_paths(
         # The build's own unique paths are exactly these: read them instead of rebuilding journeys.
         return {"paths": built.rows(top_of_paths(built.read("paths"), n=n))}
     chosen = scope.narrowed(built)
-    table = top_conversion_paths(
-        built.read("touchpoints"),
-        chosen.conversions(built.read("conversions")),
-        lookback_days=settings.lookback_days,
-        dimension=dimension,
-        exposure=exposure,
-        n=n,
-        in_window=built.read_if_built("journey_touches"),
-    )
+    if exposure:
+        # Every converting journey's paths are kept next to the build; a dimension, dates or a persona filter them.
+        table = top_paths_by(chosen.conversions(journey_paths(built, dimension)), n=n)
+    else:
+        table = top_conversion_paths(
+            built.read("touchpoints"),
+            chosen.conversions(built.read("conversions")),
+            lookback_days=settings.lookback_days,
+            dimension=dimension,
+            exposure=exposure,
+            n=n,
+            in_window=built.read_if_built("journey_touches"),
+        )
     return {"paths": built.rows(table)}
 
 
 def assisted(built: OpenBuild, scope: Scope, *, dimension: str = "channel") -> Sections:
     """First-interaction, assisted and last-interaction conversions and revenue per channel (or dimension)."""
-    chosen = scope.narrowed(built)
-    table = assisted_conversions(
-        built.read("touchpoints"),
-        chosen.conversions(built.read("conversions")),
-        lookback_days=built.project.settings.lookback_days,
-        dimension=dimension,
-        in_window=built.read_if_built("journey_touches"),
-    )
-    return {"assisted": built.rows(table)}
+    # Every conversion's touches are kept next to the build; a dimension, dates or a persona only aggregate them.
+    touches = scope.narrowed(built).conversions(touches_of_conversions(built))
+    return {"assisted": built.rows(assisted_of_touches(touches, dimension))}
+
+
+def touches_of_conversions(built: OpenBuild) -> Any:
+    """Every conversion's touches in order, labelled by every dimension (`analytics.assisted.conversion_touches`).
+
+    Computed once per build and settings (the window that numbers each journey's touches is the costly part,
+    over a second at 10M events), kept next to the build (`service.cache`); `jejak build` computes it with the
+    dashboard's first views.
+    """
+
+    def compute() -> Any:
+        return built.engine.to_pyarrow(
+            conversion_touches(
+                built.read("touchpoints"),
+                built.read("conversions"),
+                lookback_days=built.project.settings.lookback_days,
+                in_window=built.read_if_built("journey_touches"),
+            )
+        )
+
+    return built.engine.read_parquet(cached_table(built.project, "conversion-touches", [], compute, state=()))
+
+
+def journey_paths(built: OpenBuild, dimension: str) -> Any:
+    """Every converting journey's exposure path by `dimension` (`analytics.paths.converting_journey_paths`).
+
+    By channel, when the build's journeys have those paths (the exposure transform, no cap), they are the
+    build's; otherwise they are computed once per build, settings and dimension (two seconds at 10M events)
+    and kept next to the build (`service.cache`), like `touches_of_conversions`.
+    """
+    settings = built.project.settings
+    if dimension == "channel" and settings.path_transform == "exposure" and settings.path_max_touches == 0:
+        return built_journey_paths(built.read("journeys"))
+
+    def compute() -> Any:
+        return built.engine.to_pyarrow(
+            converting_journey_paths(
+                built.read("touchpoints"),
+                built.read("conversions"),
+                lookback_days=settings.lookback_days,
+                dimension=dimension,
+                in_window=built.read_if_built("journey_touches"),
+            )
+        )
+
+    return built.engine.read_parquet(cached_table(built.project, "journey-paths", [dimension], compute, state=()))
 
 
 def histogram(built: OpenBuild, scope: Scope, *, kind: str, by_first_channel: bool = False) -> Sections:

@@ -98,6 +98,9 @@ class Page:
     # pages whose first view takes seconds on a large build. Their answers, or the slow parts of them (a map's
     # lanes, persona assignments, attribution), are kept in the build's cache, so the first visit reads them.
     warm: bool = False
+    # Other views of a warm page computed with its default: the ones a marketer clicks next, whose answers
+    # (or the tables kept for them) are not shared with the default view.
+    warm_also: tuple[Mapping[str, str], ...] = ()
 
 
 def run_page(page: Page, ctx: PageContext) -> PageResult:
@@ -122,7 +125,8 @@ def warm_pages(project: Project, pages: Sequence[Page], on_page: Callable[[str, 
     for page in pages:
         if page.warm:
             began = time.perf_counter()
-            run_page(page, PageContext(project=project, scope=Scope(), params={}, lang="en"))
+            for params in ({}, *page.warm_also):
+                run_page(page, PageContext(project=project, scope=Scope(), params=params, lang="en"))
             if on_page is not None:
                 on_page(page.slug, time.perf_counter() - began)
 

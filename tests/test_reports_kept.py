@@ -1,0 +1,93 @@
+"""Assisted conversions and top paths read tables kept next to the build; filtered, they equal a fresh computation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import build_demo
+
+from jejak.analytics.assisted import assisted_conversions
+from jejak.analytics.paths import top_conversion_paths
+from jejak.journeys.dimensions import DIMENSIONS
+from jejak.segments.personas import personas_from_yaml, save_persona
+from jejak.service import reports
+from jejak.service.builds import open_build
+from jejak.service.reports import Scope
+from jejak.store.derived import current_build
+from jejak.store.project import Project
+from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
+
+PERSONA = "Rina, the Instagram regular"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    built, _ = build_demo(tmp_path_factory.mktemp("kept"), events=12_000, seed=31, file_format="csv")
+    for persona in personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas"):
+        save_persona(built.sqlite_path, persona)
+    return built
+
+
+def _kept(project: Project) -> list[Path]:
+    cache = current_build(project) / ".cache"
+    names = ("conversion-touches-*.parquet", "journey-paths-*.parquet")
+    return sorted(path for name in names for path in cache.glob(name)) if cache.exists() else []
+
+
+def _rounded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: round(value, 9) if isinstance(value, float) else value for key, value in row.items()} for row in rows]
+
+
+SCOPES = (
+    Scope(),
+    Scope(start=dt.date(2026, 2, 1), end=dt.date(2026, 2, 28)),
+    Scope(persona=PERSONA),
+    Scope(conversion_types=("Order Completed",), start=dt.date(2026, 3, 1)),
+)
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=["all", "february", "persona", "orders-from-march"])
+def test_assisted_and_top_paths_from_the_kept_tables_equal_a_fresh_computation(project: Project, scope: Scope) -> None:
+    with open_build(project) as built:
+        chosen = scope.narrowed(built)
+        touchpoints, conversions = built.read("touchpoints"), chosen.conversions(built.read("conversions"))
+        in_window = built.read("journey_touches")
+        lookback = project.settings.lookback_days
+        conversions_in_scope = int(built.rows(conversions.aggregate(n=conversions.count()))[0]["n"])
+        assert conversions_in_scope > 0, "a scope with no conversion tests nothing"
+        for dimension in DIMENSIONS:
+            kept = reports.assisted(built, scope, dimension=dimension)["assisted"]
+            fresh = built.rows(
+                assisted_conversions(
+                    touchpoints, conversions, lookback_days=lookback, dimension=dimension, in_window=in_window
+                )
+            )
+            assert _rounded(kept) == _rounded(fresh), dimension
+            assert sum(row["last_interaction_conversions"] for row in kept) == conversions_in_scope
+            kept_paths = reports.conversion_paths(built, scope, dimension=dimension, top_n=5)["paths"]
+            fresh_paths = built.rows(
+                top_conversion_paths(
+                    touchpoints, conversions, lookback_days=lookback, dimension=dimension, n=5, in_window=in_window
+                )
+            )
+            assert _rounded(kept_paths) == _rounded(fresh_paths), dimension
+            assert sum(row["conversions"] for row in kept_paths) == conversions_in_scope
+
+
+def test_the_tables_are_kept_once_per_build(project: Project) -> None:
+    with open_build(project) as built:
+        for dimension in DIMENSIONS:
+            reports.assisted(built, Scope(), dimension=dimension)
+            reports.conversion_paths(built, Scope(persona=PERSONA), dimension=dimension)
+        kept = _kept(project)
+        # One table of every conversion's touches; paths by source / medium and by campaign (by channel they
+        # are the build's journeys).
+        assert len(kept) == 3, kept
+        stamps = [path.stat().st_mtime_ns for path in kept]
+        reports.assisted(built, Scope(start=dt.date(2026, 2, 1)), dimension="campaign")
+        reports.conversion_paths(built, Scope(start=dt.date(2026, 2, 1)), dimension="campaign")
+        assert _kept(project) == kept
+        assert [path.stat().st_mtime_ns for path in kept] == stamps, "a kept table was computed again"
