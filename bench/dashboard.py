@@ -37,10 +37,12 @@ from typing import Any
 import httpx
 import uvicorn
 
+from jejak.segments.personas import load_personas, personas_from_yaml, save_persona
 from jejak.service.cache import CACHE_DIR
 from jejak.store.derived import current_build
 from jejak.store.files import remove_tree
 from jejak.store.project import Project, open_project
+from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
 from jejak.web.app import create_app
 from jejak.web.auth import add_user
 from jejak.web.site import PAGES, warm_site
@@ -49,13 +51,22 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 TARGET_SECONDS = 1.0
 USER, PASSWORD = "bench", "bench-password-1234"
 # Views beyond each page's default: what a marketer clicks next.
+PERSONA = "Rina, the Instagram regular"  # one of the demo's persona documents (saved when the project has none)
+FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
 VARIANTS = (
     ("funnels", {"breakdown": "channel"}),
     ("funnels", {"trend": "week"}),
     ("reports", {"dimension": "campaign"}),
     ("devices", {"by": "os"}),
     ("bounce", {"by": "channel"}),
-    ("overview", {"from": "2026-02-01", "to": "2026-02-28"}),
+    ("overview", FEBRUARY),
+    ("reports", FEBRUARY),
+    ("attribution", FEBRUARY),
+    ("map", FEBRUARY),
+    *(
+        (slug, {"persona": PERSONA})
+        for slug in ("overview", "reports", "devices", "funnels", "flows", "attribution", "map")
+    ),
 )
 
 
@@ -106,6 +117,10 @@ def main() -> None:
     args = parser.parse_args()
     project = open_project(Path(args.project))
     add_user(project.sqlite_path, USER, PASSWORD)
+    if not load_personas(project.sqlite_path):
+        print("saving the demo's persona documents (the project has none), for the persona filter")
+        for persona in personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas"):
+            save_persona(project.sqlite_path, persona)
     server, url = _serve(project)
     client = _login(url)
     views: list[tuple[str, str, dict[str, str]]] = [
