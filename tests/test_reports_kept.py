@@ -12,9 +12,10 @@ from conftest import build_demo
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.paths import top_conversion_paths
 from jejak.journeys.dimensions import DIMENSIONS
+from jejak.journeys.filters import only_people
 from jejak.segments.personas import personas_from_yaml, save_persona
 from jejak.service import reports
-from jejak.service.builds import open_build
+from jejak.service.builds import open_build, persona_people
 from jejak.service.reports import Scope
 from jejak.store.derived import current_build
 from jejak.store.project import Project
@@ -91,3 +92,17 @@ def test_the_tables_are_kept_once_per_build(project: Project) -> None:
         reports.conversion_paths(built, Scope(start=dt.date(2026, 2, 1)), dimension="campaign")
         assert _kept(project) == kept
         assert [path.stat().st_mtime_ns for path in kept] == stamps, "a kept table was computed again"
+
+
+def test_a_persona_narrows_the_event_stream_on_the_integer_person_key_to_the_same_rows(project: Project) -> None:
+    with open_build(project) as built:
+        people = persona_people(built, PERSONA)
+        assert "person_number" in people.columns
+        events = built.read("events")
+        by_number = only_people(events, people)
+        by_id = only_people(events, people.select("person_id"))
+        numbered = built.rows(by_number.select("event_id").order_by("event_id"))
+        named = built.rows(by_id.select("event_id").order_by("event_id"))
+        everyone = built.rows(events.aggregate(n=events.count()))[0]["n"]
+        assert 0 < len(numbered) < everyone
+        assert numbered == named

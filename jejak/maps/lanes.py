@@ -17,7 +17,7 @@ import ibis.expr.types as ir
 
 from jejak.analytics.funnels import Funnel
 from jejak.analytics.funnels import funnel_steps as steps_of_funnel
-from jejak.journeys.filters import in_date_range
+from jejak.journeys.filters import in_date_range, only_people
 from jejak.segments.stages import stage_funnel
 
 SUPPORT_EVENTS = ("call_centre_call", "Support Contacted", "Ticket Created", "Live Chat Started")
@@ -33,10 +33,7 @@ class Scope:
     end: dt.date | None = None
 
     def keep(self, table: ir.Table, moment: str) -> ir.Table:
-        kept = table
-        if self.people is not None:
-            chosen = self.people.select(_person_id=self.people.person_id).distinct()
-            kept = kept.semi_join(chosen, kept.person_id == chosen._person_id)
+        kept = only_people(table, self.people)
         if self.start is not None or self.end is not None:
             kept = kept.filter(in_date_range(kept[moment], self.start, self.end))
         return kept

@@ -26,6 +26,7 @@ class OpenBuild:
     def __init__(self, project: Project, engine: Any) -> None:
         self.project = project
         self.engine = engine
+        self.people_of: dict[str, Any] = {}  # a persona's people, kept while the build is open (`persona_people`)
 
     def read(self, name: str) -> Any:
         return self.engine.read_parquet(table_path(self.project, name))
@@ -61,25 +62,38 @@ def person_traits(built: OpenBuild) -> PersonTraits | None:
 
 
 def persona_assignments(built: OpenBuild) -> Any:
-    """Every person with the persona the rules give them (person_id, persona), from behaviour and traits.
+    """Every person with the persona the rules give them (person_id, persona, person_number), from behaviour and traits.
 
     Computed once per build and set of persona documents (a second at a million people), kept next
     to the build (`service.cache`), then read by every report, map and page that narrows to a persona.
     """
 
     def compute() -> Any:
-        features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
+        people = built.read("people")
+        features = person_features(people, built.read("sessions"), built.read("conversions"))
         assigned = assign_personas(features, load_personas(built.project.sqlite_path), person_traits(built))
+        if "person_number" in people.columns:
+            # The event stream's integer person key too: a persona narrows 10M events on it twice as fast.
+            numbers = people.select(_person_id=people.person_id, person_number=people.person_number)
+            assigned = assigned.join(numbers, assigned.person_id == numbers._person_id).drop("_person_id")
         return built.engine.to_pyarrow(assigned)
 
-    return built.engine.read_parquet(cached_table(built.project, "personas", [], compute, state=("personas",)))
+    kept = cached_table(built.project, "personas", ["with person_number"], compute, state=("personas",))
+    return built.engine.read_parquet(kept)
 
 
 def persona_people(built: OpenBuild, persona: str) -> Any:
-    """The people a persona's rules take, as a table with person_id (a clear error for an unknown persona)."""
-    find_persona(built.project.sqlite_path, persona)
-    assigned = persona_assignments(built)
-    return assigned.filter(assigned.persona == persona)
+    """The people a persona's rules take, as a table with person_id (a clear error for an unknown persona).
+
+    Kept on the build's connection for as long as it is open: a page narrows several queries to the same
+    people, and each would otherwise read and filter everyone's assignment again.
+    """
+    if persona not in built.people_of:
+        find_persona(built.project.sqlite_path, persona)
+        assigned = persona_assignments(built)
+        chosen = assigned.filter(assigned.persona == persona).drop("persona")
+        built.people_of[persona] = built.engine.materialize(chosen, f"persona_people_{len(built.people_of)}")
+    return built.people_of[persona]
 
 
 def scoped(chosen: Any, built: OpenBuild, persona: str | None) -> Any:

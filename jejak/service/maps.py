@@ -19,7 +19,7 @@ from jejak.maps.notes import EVERYONE, notes_for
 from jejak.maps.render import to_html
 from jejak.segments.personas import find_persona
 from jejak.segments.stages import model_stages
-from jejak.service.builds import open_build, persona_assignments
+from jejak.service.builds import open_build, persona_people
 from jejak.service.cache import cached
 from jejak.store.project import Project
 
@@ -46,11 +46,10 @@ def journey_maps(
             find_persona(project.sqlite_path, persona)  # a clear error before any work
     maps = []
     with open_build(project) as built:
-        assigned = persona_assignments(built) if any(personas) else None
         for persona in personas:
 
             def run_lanes(persona: str | None = persona) -> dict[str, Any]:
-                people = assigned.filter(assigned.persona == persona) if persona and assigned is not None else None
+                people = persona_people(built, persona) if persona else None
                 queries = all_lanes(
                     built.read("events"),
                     built.read("person_stages"),
