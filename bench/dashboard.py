@@ -162,7 +162,7 @@ def main() -> None:
             flush=True,
         )
     server.should_exit = True
-    print("precomputed by the build: " + ", ".join(f"/{page} {seconds:.2f} s" for page, seconds in precompute.items()))
+    print("precomputed by the build: " + ", ".join(f"{view} {seconds:.2f} s" for view, seconds in precompute.items()))
     print(f"precompute total {precompute_seconds:.1f} s")
     result = {
         "project": str(project.root),

@@ -50,7 +50,7 @@ def precompute_views(project: Any) -> None:
     began = time.perf_counter()
     try:
         with console.status("Computing the dashboard's first views…"):
-            warm_site(project, lambda page, seconds: console.print(f"  /{page:<11} {seconds:6.2f} s"))
+            warm_site(project, lambda view, seconds: console.print(f"  {view:<12} {seconds:6.2f} s"))
     except Exception as exc:  # the build is published whatever happens here: say why and go on
         console.print(f"[yellow]note[/]: the dashboard's first views were not precomputed ({exc}).")
         return

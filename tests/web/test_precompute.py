@@ -19,6 +19,8 @@ from jejak.web.site import PAGES
 from web.conftest import PASSWORD, USER, Dashboard, serving
 
 WARM = [page.slug for page in PAGES if page.warm]
+FILTERED = [page.slug for page in PAGES if page.warm and page.filters]
+PERSONAS = [persona.name for persona in personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas")]
 
 
 def _cache_files(project: Project) -> set[str]:
@@ -69,12 +71,31 @@ def test_a_build_precomputes_every_slow_page_and_the_first_visit_reads_it(small_
                 first_views[slug] = response.json()
                 # Nothing new was computed: the page read what the build kept.
                 assert _cache_files(project) == precomputed, f"/{slug} computed its first view again"
+            # Each persona's view of every page with filters too.
+            for persona in PERSONAS:
+                assert f"persona {persona}" in output
+                for slug in FILTERED:
+                    response = client.get(f"/{slug}.json", params={"persona": persona})
+                    assert response.status_code == 200, response.text
+                    assert _cache_files(project) == precomputed, f"/{slug} for {persona} computed its view again"
             # The kept views are the ones a page computes with nothing kept.
             remove_tree(current_build(project) / ".cache")
             for slug in WARM:
                 fresh = client.get(f"/{slug}.json").json()
                 assert _rounded(fresh) == _rounded(first_views[slug]), slug
     assert first_views["attribution"]["sections"]["comparison"], "attribution showed no rows"
+
+
+def test_precompute_personas_false_leaves_the_persona_views_to_the_pages(small_project: Project) -> None:
+    output = _build(small_project, env={"JEJAK_PRECOMPUTE_PERSONAS": "false"})
+    assert "/attribution " in output
+    assert "persona " not in output.replace("/personas", "")
+    project = open_project(small_project.root)
+    precomputed = _cache_files(project)
+    for url in serving(project):
+        with Dashboard(project, url).logged_in() as client:
+            assert client.get("/overview.json", params={"persona": PERSONAS[0]}).status_code == 200
+    assert _cache_files(project) - precomputed, "the persona's view was there before anyone asked"
 
 
 def test_precompute_views_false_leaves_the_cache_empty(small_project: Project) -> None:
