@@ -7,7 +7,9 @@ would; a multinomial is drawn when counts are not whole numbers), and credits th
 same paths with the new counts. A converting journey's revenue is its path's mean
 revenue per conversion (unique paths do not keep journeys' own revenues). The
 interval is the percentile interval of the resampled credits; the seed makes it
-repeat exactly.
+repeat exactly: resample i draws from the i-th generator spawned from the seed
+(`numpy.random.SeedSequence.spawn`), so resamples run side by side on the machine's
+cores and give the same intervals in any order.
 
 Models whose credit is linear in the counts (every heuristic and time decay; see
 `Credit.per_unit`) are credited together, with one sparse product per resample (and
@@ -21,7 +23,9 @@ Two channels whose intervals overlap are not shown to differ by this data.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +33,9 @@ import scipy.sparse
 
 from jejak.attribution.credit import Credit
 from jejak.attribution.pathset import FloatArray, IntArray, PathSet
+
+# Resamples run side by side on this many threads (the machine's cores).
+BOOTSTRAP_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,6 @@ def bootstrap_models(
     the same seed; drawing is most of the cost (one pick per journey), so models share it. `credits`, when the
     caller has them, are the models' credits on `paths` (else they are computed here).
     """
-    rng = np.random.default_rng(seed)
     draw = Resampler(paths)
     per_conversion = _per_conversion(paths)
     conversions = np.zeros((len(models), resamples, len(paths.channels)))
@@ -186,12 +192,12 @@ def bootstrap_models(
             conversions[number, index] = credited_conversions[slot * width : (slot + 1) * width]
             revenue[number, index] = credited_revenue[slot * width : (slot + 1) * width]
 
-    for index in range(resamples):
+    def one(index: int, rng: np.random.Generator) -> None:
         if kept_paths is not None:
             # Only linear models on journey-level paths: the converting paths' counts, credited in one product each.
             kept_conversions = draw.conversions_only(rng, converting_paths_only=True)
             credit_linear(index, kept_conversions, kept_per_conversion * kept_conversions)
-            continue
+            return
         drawn_conversions, drawn_non_conversions = draw(rng)
         drawn_revenue = per_conversion * drawn_conversions
         if stacked is not None:
@@ -204,6 +210,13 @@ def bootstrap_models(
                 drawn = paths.with_counts(drawn_conversions, drawn_non_conversions, drawn_revenue)
             credit = model(drawn)
             conversions[number, index], revenue[number, index] = credit.conversions, credit.revenue
+
+    # Each resample draws from its own generator, spawned from the seed: a resample's journeys depend on its
+    # number only, so resamples can run side by side (numpy and scipy release the GIL in the heavy loops) and
+    # the intervals stay the same whatever ran first.
+    streams = np.random.SeedSequence(seed).spawn(resamples)
+    with ThreadPoolExecutor(max_workers=BOOTSTRAP_THREADS) as pool:
+        list(pool.map(lambda index: one(index, np.random.default_rng(streams[index])), range(resamples)))
     tail = (1.0 - confidence) / 2.0
     low, high = tail, 1.0 - tail
     if resamples == 0:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import Built, build_story, buy, visit
 
-from jejak.attribution import heuristics
-from jejak.attribution.compare import ModelOptions, attribute, comparison
+from jejak.attribution import heuristics, uncertainty
+from jejak.attribution.compare import ModelOptions, attribute, comparison, model_runner
 from jejak.attribution.markov import choose_order
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.time_decay import time_decay
@@ -104,14 +104,28 @@ def test_models_sharing_draws_get_the_intervals_each_would_get_alone() -> None:
     models = [heuristics.linear, heuristics.first_touch, heuristics.last_touch]
     shared = bootstrap_models(paths, models, resamples=40, seed=3)
     for model, interval in zip(models, shared, strict=True):
-        # Each model alone, drawn the plain way: a fresh generator with the seed, one resample per run.
-        rng = np.random.default_rng(3)
-        alone = np.array([model(resample(paths, rng)).conversions for _ in range(40)])
+        # Each model alone, drawn the plain way: resample i from the i-th generator spawned from the seed.
+        streams = np.random.SeedSequence(3).spawn(40)
+        alone = np.array([model(resample(paths, np.random.default_rng(stream))).conversions for stream in streams])
         assert interval.model == model(paths).model
         # Equal but for the last bits: the shared run credits linear models with a sparse product.
         assert interval.conversions_low == pytest.approx(np.quantile(alone, 0.025, axis=0), rel=1e-12)
         assert interval.conversions_high == pytest.approx(np.quantile(alone, 0.975, axis=0), rel=1e-12)
     assert not np.array_equal(shared[1].conversions_low, shared[2].conversions_low)
+
+
+def test_resamples_give_the_same_intervals_on_one_thread_or_several(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = PathSet.from_rows(BIG)
+    runners = [model_runner(name, ModelOptions(), 1) for name in ("linear", "markov", "shapley")]
+
+    def run(threads: int) -> list[Any]:
+        monkeypatch.setattr(uncertainty, "BOOTSTRAP_THREADS", threads)
+        found = bootstrap_models(paths, runners, resamples=60, seed=5)
+        return [(i.conversions_low.tolist(), i.conversions_high.tolist(), i.revenue_high.tolist()) for i in found]
+
+    alone = run(1)
+    assert run(4) == alone
+    assert alone[1] != alone[2], "Markov and Shapley drew the same intervals: the models did not run"
 
 
 def test_drawing_only_the_conversions_draws_them_as_the_whole_resample_does() -> None:
