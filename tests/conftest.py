@@ -29,9 +29,11 @@ from jejak.engine import Engine, connect
 from jejak.ingest.importer import ImportSummary, import_file
 from jejak.journeys.channels import ChannelRule
 from jejak.pipeline import BuildResult, run_build
+from jejak.segments.personas import personas_from_yaml, save_persona
 from jejak.store.derived import table_path
 from jejak.store.lake import event_files
 from jejak.store.project import Project, init_project, open_project
+from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 CLOCK_START = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
@@ -216,3 +218,11 @@ def build_demo(root: Path, *, events: int, seed: int, file_format: str) -> tuple
         import_file(project, path, column_map=data.column_map)
     run_build(project)
     return project, data.truth_dir
+
+
+def build_demo_with_personas(root: Path, *, events: int, seed: int, file_format: str) -> Project:
+    """`build_demo`, then the demo's persona documents saved, as `jejak demo` leaves a project."""
+    project, _ = build_demo(root, events=events, seed=seed, file_format=file_format)
+    for persona in personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas"):
+        save_persona(project.sqlite_path, persona)
+    return project

@@ -7,29 +7,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_demo
+from conftest import build_demo_with_personas
 
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.paths import top_conversion_paths
 from jejak.journeys.dimensions import DIMENSIONS
 from jejak.journeys.filters import only_people
-from jejak.segments.personas import personas_from_yaml, save_persona
 from jejak.service import reports
 from jejak.service.builds import open_build, persona_people
 from jejak.service.reports import Scope
 from jejak.store.derived import current_build
 from jejak.store.project import Project
-from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
 
 PERSONA = "Rina, the Instagram regular"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    built, _ = build_demo(tmp_path_factory.mktemp("kept"), events=12_000, seed=31, file_format="csv")
-    for persona in personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas"):
-        save_persona(built.sqlite_path, persona)
-    return built
+    return build_demo_with_personas(tmp_path_factory.mktemp("kept"), events=12_000, seed=31, file_format="csv")
 
 
 def _kept(project: Project) -> list[Path]:

@@ -14,11 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from conftest import build_demo
+from conftest import build_demo_with_personas
 
-from jejak.segments.personas import personas_from_yaml, save_persona
 from jejak.store.project import Project
-from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
 from jejak.web.app import create_app
 from jejak.web.auth import add_user
 
@@ -71,9 +69,9 @@ def serving(project: Project) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    project, _ = build_demo(tmp_path_factory.mktemp("dashboard"), events=20_000, seed=13, file_format="mixed")
-    for persona in personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas"):
-        save_persona(project.sqlite_path, persona)
+    project = build_demo_with_personas(
+        tmp_path_factory.mktemp("dashboard"), events=20_000, seed=13, file_format="mixed"
+    )
     add_user(project.sqlite_path, USER, PASSWORD, admin=True)
     return project
 

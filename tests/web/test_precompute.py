@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import build_demo
+from conftest import build_demo_with_personas
 
 from jejak.cli.main import cli
-from jejak.segments.personas import personas_from_yaml, save_persona
+from jejak.segments.personas import personas_from_yaml
 from jejak.store.derived import current_build
 from jejak.store.files import remove_tree
 from jejak.store.project import Project, open_project
@@ -41,9 +41,7 @@ def _rounded(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    project, _ = build_demo(tmp_path_factory.mktemp("precompute"), events=6_000, seed=29, file_format="csv")
-    for persona in personas_from_yaml(DEMO_PERSONAS_YAML, "the demo personas"):
-        save_persona(project.sqlite_path, persona)
+    project = build_demo_with_personas(tmp_path_factory.mktemp("precompute"), events=6_000, seed=29, file_format="csv")
     add_user(project.sqlite_path, USER, PASSWORD, admin=True)
     return project
 
