@@ -27,7 +27,7 @@ from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff
 from jejak.analytics.flows import Flow, flow_links, flow_nodes
-from jejak.analytics.funnels import Funnel, funnel_next, funnel_steps, funnel_trend
+from jejak.analytics.funnels import Funnel, attempts, best_of_days, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import top_conversion_paths
 from jejak.analytics.summary import activity, by_day
@@ -459,6 +459,15 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     "overview_by_day": lambda read: by_day(read("sessions"), read("conversions")),
     "overview_activity": lambda read: activity(read("sessions"), read("conversions"), read("journeys")),
     "funnel_next": lambda read: funnel_next(read("events"), Funnel.of(CONFORMANCE_FUNNEL), step=1),
+    "funnel_day_attempts": lambda read: attempts(read("events"), Funnel.of(CONFORMANCE_FUNNEL), per_day=True),
+    "funnel_of_days": lambda read: funnel_steps(
+        read("events"),
+        Funnel.of(CONFORMANCE_FUNNEL),
+        tried=best_of_days(
+            attempts(read("events"), Funnel.of(CONFORMANCE_FUNNEL), per_day=True),
+            Funnel.of(CONFORMANCE_FUNNEL, start=dt.date(2020, 1, 1), end=dt.date(2030, 12, 31)),
+        ),
+    ),
     "flow_nodes": lambda read: flow_nodes(read("events"), Flow.forward("page:/", node="page", top_n=2)),
     "flow_links": lambda read: flow_links(read("events"), Flow.forward("page:/", node="page", top_n=2)),
     "stage_funnel": lambda read: stage_funnel(read("person_stages"), FIVE_STAGES),

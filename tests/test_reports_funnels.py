@@ -13,7 +13,7 @@ from conftest import Built, build_story
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
+from jejak.analytics.funnels import Funnel, attempts, best_of_days, funnel_next, funnel_steps, funnel_trend
 from jejak.core.errors import SettingError
 from jejak.engine import Engine, connect
 
@@ -354,3 +354,50 @@ def test_breakdown_by_persona_uses_the_people_s_personas(built: Built) -> None:
     rows = built.report(run)
     first = {row["breakdown"]: row["people"] for row in rows if row["step_number"] == 1}
     assert first == {"Rina": 2, "Pak Budi": 1, "(no persona)": 3}
+
+
+@st.composite
+def streams_over_days(draw: st.DrawFn) -> list[tuple[str, int, str]]:
+    """Events over four UTC days (a funnel's window can cross midnight)."""
+    rows = []
+    for person in ("p", "q", "r"):
+        seconds = sorted(draw(st.lists(st.integers(0, 4 * 86_400 - 1), min_size=0, max_size=10)))
+        rows += [(person, second, draw(st.sampled_from(EVENT_NAMES))) for second in seconds]
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    events=streams_over_days(),
+    order=st.sampled_from(["sequential", "strict", "any"]),
+    window_hours=st.integers(1, 60),
+    first_day=st.integers(0, 4),
+    days=st.integers(0, 4),
+    open_start=st.booleans(),
+)
+def test_the_best_attempt_over_some_days_is_the_best_of_those_days_best_attempts(
+    engine: Engine,
+    events: list[tuple[str, int, str]],
+    order: str,
+    window_hours: int,
+    first_day: int,
+    days: int,
+    open_start: bool,
+) -> None:
+    day_one = dt.date(2026, 3, 1)  # stream_table's second 0
+    options: dict[str, Any] = {"order": order, "window_seconds": window_hours * 3600, "exclusions": ["x"]}
+    steps_ = ["a", "b", "c"]
+    start = None if open_start else day_one + dt.timedelta(days=first_day)
+    end = day_one + dt.timedelta(days=first_day + days)
+    dated = Funnel.of(steps_, start=start, end=end, **options)
+    stream = stream_table(events)
+    per_day = attempts(stream, Funnel.of(steps_, **options), per_day=True)
+    from_days = engine.to_pyarrow(best_of_days(per_day, dated)).to_pylist()
+    direct = engine.to_pyarrow(attempts(stream, dated)).to_pylist()
+
+    def key(row: dict[str, Any]) -> Any:
+        return row["person_number"]
+
+    assert sorted(from_days, key=key) == sorted(direct, key=key)
+    days_of_starts = {row["day_1"] for row in engine.to_pyarrow(per_day).to_pylist()}
+    assert all(0 <= (dt.date(1970, 1, 1) + dt.timedelta(days=d) - day_one).days < 4 for d in days_of_starts)

@@ -35,7 +35,7 @@ import ibis.expr.types as ir
 
 from jejak.analytics.topn import OTHER_PREFIX, other_label, top_n_with_other
 from jejak.core.errors import SettingError
-from jejak.engine import safe_div
+from jejak.engine import SECONDS_PER_DAY, safe_div
 from jejak.journeys.events import position_key
 
 ORDERS = ("sequential", "strict", "any")
@@ -93,13 +93,16 @@ class Funnel:
         return tuple(step.text for step in self.steps)
 
 
-def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.Table:
+def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False, per_day: bool = False) -> ir.Table:
     """Each person's best attempt: `steps_reached`, and `position_k` and `at_k` (whole seconds) of each step reached.
 
     `stream` is the build's event stream (`jejak.journeys.events`): it needs `person_id`, `person_number`,
     `position`, `epoch_seconds` and the columns the steps match.
 
     With `details`, also step 1's `session_id`, its `channel`, `device_type` and time (`started_at`).
+    With `per_day`, each person's best attempt of each UTC day step 1 fell on, that day's number (days since
+    1970) as `day_1`: an attempt does not depend on the date range (only which attempts may start does), so the
+    best attempt over any days is the best of those days' (`best_of_days`).
     """
     flags = {f"_f{k}": step.matches(stream) for k, step in enumerate(funnel.steps, start=1)}
     excluded: ir.BooleanValue = ibis.literal(False)
@@ -116,15 +119,40 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False) -> ir.T
         .select("person_id", "person_number", "position", "epoch_seconds", *flags, "_fx")
     )
     tried = _any_order(flagged, funnel) if funnel.order == "any" else _chained(flagged, funnel)
-    # The best attempt (most steps, then the earliest start) by a group-by and a join, not a window's sort:
-    # positions are unique within a person, so steps_reached · 2^32 − position_1 picks one attempt, no ties.
+    if per_day:
+        tried = tried.mutate(day_1=(tried.at_1 // SECONDS_PER_DAY).cast("int64"))
+    best = _best(tried, per_day=per_day)
+    return with_step_one(best, stream, funnel) if details else best
+
+
+def best_of_days(day_attempts: ir.Table, funnel: Funnel) -> ir.Table:
+    """Each person's best attempt with step 1 in the funnel's date range, from `attempts(…, per_day=True)`.
+
+    `day_attempts` are the same funnel's without a date range: the days outside the range are left out, and
+    the best of the rest is what `attempts` finds with the range.
+    """
+    kept = day_attempts
+    if funnel.start is not None:
+        kept = kept.filter(kept.day_1 >= _epoch_seconds(funnel.start) // SECONDS_PER_DAY)
+    if funnel.end is not None:
+        kept = kept.filter(kept.day_1 <= _epoch_seconds(funnel.end) // SECONDS_PER_DAY)
+    return _best(kept.drop("day_1"), per_day=False)
+
+
+def _best(tried: ir.Table, *, per_day: bool) -> ir.Table:
+    """The best attempt (most steps, then the earliest start) per person, or per person and `day_1`.
+
+    A group-by and a join, not a window's sort: positions are unique within a person, so
+    steps_reached · 2^32 − position_1 picks one attempt, no ties.
+    """
     key = tried.steps_reached * (2**32) - tried.position_1
     keyed = tried.mutate(_key=key)
-    best_keys = keyed.group_by(_best_person_number=keyed.person_number).aggregate(_best_key=keyed._key.max())
-    best = keyed.join(
-        best_keys, (keyed.person_number == best_keys._best_person_number) & (keyed._key == best_keys._best_key)
-    ).select(*tried.columns)
-    return with_step_one(best, stream, funnel) if details else best
+    groups = {"_best_person_number": keyed.person_number, **({"_best_day": keyed.day_1} if per_day else {})}
+    best_keys = keyed.group_by(**groups).aggregate(_best_key=keyed._key.max())
+    matched = (keyed.person_number == best_keys._best_person_number) & (keyed._key == best_keys._best_key)
+    if per_day:
+        matched = matched & (keyed.day_1 == best_keys._best_day)
+    return keyed.join(best_keys, matched).select(*tried.columns)
 
 
 def with_step_one(tried: ir.Table, stream: ir.Table, funnel: Funnel) -> ir.Table:

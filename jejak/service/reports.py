@@ -18,7 +18,7 @@ from jejak.analytics.assisted import assisted_of_touches, conversion_touches
 from jejak.analytics.bounce import bounce, highest_bounce_pages
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff, has_device_columns
 from jejak.analytics.flows import Flow, flow_links, in_link_order, nodes_of_links
-from jejak.analytics.funnels import Funnel, attempts, funnel_next, funnel_steps, funnel_trend
+from jejak.analytics.funnels import Funnel, attempts, best_of_days, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
 from jejak.analytics.paths import (
     built_journey_paths,
@@ -279,21 +279,24 @@ class FunnelQuery:
 
 
 def best_attempts(built: OpenBuild, scope: Scope, chosen: Funnel, stream: Any) -> Any:
-    """Every person's best attempt at the funnel, kept next to the build (`service.cache`).
+    """Every person's best attempt at the funnel in its date range, from attempts kept next to the build.
 
     The attempts are the costly part of a funnel (a window over every step event); its breakdowns, trend and
-    "what came next" are small queries on them. So they are computed once per build, funnel and persona, and a
-    page that breaks the same funnel down another way, or a second command, reads them.
+    "what came next" are small queries on them. So each person's best attempt of each day is computed once per
+    build, funnel (without its dates) and persona, kept (`service.cache`), and every view of the funnel, over
+    any dates, picks each person's best of the days it covers (`analytics.funnels.best_of_days`).
     """
+    undated = dataclasses.replace(chosen, start=None, end=None)
 
     def compute() -> Any:
         # Without step 1's details: they are text columns, costly to join, carry and keep (0.6 s at 10M events),
         # and only a breakdown by channel or device needs them (`funnel_steps` joins them on then).
-        return built.engine.to_pyarrow(attempts(stream, chosen))
+        return built.engine.to_pyarrow(attempts(stream, undated, per_day=True))
 
-    question = [repr(chosen), scope.persona]
+    question = [repr(undated), scope.persona]
     state = ("personas",) if scope.persona else ()
-    return built.engine.read_parquet(cached_table(built.project, "funnel-attempts", question, compute, state=state))
+    kept = cached_table(built.project, "funnel-day-attempts", question, compute, state=state)
+    return best_of_days(built.engine.read_parquet(kept), chosen)
 
 
 def funnel(built: OpenBuild, scope: Scope, query: FunnelQuery) -> Sections:

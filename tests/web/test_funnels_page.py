@@ -12,7 +12,7 @@ from web.conftest import Dashboard
 
 
 def _kept(dashboard: Dashboard) -> list[Path]:
-    return sorted((Path(dashboard.project.tables_dir.resolve()) / ".cache").glob("funnel-attempts-*.parquet"))
+    return sorted((Path(dashboard.project.tables_dir.resolve()) / ".cache").glob("funnel-day-attempts-*.parquet"))
 
 
 def test_a_breakdown_and_a_trend_read_the_attempts_the_funnel_kept_and_agree_with_a_fresh_count(
