@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,13 @@ import pytest
 from conftest import build_demo_with_personas
 
 from jejak.analytics.assisted import assisted_conversions
+from jejak.analytics.funnels import Funnel, funnel_steps
 from jejak.analytics.paths import top_conversion_paths
 from jejak.journeys.dimensions import DIMENSIONS
 from jejak.journeys.filters import only_people
 from jejak.service import reports
 from jejak.service.builds import open_build, persona_people
+from jejak.service.maps import journey_maps
 from jejak.service.reports import Scope
 from jejak.store.derived import current_build
 from jejak.store.project import Project
@@ -101,3 +104,28 @@ def test_a_persona_narrows_the_event_stream_on_the_integer_person_key_to_the_sam
         everyone = built.rows(events.aggregate(n=events.count()))[0]["n"]
         assert 0 < len(numbered) < everyone
         assert numbered == named
+
+
+@pytest.mark.parametrize("persona", [None, PERSONA])
+def test_the_map_funnel_over_dates_is_the_funnel_of_attempts_begun_in_them(
+    project: Project, persona: str | None
+) -> None:
+    start, end = dt.date(2026, 2, 1), dt.date(2026, 2, 14)
+    cache = current_build(project) / ".cache"
+    before = set(cache.glob("map-lanes-*.json")) if cache.exists() else set()
+    journey_maps(project, [persona], start, end)
+    (written,) = set(cache.glob("map-lanes-*.json")) - before
+    lanes = json.loads(written.read_text(encoding="utf-8"))
+    settings = project.settings
+    with open_build(project) as built:
+        people = persona_people(built, persona) if persona else None
+        fresh = built.rows(
+            funnel_steps(
+                only_people(built.read("events"), people),
+                Funnel.of(
+                    settings.map_funnel, window_seconds=settings.funnel_window_days * 86_400, start=start, end=end
+                ),
+            )
+        )
+    assert fresh[0]["people"] > 0
+    assert [(row["step"], row["people"]) for row in lanes["funnel"]] == [(row["step"], row["people"]) for row in fresh]

@@ -124,13 +124,19 @@ def all_lanes(
     min_entrances: int,
     funnel_steps: Sequence[str] = (),
     funnel_window_days: int = 14,
+    funnel_attempts: ir.Table | None = None,
 ) -> dict[str, ir.Table]:
-    """Every lane query `journey_map.assemble` needs, by name."""
+    """Every lane query `journey_map.assemble` needs, by name.
+
+    The key funnel counts, like the funnels page, each person's best attempt that began inside the dates
+    (its later steps may come after them, inside the window). `funnel_attempts`, when the caller kept them,
+    are those attempts (`analytics.funnels.attempts` of `map_funnel` over the scope's people and dates).
+    """
     lanes: dict[str, ir.Table] = {}
     if len(funnel_steps) >= 2:
         kept = scope.keep(events, "timestamp")
-        funnel = Funnel.of(funnel_steps, window_seconds=funnel_window_days * 86_400)
-        lanes["funnel"] = steps_of_funnel(kept, funnel)
+        funnel = Funnel.of(funnel_steps, window_seconds=funnel_window_days * 86_400, start=scope.start, end=scope.end)
+        lanes["funnel"] = steps_of_funnel(only_people(events, scope.people), funnel, tried=funnel_attempts)
         # The stage each step's event is most often in, to file the drop-off under.
         stepped = kept.filter(kept.event.isin(list(funnel_steps)) & kept.stage.notnull())
         counts = stepped.group_by(["event", "stage"]).aggregate(n=stepped.count())

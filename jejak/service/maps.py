@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from jejak.analytics.funnels import Funnel
+from jejak.journeys.filters import only_people
 from jejak.maps.browser import render
 from jejak.maps.journey_map import JourneyMap, assemble
 from jejak.maps.lanes import Scope, all_lanes
@@ -21,7 +23,13 @@ from jejak.segments.personas import find_persona
 from jejak.segments.stages import model_stages
 from jejak.service.builds import open_build, persona_people
 from jejak.service.cache import cached
+from jejak.service.reports import Scope as ReportScope
+from jejak.service.reports import best_attempts
 from jejak.store.project import Project
+
+# Part of the lanes' cache key: a build's lanes kept by an older jejak (whose funnel lane counted only the steps
+# inside the dates) are not read as today's.
+LANES_VERSION = 2
 
 
 def map_stages(project: Project) -> list[str]:
@@ -50,6 +58,18 @@ def journey_maps(
 
             def run_lanes(persona: str | None = persona) -> dict[str, Any]:
                 people = persona_people(built, persona) if persona else None
+                steps = settings.map_funnel
+                # The funnel's attempts are kept per persona like the funnels page's, so other dates read them.
+                kept_attempts = (
+                    best_attempts(
+                        built,
+                        ReportScope(start=start, end=end, persona=persona),
+                        Funnel.of(steps, window_seconds=settings.funnel_window_days * 86_400, start=start, end=end),
+                        only_people(built.read("events"), people),
+                    )
+                    if len(steps) >= 2
+                    else None
+                )
                 queries = all_lanes(
                     built.read("events"),
                     built.read("person_stages"),
@@ -58,14 +78,15 @@ def journey_maps(
                     Scope(people, start, end),
                     names,
                     min_entrances=settings.bounce_min_entrances,
-                    funnel_steps=settings.map_funnel,
+                    funnel_steps=steps,
                     funnel_window_days=settings.funnel_window_days,
+                    funnel_attempts=kept_attempts,
                 )
                 return {name: built.rows(query) for name, query in queries.items()}
 
             # The lanes are the slow part (seconds at 10M events) and depend only on the build, the
             # settings and the persona documents; typed notes are read fresh every time.
-            lanes = cached(project, "map-lanes", [persona, start, end], run_lanes, state=("personas",))
+            lanes = cached(project, "map-lanes", [LANES_VERSION, persona, start, end], run_lanes, state=("personas",))
             notes = notes_for(project.sqlite_path, persona or EVERYONE)
             maps.append(assemble(persona or "", names, lanes, notes, start=start, end=end))
     return maps
