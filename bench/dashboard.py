@@ -63,6 +63,12 @@ VARIANTS = (
     ("reports", FEBRUARY),
     ("attribution", FEBRUARY),
     ("map", FEBRUARY),
+    ("funnels", FEBRUARY),
+    ("flows", FEBRUARY),
+    ("attribution", {"model": "markov"}),
+    ("attribution", {"by": "campaign"}),
+    ("attribution", {"lookback": "14"}),
+    ("attribution", {"transform": "unique"}),
     *(
         (slug, {"persona": PERSONA})
         for slug in ("overview", "reports", "devices", "funnels", "flows", "attribution", "map")

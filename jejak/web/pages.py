@@ -264,6 +264,11 @@ def flows(ctx: PageContext) -> PageResult:
     return PageResult(_sections(found, {"links": "flows_figure"}), {"form": form, "events": names})
 
 
+def _of_model(shown: str, model: str) -> bool:
+    """Whether a comparison row named `shown` is the model `model` (Markov's rows carry its order: markov_2)."""
+    return shown == model or (model == "markov" and shown.startswith("markov_"))
+
+
 def attribution(ctx: PageContext) -> PageResult:
     """Every model side by side with intervals (or one model), with spend and ROAS when spend was imported."""
     settings = ctx.project.settings
@@ -278,13 +283,18 @@ def attribution(ctx: PageContext) -> PageResult:
         lookback_days=ctx.number("lookback", int(usual.lookback_days or 1), 1, 365),
     )
     with open_build(ctx.project) as built:
-        run = cached_attribution(built, ctx.scope, query)
+        # One model's rows are the every-model run's, read from its kept answer: each resample's journeys depend
+        # only on its number, so a model gets the same intervals alone as beside the others (and its change
+        # against last touch comes with it).
+        run = cached_attribution(built, ctx.scope, dataclasses.replace(query, models=()))
+    if model:
+        run = dataclasses.replace(run, rows=[row for row in run.rows if _of_model(str(row["model"]), model)])
     sections = [Section("comparison", run.rows, "attribution_figure")]
     if run.spend:
         keep = (query.by, "model", "spend", "cost_per_conversion", "roas")
         sections.append(Section("roas", [{key: row.get(key) for key in keep} for row in run.rows]))
     notes = [note for note in (dimension_note(query.by), HONEST_LABEL) if note]
-    if run.order_choice is not None:
+    if run.order_choice is not None and model in ("", "markov"):
         scores = ", ".join(f"order {k}: {v:.4f}" for k, v in run.order_choice["log_likelihood"].items())
         notes.insert(
             0, f"Markov order {run.order_choice['order']}, chosen by held-out log-likelihood per step ({scores})."

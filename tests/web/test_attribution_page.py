@@ -80,3 +80,36 @@ def test_imported_spend_adds_roas_per_channel(dashboard: Dashboard, tmp_path: Pa
     assert abs(roas["Paid Search"]["roas"] - paid["revenue"] / 1_500_000) < 1e-9
     assert abs(roas["Paid Search"]["cost_per_conversion"] - 1_500_000 / paid["conversions"]) < 1e-6
     assert 'data-section="roas"' in html
+
+
+@pytest.mark.parametrize("model", ["markov", "time_decay", "linear"])
+def test_one_model_is_read_from_the_every_model_run_with_the_intervals_it_gets_alone(
+    dashboard: Dashboard, model: str
+) -> None:
+    cache = dashboard.project.tables_dir.resolve() / ".cache"
+    params = {"resamples": "17"}  # a run no other test asks for
+    with dashboard.logged_in() as client:
+        every = client.get("/attribution.json", params=params).json()["sections"]["comparison"]
+        kept = set(cache.glob("attribution-*.json"))
+        one = client.get("/attribution.json", params={**params, "model": model}).json()["sections"]["comparison"]
+        assert set(cache.glob("attribution-*.json")) == kept, "one model was computed again"
+    assert one and {row["model"] for row in one} < {row["model"] for row in every}
+    # The model run alone, as `jejak attribute --model` runs it.
+    alone = CliRunner().invoke(
+        cli,
+        [
+            "attribute",
+            "--model",
+            model,
+            "--resamples",
+            "17",
+            "--format",
+            "json",
+            "--project",
+            str(dashboard.project.root),
+        ],
+    )
+    assert alone.exit_code == 0, alone.output
+    expected = json.loads(alone.stdout)
+    for name in ("conversions", "conversions_low", "conversions_high", "revenue_low", "revenue_high"):
+        assert [row[name] for row in one] == pytest.approx([row[name] for row in expected], rel=1e-9), name
