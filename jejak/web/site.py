@@ -12,7 +12,13 @@ from jejak.web.pages import Page, attribution, bounce, devices, flows, funnels, 
 
 PAGES: tuple[Page, ...] = (
     Page("overview", overview, cached=True, warm=True),
-    Page("attribution", attribution, template="attribution.html", warm=True),
+    Page(
+        "attribution",
+        attribution,
+        template="attribution.html",
+        warm=True,
+        warm_also=({"by": "campaign"}, {"by": "source_medium"}),
+    ),
     Page(
         "reports",
         multi_channel,

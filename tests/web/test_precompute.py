@@ -69,6 +69,11 @@ def test_a_build_precomputes_every_slow_page_and_the_first_visit_reads_it(small_
                 first_views[slug] = response.json()
                 # Nothing new was computed: the page read what the build kept.
                 assert _cache_files(project) == precomputed, f"/{slug} computed its first view again"
+            # The other views a page names as precomputed (another dimension, attribution by campaign).
+            for page in PAGES:
+                for params in page.warm_also:
+                    assert client.get(f"/{page.slug}.json", params=dict(params)).status_code == 200
+                    assert _cache_files(project) == precomputed, f"/{page.slug} {dict(params)} computed again"
             # Each persona's view of every page with filters too.
             for persona in PERSONAS:
                 assert f"persona {persona}" in output
