@@ -15,6 +15,9 @@ from jejak.analytics.funnels import Funnel, funnel_steps
 from jejak.analytics.paths import top_conversion_paths
 from jejak.journeys.dimensions import DIMENSIONS
 from jejak.journeys.filters import only_people
+from jejak.maps.lanes import DayRollups, all_lanes, bounce_days, interaction_days
+from jejak.maps.lanes import Scope as LaneScope
+from jejak.segments.stages import FIVE_STAGES
 from jejak.service import reports
 from jejak.service.builds import open_build, persona_people
 from jejak.service.maps import journey_maps
@@ -129,3 +132,36 @@ def test_the_map_funnel_over_dates_is_the_funnel_of_attempts_begun_in_them(
         )
     assert fresh[0]["people"] > 0
     assert [(row["step"], row["people"]) for row in lanes["funnel"]] == [(row["step"], row["people"]) for row in fresh]
+
+
+@pytest.mark.parametrize("persona", [None, PERSONA])
+def test_the_map_lanes_from_day_rollups_equal_the_scans(project: Project, persona: str | None) -> None:
+    settings = project.settings
+    with open_build(project) as built:
+        people = persona_people(built, persona) if persona else None
+        events, sessions = built.read("events"), built.read("sessions")
+        rollups = DayRollups(
+            interaction_days(only_people(events, people)),
+            bounce_days(only_people(sessions, people), events),
+        )
+        for start, end in ((None, None), (dt.date(2026, 2, 1), dt.date(2026, 2, 14)), (dt.date(2026, 3, 3), None)):
+            scope = LaneScope(people, start, end)
+
+            def lanes(rolled: DayRollups | None, scope: LaneScope = scope) -> dict[str, Any]:
+                queries = all_lanes(
+                    events,
+                    built.read("person_stages"),
+                    sessions,
+                    built.read("feedback"),
+                    scope,
+                    list(FIVE_STAGES),
+                    min_entrances=2,
+                    funnel_steps=settings.map_funnel,
+                    rollups=rolled,
+                )
+                return {name: sorted(built.rows(query), key=repr) for name, query in queries.items()}
+
+            scanned, rolled = lanes(None), lanes(rollups)
+            for name in ("actions", "channels", "pages", "step_stages", "bounce"):
+                assert scanned[name], f"{name} is empty for {start}–{end}: the comparison tests nothing"
+                assert _rounded(rolled[name]) == _rounded(scanned[name]), (name, start, end)

@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 
 from jejak.analytics.funnels import Funnel
 from jejak.analytics.funnels import funnel_steps as steps_of_funnel
+from jejak.engine import SECONDS_PER_DAY, whole_epoch_seconds
 from jejak.journeys.filters import in_date_range, only_people
 from jejak.segments.stages import stage_funnel
 
@@ -90,16 +91,31 @@ def comments(feedback: ir.Table, scope: Scope) -> ir.Table:
 
 def landing_bounce(sessions: ir.Table, events: ir.Table, scope: Scope, min_entrances: int) -> ir.Table:
     """Per stage and landing page (the stage of the visit's first interaction): entrances and single-view bounces."""
-    online = scope.keep(sessions, "started_at").filter(lambda t: (t.touchpoint != "offline").fill_null(True))
-    starts = events.filter(events.is_session_start & events.stage.notnull()).select(
-        _session_id=events.session_id, stage=events.stage
-    )
-    joined = online.join(starts, online.session_id == starts._session_id)
+    joined = _landings(scope.keep(sessions, "started_at"), events)
     pages = joined.group_by(["stage", "landing_page"]).aggregate(
         entrances=joined.count(), bounces=(joined.page_views == 1).cast("int64").sum()
     )
+    return _bounce_rates(pages, min_entrances)
+
+
+def _landings(sessions: ir.Table, events: ir.Table) -> ir.Table:
+    """Online sessions with the stage of their first interaction (sessions whose first one has no stage drop out)."""
+    online = sessions.filter(lambda t: (t.touchpoint != "offline").fill_null(True))
+    starts = events.filter(events.is_session_start & events.stage.notnull()).select(
+        _session_id=events.session_id, stage=events.stage
+    )
+    return online.join(starts, online.session_id == starts._session_id)
+
+
+def _bounce_rates(pages: ir.Table, min_entrances: int) -> ir.Table:
     pages = pages.filter(pages.entrances >= min_entrances)
     return pages.mutate(bounce_rate=pages.bounces.cast("float64") / pages.entrances.cast("float64"))
+
+
+def _step_stages(counts: ir.Table) -> ir.Table:
+    """The stage each funnel step's event is most often in, from (event, stage, n) counts."""
+    most = ibis.struct({"n": counts.n, "stage": counts.stage})
+    return counts.group_by("event").aggregate(stage=counts.stage.argmax(most))
 
 
 def support_contacts(events: ir.Table, milestones: ir.Table, scope: Scope) -> ir.Table:
@@ -111,6 +127,79 @@ def support_contacts(events: ir.Table, milestones: ir.Table, scope: Scope) -> ir
     people = reached.group_by(_stage=reached.stage).aggregate(people=reached.count())
     joined = contacted.join(people, contacted.stage == people._stage)
     return joined.select("stage", "contacted", "contacts", "people")
+
+
+@dataclass(frozen=True)
+class DayRollups:
+    """Day-by-day counts behind the map's interaction and bounce lanes, for one set of people (kept by callers).
+
+    A date range then sums its days instead of scanning every event: `interaction_days` counts staged
+    interactions per (day, stage, event, channel, page_path), `bounce_days` online sessions' entrances and
+    single-view bounces per (day, stage, landing_page). Days are UTC days since 1970, as `in_date_range` cuts.
+    """
+
+    interaction_days: ir.Table
+    bounce_days: ir.Table
+
+
+def interaction_days(events: ir.Table) -> ir.Table:
+    """Staged interactions counted per UTC day, stage, event, channel and page path (`DayRollups`)."""
+    staged = events.filter(events.stage.notnull())
+    return staged.group_by(
+        day=(staged.epoch_seconds // SECONDS_PER_DAY).cast("int64"),
+        stage=staged.stage,
+        event=staged.event,
+        channel=staged.channel,
+        page_path=staged.page_path,
+    ).aggregate(n=staged.count())
+
+
+def bounce_days(sessions: ir.Table, events: ir.Table) -> ir.Table:
+    """Online sessions' entrances and single-view bounces per UTC day, stage of the first interaction, landing page."""
+    joined = _landings(sessions, events)
+    day = (whole_epoch_seconds(joined.started_at) // SECONDS_PER_DAY).cast("int64")
+    return joined.group_by(day=day, stage=joined.stage, landing_page=joined.landing_page).aggregate(
+        entrances=joined.count(), bounces=(joined.page_views == 1).cast("int64").sum()
+    )
+
+
+def _in_days(table: ir.Table, scope: Scope) -> ir.Table:
+    kept = table
+    if scope.start is not None:
+        kept = kept.filter(kept.day >= _day_number(scope.start))
+    if scope.end is not None:
+        kept = kept.filter(kept.day <= _day_number(scope.end))
+    return kept
+
+
+def _day_number(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days
+
+
+def _rolled_lanes(
+    rollups: DayRollups, scope: Scope, min_entrances: int, funnel_steps: Sequence[str]
+) -> dict[str, ir.Table]:
+    """The interaction and bounce lanes from the day rollups of the scope's people, over its dates."""
+    days = _in_days(rollups.interaction_days, scope)
+    actions = days.group_by(["stage", "event"]).aggregate(n=days.n.sum())
+    lanes = {"actions": _top_per_stage(actions.mutate(event=actions.event.fill_null("(not set)")), "event")}
+    for lane, by, rows in (
+        ("channels", "channel", days),
+        ("pages", "page_path", days.filter(days.page_path.notnull())),
+    ):
+        valued = rows.mutate(_value=rows[by].fill_null("(not set)"))
+        counts = valued.group_by(["stage", "_value"]).aggregate(n=valued.n.sum()).rename({by: "_value"})
+        lanes[lane] = _top_per_stage(counts, by)
+    if len(funnel_steps) >= 2:
+        stepped = days.filter(days.event.isin(list(funnel_steps)))
+        counts = stepped.group_by(["event", "stage"]).aggregate(n=stepped.n.sum())
+        lanes["step_stages"] = _step_stages(counts)
+    landed = _in_days(rollups.bounce_days, scope)
+    pages = landed.group_by(["stage", "landing_page"]).aggregate(
+        entrances=landed.entrances.sum(), bounces=landed.bounces.sum()
+    )
+    lanes["bounce"] = _bounce_rates(pages, min_entrances)
+    return lanes
 
 
 def all_lanes(
@@ -125,30 +214,41 @@ def all_lanes(
     funnel_steps: Sequence[str] = (),
     funnel_window_days: int = 14,
     funnel_attempts: ir.Table | None = None,
+    rollups: DayRollups | None = None,
 ) -> dict[str, ir.Table]:
     """Every lane query `journey_map.assemble` needs, by name.
 
     The key funnel counts, like the funnels page, each person's best attempt that began inside the dates
     (its later steps may come after them, inside the window). `funnel_attempts`, when the caller kept them,
     are those attempts (`analytics.funnels.attempts` of `map_funnel` over the scope's people and dates).
+    `rollups`, when the caller kept them for the scope's people, answer the interaction and bounce lanes
+    (the same rows as the scans of the events and sessions).
     """
     lanes: dict[str, ir.Table] = {}
     if len(funnel_steps) >= 2:
-        kept = scope.keep(events, "timestamp")
         funnel = Funnel.of(funnel_steps, window_seconds=funnel_window_days * 86_400, start=scope.start, end=scope.end)
         lanes["funnel"] = steps_of_funnel(only_people(events, scope.people), funnel, tried=funnel_attempts)
-        # The stage each step's event is most often in, to file the drop-off under.
-        stepped = kept.filter(kept.event.isin(list(funnel_steps)) & kept.stage.notnull())
-        counts = stepped.group_by(["event", "stage"]).aggregate(n=stepped.count())
-        most = ibis.struct({"n": counts.n, "stage": counts.stage})
-        lanes["step_stages"] = counts.group_by("event").aggregate(stage=counts.stage.argmax(most))
-    return lanes | {
-        "actions": actions(events, scope),
-        "channels": touchpoints(events, scope, "channel"),
-        "pages": touchpoints(events.filter(events.page_path.notnull()), scope, "page_path"),
-        "kpis": kpis(milestones, scope, stages),
-        "feelings": feelings(feedback, scope),
-        "comments": comments(feedback, scope),
-        "bounce": landing_bounce(sessions, events, scope, min_entrances),
-        "support": support_contacts(events, milestones, scope),
-    }
+        if rollups is None:
+            # The stage each step's event is most often in, to file the drop-off under.
+            kept = scope.keep(events, "timestamp")
+            stepped = kept.filter(kept.event.isin(list(funnel_steps)) & kept.stage.notnull())
+            lanes["step_stages"] = _step_stages(stepped.group_by(["event", "stage"]).aggregate(n=stepped.count()))
+    if rollups is not None:
+        rolled = _rolled_lanes(rollups, scope, min_entrances, funnel_steps)
+    else:
+        rolled = {
+            "actions": actions(events, scope),
+            "channels": touchpoints(events, scope, "channel"),
+            "pages": touchpoints(events.filter(events.page_path.notnull()), scope, "page_path"),
+            "bounce": landing_bounce(sessions, events, scope, min_entrances),
+        }
+    return (
+        lanes
+        | rolled
+        | {
+            "kpis": kpis(milestones, scope, stages),
+            "feelings": feelings(feedback, scope),
+            "comments": comments(feedback, scope),
+            "support": support_contacts(events, milestones, scope),
+        }
+    )

@@ -16,20 +16,20 @@ from jejak.analytics.funnels import Funnel
 from jejak.journeys.filters import only_people
 from jejak.maps.browser import render
 from jejak.maps.journey_map import JourneyMap, assemble
-from jejak.maps.lanes import Scope, all_lanes
+from jejak.maps.lanes import DayRollups, Scope, all_lanes, bounce_days, interaction_days
 from jejak.maps.notes import EVERYONE, notes_for
 from jejak.maps.render import to_html
 from jejak.segments.personas import find_persona
 from jejak.segments.stages import model_stages
 from jejak.service.builds import open_build, persona_people
-from jejak.service.cache import cached
+from jejak.service.cache import cached, cached_table
 from jejak.service.reports import Scope as ReportScope
 from jejak.service.reports import best_attempts
 from jejak.store.project import Project
 
 # Part of the lanes' cache key: a build's lanes kept by an older jejak (whose funnel lane counted only the steps
 # inside the dates) are not read as today's.
-LANES_VERSION = 2
+LANES_VERSION = 3
 
 
 def map_stages(project: Project) -> list[str]:
@@ -70,6 +70,22 @@ def journey_maps(
                     if len(steps) >= 2
                     else None
                 )
+                # Day-by-day counts of the people's interactions and landings, kept per persona: other dates
+                # sum their days instead of scanning the events and sessions again.
+                state = ("personas",) if persona else ()
+                events_of = only_people(built.read("events"), people)
+
+                def kept(kind: str, compute: Any) -> Any:
+                    table = cached_table(project, kind, [persona], lambda: built.engine.to_pyarrow(compute()), state)
+                    return built.engine.read_parquet(table)
+
+                rollups = DayRollups(
+                    kept("map-interaction-days", lambda: interaction_days(events_of)),
+                    kept(
+                        "map-bounce-days",
+                        lambda: bounce_days(only_people(built.read("sessions"), people), built.read("events")),
+                    ),
+                )
                 queries = all_lanes(
                     built.read("events"),
                     built.read("person_stages"),
@@ -81,6 +97,7 @@ def journey_maps(
                     funnel_steps=steps,
                     funnel_window_days=settings.funnel_window_days,
                     funnel_attempts=kept_attempts,
+                    rollups=rollups,
                 )
                 return {name: built.rows(query) for name, query in queries.items()}
 
