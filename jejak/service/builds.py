@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from jejak.engine import connect
@@ -35,6 +35,12 @@ class OpenBuild:
         """A table newer builds write, or None for a build made before jejak kept it."""
         path = current_build(self.project) / name
         return self.engine.read_parquet(path) if path.exists() else None
+
+    def kept(self, kind: str, question: Any, compute: Callable[[], Any], state: Sequence[str] = ()) -> Any:
+        """The table `compute()` builds, run once per build, question, settings and SQLite `state`, kept next to
+        the build (`service.cache.cached_table`) and read back: what several views of a question share."""
+        path = cached_table(self.project, kind, question, lambda: self.engine.to_pyarrow(compute()), state)
+        return self.engine.read_parquet(path)
 
     def rows(self, expr: Any) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.engine.to_pyarrow(expr).to_pylist()
@@ -76,10 +82,9 @@ def persona_assignments(built: OpenBuild) -> Any:
             # The event stream's integer person key too: a persona narrows 10M events on it twice as fast.
             numbers = people.select(_person_id=people.person_id, person_number=people.person_number)
             assigned = assigned.join(numbers, assigned.person_id == numbers._person_id).drop("_person_id")
-        return built.engine.to_pyarrow(assigned)
+        return assigned
 
-    kept = cached_table(built.project, "personas", ["with person_number"], compute, state=("personas",))
-    return built.engine.read_parquet(kept)
+    return built.kept("personas", ["with person_number"], compute, state=("personas",))
 
 
 def persona_people(built: OpenBuild, persona: str) -> Any:

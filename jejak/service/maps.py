@@ -22,7 +22,7 @@ from jejak.maps.render import to_html
 from jejak.segments.personas import find_persona
 from jejak.segments.stages import model_stages
 from jejak.service.builds import open_build, persona_people
-from jejak.service.cache import cached, cached_table
+from jejak.service.cache import cached
 from jejak.service.reports import Scope as ReportScope
 from jejak.service.reports import best_attempts
 from jejak.store.project import Project
@@ -58,6 +58,7 @@ def journey_maps(
 
             def run_lanes(persona: str | None = persona) -> dict[str, Any]:
                 people = persona_people(built, persona) if persona else None
+                events_of = only_people(built.read("events"), people)
                 steps = settings.map_funnel
                 # The funnel's attempts are kept per persona like the funnels page's, so other dates read them.
                 kept_attempts = (
@@ -65,7 +66,7 @@ def journey_maps(
                         built,
                         ReportScope(start=start, end=end, persona=persona),
                         Funnel.of(steps, window_seconds=settings.funnel_window_days * 86_400, start=start, end=end),
-                        only_people(built.read("events"), people),
+                        events_of,
                     )
                     if len(steps) >= 2
                     else None
@@ -73,17 +74,13 @@ def journey_maps(
                 # Day-by-day counts of the people's interactions and landings, kept per persona: other dates
                 # sum their days instead of scanning the events and sessions again.
                 state = ("personas",) if persona else ()
-                events_of = only_people(built.read("events"), people)
-
-                def kept(kind: str, compute: Any) -> Any:
-                    table = cached_table(project, kind, [persona], lambda: built.engine.to_pyarrow(compute()), state)
-                    return built.engine.read_parquet(table)
-
                 rollups = DayRollups(
-                    kept("map-interaction-days", lambda: interaction_days(events_of)),
-                    kept(
+                    built.kept("map-interaction-days", [persona], lambda: interaction_days(events_of), state),
+                    built.kept(
                         "map-bounce-days",
+                        [persona],
                         lambda: bounce_days(only_people(built.read("sessions"), people), built.read("events")),
+                        state,
                     ),
                 )
                 queries = all_lanes(

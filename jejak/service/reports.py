@@ -33,7 +33,6 @@ from jejak.ingest.importer import quarantine_counts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
-from jejak.service.cache import cached_table
 from jejak.store.appstate import connect_state
 
 Rows = list[dict[str, Any]]
@@ -204,16 +203,14 @@ def touches_of_conversions(built: OpenBuild) -> Any:
     """
 
     def compute() -> Any:
-        return built.engine.to_pyarrow(
-            conversion_touches(
-                built.read("touchpoints"),
-                built.read("conversions"),
-                lookback_days=built.project.settings.lookback_days,
-                in_window=built.read_if_built("journey_touches"),
-            )
+        return conversion_touches(
+            built.read("touchpoints"),
+            built.read("conversions"),
+            lookback_days=built.project.settings.lookback_days,
+            in_window=built.read_if_built("journey_touches"),
         )
 
-    return built.engine.read_parquet(cached_table(built.project, "conversion-touches", [], compute, state=()))
+    return built.kept("conversion-touches", [], compute)
 
 
 def journey_paths(built: OpenBuild, dimension: str) -> Any:
@@ -228,17 +225,15 @@ def journey_paths(built: OpenBuild, dimension: str) -> Any:
         return built_journey_paths(built.read("journeys"))
 
     def compute() -> Any:
-        return built.engine.to_pyarrow(
-            converting_journey_paths(
-                built.read("touchpoints"),
-                built.read("conversions"),
-                lookback_days=settings.lookback_days,
-                dimension=dimension,
-                in_window=built.read_if_built("journey_touches"),
-            )
+        return converting_journey_paths(
+            built.read("touchpoints"),
+            built.read("conversions"),
+            lookback_days=settings.lookback_days,
+            dimension=dimension,
+            in_window=built.read_if_built("journey_touches"),
         )
 
-    return built.engine.read_parquet(cached_table(built.project, "journey-paths", [dimension], compute, state=()))
+    return built.kept("journey-paths", [dimension], compute)
 
 
 def histogram(built: OpenBuild, scope: Scope, *, kind: str, by_first_channel: bool = False) -> Sections:
@@ -291,12 +286,10 @@ def best_attempts(built: OpenBuild, scope: Scope, chosen: Funnel, stream: Any) -
     def compute() -> Any:
         # Without step 1's details: they are text columns, costly to join, carry and keep (0.6 s at 10M events),
         # and only a breakdown by channel or device needs them (`funnel_steps` joins them on then).
-        return built.engine.to_pyarrow(attempts(stream, undated, per_day=True))
+        return attempts(stream, undated, per_day=True)
 
-    question = [repr(undated), scope.persona]
     state = ("personas",) if scope.persona else ()
-    kept = cached_table(built.project, "funnel-day-attempts", question, compute, state=state)
-    return best_of_days(built.engine.read_parquet(kept), chosen)
+    return best_of_days(built.kept("funnel-day-attempts", [repr(undated), scope.persona], compute, state), chosen)
 
 
 def funnel(built: OpenBuild, scope: Scope, query: FunnelQuery) -> Sections:
