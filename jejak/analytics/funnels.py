@@ -35,8 +35,9 @@ import ibis.expr.types as ir
 
 from jejak.analytics.topn import OTHER_PREFIX, other_label, top_n_with_other
 from jejak.core.errors import SettingError
-from jejak.engine import SECONDS_PER_DAY, safe_div
+from jejak.engine import safe_div
 from jejak.journeys.events import position_key
+from jejak.journeys.filters import epoch_day, in_day_range
 
 ORDERS = ("sequential", "strict", "any")
 BREAKDOWNS = ("channel", "device_type", "persona")
@@ -120,7 +121,7 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False, per_day
     )
     tried = _any_order(flagged, funnel) if funnel.order == "any" else _chained(flagged, funnel)
     if per_day:
-        tried = tried.mutate(day_1=(tried.at_1 // SECONDS_PER_DAY).cast("int64"))
+        tried = tried.mutate(day_1=epoch_day(tried.at_1))
     best = _best(tried, per_day=per_day)
     return with_step_one(best, stream, funnel) if details else best
 
@@ -131,11 +132,7 @@ def best_of_days(day_attempts: ir.Table, funnel: Funnel) -> ir.Table:
     `day_attempts` are the same funnel's without a date range: the days outside the range are left out, and
     the best of the rest is what `attempts` finds with the range.
     """
-    kept = day_attempts
-    if funnel.start is not None:
-        kept = kept.filter(kept.day_1 >= _epoch_seconds(funnel.start) // SECONDS_PER_DAY)
-    if funnel.end is not None:
-        kept = kept.filter(kept.day_1 <= _epoch_seconds(funnel.end) // SECONDS_PER_DAY)
+    kept = day_attempts.filter(in_day_range(day_attempts.day_1, funnel.start, funnel.end))
     return _best(kept.drop("day_1"), per_day=False)
 
 

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
+from jejak.engine import SECONDS_PER_DAY
+
+EPOCH_DATE = dt.date(1970, 1, 1)
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -64,6 +68,30 @@ def in_date_range(moment: ir.TimestampValue, start: dt.date | None, end: dt.date
     if end is not None:
         after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         keep = keep & (moment < ibis.timestamp(after))
+    return keep
+
+
+def epoch_day(seconds: ir.IntegerValue) -> ir.IntegerValue:
+    """The UTC day (days since 1970) of a time given in whole seconds since 1970."""
+    day: ir.IntegerValue = (seconds // SECONDS_PER_DAY).cast("int64")
+    return day
+
+
+def in_day_range(day: ir.IntegerValue, start: dt.date | None, end: dt.date | None) -> ir.BooleanValue:
+    """Whether an `epoch_day` is inside the range: the days `in_date_range` keeps, both included.
+
+    Example:
+        >>> import datetime as dt, ibis
+        >>> from jejak.engine import connect
+        >>> inside = in_day_range(ibis.literal(20513), dt.date(2026, 3, 1), dt.date(2026, 3, 1))  # 2026-03-01
+        >>> connect().to_pyarrow(inside).as_py()
+        True
+    """
+    keep: ir.BooleanValue = ibis.literal(True)
+    if start is not None:
+        keep = keep & (day >= (start - EPOCH_DATE).days)
+    if end is not None:
+        keep = keep & (day <= (end - EPOCH_DATE).days)
     return keep
 
 

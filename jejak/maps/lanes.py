@@ -17,8 +17,8 @@ import ibis.expr.types as ir
 
 from jejak.analytics.funnels import Funnel
 from jejak.analytics.funnels import funnel_steps as steps_of_funnel
-from jejak.engine import SECONDS_PER_DAY, whole_epoch_seconds
-from jejak.journeys.filters import in_date_range, only_people
+from jejak.engine import whole_epoch_seconds
+from jejak.journeys.filters import epoch_day, in_date_range, in_day_range, only_people
 from jejak.segments.stages import stage_funnel
 
 SUPPORT_EVENTS = ("call_centre_call", "Support Contacted", "Ticket Created", "Live Chat Started")
@@ -146,7 +146,7 @@ def interaction_days(events: ir.Table) -> ir.Table:
     """Staged interactions counted per UTC day, stage, event, channel and page path (`DayRollups`)."""
     staged = events.filter(events.stage.notnull())
     return staged.group_by(
-        day=(staged.epoch_seconds // SECONDS_PER_DAY).cast("int64"),
+        day=epoch_day(staged.epoch_seconds),
         stage=staged.stage,
         event=staged.event,
         channel=staged.channel,
@@ -157,23 +157,13 @@ def interaction_days(events: ir.Table) -> ir.Table:
 def bounce_days(sessions: ir.Table, events: ir.Table) -> ir.Table:
     """Online sessions' entrances and single-view bounces per UTC day, stage of the first interaction, landing page."""
     joined = _landings(sessions, events)
-    day = (whole_epoch_seconds(joined.started_at) // SECONDS_PER_DAY).cast("int64")
-    return joined.group_by(day=day, stage=joined.stage, landing_page=joined.landing_page).aggregate(
-        entrances=joined.count(), bounces=(joined.page_views == 1).cast("int64").sum()
-    )
+    return joined.group_by(
+        day=epoch_day(whole_epoch_seconds(joined.started_at)), stage=joined.stage, landing_page=joined.landing_page
+    ).aggregate(entrances=joined.count(), bounces=(joined.page_views == 1).cast("int64").sum())
 
 
 def _in_days(table: ir.Table, scope: Scope) -> ir.Table:
-    kept = table
-    if scope.start is not None:
-        kept = kept.filter(kept.day >= _day_number(scope.start))
-    if scope.end is not None:
-        kept = kept.filter(kept.day <= _day_number(scope.end))
-    return kept
-
-
-def _day_number(day: dt.date) -> int:
-    return (day - dt.date(1970, 1, 1)).days
+    return table.filter(in_day_range(table.day, scope.start, scope.end))
 
 
 def _rolled_lanes(
