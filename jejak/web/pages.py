@@ -274,8 +274,10 @@ def attribution(ctx: PageContext) -> PageResult:
     settings = ctx.project.settings
     model = ctx.choice("model", ("", *MODELS), "")
     usual = AttributionQuery.defaults(settings)
+    # Every model, even when one is picked: one model's rows are the every-model run's, read from its kept
+    # answer (each resample's journeys depend only on its number, so a model gets the same intervals alone as
+    # beside the others, and its change against last touch comes with it).
     query = AttributionQuery(
-        models=(model,) if model else (),
         by=ctx.choice("by", ATTRIBUTE_BY, usual.by),
         order=ctx.choice("order", ("1", "2", "3", "4", "auto"), str(usual.order)),
         resamples=ctx.number("resamples", int(usual.resamples or 0), 0, 2000),
@@ -283,10 +285,7 @@ def attribution(ctx: PageContext) -> PageResult:
         lookback_days=ctx.number("lookback", int(usual.lookback_days or 1), 1, 365),
     )
     with open_build(ctx.project) as built:
-        # One model's rows are the every-model run's, read from its kept answer: each resample's journeys depend
-        # only on its number, so a model gets the same intervals alone as beside the others (and its change
-        # against last touch comes with it).
-        run = cached_attribution(built, ctx.scope, dataclasses.replace(query, models=()))
+        run = cached_attribution(built, ctx.scope, query)
     if model:
         run = dataclasses.replace(run, rows=[row for row in run.rows if _of_model(str(row["model"]), model)])
     sections = [Section("comparison", run.rows, "attribution_figure")]
