@@ -36,22 +36,9 @@ def conversion_paths(
 
     `in_window` is the build's `journey_touches` table (found again from `touchpoints` without it).
     """
-    labelled, relabelled = label_by_dimension(touchpoints, conversions, dimension)
-    if in_window is None:
-        in_window = journey_touches(labelled, relabelled, lookback_days=lookback_days)
-    else:
-        in_window = in_window.mutate(channel=dimension_key(in_window, dimension))
-    if converting_only:
-        # The journeys that did not convert are most of the touches and none of the top paths.
-        in_window = in_window.filter(in_window.converted)
-    journey_table = journeys(
-        in_window,
-        relabelled,
-        transform="exposure" if exposure else "unique",
-        transform_channel="Direct",
-        max_touches=0,
+    return unique_paths(
+        _journeys_by(touchpoints, conversions, lookback_days, dimension, exposure, in_window, converting_only)
     )
-    return unique_paths(journey_table)
 
 
 def converting_journey_paths(
@@ -70,19 +57,36 @@ def converting_journey_paths(
     conversions are counted, so the top paths of any set of conversions (dates, a persona)
     are these rows filtered by their conversion's columns, then `top_paths_by`.
     """
+    return built_journey_paths(
+        _journeys_by(touchpoints, conversions, lookback_days, dimension, exposure, in_window, converting_only=True)
+    )
+
+
+def _journeys_by(
+    touchpoints: ir.Table,
+    conversions: ir.Table,
+    lookback_days: int,
+    dimension: str,
+    exposure: bool,
+    in_window: ir.Table | None,
+    converting_only: bool,
+) -> ir.Table:
+    """The journeys rebuilt with each touch labelled by `dimension`, under the exposure transform or none."""
     labelled, relabelled = label_by_dimension(touchpoints, conversions, dimension)
     if in_window is None:
-        touches = journey_touches(labelled, relabelled, lookback_days=lookback_days)
+        in_window = journey_touches(labelled, relabelled, lookback_days=lookback_days)
     else:
-        touches = in_window.mutate(channel=dimension_key(in_window, dimension))
-    journey_table = journeys(
-        touches.filter(touches.converted),
+        in_window = in_window.mutate(channel=dimension_key(in_window, dimension))
+    if converting_only:
+        # The journeys that did not convert are most of the touches and none of the top paths.
+        in_window = in_window.filter(in_window.converted)
+    return journeys(
+        in_window,
         relabelled,
         transform="exposure" if exposure else "unique",
         transform_channel="Direct",
         max_touches=0,
     )
-    return built_journey_paths(journey_table)
 
 
 def built_journey_paths(journey_table: ir.Table) -> ir.Table:
