@@ -48,21 +48,6 @@ def _top_per_stage(counts: ir.Table, label: str) -> ir.Table:
     return ranked.filter(ranked._rank < TOP_PER_STAGE).drop("_rank").order_by(["stage", ibis.desc("n"), label])
 
 
-def actions(events: ir.Table, scope: Scope) -> ir.Table:
-    """Per stage, the most frequent events (what people do there), with counts."""
-    staged = scope.keep(events, "timestamp").filter(lambda t: t.stage.notnull())
-    counts = staged.group_by(["stage", "event"]).aggregate(n=staged.count())
-    return _top_per_stage(counts.mutate(event=counts.event.fill_null("(not set)")), "event")
-
-
-def touchpoints(events: ir.Table, scope: Scope, by: str = "channel") -> ir.Table:
-    """Per stage, the channels (or page paths) people use there, with shares of the stage's interactions."""
-    staged = scope.keep(events, "timestamp").filter(lambda t: t.stage.notnull())
-    staged = staged.mutate(_value=staged[by].fill_null("(not set)"))
-    counts = staged.group_by(["stage", "_value"]).aggregate(n=staged.count()).rename({by: "_value"})
-    return _top_per_stage(counts, by)
-
-
 def kpis(milestones: ir.Table, scope: Scope, stages: Sequence[str]) -> ir.Table:
     """Per stage: people reaching it, going on to the next, conversion, median days in it, and revenue there."""
     kept = scope.keep(milestones, "first_at")
@@ -87,15 +72,6 @@ def comments(feedback: ir.Table, scope: Scope) -> ir.Table:
     written = scope.keep(feedback, "timestamp").filter(lambda t: t.comment.notnull() & t.stage.notnull())
     counts = written.group_by(["stage", "comment"]).aggregate(n=written.count(), mean_feeling=written.feeling.mean())
     return _top_per_stage(counts, "comment")
-
-
-def landing_bounce(sessions: ir.Table, events: ir.Table, scope: Scope, min_entrances: int) -> ir.Table:
-    """Per stage and landing page (the stage of the visit's first interaction): entrances and single-view bounces."""
-    joined = _landings(scope.keep(sessions, "started_at"), events)
-    pages = joined.group_by(["stage", "landing_page"]).aggregate(
-        entrances=joined.count(), bounces=(joined.page_views == 1).cast("int64").sum()
-    )
-    return _bounce_rates(pages, min_entrances)
 
 
 def _landings(sessions: ir.Table, events: ir.Table) -> ir.Table:
@@ -143,7 +119,12 @@ class DayRollups:
 
 
 def interaction_days(events: ir.Table) -> ir.Table:
-    """Staged interactions counted per UTC day, stage, event, channel and page path (`DayRollups`)."""
+    """Staged interactions counted per UTC day, stage, event, channel and page path (`DayRollups`).
+
+    Over a range of days, the lanes take per stage the most frequent events (what people do there), the
+    channels and page paths people use there with shares of the stage's interactions, and the stage each
+    funnel step's event is most often in (to file the funnel's drop-off under).
+    """
     staged = events.filter(events.stage.notnull())
     return staged.group_by(
         day=epoch_day(staged.epoch_seconds),
@@ -211,30 +192,22 @@ def all_lanes(
     The key funnel counts, like the funnels page, each person's best attempt that began inside the dates
     (its later steps may come after them, inside the window). `funnel_attempts`, when the caller kept them,
     are those attempts (`analytics.funnels.attempts` of `map_funnel` over the scope's people and dates).
-    `rollups`, when the caller kept them for the scope's people, answer the interaction and bounce lanes
-    (the same rows as the scans of the events and sessions).
+    The interaction and bounce lanes sum day-by-day counts of the scope's people (`DayRollups`): `rollups`
+    when the caller kept them, else counted here.
     """
     lanes: dict[str, ir.Table] = {}
     if len(funnel_steps) >= 2:
         funnel = Funnel.of(funnel_steps, window_seconds=funnel_window_days * 86_400, start=scope.start, end=scope.end)
         lanes["funnel"] = steps_of_funnel(only_people(events, scope.people), funnel, tried=funnel_attempts)
-        if rollups is None:
-            # The stage each step's event is most often in, to file the drop-off under.
-            kept = scope.keep(events, "timestamp")
-            stepped = kept.filter(kept.event.isin(list(funnel_steps)) & kept.stage.notnull())
-            lanes["step_stages"] = _step_stages(stepped.group_by(["event", "stage"]).aggregate(n=stepped.count()))
-    if rollups is not None:
-        rolled = _rolled_lanes(rollups, scope, min_entrances, funnel_steps)
-    else:
-        rolled = {
-            "actions": actions(events, scope),
-            "channels": touchpoints(events, scope, "channel"),
-            "pages": touchpoints(events.filter(events.page_path.notnull()), scope, "page_path"),
-            "bounce": landing_bounce(sessions, events, scope, min_entrances),
-        }
+    if rollups is None:
+        # Counted on the spot for the scope's people (a caller that keeps them reads them instead).
+        rollups = DayRollups(
+            interaction_days(only_people(events, scope.people)),
+            bounce_days(only_people(sessions, scope.people), events),
+        )
     return (
         lanes
-        | rolled
+        | _rolled_lanes(rollups, scope, min_entrances, funnel_steps)
         | {
             "kpis": kpis(milestones, scope, stages),
             "feelings": feelings(feedback, scope),
