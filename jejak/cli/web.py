@@ -10,13 +10,14 @@ import click
 from jejak.cli.common import console, handle_errors, project_at
 
 
-def serve_project(project: object, host: str, port: int) -> None:
-    """Serve the dashboard of a project until interrupted (Ctrl+C)."""
+def serve_project(project: object, host: str, port: int, wait_seconds: float | None = None) -> None:
+    """Serve the dashboard of a project until interrupted (Ctrl+C); `wait_seconds`: see `web.jobs`."""
     import uvicorn
 
     from jejak.core.errors import SettingError
     from jejak.web.app import create_app
     from jejak.web.auth import user_names
+    from jejak.web.jobs import PAGE_WAIT_SECONDS
 
     if not user_names(project.sqlite_path):  # type: ignore[attr-defined]
         raise SettingError("Nobody can log in yet. Create the first user with `jejak user add NAME`, then serve.")
@@ -28,7 +29,9 @@ def serve_project(project: object, host: str, port: int) -> None:
     # computed into the build's cache while the server starts (at once when `jejak build` already did).
     threading.Thread(target=_warm, args=(warm_site, project), daemon=True).start()
     console.print(f"jejak dashboard: [bold]http://{host}:{port}/[/]  (Ctrl+C stops it)")
-    uvicorn.run(create_app(project), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
+    wait = PAGE_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    app = create_app(project, page_wait_seconds=wait)  # type: ignore[arg-type]
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def _warm(warm: Any, project: object) -> None:
@@ -60,14 +63,22 @@ def precompute_views(project: Any) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--wait",
+    "wait_seconds",
+    default=None,
+    type=click.FloatRange(min=0),
+    help="Seconds a request waits for a view before answering 'computing' (default 0.75; the page then "
+    "shows it when ready, a .json/.csv twin answers 202 until then). A large value makes every request wait.",
+)
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
-def serve(host: str, port: int, project_dir: str | None) -> None:
+def serve(host: str, port: int, wait_seconds: float | None, project_dir: str | None) -> None:
     """Serve the dashboard (login needed; plotly and every asset served locally, works offline).
 
     Example: jejak serve --port 8000
     """
-    serve_project(project_at(project_dir), host, port)
+    serve_project(project_at(project_dir), host, port, wait_seconds)
 
 
 @click.group()

@@ -15,13 +15,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import secrets
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingError, ThrottledError
+from jejak.service.cache import state_signature
 from jejak.service.reports import is_share_column
 from jejak.store.project import Project
 from jejak.web import auth
 from jejak.web.i18n import LANGUAGES, column_label, word
+from jejak.web.jobs import PAGE_WAIT_SECONDS, Job, Jobs
 from jejak.web.pages import Page, PageContext, PageResult, parse_scope, persona_names, run_page
 from jejak.web.site import EXTRA_ROUTES, PAGES
 
@@ -50,6 +53,8 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'"
 )
 DATA_SUFFIXES = (".json", ".csv", ".pdf", ".png")
+# Routes that answer JSON whatever their name ends with: whether a view being computed is ready.
+JSON_PREFIXES = ("/jobs/",)
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -110,7 +115,11 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     # Twins and file exports answer errors as JSON; only pages redirect to the login form.
-    return path.endswith(DATA_SUFFIXES) or "application/json" in request.headers.get("accept", "")
+    return (
+        path.endswith(DATA_SUFFIXES)
+        or path.startswith(JSON_PREFIXES)
+        or "application/json" in request.headers.get("accept", "")
+    )
 
 
 def _error_response(request: Request, exc: JejakError, app: FastAPI) -> Response:
@@ -143,10 +152,18 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def create_app(project: Project) -> FastAPI:
-    """The dashboard of one project."""
-    app = FastAPI(title="jejak", docs_url=None, redoc_url=None, openapi_url=None)
+def create_app(project: Project, page_wait_seconds: float = PAGE_WAIT_SECONDS) -> FastAPI:
+    """The dashboard of one project; a page not ready within `page_wait_seconds` shows "computing" (`jobs.py`)."""
+    jobs: Jobs[PageResult] = Jobs(wait_seconds=page_wait_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(title="jejak", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.project = project
+    app.state.jobs = jobs
     app.state.templates = _templates()
     static_dir = Path(str(files("jejak.web") / "static"))
     plotly_js = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
@@ -204,6 +221,12 @@ def create_app(project: Project) -> FastAPI:
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/jobs/{job_id}")
+    def job_status(job_id: str) -> dict[str, Any]:
+        """Whether a view being computed is ready (a "computing" page asks this, then reloads)."""
+        done, seconds = jobs.done(job_id)
+        return {"done": done, "seconds_so_far": seconds}
 
     @app.get("/")
     def home(request: Request) -> Response:
@@ -282,8 +305,28 @@ def _context(request: Request, project: Project) -> PageContext:
     )
 
 
-def _run(request: Request, page: Page) -> PageResult:
-    return run_page(page, _context(request, request.app.state.project))
+def _job_key(project: Project, page: Page, context: PageContext) -> Hashable:
+    """What makes a page's answer: its question, the build it reads and the SQLite state (not the language)."""
+    build = str(project.tables_dir.resolve()) if project.tables_dir.exists() else ""
+    question = tuple(sorted((key, value) for key, value in context.params.items() if key != "lang"))
+    return (page.slug, question, build, json.dumps(state_signature(project), default=str))
+
+
+def _run(request: Request, page: Page) -> PageResult | Job[PageResult]:
+    """The page's answer, or its job when it is not ready within the app's wait (`jobs.py`)."""
+    project = request.app.state.project
+    context = _context(request, project)
+    jobs: Jobs[PageResult] = request.app.state.jobs
+    return jobs.answer(_job_key(project, page, context), lambda: run_page(page, context))
+
+
+def _computing_json(page: Page, job: Job[PageResult]) -> JSONResponse:
+    """A `.json` (or `.csv`) twin's answer while its view is computed: 202, ask again."""
+    return JSONResponse(
+        {"page": page.slug, "status": "computing", "job": job.job_id, "seconds_so_far": job.seconds_so_far()},
+        status_code=202,
+        headers={"Retry-After": "1"},
+    )
 
 
 def _add_page(app: FastAPI, page: Page) -> None:
@@ -292,6 +335,8 @@ def _add_page(app: FastAPI, page: Page) -> None:
 
         result = _run(request, page)
         render: Callable[..., HTMLResponse] = request.app.state.render
+        if isinstance(result, Job):
+            return render(request, "computing.html", status_code=202, page=page, job=result)
         drawn = {
             section.key: getattr(figures, section.figure)(section.rows).to_json()
             for section in result.sections
@@ -310,6 +355,8 @@ def _add_page(app: FastAPI, page: Page) -> None:
 
     def json_view(request: Request) -> Response:
         result = _run(request, page)
+        if isinstance(result, Job):
+            return _computing_json(page, result)
         context = _context(request, request.app.state.project)
         return JSONResponse(
             json.loads(
@@ -327,6 +374,8 @@ def _add_page(app: FastAPI, page: Page) -> None:
 
     def csv_view(request: Request) -> Response:
         result = _run(request, page)
+        if isinstance(result, Job):
+            return _computing_json(page, result)
         wanted = request.query_params.get("section") or (result.sections[0].key if result.sections else "")
         for section in result.sections:
             if section.key == wanted:

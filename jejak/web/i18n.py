@@ -194,6 +194,16 @@ WORDS: dict[str, dict[str, str]] = {
     "persona": {"en": "Persona", "id": "Persona"},
     "everyone": {"en": "Everyone", "id": "Semua orang"},
     "apply": {"en": "Apply", "id": "Terapkan"},
+    # A view still being computed (web/jobs.py, templates/computing.html).
+    "computing": {
+        "en": "Computing this view; it will show here when it is ready.",
+        "id": "Tampilan ini sedang dihitung; hasilnya muncul di sini begitu siap.",
+    },
+    "computing_since": {"en": "started", "id": "dimulai"},
+    "computing_reload": {
+        "en": "Reload this page in a few seconds to see it.",
+        "id": "Muat ulang halaman ini dalam beberapa detik untuk melihatnya.",
+    },
     "log_in": {"en": "Log in", "id": "Masuk"},
     "log_out": {"en": "Log out", "id": "Keluar"},
     "name": {"en": "Name", "id": "Nama"},

@@ -50,10 +50,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serving(project: Project) -> Iterator[str]:
+# The tests of what pages answer wait for every answer, however slow the machine: a test of what a page shows
+# must not see "computing" instead (test_jobs.py tests the wait itself, with a server that never waits).
+ANSWER_WAIT_SECONDS = 120.0
+
+
+def serving(project: Project, page_wait_seconds: float = ANSWER_WAIT_SECONDS) -> Iterator[str]:
     """Serve the project's dashboard on a free port until the generator is closed."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(project), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(project, page_wait_seconds=page_wait_seconds)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -79,6 +85,13 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 @pytest.fixture(scope="session")
 def dashboard(demo_project: Project) -> Iterator[Dashboard]:
     for url in serving(demo_project):
+        yield Dashboard(demo_project, url)
+
+
+@pytest.fixture(scope="session")
+def impatient_dashboard(demo_project: Project) -> Iterator[Dashboard]:
+    """The same project served by an app that never waits: every answer not ready at once is "computing"."""
+    for url in serving(demo_project, page_wait_seconds=0.0):
         yield Dashboard(demo_project, url)
 
 

@@ -12,13 +12,15 @@ from conftest import CLOCK_START
 
 from jejak.core.clock import set_clock
 from jejak.web import auth
-from jejak.web.app import DATA_SUFFIXES
+from jejak.web.app import DATA_SUFFIXES, JSON_PREFIXES
 from jejak.web.site import EXTRA_ROUTES, PAGES
 from web.conftest import PASSWORD, USER, Dashboard
 
-ROUTES = [f"/{page.slug}{suffix}" for page in PAGES for suffix in ("", ".json", ".csv")] + [
-    route for route, _ in EXTRA_ROUTES
-]
+ROUTES = (
+    [f"/{page.slug}{suffix}" for page in PAGES for suffix in ("", ".json", ".csv")]
+    + [route for route, _ in EXTRA_ROUTES]
+    + [f"{prefix}0123abcd" for prefix in JSON_PREFIXES]
+)
 
 
 def _csrf(page_html: str) -> str:
@@ -36,7 +38,7 @@ def test_the_health_check_needs_no_login(dashboard: Dashboard) -> None:
 def test_every_route_rejects_an_anonymous_request(dashboard: Dashboard, route: str) -> None:
     with dashboard.client() as client:
         answer = client.get(route)
-    if route.endswith(DATA_SUFFIXES):  # a twin or a file export: data, not a page
+    if route.endswith(DATA_SUFFIXES) or route.startswith(JSON_PREFIXES):  # a twin, a file export, a job: data
         assert answer.status_code == 401
         assert answer.json()["error"]["code"] == "no_access"
     else:

@@ -85,6 +85,22 @@ def test_every_page_renders_with_no_console_errors_and_no_other_hosts(
     assert watched.hosts() == {"127.0.0.1"}, watched.hosts()
 
 
+def test_a_view_still_computing_says_so_then_shows_its_tables(
+    browser: Any, impatient_dashboard: Dashboard, screenshots_dir: Path
+) -> None:
+    """An app that never waits: the page says "computing", asks for its job, and reloads into the answer."""
+    watched = open_logged_in(browser, impatient_dashboard)
+    response = watched.page.goto(f"{impatient_dashboard.url}/attribution?lookback=12&resamples=10")
+    assert response is not None and response.status == 202
+    watched.page.wait_for_selector('[data-section="comparison"]', timeout=60_000)
+    settle(watched)
+    assert watched.page.locator("[data-job]").count() == 0
+    assert any("/jobs/" in url for url in watched.requests), "the page never asked whether its view was ready"
+    watched.page.screenshot(path=str(screenshots_dir / "attribution-after-computing.png"), full_page=True)
+    assert watched.errors == []
+    assert watched.hosts() == {"127.0.0.1"}, watched.hosts()
+
+
 def _headline_people(watched: Watched) -> str:
     return str(watched.page.locator("#section-headline tbody tr td").first.inner_text())
 
