@@ -1,8 +1,8 @@
 """Benchmark: server time of every dashboard page (and its JSON twin) on a built project; prints a table, writes JSON.
 
 Issue 7's target: no page over 1 s of server time on the 10M-event demo after `jejak build`.
-The server runs in this process (uvicorn on 127.0.0.1, as `jejak serve` runs it); a user
-logs in through the form. Three times are measured for each view:
+The server runs in this process (uvicorn on 127.0.0.1, as `jejak serve` runs it, with its default wait);
+a user logs in through the form. Each view is asked three times:
 - "computed": the build's answer cache (`service.cache`) emptied, the view's first request
   runs its queries (what a question nobody asked before costs);
 - "after build": the cache emptied again, then the dashboard's first views computed as
@@ -10,6 +10,10 @@ logs in through the form. Three times are measured for each view:
   request: what a user pays on a first visit after `jejak build` (a view the build does not
   precompute, such as a filter, is computed here, reading what the build kept);
 - "cached": the median of `--repeats` more requests.
+A view not ready within the app's wait answers "computing" (202, `web.jobs`) and is asked again
+until it answers, as the page does. So for the first two, two numbers: "request", the longest
+server time of any one request (what the 1 s target is about), and "answer", the seconds from
+the first request until the view's answer arrived (what the user waits to see it).
 Server time is the `Server-Timing` header the app sets (from the request arriving to the
 response being ready), so the network and the client are not counted.
 
@@ -107,9 +111,21 @@ def _login(url: str) -> httpx.Client:
 
 def _server_seconds(response: httpx.Response) -> float:
     found = re.search(r"dur=([0-9.]+)", response.headers.get("server-timing", ""))
-    if response.status_code != 200 or not found:
+    if response.status_code not in (200, 202) or not found:
         raise SystemExit(f"{response.request.url}: {response.status_code} {response.text[:300]}")
     return float(found.group(1)) / 1000
+
+
+def _ask(client: httpx.Client, route: str, params: dict[str, str]) -> tuple[float, float]:
+    """(longest server time of one request, seconds until the answer): asked again while "computing"."""
+    began = time.perf_counter()
+    longest = 0.0
+    while True:
+        response = client.get(route, params=params)
+        longest = max(longest, _server_seconds(response))
+        if response.status_code == 200:
+            return longest, time.perf_counter() - began
+        time.sleep(0.05)
 
 
 def _name(slug: str, suffix: str, params: dict[str, str]) -> str:
@@ -136,8 +152,8 @@ def main() -> None:
         for suffix in ("", ".json")
     ]
 
-    def first_requests() -> list[float]:
-        return [_server_seconds(client.get(f"/{slug}{suffix}", params=params)) for slug, suffix, params in views]
+    def first_requests() -> list[tuple[float, float]]:
+        return [_ask(client, f"/{slug}{suffix}", params) for slug, suffix, params in views]
 
     remove_tree(current_build(project) / CACHE_DIR)
     computed = first_requests()
@@ -150,21 +166,23 @@ def main() -> None:
     after_build = first_requests()
     rows: list[dict[str, Any]] = []
     for (slug, suffix, params), first, then in zip(views, computed, after_build, strict=True):
-        again = [_server_seconds(client.get(f"/{slug}{suffix}", params=params)) for _ in range(args.repeats)]
+        again = [_ask(client, f"/{slug}{suffix}", params)[0] for _ in range(args.repeats)]
         row = {
             "view": _name(slug, suffix, params),
-            "computed_seconds": first,
-            "after_build_seconds": then,
+            "computed_request_seconds": first[0],
+            "computed_answer_seconds": first[1],
+            "after_build_request_seconds": then[0],
+            "after_build_answer_seconds": then[1],
             "cached_seconds": statistics.median(again),
             "max_cached_seconds": max(again),
         }
         rows.append(row)
-        flags = ("" if then <= TARGET_SECONDS else "  OVER TARGET after build") + (
-            "" if first <= TARGET_SECONDS else "  (computed over 1 s)"
+        flags = ("" if max(first[0], then[0], *again) <= TARGET_SECONDS else "  REQUEST OVER TARGET") + (
+            "" if then[1] <= TARGET_SECONDS else "  (answer after build over 1 s)"
         )
         print(
-            f"{row['view']:<48} computed {first:6.2f} s  after build {then:6.2f} s  "
-            f"cached {row['cached_seconds']:6.2f} s{flags}",
+            f"{row['view']:<48} computed {first[0]:5.2f} / {first[1]:6.2f} s  "
+            f"after build {then[0]:5.2f} / {then[1]:6.2f} s  cached {row['cached_seconds']:5.2f} s{flags}",
             flush=True,
         )
     server.should_exit = True
@@ -180,7 +198,15 @@ def main() -> None:
     }
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / "dashboard.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    for kind in ("after_build", "computed", "cached"):
+    columns = (
+        "computed_request",
+        "after_build_request",
+        "cached",
+        "max_cached",
+        "computed_answer",
+        "after_build_answer",
+    )
+    for kind in columns:
         over = [row["view"] for row in rows if row[f"{kind}_seconds"] > TARGET_SECONDS]
         within = f"{len(rows) - len(over)} of {len(rows)} views {kind.replace('_', ' ')} within {TARGET_SECONDS:.0f} s"
         print(within + (f"; over: {', '.join(over)}" if over else ""))
