@@ -43,7 +43,14 @@ from jejak.ingest.readers import (
     read_jsonl_chunks,
     read_parquet_chunks,
 )
-from jejak.ingest.validate import KNOWN_INPUT_COLUMNS, jsonl_extract_sql, table_extract_sql, validate_sql
+from jejak.ingest.validate import (
+    JSONL_RAW_TEXT_SQL,
+    KNOWN_INPUT_COLUMNS,
+    jsonl_extract_sql,
+    table_extract_sql,
+    table_raw_text_sql,
+    validate_sql,
+)
 from jejak.store.appstate import connect_state
 from jejak.store.files import move_into_place
 from jejak.store.lake import event_files, publish_partitions, staging_area, writer_lock
@@ -302,6 +309,7 @@ def _validate_chunk(
     emails = _distinct_text(engine, "canonical_chunk", "email")
     phones = _distinct_text(engine, "canonical_chunk", "phone")
     engine.register_arrow("pii_map", pii_map(key, emails, phones))
+    raw_text = JSONL_RAW_TEXT_SQL if file_format == "jsonl" else table_raw_text_sql(present, extra)
     sql = validate_sql(
         "canonical_chunk",
         "pii_map",
@@ -310,6 +318,7 @@ def _validate_chunk(
         received_at_iso=received_at.isoformat(),
         max_field_bytes=max_field_bytes,
         currency=currency,
+        raw_text=raw_text,
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
     engine.unregister("pii_map")
@@ -318,9 +327,11 @@ def _validate_chunk(
     engine.execute_sql(
         f"COPY (SELECT {columns} FROM validated_chunk WHERE _reason IS NULL) TO '{target}' ({PARQUET_COPY_OPTIONS})"
     )
+    # The row's text only for the bad rows: the select list is computed after the join keeps them.
     bad = engine.fetch_arrow(
-        "SELECT _line AS source_line, _reason AS reason, _message AS message, _raw AS raw "
-        "FROM validated_chunk WHERE _reason IS NOT NULL ORDER BY _line"
+        f"SELECT v._line AS source_line, v._reason AS reason, v._message AS message, {raw_text} AS raw "
+        "FROM validated_chunk AS v JOIN canonical_chunk AS c ON c._line = v._line "
+        "WHERE v._reason IS NOT NULL ORDER BY v._line"
     )
     engine.execute_sql("DROP TABLE canonical_chunk; DROP TABLE validated_chunk")
     rows: list[dict[str, object]] = bad.to_pylist()

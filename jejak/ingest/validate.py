@@ -97,24 +97,44 @@ FROM parsed
 
 
 def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str]) -> str:
-    """SQL turning a CSV/Parquet chunk (already named canonically) into the same shape as JSON Lines."""
+    """SQL turning a CSV/Parquet chunk (already named canonically) into the same shape as JSON Lines.
+
+    The row's text (`table_raw_text_sql`) is not computed here: only quarantined rows and rows without an
+    event_id need it, and building a JSON text of every row cost a fifth of the import. The extra columns
+    are kept (as `x:<name>`) so it can be built later, from this relation, for those rows only.
+    """
     columns = []
     for name in JSONL_FIELDS:
         columns.append(f'"{name}"' if name in present else f"NULL::VARCHAR AS {name}")
+    columns += [f'"{name}" AS {_extra_column(name)}' for name in extra]
     if extra:
         pairs = ", ".join(f'{_quote(name)}, "{name}"' for name in extra)
         extra_sql = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
         extra_sql = "NULL::VARCHAR"
-    # The row as a JSON object: readable in the quarantine, and the natural key of a deterministic event_id.
-    every = ", ".join(f'{_quote(name)}, "{name}"' for name in (*present, *extra))
-    row_text = f"CAST(json_object({every}) AS VARCHAR)" if every else "'{}'"
     return f"""
-SELECT _line, {row_text} AS _raw, {extra_sql} AS _extra,
+SELECT _line, {extra_sql} AS _extra,
   NULL::VARCHAR AS _pre_reason, NULL::VARCHAR AS _pre_message,
   {", ".join(columns)}
 FROM {chunk}
 """
+
+
+def _extra_column(name: str) -> str:
+    return '"x:' + name.replace('"', '""') + '"'
+
+
+def table_raw_text_sql(present: Sequence[str], extra: Sequence[str], alias: str = "c") -> str:
+    """A CSV/Parquet row's text, over `table_extract_sql`'s relation: the row as a JSON object.
+
+    Readable in the quarantine, and the natural key of a deterministic event_id.
+    """
+    pairs = [f'{_quote(name)}, {alias}."{name}"' for name in present]
+    pairs += [f"{_quote(name)}, {alias}.{_extra_column(name)}" for name in extra]
+    return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)" if pairs else "'{}'"
+
+
+JSONL_RAW_TEXT_SQL = "c._raw"  # a JSON Lines row's text is its line, kept by `jsonl_extract_sql`
 
 
 def _device_type_sql() -> str:
@@ -164,8 +184,12 @@ def validate_sql(
     received_at_iso: str,
     max_field_bytes: int,
     currency: str,
+    raw_text: str = JSONL_RAW_TEXT_SQL,
 ) -> str:
-    """SQL over the canonical relation: every event column typed, plus `_reason` / `_message` for bad rows."""
+    """SQL over the canonical relation: every event column typed, plus `_reason` / `_message` for bad rows.
+
+    `raw_text` is the row's text over alias `c` (`table_raw_text_sql`, or the JSON line itself).
+    """
     text_columns = [name for name in JSONL_FIELDS if name not in ("source_name",)]
     longest = (
         "greatest("
@@ -214,7 +238,9 @@ def validate_sql(
         "WHEN 'alias' THEN 'Alias' WHEN 'group' THEN 'Group' END"
     )
     page_url = _blank("c.page_url")
-    deterministic_id = f"'h:' || md5({_quote(source_name)} || chr(31) || c._raw)"
+    # Evaluated only for rows without an event_id (a CASE branch runs on the rows that take it).
+    deterministic_id = f"'h:' || md5({_quote(source_name)} || chr(31) || {raw_text})"
+    given_id = _blank("c.event_id")
     props = json_text["properties"]
     # Properties that are not JSON send the row to the quarantine; merging them must not fail the whole chunk.
     properties = (
@@ -227,8 +253,7 @@ SELECT
   {reason} AS _reason,
   {message} AS _message,
   c._line AS _line,
-  c._raw AS _raw,
-  coalesce({_blank("c.event_id")}, {deterministic_id}) AS event_id,
+  CASE WHEN {given_id} IS NOT NULL THEN {given_id} ELSE {deterministic_id} END AS event_id,
   {kind} AS type,
   coalesce({_blank("c.event")}, {default_event}) AS event,
   {timestamp} AS timestamp,

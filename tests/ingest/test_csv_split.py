@@ -1,0 +1,101 @@
+"""CSV split two ways: pyarrow for plain blocks, Python's csv for the rest; both must give the same rows and bad rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jejak.ingest import readers
+from jejak.ingest.readers import read_csv_chunks
+
+
+def _read(path: Path, *, split_plain: bool) -> dict[str, Any]:
+    """Every row, bad row and the last progress count, whatever the chunking."""
+    chunks = list(read_csv_chunks(path, split_plain=split_plain))
+    tables = [chunk.table for chunk in chunks]
+    return {
+        "columns": tables[0].column_names,
+        "rows": pa.concat_tables(tables).to_pylist(),
+        "bad": [row for chunk in chunks for row in chunk.bad_rows],
+        "bytes_done": chunks[-1].bytes_done,
+    }
+
+
+def _both(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    return _read(path, split_plain=True), _read(path, split_plain=False)
+
+
+# Pieces of values that csv and pyarrow treat alike or not: quotes, separators, line breaks, CR, NUL, non-ASCII,
+# bytes that are not UTF-8. Lines are glued from them, so plain and not-plain lines mix within a file.
+PIECES = st.sampled_from(
+    [
+        *(b"a", b"kopi", b" ", b",", b'"', b'""', b'"x"', b'"a,b"', b'"line\nbreak"', b"\r", b"\r\n", b"\n", b"\0"),
+        *(b"\xc3\xa9", b"\xff", b"=1+2", b'"say ""hi"""', b"12.5", b"\t"),
+    ]
+)
+PLAIN_VALUE = st.sampled_from([b"a", b"", b'"a,b"', b'"say ""hi"""', b'""', b"2026-01-01T00:00:00+07:00", b"\xc3\xa9"])
+
+
+@st.composite
+def csv_files(draw: st.DrawFn) -> bytes:
+    width = draw(st.integers(min_value=1, max_value=4))
+    header = b",".join(f"c{i}".encode() for i in range(width))
+    lines = []
+    for _ in range(draw(st.integers(min_value=0, max_value=12))):
+        if draw(st.booleans()):  # a plain line of the right width (most of a real export)
+            lines.append(b",".join(draw(st.lists(PLAIN_VALUE, min_size=width, max_size=width))))
+        else:
+            lines.append(b"".join(draw(st.lists(PIECES, min_size=0, max_size=8))))
+    ending = draw(st.sampled_from([b"\n", b"\r\n"]))
+    body = ending.join([header, *lines])
+    return draw(st.sampled_from([b"", b"\xef\xbb\xbf"])) + body + draw(st.sampled_from([b"", ending]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=csv_files(), block_bytes=st.sampled_from([1, 7, 40, 1 << 20]))
+def test_plain_blocks_split_as_pythons_csv_splits_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, block_bytes: int
+) -> None:
+    monkeypatch.setattr(readers, "PLAIN_BLOCK_BYTES", block_bytes)
+    path = tmp_path / "events.csv"
+    path.write_bytes(content)
+    try:
+        expected = _read(path, split_plain=False)
+    except Exception as exc:  # a header csv refuses: refused the same way (same error type and message)
+        with pytest.raises(type(exc)) as raised:
+            _read(path, split_plain=True)
+        assert str(raised.value) == str(exc)
+        return
+    assert _read(path, split_plain=True) == expected
+
+
+def test_a_plain_export_is_split_by_pyarrow_and_a_bad_line_sends_the_rest_to_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [b'"event_id","timestamp","note"'] + [
+        f'"e{i}","2026-01-0{i % 9 + 1}","ok, fine"'.encode() for i in range(50)
+    ]
+    lines[30] = b'"e29","2026-01-03","a "quoted" word"'  # csv refuses a quote after a closing quote
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    monkeypatch.setattr(readers, "PLAIN_BLOCK_BYTES", 300)
+    used: list[int] = []
+    plain_table = readers._plain_table
+
+    def counting(block: bytes, names: Any, first_line: int) -> Any:
+        table = plain_table(block, names, first_line)
+        used.append(0 if table is None else table.num_rows)
+        return table
+
+    monkeypatch.setattr(readers, "_plain_table", counting)
+    fast, slow = _both(path)
+    assert fast == slow
+    assert sum(used) > 0 and used[-1] == 0, used  # plain blocks first, then the block with the bad line
+    assert [bad.line for bad in fast["bad"]] == [31] and fast["bad"][0].reason == "malformed_row"
+    assert [row["_line"] for row in fast["rows"]] == [n for n in range(2, 52) if n != 31]
+    assert fast["bytes_done"] == path.stat().st_size
