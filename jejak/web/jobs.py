@@ -30,8 +30,9 @@ T = TypeVar("T")
 
 # How long a request waits for its view before answering "computing" (issue 7: no page over 1 s of server time).
 PAGE_WAIT_SECONDS = 0.75
-# Views computed side by side (the machine's two cores; each may use threads of its own, e.g. the bootstrap).
-PAGE_WORKERS = 2
+# Views computed side by side. More than the cores: a quick view (a kept answer read back) must not queue
+# behind two slow ones and say "computing" for a read of milliseconds; the slow ones share the cores.
+PAGE_WORKERS = 8
 # How long a finished answer nobody came back for is kept.
 KEEP_SECONDS = 300.0
 
