@@ -308,8 +308,7 @@ def _context(request: Request, project: Project) -> PageContext:
 def _job_key(project: Project, page: Page, context: PageContext) -> Hashable:
     """What makes a page's answer: its question, the build it reads and the SQLite state (not the language)."""
     build = str(project.tables_dir.resolve()) if project.tables_dir.exists() else ""
-    question = tuple(sorted((key, value) for key, value in context.params.items() if key != "lang"))
-    return (page.slug, question, build, json.dumps(state_signature(project), default=str))
+    return (page.slug, context.question(), build, json.dumps(state_signature(project), default=str))
 
 
 def _run(request: Request, page: Page) -> PageResult | Job[PageResult]:

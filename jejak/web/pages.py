@@ -46,6 +46,10 @@ class PageContext:
             "persona": self.scope.persona,
         }
 
+    def question(self) -> tuple[tuple[str, str], ...]:
+        """The query parameters that make the page's answer: all but the language, in order."""
+        return tuple(sorted((key, value) for key, value in self.params.items() if key != "lang"))
+
     def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
         """A query parameter that must be one of `allowed` (the default when absent)."""
         value = self.params.get(name) or default
@@ -107,7 +111,7 @@ def run_page(page: Page, ctx: PageContext) -> PageResult:
     """The page's result, from the build's cache when the page allows it and the question was asked before."""
     if not page.cached:
         return page.handler(ctx)
-    question = sorted((key, value) for key, value in ctx.params.items() if key != "lang")
+    question = ctx.question()  # the same key as a list: JSON writes tuples as lists
 
     def compute() -> dict[str, Any]:
         result = page.handler(ctx)
