@@ -258,14 +258,13 @@ def _plain_block(block: bytes) -> bool:
     after = data[np.minimum(closing + 1, data.size - 1)]
     if not bool(np.all((after == _COMMA) | (after == _LF) | (after == _CR) | (after == _QUOTE))):
         return False
-    breaks = np.flatnonzero((data == _LF) | (data == _CR))
-    if bool(np.any(np.searchsorted(quotes, breaks) % 2)):  # a line break inside a quoted value
+    line_ends, returns = np.flatnonzero(data == _LF), np.flatnonzero(data == _CR)
+    # A line break inside a quoted value: an odd number of quotes before it.
+    if bool(np.any(np.searchsorted(quotes, np.concatenate([line_ends, returns])) % 2)):
         return False
-    returns = np.flatnonzero(data == _CR)
     if returns.size and (returns[-1] == data.size - 1 or bool(np.any(data[returns + 1] != _LF))):
         return False
     # An empty line: the block starts with a line ending, or a line ending follows a line feed.
-    line_ends = np.flatnonzero(data == _LF)
     line_starts = np.concatenate([[0], line_ends[:-1] + 1])
     if bool(np.any(data[line_starts] == _LF) or np.any(data[line_starts] == _CR)):
         return False
