@@ -164,12 +164,26 @@ class Engine:
     def materialize(self, expr: ir.Table, name: str) -> ir.Table:
         """Compute an expression once and keep it as a temporary table for the following steps."""
         if self.name == "duckdb":
-            return self.backend.create_table(name, expr, temp=True, overwrite=True)
+            # One CREATE … AS, not ibis' create_table: with overwrite=True it inserts into a table under another
+            # name and then copies that whole table to this one (10M sessionized events: 2 s of the copy alone).
+            self.backend._run_pre_execute_hooks(expr)  # registers in-memory tables the expression reads
+            quoted = _quote_name(name)
+            self.backend.con.execute(f"CREATE OR REPLACE TEMP TABLE {quoted} AS {self._typed_select(expr)}")
+            return self.backend.table(name, database=("temp", "main"))
         # Spark: a local checkpoint computes the rows now and cuts the lineage, so the plans of iterative
         # algorithms (label propagation) stay short; Spark drops it once the view is replaced and nothing uses it.
         frame = self._spark_frame(expr, conform=True).localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
         return self.backend.table(name)
+
+    def _typed_select(self, expr: ir.Table) -> str:
+        """DuckDB SQL of `expr` with every column cast to the type the expression declares."""
+        type_mapper = self.backend.compiler.type_mapper
+        columns = ", ".join(
+            f"CAST({_quote_name(name)} AS {type_mapper.from_ibis(dtype).sql('duckdb')}) AS {_quote_name(name)}"
+            for name, dtype in expr.schema().items()
+        )
+        return f"SELECT {columns} FROM ({self.backend.compile(expr)}) AS written"
 
     def write_parquet(self, expr: ir.Table, directory: Path) -> None:
         """Write an expression's result as a directory of Parquet files (the derived-table layout)."""
@@ -177,14 +191,8 @@ class Engine:
         # (DuckDB sums BIGINTs into HUGEINT, which Parquet stores as DOUBLE; Spark's SIZE is a 32-bit int).
         if self.name == "duckdb":
             directory.mkdir(parents=True, exist_ok=True)
-            type_mapper = self.backend.compiler.type_mapper
-            columns = ", ".join(
-                f"CAST({_quote_name(name)} AS {type_mapper.from_ibis(dtype).sql('duckdb')}) AS {_quote_name(name)}"
-                for name, dtype in expr.schema().items()
-            )
-            sql = f"SELECT {columns} FROM ({self.backend.compile(expr)}) AS written"
             target = str(directory / "part-0.parquet").replace("'", "''")
-            self.backend.con.execute(f"COPY ({sql}) TO '{target}' ({PARQUET_COPY_OPTIONS})")
+            self.backend.con.execute(f"COPY ({self._typed_select(expr)}) TO '{target}' ({PARQUET_COPY_OPTIONS})")
             return
         frame = self._spark_frame(expr, conform=True)
         # One part file per task, straight into the directory; timestamps as TIMESTAMP_MICROS in UTC.
