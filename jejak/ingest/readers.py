@@ -9,8 +9,10 @@ file, line by line, and says which lines it cannot split or decode (about 17 µs
 row). Most exports are plain: every value quoted or free of quotes, no line breaks
 inside values, no empty lines, valid UTF-8. A block of such lines is split by
 pyarrow's CSV reader instead (under 1 µs a row), once a vectorised check over its
-bytes (`_plain_block`) has shown it is plain, so both readers must agree on it. The
-first block that is not plain, and everything after it, goes through `csv`.
+bytes (`_plain_block`) has shown it is plain, so both readers must agree on it. A
+block that is not plain goes through `csv`, up to the first record that ends at or
+after the block's end (a quoted value may run on into the next block); the check of
+plain blocks starts again from there.
 
 JSON Lines are split into lines in Arrow, a block at a time (`_jsonl_lines`); a
 block with a line that is not UTF-8 is read line by line so the line is found.
@@ -22,7 +24,7 @@ import codecs
 import csv
 import io
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -65,28 +67,33 @@ class RawChunk:
 
 
 def _physical_lines(handle: BinaryIO, line_number: int = 0, done: int = 0) -> Iterator[tuple[int, bytes, int]]:
-    """Yield (line number, line bytes without the line ending, bytes read so far) from the handle's position.
+    """Yield (line number, line bytes without the line ending, the file offset just past the line) from the
+    handle's position.
 
     `line_number` and `done` are the lines and bytes before that position (0 at the start of the file).
     """
     rest = b""
     first_block = done == 0
+    offset = done  # the file offset where `rest` starts
     while True:
         block = handle.read(READ_BLOCK_BYTES)
         if not block:
             break
-        done += len(block)
         if first_block:
             # Excel's "CSV UTF-8" (and other exporters) start the file with a byte-order mark: it is not data.
-            block, first_block = block.removeprefix(codecs.BOM_UTF8), False
+            stripped = block.removeprefix(codecs.BOM_UTF8)
+            offset += len(block) - len(stripped)
+            block, first_block = stripped, False
         parts = (rest + block).split(b"\n")
         rest = parts.pop()
         for part in parts:
             line_number += 1
-            yield line_number, part[:-1] if part.endswith(b"\r") else part, done
+            offset += len(part) + 1
+            yield line_number, part[:-1] if part.endswith(b"\r") else part, offset
     if rest:
         line_number += 1
-        yield line_number, rest[:-1] if rest.endswith(b"\r") else rest, done
+        offset += len(rest)
+        yield line_number, rest[:-1] if rest.endswith(b"\r") else rest, offset
 
 
 def _preview(data: bytes) -> str:
@@ -105,7 +112,10 @@ class _LineFeed:
         self.pending: deque[tuple[int, str]] = deque()
         self.consumed: list[tuple[int, str]] = []
         self.bad_rows: list[BadRow] = []
-        self.bytes_done = 0
+        # The file offset just past the last line taken from the file: with nothing pending, every line up to
+        # it has gone to csv, so a record that ends there ends at this offset.
+        self.position = bytes_before
+        self.last_line = lines_before  # the number of that line
 
     def __iter__(self) -> _LineFeed:
         return self
@@ -117,7 +127,8 @@ class _LineFeed:
             item = self.pending.popleft()
         else:
             while True:
-                line_number, data, self.bytes_done = next(self._source)
+                line_number, data, self.position = next(self._source)
+                self.last_line = line_number
                 try:
                     item = (line_number, data.decode("utf-8"))
                     break
@@ -164,25 +175,45 @@ def read_csv_chunks(path: Path, names: Sequence[str] | None = None, *, split_pla
                 f"{path}: the header names column(s) {', '.join(duplicates)} more than once (after mapping)."
             )
         width = len(header)
-        if plain_header is not None:
-            # Plain blocks while they last; from the first block that is not plain, Python's csv to the end.
-            lines_before, bytes_before = 1, header_bytes
-            handle.seek(header_bytes)
-            for block, lines_in_block, bytes_in_block in _line_blocks(handle):
-                table = _plain_table(block, column_names, lines_before + 1)
-                if table is None:
-                    break
-                yield RawChunk(table, [], bytes_before + bytes_in_block)
-                lines_before += lines_in_block
-                bytes_before += bytes_in_block
-            else:
-                if lines_before == 1:  # a header and no rows: one empty chunk still tells the header
-                    yield RawChunk(_chunk_table(column_names, [], None, []), [], bytes_before)
-                return
-            handle.seek(bytes_before)
-            feed = _LineFeed(handle, lines_before, bytes_before)
-            reader = csv.reader(feed, strict=True)
-        yield from _csv_module_chunks(feed, reader, column_names, width)
+        if plain_header is None:
+            yield from _csv_module_chunks(feed, reader, column_names, width)
+            return
+        yield from _plain_or_csv_chunks(handle, header_bytes, column_names, width)
+
+
+def _plain_or_csv_chunks(
+    handle: BinaryIO, header_bytes: int, column_names: list[str], width: int
+) -> Iterator[RawChunk]:
+    """Plain blocks split by pyarrow; a block that is not plain by Python's csv, up to the first record that ends
+    at or after the block's end (a record's value may run on past it), and plain blocks again from there."""
+    lines_before, bytes_before = 1, header_bytes
+    chunks = 0
+    while True:
+        handle.seek(bytes_before)
+        not_plain_bytes = 0
+        for block, lines_in_block, bytes_in_block in _line_blocks(handle):
+            table = _plain_table(block, column_names, lines_before + 1)
+            if table is None:
+                not_plain_bytes = bytes_in_block
+                break
+            yield RawChunk(table, [], bytes_before + bytes_in_block)
+            chunks += 1
+            lines_before += lines_in_block
+            bytes_before += bytes_in_block
+        if not not_plain_bytes:
+            if not chunks:  # a header and no rows: one empty chunk still tells the header
+                yield RawChunk(_chunk_table(column_names, [], None, []), [], bytes_before)
+            return
+        handle.seek(bytes_before)
+        feed = _LineFeed(handle, lines_before, bytes_before)
+        reader = csv.reader(feed, strict=True)
+        stopped = yield from _csv_module_chunks(
+            feed, reader, column_names, width, stop_at=bytes_before + not_plain_bytes
+        )
+        chunks += 1
+        if stopped is None:
+            return
+        lines_before, bytes_before = stopped
 
 
 def _read_header(path: Path, feed: _LineFeed, reader: Iterator[list[str]]) -> list[str]:
@@ -198,12 +229,20 @@ def _read_header(path: Path, feed: _LineFeed, reader: Iterator[list[str]]) -> li
 
 
 def _csv_module_chunks(
-    feed: _LineFeed, reader: Iterator[list[str]], column_names: list[str], width: int
-) -> Iterator[RawChunk]:
-    """The rest of the file split by Python's csv module, bad rows set aside with their reasons."""
+    feed: _LineFeed, reader: Iterator[list[str]], column_names: list[str], width: int, stop_at: int | None = None
+) -> Generator[RawChunk, None, tuple[int, int] | None]:
+    """Rows split by Python's csv module, bad rows set aside with their reasons: to the end of the file, or, with
+    `stop_at` (a file offset at a line start), up to the first record that ends at or after it.
+
+    Returns (lines, bytes) before the first record not read when it stopped early, else None.
+    """
     lines: list[int] = []
     rows: list[list[str]] = []
+    stopped: tuple[int, int] | None = None
     while True:
+        if stop_at is not None and not feed.pending and feed.position >= stop_at:
+            stopped = (feed.last_line, feed.position)
+            break
         feed.consumed = []
         try:
             fields = next(reader)
@@ -234,9 +273,10 @@ def _csv_module_chunks(
         lines.append(feed.consumed[0][0])
         rows.append(fields)
         if len(rows) >= CHUNK_ROWS:
-            yield RawChunk(_chunk_table(column_names, lines, None, rows), feed.bad_rows, feed.bytes_done)
+            yield RawChunk(_chunk_table(column_names, lines, None, rows), feed.bad_rows, feed.position)
             lines, rows, feed.bad_rows = [], [], []
-    yield RawChunk(_chunk_table(column_names, lines, None, rows), feed.bad_rows, feed.bytes_done)
+    yield RawChunk(_chunk_table(column_names, lines, None, rows), feed.bad_rows, feed.position)
+    return stopped
 
 
 _QUOTE, _COMMA, _CR, _LF, _NUL = (ord(c) for c in '",\r\n\0')
