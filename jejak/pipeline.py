@@ -206,6 +206,8 @@ def _run_steps(
 
     identity, identities = timed("identity", resolve)
     result.identity_rounds = identity.rounds
+    # The graph's working tables (tuples, links, each round's labels) are done with; the report is written last.
+    eng.release("identity_", keep=("identity_shared",))
     # Not materialised: the person lookup streams straight into the sessions window.
     people_events = assign_people(events, identities)
     narrow_events = people_events.select(*SESSION_COLUMNS)
@@ -226,6 +228,7 @@ def _run_steps(
         "touchpoints", lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints")
     )
     converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
+    eng.release("build_marks")  # session starts and conversions: now in the touchpoints and conversions tables
     # Kept as a table: the touch-level reports (assisted, top paths by dimension, devices) start from it.
     in_window = timed(
         "journey_touches",

@@ -167,3 +167,25 @@ def test_running_out_of_memory_names_the_setting_and_publishes_nothing(tmp_path:
     with pytest.raises(EngineError, match="duckdb_memory_limit_mb"):
         run_build(project, settings=starved)
     assert not list(project.builds_dir.iterdir()), "a failed build publishes nothing"
+
+
+def test_a_build_drops_the_working_tables_it_is_done_with(tmp_path: Path) -> None:
+    """The identity graph's rounds and the session marks are dropped once used: on DuckDB they hold memory."""
+    from jejak.engine import connect
+
+    project = make_project(tmp_path / "p")
+    import_story(project, tmp_path / "monday.csv", MONDAY)
+    engine = connect(project.settings)
+    try:
+        run_build(project, engine=engine)
+        kept = {
+            name
+            for (name,) in engine.backend.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE temporary"
+            ).fetchall()
+        }
+    finally:
+        engine.close()
+    assert "build_sessionized" in kept and "identity_shared" in kept  # still read when the tables are written
+    assert {name for name in kept if name.startswith("identity_")} == {"identity_shared"}
+    assert "build_marks" not in kept
