@@ -239,6 +239,20 @@ def test_each_kind_of_bad_jsonl_line_is_quarantined(tmp_path: Path) -> None:
     assert_reconciles(summary, read=12, stored=2, quarantined_rows=10, duplicates=0)
 
 
+def test_null_objects_in_a_jsonl_line_mean_none(tmp_path: Path) -> None:
+    """`"properties": null` (and context, traits) is no object, as a missing one is: stored, not wrong_type."""
+    project = make_project(tmp_path / "p")
+    message = {"type": "track", "event": "Product Viewed", "userId": "ana", "timestamp": "2026-03-01T09:00:00+07:00"}
+    nulls = {"messageId": "nulls", "properties": None, "context": None, "traits": None}
+    path = tmp_path / "segment.jsonl"
+    path.write_text(json.dumps({**message, **nulls}) + "\n" + json.dumps({**message, "messageId": "none"}) + "\n")
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    stored = by_id(project)
+    for column in ("properties", "context", "traits"):
+        assert stored["nulls"][column] == stored["none"][column]
+
+
 def test_reimporting_a_file_stores_nothing_and_quarantines_nothing_again(project: Project, tmp_path: Path) -> None:
     path = _write_morning(tmp_path / "morning", "csv")
     first = import_file(project, path)
