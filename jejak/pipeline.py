@@ -29,7 +29,15 @@ from jejak.engine import Engine, connect
 from jejak.identity.graph import IdentityResult, assign_people, resolve_identities
 from jejak.journeys.channels import ChannelRule, rules_from_config
 from jejak.journeys.events import event_stream
-from jejak.journeys.journeys import SESSION_COLUMNS, conversions, journey_touches, journeys, touchpoints, unique_paths
+from jejak.journeys.journeys import (
+    SESSION_COLUMNS,
+    conversions,
+    journey_parts,
+    journey_touches,
+    journeys_from_parts,
+    touchpoints,
+    unique_paths,
+)
 from jejak.journeys.sessions import journey_marks, session_table, sessionize
 from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
@@ -236,19 +244,23 @@ def _run_steps(
             journey_touches(touches, converted, lookback_days=settings.lookback_days), "build_journey_touches"
         ),
     )
-    journey_table = timed(
-        "journeys",
-        lambda: eng.materialize(
-            journeys(
-                in_window,
-                converted,
-                transform=settings.path_transform,
-                transform_channel=settings.path_transform_channel,
-                max_touches=settings.path_max_touches,
-            ),
-            "build_journeys",
-        ),
-    )
+
+    def build_journeys() -> ir.Table:
+        listed, whole = journey_parts(
+            in_window,
+            transform=settings.path_transform,
+            transform_channel=settings.path_transform_channel,
+            max_touches=settings.path_max_touches,
+        )
+        # Each part kept on its own before the join: together they do not fit a small memory limit.
+        listed = eng.materialize(listed, "build_journey_paths")
+        whole = eng.materialize(whole, "build_journey_whole")
+        return eng.materialize(journeys_from_parts(listed, whole, converted), "build_journeys")
+
+    journey_table = timed("journeys", build_journeys)
+    # The two parts, now in the journeys table (not by the prefix `build_journey_`: journey touches are written later).
+    eng.release("build_journey_paths")
+    eng.release("build_journey_whole")
     paths = timed("paths", lambda: eng.materialize(unique_paths(journey_table), "build_paths"))
     # From the sessionized events (already one table), not another pass of the person lookup over the lake.
     people = timed("people", lambda: eng.materialize(people_table(sessionized, identities), "build_people"))

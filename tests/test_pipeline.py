@@ -189,3 +189,4 @@ def test_a_build_drops_the_working_tables_it_is_done_with(tmp_path: Path) -> Non
     assert "build_sessionized" in kept and "identity_shared" in kept  # still read when the tables are written
     assert {name for name in kept if name.startswith("identity_")} == {"identity_shared"}
     assert "build_marks" not in kept
+    assert {"build_journey_paths", "build_journey_whole"}.isdisjoint(kept) and "build_journey_touches" in kept

@@ -128,10 +128,15 @@ def _path_lists(touches: ir.Table) -> ir.Table:
     ).drop("items")
 
 
-def journeys(
-    touches_in_window: ir.Table, converted: ir.Table, *, transform: str, transform_channel: str, max_touches: int
-) -> ir.Table:
-    """One row per journey (converting or not) with its transformed channel path."""
+def journey_parts(
+    touches_in_window: ir.Table, *, transform: str, transform_channel: str, max_touches: int
+) -> tuple[ir.Table, ir.Table]:
+    """Per journey that has touches: its transformed channel path (`_path_lists`), and what happened on it
+    whatever the transform drops (first and last touch, touches, devices; keyed `_person_id`, `_journey_index`).
+
+    Two tables, so that a caller can keep each before `journeys_from_parts` joins them: computed in one query,
+    the path lists (which cannot spill) and the join's table did not fit a 1 GB DuckDB limit at 10M events.
+    """
     # Only what paths are made of goes through the transform's sorts, not every column of the touches.
     narrow = touches_in_window.select(
         "person_id", "journey_index", "timestamp", "epoch_seconds", "session_id", "channel", "touchpoint", "device_type"
@@ -145,7 +150,22 @@ def journeys(
     )
     transformed_input = narrow.drop("touchpoint", "device_type")
     transformed = apply_transform(transformed_input, transform, channel=transform_channel, max_touches=max_touches)
-    listed = _path_lists(transformed)
+    return _path_lists(transformed), whole
+
+
+def journeys(
+    touches_in_window: ir.Table, converted: ir.Table, *, transform: str, transform_channel: str, max_touches: int
+) -> ir.Table:
+    """One row per journey (converting or not) with its transformed channel path."""
+    listed, whole = journey_parts(
+        touches_in_window, transform=transform, transform_channel=transform_channel, max_touches=max_touches
+    )
+    return journeys_from_parts(listed, whole, converted)
+
+
+def journeys_from_parts(listed: ir.Table, whole: ir.Table, converted: ir.Table) -> ir.Table:
+    """`journeys` from `journey_parts`' two tables and the conversions (a conversion without touches of its own
+    journey is a journey too)."""
     lists = listed.join(
         whole, (listed.person_id == whole._person_id) & (listed.journey_index == whole._journey_index)
     ).drop("_person_id", "_journey_index")
