@@ -66,6 +66,15 @@ class RawChunk:
     bytes_done: int = 0
 
 
+def _skip_bom(handle: BinaryIO) -> int:
+    """At the start of a file, step over a UTF-8 byte-order mark (Excel's "CSV UTF-8" and other exporters write
+    one; it is not data). Returns the bytes skipped."""
+    if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+        return len(codecs.BOM_UTF8)
+    handle.seek(0)
+    return 0
+
+
 def _physical_lines(handle: BinaryIO, line_number: int = 0, done: int = 0) -> Iterator[tuple[int, bytes, int]]:
     """Yield (line number, line bytes without the line ending, the file offset just past the line) from the
     handle's position.
@@ -73,17 +82,11 @@ def _physical_lines(handle: BinaryIO, line_number: int = 0, done: int = 0) -> It
     `line_number` and `done` are the lines and bytes before that position (0 at the start of the file).
     """
     rest = b""
-    first_block = done == 0
-    offset = done  # the file offset where `rest` starts
+    offset = _skip_bom(handle) if done == 0 else done  # the file offset where `rest` starts
     while True:
         block = handle.read(READ_BLOCK_BYTES)
         if not block:
             break
-        if first_block:
-            # Excel's "CSV UTF-8" (and other exporters) start the file with a byte-order mark: it is not data.
-            stripped = block.removeprefix(codecs.BOM_UTF8)
-            offset += len(block) - len(stripped)
-            block, first_block = stripped, False
         parts = (rest + block).split(b"\n")
         rest = parts.pop()
         for part in parts:
@@ -376,9 +379,7 @@ def _line_blocks(handle: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
 
 def _plain_header(handle: BinaryIO) -> tuple[list[str], int] | None:
     """The header's names and the bytes up to the end of its line, when the header line is plain; else None."""
-    start = handle.read(len(codecs.BOM_UTF8))
-    skipped = len(codecs.BOM_UTF8) if start == codecs.BOM_UTF8 else 0
-    handle.seek(skipped)
+    skipped = _skip_bom(handle)
     line = handle.readline(PLAIN_BLOCK_BYTES)
     if not line.endswith(b"\n") or not _plain_block(line):
         return None
@@ -425,8 +426,9 @@ def _jsonl_lines(parts: pa.Array, first_line: int) -> tuple[pa.Array, pa.Array, 
     a block with a line that is not UTF-8 goes line by line, so that line is found and quarantined.
     """
     data = parts
-    if pc.any(pc.ends_with(data, pattern="\r")).as_py():
-        data = pc.if_else(pc.ends_with(data, pattern="\r"), pc.binary_slice(data, 0, -1), data)
+    ends_with_cr = pc.ends_with(data, pattern="\r")
+    if pc.any(ends_with_cr).as_py():
+        data = pc.if_else(ends_with_cr, pc.binary_slice(data, 0, -1), data)
     try:
         texts = data.cast(pa.string())
     except pa.ArrowInvalid:
@@ -452,12 +454,8 @@ def read_jsonl_chunks(path: Path) -> Iterator[RawChunk]:
         numbers: list[pa.Array] = []
         texts: list[pa.Array] = []
         bad_rows: list[BadRow] = []
-        rows, line_number, done, rest = 0, 0, 0, b""
-        # A byte-order mark at the start of the file is not data (its bytes still count as read).
-        if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
-            done = len(codecs.BOM_UTF8)
-        else:
-            handle.seek(0)
+        rows, line_number, rest = 0, 0, b""
+        done = _skip_bom(handle)  # its bytes count as read
         while True:
             block = handle.read(READ_BLOCK_BYTES)
             at_end = not block
