@@ -215,7 +215,7 @@ def _run_steps(
     identity, identities = timed("identity", resolve)
     result.identity_rounds = identity.rounds
     # The graph's working tables (tuples, links, each round's labels) are done with; the report is written last.
-    eng.release("identity_", keep=("identity_shared",))
+    eng.release(prefix="identity_", keep=("identity_shared",))
     # Not materialised: the person lookup streams straight into the sessions window.
     people_events = assign_people(events, identities)
     narrow_events = people_events.select(*SESSION_COLUMNS)
@@ -258,9 +258,7 @@ def _run_steps(
         return eng.materialize(journeys_from_parts(listed, whole, converted), "build_journeys")
 
     journey_table = timed("journeys", build_journeys)
-    # The two parts, now in the journeys table (not by the prefix `build_journey_`: journey touches are written later).
-    eng.release("build_journey_paths")
-    eng.release("build_journey_whole")
+    eng.release("build_journey_paths", "build_journey_whole")  # the two parts, now in the journeys table
     paths = timed("paths", lambda: eng.materialize(unique_paths(journey_table), "build_paths"))
     # From the sessionized events (already one table), not another pass of the person lookup over the lake.
     people = timed("people", lambda: eng.materialize(people_table(sessionized, identities), "build_people"))

@@ -176,21 +176,22 @@ class Engine:
         frame.createOrReplaceTempView(name)
         return self.backend.table(name)
 
-    def release(self, prefix: str, *, keep: tuple[str, ...] = ()) -> None:
-        """Drop the tables `materialize` kept under names starting with `prefix` (but `keep`): their rows are
-        no longer needed, and on DuckDB they hold memory until the connection closes."""
+    def release(self, *names: str, prefix: str | None = None, keep: tuple[str, ...] = ()) -> None:
+        """Drop tables `materialize` kept whose rows are no longer needed (on DuckDB they hold memory until the
+        connection closes): `names` exactly, and with `prefix` every one whose name starts with it, but `keep`."""
         if self.name == "duckdb":
-            names = self.backend.con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [prefix]
-            ).fetchall()
-            for (name,) in names:
-                if name not in keep:
-                    self.backend.con.execute(f"DROP TABLE IF EXISTS temp.main.{_quote_name(name)}")
-            return
-        catalog = self.backend._session.catalog
-        for table in catalog.listTables():
-            if table.isTemporary and table.name.startswith(prefix) and table.name not in keep:
-                catalog.dropTempView(table.name)
+            kept = self.backend.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+            temporary = [name for (name,) in kept]
+        else:
+            catalog = self.backend._session.catalog
+            temporary = [table.name for table in catalog.listTables() if table.isTemporary]
+        for name in temporary:
+            if name in keep or not (name in names or (prefix is not None and name.startswith(prefix))):
+                continue
+            if self.name == "duckdb":
+                self.backend.con.execute(f"DROP TABLE IF EXISTS temp.main.{_quote_name(name)}")
+            else:
+                catalog.dropTempView(name)
 
     def _typed_select(self, expr: ir.Table) -> str:
         """DuckDB SQL of `expr` with every column cast to the type the expression declares."""
