@@ -284,3 +284,22 @@ def test_persona_documents_from_the_command_line(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["persona", "delete", "Dewi", "--project", str(project)]).exit_code == 0
     missing = runner.invoke(cli, ["persona", "show", "Dewi", "--project", str(project)])
     assert missing.exit_code == 1 and "no persona 'Dewi'" in missing.output
+
+
+def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:
+    # Campaign and channel names, file names and customers' comments are data: `[brand]` must not vanish, `:fire:`
+    # must not become an emoji, and `[/x]` must not stop the command (rich reads all three as markup by default).
+    source = tmp_path / "paths.csv"
+    source.write_text("path,conversions,non_conversions,revenue\n[brand] Promo>Direct,3,1,30\n[/11.11] :fire:,1,0,10\n")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["attribute", "--paths", str(source), "--model", "last_touch"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "[brand] Promo" in result.output and "[/11.11] :fire:" in result.output
+    # An error whose message names a jejak.toml table keeps it.
+    headless = tmp_path / "semicolons.csv"
+    headless.write_text("waktu;pelanggan\n2026-03-01 09:00:00;ana\n")
+    project = tmp_path / "kopi"
+    runner.invoke(cli, ["init", str(project)])
+    failed = runner.invoke(cli, ["import", str(headless), "--project", str(project)], env={"COLUMNS": "300"})
+    assert failed.exit_code == 1
+    assert "[import.map] in jejak.toml" in failed.output

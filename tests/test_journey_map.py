@@ -154,6 +154,14 @@ def test_map_command_draws_the_page_and_takes_notes(built: Built, tmp_path: Path
     drawn = runner.invoke(cli, ["map", "--html", str(page), "--project", project])
     assert drawn.exit_code == 0, drawn.output
     assert "Ajak teman" in page.read_text(encoding="utf-8")
+    # In the terminal, a note says it was added by hand, and its text is shown as written (not read as markup).
+    odd = "Promo [/11.11] :fire:"
+    runner.invoke(
+        cli, ["map", "note", "--stage", "Decision", "--lane", "thoughts", "--text", odd, "--project", project]
+    )
+    shown = runner.invoke(cli, ["map", "--project", project], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0, shown.output
+    assert "• Ajak teman [manual]" in shown.output and f"• {odd} [manual]" in shown.output
     bad = runner.invoke(
         cli, ["map", "note", "--stage", "Decision", "--lane", "feeling", "--value", "3", "--project", project]
     )

@@ -13,13 +13,16 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from jejak.core.errors import JejakError
 from jejak.service.reports import is_share_column
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
-err_console = Console(stderr=True)
+# No markup and no emoji codes: what jejak prints is data (file names, campaigns, channels, customers' comments), and
+# rich would swallow `[brand]`, turn `:fire:` into an emoji and fail on `[/x]`. Styles go in through `styled`.
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 FORMATS = click.Choice(["table", "csv", "json"])
 
 
@@ -31,7 +34,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except JejakError as exc:
-            err_console.print(f"[bold red]error[/] ({exc.code}): {exc.message}", highlight=False)
+            err_console.print(styled(("error", "bold red"), f" ({exc.code}): {exc.message}"), highlight=False)
             sys.exit(1)
         except click.exceptions.Exit:
             raise
@@ -39,10 +42,17 @@ def handle_errors(func: F) -> F:
             raise
         except Exception:
             err_console.print(traceback.format_exc(), highlight=False)
-            err_console.print("[bold red]This is a bug in jejak.[/] Please report it with the output above.")
+            err_console.print(
+                styled(("This is a bug in jejak.", "bold red"), " Please report it with the output above.")
+            )
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text with some parts styled: `styled(("error", "bold red"), ": ", message)`; the text is never read as markup."""
+    return Text.assemble(*parts)
 
 
 def project_at(project_dir: str | None) -> Any:

@@ -19,6 +19,7 @@ from jejak.cli.common import (
     handle_errors,
     print_rows,
     project_at,
+    styled,
 )
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
@@ -60,7 +61,7 @@ def init(directory: str) -> None:
     from jejak.store.project import init_project
 
     project = init_project(Path(directory))
-    console.print(f"Project ready in [bold]{project.root}[/]")
+    console.print(styled("Project ready in ", (str(project.root), "bold")))
     console.print(f"  settings     {project.config_path}")
     console.print(f"  event lake   {project.events_dir}")
     console.print(f"  app state    {project.sqlite_path}")
@@ -69,7 +70,7 @@ def init(directory: str) -> None:
 
 def _import_progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),  # the description is a file name
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
@@ -78,7 +79,9 @@ def _import_progress() -> Progress:
     )
 
 
-def run_imports(project: Any, files: Sequence[Path], column_map: dict[str, str], source: str | None) -> list[Any]:
+def run_imports(
+    project: Any, files: Sequence[Path], column_map: dict[str, str], source: str | None, delimiter: str | None = None
+) -> list[Any]:
     """Import files with a progress bar each; returns the summaries."""
     from jejak.ingest.importer import import_files
 
@@ -93,7 +96,9 @@ def run_imports(project: Any, files: Sequence[Path], column_map: dict[str, str],
         summaries = []
         for path in files:
             tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
-            summaries += import_files(project, [path], column_map=column_map, source_name=source, progress=report)
+            summaries += import_files(
+                project, [path], column_map=column_map, delimiter=delimiter, source_name=source, progress=report
+            )
     return summaries
 
 
@@ -101,7 +106,8 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
     rows = [
         {
             "file": Path(s.file).name,
-            "format": s.file_format,
+            # A CSV file read with another separator than the comma says so: auto-detection chose it.
+            "format": s.file_format if s.delimiter in ("", ",") else f"{s.file_format} ({s.delimiter!r})",
             "rows read": s.rows_read,
             "stored": s.rows_stored,
             "quarantined": s.rows_quarantined,
@@ -123,9 +129,17 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--map", "column_map", default="", help='Column mapping, e.g. "waktu=timestamp,pelanggan=user_id".')
 @click.option("--source", default=None, help="Source name stored with each event (default: the file name).")
+@click.option(
+    "--delimiter",
+    type=click.Choice(["auto", "comma", "semicolon", "tab", "pipe"]),
+    default=None,
+    help="What separates a CSV file's values (default: the csv_delimiter setting, auto).",
+)
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
-def import_command(files: tuple[str, ...], column_map: str, source: str | None, project_dir: str | None) -> None:
+def import_command(
+    files: tuple[str, ...], column_map: str, source: str | None, delimiter: str | None, project_dir: str | None
+) -> None:
     """Import CSV, JSON Lines (Segment spec) or Parquet files into the event lake.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
@@ -133,7 +147,7 @@ def import_command(files: tuple[str, ...], column_map: str, source: str | None, 
     from jejak.ingest.mapping import parse_map_option
 
     project = project_at(project_dir)
-    summaries = run_imports(project, [Path(f) for f in files], parse_map_option(column_map), source)
+    summaries = run_imports(project, [Path(f) for f in files], parse_map_option(column_map), source, delimiter)
     print_import_summaries(summaries)
 
 
@@ -376,7 +390,7 @@ def attribute(
             list(roas.values()), "table", f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model"
         )
         for name, amount in unmatched_spend(table, spend, key=by).items():
-            err_console.print(f"[yellow]warning[/]: {unmatched_spend_advice(by, name, amount)}")
+            err_console.print(styled(("warning", "yellow"), f": {unmatched_spend_advice(by, name, amount)}"))
     note = dimension_note(by)
     if note:
         console.print(note)
@@ -525,7 +539,7 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
 
     password = secrets.token_urlsafe(12)
     add_user(project.sqlite_path, "demo", password, admin=True)
-    console.print(f"\nDashboard login: [bold]demo[/] / [bold]{password}[/]")
+    console.print(styled("\nDashboard login: ", ("demo", "bold"), " / ", (password, "bold")))
     serve_project(project, "127.0.0.1", port)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from jejak.cli.common import FORMATS, console, handle_errors, print_rows, project_at
+from jejak.cli.common import FORMATS, console, handle_errors, print_rows, project_at, styled
 
 PROJECT_OPTION = click.option(
     "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
@@ -156,7 +156,9 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
     for cluster in found.clusters:
         name = cluster.draft.name if cluster.draft.name not in taken else f"{cluster.draft.name} ({cluster.number})"
         taken.add(name)
-        console.print(f"\n[bold]{cluster.number}. {name}[/] — {cluster.size:,} people ({cluster.share:.0%})")
+        console.print(
+            styled("\n", (f"{cluster.number}. {name}", "bold"), f" — {cluster.size:,} people ({cluster.share:.0%})")
+        )
         for trait in cluster.traits[:5]:
             console.print(f"   • {trait}")
         if adopt:

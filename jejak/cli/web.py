@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from jejak.cli.common import console, handle_errors, project_at
+from jejak.cli.common import console, handle_errors, project_at, styled
 
 
 def serve_project(project: object, host: str, port: int, wait_seconds: float | None = None) -> None:
@@ -28,7 +28,7 @@ def serve_project(project: object, host: str, port: int, wait_seconds: float | N
     # Bootstrap intervals and the larger reports take seconds on a large build: the pages' first views are
     # computed into the build's cache while the server starts (at once when `jejak build` already did).
     threading.Thread(target=_warm, args=(warm_site, project), daemon=True).start()
-    console.print(f"jejak dashboard: [bold]http://{host}:{port}/[/]  (Ctrl+C stops it)")
+    console.print(styled("jejak dashboard: ", (f"http://{host}:{port}/", "bold"), "  (Ctrl+C stops it)"))
     wait = PAGE_WAIT_SECONDS if wait_seconds is None else wait_seconds
     app = create_app(project, page_wait_seconds=wait)  # type: ignore[arg-type]
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -38,7 +38,9 @@ def _warm(warm: Any, project: object) -> None:
     try:
         warm(project)
     except Exception as exc:  # a cold cache only makes the first page slower; say why and go on
-        console.print(f"[yellow]note[/]: the first views were not precomputed ({exc}); each page computes its own.")
+        console.print(
+            styled(("note", "yellow"), f": the first views were not precomputed ({exc}); each page computes its own.")
+        )
 
 
 def precompute_views(project: Any) -> None:
@@ -55,7 +57,7 @@ def precompute_views(project: Any) -> None:
         with console.status("Computing the dashboard's first views…"):
             warm_site(project, lambda view, seconds: console.print(f"  {view:<12} {seconds:6.2f} s"))
     except Exception as exc:  # the build is published whatever happens here: say why and go on
-        console.print(f"[yellow]note[/]: the dashboard's first views were not precomputed ({exc}).")
+        console.print(styled(("note", "yellow"), f": the dashboard's first views were not precomputed ({exc})."))
         return
     console.print(f"Dashboard's first views computed in {time.perf_counter() - began:.2f} s")
 

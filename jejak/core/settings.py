@@ -58,6 +58,14 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     ),
     Setting("currency", "IDR", "ISO 4217", "Currency of revenue that carries none."),
     Setting(
+        "csv_delimiter",
+        "auto",
+        "name",
+        "What separates a CSV file's values: auto (the header line's most frequent of comma, semicolon, tab and pipe; "
+        "Excel writes semicolons where a comma is the decimal mark), comma, semicolon, tab or pipe.",
+        choices=("auto", "comma", "semicolon", "tab", "pipe"),
+    ),
+    Setting(
         "session_gap_seconds",
         30 * 60,
         "s",
@@ -253,6 +261,7 @@ class Settings:
     duckdb_memory_limit_mb: int
     timezone: str
     currency: str
+    csv_delimiter: str
     session_gap_seconds: int
     session_max_seconds: int
     lookback_days: int

@@ -37,6 +37,7 @@ from jejak.ingest.identifiers import mask_pii, pii_map
 from jejak.ingest.mapping import canonical_header, check_mapping
 from jejak.ingest.readers import (
     RawChunk,
+    csv_delimiter,
     parquet_header,
     read_csv_chunks,
     read_csv_header,
@@ -81,6 +82,7 @@ class ImportSummary:
     duplicates_skipped: int
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    delimiter: str = ""  # what separated a CSV file's values ("" for other formats)
 
     @property
     def reconciles(self) -> bool:
@@ -119,18 +121,22 @@ def _check_columns(path: Path, names: Sequence[str]) -> None:
 
 
 def open_reader(
-    path: Path, file_format: str, mapping: Mapping[str, str]
+    path: Path, file_format: str, mapping: Mapping[str, str], delimiter: str = ","
 ) -> tuple[Iterator[RawChunk], list[str], list[str]]:
-    """The chunk reader plus the canonical columns present and the extra columns kept in properties."""
+    """The chunk reader plus the canonical columns present and the extra columns kept in properties.
+
+    `delimiter` is a CSV file's value separator (the character; see `readers.csv_delimiter`).
+    """
     if file_format == "jsonl":
         return read_jsonl_chunks(path), [], []
-    header = read_csv_header(path) if file_format == "csv" else parquet_header(path)
+    header = read_csv_header(path, delimiter) if file_format == "csv" else parquet_header(path)
     names = canonical_header(header, mapping)
     _check_columns(path, names)
     present = [n for n in names if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
-    reader = read_csv_chunks(path, names) if file_format == "csv" else read_parquet_chunks(path, names)
-    return reader, present, extra
+    if file_format == "csv":
+        return read_csv_chunks(path, names, delimiter=delimiter), present, extra
+    return read_parquet_chunks(path, names), present, extra
 
 
 def _distinct_text(engine: Engine, relation: str, column: str) -> list[str]:
@@ -143,10 +149,12 @@ def import_file(
     path: Path,
     *,
     column_map: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportSummary:
-    """Import one file; see the module docstring."""
+    """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
+    setting for this file."""
     started = time.perf_counter()
     started_at = utc_now()
     path = Path(path)
@@ -154,7 +162,8 @@ def import_file(
     file_format = detect_format(path)
     mapping = {**project.column_map(), **(column_map or {})}
     check_mapping(mapping)
-    reader, present, extra = open_reader(path, file_format, mapping)
+    separator = csv_delimiter(path, delimiter or project.settings.csv_delimiter) if file_format == "csv" else ","
+    reader, present, extra = open_reader(path, file_format, mapping, separator)
     name = source_name or path.stem
     source_file = str(path.resolve())
     with writer_lock(project), staging_area(project) as stage:
@@ -170,9 +179,12 @@ def import_file(
             received_at=started_at,
             total_bytes=max(path.stat().st_size, 1),
             progress=progress,
+            decimal_comma=separator == ";",
         )
         write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
     summary = loaded.summary(str(path), file_format, time.perf_counter() - started)
+    if file_format == "csv":
+        summary = dataclasses.replace(summary, delimiter=separator)
     record_import(project, summary, name, started_at)
     return summary
 
@@ -224,12 +236,14 @@ def load_rows(
     total_bytes: int = 1,
     progress: ProgressCallback | None = None,
     origin_lines: Mapping[int, int] | None = None,
+    decimal_comma: bool = False,
 ) -> LoadedRows:
     """Validate a reader's rows, store the new valid ones in the lake and return the bad ones.
 
     The caller holds the writer lock and gives a fresh staging directory. With `origin_lines`
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
     of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
+    `decimal_comma`: the file is semicolon-separated, and its revenue may have a decimal comma.
     """
     settings = project.settings
     key = project.hmac_key()
@@ -264,6 +278,7 @@ def load_rows(
                     received_at=received_at,
                     max_field_bytes=settings.import_max_field_bytes,
                     currency=settings.currency,
+                    decimal_comma=decimal_comma,
                 )
             if progress is not None:
                 progress(chunk.bytes_done, total_bytes)
@@ -298,6 +313,7 @@ def _validate_chunk(
     received_at: dt.datetime,
     max_field_bytes: int,
     currency: str,
+    decimal_comma: bool,
 ) -> list[dict[str, object]]:
     """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine."""
     engine.register_arrow("raw_chunk", table)
@@ -319,6 +335,7 @@ def _validate_chunk(
         max_field_bytes=max_field_bytes,
         currency=currency,
         raw_text=raw_text,
+        decimal_comma=decimal_comma,
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
     engine.unregister("pii_map")
@@ -442,6 +459,7 @@ def import_files(
     paths: Sequence[Path],
     *,
     column_map: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[ImportSummary]:
@@ -450,7 +468,10 @@ def import_files(
         _check_readable(Path(path))
         detect_format(Path(path))
     return [
-        import_file(project, Path(p), column_map=column_map, source_name=source_name, progress=progress) for p in paths
+        import_file(
+            project, Path(p), column_map=column_map, delimiter=delimiter, source_name=source_name, progress=progress
+        )
+        for p in paths
     ]
 
 

@@ -58,7 +58,7 @@ from jejak.ingest.importer import (
     record_import,
 )
 from jejak.ingest.mapping import canonical_header, check_mapping
-from jejak.ingest.readers import RAW_PREVIEW_CHARS, read_csv_header
+from jejak.ingest.readers import RAW_PREVIEW_CHARS, csv_delimiter, read_csv_header
 from jejak.store.appstate import connect_state
 from jejak.store.files import fsync_path
 from jejak.store.lake import staging_area, writer_lock
@@ -333,30 +333,42 @@ def _plan(
     return list(groups.values()), left
 
 
-def _write_group(group: _Group, directory: Path) -> tuple[Path, dict[int, int]]:
-    """The group's rows as a file of their source's format, and each physical line → the source line it stands for."""
+def _source_delimiter(source_file: str, setting: str) -> str:
+    """What separates the values of a CSV source file (`readers.csv_delimiter`); a comma when it is gone or no CSV."""
+    source = Path(source_file)
+    if FORMATS_BY_SUFFIX.get(source.suffix.lower()) != "csv" or not source.is_file():
+        return ","
+    return csv_delimiter(source, setting)
+
+
+def _write_group(group: _Group, directory: Path, source_delimiter: str) -> tuple[Path, dict[int, int], str]:
+    """The group's rows as a file of their source's format, each physical line → the source line it stands for,
+    and the file's CSV delimiter (the source's for its lines as they were, else a comma)."""
     origin: dict[int, int] = {}
     if group.kind == "jsonl":
         path = directory / "retry.jsonl"
         path.write_text("".join(f"{text}\n" for _, text in group.rows), encoding="utf-8")
         origin = {number: row.source_line for number, (row, _) in enumerate(group.rows, start=1)}
-        return path, origin
+        return path, origin, ","
     if group.kind == "parquet_record":
         path = directory / "retry.parquet"
         columns = list(group.rows[0][1])
         table = pa.table({name: pa.array([record[name] for _, record in group.rows], pa.string()) for name in columns})
         pq.write_table(table, path)
         origin = {number: row.source_line for number, (row, _) in enumerate(group.rows, start=1)}
-        return path, origin
+        return path, origin, ","
     path = directory / "retry.csv"
+    delimiter = ","
     if group.kind == "csv_record":
         header = list(group.rows[0][1])
     else:
         source = Path(group.source_file)
         if not source.is_file():
             raise _NoHeader
-        header = read_csv_header(source)
-    pieces = [_csv_line(header)]
+        # The lines go in as the file had them, so the header goes in with the file's own separator.
+        delimiter = source_delimiter
+        header = read_csv_header(source, delimiter)
+    pieces = [_csv_line(header, delimiter)]
     line = pieces[0].count("\n") + 1
     for row, content in group.rows:
         if group.kind == "csv_record":
@@ -369,12 +381,12 @@ def _write_group(group: _Group, directory: Path) -> tuple[Path, dict[int, int]]:
         line += used
         pieces.append(piece)
     path.write_text("".join(pieces), encoding="utf-8")
-    return path, origin
+    return path, origin, delimiter
 
 
-def _csv_line(values: Sequence[str]) -> str:
+def _csv_line(values: Sequence[str], delimiter: str = ",") -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(values)
+    csv.writer(out, lineterminator="\n", delimiter=delimiter).writerow(values)
     return out.getvalue()
 
 
@@ -443,10 +455,11 @@ def retry_quarantined(
         for group in groups:
             with staging_area(project) as stage:
                 try:
-                    path, origin = _write_group(group, stage)
+                    source_delimiter = _source_delimiter(group.source_file, project.settings.csv_delimiter)
+                    path, origin, delimiter = _write_group(group, stage, source_delimiter)
                     # A row kept as a JSON object has its columns mapped already; a CSV line has the file's header.
                     read_map = mapping if group.kind == "csv_text" else {}
-                    reader, present, extra = open_reader(path, FORMATS_BY_SUFFIX[path.suffix], read_map)
+                    reader, present, extra = open_reader(path, FORMATS_BY_SUFFIX[path.suffix], read_map, delimiter)
                     loaded = load_rows(
                         project,
                         stage,
@@ -458,6 +471,7 @@ def retry_quarantined(
                         source_file=group.source_file,
                         received_at=started_at,
                         origin_lines=origin,
+                        decimal_comma=source_delimiter == ";",  # as the import read the file's numbers
                     )
                 except _NoHeader:
                     left.update({row.row_id: "no_header" for row, _ in group.rows})

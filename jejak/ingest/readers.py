@@ -45,6 +45,8 @@ RAW_PREVIEW_CHARS = 4096
 # Bytes of plain CSV lines split by pyarrow at a time (about 170k rows of a typical event export).
 PLAIN_BLOCK_BYTES = 64 * 1024 * 1024
 PARSE_BLOCK_BYTES = 4 * 1024 * 1024  # pyarrow parses a plain block in pieces this size, on its threads
+# The value separators a CSV file may use, by the names the `csv_delimiter` setting takes.
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
 
 
 @dataclass(frozen=True)
@@ -157,17 +159,19 @@ def _chunk_table(names: Sequence[str], lines: list[int], raws: list[str] | None,
     return pa.table(columns)
 
 
-def read_csv_chunks(path: Path, names: Sequence[str] | None = None, *, split_plain: bool = True) -> Iterator[RawChunk]:
+def read_csv_chunks(
+    path: Path, names: Sequence[str] | None = None, *, delimiter: str = ",", split_plain: bool = True
+) -> Iterator[RawChunk]:
     """CSV rows as raw chunks; the first chunk's table tells the header (canonical names are applied later).
 
     With `split_plain` (the default), plain blocks are split by pyarrow (see the module docstring).
     """
     with path.open("rb") as handle:
-        plain_header = _plain_header(handle) if split_plain else None
+        plain_header = _plain_header(handle, delimiter) if split_plain else None
         if plain_header is None:
             handle.seek(0)
             feed = _LineFeed(handle)
-            reader = csv.reader(feed, strict=True)
+            reader = csv.reader(feed, strict=True, delimiter=delimiter)
             header = _read_header(path, feed, reader)
         else:
             header, header_bytes = plain_header
@@ -179,13 +183,13 @@ def read_csv_chunks(path: Path, names: Sequence[str] | None = None, *, split_pla
             )
         width = len(header)
         if plain_header is None:
-            yield from _csv_module_chunks(feed, reader, column_names, width)
+            yield from _csv_module_chunks(feed, column_names, width, delimiter)
             return
-        yield from _plain_or_csv_chunks(handle, header_bytes, column_names, width)
+        yield from _plain_or_csv_chunks(handle, header_bytes, column_names, width, delimiter)
 
 
 def _plain_or_csv_chunks(
-    handle: BinaryIO, header_bytes: int, column_names: list[str], width: int
+    handle: BinaryIO, header_bytes: int, column_names: list[str], width: int, delimiter: str
 ) -> Iterator[RawChunk]:
     """Plain blocks split by pyarrow; a block that is not plain by Python's csv, up to the first record that ends
     at or after the block's end (a record's value may run on past it), and plain blocks again from there."""
@@ -195,7 +199,7 @@ def _plain_or_csv_chunks(
         handle.seek(bytes_before)
         not_plain_bytes = 0
         for block, lines_in_block, bytes_in_block in _line_blocks(handle):
-            table = _plain_table(block, column_names, lines_before + 1)
+            table = _plain_table(block, column_names, lines_before + 1, delimiter)
             if table is None:
                 not_plain_bytes = bytes_in_block
                 break
@@ -209,9 +213,8 @@ def _plain_or_csv_chunks(
             return
         handle.seek(bytes_before)
         feed = _LineFeed(handle, lines_before, bytes_before)
-        reader = csv.reader(feed, strict=True)
         stopped = yield from _csv_module_chunks(
-            feed, reader, column_names, width, stop_at=bytes_before + not_plain_bytes
+            feed, column_names, width, delimiter, stop_at=bytes_before + not_plain_bytes
         )
         chunks += 1
         if stopped is None:
@@ -232,13 +235,14 @@ def _read_header(path: Path, feed: _LineFeed, reader: Iterator[list[str]]) -> li
 
 
 def _csv_module_chunks(
-    feed: _LineFeed, reader: Iterator[list[str]], column_names: list[str], width: int, stop_at: int | None = None
+    feed: _LineFeed, column_names: list[str], width: int, delimiter: str, stop_at: int | None = None
 ) -> Generator[RawChunk, None, tuple[int, int] | None]:
     """Rows split by Python's csv module, bad rows set aside with their reasons: to the end of the file, or, with
     `stop_at` (a file offset at a line start), up to the first record that ends at or after it.
 
     Returns (lines, bytes) before the first record not read when it stopped early, else None.
     """
+    reader = csv.reader(feed, strict=True, delimiter=delimiter)
     lines: list[int] = []
     rows: list[list[str]] = []
     stopped: tuple[int, int] | None = None
@@ -258,7 +262,7 @@ def _csv_module_chunks(
                 BadRow(first_line, "malformed_row", f"cannot split into fields: {why}", first_text[:RAW_PREVIEW_CHARS])
             )
             feed.pending.extendleft(reversed(feed.consumed[1:]))
-            reader = csv.reader(feed, strict=True)
+            reader = csv.reader(feed, strict=True, delimiter=delimiter)
             continue
         if not fields:
             continue
@@ -282,16 +286,17 @@ def _csv_module_chunks(
     return stopped
 
 
-_QUOTE, _COMMA, _CR, _LF, _NUL = (ord(c) for c in '",\r\n\0')
+_QUOTE, _CR, _LF, _NUL = (ord(c) for c in '"\r\n\0')
 
 
-def _plain_block(block: bytes) -> bool:
+def _plain_block(block: bytes, delimiter: str = ",") -> bool:
     """Whether every line of `block` (whole lines, each ending in LF) is plain CSV that pyarrow and csv split alike.
 
     Plain: a value is either quoted (quotes inside it doubled) or holds no quote; no line break and no CR
     inside a value, CR only before LF; no empty line; no NUL; valid UTF-8. Quotes alternate opening and
     closing (a doubled quote closes and opens again), so the k-th quote opens a value when k is even.
     """
+    separator = ord(delimiter)
     data = np.frombuffer(block, dtype=np.uint8)
     if data.size == 0 or data[-1] != _LF or bool((data == _NUL).any()):
         return False
@@ -300,10 +305,10 @@ def _plain_block(block: bytes) -> bool:
         return False
     opening, closing = quotes[0::2], quotes[1::2]
     before = data[np.maximum(opening - 1, 0)]
-    if not bool(np.all((opening == 0) | (before == _COMMA) | (before == _LF) | (before == _QUOTE))):
+    if not bool(np.all((opening == 0) | (before == separator) | (before == _LF) | (before == _QUOTE))):
         return False
     after = data[np.minimum(closing + 1, data.size - 1)]
-    if not bool(np.all((after == _COMMA) | (after == _LF) | (after == _CR) | (after == _QUOTE))):
+    if not bool(np.all((after == separator) | (after == _LF) | (after == _CR) | (after == _QUOTE))):
         return False
     line_ends, returns = np.flatnonzero(data == _LF), np.flatnonzero(data == _CR)
     # A line break inside a quoted value: an odd number of quotes before it.
@@ -325,16 +330,16 @@ def _plain_block(block: bytes) -> bool:
     return True
 
 
-def _plain_table(block: bytes, column_names: Sequence[str], first_line: int) -> pa.Table | None:
+def _plain_table(block: bytes, column_names: Sequence[str], first_line: int, delimiter: str) -> pa.Table | None:
     """The block's rows as a raw chunk table when it is plain and every line has the header's width, else None."""
-    if not _plain_block(block):
+    if not _plain_block(block, delimiter):
         return None
     placeholders = [f"f{i}" for i in range(len(column_names))]
     try:
         parsed = pa_csv.read_csv(
             io.BytesIO(block),
             read_options=pa_csv.ReadOptions(column_names=placeholders, block_size=PARSE_BLOCK_BYTES),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(placeholders, pa.string()),
                 strings_can_be_null=False,
@@ -377,25 +382,43 @@ def _line_blocks(handle: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
         yield rest + b"\n", 1, len(rest)
 
 
-def _plain_header(handle: BinaryIO) -> tuple[list[str], int] | None:
+def _plain_header(handle: BinaryIO, delimiter: str) -> tuple[list[str], int] | None:
     """The header's names and the bytes up to the end of its line, when the header line is plain; else None."""
     skipped = _skip_bom(handle)
     line = handle.readline(PLAIN_BLOCK_BYTES)
-    if not line.endswith(b"\n") or not _plain_block(line):
+    if not line.endswith(b"\n") or not _plain_block(line, delimiter):
         return None
-    header = next(csv.reader([line.decode("utf-8").rstrip("\r\n")], strict=True), None)
+    header = next(csv.reader([line.decode("utf-8").rstrip("\r\n")], strict=True, delimiter=delimiter), None)
     if not header:
         return None
     return header, skipped + len(line)
 
 
-def read_csv_header(path: Path) -> list[str]:
+def read_csv_header(path: Path, delimiter: str = ",") -> list[str]:
     """Just the header row of a CSV file."""
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
         try:
-            return next(csv.reader(handle))
+            return next(csv.reader(handle, delimiter=delimiter))
         except StopIteration:
             raise InputFileError(f"{path} is empty: a CSV file needs a header row naming its columns.") from None
+
+
+def csv_delimiter(path: Path, setting: str = "auto") -> str:
+    """The character separating the file's values: the setting's (`DELIMITERS`), or with `auto` the one of them
+    its header line holds most often outside quotes (comma when it holds none, or on a tie).
+
+    Column names seldom hold any of the four, so the header line shows what an export used: Excel writes
+    semicolons where the comma is the decimal mark (Indonesian among them), and some tools write tabs.
+    """
+    if setting != "auto":
+        return DELIMITERS[setting]
+    with path.open("rb") as handle:
+        _skip_bom(handle)
+        line = handle.readline(PLAIN_BLOCK_BYTES).decode("utf-8", errors="replace")
+    outside_quotes = "".join(line.split('"')[0::2])
+    counts = {character: outside_quotes.count(character) for character in DELIMITERS.values()}
+    best = max(counts, key=lambda character: (counts[character], character == ","))
+    return best if counts[best] else ","
 
 
 def _jsonl_lines_one_by_one(parts: list[bytes], first_line: int) -> tuple[pa.Array, pa.Array, list[BadRow]]:

@@ -3,7 +3,10 @@
 Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
 ISO date-time whose date is taken), `channel` (a jejak channel name, e.g. `Paid
 Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
-`currency`. Bad rows go to the quarantine with a reason (bad_timestamp, wrong_type,
+`currency`. Values are separated as the `csv_delimiter` setting says (auto: the
+header line's separator). In a semicolon-separated file (Excel's, where the comma
+is the decimal mark, as in Indonesia) amounts are read that way: `1.500.000,50` is
+1500000.5, as `1,500,000.50` is in a comma-separated file. Bad rows go to the quarantine with a reason (bad_timestamp, wrong_type,
 malformed_row, invalid_utf8) and the import goes on. Re-importing a file replaces
 the rows it brought before, so spend is never counted twice.
 
@@ -16,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,11 +29,16 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import write_quarantine
+from jejak.ingest.readers import csv_delimiter
+from jejak.ingest.validate import DECIMAL_COMMA_NUMBER, POINT_GROUPED_NUMBER
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
 
 AMOUNT_COLUMNS = ("spend", "cost", "amount")
+# Amounts in a semicolon-separated file: as the events import reads revenue there (`validate.number_sql`).
+_POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
+_DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
 
@@ -56,9 +65,19 @@ def _parse_day(text: str) -> dt.date | None:
         return None
 
 
-def _parse_amount(text: str) -> float | None:
+def _parse_amount(text: str, decimal_comma: bool = False) -> float | None:
+    """A non-negative amount: thousands grouped by commas and a decimal point; with `decimal_comma` (a
+    semicolon-separated file) a decimal comma, thousands grouped by points (`1.500.000,50`), or a plain number."""
+    text = text.strip()
+    if decimal_comma:
+        if _POINT_GROUPED.fullmatch(text):
+            text = text.replace(".", "").replace(",", ".")
+        elif _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(",", ".")
+        elif "," in text:
+            return None  # neither way of writing a number: say so rather than guess
     try:
-        amount = float(text.strip().replace(",", "")) if text.strip() else None
+        amount = float(text.replace(",", "")) if text else None
     except ValueError:
         return None
     return amount if amount is not None and math.isfinite(amount) and amount >= 0 else None
@@ -82,7 +101,9 @@ def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | N
     raw = path.read_bytes()
     mapping = {source.strip(): target.strip() for source, target in (column_map or {}).items()}
     summary = SpendSummary(file=str(path))
-    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline=""))
+    delimiter = csv_delimiter(path, project.settings.csv_delimiter)
+    decimal_comma = delimiter == ";"
+    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline=""), delimiter=delimiter)
     header = next(reader, None)
     if header is None:
         raise InputFileError(
@@ -110,13 +131,13 @@ def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | N
             continue
         summary.rows_read += 1
         raw_text = lines[line - 1].decode("utf-8", errors="replace") if line - 1 < len(lines) else ",".join(row)
-        reason, message = _check_row(row, names, amount_column, lines, line)
+        reason, message = _check_row(row, names, amount_column, lines, line, decimal_comma)
         if reason:
             bad.append({"source_line": line, "reason": reason, "message": message, "raw": raw_text})
             continue
         values = dict(zip(names, row, strict=True))
         day = _parse_day(values["date"])
-        amount = _parse_amount(values[amount_column])
+        amount = _parse_amount(values[amount_column], decimal_comma)
         assert day is not None and amount is not None  # checked above
         good.append(
             (
@@ -148,7 +169,7 @@ def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | N
 
 
 def _check_row(
-    row: list[str], names: list[str], amount_column: str, lines: list[bytes], line: int
+    row: list[str], names: list[str], amount_column: str, lines: list[bytes], line: int, decimal_comma: bool
 ) -> tuple[str | None, str]:
     if line - 1 < len(lines):
         try:
@@ -162,7 +183,7 @@ def _check_row(
         return "bad_timestamp", f"date {values['date']!r} is not a date (expected YYYY-MM-DD)"
     if not values["channel"].strip():
         return "wrong_type", "channel is empty (expected a channel name such as Paid Search)"
-    if _parse_amount(values[amount_column]) is None:
+    if _parse_amount(values[amount_column], decimal_comma) is None:
         return "wrong_type", f"{amount_column} {values[amount_column]!r} is not a number ≥ 0"
     return None, ""
 

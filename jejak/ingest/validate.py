@@ -210,6 +210,24 @@ def _device_type_sql() -> str:
       ELSE c._ua_device END"""
 
 
+# How a comma-decimal locale writes numbers (Excel's semicolon-separated files, Indonesian among them): points group
+# thousands (`1.500.000,50`), or there is no grouping (`150000,5`). A point followed by anything but groups of three
+# digits stays a decimal point (`150000.50`). Python's `re` and DuckDB's RE2 read both patterns alike.
+POINT_GROUPED_NUMBER = r"-?\d{1,3}(\.\d{3})+(,\d+)?"
+DECIMAL_COMMA_NUMBER = r"-?\d+,\d+"
+
+
+def number_sql(text: str, decimal_comma: bool) -> str:
+    """A DOUBLE from the SQL text expression `text` (NULL when it is no number); with `decimal_comma`, numbers
+    written as POINT_GROUPED_NUMBER or DECIMAL_COMMA_NUMBER are read that way too."""
+    if not decimal_comma:
+        return f"try_cast({text} AS DOUBLE)"
+    return f"""CASE
+      WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN try_cast(replace(replace({text}, '.', ''), ',', '.') AS DOUBLE)
+      WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN try_cast(replace({text}, ',', '.') AS DOUBLE)
+      ELSE try_cast({text} AS DOUBLE) END"""
+
+
 def validate_sql(
     canonical: str,
     pii_map: str,
@@ -220,10 +238,12 @@ def validate_sql(
     max_field_bytes: int,
     currency: str,
     raw_text: str = JSONL_RAW_TEXT_SQL,
+    decimal_comma: bool = False,
 ) -> str:
     """SQL over the canonical relation: every event column typed, plus `_reason` / `_message` for bad rows.
 
-    `raw_text` is the row's text over alias `c` (`table_raw_text_sql`, or the JSON line itself).
+    `raw_text` is the row's text over alias `c` (`table_raw_text_sql`, or the JSON line itself). With
+    `decimal_comma` (a semicolon-separated CSV) revenue may be written with a decimal comma (`number_sql`).
     """
     text_columns = [name for name in JSONL_FIELDS if name not in ("source_name",)]
     longest = (
@@ -295,7 +315,7 @@ WITH agents AS (
     p.hash AS _phone_hash,
     {longest} AS _longest,
     lower(coalesce({_blank("c.type")}, 'track')) AS _kind,
-    try_cast(trim(c.revenue) AS DOUBLE) AS _revenue,
+    {number_sql("trim(c.revenue)", decimal_comma)} AS _revenue,
     {object_check} AS _bad_object,
     {timestamp} AS _timestamp,
     {received} AS _received,

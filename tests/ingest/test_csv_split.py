@@ -14,9 +14,9 @@ from jejak.ingest import readers
 from jejak.ingest.readers import read_csv_chunks
 
 
-def _read(path: Path, *, split_plain: bool) -> dict[str, Any]:
+def _read(path: Path, *, split_plain: bool, delimiter: str = ",") -> dict[str, Any]:
     """Every row, bad row and the last progress count, whatever the chunking."""
-    chunks = list(read_csv_chunks(path, split_plain=split_plain))
+    chunks = list(read_csv_chunks(path, delimiter=delimiter, split_plain=split_plain))
     tables = [chunk.table for chunk in chunks]
     return {
         "columns": tables[0].column_names,
@@ -35,20 +35,21 @@ def _both(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 PIECES = st.sampled_from(
     [
         *(b"a", b"kopi", b" ", b",", b'"', b'""', b'"x"', b'"a,b"', b'"line\nbreak"', b"\r", b"\r\n", b"\n", b"\0"),
-        *(b"\xc3\xa9", b"\xff", b"=1+2", b'"say ""hi"""', b"12.5", b"\t"),
+        *(b"\xc3\xa9", b"\xff", b"=1+2", b'"say ""hi"""', b"12.5", b"\t", b";", b"|", b"1.500,5"),
     ]
 )
+DELIMITERS = [b",", b";", b"\t", b"|"]
 PLAIN_VALUE = st.sampled_from([b"a", b"", b'"a,b"', b'"say ""hi"""', b'""', b"2026-01-01T00:00:00+07:00", b"\xc3\xa9"])
 
 
 @st.composite
-def csv_files(draw: st.DrawFn) -> bytes:
+def csv_files(draw: st.DrawFn, delimiter: bytes = b",") -> bytes:
     width = draw(st.integers(min_value=1, max_value=4))
-    header = b",".join(f"c{i}".encode() for i in range(width))
+    header = delimiter.join(f"c{i}".encode() for i in range(width))
     lines = []
     for _ in range(draw(st.integers(min_value=0, max_value=12))):
         if draw(st.booleans()):  # a plain line of the right width (most of a real export)
-            lines.append(b",".join(draw(st.lists(PLAIN_VALUE, min_size=width, max_size=width))))
+            lines.append(delimiter.join(draw(st.lists(PLAIN_VALUE, min_size=width, max_size=width))))
         else:
             lines.append(b"".join(draw(st.lists(PIECES, min_size=0, max_size=8))))
     ending = draw(st.sampled_from([b"\n", b"\r\n"]))
@@ -57,21 +58,24 @@ def csv_files(draw: st.DrawFn) -> bytes:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content=csv_files(), block_bytes=st.sampled_from([1, 7, 40, 1 << 20]))
+@given(data=st.data(), delimiter=st.sampled_from(DELIMITERS), block_bytes=st.sampled_from([1, 7, 40, 1 << 20]))
 def test_plain_blocks_split_as_pythons_csv_splits_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, block_bytes: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: st.DataObject, delimiter: bytes, block_bytes: int
 ) -> None:
+    # Whatever separates the values: the other separators are then data, and both readers must agree on that too.
+    content = data.draw(csv_files(delimiter))
     monkeypatch.setattr(readers, "PLAIN_BLOCK_BYTES", block_bytes)
     path = tmp_path / "events.csv"
     path.write_bytes(content)
+    separator = delimiter.decode()
     try:
-        expected = _read(path, split_plain=False)
+        expected = _read(path, split_plain=False, delimiter=separator)
     except Exception as exc:  # a header csv refuses: refused the same way (same error type and message)
         with pytest.raises(type(exc)) as raised:
-            _read(path, split_plain=True)
+            _read(path, split_plain=True, delimiter=separator)
         assert str(raised.value) == str(exc)
         return
-    assert _read(path, split_plain=True) == expected
+    assert _read(path, split_plain=True, delimiter=separator) == expected
 
 
 def test_a_plain_export_is_split_by_pyarrow_but_for_the_block_with_a_bad_line(
@@ -87,8 +91,8 @@ def test_a_plain_export_is_split_by_pyarrow_but_for_the_block_with_a_bad_line(
     used: list[int] = []
     plain_table = readers._plain_table
 
-    def counting(block: bytes, names: Any, first_line: int) -> Any:
-        table = plain_table(block, names, first_line)
+    def counting(block: bytes, names: Any, first_line: int, delimiter: str) -> Any:
+        table = plain_table(block, names, first_line, delimiter)
         used.append(0 if table is None else table.num_rows)
         return table
 
@@ -101,3 +105,23 @@ def test_a_plain_export_is_split_by_pyarrow_but_for_the_block_with_a_bad_line(
     assert [bad.line for bad in fast["bad"]] == [31] and fast["bad"][0].reason == "malformed_row"
     assert [row["_line"] for row in fast["rows"]] == [n for n in range(2, 52) if n != 31]
     assert fast["bytes_done"] == path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (b"waktu;pelanggan;event\r\n", ";"),  # Excel where the comma is the decimal mark
+        (b"\xef\xbb\xbfwaktu;pelanggan\n", ";"),  # with its byte-order mark
+        (b"timestamp\tuser_id\tevent\n", "\t"),
+        (b"timestamp|user_id\n", "|"),
+        (b"timestamp,user_id,event\n", ","),
+        (b'"time;stamp","user;id"\n', ","),  # separators inside quotes do not count
+        (b"timestamp\n", ","),  # one column: nothing to tell, the comma
+        (b"a;b,c\n", ","),  # a tie: the comma
+    ],
+)
+def test_auto_takes_the_separator_the_header_line_uses(tmp_path: Path, header: bytes, expected: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(header + b"x\n")
+    assert readers.csv_delimiter(path) == expected
+    assert readers.csv_delimiter(path, "pipe") == "|"  # a setting other than auto is taken as it is

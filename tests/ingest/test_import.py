@@ -643,3 +643,46 @@ def test_a_row_without_an_event_id_is_keyed_by_its_source_and_text_as_before(pro
     assert [(row["reason"], row["raw"]) for row in bad] == [
         ("bad_timestamp", json.dumps(rows[1], separators=(",", ":")))
     ]
+
+
+# --- what separates the values -------------------------------------------------------------------------
+
+
+def test_a_semicolon_export_with_decimal_commas_is_read_as_excel_wrote_it(project: Project, tmp_path: Path) -> None:
+    # Excel where the comma is the decimal mark (Indonesian among them) separates values with semicolons and writes
+    # 150.000,50 for 150000.5. A point not followed by groups of three digits stays a decimal point.
+    path = tmp_path / "pesanan.csv"
+    path.write_bytes(
+        "\ufeffevent_id;waktu;pelanggan;event;pendapatan\r\n"
+        "s1;2026-03-01 09:00;ana;Order Completed;150.000,50\r\n"
+        "s2;2026-03-01 09:10;ana;Order Completed;2500,5\r\n"
+        "s3;2026-03-01 09:20;ana;Order Completed;99.5\r\n"
+        "s4;2026-03-01 09:30;ana;Order Completed;1.234.567\r\n"
+        "s5;2026-03-01 09:40;ana;Order Completed;1,5,0\r\n"
+        "s6;2026-03-01 09:50;ana;Order Completed;-12.000,25\r\n".encode()
+    )
+    summary = import_file(
+        project, path, column_map={"waktu": "timestamp", "pelanggan": "user_id", "pendapatan": "revenue"}
+    )
+    assert summary.delimiter == ";"
+    assert_reconciles(summary, read=6, stored=5, quarantined_rows=1, duplicates=0)
+    revenue = {event_id: row["revenue"] for event_id, row in by_id(project).items()}
+    assert revenue == {"s1": 150000.5, "s2": 2500.5, "s3": 99.5, "s4": 1234567.0, "s6": -12000.25}
+    [bad] = quarantined(project)
+    assert bad["reason"] == "wrong_type" and bad["source_line"] == 6
+
+
+def test_the_setting_or_the_option_names_the_separator(tmp_path: Path) -> None:
+    # A tab-separated file whose values hold commas and semicolons: auto reads its header's tabs; a setting
+    # other than auto is taken as it is, and the option overrides the setting for one import.
+    source = tmp_path / "chats.tsv.csv"
+    source.write_text("timestamp\tuser_id\tevent\n2026-03-01 09:00\tana, b;c\tChat Started\n")
+    auto = make_project(tmp_path / "auto")
+    assert import_file(auto, source).delimiter == "\t"
+    assert [row["user_id"] for row in lake_events(auto)] == ["ana, b;c"]
+    fixed = make_project(tmp_path / "fixed", settings={"csv_delimiter": "comma"})
+    with pytest.raises(MissingColumnError):  # read with commas, the header is one column
+        import_file(fixed, source)
+    assert import_file(fixed, source, delimiter="tab").rows_stored == 1
+    with pytest.raises(SettingError, match="csv_delimiter"):
+        make_project(tmp_path / "bad", settings={"csv_delimiter": ";"}).settings  # noqa: B018  # names, not characters

@@ -295,3 +295,15 @@ def test_listing_pages_through_the_quarantine_newest_first(project: Project, tmp
     assert [row.row_id for page in pages for row in page.rows] == [row.row_id for row in everything.rows]
     cut = list_quarantined(project, raw_chars=10).rows[0]
     assert len(cut.raw) == 10 and cut.raw_is_cut
+
+
+def test_a_semicolon_line_is_fixed_under_the_files_own_header(project: Project, tmp_path: Path) -> None:
+    # The re-try writes the file's header with the file's separator, and reads its numbers as the import did.
+    path = tmp_path / "kasir.csv"
+    path.write_text("timestamp;user_id;event;revenue\n2026-03-01 09:00;ana;Page;\n2026-03-01 09:05;budi;Order;1,5;x\n")
+    import_file(project, path)
+    bad = only(project, "malformed_row")
+    summary = retry_quarantined(project, fixed={bad.row_id: "2026-03-01 09:05;budi;Order;1.500,5"})
+    assert summary.rows_stored == 1, summary
+    [stored] = [row for row in lake_events(project) if row["user_id"] == "budi"]
+    assert stored["source_line"] == 3 and stored["revenue"] == 1500.5

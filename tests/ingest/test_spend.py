@@ -83,3 +83,15 @@ def test_roas_and_cost_per_conversion_follow_each_model() -> None:
         (None, None, None),  # no spend on e-mail
     ]
     assert unmatched_spend(comparison, spend) == {"Google Ads": 10.0}
+
+
+def test_a_semicolon_spend_export_reads_decimal_commas(project: Project, tmp_path: Path) -> None:
+    # The same kind of week, saved by Excel where the comma is the decimal mark: semicolons and 1.250.000,50.
+    source = tmp_path / "iklan.csv"
+    source.write_text(
+        "tanggal;saluran;biaya\n2026-03-01;Paid Search;1.250.000,50\n2026-03-02;Paid Search;150000,5\n"
+        "2026-03-03;Paid Social;300000\n2026-03-04;Paid Social;1,2,3\n"
+    )
+    summary = import_spend(project, source, {"tanggal": "date", "saluran": "channel", "biaya": "spend"})
+    assert (summary.rows_read, summary.rows_stored, summary.quarantined_by_reason) == (4, 3, {"wrong_type": 1})
+    assert spend_by_channel(project) == {"Paid Search": pytest.approx(1_400_001.0), "Paid Social": 300000.0}
