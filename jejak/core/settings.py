@@ -56,6 +56,14 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting(
         "timezone", "Asia/Jakarta", "IANA zone", "Time zone for input times that carry no offset; stored times are UTC."
     ),
+    Setting(
+        "timestamp_formats",
+        [],
+        "strptime formats",
+        'Formats tried in order for input times that are not ISO-8601, e.g. ["%d/%m/%Y %H:%M"] for 24/11/2026 '
+        "13:05; a format without %z is read in the timezone setting.",
+        "DuckDB strptime",
+    ),
     Setting("currency", "IDR", "ISO 4217", "Currency of revenue that carries none."),
     Setting(
         "csv_delimiter",
@@ -260,6 +268,7 @@ class Settings:
     duckdb_threads: int
     duckdb_memory_limit_mb: int
     timezone: str
+    timestamp_formats: list[str]
     currency: str
     csv_delimiter: str
     session_gap_seconds: int

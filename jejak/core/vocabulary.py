@@ -88,7 +88,7 @@ QUARANTINE_SCHEMA = pa.schema(
 
 # Reason codes for quarantined rows: stable API, shown to users with the message.
 QUARANTINE_REASONS = {
-    "bad_timestamp": "the timestamp is missing or is not an ISO-8601 date-time",
+    "bad_timestamp": "the timestamp is missing, or is neither ISO-8601 nor in a format of the timestamp_formats setting",
     "no_identifier": "the row has none of user_id, anonymous_id, email or phone",
     "bad_json": "the line is not a JSON object",
     "wrong_type": "a field has the wrong type (e.g. text where a number is expected)",

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
-from jejak.core.errors import InputFileError, MissingColumnError
+from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.identifiers import mask_pii, pii_map
@@ -256,6 +256,7 @@ def load_rows(
     quarantine_rows: list[dict[str, object]] = []
     valid_lines: frozenset[int] = frozenset()
     try:
+        _check_timestamp_formats(engine, settings.timestamp_formats)
         for index, chunk in enumerate(reader):
             if origin_lines is not None:
                 chunk = _renumbered(chunk, origin_lines)
@@ -279,6 +280,7 @@ def load_rows(
                     max_field_bytes=settings.import_max_field_bytes,
                     currency=settings.currency,
                     decimal_comma=decimal_comma,
+                    timestamp_formats=settings.timestamp_formats,
                 )
             if progress is not None:
                 progress(chunk.bytes_done, total_bytes)
@@ -288,6 +290,19 @@ def load_rows(
     finally:
         engine.close()
     return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines)
+
+
+def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
+    """Each of the timestamp_formats setting's formats is one DuckDB's strptime reads, or a SettingError names it."""
+    for text in formats:
+        quoted = "'" + text.replace("'", "''") + "'"
+        try:
+            engine.fetch_arrow(f"SELECT try_strptime('', {quoted}) AS t")
+        except Exception as exc:  # DuckDB's InvalidInputException, whose text says what is wrong with the format
+            raise SettingError(
+                f"Setting 'timestamp_formats' has the format {text!r}, which strptime cannot read ({exc}). "
+                "Formats use % codes such as %d/%m/%Y %H:%M (https://duckdb.org/docs/sql/functions/dateformat)."
+            ) from None
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:
@@ -314,6 +329,7 @@ def _validate_chunk(
     max_field_bytes: int,
     currency: str,
     decimal_comma: bool,
+    timestamp_formats: Sequence[str],
 ) -> list[dict[str, object]]:
     """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine."""
     engine.register_arrow("raw_chunk", table)
@@ -336,6 +352,7 @@ def _validate_chunk(
         currency=currency,
         raw_text=raw_text,
         decimal_comma=decimal_comma,
+        timestamp_formats=timestamp_formats,
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
     engine.unregister("pii_map")

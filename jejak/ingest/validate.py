@@ -239,11 +239,13 @@ def validate_sql(
     currency: str,
     raw_text: str = JSONL_RAW_TEXT_SQL,
     decimal_comma: bool = False,
+    timestamp_formats: Sequence[str] = (),
 ) -> str:
     """SQL over the canonical relation: every event column typed, plus `_reason` / `_message` for bad rows.
 
     `raw_text` is the row's text over alias `c` (`table_raw_text_sql`, or the JSON line itself). With
     `decimal_comma` (a semicolon-separated CSV) revenue may be written with a decimal comma (`number_sql`).
+    A `timestamp` that is not ISO-8601 is tried with each of `timestamp_formats` (strptime) in turn.
     """
     text_columns = [name for name in JSONL_FIELDS if name not in ("source_name",)]
     longest = (
@@ -252,7 +254,23 @@ def validate_sql(
         + ", coalesce(strlen(c._extra), 0))"
     )
     types = ", ".join(_quote(t) for t in EVENT_TYPES)
-    ts = "try_cast(trim(c.timestamp) AS TIMESTAMPTZ)"
+    # One try_strptime per format: given a list mixing formats with and without %z, DuckDB reads them all as one
+    # type. A time without an offset becomes TIMESTAMPTZ in the session's zone, the timezone setting, as ISO ones do.
+    ts = (
+        "coalesce("
+        + ", ".join(
+            [
+                "try_cast(trim(c.timestamp) AS TIMESTAMPTZ)",
+                *(f"CAST(try_strptime(trim(c.timestamp), {_quote(f)}) AS TIMESTAMPTZ)" for f in timestamp_formats),
+            ]
+        )
+        + ")"
+    )
+    hint = (
+        " nor in a format of the timestamp_formats setting"
+        if timestamp_formats
+        else "; another format can be named in the timestamp_formats setting"
+    )
     original = "try_cast(trim(c.original_timestamp) AS TIMESTAMPTZ)"
     sent = "try_cast(trim(c.sent_at) AS TIMESTAMPTZ)"
     received = "try_cast(trim(c.received_at) AS TIMESTAMPTZ)"
@@ -286,7 +304,7 @@ def validate_sql(
       WHEN c._kind NOT IN ({types}) THEN 'type ' || c._kind || ' is not one of {", ".join(EVENT_TYPES)}'
       WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'revenue ' || c.revenue || ' is not a number'
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
-      WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00)'
+      WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
       WHEN NOT c._has_id THEN 'none of user_id, anonymous_id, email or phone is given'
     END"""
     default_event = (

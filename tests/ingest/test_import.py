@@ -686,3 +686,36 @@ def test_the_setting_or_the_option_names_the_separator(tmp_path: Path) -> None:
     assert import_file(fixed, source, delimiter="tab").rows_stored == 1
     with pytest.raises(SettingError, match="csv_delimiter"):
         make_project(tmp_path / "bad", settings={"csv_delimiter": ";"}).settings  # noqa: B018  # names, not characters
+
+
+# --- times in other formats -----------------------------------------------------------------------------
+
+
+def test_times_in_the_formats_the_setting_names_are_read_in_the_time_zone(tmp_path: Path) -> None:
+    # A marketplace export with day-first times, and a call-centre log with 12-hour times and an offset.
+    project = make_project(tmp_path / "p", settings={"timestamp_formats": ["%d/%m/%Y %H:%M", "%m/%d/%Y %I:%M %p %z"]})
+    path = tmp_path / "pesanan.csv"
+    write_csv(
+        path,
+        [
+            {"event_id": "d1", "timestamp": "24/11/2026 13:05", "user_id": "ana"},  # day first, Jakarta
+            {"event_id": "d2", "timestamp": "11/24/2026 01:05 PM +0000", "user_id": "ana"},  # 12-hour, UTC
+            {"event_id": "d3", "timestamp": "2026-11-24T13:05:00+08:00", "user_id": "ana"},  # ISO first, as always
+            {"event_id": "d4", "timestamp": "24.11.2026", "user_id": "ana"},  # no format fits
+        ],
+    )
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=4, stored=3, quarantined_rows=1, duplicates=0)
+    times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
+    assert times == {"d1": utc(2026, 11, 24, 6, 5), "d2": utc(2026, 11, 24, 13, 5), "d3": utc(2026, 11, 24, 5, 5)}
+    [bad] = quarantined(project)
+    assert bad["reason"] == "bad_timestamp" and "timestamp_formats" in bad["message"]
+
+
+def test_a_format_strptime_cannot_read_is_named_before_anything_is_stored(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", settings={"timestamp_formats": ["%d/%m/%Y", "%Q"]})
+    path = tmp_path / "pesanan.csv"
+    write_csv(path, [{"event_id": "d1", "timestamp": "24/11/2026", "user_id": "ana"}])
+    with pytest.raises(SettingError, match=r"timestamp_formats.*'%Q'"):
+        import_file(project, path)
+    assert lake_events(project) == [] and quarantined(project) == []
