@@ -80,7 +80,12 @@ def _import_progress() -> Progress:
 
 
 def run_imports(
-    project: Any, files: Sequence[Path], column_map: dict[str, str], source: str | None, delimiter: str | None = None
+    project: Any,
+    files: Sequence[Path],
+    column_map: dict[str, str],
+    source: str | None,
+    delimiter: str | None = None,
+    constants: dict[str, str] | None = None,
 ) -> list[Any]:
     """Import files with a progress bar each; returns the summaries."""
     from jejak.ingest.importer import import_files
@@ -97,7 +102,13 @@ def run_imports(
         for path in files:
             tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
             summaries += import_files(
-                project, [path], column_map=column_map, delimiter=delimiter, source_name=source, progress=report
+                project,
+                [path],
+                column_map=column_map,
+                delimiter=delimiter,
+                constants=constants,
+                source_name=source,
+                progress=report,
             )
     return summaries
 
@@ -128,6 +139,12 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--map", "column_map", default="", help='Column mapping, e.g. "waktu=timestamp,pelanggan=user_id".')
+@click.option(
+    "--set",
+    "constants",
+    default="",
+    help='Columns the file lacks, one value on every row, e.g. "event=Order Completed,touchpoint=tokopedia".',
+)
 @click.option("--source", default=None, help="Source name stored with each event (default: the file name).")
 @click.option(
     "--delimiter",
@@ -138,16 +155,28 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
 def import_command(
-    files: tuple[str, ...], column_map: str, source: str | None, delimiter: str | None, project_dir: str | None
+    files: tuple[str, ...],
+    column_map: str,
+    constants: str,
+    source: str | None,
+    delimiter: str | None,
+    project_dir: str | None,
 ) -> None:
     """Import CSV, JSON Lines (Segment spec) or Parquet files into the event lake.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
     """
-    from jejak.ingest.mapping import parse_map_option
+    from jejak.ingest.mapping import parse_map_option, parse_set_option
 
     project = project_at(project_dir)
-    summaries = run_imports(project, [Path(f) for f in files], parse_map_option(column_map), source, delimiter)
+    summaries = run_imports(
+        project,
+        [Path(f) for f in files],
+        parse_map_option(column_map),
+        source,
+        delimiter,
+        parse_set_option(constants),
+    )
     print_import_summaries(summaries)
 
 

@@ -121,22 +121,50 @@ def _check_columns(path: Path, names: Sequence[str]) -> None:
 
 
 def open_reader(
-    path: Path, file_format: str, mapping: Mapping[str, str], delimiter: str = ","
+    path: Path,
+    file_format: str,
+    mapping: Mapping[str, str],
+    delimiter: str = ",",
+    constants: Mapping[str, str] | None = None,
 ) -> tuple[Iterator[RawChunk], list[str], list[str]]:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
-    `delimiter` is a CSV file's value separator (the character; see `readers.csv_delimiter`).
+    `delimiter` is a CSV file's value separator (the character; see `readers.csv_delimiter`). `constants`
+    (`--set`) give columns the file lacks one value on every row, as if the file had them.
     """
+    constants = dict(constants or {})
     if file_format == "jsonl":
+        if constants:
+            raise InputFileError(
+                f"{path}: --set gives CSV and Parquet files a column they lack; a JSON Lines message carries its own "
+                "fields (Segment spec). Import it without --set."
+            )
         return read_jsonl_chunks(path), [], []
     header = read_csv_header(path, delimiter) if file_format == "csv" else parquet_header(path)
     names = canonical_header(header, mapping)
-    _check_columns(path, names)
-    present = [n for n in names if n in KNOWN_INPUT_COLUMNS]
+    clashes = [name for name in constants if name in names]
+    if clashes:
+        raise InputFileError(
+            f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks. "
+            "Drop it from --set, or map the file's column to another name."
+        )
+    _check_columns(path, [*names, *constants])
+    present = [n for n in [*names, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
     if file_format == "csv":
-        return read_csv_chunks(path, names, delimiter=delimiter), present, extra
-    return read_parquet_chunks(path, names), present, extra
+        chunks = read_csv_chunks(path, names, delimiter=delimiter)
+    else:
+        chunks = read_parquet_chunks(path, names)
+    return (_with_constants(chunks, constants) if constants else chunks), present, extra
+
+
+def _with_constants(chunks: Iterator[RawChunk], constants: Mapping[str, str]) -> Iterator[RawChunk]:
+    """Each chunk with a column per constant, its value on every row."""
+    for chunk in chunks:
+        table = chunk.table
+        for name, value in constants.items():
+            table = table.append_column(name, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
+        yield RawChunk(table, chunk.bad_rows, chunk.bytes_done)
 
 
 def _distinct_text(engine: Engine, relation: str, column: str) -> list[str]:
@@ -150,11 +178,12 @@ def import_file(
     *,
     column_map: Mapping[str, str] | None = None,
     delimiter: str | None = None,
+    constants: Mapping[str, str] | None = None,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
-    setting for this file."""
+    setting for this file; `constants` give columns the file lacks one value on every row (`--set`)."""
     started = time.perf_counter()
     started_at = utc_now()
     path = Path(path)
@@ -163,7 +192,7 @@ def import_file(
     mapping = {**project.column_map(), **(column_map or {})}
     check_mapping(mapping)
     separator = csv_delimiter(path, delimiter or project.settings.csv_delimiter) if file_format == "csv" else ","
-    reader, present, extra = open_reader(path, file_format, mapping, separator)
+    reader, present, extra = open_reader(path, file_format, mapping, separator, constants)
     name = source_name or path.stem
     source_file = str(path.resolve())
     with writer_lock(project), staging_area(project) as stage:
@@ -477,6 +506,7 @@ def import_files(
     *,
     column_map: Mapping[str, str] | None = None,
     delimiter: str | None = None,
+    constants: Mapping[str, str] | None = None,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[ImportSummary]:
@@ -486,7 +516,13 @@ def import_files(
         detect_format(Path(path))
     return [
         import_file(
-            project, Path(p), column_map=column_map, delimiter=delimiter, source_name=source_name, progress=progress
+            project,
+            Path(p),
+            column_map=column_map,
+            delimiter=delimiter,
+            constants=constants,
+            source_name=source_name,
+            progress=progress,
         )
         for p in paths
     ]

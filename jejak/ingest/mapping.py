@@ -53,6 +53,29 @@ def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[
     return mapping
 
 
+def parse_set_option(text: str) -> dict[str, str]:
+    """Parse `--set "event=Order Completed,channel=Marketplace"`: a value for a jejak column the file lacks, on
+    every row. Say which pair is wrong.
+
+    Example:
+        >>> parse_set_option("Event=Order Completed, touchpoint=tokopedia")
+        {'event': 'Order Completed', 'touchpoint': 'tokopedia'}
+    """
+    values: dict[str, str] = {}
+    for pair in (p.strip() for p in text.split(",")):
+        if not pair:
+            continue
+        column, _, value = (part.strip() for part in pair.partition("="))
+        if not column or not value:
+            raise SettingError(f"--set pair {pair!r} needs a jejak column and a value, e.g. event=Order Completed.")
+        if column.lower() not in INPUT_COLUMNS:
+            raise SettingError(
+                f"--set {pair!r}: '{column}' is not a jejak column. Allowed: {', '.join(INPUT_COLUMNS)}."
+            )
+        values[column.lower()] = value
+    return values
+
+
 def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COLUMNS) -> None:
     """Every mapping target must be one of the `allowed` columns (by default the canonical input columns)."""
     for source, target in mapping.items():

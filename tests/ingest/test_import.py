@@ -719,3 +719,37 @@ def test_a_format_strptime_cannot_read_is_named_before_anything_is_stored(tmp_pa
     with pytest.raises(SettingError, match=r"timestamp_formats.*'%Q'"):
         import_file(project, path)
     assert lake_events(project) == [] and quarantined(project) == []
+
+
+# --- columns the file lacks -----------------------------------------------------------------------------
+
+
+def test_set_gives_an_orders_export_the_columns_it_lacks(project: Project, tmp_path: Path) -> None:
+    # A marketplace's orders export: no event name, no channel; every row is an order from that marketplace.
+    path = tmp_path / "tokopedia.csv"
+    path.write_text("invoice,waktu,pembeli,total\nINV1,2026-03-01 09:00,ana,185000\nINV2,2026-03-02 10:00,,1\n")
+    constants = {"event": "Order Completed", "touchpoint": "tokopedia", "channel": "Marketplace"}
+    summary = import_file(
+        project,
+        path,
+        column_map={"invoice": "event_id", "waktu": "timestamp", "pembeli": "user_id", "total": "revenue"},
+        constants=constants,
+    )
+    assert_reconciles(summary, read=2, stored=1, quarantined_rows=1, duplicates=0)
+    [stored] = lake_events(project)
+    assert {key: stored[key] for key in constants} == constants and stored["revenue"] == 185000.0
+    # A quarantined row's text shows the values it was given, so a re-try has them too.
+    [bad] = quarantined(project)
+    assert bad["reason"] == "no_identifier" and json.loads(bad["raw"])["touchpoint"] == "tokopedia"
+
+
+def test_set_refuses_a_column_the_file_has_and_a_json_lines_file(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("timestamp,user_id,event\n2026-03-01 09:00,ana,Page Viewed\n")
+    with pytest.raises(InputFileError, match="has a event column already"):
+        import_file(project, path, constants={"event": "Order Completed"})
+    lines = tmp_path / "web.jsonl"
+    write_jsonl(lines, [{"type": "page", "userId": "ana", "timestamp": "2026-03-01T09:00:00+07:00"}])
+    with pytest.raises(InputFileError, match="JSON Lines"):
+        import_file(project, lines, constants={"channel": "Direct"})
+    assert lake_events(project) == []
