@@ -45,6 +45,7 @@ from jejak.ingest.readers import (
     read_parquet_chunks,
 )
 from jejak.ingest.validate import (
+    EPOCH_FORMATS,
     JSONL_RAW_TEXT_SQL,
     KNOWN_INPUT_COLUMNS,
     jsonl_extract_sql,
@@ -324,6 +325,8 @@ def load_rows(
 def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
     """Each of the timestamp_formats setting's formats is one DuckDB's strptime reads, or a SettingError names it."""
     for text in formats:
+        if text in EPOCH_FORMATS:
+            continue
         quoted = "'" + text.replace("'", "''") + "'"
         try:
             engine.fetch_arrow(f"SELECT try_strptime('', {quoted}) AS t")

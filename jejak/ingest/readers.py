@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -518,16 +519,32 @@ def read_parquet_chunks(path: Path, names: Sequence[str]) -> Iterator[RawChunk]:
         columns: dict[str, pa.Array] = {"_line": pa.array(range(line + 1, line + 1 + batch.num_rows), pa.int64())}
         columns["_raw"] = pa.nulls(batch.num_rows, pa.string())
         for name, column in zip(names, batch.columns, strict=True):
-            if pa.types.is_timestamp(column.type):
-                # ISO-8601 text keeps the offset (UTC for zone-aware columns); Arrow's %S already holds the fraction.
-                column = column.cast(pa.timestamp("us", tz=column.type.tz)) if column.type.unit == "ns" else column
-                text = pa.compute.strftime(column, format="%Y-%m-%dT%H:%M:%S" + ("%z" if column.type.tz else ""))
-            else:
-                text = column.cast(pa.string())
-            columns[name] = text
+            columns[name] = _parquet_text(column)
         line += batch.num_rows
         done = int(size * line / total_rows)
         yield RawChunk(pa.table(columns), [], done)
+
+
+def _parquet_text(column: pa.Array) -> pa.Array:
+    """A Parquet column as text: times as ISO-8601, nested values (lists, structs, maps) as JSON, bytes that are
+    not text as hex, everything else as Arrow casts it."""
+    if pa.types.is_timestamp(column.type):
+        # ISO-8601 text keeps the offset (UTC for zone-aware columns); Arrow's %S already holds the fraction.
+        column = column.cast(pa.timestamp("us", tz=column.type.tz)) if column.type.unit == "ns" else column
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S" + ("%z" if column.type.tz else ""))
+    if pa.types.is_nested(column.type):
+        # Arrow casts no nested type to text; such columns are rare and short, so Python writes their JSON.
+        values = column.to_pylist()
+        return pa.array([None if v is None else json.dumps(v, ensure_ascii=False, default=_json_value) for v in values])
+    try:
+        return column.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # bytes that are not UTF-8, or a type with no text cast
+        return pa.array([None if v is None else _json_value(v) for v in column.to_pylist()], pa.string())
+
+
+def _json_value(value: object) -> str:
+    """Text for a value JSON has no type for: bytes as hex, anything else (dates, decimals) as Python writes it."""
+    return value.hex() if isinstance(value, bytes) else str(value)
 
 
 def parquet_header(path: Path) -> list[str]:

@@ -228,6 +228,24 @@ def number_sql(text: str, decimal_comma: bool) -> str:
       ELSE try_cast({text} AS DOUBLE) END"""
 
 
+# Times as numbers since 1970-01-01 UTC (app and product-analytics exports), named in the timestamp_formats setting:
+# the text each takes, and how many of it make a second. Digits are bounded so no value is out of TIMESTAMP's range.
+EPOCH_FORMATS = {
+    "epoch_seconds": (r"-?\d{1,11}(\.\d{1,6})?", "1"),
+    "epoch_milliseconds": (r"-?\d{1,14}(\.\d{1,3})?", "1000"),
+}
+
+
+def _time_format_sql(time_format: str) -> str:
+    """`c.timestamp` read in one of the timestamp_formats setting's formats (NULL when it does not fit)."""
+    text = "trim(c.timestamp)"
+    if time_format in EPOCH_FORMATS:
+        pattern, per_second = EPOCH_FORMATS[time_format]
+        # to_timestamp counts from UTC, so the time zone setting plays no part.
+        return f"CASE WHEN regexp_full_match({text}, '{pattern}') THEN to_timestamp(CAST({text} AS DOUBLE) / {per_second}) END"
+    return f"CAST(try_strptime({text}, {_quote(time_format)}) AS TIMESTAMPTZ)"
+
+
 def validate_sql(
     canonical: str,
     pii_map: str,
@@ -256,16 +274,8 @@ def validate_sql(
     types = ", ".join(_quote(t) for t in EVENT_TYPES)
     # One try_strptime per format: given a list mixing formats with and without %z, DuckDB reads them all as one
     # type. A time without an offset becomes TIMESTAMPTZ in the session's zone, the timezone setting, as ISO ones do.
-    ts = (
-        "coalesce("
-        + ", ".join(
-            [
-                "try_cast(trim(c.timestamp) AS TIMESTAMPTZ)",
-                *(f"CAST(try_strptime(trim(c.timestamp), {_quote(f)}) AS TIMESTAMPTZ)" for f in timestamp_formats),
-            ]
-        )
-        + ")"
-    )
+    readings = ["try_cast(trim(c.timestamp) AS TIMESTAMPTZ)", *map(_time_format_sql, timestamp_formats)]
+    ts = f"coalesce({', '.join(readings)})"
     hint = (
         " nor in a format of the timestamp_formats setting"
         if timestamp_formats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hashlib
 import json
 import sqlite3
@@ -134,6 +135,36 @@ def test_naive_parquet_timestamps_are_read_in_the_timezone_setting(project: Proj
     summary = import_file(project, tmp_path / "pos.parquet")
     assert summary.rows_stored == 1, summary
     assert lake_events(project)[0]["timestamp"] == jakarta("2026-03-01 09:00")
+
+
+def test_parquet_columns_of_any_type_are_kept_as_text(project: Project, tmp_path: Path) -> None:
+    # An app's export: lists, structs and maps (no text cast in Arrow), bytes that are not UTF-8, a dictionary-
+    # encoded column, decimals and integer ids. Extra columns go to properties as text (JSON for nested values).
+    table = pa.table(
+        {
+            "timestamp": ["2026-03-01T09:00:00+07:00", "2026-03-01T09:05:00+07:00"],
+            "user_id": pa.array([101, 102], pa.int64()),
+            "tags": pa.array([["kopi", "susu"], None]),
+            "cart": pa.array([{"items": 2, "day": dt.date(2026, 3, 1)}, {"items": 0, "day": None}]),
+            "counts": pa.array([[("a", 1)], []], pa.map_(pa.string(), pa.int64())),
+            "blob": pa.array([b"\xff\x00", b"ok"], pa.binary()),
+            "kind": pa.array(["web", "app"]).dictionary_encode(),
+            "price": pa.array([decimal.Decimal("1.50"), None], pa.decimal128(5, 2)),
+        }
+    )
+    pq.write_table(table, tmp_path / "app.parquet")
+    summary = import_file(project, tmp_path / "app.parquet")
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    stored = {row["user_id"]: json.loads(row["properties"]) for row in lake_events(project)}
+    assert stored["101"] == {
+        "tags": '["kopi", "susu"]',
+        "cart": '{"items": 2, "day": "2026-03-01"}',
+        "counts": '[["a", 1]]',
+        "blob": "ff00",
+        "kind": "web",
+        "price": "1.50",
+    }
+    assert stored["102"] == {"cart": '{"items": 0, "day": null}', "counts": "[]", "blob": "6f6b", "kind": "app"}
 
 
 # --- every kind of bad row goes to the quarantine, with its reason, file and line ----------------------
@@ -753,3 +784,24 @@ def test_set_refuses_a_column_the_file_has_and_a_json_lines_file(project: Projec
     with pytest.raises(InputFileError, match="JSON Lines"):
         import_file(project, lines, constants={"channel": "Direct"})
     assert lake_events(project) == []
+
+
+def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
+    # A product-analytics export (seconds) and an app's (milliseconds); the time zone setting plays no part.
+    for time_format, texts in [
+        ("epoch_seconds", ["1772326800", "1772326800.25", "-86400"]),
+        ("epoch_milliseconds", ["1772326800000", "1772326800250", "-86400000"]),
+    ]:
+        project = make_project(tmp_path / time_format, settings={"timestamp_formats": [time_format]})
+        path = tmp_path / f"{time_format}.csv"
+        rows = [{"event_id": f"t{i}", "timestamp": text, "user_id": "ana"} for i, text in enumerate(texts)]
+        rows.append({"event_id": "big", "timestamp": "9" * 16, "user_id": "ana"})  # past any time: quarantined
+        write_csv(path, rows)
+        summary = import_file(project, path)
+        assert_reconciles(summary, read=4, stored=3, quarantined_rows=1, duplicates=0)
+        times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
+        assert times == {
+            "t0": utc(2026, 3, 1, 1, 0),
+            "t1": utc(2026, 3, 1, 1, 0, 0, 250000),
+            "t2": utc(1969, 12, 31),
+        }, time_format
