@@ -15,12 +15,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gzip
 import json
 import os
+import shutil
 import time
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +70,9 @@ FORMATS_BY_SUFFIX = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+# Text formats may come gzipped (`events.csv.gz`, as BigQuery and most exporters write them).
+GZIP_SUFFIX = ".gz"
+GZIP_FORMATS = ("csv", "jsonl")
 IMPORT_MEMORY_LIMIT_MB = 2048
 IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")
 ProgressCallback = Callable[[int, int], None]
@@ -90,13 +97,34 @@ class ImportSummary:
         return self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped
 
 
+def format_of(path: Path) -> str | None:
+    """The format a file's suffix names (`orders.csv.gz` is gzipped CSV), or None."""
+    if path.suffix.lower() == GZIP_SUFFIX:
+        inner = FORMATS_BY_SUFFIX.get(Path(path.stem).suffix.lower())
+        return inner if inner in GZIP_FORMATS else None
+    return FORMATS_BY_SUFFIX.get(path.suffix.lower())
+
+
 def detect_format(path: Path) -> str:
     """The file's format from its suffix, or an error listing the suffixes jejak reads."""
-    file_format = FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    file_format = format_of(path)
     if file_format is None:
-        allowed = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        gzipped = [suffix + GZIP_SUFFIX for suffix, kind in FORMATS_BY_SUFFIX.items() if kind in GZIP_FORMATS]
+        allowed = ", ".join([*sorted(FORMATS_BY_SUFFIX), *sorted(gzipped)])
         raise InputFileError(f"{path}: unknown file format '{path.suffix or '(no suffix)'}'. jejak imports {allowed}.")
     return file_format
+
+
+def _gunzip(path: Path, directory: Path) -> Path:
+    """A gzipped file unpacked into `directory` under its name without `.gz`: the readers seek back and forth, which
+    a gzip stream can only do by unpacking again from the start."""
+    target = directory / path.stem
+    try:
+        with gzip.open(path, "rb") as packed, target.open("wb") as unpacked:
+            shutil.copyfileobj(packed, unpacked, length=8 * 1024 * 1024)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError; a cut file ends in EOFError
+        raise InputFileError(f"{path} cannot be unpacked as gzip ({exc}). Is it whole, and gzip?") from None
+    return target
 
 
 def _check_readable(path: Path) -> None:
@@ -192,9 +220,49 @@ def import_file(
     file_format = detect_format(path)
     mapping = {**project.column_map(), **(column_map or {})}
     check_mapping(mapping)
-    separator = csv_delimiter(path, delimiter or project.settings.csv_delimiter) if file_format == "csv" else ","
-    reader, present, extra = open_reader(path, file_format, mapping, separator, constants)
-    name = source_name or path.stem
+    with contextlib.ExitStack() as unpacking:
+        readable = path
+        if path.suffix.lower() == GZIP_SUFFIX:
+            readable = _gunzip(path, unpacking.enter_context(staging_area(project)))
+        try:
+            return _import_readable(
+                project,
+                path,
+                readable,
+                file_format,
+                mapping,
+                delimiter=delimiter,
+                constants=constants,
+                source_name=source_name,
+                progress=progress,
+                started=started,
+                started_at=started_at,
+            )
+        except InputFileError as exc:  # said of the unpacked copy: say it of the file the user named
+            if readable == path:
+                raise
+            raise type(exc)(exc.message.replace(str(readable), str(path))) from None
+
+
+def _import_readable(
+    project: Project,
+    path: Path,
+    readable: Path,
+    file_format: str,
+    mapping: Mapping[str, str],
+    *,
+    delimiter: str | None,
+    constants: Mapping[str, str] | None,
+    source_name: str | None,
+    progress: ProgressCallback | None,
+    started: float,
+    started_at: dt.datetime,
+) -> ImportSummary:
+    """`import_file` of `path`, read from `readable` (the file itself, or its unpacked copy)."""
+    setting = delimiter or project.settings.csv_delimiter
+    separator = csv_delimiter(readable, setting) if file_format == "csv" else ","
+    reader, present, extra = open_reader(readable, file_format, mapping, separator, constants)
+    name = source_name or readable.stem
     source_file = str(path.resolve())
     with writer_lock(project), staging_area(project) as stage:
         loaded = load_rows(
@@ -207,7 +275,7 @@ def import_file(
             source_name=name,
             source_file=source_file,
             received_at=started_at,
-            total_bytes=max(path.stat().st_size, 1),
+            total_bytes=max(readable.stat().st_size, 1),
             progress=progress,
             decimal_comma=separator == ";",
         )

@@ -51,6 +51,7 @@ from jejak.ingest.importer import (
     FORMATS_BY_SUFFIX,
     ImportSummary,
     LoadedRows,
+    format_of,
     load_rows,
     open_reader,
     publish_quarantine_part,
@@ -297,7 +298,7 @@ def _plan(
         original = row.raw.replace("\r\n", "\n")
         text = fixed.get(row.row_id, original).replace("\r\n", "\n")
         edited = text != original
-        source_format = FORMATS_BY_SUFFIX.get(Path(row.source_file).suffix.lower(), "csv")
+        source_format = format_of(Path(row.source_file)) or "csv"
         from_reader = row.reason in READER_REASONS
         why = None
         if not text.strip():
@@ -336,7 +337,7 @@ def _plan(
 def _source_delimiter(source_file: str, setting: str) -> str:
     """What separates the values of a CSV source file (`readers.csv_delimiter`); a comma when it is gone or no CSV."""
     source = Path(source_file)
-    if FORMATS_BY_SUFFIX.get(source.suffix.lower()) != "csv" or not source.is_file():
+    if format_of(source) != "csv" or not source.is_file():
         return ","
     return csv_delimiter(source, setting)
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import json
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 import pyarrow as pa
@@ -395,9 +396,16 @@ def _plain_header(handle: BinaryIO, delimiter: str) -> tuple[list[str], int] | N
     return header, skipped + len(line)
 
 
+def _open_start(path: Path) -> BinaryIO:
+    """A file to read its first lines from: a gzipped one (`.gz`) unpacked as it is read."""
+    if path.suffix.lower() == ".gz":
+        return cast(BinaryIO, gzip.open(path, "rb"))  # a GzipFile reads and seeks as a binary file does
+    return path.open("rb")
+
+
 def read_csv_header(path: Path, delimiter: str = ",") -> list[str]:
-    """Just the header row of a CSV file."""
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+    """Just the header row of a CSV file (gzipped or not)."""
+    with io.TextIOWrapper(_open_start(path), encoding="utf-8-sig", errors="replace", newline="") as handle:
         try:
             return next(csv.reader(handle, delimiter=delimiter))
         except StopIteration:
@@ -413,7 +421,7 @@ def csv_delimiter(path: Path, setting: str = "auto") -> str:
     """
     if setting != "auto":
         return DELIMITERS[setting]
-    with path.open("rb") as handle:
+    with _open_start(path) as handle:
         _skip_bom(handle)
         line = handle.readline(PLAIN_BLOCK_BYTES).decode("utf-8", errors="replace")
     outside_quotes = "".join(line.split('"')[0::2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import gzip
 import hashlib
 import json
 import sqlite3
@@ -805,3 +806,42 @@ def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
             "t1": utc(2026, 3, 1, 1, 0, 0, 250000),
             "t2": utc(1969, 12, 31),
         }, time_format
+
+
+# --- gzipped files ----------------------------------------------------------------------------------------
+
+
+def test_gzipped_csv_and_json_lines_import_as_their_plain_selves(project: Project, tmp_path: Path) -> None:
+    plain = tmp_path / "orders.csv"
+    plain.write_text("timestamp;user_id;revenue\n2026-03-01 09:00;ana;1.500,5\nkemarin;budi;\n", encoding="utf-8")
+    packed = tmp_path / "packed" / "orders.csv.gz"
+    packed.parent.mkdir()
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    summary = import_file(project, packed)
+    assert_reconciles(summary, read=2, stored=1, quarantined_rows=1, duplicates=0)
+    assert summary.delimiter == ";" and lake_events(project)[0]["revenue"] == 1500.5
+    [bad] = quarantined(project)
+    assert bad["source_file"] == str(packed.resolve()) and bad["source_line"] == 3
+    # Same source name (`orders`), same rows: the plain file adds nothing.
+    assert import_file(project, plain).duplicates_skipped == 1
+    lines = tmp_path / "web.jsonl"
+    write_jsonl(lines, [{"type": "page", "userId": "ana", "timestamp": "2026-03-01T09:30:00+07:00"}])
+    lines_packed = tmp_path / "web.jsonl.gz"
+    lines_packed.write_bytes(gzip.compress(lines.read_bytes()))
+    assert import_file(project, lines_packed).rows_stored == 1
+    assert list(project.staging_dir.iterdir()) == []  # the unpacked copies are gone
+
+
+def test_a_gzip_file_that_is_not_whole_is_named(project: Project, tmp_path: Path) -> None:
+    cut = tmp_path / "orders.csv.gz"
+    cut.write_bytes(gzip.compress(b"timestamp,user_id\n" + b"2026-03-01 09:00,ana\n" * 1000)[:60])
+    with pytest.raises(InputFileError, match=r"orders\.csv\.gz cannot be unpacked as gzip"):
+        import_file(project, cut)
+    missing = tmp_path / "columns.csv.gz"
+    missing.write_bytes(gzip.compress(b"waktu,user_id\n2026-03-01 09:00,ana\n"))
+    with pytest.raises(MissingColumnError, match=r"columns\.csv\.gz has no 'timestamp' column"):
+        import_file(project, missing)  # said of the file named, not of its unpacked copy
+    (tmp_path / "x.parquet.gz").write_bytes(gzip.compress(b"PAR1"))
+    with pytest.raises(InputFileError, match=r"unknown file format '\.gz'.*\.csv\.gz"):
+        import_file(project, tmp_path / "x.parquet.gz")  # Parquet compresses inside the file
+    assert lake_events(project) == []

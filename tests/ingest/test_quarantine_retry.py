@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 from pathlib import Path
@@ -307,3 +308,12 @@ def test_a_semicolon_line_is_fixed_under_the_files_own_header(project: Project, 
     assert summary.rows_stored == 1, summary
     [stored] = [row for row in lake_events(project) if row["user_id"] == "budi"]
     assert stored["source_line"] == 3 and stored["revenue"] == 1500.5
+
+
+def test_a_line_from_a_gzipped_file_is_fixed_under_its_header(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "kasir.csv.gz"
+    path.write_bytes(gzip.compress(b"timestamp,user_id,event\n2026-03-01 09:05,budi,Page,extra\n"))
+    import_file(project, path)
+    bad = only(project, "malformed_row")
+    summary = retry_quarantined(project, fixed={bad.row_id: "2026-03-01 09:05,budi,Page"})
+    assert summary.rows_stored == 1, summary
