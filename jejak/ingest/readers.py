@@ -4,7 +4,9 @@ They do no interpretation: the one validation step (`validate.py`) does that
 for every format alike. A row's `_line` is its 1-based physical line in the
 file (the record's first line for CSV values that span lines).
 
-CSV is split two ways that give the same rows. Python's `csv` module splits any
+A CSV file's values are separated by the delimiter its caller names (comma,
+semicolon, tab or pipe; `csv_delimiter` finds it from the header line), and it
+is split two ways that give the same rows. Python's `csv` module splits any
 file, line by line, and says which lines it cannot split or decode (about 17 µs a
 row). Most exports are plain: every value quoted or free of quotes, no line breaks
 inside values, no empty lines, valid UTF-8. A block of such lines is split by
@@ -16,6 +18,9 @@ plain blocks starts again from there.
 
 JSON Lines are split into lines in Arrow, a block at a time (`_jsonl_lines`); a
 block with a line that is not UTF-8 is read line by line so the line is found.
+Parquet columns become text (`_parquet_text`): nested values as JSON, bytes that
+are not UTF-8 as hex. A gzipped file is unpacked by the importer before these
+readers see it; only a header is read straight from one.
 """
 
 from __future__ import annotations

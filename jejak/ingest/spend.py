@@ -6,9 +6,10 @@ Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
 `currency`. Values are separated as the `csv_delimiter` setting says (auto: the
 header line's separator). In a semicolon-separated file (Excel's, where the comma
 is the decimal mark, as in Indonesia) amounts are read that way: `1.500.000,50` is
-1500000.5, as `1,500,000.50` is in a comma-separated file. Bad rows go to the quarantine with a reason (bad_timestamp, wrong_type,
-malformed_row, invalid_utf8) and the import goes on. Re-importing a file replaces
-the rows it brought before, so spend is never counted twice.
+1500000.5, as `1,500,000.50` is in a comma-separated file. Bad rows go to the
+quarantine with a reason (bad_timestamp, wrong_type, malformed_row, invalid_utf8)
+and the import goes on. Re-importing a file replaces the rows it brought before,
+so spend is never counted twice.
 
 Spend is small (days × channels × campaigns), so it lives in the SQLite state.
 """

@@ -242,7 +242,7 @@ def _time_format_sql(time_format: str) -> str:
     if time_format in EPOCH_FORMATS:
         pattern, per_second = EPOCH_FORMATS[time_format]
         # to_timestamp counts from UTC, so the time zone setting plays no part.
-        return f"CASE WHEN regexp_full_match({text}, '{pattern}') THEN to_timestamp(CAST({text} AS DOUBLE) / {per_second}) END"
+        return f"CASE WHEN regexp_full_match({text}, '{pattern}') THEN to_timestamp(try_cast({text} AS DOUBLE) / {per_second}) END"
     return f"CAST(try_strptime({text}, {_quote(time_format)}) AS TIMESTAMPTZ)"
 
 
