@@ -48,6 +48,8 @@ def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[
         source, target = (part.strip() for part in pair.split("=", 1))
         if not source or not target:
             raise SettingError(f"--map pair {pair!r} is missing a name on one side of '='.")
+        if source.lower() in {known.lower() for known in mapping}:  # headers match case-insensitively
+            raise SettingError(f"--map names the column {source!r} twice; give each file column one jejak column.")
         mapping[source] = target
     check_mapping(mapping, allowed)
     return mapping

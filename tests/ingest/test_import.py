@@ -19,6 +19,7 @@ from conftest import jakarta, lake_events, make_project, quarantined, write_csv,
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import QUARANTINE_REASONS
 from jejak.ingest.importer import ImportSummary, import_file
+from jejak.ingest.mapping import parse_map_option
 from jejak.store.project import Project
 
 UTC = dt.UTC
@@ -435,6 +436,13 @@ def test_a_mapping_to_an_unknown_column_is_refused(project: Project, tmp_path: P
     path = write_csv(tmp_path / "a.csv", [{"timestamp": "2026-03-01 09:00", "user_id": "ana"}])
     with pytest.raises(SettingError, match="pelanggan"):
         import_file(project, path, column_map={"user_id": "pelanggan"})
+
+
+def test_a_map_option_naming_a_column_twice_is_refused() -> None:
+    # The second pair would silently win: say so instead.
+    with pytest.raises(SettingError, match="'Waktu' twice"):
+        parse_map_option("waktu=timestamp, Waktu=sent_at")
+    assert parse_map_option("waktu=timestamp,pelanggan=user_id") == {"waktu": "timestamp", "pelanggan": "user_id"}
 
 
 def test_segment_style_headers_and_utm_columns_are_understood(project: Project, tmp_path: Path) -> None:
