@@ -290,11 +290,17 @@ def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:
     # Campaign and channel names, file names and customers' comments are data: `[brand]` must not vanish, `:fire:`
     # must not become an emoji, and `[/x]` must not stop the command (rich reads all three as markup by default).
     source = tmp_path / "paths.csv"
-    source.write_text("path,conversions,non_conversions,revenue\n[brand] Promo>Direct,3,1,30\n[/11.11] :fire:,1,0,10\n")
+    source.write_text(
+        "path,conversions,non_conversions,revenue\n[brand] Promo>Direct,3,1,30\n[/11.11] :fire:,1,0,10\n"
+        "Kampanye_Ramadan_2026_Jabodetabek_Instagram,1,0,5\n"
+    )
     runner = CliRunner()
     result = runner.invoke(cli, ["attribute", "--paths", str(source), "--model", "last_touch"], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert "[brand] Promo" in result.output and "[/11.11] :fire:" in result.output
+    # In a narrow terminal a long name is folded onto more lines, never cut short with an ellipsis.
+    narrow = runner.invoke(cli, ["attribute", "--paths", str(source), "--model", "last_touch"], env={"COLUMNS": "40"})
+    assert narrow.exit_code == 0 and "…" not in narrow.output, narrow.output
     # An error whose message names a jejak.toml table keeps it.
     headless = tmp_path / "semicolons.csv"
     headless.write_text("waktu;pelanggan\n2026-03-01 09:00:00;ana\n")
