@@ -198,12 +198,17 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())
 
 
+def _paths_file(tmp_path: Path, rows: str) -> Path:
+    """A ready-made paths table (path, conversions, non_conversions, revenue) with the given CSV rows."""
+    source = tmp_path / "paths.csv"
+    source.write_text("path,conversions,non_conversions,revenue\n" + rows)
+    return source
+
+
 def test_attribute_reads_a_ready_made_paths_file(tmp_path: Path) -> None:
     # A table exported from BigQuery: separator without spaces, revenue in rupiah.
-    source = tmp_path / "paths.csv"
-    source.write_text(
-        "path,conversions,non_conversions,revenue\n"
-        "Instagram>Google>Direct,4,1,400000\nDirect,1,2,50000\nDirect>Email,2,0,20000\nGoogle,1,5,10000\n"
+    source = _paths_file(
+        tmp_path, "Instagram>Google>Direct,4,1,400000\nDirect,1,2,50000\nDirect>Email,2,0,20000\nGoogle,1,5,10000\n"
     )
     runner = CliRunner()
     result = runner.invoke(cli, ["attribute", "--paths", str(source), "--sep", ">", "--format", "json"])
@@ -289,10 +294,9 @@ def test_persona_documents_from_the_command_line(tmp_path: Path) -> None:
 def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:
     # Campaign and channel names, file names and customers' comments are data: `[brand]` must not vanish, `:fire:`
     # must not become an emoji, and `[/x]` must not stop the command (rich reads all three as markup by default).
-    source = tmp_path / "paths.csv"
-    source.write_text(
-        "path,conversions,non_conversions,revenue\n[brand] Promo>Direct,3,1,30\n[/11.11] :fire:,1,0,10\n"
-        "Kampanye_Ramadan_2026_Jabodetabek_Instagram,1,0,5\n"
+    source = _paths_file(
+        tmp_path,
+        "[brand] Promo>Direct,3,1,30\n[/11.11] :fire:,1,0,10\nKampanye_Ramadan_2026_Jabodetabek_Instagram,1,0,5\n",
     )
     runner = CliRunner()
     result = runner.invoke(cli, ["attribute", "--paths", str(source), "--model", "last_touch"], env={"COLUMNS": "300"})
