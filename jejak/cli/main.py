@@ -26,7 +26,7 @@ from jejak.cli.personas import persona
 from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import JejakError
-from jejak.core.settings import PATH_TRANSFORMS
+from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
 from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note
 from jejak.service.builds import open_build
 
@@ -148,7 +148,7 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
 @click.option("--source", default=None, help="Source name stored with each event (default: the file name).")
 @click.option(
     "--delimiter",
-    type=click.Choice(["auto", "comma", "semicolon", "tab", "pipe"]),
+    type=click.Choice(list(SETTINGS_BY_NAME["csv_delimiter"].choices or ())),
     default=None,
     help="What separates a CSV file's values (default: the csv_delimiter setting, auto).",
 )

@@ -38,7 +38,7 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.identifiers import mask_pii, pii_map
-from jejak.ingest.mapping import canonical_header, check_mapping
+from jejak.ingest.mapping import canonical_header, check_constants, check_mapping
 from jejak.ingest.readers import (
     RawChunk,
     csv_delimiter,
@@ -162,6 +162,7 @@ def open_reader(
     (`--set`) give columns the file lacks one value on every row, as if the file had them.
     """
     constants = dict(constants or {})
+    check_constants(constants)
     if file_format == "jsonl":
         if constants:
             raise InputFileError(

@@ -55,6 +55,22 @@ def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[
     return mapping
 
 
+# What no two rows share: one value on every row would make one person (ids, e-mail, phone) or one event of them all.
+NOT_SETTABLE = ("event_id", "user_id", "anonymous_id", "previous_id", "email", "phone")
+
+
+def check_constants(constants: Mapping[str, str]) -> None:
+    """`--set` values must go to jejak columns, and not to one that tells rows or people apart (NOT_SETTABLE)."""
+    for column in constants:
+        if column not in INPUT_COLUMNS:
+            raise SettingError(f"--set: '{column}' is not a jejak column. Allowed: {', '.join(INPUT_COLUMNS)}.")
+        if column in NOT_SETTABLE:
+            raise SettingError(
+                f"--set: '{column}' cannot be one value on every row: it would make every row the same "
+                f"{'event' if column == 'event_id' else 'person'}. Map a column of the file to it with --map instead."
+            )
+
+
 def parse_set_option(text: str) -> dict[str, str]:
     """Parse `--set "event=Order Completed,channel=Marketplace"`: a value for a jejak column the file lacks, on
     every row. Say which pair is wrong.
@@ -70,11 +86,8 @@ def parse_set_option(text: str) -> dict[str, str]:
         column, _, value = (part.strip() for part in pair.partition("="))
         if not column or not value:
             raise SettingError(f"--set pair {pair!r} needs a jejak column and a value, e.g. event=Order Completed.")
-        if column.lower() not in INPUT_COLUMNS:
-            raise SettingError(
-                f"--set {pair!r}: '{column}' is not a jejak column. Allowed: {', '.join(INPUT_COLUMNS)}."
-            )
         values[column.lower()] = value
+    check_constants(values)
     return values
 
 

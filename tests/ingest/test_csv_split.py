@@ -125,3 +125,9 @@ def test_auto_takes_the_separator_the_header_line_uses(tmp_path: Path, header: b
     path.write_bytes(header + b"x\n")
     assert readers.csv_delimiter(path) == expected
     assert readers.csv_delimiter(path, "pipe") == "|"  # a setting other than auto is taken as it is
+
+
+def test_the_setting_offers_every_separator_the_readers_know() -> None:
+    from jejak.core.settings import SETTINGS_BY_NAME
+
+    assert set(SETTINGS_BY_NAME["csv_delimiter"].choices or ()) == {"auto", *readers.DELIMITERS}

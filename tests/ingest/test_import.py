@@ -792,6 +792,10 @@ def test_set_refuses_a_column_the_file_has_and_a_json_lines_file(project: Projec
     write_jsonl(lines, [{"type": "page", "userId": "ana", "timestamp": "2026-03-01T09:00:00+07:00"}])
     with pytest.raises(InputFileError, match="JSON Lines"):
         import_file(project, lines, constants={"channel": "Direct"})
+    # One id on every row would make them one person (or, for event_id, duplicates of one event: all but one lost).
+    for column in ("event_id", "user_id", "email"):
+        with pytest.raises(SettingError, match=f"'{column}' cannot be one value on every row"):
+            import_file(project, path, column_map={"event": "page_title"}, constants={column: "x"})
     assert lake_events(project) == []
 
 
