@@ -447,18 +447,29 @@ def spend() -> None:
 @spend.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--map", "column_map", default="", help='Column mapping, e.g. "tanggal=date,biaya=spend".')
+@click.option("--set", "constants", default="", help='Columns the file lacks, e.g. "channel=Paid Search".')
+@click.option("--skip-lines", type=click.IntRange(min=0), default=0, help="Lines before the header (a report's title).")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
-def spend_import(file: str, column_map: str, project_dir: str | None) -> None:
+def spend_import(file: str, column_map: str, constants: str, skip_lines: int, project_dir: str | None) -> None:
     """Import a spend CSV: date, channel, spend (or cost/amount)[, campaign, currency].
 
     Example: jejak spend import iklan.csv --map "tanggal=date,saluran=channel,biaya=spend"
+
+    A Google Ads report (a title and a date range above the header, no channel column):
+    jejak spend import gads.csv --skip-lines 2 --map "Day=date,Cost=spend,Campaign=campaign" --set "channel=Paid Search"
     """
-    from jejak.ingest.mapping import parse_map_option
+    from jejak.ingest.mapping import parse_map_option, parse_pairs
     from jejak.ingest.spend import SPEND_COLUMNS, import_spend
 
     project = project_at(project_dir)
-    summary = import_spend(project, Path(file), parse_map_option(column_map, SPEND_COLUMNS) if column_map else None)
+    summary = import_spend(
+        project,
+        Path(file),
+        parse_map_option(column_map, SPEND_COLUMNS) if column_map else None,
+        constants=parse_pairs(constants, "--set"),
+        skip_lines=skip_lines,
+    )
     quarantined = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.quarantined_by_reason.items()))
     console.print(
         f"{summary.file}: {summary.rows_read} rows read, {summary.rows_stored} stored"

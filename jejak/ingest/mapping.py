@@ -79,15 +79,21 @@ def parse_set_option(text: str) -> dict[str, str]:
         >>> parse_set_option("Event=Order Completed, touchpoint=tokopedia")
         {'event': 'Order Completed', 'touchpoint': 'tokopedia'}
     """
+    values = parse_pairs(text, "--set")
+    check_constants(values)
+    return values
+
+
+def parse_pairs(text: str, option: str) -> dict[str, str]:
+    """`column=value` pairs separated by commas, columns lower-cased; says which pair is wrong."""
     values: dict[str, str] = {}
     for pair in (p.strip() for p in text.split(",")):
         if not pair:
             continue
         column, _, value = (part.strip() for part in pair.partition("="))
         if not column or not value:
-            raise SettingError(f"--set pair {pair!r} needs a jejak column and a value, e.g. event=Order Completed.")
+            raise SettingError(f"{option} pair {pair!r} needs a column and a value, e.g. channel=Paid Search.")
         values[column.lower()] = value
-    check_constants(values)
     return values
 
 

@@ -417,9 +417,10 @@ def read_csv_header(path: Path, delimiter: str = ",") -> list[str]:
             raise InputFileError(f"{path} is empty: a CSV file needs a header row naming its columns.") from None
 
 
-def csv_delimiter(path: Path, setting: str = "auto") -> str:
+def csv_delimiter(path: Path, setting: str = "auto", *, skip_lines: int = 0) -> str:
     """The character separating the file's values: the setting's (`DELIMITERS`), or with `auto` the one of them
-    its header line holds most often outside quotes (comma when it holds none, or on a tie).
+    its header line (after `skip_lines` lines) holds most often outside quotes (comma when it holds none, or on a
+    tie).
 
     Column names seldom hold any of the four, so the header line shows what an export used: Excel writes
     semicolons where the comma is the decimal mark (Indonesian among them), and some tools write tabs.
@@ -428,6 +429,8 @@ def csv_delimiter(path: Path, setting: str = "auto") -> str:
         return DELIMITERS[setting]
     with _open_start(path) as handle:
         _skip_bom(handle)
+        for _ in range(skip_lines):
+            handle.readline(PLAIN_BLOCK_BYTES)
         line = handle.readline(PLAIN_BLOCK_BYTES).decode("utf-8", errors="replace")
     outside_quotes = "".join(line.split('"')[0::2])
     counts = {character: outside_quotes.count(character) for character in DELIMITERS.values()}

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jejak.core.clock import utc_now
-from jejak.core.errors import InputFileError, MissingColumnError
+from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import write_quarantine
 from jejak.ingest.readers import csv_delimiter
@@ -37,6 +37,7 @@ from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
 
 AMOUNT_COLUMNS = ("spend", "cost", "amount")
+SETTABLE = ("channel", "campaign", "currency")  # what `--set` may give every row of a spend file
 # Amounts in a semicolon-separated file: as the events import reads revenue there (`validate.number_sql`).
 _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
@@ -84,8 +85,18 @@ def _parse_amount(text: str, decimal_comma: bool = False) -> float | None:
     return amount if amount is not None and math.isfinite(amount) and amount >= 0 else None
 
 
-def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | None = None) -> SpendSummary:
+def import_spend(
+    project: Project,
+    path: Path,
+    column_map: Mapping[str, str] | None = None,
+    *,
+    constants: Mapping[str, str] | None = None,
+    skip_lines: int = 0,
+) -> SpendSummary:
     """Read a spend CSV into the SQLite state (see the module docstring).
+
+    `skip_lines` lines come before the header (an ad platform's report title and date range); `constants`
+    give columns the file lacks one value on every row (SETTABLE: a Google Ads report has no channel column).
 
     Example:
         >>> import tempfile
@@ -101,16 +112,30 @@ def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | N
         raise InputFileError(f"{path}: no such file. Expected a spend CSV with date, channel and spend columns.")
     raw = path.read_bytes()
     mapping = {source.strip(): target.strip() for source, target in (column_map or {}).items()}
+    constants = {column.lower(): value for column, value in (constants or {}).items()}
+    unknown = sorted(set(constants) - set(SETTABLE))
+    if unknown:
+        raise SettingError(f"--set: {', '.join(unknown)} cannot be set on a spend file; {', '.join(SETTABLE)} can.")
     summary = SpendSummary(file=str(path))
-    delimiter = csv_delimiter(path, project.settings.csv_delimiter)
+    delimiter = csv_delimiter(path, project.settings.csv_delimiter, skip_lines=skip_lines)
     decimal_comma = delimiter == ";"
-    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline=""), delimiter=delimiter)
+    text = io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline="")
+    for _ in range(skip_lines):
+        text.readline()
+    reader = csv.reader(text, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
         raise InputFileError(
-            f"{path}: the file is empty. Expected a header line: date,channel,spend[,campaign,currency]."
+            f"{path}: no header line after {skip_lines} skipped. Expected a header line: "
+            "date,channel,spend[,campaign,currency]."
+            if skip_lines
+            else f"{path}: the file is empty. Expected a header line: date,channel,spend[,campaign,currency]."
         )
     names = [mapping.get(name.strip(), name.strip()).lower() for name in header]
+    clashes = sorted(set(constants) & set(names))
+    if clashes:
+        raise InputFileError(f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks.")
+    names += list(constants)
     amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
     for required in ("date", "channel"):
         if required not in names:
@@ -127,9 +152,10 @@ def import_spend(project: Project, path: Path, column_map: Mapping[str, str] | N
     good: list[tuple[str, str, str | None, float, str | None, int]] = []
     bad: list[dict[str, object]] = []
     for row in reader:
-        line = reader.line_num
+        line = reader.line_num + skip_lines  # the file's own line number
         if not any(cell.strip() for cell in row):
             continue
+        row = [*row, *constants.values()]
         summary.rows_read += 1
         raw_text = lines[line - 1].decode("utf-8", errors="replace") if line - 1 < len(lines) else ",".join(row)
         reason, message = _check_row(row, names, amount_column, lines, line, decimal_comma)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from conftest import quarantined
 
 from jejak.attribution.spend import unmatched_spend, with_spend
-from jejak.core.errors import MissingColumnError
+from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.ingest.importer import quarantine_counts
 from jejak.ingest.spend import import_spend, spend_by_channel
 from jejak.store.project import Project, init_project, open_project
@@ -95,3 +96,31 @@ def test_a_semicolon_spend_export_reads_decimal_commas(project: Project, tmp_pat
     summary = import_spend(project, source, {"tanggal": "date", "saluran": "channel", "biaya": "spend"})
     assert (summary.rows_read, summary.rows_stored, summary.quarantined_by_reason) == (4, 3, {"wrong_type": 1})
     assert spend_by_channel(project) == {"Paid Search": pytest.approx(1_400_001.0), "Paid Social": 300000.0}
+
+
+def test_a_google_ads_report_with_a_title_and_no_channel_column(project: Project, tmp_path: Path) -> None:
+    # Ad platforms put a title and the date range above the header, a total row below, and no channel column.
+    source = tmp_path / "gads.csv"
+    source.write_text(
+        "Campaign report\n"
+        '"November 1, 2026 - November 3, 2026"\n'
+        "Day,Campaign,Cost\n"
+        '2026-11-01,Kopi Susu,"1,250.50"\n'
+        "2026-11-02,Kopi Susu,300\n"
+        'Total: Account,,"1,550.50"\n'
+    )
+    summary = import_spend(
+        project,
+        source,
+        {"Day": "date", "Cost": "spend", "Campaign": "campaign"},
+        constants={"channel": "Paid Search"},
+        skip_lines=2,
+    )
+    assert (summary.rows_read, summary.rows_stored, summary.quarantined_by_reason) == (3, 2, {"bad_timestamp": 1})
+    assert spend_by_channel(project) == {"Paid Search": pytest.approx(1550.5)}
+    assert [row["source_line"] for row in quarantined(project)] == [6]  # the total row, on the file's own line
+    with pytest.raises(SettingError, match="date cannot be set"):
+        import_spend(project, source, constants={"date": "2026-11-01"}, skip_lines=2)
+    with pytest.raises(InputFileError, match="has a campaign column already"):
+        import_spend(project, source, {"Day": "date", "Cost": "spend", "Campaign": "campaign"},
+                     constants={"campaign": "x", "channel": "Paid Search"}, skip_lines=2)  # fmt: skip
