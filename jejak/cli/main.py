@@ -162,7 +162,8 @@ def import_command(
     delimiter: str | None,
     project_dir: str | None,
 ) -> None:
-    """Import CSV, JSON Lines (Segment spec) or Parquet files into the event lake.
+    """Import CSV, JSON Lines (Segment spec), Parquet or Excel (.xlsx) files into the event lake (CSV and JSON Lines
+    may be gzipped).
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
     """

@@ -47,6 +47,8 @@ from jejak.ingest.readers import (
     read_csv_header,
     read_jsonl_chunks,
     read_parquet_chunks,
+    read_xlsx_chunks,
+    xlsx_header,
 )
 from jejak.ingest.validate import (
     EPOCH_FORMATS,
@@ -69,6 +71,7 @@ FORMATS_BY_SUFFIX = {
     ".json": "jsonl",
     ".parquet": "parquet",
     ".pq": "parquet",
+    ".xlsx": "xlsx",
 }
 # Text formats may come gzipped (`events.csv.gz`, as BigQuery and most exporters write them).
 GZIP_SUFFIX = ".gz"
@@ -166,11 +169,12 @@ def open_reader(
     if file_format == "jsonl":
         if constants:
             raise InputFileError(
-                f"{path}: --set gives CSV and Parquet files a column they lack; a JSON Lines message carries its own "
+                f"{path}: --set gives CSV, Parquet and Excel files a column they lack; a JSON Lines message carries its own "
                 "fields (Segment spec). Import it without --set."
             )
         return read_jsonl_chunks(path), [], []
-    header = read_csv_header(path, delimiter) if file_format == "csv" else parquet_header(path)
+    headers = {"csv": lambda: read_csv_header(path, delimiter), "xlsx": lambda: xlsx_header(path)}
+    header = headers.get(file_format, lambda: parquet_header(path))()
     names = canonical_header(header, mapping)
     clashes = [name for name in constants if name in names]
     if clashes:
@@ -183,6 +187,8 @@ def open_reader(
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
     if file_format == "csv":
         chunks = read_csv_chunks(path, names, delimiter=delimiter)
+    elif file_format == "xlsx":
+        chunks = read_xlsx_chunks(path, names)
     else:
         chunks = read_parquet_chunks(path, names)
     return (_with_constants(chunks, constants) if constants else chunks), present, extra

@@ -312,10 +312,8 @@ def _plan(
         content: Any = text
         kind = "jsonl"
         if why is None and source_format != "jsonl":
-            if from_reader:
-                kind = "csv_text" if source_format == "csv" else "parquet_record"
-            else:
-                kind = f"{source_format}_record"
+            # A row of a CSV file is re-tried as CSV; one of a Parquet or Excel file as a record in Parquet.
+            kind = ("csv_text" if from_reader else "csv_record") if source_format == "csv" else "parquet_record"
             if kind.endswith("_record"):
                 record = _as_record(text)
                 content = None if record is None else _mapped(record, mapping)

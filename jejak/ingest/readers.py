@@ -19,7 +19,8 @@ plain blocks starts again from there.
 JSON Lines are split into lines in Arrow, a block at a time (`_jsonl_lines`); a
 block with a line that is not UTF-8 is read line by line so the line is found.
 Parquet columns become text (`_parquet_text`): nested values as JSON, bytes that
-are not UTF-8 as hex. A gzipped file is unpacked by the importer before these
+are not UTF-8 as hex. An Excel workbook's first sheet becomes the text its CSV
+export would hold (`read_xlsx_chunks`, `_cell_text`). A gzipped file is unpacked by the importer before these
 readers see it; only a header is read straight from one.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import gzip
 import io
 import json
@@ -34,7 +36,7 @@ from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 import pyarrow as pa
@@ -561,6 +563,83 @@ def _parquet_text(column: pa.Array) -> pa.Array:
 def _json_value(value: object) -> str:
     """Text for a value JSON has no type for: bytes as hex, anything else (dates, decimals) as Python writes it."""
     return value.hex() if isinstance(value, bytes) else str(value)
+
+
+def _first_sheet(path: Path) -> Any:
+    """An Excel workbook's first sheet (calamine: cells' values, formulas as last computed), or an error naming
+    the file."""
+    from python_calamine import CalamineWorkbook  # only an Excel import needs it
+
+    try:
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises its own types for a file that is not a workbook
+        raise InputFileError(f"{path} cannot be read as an Excel workbook (.xlsx): {exc}. Is it one?") from None
+
+
+def _sheet_rows(path: Path) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
+    """The first sheet's last row number, its header (its first row with a value, cells as text) and the rows
+    after it, each with its row number in the sheet and its cells as text (`_cell_text`)."""
+    sheet = _first_sheet(path)
+    last_row = int(sheet.end[0]) + 1 if sheet.end else 1
+    rows = ((number, [_cell_text(cell) for cell in cells]) for number, cells in enumerate(sheet.iter_rows(), 1))
+    for _, texts in rows:
+        if any(text.strip() for text in texts):
+            return last_row, texts, rows
+    raise InputFileError(f"{path}: the first sheet is empty; its first row must name the columns.")
+
+
+def xlsx_header(path: Path) -> list[str]:
+    """The column names of an Excel file: its first sheet's first row with a value (empty cells at its end
+    dropped)."""
+    _, texts, _ = _sheet_rows(path)
+    names = [text.strip() for text in texts]
+    while names and not names[-1]:
+        names.pop()
+    return names
+
+
+def read_xlsx_chunks(path: Path, names: Sequence[str]) -> Iterator[RawChunk]:
+    """The first sheet's rows under its header as raw chunks; a row's `_line` is its row number in the sheet.
+
+    Every value becomes text as a CSV export would write it (`_cell_text`); empty rows are skipped, as CSV's
+    empty lines are; a row with values right of the header's last column is quarantined as `malformed_row`.
+    """
+    last_row, _, rows_after = _sheet_rows(path)
+    width = len(names)
+    size = path.stat().st_size
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    bad: list[BadRow] = []
+    for number, texts in rows_after:
+        if not any(text.strip() for text in texts):
+            continue
+        if any(texts[width:]):
+            record = dict(zip(names, texts, strict=False))
+            record.update({f"column {i + 1}": text for i, text in enumerate(texts) if i >= width and text})
+            message = f"row {number} has values right of the header's {width} columns"
+            raw = json.dumps(record, ensure_ascii=False)[:RAW_PREVIEW_CHARS]
+            bad.append(BadRow(number, "malformed_row", message, raw))
+            continue
+        lines.append(number)
+        rows.append(texts[:width] + [""] * (width - len(texts)))
+        if len(rows) >= CHUNK_ROWS:
+            yield RawChunk(_chunk_table(names, lines, None, rows), bad, size * number // max(last_row, 1))
+            lines, rows, bad = [], [], []
+    yield RawChunk(_chunk_table(names, lines, None, rows), bad, size)
+
+
+def _cell_text(value: object) -> str:
+    """A cell as a CSV export writes it: whole numbers without `.0` (Excel keeps every number as a float, ids and
+    phone numbers too), times as ISO-8601 without an offset (Excel's are local), booleans as true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
 
 
 def parquet_header(path: Path) -> list[str]:

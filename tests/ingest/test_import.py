@@ -519,14 +519,14 @@ def test_a_missing_file_is_named(project: Project, tmp_path: Path) -> None:
 
 
 def test_an_unknown_suffix_is_named_with_the_ones_jejak_reads(project: Project, tmp_path: Path) -> None:
-    path = tmp_path / "penjualan.xlsx"
-    path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    path = tmp_path / "penjualan.xls"  # Excel's old binary format: .xlsx is read, .xls is not
+    path.write_bytes(b"\xd0\xcf\x11\xe0 not really a spreadsheet")
     with pytest.raises(InputFileError) as caught:
         import_file(project, path)
     message = str(caught.value)
-    assert "penjualan.xlsx" in message
-    assert "'.xlsx'" in message
-    assert ".csv" in message and ".jsonl" in message and ".parquet" in message
+    assert "penjualan.xls" in message
+    assert "'.xls'" in message
+    assert ".csv" in message and ".jsonl" in message and ".parquet" in message and ".xlsx" in message
     assert not isinstance(caught.value, MissingColumnError)
 
 
@@ -857,3 +857,77 @@ def test_a_gzip_file_that_is_not_whole_is_named(project: Project, tmp_path: Path
     with pytest.raises(InputFileError, match=r"unknown file format '\.gz'.*\.csv\.gz"):
         import_file(project, tmp_path / "x.parquet.gz")  # Parquet compresses inside the file
     assert lake_events(project) == []
+
+
+# --- Excel workbooks ------------------------------------------------------------------------------------
+
+
+def _workbook(path: Path, rows: list[list[Any]]) -> Path:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    workbook.create_sheet("Catatan").append(["not read"])  # only the first sheet is
+    workbook.save(path)
+    return path
+
+
+def test_an_excel_export_imports_from_its_first_sheet(project: Project, tmp_path: Path) -> None:
+    # A marketplace's order export saved as .xlsx: Excel's own types, an empty row, a stray note right of the table.
+    path = _workbook(
+        tmp_path / "tokopedia.xlsx",
+        [
+            ["Invoice", "Waktu", "Pembeli", "Total", "Lunas", "Tanggal Kirim"],
+            ["INV1", dt.datetime(2026, 3, 1, 9, 0), 6281234567, 150000, True, dt.date(2026, 3, 2)],
+            ["INV2", dt.datetime(2026, 3, 1, 9, 30), "budi", 99.5, False, None, "catatan"],
+            [None, None, None],
+            ["INV3", "kemarin", "cici", 10],
+            ["INV4", "2026-03-01T10:00:00+07:00", "dewi", None],
+        ],
+    )
+    summary = import_file(
+        project,
+        path,
+        column_map={"Invoice": "event_id", "Waktu": "timestamp", "Pembeli": "user_id", "Total": "revenue"},
+        constants={"event": "Order Completed"},
+    )
+    assert_reconciles(summary, read=4, stored=2, quarantined_rows=2, duplicates=0)  # the empty row is not a row
+    stored = by_id(project)
+    assert stored["INV1"]["timestamp"] == jakarta("2026-03-01 09:00")  # Excel's times have no offset
+    assert stored["INV1"]["revenue"] == 150000.0 and stored["INV1"]["event"] == "Order Completed"
+    # Excel keeps every number as a float: a whole one is written without ".0", as a CSV export would.
+    assert stored["INV1"]["user_id"] == "6281234567"
+    assert json.loads(stored["INV1"]["properties"]) == {"lunas": "true", "tanggal kirim": "2026-03-02"}
+    assert stored["INV4"]["source_line"] == 6  # lines are the sheet's row numbers
+    reasons = {row["source_line"]: row["reason"] for row in quarantined(project)}
+    assert reasons == {3: "malformed_row", 5: "bad_timestamp"}
+    [stray] = [row for row in quarantined(project) if row["reason"] == "malformed_row"]
+    assert json.loads(stray["raw"])["column 7"] == "catatan"
+
+
+def test_a_table_that_starts_below_and_right_of_a1_is_found(project: Project, tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["B3"], sheet["C3"] = "timestamp", "user_id"
+    sheet["B4"], sheet["C4"] = "2026-03-01 09:00", "ana"
+    sheet["B6"], sheet["C6"] = "2026-03-01 09:30", "budi"
+    workbook.save(tmp_path / "geser.xlsx")
+    summary = import_file(project, tmp_path / "geser.xlsx")
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    assert {row["user_id"]: row["source_line"] for row in lake_events(project)} == {"ana": 4, "budi": 6}
+
+
+def test_a_file_that_is_not_a_workbook_is_named(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "pesanan.xlsx"
+    path.write_text("timestamp,user_id\n2026-03-01 09:00,ana\n")
+    with pytest.raises(InputFileError, match=r"pesanan\.xlsx cannot be read as an Excel workbook"):
+        import_file(project, path)
+    empty = _workbook(tmp_path / "kosong.xlsx", [])
+    with pytest.raises(InputFileError, match="first sheet is empty"):
+        import_file(project, empty)

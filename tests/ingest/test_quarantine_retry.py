@@ -317,3 +317,21 @@ def test_a_line_from_a_gzipped_file_is_fixed_under_its_header(project: Project, 
     bad = only(project, "malformed_row")
     summary = retry_quarantined(project, fixed={bad.row_id: "2026-03-01 09:05,budi,Page"})
     assert summary.rows_stored == 1, summary
+
+
+def test_a_row_of_an_excel_file_is_fixed_as_a_record(project: Project, tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in [["timestamp", "user_id", "event"], ["kemarin", "ana", "Page"]]:
+        sheet.append(row)
+    workbook.save(tmp_path / "kasir.xlsx")
+    import_file(project, tmp_path / "kasir.xlsx")
+    bad = only(project, "bad_timestamp")
+    fixed = json.dumps({**json.loads(bad.raw), "timestamp": "2026-03-01 09:05"})
+    summary = retry_quarantined(project, fixed={bad.row_id: fixed})
+    assert summary.rows_stored == 1, summary
+    [stored] = lake_events(project)
+    assert stored["source_line"] == 2 and stored["event"] == "Page"
