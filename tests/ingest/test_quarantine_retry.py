@@ -325,7 +325,11 @@ def test_a_row_of_an_excel_file_is_fixed_as_a_record(project: Project, tmp_path:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
-    for row in [["timestamp", "user_id", "event"], ["kemarin", "ana", "Page"]]:
+    for row in [
+        ["timestamp", "user_id", "event"],
+        ["kemarin", "ana", "Page"],
+        ["2026-03-01 09:10", "budi", "Page", "x"],
+    ]:
         sheet.append(row)
     workbook.save(tmp_path / "kasir.xlsx")
     import_file(project, tmp_path / "kasir.xlsx")
@@ -335,3 +339,9 @@ def test_a_row_of_an_excel_file_is_fixed_as_a_record(project: Project, tmp_path:
     assert summary.rows_stored == 1, summary
     [stored] = lake_events(project)
     assert stored["source_line"] == 2 and stored["event"] == "Page"
+    # A row with a value right of the table: its cells are a JSON object; without the stray cell it is stored.
+    stray = only(project, "malformed_row")
+    assert retry_quarantined(project, reason="malformed_row").left_by_why == {"needs_fix": 1}
+    cells = {key: value for key, value in json.loads(stray.raw).items() if not key.startswith("column ")}
+    assert retry_quarantined(project, fixed={stray.row_id: json.dumps(cells)}).rows_stored == 1
+    assert {row["user_id"]: row["source_line"] for row in lake_events(project)} == {"ana": 2, "budi": 3}
