@@ -139,9 +139,13 @@ def import_spend(
     amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
     for required in ("date", "channel"):
         if required not in names:
+            hints = ["rename a column with --map, e.g. --map 'tanggal=date'"]
+            if required == "channel":  # an ad platform's own report has none: the platform is the channel
+                hints.append("give every row one with --set 'channel=Paid Search'")
+            hints.append("skip title lines above the header with --skip-lines")
             raise MissingColumnError(
                 f"{path}: no '{required}' column (the header has {', '.join(header)}). "
-                f"Expected date, channel and spend (or cost/amount); rename with --map, e.g. --map 'tanggal=date'."
+                f"Expected date, channel and spend (or cost/amount): {'; '.join(hints)}."
             )
     if amount_column is None:
         raise MissingColumnError(

@@ -119,6 +119,8 @@ def test_a_google_ads_report_with_a_title_and_no_channel_column(project: Project
     assert (summary.rows_read, summary.rows_stored, summary.quarantined_by_reason) == (3, 2, {"bad_timestamp": 1})
     assert spend_by_channel(project) == {"Paid Search": pytest.approx(1550.5)}
     assert [row["source_line"] for row in quarantined(project)] == [6]  # the total row, on the file's own line
+    with pytest.raises(MissingColumnError, match="--set 'channel=Paid Search'"):  # the error says what to do
+        import_spend(project, source, {"Day": "date", "Cost": "spend"}, skip_lines=2)
     with pytest.raises(SettingError, match="date cannot be set"):
         import_spend(project, source, constants={"date": "2026-11-01"}, skip_lines=2)
     with pytest.raises(InputFileError, match="has a campaign column already"):
