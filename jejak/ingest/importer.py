@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gzip
 import json
 import os
@@ -42,13 +43,12 @@ from jejak.ingest.mapping import canonical_header, check_constants, check_mappin
 from jejak.ingest.readers import (
     RawChunk,
     csv_delimiter,
+    open_xlsx,
     parquet_header,
     read_csv_chunks,
     read_csv_header,
     read_jsonl_chunks,
     read_parquet_chunks,
-    read_xlsx_chunks,
-    xlsx_header,
 )
 from jejak.ingest.validate import (
     EPOCH_FORMATS,
@@ -169,12 +169,20 @@ def open_reader(
     if file_format == "jsonl":
         if constants:
             raise InputFileError(
-                f"{path}: --set gives CSV, Parquet and Excel files a column they lack; a JSON Lines message carries its own "
-                "fields (Segment spec). Import it without --set."
+                f"{path}: --set gives CSV, Parquet and Excel files a column they lack; a JSON Lines message carries "
+                "its own fields (Segment spec). Import it without --set."
             )
         return read_jsonl_chunks(path), [], []
-    headers = {"csv": lambda: read_csv_header(path, delimiter), "xlsx": lambda: xlsx_header(path)}
-    header = headers.get(file_format, lambda: parquet_header(path))()
+    # The file's header, and a reader of its rows given the names to use (canonical, after the mapping).
+    read_rows: Callable[[Sequence[str]], Iterator[RawChunk]]
+    if file_format == "csv":
+        header = read_csv_header(path, delimiter)
+        read_rows = functools.partial(read_csv_chunks, path, delimiter=delimiter)
+    elif file_format == "xlsx":
+        header, read_rows = open_xlsx(path)
+    else:
+        header = parquet_header(path)
+        read_rows = functools.partial(read_parquet_chunks, path)
     names = canonical_header(header, mapping)
     clashes = [name for name in constants if name in names]
     if clashes:
@@ -185,12 +193,7 @@ def open_reader(
     _check_columns(path, [*names, *constants])
     present = [n for n in [*names, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
-    if file_format == "csv":
-        chunks = read_csv_chunks(path, names, delimiter=delimiter)
-    elif file_format == "xlsx":
-        chunks = read_xlsx_chunks(path, names)
-    else:
-        chunks = read_parquet_chunks(path, names)
+    chunks = read_rows(names)
     return (_with_constants(chunks, constants) if constants else chunks), present, extra
 
 

@@ -20,7 +20,7 @@ JSON Lines are split into lines in Arrow, a block at a time (`_jsonl_lines`); a
 block with a line that is not UTF-8 is read line by line so the line is found.
 Parquet columns become text (`_parquet_text`): nested values as JSON, bytes that
 are not UTF-8 as hex. An Excel workbook's first sheet becomes the text its CSV
-export would hold (`read_xlsx_chunks`, `_cell_text`). A gzipped file is unpacked by the importer before these
+export would hold (`open_xlsx`, `_cell_text`). A gzipped file is unpacked by the importer before these
 readers see it; only a header is read straight from one.
 """
 
@@ -29,11 +29,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import gzip
 import io
 import json
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -588,23 +589,25 @@ def _sheet_rows(path: Path) -> tuple[int, list[str], Iterator[tuple[int, list[st
     raise InputFileError(f"{path}: the first sheet is empty; its first row must name the columns.")
 
 
-def xlsx_header(path: Path) -> list[str]:
-    """The column names of an Excel file: its first sheet's first row with a value (empty cells at its end
-    dropped)."""
-    _, texts, _ = _sheet_rows(path)
-    names = [text.strip() for text in texts]
-    while names and not names[-1]:
-        names.pop()
-    return names
+def open_xlsx(path: Path) -> tuple[list[str], Callable[[Sequence[str]], Iterator[RawChunk]]]:
+    """An Excel file's column names (its first sheet's first row with a value, empty cells at its end dropped) and
+    a reader of the rows under them, given the names to use (after the mapping): one read of the sheet serves both.
+    """
+    last_row, texts, rows_after = _sheet_rows(path)
+    header = [text.strip() for text in texts]
+    while header and not header[-1]:
+        header.pop()
+    return header, functools.partial(_xlsx_chunks, path, last_row=last_row, rows_after=rows_after)
 
 
-def read_xlsx_chunks(path: Path, names: Sequence[str]) -> Iterator[RawChunk]:
-    """The first sheet's rows under its header as raw chunks; a row's `_line` is its row number in the sheet.
+def _xlsx_chunks(
+    path: Path, names: Sequence[str], *, last_row: int, rows_after: Iterator[tuple[int, list[str]]]
+) -> Iterator[RawChunk]:
+    """The rows under the header as raw chunks; a row's `_line` is its row number in the sheet.
 
     Every value becomes text as a CSV export would write it (`_cell_text`); empty rows are skipped, as CSV's
     empty lines are; a row with values right of the header's last column is quarantined as `malformed_row`.
     """
-    last_row, _, rows_after = _sheet_rows(path)
     width = len(names)
     size = path.stat().st_size
     lines: list[int] = []
