@@ -43,6 +43,7 @@ from jejak.ingest.mapping import canonical_header, check_constants, check_mappin
 from jejak.ingest.readers import (
     RawChunk,
     csv_delimiter,
+    is_gzipped,
     open_xlsx,
     parquet_header,
     read_csv_chunks,
@@ -73,9 +74,7 @@ FORMATS_BY_SUFFIX = {
     ".pq": "parquet",
     ".xlsx": "xlsx",
 }
-# Text formats may come gzipped (`events.csv.gz`, as BigQuery and most exporters write them).
-GZIP_SUFFIX = ".gz"
-GZIP_FORMATS = ("csv", "jsonl")
+GZIP_FORMATS = ("csv", "jsonl")  # the formats that may come gzipped (`readers.is_gzipped`)
 IMPORT_MEMORY_LIMIT_MB = 2048
 IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")
 ProgressCallback = Callable[[int, int], None]
@@ -102,7 +101,7 @@ class ImportSummary:
 
 def format_of(path: Path) -> str | None:
     """The format a file's suffix names (`orders.csv.gz` is gzipped CSV), or None."""
-    if path.suffix.lower() == GZIP_SUFFIX:
+    if is_gzipped(path):
         inner = FORMATS_BY_SUFFIX.get(Path(path.stem).suffix.lower())
         return inner if inner in GZIP_FORMATS else None
     return FORMATS_BY_SUFFIX.get(path.suffix.lower())
@@ -112,7 +111,7 @@ def detect_format(path: Path) -> str:
     """The file's format from its suffix, or an error listing the suffixes jejak reads."""
     file_format = format_of(path)
     if file_format is None:
-        gzipped = [suffix + GZIP_SUFFIX for suffix, kind in FORMATS_BY_SUFFIX.items() if kind in GZIP_FORMATS]
+        gzipped = [f"{suffix}.gz" for suffix, kind in FORMATS_BY_SUFFIX.items() if kind in GZIP_FORMATS]
         allowed = ", ".join([*sorted(FORMATS_BY_SUFFIX), *sorted(gzipped)])
         raise InputFileError(f"{path}: unknown file format '{path.suffix or '(no suffix)'}'. jejak imports {allowed}.")
     return file_format
@@ -232,7 +231,7 @@ def import_file(
     check_mapping(mapping)
     with contextlib.ExitStack() as unpacking:
         readable = path
-        if path.suffix.lower() == GZIP_SUFFIX:
+        if is_gzipped(path):
             readable = _gunzip(path, unpacking.enter_context(staging_area(project)))
         try:
             return _import_readable(

@@ -404,9 +404,14 @@ def _plain_header(handle: BinaryIO, delimiter: str) -> tuple[list[str], int] | N
     return header, skipped + len(line)
 
 
+def is_gzipped(path: Path) -> bool:
+    """Whether the file's name says it is gzipped (`events.csv.gz`, as BigQuery and most exporters write them)."""
+    return path.suffix.lower() == ".gz"
+
+
 def _open_start(path: Path) -> BinaryIO:
     """A file to read its first lines from: a gzipped one (`.gz`) unpacked as it is read."""
-    if path.suffix.lower() == ".gz":
+    if is_gzipped(path):
         return cast(BinaryIO, gzip.open(path, "rb"))  # a GzipFile reads and seeks as a binary file does
     return path.open("rb")
 
