@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import INPUT_COLUMNS
@@ -38,14 +38,11 @@ BUILTIN_ALIASES = {
 def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[str, str]:
     """Parse `--map "from=to,from2=to2"` into a mapping to `allowed` columns; say which pair is wrong."""
     mapping: dict[str, str] = {}
-    for pair in (p.strip() for p in text.split(",")):
-        if not pair:
-            continue
+    for pair, source, target in _pairs(text):
         if "=" not in pair:
             raise SettingError(
                 f"--map pair {pair!r} has no '='. Write pairs as file_column=jejak_column, e.g. waktu=timestamp."
             )
-        source, target = (part.strip() for part in pair.split("=", 1))
         if not source or not target:
             raise SettingError(f"--map pair {pair!r} is missing a name on one side of '='.")
         if source.lower() in {known.lower() for known in mapping}:  # headers match case-insensitively
@@ -87,14 +84,20 @@ def parse_set_option(text: str) -> dict[str, str]:
 def parse_pairs(text: str, option: str) -> dict[str, str]:
     """`column=value` pairs separated by commas, columns lower-cased; says which pair is wrong."""
     values: dict[str, str] = {}
-    for pair in (p.strip() for p in text.split(",")):
-        if not pair:
-            continue
-        column, _, value = (part.strip() for part in pair.partition("="))
+    for pair, column, value in _pairs(text):
         if not column or not value:
             raise SettingError(f"{option} pair {pair!r} needs a column and a value, e.g. channel=Paid Search.")
         values[column.lower()] = value
     return values
+
+
+def _pairs(text: str) -> Iterator[tuple[str, str, str]]:
+    """Each comma-separated `left=right` pair of an option that is not empty: (pair, left, right), stripped (right
+    is empty when the pair has no '=')."""
+    for pair in (p.strip() for p in text.split(",")):
+        if pair:
+            left, _, right = (part.strip() for part in pair.partition("="))
+            yield pair, left, right
 
 
 def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COLUMNS) -> None:
