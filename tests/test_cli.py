@@ -313,3 +313,18 @@ def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:
     failed = runner.invoke(cli, ["import", str(headless), "--project", str(project)], env={"COLUMNS": "300"})
     assert failed.exit_code == 1
     assert "[import.map] in jejak.toml" in failed.output
+
+
+def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
+    runner = CliRunner()
+    project = tmp_path / "kopi"
+    runner.invoke(cli, ["init", str(project)])
+    report = tmp_path / "laporan.csv"
+    report.write_text("Laporan Penjualan\nPeriode: Maret 2026\nwaktu,pelanggan\n2026-03-01 09:00:00,ana\n")
+    titled = ["import", str(report), "--map", "waktu=timestamp,pelanggan=user_id", "--project", str(project)]
+    failed = runner.invoke(cli, titled, env={"COLUMNS": "300"})
+    assert failed.exit_code == 1 and "--skip-lines N" in failed.output, failed.output
+    imported = runner.invoke(cli, [*titled, "--skip-lines", "2"], env={"COLUMNS": "300"})
+    assert imported.exit_code == 0, imported.output
+    [row] = [line.replace("│", " ").split() for line in imported.output.splitlines() if "laporan" in line]
+    assert row[:4] == ["laporan.csv", "csv", "1", "1"], imported.output  # file, format, rows read, stored

@@ -86,6 +86,7 @@ def run_imports(
     source: str | None,
     delimiter: str | None = None,
     constants: dict[str, str] | None = None,
+    skip_lines: int = 0,
 ) -> list[Any]:
     """Import files with a progress bar each; returns the summaries."""
     from jejak.ingest.importer import import_files
@@ -107,6 +108,7 @@ def run_imports(
                 column_map=column_map,
                 delimiter=delimiter,
                 constants=constants,
+                skip_lines=skip_lines,
                 source_name=source,
                 progress=report,
             )
@@ -152,6 +154,12 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
     default=None,
     help="What separates a CSV file's values (default: the csv_delimiter setting, auto).",
 )
+@click.option(
+    "--skip-lines",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Lines (Excel: rows) above the header, such as a report's title, to skip.",
+)
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
 def import_command(
@@ -160,10 +168,14 @@ def import_command(
     constants: str,
     source: str | None,
     delimiter: str | None,
+    skip_lines: int,
     project_dir: str | None,
 ) -> None:
     """Import CSV, JSON Lines (Segment spec), Parquet or Excel (.xlsx) files into the event lake (CSV and JSON Lines
     may be gzipped).
+
+    What --map, --set, --delimiter and --skip-lines say is remembered with the import: re-trying its quarantined
+    rows (the dashboard's Data page) reads them the same way.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
     """
@@ -177,6 +189,7 @@ def import_command(
         source,
         delimiter,
         parse_set_option(constants),
+        skip_lines,
     )
     print_import_summaries(summaries)
 

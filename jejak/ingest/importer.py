@@ -75,6 +75,7 @@ FORMATS_BY_SUFFIX = {
     ".xlsx": "xlsx",
 }
 GZIP_FORMATS = ("csv", "jsonl")  # the formats that may come gzipped (`readers.is_gzipped`)
+TITLED = ("csv", "xlsx")  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048
 IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")
 ProgressCallback = Callable[[int, int], None]
@@ -97,6 +98,42 @@ class ImportSummary:
     @property
     def reconciles(self) -> bool:
         return self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`). Kept in the
+    imports log, so that a re-try of the file's quarantined rows reads them as the import did."""
+
+    column_map: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    delimiter: str | None = None  # a `csv_delimiter` setting value; None: the setting's
+    skip_lines: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "map": dict(self.column_map),
+                "set": dict(self.constants),
+                "delimiter": self.delimiter,
+                "skip_lines": self.skip_lines,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ImportOptions:
+        """The options an imports-log row holds; none for a row without (a re-try, or an import before they were
+        kept)."""
+        if not text:
+            return cls()
+        kept = json.loads(text)
+        return cls(
+            column_map=dict(kept.get("map") or {}),
+            constants=dict(kept.get("set") or {}),
+            delimiter=kept.get("delimiter"),
+            skip_lines=int(kept.get("skip_lines") or 0),
+        )
 
 
 def format_of(path: Path) -> str | None:
@@ -138,11 +175,13 @@ def _check_readable(path: Path) -> None:
         raise InputFileError(f"{path} cannot be read (permission denied). Fix its permissions and try again.")
 
 
-def _check_columns(path: Path, names: Sequence[str]) -> None:
+def _check_columns(path: Path, names: Sequence[str], file_format: str) -> None:
+    # A report's title above its header reads as the header: say how to skip it.
+    titled = " If lines above the header hold a title, skip them with --skip-lines N." if file_format in TITLED else ""
     if "timestamp" not in names:
         raise MissingColumnError(
             f"{path} has no 'timestamp' column (columns: {', '.join(names)}). "
-            'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).'
+            'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).' + titled
         )
     if not any(name in names for name in IDENTIFIER_COLUMNS):
         raise MissingColumnError(
@@ -157,14 +196,21 @@ def open_reader(
     mapping: Mapping[str, str],
     delimiter: str = ",",
     constants: Mapping[str, str] | None = None,
+    skip_lines: int = 0,
 ) -> tuple[Iterator[RawChunk], list[str], list[str]]:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
     `delimiter` is a CSV file's value separator (the character; see `readers.csv_delimiter`). `constants`
-    (`--set`) give columns the file lacks one value on every row, as if the file had them.
+    (`--set`) give columns the file lacks one value on every row, as if the file had them. `skip_lines` lines
+    (rows of an Excel sheet) above the header are a report's title, not data (`--skip-lines`).
     """
     constants = dict(constants or {})
     check_constants(constants)
+    if skip_lines and file_format not in TITLED:
+        raise InputFileError(
+            f"{path}: --skip-lines skips title lines above the header of a CSV or Excel file; a "
+            f"{'JSON Lines' if file_format == 'jsonl' else 'Parquet'} file has none. Import it without --skip-lines."
+        )
     if file_format == "jsonl":
         if constants:
             raise InputFileError(
@@ -175,10 +221,10 @@ def open_reader(
     # The file's header, and a reader of its rows given the names to use (canonical, after the mapping).
     read_rows: Callable[[Sequence[str]], Iterator[RawChunk]]
     if file_format == "csv":
-        header = read_csv_header(path, delimiter)
-        read_rows = functools.partial(read_csv_chunks, path, delimiter=delimiter)
+        header = read_csv_header(path, delimiter, skip_lines=skip_lines)
+        read_rows = functools.partial(read_csv_chunks, path, delimiter=delimiter, skip_lines=skip_lines)
     elif file_format == "xlsx":
-        header, read_rows = open_xlsx(path)
+        header, read_rows = open_xlsx(path, skip_rows=skip_lines)
     else:
         header = parquet_header(path)
         read_rows = functools.partial(read_parquet_chunks, path)
@@ -189,7 +235,7 @@ def open_reader(
             f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks. "
             "Drop it from --set, or map the file's column to another name."
         )
-    _check_columns(path, [*names, *constants])
+    _check_columns(path, [*names, *constants], file_format)
     present = [n for n in [*names, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
     chunks = read_rows(names)
@@ -217,17 +263,20 @@ def import_file(
     column_map: Mapping[str, str] | None = None,
     delimiter: str | None = None,
     constants: Mapping[str, str] | None = None,
+    skip_lines: int = 0,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
-    setting for this file; `constants` give columns the file lacks one value on every row (`--set`)."""
+    setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
+    lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`)."""
     started = time.perf_counter()
     started_at = utc_now()
     path = Path(path)
     _check_readable(path)
     file_format = detect_format(path)
-    mapping = {**project.column_map(), **(column_map or {})}
+    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines)
+    mapping = {**project.column_map(), **options.column_map}
     check_mapping(mapping)
     with contextlib.ExitStack() as unpacking:
         readable = path
@@ -240,8 +289,7 @@ def import_file(
                 readable,
                 file_format,
                 mapping,
-                delimiter=delimiter,
-                constants=constants,
+                options,
                 source_name=source_name,
                 progress=progress,
                 started=started,
@@ -259,18 +307,18 @@ def _import_readable(
     readable: Path,
     file_format: str,
     mapping: Mapping[str, str],
+    options: ImportOptions,
     *,
-    delimiter: str | None,
-    constants: Mapping[str, str] | None,
     source_name: str | None,
     progress: ProgressCallback | None,
     started: float,
     started_at: dt.datetime,
 ) -> ImportSummary:
     """`import_file` of `path`, read from `readable` (the file itself, or its unpacked copy)."""
-    setting = delimiter or project.settings.csv_delimiter
-    separator = csv_delimiter(readable, setting) if file_format == "csv" else ","
-    reader, present, extra = open_reader(readable, file_format, mapping, separator, constants)
+    setting = options.delimiter or project.settings.csv_delimiter
+    skip_lines = options.skip_lines
+    separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
+    reader, present, extra = open_reader(readable, file_format, mapping, separator, options.constants, skip_lines)
     name = source_name or readable.stem
     source_file = str(path.resolve())
     with writer_lock(project), staging_area(project) as stage:
@@ -292,7 +340,7 @@ def _import_readable(
     summary = loaded.summary(str(path), file_format, time.perf_counter() - started)
     if file_format == "csv":
         summary = dataclasses.replace(summary, delimiter=separator)
-    record_import(project, summary, name, started_at)
+    record_import(project, summary, name, started_at, options)
     return summary
 
 
@@ -556,13 +604,21 @@ def publish_quarantine_part(project: Project, stage: Path, table: pa.Table) -> P
     return target
 
 
-def record_import(project: Project, summary: ImportSummary, source_name: str, started_at: dt.datetime) -> None:
-    """Add one run to the SQLite imports log."""
+def record_import(
+    project: Project,
+    summary: ImportSummary,
+    source_name: str,
+    started_at: dt.datetime,
+    options: ImportOptions | None = None,
+) -> None:
+    """Add one run to the SQLite imports log, with the options an import was given (None for a re-try)."""
     db = connect_state(project.sqlite_path)
     try:
         with db:
             db.execute(
-                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                """INSERT INTO imports (import_id, file, file_format, source_name, started_at, finished_at, rows_read,
+                       rows_stored, rows_quarantined, duplicates_skipped, options_json)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     uuid.uuid4().hex,
                     summary.file,
@@ -574,6 +630,7 @@ def record_import(project: Project, summary: ImportSummary, source_name: str, st
                     summary.rows_stored,
                     summary.rows_quarantined,
                     summary.duplicates_skipped,
+                    None if options is None else options.to_json(),
                 ),
             )
     finally:
@@ -587,6 +644,7 @@ def import_files(
     column_map: Mapping[str, str] | None = None,
     delimiter: str | None = None,
     constants: Mapping[str, str] | None = None,
+    skip_lines: int = 0,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[ImportSummary]:
@@ -601,6 +659,7 @@ def import_files(
             column_map=column_map,
             delimiter=delimiter,
             constants=constants,
+            skip_lines=skip_lines,
             source_name=source_name,
             progress=progress,
         )

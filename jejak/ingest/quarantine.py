@@ -7,8 +7,9 @@ or no row at all.
 A re-try writes the chosen rows to a temporary file of their source's format (JSON Lines as
 they are; a CSV or Parquet row, kept as a JSON object of its columns, as one row of that
 object's columns; a CSV line that could not be split, under the source file's own header) and
-imports it with `load_rows`, as `import_file` does: the project's column map and settings, the
-same validation, hashing and deduplication, and each row keeps its source file, line and source
+imports it with `load_rows`, as `import_file` does: the project's column map and settings as
+they are now, with what the file's import was told on the command line on top (`--map`, `--set`,
+`--delimiter`, `--skip-lines`: `ImportOptions`, kept in the imports log), the same validation, hashing and deduplication, and each row keeps its source file, line and source
 name. Then, under the same writer lock:
 
 - rows that import (stored, or already in the lake) leave the quarantine;
@@ -49,6 +50,7 @@ from jejak.core.errors import InputFileError, NotFoundError, SettingError
 from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
 from jejak.ingest.importer import (
     FORMATS_BY_SUFFIX,
+    ImportOptions,
     ImportSummary,
     LoadedRows,
     format_of,
@@ -288,9 +290,10 @@ def _mapped(record: Mapping[str, str | None], mapping: Mapping[str, str]) -> dic
 
 
 def _plan(
-    rows: Sequence[QuarantinedRow], fixed: Mapping[str, str], mapping: Mapping[str, str]
+    rows: Sequence[QuarantinedRow], fixed: Mapping[str, str], mappings: Mapping[str, Mapping[str, str]]
 ) -> tuple[list[_Group], dict[str, str]]:
-    """The groups to re-try, and the rows left as they were (row id → LEFT_WHY code)."""
+    """The groups to re-try, and the rows left as they were (row id → LEFT_WHY code); `mappings` gives each
+    source file's column map."""
     left: dict[str, str] = {}
     groups: dict[tuple[Any, ...], _Group] = {}
     seen_lines: Counter[tuple[str, str, int]] = Counter()
@@ -316,7 +319,7 @@ def _plan(
             kind = ("csv_text" if from_reader else "csv_record") if source_format == "csv" else "parquet_record"
             if kind.endswith("_record"):
                 record = _as_record(text)
-                content = None if record is None else _mapped(record, mapping)
+                content = None if record is None else _mapped(record, mappings[row.source_file])
                 why = "not_json" if content is None else None
         if why is not None:
             left[row.row_id] = why
@@ -332,17 +335,20 @@ def _plan(
     return list(groups.values()), left
 
 
-def _source_delimiter(source_file: str, setting: str) -> str:
+def _source_delimiter(source_file: str, setting: str, skip_lines: int = 0) -> str:
     """What separates the values of a CSV source file (`readers.csv_delimiter`); a comma when it is gone or no CSV."""
     source = Path(source_file)
     if format_of(source) != "csv" or not source.is_file():
         return ","
-    return csv_delimiter(source, setting)
+    return csv_delimiter(source, setting, skip_lines=skip_lines)
 
 
-def _write_group(group: _Group, directory: Path, source_delimiter: str) -> tuple[Path, dict[int, int], str]:
+def _write_group(
+    group: _Group, directory: Path, source_delimiter: str, skip_lines: int = 0
+) -> tuple[Path, dict[int, int], str]:
     """The group's rows as a file of their source's format, each physical line → the source line it stands for,
-    and the file's CSV delimiter (the source's for its lines as they were, else a comma)."""
+    and the file's CSV delimiter (the source's for its lines as they were, else a comma). `skip_lines` lines come
+    before the source's header (the import's --skip-lines)."""
     origin: dict[int, int] = {}
     if group.kind == "jsonl":
         path = directory / "retry.jsonl"
@@ -366,7 +372,7 @@ def _write_group(group: _Group, directory: Path, source_delimiter: str) -> tuple
             raise _NoHeader
         # The lines go in as the file had them, so the header goes in with the file's own separator.
         delimiter = source_delimiter
-        header = read_csv_header(source, delimiter)
+        header = read_csv_header(source, delimiter, skip_lines=skip_lines)
     pieces = [_csv_line(header, delimiter)]
     line = pieces[0].count("\n") + 1
     for row, content in group.rows:
@@ -393,24 +399,27 @@ class _NoHeader(Exception):
     pass
 
 
-def _source_names(project: Project, files: Iterable[str]) -> dict[str, str]:
-    """The source name each file was imported under (the imports log; else the file's name, as import does)."""
+def _source_imports(project: Project, files: Iterable[str]) -> dict[str, tuple[str, ImportOptions]]:
+    """The source name each file was imported under and the options its import was given (`--map`, `--set`,
+    `--delimiter`, `--skip-lines`), from the imports log; else the file's name, as import does, and none."""
     db = connect_state(project.sqlite_path)
     try:
-        logged = db.execute("SELECT file, source_name FROM imports ORDER BY finished_at").fetchall()
+        logged = db.execute("SELECT file, source_name, options_json FROM imports ORDER BY finished_at").fetchall()
     finally:
         db.close()
-    names = {}
+    found = {}
     for source_file in files:
-        name = Path(source_file).stem
-        for file, source_name in logged:
+        name, options = Path(source_file).stem, ImportOptions()
+        for file, source_name, options_json in logged:
             same_file = file == source_file or (
                 Path(file).name == Path(source_file).name and not Path(file).is_absolute()
             )
             if same_file:
                 name = source_name  # the latest import of the file wins
-        names[source_file] = name
-    return names
+                if options_json is not None:  # a re-try's row has none: the import's own still hold
+                    options = ImportOptions.from_json(options_json)
+        found[source_file] = (name, options)
+    return found
 
 
 def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]]) -> None:
@@ -442,23 +451,37 @@ def retry_quarantined(
     started = time.perf_counter()
     started_at = utc_now()
     fixed = dict(fixed or {})
-    mapping = project.column_map()
-    check_mapping(mapping)
+    toml_mapping = project.column_map()
+    check_mapping(toml_mapping)
     with writer_lock(project):
         rows = _selected(project, [*row_ids, *fixed], reason)
-        groups, left = _plan(rows, fixed, mapping)
-        names = _source_names(project, {group.source_file for group in groups})
+        sources = _source_imports(project, {row.source_file for row in rows})
+        names = {source_file: name for source_file, (name, _) in sources.items()}
+        # Each file's rows are read as its import read them: jejak.toml as it is now, then what the import was told.
+        mappings = {
+            source_file: {**toml_mapping, **options.column_map} for source_file, (_, options) in sources.items()
+        }
+        groups, left = _plan(rows, fixed, mappings)
         leaving: dict[str, set[int]] = defaultdict(set)
         returned: list[dict[str, object]] = []
         per_file: dict[str, list[LoadedRows]] = defaultdict(list)
         for group in groups:
+            options = sources[group.source_file][1]
             with staging_area(project) as stage:
                 try:
-                    source_delimiter = _source_delimiter(group.source_file, project.settings.csv_delimiter)
-                    path, origin, delimiter = _write_group(group, stage, source_delimiter)
-                    # A row kept as a JSON object has its columns mapped already; a CSV line has the file's header.
-                    read_map = mapping if group.kind == "csv_text" else {}
-                    reader, present, extra = open_reader(path, FORMATS_BY_SUFFIX[path.suffix], read_map, delimiter)
+                    setting = options.delimiter or project.settings.csv_delimiter
+                    source_delimiter = _source_delimiter(group.source_file, setting, options.skip_lines)
+                    path, origin, delimiter = _write_group(group, stage, source_delimiter, options.skip_lines)
+                    # A row kept as a JSON object has its columns mapped already, and the import's --set values
+                    # among them; a CSV line has the file's header, and gets both as the import gave them.
+                    from_text = group.kind == "csv_text"
+                    reader, present, extra = open_reader(
+                        path,
+                        FORMATS_BY_SUFFIX[path.suffix],
+                        mappings[group.source_file] if from_text else {},
+                        delimiter,
+                        options.constants if from_text else None,
+                    )
                     loaded = load_rows(
                         project,
                         stage,

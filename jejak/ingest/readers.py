@@ -170,17 +170,24 @@ def _chunk_table(names: Sequence[str], lines: list[int], raws: list[str] | None,
 
 
 def read_csv_chunks(
-    path: Path, names: Sequence[str] | None = None, *, delimiter: str = ",", split_plain: bool = True
+    path: Path,
+    names: Sequence[str] | None = None,
+    *,
+    delimiter: str = ",",
+    split_plain: bool = True,
+    skip_lines: int = 0,
 ) -> Iterator[RawChunk]:
     """CSV rows as raw chunks; the first chunk's table tells the header (canonical names are applied later).
 
-    With `split_plain` (the default), plain blocks are split by pyarrow (see the module docstring).
+    With `split_plain` (the default), plain blocks are split by pyarrow (see the module docstring). `skip_lines`
+    lines come before the header (a report's title): they are not read as CSV, and rows keep the file's line numbers.
     """
     with path.open("rb") as handle:
+        start = _skip_title_lines(handle, skip_lines)
         plain_header = _plain_header(handle, delimiter) if split_plain else None
         if plain_header is None:
-            handle.seek(0)
-            feed = _LineFeed(handle)
+            handle.seek(start)
+            feed = _LineFeed(handle, skip_lines, start)
             reader = csv.reader(feed, strict=True, delimiter=delimiter)
             header = _read_header(path, feed, reader)
         else:
@@ -195,15 +202,25 @@ def read_csv_chunks(
         if plain_header is None:
             yield from _csv_module_chunks(feed, column_names, width, delimiter)
             return
-        yield from _plain_or_csv_chunks(handle, header_bytes, column_names, width, delimiter)
+        yield from _plain_or_csv_chunks(handle, header_bytes, column_names, width, delimiter, skip_lines + 1)
+
+
+def _skip_title_lines(handle: BinaryIO, skip_lines: int) -> int:
+    """From the start of the file, step over a byte-order mark and `skip_lines` lines; returns the offset reached."""
+    offset = _skip_bom(handle)
+    for _ in range(skip_lines):
+        offset += len(handle.readline())
+    return offset
 
 
 def _plain_or_csv_chunks(
-    handle: BinaryIO, header_bytes: int, column_names: list[str], width: int, delimiter: str
+    handle: BinaryIO, header_bytes: int, column_names: list[str], width: int, delimiter: str, header_lines: int = 1
 ) -> Iterator[RawChunk]:
     """Plain blocks split by pyarrow; a block that is not plain by Python's csv, up to the first record that ends
-    at or after the block's end (a record's value may run on past it), and plain blocks again from there."""
-    lines_before, bytes_before = 1, header_bytes
+    at or after the block's end (a record's value may run on past it), and plain blocks again from there.
+
+    `header_bytes` and `header_lines` are the file's bytes and lines up to the end of the header line."""
+    lines_before, bytes_before = header_lines, header_bytes
     chunks = 0
     while True:
         handle.seek(bytes_before)
@@ -393,8 +410,9 @@ def _line_blocks(handle: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
 
 
 def _plain_header(handle: BinaryIO, delimiter: str) -> tuple[list[str], int] | None:
-    """The header's names and the bytes up to the end of its line, when the header line is plain; else None."""
-    skipped = _skip_bom(handle)
+    """The names of the header at the handle's position and the file's bytes up to the end of its line, when the
+    header line is plain; else None."""
+    skipped = handle.tell()
     line = handle.readline(PLAIN_BLOCK_BYTES)
     if not line.endswith(b"\n") or not _plain_block(line, delimiter):
         return None
@@ -416,12 +434,18 @@ def _open_start(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
-def read_csv_header(path: Path, delimiter: str = ",") -> list[str]:
-    """Just the header row of a CSV file (gzipped or not)."""
+def read_csv_header(path: Path, delimiter: str = ",", *, skip_lines: int = 0) -> list[str]:
+    """Just the header row of a CSV file (gzipped or not), after `skip_lines` lines."""
     with io.TextIOWrapper(_open_start(path), encoding="utf-8-sig", errors="replace", newline="") as handle:
+        for _ in range(skip_lines):
+            handle.readline()
         try:
             return next(csv.reader(handle, delimiter=delimiter))
         except StopIteration:
+            if skip_lines:
+                raise InputFileError(
+                    f"{path}: no header line after the {skip_lines} line(s) skipped. Is --skip-lines too large?"
+                ) from None
             raise InputFileError(f"{path} is empty: a CSV file needs a header row naming its columns.") from None
 
 
@@ -582,23 +606,26 @@ def _first_sheet(path: Path) -> Any:
         raise InputFileError(f"{path} cannot be read as an Excel workbook (.xlsx): {exc}. Is it one?") from None
 
 
-def _sheet_rows(path: Path) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
-    """The first sheet's last row number, its header (its first row with a value, cells as text) and the rows
-    after it, each with its row number in the sheet and its cells as text (`_cell_text`)."""
+def _sheet_rows(path: Path, skip_rows: int = 0) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
+    """The first sheet's last row number, its header (its first row with a value after `skip_rows` rows, cells as
+    text) and the rows after it, each with its row number in the sheet and its cells as text (`_cell_text`)."""
     sheet = _first_sheet(path)
     last_row = int(sheet.end[0]) + 1 if sheet.end else 1
     rows = ((number, [_cell_text(cell) for cell in cells]) for number, cells in enumerate(sheet.iter_rows(), 1))
-    for _, texts in rows:
-        if any(text.strip() for text in texts):
+    for number, texts in rows:
+        if number > skip_rows and any(text.strip() for text in texts):
             return last_row, texts, rows
+    if skip_rows:
+        raise InputFileError(f"{path}: no header row after the {skip_rows} row(s) skipped. Is --skip-lines too large?")
     raise InputFileError(f"{path}: the first sheet is empty; its first row must name the columns.")
 
 
-def open_xlsx(path: Path) -> tuple[list[str], Callable[[Sequence[str]], Iterator[RawChunk]]]:
-    """An Excel file's column names (its first sheet's first row with a value, empty cells at its end dropped) and
-    a reader of the rows under them, given the names to use (after the mapping): one read of the sheet serves both.
+def open_xlsx(path: Path, *, skip_rows: int = 0) -> tuple[list[str], Callable[[Sequence[str]], Iterator[RawChunk]]]:
+    """An Excel file's column names (its first sheet's first row with a value after `skip_rows` rows, such as a
+    report's title, empty cells at its end dropped) and a reader of the rows under them, given the names to use
+    (after the mapping): one read of the sheet serves both.
     """
-    last_row, texts, rows_after = _sheet_rows(path)
+    last_row, texts, rows_after = _sheet_rows(path, skip_rows)
     header = [text.strip() for text in texts]
     while header and not header[-1]:
         header.pop()

@@ -113,6 +113,12 @@ def m006_users(db: sqlite3.Connection) -> None:
     )
 
 
+def m007_import_options(db: sqlite3.Connection) -> None:
+    """What an import was told on the command line (--map, --set, --delimiter, --skip-lines), as JSON, so that a
+    re-try of its quarantined rows reads them as the import did; NULL for re-tries and older imports."""
+    db.execute("ALTER TABLE imports ADD COLUMN options_json TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m001_imports,
     m002_builds,
@@ -120,6 +126,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m004_personas,
     m005_map_notes,
     m006_users,
+    m007_import_options,
 )
 
 

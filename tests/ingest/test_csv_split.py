@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,9 @@ from jejak.ingest import readers
 from jejak.ingest.readers import read_csv_chunks
 
 
-def _read(path: Path, *, split_plain: bool, delimiter: str = ",") -> dict[str, Any]:
+def _read(path: Path, *, split_plain: bool, delimiter: str = ",", skip_lines: int = 0) -> dict[str, Any]:
     """Every row, bad row and the last progress count, whatever the chunking."""
-    chunks = list(read_csv_chunks(path, delimiter=delimiter, split_plain=split_plain))
+    chunks = list(read_csv_chunks(path, delimiter=delimiter, split_plain=split_plain, skip_lines=skip_lines))
     tables = [chunk.table for chunk in chunks]
     return {
         "columns": tables[0].column_names,
@@ -64,18 +65,22 @@ def test_plain_blocks_split_as_pythons_csv_splits_them(
 ) -> None:
     # Whatever separates the values: the other separators are then data, and both readers must agree on that too.
     content = data.draw(csv_files(delimiter))
+    # Title lines above the header (--skip-lines), after a byte-order mark if there is one: any bytes but a line feed.
+    titles = data.draw(st.lists(st.lists(PIECES.filter(lambda piece: b"\n" not in piece), max_size=4), max_size=2))
+    bom = b"\xef\xbb\xbf" if content.startswith(b"\xef\xbb\xbf") else b""
+    content = bom + b"".join(b"".join(title) + b"\n" for title in titles) + content[len(bom) :]
     monkeypatch.setattr(readers, "PLAIN_BLOCK_BYTES", block_bytes)
     path = tmp_path / "events.csv"
     path.write_bytes(content)
-    separator = delimiter.decode()
+    read = functools.partial(_read, path, delimiter=delimiter.decode(), skip_lines=len(titles))
     try:
-        expected = _read(path, split_plain=False, delimiter=separator)
+        expected = read(split_plain=False)
     except Exception as exc:  # a header csv refuses: refused the same way (same error type and message)
         with pytest.raises(type(exc)) as raised:
-            _read(path, split_plain=True, delimiter=separator)
+            read(split_plain=True)
         assert str(raised.value) == str(exc)
         return
-    assert _read(path, split_plain=True, delimiter=separator) == expected
+    assert read(split_plain=True) == expected
 
 
 def test_a_plain_export_is_split_by_pyarrow_but_for_the_block_with_a_bad_line(

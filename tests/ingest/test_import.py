@@ -931,3 +931,55 @@ def test_a_file_that_is_not_a_workbook_is_named(project: Project, tmp_path: Path
     empty = _workbook(tmp_path / "kosong.xlsx", [])
     with pytest.raises(InputFileError, match="first sheet is empty"):
         import_file(project, empty)
+
+
+# --- Title lines above the header (--skip-lines) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("note", ["satu", '"dua\nbaris"'], ids=["plain", "a value over two lines"])
+def test_title_lines_above_a_csv_header_are_skipped_and_rows_keep_their_lines(
+    project: Project, tmp_path: Path, note: str
+) -> None:
+    # A report as a seller centre writes it: a byte-order mark, a title and a date range, then the table. A value
+    # over two lines makes its block one that Python's csv splits instead of pyarrow.
+    path = tmp_path / "laporan.csv"
+    table = f"timestamp;user_id;catatan\n2026-03-01 09:00;ana;{note}\nkemarin;budi;x\n2026-03-01 09:10;cici;y\n"
+    path.write_bytes(b"\xef\xbb\xbf" + f"Laporan Penjualan\nPeriode: 1-31 Maret 2026\n{table}".encode())
+    with pytest.raises(MissingColumnError, match="--skip-lines"):
+        import_file(project, path)
+    summary = import_file(project, path, skip_lines=2)
+    assert_reconciles(summary, read=3, stored=2, quarantined_rows=1, duplicates=0)
+    assert summary.delimiter == ";"  # found on the header line, not the title's
+    after = 1 if "\n" in note else 0  # the line the two-line value takes
+    lines = {row["user_id"]: row["source_line"] for row in lake_events(project)}
+    assert lines == {"ana": 4, "cici": 6 + after}
+    assert [row["source_line"] for row in quarantined(project)] == [5 + after]
+
+
+def test_title_rows_above_an_excel_header_are_skipped(project: Project, tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "laporan.xlsx",
+        [["Laporan Penjualan"], ["Periode", "Maret 2026"], [], ["timestamp", "user_id"], ["2026-03-01 09:00", "ana"]],
+    )
+    with pytest.raises(MissingColumnError, match="--skip-lines"):
+        import_file(project, path)
+    summary = import_file(project, path, skip_lines=2)  # then the first row with a value is the header
+    assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
+    assert [row["source_line"] for row in lake_events(project)] == [5]
+    with pytest.raises(InputFileError, match="no header row after the 5 row"):
+        import_file(project, path, skip_lines=5)
+
+
+def test_skip_lines_is_refused_where_there_is_no_header_and_past_the_end(project: Project, tmp_path: Path) -> None:
+    lines = write_jsonl(tmp_path / "segment.jsonl", [{"type": "track", "userId": "ana"}])
+    with pytest.raises(InputFileError, match="JSON Lines file has none"):
+        import_file(project, lines, skip_lines=1)
+    table = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"timestamp": ["2026-03-01 09:00"], "user_id": ["ana"]}), table)
+    with pytest.raises(InputFileError, match="Parquet file has none"):
+        import_file(project, table, skip_lines=1)
+    short = tmp_path / "pendek.csv"
+    short.write_text("Laporan\ntimestamp,user_id\n")
+    with pytest.raises(InputFileError, match="no header line after the 2 line"):
+        import_file(project, short, skip_lines=2)
+    assert lake_events(project) == [] and quarantined(project) == []

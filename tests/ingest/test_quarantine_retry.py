@@ -345,3 +345,32 @@ def test_a_row_of_an_excel_file_is_fixed_as_a_record(project: Project, tmp_path:
     cells = {key: value for key, value in json.loads(stray.raw).items() if not key.startswith("column ")}
     assert retry_quarantined(project, fixed={stray.row_id: json.dumps(cells)}).rows_stored == 1
     assert {row["user_id"]: row["source_line"] for row in lake_events(project)} == {"ana": 2, "budi": 3}
+
+
+def test_a_line_is_read_again_as_its_import_was_told_on_the_command_line(project: Project, tmp_path: Path) -> None:
+    # A seller-centre report: two title lines, semicolons, its own column names mapped with --map, and no event
+    # name (--set). The re-try reads the fixed line the same way: under the header below the title, mapped, set.
+    path = tmp_path / "pesanan.csv"
+    path.write_text(
+        "Laporan Pesanan;;\nPeriode: Maret 2026;;\n"
+        "waktu;pembeli;total\n"
+        "2026-03-01 09:00;ana;150.000\n"
+        "2026-03-01 09:05;budi;1,5;x\n"
+    )
+    summary = import_file(
+        project,
+        path,
+        column_map={"waktu": "timestamp", "pembeli": "user_id", "total": "revenue"},
+        constants={"event": "Order Completed"},
+        delimiter="semicolon",
+        skip_lines=2,
+    )
+    assert (summary.rows_stored, summary.rows_quarantined) == (1, 1), summary
+    bad = only(project, "malformed_row")
+    assert bad.source_line == 5
+    lake, quarantine = len(lake_events(project)), len(quarantined(project))
+    retried = retry_quarantined(project, fixed={bad.row_id: "2026-03-01 09:05;budi;1.500,5"})
+    assert retried.rows_stored == 1, retried
+    assert_counts_move(lake, quarantine, project, retried)
+    [stored] = [row for row in lake_events(project) if row["user_id"] == "budi"]
+    assert (stored["source_line"], stored["event"], stored["revenue"]) == (5, "Order Completed", 1500.5)
