@@ -1,7 +1,7 @@
 """Benchmark: generated events → import → build (per step), with peak memory; prints a table and writes JSON.
 
 Usage:
-    .venv/bin/python bench/pipeline.py --events 1000000 10000000
+    .venv/bin/python bench/pipeline.py --events 1000000 10000000 [--memory-limit-mb 900]
 
 Each measurement runs in a fresh process so its peak RSS (ru_maxrss) is its own.
 Targets (issue 3, 2 cores): 10M events from raw to unique paths in ≤ 10 s and ≤ 1.5 GB for the build.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import shutil
@@ -69,9 +70,13 @@ def worker_build(project_dir: str) -> dict[str, object]:
     }
 
 
-def _run(*args: str) -> dict[str, object]:
+def _run(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
     completed = subprocess.run(
-        [sys.executable, __file__, "--worker", *args], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--worker", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     last_line = completed.stdout.strip().splitlines()[-1]
     parsed: dict[str, object] = json.loads(last_line)
@@ -87,6 +92,13 @@ def main() -> None:
         "--reuse-project",
         action="store_true",
         help="Reuse an already imported project (build only; the import row shows the last import's numbers).",
+    )
+    parser.add_argument(
+        "--memory-limit-mb",
+        type=int,
+        nargs="*",
+        default=[],
+        help="Build again with each of these duckdb_memory_limit_mb settings (MiB), after the build without one.",
     )
     args = parser.parse_args()
     if args.worker:
@@ -115,16 +127,30 @@ def main() -> None:
             shutil.rmtree(project_dir, ignore_errors=True)
             imported = _run("import", str(project_dir), str(data_dir))
         built = _run("build", str(project_dir))
-        rows.append({"events_requested": events, "generate": generated, "import": imported, "build": built})
+        limited = {
+            limit: _run("build", str(project_dir), env={"JEJAK_DUCKDB_MEMORY_LIMIT_MB": str(limit)})
+            for limit in args.memory_limit_mb
+        }
+        rows.append(
+            {
+                "events_requested": events,
+                "generate": generated,
+                "import": imported,
+                "build": built,
+                "build_with_memory_limit_mb": limited,
+            }
+        )
         steps = built["steps"]
         assert isinstance(steps, dict)
         print(f"\n{events:,} events requested ({imported['rows_stored']:,} stored)")
-        print(f"  {'stage':<24}{'seconds':>10}{'peak MB':>10}")
+        print(f"  {'stage':<24}{'seconds':>10}{'peak MiB':>10}")
         print(f"  {'generate':<24}{generated['seconds'] or 0:>10.2f}{'':>10}")
         print(f"  {'import (CSV → lake)':<24}{imported['seconds']:>10.2f}{imported['peak_rss_mb']:>10.0f}")
         for name, seconds in steps.items():
             print(f"  {'  build: ' + name:<24}{seconds:>10.2f}")
         print(f"  {'build total':<24}{built['seconds']:>10.2f}{built['peak_rss_mb']:>10.0f}")
+        for limit, run in limited.items():
+            print(f"  {f'build, limit {limit} MiB':<24}{run['seconds']:>10.2f}{run['peak_rss_mb']:>10.0f}")
     report = {"machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()}, "runs": rows}
     out = OUT_DIR / "pipeline.json"
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")

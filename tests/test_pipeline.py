@@ -169,6 +169,34 @@ def test_running_out_of_memory_names_the_setting_and_publishes_nothing(tmp_path:
     assert not list(project.builds_dir.iterdir()), "a failed build publishes nothing"
 
 
+def test_a_memory_limit_also_bounds_what_duckdb_keeps_of_freed_memory(tmp_path: Path) -> None:
+    """The limit bounds DuckDB's pool only; what its allocator keeps of freed memory is handed back early under a
+    limit (it took a 10M build 800 MB past 900), and left to DuckDB without one."""
+    from jejak.engine import connect
+    from jejak.engine.connect import ALLOCATOR_FLUSH_MIB
+
+    project = make_project(tmp_path / "p")
+
+    def allocator(limit_mb: int) -> dict[str, str]:
+        engine = connect(project.settings.replace(duckdb_memory_limit_mb=limit_mb))
+        try:
+            rows = engine.backend.con.execute(
+                "SELECT name, value FROM duckdb_settings() WHERE name LIKE 'allocator%' OR name = 'memory_limit'"
+            ).fetchall()
+        finally:
+            engine.close()
+        return dict(rows)
+
+    limited, default = allocator(900), allocator(0)
+    assert limited["memory_limit"] == "900.0 MiB", "the setting is in MiB, as its table says"
+    assert default["memory_limit"] != limited["memory_limit"]
+    assert limited["allocator_background_threads"] == "true"
+    for name in ("allocator_flush_threshold", "allocator_bulk_deallocation_flush_threshold"):
+        assert limited[name] == f"{float(ALLOCATOR_FLUSH_MIB)} MiB"
+        assert default[name] != limited[name]
+    assert default["allocator_background_threads"] == "false"
+
+
 def test_a_build_drops_the_working_tables_it_is_done_with(tmp_path: Path) -> None:
     """The identity graph's rounds and the session marks are dropped once used: on DuckDB they hold memory."""
     from jejak.engine import connect
