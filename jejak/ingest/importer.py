@@ -44,12 +44,14 @@ from jejak.ingest.readers import (
     RawChunk,
     csv_delimiter,
     is_gzipped,
+    is_utf16,
     open_xlsx,
     parquet_header,
     read_csv_chunks,
     read_csv_header,
     read_jsonl_chunks,
     read_parquet_chunks,
+    utf16_to_utf8,
 )
 from jejak.ingest.validate import (
     EPOCH_FORMATS,
@@ -67,6 +69,7 @@ from jejak.store.project import Project
 
 FORMATS_BY_SUFFIX = {
     ".csv": "csv",
+    ".tsv": "csv",  # tab-separated: the separator is found from the header line, as for any CSV
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
@@ -163,6 +166,19 @@ def _gunzip(path: Path, directory: Path) -> Path:
             shutil.copyfileobj(packed, unpacked, length=8 * 1024 * 1024)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError; a cut file ends in EOFError
         raise InputFileError(f"{path} cannot be unpacked as gzip ({exc}). Is it whole, and gzip?") from None
+    return target
+
+
+def _to_utf8(path: Path, readable: Path, directory: Path) -> Path:
+    """A UTF-16 text file re-encoded into `directory` under its own name: the readers split UTF-8 bytes, and the
+    rows' text (so their ids) is what the same export saved as UTF-8 would give."""
+    target = directory / readable.name
+    try:
+        utf16_to_utf8(readable, target)
+    except UnicodeDecodeError as exc:  # an odd number of bytes: the file was cut
+        raise InputFileError(
+            f"{path} starts as UTF-16 text but cannot be read as it ({exc.reason}). Is it whole?"
+        ) from None
     return target
 
 
@@ -282,6 +298,8 @@ def import_file(
         readable = path
         if is_gzipped(path):
             readable = _gunzip(path, unpacking.enter_context(staging_area(project)))
+        if file_format == "csv" and is_utf16(readable):
+            readable = _to_utf8(path, readable, unpacking.enter_context(staging_area(project)))
         try:
             return _import_readable(
                 project,

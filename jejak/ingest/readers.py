@@ -427,11 +427,45 @@ def is_gzipped(path: Path) -> bool:
     return path.suffix.lower() == ".gz"
 
 
-def _open_start(path: Path) -> BinaryIO:
-    """A file to read its first lines from: a gzipped one (`.gz`) unpacked as it is read."""
+# Excel's "Unicode Text" and some ad platforms' "CSV for Excel" downloads are UTF-16 with a byte-order mark.
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+UTF16_START_CHARS = 1 << 20  # what a header read decodes of such a file: far more than a title and a header
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, a gzipped one (`.gz`) unpacked as it is read."""
     if is_gzipped(path):
         return cast(BinaryIO, gzip.open(path, "rb"))  # a GzipFile reads and seeks as a binary file does
     return path.open("rb")
+
+
+def is_utf16(path: Path) -> bool:
+    """Whether the file's text (unpacked, if gzipped) starts with a UTF-16 byte-order mark."""
+    with _open_bytes(path) as handle:
+        return handle.read(2) in UTF16_BOMS
+
+
+def _open_start(path: Path) -> BinaryIO:
+    """A file to read its first lines from, as UTF-8: a gzipped one unpacked, a UTF-16 one's first block re-encoded."""
+    handle = _open_bytes(path)
+    if handle.read(2) not in UTF16_BOMS:
+        handle.seek(0)
+        return handle
+    handle.seek(0)
+    with io.TextIOWrapper(handle, encoding="utf-16", errors="surrogatepass", newline="") as text:
+        return io.BytesIO(text.read(UTF16_START_CHARS).encode("utf-8", "surrogatepass"))
+
+
+def utf16_to_utf8(path: Path, target: Path) -> None:
+    """Write a UTF-16 file's text to `target` as UTF-8, line endings as they were. A lone surrogate (text no encoding
+    can hold) is written as the bytes it would have been, which are not UTF-8, so the reader quarantines its line
+    as `invalid_utf8` instead of the text being changed."""
+    with (
+        path.open("r", encoding="utf-16", errors="surrogatepass", newline="") as source,
+        target.open("wb") as out,
+    ):
+        while block := source.read(READ_BLOCK_BYTES):
+            out.write(block.encode("utf-8", "surrogatepass"))
 
 
 def read_csv_header(path: Path, delimiter: str = ",", *, skip_lines: int = 0) -> list[str]:

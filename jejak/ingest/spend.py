@@ -1,5 +1,7 @@
 """Ad spend import: a CSV of cost per day, channel and (optionally) campaign, for cost per conversion and ROAS.
 
+The file may be gzipped (`.gz`) and UTF-8 or UTF-16 (with its byte-order mark, as Excel's "Unicode Text" is).
+
 Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
 ISO date-time whose date is taken), `channel` (a jejak channel name, e.g. `Paid
 Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
@@ -18,9 +20,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,7 +34,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import write_quarantine
-from jejak.ingest.readers import csv_delimiter
+from jejak.ingest.readers import UTF16_BOMS, csv_delimiter, is_gzipped
 from jejak.ingest.validate import DECIMAL_COMMA_NUMBER, POINT_GROUPED_NUMBER
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
@@ -57,6 +61,24 @@ class SpendSummary:
     @property
     def rows_quarantined(self) -> int:
         return sum(self.quarantined_by_reason.values())
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The file's text as UTF-8 bytes: a gzipped file (`.gz`) unpacked, a UTF-16 one (Excel's "Unicode Text", an ad
+    platform's "CSV for Excel") re-encoded; a lone surrogate stays bytes that are not UTF-8, so its line is
+    quarantined as `invalid_utf8`."""
+    raw = path.read_bytes()
+    if is_gzipped(path):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputFileError(f"{path} cannot be unpacked as gzip ({exc}). Is it whole, and gzip?") from None
+    if raw[:2] in UTF16_BOMS:
+        try:
+            raw = raw.decode("utf-16", "surrogatepass").encode("utf-8", "surrogatepass")
+        except UnicodeDecodeError as exc:
+            raise InputFileError(f"{path} starts as UTF-16 text but cannot be read as it ({exc.reason}).") from None
+    return raw
 
 
 def _parse_day(text: str) -> dt.date | None:
@@ -110,7 +132,7 @@ def import_spend(
     """
     if not path.is_file():
         raise InputFileError(f"{path}: no such file. Expected a spend CSV with date, channel and spend columns.")
-    raw = path.read_bytes()
+    raw = _file_bytes(path)
     mapping = {source.strip(): target.strip() for source, target in (column_map or {}).items()}
     constants = {column.lower(): value for column, value in (constants or {}).items()}
     unknown = sorted(set(constants) - set(SETTABLE))

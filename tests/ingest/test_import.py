@@ -983,3 +983,44 @@ def test_skip_lines_is_refused_where_there_is_no_header_and_past_the_end(project
     with pytest.raises(InputFileError, match="no header line after the 2 line"):
         import_file(project, short, skip_lines=2)
     assert lake_events(project) == [] and quarantined(project) == []
+
+
+# --- UTF-16 text (Excel's "Unicode Text", ad platforms' "CSV for Excel") -----------------------------------
+
+
+def test_a_utf16_tab_separated_export_imports_as_its_utf8_twin(tmp_path: Path) -> None:
+    # Excel's "Unicode Text" is UTF-16 with a byte-order mark, tab-separated, CRLF; saved as UTF-8 CSV, the same
+    # rows must become the same events (same ids), and a line with a lone surrogate is quarantined, not changed.
+    lines = ["timestamp\tuser_id\tkota", "2026-03-01 09:00\tana\tBandung", "2026-03-01 09:05\tbudi\tSurabaya"]
+    utf8 = tmp_path / "utf8" / "penjualan.tsv"
+    utf8.parent.mkdir()
+    utf8.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    utf16 = tmp_path / "utf16" / "penjualan.tsv"
+    utf16.parent.mkdir()
+    utf16.write_bytes(
+        ("\r\n".join([*lines, "2026-03-01 09:10\tcici\t\ud800"]) + "\r\n").encode("utf-16", "surrogatepass")
+    )
+    ids = {}
+    for path in (utf8, utf16):
+        project = make_project(tmp_path / f"p-{path.parent.name}")
+        summary = import_file(project, path)
+        assert summary.delimiter == "\t"
+        ids[path.parent.name] = {row["user_id"]: row["event_id"] for row in lake_events(project)}
+        if path == utf16:
+            assert_reconciles(summary, read=3, stored=2, quarantined_rows=1, duplicates=0)
+            assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(4, "invalid_utf8")]
+            assert by_id(project)[ids["utf16"]["ana"]]["properties"] == '{"kota":"Bandung"}'
+    assert ids["utf16"] == ids["utf8"]
+
+
+def test_a_gzipped_utf16_file_with_a_title_imports_and_a_cut_one_is_named(project: Project, tmp_path: Path) -> None:
+    text = "Laporan\r\ntimestamp\tuser_id\r\n2026-03-01 09:00\tana\r\n"
+    packed = tmp_path / "laporan.csv.gz"
+    packed.write_bytes(gzip.compress(text.encode("utf-16")))
+    summary = import_file(project, packed, skip_lines=1)
+    assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
+    assert [row["source_line"] for row in lake_events(project)] == [3]
+    cut = tmp_path / "terpotong.csv"
+    cut.write_bytes(text.encode("utf-16")[:-1])  # an odd number of bytes
+    with pytest.raises(InputFileError, match=r"terpotong\.csv starts as UTF-16 text"):
+        import_file(project, cut, skip_lines=1)

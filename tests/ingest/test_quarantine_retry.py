@@ -374,3 +374,14 @@ def test_a_line_is_read_again_as_its_import_was_told_on_the_command_line(project
     assert_counts_move(lake, quarantine, project, retried)
     [stored] = [row for row in lake_events(project) if row["user_id"] == "budi"]
     assert (stored["source_line"], stored["event"], stored["revenue"]) == (5, "Order Completed", 1500.5)
+
+
+def test_a_line_from_a_utf16_file_is_fixed_under_its_header(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "kasir.tsv"
+    path.write_bytes("timestamp\tuser_id\tevent\r\n2026-03-01 09:05\tbudi\tPage\textra\r\n".encode("utf-16"))
+    import_file(project, path)
+    bad = only(project, "malformed_row")
+    summary = retry_quarantined(project, fixed={bad.row_id: "2026-03-01 09:05\tbudi\tPage"})
+    assert summary.rows_stored == 1, summary
+    [stored] = lake_events(project)
+    assert (stored["user_id"], stored["event"], stored["source_line"]) == ("budi", "Page", 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 from pathlib import Path
 
 import pyarrow as pa
@@ -126,3 +127,24 @@ def test_a_google_ads_report_with_a_title_and_no_channel_column(project: Project
     with pytest.raises(InputFileError, match="has a campaign column already"):
         import_spend(project, source, {"Day": "date", "Cost": "spend", "Campaign": "campaign"},
                      constants={"campaign": "x", "channel": "Paid Search"}, skip_lines=2)  # fmt: skip
+
+
+def test_a_utf16_tab_separated_report_gzipped_or_not(project: Project, tmp_path: Path) -> None:
+    # A "CSV for Excel" download: UTF-16 with a byte-order mark, tab-separated, a title line; a line with a lone
+    # surrogate is quarantined as invalid_utf8, not changed.
+    report = (
+        "Campaign report\r\nDay\tCampaign\tCost\r\n2026-11-01\tKopi Susu\t1,250.50\r\n2026-11-02\tKopi\ud800\t9\r\n"
+    )
+    encoded = report.encode("utf-16", "surrogatepass")
+    plain, packed = tmp_path / "gads.csv", tmp_path / "gads-packed.csv.gz"
+    plain.write_bytes(encoded)
+    packed.write_bytes(gzip.compress(encoded))
+    mapping = {"Day": "date", "Cost": "spend", "Campaign": "campaign"}
+    for source in (plain, packed):
+        summary = import_spend(project, source, mapping, constants={"channel": "Paid Search"}, skip_lines=1)
+        assert (summary.rows_read, summary.rows_stored, summary.quarantined_by_reason) == (2, 1, {"invalid_utf8": 1})
+    assert spend_by_channel(project) == {"Paid Search": pytest.approx(2 * 1250.5)}  # two files, one row each
+    broken = tmp_path / "rusak.csv.gz"
+    broken.write_bytes(gzip.compress(encoded)[:-8])
+    with pytest.raises(InputFileError, match=r"rusak\.csv\.gz cannot be unpacked as gzip"):
+        import_spend(project, broken, mapping, constants={"channel": "Paid Search"}, skip_lines=1)
