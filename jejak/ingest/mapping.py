@@ -93,11 +93,37 @@ def parse_pairs(text: str, option: str) -> dict[str, str]:
 
 def _pairs(text: str) -> Iterator[tuple[str, str, str]]:
     """Each comma-separated `left=right` pair of an option that is not empty: (pair, left, right), stripped (right
-    is empty when the pair has no '=')."""
-    for pair in (p.strip() for p in text.split(",")):
+    is empty when the pair has no '='). A name or value in double quotes may hold commas and '=' (`campaign="Promo,
+    11.11"`, `"Harga (Rp, incl. PPN)"=revenue`); the quotes go.
+
+    Example:
+        >>> [(left, right) for _, left, right in _pairs('campaign="Promo, 11.11", "a=b"=c, plain = x')]
+        [('campaign', 'Promo, 11.11'), ('a=b', 'c'), ('plain', 'x')]
+    """
+    for piece in _split_outside_quotes(text, ","):
+        pair = piece.strip()
         if pair:
-            left, _, right = (part.strip() for part in pair.partition("="))
-            yield pair, left, right
+            left, *right = _split_outside_quotes(pair, "=", most=1)
+            yield pair, _unquoted(left), _unquoted(right[0]) if right else ""
+
+
+def _split_outside_quotes(text: str, separator: str, most: int = -1) -> list[str]:
+    """`text` cut at each `separator` outside double quotes (at most `most` cuts; -1: every one), quotes kept."""
+    pieces, start, quoted = [], 0, False
+    for index, character in enumerate(text):
+        if character == '"':
+            quoted = not quoted
+        elif character == separator and not quoted and most != 0:
+            pieces.append(text[start:index])
+            start, most = index + 1, most - 1
+    if quoted:
+        raise SettingError(f"A double quote in {text!r} is never closed: put quotes around a whole name or value.")
+    pieces.append(text[start:])
+    return pieces
+
+
+def _unquoted(piece: str) -> str:
+    return piece.replace('"', "").strip()
 
 
 def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COLUMNS) -> None:

@@ -19,7 +19,7 @@ from conftest import jakarta, lake_events, make_project, quarantined, write_csv,
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import QUARANTINE_REASONS
 from jejak.ingest.importer import ImportSummary, import_file
-from jejak.ingest.mapping import parse_map_option
+from jejak.ingest.mapping import parse_map_option, parse_set_option
 from jejak.store.project import Project
 
 UTC = dt.UTC
@@ -443,6 +443,19 @@ def test_a_map_option_naming_a_column_twice_is_refused() -> None:
     with pytest.raises(SettingError, match="'Waktu' twice"):
         parse_map_option("waktu=timestamp, Waktu=sent_at")
     assert parse_map_option("waktu=timestamp,pelanggan=user_id") == {"waktu": "timestamp", "pelanggan": "user_id"}
+
+
+def test_quoted_names_and_values_may_hold_commas(project: Project, tmp_path: Path) -> None:
+    # A marketplace header with a comma in it, and a campaign name with one: in double quotes, they stay whole.
+    path = tmp_path / "pesanan.csv"
+    path.write_text('Waktu,Pembeli,"Total (Rp, incl. PPN)"\n2026-03-01 09:00,ana,150000\n')
+    mapping = parse_map_option('Waktu=timestamp, Pembeli=user_id, "Total (Rp, incl. PPN)"=revenue')
+    constants = parse_set_option('event=Order Completed, campaign="Promo 11.11, gratis ongkir"')
+    assert_reconciles(import_file(project, path, column_map=mapping, constants=constants), 1, 1, 0, 0)
+    [stored] = lake_events(project)
+    assert (stored["revenue"], stored["campaign"]) == (150000.0, "Promo 11.11, gratis ongkir")
+    with pytest.raises(SettingError, match="never closed"):
+        parse_set_option('campaign="Promo, 11.11')
 
 
 def test_segment_style_headers_and_utm_columns_are_understood(project: Project, tmp_path: Path) -> None:
