@@ -171,8 +171,8 @@ def import_command(
     skip_lines: int,
     project_dir: str | None,
 ) -> None:
-    """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet or Excel (.xlsx) files into the
-    event lake (CSV and JSON Lines may be gzipped).
+    """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet, Excel (.xlsx, .xls) or
+    OpenDocument (.ods) files into the event lake (CSV and JSON Lines may be gzipped).
 
     What --map, --set, --delimiter and --skip-lines say is remembered with the import: re-trying its quarantined
     rows (the dashboard's Data page) reads them the same way.

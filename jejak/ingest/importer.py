@@ -45,7 +45,7 @@ from jejak.ingest.readers import (
     csv_delimiter,
     is_gzipped,
     is_utf16,
-    open_xlsx,
+    open_sheet,
     parquet_header,
     read_csv_chunks,
     read_csv_header,
@@ -76,9 +76,12 @@ FORMATS_BY_SUFFIX = {
     ".parquet": "parquet",
     ".pq": "parquet",
     ".xlsx": "xlsx",
+    ".xls": "xls",  # Excel 97–2003, as older shop and bank systems still export
+    ".ods": "ods",  # OpenDocument (LibreOffice)
 }
 GZIP_FORMATS = ("csv", "jsonl")  # the formats that may come gzipped (`readers.is_gzipped`)
-TITLED = ("csv", "xlsx")  # the formats whose header may have a report's title above it (`--skip-lines`)
+SHEET_FORMATS = ("xlsx", "xls", "ods")  # workbooks: their first sheet is read (`readers.open_sheet`)
+TITLED = ("csv", *SHEET_FORMATS)  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048
 IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")
 ProgressCallback = Callable[[int, int], None]
@@ -239,8 +242,8 @@ def open_reader(
     if file_format == "csv":
         header = read_csv_header(path, delimiter, skip_lines=skip_lines)
         read_rows = functools.partial(read_csv_chunks, path, delimiter=delimiter, skip_lines=skip_lines)
-    elif file_format == "xlsx":
-        header, read_rows = open_xlsx(path, skip_rows=skip_lines)
+    elif file_format in SHEET_FORMATS:
+        header, read_rows = open_sheet(path, skip_rows=skip_lines)
     else:
         header = parquet_header(path)
         read_rows = functools.partial(read_parquet_chunks, path)

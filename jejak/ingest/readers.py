@@ -19,8 +19,8 @@ plain blocks starts again from there.
 JSON Lines are split into lines in Arrow, a block at a time (`_jsonl_lines`); a
 block with a line that is not UTF-8 is read line by line so the line is found.
 Parquet columns become text (`_parquet_text`): nested values as JSON, bytes that
-are not UTF-8 as hex. An Excel workbook's first sheet becomes the text its CSV
-export would hold (`open_xlsx`, `_cell_text`). A gzipped file is unpacked by the importer before these
+are not UTF-8 as hex. A workbook's first sheet (Excel's `.xlsx` and `.xls`, OpenDocument's `.ods`) becomes
+the text its CSV export would hold (`open_sheet`, `_cell_text`). A gzipped file is unpacked by the importer before these
 readers see it; only a header is read straight from one.
 """
 
@@ -630,14 +630,17 @@ def _json_value(value: object) -> str:
 
 
 def _first_sheet(path: Path) -> Any:
-    """An Excel workbook's first sheet (calamine: cells' values, formulas as last computed), or an error naming
-    the file."""
+    """A workbook's first sheet (.xlsx, .xls or .ods; calamine: cells' values, formulas as last computed), or an
+    error naming the file."""
     from python_calamine import CalamineWorkbook  # only an Excel import needs it
 
     try:
         return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own types for a file that is not a workbook
-        raise InputFileError(f"{path} cannot be read as an Excel workbook (.xlsx): {exc}. Is it one?") from None
+        raise InputFileError(
+            f"{path} cannot be read as an Excel workbook (.xlsx, .xls) or OpenDocument spreadsheet (.ods): {exc}. "
+            "Is it one?"
+        ) from None
 
 
 def _sheet_rows(path: Path, skip_rows: int = 0) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
@@ -654,8 +657,8 @@ def _sheet_rows(path: Path, skip_rows: int = 0) -> tuple[int, list[str], Iterato
     raise InputFileError(f"{path}: the first sheet is empty; its first row must name the columns.")
 
 
-def open_xlsx(path: Path, *, skip_rows: int = 0) -> tuple[list[str], Callable[[Sequence[str]], Iterator[RawChunk]]]:
-    """An Excel file's column names (its first sheet's first row with a value after `skip_rows` rows, such as a
+def open_sheet(path: Path, *, skip_rows: int = 0) -> tuple[list[str], Callable[[Sequence[str]], Iterator[RawChunk]]]:
+    """A workbook's column names (its first sheet's first row with a value after `skip_rows` rows, such as a
     report's title, empty cells at its end dropped) and a reader of the rows under them, given the names to use
     (after the mapping): one read of the sheet serves both.
     """
@@ -663,10 +666,10 @@ def open_xlsx(path: Path, *, skip_rows: int = 0) -> tuple[list[str], Callable[[S
     header = [text.strip() for text in texts]
     while header and not header[-1]:
         header.pop()
-    return header, functools.partial(_xlsx_chunks, path, last_row=last_row, rows_after=rows_after)
+    return header, functools.partial(_sheet_chunks, path, last_row=last_row, rows_after=rows_after)
 
 
-def _xlsx_chunks(
+def _sheet_chunks(
     path: Path, names: Sequence[str], *, last_row: int, rows_after: Iterator[tuple[int, list[str]]]
 ) -> Iterator[RawChunk]:
     """The rows under the header as raw chunks; a row's `_line` is its row number in the sheet.

@@ -532,14 +532,14 @@ def test_a_missing_file_is_named(project: Project, tmp_path: Path) -> None:
 
 
 def test_an_unknown_suffix_is_named_with_the_ones_jejak_reads(project: Project, tmp_path: Path) -> None:
-    path = tmp_path / "penjualan.xls"  # Excel's old binary format: .xlsx is read, .xls is not
-    path.write_bytes(b"\xd0\xcf\x11\xe0 not really a spreadsheet")
+    path = tmp_path / "penjualan.xlsb"  # Excel's binary workbook: .xlsx and .xls are read, .xlsb is not
+    path.write_bytes(b"PK\x03\x04 not really a spreadsheet")
     with pytest.raises(InputFileError) as caught:
         import_file(project, path)
     message = str(caught.value)
-    assert "penjualan.xls" in message
-    assert "'.xls'" in message
-    assert ".csv" in message and ".jsonl" in message and ".parquet" in message and ".xlsx" in message
+    assert "penjualan.xlsb" in message
+    assert "'.xlsb'" in message
+    assert all(suffix in message for suffix in (".csv", ".tsv", ".jsonl", ".parquet", ".xlsx", ".xls", ".ods"))
     assert not isinstance(caught.value, MissingColumnError)
 
 
@@ -1037,3 +1037,77 @@ def test_a_gzipped_utf16_file_with_a_title_imports_and_a_cut_one_is_named(projec
     cut.write_bytes(text.encode("utf-16")[:-1])  # an odd number of bytes
     with pytest.raises(InputFileError, match=r"terpotong\.csv starts as UTF-16 text"):
         import_file(project, cut, skip_lines=1)
+
+
+def _xls(path: Path, rows: list[list[Any]]) -> Path:
+    import xlwt  # type: ignore[import-untyped]
+
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Pesanan")
+    when = xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM")  # a date is a number with a date format in .xls
+    for number, row in enumerate(rows):
+        for column, value in enumerate(row):
+            if value is not None:
+                sheet.write(number, column, value, when if isinstance(value, dt.datetime) else xlwt.Style.default_style)
+    workbook.add_sheet("Catatan").write(0, 0, "not read")
+    workbook.save(str(path))
+    return path
+
+
+def _ods(path: Path, rows: list[list[Any]]) -> Path:
+    from odf.opendocument import OpenDocumentSpreadsheet  # type: ignore[import-untyped]
+    from odf.table import Table, TableCell, TableRow  # type: ignore[import-untyped]
+    from odf.text import P  # type: ignore[import-untyped]
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            made = TableCell(valuetype="date", datevalue=value.isoformat())
+        elif isinstance(value, bool):
+            made = TableCell(valuetype="boolean", booleanvalue=str(value).lower())
+        elif isinstance(value, int | float):
+            made = TableCell(valuetype="float", value=value)
+        elif value is None:
+            return TableCell()
+        else:
+            made = TableCell(valuetype="string")
+        made.addElement(P(text=str(value)))
+        return made
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Pesanan")
+    for row in rows:
+        line = TableRow()
+        for value in row:
+            line.addElement(cell(value))
+        table.addElement(line)
+    document.spreadsheet.addElement(table)
+    document.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("write", [_xls, _ods], ids=["xls", "ods"])
+def test_older_excel_and_opendocument_workbooks_import_as_xlsx_does(
+    project: Project, tmp_path: Path, write: Any
+) -> None:
+    rows: list[list[Any]] = [
+        ["Laporan Pesanan"],
+        [None],
+        ["Invoice", "Waktu", "Pembeli", "Total", "Lunas"],
+        ["INV1", dt.datetime(2026, 3, 1, 9, 0), 6281234567, 150000, True],
+        ["INV2", "kemarin", "budi", 99.5, False],
+    ]
+    path = write(tmp_path / f"pesanan.{write.__name__[1:]}", rows)
+    summary = import_file(
+        project,
+        path,
+        column_map={"Invoice": "event_id", "Waktu": "timestamp", "Pembeli": "user_id", "Total": "revenue"},
+        constants={"event": "Order Completed"},
+        skip_lines=1,
+    )
+    assert summary.file_format == path.suffix[1:]
+    assert_reconciles(summary, read=2, stored=1, quarantined_rows=1, duplicates=0)
+    stored = by_id(project)["INV1"]
+    assert stored["timestamp"] == jakarta("2026-03-01 09:00") and stored["user_id"] == "6281234567"
+    assert (stored["revenue"], stored["source_line"]) == (150000.0, 4)
+    assert json.loads(stored["properties"]) == {"lunas": "true"}
+    assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(5, "bad_timestamp")]
