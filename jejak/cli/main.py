@@ -462,11 +462,17 @@ def spend() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--map", "column_map", default="", help='Column mapping, e.g. "tanggal=date,biaya=spend".')
 @click.option("--set", "constants", default="", help='Columns the file lacks, e.g. "channel=Paid Search".')
-@click.option("--skip-lines", type=click.IntRange(min=0), default=0, help="Lines before the header (a report's title).")
+@click.option(
+    "--skip-lines",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Lines (workbook: rows) before the header (a report's title).",
+)
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
 def spend_import(file: str, column_map: str, constants: str, skip_lines: int, project_dir: str | None) -> None:
-    """Import a spend CSV: date, channel, spend (or cost/amount)[, campaign, currency].
+    """Import a spend CSV (gzipped or not, UTF-8 or UTF-16) or workbook (.xlsx, .xls, .ods): date, channel, spend
+    (or cost/amount)[, campaign, currency].
 
     Example: jejak spend import iklan.csv --map "tanggal=date,saluran=channel,biaya=spend"
 

@@ -643,7 +643,7 @@ def _first_sheet(path: Path) -> Any:
         ) from None
 
 
-def _sheet_rows(path: Path, skip_rows: int = 0) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
+def sheet_rows(path: Path, skip_rows: int = 0) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
     """The first sheet's last row number, its header (its first row with a value after `skip_rows` rows, cells as
     text) and the rows after it, each with its row number in the sheet and its cells as text (`_cell_text`)."""
     sheet = _first_sheet(path)
@@ -662,7 +662,7 @@ def open_sheet(path: Path, *, skip_rows: int = 0) -> tuple[list[str], Callable[[
     report's title, empty cells at its end dropped) and a reader of the rows under them, given the names to use
     (after the mapping): one read of the sheet serves both.
     """
-    last_row, texts, rows_after = _sheet_rows(path, skip_rows)
+    last_row, texts, rows_after = sheet_rows(path, skip_rows)
     header = [text.strip() for text in texts]
     while header and not header[-1]:
         header.pop()

@@ -1,6 +1,7 @@
 """Ad spend import: a CSV of cost per day, channel and (optionally) campaign, for cost per conversion and ROAS.
 
-The file may be gzipped (`.gz`) and UTF-8 or UTF-16 (with its byte-order mark, as Excel's "Unicode Text" is).
+The file may be gzipped (`.gz`) and UTF-8 or UTF-16 (with its byte-order mark, as Excel's "Unicode Text" is),
+or a workbook (`.xlsx`, `.xls`, `.ods`: its first sheet, as an ad platform's own report downloads).
 
 Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
 ISO date-time whose date is taken), `channel` (a jejak channel name, e.g. `Paid
@@ -22,11 +23,12 @@ import csv
 import datetime as dt
 import gzip
 import io
+import json
 import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import write_quarantine
-from jejak.ingest.readers import UTF16_BOMS, csv_delimiter, is_gzipped
+from jejak.ingest.readers import UTF16_BOMS, csv_delimiter, is_gzipped, sheet_rows
 from jejak.ingest.validate import DECIMAL_COMMA_NUMBER, POINT_GROUPED_NUMBER
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
@@ -45,6 +47,7 @@ SETTABLE = ("channel", "campaign", "currency")  # what `--set` may give every ro
 # Amounts in a semicolon-separated file: as the events import reads revenue there (`validate.number_sql`).
 _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
+SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # workbooks, read as the events import reads them (`readers.sheet_rows`)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
 
@@ -132,27 +135,20 @@ def import_spend(
     """
     if not path.is_file():
         raise InputFileError(f"{path}: no such file. Expected a spend CSV with date, channel and spend columns.")
-    raw = _file_bytes(path)
     mapping = {source.strip(): target.strip() for source, target in (column_map or {}).items()}
     constants = {column.lower(): value for column, value in (constants or {}).items()}
     unknown = sorted(set(constants) - set(SETTABLE))
     if unknown:
         raise SettingError(f"--set: {', '.join(unknown)} cannot be set on a spend file; {', '.join(SETTABLE)} can.")
     summary = SpendSummary(file=str(path))
-    delimiter = csv_delimiter(path, project.settings.csv_delimiter, skip_lines=skip_lines)
-    decimal_comma = delimiter == ";"
-    text = io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline="")
-    for _ in range(skip_lines):
-        text.readline()
-    reader = csv.reader(text, delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise InputFileError(
-            f"{path}: no header line after {skip_lines} skipped. Expected a header line: "
-            "date,channel,spend[,campaign,currency]."
-            if skip_lines
-            else f"{path}: the file is empty. Expected a header line: date,channel,spend[,campaign,currency]."
-        )
+    decimal_comma = False
+    if path.suffix.lower() in SHEET_SUFFIXES:
+        header, rows = _sheet_lines(path, skip_lines)
+    else:
+        raw = _file_bytes(path)
+        delimiter = csv_delimiter(path, project.settings.csv_delimiter, skip_lines=skip_lines)
+        decimal_comma = delimiter == ";"
+        header, rows = _csv_lines(path, raw, delimiter, skip_lines)
     names = [mapping.get(name.strip(), name.strip()).lower() for name in header]
     clashes = sorted(set(constants) & set(names))
     if clashes:
@@ -174,17 +170,18 @@ def import_spend(
             f"{path}: no spend, cost or amount column (the header has {', '.join(header)}). "
             "Add one, or map yours with --map 'biaya=spend'."
         )
-    lines = raw.split(b"\n")
     good: list[tuple[str, str, str | None, float, str | None, int]] = []
     bad: list[dict[str, object]] = []
-    for row in reader:
-        line = reader.line_num + skip_lines  # the file's own line number
+    for line, row, raw_text, decoded in rows:
         if not any(cell.strip() for cell in row):
             continue
         row = [*row, *constants.values()]
         summary.rows_read += 1
-        raw_text = lines[line - 1].decode("utf-8", errors="replace") if line - 1 < len(lines) else ",".join(row)
-        reason, message = _check_row(row, names, amount_column, lines, line, decimal_comma)
+        reason, message = (
+            _check_row(row, names, amount_column, decimal_comma, line)
+            if decoded
+            else ("invalid_utf8", f"line {line} is not valid UTF-8 text")
+        )
         if reason:
             bad.append({"source_line": line, "reason": reason, "message": message, "raw": raw_text})
             continue
@@ -221,14 +218,63 @@ def import_spend(
     return summary
 
 
+# A spend file's rows: (its line, or its row in a sheet; the values; the raw text the quarantine keeps; whether the
+# line was UTF-8).
+SpendLines = Iterator[tuple[int, list[str], str, bool]]
+
+
+def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple[list[str], SpendLines]:
+    """A CSV spend file's header (after `skip_lines` lines) and its rows, each with its own line in the file."""
+    text = io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline="")
+    for _ in range(skip_lines):
+        text.readline()
+    reader = csv.reader(text, delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        raise InputFileError(
+            f"{path}: no header line after {skip_lines} skipped. Expected a header line: "
+            "date,channel,spend[,campaign,currency]."
+            if skip_lines
+            else f"{path}: the file is empty. Expected a header line: date,channel,spend[,campaign,currency]."
+        )
+    lines = raw.split(b"\n")
+
+    def rows() -> SpendLines:
+        for row in reader:
+            line = reader.line_num + skip_lines  # the file's own line number
+            try:
+                raw_text, decoded = lines[line - 1].decode("utf-8"), True
+            except UnicodeDecodeError:
+                raw_text, decoded = lines[line - 1].decode("utf-8", errors="replace"), False
+            except IndexError:
+                raw_text, decoded = delimiter.join(row), True
+            yield line, row, raw_text, decoded
+
+    return header, rows()
+
+
+def _sheet_lines(path: Path, skip_rows: int) -> tuple[list[str], SpendLines]:
+    """A workbook's first sheet (an ad platform's .xlsx report): its header (the first row with a value after
+    `skip_rows` rows) and its rows, each with its row number and, for the quarantine, its cells as JSON."""
+    _, header, after = sheet_rows(path, skip_rows)
+    header = [name.strip() for name in header]
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+
+    def rows() -> SpendLines:
+        for number, cells in after:
+            extra = [cell for cell in cells[width:] if cell.strip()]
+            values = cells[:width] + [""] * (width - len(cells)) + extra  # values right of the table make it wrong
+            raw_text = json.dumps(dict(zip(header, cells, strict=False)), ensure_ascii=False)
+            yield number, values, raw_text, True
+
+    return header, rows()
+
+
 def _check_row(
-    row: list[str], names: list[str], amount_column: str, lines: list[bytes], line: int, decimal_comma: bool
+    row: list[str], names: list[str], amount_column: str, decimal_comma: bool, line: int
 ) -> tuple[str | None, str]:
-    if line - 1 < len(lines):
-        try:
-            lines[line - 1].decode("utf-8")
-        except UnicodeDecodeError:
-            return "invalid_utf8", f"line {line} is not valid UTF-8 text"
     if len(row) != len(names):
         return "malformed_row", f"line {line} has {len(row)} fields, the header has {len(names)}"
     values = dict(zip(names, row, strict=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -148,3 +149,31 @@ def test_a_utf16_tab_separated_report_gzipped_or_not(project: Project, tmp_path:
     broken.write_bytes(gzip.compress(encoded)[:-8])
     with pytest.raises(InputFileError, match=r"rusak\.csv\.gz cannot be unpacked as gzip"):
         import_spend(project, broken, mapping, constants={"channel": "Paid Search"}, skip_lines=1)
+
+
+def test_an_ad_platforms_workbook_report(project: Project, tmp_path: Path) -> None:
+    # Ads Manager downloads .xlsx: a title row, days as dates, amounts as numbers, a total row; a stray cell right
+    # of the table makes its row malformed, as in an events import.
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in [
+        ["Laporan iklan"],
+        ["Day", "Campaign name", "Amount spent (IDR)"],
+        [dt.date(2026, 11, 1), "Kopi Susu", 125000.5],
+        [dt.datetime(2026, 11, 2), "Kopi Susu", 300000],
+        [dt.date(2026, 11, 3), "Kopi Susu", 5, "catatan"],
+        ["Total", None, 425005.5],
+    ]:
+        sheet.append(row)
+    workbook.save(tmp_path / "meta.xlsx")
+    mapping = {"Day": "date", "Campaign name": "campaign", "Amount spent (IDR)": "spend"}
+    summary = import_spend(project, tmp_path / "meta.xlsx", mapping, constants={"channel": "Paid Social"}, skip_lines=1)
+    assert (summary.rows_read, summary.rows_stored) == (4, 2)
+    assert summary.quarantined_by_reason == {"malformed_row": 1, "bad_timestamp": 1}
+    assert spend_by_channel(project) == {"Paid Social": pytest.approx(425000.5)}
+    lines = {row["source_line"]: row for row in quarantined(project)}
+    assert sorted(lines) == [5, 6]  # the sheet's own row numbers
+    assert json.loads(str(lines[5]["raw"]))["Campaign name"] == "Kopi Susu"
