@@ -247,7 +247,16 @@ def open_reader(
     else:
         header = parquet_header(path)
         read_rows = functools.partial(read_parquet_chunks, path)
+    # A column with no name (a header ending in a separator, an empty cell in a sheet's header) is named by its place,
+    # as a stray cell right of a sheet's table is, so its values are kept in properties like any other column's.
+    header = [name if name.strip() else f"column {number}" for number, name in enumerate(header, start=1)]
     names = canonical_header(header, mapping)
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:  # two columns under one name: one would be lost
+        raise InputFileError(
+            f"{path}: the header names column(s) {', '.join(repeated)} more than once (after mapping and aliases). "
+            "Rename one, or map it to another name with --map."
+        )
     clashes = [name for name in constants if name in names]
     if clashes:
         raise InputFileError(

@@ -1111,3 +1111,30 @@ def test_older_excel_and_opendocument_workbooks_import_as_xlsx_does(
     assert (stored["revenue"], stored["source_line"]) == (150000.0, 4)
     assert json.loads(stored["properties"]) == {"lunas": "true"}
     assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(5, "bad_timestamp")]
+
+
+# --- Headers with blank or repeated names --------------------------------------------------------------------
+
+
+def test_a_column_without_a_name_is_kept_by_its_place(project: Project, tmp_path: Path) -> None:
+    # A header ending in a separator, or with an empty cell, is common in exports; such a column used to stop the
+    # import with a DuckDB parser error. Its values are kept in properties under its place, as a sheet's stray cells.
+    path = tmp_path / "kasir.csv"
+    path.write_text("timestamp,,user_id,\n2026-03-01 09:00,meja 4,ana,\n")
+    sheet = _workbook(tmp_path / "kasir.xlsx", [["timestamp", None, "user_id"], ["2026-03-01 09:05", "meja 5", "budi"]])
+    for source in (path, sheet):
+        assert_reconciles(import_file(project, source), read=1, stored=1, quarantined_rows=0, duplicates=0)
+    properties = {row["user_id"]: json.loads(row["properties"]) for row in lake_events(project)}
+    assert properties["ana"]["column 2"] == "meja 4" and properties["budi"] == {"column 2": "meja 5"}
+
+
+def test_a_name_given_to_two_columns_is_refused_in_every_format(project: Project, tmp_path: Path) -> None:
+    # In a sheet one of the two columns was silently lost; CSV refused it. Now every format refuses, naming it.
+    sheet = _workbook(tmp_path / "dobel.xlsx", [["timestamp", "user_id", "User_ID"], ["2026-03-01 09:05", "a", "b"]])
+    with pytest.raises(InputFileError, match="user_id more than once"):
+        import_file(project, sheet)
+    path = tmp_path / "dobel.csv"
+    path.write_text("timestamp,pelanggan,user_id\n2026-03-01 09:00,a,b\n")
+    with pytest.raises(InputFileError, match="user_id more than once"):
+        import_file(project, path, column_map={"pelanggan": "user_id"})
+    assert lake_events(project) == []
