@@ -41,6 +41,7 @@ from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.identifiers import mask_pii, pii_map
 from jejak.ingest.mapping import canonical_header, check_constants, check_mapping
 from jejak.ingest.readers import (
+    CHUNK_COLUMNS,
     RawChunk,
     csv_delimiter,
     is_gzipped,
@@ -249,8 +250,16 @@ def open_reader(
         read_rows = functools.partial(read_parquet_chunks, path)
     # A column with no name (a header ending in a separator, an empty cell in a sheet's header) is named by its place,
     # as a stray cell right of a sheet's table is, so its values are kept in properties like any other column's.
+    # A NUL cannot be in a column name the engine reads, and is no part of one a person wrote.
+    header = [name.replace("\0", "") for name in header]
     header = [name if name.strip() else f"column {number}" for number, name in enumerate(header, start=1)]
     names = canonical_header(header, mapping)
+    taken = sorted(set(names) & set(CHUNK_COLUMNS))
+    if taken:
+        raise InputFileError(
+            f"{path} has a column named {', '.join(taken)}: jejak keeps each row's line and text under those names "
+            "while importing. Rename the column in the file."
+        )
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:  # two columns under one name: one would be lost
         raise InputFileError(

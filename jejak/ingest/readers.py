@@ -69,6 +69,10 @@ class BadRow:
     raw: str
 
 
+# Every chunk's own columns beside the file's: each row's line, and its text where the reader keeps it.
+CHUNK_COLUMNS = ("_line", "_raw")
+
+
 @dataclass
 class RawChunk:
     """Up to CHUNK_ROWS rows: `_line`, `_raw` (JSON Lines text) and the file's columns as strings."""

@@ -17,6 +17,11 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _identifier(name: str) -> str:
+    """A column name as a quoted SQL identifier: a file's own column names may hold quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _blank(column: str) -> str:
     """The value trimmed of spaces (DuckDB's trim: Unicode class Zs), or NULL when nothing is left.
 
@@ -140,10 +145,10 @@ def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str]) 
     """
     columns = []
     for name in JSONL_FIELDS:
-        columns.append(f'"{name}"' if name in present else f"NULL::VARCHAR AS {name}")
-    columns += [f'"{name}" AS {_extra_column(name)}' for name in extra]
+        columns.append(_identifier(name) if name in present else f"NULL::VARCHAR AS {name}")
+    columns += [f"{_identifier(name)} AS {_extra_column(name)}" for name in extra]
     if extra:
-        pairs = ", ".join(f'{_quote(name)}, "{name}"' for name in extra)
+        pairs = ", ".join(f"{_quote(name)}, {_identifier(name)}" for name in extra)
         extra_sql = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
         extra_sql = "NULL::VARCHAR"
@@ -156,7 +161,7 @@ FROM {chunk}
 
 
 def _extra_column(name: str) -> str:
-    return '"x:' + name.replace('"', '""') + '"'
+    return _identifier(f"x:{name}")
 
 
 def table_raw_text_sql(present: Sequence[str], extra: Sequence[str], alias: str = "c") -> str:
@@ -164,7 +169,7 @@ def table_raw_text_sql(present: Sequence[str], extra: Sequence[str], alias: str 
 
     Readable in the quarantine, and the natural key of a deterministic event_id.
     """
-    pairs = [f'{_quote(name)}, {alias}."{name}"' for name in present]
+    pairs = [f"{_quote(name)}, {alias}.{_identifier(name)}" for name in present]
     pairs += [f"{_quote(name)}, {alias}.{_extra_column(name)}" for name in extra]
     return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)" if pairs else "'{}'"
 

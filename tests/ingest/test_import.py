@@ -1138,3 +1138,26 @@ def test_a_name_given_to_two_columns_is_refused_in_every_format(project: Project
     with pytest.raises(InputFileError, match="user_id more than once"):
         import_file(project, path, column_map={"pelanggan": "user_id"})
     assert lake_events(project) == []
+
+
+def test_column_names_with_quotes_are_kept_and_a_reserved_name_is_refused(project: Project, tmp_path: Path) -> None:
+    # Names went into the validation SQL unescaped: a double quote in one stopped the import with a parser error.
+    names = ['ukuran "gelas"', "kopi'nya", "$1", "meja\0"]
+    path = tmp_path / "kasir.csv"
+    write_csv(path, [{"timestamp": "2026-03-01 09:00", "user_id": "ana", **{name: "x" for name in names}}])
+    table = tmp_path / "kasir.parquet"
+    pq.write_table(
+        pa.table({"timestamp": ["2026-03-01 09:05"], "user_id": ["budi"], **{n: ["y"] for n in names}}), table
+    )
+    for source in (path, table):
+        assert_reconciles(import_file(project, source), read=1, stored=1, quarantined_rows=0, duplicates=0)
+    kept = {row["user_id"]: json.loads(row["properties"]) for row in lake_events(project)}
+    # Names are lower-cased, as every column's; a NUL is no part of a name.
+    assert kept == {
+        "ana": {'ukuran "gelas"': "x", "kopi'nya": "x", "$1": "x", "meja": "x"},
+        "budi": {'ukuran "gelas"': "y", "kopi'nya": "y", "$1": "y", "meja": "y"},
+    }
+    reserved = tmp_path / "baris.csv"
+    reserved.write_text("timestamp,user_id,_line\n2026-03-01 09:00,ana,7\n")  # it overwrote each row's line number
+    with pytest.raises(InputFileError, match="a column named _line"):
+        import_file(project, reserved)
