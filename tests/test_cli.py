@@ -328,3 +328,22 @@ def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
     [row] = [line.replace("│", " ").split() for line in imported.output.splitlines() if "laporan" in line]
     assert row[:4] == ["laporan.csv", "csv", "1", "1"], imported.output  # file, format, rows read, stored
+
+
+def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
+    runner = CliRunner()
+    project = tmp_path / "kopi"
+    runner.invoke(cli, ["init", str(project)])
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "timestamp,user_id,event,revenue,channel\n"
+        "2026-03-01 09:00,ana,Order Completed,300000,Email\n"
+        "2026-03-02 09:00,budi,Order Completed,100000,Paid Search\n"
+    )
+    assert runner.invoke(cli, ["import", str(orders), "--project", str(project)]).exit_code == 0
+    assert runner.invoke(cli, ["build", "--project", str(project)]).exit_code == 0
+    shown = runner.invoke(cli, ["report", "summary", "--project", str(project)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    shares = {line.split("│")[1].strip(): line.split("│")[4].strip() for line in shown.output.splitlines()
+              if line.count("│") == 5 and ("Email" in line or "Paid Search" in line)}  # fmt: skip
+    assert shares == {"Email": "75.0 %", "Paid Search": "25.0 %"}, shown.output

@@ -77,7 +77,8 @@ def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = 
         return
     table = Table(title=title or None, title_justify="left", show_lines=False)
     for column in columns:
-        numeric = rows and isinstance(rows[0].get(column), int | float)
+        first = rows[0].get(column) if rows else None
+        numeric = isinstance(first, int | float) or (isinstance(first, str) and first.endswith(" %"))
         # Folded, not cut with an ellipsis: a narrow terminal then still shows all of a file name, path or campaign.
         # (A minimum width per column would keep names whole, but rich drops the columns that then do not fit.)
         table.add_column(column, justify="right" if numeric else "left", overflow="fold")

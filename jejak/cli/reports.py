@@ -64,7 +64,8 @@ def print_summary(project: Any, output_format: str = "table") -> None:
     rate = head["journey_conversion_rate"]
     shown["journeys converting"] = "" if rate is None else f"{rate * 100:.1f} %"
     print_rows([{"measure": k, "value": cell_text(v)} for k, v in shown.items()], "table", "Summary")
-    print_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
+    # Shares as percents (a whole share printed as "1", half as "0.50"), as in every report's table.
+    show_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
     paths = rows["top_paths"]
     total_conversions = sum(r["conversions"] for r in paths)
     total_revenue = sum(r["revenue"] for r in paths)
