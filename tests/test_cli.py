@@ -347,3 +347,5 @@ def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
     shares = {line.split("│")[1].strip(): line.split("│")[4].strip() for line in shown.output.splitlines()
               if line.count("│") == 5 and ("Email" in line or "Paid Search" in line)}  # fmt: skip
     assert shares == {"Email": "75.0 %", "Paid Search": "25.0 %"}, shown.output
+    # Headings wrap between words: a name's underscores are shown as spaces in tables (CSV and JSON keep them).
+    assert "revenue share" in shown.output and "revenue_share" not in shown.output

@@ -80,8 +80,9 @@ def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = 
         first = rows[0].get(column) if rows else None
         numeric = isinstance(first, int | float) or (isinstance(first, str) and first.endswith(" %"))
         # Folded, not cut with an ellipsis: a narrow terminal then still shows all of a file name, path or campaign.
-        # (A minimum width per column would keep names whole, but rich drops the columns that then do not fit.)
-        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+        # (A minimum width per column would keep names whole, but rich then crops the table at the terminal's edge.)
+        # Headings wrap at spaces: a narrow column splits "first touch" between its words, not inside one.
+        table.add_column(column.replace("_", " "), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*(cell_text(row.get(c)) for c in columns))
     console.print(table)
