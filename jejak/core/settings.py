@@ -80,6 +80,15 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         choices=("auto", "comma", "semicolon", "tab", "pipe"),
     ),
     Setting(
+        "decimal_mark",
+        "auto",
+        "name",
+        "How revenue and spend amounts mark decimals: auto (a comma in semicolon-separated files, as Excel writes them "
+        "where the comma is the decimal mark; a point elsewhere), point (1,500,000.50) or comma (1.500.000,50, as "
+        "Indonesian spreadsheets write Rupiah; an Rp or IDR label is then read too: Rp 150.000).",
+        choices=("auto", "point", "comma"),
+    ),
+    Setting(
         "session_gap_seconds",
         30 * 60,
         "s",
@@ -277,6 +286,7 @@ class Settings:
     timestamp_formats: list[str]
     currency: str
     csv_delimiter: str
+    decimal_mark: str
     session_gap_seconds: int
     session_max_seconds: int
     lookback_days: int

@@ -59,6 +59,7 @@ from jejak.ingest.validate import (
     JSONL_RAW_TEXT_SQL,
     KNOWN_INPUT_COLUMNS,
     jsonl_extract_sql,
+    reads_decimal_comma,
     table_extract_sql,
     table_raw_text_sql,
     validate_sql,
@@ -373,7 +374,7 @@ def _import_readable(
             received_at=started_at,
             total_bytes=max(readable.stat().st_size, 1),
             progress=progress,
-            decimal_comma=separator == ";",
+            decimal_comma=reads_decimal_comma(project.settings.decimal_mark, separator),
         )
         write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
     summary = loaded.summary(str(path), file_format, time.perf_counter() - started)
@@ -437,7 +438,7 @@ def load_rows(
     The caller holds the writer lock and gives a fresh staging directory. With `origin_lines`
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
     of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
-    `decimal_comma`: the file is semicolon-separated, and its revenue may have a decimal comma.
+    `decimal_comma`: revenue may have a decimal comma (`validate.reads_decimal_comma`).
     """
     settings = project.settings
     key = project.hmac_key()

@@ -37,7 +37,7 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import write_quarantine
 from jejak.ingest.readers import UTF16_BOMS, csv_delimiter, is_gzipped, sheet_rows
-from jejak.ingest.validate import DECIMAL_COMMA_NUMBER, POINT_GROUPED_NUMBER
+from jejak.ingest.validate import COMMA_MONEY_LABEL, DECIMAL_COMMA_NUMBER, POINT_GROUPED_NUMBER, reads_decimal_comma
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
@@ -47,6 +47,7 @@ SETTABLE = ("channel", "campaign", "currency")  # what `--set` may give every ro
 # Amounts in a semicolon-separated file: as the events import reads revenue there (`validate.number_sql`).
 _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
+_MONEY_LABEL = re.compile(COMMA_MONEY_LABEL)
 SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # workbooks, read as the events import reads them (`readers.sheet_rows`)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
@@ -93,10 +94,12 @@ def _parse_day(text: str) -> dt.date | None:
 
 
 def _parse_amount(text: str, decimal_comma: bool = False) -> float | None:
-    """A non-negative amount: thousands grouped by commas and a decimal point; with `decimal_comma` (a
-    semicolon-separated file) a decimal comma, thousands grouped by points (`1.500.000,50`), or a plain number."""
+    """A non-negative amount: thousands grouped by commas and a decimal point; with `decimal_comma` (the
+    decimal_mark setting, or a semicolon-separated file) a decimal comma, thousands grouped by points
+    (`1.500.000,50`), or a plain number, an Rp or IDR label taken off (`Rp 1.500.000`)."""
     text = text.strip()
     if decimal_comma:
+        text = _MONEY_LABEL.sub("", text)
         if _POINT_GROUPED.fullmatch(text):
             text = text.replace(".", "").replace(",", ".")
         elif _DECIMAL_COMMA.fullmatch(text):
@@ -141,13 +144,14 @@ def import_spend(
     if unknown:
         raise SettingError(f"--set: {', '.join(unknown)} cannot be set on a spend file; {', '.join(SETTABLE)} can.")
     summary = SpendSummary(file=str(path))
-    decimal_comma = False
+    mark = project.settings.decimal_mark
     if path.suffix.lower() in SHEET_SUFFIXES:
+        decimal_comma = reads_decimal_comma(mark, ",")
         header, rows = _sheet_lines(path, skip_lines)
     else:
         raw = _file_bytes(path)
         delimiter = csv_delimiter(path, project.settings.csv_delimiter, skip_lines=skip_lines)
-        decimal_comma = delimiter == ";"
+        decimal_comma = reads_decimal_comma(mark, delimiter)
         header, rows = _csv_lines(path, raw, delimiter, skip_lines)
     names = [mapping.get(name.strip(), name.strip()).lower() for name in header]
     clashes = sorted(set(constants) & set(names))

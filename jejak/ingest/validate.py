@@ -222,11 +222,24 @@ POINT_GROUPED_NUMBER = r"-?\d{1,3}(\.\d{3})+(,\d+)?"
 DECIMAL_COMMA_NUMBER = r"-?\d+,\d+"
 
 
+# A Rupiah (or euro) label before or after an amount, where amounts are written with a decimal comma: `Rp 150.000`,
+# `Rp.150.000,-` (Indonesian price tags end a whole amount in ",-"), `150.000 IDR`.
+COMMA_MONEY_LABEL = r"^(?i:rp\.?|idr|€|eur)\s*|\s*(?i:idr|eur|€)$|,-$"
+
+
+def reads_decimal_comma(decimal_mark: str, delimiter: str) -> bool:
+    """Whether amounts are read with a decimal comma: the decimal_mark setting, and with `auto` a semicolon-separated
+    file (Excel writes one where the comma is the decimal mark)."""
+    return decimal_mark == "comma" or (decimal_mark == "auto" and delimiter == ";")
+
+
 def number_sql(text: str, decimal_comma: bool) -> str:
     """A DOUBLE from the SQL text expression `text` (NULL when it is no number); with `decimal_comma`, numbers
-    written as POINT_GROUPED_NUMBER or DECIMAL_COMMA_NUMBER are read that way too."""
+    written as POINT_GROUPED_NUMBER or DECIMAL_COMMA_NUMBER are read that way too, after a money label
+    (COMMA_MONEY_LABEL) is taken off."""
     if not decimal_comma:
         return f"try_cast({text} AS DOUBLE)"
+    text = f"regexp_replace({text}, '{COMMA_MONEY_LABEL}', '', 'g')"
     return f"""CASE
       WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN try_cast(replace(replace({text}, '.', ''), ',', '.') AS DOUBLE)
       WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN try_cast(replace({text}, ',', '.') AS DOUBLE)
@@ -317,7 +330,7 @@ def validate_sql(
       WHEN c._pre_reason IS NOT NULL THEN c._pre_message
       WHEN c._longest > {int(max_field_bytes)} THEN 'a field is ' || c._longest || ' bytes long; the limit is {int(max_field_bytes)} (setting import_max_field_bytes)'
       WHEN c._kind NOT IN ({types}) THEN 'type ' || c._kind || ' is not one of {", ".join(EVENT_TYPES)}'
-      WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'revenue ' || c.revenue || ' is not a number'
+      WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'revenue ' || c.revenue || ' is not a number (setting decimal_mark: how amounts are written)'
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
       WHEN NOT c._has_id THEN 'none of user_id, anonymous_id, email or phone is given'

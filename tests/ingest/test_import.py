@@ -1161,3 +1161,38 @@ def test_column_names_with_quotes_are_kept_and_a_reserved_name_is_refused(projec
     reserved.write_text("timestamp,user_id,_line\n2026-03-01 09:00,ana,7\n")  # it overwrote each row's line number
     with pytest.raises(InputFileError, match="a column named _line"):
         import_file(project, reserved)
+
+
+def test_rupiah_amounts_with_the_comma_decimal_mark(tmp_path: Path) -> None:
+    # An Indonesian shop's own sheet, saved as a comma-separated CSV: Rupiah with points grouping thousands and an
+    # Rp label. By default such a value is quarantined (in a comma-separated file "150.000" reads as 150); with
+    # decimal_mark = "comma" it reads as Rupiah.
+    rows = {
+        "r1": "Rp 150.000",
+        "r2": "Rp.1.250.000,-",
+        "r3": "150.000 IDR",
+        "r4": "99,5",
+        "r5": "45.000",
+        "r6": "1,500,000",
+    }
+    lines = ["event_id,timestamp,user_id,event,revenue"]
+    lines += [f'{key},2026-03-01 09:0{n},ana,Order Completed,"{value}"' for n, (key, value) in enumerate(rows.items())]
+    path = tmp_path / "penjualan.csv"
+    path.write_text("\n".join(lines) + "\n")
+    by_default = make_project(tmp_path / "default")
+    import_file(by_default, path)
+    assert {row["source_line"] for row in quarantined(by_default)} == {2, 3, 4, 5, 7}  # only 45.000 reads, as 45
+    project = make_project(tmp_path / "rupiah", settings={"decimal_mark": "comma"})
+    assert_reconciles(import_file(project, path), read=6, stored=5, quarantined_rows=1, duplicates=0)
+    revenue = {event_id: row["revenue"] for event_id, row in by_id(project).items()}
+    assert revenue == {"r1": 150000.0, "r2": 1250000.0, "r3": 150000.0, "r4": 99.5, "r5": 45000.0}
+    [bad] = quarantined(project)
+    assert bad["source_line"] == 7 and "decimal_mark" in bad["message"]  # 1,500,000 is neither way here
+    # A sheet's text cell is read the same way.
+    sheet = _workbook(
+        tmp_path / "toko.xlsx", [["timestamp", "user_id", "revenue"], ["2026-03-02 10:00", "budi", "Rp 45.000"]]
+    )
+    import_file(project, sheet)
+    assert [row["revenue"] for row in lake_events(project) if row["user_id"] == "budi"] == [45000.0]
+    with pytest.raises(SettingError, match="decimal_mark"):
+        make_project(tmp_path / "salah", settings={"decimal_mark": "dot"})

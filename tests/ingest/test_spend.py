@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import quarantined
+from conftest import make_project, quarantined
 
 from jejak.attribution.spend import unmatched_spend, with_spend
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
@@ -177,3 +177,14 @@ def test_an_ad_platforms_workbook_report(project: Project, tmp_path: Path) -> No
     lines = {row["source_line"]: row for row in quarantined(project)}
     assert sorted(lines) == [5, 6]  # the sheet's own row numbers
     assert json.loads(str(lines[5]["raw"]))["Campaign name"] == "Kopi Susu"
+
+
+def test_rupiah_spend_with_the_comma_decimal_mark(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", settings={"decimal_mark": "comma"})
+    source = tmp_path / "iklan.csv"
+    source.write_text(
+        'date,channel,spend\n2026-03-01,Paid Social,"Rp 1.500.000"\n2026-03-02,Paid Social,"250.000,50"\n'
+    )
+    summary = import_spend(project, source)
+    assert (summary.rows_stored, summary.quarantined_by_reason) == (2, {})
+    assert spend_by_channel(project) == {"Paid Social": pytest.approx(1_750_000.5)}
