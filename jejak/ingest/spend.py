@@ -37,7 +37,14 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import write_quarantine
 from jejak.ingest.readers import UTF16_BOMS, csv_delimiter, is_gzipped, sheet_rows
-from jejak.ingest.validate import COMMA_MONEY_LABEL, DECIMAL_COMMA_NUMBER, POINT_GROUPED_NUMBER, reads_decimal_comma
+from jejak.ingest.validate import (
+    COMMA_GROUPED_NUMBER,
+    COMMA_MONEY_LABEL,
+    DECIMAL_COMMA_NUMBER,
+    PLAIN_NUMBER,
+    POINT_GROUPED_NUMBER,
+    reads_decimal_comma,
+)
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
@@ -48,6 +55,8 @@ SETTABLE = ("channel", "campaign", "currency")  # what `--set` may give every ro
 _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
 _MONEY_LABEL = re.compile(COMMA_MONEY_LABEL)
+_COMMA_GROUPED = re.compile(COMMA_GROUPED_NUMBER)
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # workbooks, read as the events import reads them (`readers.sheet_rows`)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
@@ -104,13 +113,12 @@ def _parse_amount(text: str, decimal_comma: bool = False) -> float | None:
             text = text.replace(".", "").replace(",", ".")
         elif _DECIMAL_COMMA.fullmatch(text):
             text = text.replace(",", ".")
-        elif "," in text:
-            return None  # neither way of writing a number: say so rather than guess
-    try:
-        amount = float(text.replace(",", "")) if text else None
-    except ValueError:
-        return None
-    return amount if amount is not None and math.isfinite(amount) and amount >= 0 else None
+    elif _COMMA_GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None  # no way of writing a number (`1,2,3`): say so rather than guess
+    amount = float(text)
+    return amount if math.isfinite(amount) and amount >= 0 else None
 
 
 def import_spend(

@@ -220,6 +220,11 @@ def _device_type_sql() -> str:
 # digits stays a decimal point (`150000.50`). Python's `re` and DuckDB's RE2 read both patterns alike.
 POINT_GROUPED_NUMBER = r"-?\d{1,3}(\.\d{3})+(,\d+)?"
 DECIMAL_COMMA_NUMBER = r"-?\d+,\d+"
+# Where the point is the decimal mark, commas may group thousands (`1,250.50`, as ad platforms write cost).
+COMMA_GROUPED_NUMBER = r"-?\d{1,3}(,\d{3})+(\.\d+)?"
+# What is read as a number once grouping is gone: digits with an optional point and exponent (not `inf`, `nan`,
+# `1_000` or hex, which a cast to DOUBLE or Python's float() would take).
+PLAIN_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 
 
 # A Rupiah (or euro) label before or after an amount, where amounts are written with a decimal comma: `Rp 150.000`,
@@ -234,16 +239,18 @@ def reads_decimal_comma(decimal_mark: str, delimiter: str) -> bool:
 
 
 def number_sql(text: str, decimal_comma: bool) -> str:
-    """A DOUBLE from the SQL text expression `text` (NULL when it is no number); with `decimal_comma`, numbers
-    written as POINT_GROUPED_NUMBER or DECIMAL_COMMA_NUMBER are read that way too, after a money label
-    (COMMA_MONEY_LABEL) is taken off."""
-    if not decimal_comma:
-        return f"try_cast({text} AS DOUBLE)"
-    text = f"regexp_replace({text}, '{COMMA_MONEY_LABEL}', '', 'g')"
-    return f"""CASE
-      WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN try_cast(replace(replace({text}, '.', ''), ',', '.') AS DOUBLE)
-      WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN try_cast(replace({text}, ',', '.') AS DOUBLE)
-      ELSE try_cast({text} AS DOUBLE) END"""
+    """A finite DOUBLE from the SQL text expression `text`, NULL when it is no number (PLAIN_NUMBER). With
+    `decimal_comma`, a money label (COMMA_MONEY_LABEL) is taken off and POINT_GROUPED_NUMBER and DECIMAL_COMMA_NUMBER
+    are read that way; without, COMMA_GROUPED_NUMBER. `spend._parse_amount` is the same rule in Python."""
+    if decimal_comma:
+        text = f"regexp_replace({text}, '{COMMA_MONEY_LABEL}', '', 'g')"
+        grouped = f"""WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN replace(replace({text}, '.', ''), ',', '.')
+      WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN replace({text}, ',', '.')"""
+    else:
+        grouped = f"WHEN regexp_full_match({text}, '{COMMA_GROUPED_NUMBER}') THEN replace({text}, ',', '')"
+    plain = f"CASE {grouped} WHEN regexp_full_match({text}, '{PLAIN_NUMBER}') THEN {text} END"
+    # A cast past DOUBLE's range (1e999) is NULL, not infinity.
+    return f"CASE WHEN isfinite(try_cast({plain} AS DOUBLE)) THEN try_cast({plain} AS DOUBLE) END"
 
 
 # Times as numbers since 1970-01-01 UTC (app and product-analytics exports), named in the timestamp_formats setting:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import math
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from conftest import make_project, quarantined
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from jejak.attribution.spend import unmatched_spend, with_spend
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
@@ -188,3 +191,29 @@ def test_rupiah_spend_with_the_comma_decimal_mark(tmp_path: Path) -> None:
     summary = import_spend(project, source)
     assert (summary.rows_stored, summary.quarantined_by_reason) == (2, {})
     assert spend_by_channel(project) == {"Paid Social": pytest.approx(1_750_000.5)}
+
+
+@settings(max_examples=300, deadline=None)
+@example(text="1,250.50", decimal_comma=False)
+@example(text="Rp 1.500.000,-", decimal_comma=True)
+@example(text="1e999", decimal_comma=False)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            ["1", "23", "456", "7890", ".", ",", ",-", "-", " ", "Rp", "rp.", "IDR", "€", "EUR", "x", "e5"]
+        ),
+        max_size=7,
+    ).map("".join),
+    decimal_comma=st.booleans(),
+)
+def test_spend_reads_an_amount_as_the_events_import_reads_revenue(text: str, decimal_comma: bool) -> None:
+    # Two engines, one rule: the events import reads revenue in SQL (`validate.number_sql`), spend in Python.
+    import duckdb
+
+    from jejak.ingest.spend import _parse_amount
+    from jejak.ingest.validate import number_sql
+
+    [(in_sql,)] = duckdb.execute(f"SELECT {number_sql('trim(CAST($1 AS VARCHAR))', decimal_comma)}", [text]).fetchall()
+    in_python = _parse_amount(text, decimal_comma)
+    expected = in_sql if in_sql is not None and in_sql >= 0 and math.isfinite(in_sql) else None  # spend is never < 0
+    assert in_python == expected, (text, in_sql, in_python)
