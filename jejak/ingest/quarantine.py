@@ -8,8 +8,9 @@ A re-try writes the chosen rows to a temporary file of their source's format (JS
 they are; a CSV or Parquet row, kept as a JSON object of its columns, as one row of that
 object's columns; a CSV line that could not be split, under the source file's own header) and
 imports it with `load_rows`, as `import_file` does: the project's column map and settings as
-they are now, with what the file's import was told on the command line on top (`--map`, `--set`,
-`--delimiter`, `--skip-lines`: `ImportOptions`, kept in the imports log), the same validation, hashing and deduplication, and each row keeps its source file, line and source
+they are now, with what the file's import was told on the command line on top (`--map`,
+`--set`, `--delimiter`, `--skip-lines`: `ImportOptions`, kept in the imports log), the same
+validation, hashing and deduplication, and each row keeps its source file, line and source
 name. Then, under the same writer lock:
 
 - rows that import (stored, or already in the lake) leave the quarantine;

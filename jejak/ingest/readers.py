@@ -19,9 +19,11 @@ plain blocks starts again from there.
 JSON Lines are split into lines in Arrow, a block at a time (`_jsonl_lines`); a
 block with a line that is not UTF-8 is read line by line so the line is found.
 Parquet columns become text (`_parquet_text`): nested values as JSON, bytes that
-are not UTF-8 as hex. A workbook's first sheet (Excel's `.xlsx` and `.xls`, OpenDocument's `.ods`) becomes
-the text its CSV export would hold (`open_sheet`, `_cell_text`). A gzipped file is unpacked by the importer before these
-readers see it; only a header is read straight from one.
+are not UTF-8 as hex. A workbook's first sheet (Excel's `.xlsx` and `.xls`,
+OpenDocument's `.ods`) becomes the text its CSV export would hold (`open_sheet`,
+`_cell_text`). A gzipped or UTF-16 file is unpacked or re-encoded as UTF-8 by the
+importer before these readers see it; only a header is read straight from one
+(`_open_start`).
 """
 
 from __future__ import annotations
@@ -649,13 +651,17 @@ def _first_sheet(path: Path) -> Any:
 
 def sheet_rows(path: Path, skip_rows: int = 0) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
     """The first sheet's last row number, its header (its first row with a value after `skip_rows` rows, cells as
-    text) and the rows after it, each with its row number in the sheet and its cells as text (`_cell_text`)."""
+    text, trimmed, empty cells at its end dropped) and the rows after it, each with its row number in the sheet and
+    its cells as text (`_cell_text`)."""
     sheet = _first_sheet(path)
     last_row = int(sheet.end[0]) + 1 if sheet.end else 1
     rows = ((number, [_cell_text(cell) for cell in cells]) for number, cells in enumerate(sheet.iter_rows(), 1))
     for number, texts in rows:
         if number > skip_rows and any(text.strip() for text in texts):
-            return last_row, texts, rows
+            header = [text.strip() for text in texts]
+            while not header[-1]:
+                header.pop()
+            return last_row, header, rows
     if skip_rows:
         raise InputFileError(f"{path}: no header row after the {skip_rows} row(s) skipped. Is --skip-lines too large?")
     raise InputFileError(f"{path}: the first sheet is empty; its first row must name the columns.")
@@ -666,10 +672,7 @@ def open_sheet(path: Path, *, skip_rows: int = 0) -> tuple[list[str], Callable[[
     report's title, empty cells at its end dropped) and a reader of the rows under them, given the names to use
     (after the mapping): one read of the sheet serves both.
     """
-    last_row, texts, rows_after = sheet_rows(path, skip_rows)
-    header = [text.strip() for text in texts]
-    while header and not header[-1]:
-        header.pop()
+    last_row, header, rows_after = sheet_rows(path, skip_rows)
     return header, functools.partial(_sheet_chunks, path, last_row=last_row, rows_after=rows_after)
 
 

@@ -7,9 +7,11 @@ Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
 ISO date-time whose date is taken), `channel` (a jejak channel name, e.g. `Paid
 Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
 `currency`. Values are separated as the `csv_delimiter` setting says (auto: the
-header line's separator). In a semicolon-separated file (Excel's, where the comma
-is the decimal mark, as in Indonesia) amounts are read that way: `1.500.000,50` is
-1500000.5, as `1,500,000.50` is in a comma-separated file. Bad rows go to the
+header line's separator). Amounts are read as the `decimal_mark` setting says: by
+default with a decimal comma in a semicolon-separated file (Excel's, where the comma
+is the decimal mark, as in Indonesia), so `1.500.000,50` is 1500000.5, as
+`1,500,000.50` is in a comma-separated file; with `comma`, `Rp 1.500.000` in any
+file. Bad rows go to the
 quarantine with a reason (bad_timestamp, wrong_type, malformed_row, invalid_utf8)
 and the import goes on. Re-importing a file replaces the rows it brought before,
 so spend is never counted twice.
@@ -51,7 +53,7 @@ from jejak.store.project import Project
 
 AMOUNT_COLUMNS = ("spend", "cost", "amount")
 SETTABLE = ("channel", "campaign", "currency")  # what `--set` may give every row of a spend file
-# Amounts in a semicolon-separated file: as the events import reads revenue there (`validate.number_sql`).
+# Amounts are read as the events import reads revenue (`validate.number_sql`; a Hypothesis test holds them alike).
 _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
 _MONEY_LABEL = re.compile(COMMA_MONEY_LABEL)
@@ -269,9 +271,6 @@ def _sheet_lines(path: Path, skip_rows: int) -> tuple[list[str], SpendLines]:
     """A workbook's first sheet (an ad platform's .xlsx report): its header (the first row with a value after
     `skip_rows` rows) and its rows, each with its row number and, for the quarantine, its cells as JSON."""
     _, header, after = sheet_rows(path, skip_rows)
-    header = [name.strip() for name in header]
-    while header and not header[-1]:
-        header.pop()
     width = len(header)
 
     def rows() -> SpendLines:
