@@ -83,6 +83,7 @@ FORMATS_BY_SUFFIX = {
 }
 GZIP_FORMATS = ("csv", "jsonl")  # the formats that may come gzipped (`readers.is_gzipped`)
 SHEET_FORMATS = ("xlsx", "xls", "ods")  # workbooks: their first sheet is read (`readers.open_sheet`)
+SPEND_FORMAT = "spend"  # what the imports log says of an ad spend file's import (`spend.import_spend`)
 TITLED = ("csv", *SHEET_FORMATS)  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048
 IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")

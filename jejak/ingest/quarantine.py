@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,6 +51,7 @@ from jejak.core.errors import InputFileError, NotFoundError, SettingError
 from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
 from jejak.ingest.importer import (
     FORMATS_BY_SUFFIX,
+    SPEND_FORMAT,
     ImportOptions,
     ImportSummary,
     LoadedRows,
@@ -83,6 +84,8 @@ LEFT_WHY = {
     "no_header": "the source CSV file, whose header the line needs, is gone",
     "columns": "its columns cannot be read (see the column map in jejak.toml)",
     "no_output": "the importer read no row from it",
+    "spend": "it is a row of an ad spend file: fix the file and run jejak spend import again (it replaces the file's "
+    "rows)",
 }
 
 
@@ -401,18 +404,28 @@ class _NoHeader(Exception):
     pass
 
 
-def _source_imports(project: Project, files: Iterable[str]) -> dict[str, tuple[str, ImportOptions]]:
+class _SourceImport(NamedTuple):
+    """How a source file was last imported: under what source name, with what options, and whether as ad spend."""
+
+    name: str
+    options: ImportOptions
+    spend: bool
+
+
+def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _SourceImport]:
     """The source name each file was imported under and the options its import was given (`--map`, `--set`,
     `--delimiter`, `--skip-lines`), from the imports log; else the file's name, as import does, and none."""
     db = connect_state(project.sqlite_path)
     try:
-        logged = db.execute("SELECT file, source_name, options_json FROM imports ORDER BY finished_at").fetchall()
+        logged = db.execute(
+            "SELECT file, source_name, options_json, file_format FROM imports ORDER BY finished_at"
+        ).fetchall()
     finally:
         db.close()
     found = {}
     for source_file in files:
-        name, options = Path(source_file).stem, ImportOptions()
-        for file, source_name, options_json in logged:
+        name, options, spend = Path(source_file).stem, ImportOptions(), False
+        for file, source_name, options_json, file_format in logged:
             same_file = file == source_file or (
                 Path(file).name == Path(source_file).name and not Path(file).is_absolute()
             )
@@ -420,7 +433,9 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, tuple[s
                 name = source_name  # the latest import of the file wins
                 if options_json is not None:  # a re-try's row has none: the import's own still hold
                     options = ImportOptions.from_json(options_json)
-        found[source_file] = (name, options)
+                if file_format != RETRY_FORMAT:
+                    spend = file_format == SPEND_FORMAT
+        found[source_file] = _SourceImport(name, options, spend)
     return found
 
 
@@ -456,19 +471,21 @@ def retry_quarantined(
     toml_mapping = project.column_map()
     check_mapping(toml_mapping)
     with writer_lock(project):
-        rows = _selected(project, [*row_ids, *fixed], reason)
-        sources = _source_imports(project, {row.source_file for row in rows})
-        names = {source_file: name for source_file, (name, _) in sources.items()}
+        chosen = _selected(project, [*row_ids, *fixed], reason)
+        sources = _source_imports(project, {row.source_file for row in chosen})
+        # An ad spend file's rows are not events: its import is run again on the fixed file, which replaces its rows.
+        spent = {row.row_id: "spend" for row in chosen if sources[row.source_file].spend}
+        rows = [row for row in chosen if row.row_id not in spent]
+        names = {source_file: found.name for source_file, found in sources.items()}
         # Each file's rows are read as its import read them: jejak.toml as it is now, then what the import was told.
-        mappings = {
-            source_file: {**toml_mapping, **options.column_map} for source_file, (_, options) in sources.items()
-        }
+        mappings = {source_file: {**toml_mapping, **found.options.column_map} for source_file, found in sources.items()}
         groups, left = _plan(rows, fixed, mappings)
+        left.update(spent)
         leaving: dict[str, set[int]] = defaultdict(set)
         returned: list[dict[str, object]] = []
         per_file: dict[str, list[LoadedRows]] = defaultdict(list)
         for group in groups:
-            options = sources[group.source_file][1]
+            options = sources[group.source_file].options
             with staging_area(project) as stage:
                 try:
                     setting = options.delimiter or project.settings.csv_delimiter
@@ -531,7 +548,7 @@ def retry_quarantined(
         record_import(project, logged, names[source_file], started_at)
     loads = [run for runs in per_file.values() for run in runs]
     return RetrySummary(
-        rows_chosen=len(rows),
+        rows_chosen=len(chosen),
         rows_retried=sum(len(positions) for positions in leaving.values()),
         rows_read=sum(run.rows_read for run in loads),
         rows_stored=sum(run.rows_stored for run in loads),

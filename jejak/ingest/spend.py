@@ -37,7 +37,7 @@ from pathlib import Path
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
-from jejak.ingest.importer import write_quarantine
+from jejak.ingest.importer import SPEND_FORMAT, ImportSummary, record_import, write_quarantine
 from jejak.ingest.readers import UTF16_BOMS, csv_delimiter, is_gzipped, sheet_rows
 from jejak.ingest.validate import (
     COMMA_GROUPED_NUMBER,
@@ -229,6 +229,10 @@ def import_spend(
         write_quarantine(project, stage, bad, source_file, started_at)
     summary.rows_stored = len(good)
     summary.quarantined_by_reason = dict(Counter(str(row["reason"]) for row in bad))
+    # In the imports log too, as format `spend`: the Data page lists it, and a re-try of its quarantined rows knows
+    # them for a spend file's.
+    logged = ImportSummary(str(path), SPEND_FORMAT, summary.rows_read, len(good), len(bad), 0)
+    record_import(project, logged, path.stem, started_at)
     return summary
 
 

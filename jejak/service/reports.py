@@ -29,7 +29,7 @@ from jejak.analytics.paths import (
 )
 from jejak.analytics.summary import activity, by_day, headline, revenue_by_channel, top_paths
 from jejak.core.errors import SettingError
-from jejak.ingest.importer import quarantine_counts
+from jejak.ingest.importer import SPEND_FORMAT, quarantine_counts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
@@ -100,7 +100,11 @@ def freshness(project: Any) -> Rows:
     """When data last came in and when the tables were last built (from the SQLite logs)."""
     db = connect_state(project.sqlite_path)
     try:
-        imported = db.execute("SELECT MAX(finished_at), COUNT(*), SUM(rows_stored) FROM imports").fetchone()
+        # Ad spend files are in the log too; their rows are not events.
+        imported = db.execute(
+            "SELECT MAX(finished_at), COUNT(*), SUM(CASE WHEN file_format <> ? THEN rows_stored END) FROM imports",
+            (SPEND_FORMAT,),
+        ).fetchone()
         built = db.execute("SELECT finished_at, engine FROM builds ORDER BY finished_at DESC LIMIT 1").fetchone()
     finally:
         db.close()

@@ -217,3 +217,24 @@ def test_spend_reads_an_amount_as_the_events_import_reads_revenue(text: str, dec
     in_python = _parse_amount(text, decimal_comma)
     expected = in_sql if in_sql is not None and in_sql >= 0 and math.isfinite(in_sql) else None  # spend is never < 0
     assert in_python == expected, (text, in_sql, in_python)
+
+
+def test_a_spend_import_is_logged_and_its_rows_are_not_retried_as_events(project: Project, tmp_path: Path) -> None:
+    from jejak.ingest.quarantine import list_quarantined, retry_quarantined
+    from jejak.service.data import imports_log
+    from jejak.service.reports import freshness
+
+    source = tmp_path / "iklan.csv"
+    source.write_text("date,channel,spend\n2026-03-01,Paid Search,100\nkemarin,Paid Search,5\n")
+    import_spend(project, source)
+    [logged] = imports_log(project)
+    assert (logged["file"], logged["format"], logged["rows_stored"], logged["rows_quarantined"]) == (
+        "iklan.csv", "spend", 1, 1
+    )  # fmt: skip
+    # Its row is spend, not an event: it counts in no event total.
+    assert {row["measure"]: row["value"] for row in freshness(project)}["events_stored"] == 0
+    # Re-tried as an event, a spend row read as no JSON object ("not_json"): it says what to do instead.
+    [row] = list_quarantined(project).rows
+    retried = retry_quarantined(project, fixed={row.row_id: "2026-03-02,Paid Search,5"})
+    assert retried.left_by_why == {"spend": 1} and retried.rows_chosen == 1 and retried.reconciles
+    assert list_quarantined(project).rows == [row]
