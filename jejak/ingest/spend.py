@@ -4,7 +4,7 @@ The file may be gzipped (`.gz`) and UTF-8 or UTF-16 (with its byte-order mark, a
 or a workbook (`.xlsx`, `.xls`, `.ods`: its first sheet, as an ad platform's own report downloads).
 
 Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
-ISO date-time whose date is taken), `channel` (a jejak channel name, e.g. `Paid
+ISO date-time whose date is taken, or a format of the timestamp_formats setting), `channel` (a jejak channel name, e.g. `Paid
 Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
 `currency`. Values are separated as the `csv_delimiter` setting says (auto: the
 header line's separator). Amounts are read as the `decimal_mark` setting says: by
@@ -30,7 +30,7 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from jejak.ingest.validate import (
     COMMA_GROUPED_NUMBER,
     COMMA_MONEY_LABEL,
     DECIMAL_COMMA_NUMBER,
+    EPOCH_FORMATS,
     PLAIN_NUMBER,
     POINT_GROUPED_NUMBER,
     reads_decimal_comma,
@@ -96,12 +97,22 @@ def _file_bytes(path: Path) -> bytes:
     return raw
 
 
-def _parse_day(text: str) -> dt.date | None:
+def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
+    """The day of an ISO date (or date-time), else of the first of `formats` (the timestamp_formats setting's
+    strptime formats, e.g. `%d/%m/%Y`) that reads the whole text; None when none does."""
     text = text.strip()
     try:
         return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else None
     except ValueError:
-        return None
+        pass
+    for time_format in formats:
+        if time_format in EPOCH_FORMATS:
+            continue  # a day is no count of seconds
+        try:
+            return dt.datetime.strptime(text, time_format).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _parse_amount(text: str, decimal_comma: bool = False) -> float | None:
@@ -155,6 +166,7 @@ def import_spend(
         raise SettingError(f"--set: {', '.join(unknown)} cannot be set on a spend file; {', '.join(SETTABLE)} can.")
     summary = SpendSummary(file=str(path))
     mark = project.settings.decimal_mark
+    day_formats = tuple(project.settings.timestamp_formats)
     if path.suffix.lower() in SHEET_SUFFIXES:
         decimal_comma = reads_decimal_comma(mark, ",")
         header, rows = _sheet_lines(path, skip_lines)
@@ -192,7 +204,7 @@ def import_spend(
         row = [*row, *constants.values()]
         summary.rows_read += 1
         reason, message = (
-            _check_row(row, names, amount_column, decimal_comma, line)
+            _check_row(row, names, amount_column, decimal_comma, line, day_formats)
             if decoded
             else ("invalid_utf8", f"line {line} is not valid UTF-8 text")
         )
@@ -200,7 +212,7 @@ def import_spend(
             bad.append({"source_line": line, "reason": reason, "message": message, "raw": raw_text})
             continue
         values = dict(zip(names, row, strict=True))
-        day = _parse_day(values["date"])
+        day = _parse_day(values["date"], day_formats)
         amount = _parse_amount(values[amount_column], decimal_comma)
         assert day is not None and amount is not None  # checked above
         good.append(
@@ -288,13 +300,15 @@ def _sheet_lines(path: Path, skip_rows: int) -> tuple[list[str], SpendLines]:
 
 
 def _check_row(
-    row: list[str], names: list[str], amount_column: str, decimal_comma: bool, line: int
+    row: list[str], names: list[str], amount_column: str, decimal_comma: bool, line: int, day_formats: Sequence[str]
 ) -> tuple[str | None, str]:
     if len(row) != len(names):
         return "malformed_row", f"line {line} has {len(row)} fields, the header has {len(names)}"
     values = dict(zip(names, row, strict=True))
-    if _parse_day(values["date"]) is None:
-        return "bad_timestamp", f"date {values['date']!r} is not a date (expected YYYY-MM-DD)"
+    if _parse_day(values["date"], day_formats) is None:
+        return "bad_timestamp", (
+            f"date {values['date']!r} is not a date (expected YYYY-MM-DD, or a format of the timestamp_formats setting)"
+        )
     if not values["channel"].strip():
         return "wrong_type", "channel is empty (expected a channel name such as Paid Search)"
     if _parse_amount(values[amount_column], decimal_comma) is None:

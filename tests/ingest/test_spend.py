@@ -238,3 +238,16 @@ def test_a_spend_import_is_logged_and_its_rows_are_not_retried_as_events(project
     retried = retry_quarantined(project, fixed={row.row_id: "2026-03-02,Paid Search,5"})
     assert retried.left_by_why == {"spend": 1} and retried.rows_chosen == 1 and retried.reconciles
     assert list_quarantined(project).rows == [row]
+
+
+def test_spend_days_in_a_format_of_the_timestamp_formats_setting(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", settings={"timestamp_formats": ["epoch_seconds", "%d/%m/%Y", "%d %b %Y"]})
+    source = tmp_path / "iklan.csv"
+    source.write_text(
+        "date,channel,spend\n01/03/2026,Email,10\n2 Mar 2026,Email,20\n2026-03-03,Email,30\n1772323200,Email,40\n"
+    )
+    summary = import_spend(project, source)
+    assert (summary.rows_stored, summary.quarantined_by_reason) == (3, {"bad_timestamp": 1})  # a count of seconds
+    assert spend_by_channel(project, dt.date(2026, 3, 1), dt.date(2026, 3, 2)) == {"Email": 30.0}
+    [bad] = quarantined(project)
+    assert bad["source_line"] == 5 and "timestamp_formats" in str(bad["message"])
