@@ -176,6 +176,12 @@ def import_spend(
         decimal_comma = reads_decimal_comma(mark, delimiter)
         header, rows = _csv_lines(path, raw, delimiter, skip_lines)
     names = [mapping.get(name.strip(), name.strip()).lower() for name in header]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:  # two columns under one name: the row's values would keep only the last
+        raise InputFileError(
+            f"{path}: the header names column(s) {', '.join(repeated)} more than once (after mapping). "
+            "Rename one, or map only one of them."
+        )
     clashes = sorted(set(constants) & set(names))
     if clashes:
         raise InputFileError(f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks.")

@@ -251,3 +251,12 @@ def test_spend_days_in_a_format_of_the_timestamp_formats_setting(tmp_path: Path)
     assert spend_by_channel(project, dt.date(2026, 3, 1), dt.date(2026, 3, 2)) == {"Email": 30.0}
     [bad] = quarantined(project)
     assert bad["source_line"] == 5 and "timestamp_formats" in str(bad["message"])
+
+
+def test_a_name_two_spend_columns_share_is_refused(project: Project, tmp_path: Path) -> None:
+    # Mapped onto one name, the second column's values won silently: 5 was stored where the file said 100.
+    source = tmp_path / "iklan.csv"
+    source.write_text("date,channel,cost,biaya\n2026-03-01,Email,100,5\n")
+    with pytest.raises(InputFileError, match="spend more than once"):
+        import_spend(project, source, {"cost": "spend", "biaya": "spend"})
+    assert spend_by_channel(project) == {}
