@@ -349,3 +349,20 @@ def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
     assert shares == {"Email": "75.0 %", "Paid Search": "25.0 %"}, shown.output
     # Headings wrap between words: a name's underscores are shown as spaces in tables (CSV and JSON keep them).
     assert "revenue share" in shown.output and "revenue_share" not in shown.output
+
+
+def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Path) -> None:
+    runner = CliRunner()
+    project = tmp_path / "kopi"
+    runner.invoke(cli, ["init", str(project)])
+    orders = tmp_path / "pesanan.csv"
+    orders.write_text("waktu;pelanggan;total\n2026-03-01 09:00;ana;Rp 150.000\nkemarin;budi;10\n")
+    arguments = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,total=revenue", "--check"]
+    checked = runner.invoke(cli, [*arguments, "--project", str(project)], env={"COLUMNS": "250"})
+    assert checked.exit_code == 0, checked.output
+    assert "nothing was stored" in checked.output and "would quarantine bad_timestamp 1" in checked.output
+    [stored_row] = [line for line in checked.output.splitlines() if "│ ana" in line]
+    assert "150,000" in stored_row  # a semicolon file reads Rupiah
+    assert "kemarin" in checked.output  # the bad row, with its reason
+    assert not list((project / "data" / "events").rglob("*.parquet"))
+    assert not list((project / "data" / "quarantine").glob("*.parquet"))

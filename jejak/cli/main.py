@@ -87,8 +87,9 @@ def run_imports(
     delimiter: str | None = None,
     constants: dict[str, str] | None = None,
     skip_lines: int = 0,
+    check: bool = False,
 ) -> list[Any]:
-    """Import files with a progress bar each; returns the summaries."""
+    """Import files with a progress bar each (with `check`, store nothing); returns the summaries."""
     from jejak.ingest.importer import import_files
 
     with _import_progress() as progress:
@@ -111,11 +112,31 @@ def run_imports(
                 skip_lines=skip_lines,
                 source_name=source,
                 progress=report,
+                check=check,
             )
     return summaries
 
 
-def print_import_summaries(summaries: Sequence[Any]) -> None:
+# What `jejak import --check` shows of an event it would store: where it came from and what the build reads.
+CHECK_COLUMNS = (
+    "source_line",
+    "type",
+    "event",
+    "timestamp",
+    "user_id",
+    "anonymous_id",
+    "email_hash",
+    "phone_hash",
+    "revenue",
+    "currency",
+    "channel",
+    "source",
+    "page_path",
+    "properties",
+)
+
+
+def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> None:
     rows = [
         {
             "file": Path(s.file).name,
@@ -129,13 +150,37 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
         }
         for s in summaries
     ]
-    print_rows(rows, "table", "Import")
+    print_rows(rows, "table", "Check: what an import would do (nothing was stored)" if check else "Import")
     for s in summaries:
         if s.quarantined_by_reason:
             reasons = ", ".join(f"{k} {v}" for k, v in s.quarantined_by_reason.items())
-            console.print(f"  {Path(s.file).name}: quarantined {reasons}")
+            verb = "would quarantine" if check else "quarantined"
+            console.print(f"  {Path(s.file).name}: {verb} {reasons}")
         if not s.reconciles:
             raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
+        if check:
+            _print_check_samples(s)
+
+
+def _print_check_samples(summary: Any) -> None:
+    """The first events an import would store, as stored (hashes shown as whether one is there), and its first bad
+    rows with the reason: enough to see a column mapped wrong before anything is stored."""
+    name = Path(summary.file).name
+    events = []
+    for event in summary.sample:
+        shown = {column: event.get(column) for column in CHECK_COLUMNS if event.get(column) not in (None, "", "{}")}
+        for column in ("email_hash", "phone_hash"):  # keyed hashes mean nothing to a reader: say one is there
+            if column in shown:
+                shown[column] = "yes"
+        events.append({column: cell_text(value) for column, value in shown.items()})
+    if events:
+        print_rows(events, "table", f"{name}: the first events it would store")
+    bad = [
+        {"line": row["source_line"], "reason": row["reason"], "message": row["message"], "raw": row["raw"]}
+        for row in summary.bad_sample
+    ]
+    if bad:
+        print_rows(bad, "table", f"{name}: the first rows it would quarantine")
 
 
 @cli.command(name="import")
@@ -160,6 +205,11 @@ def print_import_summaries(summaries: Sequence[Any]) -> None:
     default=0,
     help="Lines (Excel: rows) above the header, such as a report's title, to skip.",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Read and validate only: show what an import would store and quarantine, and store nothing.",
+)
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
 def import_command(
@@ -169,6 +219,7 @@ def import_command(
     source: str | None,
     delimiter: str | None,
     skip_lines: int,
+    check: bool,
     project_dir: str | None,
 ) -> None:
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet, Excel (.xlsx, .xls) or
@@ -178,6 +229,9 @@ def import_command(
     rows (the dashboard's Data page) reads them the same way.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
+
+    Try a mapping first with --check: it shows the first events as they would be stored and the first bad rows
+    with their reasons, and stores nothing.
     """
     from jejak.ingest.mapping import parse_map_option, parse_set_option
 
@@ -190,8 +244,9 @@ def import_command(
         delimiter,
         parse_set_option(constants),
         skip_lines,
+        check,
     )
-    print_import_summaries(summaries)
+    print_import_summaries(summaries, check)
 
 
 def run_build_with_progress(project: Any, engine: str | None, *, precompute: bool = False) -> Any:

@@ -86,6 +86,7 @@ SHEET_FORMATS = ("xlsx", "xls", "ods")  # workbooks: their first sheet is read (
 SPEND_FORMAT = "spend"  # what the imports log says of an ad spend file's import (`spend.import_spend`)
 TITLED = ("csv", *SHEET_FORMATS)  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048
+CHECK_SAMPLE_ROWS = 5  # what `jejak import --check` shows of the events it would store, and of the bad rows
 IDENTIFIER_COLUMNS = ("user_id", "anonymous_id", "email", "phone")
 ProgressCallback = Callable[[int, int], None]
 
@@ -103,6 +104,9 @@ class ImportSummary:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     delimiter: str = ""  # what separated a CSV file's values ("" for other formats)
+    # With `check` (nothing stored): the first new events as they would be stored, and the first bad rows.
+    sample: list[dict[str, object]] = field(default_factory=list)
+    bad_sample: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def reconciles(self) -> bool:
@@ -305,10 +309,15 @@ def import_file(
     skip_lines: int = 0,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
+    check: bool = False,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
-    lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`)."""
+    lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`).
+
+    With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
+    stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
+    (`sample`) and first bad rows (`bad_sample`), so a mapping can be tried until it is right."""
     started = time.perf_counter()
     started_at = utc_now()
     path = Path(path)
@@ -335,6 +344,7 @@ def import_file(
                 progress=progress,
                 started=started,
                 started_at=started_at,
+                check=check,
             )
         except InputFileError as exc:  # said of the unpacked copy: say it of the file the user named
             if readable == path:
@@ -354,6 +364,7 @@ def _import_readable(
     progress: ProgressCallback | None,
     started: float,
     started_at: dt.datetime,
+    check: bool,
 ) -> ImportSummary:
     """`import_file` of `path`, read from `readable` (the file itself, or its unpacked copy)."""
     setting = options.delimiter or project.settings.csv_delimiter
@@ -376,11 +387,17 @@ def _import_readable(
             total_bytes=max(readable.stat().st_size, 1),
             progress=progress,
             decimal_comma=reads_decimal_comma(project.settings.decimal_mark, separator),
+            check=check,
         )
-        write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
+        if not check:
+            write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
     summary = loaded.summary(str(path), file_format, time.perf_counter() - started)
     if file_format == "csv":
         summary = dataclasses.replace(summary, delimiter=separator)
+    if check:
+        first_bad = sorted(loaded.bad_rows, key=lambda row: int(str(row["source_line"])))[:CHECK_SAMPLE_ROWS]
+        bad_sample = [{**row, "raw": mask_pii(str(row["raw"]))} for row in first_bad]  # as the quarantine shows them
+        return dataclasses.replace(summary, sample=loaded.sample, bad_sample=bad_sample)
     record_import(project, summary, name, started_at, options)
     return summary
 
@@ -394,6 +411,7 @@ class LoadedRows:
     rows_stored: int
     bad_rows: list[dict[str, object]]  # source_line, reason, message, raw (not yet masked)
     valid_lines: frozenset[int] = frozenset()  # the lines of the valid rows (stored or duplicate), when asked for
+    sample: list[dict[str, object]] = field(default_factory=list)  # with `check`: the first new events
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
@@ -433,8 +451,10 @@ def load_rows(
     progress: ProgressCallback | None = None,
     origin_lines: Mapping[int, int] | None = None,
     decimal_comma: bool = False,
+    check: bool = False,
 ) -> LoadedRows:
-    """Validate a reader's rows, store the new valid ones in the lake and return the bad ones.
+    """Validate a reader's rows, store the new valid ones in the lake and return the bad ones; with `check`, store
+    nothing and return the first new events (CHECK_SAMPLE_ROWS) as they would be stored.
 
     The caller holds the writer lock and gives a fresh staging directory. With `origin_lines`
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
@@ -482,10 +502,10 @@ def load_rows(
                 progress(chunk.bytes_done, total_bytes)
         if origin_lines is not None:
             valid_lines = _staged_lines(engine, stage)
-        valid_rows, rows_stored = _store_new_events(engine, project, stage)
+        valid_rows, rows_stored, sample = _store_new_events(engine, project, stage, check=check)
     finally:
         engine.close()
-    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines)
+    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines, sample)
 
 
 def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
@@ -570,11 +590,14 @@ def _validate_chunk(
     return rows
 
 
-def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[int, int]:
-    """Deduplicate the staged rows (within the file and against the lake) and publish them; returns (valid, stored)."""
+def _store_new_events(
+    engine: Engine, project: Project, stage: Path, *, check: bool = False
+) -> tuple[int, int, list[dict[str, object]]]:
+    """Deduplicate the staged rows (within the file and against the lake) and publish them; returns (valid, stored,
+    and with `check` the first new events instead of publishing any)."""
     staged = sorted(stage.glob("chunk-*.parquet"))
     if not staged:
-        return 0, 0
+        return 0, 0, []
     staged_list = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in staged) + "]"
     engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({staged_list})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
@@ -589,6 +612,13 @@ def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[in
         SELECT event_id, min(source_line) AS source_line FROM staged {anti_join} GROUP BY event_id"""
     )
     stored = int(engine.fetch_arrow("SELECT count(*) AS n FROM keep_ids").column("n")[0].as_py())
+    if check:
+        first = engine.fetch_arrow(
+            f"""SELECT s.* FROM staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id
+                AND s.source_line = k.source_line ORDER BY s.source_line LIMIT {CHECK_SAMPLE_ROWS}"""
+        )
+        engine.execute_sql("DROP TABLE keep_ids")
+        return valid_rows, stored, first.to_pylist()
     if stored:
         out = stage / "partitioned"
         target = str(out).replace("'", "''")
@@ -599,7 +629,7 @@ def _store_new_events(engine: Engine, project: Project, stage: Path) -> tuple[in
         )
         publish_partitions(project, out)
     engine.execute_sql("DROP TABLE keep_ids")
-    return valid_rows, stored
+    return valid_rows, stored, []
 
 
 def write_quarantine(
@@ -688,6 +718,7 @@ def import_files(
     skip_lines: int = 0,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
+    check: bool = False,
 ) -> list[ImportSummary]:
     """Import several files one after another (each checked before any is read)."""
     for path in paths:
@@ -703,6 +734,7 @@ def import_files(
             skip_lines=skip_lines,
             source_name=source_name,
             progress=progress,
+            check=check,
         )
         for p in paths
     ]

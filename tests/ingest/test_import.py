@@ -1198,3 +1198,34 @@ def test_rupiah_amounts_with_the_comma_decimal_mark(tmp_path: Path) -> None:
     assert [row["revenue"] for row in lake_events(project) if row["user_id"] == "budi"] == [45000.0]
     with pytest.raises(SettingError, match="decimal_mark"):
         make_project(tmp_path / "salah", settings={"decimal_mark": "dot"})
+
+
+# --- Checking an import before it stores anything ----------------------------------------------------------
+
+
+def test_a_check_stores_nothing_and_counts_what_the_import_then_does(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "pesanan.csv"
+    path.write_text(
+        "waktu,pelanggan,total\n2026-03-01 09:00,ana,150000\nkemarin,budi,10\n2026-03-01 09:05,cici,5\n"
+        "2026-03-01 09:06,,1\n"
+    )
+    mapping = {"waktu": "timestamp", "pelanggan": "user_id", "total": "revenue"}
+    checked = import_file(project, path, column_map=mapping, constants={"event": "Order Completed"}, check=True)
+    assert lake_events(project) == [] and quarantined(project) == []
+    with sqlite3.connect(project.sqlite_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM imports").fetchone() == (0,)  # nor logged
+    assert [(row["source_line"], row["user_id"], row["revenue"]) for row in checked.sample] == [
+        (2, "ana", 150000.0),
+        (4, "cici", 5.0),
+    ]
+    assert [(row["source_line"], row["reason"]) for row in checked.bad_sample] == [
+        (3, "bad_timestamp"),
+        (5, "no_identifier"),
+    ]
+    done = import_file(project, path, column_map=mapping, constants={"event": "Order Completed"})
+    counts = ("rows_read", "rows_stored", "rows_quarantined", "duplicates_skipped", "quarantined_by_reason")
+    assert [getattr(checked, name) for name in counts] == [getattr(done, name) for name in counts]
+    assert done.sample == [] and len(lake_events(project)) == 2
+    # Checked again after the import: every valid row is already in the lake.
+    again = import_file(project, path, column_map=mapping, constants={"event": "Order Completed"}, check=True)
+    assert (again.rows_stored, again.duplicates_skipped, again.sample) == (0, 2, [])
