@@ -40,10 +40,16 @@ def _write(path: Path) -> Path:
     return path
 
 
-def test_init_import_build_report_export(tmp_path: Path) -> None:
+def _new_project(tmp_path: Path) -> tuple[CliRunner, Path]:
+    """A runner and a project made with `jejak init` (which must succeed)."""
     runner = CliRunner()
     project = tmp_path / "kopi"
     assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    return runner, project
+
+
+def test_init_import_build_report_export(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
     source = _write(tmp_path / "orders.csv")
     imported = runner.invoke(
         cli, ["import", str(source), "--map", "waktu=timestamp,pelanggan=user_id", "--project", str(project)]
@@ -245,9 +251,7 @@ def test_a_handled_failure_exits_1_with_a_message(tmp_path: Path) -> None:
 
 
 def test_settings_lists_every_setting_with_env_overrides(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    runner.invoke(cli, ["init", str(project)])
+    runner, project = _new_project(tmp_path)
     result = runner.invoke(
         cli, ["settings", "--format", "json", "--project", str(project)], env={"JEJAK_LOOKBACK_DAYS": "14"}
     )
@@ -259,9 +263,7 @@ def test_settings_lists_every_setting_with_env_overrides(tmp_path: Path) -> None
 
 
 def test_persona_documents_from_the_command_line(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = _new_project(tmp_path)
     source = tmp_path / "personas.yaml"
     source.write_text(
         "- name: Rina\n  priority: 1\n  goals: [Try a new origin every month]\n  rules: ['share_social >= 0.5']\n"
@@ -316,9 +318,7 @@ def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:
 
 
 def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    runner.invoke(cli, ["init", str(project)])
+    runner, project = _new_project(tmp_path)
     report = tmp_path / "laporan.csv"
     report.write_text("Laporan Penjualan\nPeriode: Maret 2026\nwaktu,pelanggan\n2026-03-01 09:00:00,ana\n")
     titled = ["import", str(report), "--map", "waktu=timestamp,pelanggan=user_id", "--project", str(project)]
@@ -331,9 +331,7 @@ def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
 
 
 def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    runner.invoke(cli, ["init", str(project)])
+    runner, project = _new_project(tmp_path)
     orders = tmp_path / "orders.csv"
     orders.write_text(
         "timestamp,user_id,event,revenue,channel\n"
@@ -352,9 +350,7 @@ def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
 
 
 def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    runner.invoke(cli, ["init", str(project)])
+    runner, project = _new_project(tmp_path)
     orders = tmp_path / "pesanan.csv"
     orders.write_text("waktu;pelanggan;total\n2026-03-01 09:00;ana;Rp 150.000\nkemarin;budi;10\n")
     arguments = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,total=revenue", "--check"]
