@@ -352,11 +352,12 @@ def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
 def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Path) -> None:
     runner, project = _new_project(tmp_path)
     orders = tmp_path / "pesanan.csv"
-    orders.write_text("waktu;pelanggan;total\n2026-03-01 09:00;ana;Rp 150.000\nkemarin;budi;10\n")
+    orders.write_text("waktu;pelanggan;total;kota\n2026-03-01 09:00;ana;Rp 150.000;Solo\nkemarin;budi;10;Solo\n")
     arguments = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,total=revenue", "--check"]
     checked = runner.invoke(cli, [*arguments, "--project", str(project)], env={"COLUMNS": "250"})
     assert checked.exit_code == 0, checked.output
     assert "nothing was stored" in checked.output and "would quarantine bad_timestamp 1" in checked.output
+    assert "waktu → timestamp, pelanggan → user_id, total → revenue, kota → properties" in checked.output
     [stored_row] = [line for line in checked.output.splitlines() if "│ ana" in line]
     assert "150,000" in stored_row  # a semicolon file reads Rupiah
     assert "kemarin" in checked.output  # the bad row, with its reason

@@ -166,6 +166,9 @@ def _print_check_samples(summary: Any) -> None:
     """The first events an import would store, as stored (hashes shown as whether one is there), and its first bad
     rows with the reason: enough to see a column mapped wrong before anything is stored."""
     name = Path(summary.file).name
+    if summary.columns:  # how each column of the file is read: the mapping as applied
+        read_as = ", ".join(f"{column} → {target}" for column, target in summary.columns)
+        console.print(f"{name}: columns read as {read_as}")
     events = []
     for event in summary.sample:
         shown = {column: event.get(column) for column in CHECK_COLUMNS if event.get(column) not in (None, "", "{}")}

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -107,6 +108,7 @@ class ImportSummary:
     # With `check` (nothing stored): the first new events as they would be stored, and the first bad rows.
     sample: list[dict[str, object]] = field(default_factory=list)
     bad_sample: list[dict[str, object]] = field(default_factory=list)
+    columns: list[tuple[str, str]] = field(default_factory=list)  # each file column → jejak column, or properties
 
     @property
     def reconciles(self) -> bool:
@@ -216,6 +218,16 @@ def _check_columns(path: Path, names: Sequence[str], file_format: str) -> None:
         )
 
 
+class OpenedReader(NamedTuple):
+    """A file's chunk reader, the canonical columns present, the extra columns kept in properties, and each file
+    column with the name it is read under (its jejak column, or its own name in properties)."""
+
+    chunks: Iterator[RawChunk]
+    present: list[str]
+    extra: list[str]
+    columns: list[tuple[str, str]]
+
+
 def open_reader(
     path: Path,
     file_format: str,
@@ -223,7 +235,7 @@ def open_reader(
     delimiter: str = ",",
     constants: Mapping[str, str] | None = None,
     skip_lines: int = 0,
-) -> tuple[Iterator[RawChunk], list[str], list[str]]:
+) -> OpenedReader:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
     `delimiter` is a CSV file's value separator (the character; see `readers.csv_delimiter`). `constants`
@@ -243,7 +255,7 @@ def open_reader(
                 f"{path}: --set gives CSV, Parquet and Excel files a column they lack; a JSON Lines message carries "
                 "its own fields (Segment spec). Import it without --set."
             )
-        return read_jsonl_chunks(path), [], []
+        return OpenedReader(read_jsonl_chunks(path), [], [], [])
     # The file's header, and a reader of its rows given the names to use (canonical, after the mapping).
     read_rows: Callable[[Sequence[str]], Iterator[RawChunk]]
     if file_format == "csv":
@@ -282,7 +294,8 @@ def open_reader(
     present = [n for n in [*names, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
     chunks = read_rows(names)
-    return (_with_constants(chunks, constants) if constants else chunks), present, extra
+    columns = list(zip(header, names, strict=True))
+    return OpenedReader(_with_constants(chunks, constants) if constants else chunks, present, extra, columns)
 
 
 def _with_constants(chunks: Iterator[RawChunk], constants: Mapping[str, str]) -> Iterator[RawChunk]:
@@ -370,7 +383,9 @@ def _import_readable(
     setting = options.delimiter or project.settings.csv_delimiter
     skip_lines = options.skip_lines
     separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
-    reader, present, extra = open_reader(readable, file_format, mapping, separator, options.constants, skip_lines)
+    reader, present, extra, columns = open_reader(
+        readable, file_format, mapping, separator, options.constants, skip_lines
+    )
     name = source_name or readable.stem
     source_file = str(path.resolve())
     with writer_lock(project), staging_area(project) as stage:
@@ -397,7 +412,8 @@ def _import_readable(
     if check:
         first_bad = sorted(loaded.bad_rows, key=lambda row: int(str(row["source_line"])))[:CHECK_SAMPLE_ROWS]
         bad_sample = [{**row, "raw": mask_pii(str(row["raw"]))} for row in first_bad]  # as the quarantine shows them
-        return dataclasses.replace(summary, sample=loaded.sample, bad_sample=bad_sample)
+        read_as = [(column, name if name in KNOWN_INPUT_COLUMNS else "properties") for column, name in columns]
+        return dataclasses.replace(summary, sample=loaded.sample, bad_sample=bad_sample, columns=read_as)
     record_import(project, summary, name, started_at, options)
     return summary
 

@@ -494,7 +494,7 @@ def retry_quarantined(
                     # A row kept as a JSON object has its columns mapped already, and the import's --set values
                     # among them; a CSV line has the file's header, and gets both as the import gave them.
                     from_text = group.kind == "csv_text"
-                    reader, present, extra = open_reader(
+                    reader, present, extra, _ = open_reader(
                         path,
                         FORMATS_BY_SUFFIX[path.suffix],
                         mappings[group.source_file] if from_text else {},

@@ -1214,6 +1214,7 @@ def test_a_check_stores_nothing_and_counts_what_the_import_then_does(project: Pr
     assert lake_events(project) == [] and quarantined(project) == []
     with sqlite3.connect(project.sqlite_path) as db:
         assert db.execute("SELECT COUNT(*) FROM imports").fetchone() == (0,)  # nor logged
+    assert checked.columns == [("waktu", "timestamp"), ("pelanggan", "user_id"), ("total", "revenue")]
     assert [(row["source_line"], row["user_id"], row["revenue"]) for row in checked.sample] == [
         (2, "ana", 150000.0),
         (4, "cici", 5.0),
