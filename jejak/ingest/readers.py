@@ -500,9 +500,7 @@ def csv_delimiter(path: Path, setting: str = "auto", *, skip_lines: int = 0) -> 
     if setting != "auto":
         return DELIMITERS[setting]
     with _open_start(path) as handle:
-        _skip_bom(handle)
-        for _ in range(skip_lines):
-            handle.readline(PLAIN_BLOCK_BYTES)
+        _skip_title_lines(handle, skip_lines)  # the lines the reader skips, so the same header line
         line = handle.readline(PLAIN_BLOCK_BYTES).decode("utf-8", errors="replace")
     outside_quotes = "".join(line.split('"')[0::2])
     counts = {character: outside_quotes.count(character) for character in DELIMITERS.values()}
