@@ -47,12 +47,14 @@ from jejak.ingest.readers import (
     csv_delimiter,
     is_gzipped,
     is_utf16,
+    named_by_place,
     open_sheet,
     parquet_header,
     read_csv_chunks,
     read_csv_header,
     read_jsonl_chunks,
     read_parquet_chunks,
+    refuse_repeated_names,
     utf16_to_utf8,
 )
 from jejak.ingest.validate import (
@@ -266,11 +268,9 @@ def open_reader(
     else:
         header = parquet_header(path)
         read_rows = functools.partial(read_parquet_chunks, path)
-    # A column with no name (a header ending in a separator, an empty cell in a sheet's header) is named by its place,
-    # as a stray cell right of a sheet's table is, so its values are kept in properties like any other column's.
-    # A NUL cannot be in a column name the engine reads, and is no part of one a person wrote.
-    header = [name.replace("\0", "") for name in header]
-    header = [name if name.strip() else f"column {number}" for number, name in enumerate(header, start=1)]
+    # A column with no name keeps its values in properties under its place. A NUL cannot be in a column name the
+    # engine reads, and is no part of one a person wrote.
+    header = named_by_place([name.replace("\0", "") for name in header])
     names = canonical_header(header, mapping)
     taken = sorted(set(names) & set(CHUNK_COLUMNS))
     if taken:
@@ -278,12 +278,12 @@ def open_reader(
             f"{path} has a column named {', '.join(taken)}: jejak keeps each row's line and text under those names "
             "while importing. Rename the column in the file."
         )
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:  # two columns under one name: one would be lost
-        raise InputFileError(
-            f"{path}: the header names column(s) {', '.join(repeated)} more than once (after mapping and aliases). "
-            "Rename one, or map it to another name with --map."
-        )
+    refuse_repeated_names(
+        path,
+        names,
+        "Names match without case, and aliases such as userId count as user_id: rename one, or map it to "
+        "another name with --map.",
+    )
     clashes = [name for name in constants if name in names]
     if clashes:
         raise InputFileError(

@@ -199,16 +199,28 @@ def read_csv_chunks(
         else:
             header, header_bytes = plain_header
         column_names = list(names) if names is not None else header
-        if len(column_names) != len(set(column_names)):
-            duplicates = sorted({n for n in column_names if column_names.count(n) > 1})
-            raise InputFileError(
-                f"{path}: the header names column(s) {', '.join(duplicates)} more than once (after mapping)."
-            )
+        refuse_repeated_names(path, column_names)
         width = len(header)
         if plain_header is None:
             yield from _csv_module_chunks(feed, column_names, width, delimiter)
             return
         yield from _plain_or_csv_chunks(handle, header_bytes, column_names, width, delimiter, skip_lines + 1)
+
+
+def named_by_place(header: Sequence[str]) -> list[str]:
+    """The header with each column that has no name (a header ending in a separator, an empty cell in a sheet's
+    header row) named by its place, `column 4`, as a stray cell right of a sheet's table is."""
+    return [name if name.strip() else f"column {number}" for number, name in enumerate(header, start=1)]
+
+
+def refuse_repeated_names(path: Path, names: Sequence[str], advice: str = "") -> None:
+    """An error naming the file and each name two or more of its columns have (after mapping): one column's values
+    would be lost under the other's."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputFileError(
+            f"{path}: the header names column(s) {', '.join(repeated)} more than once (after mapping). {advice}".rstrip()
+        )
 
 
 def _skip_title_lines(handle: BinaryIO, skip_lines: int) -> int:

@@ -38,7 +38,14 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import SPEND_FORMAT, ImportSummary, record_import, write_quarantine
-from jejak.ingest.readers import UTF16_BOMS, csv_delimiter, is_gzipped, sheet_rows
+from jejak.ingest.readers import (
+    UTF16_BOMS,
+    csv_delimiter,
+    is_gzipped,
+    named_by_place,
+    refuse_repeated_names,
+    sheet_rows,
+)
 from jejak.ingest.validate import (
     COMMA_GROUPED_NUMBER,
     COMMA_MONEY_LABEL,
@@ -175,13 +182,9 @@ def import_spend(
         delimiter = csv_delimiter(path, project.settings.csv_delimiter, skip_lines=skip_lines)
         decimal_comma = reads_decimal_comma(mark, delimiter)
         header, rows = _csv_lines(path, raw, delimiter, skip_lines)
-    names = [mapping.get(name.strip(), name.strip()).lower() for name in header]
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
-    if repeated:  # two columns under one name: the row's values would keep only the last
-        raise InputFileError(
-            f"{path}: the header names column(s) {', '.join(repeated)} more than once (after mapping). "
-            "Rename one, or map only one of them."
-        )
+    # Columns with no name are named by their places, as the events import names them: two are not one name.
+    names = [mapping.get(name.strip(), name.strip()).lower() for name in named_by_place(header)]
+    refuse_repeated_names(path, names, "Rename one, or map only one of them.")
     clashes = sorted(set(constants) & set(names))
     if clashes:
         raise InputFileError(f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks.")
