@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -196,6 +196,17 @@ def _to_utf8(path: Path, readable: Path, directory: Path) -> Path:
     return target
 
 
+def readable_copy(project: Project, path: Path, file_format: str, stack: contextlib.ExitStack[Any]) -> Path:
+    """The file as the readers take it: a gzipped one unpacked, a UTF-16 CSV re-encoded as UTF-8, each into a
+    staging directory that `stack` removes; else the file itself."""
+    readable = path
+    if is_gzipped(path):
+        readable = _gunzip(path, stack.enter_context(staging_area(project)))
+    if file_format == "csv" and is_utf16(readable):
+        readable = _to_utf8(path, readable, stack.enter_context(staging_area(project)))
+    return readable
+
+
 def _check_readable(path: Path) -> None:
     if not path.exists():
         raise InputFileError(f"{path} does not exist. Check the path and try again.")
@@ -340,11 +351,7 @@ def import_file(
     mapping = {**project.column_map(), **options.column_map}
     check_mapping(mapping)
     with contextlib.ExitStack() as unpacking:
-        readable = path
-        if is_gzipped(path):
-            readable = _gunzip(path, unpacking.enter_context(staging_area(project)))
-        if file_format == "csv" and is_utf16(readable):
-            readable = _to_utf8(path, readable, unpacking.enter_context(staging_area(project)))
+        readable = readable_copy(project, path, file_format, unpacking)
         try:
             return _import_readable(
                 project,

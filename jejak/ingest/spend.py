@@ -21,14 +21,13 @@ Spend is small (days × channels × campaigns), so it lives in the SQLite state.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
-import gzip
 import io
 import json
 import math
 import re
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,11 +36,9 @@ from pathlib import Path
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
-from jejak.ingest.importer import SPEND_FORMAT, ImportSummary, record_import, write_quarantine
+from jejak.ingest.importer import SPEND_FORMAT, ImportSummary, readable_copy, record_import, write_quarantine
 from jejak.ingest.readers import (
-    UTF16_BOMS,
     csv_delimiter,
-    is_gzipped,
     named_by_place,
     refuse_repeated_names,
     sheet_rows,
@@ -84,24 +81,6 @@ class SpendSummary:
     @property
     def rows_quarantined(self) -> int:
         return sum(self.quarantined_by_reason.values())
-
-
-def _file_bytes(path: Path) -> bytes:
-    """The file's text as UTF-8 bytes: a gzipped file (`.gz`) unpacked, a UTF-16 one (Excel's "Unicode Text", an ad
-    platform's "CSV for Excel") re-encoded; a lone surrogate stays bytes that are not UTF-8, so its line is
-    quarantined as `invalid_utf8`."""
-    raw = path.read_bytes()
-    if is_gzipped(path):
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputFileError(f"{path} cannot be unpacked as gzip ({exc}). Is it whole, and gzip?") from None
-    if raw[:2] in UTF16_BOMS:
-        try:
-            raw = raw.decode("utf-16", "surrogatepass").encode("utf-8", "surrogatepass")
-        except UnicodeDecodeError as exc:
-            raise InputFileError(f"{path} starts as UTF-16 text but cannot be read as it ({exc.reason}).") from None
-    return raw
 
 
 def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
@@ -178,8 +157,11 @@ def import_spend(
         decimal_comma = reads_decimal_comma(mark, ",")
         header, rows = _sheet_lines(path, skip_lines)
     else:
-        raw = _file_bytes(path)
-        delimiter = csv_delimiter(path, project.settings.csv_delimiter, skip_lines=skip_lines)
+        # Unpacked and re-encoded as the events import does it: the same staging copy, the same errors.
+        with contextlib.ExitStack() as unpacking:
+            readable = readable_copy(project, path, "csv", unpacking)
+            raw = readable.read_bytes()
+            delimiter = csv_delimiter(readable, project.settings.csv_delimiter, skip_lines=skip_lines)
         decimal_comma = reads_decimal_comma(mark, delimiter)
         header, rows = _csv_lines(path, raw, delimiter, skip_lines)
     # Columns with no name are named by their places, as the events import names them: two are not one name.
