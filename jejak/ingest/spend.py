@@ -187,35 +187,20 @@ def import_spend(
             f"{path}: no spend, cost or amount column (the header has {', '.join(header)}). "
             "Add one, or map yours with --map 'biaya=spend'."
         )
-    good: list[tuple[str, str, str | None, float, str | None, int]] = []
+    good: list[SpendRow] = []
     bad: list[dict[str, object]] = []
     for line, row, raw_text, decoded in rows:
         if not any(cell.strip() for cell in row):
             continue
-        row = [*row, *constants.values()]
         summary.rows_read += 1
-        reason, message = (
-            _check_row(row, names, amount_column, decimal_comma, line, day_formats)
-            if decoded
-            else ("invalid_utf8", f"line {line} is not valid UTF-8 text")
-        )
-        if reason:
-            bad.append({"source_line": line, "reason": reason, "message": message, "raw": raw_text})
-            continue
-        values = dict(zip(names, row, strict=True))
-        day = _parse_day(values["date"], day_formats)
-        amount = _parse_amount(values[amount_column], decimal_comma)
-        assert day is not None and amount is not None  # checked above
-        good.append(
-            (
-                day.isoformat(),
-                values["channel"].strip(),
-                (values.get("campaign") or "").strip() or None,
-                amount,
-                (values.get("currency") or "").strip() or None,
-                line,
-            )
-        )
+        if not decoded:
+            read: SpendRow | tuple[str, str] = ("invalid_utf8", f"line {line} is not valid UTF-8 text")
+        else:
+            read = _read_row([*row, *constants.values()], names, amount_column, decimal_comma, line, day_formats)
+        if len(read) == 2:  # a reason and its message
+            bad.append({"source_line": line, "reason": read[0], "message": read[1], "raw": raw_text})
+        else:
+            good.append(read)
     started_at = utc_now()
     source_file = str(path.resolve())
     with writer_lock(project), staging_area(project) as stage:
@@ -290,21 +275,29 @@ def _sheet_lines(path: Path, skip_rows: int) -> tuple[list[str], SpendLines]:
     return header, rows()
 
 
-def _check_row(
+# A stored spend row: day (ISO), channel, campaign, amount, currency, and the file's line.
+SpendRow = tuple[str, str, str | None, float, str | None, int]
+
+
+def _read_row(
     row: list[str], names: list[str], amount_column: str, decimal_comma: bool, line: int, day_formats: Sequence[str]
-) -> tuple[str | None, str]:
+) -> SpendRow | tuple[str, str]:
+    """The row as stored, or the reason it is not and the quarantine's message."""
     if len(row) != len(names):
         return "malformed_row", f"line {line} has {len(row)} fields, the header has {len(names)}"
     values = dict(zip(names, row, strict=True))
-    if _parse_day(values["date"], day_formats) is None:
+    day = _parse_day(values["date"], day_formats)
+    if day is None:
         return "bad_timestamp", (
             f"date {values['date']!r} is not a date (expected YYYY-MM-DD, or a format of the timestamp_formats setting)"
         )
     if not values["channel"].strip():
         return "wrong_type", "channel is empty (expected a channel name such as Paid Search)"
-    if _parse_amount(values[amount_column], decimal_comma) is None:
+    amount = _parse_amount(values[amount_column], decimal_comma)
+    if amount is None:
         return "wrong_type", f"{amount_column} {values[amount_column]!r} is not a number ≥ 0"
-    return None, ""
+    campaign, currency = ((values.get(name) or "").strip() or None for name in ("campaign", "currency"))
+    return day.isoformat(), values["channel"].strip(), campaign, amount, currency, line
 
 
 def spend_by_channel(project: Project, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, float]:
