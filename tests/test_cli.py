@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -291,6 +292,46 @@ def test_persona_documents_from_the_command_line(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["persona", "delete", "Dewi", "--project", str(project)]).exit_code == 0
     missing = runner.invoke(cli, ["persona", "show", "Dewi", "--project", str(project)])
     assert missing.exit_code == 1 and "no persona 'Dewi'" in missing.output
+
+
+def test_a_wide_attribution_table_is_split_into_whole_columns_in_a_narrow_terminal(tmp_path: Path) -> None:
+    # Six models side by side need ~140 columns: at 80, rich folded cells inside numbers ("1,312." / "0 (14").
+    channels = ["Instagram", "Google", "Direct", "Email", "WhatsApp", "Tokopedia"]
+    rows = "".join(f"{a}>{b},{3 + i},{i},{1000 * i}\n" for i, (a, b) in enumerate(itertools.pairwise(channels)))
+    source = _paths_file(tmp_path, rows + "Direct,2,9,500\n")
+    runner = CliRunner()
+    models = ["first_touch", "last_touch", "linear", "position_based", "markov", "shapley"]
+    arguments = ["attribute", "--paths", str(source), *(a for m in models for a in ("--model", m))]
+    narrow = runner.invoke(cli, arguments, env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
+    table_lines = [line for line in narrow.output.splitlines() if line.startswith("│")]
+    credited = runner.invoke(cli, [*arguments, "--format", "csv"], env={"COLUMNS": "80"})
+    for row in csv.DictReader(credited.output.splitlines()):
+        # Every cell whole on its line: the value with its share, and the interval on the line below.
+        cell = f"{float(row['conversions']):,.1f} ({float(row['share']) * 100:.0f} %)"
+        assert any(row["channel"] in line and cell in line for line in table_lines), (cell, narrow.output)
+        interval = f"[{float(row['conversions_low']):,.1f}–{float(row['conversions_high']):,.1f}]"
+        assert any(interval in line for line in table_lines), (interval, narrow.output)
+    # Each block repeats the channel column, so every channel's row is there once per block.
+    blocks = narrow.output.count("┃ channel")
+    assert blocks > 1 and all(sum(line.startswith(f"│ {c} ") for line in table_lines) == blocks for c in channels)
+    wide = runner.invoke(cli, arguments, env={"COLUMNS": "300"})
+    assert wide.output.count("┃ channel") == 1
+
+
+def test_a_table_is_split_only_where_every_block_then_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jejak.cli.common import _column_blocks
+
+    monkeypatch.setenv("COLUMNS", "80")
+    cells = {f"model {n}": "1,312.0 (14 %)\n[1,244.0–1,377.0]" for n in range(6)}
+    blocks = _column_blocks(["channel", *cells], [{"channel": "Organic Search", **cells}])
+    assert len(blocks) > 1 and all(block[0] == "channel" for block in blocks)
+    assert [c for block in blocks for c in block[1:]] == list(cells)  # every column once, in order
+    # A campaign name wider than the terminal would be folded in any block: then the table stays whole.
+    long_name = {"channel": "Kampanye_Ramadan_2026_" * 5, **cells}
+    assert _column_blocks(["channel", *cells], [long_name]) == [["channel", *cells]]
+    assert _column_blocks(["channel", "model 0"], [{"channel": "x", "model 0": "1"}]) == [["channel", "model 0"]]
 
 
 def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:

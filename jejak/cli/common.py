@@ -61,8 +61,14 @@ def project_at(project_dir: str | None) -> Any:
     return open_project(Path(project_dir) if project_dir else None)
 
 
-def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = "") -> None:
-    """Print rows as a rich table, CSV or JSON."""
+def print_rows(
+    rows: Sequence[dict[str, Any]], output_format: str, title: str = "", *, split_wide: bool = False
+) -> None:
+    """Print rows as a rich table, CSV or JSON.
+
+    With `split_wide`, a table wider than the terminal is printed as several tables of whole columns, each
+    repeating the first column (as pandas prints a wide frame), so that numbers are never folded inside a cell.
+    """
     if output_format == "json":
         click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
         return
@@ -75,6 +81,12 @@ def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = 
         writer.writeheader()
         writer.writerows(rows)
         return
+    blocks = _column_blocks(columns, rows) if split_wide else [columns]
+    for number, block in enumerate(blocks):
+        console.print(_rich_table(rows, block, title if number == 0 else ""))
+
+
+def _rich_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> Table:
     table = Table(title=title or None, title_justify="left", show_lines=False)
     for column in columns:
         first = rows[0].get(column) if rows else None
@@ -85,7 +97,35 @@ def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = 
         table.add_column(column.replace("_", " "), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*(cell_text(row.get(c)) for c in columns))
-    console.print(table)
+    return table
+
+
+def _column_blocks(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """The columns in blocks that each fit the terminal unfolded, every block led by the first column.
+
+    One block (the whole table, folded as needed) when it fits anyway, or when a column is too wide to fit beside
+    the first one even on its own: splitting would then fold it all the same.
+    """
+
+    # Measured as if the terminal were unbounded: rich caps a measurement at the width it is given.
+    unbounded = console.options.update_width(sys.maxsize)
+
+    def fits(block: Sequence[str]) -> bool:
+        return console.measure(_rich_table(rows, block, ""), options=unbounded).maximum <= console.width
+
+    if len(columns) < 3 or fits(columns):
+        return [list(columns)]
+    key, *rest = columns
+    blocks = [[key]]
+    for column in rest:
+        current = blocks[-1]
+        if len(current) > 1 and not fits([*current, column]):
+            blocks.append([key, column])
+        else:
+            current.append(column)
+    if not all(fits(block) for block in blocks):
+        return [list(columns)]
+    return blocks
 
 
 def cell_text(value: Any) -> str:

@@ -323,7 +323,8 @@ def _noun(by: str) -> str:
 def _interval(row: dict[str, Any]) -> str:
     if row["conversions_low"] is None:
         return ""
-    return f" [{row['conversions_low']:,.1f}–{row['conversions_high']:,.1f}]"
+    # On a line of its own: the cell is then as wide as its widest line, not both side by side.
+    return f"\n[{row['conversions_low']:,.1f}–{row['conversions_high']:,.1f}]"
 
 
 @cli.command()
@@ -464,6 +465,7 @@ def attribute(
         "table",
         f"Conversions credited to each {_noun(by)} ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
         f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
+        split_wide=True,
     )
     if ordered:
         positioned = ordered_shapley(paths).to_pylist()
@@ -476,6 +478,7 @@ def attribute(
             list(by_position.values()),
             "table",
             f"Shapley credit by the position at which each {_noun(by)} first appears (1 = opened the path)",
+            split_wide=True,
         )
     if found.order_choice is not None:
         scores = ", ".join(f"order {k}: {v:.4f}" for k, v in found.order_choice.log_likelihood.items())
@@ -488,7 +491,10 @@ def attribute(
             cells = roas.setdefault(row[by], {by: row[by], "spend": cell_text(row["spend"] or 0.0)})
             cells[row["model"]] = "" if row["roas"] is None else f"{row['roas']:,.2f}"
         print_rows(
-            list(roas.values()), "table", f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model"
+            list(roas.values()),
+            "table",
+            f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model",
+            split_wide=True,
         )
         for name, amount in unmatched_spend(table, spend, key=by).items():
             err_console.print(styled(("warning", "yellow"), f": {unmatched_spend_advice(by, name, amount)}"))
