@@ -320,6 +320,32 @@ def test_a_wide_attribution_table_is_split_into_whole_columns_in_a_narrow_termin
     assert wide.output.count("┃ channel") == 1
 
 
+def test_attribute_warns_of_a_credit_outside_its_own_interval(tmp_path: Path) -> None:
+    # Planted: A and B are common (1,000 journeys each), while C shows up in fifteen combinations of one converting
+    # journey each. Shapley weighs each combination's rate alike, so resampling (which drops a third of the single
+    # journeys) shifts every channel's share one way, and A's credit falls outside its own interval.
+    others = ["D", "E", "F", "G", "H", "I"]
+    rare = "".join(f"C>{a}>{b},1,0,0\n" for a, b in itertools.combinations(others, 2))
+    source = _paths_file(tmp_path, "A,100,900,0\nB,100,900,0\n" + rare)
+    runner = CliRunner()
+    arguments = ["attribute", "--paths", str(source), "--model", "shapley", "--model", "linear", "--format", "csv"]
+    rows = list(csv.DictReader(runner.invoke(cli, arguments).stdout.splitlines()))
+    outside = sorted(
+        (row["model"], row["channel"])
+        for row in rows
+        if not float(row["conversions_low"]) <= float(row["conversions"]) <= float(row["conversions_high"])
+    )
+    assert ("shapley", "A") in outside and all(model == "shapley" for model, _ in outside)
+    shown = runner.invoke(cli, arguments[:-2], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    named = ", ".join(channel for _, channel in outside)
+    assert f"Outside its own interval (shapley: {named})" in " ".join(shown.stderr.split())
+    # Steady data (every path seen often, each credit inside its interval): no warning.
+    steady = _paths_file(tmp_path, "A,100,900,0\nB,100,900,0\nA>B,300,700,0\n")
+    quiet = runner.invoke(cli, ["attribute", "--paths", str(steady), "--model", "shapley"], env={"COLUMNS": "200"})
+    assert quiet.exit_code == 0 and "interval (" not in quiet.stderr, quiet.stderr
+
+
 def test_a_table_is_split_only_where_every_block_then_fits(monkeypatch: pytest.MonkeyPatch) -> None:
     from jejak.cli.common import _column_blocks
 

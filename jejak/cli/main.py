@@ -27,7 +27,7 @@ from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import JejakError
 from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
-from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note
+from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note, unsteady_credit_note
 from jejak.service.builds import open_build
 
 DEMO_MARKER = ".jejak-demo"
@@ -467,6 +467,9 @@ def attribute(
         f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
         split_wide=True,
     )
+    unsteady = unsteady_credit_note(rows, by)
+    if unsteady:
+        err_console.print(styled(("warning", "yellow"), f": {unsteady}"))
     if ordered:
         positioned = ordered_shapley(paths).to_pylist()
         blank = {f"position {n}": "" for n in sorted({row["position"] for row in positioned})}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +121,31 @@ def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) 
     if by == "campaign":
         return spend_by_campaign(project, start, end)
     return {}
+
+
+def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str) -> str:
+    """A warning naming every credit that lies outside its own interval (empty when none does, or without intervals).
+
+    A percentile interval leaves out the credit itself when resampling the journeys shifts the model's answer one
+    way: the answer then rests on few journeys. Shapley is the usual case: each channel combination's conversion
+    rate counts as much as a common one's, so combinations seen in two or three journeys move it.
+    """
+    outside: dict[str, list[str]] = {}
+    for row in rows:
+        low, high, credited = row.get("conversions_low"), row.get("conversions_high"), row["conversions"]
+        if low is None or high is None:
+            continue
+        slack = 1e-9 * max(1.0, abs(credited))  # the quantile of equal resamples may differ in the last digit
+        if not low - slack <= credited <= high + slack:
+            outside.setdefault(str(row["model"]), []).append(str(row[by]))
+    if not outside:
+        return ""
+    named = "; ".join(f"{model}: {', '.join(labels)}" for model, labels in outside.items())
+    return (
+        f"Outside its own interval ({named}): the credit moves one way whenever the journeys are drawn again, so it "
+        "rests on few journeys. For Shapley, channel combinations seen in only a few journeys weigh as much as "
+        "common ones. Read these credits as rough."
+    )
 
 
 def dimension_note(by: str) -> str:

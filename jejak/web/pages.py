@@ -21,7 +21,14 @@ from jejak.core.errors import SettingError
 from jejak.core.settings import PATH_TRANSFORMS
 from jejak.segments.personas import load_personas
 from jejak.service import reports
-from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, AttributionQuery, cached_attribution, dimension_note
+from jejak.service.attribution import (
+    ATTRIBUTE_BY,
+    HONEST_LABEL,
+    AttributionQuery,
+    cached_attribution,
+    dimension_note,
+    unsteady_credit_note,
+)
 from jejak.service.builds import open_build
 from jejak.service.cache import cached
 from jejak.service.reports import FunnelQuery, Scope
@@ -296,7 +303,9 @@ def attribution(ctx: PageContext) -> PageResult:
     if run.spend:
         keep = (query.by, "model", "spend", "cost_per_conversion", "roas")
         sections.append(Section("roas", [{key: row.get(key) for key in keep} for row in run.rows]))
-    notes = [note for note in (dimension_note(query.by), HONEST_LABEL) if note]
+    notes = [
+        note for note in (unsteady_credit_note(run.rows, query.by), dimension_note(query.by), HONEST_LABEL) if note
+    ]
     if run.order_choice is not None and model in ("", "markov"):
         scores = ", ".join(f"order {k}: {v:.4f}" for k, v in run.order_choice["log_likelihood"].items())
         notes.insert(
