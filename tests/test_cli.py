@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import lake_events
 
 from jejak.cli.main import cli
 
@@ -292,6 +293,35 @@ def test_persona_documents_from_the_command_line(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["persona", "delete", "Dewi", "--project", str(project)]).exit_code == 0
     missing = runner.invoke(cli, ["persona", "show", "Dewi", "--project", str(project)])
     assert missing.exit_code == 1 and "no persona 'Dewi'" in missing.output
+
+
+def test_import_and_spend_import_read_the_sheet_named_with_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from jejak.ingest.spend import spend_by_channel
+    from jejak.store.project import open_project
+
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.append(["Catatan", "bukan data"])
+    orders, spend = workbook.create_sheet("Pesanan"), workbook.create_sheet("Iklan")
+    for row in [["timestamp", "user_id"], ["2026-03-01 09:00", "ana"]]:
+        orders.append(row)
+    for row in [["date", "channel", "spend"], ["2026-03-01", "Paid Social", 150000]]:
+        spend.append(row)
+    path = tmp_path / "toko.xlsx"
+    workbook.save(path)
+    runner, project = _new_project(tmp_path)
+    imported = runner.invoke(cli, ["import", str(path), "--sheet", "2", "--project", str(project)])
+    assert imported.exit_code == 0, imported.output
+    assert [row["user_id"] for row in lake_events(open_project(project))] == ["ana"], imported.output
+    spent = runner.invoke(cli, ["spend", "import", str(path), "--sheet", "Iklan", "--project", str(project)])
+    assert spent.exit_code == 0, spent.output
+    assert spend_by_channel(open_project(project)) == {"Paid Social": 150000.0}
+    # Without --sheet the first sheet is read, and it has no spend columns.
+    missing = runner.invoke(cli, ["spend", "import", str(path), "--project", str(project)])
+    assert missing.exit_code == 1 and "date" in missing.output
 
 
 def test_a_wide_attribution_table_is_split_into_whole_columns_in_a_narrow_terminal(tmp_path: Path) -> None:

@@ -88,6 +88,7 @@ def run_imports(
     constants: dict[str, str] | None = None,
     skip_lines: int = 0,
     check: bool = False,
+    sheet: str | None = None,
 ) -> list[Any]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries."""
     from jejak.ingest.importer import import_files
@@ -110,6 +111,7 @@ def run_imports(
                 delimiter=delimiter,
                 constants=constants,
                 skip_lines=skip_lines,
+                sheet=sheet,
                 source_name=source,
                 progress=report,
                 check=check,
@@ -209,6 +211,11 @@ def _print_check_samples(summary: Any) -> None:
     help="Lines (Excel: rows) above the header, such as a report's title, to skip.",
 )
 @click.option(
+    "--sheet",
+    default=None,
+    help="The workbook's sheet to read, by name or number (1 for the first; default: the first).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -222,13 +229,14 @@ def import_command(
     source: str | None,
     delimiter: str | None,
     skip_lines: int,
+    sheet: str | None,
     check: bool,
     project_dir: str | None,
 ) -> None:
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet, Excel (.xlsx, .xls) or
     OpenDocument (.ods) files into the event lake (CSV and JSON Lines may be gzipped).
 
-    What --map, --set, --delimiter and --skip-lines say is remembered with the import: re-trying its quarantined
+    What --map, --set, --delimiter, --skip-lines and --sheet say is remembered with the import: re-trying its quarantined
     rows (the dashboard's Data page) reads them the same way.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
@@ -248,6 +256,7 @@ def import_command(
         parse_set_option(constants),
         skip_lines,
         check,
+        sheet,
     )
     print_import_summaries(summaries, check)
 
@@ -535,9 +544,12 @@ def spend() -> None:
     default=0,
     help="Lines (workbook: rows) before the header (a report's title).",
 )
+@click.option("--sheet", default=None, help="The workbook's sheet to read, by name or number (default: the first).")
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
-def spend_import(file: str, column_map: str, constants: str, skip_lines: int, project_dir: str | None) -> None:
+def spend_import(
+    file: str, column_map: str, constants: str, skip_lines: int, sheet: str | None, project_dir: str | None
+) -> None:
     """Import a spend CSV (gzipped or not, UTF-8 or UTF-16) or workbook (.xlsx, .xls, .ods): date, channel, spend
     (or cost/amount)[, campaign, currency].
 
@@ -556,6 +568,7 @@ def spend_import(file: str, column_map: str, constants: str, skip_lines: int, pr
         parse_map_option(column_map, SPEND_COLUMNS) if column_map else None,
         constants=parse_pairs(constants, "--set"),
         skip_lines=skip_lines,
+        sheet=sheet,
     )
     quarantined = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.quarantined_by_reason.items()))
     console.print(

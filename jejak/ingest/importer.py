@@ -85,7 +85,7 @@ FORMATS_BY_SUFFIX = {
     ".ods": "ods",  # OpenDocument (LibreOffice)
 }
 GZIP_FORMATS = ("csv", "jsonl")  # the formats that may come gzipped (`readers.is_gzipped`)
-SHEET_FORMATS = ("xlsx", "xls", "ods")  # workbooks: their first sheet is read (`readers.open_sheet`)
+SHEET_FORMATS = ("xlsx", "xls", "ods")  # workbooks: one sheet is read, the first or `--sheet` (`readers.open_sheet`)
 SPEND_FORMAT = "spend"  # what the imports log says of an ad spend file's import (`spend.import_spend`)
 TITLED = ("csv", *SHEET_FORMATS)  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048
@@ -119,13 +119,14 @@ class ImportSummary:
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`). Kept in the
+    """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`). Kept in the
     imports log, so that a re-try of the file's quarantined rows reads them as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
     delimiter: str | None = None  # a `csv_delimiter` setting value; None: the setting's
     skip_lines: int = 0
+    sheet: str | None = None  # a workbook's sheet, by name or number; None: the first
 
     def to_json(self) -> str:
         return json.dumps(
@@ -134,6 +135,7 @@ class ImportOptions:
                 "set": dict(self.constants),
                 "delimiter": self.delimiter,
                 "skip_lines": self.skip_lines,
+                "sheet": self.sheet,
             },
             ensure_ascii=False,
         )
@@ -150,6 +152,7 @@ class ImportOptions:
             constants=dict(kept.get("set") or {}),
             delimiter=kept.get("delimiter"),
             skip_lines=int(kept.get("skip_lines") or 0),
+            sheet=kept.get("sheet"),
         )
 
 
@@ -248,12 +251,14 @@ def open_reader(
     delimiter: str = ",",
     constants: Mapping[str, str] | None = None,
     skip_lines: int = 0,
+    sheet: str | None = None,
 ) -> OpenedReader:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
     `delimiter` is a CSV file's value separator (the character; see `readers.csv_delimiter`). `constants`
     (`--set`) give columns the file lacks one value on every row, as if the file had them. `skip_lines` lines
-    (rows of an Excel sheet) above the header are a report's title, not data (`--skip-lines`).
+    (rows of an Excel sheet) above the header are a report's title, not data (`--skip-lines`). `sheet` names a
+    workbook's sheet to read (`--sheet`; None: the first).
     """
     constants = dict(constants or {})
     check_constants(constants)
@@ -261,6 +266,11 @@ def open_reader(
         raise InputFileError(
             f"{path}: --skip-lines skips title lines above the header of a CSV or Excel file; a "
             f"{'JSON Lines' if file_format == 'jsonl' else 'Parquet'} file has none. Import it without --skip-lines."
+        )
+    if sheet is not None and file_format not in SHEET_FORMATS:
+        raise InputFileError(
+            f"{path}: --sheet picks a sheet of an Excel or OpenDocument workbook; this file is not one. Import it "
+            "without --sheet."
         )
     if file_format == "jsonl":
         if constants:
@@ -275,7 +285,7 @@ def open_reader(
         header = read_csv_header(path, delimiter, skip_lines=skip_lines)
         read_rows = functools.partial(read_csv_chunks, path, delimiter=delimiter, skip_lines=skip_lines)
     elif file_format in SHEET_FORMATS:
-        header, read_rows = open_sheet(path, skip_rows=skip_lines)
+        header, read_rows = open_sheet(path, skip_rows=skip_lines, sheet=sheet)
     else:
         header = parquet_header(path)
         read_rows = functools.partial(read_parquet_chunks, path)
@@ -331,13 +341,15 @@ def import_file(
     delimiter: str | None = None,
     constants: Mapping[str, str] | None = None,
     skip_lines: int = 0,
+    sheet: str | None = None,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
     check: bool = False,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
-    lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`).
+    lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`); `sheet` is the workbook's
+    sheet to read, by name or number (`--sheet`; None: the first).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
@@ -347,7 +359,7 @@ def import_file(
     path = Path(path)
     _check_readable(path)
     file_format = detect_format(path)
-    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines)
+    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
     mapping = {**project.column_map(), **options.column_map}
     check_mapping(mapping)
     with contextlib.ExitStack() as unpacking:
@@ -391,7 +403,7 @@ def _import_readable(
     skip_lines = options.skip_lines
     separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
     reader, present, extra, columns = open_reader(
-        readable, file_format, mapping, separator, options.constants, skip_lines
+        readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet
     )
     name = source_name or readable.stem
     source_file = str(path.resolve())
@@ -739,6 +751,7 @@ def import_files(
     delimiter: str | None = None,
     constants: Mapping[str, str] | None = None,
     skip_lines: int = 0,
+    sheet: str | None = None,
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
     check: bool = False,
@@ -755,6 +768,7 @@ def import_files(
             delimiter=delimiter,
             constants=constants,
             skip_lines=skip_lines,
+            sheet=sheet,
             source_name=source_name,
             progress=progress,
             check=check,

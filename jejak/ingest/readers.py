@@ -19,7 +19,7 @@ plain blocks starts again from there.
 JSON Lines are split into lines in Arrow, a block at a time (`_jsonl_lines`); a
 block with a line that is not UTF-8 is read line by line so the line is found.
 Parquet columns become text (`_parquet_text`): nested values as JSON, bytes that
-are not UTF-8 as hex. A workbook's first sheet (Excel's `.xlsx` and `.xls`,
+are not UTF-8 as hex. A workbook's sheet (the first, or one named; Excel's `.xlsx` and `.xls`,
 OpenDocument's `.ods`) becomes the text its CSV export would hold (`open_sheet`,
 `_cell_text`). A gzipped or UTF-16 file is unpacked or re-encoded as UTF-8 by the
 importer before these readers see it; only a header is read straight from one
@@ -645,13 +645,18 @@ def _json_value(value: object) -> str:
     return value.hex() if isinstance(value, bytes) else str(value)
 
 
-def _first_sheet(path: Path) -> Any:
-    """A workbook's first sheet (.xlsx, .xls or .ods; calamine: cells' values, formulas as last computed), or an
-    error naming the file."""
+def _workbook_sheet(path: Path, sheet: str | None) -> tuple[Any, list[str]]:
+    """The sheet to read (calamine: cells' values, formulas as last computed) and every sheet's name, or an error
+    naming the file. `sheet` is a sheet's name (case and spaces around it aside) or its number, 1 for the first;
+    None is the first sheet."""
     from python_calamine import CalamineWorkbook  # only an Excel import needs it
 
     try:
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = [str(name) for name in workbook.sheet_names]
+        return workbook.get_sheet_by_index(_sheet_index(path, names, sheet)), names
+    except InputFileError:
+        raise
     except Exception as exc:  # calamine raises its own types for a file that is not a workbook
         raise InputFileError(
             f"{path} cannot be read as an Excel workbook (.xlsx, .xls) or OpenDocument spreadsheet (.ods): {exc}. "
@@ -659,30 +664,58 @@ def _first_sheet(path: Path) -> Any:
         ) from None
 
 
-def sheet_rows(path: Path, skip_rows: int = 0) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
-    """The first sheet's last row number, its header (its first row with a value after `skip_rows` rows, cells as
-    text, trimmed, empty cells at its end dropped) and the rows after it, each with its row number in the sheet and
-    its cells as text (`_cell_text`)."""
-    sheet = _first_sheet(path)
-    last_row = int(sheet.end[0]) + 1 if sheet.end else 1
-    rows = ((number, [_cell_text(cell) for cell in cells]) for number, cells in enumerate(sheet.iter_rows(), 1))
+def _sheet_index(path: Path, names: Sequence[str], sheet: str | None) -> int:
+    """Where `sheet` is among the workbook's sheets (see `_workbook_sheet`)."""
+    if sheet is None:
+        return 0
+    wanted = sheet.strip().casefold()
+    for index, name in enumerate(names):
+        if name.strip().casefold() == wanted:
+            return index
+    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+        return int(wanted) - 1  # a number names a sheet by place only when no sheet is called so
+    raise InputFileError(
+        f"{path} has no sheet {sheet!r}. Its sheets: {_sheet_list(names)}. Name one with --sheet, or give its "
+        "number (1 for the first)."
+    )
+
+
+def _sheet_list(names: Sequence[str]) -> str:
+    return ", ".join(f"{number} {name!r}" for number, name in enumerate(names, 1))
+
+
+def sheet_rows(
+    path: Path, skip_rows: int = 0, sheet: str | None = None
+) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]]:
+    """A sheet's last row number, its header (its first row with a value after `skip_rows` rows, cells as text,
+    trimmed, empty cells at its end dropped) and the rows after it, each with its row number in the sheet and its
+    cells as text (`_cell_text`). `sheet` names the sheet (`_workbook_sheet`; None: the first)."""
+    found, names = _workbook_sheet(path, sheet)
+    last_row = int(found.end[0]) + 1 if found.end else 1
+    rows = ((number, [_cell_text(cell) for cell in cells]) for number, cells in enumerate(found.iter_rows(), 1))
     for number, texts in rows:
         if number > skip_rows and any(text.strip() for text in texts):
             header = [text.strip() for text in texts]
             while not header[-1]:
                 header.pop()
             return last_row, header, rows
+    which = f"sheet {found.name!r}" if sheet is not None else f"first sheet ({found.name!r})"
     if skip_rows:
-        raise InputFileError(f"{path}: no header row after the {skip_rows} row(s) skipped. Is --skip-lines too large?")
-    raise InputFileError(f"{path}: the first sheet is empty; its first row must name the columns.")
+        raise InputFileError(
+            f"{path}: no header row in the {which} after the {skip_rows} row(s) skipped. Is --skip-lines too large?"
+        )
+    others = f" The workbook's sheets: {_sheet_list(names)}; pick one with --sheet." if len(names) > 1 else ""
+    raise InputFileError(f"{path}: the {which} is empty; its first row must name the columns.{others}")
 
 
-def open_sheet(path: Path, *, skip_rows: int = 0) -> tuple[list[str], Callable[[Sequence[str]], Iterator[RawChunk]]]:
-    """A workbook's column names (its first sheet's first row with a value after `skip_rows` rows, such as a
-    report's title, empty cells at its end dropped) and a reader of the rows under them, given the names to use
-    (after the mapping): one read of the sheet serves both.
+def open_sheet(
+    path: Path, *, skip_rows: int = 0, sheet: str | None = None
+) -> tuple[list[str], Callable[[Sequence[str]], Iterator[RawChunk]]]:
+    """A workbook's column names (its sheet's first row with a value after `skip_rows` rows, such as a report's
+    title, empty cells at its end dropped) and a reader of the rows under them, given the names to use (after the
+    mapping): one read of the sheet serves both. `sheet` names the sheet (None: the first).
     """
-    last_row, header, rows_after = sheet_rows(path, skip_rows)
+    last_row, header, rows_after = sheet_rows(path, skip_rows, sheet)
     return header, functools.partial(_sheet_chunks, path, last_row=last_row, rows_after=rows_after)
 
 

@@ -1,7 +1,7 @@
 """Ad spend import: a CSV of cost per day, channel and (optionally) campaign, for cost per conversion and ROAS.
 
 The file may be gzipped (`.gz`) and UTF-8 or UTF-16 (with its byte-order mark, as Excel's "Unicode Text" is),
-or a workbook (`.xlsx`, `.xls`, `.ods`: its first sheet, as an ad platform's own report downloads).
+or a workbook (`.xlsx`, `.xls`, `.ods`: its first sheet or `sheet`, as an ad platform's own report downloads).
 
 Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
 ISO date-time whose date is taken, or a format of the timestamp_formats setting), `channel` (a jejak channel name, e.g. `Paid
@@ -127,11 +127,13 @@ def import_spend(
     *,
     constants: Mapping[str, str] | None = None,
     skip_lines: int = 0,
+    sheet: str | None = None,
 ) -> SpendSummary:
     """Read a spend CSV into the SQLite state (see the module docstring).
 
     `skip_lines` lines come before the header (an ad platform's report title and date range); `constants`
-    give columns the file lacks one value on every row (SETTABLE: a Google Ads report has no channel column).
+    give columns the file lacks one value on every row (SETTABLE: a Google Ads report has no channel column);
+    `sheet` is a workbook's sheet to read, by name or number (None: the first).
 
     Example:
         >>> import tempfile
@@ -153,9 +155,14 @@ def import_spend(
     summary = SpendSummary(file=str(path))
     mark = project.settings.decimal_mark
     day_formats = tuple(project.settings.timestamp_formats)
+    if sheet is not None and path.suffix.lower() not in SHEET_SUFFIXES:
+        raise InputFileError(
+            f"{path}: --sheet picks a sheet of an Excel or OpenDocument workbook; this file is not one. Import it "
+            "without --sheet."
+        )
     if path.suffix.lower() in SHEET_SUFFIXES:
         decimal_comma = reads_decimal_comma(mark, ",")
-        header, rows = _sheet_lines(path, skip_lines)
+        header, rows = _sheet_lines(path, skip_lines, sheet)
     else:
         # Unpacked and re-encoded as the events import does it: the same staging copy, the same errors.
         with contextlib.ExitStack() as unpacking:
@@ -259,10 +266,10 @@ def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple
     return header, rows()
 
 
-def _sheet_lines(path: Path, skip_rows: int) -> tuple[list[str], SpendLines]:
-    """A workbook's first sheet (an ad platform's .xlsx report): its header (the first row with a value after
-    `skip_rows` rows) and its rows, each with its row number and, for the quarantine, its cells as JSON."""
-    _, header, after = sheet_rows(path, skip_rows)
+def _sheet_lines(path: Path, skip_rows: int, sheet: str | None) -> tuple[list[str], SpendLines]:
+    """A workbook's sheet (an ad platform's .xlsx report; `sheet`, or the first): its header (the first row with a
+    value after `skip_rows` rows) and its rows, each with its row number and, for the quarantine, its cells as JSON."""
+    _, header, after = sheet_rows(path, skip_rows, sheet)
     width = len(header)
 
     def rows() -> SpendLines:

@@ -942,8 +942,52 @@ def test_a_file_that_is_not_a_workbook_is_named(project: Project, tmp_path: Path
     with pytest.raises(InputFileError, match=r"pesanan\.xlsx cannot be read as an Excel workbook"):
         import_file(project, path)
     empty = _workbook(tmp_path / "kosong.xlsx", [])
-    with pytest.raises(InputFileError, match="first sheet is empty"):
+    with pytest.raises(InputFileError, match=r"first sheet \(.Sheet.\) is empty"):
         import_file(project, empty)
+
+
+def test_a_named_sheet_is_read_and_remembered_with_the_import(project: Project, tmp_path: Path) -> None:
+    # A seller centre's workbook: a summary sheet first, the orders on the second, under a title row.
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    summary_sheet = workbook.active
+    assert summary_sheet is not None
+    summary_sheet.title = "Ringkasan"
+    summary_sheet.append(["Total pesanan", 2])
+    orders = workbook.create_sheet("Pesanan ")
+    for row in [["Laporan Maret"], ["Waktu", "Pembeli"], ["2026-03-01 09:00", "ana"], ["2026-03-01 09:30", "budi"]]:
+        orders.append(row)
+    workbook.create_sheet("1").append(["timestamp", "user_id"])  # a sheet named by a number is found by its name
+    path = tmp_path / "toko.xlsx"
+    workbook.save(path)
+    column_map = {"Waktu": "timestamp", "Pembeli": "user_id"}
+    # By name (case and spaces around it aside), or by number, the same rows with the same lines.
+    named_one = import_file(project, path, sheet="1", check=True)
+    assert named_one.rows_read == 0  # the sheet called "1" (a header, no rows), not the first sheet
+    by_number = import_file(project, path, column_map=column_map, skip_lines=1, sheet="2", check=True)
+    assert_reconciles(by_number, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    summary = import_file(project, path, column_map=column_map, skip_lines=1, sheet="PESANAN")
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    assert {row["user_id"]: row["source_line"] for row in lake_events(project)} == {"ana": 3, "budi": 4}
+    with sqlite3.connect(project.sqlite_path) as db:
+        [(kept,)] = db.execute("SELECT options_json FROM imports WHERE file_format = 'xlsx'").fetchall()
+    assert json.loads(kept)["sheet"] == "PESANAN"
+    # A sheet that is not there: the error lists the sheets, by number and name.
+    with pytest.raises(InputFileError, match=r"no sheet 'Orders'\. Its sheets: 1 'Ringkasan', 2 'Pesanan ', 3 '1'"):
+        import_file(project, path, sheet="Orders")
+    with pytest.raises(InputFileError, match="no sheet '9'"):
+        import_file(project, path, sheet="9")
+    # The first sheet, by default; when it is empty, the error names the others.
+    workbook.remove(summary_sheet)
+    workbook.create_sheet("Kosong", 0)
+    workbook.save(path)
+    with pytest.raises(InputFileError, match=r"first sheet \('Kosong'\) is empty.*2 'Pesanan '.*--sheet"):
+        import_file(project, path)
+    # --sheet is for workbooks only.
+    csv_file = write_csv(tmp_path / "a.csv", [{"timestamp": "2026-03-01 09:00", "user_id": "ana"}])
+    with pytest.raises(InputFileError, match="--sheet picks a sheet of an Excel or OpenDocument workbook"):
+        import_file(project, csv_file, sheet="1")
 
 
 # --- Title lines above the header (--skip-lines) ---------------------------------------------------------
@@ -979,7 +1023,7 @@ def test_title_rows_above_an_excel_header_are_skipped(project: Project, tmp_path
     summary = import_file(project, path, skip_lines=2)  # then the first row with a value is the header
     assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
     assert [row["source_line"] for row in lake_events(project)] == [5]
-    with pytest.raises(InputFileError, match="no header row after the 5 row"):
+    with pytest.raises(InputFileError, match=r"no header row in the first sheet .* after the 5 row"):
         import_file(project, path, skip_lines=5)
 
 
