@@ -23,6 +23,7 @@ from jejak.cli.common import (
 )
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
+from jejak.cli.quarantine import quarantine
 from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import JejakError
@@ -45,6 +46,7 @@ def cli() -> None:
 
 cli.add_command(report)
 cli.add_command(persona)
+cli.add_command(quarantine)
 cli.add_command(map_command)
 cli.add_command(serve)
 cli.add_command(user)
