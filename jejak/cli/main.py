@@ -164,6 +164,8 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
         if check:
             _print_check_samples(s)
+    if not check and any(s.rows_quarantined for s in summaries):
+        console.print("  See the quarantined rows and re-try them after a fix: jejak quarantine list")
 
 
 def _print_check_samples(summary: Any) -> None:
@@ -238,8 +240,8 @@ def import_command(
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet, Excel (.xlsx, .xls) or
     OpenDocument (.ods) files into the event lake (CSV and JSON Lines may be gzipped).
 
-    What --map, --set, --delimiter, --skip-lines and --sheet say is remembered with the import: re-trying its quarantined
-    rows (the dashboard's Data page) reads them the same way.
+    What --map, --set, --delimiter, --skip-lines and --sheet say is remembered with the import: re-trying its
+    quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
 

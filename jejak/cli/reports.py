@@ -75,7 +75,7 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         "Top conversion paths",
     )
     if rows["quarantine"]:
-        print_rows(rows["quarantine"], "table", "Quarantine")
+        print_rows(rows["quarantine"], "table", "Quarantine (jejak quarantine list shows the rows)")
     else:
         console.print("Quarantine: empty")
 
