@@ -66,8 +66,8 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         [],
         "strptime formats",
         'Formats tried in order for input times that are not ISO-8601, e.g. ["%d/%m/%Y %H:%M"] for 24/11/2026 '
-        "13:05 (a format without %z is read in the timezone setting), or epoch_seconds / epoch_milliseconds for "
-        "numbers since 1970-01-01 UTC.",
+        "13:05 (a format without %z is read in the timezone setting), or epoch_seconds / epoch_milliseconds / "
+        "epoch_microseconds for numbers since 1970-01-01 UTC.",
         "DuckDB strptime",
     ),
     Setting("currency", "IDR", "ISO 4217", "Currency of revenue that carries none."),

@@ -817,11 +817,13 @@ def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
     for time_format, texts in [
         ("epoch_seconds", ["1772326800", "1772326800.25", "-86400"]),
         ("epoch_milliseconds", ["1772326800000", "1772326800250", "-86400000"]),
+        # GA4's BigQuery export: whole microseconds.
+        ("epoch_microseconds", ["1772326800000000", "1772326800250000", "-86400000000"]),
     ]:
         project = make_project(tmp_path / time_format, settings={"timestamp_formats": [time_format]})
         path = tmp_path / f"{time_format}.csv"
         rows = [{"event_id": f"t{i}", "timestamp": text, "user_id": "ana"} for i, text in enumerate(texts)]
-        rows.append({"event_id": "big", "timestamp": "9" * 16, "user_id": "ana"})  # past any time: quarantined
+        rows.append({"event_id": "big", "timestamp": "9" * 18, "user_id": "ana"})  # past any time: quarantined
         write_csv(path, rows)
         summary = import_file(project, path)
         assert_reconciles(summary, read=4, stored=3, quarantined_rows=1, duplicates=0)
@@ -831,6 +833,11 @@ def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
             "t1": utc(2026, 3, 1, 1, 0, 0, 250000),
             "t2": utc(1969, 12, 31),
         }, time_format
+    # Read to the microsecond: the last of sixteen digits counts.
+    project = make_project(tmp_path / "micro", settings={"timestamp_formats": ["epoch_microseconds"]})
+    write_csv(tmp_path / "micro.csv", [{"timestamp": "1772326800000001", "user_id": "ana"}])
+    import_file(project, tmp_path / "micro.csv")
+    assert [row["timestamp"] for row in lake_events(project)] == [utc(2026, 3, 1, 1, 0, 0, 1)]
 
 
 # --- gzipped files ----------------------------------------------------------------------------------------
