@@ -75,7 +75,8 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         "Top conversion paths",
     )
     if rows["quarantine"]:
-        print_rows(rows["quarantine"], "table", "Quarantine (jejak quarantine list shows the rows)")
+        print_rows(rows["quarantine"], "table", "Quarantine")
+        console.print("The rows and why: jejak quarantine list")
     else:
         console.print("Quarantine: empty")
 
