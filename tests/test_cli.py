@@ -376,6 +376,28 @@ def test_attribute_warns_of_a_credit_outside_its_own_interval(tmp_path: Path) ->
     assert quiet.exit_code == 0 and "interval (" not in quiet.stderr, quiet.stderr
 
 
+def test_a_table_narrowed_to_the_terminal_folds_text_not_numbers(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jejak.cli.common import print_rows
+
+    monkeypatch.setenv("COLUMNS", "80")
+    row = {"file": "marketplace_orders_november_2026.csv", "format": "csv", "rows read": 1_234_567}
+    print_rows([{**row, "stored": 1_234_560, "quarantined": 7, "duplicates skipped": 12_345, "seconds": 0.5}], "table")
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    body = [line for line in lines if line.startswith("│")]
+    assert all(line.endswith("│") for line in body)  # not cropped at the terminal's edge
+    cells = [cell.strip() for line in body for cell in line.split("│")]
+    assert {"1,234,567", "1,234,560", "12,345", "0.50"} <= set(cells)  # each number whole, on one line
+    words = [cell.strip() for line in lines if line.startswith("┃") for cell in line.split("┃")]
+    assert "quarantined" in words and "duplicates" in words  # headings wrap between words, not inside one
+    # A table that fits is left as it is: each heading on one line.
+    monkeypatch.setenv("COLUMNS", "200")
+    print_rows([{**row, "duplicates skipped": 12_345}], "table")
+    assert "duplicates skipped" in capsys.readouterr().out
+
+
 def test_a_table_is_split_only_where_every_block_then_fits(monkeypatch: pytest.MonkeyPatch) -> None:
     from jejak.cli.common import _column_blocks
 

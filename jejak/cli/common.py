@@ -24,6 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 console = Console(markup=False, emoji=False)
 err_console = Console(stderr=True, markup=False, emoji=False)
 FORMATS = click.Choice(["table", "csv", "json"])
+# Room a text column keeps, at least, before number columns are let fold (`_rich_table`).
+TEXT_COLUMN_MIN_WIDTH = 5
 
 
 def handle_errors(func: F) -> F:
@@ -86,18 +88,45 @@ def print_rows(
         console.print(_rich_table(rows, block, title if number == 0 else ""))
 
 
-def _rich_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str) -> Table:
-    table = Table(title=title or None, title_justify="left", show_lines=False)
-    for column in columns:
-        first = rows[0].get(column) if rows else None
-        numeric = isinstance(first, int | float) or (isinstance(first, str) and first.endswith(" %"))
-        # Folded, not cut with an ellipsis: a narrow terminal then still shows all of a file name, path or campaign.
-        # (A minimum width per column would keep names whole, but rich then crops the table at the terminal's edge.)
-        # Headings wrap at spaces: a narrow column splits "first touch" between its words, not inside one.
-        table.add_column(column.replace("_", " "), justify="right" if numeric else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*(cell_text(row.get(c)) for c in columns))
-    return table
+def _rich_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str, *, fit: bool = True) -> Table:
+    """The rows as a rich table; with `fit`, one too wide for the terminal keeps its numbers whole (see below)."""
+    headings = [column.replace("_", " ") for column in columns]
+    texts = [[cell_text(row.get(column)) for column in columns] for row in rows]
+    numeric = [_is_numeric(rows[0].get(column)) if rows else False for column in columns]
+
+    def table_of(widths: Sequence[int | None]) -> Table:
+        table = Table(title=title or None, title_justify="left", show_lines=False)
+        for heading, is_number, width in zip(headings, numeric, widths, strict=True):
+            # Folded, not cut with an ellipsis: a narrow terminal then still shows all of a file name, path or
+            # campaign. Headings wrap at spaces: a narrow column splits "first touch" between its words.
+            table.add_column(heading, justify="right" if is_number else "left", overflow="fold", width=width)
+        for cells in texts:
+            table.add_row(*cells)
+        return table
+
+    natural = table_of([None] * len(columns))
+    if not fit or _width_of(natural) <= console.width:
+        return natural
+    # Too wide: a number column gets the width of its widest number and its heading's longest word, and rich
+    # narrows the text columns instead (`1,540` on two lines reads as two numbers, `quarantin` / `ed` as none).
+    # Not when the text columns would keep too little room: rich would crop the table at the terminal's edge.
+    fixed = [
+        max([len(word) for word in heading.split()] + [len(line) for cells in texts for line in cells[n].splitlines()])
+        if numeric[n]
+        else None
+        for n, heading in enumerate(headings)
+    ]
+    room = sum(width or TEXT_COLUMN_MIN_WIDTH for width in fixed) + 3 * len(columns) + 1
+    return table_of(fixed) if room <= console.width else natural
+
+
+def _width_of(table: Table) -> int:
+    """The table's width unfolded (rich caps a measurement at the width it is given: measured as if unbounded)."""
+    return console.measure(table, options=console.options.update_width(sys.maxsize)).maximum
+
+
+def _is_numeric(value: Any) -> bool:
+    return isinstance(value, int | float) or (isinstance(value, str) and value.endswith(" %"))
 
 
 def _column_blocks(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[list[str]]:
@@ -107,11 +136,8 @@ def _column_blocks(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> li
     the first one even on its own: splitting would then fold it all the same.
     """
 
-    # Measured as if the terminal were unbounded: rich caps a measurement at the width it is given.
-    unbounded = console.options.update_width(sys.maxsize)
-
     def fits(block: Sequence[str]) -> bool:
-        return console.measure(_rich_table(rows, block, ""), options=unbounded).maximum <= console.width
+        return _width_of(_rich_table(rows, block, "", fit=False)) <= console.width
 
     if len(columns) < 3 or fits(columns):
         return [list(columns)]

@@ -272,7 +272,7 @@ def run_build_with_progress(project: Any, engine: str | None, *, precompute: boo
     settings = project.settings.replace(engine=engine) if engine else project.settings
     with console.status("Building people, sessions, journeys and paths…"):
         result = run_build(
-            project, settings=settings, on_step=lambda name, seconds: console.print(f"  {name:<12} {seconds:6.2f} s")
+            project, settings=settings, on_step=lambda name, seconds: console.print(f"  {name:<16} {seconds:6.2f} s")
         )
     console.print(f"Built on {result.engine} in {result.total_seconds:.2f} s → {result.build_dir}")
     if precompute:
