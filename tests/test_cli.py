@@ -399,17 +399,21 @@ def test_a_table_narrowed_to_the_terminal_folds_text_not_numbers(
 
 
 def test_a_table_is_split_only_where_every_block_then_fits(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jejak.cli.common import _column_blocks
+    from jejak.cli.common import _Grid
 
     monkeypatch.setenv("COLUMNS", "80")
     cells = {f"model {n}": "1,312.0 (14 %)\n[1,244.0–1,377.0]" for n in range(6)}
-    blocks = _column_blocks(["channel", *cells], [{"channel": "Organic Search", **cells}])
-    assert len(blocks) > 1 and all(block[0] == "channel" for block in blocks)
-    assert [c for block in blocks for c in block[1:]] == list(cells)  # every column once, in order
-    # A campaign name wider than the terminal would be folded in any block: then the table stays whole.
-    long_name = {"channel": "Kampanye_Ramadan_2026_" * 5, **cells}
-    assert _column_blocks(["channel", *cells], [long_name]) == [["channel", *cells]]
-    assert _column_blocks(["channel", "model 0"], [{"channel": "x", "model 0": "1"}]) == [["channel", "model 0"]]
+    columns = ["channel", *cells]
+    blocks = _Grid.of([{"channel": "Organic Search", **cells}], columns).blocks()
+    assert len(blocks) > 1 and all(block[0] == 0 for block in blocks)
+    assert [n for block in blocks for n in block[1:]] == list(range(1, len(columns)))  # every column once, in order
+    # A column of text too wide to keep whole is folded in any block: the table stays whole.
+    notes = {"channel": "Direct", "note": "Kampanye_Ramadan_2026_" * 5, "model 0": "1"}
+    assert _Grid.of([notes], list(notes)).blocks() == [[0, 1, 2]]
+    # A number column too wide to fit beside the first one even alone: no split, the table folds.
+    huge = {"channel": "x", "a": 10**90, "b": 1}
+    assert _Grid.of([huge], list(huge)).blocks() == [[0, 1, 2]]
+    assert _Grid.of([{"channel": "x", "model 0": "1"}], ["channel", "model 0"]).blocks() == [[0, 1]]
 
 
 def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 from rich.console import Console
@@ -24,8 +26,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 console = Console(markup=False, emoji=False)
 err_console = Console(stderr=True, markup=False, emoji=False)
 FORMATS = click.Choice(["table", "csv", "json"])
-# Room a text column keeps, at least, before number columns are let fold (`_rich_table`).
-TEXT_COLUMN_MIN_WIDTH = 5
+# A cell that is a number: digits with thousands commas, a decimal point, a sign, maybe a percent.
+NUMBER_TEXT = re.compile(r"[-+]?\d[\d,]*(\.\d+)?( ?%)?")
+# A line made of numbers, as a cell with a share or an interval holds them: `386.0 (4 %)`, `[345.9–429.0]`.
+NUMBER_LINE = re.compile(r"(?=.*\d)[-+–\d,.%()\[\] ]+")
+# Room a text column keeps before a table is split into blocks (it folds below its widest line).
+TEXT_COLUMN_MIN_WIDTH = 10
 
 
 def handle_errors(func: F) -> F:
@@ -63,13 +69,12 @@ def project_at(project_dir: str | None) -> Any:
     return open_project(Path(project_dir) if project_dir else None)
 
 
-def print_rows(
-    rows: Sequence[dict[str, Any]], output_format: str, title: str = "", *, split_wide: bool = False
-) -> None:
+def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = "") -> None:
     """Print rows as a rich table, CSV or JSON.
 
-    With `split_wide`, a table wider than the terminal is printed as several tables of whole columns, each
-    repeating the first column (as pandas prints a wide frame), so that numbers are never folded inside a cell.
+    A table wider than the terminal keeps its numbers whole and folds its text columns; when even that does not
+    fit, it is printed as several tables of whole columns, each led by the first column (as pandas prints a wide
+    frame). Only a table that cannot be split so (a column too wide beside the first one) is folded throughout.
     """
     if output_format == "json":
         click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
@@ -83,75 +88,78 @@ def print_rows(
         writer.writeheader()
         writer.writerows(rows)
         return
-    blocks = _column_blocks(columns, rows) if split_wide else [columns]
-    for number, block in enumerate(blocks):
-        console.print(_rich_table(rows, block, title if number == 0 else ""))
+    grid = _Grid.of(rows, columns)
+    for number, block in enumerate(grid.blocks()):
+        console.print(grid.table(block, title if number == 0 else ""))
 
 
-def _rich_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str, *, fit: bool = True) -> Table:
-    """The rows as a rich table; with `fit`, one too wide for the terminal keeps its numbers whole (see below)."""
-    headings = [column.replace("_", " ") for column in columns]
-    texts = [[cell_text(row.get(column)) for column in columns] for row in rows]
-    numeric = [_is_numeric(rows[0].get(column)) if rows else False for column in columns]
+@dataclass(frozen=True)
+class _Grid:
+    """A table's cells as printed, and the width each column needs to keep what must stay whole."""
 
-    def table_of(widths: Sequence[int | None]) -> Table:
+    headings: list[str]
+    cells: list[list[str]]  # rows × columns
+    numbers: list[bool]  # every cell a number: right-aligned
+    whole: list[bool]  # every cell's lines made of numbers (`386.0 (4 %)`, `[345.9–429.0]`): never folded
+    needed: list[int]  # a whole column's widest line or heading word; a text column's room before it folds
+
+    @classmethod
+    def of(cls, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> _Grid:
+        cells = [[cell_text(row.get(column)) for column in columns] for row in rows]
+        headings = [column.replace("_", " ") for column in columns]
+        numbers, whole, needed = [], [], []
+        for n, heading in enumerate(headings):
+            column = [row[n] for row in cells if row[n]]
+            lines = [line for cell in column for line in cell.splitlines()]
+            numbers.append(bool(column) and all(NUMBER_TEXT.fullmatch(cell) for cell in column))
+            whole.append(bool(lines) and all(NUMBER_LINE.fullmatch(line) for line in lines))
+            widest = max([len(word) for word in heading.split()] + [len(line) for line in lines])
+            needed.append(widest if whole[-1] else min(widest, TEXT_COLUMN_MIN_WIDTH))
+        return cls(headings, cells, numbers, whole, needed)
+
+    def table(self, picks: Sequence[int], title: str = "", *, fit: bool = True) -> Table:
+        """The picked columns as a rich table; with `fit`, one too wide keeps its whole columns' widths."""
+        natural = self._table(picks, title, fixed=False)
+        if not fit or _width_of(natural) <= console.width or not self.fits(picks):
+            return natural
+        return self._table(picks, title, fixed=True)
+
+    def _table(self, picks: Sequence[int], title: str, *, fixed: bool) -> Table:
         table = Table(title=title or None, title_justify="left", show_lines=False)
-        for heading, is_number, width in zip(headings, numeric, widths, strict=True):
+        for n in picks:
             # Folded, not cut with an ellipsis: a narrow terminal then still shows all of a file name, path or
-            # campaign. Headings wrap at spaces: a narrow column splits "first touch" between its words.
-            table.add_column(heading, justify="right" if is_number else "left", overflow="fold", width=width)
-        for cells in texts:
-            table.add_row(*cells)
+            # campaign. Headings wrap at spaces: a narrow column splits "first touch" between its words. A whole
+            # column keeps its width, so that rich narrows the text columns instead (`1,540` on two lines reads
+            # as two numbers, `quarantin` / `ed` as none).
+            width = self.needed[n] if fixed and self.whole[n] else None
+            justify: Literal["left", "right"] = "right" if self.numbers[n] else "left"
+            table.add_column(self.headings[n], justify=justify, overflow="fold", width=width)
+        for row in self.cells:
+            table.add_row(*(row[n] for n in picks))
         return table
 
-    natural = table_of([None] * len(columns))
-    if not fit or _width_of(natural) <= console.width:
-        return natural
-    # Too wide: a number column gets the width of its widest number and its heading's longest word, and rich
-    # narrows the text columns instead (`1,540` on two lines reads as two numbers, `quarantin` / `ed` as none).
-    # Not when the text columns would keep too little room: rich would crop the table at the terminal's edge.
-    fixed = [
-        max([len(word) for word in heading.split()] + [len(line) for cells in texts for line in cells[n].splitlines()])
-        if numeric[n]
-        else None
-        for n, heading in enumerate(headings)
-    ]
-    room = sum(width or TEXT_COLUMN_MIN_WIDTH for width in fixed) + 3 * len(columns) + 1
-    return table_of(fixed) if room <= console.width else natural
+    def fits(self, picks: Sequence[int]) -> bool:
+        """Whether the columns fit the terminal with their whole columns whole (borders and padding: 3 each)."""
+        return sum(self.needed[n] for n in picks) + 3 * len(picks) + 1 <= console.width
+
+    def blocks(self) -> list[list[int]]:
+        """The columns in blocks that each fit, every block led by the first column; one block when the table
+        fits as it is, or when a column does not fit beside the first one even alone."""
+        everything = list(range(len(self.headings)))
+        if len(everything) < 3 or self.fits(everything):
+            return [everything]
+        key, *rest = everything
+        blocks = [[key]]
+        for column in rest:
+            if len(blocks[-1]) > 1 and not self.fits([*blocks[-1], column]):
+                blocks.append([key])
+            blocks[-1].append(column)
+        return blocks if all(self.fits(block) for block in blocks) else [everything]
 
 
 def _width_of(table: Table) -> int:
     """The table's width unfolded (rich caps a measurement at the width it is given: measured as if unbounded)."""
     return console.measure(table, options=console.options.update_width(sys.maxsize)).maximum
-
-
-def _is_numeric(value: Any) -> bool:
-    return isinstance(value, int | float) or (isinstance(value, str) and value.endswith(" %"))
-
-
-def _column_blocks(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[list[str]]:
-    """The columns in blocks that each fit the terminal unfolded, every block led by the first column.
-
-    One block (the whole table, folded as needed) when it fits anyway, or when a column is too wide to fit beside
-    the first one even on its own: splitting would then fold it all the same.
-    """
-
-    def fits(block: Sequence[str]) -> bool:
-        return _width_of(_rich_table(rows, block, "", fit=False)) <= console.width
-
-    if len(columns) < 3 or fits(columns):
-        return [list(columns)]
-    key, *rest = columns
-    blocks = [[key]]
-    for column in rest:
-        current = blocks[-1]
-        if len(current) > 1 and not fits([*current, column]):
-            blocks.append([key, column])
-        else:
-            current.append(column)
-    if not all(fits(block) for block in blocks):
-        return [list(columns)]
-    return blocks
 
 
 def cell_text(value: Any) -> str:

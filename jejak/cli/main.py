@@ -150,7 +150,7 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             "stored": s.rows_stored,
             "quarantined": s.rows_quarantined,
             "duplicates skipped": s.duplicates_skipped,
-            "seconds": round(s.seconds, 2),
+            "seconds": f"{s.seconds:.2f}",
         }
         for s in summaries
     ]
@@ -478,7 +478,6 @@ def attribute(
         "table",
         f"Conversions credited to each {_noun(by)} ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
         f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
-        split_wide=True,
     )
     unsteady = unsteady_credit_note(rows, by)
     if unsteady:
@@ -494,7 +493,6 @@ def attribute(
             list(by_position.values()),
             "table",
             f"Shapley credit by the position at which each {_noun(by)} first appears (1 = opened the path)",
-            split_wide=True,
         )
     if found.order_choice is not None:
         scores = ", ".join(f"order {k}: {v:.4f}" for k, v in found.order_choice.log_likelihood.items())
@@ -510,7 +508,6 @@ def attribute(
             list(roas.values()),
             "table",
             f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model",
-            split_wide=True,
         )
         for name, amount in unmatched_spend(table, spend, key=by).items():
             err_console.print(styled(("warning", "yellow"), f": {unmatched_spend_advice(by, name, amount)}"))
