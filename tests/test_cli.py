@@ -199,6 +199,10 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     found_stages = json.loads(staged.stdout)
     assert [row["people"] for row in found_stages["stages"]] == [1, 0, 1, 0, 0]
     assert found_stages["current"] == [{"current_stage": "Decision", "people": 1}]
+    # In the table the stages' rate to the next stage is a percent, as every rate is.
+    table = runner.invoke(cli, ["report", "stages", "--project", str(project)], env={"COLUMNS": "200"})
+    rates = [row["conversion_to_next"] for row in found_stages["stages"] if row["conversion_to_next"] is not None]
+    assert rates and all(f"{rate * 100:.1f} %" in table.output for rate in rates), table.output
     neither = runner.invoke(cli, ["report", "flows", "--project", str(project)])
     assert neither.exit_code == 1 and "--from-event" in neither.output
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])

@@ -41,7 +41,11 @@ Sections = dict[str, Rows]
 
 def is_share_column(column: str) -> bool:
     """Whether a report column holds a 0–1 share or rate (shown as a percent in tables)."""
-    return column.endswith(("_share", "_rate")) or column.startswith("conversion_from_") or column == "share"
+    return (
+        column.endswith(("_share", "_rate"))
+        or column.startswith(("conversion_from_", "conversion_to_"))
+        or column == "share"
+    )
 
 
 @dataclass(frozen=True)
