@@ -39,6 +39,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
+from jejak.ingest.ga4 import flatten_ga4, is_ga4_export
 from jejak.ingest.identifiers import mask_pii, pii_map
 from jejak.ingest.mapping import canonical_header, check_constants, check_mapping
 from jejak.ingest.readers import (
@@ -200,13 +201,18 @@ def _to_utf8(path: Path, readable: Path, directory: Path) -> Path:
 
 
 def readable_copy(project: Project, path: Path, file_format: str, stack: contextlib.ExitStack[Any]) -> Path:
-    """The file as the readers take it: a gzipped one unpacked, a UTF-16 CSV re-encoded as UTF-8, each into a
-    staging directory that `stack` removes; else the file itself."""
+    """The file as the readers take it: a gzipped one unpacked, a UTF-16 CSV re-encoded as UTF-8, a GA4 BigQuery
+    export flattened into event columns (`ga4`), each into a staging directory that `stack` removes; else the file
+    itself."""
     readable = path
     if is_gzipped(path):
         readable = _gunzip(path, stack.enter_context(staging_area(project)))
     if file_format == "csv" and is_utf16(readable):
         readable = _to_utf8(path, readable, stack.enter_context(staging_area(project)))
+    if file_format == "parquet" and is_ga4_export(readable):
+        # Under the file's own name: its rows are named by it (source name, deterministic ids).
+        flat = stack.enter_context(staging_area(project)) / readable.name
+        readable = flatten_ga4(readable, flat, project.settings)
     return readable
 
 
