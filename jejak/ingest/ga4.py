@@ -142,6 +142,8 @@ def flatten_ga4(path: Path, target: Path, settings: Settings) -> Path:
     try:
         # Rows in the file's order, so each keeps its line; the import's engine may reorder, this one must not.
         engine.execute_sql("SET preserve_insertion_order = true")
+        # What does not fit in memory spills next to the flat copy, in the project's staging area.
+        engine.execute_sql(f"SET temp_directory = '{str(target.parent / 'spill').replace(chr(39), chr(39) * 2)}'")
         engine.execute_sql(
             f"COPY (SELECT {select} FROM read_parquet('{source_file}') AS {row}) "
             f"TO '{str(target).replace(chr(39), chr(39) * 2)}' ({PARQUET_COPY_OPTIONS})"
