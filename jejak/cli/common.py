@@ -117,10 +117,10 @@ class _Grid:
             needed.append(widest if whole[-1] else min(widest, TEXT_COLUMN_MIN_WIDTH))
         return cls(headings, cells, numbers, whole, needed)
 
-    def table(self, picks: Sequence[int], title: str = "", *, fit: bool = True) -> Table:
-        """The picked columns as a rich table; with `fit`, one too wide keeps its whole columns' widths."""
+    def table(self, picks: Sequence[int], title: str = "") -> Table:
+        """The picked columns as a rich table; one too wide for the terminal keeps its whole columns' widths."""
         natural = self._table(picks, title, fixed=False)
-        if not fit or _width_of(natural) <= console.width or not self.fits(picks):
+        if _width_of(natural) <= console.width or not self.fits(picks):
             return natural
         return self._table(picks, title, fixed=True)
 

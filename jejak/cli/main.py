@@ -237,8 +237,8 @@ def import_command(
     check: bool,
     project_dir: str | None,
 ) -> None:
-    """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet, Excel (.xlsx, .xls) or
-    OpenDocument (.ods) files into the event lake (CSV and JSON Lines may be gzipped).
+    """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet (GA4's BigQuery export is read as
+    it is), Excel (.xlsx, .xls) or OpenDocument (.ods) files into the event lake (CSV and JSON Lines may be gzipped).
 
     What --map, --set, --delimiter, --skip-lines and --sheet say is remembered with the import: re-trying its
     quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way.
@@ -505,9 +505,7 @@ def attribute(
             cells = roas.setdefault(row[by], {by: row[by], "spend": cell_text(row["spend"] or 0.0)})
             cells[row["model"]] = "" if row["roas"] is None else f"{row['roas']:,.2f}"
         print_rows(
-            list(roas.values()),
-            "table",
-            f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model",
+            list(roas.values()), "table", f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model"
         )
         for name, amount in unmatched_spend(table, spend, key=by).items():
             err_console.print(styled(("warning", "yellow"), f": {unmatched_spend_advice(by, name, amount)}"))
