@@ -49,6 +49,7 @@ from jejak.ingest.readers import (
     is_gzipped,
     is_utf16,
     named_by_place,
+    not_a_workbook,
     open_sheet,
     parquet_header,
     read_csv_chunks,
@@ -274,10 +275,7 @@ def open_reader(
             f"{'JSON Lines' if file_format == 'jsonl' else 'Parquet'} file has none. Import it without --skip-lines."
         )
     if sheet is not None and file_format not in SHEET_FORMATS:
-        raise InputFileError(
-            f"{path}: --sheet picks a sheet of an Excel or OpenDocument workbook; this file is not one. Import it "
-            "without --sheet."
-        )
+        raise not_a_workbook(path)
     if file_format == "jsonl":
         if constants:
             raise InputFileError(

@@ -664,6 +664,14 @@ def _workbook_sheet(path: Path, sheet: str | None) -> tuple[Any, list[str]]:
         ) from None
 
 
+def not_a_workbook(path: Path) -> InputFileError:
+    """The error for `--sheet` given with a file that has no sheets (events and spend imports alike)."""
+    return InputFileError(
+        f"{path}: --sheet picks a sheet of an Excel or OpenDocument workbook; this file is not one. Import it "
+        "without --sheet."
+    )
+
+
 def _sheet_index(path: Path, names: Sequence[str], sheet: str | None) -> int:
     """Where `sheet` is among the workbook's sheets (see `_workbook_sheet`)."""
     if sheet is None:

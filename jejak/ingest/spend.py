@@ -40,6 +40,7 @@ from jejak.ingest.importer import SPEND_FORMAT, ImportSummary, readable_copy, re
 from jejak.ingest.readers import (
     csv_delimiter,
     named_by_place,
+    not_a_workbook,
     refuse_repeated_names,
     sheet_rows,
 )
@@ -156,10 +157,7 @@ def import_spend(
     mark = project.settings.decimal_mark
     day_formats = tuple(project.settings.timestamp_formats)
     if sheet is not None and path.suffix.lower() not in SHEET_SUFFIXES:
-        raise InputFileError(
-            f"{path}: --sheet picks a sheet of an Excel or OpenDocument workbook; this file is not one. Import it "
-            "without --sheet."
-        )
+        raise not_a_workbook(path)
     if path.suffix.lower() in SHEET_SUFFIXES:
         decimal_comma = reads_decimal_comma(mark, ",")
         header, rows = _sheet_lines(path, skip_lines, sheet)
