@@ -242,8 +242,8 @@ def _selected(project: Project, row_ids: Iterable[str], reason: str | None) -> l
     gone = ids - {row.row_id for row in rows}
     if gone:
         raise NotFoundError(
-            f"{len(gone)} chosen row(s) are no longer in the quarantine (re-tried or changed since the page was "
-            "shown). Reload the page and choose again."
+            f"{len(gone)} chosen row(s) are no longer in the quarantine (re-tried or changed since they were "
+            "listed). List the quarantine again (the Data page, or jejak quarantine list) and choose again."
         )
     return rows
 
