@@ -29,6 +29,7 @@ touchpoint is the event's own source.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -38,8 +39,9 @@ from jejak.core.errors import InputFileError
 from jejak.core.settings import Settings
 from jejak.engine import PARQUET_COPY_OPTIONS, connect
 
-# The columns that make a Parquet file a GA4 export.
+# The columns that make a Parquet file (or a JSON line) a GA4 export.
 GA4_MARKERS = ("event_timestamp", "event_name", "user_pseudo_id")
+FIRST_LINE_BYTES = 16 * 1024 * 1024  # what is read of a JSON Lines file to tell a GA4 export (a row is far smaller)
 # GA4's recommended event names → the Segment e-commerce spec's, which jejak's defaults speak.
 GA4_EVENT_NAMES = {
     "page_view": "Page Viewed",  # as jejak names a page view that has no name
@@ -72,6 +74,25 @@ def is_ga4_export(path: Path) -> bool:
     except Exception:  # not Parquet: the Parquet reader says so, with its own message
         return False
     return all(marker in names for marker in GA4_MARKERS)
+
+
+def is_ga4_json(path: Path) -> bool:
+    """Whether a JSON Lines file's first line is a GA4 BigQuery row (it has GA4_MARKERS), not a Segment message."""
+    try:
+        with path.open("rb") as handle:
+            first = json.loads(handle.readline(FIRST_LINE_BYTES))
+    except (OSError, ValueError):  # not JSON, or cut: the JSON Lines reader says what is wrong, line by line
+        return False
+    return isinstance(first, dict) and all(marker in first for marker in GA4_MARKERS)
+
+
+def ga4_json_error(path: Path) -> InputFileError:
+    """What to do with a GA4 export in JSON: BigQuery writes it with types jejak cannot read back whole."""
+    return InputFileError(
+        f"{path} is a GA4 BigQuery export in JSON. jejak reads GA4 exports as Parquet, whose nested types are "
+        "exact: export the events table again with the Parquet format (BigQuery: Export → Parquet; or "
+        "bq extract --destination_format PARQUET dataset.events_YYYYMMDD gs://…/events-*.parquet) and import that."
+    )
 
 
 def flatten_ga4(path: Path, target: Path, settings: Settings) -> Path:

@@ -39,7 +39,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
-from jejak.ingest.ga4 import flatten_ga4, is_ga4_export
+from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
 from jejak.ingest.identifiers import mask_pii, pii_map
 from jejak.ingest.mapping import canonical_header, check_constants, check_mapping
 from jejak.ingest.readers import (
@@ -210,6 +210,9 @@ def readable_copy(project: Project, path: Path, file_format: str, stack: context
         readable = _gunzip(path, stack.enter_context(staging_area(project)))
     if file_format == "csv" and is_utf16(readable):
         readable = _to_utf8(path, readable, stack.enter_context(staging_area(project)))
+    if file_format == "jsonl" and is_ga4_json(readable):
+        # Read as Segment messages, every line would be quarantined: say what to export instead.
+        raise ga4_json_error(path)
     if file_format == "parquet" and is_ga4_export(readable):
         # Under the file's own name: its rows are named by it (source name, deterministic ids).
         flat = stack.enter_context(staging_area(project)) / readable.name

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from conftest import lake_events, make_project, quarantined
 
+from jejak.core.errors import InputFileError
 from jejak.ingest.importer import import_file
 from jejak.ingest.quarantine import list_quarantined, retry_quarantined
 from jejak.pipeline import run_build
@@ -175,3 +178,17 @@ def test_a_parquet_file_that_is_not_a_ga4_export_is_read_as_it_is(tmp_path: Path
     assert summary.rows_stored == 1
     [row] = lake_events(project)
     assert json.loads(row["properties"]) == {"event_name": "purchase"} and not row["event_id"].startswith("ga4:")
+
+
+def test_a_ga4_export_in_json_is_refused_with_what_to_export_instead(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    row = {"event_timestamp": "1772326800000000", "event_name": "page_view", "user_pseudo_id": "p1", "event_params": []}
+    export = tmp_path / "events_20260301.json.gz"
+    export.write_bytes(gzip.compress((json.dumps(row) + "\n").encode()))
+    with pytest.raises(InputFileError, match=r"events_20260301\.json\.gz is a GA4 BigQuery export in JSON.*Parquet"):
+        import_file(project, export)
+    assert lake_events(project) == [] and quarantined(project) == []
+    # A Segment message is still a Segment message.
+    segment = tmp_path / "web.jsonl"
+    segment.write_text(json.dumps({"type": "page", "userId": "ana", "timestamp": "2026-03-01T09:00:00+07:00"}) + "\n")
+    assert import_file(project, segment).rows_stored == 1
