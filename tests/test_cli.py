@@ -320,7 +320,11 @@ def test_import_and_spend_import_read_the_sheet_named_with_sheet(tmp_path: Path)
     imported = runner.invoke(cli, ["import", str(path), "--sheet", "2", "--project", str(project)])
     assert imported.exit_code == 0, imported.output
     assert [row["user_id"] for row in lake_events(open_project(project))] == ["ana"], imported.output
-    spent = runner.invoke(cli, ["spend", "import", str(path), "--sheet", "Iklan", "--project", str(project)])
+    spend_options = ["spend", "import", str(path), "--sheet", "Iklan", "--project", str(project)]
+    checked = runner.invoke(cli, [*spend_options, "--check"], env={"COLUMNS": "200"})
+    assert checked.exit_code == 0 and "1 would be stored" in checked.output and "150,000" in checked.output
+    assert spend_by_channel(open_project(project)) == {}  # a check stores nothing
+    spent = runner.invoke(cli, spend_options)
     assert spent.exit_code == 0, spent.output
     assert spend_by_channel(open_project(project)) == {"Paid Social": 150000.0}
     # Without --sheet the first sheet is read, and it has no spend columns.

@@ -544,10 +544,19 @@ def spend() -> None:
     help="Lines (workbook: rows) before the header (a report's title).",
 )
 @click.option("--sheet", default=None, help="The workbook's sheet to read, by name or number (default: the first).")
+@click.option(
+    "--check", is_flag=True, help="Read and check only: show what the import would store and quarantine; store nothing."
+)
 @click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
 @handle_errors
 def spend_import(
-    file: str, column_map: str, constants: str, skip_lines: int, sheet: str | None, project_dir: str | None
+    file: str,
+    column_map: str,
+    constants: str,
+    skip_lines: int,
+    sheet: str | None,
+    check: bool,
+    project_dir: str | None,
 ) -> None:
     """Import a spend CSV (gzipped or not, UTF-8 or UTF-16) or workbook (.xlsx, .xls, .ods): date, channel, spend
     (or cost/amount)[, campaign, currency].
@@ -556,6 +565,8 @@ def spend_import(
 
     A Google Ads report (a title and a date range above the header, no channel column):
     jejak spend import gads.csv --skip-lines 2 --map "Day=date,Cost=spend,Campaign=campaign" --set "channel=Paid Search"
+
+    Try the options first with --check: it shows the first rows as they would be stored, and stores nothing.
     """
     from jejak.ingest.mapping import parse_map_option, parse_pairs
     from jejak.ingest.spend import SPEND_COLUMNS, import_spend
@@ -568,14 +579,41 @@ def spend_import(
         constants=parse_pairs(constants, "--set"),
         skip_lines=skip_lines,
         sheet=sheet,
+        check=check,
     )
     quarantined = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.quarantined_by_reason.items()))
     console.print(
-        f"{summary.file}: {summary.rows_read} rows read, {summary.rows_stored} stored"
-        + (f" (replacing {summary.rows_replaced} from the last import of this file)" if summary.rows_replaced else "")
-        + f", {summary.rows_quarantined} quarantined"
+        f"{summary.file}: {summary.rows_read} rows read, {summary.rows_stored} {'would be ' if check else ''}stored"
+        + (
+            f" ({'would replace' if check else 'replacing'} {summary.rows_replaced} from the last import of this file)"
+            if summary.rows_replaced
+            else ""
+        )
+        + f", {summary.rows_quarantined} {'would be ' if check else ''}quarantined"
         + (f" ({quarantined})" if quarantined else "")
+        + (". A check: nothing was stored." if check else "")
     )
+    if check:
+        name = Path(file).name
+        shown = [
+            {
+                "line": line,
+                "date": day,
+                "channel": channel,
+                "campaign": campaign or "",
+                "spend": amount,
+                "currency": cur,
+            }
+            for day, channel, campaign, amount, cur, line in summary.sample
+        ]
+        if shown:
+            print_rows(shown, "table", f"{name}: the first rows it would store")
+        bad = [
+            {"line": row["source_line"], "reason": row["reason"], "message": row["message"], "raw": row["raw"]}
+            for row in summary.bad_sample
+        ]
+        if bad:
+            print_rows(bad, "table", f"{name}: the first rows it would quarantine")
 
 
 @cli.command()

@@ -36,7 +36,14 @@ from pathlib import Path
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
-from jejak.ingest.importer import SPEND_FORMAT, ImportSummary, readable_copy, record_import, write_quarantine
+from jejak.ingest.importer import (
+    CHECK_SAMPLE_ROWS,
+    SPEND_FORMAT,
+    ImportSummary,
+    readable_copy,
+    record_import,
+    write_quarantine,
+)
 from jejak.ingest.readers import (
     csv_delimiter,
     named_by_place,
@@ -78,6 +85,9 @@ class SpendSummary:
     rows_stored: int = 0
     rows_replaced: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    # With `check`: the first rows it would store (day, channel, campaign, spend, currency, line) and quarantine.
+    sample: list[SpendRow] = field(default_factory=list)
+    bad_sample: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def rows_quarantined(self) -> int:
@@ -129,12 +139,15 @@ def import_spend(
     constants: Mapping[str, str] | None = None,
     skip_lines: int = 0,
     sheet: str | None = None,
+    check: bool = False,
 ) -> SpendSummary:
     """Read a spend CSV into the SQLite state (see the module docstring).
 
     `skip_lines` lines come before the header (an ad platform's report title and date range); `constants`
     give columns the file lacks one value on every row (SETTABLE: a Google Ads report has no channel column);
-    `sheet` is a workbook's sheet to read, by name or number (None: the first).
+    `sheet` is a workbook's sheet to read, by name or number (None: the first). With `check`, the file is read
+    and every row checked as an import would, and nothing is stored, quarantined or logged: the summary says what
+    the import would do, with its first rows to store (`sample`) and to quarantine (`bad_sample`).
 
     Example:
         >>> import tempfile
@@ -206,8 +219,20 @@ def import_spend(
             bad.append({"source_line": line, "reason": read[0], "message": read[1], "raw": raw_text})
         else:
             good.append(read)
-    started_at = utc_now()
+    summary.quarantined_by_reason = dict(Counter(str(row["reason"]) for row in bad))
     source_file = str(path.resolve())
+    if check:
+        summary.rows_stored = len(good)
+        summary.sample, summary.bad_sample = good[:CHECK_SAMPLE_ROWS], bad[:CHECK_SAMPLE_ROWS]
+        db = connect_state(project.sqlite_path)
+        try:  # what the import would replace: the rows the file's last import stored
+            (summary.rows_replaced,) = db.execute(
+                "SELECT count(*) FROM spend WHERE source_file = ?", (source_file,)
+            ).fetchone()
+        finally:
+            db.close()
+        return summary
+    started_at = utc_now()
     with writer_lock(project), staging_area(project) as stage:
         db = connect_state(project.sqlite_path)
         try:
@@ -221,7 +246,6 @@ def import_spend(
             db.close()
         write_quarantine(project, stage, bad, source_file, started_at)
     summary.rows_stored = len(good)
-    summary.quarantined_by_reason = dict(Counter(str(row["reason"]) for row in bad))
     # In the imports log too, as format `spend`: the Data page lists it, and a re-try of its quarantined rows knows
     # them for a spend file's.
     logged = ImportSummary(str(path), SPEND_FORMAT, summary.rows_read, len(good), len(bad), 0)

@@ -18,6 +18,7 @@ from jejak.attribution.spend import unmatched_spend, with_spend
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.ingest.importer import quarantine_counts
 from jejak.ingest.spend import import_spend, spend_by_channel
+from jejak.store.appstate import connect_state
 from jejak.store.project import Project, init_project, open_project
 
 # A week of Google and Meta ads, exported by a marketer with Indonesian headers.
@@ -52,6 +53,34 @@ def test_spend_is_stored_and_bad_rows_are_quarantined(project: Project, tmp_path
         "Paid Search": 1_250_000.0,
         "Paid Social": 300_000.0,
     }
+
+
+def test_a_spend_check_counts_what_the_import_would_do_and_stores_nothing(project: Project, tmp_path: Path) -> None:
+    source = tmp_path / "iklan.csv"
+    source.write_text(SPEND_CSV)
+    checked = import_spend(project, source, MAPPING, check=True)
+    assert spend_by_channel(project) == {} and quarantine_counts(project) == {}
+    db = connect_state(project.sqlite_path)
+    try:
+        assert db.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+    finally:
+        db.close()
+    # The import that follows does what the check said, row for row.
+    done = import_spend(project, source, MAPPING)
+    assert (checked.rows_read, checked.rows_stored, checked.quarantined_by_reason) == (
+        done.rows_read,
+        done.rows_stored,
+        done.quarantined_by_reason,
+    )
+    assert [row[:4] for row in checked.sample] == [
+        ("2026-03-01", "Paid Search", "kopi-susu", 150000.0),
+        ("2026-03-02", "Paid Search", "kopi-susu", 1_250_000.0),
+        ("2026-03-02", "Paid Social", "ramadan", 300000.0),
+    ]
+    assert [row["source_line"] for row in checked.bad_sample] == [5, 6, 7, 8]
+    # A check after it says how many stored rows an import again would replace.
+    assert import_spend(project, source, MAPPING, check=True).rows_replaced == 3
+    assert spend_by_channel(project) == {"Paid Search": 1_400_000.0, "Paid Social": 300_000.0}
 
 
 def test_reimporting_a_spend_file_replaces_its_rows(project: Project, tmp_path: Path) -> None:
