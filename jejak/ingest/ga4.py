@@ -41,6 +41,8 @@ from jejak.engine import PARQUET_COPY_OPTIONS, connect
 
 # The columns that make a Parquet file (or a JSON line) a GA4 export.
 GA4_MARKERS = ("event_timestamp", "event_name", "user_pseudo_id")
+# The typed fields of an event parameter's value, as GA4 writes them (one of them holds the value).
+VALUE_FIELDS = ("string_value", "int_value", "double_value", "float_value")
 FIRST_LINE_BYTES = 16 * 1024 * 1024  # what is read of a JSON Lines file to tell a GA4 export (a row is far smaller)
 # GA4's recommended event names → the Segment e-commerce spec's, which jejak's defaults speak.
 GA4_EVENT_NAMES = {
@@ -105,14 +107,16 @@ def flatten_ga4(path: Path, target: Path, settings: Settings) -> Path:
         """The nested field's SQL, or NULL when this export has no such field."""
         return ".".join([row, *names]) if ".".join(names) in fields else "NULL"
 
+    # A parameter's value is in whichever of its typed fields this export has (`string_value`, `int_value`, …).
+    kinds = [kind for kind in VALUE_FIELDS if f"event_params.value.{kind}" in fields]
+
+    def value_text(value: str) -> str:
+        return f"coalesce({', '.join(f'CAST({value}.{kind} AS VARCHAR)' for kind in kinds)})" if kinds else "NULL"
+
     def param(key: str) -> str:
-        if "event_params" not in fields:
+        if "event_params.key" not in fields:
             return "NULL"
-        value = f"list_filter({row}.event_params, p -> p.key = '{key}')[1].value"
-        return (
-            f"coalesce({value}.string_value, CAST({value}.int_value AS VARCHAR), "
-            f"CAST({value}.double_value AS VARCHAR), CAST({value}.float_value AS VARCHAR))"
-        )
+        return value_text(f"list_filter({row}.event_params, p -> p.key = '{key}')[1].value")
 
     def text(sql: str) -> str:
         return f"nullif(trim(CAST({sql} AS VARCHAR)), '')"
@@ -125,15 +129,14 @@ def flatten_ga4(path: Path, target: Path, settings: Settings) -> Path:
     device = f"lower({text(field('device', 'category'))})"
     refund = field("ecommerce", "refund_value")
     parameters = (
-        f"map_from_entries(list_transform({row}.event_params, p -> {{'k': p.key, 'v': coalesce(p.value.string_value, "
-        "CAST(p.value.int_value AS VARCHAR), CAST(p.value.double_value AS VARCHAR), "
-        "CAST(p.value.float_value AS VARCHAR))}))"
-        if "event_params" in fields
+        f"map_from_entries(list_transform({row}.event_params, p -> {{'k': p.key, 'v': {value_text('p.value')}}}))"
+        if "event_params.key" in fields
         else "MAP {}"
     )
     columns = {
         "event_id": f"'ga4:' || md5(CAST(to_json({row}) AS VARCHAR))",
-        "timestamp": f"strftime(make_timestamp({row}.event_timestamp), '%Y-%m-%dT%H:%M:%S.%fZ')",
+        # Not a whole number: no time, and the row is quarantined as bad_timestamp.
+        "timestamp": f"strftime(make_timestamp(try_cast({row}.event_timestamp AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%fZ')",
         "type": f"CASE {name} WHEN 'page_view' THEN 'page' WHEN 'screen_view' THEN 'screen' ELSE 'track' END",
         "event": f"CASE {name} {renamed} ELSE {name} END",
         "user_id": text(field("user_id")),
@@ -180,12 +183,15 @@ def flatten_ga4(path: Path, target: Path, settings: Settings) -> Path:
 
 
 def _fields(schema: pa.Schema) -> set[str]:
-    """Every field path of the schema (`device`, `device.web_info`, `device.web_info.browser`, …)."""
+    """Every field path of the schema (`device`, `device.web_info`, `device.web_info.browser`, …); a list's items'
+    fields under the list's name (`event_params.key`, `event_params.value.string_value`)."""
     found: set[str] = set()
 
     def walk(prefix: str, kind: pa.DataType) -> None:
         found.add(prefix)
-        if pa.types.is_struct(kind):
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+            walk(prefix, kind.value_type)
+        elif pa.types.is_struct(kind):
             for child in kind:
                 walk(f"{prefix}.{child.name}", child.type)
 

@@ -192,3 +192,40 @@ def test_a_ga4_export_in_json_is_refused_with_what_to_export_instead(tmp_path: P
     segment = tmp_path / "web.jsonl"
     segment.write_text(json.dumps({"type": "page", "userId": "ana", "timestamp": "2026-03-01T09:00:00+07:00"}) + "\n")
     assert import_file(project, segment).rows_stored == 1
+
+
+def test_an_older_leaner_ga4_export_reads_the_fields_it_has(tmp_path: Path) -> None:
+    # No collected_traffic_source, ecommerce or device; parameter values as text and whole numbers only.
+    value = pa.struct([("string_value", pa.string()), ("int_value", pa.int64())])
+    schema = pa.schema(
+        [
+            ("event_timestamp", pa.string()),
+            ("event_name", pa.string()),
+            ("event_params", pa.list_(pa.struct([("key", pa.string()), ("value", value)]))),
+            ("user_pseudo_id", pa.string()),
+        ]
+    )
+    location = {"key": "page_location", "value": {"string_value": "https://kopi.id/blog", "int_value": None}}
+    session = {"key": "ga_session_id", "value": {"string_value": None, "int_value": 7}}
+    rows = [
+        {
+            "event_timestamp": str(START_US),
+            "event_name": "page_view",
+            "event_params": [location, session],
+            "user_pseudo_id": "p",
+        },
+        {"event_timestamp": "kemarin", "event_name": "page_view", "event_params": [], "user_pseudo_id": "p"},
+    ]
+    export = tmp_path / "events_20260301.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), export)
+    project = make_project(tmp_path / "p")
+    summary = import_file(project, export)
+    assert (summary.rows_stored, summary.rows_quarantined) == (1, 1)
+    [row] = lake_events(project)
+    assert (row["page_path"], row["source"], row["device_type"], row["revenue"]) == ("/blog", None, None, None)
+    assert json.loads(row["properties"]) == {
+        "page_location": "https://kopi.id/blog",
+        "ga_session_id": "7",
+        "ga4_event": "page_view",
+    }
+    assert [bad["reason"] for bad in quarantined(project)] == ["bad_timestamp"]
