@@ -264,6 +264,27 @@ EPOCH_FORMATS = {
 }
 
 
+# A time that names its own zone: after the time of day, `Z`, an offset (`+07`, `+0700`, `+07:00`, also after a
+# space, as Shopify and `date` write them) or a zone's name (`UTC`, `Asia/Jakarta`).
+ZONED_TIME = r"(?i)\d:\d{2}(:\d{2}(\.\d+)?)?\s*(z|[+-]\d{2}(:?\d{2})?|[a-z][a-z0-9_/+-]*)$"
+
+
+def _instant_sql(text: str) -> str:
+    """An ISO-8601 text as TIMESTAMPTZ: in its own zone or offset when it names one, else in the session's zone
+    (the timezone setting while importing); NULL when it is no such time.
+
+    A time without a zone is read as a plain TIMESTAMP and placed in the session's zone explicitly: DuckDB 1.5's
+    text-to-TIMESTAMPTZ cast reads it in the zone an earlier row of the same vector named (`… 09:00 UTC`, then
+    `… 09:00` read as 09:00 UTC, not Jakarta's), which shifted such rows silently.
+    """
+    # `09:00:00 +0700` → `09:00:00+0700`: the cast takes an offset only right after the time.
+    joined = rf"regexp_replace({text}, '(\d)\s+([+-]\d{{2}}(:?\d{{2}})?)$', '\1\2')"
+    return (
+        f"CASE WHEN regexp_matches({text}, '{ZONED_TIME}') THEN try_cast({joined} AS TIMESTAMPTZ) "
+        f"ELSE timezone(current_setting('TimeZone'), try_cast({text} AS TIMESTAMP)) END"
+    )
+
+
 def _time_format_sql(time_format: str) -> str:
     """`c.timestamp` read in one of the timestamp_formats setting's formats (NULL when it does not fit)."""
     text = "trim(c.timestamp)"
@@ -302,16 +323,16 @@ def validate_sql(
     types = ", ".join(_quote(t) for t in EVENT_TYPES)
     # One try_strptime per format: given a list mixing formats with and without %z, DuckDB reads them all as one
     # type. A time without an offset becomes TIMESTAMPTZ in the session's zone, the timezone setting, as ISO ones do.
-    readings = ["try_cast(trim(c.timestamp) AS TIMESTAMPTZ)", *map(_time_format_sql, timestamp_formats)]
+    readings = [_instant_sql("trim(c.timestamp)"), *map(_time_format_sql, timestamp_formats)]
     ts = f"coalesce({', '.join(readings)})"
     hint = (
         " nor in a format of the timestamp_formats setting"
         if timestamp_formats
         else "; another format can be named in the timestamp_formats setting"
     )
-    original = "try_cast(trim(c.original_timestamp) AS TIMESTAMPTZ)"
-    sent = "try_cast(trim(c.sent_at) AS TIMESTAMPTZ)"
-    received = "try_cast(trim(c.received_at) AS TIMESTAMPTZ)"
+    original = _instant_sql("trim(c.original_timestamp)")
+    sent = _instant_sql("trim(c.sent_at)")
+    received = _instant_sql("trim(c.received_at)")
     # Segment's clock-skew correction: the device clock is off by (sent_at - received_at).
     corrected = f"CASE WHEN {received} IS NOT NULL AND {sent} IS NOT NULL AND {original} IS NOT NULL THEN {received} - ({sent} - {original}) END"
     timestamp = f"coalesce({corrected}, {ts}, {original})"

@@ -812,6 +812,33 @@ def test_set_refuses_a_column_the_file_has_and_a_json_lines_file(project: Projec
     assert lake_events(project) == []
 
 
+@pytest.mark.parametrize("named_first", [True, False], ids=["a named zone first", "a named zone last"])
+def test_each_time_is_read_in_its_own_zone_whatever_the_rows_around_it(tmp_path: Path, named_first: bool) -> None:
+    # A log that names its zone on some lines: a time without one is still Jakarta's. DuckDB's cast read it in the
+    # zone the line before it named (09:00 taken as 09:00 UTC, 7 hours off), silently.
+    named = [("utc", "2026-03-01T09:00:00 UTC"), ("tokyo", "2026-03-01 09:00:00 Asia/Tokyo")]
+    plain = [("naive", "2026-03-01 09:00"), ("day", "2026-03-02"), ("offset", "2026-03-01T09:00:00+07:00")]
+    # As Shopify and `date` write an offset: after a space.
+    spaced = [("shopify", "2026-03-01 09:00:00 +0700"), ("spaced", "2026-03-01 09:00:00 -05:00")]
+    rows = [*named, *plain, *spaced] if named_first else [*plain, *spaced, *named]
+    project = make_project(tmp_path / "p")
+    path = write_csv(
+        tmp_path / "log.csv", [{"event_id": key, "timestamp": text, "user_id": "ana"} for key, text in rows]
+    )
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=7, stored=7, quarantined_rows=0, duplicates=0)
+    times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
+    assert times == {
+        "utc": utc(2026, 3, 1, 9, 0),
+        "tokyo": utc(2026, 3, 1, 0, 0),
+        "naive": jakarta("2026-03-01 09:00"),
+        "day": jakarta("2026-03-02 00:00"),
+        "offset": utc(2026, 3, 1, 2, 0),
+        "shopify": utc(2026, 3, 1, 2, 0),
+        "spaced": utc(2026, 3, 1, 14, 0),
+    }
+
+
 def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
     # A product-analytics export (seconds) and an app's (milliseconds); the time zone setting plays no part.
     for time_format, texts in [
