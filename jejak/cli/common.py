@@ -28,8 +28,9 @@ err_console = Console(stderr=True, markup=False, emoji=False)
 FORMATS = click.Choice(["table", "csv", "json"])
 # A cell that is a number: digits with thousands commas, a decimal point, a sign, maybe a percent.
 NUMBER_TEXT = re.compile(r"[-+]?\d[\d,]*(\.\d+)?( ?%)?")
-# A line made of numbers, as a cell with a share or an interval holds them: `386.0 (4 %)`, `[345.9–429.0]`.
-NUMBER_LINE = re.compile(r"(?=.*\d)[-+–\d,.%()\[\] ]+")
+# A line made of numbers, as a cell with a share, an interval or a time holds them: `386.0 (4 %)`,
+# `[345.9–429.0]`, `2026-03-01 08:00:00+07:00`.
+NUMBER_LINE = re.compile(r"(?=.*\d)[-+–\d,.:%()\[\] ]+")
 # Room a text column keeps before a table is split into blocks (it folds below its widest line).
 TEXT_COLUMN_MIN_WIDTH = 10
 

@@ -171,8 +171,13 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
 def _print_check_samples(summary: Any) -> None:
     """The first events an import would store, as stored (hashes shown as whether one is there), and its first bad
     rows with the reason: enough to see a column mapped wrong before anything is stored."""
+    from jejak.ingest.ga4 import is_ga4_export
+
     name = Path(summary.file).name
-    if summary.columns:  # how each column of the file is read: the mapping as applied
+    if summary.file_format == "parquet" and is_ga4_export(Path(summary.file)):
+        # Its columns are the flattening's, not the file's: say where they come from instead.
+        console.print(f"{name}: a GA4 BigQuery export, flattened into event columns (docs/import-formats.md, GA4)")
+    elif summary.columns:  # how each column of the file is read: the mapping as applied
         read_as = ", ".join(f"{column} → {target}" for column, target in summary.columns)
         console.print(f"{name}: columns read as {read_as}")
     events = []

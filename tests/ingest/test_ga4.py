@@ -229,3 +229,20 @@ def test_an_older_leaner_ga4_export_reads_the_fields_it_has(tmp_path: Path) -> N
         "ga4_event": "page_view",
     }
     assert [bad["reason"] for bad in quarantined(project)] == ["bad_timestamp"]
+
+
+def test_a_check_of_a_ga4_export_says_how_it_is_read(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from jejak.cli.main import cli
+
+    project = make_project(tmp_path / "p")
+    export = _export(tmp_path / "events_20260301.parquet")
+    checked = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, ["import", str(export), "--check", "--project", str(project.root)]
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "a GA4 BigQuery export, flattened into event columns" in checked.output
+    assert "columns read as" not in checked.output  # the flattening's own names, mapped to themselves: noise
+    assert "2026-03-01 08:00:00+07:00" in checked.output  # the first event's time, whole, in the timezone setting
+    assert lake_events(project) == []
