@@ -25,17 +25,29 @@ _NON_DIGITS = re.compile(r"[^0-9]")
 INDONESIA_COUNTRY_CODE = "62"
 
 
+# A number a spreadsheet wrote as a float: `6281234567890.0` is the phone 6281234567890, and `6.28123E+12` has lost
+# its last digits (no phone can be read from it).
+_WHOLE_FLOAT = re.compile(r"\.0+$")
+_EXPONENT = re.compile(r"\d[eE][+-]?\d+$")
+
+
 def normalise_email(raw: str) -> str | None:
-    """Lower-case and trim an e-mail; None when it does not look like one."""
-    value = raw.strip().lower()
+    """Lower-case and trim an e-mail (a `mailto:` link's address, without a trailing dot); None when it does not
+    look like one."""
+    value = raw.strip().lower().removeprefix("mailto:").rstrip(".")
     if "@" not in value or value.startswith("@") or value.endswith("@"):
         return None
     return value
 
 
 def normalise_phone(raw: str, country_code: str = INDONESIA_COUNTRY_CODE) -> str | None:
-    """E.164 form (`+62…`) of a phone number; a leading 0 is the national trunk prefix."""
+    """E.164 form (`+62…`) of a phone number; a leading 0 is the national trunk prefix, and so is `(0)` after the
+    country code (`+62 (0)812…`). A whole number written as a float loses its `.0`; one in exponent notation is
+    no phone (its last digits are gone, and what is left would match other numbers)."""
     value = raw.strip()
+    if _EXPONENT.search(value):
+        return None
+    value = _WHOLE_FLOAT.sub("", value).replace("(0)", "")
     had_plus = value.startswith("+")
     digits = _NON_DIGITS.sub("", value)
     if value.startswith("00"):

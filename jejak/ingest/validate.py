@@ -364,6 +364,8 @@ def validate_sql(
       WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'revenue ' || c.revenue || ' is not a number (setting decimal_mark: how amounts are written)'
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
+      WHEN NOT c._has_id AND {_blank("c.phone")} IS NOT NULL THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
+      WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN 'none of user_id, anonymous_id, email or phone is given'
     END"""
     default_event = (

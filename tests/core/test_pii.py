@@ -30,6 +30,9 @@ ANA_E164 = "+6281234567890"
         "0062-812-3456-7890",
         "812-3456-7890",
         "  +6281234567890  ",
+        "+62 (0)812 3456 7890",  # the trunk 0 in brackets after the country code, as business cards write it
+        "6281234567890.0",  # a spreadsheet's float, as pandas and some CSV exports write a number column
+        "081234567890.00",
     ],
 )
 def test_every_way_of_writing_anas_phone_is_one_e164_number(raw: str) -> None:
@@ -41,12 +44,23 @@ def test_a_foreign_number_keeps_its_country_code() -> None:
     assert normalise_phone("0065 6123 4567") == "+6561234567"
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "call me", "+62 812 3456 7890 1234 5678"])
+# An exponent (a spreadsheet's 6.28123E+12) has lost the last digits: read as a number it would be someone else's.
+@pytest.mark.parametrize("raw", ["", "12345", "call me", "+62 812 3456 7890 1234 5678", "6.28123E+12", "6,28123E+12"])
 def test_what_is_not_a_phone_number_normalises_to_none(raw: str) -> None:
     assert normalise_phone(raw) is None
 
 
-@pytest.mark.parametrize("raw", ["ana@example.com", "Ana@Example.COM", "  ANA@EXAMPLE.COM\t", " ana@example.com "])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ana@example.com",
+        "Ana@Example.COM",
+        "  ANA@EXAMPLE.COM\t",
+        " ana@example.com ",
+        "mailto:Ana@example.com",
+        "ana@example.com.",
+    ],
+)
 def test_email_case_and_spaces_do_not_matter(raw: str) -> None:
     assert normalise_email(raw) == "ana@example.com"
 

@@ -839,6 +839,26 @@ def test_each_time_is_read_in_its_own_zone_whatever_the_rows_around_it(tmp_path:
     }
 
 
+def test_a_phone_a_spreadsheet_wrote_as_a_number_is_read_or_said_to_be_lost(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    rows = [
+        {"event_id": "float", "timestamp": "2026-03-01 09:00", "phone": "6281234567890.0"},
+        {"event_id": "typed", "timestamp": "2026-03-01 09:05", "phone": "0812-3456-7890"},
+        {"event_id": "lost", "timestamp": "2026-03-01 09:10", "phone": "6.28123E+12"},
+        {"event_id": "link", "timestamp": "2026-03-01 09:15", "email": "mailto:Ana@Example.com"},
+        {"event_id": "plain", "timestamp": "2026-03-01 09:20", "email": "ana@example.com"},
+    ]
+    summary = import_file(project, write_csv(tmp_path / "kontak.csv", rows))
+    assert_reconciles(summary, read=5, stored=4, quarantined_rows=1, duplicates=0)
+    stored = by_id(project)
+    assert stored["float"]["phone_hash"] == stored["typed"]["phone_hash"] is not None  # one phone, one person
+    assert stored["link"]["email_hash"] == stored["plain"]["email_hash"] is not None
+    # In exponent notation the last digits are gone: read as a number it would be somebody else's phone.
+    [lost] = quarantined(project)
+    assert lost["reason"] == "no_identifier" and "exponent notation" in lost["message"]
+    assert "6.28123E+12" not in lost["message"]  # a phone is never written into a message
+
+
 def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
     # A product-analytics export (seconds) and an app's (milliseconds); the time zone setting plays no part.
     for time_format, texts in [
