@@ -36,7 +36,7 @@ from jejak.store.project import Project, init_project, open_project
 from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-CLOCK_START = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+CLOCK_START = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
 IDENTIFIERS = ("user_id", "anonymous_id", "email", "phone")
 
 Event = Mapping[str, Any]
@@ -45,7 +45,8 @@ Story = Mapping[str, Sequence[Event]]
 
 @pytest.fixture(autouse=True, scope="session")
 def ticking_clock() -> Iterator[None]:
-    """A deterministic clock: 2026-04-01 00:00:00 UTC, one second later at every reading."""
+    """A deterministic clock: 2027-01-01 00:00:00 UTC (after every time the tests import: a later one is refused),
+    one second later at every reading."""
     ticks = itertools.count()
     set_clock(lambda: CLOCK_START + dt.timedelta(seconds=next(ticks)))
     yield

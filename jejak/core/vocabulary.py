@@ -88,10 +88,11 @@ QUARANTINE_SCHEMA = pa.schema(
 
 # Reason codes for quarantined rows: stable API, shown to users with the message.
 QUARANTINE_REASONS = {
-    "bad_timestamp": "the timestamp is missing, or is neither ISO-8601 nor in a format of the timestamp_formats setting",
+    "bad_timestamp": "the timestamp is missing, is neither ISO-8601 nor in a format of the timestamp_formats setting, "
+    "or is more than a day after the import",
     "no_identifier": "the row has none of user_id, anonymous_id, email or phone",
     "bad_json": "the line is not a JSON object",
-    "wrong_type": "a field has the wrong type (e.g. text where a number is expected)",
+    "wrong_type": "a field has the wrong type (e.g. text where a number is expected), or a revenue is more than 10^15",
     "unknown_type": f"the event type is not one of {', '.join(EVENT_TYPES)}",
     "oversize_field": "a field is longer than the import_max_field_bytes setting allows",
     "invalid_utf8": "the row is not valid UTF-8 text",

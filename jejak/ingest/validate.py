@@ -285,6 +285,13 @@ def _instant_sql(text: str) -> str:
     )
 
 
+# No order is worth more than this in any currency (10^15 rupiah is about 60 billion dollars): a larger revenue is
+# two numbers run together, or ids in a column mapped to revenue, and would swamp every total it is summed into.
+LARGEST_REVENUE = 1e15
+# How far after the import an event's time may be (a clock a little fast, a time zone ahead): later, it is a typo.
+FUTURE_TOLERANCE_HOURS = 24
+
+
 def _time_format_sql(time_format: str) -> str:
     """`c.timestamp` read in one of the timestamp_formats setting's formats (NULL when it does not fit)."""
     text = "trim(c.timestamp)"
@@ -347,14 +354,19 @@ def validate_sql(
         f"({_blank('c.user_id')} IS NOT NULL OR {_blank('c.anonymous_id')} IS NOT NULL "
         "OR e.hash IS NOT NULL OR p.hash IS NOT NULL)"
     )
+    # A time this far past the import is no event yet: a typo, or a clock that is wrong (GA4 refuses events 72 hours
+    # ahead). A day covers any time zone and a clock a little fast.
+    latest = f"(TIMESTAMPTZ {_quote(received_at_iso)} + INTERVAL {FUTURE_TOLERANCE_HOURS} HOUR)"
     # Each check once per row, in `checked`; the reason and its message then read the results.
     reason = f"""CASE
       WHEN c._pre_reason IS NOT NULL THEN c._pre_reason
       WHEN c._longest > {int(max_field_bytes)} THEN 'oversize_field'
       WHEN c._kind NOT IN ({types}) THEN 'unknown_type'
       WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'wrong_type'
+      WHEN abs(c._revenue) > {LARGEST_REVENUE:.0f} THEN 'wrong_type'
       WHEN c._bad_object THEN 'wrong_type'
       WHEN c._timestamp IS NULL THEN 'bad_timestamp'
+      WHEN c._timestamp > {latest} THEN 'bad_timestamp'
       WHEN NOT c._has_id THEN 'no_identifier'
     END"""
     message = f"""CASE
@@ -362,8 +374,10 @@ def validate_sql(
       WHEN c._longest > {int(max_field_bytes)} THEN 'a field is ' || c._longest || ' bytes long; the limit is {int(max_field_bytes)} (setting import_max_field_bytes)'
       WHEN c._kind NOT IN ({types}) THEN 'type ' || c._kind || ' is not one of {", ".join(EVENT_TYPES)}'
       WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'revenue ' || c.revenue || ' is not a number (setting decimal_mark: how amounts are written)'
+      WHEN abs(c._revenue) > {LARGEST_REVENUE:.0f} THEN 'revenue ' || c.revenue || ' is more than 10^15, beyond any order: two numbers run together, or a column of ids mapped to revenue?'
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
+      WHEN c._timestamp > {latest} THEN 'timestamp "' || c.timestamp || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
       WHEN NOT c._has_id AND {_blank("c.phone")} IS NOT NULL THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN 'none of user_id, anonymous_id, email or phone is given'

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import jakarta, lake_events, make_project, quarantined, write_csv, write_jsonl
+from conftest import CLOCK_START, jakarta, lake_events, make_project, quarantined, write_csv, write_jsonl
 
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import QUARANTINE_REASONS
@@ -857,6 +857,31 @@ def test_a_phone_a_spreadsheet_wrote_as_a_number_is_read_or_said_to_be_lost(tmp_
     [lost] = quarantined(project)
     assert lost["reason"] == "no_identifier" and "exponent notation" in lost["message"]
     assert "6.28123E+12" not in lost["message"]  # a phone is never written into a message
+
+
+def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_path: Path) -> None:
+    # The tests' clock reads CLOCK_START: a time hours ahead of it is a clock a little fast, days ahead a typo.
+    soon, later = CLOCK_START + dt.timedelta(hours=12), CLOCK_START + dt.timedelta(days=3)
+    rows = [
+        {"event_id": "soon", "timestamp": soon.isoformat(), "user_id": "ana"},
+        {"event_id": "later", "timestamp": later.isoformat(), "user_id": "ana"},
+        {"event_id": "typo", "timestamp": "2926-03-01 09:00", "user_id": "ana"},
+        {"event_id": "big", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "150000150000150000"},
+        {"event_id": "refund", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "-150000"},
+        {"event_id": "sci", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "1.5e+05"},
+    ]
+    project = make_project(tmp_path / "p")
+    summary = import_file(project, write_csv(tmp_path / "orders.csv", rows))
+    assert_reconciles(summary, read=6, stored=3, quarantined_rows=3, duplicates=0)
+    assert {row["event_id"]: row["revenue"] for row in lake_events(project)} == {
+        "soon": None,
+        "refund": -150000.0,
+        "sci": 150000.0,
+    }
+    reasons = {row["source_line"]: (row["reason"], row["message"]) for row in quarantined(project)}
+    assert [reasons[line][0] for line in (3, 4, 5)] == ["bad_timestamp", "bad_timestamp", "wrong_type"]
+    assert "more than a day after this import" in reasons[4][1]
+    assert "more than 10^15" in reasons[5][1]
 
 
 def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
