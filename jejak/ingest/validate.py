@@ -292,6 +292,12 @@ LARGEST_REVENUE = 1e15
 FUTURE_TOLERANCE_HOURS = 24
 
 
+def _id_text(column: str) -> str:
+    """An id as text, a whole number written as a float (`12345.0`: pandas writes an id column with gaps so) as the
+    whole number, as a workbook's cell is read: one customer is not two because one export had floats."""
+    return rf"regexp_replace({_blank(column)}, '^([0-9]+)\.0+$', '\1')"
+
+
 def _time_format_sql(time_format: str) -> str:
     """`c.timestamp` read in one of the timestamp_formats setting's formats (NULL when it does not fit)."""
     text = "trim(c.timestamp)"
@@ -427,9 +433,9 @@ SELECT
   coalesce({_blank("c.event")}, {default_event}) AS event,
   c._timestamp AS timestamp,
   coalesce(c._received, TIMESTAMPTZ {_quote(received_at_iso)}) AS received_at,
-  {_blank("c.user_id")} AS user_id,
-  {_blank("c.anonymous_id")} AS anonymous_id,
-  {_blank("c.previous_id")} AS previous_id,
+  {_id_text("c.user_id")} AS user_id,
+  {_id_text("c.anonymous_id")} AS anonymous_id,
+  {_id_text("c.previous_id")} AS previous_id,
   c._email_hash AS email_hash,
   c._phone_hash AS phone_hash,
   {_blank("c.source")} AS source,

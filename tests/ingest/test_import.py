@@ -884,6 +884,25 @@ def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_
     assert "more than 10^15" in reasons[5][1]
 
 
+def test_an_id_written_as_a_float_is_the_whole_number(tmp_path: Path) -> None:
+    # pandas writes an id column with gaps as floats: 12345.0 in one export is 12345 in another, one customer.
+    project = make_project(tmp_path / "p")
+    rows = [
+        {"event_id": "float", "timestamp": "2026-03-01 09:00", "user_id": "12345.0"},
+        {"event_id": "whole", "timestamp": "2026-03-01 09:05", "user_id": "12345"},
+        {"event_id": "real", "timestamp": "2026-03-01 09:10", "user_id": "1.5"},  # not a whole number: as it is
+        {"event_id": "padded", "timestamp": "2026-03-01 09:15", "user_id": "007.00"},  # its zeros are its own
+    ]
+    import_file(project, write_csv(tmp_path / "orders.csv", rows))
+    table = pa.table(
+        {"timestamp": ["2026-03-01T10:00:00+07:00", "2026-03-01T10:05:00+07:00"], "user_id": [12345.0, None]}
+    )
+    pq.write_table(table.append_column("anonymous_id", pa.array([None, 99.0])), tmp_path / "export.parquet")
+    import_file(project, tmp_path / "export.parquet")
+    ids = sorted((row["user_id"] or "", row["anonymous_id"] or "") for row in lake_events(project))
+    assert ids == [("", "99"), ("007", ""), ("1.5", ""), ("12345", ""), ("12345", ""), ("12345", "")]
+
+
 def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
     # A product-analytics export (seconds) and an app's (milliseconds); the time zone setting plays no part.
     for time_format, texts in [
