@@ -3,17 +3,20 @@
 Example:
     >>> parse_map_option("waktu=timestamp, pelanggan=user_id")
     {'waktu': 'timestamp', 'pelanggan': 'user_id'}
-    >>> canonical_header(["Waktu", "utm_source", "rasa"], {"waktu": "timestamp"})
-    ['timestamp', 'source', 'rasa']
+    >>> canonical_header(["Waktu", "utm_source", "rasa", "User ID"], {"waktu": "timestamp"})
+    ['timestamp', 'source', 'rasa', 'user_id']
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import INPUT_COLUMNS
 
+# What a column name may hold between its words and still name a canonical column (`_compact`).
+_SEPARATORS = re.compile(r"[\s_\-.]+")
 BUILTIN_ALIASES = {
     "messageid": "event_id",
     "message_id": "event_id",
@@ -32,6 +35,10 @@ BUILTIN_ALIASES = {
     "originaltimestamp": "original_timestamp",
     "sentat": "sent_at",
     "receivedat": "received_at",
+    # As exports and people title them ("Email Address", "Phone Number", "Event Name").
+    "emailaddress": "email",
+    "phonenumber": "phone",
+    "eventname": "event",
 }
 
 
@@ -136,11 +143,27 @@ def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COL
             )
 
 
+def _compact(name: str) -> str:
+    """A column name without case, spaces, underscores, hyphens or dots: `User ID`, `user_id` and `userId` alike."""
+    return _SEPARATORS.sub("", name.strip().lower())
+
+
+# A name's compact form → the canonical column it names: every canonical column, then the aliases.
+_BY_COMPACT = {_compact(name): name for name in INPUT_COLUMNS} | {
+    _compact(alias): name for alias, name in BUILTIN_ALIASES.items()
+}
+
+
 def canonical_header(header: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
-    """The canonical name of each input column (unknown columns keep their own name and go to `properties`)."""
+    """The canonical name of each input column (unknown columns keep their own name and go to `properties`).
+
+    The mapping is matched on the name as written (without case); then the built-in names and aliases are matched
+    also without spaces, underscores, hyphens and dots, so `User ID`, `E-mail` and `Page Path` are read as
+    `user_id`, `email` and `page_path`.
+    """
     lowered = {k.strip().lower(): v.strip().lower() for k, v in mapping.items()}
     names = []
     for raw in header:
         name = raw.strip().lower()
-        names.append(lowered.get(name) or BUILTIN_ALIASES.get(name) or name)
+        names.append(lowered.get(name) or BUILTIN_ALIASES.get(name) or _BY_COMPACT.get(_compact(name)) or name)
     return names

@@ -903,6 +903,42 @@ def test_an_id_written_as_a_float_is_the_whole_number(tmp_path: Path) -> None:
     assert ids == [("", "99"), ("007", ""), ("1.5", ""), ("12345", ""), ("12345", ""), ("12345", "")]
 
 
+def test_headers_as_people_title_them_name_the_columns(tmp_path: Path) -> None:
+    # An export's headers, titled: case, spaces, hyphens and underscores do not hide a column jejak knows.
+    project = make_project(tmp_path / "p")
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "Time Stamp,User ID,E-mail,Phone Number,Event Name,UTM Source,Page Path,Catatan\n"
+        "2026-03-01 09:00,ana,Ana@Example.com,0812-3456-7890,Product Viewed,google,/produk,suka kopi\n"
+    )
+    checked = import_file(project, path, check=True)  # the check says how each column is read
+    assert [f"{column} → {target}" for column, target in checked.columns if column != target] == [
+        "Time Stamp → timestamp",
+        "User ID → user_id",
+        "E-mail → email",
+        "Phone Number → phone",
+        "Event Name → event",
+        "UTM Source → source",
+        "Page Path → page_path",
+        "Catatan → properties",
+    ]
+    assert import_file(project, path).rows_stored == 1
+    [row] = lake_events(project)
+    assert (row["user_id"], row["event"], row["source"], row["page_path"]) == (
+        "ana",
+        "Product Viewed",
+        "google",
+        "/produk",
+    )
+    assert row["email_hash"] is not None and row["phone_hash"] is not None
+    assert json.loads(row["properties"]) == {"catatan": "suka kopi"}
+    # Two columns that name one, written two ways, are still refused by name.
+    both = tmp_path / "both.csv"
+    both.write_text("timestamp,user_id,User ID\n2026-03-01 09:00,ana,budi\n")
+    with pytest.raises(InputFileError, match="user_id"):
+        import_file(project, both)
+
+
 def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
     # A product-analytics export (seconds) and an app's (milliseconds); the time zone setting plays no part.
     for time_format, texts in [
