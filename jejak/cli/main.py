@@ -189,9 +189,14 @@ def _print_check_samples(summary: Any) -> None:
         events.append({column: cell_text(value) for column, value in shown.items()})
     if events:
         print_rows(events, "table", f"{name}: the first events it would store")
+    _print_would_quarantine(name, summary.bad_sample)
+
+
+def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> None:
+    """A check's first bad rows (events or spend), each with its line, reason, message and text."""
     bad = [
         {"line": row["source_line"], "reason": row["reason"], "message": row["message"], "raw": row["raw"]}
-        for row in summary.bad_sample
+        for row in bad_sample
     ]
     if bad:
         print_rows(bad, "table", f"{name}: the first rows it would quarantine")
@@ -613,12 +618,7 @@ def spend_import(
         ]
         if shown:
             print_rows(shown, "table", f"{name}: the first rows it would store")
-        bad = [
-            {"line": row["source_line"], "reason": row["reason"], "message": row["message"], "raw": row["raw"]}
-            for row in summary.bad_sample
-        ]
-        if bad:
-            print_rows(bad, "table", f"{name}: the first rows it would quarantine")
+        _print_would_quarantine(name, summary.bad_sample)
 
 
 @cli.command()
