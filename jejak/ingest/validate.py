@@ -383,7 +383,7 @@ def validate_sql(
       WHEN abs(c._revenue) > {LARGEST_REVENUE:.0f} THEN 'revenue ' || c.revenue || ' is more than 10^15, beyond any order: two numbers run together, or a column of ids mapped to revenue?'
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
-      WHEN c._timestamp > {latest} THEN 'timestamp "' || c.timestamp || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
+      WHEN c._timestamp > {latest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
       WHEN NOT c._has_id AND {_blank("c.phone")} IS NOT NULL THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN 'none of user_id, anonymous_id, email or phone is given'

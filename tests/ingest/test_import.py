@@ -882,6 +882,13 @@ def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_
     assert [reasons[line][0] for line in (3, 4, 5)] == ["bad_timestamp", "bad_timestamp", "wrong_type"]
     assert "more than a day after this import" in reasons[4][1]
     assert "more than 10^15" in reasons[5][1]
+    # A message whose time comes from its device's clock (no `timestamp`) says which time it read.
+    app = write_jsonl(
+        tmp_path / "app.jsonl", [{"type": "track", "userId": "ana", "originalTimestamp": "2926-03-01T09:00:00Z"}]
+    )
+    assert import_file(project, app).rows_quarantined == 1
+    [from_app] = [row for row in quarantined(project) if row["source_file"].endswith("app.jsonl")]
+    assert from_app["reason"] == "bad_timestamp" and "2926-03-01" in from_app["message"]
 
 
 def test_an_id_written_as_a_float_is_the_whole_number(tmp_path: Path) -> None:
