@@ -65,6 +65,7 @@ from jejak.ingest.validate import (
     KNOWN_INPUT_COLUMNS,
     jsonl_extract_sql,
     reads_decimal_comma,
+    sql_text,
     table_extract_sql,
     table_raw_text_sql,
     validate_sql,
@@ -555,9 +556,8 @@ def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
     for text in formats:
         if text in EPOCH_FORMATS:
             continue
-        quoted = "'" + text.replace("'", "''") + "'"
         try:
-            engine.fetch_arrow(f"SELECT try_strptime('', {quoted}) AS t")
+            engine.fetch_arrow(f"SELECT try_strptime('', {sql_text(text)}) AS t")
         except Exception as exc:  # DuckDB's InvalidInputException, whose text says what is wrong with the format
             raise SettingError(
                 f"Setting 'timestamp_formats' has the format {text!r}, which strptime cannot read ({exc}). "
@@ -569,8 +569,7 @@ def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:
     staged = sorted(stage.glob("chunk-*.parquet"))
     if not staged:
         return frozenset()
-    files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in staged) + "]"
-    lines = engine.fetch_arrow(f"SELECT DISTINCT source_line AS n FROM read_parquet({files})").column("n")
+    lines = engine.fetch_arrow(f"SELECT DISTINCT source_line AS n FROM read_parquet({_sql_files(staged)})").column("n")
     return frozenset(int(n) for n in lines.to_pylist())
 
 
@@ -632,6 +631,11 @@ def _validate_chunk(
     return rows
 
 
+def _sql_files(paths: Sequence[Path]) -> str:
+    """Files as an SQL list of path literals, for `read_parquet`."""
+    return "[" + ", ".join(sql_text(str(path)) for path in paths) + "]"
+
+
 def _store_new_events(
     engine: Engine, project: Project, stage: Path, *, check: bool = False
 ) -> tuple[int, int, list[dict[str, object]]]:
@@ -640,33 +644,28 @@ def _store_new_events(
     staged = sorted(stage.glob("chunk-*.parquet"))
     if not staged:
         return 0, 0, []
-    staged_list = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in staged) + "]"
-    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({staged_list})")
+    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({_sql_files(staged)})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
     existing = event_files(project)
     anti_join = ""
     if existing:
-        existing_list = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in existing) + "]"
-        anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({existing_list}))"
+        anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({_sql_files(existing)}))"
     # Decide on the ids alone (narrow), then stream the full rows once: the first row of each new event_id.
     engine.execute_sql(
         f"""CREATE OR REPLACE TEMP TABLE keep_ids AS
         SELECT event_id, min(source_line) AS source_line FROM staged {anti_join} GROUP BY event_id"""
     )
     stored = int(engine.fetch_arrow("SELECT count(*) AS n FROM keep_ids").column("n")[0].as_py())
+    new_rows = "staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id AND s.source_line = k.source_line"
     if check:
-        first = engine.fetch_arrow(
-            f"""SELECT s.* FROM staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id
-                AND s.source_line = k.source_line ORDER BY s.source_line LIMIT {CHECK_SAMPLE_ROWS}"""
-        )
+        first = engine.fetch_arrow(f"SELECT s.* FROM {new_rows} ORDER BY s.source_line LIMIT {CHECK_SAMPLE_ROWS}")
         engine.execute_sql("DROP TABLE keep_ids")
         return valid_rows, stored, first.to_pylist()
     if stored:
         out = stage / "partitioned"
         target = str(out).replace("'", "''")
         engine.execute_sql(
-            f"""COPY (SELECT s.*, strftime(timezone('UTC', s.timestamp), '%Y-%m-%d') AS date
-                      FROM staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id AND s.source_line = k.source_line)
+            f"""COPY (SELECT s.*, strftime(timezone('UTC', s.timestamp), '%Y-%m-%d') AS date FROM {new_rows})
                 TO '{target}' ({PARQUET_COPY_OPTIONS}, PARTITION_BY (date))"""
         )
         publish_partitions(project, out)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from jejak.core.vocabulary import EVENT_TYPES, INPUT_COLUMNS
 
 
-def _quote(text: str) -> str:
+def sql_text(text: str) -> str:
+    """`text` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -82,7 +83,7 @@ SCALAR_JSON_TYPES = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN', 'NULL
 
 
 def _path_list(paths: Sequence[str]) -> str:
-    return "[" + ", ".join(_quote(p) for p in paths) + "]"
+    return "[" + ", ".join(sql_text(p) for p in paths) + "]"
 
 
 def jsonl_extract_sql(chunk: str) -> str:
@@ -148,7 +149,7 @@ def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str]) 
         columns.append(_identifier(name) if name in present else f"NULL::VARCHAR AS {name}")
     columns += [f"{_identifier(name)} AS {_extra_column(name)}" for name in extra]
     if extra:
-        pairs = ", ".join(f"{_quote(name)}, {_identifier(name)}" for name in extra)
+        pairs = ", ".join(f"{sql_text(name)}, {_identifier(name)}" for name in extra)
         extra_sql = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
         extra_sql = "NULL::VARCHAR"
@@ -169,8 +170,8 @@ def table_raw_text_sql(present: Sequence[str], extra: Sequence[str], alias: str 
 
     Readable in the quarantine, and the natural key of a deterministic event_id.
     """
-    pairs = [f"{_quote(name)}, {alias}.{_identifier(name)}" for name in present]
-    pairs += [f"{_quote(name)}, {alias}.{_extra_column(name)}" for name in extra]
+    pairs = [f"{sql_text(name)}, {alias}.{_identifier(name)}" for name in present]
+    pairs += [f"{sql_text(name)}, {alias}.{_extra_column(name)}" for name in extra]
     return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)" if pairs else "'{}'"
 
 
@@ -305,7 +306,7 @@ def _time_format_sql(time_format: str) -> str:
         pattern, per_second = EPOCH_FORMATS[time_format]
         # to_timestamp counts from UTC, so the time zone setting plays no part.
         return f"CASE WHEN regexp_full_match({text}, '{pattern}') THEN to_timestamp(try_cast({text} AS DOUBLE) / {per_second}) END"
-    return f"CAST(try_strptime({text}, {_quote(time_format)}) AS TIMESTAMPTZ)"
+    return f"CAST(try_strptime({text}, {sql_text(time_format)}) AS TIMESTAMPTZ)"
 
 
 def validate_sql(
@@ -333,7 +334,7 @@ def validate_sql(
         + ", ".join(f"coalesce(strlen(c.{n}), 0)" for n in text_columns)
         + ", coalesce(strlen(c._extra), 0))"
     )
-    types = ", ".join(_quote(t) for t in EVENT_TYPES)
+    types = ", ".join(sql_text(t) for t in EVENT_TYPES)
     # One try_strptime per format: given a list mixing formats with and without %z, DuckDB reads them all as one
     # type. A time without an offset becomes TIMESTAMPTZ in the session's zone, the timezone setting, as ISO ones do.
     readings = [_instant_sql("trim(c.timestamp)"), *map(_time_format_sql, timestamp_formats)]
@@ -362,7 +363,7 @@ def validate_sql(
     )
     # A time this far past the import is no event yet: a typo, or a clock that is wrong (GA4 refuses events 72 hours
     # ahead). A day covers any time zone and a clock a little fast.
-    latest = f"(TIMESTAMPTZ {_quote(received_at_iso)} + INTERVAL {FUTURE_TOLERANCE_HOURS} HOUR)"
+    latest = f"(TIMESTAMPTZ {sql_text(received_at_iso)} + INTERVAL {FUTURE_TOLERANCE_HOURS} HOUR)"
     # Each check once per row, in `checked`; the reason and its message then read the results.
     reason = f"""CASE
       WHEN c._pre_reason IS NOT NULL THEN c._pre_reason
@@ -394,7 +395,7 @@ def validate_sql(
     )
     page_url = _blank("c.page_url")
     # Evaluated only for rows without an event_id (a CASE branch runs on the rows that take it).
-    deterministic_id = f"'h:' || md5({_quote(source_name)} || chr(31) || {raw_text})"
+    deterministic_id = f"'h:' || md5({sql_text(source_name)} || chr(31) || {raw_text})"
     given_id = _blank("c.event_id")
     props = json_text["properties"]
     # Properties that are not JSON send the row to the quarantine; merging them must not fail the whole chunk.
@@ -432,7 +433,7 @@ SELECT
   c._kind AS type,
   coalesce({_blank("c.event")}, {default_event}) AS event,
   c._timestamp AS timestamp,
-  coalesce(c._received, TIMESTAMPTZ {_quote(received_at_iso)}) AS received_at,
+  coalesce(c._received, TIMESTAMPTZ {sql_text(received_at_iso)}) AS received_at,
   {_id_text("c.user_id")} AS user_id,
   {_id_text("c.anonymous_id")} AS anonymous_id,
   {_id_text("c.previous_id")} AS previous_id,
@@ -454,7 +455,7 @@ SELECT
   coalesce(nullif(trim(c.os), ''), c._ua_os) AS os,
   coalesce(nullif(trim(c.browser), ''), c._ua_browser) AS browser,
   c._revenue AS revenue,
-  CASE WHEN c._revenue IS NOT NULL THEN upper(coalesce({_blank("c.currency")}, {_quote(currency)}))
+  CASE WHEN c._revenue IS NOT NULL THEN upper(coalesce({_blank("c.currency")}, {sql_text(currency)}))
        ELSE upper({_blank("c.currency")}) END AS currency,
   CASE WHEN json_valid({properties}) THEN CAST(json_merge_patch({properties}, '{strip_pii}') AS VARCHAR)
        ELSE {properties} END AS properties,
@@ -462,8 +463,8 @@ SELECT
        THEN CAST(json_merge_patch({json_text["context"]}, '{{"traits": {strip_pii}}}') AS VARCHAR)
        ELSE {json_text["context"]} END AS context,
   CASE WHEN json_valid({json_text["traits"]}) THEN CAST(json_merge_patch({json_text["traits"]}, '{strip_pii}') AS VARCHAR) END AS traits,
-  coalesce({_blank("c.source_name")}, {_quote(source_name)}) AS source_name,
-  {_quote(source_file)} AS source_file,
+  coalesce({_blank("c.source_name")}, {sql_text(source_name)}) AS source_name,
+  {sql_text(source_file)} AS source_file,
   c._line AS source_line
 FROM checked AS c
 """
