@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 from jejak.core.errors import InputFileError
 from jejak.core.settings import Settings
 from jejak.engine import PARQUET_COPY_OPTIONS, connect
+from jejak.ingest.validate import sql_text
 
 # The columns that make a Parquet file (or a JSON line) a GA4 export.
 GA4_MARKERS = ("event_timestamp", "event_name", "user_pseudo_id")
@@ -161,16 +162,15 @@ def flatten_ga4(path: Path, target: Path, settings: Settings) -> Path:
         "context": f"CAST(json_merge_patch(to_json({row}), '{{\"event_params\": null}}') AS VARCHAR)",
     }
     select = ", ".join(f'{sql} AS "{column}"' for column, sql in columns.items())
-    source_file = str(path).replace("'", "''")
     engine = connect(settings.replace(engine="duckdb"))
     try:
         # Rows in the file's order, so each keeps its line; the import's engine may reorder, this one must not.
         engine.execute_sql("SET preserve_insertion_order = true")
         # What does not fit in memory spills next to the flat copy, in the project's staging area.
-        engine.execute_sql(f"SET temp_directory = '{str(target.parent / 'spill').replace(chr(39), chr(39) * 2)}'")
+        engine.execute_sql(f"SET temp_directory = {sql_text(str(target.parent / 'spill'))}")
         engine.execute_sql(
-            f"COPY (SELECT {select} FROM read_parquet('{source_file}') AS {row}) "
-            f"TO '{str(target).replace(chr(39), chr(39) * 2)}' ({PARQUET_COPY_OPTIONS})"
+            f"COPY (SELECT {select} FROM read_parquet({sql_text(str(path))}) AS {row}) "
+            f"TO {sql_text(str(target))} ({PARQUET_COPY_OPTIONS})"
         )
     except Exception as exc:  # DuckDB's own error types: the export is not shaped as GA4's
         raise InputFileError(
