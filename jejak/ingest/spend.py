@@ -98,10 +98,11 @@ def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
     """The day of an ISO date (or date-time), else of the first of `formats` (the timestamp_formats setting's
     strptime formats, e.g. `%d/%m/%Y`) that reads the whole text; None when none does."""
     text = text.strip()
-    try:
-        return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else None
-    except ValueError:
-        pass
+    if len(text) >= 10:  # an ISO date, maybe with a time after it
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            pass
     for time_format in formats:
         if time_format in EPOCH_FORMATS:
             continue  # a day is no count of seconds
