@@ -26,6 +26,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 console = Console(markup=False, emoji=False)
 err_console = Console(stderr=True, markup=False, emoji=False)
 FORMATS = click.Choice(["table", "csv", "json"])
+# Every command that works on a project takes it so.
+PROJECT_OPTION = click.option(
+    "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
+)
 # A cell that is a number: digits with thousands commas, a decimal point, a sign, maybe a percent.
 NUMBER_TEXT = re.compile(r"[-+]?\d[\d,]*(\.\d+)?( ?%)?")
 # A line made of numbers, as a cell with a share, an interval or a time holds them: `386.0 (4 %)`,
@@ -197,11 +201,7 @@ def report_filters(channel: bool = True, conversion_type: bool = True) -> Callab
             options.append(click.option("--channel", default=None, help="Only journeys or sessions of this channel."))
         options.append(click.option("--persona", default=None, help="Only the people this persona's rules take."))
         options.append(click.option("--format", "output_format", type=FORMATS, default="table"))
-        options.append(
-            click.option(
-                "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
-            )
-        )
+        options.append(PROJECT_OPTION)
         for option in reversed(options):
             func = option(func)
         return func

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from jejak.cli.common import (
     FORMATS,
+    PROJECT_OPTION,
     cell_text,
     console,
     err_console,
@@ -234,7 +235,7 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
 )
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def import_command(
     files: tuple[str, ...],
@@ -292,7 +293,7 @@ def run_build_with_progress(project: Any, engine: str | None, *, precompute: boo
 
 @cli.command()
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None, help="Override the engine setting.")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def build(engine: str | None, project_dir: str | None) -> None:
     """Build people, sessions, touchpoints, conversions, journeys and unique paths.
@@ -308,7 +309,7 @@ def build(engine: str | None, project_dir: str | None) -> None:
 
 @cli.command(name="settings")
 @click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def settings_command(output_format: str, project_dir: str | None) -> None:
     """Every setting in effect: value, default, unit and what it does.
@@ -398,7 +399,7 @@ def _interval(row: dict[str, Any]) -> str:
 )
 @click.option("--sep", "separator", default=">", help="Channel separator in --paths (spaces around it are ignored).")
 @click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def attribute(
     models: tuple[str, ...],
@@ -557,7 +558,7 @@ def spend() -> None:
 @click.option(
     "--check", is_flag=True, help="Read and check only: show what the import would store and quarantine; store nothing."
 )
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def spend_import(
     file: str,
@@ -625,7 +626,7 @@ def spend_import(
 @click.argument("table")
 @click.option("--format", "output_format", type=click.Choice(["csv", "parquet", "json"]), default="csv")
 @click.option("--output", "-o", default=None, help="File to write (default: TABLE.FORMAT in the current directory).")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def export(table: str, output_format: str, output: str | None, project_dir: str | None) -> None:
     """Export a derived table as CSV, Parquet or JSON Lines.

@@ -9,15 +9,11 @@ from typing import Any
 
 import click
 
-from jejak.cli.common import console, err_console, handle_errors, project_at
+from jejak.cli.common import PROJECT_OPTION, console, err_console, handle_errors, project_at
 
 # `journey_maps` is re-exported: `jejak demo` draws every persona's map with it.
 from jejak.service.maps import journey_map_of, print_map
 from jejak.service.maps import journey_maps as journey_maps
-
-PROJECT_OPTION = click.option(
-    "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
-)
 
 
 @click.group(name="map", invoke_without_command=True)

@@ -6,11 +6,7 @@ from pathlib import Path
 
 import click
 
-from jejak.cli.common import FORMATS, console, handle_errors, print_rows, project_at, styled
-
-PROJECT_OPTION = click.option(
-    "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
-)
+from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at, styled
 
 
 @click.group()

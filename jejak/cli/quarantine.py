@@ -12,11 +12,8 @@ import click
 from rich.padding import Padding
 from rich.text import Text
 
-from jejak.cli.common import FORMATS, console, handle_errors, print_rows, project_at, styled
+from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at, styled
 
-PROJECT_OPTION = click.option(
-    "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
-)
 # Characters of a row's raw text in the terminal's list (`show` prints all of it; CSV and JSON carry all of it).
 RAW_SHOWN_CHARS = 160
 

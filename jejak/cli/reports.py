@@ -9,6 +9,7 @@ import click
 
 from jejak.cli.common import (
     FORMATS,
+    PROJECT_OPTION,
     cell_text,
     console,
     draw,
@@ -83,7 +84,7 @@ def print_summary(project: Any, output_format: str = "table") -> None:
 
 @report.command()
 @click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def summary(output_format: str, project_dir: str | None) -> None:
     """People, sessions, conversions, revenue by channel, top paths, quarantine.
@@ -397,7 +398,7 @@ def flows(
 
 @report.command()
 @click.option("--format", "output_format", type=FORMATS, default="table")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def stages(output_format: str, project_dir: str | None) -> None:
     """People reaching each journey stage, going on to the next, median days in the stage; where people are now.

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from jejak.cli.common import console, handle_errors, project_at, styled
+from jejak.cli.common import PROJECT_OPTION, console, handle_errors, project_at, styled
 
 
 def serve_project(project: object, host: str, port: int, wait_seconds: float | None = None) -> None:
@@ -73,7 +73,7 @@ def precompute_views(project: Any) -> None:
     help="Seconds a request waits for a view before answering 'computing' (default 0.75; the page then "
     "shows it when ready, a .json/.csv twin answers 202 until then). A large value makes every request wait.",
 )
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def serve(host: str, port: int, wait_seconds: float | None, project_dir: str | None) -> None:
     """Serve the dashboard (login needed; plotly and every asset served locally, works offline).
@@ -91,7 +91,7 @@ def user() -> None:
 @user.command(name="add")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def user_add(name: str, password_stdin: bool, project_dir: str | None) -> None:
     """Add a user (or set a new password); the first user is the admin.
@@ -111,7 +111,7 @@ def user_add(name: str, password_stdin: bool, project_dir: str | None) -> None:
 
 
 @user.command(name="list")
-@click.option("--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .).")
+@PROJECT_OPTION
 @handle_errors
 def user_list(project_dir: str | None) -> None:
     """The users who may log in."""
