@@ -41,7 +41,7 @@ def list_rows(reason: str | None, limit: int, output_format: str, project_dir: s
     project = project_at(project_dir)
     whole = output_format != "table"
     listing = list_quarantined(
-        project, reason=reason, limit=limit or 2**62, raw_chars=None if whole else RAW_SHOWN_CHARS
+        project, reason=reason, limit=limit or None, raw_chars=None if whole else RAW_SHOWN_CHARS
     )
     rows = [row.as_dict() for row in listing.rows]
     if whole:

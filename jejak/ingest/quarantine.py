@@ -201,9 +201,15 @@ def _with_raw(project: Project, index: pa.Table, raw_chars: int | None) -> list[
 
 
 def list_quarantined(
-    project: Project, *, reason: str | None = None, offset: int = 0, limit: int = 100, raw_chars: int | None = None
+    project: Project,
+    *,
+    reason: str | None = None,
+    offset: int = 0,
+    limit: int | None = 100,
+    raw_chars: int | None = None,
 ) -> QuarantinePage:
-    """The quarantined rows (of one reason, or all), newest first, one page; raw text cut at `raw_chars`."""
+    """The quarantined rows (of one reason, or all), newest first, one page (`limit` rows; None: all of them); raw
+    text cut at `raw_chars`."""
     tries = 3
     while True:
         try:
