@@ -38,8 +38,10 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import (
     CHECK_SAMPLE_ROWS,
+    SHEET_FORMATS,
     SPEND_FORMAT,
     ImportSummary,
+    format_of,
     readable_copy,
     record_import,
     write_quarantine,
@@ -72,7 +74,6 @@ _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
 _MONEY_LABEL = re.compile(COMMA_MONEY_LABEL)
 _COMMA_GROUPED = re.compile(COMMA_GROUPED_NUMBER)
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
-SHEET_SUFFIXES = (".xlsx", ".xls", ".ods")  # workbooks, read as the events import reads them (`readers.sheet_rows`)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
 
@@ -170,9 +171,11 @@ def import_spend(
     summary = SpendSummary(file=str(path))
     mark = project.settings.decimal_mark
     day_formats = tuple(project.settings.timestamp_formats)
-    if sheet is not None and path.suffix.lower() not in SHEET_SUFFIXES:
+    # A workbook is read as the events import reads one (`readers.sheet_rows`); anything else as CSV.
+    workbook = format_of(path) in SHEET_FORMATS
+    if sheet is not None and not workbook:
         raise not_a_workbook(path)
-    if path.suffix.lower() in SHEET_SUFFIXES:
+    if workbook:
         decimal_comma = reads_decimal_comma(mark, ",")
         header, rows = _sheet_lines(path, skip_lines, sheet)
     else:
