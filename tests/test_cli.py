@@ -494,3 +494,46 @@ def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Pa
     assert "kemarin" in checked.output  # the bad row, with its reason
     assert not list((project / "data" / "events").rglob("*.parquet"))
     assert not list((project / "data" / "quarantine").glob("*.parquet"))
+
+
+def test_import_of_a_folder_imports_its_files_and_one_bad_file_stops_only_itself(tmp_path: Path) -> None:
+    from jejak.store.project import open_project
+
+    runner, project = _new_project(tmp_path)
+    folder = tmp_path / "exports"
+    (folder / "truth").mkdir(parents=True)
+    (folder / "a_orders.csv").write_text("timestamp,user_id\n2026-03-01 09:00:00,ana\n2026-03-02 09:00:00,budi\n")
+    (folder / "b_untitled.csv").write_text("waktu,pelanggan\n2026-03-01 09:00:00,citra\n")  # no timestamp column
+    (folder / "c_chats.jsonl").write_text(
+        json.dumps({"type": "track", "event": "Chat", "userId": "dewi", "timestamp": "2026-03-01T09:00:00Z"}) + "\n"
+    )
+    (folder / "notes.txt").write_text("not events")
+    (folder / ".hidden.csv").write_text("timestamp,user_id\n2026-03-01 09:00:00,eko\n")
+    imported = runner.invoke(cli, ["import", str(folder), "--project", str(project)], env={"COLUMNS": "300"})
+    # The bad file in the middle fails the command, but the files on either side of it are stored.
+    assert imported.exit_code == 1, imported.output
+    assert "3 files (left: .hidden.csv, notes.txt, truth/)" in imported.output, imported.output
+    assert "b_untitled.csv has no 'timestamp' column" in imported.output
+    assert "1 file not imported (b_untitled.csv)" in imported.output
+    assert sorted(row["user_id"] for row in lake_events(open_project(project))) == ["ana", "budi", "dewi"]
+    cells = [line.replace("│", " ").split() for line in imported.output.splitlines()]
+    stored = {row[0]: row[3] for row in cells if len(row) > 3}  # file, format, rows read, stored
+    assert stored.get("a_orders.csv") == "2" and stored.get("c_chats.jsonl") == "1", imported.output
+
+
+def test_import_checks_every_name_before_reading_any_file(tmp_path: Path) -> None:
+    from jejak.store.project import open_project
+
+    runner, project = _new_project(tmp_path)
+    good = tmp_path / "orders.csv"
+    good.write_text("timestamp,user_id\n2026-03-01 09:00:00,ana\n")
+    mistyped = runner.invoke(
+        cli, ["import", str(good), str(tmp_path / "oders.csv"), "--project", str(project)], env={"COLUMNS": "300"}
+    )
+    assert mistyped.exit_code == 1 and "oders.csv does not exist" in mistyped.output, mistyped.output
+    assert lake_events(open_project(project)) == []  # nothing read: the mistake costs nothing
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "readme.md").write_text("no events here")
+    refused = runner.invoke(cli, ["import", str(empty), "--project", str(project)], env={"COLUMNS": "300"})
+    assert refused.exit_code == 1 and f"The folder {empty} holds no file jejak imports" in refused.output

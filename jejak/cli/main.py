@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from jejak.cli.personas import persona
 from jejak.cli.quarantine import quarantine
 from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
-from jejak.core.errors import JejakError
+from jejak.core.errors import InputFileError, JejakError
 from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
 from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note, unsteady_credit_note
 from jejak.service.builds import open_build
@@ -92,10 +93,14 @@ def run_imports(
     skip_lines: int = 0,
     check: bool = False,
     sheet: str | None = None,
-) -> list[Any]:
-    """Import files with a progress bar each (with `check`, store nothing); returns the summaries."""
-    from jejak.ingest.importer import import_files
+) -> tuple[list[Any], list[tuple[Path, InputFileError]]]:
+    """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
+    could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
+    after it: each file is imported on its own, so what was stored is stored either way."""
+    from jejak.ingest.importer import check_importable, import_files
 
+    check_importable(files)  # a mistyped name stops everything before anything is read
+    failed: list[tuple[Path, InputFileError]] = []
     with _import_progress() as progress:
         tasks: dict[str, Any] = {}
 
@@ -107,19 +112,62 @@ def run_imports(
         summaries = []
         for path in files:
             tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
-            summaries += import_files(
-                project,
-                [path],
-                column_map=column_map,
-                delimiter=delimiter,
-                constants=constants,
-                skip_lines=skip_lines,
-                sheet=sheet,
-                source_name=source,
-                progress=report,
-                check=check,
+            try:
+                summaries += import_files(
+                    project,
+                    [path],
+                    column_map=column_map,
+                    delimiter=delimiter,
+                    constants=constants,
+                    skip_lines=skip_lines,
+                    sheet=sheet,
+                    source_name=source,
+                    progress=report,
+                    check=check,
+                )
+            except InputFileError as exc:
+                failed.append((path, exc))
+            progress.remove_task(tasks.pop("current"))
+    return summaries, failed
+
+
+def expand_folders(paths: Sequence[Path]) -> list[Path]:
+    """The files named, with each folder replaced by its own files that jejak imports (saying what it left)."""
+    from jejak.ingest.importer import FORMATS_BY_SUFFIX, files_in
+
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found, left = files_in(path)
+        if not found:
+            suffixes = ", ".join(sorted(FORMATS_BY_SUFFIX))
+            raise InputFileError(
+                f"The folder {path} holds no file jejak imports (files ending in {suffixes}, or .csv/.jsonl gzipped)."
+                " Name the files instead, or the folder that holds them."
             )
-    return summaries
+        left_text = ", ".join(entry.name + ("/" if entry.is_dir() else "") for entry in left)
+        console.print(
+            f"{path}: {len(found)} file{'s' if len(found) != 1 else ''}" + (f" (left: {left_text})" if left else "")
+        )
+        files += found
+    return files
+
+
+def print_import_failures(failed: Sequence[tuple[Path, InputFileError]], check: bool = False) -> None:
+    """Each file that could not be imported, with why; then exit 1 (after the summary of the files that were)."""
+    if not failed:
+        return
+    for _path, exc in failed:
+        err_console.print(styled(("error", "bold red"), f" ({exc.code}): {exc.message}"), highlight=False)
+    names = ", ".join(path.name for path, _exc in failed)
+    done = "would be" if check else "were"
+    err_console.print(
+        f"{len(failed)} file{'s' if len(failed) != 1 else ''} not imported ({names}); the files in the table above {done}"
+        " imported. Fix the file or its mapping and import it again (importing a stored file again adds nothing)."
+    )
+    sys.exit(1)
 
 
 # What `jejak import --check` shows of an event it would store: where it came from and what the build reads.
@@ -204,7 +252,7 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
 
 
 @cli.command(name="import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--map", "column_map", default="", help='Column mapping, e.g. "waktu=timestamp,pelanggan=user_id".')
 @click.option(
     "--set",
@@ -262,9 +310,9 @@ def import_command(
     from jejak.ingest.mapping import parse_map_option, parse_set_option
 
     project = project_at(project_dir)
-    summaries = run_imports(
+    summaries, failed = run_imports(
         project,
-        [Path(f) for f in files],
+        expand_folders([Path(f) for f in files]),
         parse_map_option(column_map),
         source,
         delimiter,
@@ -273,7 +321,9 @@ def import_command(
         check,
         sheet,
     )
-    print_import_summaries(summaries, check)
+    if summaries:
+        print_import_summaries(summaries, check)
+    print_import_failures(failed, check)
 
 
 def run_build_with_progress(project: Any, engine: str | None, *, precompute: bool = False) -> Any:
@@ -697,8 +747,9 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
     mapping = "\n".join(f'{k} = "{v}"' for k, v in data.column_map.items())
     config.write_text(text.replace("[import.map]\n", f"[import.map]\n{mapping}\n"), encoding="utf-8")
     project = init_project(root)
-    summaries = run_imports(project, data.files, {}, None)
+    summaries, failed = run_imports(project, data.files, {}, None)
     print_import_summaries(summaries)
+    print_import_failures(failed)  # the generator's own files: a failure here is a bug, said as the file's error
     # Not precomputed here: the persona documents saved below change what the map and personas pages show, and
     # the dashboard computes its first views as it starts (`serve_project`).
     run_build_with_progress(project, engine)

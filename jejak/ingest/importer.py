@@ -177,6 +177,23 @@ def detect_format(path: Path) -> str:
     return file_format
 
 
+def check_importable(paths: Sequence[Path]) -> None:
+    """Each file is there, readable, and of a format jejak reads: checked for all before any is read, so that a
+    mistyped name in a list of files costs nothing."""
+    for path in paths:
+        _check_readable(Path(path))
+        detect_format(Path(path))
+
+
+def files_in(directory: Path) -> tuple[list[Path], list[Path]]:
+    """A folder's files jejak imports (by their suffix, in name order), and the entries it leaves: sub-folders,
+    hidden files and other suffixes. Only the folder's own files: a sub-folder may hold anything (the demo
+    generator's `truth/` holds the planted parameters, not events)."""
+    entries = sorted(directory.iterdir(), key=lambda entry: entry.name)
+    files = [e for e in entries if e.is_file() and not e.name.startswith(".") and format_of(e) is not None]
+    return files, [e for e in entries if e not in files]
+
+
 def _gunzip(path: Path, directory: Path) -> Path:
     """A gzipped file unpacked into `directory` under its name without `.gz`: the readers seek back and forth, which
     a gzip stream can only do by unpacking again from the start."""
@@ -763,9 +780,7 @@ def import_files(
     check: bool = False,
 ) -> list[ImportSummary]:
     """Import several files one after another (each checked before any is read)."""
-    for path in paths:
-        _check_readable(Path(path))
-        detect_format(Path(path))
+    check_importable(paths)
     return [
         import_file(
             project,
