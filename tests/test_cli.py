@@ -73,6 +73,20 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     )
     assert exported.exit_code == 0, exported.output
     assert pq.read_table(target).column("path").to_pylist() == ["Paid Search > Direct"]
+    # `-o -` writes to standard output; a file in a folder not there yet makes the folder.
+    piped = runner.invoke(cli, ["export", "events", "--format", "json", "-o", "-", "--project", str(project)])
+    assert piped.exit_code == 0, piped.output
+    lines = [json.loads(line) for line in piped.stdout.splitlines()]
+    assert [row["event"] for row in lines] == [
+        "Page Viewed",
+        "Page Viewed",
+        "Order Completed",
+    ]
+    assert "Wrote 3 rows of events to standard output" in piped.stderr
+    nested = tmp_path / "out" / "2026" / "people.csv"
+    made = runner.invoke(cli, ["export", "people", "-o", str(nested), "--project", str(project)])
+    assert made.exit_code == 0 and "Wrote 1 row of people" in made.output, made.output
+    assert nested.read_text(encoding="utf-8").count("\n") == 2  # header and Ana
     # Attribution on the build's paths: first touch credits Paid Search, last touch Direct.
     attributed = runner.invoke(
         cli,
@@ -537,3 +551,21 @@ def test_import_checks_every_name_before_reading_any_file(tmp_path: Path) -> Non
     (empty / "readme.md").write_text("no events here")
     refused = runner.invoke(cli, ["import", str(empty), "--project", str(project)], env={"COLUMNS": "300"})
     assert refused.exit_code == 1 and f"The folder {empty} holds no file jejak imports" in refused.output
+
+
+def test_an_output_file_is_checked_before_any_work(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("a file where a folder is asked for")
+    for command in (
+        ["export", "paths", "-o", str(tmp_path)],
+        ["export", "paths", "-o", str(blocker / "paths.csv")],
+        ["report", "timelag", "--html", str(blocker / "timelag.html")],
+        ["map", "--pdf", str(tmp_path)],
+        ["persona", "export", "-o", str(blocker / "personas.yaml")],
+    ):
+        refused = runner.invoke(cli, [*command, "--project", str(project)], env={"COLUMNS": "300"})
+        # A usage error (exit 2, said by click), before the command looks for a build it would not find.
+        assert refused.exit_code == 2, (command, refused.output)
+        assert "is a folder; name a file in it" in refused.output or "cannot make the folder" in refused.output
+        assert "no build" not in refused.output.lower() and "Traceback" not in refused.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sys
 import traceback
@@ -30,6 +31,43 @@ FORMATS = click.Choice(["table", "csv", "json"])
 PROJECT_OPTION = click.option(
     "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
 )
+
+
+class OutputFile(click.ParamType[str, Any]):
+    """A file a command will write: checked before any work, its folder made when missing (the user named it), so
+    a typo'd or read-only place is a message up front, not a traceback after minutes of work. With `stdout`, `-`
+    stands for standard output, as in most Unix tools."""
+
+    name = "file"
+
+    def __init__(self, stdout: bool = False) -> None:
+        self.stdout = stdout
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if text == "-" and self.stdout:
+            return text
+        path = Path(text)
+        if path.is_dir():
+            self.fail(f"{text} is a folder; name a file in it.", param, ctx)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.fail(
+                f"cannot make the folder {path.parent} ({exc.strerror}). Name a file in a folder you can write.",
+                param,
+                ctx,
+            )
+        if not path.parent.is_dir():
+            self.fail(f"{path.parent} is not a folder. Name a file in a folder.", param, ctx)
+        writable = os.access(path, os.W_OK) if path.exists() else os.access(path.parent, os.W_OK | os.X_OK)
+        if not writable:
+            self.fail(f"cannot write {text} (permission denied). Name a file in a folder you can write.", param, ctx)
+        return text
+
+
+OUTPUT_FILE = OutputFile()
+OUTPUT_FILE_OR_STDOUT = OutputFile(stdout=True)
 # A cell that is a number: digits with thousands commas, a decimal point, a sign, maybe a percent.
 NUMBER_TEXT = re.compile(r"[-+]?\d[\d,]*(\.\d+)?( ?%)?")
 # A line made of numbers, as a cell with a share, an interval or a time holds them: `386.0 (4 %)`,
@@ -48,6 +86,12 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except JejakError as exc:
             err_console.print(styled(("error", "bold red"), f" ({exc.code}): {exc.message}"), highlight=False)
+            sys.exit(1)
+        except BrokenPipeError:
+            # The reader went away (`jejak export paths -o - | head`): what it read was all it wanted. As Python's
+            # documentation advises, point stdout at devnull so the exit's flush does not fail again, and exit 1.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             sys.exit(1)
         except click.exceptions.Exit:
             raise
@@ -186,7 +230,7 @@ def report_filters(channel: bool = True, conversion_type: bool = True) -> Callab
             click.option(
                 "--html",
                 "html_file",
-                type=click.Path(dir_okay=False),
+                type=OUTPUT_FILE,
                 default=None,
                 help="Also draw the report into this self-contained HTML file (works offline).",
             ),

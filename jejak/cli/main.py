@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from jejak.cli.common import (
     FORMATS,
+    OUTPUT_FILE_OR_STDOUT,
     PROJECT_OPTION,
     cell_text,
     console,
@@ -675,20 +677,40 @@ def spend_import(
 @cli.command()
 @click.argument("table")
 @click.option("--format", "output_format", type=click.Choice(["csv", "parquet", "json"]), default="csv")
-@click.option("--output", "-o", default=None, help="File to write (default: TABLE.FORMAT in the current directory).")
+@click.option(
+    "--output",
+    "-o",
+    type=OUTPUT_FILE_OR_STDOUT,
+    default=None,
+    help="File to write, or - for standard output (default: TABLE.FORMAT in the current directory).",
+)
 @PROJECT_OPTION
 @handle_errors
 def export(table: str, output_format: str, output: str | None, project_dir: str | None) -> None:
     """Export a derived table as CSV, Parquet or JSON Lines.
 
-    Example: jejak export paths --format csv -o paths.csv
+    Example: jejak export paths --format csv -o paths.csv    (or -o - | head, to look)
     """
     project = project_at(project_dir)
-    target = Path(output or f"{table}.{'jsonl' if output_format == 'json' else output_format}")
+    suffix = "jsonl" if output_format == "json" else output_format
     with open_build(project) as built:
-        data = built.engine.to_pyarrow(built.read(table))
-        built.engine.write_arrow(data, target, "jsonl" if output_format == "json" else output_format)
-    console.print(f"Wrote {data.num_rows:,} rows of {table} to {target}")
+        expr = built.read(table)
+        if output != "-":
+            target = Path(output or f"{table}.{suffix}")
+            rows = built.engine.export(expr, target, suffix)
+            console.print(f"Wrote {rows:,} row{'' if rows == 1 else 's'} of {table} to {target}")
+            return
+        # Written to a file first, then copied out: the Parquet writer needs a file, and so does any stdout that is
+        # not the process's own (a test runner's, a pipe handed on by a wrapper).
+        project.staging_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=project.staging_dir) as scratch:
+            written = Path(scratch) / f"{table}.{suffix}"
+            rows = built.engine.export(expr, written, suffix)
+            sys.stdout.flush()
+            with written.open("rb") as source:
+                shutil.copyfileobj(source, sys.stdout.buffer, length=1024 * 1024)
+            sys.stdout.buffer.flush()
+    err_console.print(f"Wrote {rows:,} row{'' if rows == 1 else 's'} of {table} to standard output")
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from jejak.cli.common import PROJECT_OPTION, console, err_console, handle_errors, project_at
+from jejak.cli.common import OUTPUT_FILE, PROJECT_OPTION, console, err_console, handle_errors, project_at
 
 # `journey_maps` is re-exported: `jejak demo` draws every persona's map with it.
 from jejak.service.maps import journey_map_of, print_map
@@ -20,9 +20,9 @@ from jejak.service.maps import journey_maps as journey_maps
 @click.option("--persona", default=None, help="A persona's people (default: everyone).")
 @click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC).")
 @click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included.")
-@click.option("--html", "html_file", type=click.Path(dir_okay=False), default=None, help="Write the map as a page.")
-@click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False), default=None, help="One landscape page (Chromium).")
-@click.option("--png", "png_file", type=click.Path(dir_okay=False), default=None, help="A picture (Chromium).")
+@click.option("--html", "html_file", type=OUTPUT_FILE, default=None, help="Write the map as a page.")
+@click.option("--pdf", "pdf_file", type=OUTPUT_FILE, default=None, help="One landscape page (Chromium).")
+@click.option("--png", "png_file", type=OUTPUT_FILE, default=None, help="A picture (Chromium).")
 @click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True)
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
 @PROJECT_OPTION

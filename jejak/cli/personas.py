@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at, styled
+from jejak.cli.common import (
+    FORMATS,
+    OUTPUT_FILE_OR_STDOUT,
+    PROJECT_OPTION,
+    console,
+    handle_errors,
+    print_rows,
+    project_at,
+    styled,
+)
 
 
 @click.group()
@@ -92,7 +101,7 @@ def import_personas(file: str, project_dir: str | None) -> None:
 
 
 @persona.command()
-@click.option("--output", "-o", default=None, help="File to write (default: print).")
+@click.option("--output", "-o", type=OUTPUT_FILE_OR_STDOUT, default=None, help="File to write (default, or -: print).")
 @PROJECT_OPTION
 @handle_errors
 def export(output: str | None, project_dir: str | None) -> None:
@@ -103,7 +112,7 @@ def export(output: str | None, project_dir: str | None) -> None:
     from jejak.segments.personas import load_personas, personas_to_yaml
 
     text = personas_to_yaml(load_personas(project_at(project_dir).sqlite_path))
-    if output is None:
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
     Path(output).write_text(text, encoding="utf-8")
