@@ -83,9 +83,10 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "decimal_mark",
         "auto",
         "name",
-        "How revenue and spend amounts mark decimals: auto (a comma in semicolon-separated files, as Excel writes them "
-        "where the comma is the decimal mark; a point elsewhere), point (1,500,000.50) or comma (1.500.000,50, as "
-        "Indonesian spreadsheets write Rupiah; an Rp or IDR label is then read too: Rp 150.000).",
+        "How revenue and spend amounts mark decimals: auto (each as it is written: 1.250.000,50 and 1,250,000.50 "
+        "alike, labels such as Rp and $ taken off, and 150.000 in Rupiah as thousands; an amount that reads either "
+        "way otherwise takes a decimal comma in semicolon-separated files, a point elsewhere), point (1,500,000.50; "
+        "nothing guessed) or comma (1.500.000,50, as Indonesian spreadsheets write Rupiah, in every file).",
         choices=("auto", "point", "comma"),
     ),
     Setting(

@@ -44,6 +44,7 @@ from jejak.ingest.identifiers import mask_pii, pii_map
 from jejak.ingest.mapping import canonical_header, check_constants, check_mapping
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
+    TYPED_REVENUE,
     RawChunk,
     csv_delimiter,
     is_gzipped,
@@ -63,8 +64,10 @@ from jejak.ingest.validate import (
     EPOCH_FORMATS,
     JSONL_RAW_TEXT_SQL,
     KNOWN_INPUT_COLUMNS,
+    POINT_DECIMALS,
+    AmountStyle,
+    amount_style,
     jsonl_extract_sql,
-    reads_decimal_comma,
     sql_text,
     table_extract_sql,
     table_raw_text_sql,
@@ -445,7 +448,7 @@ def _import_readable(
             received_at=started_at,
             total_bytes=max(readable.stat().st_size, 1),
             progress=progress,
-            decimal_comma=reads_decimal_comma(project.settings.decimal_mark, separator),
+            amounts=amount_style(project.settings.decimal_mark, separator),
             check=check,
         )
         if not check:
@@ -510,7 +513,7 @@ def load_rows(
     total_bytes: int = 1,
     progress: ProgressCallback | None = None,
     origin_lines: Mapping[int, int] | None = None,
-    decimal_comma: bool = False,
+    amounts: AmountStyle = POINT_DECIMALS,
     check: bool = False,
 ) -> LoadedRows:
     """Validate a reader's rows, store the new valid ones in the lake and return the bad ones; with `check`, store
@@ -519,7 +522,7 @@ def load_rows(
     The caller holds the writer lock and gives a fresh staging directory. With `origin_lines`
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
     of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
-    `decimal_comma`: revenue may have a decimal comma (`validate.reads_decimal_comma`).
+    `amounts`: how revenue is written (`validate.amount_style`).
     """
     settings = project.settings
     key = project.hmac_key()
@@ -555,7 +558,7 @@ def load_rows(
                     received_at=received_at,
                     max_field_bytes=settings.import_max_field_bytes,
                     currency=settings.currency,
-                    decimal_comma=decimal_comma,
+                    amounts=amounts,
                     timestamp_formats=settings.timestamp_formats,
                 )
             if progress is not None:
@@ -604,13 +607,15 @@ def _validate_chunk(
     received_at: dt.datetime,
     max_field_bytes: int,
     currency: str,
-    decimal_comma: bool,
+    amounts: AmountStyle,
     timestamp_formats: Sequence[str],
 ) -> list[dict[str, object]]:
     """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine."""
     engine.register_arrow("raw_chunk", table)
     extract = (
-        jsonl_extract_sql("raw_chunk") if file_format == "jsonl" else table_extract_sql("raw_chunk", present, extra)
+        jsonl_extract_sql("raw_chunk")
+        if file_format == "jsonl"
+        else table_extract_sql("raw_chunk", present, extra, typed_revenue=TYPED_REVENUE in table.column_names)
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE canonical_chunk AS {extract}")
     engine.unregister("raw_chunk")
@@ -627,7 +632,7 @@ def _validate_chunk(
         max_field_bytes=max_field_bytes,
         currency=currency,
         raw_text=raw_text,
-        decimal_comma=decimal_comma,
+        amounts=amounts,
         timestamp_formats=timestamp_formats,
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")

@@ -64,7 +64,7 @@ from jejak.ingest.importer import (
 )
 from jejak.ingest.mapping import canonical_header, check_mapping
 from jejak.ingest.readers import RAW_PREVIEW_CHARS, csv_delimiter, read_csv_header
-from jejak.ingest.validate import reads_decimal_comma
+from jejak.ingest.validate import amount_style
 from jejak.store.appstate import connect_state
 from jejak.store.files import fsync_path
 from jejak.store.lake import staging_area, writer_lock
@@ -519,7 +519,7 @@ def retry_quarantined(
                         received_at=started_at,
                         origin_lines=origin,
                         # as the import read the file's numbers
-                        decimal_comma=reads_decimal_comma(project.settings.decimal_mark, source_delimiter),
+                        amounts=amount_style(project.settings.decimal_mark, source_delimiter),
                     )
                 except _NoHeader:
                     left.update({row.row_id: "no_header" for row, _ in group.rows})

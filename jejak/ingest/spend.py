@@ -56,11 +56,17 @@ from jejak.ingest.readers import (
 from jejak.ingest.validate import (
     COMMA_GROUPED_NUMBER,
     COMMA_MONEY_LABEL,
+    COMMA_OR_THOUSANDS,
     DECIMAL_COMMA_NUMBER,
     EPOCH_FORMATS,
+    MONEY_LABEL,
     PLAIN_NUMBER,
+    POINT_DECIMALS,
     POINT_GROUPED_NUMBER,
-    reads_decimal_comma,
+    POINT_OR_THOUSANDS,
+    RUPIAH_LABEL,
+    AmountStyle,
+    amount_style,
 )
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
@@ -73,6 +79,10 @@ _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
 _MONEY_LABEL = re.compile(COMMA_MONEY_LABEL)
 _COMMA_GROUPED = re.compile(COMMA_GROUPED_NUMBER)
+_ANY_MONEY_LABEL = re.compile(MONEY_LABEL)
+_RUPIAH_LABEL = re.compile(RUPIAH_LABEL)
+_POINT_OR_THOUSANDS = re.compile(POINT_OR_THOUSANDS)
+_COMMA_OR_THOUSANDS = re.compile(COMMA_OR_THOUSANDS)
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
@@ -114,12 +124,26 @@ def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
     return None
 
 
-def _parse_amount(text: str, decimal_comma: bool = False) -> float | None:
-    """A non-negative amount: thousands grouped by commas and a decimal point; with `decimal_comma` (the
+def _parse_amount(text: str, style: AmountStyle = POINT_DECIMALS, rupiah: bool = False) -> float | None:
+    """A non-negative amount: thousands grouped by commas and a decimal point; with `style.decimal_comma` (the
     decimal_mark setting, or a semicolon-separated file) a decimal comma, thousands grouped by points
-    (`1.500.000,50`), or a plain number, an Rp or IDR label taken off (`Rp 1.500.000`)."""
+    (`1.500.000,50`), or a plain number, an Rp or IDR label taken off (`Rp 1.500.000`). Under `style.auto`, each
+    amount as `validate.AmountStyle` says, `rupiah` for a row whose currency is IDR."""
     text = text.strip()
-    if decimal_comma:
+    if style.auto:
+        in_rupiah = rupiah or _RUPIAH_LABEL.search(text) is not None
+        text = _ANY_MONEY_LABEL.sub("", text)
+        if _POINT_OR_THOUSANDS.fullmatch(text):
+            text = text.replace(".", "") if style.decimal_comma or in_rupiah else text
+        elif _COMMA_OR_THOUSANDS.fullmatch(text):
+            text = text.replace(",", "") if in_rupiah or not style.decimal_comma else text.replace(",", ".")
+        elif _POINT_GROUPED.fullmatch(text):
+            text = text.replace(".", "").replace(",", ".")
+        elif _COMMA_GROUPED.fullmatch(text):
+            text = text.replace(",", "")
+        elif _DECIMAL_COMMA.fullmatch(text):
+            text = text.replace(",", ".")
+    elif style.decimal_comma:
         text = _MONEY_LABEL.sub("", text)
         if _POINT_GROUPED.fullmatch(text):
             text = text.replace(".", "").replace(",", ".")
@@ -170,13 +194,14 @@ def import_spend(
         raise SettingError(f"--set: {', '.join(unknown)} cannot be set on a spend file; {', '.join(SETTABLE)} can.")
     summary = SpendSummary(file=str(path))
     mark = project.settings.decimal_mark
+    default_currency = project.settings.currency
     day_formats = tuple(project.settings.timestamp_formats)
     # A workbook is read as the events import reads one (`readers.sheet_rows`); anything else as CSV.
     workbook = format_of(path) in SHEET_FORMATS
     if sheet is not None and not workbook:
         raise not_a_workbook(path)
     if workbook:
-        decimal_comma = reads_decimal_comma(mark, ",")
+        amounts = amount_style(mark, ",")
         header, rows = _sheet_lines(path, skip_lines, sheet)
     else:
         # Unpacked and re-encoded as the events import does it: the same staging copy, the same errors.
@@ -184,7 +209,7 @@ def import_spend(
             readable = readable_copy(project, path, "csv", unpacking)
             raw = readable.read_bytes()
             delimiter = csv_delimiter(readable, project.settings.csv_delimiter, skip_lines=skip_lines)
-        decimal_comma = reads_decimal_comma(mark, delimiter)
+        amounts = amount_style(mark, delimiter)
         header, rows = _csv_lines(path, raw, delimiter, skip_lines)
     # Columns with no name are named by their places, as the events import names them: two are not one name.
     names = [mapping.get(name.strip(), name.strip()).lower() for name in named_by_place(header)]
@@ -218,7 +243,9 @@ def import_spend(
         if not decoded:
             read: SpendRow | tuple[str, str] = ("invalid_utf8", f"line {line} is not valid UTF-8 text")
         else:
-            read = _read_row([*row, *constants.values()], names, amount_column, decimal_comma, line, day_formats)
+            read = _read_row(
+                [*row, *constants.values()], names, amount_column, amounts, line, day_formats, default_currency
+            )
         if len(read) == 2:  # a reason and its message
             bad.append({"source_line": line, "reason": read[0], "message": read[1], "raw": raw_text})
         else:
@@ -313,7 +340,13 @@ SpendRow = tuple[str, str, str | None, float, str | None, int]
 
 
 def _read_row(
-    row: list[str], names: list[str], amount_column: str, decimal_comma: bool, line: int, day_formats: Sequence[str]
+    row: list[str],
+    names: list[str],
+    amount_column: str,
+    amounts: AmountStyle,
+    line: int,
+    day_formats: Sequence[str],
+    default_currency: str,
 ) -> SpendRow | tuple[str, str]:
     """The row as stored, or the reason it is not and the quarantine's message."""
     if len(row) != len(names):
@@ -326,10 +359,10 @@ def _read_row(
         )
     if not values["channel"].strip():
         return "wrong_type", "channel is empty (expected a channel name such as Paid Search)"
-    amount = _parse_amount(values[amount_column], decimal_comma)
+    campaign, currency = ((values.get(name) or "").strip() or None for name in ("campaign", "currency"))
+    amount = _parse_amount(values[amount_column], amounts, (currency or default_currency).upper() == "IDR")
     if amount is None:
         return "wrong_type", f"{amount_column} {values[amount_column]!r} is not a number ≥ 0"
-    campaign, currency = ((values.get(name) or "").strip() or None for name in ("campaign", "currency"))
     return day.isoformat(), values["channel"].strip(), campaign, amount, currency, line
 
 

@@ -9,6 +9,7 @@ that zone; offsets win when present, and everything is stored in UTC.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from jejak.core.vocabulary import EVENT_TYPES, INPUT_COLUMNS
 
@@ -94,7 +95,8 @@ def jsonl_extract_sql(chunk: str) -> str:
     """
     paths = list(dict.fromkeys(p for wanted in JSONL_FIELDS.values() for p in wanted))
     value = {p: f"_v[{i + 1}]" for i, p in enumerate(paths)}
-    checked = [*JSONL_SCALAR_PATHS, *JSONL_OBJECT_PATHS, JSONL_REVENUE_PATH]
+    revenue_paths = JSONL_FIELDS["revenue"]  # the first of them that holds a value is the revenue
+    checked = list(dict.fromkeys([*JSONL_SCALAR_PATHS, *JSONL_OBJECT_PATHS, JSONL_REVENUE_PATH, *revenue_paths]))
     kind = {p: f"coalesce(_t[{i + 1}], 'NULL')" for i, p in enumerate(checked)}
     fields = []
     for name, wanted in JSONL_FIELDS.items():
@@ -110,6 +112,12 @@ def jsonl_extract_sql(chunk: str) -> str:
     wrong_scalar = " OR ".join(f"{kind[p]} NOT IN {SCALAR_JSON_TYPES}" for p in JSONL_SCALAR_PATHS)
     wrong_object = " OR ".join(f"{kind[p]} NOT IN ('OBJECT', 'NULL')" for p in JSONL_OBJECT_PATHS)
     columns = ",\n  ".join(fields)
+    # Whether the revenue was a JSON string: a JSON number is never read as Rupiah thousands (`AmountStyle`).
+    revenue_is_text = (
+        "CASE "
+        + " ".join(f"WHEN {value[p]} IS NOT NULL THEN {kind[p]} = 'VARCHAR'" for p in revenue_paths)
+        + " ELSE false END"
+    )
     return f"""
 WITH parsed AS (
   SELECT _line, _raw,
@@ -132,15 +140,17 @@ SELECT _line, _raw, NULL::VARCHAR AS _extra,
     ELSE 'a field has the wrong JSON type: ids, type, event and timestamp must be text or numbers; '
          || 'properties, context and traits must be objects'
   END AS _pre_message,
+  {revenue_is_text} AS _revenue_is_text,
   {columns}
 FROM picked
 """
 
 
-def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str]) -> str:
+def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str], typed_revenue: bool = False) -> str:
     """SQL turning a CSV/Parquet chunk (already named canonically) into the same shape as JSON Lines.
 
-    The row's text (`table_raw_text_sql`) is not computed here: only quarantined rows and rows without an
+    `typed_revenue`: the file's revenue column holds numbers (`readers.TYPED_REVENUE`). The row's text
+    (`table_raw_text_sql`) is not computed here: only quarantined rows and rows without an
     event_id need it, and building a JSON text of every row cost a fifth of the import. The extra columns
     are kept (as `x:<name>`) so it can be built later, from this relation, for those rows only.
     """
@@ -153,9 +163,12 @@ def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str]) 
         extra_sql = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
         extra_sql = "NULL::VARCHAR"
+    # Whether revenue was text in the file (CSV, a workbook, a Parquet string column; `typed_revenue`: a Parquet number
+    # column, cast to text by the reader): only text can be Rupiah thousands.
+    is_text = "true" if "revenue" in present and not typed_revenue else "false"
     return f"""
 SELECT _line, {extra_sql} AS _extra,
-  NULL::VARCHAR AS _pre_reason, NULL::VARCHAR AS _pre_message,
+  NULL::VARCHAR AS _pre_reason, NULL::VARCHAR AS _pre_message, {is_text} AS _revenue_is_text,
   {", ".join(columns)}
 FROM {chunk}
 """
@@ -231,19 +244,63 @@ PLAIN_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 # A Rupiah (or euro) label before or after an amount, where amounts are written with a decimal comma: `Rp 150.000`,
 # `Rp.150.000,-` (Indonesian price tags end a whole amount in ",-"), `150.000 IDR`.
 COMMA_MONEY_LABEL = r"^(?i:rp\.?|idr|€|eur)\s*|\s*(?i:idr|eur|€)$|,-$"
+# With decimal_mark auto, dollar labels too (`$12.50`, `USD 12.50`, `12.50 USD`): how the number is written decides.
+MONEY_LABEL = r"^(?i:rp\.?|idr|us\$|usd|\$|€|eur)\s*|\s*(?i:idr|usd|eur|€)$|,-$"
+# A Rupiah label, before or after (what makes `Rp150.000` a hundred and fifty thousand under auto).
+RUPIAH_LABEL = r"^(?i:rp\.?|idr)\s*|\s*(?i:idr)$|,-$"
+# The two ways of writing an amount that read either way: one mark followed by three digits. `150.000` is 150 with
+# a decimal point and 150000 with thousands points; `150,000` the other way round.
+POINT_OR_THOUSANDS = r"-?\d{1,3}\.\d{3}"
+COMMA_OR_THOUSANDS = r"-?\d{1,3},\d{3}"
 
 
-def reads_decimal_comma(decimal_mark: str, delimiter: str) -> bool:
-    """Whether amounts are read with a decimal comma: the decimal_mark setting, and with `auto` a semicolon-separated
-    file (Excel writes one where the comma is the decimal mark)."""
-    return decimal_mark == "comma" or (decimal_mark == "auto" and delimiter == ";")
+@dataclass(frozen=True)
+class AmountStyle:
+    """How revenue and spend amounts are read (the decimal_mark setting, and the file's separator).
+
+    `decimal_comma`: the comma is the decimal mark and points group thousands (`1.500.000,50`), for every amount
+    with `comma`, and under `auto` for the amounts that read either way in a semicolon-separated file (Excel writes
+    one where the comma is the decimal mark). `auto`: an amount written in a way only one convention reads is read
+    that way (`1.250.000` and `1.250.000,00` have thousands points, `1,250,000.50` thousands commas, `12,5` a decimal
+    comma), money labels come off, and an amount that reads either way (`150.000`) is thousands when it is in
+    Rupiah (an Rp or IDR label, or a text amount whose currency is IDR): Rupiah is written without decimals, so
+    a mark followed by three digits groups thousands. Otherwise it is read as `decimal_comma` says."""
+
+    decimal_comma: bool = False
+    auto: bool = False
 
 
-def number_sql(text: str, decimal_comma: bool) -> str:
-    """A finite DOUBLE from the SQL text expression `text`, NULL when it is no number (PLAIN_NUMBER). With
-    `decimal_comma`, a money label (COMMA_MONEY_LABEL) is taken off and POINT_GROUPED_NUMBER and DECIMAL_COMMA_NUMBER
-    are read that way; without, COMMA_GROUPED_NUMBER. `spend._parse_amount` is the same rule in Python."""
-    if decimal_comma:
+POINT_DECIMALS = AmountStyle()  # the decimal_mark setting `point`: commas group thousands, nothing else is guessed
+
+
+def amount_style(decimal_mark: str, delimiter: str) -> AmountStyle:
+    """The decimal_mark setting, read for a file with this separator."""
+    return AmountStyle(
+        decimal_comma=decimal_mark == "comma" or (decimal_mark == "auto" and delimiter == ";"),
+        auto=decimal_mark == "auto",
+    )
+
+
+def number_sql(text: str, style: AmountStyle, rupiah: str = "false") -> str:
+    """A finite DOUBLE from the SQL text expression `text`, NULL when it is no number (PLAIN_NUMBER); `rupiah` is an
+    SQL truth that the amount is in Rupiah whatever its label (a text amount of an IDR row). Under `style.auto`, see
+    `AmountStyle`. Otherwise with `style.decimal_comma`, a money label (COMMA_MONEY_LABEL) is taken off and
+    POINT_GROUPED_NUMBER and DECIMAL_COMMA_NUMBER are read that way; without, COMMA_GROUPED_NUMBER.
+    `spend._parse_amount` is the same rule in Python."""
+    if style.auto:
+        unlabelled = f"regexp_replace({text}, '{MONEY_LABEL}', '', 'g')"
+        in_rupiah = f"({rupiah} OR regexp_matches({text}, '{RUPIAH_LABEL}'))"
+        points_group = "true" if style.decimal_comma else in_rupiah
+        commas_group = in_rupiah if style.decimal_comma else "true"
+        text = unlabelled
+        grouped = f"""WHEN regexp_full_match({text}, '{POINT_OR_THOUSANDS}')
+        THEN CASE WHEN {points_group} THEN replace({text}, '.', '') ELSE {text} END
+      WHEN regexp_full_match({text}, '{COMMA_OR_THOUSANDS}')
+        THEN CASE WHEN {commas_group} THEN replace({text}, ',', '') ELSE replace({text}, ',', '.') END
+      WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN replace(replace({text}, '.', ''), ',', '.')
+      WHEN regexp_full_match({text}, '{COMMA_GROUPED_NUMBER}') THEN replace({text}, ',', '')
+      WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN replace({text}, ',', '.')"""
+    elif style.decimal_comma:
         text = f"regexp_replace({text}, '{COMMA_MONEY_LABEL}', '', 'g')"
         grouped = f"""WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN replace(replace({text}, '.', ''), ',', '.')
       WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN replace({text}, ',', '.')"""
@@ -319,13 +376,14 @@ def validate_sql(
     max_field_bytes: int,
     currency: str,
     raw_text: str = JSONL_RAW_TEXT_SQL,
-    decimal_comma: bool = False,
+    amounts: AmountStyle = POINT_DECIMALS,
     timestamp_formats: Sequence[str] = (),
 ) -> str:
     """SQL over the canonical relation: every event column typed, plus `_reason` / `_message` for bad rows.
 
-    `raw_text` is the row's text over alias `c` (`table_raw_text_sql`, or the JSON line itself). With
-    `decimal_comma` (a semicolon-separated CSV) revenue may be written with a decimal comma (`number_sql`).
+    `raw_text` is the row's text over alias `c` (`table_raw_text_sql`, or the JSON line itself). `amounts` says how
+    revenue is written (`number_sql`); an amount that was a number in the file (JSON, Parquet) is never read as
+    Rupiah thousands, only text is (`_revenue_is_text`).
     A `timestamp` that is not ISO-8601 is tried with each of `timestamp_formats` (strptime) in turn.
     """
     text_columns = [name for name in JSONL_FIELDS if name not in ("source_name",)]
@@ -404,6 +462,7 @@ def validate_sql(
         f"ELSE CAST(json_merge_patch(coalesce({props}, '{{}}'), c._extra) AS VARCHAR) END"
     )
     strip_pii = '{"email": null, "phone": null}'
+    rupiah = f"(c._revenue_is_text AND upper(coalesce({_blank('c.currency')}, {sql_text(currency)})) = 'IDR')"
     agent = _agent_sql("user_agent")
     return f"""
 WITH agents AS (
@@ -415,7 +474,7 @@ WITH agents AS (
     p.hash AS _phone_hash,
     {longest} AS _longest,
     lower(coalesce({_blank("c.type")}, 'track')) AS _kind,
-    {number_sql("trim(c.revenue)", decimal_comma)} AS _revenue,
+    {number_sql("trim(c.revenue)", amounts, rupiah)} AS _revenue,
     {object_check} AS _bad_object,
     {timestamp} AS _timestamp,
     {received} AS _received,

@@ -725,6 +725,95 @@ def test_a_semicolon_export_with_decimal_commas_is_read_as_excel_wrote_it(projec
     assert bad["reason"] == "wrong_type" and bad["source_line"] == 6
 
 
+def test_auto_reads_rupiah_as_indonesian_shops_write_it(project: Project, tmp_path: Path) -> None:
+    # A comma-separated export from an Indonesian shop: Rupiah with thousands points and labels. Under the default
+    # decimal_mark (auto), `150.000` in Rupiah is a hundred and fifty thousand, not 150 (Rupiah has no decimals in
+    # use); the same text in dollars is 150.0; a form only one convention reads is read that way.
+    path = tmp_path / "pesanan.csv"
+    path.write_text(
+        "event_id,timestamp,user_id,event,revenue,currency\n"
+        "r1,2026-03-01 09:00,ana,Order Completed,Rp150.000,\n"
+        'r2,2026-03-01 09:00,ana,Order Completed,"Rp 1.250.000,-",IDR\n'
+        "r3,2026-03-01 09:00,ana,Order Completed,150.000,\n"
+        'r4,2026-03-01 09:00,ana,Order Completed,"150,000",IDR\n'
+        'r5,2026-03-01 09:00,ana,Order Completed,"IDR 75,500.50",\n'
+        "r6,2026-03-01 09:00,ana,Order Completed,1.250.000,\n"
+        'r7,2026-03-01 09:00,ana,Order Completed,"1.250.000,50",\n'
+        "r8,2026-03-01 09:00,ana,Order Completed,$12.500,USD\n"
+        "r9,2026-03-01 09:00,ana,Order Completed,12.500,USD\n"
+        'r10,2026-03-01 09:00,ana,Order Completed,"12,5",USD\n'
+        'r11,2026-03-01 09:00,ana,Order Completed,"1,250,000.50",USD\n'
+        "r12,2026-03-01 09:00,ana,Order Completed,99.5,\n"
+        "r13,2026-03-01 09:00,ana,Order Completed,1.2.3,\n"
+    )
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=13, stored=12, quarantined_rows=1, duplicates=0)
+    revenue = {event_id: row["revenue"] for event_id, row in by_id(project).items()}
+    assert revenue == {
+        "r1": 150_000.0,
+        "r2": 1_250_000.0,
+        "r3": 150_000.0,  # IDR, the currency setting's default
+        "r4": 150_000.0,
+        "r5": 75_500.5,
+        "r6": 1_250_000.0,
+        "r7": 1_250_000.5,
+        "r8": 12.5,
+        "r9": 12.5,
+        "r10": 12.5,
+        "r11": 1_250_000.5,
+        "r12": 99.5,
+    }
+    [bad] = quarantined(project)
+    assert (bad["reason"], bad["source_line"]) == ("wrong_type", 14)
+
+
+def test_a_typed_number_is_never_read_as_rupiah_thousands(project: Project, tmp_path: Path) -> None:
+    # In JSON and Parquet a number is a number: 150.125 stays 150.125 though its row is in Rupiah; a text amount
+    # beside it is read as text is.
+    lines = tmp_path / "web.jsonl"
+    lines.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "messageId": message_id,
+                    "type": "track",
+                    "event": "Order Completed",
+                    "userId": "ana",
+                    "timestamp": "2026-03-01T09:00:00+07:00",
+                    "properties": {"revenue": revenue, "currency": "IDR"},
+                }
+            )
+            for message_id, revenue in (("j1", 150.125), ("j2", "150.125"), ("j3", 150000))
+        )
+        + "\n"
+        + json.dumps(  # an order's total, where there is no revenue: read alike
+            {
+                "messageId": "j4",
+                "type": "track",
+                "event": "Order Completed",
+                "userId": "ana",
+                "timestamp": "2026-03-01T09:00:00+07:00",
+                "properties": {"total": "45.000"},
+            }
+        )
+        + "\n"
+    )
+    table = pa.table(
+        {
+            "event_id": ["p1", "p2"],
+            "timestamp": ["2026-03-01 09:00:00", "2026-03-01 09:00:00"],
+            "user_id": ["budi", "budi"],
+            "event": ["Order Completed", "Order Completed"],
+            "revenue": pa.array([150.125, 2.5], pa.float64()),
+        }
+    )
+    pq.write_table(table, tmp_path / "orders.parquet")
+    import_file(project, lines)
+    import_file(project, tmp_path / "orders.parquet")
+    revenue = {event_id: row["revenue"] for event_id, row in by_id(project).items()}
+    assert revenue == {"j1": 150.125, "j2": 150_125.0, "j3": 150_000.0, "j4": 45_000.0, "p1": 150.125, "p2": 2.5}
+
+
 def test_the_setting_or_the_option_names_the_separator(tmp_path: Path) -> None:
     # A tab-separated file whose values hold commas and semicolons: auto reads its header's tabs; a setting
     # other than auto is taken as it is, and the option overrides the setting for one import.
@@ -1350,8 +1439,8 @@ def test_column_names_with_quotes_are_kept_and_a_reserved_name_is_refused(projec
 
 def test_rupiah_amounts_with_the_comma_decimal_mark(tmp_path: Path) -> None:
     # An Indonesian shop's own sheet, saved as a comma-separated CSV: Rupiah with points grouping thousands and an
-    # Rp label. By default such a value is quarantined (in a comma-separated file "150.000" reads as 150); with
-    # decimal_mark = "comma" it reads as Rupiah.
+    # Rp label. By default (auto) each value is read the way it is written, 45.000 in Rupiah as forty-five
+    # thousand; with decimal_mark = "comma" every value is read the comma's way, so 1,500,000 is no number.
     rows = {
         "r1": "Rp 150.000",
         "r2": "Rp.1.250.000,-",
@@ -1366,9 +1455,20 @@ def test_rupiah_amounts_with_the_comma_decimal_mark(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     by_default = make_project(tmp_path / "default")
     import_file(by_default, path)
-    # With the decimal point, commas group thousands (1,500,000), and 45.000 is 45; the labelled ones are no number.
-    assert {row["source_line"] for row in quarantined(by_default)} == {2, 3, 4, 5}
-    assert {key: row["revenue"] for key, row in by_id(by_default).items()} == {"r5": 45.0, "r6": 1500000.0}
+    assert quarantined(by_default) == []
+    assert {key: row["revenue"] for key, row in by_id(by_default).items()} == {
+        "r1": 150000.0,
+        "r2": 1250000.0,
+        "r3": 150000.0,
+        "r4": 99.5,
+        "r5": 45000.0,
+        "r6": 1500000.0,
+    }
+    # With decimal_mark = "point", nothing is guessed: commas group thousands, and 45.000 is 45.
+    pointed = make_project(tmp_path / "point", settings={"decimal_mark": "point"})
+    import_file(pointed, path)
+    assert {row["source_line"] for row in quarantined(pointed)} == {2, 3, 4, 5}
+    assert {key: row["revenue"] for key, row in by_id(pointed).items()} == {"r5": 45.0, "r6": 1500000.0}
     project = make_project(tmp_path / "rupiah", settings={"decimal_mark": "comma"})
     assert_reconciles(import_file(project, path), read=6, stored=5, quarantined_rows=1, duplicates=0)
     revenue = {event_id: row["revenue"] for event_id, row in by_id(project).items()}

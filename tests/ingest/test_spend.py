@@ -222,28 +222,37 @@ def test_rupiah_spend_with_the_comma_decimal_mark(tmp_path: Path) -> None:
     assert spend_by_channel(project) == {"Paid Social": pytest.approx(1_750_000.5)}
 
 
-@settings(max_examples=300, deadline=None)
-@example(text="1,250.50", decimal_comma=False)
-@example(text="Rp 1.500.000,-", decimal_comma=True)
-@example(text="1e999", decimal_comma=False)
+@settings(max_examples=500, deadline=None)
+@example(text="1,250.50", mark="point", delimiter=",", rupiah=False)
+@example(text="Rp 1.500.000,-", mark="comma", delimiter=",", rupiah=False)
+@example(text="1e999", mark="point", delimiter=",", rupiah=False)
+@example(text="Rp150.000", mark="auto", delimiter=",", rupiah=False)
+@example(text="150,000", mark="auto", delimiter=";", rupiah=True)
+@example(text="$12.500", mark="auto", delimiter=",", rupiah=False)
 @given(
     text=st.lists(
         st.sampled_from(
-            ["1", "23", "456", "7890", ".", ",", ",-", "-", " ", "Rp", "rp.", "IDR", "€", "EUR", "x", "e5"]
+            ["1", "23", "456", "7890", ".", ",", ",-", "-", " ", "Rp", "rp.", "IDR", "€", "EUR", "$", "USD", "x", "e5"]
         ),
         max_size=7,
     ).map("".join),
-    decimal_comma=st.booleans(),
+    mark=st.sampled_from(["auto", "point", "comma"]),
+    delimiter=st.sampled_from([",", ";"]),
+    rupiah=st.booleans(),
 )
-def test_spend_reads_an_amount_as_the_events_import_reads_revenue(text: str, decimal_comma: bool) -> None:
+def test_spend_reads_an_amount_as_the_events_import_reads_revenue(
+    text: str, mark: str, delimiter: str, rupiah: bool
+) -> None:
     # Two engines, one rule: the events import reads revenue in SQL (`validate.number_sql`), spend in Python.
     import duckdb
 
     from jejak.ingest.spend import _parse_amount
-    from jejak.ingest.validate import number_sql
+    from jejak.ingest.validate import amount_style, number_sql
 
-    [(in_sql,)] = duckdb.execute(f"SELECT {number_sql('trim(CAST($1 AS VARCHAR))', decimal_comma)}", [text]).fetchall()
-    in_python = _parse_amount(text, decimal_comma)
+    style = amount_style(mark, delimiter)
+    sql = number_sql("trim(CAST($1 AS VARCHAR))", style, "true" if rupiah else "false")
+    [(in_sql,)] = duckdb.execute(f"SELECT {sql}", [text]).fetchall()
+    in_python = _parse_amount(text, style, rupiah)
     expected = in_sql if in_sql is not None and in_sql >= 0 and math.isfinite(in_sql) else None  # spend is never < 0
     assert in_python == expected, (text, in_sql, in_python)
 
