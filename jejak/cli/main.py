@@ -654,6 +654,7 @@ def spend_import(
         )
         + f", {summary.rows_quarantined} {'would be ' if check else ''}quarantined"
         + (f" ({quarantined})" if quarantined else "")
+        + (f", {summary.total_rows} total rows of the report left out" if summary.total_rows else "")
         + (". A check: nothing was stored." if check else "")
     )
     if check:

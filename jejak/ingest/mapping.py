@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import INPUT_COLUMNS
 
-# What a column name may hold between its words and still name a canonical column (`_compact`).
+# What a column name may hold between its words and still name a canonical column (`compact_name`).
 _SEPARATORS = re.compile(r"[\s_\-.]+")
 BUILTIN_ALIASES = {
     "messageid": "event_id",
@@ -143,14 +143,14 @@ def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COL
             )
 
 
-def _compact(name: str) -> str:
+def compact_name(name: str) -> str:
     """A column name without case, spaces, underscores, hyphens or dots: `User ID`, `user_id` and `userId` alike."""
     return _SEPARATORS.sub("", name.strip().lower())
 
 
 # A name's compact form → the canonical column it names: every canonical column, then the aliases.
-_BY_COMPACT = {_compact(name): name for name in INPUT_COLUMNS} | {
-    _compact(alias): name for alias, name in BUILTIN_ALIASES.items()
+_BY_COMPACT = {compact_name(name): name for name in INPUT_COLUMNS} | {
+    compact_name(alias): name for alias, name in BUILTIN_ALIASES.items()
 }
 
 
@@ -165,5 +165,5 @@ def canonical_header(header: Sequence[str], mapping: Mapping[str, str]) -> list[
     names = []
     for raw in header:
         name = raw.strip().lower()
-        names.append(lowered.get(name) or BUILTIN_ALIASES.get(name) or _BY_COMPACT.get(_compact(name)) or name)
+        names.append(lowered.get(name) or BUILTIN_ALIASES.get(name) or _BY_COMPACT.get(compact_name(name)) or name)
     return names

@@ -3,17 +3,14 @@
 The file may be gzipped (`.gz`) and UTF-8 or UTF-16 (with its byte-order mark, as Excel's "Unicode Text" is),
 or a workbook (`.xlsx`, `.xls`, `.ods`: its first sheet or `sheet`, as an ad platform's own report downloads).
 
-Columns (after the optional mapping, as for events): `date` (YYYY-MM-DD, or an
-ISO date-time whose date is taken, or a format of the timestamp_formats setting), `channel` (a jejak channel name, e.g. `Paid
-Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
-`currency`. Values are separated as the `csv_delimiter` setting says (auto: the
-header line's separator). Amounts are read as the `decimal_mark` setting says: by
-default with a decimal comma in a semicolon-separated file (Excel's, where the comma
-is the decimal mark, as in Indonesia), so `1.500.000,50` is 1500000.5, as
-`1,500,000.50` is in a comma-separated file; with `comma`, `Rp 1.500.000` in any
-file. Bad rows go to the
-quarantine with a reason (bad_timestamp, wrong_type, malformed_row, invalid_utf8)
-and the import goes on. Re-importing a file replaces the rows it brought before,
+Columns (after the optional mapping, as for events, and the ad platforms' own names, SPEND_ALIASES): `date`
+(YYYY-MM-DD, or an ISO date-time whose date is taken, or a format of the timestamp_formats setting), `channel` (a
+jejak channel name, e.g. `Paid Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
+`currency`. Values are separated as the `csv_delimiter` setting says (auto: the header line's separator). Amounts
+are read as the `decimal_mark` setting says (`validate.AmountStyle`: by default each as it is written, so
+`1.500.000,50` and `1,500,000.50` are 1500000.5, and Rupiah's `150.000` is 150000). A report's total lines
+(`Total: Account`) are left out and counted. Bad rows go to the quarantine with a reason (bad_timestamp,
+wrong_type, malformed_row, invalid_utf8) and the import goes on. Re-importing a file replaces the rows it brought before,
 so spend is never counted twice.
 
 Spend is small (days × channels × campaigns), so it lives in the SQLite state.
@@ -46,6 +43,7 @@ from jejak.ingest.importer import (
     record_import,
     write_quarantine,
 )
+from jejak.ingest.mapping import compact_name
 from jejak.ingest.readers import (
     csv_delimiter,
     named_by_place,
@@ -73,6 +71,29 @@ from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
 
 AMOUNT_COLUMNS = ("spend", "cost", "amount")
+# Column names as the ad platforms' own reports title them (Google Ads, Meta Ads Manager, TikTok Ads; in English
+# and in Indonesian), matched without case, spaces, underscores, hyphens and dots (`mapping.compact_name`), so
+# their downloads import with `--set channel=…` alone. A currency in brackets after the amount's name (Meta's
+# `Amount spent (IDR)`) is the rows' currency when there is no currency column.
+SPEND_ALIASES = {
+    "day": "date",
+    "byday": "date",
+    "hari": "date",
+    "tanggal": "date",
+    "saluran": "channel",
+    "campaignname": "campaign",
+    "kampanye": "campaign",
+    "namakampanye": "campaign",
+    "amountspent": "spend",
+    "biaya": "spend",
+    "jumlahyangdibelanjakan": "spend",
+    "currencycode": "currency",
+    "matauang": "currency",
+    "kodematauang": "currency",
+}
+_NAMED_CURRENCY = re.compile(r"(.*?)\s*\(([A-Za-z]{3})\)")
+# A report's total line (Google Ads ends its downloads with `Total: Account`, `Total: Search`, …): not a day's spend.
+_TOTAL_ROW = re.compile(r"(?i)\s*(total|jumlah)\b")
 SETTABLE = ("channel", "campaign", "currency")  # what `--set` may give every row of a spend file
 # Amounts are read as the events import reads revenue (`validate.number_sql`; a Hypothesis test holds them alike).
 _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
@@ -89,12 +110,13 @@ SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
 @dataclass
 class SpendSummary:
-    """What a spend import read, stored and quarantined; read = stored + quarantined."""
+    """What a spend import read, stored and quarantined; read = stored + quarantined + total rows."""
 
     file: str
     rows_read: int = 0
     rows_stored: int = 0
     rows_replaced: int = 0
+    total_rows: int = 0  # a report's total lines (`Total: Account`), left out
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     # With `check`: the first rows it would store (day, channel, campaign, spend, currency, line) and quarantine.
     sample: list[SpendRow] = field(default_factory=list)
@@ -212,11 +234,13 @@ def import_spend(
         amounts = amount_style(mark, delimiter)
         header, rows = _csv_lines(path, raw, delimiter, skip_lines)
     # Columns with no name are named by their places, as the events import names them: two are not one name.
-    names = [mapping.get(name.strip(), name.strip()).lower() for name in named_by_place(header)]
+    names, header_currency = _spend_names(named_by_place(header), mapping)
     refuse_repeated_names(path, names, "Rename one, or map only one of them.")
     clashes = sorted(set(constants) & set(names))
     if clashes:
         raise InputFileError(f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks.")
+    if header_currency and "currency" not in names:
+        constants.setdefault("currency", header_currency)
     names += list(constants)
     amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
     for required in ("date", "channel"):
@@ -236,10 +260,14 @@ def import_spend(
         )
     good: list[SpendRow] = []
     bad: list[dict[str, object]] = []
+    date_at = names.index("date")
     for line, row, raw_text, decoded in rows:
         if not any(cell.strip() for cell in row):
             continue
         summary.rows_read += 1
+        if date_at < len(row) and _TOTAL_ROW.match(row[date_at]):
+            summary.total_rows += 1  # the report's own sum of the days above it: storing it would count them twice
+            continue
         if not decoded:
             read: SpendRow | tuple[str, str] = ("invalid_utf8", f"line {line} is not valid UTF-8 text")
         else:
@@ -279,9 +307,31 @@ def import_spend(
     summary.rows_stored = len(good)
     # In the imports log too, as format `spend`: the Data page lists it, and a re-try of its quarantined rows knows
     # them for a spend file's.
-    logged = ImportSummary(str(path), SPEND_FORMAT, summary.rows_read, len(good), len(bad), 0)
+    # A report's total lines are not rows of spend: the log's counts reconcile without them.
+    logged = ImportSummary(str(path), SPEND_FORMAT, summary.rows_read - summary.total_rows, len(good), len(bad), 0)
     record_import(project, logged, path.stem, started_at)
     return summary
+
+
+def _spend_names(header: Sequence[str], mapping: Mapping[str, str]) -> tuple[list[str], str | None]:
+    """Each column's name as the import reads it (the mapping first, then SPEND_ALIASES), and the currency an amount
+    column names in brackets (`Amount spent (IDR)`), if one does."""
+    names: list[str] = []
+    currency = None
+    for written in header:
+        name = written.strip()
+        bracketed = _NAMED_CURRENCY.fullmatch(name)
+        base = compact_name(bracketed.group(1) if bracketed else name)
+        if name in mapping:
+            read = mapping[name].lower()
+        else:
+            read = SPEND_ALIASES.get(base, base if base in (*AMOUNT_COLUMNS, *SETTABLE, "date") else name.lower())
+        if bracketed and read in AMOUNT_COLUMNS:
+            currency = bracketed.group(2).upper()
+        elif bracketed and name not in mapping:
+            read = name.lower()  # `Clicks (all)`: a bracket that is no currency leaves the name as it is
+        names.append(read)
+    return names, currency
 
 
 # A spend file's rows: (its line, or its row in a sheet; the values; the raw text the quarantine keeps; whether the

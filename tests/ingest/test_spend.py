@@ -150,9 +150,11 @@ def test_a_google_ads_report_with_a_title_and_no_channel_column(project: Project
         constants={"channel": "Paid Search"},
         skip_lines=2,
     )
-    assert (summary.rows_read, summary.rows_stored, summary.quarantined_by_reason) == (3, 2, {"bad_timestamp": 1})
+    # The total row is the report's sum of the days above it: left out, not stored and not quarantined.
+    assert (summary.rows_read, summary.rows_stored, summary.quarantined_by_reason) == (3, 2, {})
+    assert summary.total_rows == 1
     assert spend_by_channel(project) == {"Paid Search": pytest.approx(1550.5)}
-    assert [row["source_line"] for row in quarantined(project)] == [6]  # the total row, on the file's own line
+    assert quarantined(project) == []
     with pytest.raises(MissingColumnError, match="--set 'channel=Paid Search'"):  # the error says what to do
         import_spend(project, source, {"Day": "date", "Cost": "spend"}, skip_lines=2)
     with pytest.raises(SettingError, match="date cannot be set"):
@@ -204,10 +206,11 @@ def test_an_ad_platforms_workbook_report(project: Project, tmp_path: Path) -> No
     mapping = {"Day": "date", "Campaign name": "campaign", "Amount spent (IDR)": "spend"}
     summary = import_spend(project, tmp_path / "meta.xlsx", mapping, constants={"channel": "Paid Social"}, skip_lines=1)
     assert (summary.rows_read, summary.rows_stored) == (4, 2)
-    assert summary.quarantined_by_reason == {"malformed_row": 1, "bad_timestamp": 1}
+    assert (summary.quarantined_by_reason, summary.total_rows) == ({"malformed_row": 1}, 1)
+    assert {row[4] for row in _stored_spend(project)} == {"IDR"}  # named in the mapped amount column's header
     assert spend_by_channel(project) == {"Paid Social": pytest.approx(425000.5)}
     lines = {row["source_line"]: row for row in quarantined(project)}
-    assert sorted(lines) == [5, 6]  # the sheet's own row numbers
+    assert sorted(lines) == [5]  # the sheet's own row number
     assert json.loads(str(lines[5]["raw"]))["Campaign name"] == "Kopi Susu"
 
 
@@ -300,3 +303,54 @@ def test_a_name_two_spend_columns_share_is_refused(project: Project, tmp_path: P
     with pytest.raises(InputFileError, match="spend more than once"):
         import_spend(project, source, {"cost": "spend", "biaya": "spend"})
     assert spend_by_channel(project) == {}
+
+
+def _stored_spend(project: Project) -> list[tuple[str, str, str | None, float, str | None]]:
+    db = connect_state(project.sqlite_path)
+    try:
+        rows = db.execute(
+            "SELECT day, channel, campaign, amount, currency FROM spend ORDER BY day, campaign"
+        ).fetchall()
+    finally:
+        db.close()
+    return [tuple(row) for row in rows]
+
+
+def test_an_ad_platforms_own_report_imports_without_a_mapping(project: Project, tmp_path: Path) -> None:
+    # Google Ads: a title and date range above the header, Day / Campaign / Currency code / Cost, and total lines at
+    # the end that sum the days above (storing them would count the spend twice).
+    google = tmp_path / "google-ads.csv"
+    google.write_text(
+        "Campaign report\n1 March 2026 - 31 March 2026\n"
+        "Day,Campaign,Currency code,Cost,Impr.,Clicks\n"
+        '2026-03-01,Kopi Search,IDR,"150,000.00",1000,50\n'
+        '2026-03-02,Kopi Search,IDR,"175,500.00",1100,52\n'
+        'Total: Account,,IDR,"325,500.00",2100,102\n'
+        'Total: Search,,IDR,"325,500.00",2100,102\n'
+    )
+    read = import_spend(project, google, constants={"channel": "Paid Search"}, skip_lines=2)
+    assert (read.rows_read, read.rows_stored, read.rows_quarantined, read.total_rows) == (4, 2, 0, 2)
+    # Meta Ads Manager, in Indonesian: the currency is named in the amount's header, and `Klik (semua)` is no currency.
+    meta = tmp_path / "meta.csv"
+    meta.write_text(
+        "Awal pelaporan,Akhir pelaporan,Nama kampanye,Hari,Jumlah yang dibelanjakan (IDR),Klik (semua)\n"
+        "2026-03-01,2026-03-31,Kopi IG,2026-03-01,150.000,40\n"
+        "2026-03-01,2026-03-31,Kopi IG,2026-03-02,99500,31\n"
+    )
+    read = import_spend(project, meta, constants={"channel": "Paid Social"})
+    assert (read.rows_stored, read.rows_quarantined, read.total_rows) == (2, 0, 0)
+    assert _stored_spend(project) == [
+        ("2026-03-01", "Paid Social", "Kopi IG", 150_000.0, "IDR"),
+        ("2026-03-01", "Paid Search", "Kopi Search", 150_000.0, "IDR"),
+        ("2026-03-02", "Paid Social", "Kopi IG", 99_500.0, "IDR"),
+        ("2026-03-02", "Paid Search", "Kopi Search", 175_500.0, "IDR"),
+    ]
+    # The imports log reconciles without the total lines: they are not rows of spend.
+    db = connect_state(project.sqlite_path)
+    try:
+        logged = db.execute(
+            "SELECT rows_read, rows_stored, rows_quarantined FROM imports ORDER BY started_at"
+        ).fetchall()
+    finally:
+        db.close()
+    assert [tuple(row) for row in logged] == [(2, 2, 0), (2, 2, 0)]
