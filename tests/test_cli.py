@@ -569,3 +569,29 @@ def test_an_output_file_is_checked_before_any_work(tmp_path: Path) -> None:
         assert refused.exit_code == 2, (command, refused.output)
         assert "is a folder; name a file in it" in refused.output or "cannot make the folder" in refused.output
         assert "no build" not in refused.output.lower() and "Traceback" not in refused.output
+
+
+def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_them(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "timestamp,user_id,event,revenue,currency\n"
+        "2026-03-01 09:00,ana,Order Completed,150000,\n"  # the currency setting's IDR
+        "2026-03-02 09:00,budi,Order Completed,250000,IDR\n"
+    )
+    at = ["--project", str(project)]
+    assert runner.invoke(cli, ["import", str(orders), *at]).exit_code == 0
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    one = runner.invoke(cli, ["report", "summary", *at], env={"COLUMNS": "200"})
+    assert "revenue (IDR)" in one.output and "converts none" not in one.output, one.output
+    dollars = tmp_path / "export.csv"
+    dollars.write_text("timestamp,user_id,event,revenue,currency\n2026-03-03 09:00,citra,Order Completed,$12.50,USD\n")
+    assert runner.invoke(cli, ["import", str(dollars), *at]).exit_code == 0
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    mixed = runner.invoke(cli, ["report", "summary", *at], env={"COLUMNS": "200"})
+    assert "revenue (IDR + USD)" in mixed.output and "jejak converts none" in mixed.output, mixed.output
+    data = json.loads(runner.invoke(cli, ["report", "summary", "--format", "json", *at]).output)
+    assert data["currencies"] == [
+        {"currency": "IDR", "conversions": 2, "revenue": 400000.0},
+        {"currency": "USD", "conversions": 1, "revenue": 12.5},
+    ]

@@ -68,6 +68,6 @@ def test_bounce_by_channel_leaves_offline_out(built: Built) -> None:
 def test_highest_bounce_needs_enough_entrances_and_keeps_the_totals(built: Built) -> None:
     rows = _run(built, highest_bounce_pages, n=5, min_entrances=2)
     # /tentang bounces more (100 %) but has one entrance: only /promo qualifies; /tentang goes to Other.
-    assert [row["landing_page"] for row in rows] == ["/promo", "Other (1 rows, 25.0 % of entrances)"]
+    assert [row["landing_page"] for row in rows] == ["/promo", "Other (1 row, 25.0 % of entrances)"]
     assert sum(row["entrances"] for row in rows) == 4
     assert sum(row["classic_bounces"] for row in rows) == 3

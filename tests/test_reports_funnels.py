@@ -173,9 +173,9 @@ def test_breakdown_by_device_keeps_the_top_values_and_one_other(built: Built) ->
     assert by_group == {
         "mobile": [3, 3, 1, 1],
         "desktop": [2, 1, 0, 0],
-        "Other (1 rows, 16.7 % of people)": [1, 1, 1, 1],
+        "Other (1 row, 16.7 % of people)": [1, 1, 1, 1],
     }
-    assert list(by_group) == ["mobile", "desktop", "Other (1 rows, 16.7 % of people)"]
+    assert list(by_group) == ["mobile", "desktop", "Other (1 row, 16.7 % of people)"]
     assert [sum(column) for column in zip(*by_group.values(), strict=True)] == [6, 5, 2, 2]
 
 

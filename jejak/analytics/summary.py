@@ -38,6 +38,16 @@ def revenue_by_channel(conversions: ir.Table) -> ir.Table:
     return grouped.mutate(revenue_share=safe_div(grouped.revenue, total)).order_by([ibis.desc("revenue"), "channel"])
 
 
+def revenue_by_currency(conversions: ir.Table) -> ir.Table:
+    """Conversions with a revenue, and their revenue, per currency. jejak adds amounts as they are and converts no
+    currency, so a second row means that every revenue total adds unlike amounts (readers warn of it)."""
+    priced = conversions.filter(conversions.revenue.notnull())
+    grouped = priced.group_by(currency=priced.currency).aggregate(
+        conversions=priced.count(), revenue=priced.revenue.sum()
+    )
+    return grouped.order_by([ibis.desc("revenue"), "currency"])
+
+
 def top_paths(paths: ir.Table, n: int) -> ir.Table:
     """The n paths with most conversions, then an Other row; sums equal the untruncated totals."""
     converting = paths.filter(paths.conversions > 0)

@@ -19,7 +19,7 @@ def other_label(
     return (
         ibis.literal(f"{OTHER_PREFIX} (")
         + rows.cast("string")
-        + ibis.literal(" rows, ")
+        + ibis.ifelse(rows == 1, ibis.literal(" row, "), ibis.literal(" rows, "))
         + share.round(1).cast("string")
         + ibis.literal(f" % of {of})")
     )

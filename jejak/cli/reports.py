@@ -61,10 +61,16 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         "non_converting_journeys": "journeys without a conversion",
         "journey_conversion_rate": "journeys converting",
     }
+    currencies = [row["currency"] for row in rows["currencies"]]
+    if currencies:  # what the revenue is counted in; more than one is added as it is, and said below
+        labels["revenue"] = f"revenue ({' + '.join(currencies)})"
     shown = {label: head[key] for key, label in labels.items()}
     rate = head["journey_conversion_rate"]
     shown["journeys converting"] = "" if rate is None else f"{rate * 100:.1f} %"
     print_rows([{"measure": k, "value": cell_text(v)} for k, v in shown.items()], "table", "Summary")
+    if len(currencies) > 1:
+        print_rows(rows["currencies"], "table", "Revenue by currency")
+        console.print(service.mixed_currencies_note(currencies))
     # Shares as percents (a whole share printed as "1", half as "0.50"), as in every report's table.
     show_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
     paths = rows["top_paths"]

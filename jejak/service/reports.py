@@ -27,7 +27,7 @@ from jejak.analytics.paths import (
     top_of_paths,
     top_paths_by,
 )
-from jejak.analytics.summary import activity, by_day, headline, revenue_by_channel, top_paths
+from jejak.analytics.summary import activity, by_day, headline, revenue_by_channel, revenue_by_currency, top_paths
 from jejak.core.errors import SettingError
 from jejak.ingest.importer import SPEND_FORMAT, quarantine_counts
 from jejak.journeys.filters import Filters, only_people
@@ -77,9 +77,19 @@ def summary(built: OpenBuild) -> Sections:
     return {
         "headline": built.rows(headline(built.read("people"), built.read("sessions"), built.read("journeys"))),
         "channels": built.rows(revenue_by_channel(built.read("conversions"))),
+        "currencies": built.rows(revenue_by_currency(built.read("conversions"))),
         "top_paths": built.rows(top_paths(built.read("paths"), settings.top_n)),
         "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
     }
+
+
+def mixed_currencies_note(currencies: Sequence[str]) -> str:
+    """What a reader is told when revenue comes in more than one currency (`revenue_by_currency`)."""
+    return (
+        f"Revenue comes in {len(currencies)} currencies ({', '.join(currencies)}), and jejak converts none: every "
+        "revenue total and share adds their amounts as they are. Convert revenue to one currency before import, "
+        "or read revenue per currency (the table above)."
+    )
 
 
 def overview(built: OpenBuild, scope: Scope) -> Sections:
@@ -93,6 +103,7 @@ def overview(built: OpenBuild, scope: Scope) -> Sections:
         "headline": built.rows(activity(sessions, conversions, journeys)),
         "by_day": built.rows(by_day(sessions, conversions)),
         "channels": built.rows(revenue_by_channel(conversions)),
+        "currencies": built.rows(revenue_by_currency(conversions)),
         "top_paths": built.rows(top_paths(built.read("paths"), built.project.settings.top_n)),
         "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
         "warnings": [] if shared is None else built.rows(shared.count().name("over_shared_identifiers").as_table()),

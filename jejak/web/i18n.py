@@ -218,6 +218,7 @@ WORDS: dict[str, dict[str, str]] = {
     "headline": {"en": "In numbers", "id": "Dalam angka"},
     "by_day": {"en": "By day", "id": "Per hari"},
     "channels": {"en": "Conversions and revenue by channel", "id": "Konversi dan pendapatan per saluran"},
+    "currencies": {"en": "Revenue by currency", "id": "Pendapatan per mata uang"},
     "top_paths": {"en": "Top conversion paths", "id": "Jalur konversi teratas"},
     "quarantine": {"en": "Quarantine", "id": "Karantina"},
     "freshness": {"en": "Data freshness", "id": "Kesegaran data"},
