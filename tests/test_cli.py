@@ -590,6 +590,8 @@ def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_th
     assert runner.invoke(cli, ["build", *at]).exit_code == 0
     mixed = runner.invoke(cli, ["report", "summary", *at], env={"COLUMNS": "200"})
     assert "revenue (IDR + USD)" in mixed.output and "jejak converts none" in mixed.output, mixed.output
+    attributed = runner.invoke(cli, ["attribute", "--model", "last_touch", "--resamples", "0", *at])
+    assert attributed.exit_code == 0 and "jejak converts none" in attributed.output, attributed.output
     data = json.loads(runner.invoke(cli, ["report", "summary", "--format", "json", *at]).output)
     assert data["currencies"] == [
         {"currency": "IDR", "conversions": 2, "revenue": 400000.0},

@@ -32,7 +32,13 @@ from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import InputFileError, JejakError
 from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
-from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note, unsteady_credit_note
+from jejak.service.attribution import (
+    ATTRIBUTE_BY,
+    HONEST_LABEL,
+    currency_note,
+    dimension_note,
+    unsteady_credit_note,
+)
 from jejak.service.builds import open_build
 
 DEMO_MARKER = ".jejak-demo"
@@ -508,6 +514,7 @@ def attribute(
             "--transform, --lookback, --conversion-type, --from, --to and --persona work on a built project's journeys; "
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
         )
+    currencies = ""  # a paths file carries revenue without its currency
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
@@ -521,6 +528,7 @@ def attribute(
     else:
         with open_build(project_at(project_dir)) as built:
             done = attribute_built(built, Scope(start, end, conversion_types, persona=persona), query)
+            currencies = currency_note(built)
         found, table, paths, options, spend = done.found, done.table, done.paths, done.options, done.spend
     rows = table.to_pylist()
     if output_format != "table":
@@ -542,9 +550,9 @@ def attribute(
         f"Conversions credited to each {_noun(by)} ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
         f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
     )
-    unsteady = unsteady_credit_note(rows, by)
-    if unsteady:
-        err_console.print(styled(("warning", "yellow"), f": {unsteady}"))
+    for warning in (unsteady_credit_note(rows, by), currencies):
+        if warning:
+            err_console.print(styled(("warning", "yellow"), f": {warning}"))
     if ordered:
         positioned = ordered_shapley(paths).to_pylist()
         blank = {f"position {n}": "" for n in sorted({row["position"] for row in positioned})}

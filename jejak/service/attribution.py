@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from jejak.analytics.summary import revenue_by_currency
 from jejak.attribution.compare import MODELS, Attribution, ModelOptions, comparison
 from jejak.attribution.compare import attribute as run_attribution
 from jejak.attribution.inputs import run_journeys, run_paths
@@ -27,7 +28,7 @@ from jejak.journeys.dimensions import direct_label
 from jejak.journeys.journeys import PATH_SEPARATOR
 from jejak.service.builds import OpenBuild
 from jejak.service.cache import cached
-from jejak.service.reports import Scope
+from jejak.service.reports import Scope, mixed_currencies_note
 
 # What a run reads of its journeys: the unique paths' aggregation (`journeys.unique_paths`) and each journey's
 # path and touch times, in order (time decay and the journey-level bootstrap).
@@ -146,6 +147,13 @@ def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str) -> str:
         "rests on few journeys. For Shapley, channel combinations seen in only a few journeys weigh as much as "
         "common ones. Read these credits as rough."
     )
+
+
+def currency_note(built: OpenBuild) -> str:
+    """A warning when the build's conversions come in more than one currency (empty when not): the credited revenue
+    and ROAS add them as they are."""
+    currencies = [str(row["currency"]) for row in built.rows(revenue_by_currency(built.read("conversions")))]
+    return mixed_currencies_note(currencies, shown_per_currency=False) if len(currencies) > 1 else ""
 
 
 def dimension_note(by: str) -> str:

@@ -83,12 +83,13 @@ def summary(built: OpenBuild) -> Sections:
     }
 
 
-def mixed_currencies_note(currencies: Sequence[str]) -> str:
+def mixed_currencies_note(currencies: Sequence[str], shown_per_currency: bool = True) -> str:
     """What a reader is told when revenue comes in more than one currency (`revenue_by_currency`)."""
+    where = "read revenue per currency (the table above)" if shown_per_currency else "see `jejak report summary`"
     return (
         f"Revenue comes in {len(currencies)} currencies ({', '.join(currencies)}), and jejak converts none: every "
-        "revenue total and share adds their amounts as they are. Convert revenue to one currency before import, "
-        "or read revenue per currency (the table above)."
+        f"revenue total, share and ROAS adds their amounts as they are. Convert revenue to one currency before "
+        f"import, or {where}."
     )
 
 

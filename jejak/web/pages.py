@@ -26,6 +26,7 @@ from jejak.service.attribution import (
     HONEST_LABEL,
     AttributionQuery,
     cached_attribution,
+    currency_note,
     dimension_note,
     unsteady_credit_note,
 )
@@ -297,6 +298,7 @@ def attribution(ctx: PageContext) -> PageResult:
     )
     with open_build(ctx.project) as built:
         run = cached_attribution(built, ctx.scope, query)
+        currencies = currency_note(built)
     if model:
         run = dataclasses.replace(run, rows=[row for row in run.rows if _of_model(str(row["model"]), model)])
     sections = [Section("comparison", run.rows, "attribution_figure")]
@@ -304,7 +306,9 @@ def attribution(ctx: PageContext) -> PageResult:
         keep = (query.by, "model", "spend", "cost_per_conversion", "roas")
         sections.append(Section("roas", [{key: row.get(key) for key in keep} for row in run.rows]))
     notes = [
-        note for note in (unsteady_credit_note(run.rows, query.by), dimension_note(query.by), HONEST_LABEL) if note
+        note
+        for note in (unsteady_credit_note(run.rows, query.by), currencies, dimension_note(query.by), HONEST_LABEL)
+        if note
     ]
     if run.order_choice is not None and model in ("", "markov"):
         scores = ", ".join(f"order {k}: {v:.4f}" for k, v in run.order_choice["log_likelihood"].items())
