@@ -551,6 +551,11 @@ def test_import_checks_every_name_before_reading_any_file(tmp_path: Path) -> Non
     (empty / "readme.md").write_text("no events here")
     refused = runner.invoke(cli, ["import", str(empty), "--project", str(project)], env={"COLUMNS": "300"})
     assert refused.exit_code == 1 and f"The folder {empty} holds no file jejak imports" in refused.output
+    # One file that fails alone is its error, with no pointer to a table of imported files that is not there.
+    (empty / "orders.csv").write_text("waktu,pelanggan\n2026-03-01 09:00:00,ana\n")
+    alone = runner.invoke(cli, ["import", str(empty / "orders.csv"), "--project", str(project)], env={"COLUMNS": "300"})
+    assert alone.exit_code == 1 and "has no 'timestamp' column" in alone.output
+    assert "not imported" not in alone.output, alone.output
 
 
 def test_an_output_file_is_checked_before_any_work(tmp_path: Path) -> None:

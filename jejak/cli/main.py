@@ -163,12 +163,15 @@ def expand_folders(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def print_import_failures(failed: Sequence[tuple[Path, InputFileError]], check: bool = False) -> None:
-    """Each file that could not be imported, with why; then exit 1 (after the summary of the files that were)."""
+def print_import_failures(failed: Sequence[tuple[Path, InputFileError]], imported: int, check: bool = False) -> None:
+    """Each file that could not be imported, with why; then exit 1 (after the summary of the `imported` files that
+    were, which the last line points to when there are some)."""
     if not failed:
         return
     for _path, exc in failed:
         err_console.print(styled(("error", "bold red"), f" ({exc.code}): {exc.message}"), highlight=False)
+    if not imported:
+        sys.exit(1)
     names = ", ".join(path.name for path, _exc in failed)
     done = "would be" if check else "were"
     err_console.print(
@@ -331,7 +334,7 @@ def import_command(
     )
     if summaries:
         print_import_summaries(summaries, check)
-    print_import_failures(failed, check)
+    print_import_failures(failed, len(summaries), check)
 
 
 def run_build_with_progress(project: Any, engine: str | None, *, precompute: bool = False) -> Any:
@@ -780,7 +783,7 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
     project = init_project(root)
     summaries, failed = run_imports(project, data.files, {}, None)
     print_import_summaries(summaries)
-    print_import_failures(failed)  # the generator's own files: a failure here is a bug, said as the file's error
+    print_import_failures(failed, len(summaries))  # the generator's own files: a failure here is a bug
     # Not precomputed here: the persona documents saved below change what the map and personas pages show, and
     # the dashboard computes its first views as it starts (`serve_project`).
     run_build_with_progress(project, engine)
