@@ -602,3 +602,15 @@ def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_th
         {"currency": "IDR", "conversions": 2, "revenue": 400000.0},
         {"currency": "USD", "conversions": 1, "revenue": 12.5},
     ]
+
+
+def test_import_check_offers_the_mapping_a_files_names_suggest(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    shop = tmp_path / "toko.csv"
+    shop.write_text("timestamp,user_id,No HP,Total,Kota\n2026-03-01 09:00,ana,0812-3456-7890,150.000,Bandung\n")
+    checked = runner.invoke(cli, ["import", str(shop), "--check", "--project", str(project)], env={"COLUMNS": "300"})
+    assert checked.exit_code == 0, checked.output
+    assert 'its names suggest --map "No HP=phone,Total=revenue"' in checked.output
+    mapped = ["import", str(shop), "--check", "--map", "No HP=phone,Total=revenue", "--project", str(project)]
+    again = runner.invoke(cli, mapped, env={"COLUMNS": "300"})
+    assert again.exit_code == 0 and "suggest" not in again.output, again.output  # nothing left to offer

@@ -232,6 +232,7 @@ def _print_check_samples(summary: Any) -> None:
     """The first events an import would store, as stored (hashes shown as whether one is there), and its first bad
     rows with the reason: enough to see a column mapped wrong before anything is stored."""
     from jejak.ingest.ga4 import is_ga4_export
+    from jejak.ingest.mapping import map_option_text, suggested_map
 
     name = Path(summary.file).name
     if summary.file_format == "parquet" and is_ga4_export(Path(summary.file)):
@@ -240,6 +241,10 @@ def _print_check_samples(summary: Any) -> None:
     elif summary.columns:  # how each column of the file is read: the mapping as applied
         read_as = ", ".join(f"{column} → {target}" for column, target in summary.columns)
         console.print(f"{name}: columns read as {read_as}")
+        header, targets = zip(*summary.columns, strict=True)
+        suggested = suggested_map(header, targets)
+        if suggested:  # names that likely hold a jejak column, kept in properties as they stand: say so
+            console.print(f"{name}: its names suggest {map_option_text(suggested)}")
     events = []
     for event in summary.sample:
         shown = {column: event.get(column) for column in CHECK_COLUMNS if event.get(column) not in (None, "", "{}")}

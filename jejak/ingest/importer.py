@@ -41,7 +41,7 @@ from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
 from jejak.ingest.identifiers import mask_pii, pii_map
-from jejak.ingest.mapping import canonical_header, check_constants, check_mapping
+from jejak.ingest.mapping import canonical_header, check_constants, check_mapping, map_option_text, suggested_map
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
     TYPED_REVENUE,
@@ -250,18 +250,24 @@ def _check_readable(path: Path) -> None:
         raise InputFileError(f"{path} cannot be read (permission denied). Fix its permissions and try again.")
 
 
-def _check_columns(path: Path, names: Sequence[str], file_format: str) -> None:
+def _check_columns(path: Path, header: Sequence[str], names: Sequence[str], file_format: str) -> None:
+    """The columns every event needs are there (`names`: each `header` column's name after mapping, and the --set
+    columns after them); if not, say so, with the mapping the file's names suggest (`mapping.suggested_map`)."""
     # A report's title above its header reads as the header: say how to skip it.
     titled = " If lines above the header hold a title, skip them with --skip-lines N." if file_format in TITLED else ""
+    suggested = suggested_map(header, names[: len(header)])
+    perhaps = f" Its names suggest: {map_option_text(suggested)} (check with --check)." if suggested else ""
     if "timestamp" not in names:
         raise MissingColumnError(
-            f"{path} has no 'timestamp' column (columns: {', '.join(names)}). "
-            'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).' + titled
+            f"{path} has no 'timestamp' column (columns: {', '.join(header)}). "
+            'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).'
+            + perhaps
+            + titled
         )
     if not any(name in names for name in IDENTIFIER_COLUMNS):
         raise MissingColumnError(
-            f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)} (columns: {', '.join(names)}). "
-            'Add one, or map yours with --map "pelanggan=user_id".'
+            f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)} (columns: {', '.join(header)}). "
+            'Add one, or map yours with --map "pelanggan=user_id".' + perhaps
         )
 
 
@@ -339,7 +345,7 @@ def open_reader(
             f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks. "
             "Drop it from --set, or map the file's column to another name."
         )
-    _check_columns(path, [*names, *constants], file_format)
+    _check_columns(path, header, [*names, *constants], file_format)
     present = [n for n in [*names, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
     chunks = read_rows(names)

@@ -42,6 +42,121 @@ BUILTIN_ALIASES = {
 }
 
 
+# Column names that likely hold a jejak column, as shops, marketplaces and CRMs title them in Indonesian and
+# English. Never applied on their own: a file's `id` or `total` may mean something else. They are offered in the
+# missing-column errors and by `jejak import --check`, for the user to confirm with --map (`suggested_map`).
+LIKELY_NAMES = {
+    "timestamp": (
+        "waktu",
+        "tanggal",
+        "tgl",
+        "jam",
+        "waktupesanan",
+        "waktupesanandibuat",
+        "tanggalpesanan",
+        "tanggalpembayaran",
+        "tanggaltransaksi",
+        "waktutransaksi",
+        "date",
+        "datetime",
+        "time",
+        "createdat",
+        "created",
+        "orderdate",
+        "ordertime",
+        "eventtime",
+        "occurredat",
+    ),
+    "user_id": (
+        "pelanggan",
+        "idpelanggan",
+        "kodepelanggan",
+        "pembeli",
+        "idpembeli",
+        "usernamepembeli",
+        "namapengguna",
+        "customer",
+        "customerid",
+        "clientid",
+        "memberid",
+        "idmember",
+        "accountid",
+    ),
+    "phone": (
+        "nohp",
+        "nomorhp",
+        "hp",
+        "telepon",
+        "notelepon",
+        "nomortelepon",
+        "notelp",
+        "telp",
+        "wa",
+        "nowa",
+        "whatsapp",
+        "mobile",
+        "telephone",
+        "nomorhppembeli",
+        "notelppembeli",
+    ),
+    "email": ("surel", "alamatemail", "emailpelanggan", "emailpembeli", "customeremail"),
+    "event": ("acara", "aktivitas", "kegiatan", "jenis", "jenisacara", "action", "activity", "eventtype"),
+    "event_id": (
+        "idpesanan",
+        "nopesanan",
+        "nomorpesanan",
+        "nomorinvoice",
+        "noinvoice",
+        "invoice",
+        "idtransaksi",
+        "notransaksi",
+        "orderid",
+        "ordernumber",
+        "transactionid",
+    ),
+    "revenue": (
+        "total",
+        "totalpembayaran",
+        "totalharga",
+        "totalbelanja",
+        "pendapatan",
+        "nilai",
+        "nilaipesanan",
+        "omzet",
+        "amount",
+        "totalamount",
+        "totalprice",
+        "grandtotal",
+        "ordertotal",
+        "value",
+    ),
+    "currency": ("matauang", "kodematauang", "currencycode"),
+    "source": ("sumber", "toko", "platform", "marketplace"),
+    "campaign": ("kampanye", "campaignname", "namakampanye"),
+}
+_LIKELY_BY_COMPACT = {name: column for column, names in LIKELY_NAMES.items() for name in names}
+
+
+def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, str]:
+    """For each file column read into properties (`read_as` is its name after mapping, or `properties`) that likely
+    holds a jejak column the file does not have yet, that column: `{"waktu": "timestamp", "no_hp": "phone"}` (the
+    first such column wins)."""
+    taken = set(read_as)
+    suggested: dict[str, str] = {}
+    for written, name in zip(header, read_as, strict=True):
+        column = _LIKELY_BY_COMPACT.get(compact_name(written))
+        into_properties = name not in INPUT_COLUMNS or name == "properties"  # as a check's summary names them
+        if into_properties and column and column not in taken and column not in suggested.values():
+            suggested[written.strip()] = column
+    return suggested
+
+
+def map_option_text(mapping: Mapping[str, str]) -> str:
+    """A mapping as the --map option takes it: `--map "waktu=timestamp,no_hp=phone"`."""
+    pairs = ",".join(f"{source}={target}" for source, target in mapping.items())
+    return f'--map "{pairs}"'
+
+
 def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[str, str]:
     """Parse `--map "from=to,from2=to2"` into a mapping to `allowed` columns; say which pair is wrong."""
     mapping: dict[str, str] = {}

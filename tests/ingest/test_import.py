@@ -7,6 +7,7 @@ import decimal
 import gzip
 import hashlib
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -562,6 +563,42 @@ def test_a_csv_without_any_identifier_column_is_named(project: Project, tmp_path
     message = str(caught.value)
     assert "anonim.csv" in message
     assert all(name in message for name in ("user_id", "anonymous_id", "email", "phone"))
+
+
+def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(project: Project, tmp_path: Path) -> None:
+    # A shop's own export in Indonesian: nothing is guessed, but the error offers the mapping, and that mapping
+    # imports the file as meant.
+    path = tmp_path / "pesanan.csv"
+    path.write_text(
+        "Waktu Pesanan,No. Pesanan,Pelanggan,No HP,Total Pembayaran,Kota\n"
+        "2026-03-01 09:00,INV-1,ana,0812-3456-7890,150.000,Bandung\n"
+    )
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, path)
+    [offered] = re.findall(r'Its names suggest: --map "([^"]+)"', str(caught.value))
+    mapping = parse_map_option(offered)
+    assert mapping == {
+        "Waktu Pesanan": "timestamp",
+        "No. Pesanan": "event_id",
+        "Pelanggan": "user_id",
+        "No HP": "phone",
+        "Total Pembayaran": "revenue",
+    }  # Kota (city) is left in properties
+    assert_reconciles(
+        import_file(project, path, column_map=mapping), read=1, stored=1, quarantined_rows=0, duplicates=0
+    )
+    [event] = by_id(project).values()
+    assert (event["user_id"], event["revenue"], json.loads(event["properties"])) == (
+        "ana",
+        150_000.0,
+        {"kota": "Bandung"},
+    )
+    # A column already read as a jejak column is not offered again, nor a second column for one already offered.
+    from jejak.ingest.mapping import suggested_map
+
+    assert suggested_map(
+        ["tanggal", "waktu", "user_id", "pelanggan"], ["tanggal", "waktu", "user_id", "pelanggan"]
+    ) == {"tanggal": "timestamp"}
 
 
 def test_a_parquet_file_without_a_timestamp_column_is_named(project: Project, tmp_path: Path) -> None:
