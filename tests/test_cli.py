@@ -614,3 +614,29 @@ def test_import_check_offers_the_mapping_a_files_names_suggest(tmp_path: Path) -
     mapped = ["import", str(shop), "--check", "--map", "No HP=phone,Total=revenue", "--project", str(project)]
     again = runner.invoke(cli, mapped, env={"COLUMNS": "300"})
     assert again.exit_code == 0 and "suggest" not in again.output, again.output  # nothing left to offer
+
+
+def test_a_build_without_conversions_says_which_events_count_and_what_the_data_has(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    orders = tmp_path / "pesanan.csv"
+    orders.write_text(
+        "timestamp,user_id,event,revenue\n"
+        "2026-03-01 09:00,ana,Lihat Produk,\n"
+        "2026-03-01 09:05,ana,Pembelian,150000\n"
+        "2026-03-02 10:00,budi,Pembelian,90000\n"
+    )
+    at = ["--project", str(project)]
+    assert runner.invoke(cli, ["import", str(orders), *at]).exit_code == 0
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    none = runner.invoke(cli, ["report", "summary", *at], env={"COLUMNS": "300"})
+    assert "No conversions: an event counts as one when its name is in the conversion_events setting" in none.output
+    assert "The most common event names here: Pembelian (2), Lihat Produk (1)." in none.output, none.output
+    attributed = runner.invoke(cli, ["attribute", "--resamples", "0", *at], env={"COLUMNS": "300"})
+    assert "No conversions:" in attributed.output, attributed.output
+    # Named as the note says, the purchases are conversions, and the note is gone.
+    named = {"JEJAK_CONVERSION_EVENTS": '["Pembelian"]', "COLUMNS": "300"}
+    assert runner.invoke(cli, ["build", *at], env=named).exit_code == 0
+    counted = runner.invoke(cli, ["report", "summary", *at], env=named)
+    assert "No conversions" not in counted.output and "revenue (IDR)" in counted.output, counted.output
+    data = json.loads(runner.invoke(cli, ["report", "summary", "--format", "json", *at], env=named).output)
+    assert data["headline"][0]["conversions"] == 2

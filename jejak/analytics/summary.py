@@ -48,6 +48,16 @@ def revenue_by_currency(conversions: ir.Table) -> ir.Table:
     return grouped.order_by([ibis.desc("revenue"), "currency"])
 
 
+def row_count(table: ir.Table) -> ir.Table:
+    """One row, `rows`: how many rows the table has."""
+    return table.count().name("rows").as_table()
+
+
+def event_name_counts(events: ir.Table, n: int) -> ir.Table:
+    """The `n` event names with the most events (ties by name), with their events."""
+    return events.group_by("event").aggregate(events=events.count()).order_by([ibis.desc("events"), "event"]).limit(n)
+
+
 def top_paths(paths: ir.Table, n: int) -> ir.Table:
     """The n paths with most conversions, then an Other row; sums equal the untruncated totals."""
     converting = paths.filter(paths.conversions > 0)

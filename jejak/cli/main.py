@@ -40,6 +40,7 @@ from jejak.service.attribution import (
     unsteady_credit_note,
 )
 from jejak.service.builds import open_build
+from jejak.service.reports import no_conversions_note
 
 DEMO_MARKER = ".jejak-demo"
 
@@ -522,7 +523,7 @@ def attribute(
             "--transform, --lookback, --conversion-type, --from, --to and --persona work on a built project's journeys; "
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
         )
-    currencies = ""  # a paths file carries revenue without its currency
+    currencies = no_conversions = ""  # a paths file carries revenue without its currency, and is what it is
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
@@ -537,6 +538,7 @@ def attribute(
         with open_build(project_at(project_dir)) as built:
             done = attribute_built(built, Scope(start, end, conversion_types, persona=persona), query)
             currencies = currency_note(built)
+            no_conversions = "" if done.paths.total_conversions else no_conversions_note(built)
         found, table, paths, options, spend = done.found, done.table, done.paths, done.options, done.spend
     rows = table.to_pylist()
     if output_format != "table":
@@ -558,7 +560,7 @@ def attribute(
         f"Conversions credited to each {_noun(by)} ({paths.total_conversions:,.0f} conversions, {paths.paths:,} unique "
         f"paths){interval_note}. --format csv|json adds revenue and the change against last touch.",
     )
-    for warning in (unsteady_credit_note(rows, by), currencies):
+    for warning in (no_conversions, unsteady_credit_note(rows, by), currencies):
         if warning:
             err_console.print(styled(("warning", "yellow"), f": {warning}"))
     if ordered:

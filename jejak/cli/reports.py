@@ -35,14 +35,14 @@ def report() -> None:
     """Reports on the current build."""
 
 
-def summary_rows(project: Any) -> dict[str, list[dict[str, Any]]]:
-    """Execute the summary tables of the current build."""
+def summary_rows(project: Any) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """Execute the summary tables of the current build; and, when it has no conversion, what counts as one."""
     with open_build(project) as built:
-        return service.summary(built)
+        return service.summary(built), service.no_conversions_note(built)
 
 
 def print_summary(project: Any, output_format: str = "table") -> None:
-    rows = summary_rows(project)
+    rows, no_conversions = summary_rows(project)
     if output_format == "json":
         click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
         return
@@ -71,8 +71,11 @@ def print_summary(project: Any, output_format: str = "table") -> None:
     if len(currencies) > 1:
         print_rows(rows["currencies"], "table", "Revenue by currency")
         console.print(service.mixed_currencies_note(currencies))
+    if no_conversions:
+        console.print(no_conversions)
     # Shares as percents (a whole share printed as "1", half as "0.50"), as in every report's table.
-    show_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
+    if rows["channels"]:
+        show_rows(rows["channels"], "table", "Conversions and revenue by channel (of the converting session)")
     paths = rows["top_paths"]
     total_conversions = sum(r["conversions"] for r in paths)
     total_revenue = sum(r["revenue"] for r in paths)

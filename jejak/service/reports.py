@@ -27,7 +27,16 @@ from jejak.analytics.paths import (
     top_of_paths,
     top_paths_by,
 )
-from jejak.analytics.summary import activity, by_day, headline, revenue_by_channel, revenue_by_currency, top_paths
+from jejak.analytics.summary import (
+    activity,
+    by_day,
+    event_name_counts,
+    headline,
+    revenue_by_channel,
+    revenue_by_currency,
+    row_count,
+    top_paths,
+)
 from jejak.core.errors import SettingError
 from jejak.ingest.importer import SPEND_FORMAT, quarantine_counts
 from jejak.journeys.filters import Filters, only_people
@@ -81,6 +90,23 @@ def summary(built: OpenBuild) -> Sections:
         "top_paths": built.rows(top_paths(built.read("paths"), settings.top_n)),
         "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
     }
+
+
+def no_conversions_note(built: OpenBuild, shown_names: int = 5) -> str:
+    """When the build has no conversion: which event names count as one, and the names the data has most, so a
+    project whose orders are called something else can say so (empty when there is a conversion)."""
+    if built.rows(row_count(built.read("conversions")))[0]["rows"]:
+        return ""
+    common = ", ".join(
+        f"{row['event']} ({row['events']:,})"
+        for row in built.rows(event_name_counts(built.read("events"), shown_names))
+    )
+    counted = ", ".join(built.project.settings.conversion_events)
+    return (
+        f"No conversions: an event counts as one when its name is in the conversion_events setting ({counted}). "
+        + (f"The most common event names here: {common}. " if common else "")
+        + 'Name your conversion events in jejak.toml (conversion_events = ["…"]) and build again.'
+    )
 
 
 def mixed_currencies_note(currencies: Sequence[str], shown_per_currency: bool = True) -> str:
@@ -384,9 +410,7 @@ def stages(built: OpenBuild, stage_names: Sequence[str] | None = None) -> Sectio
 
 def event_names(built: OpenBuild, *, limit: int = 100) -> list[str]:
     """The most frequent interaction names (for pickers), most frequent first."""
-    events = built.read("events")
-    counted = events.group_by("event").aggregate(times=events.count())
-    rows = built.rows(counted.order_by([counted.times.desc(), counted.event]).limit(limit))
+    rows = built.rows(event_name_counts(built.read("events"), limit))
     return [str(row["event"]) for row in rows if row["event"] is not None]
 
 
