@@ -386,6 +386,14 @@ def validate_sql(
     Rupiah thousands, only text is (`_revenue_is_text`).
     A `timestamp` that is not ISO-8601 is tried with each of `timestamp_formats` (strptime) in turn.
     """
+    # A JSON line names its identifiers as the Segment spec does; say so in those words (a PostHog, Mixpanel or
+    # Amplitude export's distinct_id or device_id is none of them).
+    no_identifier = (
+        "'none of userId, anonymousId, traits.email or traits.phone (or context.traits) is given: jejak reads "
+        "Segment-spec messages (docs/import-formats.md)'"
+        if raw_text == JSONL_RAW_TEXT_SQL
+        else "'none of user_id, anonymous_id, email or phone is given'"
+    )
     text_columns = [name for name in JSONL_FIELDS if name not in ("source_name",)]
     longest = (
         "greatest("
@@ -445,7 +453,7 @@ def validate_sql(
       WHEN c._timestamp > {latest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
       WHEN NOT c._has_id AND {_blank("c.phone")} IS NOT NULL THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
-      WHEN NOT c._has_id THEN 'none of user_id, anonymous_id, email or phone is given'
+      WHEN NOT c._has_id THEN {no_identifier}
     END"""
     default_event = (
         "CASE c._kind WHEN 'page' THEN 'Page Viewed' WHEN 'screen' THEN 'Screen Viewed' WHEN 'identify' THEN 'Identify' "

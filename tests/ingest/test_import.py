@@ -1552,3 +1552,14 @@ def test_a_check_stores_nothing_and_counts_what_the_import_then_does(project: Pr
     # Checked again after the import: every valid row is already in the lake.
     again = import_file(project, path, column_map=mapping, constants={"event": "Order Completed"}, check=True)
     assert (again.rows_stored, again.duplicates_skipped, again.sample) == (0, 2, [])
+
+
+def test_a_json_line_without_a_segment_identifier_is_told_the_segment_names(project: Project, tmp_path: Path) -> None:
+    # A PostHog export's line: its distinct_id is no Segment field, so the message names the fields jejak reads.
+    path = tmp_path / "posthog.jsonl"
+    path.write_text(json.dumps({"event": "$pageview", "distinct_id": "anon-1", "timestamp": "2026-03-01T09:00:00Z"}))
+    import_file(project, path)
+    [bad] = quarantined(project)
+    assert bad["reason"] == "no_identifier"
+    assert "none of userId, anonymousId, traits.email or traits.phone" in bad["message"]
+    assert "Segment-spec messages" in bad["message"]
