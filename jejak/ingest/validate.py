@@ -327,16 +327,44 @@ EPOCH_FORMATS = {
 ZONED_TIME = r"(?i)\d:\d{2}(:\d{2}(\.\d+)?)?\s*(z|[+-]\d{2}(:?\d{2})?|[a-z][a-z0-9_/+-]*)$"
 
 
+# Indonesia's zone abbreviations, as Indonesian shops and apps write times (`09:00 WIB`), and GMT/UTC offsets as
+# people write them (`09:00 GMT+7`, `UTC+08:00`): DuckDB knows neither form. WIT is matched after WITA is replaced.
+LOCAL_ZONES = {"WIB": "+07:00", "WITA": "+08:00", "WIT": "+09:00"}
+GMT_OFFSET = r"(?i)\s*(gmt|utc)\s*([+-])(\d{1,2})(:?(\d{2}))?$"
+# What a time ends with when it names one of them: tested once per row, so the rewriting is paid only by those.
+NAMED_OFFSET = r"(?i)(\dwi(b|ta|t)|\swi(b|ta|t)|(gmt|utc)\s*[+-]\d{1,2}(:?\d{2})?)$"
+
+
+def _named_offset_sql(text: str) -> str:
+    """`text` with a WIB/WITA/WIT or GMT±h at its end written as the ISO offset it stands for."""
+    local = text
+    for name, offset in LOCAL_ZONES.items():
+        local = f"regexp_replace({local}, '(?i)\\s*{name}$', '{offset}')"
+    sign, hours, minutes = (f"regexp_extract({local}, '{GMT_OFFSET}', {group})" for group in (2, 3, 5))
+    gmt = (
+        f"regexp_replace({local}, '{GMT_OFFSET}', '') || {sign} || lpad({hours}, 2, '0') || ':' "
+        f"|| coalesce(nullif({minutes}, ''), '00')"
+    )
+    rewritten = f"CASE WHEN regexp_matches({local}, '{GMT_OFFSET}') THEN {gmt} ELSE {local} END"
+    return f"CASE WHEN regexp_matches({text}, '{NAMED_OFFSET}') THEN {rewritten} ELSE {text} END"
+
+
 def _instant_sql(text: str) -> str:
     """An ISO-8601 text as TIMESTAMPTZ: in its own zone or offset when it names one, else in the session's zone
-    (the timezone setting while importing); NULL when it is no such time.
+    (the timezone setting while importing); NULL when it is no such time. A WIB/WITA/WIT or GMT±h at its end is
+    read as its offset (`_named_offset_sql`).
 
     A time without a zone is read as a plain TIMESTAMP and placed in the session's zone explicitly: DuckDB 1.5's
     text-to-TIMESTAMPTZ cast reads it in the zone an earlier row of the same vector named (`… 09:00 UTC`, then
     `… 09:00` read as 09:00 UTC, not Jakarta's), which shifted such rows silently.
     """
+    text = _named_offset_sql(text)
+    # `09:00+07:00` → `09:00:00+07:00`: ISO-8601 lets a time with a zone leave out its seconds; the cast does not.
+    seconds = (
+        rf"regexp_replace({text}, '^(\d{{4}}-\d{{2}}-\d{{2}}[Tt ]\d{{1,2}}:\d{{2}})(\s*[zZ+-]|\s+[A-Za-z])', '\1:00\2')"
+    )
     # `09:00:00 +0700` → `09:00:00+0700`: the cast takes an offset only right after the time.
-    joined = rf"regexp_replace({text}, '(\d)\s+([+-]\d{{2}}(:?\d{{2}})?)$', '\1\2')"
+    joined = rf"regexp_replace({seconds}, '(\d)\s+([+-]\d{{2}}(:?\d{{2}})?)$', '\1\2')"
     return (
         f"CASE WHEN regexp_matches({text}, '{ZONED_TIME}') THEN try_cast({joined} AS TIMESTAMPTZ) "
         f"ELSE timezone(current_setting('TimeZone'), try_cast({text} AS TIMESTAMP)) END"

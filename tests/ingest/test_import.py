@@ -965,6 +965,32 @@ def test_each_time_is_read_in_its_own_zone_whatever_the_rows_around_it(tmp_path:
     }
 
 
+def test_indonesian_zone_names_gmt_offsets_and_times_without_seconds_are_read(tmp_path: Path) -> None:
+    # As Indonesian shops and apps write times (WIB, WITA, WIT), as people write offsets (GMT+7, UTC+08:00; GMT+7
+    # is seven hours ahead, as written, not the tz database's inverted Etc/GMT+7), and ISO-8601 times with a zone
+    # and no seconds. All were quarantined as bad_timestamp.
+    rows = [
+        ("wib", "2026-03-01 09:00 WIB", utc(2026, 3, 1, 2, 0)),
+        ("wita", "2026-03-01 09:00:00 WITA", utc(2026, 3, 1, 1, 0)),
+        ("wit", "2026-03-01 9:00 wit", utc(2026, 3, 1, 0, 0)),
+        ("gmt", "2026-03-01 09:00:00 GMT+7", utc(2026, 3, 1, 2, 0)),
+        ("utc_offset", "2026-03-01 09:00 UTC+08:00", utc(2026, 3, 1, 1, 0)),
+        ("west", "2026-03-01 09:00 GMT-3", utc(2026, 3, 1, 12, 0)),
+        ("half", "2026-03-01 09:00 GMT+0530", utc(2026, 3, 1, 3, 30)),
+        ("no_seconds", "2026-03-01T09:00+07:00", utc(2026, 3, 1, 2, 0)),
+        ("no_seconds_z", "2026-03-01 09:00Z", utc(2026, 3, 1, 9, 0)),
+        ("no_seconds_named", "2026-03-01 09:00 UTC", utc(2026, 3, 1, 9, 0)),
+        ("naive", "2026-03-01 09:00", jakarta("2026-03-01 09:00")),
+    ]
+    project = make_project(tmp_path / "p")
+    path = write_csv(
+        tmp_path / "log.csv", [{"event_id": key, "timestamp": text, "user_id": "ana"} for key, text, _ in rows]
+    )
+    assert_reconciles(import_file(project, path), read=len(rows), stored=len(rows), quarantined_rows=0, duplicates=0)
+    times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
+    assert times == {key: expected for key, _, expected in rows}
+
+
 def test_a_phone_a_spreadsheet_wrote_as_a_number_is_read_or_said_to_be_lost(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     rows = [
