@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -640,3 +641,28 @@ def test_a_build_without_conversions_says_which_events_count_and_what_the_data_h
     assert "No conversions" not in counted.output and "revenue (IDR)" in counted.output, counted.output
     data = json.loads(runner.invoke(cli, ["report", "summary", "--format", "json", *at], env=named).output)
     assert data["headline"][0]["conversions"] == 2
+
+
+def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_them_in(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    orders = tmp_path / "pesanan.csv"
+    orders.write_text("timestamp,user_id\n13/03/2026 09:00,ana\n02/03/2026 10:30,budi\n2026-03-01 08:00,citra\n")
+    at = ["--project", str(project)]
+    imported = runner.invoke(cli, ["import", str(orders), *at], env={"COLUMNS": "300"})
+    assert imported.exit_code == 0 and "bad_timestamp 2" in imported.output, imported.output
+    # 13/03 can only be day first, so nothing is assumed: the setting to add, and the command that re-tries.
+    [advice] = re.findall(r'read with (timestamp_formats = \[".+?"\]) under \[settings\]', imported.output)
+    assert advice == 'timestamp_formats = ["%d/%m/%Y %H:%M"]' and "day first, as Indonesia" not in imported.output
+    assert "jejak quarantine retry --reason bad_timestamp" in imported.output
+    config = project / "jejak.toml"
+    config.write_text(config.read_text().replace("[settings]\n", f"[settings]\n{advice}\n"))
+    retried = runner.invoke(cli, ["quarantine", "retry", "--reason", "bad_timestamp", *at], env={"COLUMNS": "300"})
+    assert retried.exit_code == 0, retried.output
+    from jejak.store.project import open_project
+
+    stored = {row["user_id"]: row["timestamp"] for row in lake_events(open_project(project))}
+    assert {user: (moment.month, moment.day) for user, moment in stored.items()} == {
+        "ana": (3, 13),
+        "budi": (3, 2),
+        "citra": (3, 1),
+    }

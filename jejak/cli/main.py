@@ -221,12 +221,25 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             reasons = ", ".join(f"{k} {v}" for k, v in s.quarantined_by_reason.items())
             verb = "would quarantine" if check else "quarantined"
             console.print(f"  {Path(s.file).name}: {verb} {reasons}")
+        if s.time_format_hint is not None:
+            console.print(f"  {Path(s.file).name}: {time_format_advice(s.time_format_hint, check)}")
         if not s.reconciles:
             raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
         if check:
             _print_check_samples(s)
     if not check and any(s.rows_quarantined for s in summaries):
         console.print("  See the quarantined rows and re-try them after a fix: jejak quarantine list")
+
+
+def time_format_advice(hint: Any, check: bool) -> str:
+    """What to set so that the times an import could not read are read, and how to bring their rows in then."""
+    setting = f'timestamp_formats = ["{hint.time_format}"]'
+    order = ""
+    if hint.day_first_assumed:
+        swapped = hint.time_format.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
+        order = f' (day first, as Indonesia writes dates; month first is "{swapped}")'
+    then = "then import again" if check else "then re-try the rows: jejak quarantine retry --reason bad_timestamp"
+    return f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}'
 
 
 def _print_check_samples(summary: Any) -> None:

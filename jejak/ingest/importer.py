@@ -60,6 +60,7 @@ from jejak.ingest.readers import (
     refuse_repeated_names,
     utf16_to_utf8,
 )
+from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format, times_of_messages
 from jejak.ingest.validate import (
     EPOCH_FORMATS,
     JSONL_RAW_TEXT_SQL,
@@ -117,6 +118,8 @@ class ImportSummary:
     sample: list[dict[str, object]] = field(default_factory=list)
     bad_sample: list[dict[str, object]] = field(default_factory=list)
     columns: list[tuple[str, str]] = field(default_factory=list)  # each file column → jejak column, or properties
+    # The timestamp_formats entry that would read the times quarantined as bad_timestamp, when they share one shape.
+    time_format_hint: TimeFormatHint | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -239,6 +242,10 @@ def readable_copy(project: Project, path: Path, file_format: str, stack: context
         flat = stack.enter_context(staging_area(project)) / readable.name
         readable = flatten_ga4(readable, flat, project.settings)
     return readable
+
+
+# How many of a file's unreadable times are looked at for a timestamp_formats hint (they must share one shape).
+TIME_HINT_ROWS = 50
 
 
 def _check_readable(path: Path) -> None:
@@ -460,6 +467,11 @@ def _import_readable(
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
     summary = loaded.summary(str(path), file_format, time.perf_counter() - started)
+    unread_times = times_of_messages(
+        [str(row["message"]) for row in loaded.bad_rows if row["reason"] == "bad_timestamp"][:TIME_HINT_ROWS]
+    )
+    if unread_times:
+        summary = dataclasses.replace(summary, time_format_hint=suggest_time_format(unread_times))
     if file_format == "csv":
         summary = dataclasses.replace(summary, delimiter=separator)
     if check:

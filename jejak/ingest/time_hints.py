@@ -1,0 +1,123 @@
+"""What to put in the timestamp_formats setting for times an import could not read.
+
+A time that is not ISO-8601 is quarantined as `bad_timestamp`: jejak does not guess whether `01/03/2026` is the
+first of March or the third of January. But the shape of the times it could not read says which strptime format
+would read them, and often which order their day and month are in (a first number above 12 is a day). This module
+turns a few such times into that format, for the import to offer (never to apply) with the command that re-tries
+the rows once it is set.
+
+Example:
+    >>> suggest_time_format(["24/11/2026 13:05", "01/12/2026 09:00"])
+    TimeFormatHint(time_format='%d/%m/%Y %H:%M', example='24/11/2026 13:05', day_first_assumed=False)
+    >>> suggest_time_format(["2026-03-01 9.00"]) is None
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# A date of day, month and year numbers in either order (`01/03/2026`, `1-3-2026`, `01.03.2026`), or year first with
+# slashes (`2026/03/01`); then maybe a time (`09:00`, `9:00:05`, `09:00 PM`).
+_NUMBERS_DATE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})")
+_YEAR_FIRST_DATE = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
+# A month by its English name or abbreviation: `1 Mar 2026`, `01 March 2026`, `Mar 1, 2026`.
+_NAMED_DATES = (
+    (re.compile(r"\d{1,2} [A-Za-z]{3} \d{4}"), "%d %b %Y"),
+    (re.compile(r"\d{1,2} [A-Za-z]{4,9} \d{4}"), "%d %B %Y"),
+    (re.compile(r"[A-Za-z]{3} \d{1,2}, \d{4}"), "%b %d, %Y"),
+    (re.compile(r"[A-Za-z]{4,9} \d{1,2}, \d{4}"), "%B %d, %Y"),
+)
+_TIMES = (
+    (re.compile(r"\d{1,2}:\d{2}:\d{2} ?[AaPp][Mm]"), "%I:%M:%S %p"),
+    (re.compile(r"\d{1,2}:\d{2} ?[AaPp][Mm]"), "%I:%M %p"),
+    (re.compile(r"\d{1,2}:\d{2}:\d{2}"), "%H:%M:%S"),
+    (re.compile(r"\d{1,2}:\d{2}"), "%H:%M"),
+)
+_SHOWN_TEXT = re.compile(r'timestamp "(?P<text>.+?)" is not')
+
+
+@dataclass(frozen=True)
+class TimeFormatHint:
+    """A strptime format that reads the times, one of them, and whether their day-month order was only assumed
+    (every number was 12 or less: day first, as Indonesia writes dates)."""
+
+    time_format: str
+    example: str
+    day_first_assumed: bool
+
+
+def times_of_messages(messages: Sequence[str]) -> list[str]:
+    """The times that `bad_timestamp` messages quote (`timestamp "01/03/2026" is not …`)."""
+    return [found.group("text") for message in messages if (found := _SHOWN_TEXT.search(message))]
+
+
+def suggest_time_format(texts: Sequence[str]) -> TimeFormatHint | None:
+    """The one format that reads every one of `texts` (all of one shape), or None when they have none jejak knows or
+    more than one shape."""
+    formats: set[str] = set()
+    orders: set[str] = set()
+    for text in (t.strip() for t in texts):
+        found = _date_format(text)
+        if found is None:
+            return None
+        date_format, rest, order = found
+        time_format = _time_format(rest)
+        if time_format is None:
+            return None
+        formats.add(date_format + time_format)
+        orders.add(order)
+    if len(formats) != 1 or {"day", "month"} <= orders:
+        return None
+    (time_format,) = formats
+    if "month" in orders:  # a second number above 12: month first, as US exports write dates
+        time_format = time_format.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
+    if not all(_reads(text.strip(), time_format) for text in texts):
+        return None
+    return TimeFormatHint(time_format, texts[0].strip(), day_first_assumed=orders == {"either"})
+
+
+def _date_format(text: str) -> tuple[str, str, str] | None:
+    """The date's format (day first where numbers are both ways), what follows it, and what its numbers say of their
+    order: `day` (a first number above 12), `month` (a second one above 12), `either`, or `fixed` (a year first, a
+    month's name)."""
+    numbers = _NUMBERS_DATE.match(text)
+    if numbers:
+        sep = numbers.group("sep")
+        first, second = int(numbers.group("a")), int(numbers.group("b"))
+        order = "day" if first > 12 else "month" if second > 12 else "either"
+        return f"%d{sep}%m{sep}%Y", text[numbers.end() :], order
+    year_first = _YEAR_FIRST_DATE.match(text)
+    if year_first:
+        return "%Y/%m/%d", text[year_first.end() :], "fixed"
+    for pattern, date_format in _NAMED_DATES:
+        named = pattern.match(text)
+        if named:
+            return date_format, text[named.end() :], "fixed"
+    return None
+
+
+def _time_format(rest: str) -> str | None:
+    """The format of what follows a date: nothing, or a time after a space, a comma or a `T`."""
+    if not rest:
+        return ""
+    separator = re.match(r",? |T", rest)
+    if separator is None:
+        return None
+    time_text = rest[separator.end() :]
+    for pattern, time_format in _TIMES:
+        if pattern.fullmatch(time_text):
+            return separator.group() + time_format
+    return None
+
+
+def _reads(text: str, time_format: str) -> bool:
+    """Whether Python's strptime reads `text` with `time_format` (DuckDB's strptime takes the same codes)."""
+    try:
+        dt.datetime.strptime(text, time_format)
+    except ValueError:
+        return False
+    return True

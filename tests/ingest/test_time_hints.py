@@ -1,0 +1,71 @@
+"""The timestamp_formats hint: the format it offers reads the times as they were written, in DuckDB too."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jejak.ingest.time_hints import suggest_time_format, times_of_messages
+
+# How exports write a time, each with the strptime format that wrote it.
+WRITTEN = [
+    "%d/%m/%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%d.%m.%Y",
+    "%d %b %Y %H:%M",
+    "%b %d, %Y",
+    "%Y/%m/%d %H:%M",
+    "%d/%m/%Y, %H:%M",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    written=st.sampled_from(WRITTEN),
+    moments=st.lists(
+        st.datetimes(min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 12, 31)), min_size=1, max_size=6
+    ),
+)
+def test_the_offered_format_reads_every_time_as_it_was_meant(written: str, moments: list[dt.datetime]) -> None:
+    moments = [moment.replace(second=0 if "%S" not in written else moment.second, microsecond=0) for moment in moments]
+    if "%H" not in written and "%I" not in written:
+        moments = [moment.replace(hour=0, minute=0, second=0) for moment in moments]
+    texts = [moment.strftime(written) for moment in moments]
+    hint = suggest_time_format(texts)
+    assert hint is not None, texts
+    order_known = any(m.day > 12 for m in moments) or written.startswith(("%Y", "%d %b", "%b"))
+    if order_known or not hint.day_first_assumed:
+        # Read as the file meant, by Python and by DuckDB (the importer's strptime).
+        for text, moment in zip(texts, moments, strict=True):
+            assert dt.datetime.strptime(text, hint.time_format) == moment
+            [(read,)] = duckdb.execute("SELECT try_strptime($1, $2)", [text, hint.time_format]).fetchall()
+            assert read == moment, (text, hint.time_format)
+    else:  # every day and month 12 or less: day first is assumed and said
+        assert hint.day_first_assumed and hint.time_format.index("%d") < hint.time_format.index("%m")
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["13/01/2026", "01/13/2026"],  # day first and month first in one file: no one format
+        ["01/03/2026 09:00", "2026/03/01 09:00"],  # two shapes
+        ["2026-03-01 9.00"],  # a time jejak knows no format for
+        ["kemarin"],
+    ],
+)
+def test_no_format_is_offered_when_none_reads_them_all(texts: list[str]) -> None:
+    assert suggest_time_format(texts) is None
+
+
+def test_the_times_are_those_the_quarantine_messages_quote() -> None:
+    messages = [
+        'timestamp "01/03/2026 09:00" is not an ISO-8601 date-time (e.g. …)',
+        "timestamp is missing and is not an ISO-8601 date-time",
+        'timestamp "2926-03-01" is more than a day after this import: …',
+    ]
+    assert times_of_messages(messages) == ["01/03/2026 09:00"]
