@@ -152,27 +152,20 @@ def _parse_amount(text: str, style: AmountStyle = POINT_DECIMALS, rupiah: bool =
     (`1.500.000,50`), or a plain number, an Rp or IDR label taken off (`Rp 1.500.000`). Under `style.auto`, each
     amount as `validate.AmountStyle` says, `rupiah` for a row whose currency is IDR."""
     text = text.strip()
-    if style.auto:
-        in_rupiah = rupiah or _RUPIAH_LABEL.search(text) is not None
-        text = _ANY_MONEY_LABEL.sub("", text)
-        if _POINT_OR_THOUSANDS.fullmatch(text):
-            text = text.replace(".", "") if style.decimal_comma or in_rupiah else text
-        elif _COMMA_OR_THOUSANDS.fullmatch(text):
-            text = text.replace(",", "") if in_rupiah or not style.decimal_comma else text.replace(",", ".")
-        elif _POINT_GROUPED.fullmatch(text):
-            text = text.replace(".", "").replace(",", ".")
-        elif _COMMA_GROUPED.fullmatch(text):
-            text = text.replace(",", "")
-        elif _DECIMAL_COMMA.fullmatch(text):
-            text = text.replace(",", ".")
-    elif style.decimal_comma:
-        text = _MONEY_LABEL.sub("", text)
-        if _POINT_GROUPED.fullmatch(text):
-            text = text.replace(".", "").replace(",", ".")
-        elif _DECIMAL_COMMA.fullmatch(text):
-            text = text.replace(",", ".")
-    elif _COMMA_GROUPED.fullmatch(text):
+    in_rupiah = rupiah or _RUPIAH_LABEL.search(text) is not None
+    points, commas = style.auto or style.decimal_comma, style.auto or not style.decimal_comma  # which groupings read
+    if points:
+        text = (_ANY_MONEY_LABEL if style.auto else _MONEY_LABEL).sub("", text)
+    if style.auto and _POINT_OR_THOUSANDS.fullmatch(text):
+        text = text.replace(".", "") if style.decimal_comma or in_rupiah else text
+    elif style.auto and _COMMA_OR_THOUSANDS.fullmatch(text):
+        text = text.replace(",", "") if in_rupiah or not style.decimal_comma else text.replace(",", ".")
+    elif points and _POINT_GROUPED.fullmatch(text):
+        text = text.replace(".", "").replace(",", ".")
+    elif commas and _COMMA_GROUPED.fullmatch(text):
         text = text.replace(",", "")
+    elif points and _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     if not _PLAIN_NUMBER.fullmatch(text):
         return None  # no way of writing a number (`1,2,3`): say so rather than guess
     amount = float(text)
