@@ -317,3 +317,14 @@ def duration_text(seconds: float) -> str:
         if seconds >= size:
             return f"{seconds / size:.1f} {unit}"
     return f"{seconds:.0f} s"
+
+
+def time_format_advice(hint: Any, check: bool) -> str:
+    """What to set so that the times an import could not read are read, and how to bring their rows in then."""
+    setting = f'timestamp_formats = ["{hint.time_format}"]'
+    order = ""
+    if hint.day_first_assumed:
+        swapped = hint.time_format.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
+        order = f' (day first, as Indonesia writes dates; month first is "{swapped}")'
+    then = "then import again" if check else "then re-try the rows: jejak quarantine retry --reason bad_timestamp"
+    return f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}'

@@ -24,6 +24,7 @@ from jejak.cli.common import (
     print_rows,
     project_at,
     styled,
+    time_format_advice,
 )
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
@@ -229,17 +230,6 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             _print_check_samples(s)
     if not check and any(s.rows_quarantined for s in summaries):
         console.print("  See the quarantined rows and re-try them after a fix: jejak quarantine list")
-
-
-def time_format_advice(hint: Any, check: bool) -> str:
-    """What to set so that the times an import could not read are read, and how to bring their rows in then."""
-    setting = f'timestamp_formats = ["{hint.time_format}"]'
-    order = ""
-    if hint.day_first_assumed:
-        swapped = hint.time_format.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
-        order = f' (day first, as Indonesia writes dates; month first is "{swapped}")'
-    then = "then import again" if check else "then re-try the rows: jejak quarantine retry --reason bad_timestamp"
-    return f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}'
 
 
 def _print_check_samples(summary: Any) -> None:

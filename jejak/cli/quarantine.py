@@ -12,7 +12,16 @@ import click
 from rich.padding import Padding
 from rich.text import Text
 
-from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at, styled
+from jejak.cli.common import (
+    FORMATS,
+    PROJECT_OPTION,
+    console,
+    handle_errors,
+    print_rows,
+    project_at,
+    styled,
+    time_format_advice,
+)
 
 # Characters of a row's raw text in the terminal's list (`show` prints all of it; CSV and JSON carry all of it).
 RAW_SHOWN_CHARS = 160
@@ -35,7 +44,9 @@ def list_rows(reason: str | None, limit: int, output_format: str, project_dir: s
     Example: jejak quarantine list --reason bad_timestamp
     Example: jejak quarantine list --limit 0 --format csv > bad-rows.csv
     """
+    from jejak.ingest.importer import TIME_HINT_ROWS
     from jejak.ingest.quarantine import list_quarantined
+    from jejak.ingest.time_hints import suggest_time_format, times_of_messages
     from jejak.service.data import quarantine_summary
 
     project = project_at(project_dir)
@@ -67,6 +78,11 @@ def list_rows(reason: str | None, limit: int, output_format: str, project_dir: s
     shown = len(rows)
     if listing.total > shown:
         console.print(f"\n{shown} of {listing.total:,} rows shown; --limit 0 shows all.")
+    if reason in (None, "bad_timestamp"):  # the format that reads the unread times, when they share one shape
+        timed = list_quarantined(project, reason="bad_timestamp", limit=TIME_HINT_ROWS, raw_chars=0).rows
+        hint = suggest_time_format(times_of_messages([str(row.message) for row in timed]))
+        if hint is not None:
+            console.print(f"\nbad_timestamp: {time_format_advice(hint, check=False)}")
     console.print(
         "\nFix jejak.toml (a column map, timestamp_formats, timezone) and re-try a reason: "
         "jejak quarantine retry --reason REASON. Fix one row's text: jejak quarantine retry --fix ROW_ID 'TEXT'."
