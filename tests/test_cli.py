@@ -655,7 +655,7 @@ def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_th
     assert advice == 'timestamp_formats = ["%d/%m/%Y %H:%M"]' and "day first, as Indonesia" not in imported.output
     assert "jejak quarantine retry --reason bad_timestamp" in imported.output
     listed = runner.invoke(cli, ["quarantine", "list", *at], env={"COLUMNS": "300"})
-    assert f"bad_timestamp: times such as \"13/03/2026 09:00\" are read with {advice}" in listed.output, listed.output
+    assert f'bad_timestamp: times such as "13/03/2026 09:00" are read with {advice}' in listed.output, listed.output
     config = project / "jejak.toml"
     config.write_text(config.read_text().replace("[settings]\n", f"[settings]\n{advice}\n"))
     retried = runner.invoke(cli, ["quarantine", "retry", "--reason", "bad_timestamp", *at], env={"COLUMNS": "300"})

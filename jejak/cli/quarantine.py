@@ -44,10 +44,8 @@ def list_rows(reason: str | None, limit: int, output_format: str, project_dir: s
     Example: jejak quarantine list --reason bad_timestamp
     Example: jejak quarantine list --limit 0 --format csv > bad-rows.csv
     """
-    from jejak.ingest.importer import TIME_HINT_ROWS
     from jejak.ingest.quarantine import list_quarantined
-    from jejak.ingest.time_hints import suggest_time_format, times_of_messages
-    from jejak.service.data import quarantine_summary
+    from jejak.service.data import quarantine_summary, quarantined_time_hint
 
     project = project_at(project_dir)
     whole = output_format != "table"
@@ -79,8 +77,7 @@ def list_rows(reason: str | None, limit: int, output_format: str, project_dir: s
     if listing.total > shown:
         console.print(f"\n{shown} of {listing.total:,} rows shown; --limit 0 shows all.")
     if reason in (None, "bad_timestamp"):  # the format that reads the unread times, when they share one shape
-        timed = list_quarantined(project, reason="bad_timestamp", limit=TIME_HINT_ROWS, raw_chars=0).rows
-        hint = suggest_time_format(times_of_messages([str(row.message) for row in timed]))
+        hint = quarantined_time_hint(project)
         if hint is not None:
             console.print(f"\nbad_timestamp: {time_format_advice(hint, check=False)}")
     console.print(

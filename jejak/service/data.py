@@ -14,7 +14,9 @@ from typing import Any
 
 from jejak.core.settings import ENV_PREFIX, SETTINGS_TABLE
 from jejak.core.vocabulary import QUARANTINE_REASONS
-from jejak.ingest.importer import quarantine_counts
+from jejak.ingest.importer import TIME_HINT_ROWS, quarantine_counts
+from jejak.ingest.quarantine import list_quarantined
+from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format, times_of_messages
 from jejak.store.appstate import connect_state
 from jejak.store.project import Project
 
@@ -71,6 +73,13 @@ def quarantine_summary(project: Project) -> Rows:
         {"reason": reason, "rows": rows, "meaning": QUARANTINE_REASONS.get(reason, "")}
         for reason, rows in quarantine_counts(project).items()
     ]
+
+
+def quarantined_time_hint(project: Project) -> TimeFormatHint | None:
+    """The timestamp_formats entry that reads the times quarantined as bad_timestamp, when they share one shape
+    (`ingest.time_hints`): what the import said, said again where the rows are listed."""
+    timed = list_quarantined(project, reason="bad_timestamp", limit=TIME_HINT_ROWS, raw_chars=0).rows
+    return suggest_time_format(times_of_messages([row.message for row in timed])) if timed else None
 
 
 def _shown(value: Any) -> Any:

@@ -35,7 +35,7 @@ from jejak.ingest.quarantine import (
     quarantined_row,
     retry_quarantined,
 )
-from jejak.service.data import imports_log, quarantine_summary, settings_in_effect
+from jejak.service.data import imports_log, quarantine_summary, quarantined_time_hint, settings_in_effect
 from jejak.store.project import open_project
 from jejak.web.pages import PageContext, PageResult, Section
 
@@ -100,6 +100,7 @@ def data(ctx: PageContext) -> PageResult:
         "editing": editing,
         "outcome": _outcome(ctx.params),
         "reader_reasons": READER_REASONS,
+        "time_hint": quarantined_time_hint(project),
     }
     return PageResult(sections, extra)
 

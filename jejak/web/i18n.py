@@ -143,6 +143,18 @@ WORDS: dict[str, dict[str, str]] = {
         "dideduplikasi). E-mail dan telepon disamarkan di karantina: ketik ulang, atau kosongkan.",
     },
     "data_cancel": {"en": "Cancel", "id": "Batal"},
+    "data_time_hint": {
+        "en": "The bad_timestamp rows' times share one shape, read by one setting; times such as",
+        "id": "Waktu pada baris bad_timestamp berbentuk sama dan terbaca dengan satu pengaturan; waktu seperti",
+    },
+    "data_time_hint_assumed": {
+        "en": "day first, as Indonesia writes dates; swap %d and %m if yours are month first",
+        "id": "hari lebih dulu, seperti penulisan tanggal di Indonesia; tukar %d dan %m bila bulan lebih dulu",
+    },
+    "data_time_hint_then": {
+        "en": "Add it under [settings] in jejak.toml, then re-try all rows of bad_timestamp.",
+        "id": "Tambahkan di bawah [settings] dalam jejak.toml, lalu coba lagi semua baris bad_timestamp.",
+    },
     "data_row_gone": {
         "en": "This row is no longer in the quarantine (it was re-tried since). Reload the page.",
         "id": "Baris ini sudah tidak ada di karantina (sudah dicoba lagi). Muat ulang halaman.",

@@ -172,3 +172,29 @@ def test_every_setting_is_shown_with_where_it_came_from_but_never_the_key(shop: 
         ):
             assert form not in text
     assert 'data-section="settings_in_effect"' in page.text
+
+
+def test_the_page_names_the_format_of_the_quarantined_times_and_a_retry_then_reads_them(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    rows = [
+        {"event_id": "d1", "timestamp": "13/03/2026 09:00", "user_id": "ana", "event": "Page"},
+        {"event_id": "d2", "timestamp": "02/03/2026 10:30", "user_id": "budi", "event": "Page"},
+    ]
+    import_file(project, write_csv(tmp_path / "kasir.csv", rows))
+    add_user(project.sqlite_path, USER, PASSWORD, admin=True)
+    for url in serving(project):
+        shop = Dashboard(project, url)
+        with shop.logged_in() as client:
+            page = client.get("/data")
+            hint = re.search(r'id="time-format-hint">(.*?)</p>', page.text, re.S)
+            assert hint, page.text[:2000]
+            assert html.unescape('<code>timestamp_formats = ["%d/%m/%Y %H:%M"]</code>') in html.unescape(hint.group(1))
+            config = project.config_path
+            config.write_text(
+                config.read_text().replace("[settings]\n", '[settings]\ntimestamp_formats = ["%d/%m/%Y %H:%M"]\n')
+            )
+            done = client.post("/data/retry", data={"csrf_token": _csrf(page.text), "reason": "bad_timestamp"})
+            assert done.status_code == 303
+            after = client.get(done.headers["location"])
+        assert 'id="time-format-hint"' not in after.text  # nothing left to read
+    assert {row["event_id"]: row["timestamp"].day for row in lake_events(project)} == {"d1": 13, "d2": 2}
