@@ -45,7 +45,7 @@ from jejak.segments.traits import person_traits
 from jejak.store.appstate import connect_state
 from jejak.store.derived import new_build_dir, publish_build
 from jejak.store.files import remove_tree
-from jejak.store.lake import event_files, events_glob
+from jejak.store.lake import event_files, events_glob, reading_lake
 from jejak.store.project import Project
 
 TABLES = (
@@ -103,7 +103,8 @@ class BuildResult:
 
 
 def load_events(engine: Engine, project: Project) -> ir.Table:
-    """The event lake as one table, deduplicated on event_id (imports already keep it unique; this keeps the promise)."""
+    """The event lake as one table. Its event_ids are unique already: every import deduplicates against the lake
+    under the writer lock (`ingest.importer`), so the build pays for no distinct over every event."""
     if not event_files(project):
         raise LakeError(f"The event lake in {project.events_dir} is empty. Import files first: `jejak import FILE…`.")
     events = engine.read_parquet(events_glob(project), table_name="lake_events")
@@ -169,7 +170,8 @@ def run_build(
         return value
 
     try:
-        with eng.memory_errors(settings.duckdb_memory_limit_mb):
+        # The lake is read over the whole build: a removal of a file's events waits for it (and it for one).
+        with eng.memory_errors(settings.duckdb_memory_limit_mb), reading_lake(project):
             _run_steps(project, settings, eng, own_engine, build_dir, channel_rules, timed, result)
         publish_build(project, build_dir)
     except BaseException:

@@ -668,3 +668,38 @@ def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_th
         "budi": (3, 2),
         "citra": (3, 1),
     }
+
+
+def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path) -> None:
+    from jejak.store.project import open_project
+
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    orders = tmp_path / "pesanan.csv"
+    orders.write_text(
+        "id,timestamp,pelanggan,total\no1,2026-03-01 09:00,ana,150.000\no2,2026-03-02 09:00,budi,90.000\n"
+    )
+    wide = {"COLUMNS": "300"}
+    assert runner.invoke(cli, ["import", str(orders), "--map", "id=event_id,pelanggan=user_id", *at]).exit_code == 0
+    fixed = ["import", str(orders), "--map", "id=event_id,pelanggan=user_id,total=revenue", *at]
+    # Read with other options, the file is refused: its rows would be skipped as duplicates of the first reading.
+    refused = runner.invoke(cli, fixed, env=wide)
+    assert refused.exit_code == 1 and "was imported before with other options" in refused.output, refused.output
+    checked = runner.invoke(cli, ["import", str(orders), "--check", *fixed[2:]], env=wide)
+    assert checked.exit_code == 0 and "warning" in checked.output  # a check says so and goes on
+    # --replace with a mapping that cannot be read leaves the earlier events where they are.
+    broken = runner.invoke(cli, ["import", str(orders), "--map", "id=event_id", "--replace", *at], env=wide)
+    assert broken.exit_code == 1 and "identifier columns" in broken.output
+    assert len(lake_events(open_project(project))) == 2
+    replaced = runner.invoke(cli, [*fixed, "--replace"], env=wide)
+    assert replaced.exit_code == 0 and "removed the earlier import's 2 events" in replaced.output, replaced.output
+    assert sorted(row["revenue"] for row in lake_events(open_project(project))) == [90_000.0, 150_000.0]
+    listed = runner.invoke(cli, ["imports", "list", "--format", "json", *at])
+    assert [row["format"] for row in json.loads(listed.output)] == ["csv", "removed", "csv"]
+    # Removing asks first; no answer, nothing removed.
+    asked = runner.invoke(cli, ["imports", "remove", "pesanan.csv", *at], input="n\n")
+    assert asked.exit_code == 1 and "Remove 2 events, 0 quarantined rows and 0 spend rows" in asked.output
+    assert len(lake_events(open_project(project))) == 2
+    removed = runner.invoke(cli, ["imports", "remove", "pesanan.csv", "--yes", *at], env=wide)
+    assert removed.exit_code == 0 and "Removed 2 events" in removed.output, removed.output
+    assert lake_events(open_project(project)) == []

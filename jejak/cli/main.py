@@ -26,12 +26,13 @@ from jejak.cli.common import (
     styled,
     time_format_advice,
 )
+from jejak.cli.imports import imports
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
 from jejak.cli.quarantine import quarantine
 from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
-from jejak.core.errors import InputFileError, JejakError
+from jejak.core.errors import InputFileError, JejakError, NotFoundError
 from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
 from jejak.service.attribution import (
     ATTRIBUTE_BY,
@@ -59,6 +60,7 @@ def cli() -> None:
 cli.add_command(report)
 cli.add_command(persona)
 cli.add_command(quarantine)
+cli.add_command(imports)
 cli.add_command(map_command)
 cli.add_command(serve)
 cli.add_command(user)
@@ -103,11 +105,13 @@ def run_imports(
     skip_lines: int = 0,
     check: bool = False,
     sheet: str | None = None,
+    replace: bool = False,
 ) -> tuple[list[Any], list[tuple[Path, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
     after it: each file is imported on its own, so what was stored is stored either way."""
-    from jejak.ingest.importer import check_importable, import_files
+    from jejak.ingest.importer import ImportOptions, check_importable, import_files
+    from jejak.ingest.removal import reimport_conflict
 
     check_importable(files)  # a mistyped name stops everything before anything is read
     failed: list[tuple[Path, InputFileError]] = []
@@ -123,6 +127,15 @@ def run_imports(
         for path in files:
             tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
             try:
+                if replace:
+                    _remove_earlier_import(project, path, column_map, delimiter, constants, skip_lines, sheet)
+                else:
+                    options = ImportOptions(column_map, dict(constants or {}), delimiter, skip_lines, sheet)
+                    conflict = reimport_conflict(project, path, options)
+                    if conflict and not check:
+                        raise InputFileError(conflict)
+                    if conflict:
+                        err_console.print(styled(("warning", "yellow"), f": {conflict}"))
                 summaries += import_files(
                     project,
                     [path],
@@ -139,6 +152,39 @@ def run_imports(
                 failed.append((path, exc))
             progress.remove_task(tasks.pop("current"))
     return summaries, failed
+
+
+def _remove_earlier_import(
+    project: Any,
+    path: Path,
+    column_map: dict[str, str],
+    delimiter: str | None,
+    constants: dict[str, str] | None,
+    skip_lines: int,
+    sheet: str | None,
+) -> None:
+    """`--replace`: what the file's earlier imports brought is removed, once the file is known to import (its header
+    read with these options), so that a file that cannot be read leaves the earlier events where they are."""
+    from jejak.ingest.importer import preflight
+    from jejak.ingest.removal import remove_import, resolve_imported_file
+
+    preflight(
+        project,
+        path,
+        column_map=column_map,
+        delimiter=delimiter,
+        constants=constants,
+        skip_lines=skip_lines,
+        sheet=sheet,
+    )
+    try:
+        resolve_imported_file(project, str(path.resolve()))
+    except NotFoundError:
+        return  # never imported: nothing to replace
+    done = remove_import(project, str(path.resolve()))
+    err_console.print(
+        f"{path.name}: removed the earlier import's {done.events:,} events and {done.quarantined:,} quarantined rows"
+    )
 
 
 def expand_folders(paths: Sequence[Path]) -> list[Path]:
@@ -303,6 +349,11 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="First remove what the file's earlier imports brought (to read it again with other options).",
+)
 @PROJECT_OPTION
 @handle_errors
 def import_command(
@@ -314,6 +365,7 @@ def import_command(
     skip_lines: int,
     sheet: str | None,
     check: bool,
+    replace: bool,
     project_dir: str | None,
 ) -> None:
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet (GA4's BigQuery export is read as
@@ -329,6 +381,11 @@ def import_command(
     """
     from jejak.ingest.mapping import parse_map_option, parse_set_option
 
+    if check and replace:
+        raise click.UsageError(
+            "--check shows what an import would store beside the events already there; with --replace the file's "
+            "own would be gone first. Check without --replace (a file read with other options shows its rows as new)."
+        )
     project = project_at(project_dir)
     summaries, failed = run_imports(
         project,
@@ -340,6 +397,7 @@ def import_command(
         skip_lines,
         check,
         sheet,
+        replace,
     )
     if summaries:
         print_import_summaries(summaries, check)

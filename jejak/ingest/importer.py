@@ -425,6 +425,36 @@ def import_file(
             raise type(exc)(exc.message.replace(str(readable), str(path))) from None
 
 
+def preflight(
+    project: Project,
+    path: Path,
+    *,
+    column_map: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    constants: Mapping[str, str] | None = None,
+    skip_lines: int = 0,
+    sheet: str | None = None,
+) -> None:
+    """Raise what `import_file` would raise of the file itself (not there, unknown format, not unpackable, a column
+    missing, no such sheet), reading its header only: what a step that must not run for nothing checks first."""
+    path = Path(path)
+    _check_readable(path)
+    file_format = detect_format(path)
+    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
+    mapping = {**project.column_map(), **options.column_map}
+    check_mapping(mapping)
+    with contextlib.ExitStack() as unpacking:
+        readable = readable_copy(project, path, file_format, unpacking)
+        setting = options.delimiter or project.settings.csv_delimiter
+        separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
+        try:
+            open_reader(readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet)
+        except InputFileError as exc:  # said of the unpacked copy: say it of the file the user named
+            if readable == path:
+                raise
+            raise type(exc)(exc.message.replace(str(readable), str(path))) from None
+
+
 def _import_readable(
     project: Project,
     path: Path,

@@ -445,6 +445,28 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
     return found
 
 
+def quarantined_files(project: Project) -> set[str]:
+    """Every file the quarantine holds rows of (as the rows name it)."""
+    return {
+        str(name)
+        for part in _parts(project)
+        for name in pq.read_table(part, columns=["source_file"]).column("source_file").to_pylist()
+        if name
+    }
+
+
+def remove_quarantined_of(project: Project, stage: Path, source_file: str) -> int:
+    """Take every quarantined row of one file out of the quarantine (its import is being removed); returns how
+    many. The caller holds the writer lock and gives a staging directory."""
+    leaving: dict[str, set[int]] = defaultdict(set)
+    for part in _parts(project):
+        files = pq.read_table(part, columns=["source_file"]).column("source_file").to_pylist()
+        leaving[_part_id(part)].update(i for i, name in enumerate(files) if name == source_file)
+    gone = {part: positions for part, positions in leaving.items() if positions}
+    _rewrite_parts(project, stage, gone)
+    return sum(len(positions) for positions in gone.values())
+
+
 def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]]) -> None:
     """Replace each part that loses rows by a new part without them (or by nothing), each atomically."""
     for part_id, positions in sorted(leaving.items()):

@@ -34,6 +34,7 @@ from jejak.segments.personas import NO_PERSONA, assign_personas, load_personas
 from jejak.segments.stages import current_stages
 from jejak.segments.traits import PersonTraits, is_trait
 from jejak.service.builds import OpenBuild, person_traits
+from jejak.store.lake import reading_lake
 from jejak.store.project import Project
 
 Rows = list[dict[str, Any]]
@@ -304,7 +305,8 @@ def person_profile(built: OpenBuild, person_id: str) -> Sections | None:
         if traits_table is not None
         else []
     )
-    timeline = _timeline(built, person_id, person, [row["node"] for row in identifiers])
+    with reading_lake(built.project):  # the timeline reads the lake's own files: a removal waits for it
+        timeline = _timeline(built, person_id, person, [row["node"] for row in identifiers])
     profile = {
         "person_id": person_id,
         "persona": _persona(built, person_id),

@@ -3,6 +3,11 @@
 Layout: `data/events/date=YYYY-MM-DD/part-<uuid>.parquet`. A writer stages its
 files under `data/.staging/`, fsyncs them and renames each into place, so a
 reader's glob only ever matches complete files.
+
+Files are only ever added, except by a rewrite (removing one file's events: `ingest.removal`), which replaces
+files and deletes the old ones. A reader that reads the lake over several queries (a build) holds the shared
+lake lock (`reading_lake`) while it does, and a rewrite takes it exclusively (`rewriting_lake`): a build never sees
+a file vanish, or half a removal.
 """
 
 from __future__ import annotations
@@ -44,6 +49,36 @@ def writer_lock(project: Project) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _lake_lock(project: Project, mode: int, purpose: str) -> Iterator[None]:
+    project.data_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = project.data_dir / ".lake.lock"
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, mode)
+        except OSError as exc:
+            raise LakeError(f"Could not lock {lock_path} for {purpose}: {exc}. Is the file system read-only?") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def reading_lake(project: Project) -> Iterator[None]:
+    """Hold the shared lake lock while reading the lake over several queries: a rewrite waits until they are done."""
+    with _lake_lock(project, fcntl.LOCK_SH, "reading"):
+        yield
+
+
+@contextmanager
+def rewriting_lake(project: Project) -> Iterator[None]:
+    """Hold the writer lock and the lake lock exclusively: no import, no build and no other rewrite meanwhile (each
+    waits for the other to finish)."""
+    with writer_lock(project), _lake_lock(project, fcntl.LOCK_EX, "rewriting"):
+        yield
 
 
 @contextmanager

@@ -1,0 +1,63 @@
+"""`jejak imports …`: the imports log, and removing what one file's imports brought (to import it again, right)."""
+
+from __future__ import annotations
+
+import click
+
+from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at
+
+
+@click.group()
+def imports() -> None:
+    """The files imported so far, and removing one file's import."""
+
+
+@imports.command(name="list")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Latest imports to show.")
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@PROJECT_OPTION
+@handle_errors
+def list_imports(limit: int, output_format: str, project_dir: str | None) -> None:
+    """Every import, newest first: file, format, when, rows read, stored, quarantined and skipped as duplicates.
+
+    A re-try from the quarantine is listed as format `quarantine`, a removal as `removed` (with negative counts).
+    """
+    from jejak.service.data import imports_log
+
+    rows = imports_log(project_at(project_dir), limit=limit)
+    if not rows:
+        console.print("Nothing imported yet: jejak import FILE…")
+        return
+    shown = [{key: value for key, value in row.items() if key != "reconciles"} for row in rows]
+    print_rows(shown, output_format, "Imports (newest first)")
+
+
+@imports.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@PROJECT_OPTION
+@handle_errors
+def remove(files: tuple[str, ...], yes: bool, project_dir: str | None) -> None:
+    """Remove every event, quarantined row and spend row that a file's imports brought.
+
+    Importing a file again with another --map does not replace its events (they would be stored twice, or skipped
+    as duplicates): remove the file's import, then import it as it should have been (or: jejak import FILE --replace).
+    A file is named by its path, or by its name when only one imported file has it.
+
+    Example: jejak imports remove pesanan.csv && jejak import pesanan.csv --map "waktu=timestamp,no_hp=phone"
+    """
+    from jejak.ingest.removal import remove_import, what_removal_takes
+
+    project = project_at(project_dir)
+    for name in files:
+        if not yes:
+            taken = what_removal_takes(project, name)
+            click.confirm(f"Remove {_what(taken)} of {taken.file}?", abort=True)
+        done = remove_import(project, name)
+        console.print(f"Removed {_what(done)} of {done.file}. Build again to see it in the reports: jejak build")
+
+
+def _what(removal: object) -> str:
+    """`120 events, 3 quarantined rows and 0 spend rows`."""
+    events, quarantined, spend = (getattr(removal, name) for name in ("events", "quarantined", "spend_rows"))
+    return f"{events:,} events, {quarantined:,} quarantined rows and {spend:,} spend rows"

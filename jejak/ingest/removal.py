@@ -1,0 +1,222 @@
+"""Removing what one file's imports brought: its events from the lake, its quarantined rows and its ad spend.
+
+An import cannot be taken back by importing again: read with another mapping, a file's rows get other event ids
+(the events are then stored twice), and a file whose rows carry their own ids is skipped as duplicates (the old
+reading stays). So a file's import is removed first (`jejak imports remove FILE`, or `jejak import FILE --replace`),
+then imported as it should have been.
+
+The lake is append-only but for this: every part file that holds the file's events is replaced by one without them
+(staged, fsynced, renamed into place), then deleted, under the writer lock and the exclusive lake lock
+(`store.lake.rewriting_lake`), so no import, build or other removal runs meanwhile. A file is named as its events
+name it (`source_file`, the absolute path it was imported from), or by its file name when only one imported file
+has it. The removal is logged in the imports log with negative counts, so the log's sums stay the lake's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import NotFoundError
+from jejak.core.vocabulary import EVENT_COLUMNS
+from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
+from jejak.ingest.importer import SPEND_FORMAT, ImportOptions, ImportSummary, record_import
+from jejak.ingest.quarantine import list_quarantined, quarantined_files, remove_quarantined_of
+from jejak.ingest.validate import sql_text
+from jejak.store.appstate import connect_state
+from jejak.store.files import fsync_path, move_into_place
+from jejak.store.lake import event_files, rewriting_lake, staging_area
+from jejak.store.project import Project
+
+REMOVED_FORMAT = "removed"  # what the imports log says of a removal's line
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing one file's import took away."""
+
+    file: str  # as its events name it: the absolute path it was imported from
+    events: int
+    quarantined: int
+    spend_rows: int
+
+
+def imported_files(project: Project) -> list[str]:
+    """Every file the lake, the quarantine or the spend table holds rows of (as they name it), sorted."""
+    names: set[str] = set()
+    files = event_files(project)
+    if files:
+        engine = connect(project.settings.replace(engine="duckdb"))
+        try:
+            found = engine.fetch_arrow(f"SELECT DISTINCT source_file FROM {_lake_sql(files)}")
+        finally:
+            engine.close()
+        names.update(str(name) for name in found.column("source_file").to_pylist() if name)
+    names.update(quarantined_files(project))
+    db = connect_state(project.sqlite_path)
+    try:
+        names.update(name for (name,) in db.execute("SELECT DISTINCT source_file FROM spend"))
+    finally:
+        db.close()
+    return sorted(names)
+
+
+def resolve_imported_file(project: Project, name: str) -> str:
+    """The imported file `name` means: the one with its absolute path, else the only one with its file name."""
+    known = imported_files(project)
+    wanted = str(Path(name).expanduser().resolve())
+    if wanted in known:
+        return wanted
+    same_name = [file for file in known if Path(file).name == Path(name).name]
+    if len(same_name) == 1:
+        return same_name[0]
+    if same_name:
+        raise NotFoundError(
+            f"Several imported files are called {Path(name).name}: {', '.join(same_name)}. Name one by its path."
+        )
+    listed = ", ".join(Path(file).name for file in known[:10]) + (" …" if len(known) > 10 else "")
+    raise NotFoundError(
+        f"No rows of {name} are in this project (imported files: {listed or 'none'}). See them with `jejak imports list`."
+    )
+
+
+def what_removal_takes(project: Project, name: str) -> Removal:
+    """What `remove_import` would take away, counted, nothing removed (for the question before it)."""
+    source_file = resolve_imported_file(project, name)
+    events = what_removal_takes_events(project, source_file)
+    quarantined = sum(
+        1 for row in list_quarantined(project, limit=None, raw_chars=0).rows if row.source_file == source_file
+    )
+    db = connect_state(project.sqlite_path)
+    try:
+        (spend_rows,) = db.execute("SELECT count(*) FROM spend WHERE source_file = ?", (source_file,)).fetchone()
+    finally:
+        db.close()
+    return Removal(source_file, events, quarantined, int(spend_rows))
+
+
+def remove_import(project: Project, name: str) -> Removal:
+    """Remove every event, quarantined row and spend row that `name`'s imports brought (see the module docstring)."""
+    source_file = resolve_imported_file(project, name)
+    with rewriting_lake(project), staging_area(project) as stage:
+        events = _remove_events(project, stage, source_file)
+        quarantined = remove_quarantined_of(project, stage, source_file)
+        db = connect_state(project.sqlite_path)
+        try:
+            with db:
+                spend_rows = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
+        finally:
+            db.close()
+    removed = -(events + quarantined + spend_rows)
+    logged = ImportSummary(source_file, REMOVED_FORMAT, removed, -(events + spend_rows), -quarantined, 0)
+    record_import(project, logged, Path(source_file).stem, utc_now())
+    return Removal(source_file, events, quarantined, spend_rows)
+
+
+def reimport_conflict(project: Project, path: Path, options: ImportOptions) -> str | None:
+    """Why importing `path` with `options` would not do what it seems to, or None: the file was imported before
+    with other options (`--map`, `--set`, …) and its events are in the lake. Read anew, its rows get other event ids
+    and are stored beside the earlier ones (twice), or keep their own ids and are skipped as duplicates (the earlier
+    reading stays)."""
+    source_file = str(Path(path).resolve())
+    earlier = _last_options(project, source_file)
+    if earlier is None or earlier == options or not what_removal_takes_events(project, source_file):
+        return None
+    return (
+        f"{path} was imported before with other options ({_options_text(earlier)}; now {_options_text(options)}), "
+        "and its events are in the lake. Read again, its rows would be stored a second time beside them, or skipped "
+        "as duplicates of them. To read it anew, remove the earlier import first: add --replace. To keep the "
+        "earlier reading, import it with the options it had."
+    )
+
+
+def what_removal_takes_events(project: Project, source_file: str) -> int:
+    """How many of the lake's events name `source_file`."""
+    files = event_files(project)
+    if not files:
+        return 0
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        counted = engine.fetch_arrow(
+            f"SELECT count(*) AS n FROM {_lake_sql(files)} WHERE source_file = {sql_text(source_file)}"
+        )
+    finally:
+        engine.close()
+    return int(counted.column("n")[0].as_py())
+
+
+def _last_options(project: Project, source_file: str) -> ImportOptions | None:
+    """The options of the file's latest import in the log (not a re-try's or a removal's), or None if none."""
+    db = connect_state(project.sqlite_path)
+    try:
+        logged = db.execute(
+            "SELECT file, options_json FROM imports WHERE options_json IS NOT NULL AND file_format NOT IN (?, ?) "
+            "ORDER BY finished_at",
+            (REMOVED_FORMAT, SPEND_FORMAT),
+        ).fetchall()
+    finally:
+        db.close()
+    found = None
+    for file, options_json in logged:
+        if str(Path(file).resolve()) == source_file:  # as typed then: resolved here, from where jejak runs now
+            found = ImportOptions.from_json(options_json)
+    return found
+
+
+def _options_text(options: ImportOptions) -> str:
+    """`--map waktu=timestamp --skip-lines 2`, or `no options`."""
+    parts = []
+    if options.column_map:
+        parts.append("--map " + ",".join(f"{k}={v}" for k, v in options.column_map.items()))
+    if options.constants:
+        parts.append("--set " + ",".join(f"{k}={v}" for k, v in options.constants.items()))
+    if options.delimiter:
+        parts.append(f"--delimiter {options.delimiter}")
+    if options.skip_lines:
+        parts.append(f"--skip-lines {options.skip_lines}")
+    if options.sheet:
+        parts.append(f"--sheet {options.sheet}")
+    return " ".join(parts) or "no options"
+
+
+def _lake_sql(files: list[Path]) -> str:
+    """The lake's files as one relation of the event columns (no `date` column from the folders' names)."""
+    listed = ", ".join(sql_text(str(path)) for path in files)
+    return f"read_parquet([{listed}], filename = true, hive_partitioning = false)"
+
+
+def _remove_events(project: Project, stage: Path, source_file: str) -> int:
+    """Replace each lake file that holds `source_file`'s events by one without them (or by none); returns how many
+    events went."""
+    files = event_files(project)
+    if not files:
+        return 0
+    engine = connect(project.settings.replace(engine="duckdb"))
+    try:
+        holding = engine.fetch_arrow(
+            f"SELECT filename, count(*) AS events FROM {_lake_sql(files)} "
+            f"WHERE source_file = {sql_text(source_file)} GROUP BY filename"
+        ).to_pylist()
+        for row in holding:
+            _rewrite_without(engine, Path(row["filename"]), stage, source_file)
+    finally:
+        engine.close()
+    for directory in {Path(row["filename"]).parent for row in holding}:
+        fsync_path(directory)
+    return sum(int(row["events"]) for row in holding)
+
+
+def _rewrite_without(engine: Engine, part: Path, stage: Path, source_file: str) -> None:
+    """`part` without `source_file`'s events: a new part in its place (when any remain), then the old one deleted."""
+    columns = ", ".join(EVENT_COLUMNS)
+    staged = stage / f"kept-{uuid.uuid4().hex}.parquet"
+    kept = engine.fetch_arrow(
+        f"COPY (SELECT {columns} FROM read_parquet({sql_text(str(part))}, hive_partitioning = false) "
+        f"WHERE source_file IS DISTINCT FROM {sql_text(source_file)}) "
+        f"TO {sql_text(str(staged))} ({PARQUET_COPY_OPTIONS})"
+    )
+    if int(kept.column(0)[0].as_py()):
+        move_into_place(staged, part.parent / f"part-{uuid.uuid4().hex}.parquet")
+    part.unlink()
