@@ -94,6 +94,9 @@ FORMATS_BY_SUFFIX = {
 GZIP_FORMATS = ("csv", "jsonl")  # the formats that may come gzipped (`readers.is_gzipped`)
 SHEET_FORMATS = ("xlsx", "xls", "ods")  # workbooks: one sheet is read, the first or `--sheet` (`readers.open_sheet`)
 SPEND_FORMAT = "spend"  # what the imports log says of an ad spend file's import (`spend.import_spend`)
+# What it says of a removal of a file's import (`removal.remove_import`; negative counts), events' or spend's.
+REMOVED_FORMAT, REMOVED_SPEND_FORMAT = "removed", "spend removed"
+SPEND_FORMATS = (SPEND_FORMAT, REMOVED_SPEND_FORMAT)  # log lines whose rows are spend, not events
 TITLED = ("csv", *SHEET_FORMATS)  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048
 CHECK_SAMPLE_ROWS = 5  # what `jejak import --check` shows of the events it would store, and of the bad rows

@@ -51,6 +51,8 @@ from jejak.core.errors import InputFileError, NotFoundError, SettingError
 from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
 from jejak.ingest.importer import (
     FORMATS_BY_SUFFIX,
+    REMOVED_FORMAT,
+    REMOVED_SPEND_FORMAT,
     SPEND_FORMAT,
     ImportOptions,
     ImportSummary,
@@ -439,7 +441,7 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
                 name = source_name  # the latest import of the file wins
                 if options_json is not None:  # a re-try's row has none: the import's own still hold
                     options = ImportOptions.from_json(options_json)
-                if file_format != RETRY_FORMAT:
+                if file_format not in (RETRY_FORMAT, REMOVED_FORMAT, REMOVED_SPEND_FORMAT):
                     spend = file_format == SPEND_FORMAT
         found[source_file] = _SourceImport(name, options, spend)
     return found

@@ -22,15 +22,20 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import NotFoundError
 from jejak.core.vocabulary import EVENT_COLUMNS
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
-from jejak.ingest.importer import SPEND_FORMAT, ImportOptions, ImportSummary, record_import
+from jejak.ingest.importer import (
+    REMOVED_FORMAT,
+    REMOVED_SPEND_FORMAT,
+    SPEND_FORMATS,
+    ImportOptions,
+    ImportSummary,
+    record_import,
+)
 from jejak.ingest.quarantine import list_quarantined, quarantined_files, remove_quarantined_of
 from jejak.ingest.validate import sql_text
 from jejak.store.appstate import connect_state
 from jejak.store.files import fsync_path, move_into_place
 from jejak.store.lake import event_files, rewriting_lake, staging_area
 from jejak.store.project import Project
-
-REMOVED_FORMAT = "removed"  # what the imports log says of a removal's line
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ def remove_import(project: Project, name: str) -> Removal:
         finally:
             db.close()
     removed = -(events + quarantined + spend_rows)
-    logged = ImportSummary(source_file, REMOVED_FORMAT, removed, -(events + spend_rows), -quarantined, 0)
+    kind = REMOVED_SPEND_FORMAT if spend_rows and not events else REMOVED_FORMAT  # spend is no event count
+    logged = ImportSummary(source_file, kind, removed, -(events + spend_rows), -quarantined, 0)
     record_import(project, logged, Path(source_file).stem, utc_now())
     return Removal(source_file, events, quarantined, spend_rows)
 
@@ -152,9 +158,9 @@ def _last_options(project: Project, source_file: str) -> ImportOptions | None:
     db = connect_state(project.sqlite_path)
     try:
         logged = db.execute(
-            "SELECT file, options_json FROM imports WHERE options_json IS NOT NULL AND file_format NOT IN (?, ?) "
+            "SELECT file, options_json FROM imports WHERE options_json IS NOT NULL AND file_format NOT IN (?, ?, ?) "
             "ORDER BY finished_at",
-            (REMOVED_FORMAT, SPEND_FORMAT),
+            (REMOVED_FORMAT, *SPEND_FORMATS),
         ).fetchall()
     finally:
         db.close()

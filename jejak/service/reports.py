@@ -38,7 +38,7 @@ from jejak.analytics.summary import (
     top_paths,
 )
 from jejak.core.errors import SettingError
-from jejak.ingest.importer import SPEND_FORMAT, quarantine_counts
+from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
@@ -144,8 +144,9 @@ def freshness(project: Any) -> Rows:
     try:
         # Ad spend files are in the log too; their rows are not events.
         imported = db.execute(
-            "SELECT MAX(finished_at), COUNT(*), SUM(CASE WHEN file_format <> ? THEN rows_stored END) FROM imports",
-            (SPEND_FORMAT,),
+            "SELECT MAX(finished_at), COUNT(*), SUM(CASE WHEN file_format NOT IN (?, ?) THEN rows_stored END) "
+            "FROM imports",
+            SPEND_FORMATS,
         ).fetchone()
         built = db.execute("SELECT finished_at, engine FROM builds ORDER BY finished_at DESC LIMIT 1").fetchone()
     finally:

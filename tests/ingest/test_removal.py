@@ -16,6 +16,7 @@ from jejak.ingest.importer import ImportOptions, import_file
 from jejak.ingest.removal import reimport_conflict, remove_import, what_removal_takes
 from jejak.ingest.spend import import_spend, spend_by_channel
 from jejak.service.data import imports_log
+from jejak.service.reports import freshness
 from jejak.store.lake import event_files, reading_lake
 from jejak.store.project import Project
 
@@ -78,8 +79,13 @@ def test_a_spend_files_import_is_removed_from_the_spend_table(project: Project, 
     spend.write_text("date,channel,spend\n2026-03-01,Paid Search,100\n2026-03-02,Paid Search,50\n")
     import_spend(project, spend)
     assert spend_by_channel(project) == {"Paid Search": 150.0}
+    import_file(project, write_csv(tmp_path / "orders.csv", [{"timestamp": "2026-03-01 09:00", "user_id": "ana"}]))
     assert remove_import(project, str(spend)).spend_rows == 2
     assert spend_by_channel(project) == {}
+    # Logged as spend, so the events the log counts are still the lake's.
+    assert imports_log(project)[0]["format"] == "spend removed"
+    stored = {row["measure"]: row["value"] for row in freshness(project)}["events_stored"]
+    assert stored == len(lake_events(project)) == 1
 
 
 def test_a_file_is_named_by_its_path_when_two_imported_files_share_a_name(project: Project, tmp_path: Path) -> None:
