@@ -400,29 +400,36 @@ def import_file(
     (`sample`) and first bad rows (`bad_sample`), so a mapping can be tried until it is right."""
     started = time.perf_counter()
     started_at = utc_now()
-    path = Path(path)
+    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
+    with _opened(project, Path(path), options) as (readable, file_format, mapping):
+        return _import_readable(
+            project,
+            Path(path),
+            readable,
+            file_format,
+            mapping,
+            options,
+            source_name=source_name,
+            progress=progress,
+            started=started,
+            started_at=started_at,
+            check=check,
+        )
+
+
+@contextlib.contextmanager
+def _opened(project: Project, path: Path, options: ImportOptions) -> Iterator[tuple[Path, str, dict[str, str]]]:
+    """The file checked (there, readable, a known format, a valid mapping) and made readable (unpacked, UTF-8): its
+    readable copy, its format and the column mapping in effect. A file error said of the copy is said of `path`."""
     _check_readable(path)
     file_format = detect_format(path)
-    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
     mapping = {**project.column_map(), **options.column_map}
     check_mapping(mapping)
     with contextlib.ExitStack() as unpacking:
         readable = readable_copy(project, path, file_format, unpacking)
         try:
-            return _import_readable(
-                project,
-                path,
-                readable,
-                file_format,
-                mapping,
-                options,
-                source_name=source_name,
-                progress=progress,
-                started=started,
-                started_at=started_at,
-                check=check,
-            )
-        except InputFileError as exc:  # said of the unpacked copy: say it of the file the user named
+            yield readable, file_format, mapping
+        except InputFileError as exc:
             if readable == path:
                 raise
             raise type(exc)(exc.message.replace(str(readable), str(path))) from None
@@ -440,22 +447,11 @@ def preflight(
 ) -> None:
     """Raise what `import_file` would raise of the file itself (not there, unknown format, not unpackable, a column
     missing, no such sheet), reading its header only: what a step that must not run for nothing checks first."""
-    path = Path(path)
-    _check_readable(path)
-    file_format = detect_format(path)
     options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
-    mapping = {**project.column_map(), **options.column_map}
-    check_mapping(mapping)
-    with contextlib.ExitStack() as unpacking:
-        readable = readable_copy(project, path, file_format, unpacking)
+    with _opened(project, Path(path), options) as (readable, file_format, mapping):
         setting = options.delimiter or project.settings.csv_delimiter
         separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
-        try:
-            open_reader(readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet)
-        except InputFileError as exc:  # said of the unpacked copy: say it of the file the user named
-            if readable == path:
-                raise
-            raise type(exc)(exc.message.replace(str(readable), str(path))) from None
+        open_reader(readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet)
 
 
 def _import_readable(

@@ -140,17 +140,23 @@ def reimport_conflict(project: Project, path: Path, options: ImportOptions) -> s
 
 def what_removal_takes_events(project: Project, source_file: str) -> int:
     """How many of the lake's events name `source_file`."""
+    return sum(_files_holding(project, source_file).values())
+
+
+def _files_holding(project: Project, source_file: str) -> dict[Path, int]:
+    """Each lake file that holds events of `source_file`, with how many."""
     files = event_files(project)
     if not files:
-        return 0
+        return {}
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
-        counted = engine.fetch_arrow(
-            f"SELECT count(*) AS n FROM {_lake_sql(files)} WHERE source_file = {sql_text(source_file)}"
+        holding = engine.fetch_arrow(
+            f"SELECT filename, count(*) AS events FROM {_lake_sql(files)} "
+            f"WHERE source_file = {sql_text(source_file)} GROUP BY filename"
         )
     finally:
         engine.close()
-    return int(counted.column("n")[0].as_py())
+    return {Path(row["filename"]): int(row["events"]) for row in holding.to_pylist()}
 
 
 def _last_options(project: Project, source_file: str) -> ImportOptions | None:
@@ -196,22 +202,18 @@ def _lake_sql(files: list[Path]) -> str:
 def _remove_events(project: Project, stage: Path, source_file: str) -> int:
     """Replace each lake file that holds `source_file`'s events by one without them (or by none); returns how many
     events went."""
-    files = event_files(project)
-    if not files:
+    holding = _files_holding(project, source_file)
+    if not holding:
         return 0
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
-        holding = engine.fetch_arrow(
-            f"SELECT filename, count(*) AS events FROM {_lake_sql(files)} "
-            f"WHERE source_file = {sql_text(source_file)} GROUP BY filename"
-        ).to_pylist()
-        for row in holding:
-            _rewrite_without(engine, Path(row["filename"]), stage, source_file)
+        for part in holding:
+            _rewrite_without(engine, part, stage, source_file)
     finally:
         engine.close()
-    for directory in {Path(row["filename"]).parent for row in holding}:
+    for directory in {part.parent for part in holding}:
         fsync_path(directory)
-    return sum(int(row["events"]) for row in holding)
+    return sum(holding.values())
 
 
 def _rewrite_without(engine: Engine, part: Path, stage: Path, source_file: str) -> None:

@@ -36,25 +36,10 @@ def events_glob(project: Project) -> str:
 
 
 @contextmanager
-def writer_lock(project: Project) -> Iterator[None]:
-    """Hold the lake's single-writer lock; a second writer waits rather than interleaving files."""
+def _flock(project: Project, name: str, mode: int, purpose: str) -> Iterator[None]:
+    """Hold an flock on `data/<name>` (waiting for it), released whatever happens."""
     project.data_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = project.data_dir / ".writer.lock"
-    with lock_path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except OSError as exc:
-            raise LakeError(f"Could not lock {lock_path} for writing: {exc}. Is the file system read-only?") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextmanager
-def _lake_lock(project: Project, mode: int, purpose: str) -> Iterator[None]:
-    project.data_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = project.data_dir / ".lake.lock"
+    lock_path = project.data_dir / name
     with lock_path.open("a") as handle:
         try:
             fcntl.flock(handle, mode)
@@ -67,9 +52,16 @@ def _lake_lock(project: Project, mode: int, purpose: str) -> Iterator[None]:
 
 
 @contextmanager
+def writer_lock(project: Project) -> Iterator[None]:
+    """Hold the lake's single-writer lock; a second writer waits rather than interleaving files."""
+    with _flock(project, ".writer.lock", fcntl.LOCK_EX, "writing"):
+        yield
+
+
+@contextmanager
 def reading_lake(project: Project) -> Iterator[None]:
     """Hold the shared lake lock while reading the lake over several queries: a rewrite waits until they are done."""
-    with _lake_lock(project, fcntl.LOCK_SH, "reading"):
+    with _flock(project, ".lake.lock", fcntl.LOCK_SH, "reading"):
         yield
 
 
@@ -77,7 +69,7 @@ def reading_lake(project: Project) -> Iterator[None]:
 def rewriting_lake(project: Project) -> Iterator[None]:
     """Hold the writer lock and the lake lock exclusively: no import, no build and no other rewrite meanwhile (each
     waits for the other to finish)."""
-    with writer_lock(project), _lake_lock(project, fcntl.LOCK_EX, "rewriting"):
+    with writer_lock(project), _flock(project, ".lake.lock", fcntl.LOCK_EX, "rewriting"):
         yield
 
 
