@@ -126,11 +126,11 @@ def run_imports(
         summaries = []
         for path in files:
             tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
+            options = ImportOptions(column_map, dict(constants or {}), delimiter, skip_lines, sheet)
             try:
                 if replace:
-                    _remove_earlier_import(project, path, column_map, delimiter, constants, skip_lines, sheet)
+                    _remove_earlier_import(project, path, options)
                 else:
-                    options = ImportOptions(column_map, dict(constants or {}), delimiter, skip_lines, sheet)
                     conflict = reimport_conflict(project, path, options)
                     if conflict and not check:
                         raise InputFileError(conflict)
@@ -154,29 +154,13 @@ def run_imports(
     return summaries, failed
 
 
-def _remove_earlier_import(
-    project: Any,
-    path: Path,
-    column_map: dict[str, str],
-    delimiter: str | None,
-    constants: dict[str, str] | None,
-    skip_lines: int,
-    sheet: str | None,
-) -> None:
+def _remove_earlier_import(project: Any, path: Path, options: Any) -> None:
     """`--replace`: what the file's earlier imports brought is removed, once the file is known to import (its header
     read with these options), so that a file that cannot be read leaves the earlier events where they are."""
     from jejak.ingest.importer import preflight
     from jejak.ingest.removal import remove_import, resolve_imported_file
 
-    preflight(
-        project,
-        path,
-        column_map=column_map,
-        delimiter=delimiter,
-        constants=constants,
-        skip_lines=skip_lines,
-        sheet=sheet,
-    )
+    preflight(project, path, options)
     try:
         resolve_imported_file(project, str(path.resolve()))
     except NotFoundError:

@@ -435,21 +435,13 @@ def _opened(project: Project, path: Path, options: ImportOptions) -> Iterator[tu
             raise type(exc)(exc.message.replace(str(readable), str(path))) from None
 
 
-def preflight(
-    project: Project,
-    path: Path,
-    *,
-    column_map: Mapping[str, str] | None = None,
-    delimiter: str | None = None,
-    constants: Mapping[str, str] | None = None,
-    skip_lines: int = 0,
-    sheet: str | None = None,
-) -> None:
-    """Raise what `import_file` would raise of the file itself (not there, unknown format, not unpackable, a column
-    missing, no such sheet), reading its header only: what a step that must not run for nothing checks first."""
-    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
+def preflight(project: Project, path: Path, options: ImportOptions) -> None:
+    """Raise what `import_file` would raise of the file itself with these options (not there, unknown format, not
+    unpackable, a column missing, no such sheet), reading its header only: what a step that must not run for
+    nothing checks first."""
     with _opened(project, Path(path), options) as (readable, file_format, mapping):
         setting = options.delimiter or project.settings.csv_delimiter
+        skip_lines = options.skip_lines
         separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
         open_reader(readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet)
 
