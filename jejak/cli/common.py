@@ -324,7 +324,8 @@ def time_format_advice(hint: Any, check: bool) -> str:
     setting = f'timestamp_formats = ["{hint.time_format}"]'
     order = ""
     if hint.day_first_assumed:
-        swapped = hint.time_format.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
-        order = f' (day first, as Indonesia writes dates; month first is "{swapped}")'
+        from jejak.ingest.time_hints import swapped_day_month
+
+        order = f' (day first, as Indonesia writes dates; month first is "{swapped_day_month(hint.time_format)}")'
     then = "then import again" if check else "then re-try the rows: jejak quarantine retry --reason bad_timestamp"
     return f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}'

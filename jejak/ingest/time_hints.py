@@ -74,10 +74,15 @@ def suggest_time_format(texts: Sequence[str]) -> TimeFormatHint | None:
         return None
     (time_format,) = formats
     if "month" in orders:  # a second number above 12: month first, as US exports write dates
-        time_format = time_format.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
+        time_format = swapped_day_month(time_format)
     if not all(_reads(text.strip(), time_format) for text in texts):
         return None
     return TimeFormatHint(time_format, texts[0].strip(), day_first_assumed=orders == {"either"})
+
+
+def swapped_day_month(time_format: str) -> str:
+    """The format with its day and month codes swapped: `%d/%m/%Y` ↔ `%m/%d/%Y`."""
+    return time_format.replace("%d", "%D").replace("%m", "%d").replace("%D", "%m")
 
 
 def _date_format(text: str) -> tuple[str, str, str] | None:
