@@ -703,3 +703,17 @@ def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path
     removed = runner.invoke(cli, ["imports", "remove", "pesanan.csv", "--yes", *at], env=wide)
     assert removed.exit_code == 0 and "Removed 2 events" in removed.output, removed.output
     assert lake_events(open_project(project)) == []
+
+
+def test_replace_replaces_this_file_not_another_folders_file_of_the_same_name(tmp_path: Path) -> None:
+    from jejak.store.project import open_project
+
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    for folder, user in (("januari", "ana"), ("februari", "budi")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "orders.csv").write_text(f"timestamp,user_id\n2026-03-01 09:00,{user}\n")
+    assert runner.invoke(cli, ["import", str(tmp_path / "januari" / "orders.csv"), *at]).exit_code == 0
+    replaced = runner.invoke(cli, ["import", str(tmp_path / "februari" / "orders.csv"), "--replace", *at])
+    assert replaced.exit_code == 0 and "removed" not in replaced.output, replaced.output
+    assert sorted(row["user_id"] for row in lake_events(open_project(project))) == ["ana", "budi"]

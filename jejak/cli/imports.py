@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at
+
+if TYPE_CHECKING:
+    from jejak.ingest.removal import Removal
 
 
 @click.group()
@@ -57,7 +62,6 @@ def remove(files: tuple[str, ...], yes: bool, project_dir: str | None) -> None:
         console.print(f"Removed {_what(done)} of {done.file}. Build again to see it in the reports: jejak build")
 
 
-def _what(removal: object) -> str:
+def _what(removal: Removal) -> str:
     """`120 events, 3 quarantined rows and 0 spend rows`."""
-    events, quarantined, spend = (getattr(removal, name) for name in ("events", "quarantined", "spend_rows"))
-    return f"{events:,} events, {quarantined:,} quarantined rows and {spend:,} spend rows"
+    return f"{removal.events:,} events, {removal.quarantined:,} quarantined rows and {removal.spend_rows:,} spend rows"

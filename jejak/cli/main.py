@@ -32,7 +32,7 @@ from jejak.cli.personas import persona
 from jejak.cli.quarantine import quarantine
 from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
-from jejak.core.errors import InputFileError, JejakError, NotFoundError
+from jejak.core.errors import InputFileError, JejakError
 from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
 from jejak.service.attribution import (
     ATTRIBUTE_BY,
@@ -158,12 +158,11 @@ def _remove_earlier_import(project: Any, path: Path, options: Any) -> None:
     """`--replace`: what the file's earlier imports brought is removed, once the file is known to import (its header
     read with these options), so that a file that cannot be read leaves the earlier events where they are."""
     from jejak.ingest.importer import preflight
-    from jejak.ingest.removal import remove_import, resolve_imported_file
+    from jejak.ingest.removal import imported_files, remove_import
 
     preflight(project, path, options)
-    try:
-        resolve_imported_file(project, str(path.resolve()))
-    except NotFoundError:
+    # This very file, by its path: another folder's file of the same name is not replaced.
+    if str(path.resolve()) not in imported_files(project):
         return  # never imported: nothing to replace
     done = remove_import(project, str(path.resolve()))
     err_console.print(
