@@ -717,3 +717,14 @@ def test_replace_replaces_this_file_not_another_folders_file_of_the_same_name(tm
     replaced = runner.invoke(cli, ["import", str(tmp_path / "februari" / "orders.csv"), "--replace", *at])
     assert replaced.exit_code == 0 and "removed" not in replaced.output, replaced.output
     assert sorted(row["user_id"] for row in lake_events(open_project(project))) == ["ana", "budi"]
+
+
+def test_compact_merges_a_days_files(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    for user in ("ana", "budi"):
+        source = tmp_path / f"{user}.csv"
+        source.write_text(f"timestamp,user_id\n2026-03-01 09:00,{user}\n")
+        assert runner.invoke(cli, ["import", str(source), *at]).exit_code == 0
+    compacted = runner.invoke(cli, ["compact", *at], env={"COLUMNS": "200"})
+    assert compacted.exit_code == 0 and "Merged 1 day: 2 files → 1, 2 events." in compacted.output, compacted.output

@@ -65,3 +65,30 @@ def remove(files: tuple[str, ...], yes: bool, project_dir: str | None) -> None:
 def _what(removal: Removal) -> str:
     """`120 events, 3 quarantined rows and 0 spend rows`."""
     return f"{removal.events:,} events, {removal.quarantined:,} quarantined rows and {removal.spend_rows:,} spend rows"
+
+
+@click.command()
+@PROJECT_OPTION
+@handle_errors
+def compact(project_dir: str | None) -> None:
+    """Merge each day of the event lake into one file: fewer, larger files for every build to read.
+
+    Every import adds a file to each day it touches. Compaction waits for a running import or build, and they for
+    it; the events stay the same (an event stored twice is kept once).
+
+    Example: jejak compact
+    """
+    from jejak.ingest.compaction import compact_lake
+
+    done = compact_lake(project_at(project_dir))
+    console.print(
+        f"Merged {done.days_merged:,} day{'' if done.days_merged == 1 else 's'}: "
+        f"{done.files_before:,} files → {done.files_after:,}, "
+        f"{done.events_after:,} events"
+        + (
+            f" ({done.events_before - done.events_after:,} stored twice, kept once)"
+            if done.events_before != done.events_after
+            else ""
+        )
+        + "."
+    )

@@ -26,7 +26,7 @@ from jejak.cli.common import (
     styled,
     time_format_advice,
 )
-from jejak.cli.imports import imports
+from jejak.cli.imports import compact, imports
 from jejak.cli.maps import journey_maps, map_command
 from jejak.cli.personas import persona
 from jejak.cli.quarantine import quarantine
@@ -61,6 +61,7 @@ cli.add_command(report)
 cli.add_command(persona)
 cli.add_command(quarantine)
 cli.add_command(imports)
+cli.add_command(compact)
 cli.add_command(map_command)
 cli.add_command(serve)
 cli.add_command(user)
