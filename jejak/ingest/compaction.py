@@ -16,9 +16,8 @@ from pathlib import Path
 
 from jejak.core.vocabulary import EVENT_COLUMNS
 from jejak.engine import PARQUET_COPY_OPTIONS, connect
-from jejak.ingest.validate import sql_text
-from jejak.store.files import fsync_path, move_into_place
-from jejak.store.lake import event_files, rewriting_lake, staging_area
+from jejak.ingest.validate import sql_files, sql_text
+from jejak.store.lake import event_files, replace_files, rewriting_lake, staging_area
 from jejak.store.project import Project
 
 
@@ -45,8 +44,7 @@ def compact_lake(project: Project) -> Compaction:
         engine = connect(project.settings.replace(engine="duckdb"))
         try:
             for parts in by_day.values():
-                listed = "[" + ", ".join(sql_text(str(part)) for part in parts) + "]"
-                relation = f"read_parquet({listed}, hive_partitioning = false)"
+                relation = f"read_parquet({sql_files(parts)}, hive_partitioning = false)"
                 counted = engine.fetch_arrow(f"SELECT count(*) AS n FROM {relation}")
                 rows = int(counted.column("n")[0].as_py())
                 before += rows
@@ -63,10 +61,7 @@ def compact_lake(project: Project) -> Compaction:
                     TO {sql_text(str(staged))} ({PARQUET_COPY_OPTIONS})"""
                 )
                 after += int(written.column(0)[0].as_py())
-                move_into_place(staged, parts[0].parent / f"part-{uuid.uuid4().hex}.parquet")
-                for part in parts:
-                    part.unlink()
-                fsync_path(parts[0].parent)
+                replace_files(parts, staged)
                 merged += 1
         finally:
             engine.close()

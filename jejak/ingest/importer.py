@@ -69,6 +69,7 @@ from jejak.ingest.validate import (
     AmountStyle,
     amount_style,
     jsonl_extract_sql,
+    sql_files,
     sql_text,
     table_extract_sql,
     table_raw_text_sql,
@@ -628,7 +629,7 @@ def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:
     staged = sorted(stage.glob("chunk-*.parquet"))
     if not staged:
         return frozenset()
-    lines = engine.fetch_arrow(f"SELECT DISTINCT source_line AS n FROM read_parquet({_sql_files(staged)})").column("n")
+    lines = engine.fetch_arrow(f"SELECT DISTINCT source_line AS n FROM read_parquet({sql_files(staged)})").column("n")
     return frozenset(int(n) for n in lines.to_pylist())
 
 
@@ -692,11 +693,6 @@ def _validate_chunk(
     return rows
 
 
-def _sql_files(paths: Sequence[Path]) -> str:
-    """Files as an SQL list of path literals, for `read_parquet`."""
-    return "[" + ", ".join(sql_text(str(path)) for path in paths) + "]"
-
-
 def _store_new_events(
     engine: Engine, project: Project, stage: Path, *, check: bool = False
 ) -> tuple[int, int, list[dict[str, object]]]:
@@ -705,12 +701,12 @@ def _store_new_events(
     staged = sorted(stage.glob("chunk-*.parquet"))
     if not staged:
         return 0, 0, []
-    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({_sql_files(staged)})")
+    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({sql_files(staged)})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
     existing = event_files(project)
     anti_join = ""
     if existing:
-        anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({_sql_files(existing)}))"
+        anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({sql_files(existing)}))"
     # Decide on the ids alone (narrow), then stream the full rows once: the first row of each new event_id.
     engine.execute_sql(
         f"""CREATE OR REPLACE TEMP TABLE keep_ids AS

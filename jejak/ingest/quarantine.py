@@ -447,14 +447,14 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
     return found
 
 
-def quarantined_files(project: Project) -> set[str]:
-    """Every file the quarantine holds rows of (as the rows name it)."""
-    return {
+def quarantined_files(project: Project) -> Counter[str]:
+    """Every file the quarantine holds rows of (as the rows name it), with how many."""
+    return Counter(
         str(name)
         for part in _parts(project)
         for name in pq.read_table(part, columns=["source_file"]).column("source_file").to_pylist()
         if name
-    }
+    )
 
 
 def remove_quarantined_of(project: Project, stage: Path, source_file: str) -> int:

@@ -30,11 +30,10 @@ from jejak.ingest.importer import (
     ImportSummary,
     record_import,
 )
-from jejak.ingest.quarantine import list_quarantined, quarantined_files, remove_quarantined_of
-from jejak.ingest.validate import sql_text
+from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
+from jejak.ingest.validate import sql_files, sql_text
 from jejak.store.appstate import connect_state
-from jejak.store.files import fsync_path, move_into_place
-from jejak.store.lake import event_files, rewriting_lake, staging_area
+from jejak.store.lake import event_files, replace_files, rewriting_lake, staging_area
 from jejak.store.project import Project
 
 
@@ -91,9 +90,7 @@ def what_removal_takes(project: Project, name: str) -> Removal:
     """What `remove_import` would take away, counted, nothing removed (for the question before it)."""
     source_file = resolve_imported_file(project, name)
     events = what_removal_takes_events(project, source_file)
-    quarantined = sum(
-        1 for row in list_quarantined(project, limit=None, raw_chars=0).rows if row.source_file == source_file
-    )
+    quarantined = quarantined_files(project)[source_file]
     db = connect_state(project.sqlite_path)
     try:
         (spend_rows,) = db.execute("SELECT count(*) FROM spend WHERE source_file = ?", (source_file,)).fetchone()
@@ -195,8 +192,7 @@ def _options_text(options: ImportOptions) -> str:
 
 def _lake_sql(files: list[Path]) -> str:
     """The lake's files as one relation of the event columns (no `date` column from the folders' names)."""
-    listed = ", ".join(sql_text(str(path)) for path in files)
-    return f"read_parquet([{listed}], filename = true, hive_partitioning = false)"
+    return f"read_parquet({sql_files(files)}, filename = true, hive_partitioning = false)"
 
 
 def _remove_events(project: Project, stage: Path, source_file: str) -> int:
@@ -211,8 +207,6 @@ def _remove_events(project: Project, stage: Path, source_file: str) -> int:
             _rewrite_without(engine, part, stage, source_file)
     finally:
         engine.close()
-    for directory in {part.parent for part in holding}:
-        fsync_path(directory)
     return sum(holding.values())
 
 
@@ -225,6 +219,4 @@ def _rewrite_without(engine: Engine, part: Path, stage: Path, source_file: str) 
         f"WHERE source_file IS DISTINCT FROM {sql_text(source_file)}) "
         f"TO {sql_text(str(staged))} ({PARQUET_COPY_OPTIONS})"
     )
-    if int(kept.column(0)[0].as_py()):
-        move_into_place(staged, part.parent / f"part-{uuid.uuid4().hex}.parquet")
-    part.unlink()
+    replace_files([part], staged if int(kept.column(0)[0].as_py()) else None)

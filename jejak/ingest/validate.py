@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from jejak.core.vocabulary import EVENT_TYPES, INPUT_COLUMNS
 
@@ -17,6 +18,11 @@ from jejak.core.vocabulary import EVENT_TYPES, INPUT_COLUMNS
 def sql_text(text: str) -> str:
     """`text` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def sql_files(paths: Sequence[Path]) -> str:
+    """Files as an SQL list of path literals, for `read_parquet`."""
+    return "[" + ", ".join(sql_text(str(path)) for path in paths) + "]"
 
 
 def _identifier(name: str) -> str:

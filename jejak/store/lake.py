@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import fcntl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from jejak.core.errors import LakeError
-from jejak.store.files import move_into_place, remove_tree
+from jejak.store.files import fsync_path, move_into_place, remove_tree
 from jejak.store.project import Project
 
 PART_GLOB = "date=*/part-*.parquet"
@@ -92,3 +92,14 @@ def publish_partitions(project: Project, partitioned_dir: Path) -> int:
         move_into_place(staged, target)
         moved += 1
     return moved
+
+
+def replace_files(old: Sequence[Path], staged: Path | None) -> None:
+    """A rewrite's step: `staged` (when there is one) moved into the folder of `old` under a fresh part name, then
+    the `old` files deleted. The caller holds `rewriting_lake`, so no reader sees both, or neither."""
+    folder = old[0].parent
+    if staged is not None:
+        move_into_place(staged, folder / f"part-{uuid.uuid4().hex}.parquet")
+    for part in old:
+        part.unlink()
+    fsync_path(folder)
