@@ -293,25 +293,30 @@ def number_sql(text: str, style: AmountStyle, rupiah: str = "false") -> str:
     `AmountStyle`. Otherwise with `style.decimal_comma`, a money label (COMMA_MONEY_LABEL) is taken off and
     POINT_GROUPED_NUMBER and DECIMAL_COMMA_NUMBER are read that way; without, COMMA_GROUPED_NUMBER.
     `spend._parse_amount` is the same rule in Python."""
+    points, commas = style.auto or style.decimal_comma, style.auto or not style.decimal_comma  # which groupings read
+    cases = []
     if style.auto:
-        unlabelled = f"regexp_replace({text}, '{MONEY_LABEL}', '', 'g')"
         in_rupiah = f"({rupiah} OR regexp_matches({text}, '{RUPIAH_LABEL}'))"
         points_group = "true" if style.decimal_comma else in_rupiah
         commas_group = in_rupiah if style.decimal_comma else "true"
-        text = unlabelled
-        grouped = f"""WHEN regexp_full_match({text}, '{POINT_OR_THOUSANDS}')
-        THEN CASE WHEN {points_group} THEN replace({text}, '.', '') ELSE {text} END
-      WHEN regexp_full_match({text}, '{COMMA_OR_THOUSANDS}')
-        THEN CASE WHEN {commas_group} THEN replace({text}, ',', '') ELSE replace({text}, ',', '.') END
-      WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN replace(replace({text}, '.', ''), ',', '.')
-      WHEN regexp_full_match({text}, '{COMMA_GROUPED_NUMBER}') THEN replace({text}, ',', '')
-      WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN replace({text}, ',', '.')"""
-    elif style.decimal_comma:
+        text = f"regexp_replace({text}, '{MONEY_LABEL}', '', 'g')"
+        cases += [
+            f"WHEN regexp_full_match({text}, '{POINT_OR_THOUSANDS}') "
+            f"THEN CASE WHEN {points_group} THEN replace({text}, '.', '') ELSE {text} END",
+            f"WHEN regexp_full_match({text}, '{COMMA_OR_THOUSANDS}') "
+            f"THEN CASE WHEN {commas_group} THEN replace({text}, ',', '') ELSE replace({text}, ',', '.') END",
+        ]
+    elif points:
         text = f"regexp_replace({text}, '{COMMA_MONEY_LABEL}', '', 'g')"
-        grouped = f"""WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN replace(replace({text}, '.', ''), ',', '.')
-      WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN replace({text}, ',', '.')"""
-    else:
-        grouped = f"WHEN regexp_full_match({text}, '{COMMA_GROUPED_NUMBER}') THEN replace({text}, ',', '')"
+    if points:
+        cases.append(
+            f"WHEN regexp_full_match({text}, '{POINT_GROUPED_NUMBER}') THEN replace(replace({text}, '.', ''), ',', '.')"
+        )
+    if commas:
+        cases.append(f"WHEN regexp_full_match({text}, '{COMMA_GROUPED_NUMBER}') THEN replace({text}, ',', '')")
+    if points:
+        cases.append(f"WHEN regexp_full_match({text}, '{DECIMAL_COMMA_NUMBER}') THEN replace({text}, ',', '.')")
+    grouped = " ".join(cases)
     plain = f"CASE {grouped} WHEN regexp_full_match({text}, '{PLAIN_NUMBER}') THEN {text} END"
     # A cast past DOUBLE's range (1e999) is NULL, not infinity.
     return f"CASE WHEN isfinite(try_cast({plain} AS DOUBLE)) THEN try_cast({plain} AS DOUBLE) END"
@@ -504,7 +509,8 @@ def validate_sql(
         f"ELSE CAST(json_merge_patch(coalesce({props}, '{{}}'), c._extra) AS VARCHAR) END"
     )
     strip_pii = '{"email": null, "phone": null}'
-    rupiah = f"(c._revenue_is_text AND upper(coalesce({_blank('c.currency')}, {sql_text(currency)})) = 'IDR')"
+    row_currency = f"upper(coalesce({_blank('c.currency')}, {sql_text(currency)}))"  # its own, else the setting's
+    rupiah = f"(c._revenue_is_text AND {row_currency} = 'IDR')"
     agent = _agent_sql("user_agent")
     return f"""
 WITH agents AS (
@@ -556,7 +562,7 @@ SELECT
   coalesce(nullif(trim(c.os), ''), c._ua_os) AS os,
   coalesce(nullif(trim(c.browser), ''), c._ua_browser) AS browser,
   c._revenue AS revenue,
-  CASE WHEN c._revenue IS NOT NULL THEN upper(coalesce({_blank("c.currency")}, {sql_text(currency)}))
+  CASE WHEN c._revenue IS NOT NULL THEN {row_currency}
        ELSE upper({_blank("c.currency")}) END AS currency,
   CASE WHEN json_valid({properties}) THEN CAST(json_merge_patch({properties}, '{strip_pii}') AS VARCHAR)
        ELSE {properties} END AS properties,
