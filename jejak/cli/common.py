@@ -85,7 +85,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except JejakError as exc:
-            err_console.print(styled(("error", "bold red"), f" ({exc.code}): {exc.message}"), highlight=False)
+            print_error(exc)
             sys.exit(1)
         except BrokenPipeError:
             # The reader went away (`jejak export paths -o - | head`): what it read was all it wanted. As Python's
@@ -105,6 +105,16 @@ def handle_errors(func: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def print_error(exc: JejakError) -> None:
+    """A handled failure on stderr: `error (code): message`."""
+    err_console.print(styled(("error", "bold red"), f" ({exc.code}): {exc.message}"), highlight=False)
+
+
+def print_warning(text: str) -> None:
+    """Something the user should know and the command went on past, on stderr: `warning: text`."""
+    err_console.print(styled(("warning", "yellow"), f": {text}"))
 
 
 def styled(*parts: str | tuple[str, str]) -> Text:

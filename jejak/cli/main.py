@@ -21,7 +21,9 @@ from jejak.cli.common import (
     console,
     err_console,
     handle_errors,
+    print_error,
     print_rows,
+    print_warning,
     project_at,
     styled,
     time_format_advice,
@@ -136,7 +138,7 @@ def run_imports(
                     if conflict and not check:
                         raise InputFileError(conflict)
                     if conflict:
-                        err_console.print(styled(("warning", "yellow"), f": {conflict}"))
+                        print_warning(conflict)
                 summaries += import_files(
                     project,
                     [path],
@@ -201,7 +203,7 @@ def print_import_failures(failed: Sequence[tuple[Path, InputFileError]], importe
     if not failed:
         return
     for _path, exc in failed:
-        err_console.print(styled(("error", "bold red"), f" ({exc.code}): {exc.message}"), highlight=False)
+        print_error(exc)
     if not imported:
         sys.exit(1)
     names = ", ".join(path.name for path, _exc in failed)
@@ -607,7 +609,7 @@ def attribute(
     )
     for warning in (no_conversions, unsteady_credit_note(rows, by), currencies):
         if warning:
-            err_console.print(styled(("warning", "yellow"), f": {warning}"))
+            print_warning(warning)
     if ordered:
         positioned = ordered_shapley(paths).to_pylist()
         blank = {f"position {n}": "" for n in sorted({row["position"] for row in positioned})}
@@ -634,7 +636,7 @@ def attribute(
             list(roas.values()), "table", f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model"
         )
         for name, amount in unmatched_spend(table, spend, key=by).items():
-            err_console.print(styled(("warning", "yellow"), f": {unmatched_spend_advice(by, name, amount)}"))
+            print_warning(unmatched_spend_advice(by, name, amount))
     note = dimension_note(by)
     if note:
         console.print(note)
