@@ -9,7 +9,9 @@ the rows once it is set.
 Example:
     >>> suggest_time_format(["24/11/2026 13:05", "01/12/2026 09:00"])
     TimeFormatHint(time_format='%d/%m/%Y %H:%M', example='24/11/2026 13:05', day_first_assumed=False)
-    >>> suggest_time_format(["2026-03-01 9.00"]) is None
+    >>> suggest_time_format(["25/11/26 09.15"]).time_format
+    '%d/%m/%y %H.%M'
+    >>> suggest_time_format(["kemarin 9.00"]) is None
     True
 """
 
@@ -20,10 +22,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# A date of day, month and year numbers in either order (`01/03/2026`, `1-3-2026`, `01.03.2026`), or year first with
-# slashes (`2026/03/01`); then maybe a time (`09:00`, `9:00:05`, `09:00 PM`).
-_NUMBERS_DATE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})")
-_YEAR_FIRST_DATE = re.compile(r"\d{4}/\d{1,2}/\d{1,2}")
+# A date of day, month and year numbers in either order (`01/03/2026`, `1-3-2026`, `01.03.2026`, WhatsApp's
+# `01/03/26`), or year first (`2026/03/01`, and `2026-03-01` when its time is not ISO); then maybe a time (`09:00`,
+# `9:00:05`, `09:00 PM`, or with dots as the Indonesian locale writes it: `09.00`, `09.00.05`).
+_NUMBERS_DATE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})(?!\d)")
+_YEAR_FIRST_DATE = re.compile(r"\d{4}(?P<sep>[/-])\d{1,2}(?P=sep)\d{1,2}")
 # A month by its English name or abbreviation: `1 Mar 2026`, `01 March 2026`, `Mar 1, 2026`.
 _NAMED_DATES = (
     (re.compile(r"\d{1,2} [A-Za-z]{3} \d{4}"), "%d %b %Y"),
@@ -36,6 +39,8 @@ _TIMES = (
     (re.compile(r"\d{1,2}:\d{2} ?[AaPp][Mm]"), "%I:%M %p"),
     (re.compile(r"\d{1,2}:\d{2}:\d{2}"), "%H:%M:%S"),
     (re.compile(r"\d{1,2}:\d{2}"), "%H:%M"),
+    (re.compile(r"\d{1,2}\.\d{2}\.\d{2}"), "%H.%M.%S"),
+    (re.compile(r"\d{1,2}\.\d{2}"), "%H.%M"),
 )
 _SHOWN_TEXT = re.compile(r'timestamp "(?P<text>.+?)" is not')
 
@@ -94,10 +99,12 @@ def _date_format(text: str) -> tuple[str, str, str] | None:
         sep = numbers.group("sep")
         first, second = int(numbers.group("a")), int(numbers.group("b"))
         order = "day" if first > 12 else "month" if second > 12 else "either"
-        return f"%d{sep}%m{sep}%Y", text[numbers.end() :], order
+        year = "%Y" if len(numbers.group("year")) == 4 else "%y"
+        return f"%d{sep}%m{sep}{year}", text[numbers.end() :], order
     year_first = _YEAR_FIRST_DATE.match(text)
     if year_first:
-        return "%Y/%m/%d", text[year_first.end() :], "fixed"
+        sep = year_first.group("sep")
+        return f"%Y{sep}%m{sep}%d", text[year_first.end() :], "fixed"
     for pattern, date_format in _NAMED_DATES:
         named = pattern.match(text)
         if named:

@@ -21,6 +21,11 @@ WRITTEN = [
     "%b %d, %Y",
     "%Y/%m/%d %H:%M",
     "%d/%m/%Y, %H:%M",
+    # The Indonesian locale's times (Excel, Google Sheets) and WhatsApp's chat export's dates.
+    "%d/%m/%Y %H.%M",
+    "%d-%m-%Y %H.%M.%S",
+    "%d/%m/%y %H.%M",
+    "%Y-%m-%d %H.%M",
 ]
 
 
@@ -54,7 +59,8 @@ def test_the_offered_format_reads_every_time_as_it_was_meant(written: str, momen
     [
         ["13/01/2026", "01/13/2026"],  # day first and month first in one file: no one format
         ["01/03/2026 09:00", "2026/03/01 09:00"],  # two shapes
-        ["2026-03-01 9.00"],  # a time jejak knows no format for
+        ["2026-03-01 9h00"],  # a time jejak knows no format for
+        ["01/03/2026 09.00", "01/03/2026 09:00"],  # two ways of writing the time
         ["kemarin"],
     ],
 )
