@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
@@ -41,7 +42,15 @@ from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
 from jejak.ingest.identifiers import mask_pii, pii_map
-from jejak.ingest.mapping import canonical_header, check_constants, check_mapping, map_option_text, suggested_map
+from jejak.ingest.mapping import (
+    JOIN_MARK,
+    canonical_header,
+    check_constants,
+    check_mapping,
+    map_option_text,
+    split_joins,
+    suggested_map,
+)
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
     TYPED_REVENUE,
@@ -337,30 +346,37 @@ def open_reader(
     # A column with no name keeps its values in properties under its place. A NUL cannot be in a column name the
     # engine reads, and is no part of one a person wrote.
     header = named_by_place([name.replace("\0", "") for name in header])
-    names = canonical_header(header, mapping)
+    plain, joins = split_joins(header, mapping)
+    names = canonical_header(header, plain)
     taken = sorted(set(names) & set(CHUNK_COLUMNS))
     if taken:
         raise InputFileError(
             f"{path} has a column named {', '.join(taken)}: jejak keeps each row's line and text under those names "
             "while importing. Rename the column in the file."
         )
+    joined = [join.target for join in joins]
     refuse_repeated_names(
         path,
-        names,
+        [*names, *joined],
         "Names match without case, and aliases such as userId count as user_id: rename one, or map it to "
         "another name with --map.",
     )
-    clashes = [name for name in constants if name in names]
+    clashes = [name for name in constants if name in [*names, *joined]]
     if clashes:
         raise InputFileError(
             f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks. "
             "Drop it from --set, or map the file's column to another name."
         )
-    _check_columns(path, header, [*names, *constants], file_format)
-    present = [n for n in [*names, *constants] if n in KNOWN_INPUT_COLUMNS]
+    _check_columns(path, header, [*names, *joined, *constants], file_format)
+    present = [n for n in [*names, *joined, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
     chunks = read_rows(names)
-    columns = list(zip(header, names, strict=True))
+    if joins:
+        chunks = _with_joined(chunks, [(join.target, [names[place] for place in join.places]) for join in joins])
+    columns = [
+        *zip(header, names, strict=True),
+        *((JOIN_MARK.join(header[place] for place in join.places), join.target) for join in joins),
+    ]
     return OpenedReader(_with_constants(chunks, constants) if constants else chunks, present, extra, columns)
 
 
@@ -370,6 +386,26 @@ def _with_constants(chunks: Iterator[RawChunk], constants: Mapping[str, str]) ->
         table = chunk.table
         for name, value in constants.items():
             table = table.append_column(name, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
+        yield RawChunk(table, chunk.bad_rows, chunk.bytes_done)
+
+
+# A workbook's date cell is a time at midnight (`2026-11-25T00:00:00`): joined to a time cell, only its day counts.
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})T00:00:00$"
+
+
+def _with_joined(chunks: Iterator[RawChunk], joins: Sequence[tuple[str, Sequence[str]]]) -> Iterator[RawChunk]:
+    """Each chunk with a column per joined mapping (`Tanggal+Jam=timestamp`): its columns' texts, stripped, joined
+    by a space; a blank one is left out, and none at all is no value. The columns themselves stay (in properties)."""
+    for chunk in chunks:
+        table = chunk.table
+        for target, sources in joins:
+            parts = [pc.utf8_trim_whitespace(table.column(name)) for name in sources]
+            parts = [pc.replace_substring_regex(part, _MIDNIGHT, r"\1") for part in parts[:-1]] + parts[-1:]
+            # Blanks are joined as "" and trimmed off: pyarrow 26's null_handling="skip" drops the rows whose
+            # values are all null, so the column came out shorter than the table.
+            joined = pc.binary_join_element_wise(*parts, " ", null_handling="replace", null_replacement="")
+            joined = pc.utf8_trim_whitespace(pc.replace_substring_regex(joined, r"\s+", " "))
+            table = table.append_column(target, pc.if_else(pc.equal(joined, ""), None, joined))
         yield RawChunk(table, chunk.bad_rows, chunk.bytes_done)
 
 

@@ -1,16 +1,22 @@
 """Column mapping: input headers to the canonical event columns.
 
+A mapping's file side may join columns with `+`: `--map "Tanggal+Jam=timestamp"` reads a date column and a
+time column (as point-of-sale and call-centre exports keep them) as one timestamp, their texts joined by a space.
+
 Example:
     >>> parse_map_option("waktu=timestamp, pelanggan=user_id")
     {'waktu': 'timestamp', 'pelanggan': 'user_id'}
     >>> canonical_header(["Waktu", "utm_source", "rasa", "User ID"], {"waktu": "timestamp"})
     ['timestamp', 'source', 'rasa', 'user_id']
+    >>> split_joins(["Tanggal", "Jam", "No HP"], {"tanggal+jam": "timestamp", "No HP": "phone"})
+    ({'No HP': 'phone'}, [JoinedColumn(name='tanggal+jam', target='timestamp', places=(0, 1))])
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import INPUT_COLUMNS
@@ -110,6 +116,13 @@ LIKELY_NAMES = {
         "invoice",
         "idtransaksi",
         "notransaksi",
+        # A till's receipt (struk, nota): one sale each.
+        "nostruk",
+        "nomorstruk",
+        "nonota",
+        "nomornota",
+        "receiptno",
+        "receiptnumber",
         "orderid",
         "ordernumber",
         "transactionid",
@@ -135,20 +148,68 @@ LIKELY_NAMES = {
     "campaign": ("kampanye", "campaignname", "namakampanye"),
 }
 _LIKELY_BY_COMPACT = {name: column for column, names in LIKELY_NAMES.items() for name in names}
+# A day without its time, and a time without its day: exports that keep them apart (a shop's till, a call log) are
+# read by joining the two (`Tanggal+Jam=timestamp`).
+DATE_NAMES = ("tanggal", "tgl", "date", "tanggalpesanan", "tanggaltransaksi", "tanggalpembayaran", "orderdate")
+TIME_OF_DAY_NAMES = ("jam", "pukul", "waktu", "time", "ordertime")
+JOIN_MARK = "+"
 
 
 def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, str]:
     """For each file column read into properties (`read_as` is its name after mapping, or `properties`) that likely
     holds a jejak column the file does not have yet, that column: `{"waktu": "timestamp", "no_hp": "phone"}` (the
-    first such column wins)."""
+    first such column wins). A date column and a time column give the timestamp together: `{"Tanggal+Jam": …}`."""
     taken = set(read_as)
     suggested: dict[str, str] = {}
-    for written, name in zip(header, read_as, strict=True):
+    unmapped = [
+        written.strip()
+        for written, name in zip(header, read_as, strict=True)
+        if name not in INPUT_COLUMNS or name == "properties"  # as a check's summary names them
+    ]
+    day = next((written for written in unmapped if compact_name(written) in DATE_NAMES), None)
+    hour = next((written for written in unmapped if compact_name(written) in TIME_OF_DAY_NAMES), None)
+    if day and hour and "timestamp" not in taken:
+        suggested[f"{day}{JOIN_MARK}{hour}"] = "timestamp"
+    for written in unmapped:
         column = _LIKELY_BY_COMPACT.get(compact_name(written))
-        into_properties = name not in INPUT_COLUMNS or name == "properties"  # as a check's summary names them
-        if into_properties and column and column not in taken and column not in suggested.values():
-            suggested[written.strip()] = column
+        if column and column not in taken and column not in suggested.values():
+            suggested[written] = column
     return suggested
+
+
+@dataclass(frozen=True)
+class JoinedColumn:
+    """A mapping's `A+B=target`: the file columns at `places` (in order), their texts joined into `target`."""
+
+    name: str
+    target: str
+    places: tuple[int, ...]
+
+
+def split_joins(header: Sequence[str], mapping: Mapping[str, str]) -> tuple[dict[str, str], list[JoinedColumn]]:
+    """The mapping without its joined keys (`Tanggal+Jam`), and each of those as the places of its columns in
+    `header` (matched without case, as every mapped name is). A key that is a column's own name (one with a `+` in
+    it) is that column. A joined key none of whose columns the file has is left out, as a mapped name the file
+    lacks is; one the file has only some of is an error that names what is missing."""
+    lowered = [name.strip().lower() for name in header]
+    plain: dict[str, str] = {}
+    joins: list[JoinedColumn] = []
+    for key, target in mapping.items():
+        parts = [part.strip().lower() for part in key.split(JOIN_MARK)]
+        if key.strip().lower() in lowered or len(parts) < 2:
+            plain[key] = target
+            continue
+        missing = [part for part in parts if part not in lowered]
+        if len(missing) == len(parts):
+            continue
+        if missing or not all(parts):
+            raise SettingError(
+                f"Column mapping {key}={target} joins columns the file does not have: "
+                f"{', '.join(repr(part) for part in missing) or 'an empty name'} (columns: {', '.join(header)}). "
+                "Name each column as the header writes it, joined by '+', e.g. Tanggal+Jam=timestamp."
+            )
+        joins.append(JoinedColumn(key, target.strip().lower(), tuple(lowered.index(part) for part in parts)))
+    return plain, joins
 
 
 def map_option_text(mapping: Mapping[str, str]) -> str:

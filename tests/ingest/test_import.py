@@ -597,8 +597,55 @@ def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(pr
     from jejak.ingest.mapping import suggested_map
 
     assert suggested_map(
-        ["tanggal", "waktu", "user_id", "pelanggan"], ["tanggal", "waktu", "user_id", "pelanggan"]
-    ) == {"tanggal": "timestamp"}
+        ["waktu pesanan", "created at", "user_id", "pelanggan"], ["waktu pesanan", "created at", "user_id", "pelanggan"]
+    ) == {"waktu pesanan": "timestamp"}
+
+
+def test_a_date_column_and_a_time_column_are_read_as_one_timestamp(project: Project, tmp_path: Path) -> None:
+    # A shop's till export keeps the day and the time apart; its names suggest joining them, and the join imports it.
+    path = tmp_path / "kasir.csv"
+    path.write_text(
+        "Tanggal,Jam,No. Struk,No HP,Total\n"
+        "2026-03-01,09:15,S-1,0812-3456-7890,Rp 45.000\n"
+        "2026-03-01, 13:02 ,S-2,0812-3456-7890,Rp 120.000\n"
+        "2026-03-02,,S-3,0812-3456-7890,Rp 10.000\n"  # no time: the day's start, as a date alone reads
+        ",,S-4,0812-3456-7890,Rp 10.000\n"  # neither: no timestamp
+        ",10:00,S-5,0812-3456-7890,Rp 10.000\n"  # a time of no day is no timestamp either
+    )
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, path)
+    [offered] = re.findall(r'Its names suggest: --map "([^"]+)"', str(caught.value))
+    mapping = parse_map_option(offered)
+    assert mapping == {"Tanggal+Jam": "timestamp", "No. Struk": "event_id", "No HP": "phone", "Total": "revenue"}
+    summary = import_file(project, path, column_map=mapping)
+    assert_reconciles(summary, read=5, stored=3, quarantined_rows=2, duplicates=0)
+    stored = by_id(project)
+    assert {key: event["timestamp"] for key, event in stored.items()} == {
+        "S-1": jakarta("2026-03-01 09:15"),
+        "S-2": jakarta("2026-03-01 13:02"),
+        "S-3": jakarta("2026-03-02 00:00"),
+    }
+    # The two columns stay in the properties as the file wrote them.
+    assert json.loads(stored["S-2"]["properties"]) == {"tanggal": "2026-03-01", "jam": " 13:02 "}
+    assert {row["source_line"]: row["reason"] for row in quarantined(project)} == {
+        5: "bad_timestamp",
+        6: "bad_timestamp",
+    }
+    from jejak.ingest.mapping import suggested_map
+
+    assert suggested_map(["Jam", "Tanggal"], ["jam", "tanggal"]) == {"Tanggal+Jam": "timestamp"}
+
+
+def test_a_joined_mapping_names_the_column_it_cannot_find(project: Project, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "kasir.csv", [{"Tanggal": "2026-03-01", "Jam": "09:00", "user_id": "ana"}])
+    with pytest.raises(SettingError, match=r"'pukul' \(columns: Tanggal, Jam, user_id\)"):
+        import_file(project, path, column_map={"Tanggal+Pukul": "timestamp"})
+    # A joined name the file has none of is left out, as any mapped name the file lacks; a column whose own name
+    # holds a '+' is that column.
+    plus = write_csv(tmp_path / "plus.csv", [{"Date+Time": "2026-03-01 09:00", "user_id": "ana"}])
+    summary = import_file(project, plus, column_map={"date+time": "timestamp", "Hari+Pukul": "timestamp"})
+    assert summary.rows_stored == 1
+    assert [event["timestamp"] for event in lake_events(project)] == [jakarta("2026-03-01 09:00")]
 
 
 def test_a_parquet_file_without_a_timestamp_column_is_named(project: Project, tmp_path: Path) -> None:
@@ -1212,6 +1259,24 @@ def test_an_excel_export_imports_from_its_first_sheet(project: Project, tmp_path
     assert reasons == {3: "malformed_row", 5: "bad_timestamp"}
     [stray] = [row for row in quarantined(project) if row["reason"] == "malformed_row"]
     assert json.loads(stray["raw"])["column 7"] == "catatan"
+
+
+def test_a_workbooks_date_cells_and_time_cells_join_into_times(project: Project, tmp_path: Path) -> None:
+    # Excel keeps a date as a time at midnight and a time of day as a time: joined, they are the moment meant.
+    path = _workbook(
+        tmp_path / "panggilan.xlsx",
+        [
+            ["Tanggal", "Jam Mulai", "Penelepon"],
+            [dt.datetime(2026, 3, 1), dt.time(9, 30), "ana"],
+            [dt.date(2026, 3, 2), "14:05", "budi"],
+        ],
+    )
+    summary = import_file(project, path, column_map={"Tanggal+Jam Mulai": "timestamp", "Penelepon": "user_id"})
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    assert {event["user_id"]: event["timestamp"] for event in lake_events(project)} == {
+        "ana": jakarta("2026-03-01 09:30"),
+        "budi": jakarta("2026-03-02 14:05"),
+    }
 
 
 def test_a_table_that_starts_below_and_right_of_a1_is_found(project: Project, tmp_path: Path) -> None:
