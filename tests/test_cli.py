@@ -509,6 +509,13 @@ def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Pa
     assert "kemarin" in checked.output  # the bad row, with its reason
     assert not list((project / "data" / "events").rglob("*.parquet"))
     assert not list((project / "data" / "quarantine").glob("*.parquet"))
+    # A name --map gives that the file has no column of is said, not passed over: here a typo leaves the revenue
+    # in the properties. Names the file has are not.
+    typo = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,totl=revenue", "--check"]
+    warned = runner.invoke(cli, [*typo, "--project", str(project)], env={"COLUMNS": "250"})
+    assert warned.exit_code == 0, warned.output
+    assert "pesanan.csv has no column 'totl' that --map names" in " ".join(warned.output.split())
+    assert "that --map names" not in checked.output
 
 
 def test_import_of_a_folder_imports_its_files_and_one_bad_file_stops_only_itself(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ from jejak.ingest.mapping import (
     check_constants,
     check_mapping,
     map_option_text,
+    names_not_in,
     split_joins,
     suggested_map,
 )
@@ -133,6 +134,8 @@ class ImportSummary:
     columns: list[tuple[str, str]] = field(default_factory=list)  # each file column → jejak column, or properties
     # The timestamp_formats entry that would read the times quarantined as bad_timestamp, when they share one shape.
     time_format_hint: TimeFormatHint | None = None
+    # The names the command line's --map gave that the file has no column of (a typo, or a map for another file).
+    unused_map: tuple[str, ...] = ()
 
     @property
     def reconciles(self) -> bool:
@@ -532,6 +535,9 @@ def _import_readable(
         summary = dataclasses.replace(summary, time_format_hint=suggest_time_format(unread_times))
     if file_format == "csv":
         summary = dataclasses.replace(summary, delimiter=separator)
+    if columns:  # a JSON Lines file's fields are Segment's, and a GA4 export's are its flattening's: no map applies
+        unused = names_not_in([column for column, _ in columns], options.column_map)
+        summary = dataclasses.replace(summary, unused_map=tuple(unused))
     if check:
         first_bad = sorted(loaded.bad_rows, key=lambda row: int(str(row["source_line"])))[:CHECK_SAMPLE_ROWS]
         bad_sample = [{**row, "raw": mask_pii(str(row["raw"]))} for row in first_bad]  # as the quarantine shows them

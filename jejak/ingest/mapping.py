@@ -212,6 +212,13 @@ def split_joins(header: Sequence[str], mapping: Mapping[str, str]) -> tuple[dict
     return plain, joins
 
 
+def names_not_in(columns: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The mapping's file-side names that none of `columns` is (without case): a typo in `--map`, or a mapping meant
+    for another file. A joined name (`Tanggal+Jam`) is there when the file read it as one column."""
+    written = {column.strip().lower() for column in columns}
+    return [source for source in mapping if source.strip().lower() not in written]
+
+
 def map_option_text(mapping: Mapping[str, str]) -> str:
     """A mapping as the --map option takes it: `--map "waktu=timestamp,no_hp=phone"`."""
     pairs = ",".join(f"{source}={target}" for source, target in mapping.items())
