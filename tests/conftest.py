@@ -103,7 +103,10 @@ def make_project(
     init_project(root)
     if settings or import_map:
         lines = ["[settings]"] + [f"{name} = {_toml_value(value)}" for name, value in (settings or {}).items()]
-        lines += ["", "[import.map]"] + [f"{name} = {_toml_value(value)}" for name, value in (import_map or {}).items()]
+        # Quoted keys: an export's column names hold spaces and dots (`No. Struk`).
+        lines += ["", "[import.map]"] + [
+            f"{_toml_value(name)} = {_toml_value(value)}" for name, value in (import_map or {}).items()
+        ]
         (root / "jejak.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return open_project(root, env={})
 

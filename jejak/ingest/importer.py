@@ -153,7 +153,9 @@ class ImportOptions:
     skip_lines: int = 0
     sheet: str | None = None  # a workbook's sheet, by name or number; None: the first
 
-    def to_json(self) -> str:
+    def to_json(self, columns: Sequence[tuple[str, str]] = ()) -> str:
+        """The options as the imports log keeps them, with how the import read each column of the file (`columns`,
+        `ImportSummary.columns`): a later import's reading is compared to it (`removal.reimport_conflict`)."""
         return json.dumps(
             {
                 "map": dict(self.column_map),
@@ -161,6 +163,7 @@ class ImportOptions:
                 "delimiter": self.delimiter,
                 "skip_lines": self.skip_lines,
                 "sheet": self.sheet,
+                "columns": [list(pair) for pair in columns],
             },
             ensure_ascii=False,
         )
@@ -475,15 +478,29 @@ def _opened(project: Project, path: Path, options: ImportOptions) -> Iterator[tu
             raise type(exc)(exc.message.replace(str(readable), str(path))) from None
 
 
-def preflight(project: Project, path: Path, options: ImportOptions) -> None:
+def preflight(project: Project, path: Path, options: ImportOptions) -> list[tuple[str, str]]:
     """Raise what `import_file` would raise of the file itself with these options (not there, unknown format, not
     unpackable, a column missing, no such sheet), reading its header only: what a step that must not run for
-    nothing checks first."""
+    nothing checks first. Returns how each of its columns would be read (`ImportSummary.columns`)."""
     with _opened(project, Path(path), options) as (readable, file_format, mapping):
         setting = options.delimiter or project.settings.csv_delimiter
         skip_lines = options.skip_lines
         separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
-        open_reader(readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet)
+        opened = open_reader(readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet)
+        return _read_as(opened.columns)
+
+
+def logged_columns(options_json: str | None) -> list[tuple[str, str]] | None:
+    """How an import read each column of its file, from its imports-log options; None for a log row that did not
+    keep it (a re-try, or an import before it was kept)."""
+    kept = json.loads(options_json) if options_json else {}
+    columns = kept.get("columns")
+    return None if columns is None else [(str(column), str(target)) for column, target in columns]
+
+
+def _read_as(columns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each file column with the jejak column it is read into, or `properties`."""
+    return [(column, name if name in KNOWN_INPUT_COLUMNS else "properties") for column, name in columns]
 
 
 def _import_readable(
@@ -538,11 +555,11 @@ def _import_readable(
     if columns:  # a JSON Lines file's fields are Segment's, and a GA4 export's are its flattening's: no map applies
         unused = names_not_in([column for column, _ in columns], options.column_map)
         summary = dataclasses.replace(summary, unused_map=tuple(unused))
+    summary = dataclasses.replace(summary, columns=_read_as(columns))
     if check:
         first_bad = sorted(loaded.bad_rows, key=lambda row: int(str(row["source_line"])))[:CHECK_SAMPLE_ROWS]
         bad_sample = [{**row, "raw": mask_pii(str(row["raw"]))} for row in first_bad]  # as the quarantine shows them
-        read_as = [(column, name if name in KNOWN_INPUT_COLUMNS else "properties") for column, name in columns]
-        return dataclasses.replace(summary, sample=loaded.sample, bad_sample=bad_sample, columns=read_as)
+        return dataclasses.replace(summary, sample=loaded.sample, bad_sample=bad_sample)
     record_import(project, summary, name, started_at, options)
     return summary
 
@@ -841,7 +858,7 @@ def record_import(
                     summary.rows_stored,
                     summary.rows_quarantined,
                     summary.duplicates_skipped,
-                    None if options is None else options.to_json(),
+                    None if options is None else options.to_json(summary.columns),
                 ),
             )
     finally:

@@ -14,12 +14,14 @@ has it. The removal is logged in the imports log with negative counts, so the lo
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from jejak.core.clock import utc_now
-from jejak.core.errors import NotFoundError
+from jejak.core.errors import JejakError, NotFoundError
 from jejak.core.vocabulary import EVENT_COLUMNS
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.importer import (
@@ -28,6 +30,8 @@ from jejak.ingest.importer import (
     SPEND_FORMATS,
     ImportOptions,
     ImportSummary,
+    logged_columns,
+    preflight,
     record_import,
 )
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
@@ -120,19 +124,49 @@ def remove_import(project: Project, name: str) -> Removal:
 
 def reimport_conflict(project: Project, path: Path, options: ImportOptions) -> str | None:
     """Why importing `path` with `options` would not do what it seems to, or None: the file was imported before
-    with other options (`--map`, `--set`, …) and its events are in the lake. Read anew, its rows get other event ids
-    and are stored beside the earlier ones (twice), or keep their own ids and are skipped as duplicates (the earlier
-    reading stays)."""
+    and would be read otherwise now (a column mapped otherwise, by `--map` or by `[import.map]` in jejak.toml; other
+    `--set`, `--delimiter`, `--skip-lines` or `--sheet`), and its events are in the lake. Read anew, its rows get
+    other event ids and are stored beside the earlier ones (twice), or keep their own ids and are skipped as
+    duplicates (the earlier reading stays)."""
     source_file = str(Path(path).resolve())
-    earlier = _last_options(project, source_file)
-    if earlier is None or earlier == options or not what_removal_takes_events(project, source_file):
+    earlier = _last_import(project, source_file)
+    if earlier is None:
         return None
+    earlier_options, earlier_columns = earlier
+    remapped = ""
+    if earlier_columns is None:  # logged before imports kept their reading: the options are all there is to compare
+        differs = earlier_options != options
+    else:
+        try:
+            columns = preflight(project, path, options)
+        except JejakError:  # the import itself says what is wrong with the file
+            return None
+        # The mapping counts by what it does to this file's columns: a name it gives that the file lacks changes
+        # nothing, and a change of jejak.toml's [import.map] counts as much as one of --map.
+        remapped = _columns_change(earlier_columns, columns)
+        unmapped = (dataclasses.replace(earlier_options, column_map={}), dataclasses.replace(options, column_map={}))
+        differs = bool(remapped) or unmapped[0] != unmapped[1]
+    if not differs or not what_removal_takes_events(project, source_file):
+        return None
+    read_now = f"; read now as {remapped}" if remapped else ""
     return (
-        f"{path} was imported before with other options ({_options_text(earlier)}; now {_options_text(options)}), "
-        "and its events are in the lake. Read again, its rows would be stored a second time beside them, or skipped "
-        "as duplicates of them. To read it anew, remove the earlier import first: add --replace. To keep the "
-        "earlier reading, import it with the options it had."
+        f"{path} was imported before with other options ({_options_text(earlier_options)}; now "
+        f"{_options_text(options)}{read_now}), and its events are in the lake. Read again, its rows would be stored "
+        "a second time beside them, or skipped as duplicates of them. To read it anew, remove the earlier import "
+        "first: add --replace. To keep the earlier reading, import it with the options it had."
     )
+
+
+def _columns_change(earlier: Sequence[tuple[str, str]], now: Sequence[tuple[str, str]]) -> str:
+    """The columns read otherwise now: `Jam → timestamp (was properties)`, or "" when every one is read as before."""
+    before = dict(earlier)
+    changed = [
+        f"{column} → {target} (was {before.get(column, 'not read')})"
+        for column, target in now
+        if before.get(column) != target
+    ]
+    gone = [f"{column} → not read (was {target})" for column, target in earlier if column not in dict(now)]
+    return ", ".join(changed + gone)
 
 
 def what_removal_takes_events(project: Project, source_file: str) -> int:
@@ -156,8 +190,9 @@ def _files_holding(project: Project, source_file: str) -> dict[Path, int]:
     return {Path(row["filename"]): int(row["events"]) for row in holding.to_pylist()}
 
 
-def _last_options(project: Project, source_file: str) -> ImportOptions | None:
-    """The options of the file's latest import in the log (not a re-try's or a removal's), or None if none."""
+def _last_import(project: Project, source_file: str) -> tuple[ImportOptions, list[tuple[str, str]] | None] | None:
+    """The options of the file's latest import in the log (not a re-try's or a removal's) and how it read the file's
+    columns (None if the log did not keep it), or None if there is none."""
     db = connect_state(project.sqlite_path)
     try:
         logged = db.execute(
@@ -170,7 +205,7 @@ def _last_options(project: Project, source_file: str) -> ImportOptions | None:
     found = None
     for file, options_json in logged:
         if str(Path(file).resolve()) == source_file:  # as typed then: resolved here, from where jejak runs now
-            found = ImportOptions.from_json(options_json)
+            found = ImportOptions.from_json(options_json), logged_columns(options_json)
     return found
 
 

@@ -136,3 +136,21 @@ def test_reading_a_file_again_with_other_options_is_refused_until_its_import_is_
     assert reimport_conflict(project, orders, fixed) is None  # nothing of it is left to conflict with
     import_file(project, orders, column_map=fixed.column_map)
     assert [row["revenue"] for row in lake_events(project)] == [150_000.0]
+
+
+def test_a_change_of_the_mapping_in_jejak_toml_counts_and_a_map_for_other_files_does_not(tmp_path: Path) -> None:
+    # The same command line both times, but jejak.toml's [import.map] now reads the day and the time as one: the
+    # file would be read otherwise, so it is refused as a change of --map is.
+    orders = tmp_path / "kasir.csv"
+    orders.write_text("No. Struk,Tanggal,Jam,pelanggan\nS-1,2026-03-01,09:15,ana\n")
+    options = ImportOptions(column_map={"No. Struk": "event_id", "pelanggan": "user_id"})
+    first = make_project(tmp_path / "p", import_map={"Tanggal": "timestamp"})
+    import_file(first, orders, column_map=options.column_map)
+    # A name for another file's column, in jejak.toml or on the command line, reads this file as before.
+    elsewhere = make_project(tmp_path / "p", import_map={"Tanggal": "timestamp", "Waktu Pesanan": "timestamp"})
+    assert reimport_conflict(elsewhere, orders, options) is None
+    assert reimport_conflict(elsewhere, orders, ImportOptions({**options.column_map, "Kota": "city"})) is None
+    joined = make_project(tmp_path / "p", import_map={"Tanggal+Jam": "timestamp"})
+    conflict = reimport_conflict(joined, orders, options)
+    assert conflict is not None and "--replace" in conflict
+    assert "Tanggal → properties (was timestamp), Tanggal+Jam → timestamp (was not read)" in conflict
