@@ -160,14 +160,15 @@ def run_imports(
 def _remove_earlier_import(project: Any, path: Path, options: Any) -> None:
     """`--replace`: what the file's earlier imports brought is removed, once the file is known to import (its header
     read with these options), so that a file that cannot be read leaves the earlier events where they are."""
-    from jejak.ingest.importer import preflight
+    from jejak.ingest.importer import preflight, source_file_of
     from jejak.ingest.removal import imported_files, remove_import
 
     preflight(project, path, options)
     # This very file, by its path: another folder's file of the same name is not replaced.
-    if str(path.resolve()) not in imported_files(project):
+    source_file = source_file_of(project, path)
+    if source_file not in imported_files(project):
         return  # never imported: nothing to replace
-    done = remove_import(project, str(path.resolve()))
+    done = remove_import(project, source_file)
     err_console.print(
         f"{path.name}: removed the earlier import's {done.events:,} events and {done.quarantined:,} quarantined rows"
     )

@@ -41,7 +41,7 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
-from jejak.ingest.identifiers import mask_pii, pii_map
+from jejak.ingest.identifiers import mask_pii, pii_map, private_text
 from jejak.ingest.mapping import (
     JOIN_MARK,
     canonical_header,
@@ -85,6 +85,7 @@ from jejak.ingest.validate import (
     table_raw_text_sql,
     validate_sql,
 )
+from jejak.ingest.whatsapp import CHAT_COLUMNS, WHATSAPP_FORMAT, is_whatsapp_chat, read_whatsapp_chunks
 from jejak.store.appstate import connect_state
 from jejak.store.files import move_into_place
 from jejak.store.lake import event_files, publish_partitions, staging_area, writer_lock
@@ -98,6 +99,7 @@ FORMATS_BY_SUFFIX = {
     ".json": "jsonl",
     ".parquet": "parquet",
     ".pq": "parquet",
+    ".txt": WHATSAPP_FORMAT,  # only a WhatsApp chat export (`whatsapp.is_whatsapp_chat`); other text is no format
     ".xlsx": "xlsx",
     ".xls": "xls",  # Excel 97–2003, as older shop and bank systems still export
     ".ods": "ods",  # OpenDocument (LibreOffice)
@@ -189,12 +191,20 @@ def format_of(path: Path) -> str | None:
     if is_gzipped(path):
         inner = FORMATS_BY_SUFFIX.get(Path(path.stem).suffix.lower())
         return inner if inner in GZIP_FORMATS else None
-    return FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    file_format = FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    if file_format == WHATSAPP_FORMAT and not is_whatsapp_chat(path):
+        return None  # notes, a readme: a folder's import leaves them
+    return file_format
 
 
 def detect_format(path: Path) -> str:
     """The file's format from its suffix, or an error listing the suffixes jejak reads."""
     file_format = format_of(path)
+    if file_format is None and path.suffix.lower() == ".txt":
+        raise InputFileError(
+            f"{path}: jejak reads a .txt file only as WhatsApp's chat export (Export chat, without media), and this "
+            "one does not start with a message (`25/11/26 09.15 - Budi: Halo kak`). Import other text as CSV."
+        )
     if file_format is None:
         gzipped = [f"{suffix}.gz" for suffix, kind in FORMATS_BY_SUFFIX.items() if kind in GZIP_FORMATS]
         allowed = ", ".join([*sorted(FORMATS_BY_SUFFIX), *sorted(gzipped)])
@@ -326,9 +336,10 @@ def open_reader(
     constants = dict(constants or {})
     check_constants(constants)
     if skip_lines and file_format not in TITLED:
+        kind = {"jsonl": "JSON Lines file", WHATSAPP_FORMAT: "WhatsApp chat"}.get(file_format, "Parquet file")
         raise InputFileError(
-            f"{path}: --skip-lines skips title lines above the header of a CSV or Excel file; a "
-            f"{'JSON Lines' if file_format == 'jsonl' else 'Parquet'} file has none. Import it without --skip-lines."
+            f"{path}: --skip-lines skips title lines above the header of a CSV or Excel file; a {kind} has none. "
+            "Import it without --skip-lines."
         )
     if sheet is not None and file_format not in SHEET_FORMATS:
         raise not_a_workbook(path)
@@ -339,6 +350,15 @@ def open_reader(
                 "its own fields (Segment spec). Import it without --set."
             )
         return OpenedReader(read_jsonl_chunks(path), [], [], [])
+    if file_format == WHATSAPP_FORMAT:  # no header to map: a chat's messages fill CHAT_COLUMNS
+        clashes = [name for name in constants if name in CHAT_COLUMNS]
+        if clashes:
+            raise InputFileError(
+                f"{path}: a WhatsApp chat's events have {', '.join(clashes)} already; --set gives a column they "
+                "lack. Drop it from --set."
+            )
+        chats = read_whatsapp_chunks(path)
+        return OpenedReader(_with_constants(chats, constants), [*CHAT_COLUMNS, *constants], [], [])
     # The file's header, and a reader of its rows given the names to use (canonical, after the mapping).
     read_rows: Callable[[Sequence[str]], Iterator[RawChunk]]
     if file_format == "csv":
@@ -524,8 +544,8 @@ def _import_readable(
     reader, present, extra, columns = open_reader(
         readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet
     )
-    name = source_name or readable.stem
-    source_file = str(path.resolve())
+    name = source_name or private_text(project.hmac_key(), readable.stem)
+    source_file = source_file_of(project, path)
     with writer_lock(project), staging_area(project) as stage:
         loaded = load_rows(
             project,
@@ -832,6 +852,12 @@ def publish_quarantine_part(project: Project, stage: Path, table: pa.Table) -> P
     return target
 
 
+def source_file_of(project: Project, path: Path | str) -> str:
+    """What the lake and the imports log call a file: its absolute path, with any phone number or e-mail in it
+    hashed (`identifiers.private_text`). Every lookup of a file's rows goes through here."""
+    return private_text(project.hmac_key(), str(Path(path).expanduser().resolve()))
+
+
 def record_import(
     project: Project,
     summary: ImportSummary,
@@ -849,7 +875,7 @@ def record_import(
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     uuid.uuid4().hex,
-                    summary.file,
+                    private_text(project.hmac_key(), summary.file),  # as typed, but no number or e-mail in it
                     summary.file_format,
                     source_name,
                     started_at.isoformat(),

@@ -33,6 +33,7 @@ from jejak.ingest.importer import (
     logged_columns,
     preflight,
     record_import,
+    source_file_of,
 )
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.validate import sql_files, sql_text
@@ -74,10 +75,10 @@ def imported_files(project: Project) -> list[str]:
 def resolve_imported_file(project: Project, name: str) -> str:
     """The imported file `name` means: the one with its absolute path, else the only one with its file name."""
     known = imported_files(project)
-    wanted = str(Path(name).expanduser().resolve())
+    wanted = source_file_of(project, name)
     if wanted in known:
         return wanted
-    same_name = [file for file in known if Path(file).name == Path(name).name]
+    same_name = [file for file in known if Path(file).name == Path(wanted).name]
     if len(same_name) == 1:
         return same_name[0]
     if same_name:
@@ -128,7 +129,7 @@ def reimport_conflict(project: Project, path: Path, options: ImportOptions) -> s
     `--set`, `--delimiter`, `--skip-lines` or `--sheet`), and its events are in the lake. Read anew, its rows get
     other event ids and are stored beside the earlier ones (twice), or keep their own ids and are skipped as
     duplicates (the earlier reading stays)."""
-    source_file = str(Path(path).resolve())
+    source_file = source_file_of(project, path)
     earlier = _last_import(project, source_file)
     if earlier is None:
         return None
@@ -204,7 +205,7 @@ def _last_import(project: Project, source_file: str) -> tuple[ImportOptions, lis
         db.close()
     found = None
     for file, options_json in logged:
-        if str(Path(file).resolve()) == source_file:  # as typed then: resolved here, from where jejak runs now
+        if source_file_of(project, file) == source_file:  # as typed then: resolved here, from where jejak runs now
             found = ImportOptions.from_json(options_json), logged_columns(options_json)
     return found
 

@@ -41,6 +41,7 @@ from jejak.ingest.importer import (
     format_of,
     readable_copy,
     record_import,
+    source_file_of,
     write_quarantine,
 )
 from jejak.ingest.mapping import compact_name
@@ -272,7 +273,7 @@ def import_spend(
         else:
             good.append(read)
     summary.quarantined_by_reason = dict(Counter(str(row["reason"]) for row in bad))
-    source_file = str(path.resolve())
+    source_file = source_file_of(project, path)
     if check:
         summary.rows_stored = len(good)
         summary.sample, summary.bad_sample = good[:CHECK_SAMPLE_ROWS], bad[:CHECK_SAMPLE_ROWS]
