@@ -57,11 +57,17 @@ def _outcome(params: Mapping[str, str]) -> dict[str, Any] | None:
     return {**counts, "why": why}
 
 
+# A JSON Lines row is kept as its line; a row of any other file (CSV, Parquet, a workbook, a WhatsApp chat) as a JSON
+# object of its columns.
+_LINE_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
 def _editable(row: QuarantinedRow) -> dict[str, Any]:
-    """A row for the edit form: a CSV or Parquet row's columns (a JSON object) one per line, easier to fix."""
+    """A row for the edit form: a row's columns (a JSON object) one per line, easier to fix."""
     shown = row.as_dict()
     record = None
-    if Path(row.source_file).suffix.lower() in (".csv", ".parquet", ".pq") and row.reason not in READER_REASONS:
+    suffix = Path(row.source_file.removesuffix(".gz")).suffix.lower()
+    if suffix not in _LINE_SUFFIXES and row.reason not in READER_REASONS:
         with contextlib.suppress(ValueError):
             record = json.loads(row.raw)
     if isinstance(record, dict):

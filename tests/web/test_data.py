@@ -198,3 +198,19 @@ def test_the_page_names_the_format_of_the_quarantined_times_and_a_retry_then_rea
             after = client.get(done.headers["location"])
         assert 'id="time-format-hint"' not in after.text  # nothing left to read
     assert {row["event_id"]: row["timestamp"].day for row in lake_events(project)} == {"d1": 13, "d2": 2}
+
+
+def test_the_edit_form_shows_a_records_columns_one_per_line_for_every_file_but_json_lines() -> None:
+    import datetime as dt
+
+    from jejak.ingest.quarantine import QuarantinedRow
+    from jejak.web.data import _editable
+
+    record = '{"timestamp":"31/02/26 14.02","event":"wa_chat"}'
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    for name in ("orders.csv", "toko.xlsx", "Chat WhatsApp dengan Budi.txt", "orders.csv.gz"):
+        row = QuarantinedRow("r1", at, f"/data/{name}", 2, "bad_timestamp", "…", record)
+        assert _editable(row)["raw"] == json.dumps(json.loads(record), indent=1), name
+    # A JSON Lines row is its line, and a row the reader could not split is its text: both as they are.
+    assert _editable(QuarantinedRow("r2", at, "/data/web.jsonl", 2, "bad_timestamp", "…", record))["raw"] == record
+    assert _editable(QuarantinedRow("r3", at, "/data/toko.xlsx", 2, "malformed_row", "…", record))["raw"] == record
