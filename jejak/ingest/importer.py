@@ -44,11 +44,13 @@ from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_
 from jejak.ingest.identifiers import mask_pii, pii_map, private_text
 from jejak.ingest.mapping import (
     JOIN_MARK,
+    PROPERTY_PREFIX,
     canonical_header,
     check_constants,
     check_mapping,
     map_option_text,
     names_not_in,
+    property_name,
     split_joins,
     suggested_map,
 )
@@ -333,8 +335,9 @@ def open_reader(
     (rows of an Excel sheet) above the header are a report's title, not data (`--skip-lines`). `sheet` names a
     workbook's sheet to read (`--sheet`; None: the first).
     """
-    constants = dict(constants or {})
-    check_constants(constants)
+    check_constants(constants or {})
+    # A property's value (`properties.survey=csat`) rides as a column of its name, into the properties as any other.
+    constants = {property_name(name) or name: value for name, value in (constants or {}).items()}
     if skip_lines and file_format not in TITLED:
         kind = {"jsonl": "JSON Lines file", WHATSAPP_FORMAT: "WhatsApp chat"}.get(file_format, "Parquet file")
         raise InputFileError(
@@ -358,7 +361,9 @@ def open_reader(
                 "lack. Drop it from --set."
             )
         chats = read_whatsapp_chunks(path)
-        return OpenedReader(_with_constants(chats, constants), [*CHAT_COLUMNS, *constants], [], [])
+        known = [name for name in constants if name in KNOWN_INPUT_COLUMNS]
+        extra = [name for name in constants if name not in KNOWN_INPUT_COLUMNS]
+        return OpenedReader(_with_constants(chats, constants), [*CHAT_COLUMNS, *known], extra, [])
     # The file's header, and a reader of its rows given the names to use (canonical, after the mapping).
     read_rows: Callable[[Sequence[str]], Iterator[RawChunk]]
     if file_format == "csv":
@@ -395,7 +400,7 @@ def open_reader(
         )
     _check_columns(path, header, [*names, *joined, *constants], file_format)
     present = [n for n in [*names, *joined, *constants] if n in KNOWN_INPUT_COLUMNS]
-    extra = [n for n in names if n not in KNOWN_INPUT_COLUMNS]
+    extra = [n for n in [*names, *constants] if n not in KNOWN_INPUT_COLUMNS]
     chunks = read_rows(names)
     if joins:
         chunks = _with_joined(chunks, [(join.target, [names[place] for place in join.places]) for join in joins])
@@ -519,8 +524,19 @@ def logged_columns(options_json: str | None) -> list[tuple[str, str]] | None:
 
 
 def _read_as(columns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Each file column with the jejak column it is read into, or `properties`."""
-    return [(column, name if name in KNOWN_INPUT_COLUMNS else "properties") for column, name in columns]
+    """Each file column with the jejak column it is read into, `properties`, or the property a mapping named
+    (`properties.score`)."""
+    return [
+        (
+            column,
+            name
+            if name in KNOWN_INPUT_COLUMNS
+            else "properties"
+            if name == column.strip().lower()
+            else f"{PROPERTY_PREFIX}{name}",
+        )
+        for column, name in columns
+    ]
 
 
 def _import_readable(

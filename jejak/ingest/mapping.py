@@ -1,5 +1,7 @@
 """Column mapping: input headers to the canonical event columns.
 
+A mapping's target may be a property, `properties.NAME`: the column is kept in the properties under that name, as
+what reads them wants it (a survey's `Seberapa puas Anda?` as `properties.score`, for the journey map's feelings).
 A mapping's file side may join columns with `+`: `--map "Tanggal+Jam=timestamp"` reads a date column and a
 time column (as point-of-sale and call-centre exports keep them) as one timestamp, their texts joined by a space.
 
@@ -8,6 +10,8 @@ Example:
     {'waktu': 'timestamp', 'pelanggan': 'user_id'}
     >>> canonical_header(["Waktu", "utm_source", "rasa", "User ID"], {"waktu": "timestamp"})
     ['timestamp', 'source', 'rasa', 'user_id']
+    >>> canonical_header(["Seberapa puas?", "Komentar"], {"seberapa puas?": "properties.score"})
+    ['score', 'komentar']
     >>> split_joins(["Tanggal", "Jam", "No HP"], {"tanggal+jam": "timestamp", "No HP": "phone"})
     ({'No HP': 'phone'}, [JoinedColumn(name='tanggal+jam', target='timestamp', places=(0, 1))])
 """
@@ -46,6 +50,9 @@ BUILTIN_ALIASES = {
     "phonenumber": "phone",
     "eventname": "event",
 }
+
+
+PROPERTY_PREFIX = "properties."  # a mapping's or --set's target that is a property: `properties.score`
 
 
 # Column names that likely hold a jejak column, as shops, marketplaces and CRMs title them in Indonesian and
@@ -144,6 +151,19 @@ LIKELY_NAMES = {
         "value",
     ),
     "currency": ("matauang", "kodematauang", "currencycode"),
+    # A survey's answers, as the feedback that the journey map reads wants them (`segments.feedback`).
+    "properties.score": ("skor", "rating", "penilaian", "score", "skorkepuasan", "nps", "csat"),
+    "properties.comment": (
+        "komentar",
+        "saran",
+        "kritikdansaran",
+        "masukan",
+        "ulasan",
+        "comment",
+        "comments",
+        "feedback",
+        "review",
+    ),
     "source": ("sumber", "toko", "platform", "marketplace"),
     "campaign": ("kampanye", "campaignname", "namakampanye"),
 }
@@ -164,7 +184,8 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
     unmapped = [
         written.strip()
         for written, name in zip(header, read_as, strict=True)
-        if name not in INPUT_COLUMNS or name == "properties"  # as a check's summary names them
+        # As a check's summary names them; a column mapped to a property on purpose is not offered again.
+        if name == "properties" or (name not in INPUT_COLUMNS and not name.startswith(PROPERTY_PREFIX))
     ]
     day = next((written for written in unmapped if compact_name(written) in DATE_NAMES), None)
     hour = next((written for written in unmapped if compact_name(written) in TIME_OF_DAY_NAMES), None)
@@ -247,10 +268,18 @@ NOT_SETTABLE = ("event_id", "user_id", "anonymous_id", "previous_id", "email", "
 
 
 def check_constants(constants: Mapping[str, str]) -> None:
-    """`--set` values must go to jejak columns, and not to one that tells rows or people apart (NOT_SETTABLE)."""
+    """`--set` values must go to jejak columns, and not to one that tells rows or people apart (NOT_SETTABLE), or to
+    a property (`properties.survey=csat`)."""
     for column in constants:
+        named = property_name(column)
+        if named is not None:
+            check_property_name(named, f"--set {column}")
+            continue
         if column not in INPUT_COLUMNS:
-            raise SettingError(f"--set: '{column}' is not a jejak column. Allowed: {', '.join(INPUT_COLUMNS)}.")
+            raise SettingError(
+                f"--set: '{column}' is not a jejak column. Allowed: {', '.join(INPUT_COLUMNS)}, or a property, "
+                "properties.NAME."
+            )
         if column in NOT_SETTABLE:
             raise SettingError(
                 f"--set: '{column}' cannot be one value on every row: it would make every row the same "
@@ -316,14 +345,39 @@ def _unquoted(piece: str) -> str:
     return piece.replace('"', "").strip()
 
 
+# Names a property may not take: each would be read as the jejak column, or is the importer's own.
+_NOT_PROPERTY_NAMES = frozenset([*INPUT_COLUMNS, "_line", "_raw", "properties"])
+
+
+def property_name(target: str) -> str | None:
+    """The property a `properties.NAME` target names (lower-cased, as every column kept in properties is), or None
+    for a target that is no property."""
+    lowered = target.strip().lower()
+    return lowered.removeprefix(PROPERTY_PREFIX).strip() if lowered.startswith(PROPERTY_PREFIX) else None
+
+
 def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COLUMNS) -> None:
-    """Every mapping target must be one of the `allowed` columns (by default the canonical input columns)."""
+    """Every mapping target must be one of the `allowed` columns (by default the canonical input columns), or, for
+    events, a property (`properties.NAME`) that is no jejak column's name."""
     for source, target in mapping.items():
-        if target.lower() not in allowed:
+        named = property_name(target) if allowed is INPUT_COLUMNS else None
+        if named is not None:
+            check_property_name(named, f"Column mapping {source}={target}")
+        elif target.lower() not in allowed:
+            properties = " or a property, properties.NAME" if allowed is INPUT_COLUMNS else ""
             raise SettingError(
                 f"Column mapping {source}={target}: '{target}' is not a jejak column. "
-                f"Allowed targets: {', '.join(allowed)}."
+                f"Allowed targets: {', '.join(allowed)}{properties}."
             )
+
+
+def check_property_name(name: str, where: str) -> None:
+    """A property name that is not empty and not one read as a jejak column."""
+    if not name or name in _NOT_PROPERTY_NAMES:
+        raise SettingError(
+            f"{where}: {f'{name!r} is a jejak column, not a property name' if name else 'the property has no name'}. "
+            f"Map to the column itself ({name or 'e.g. revenue'}), or name the property otherwise."
+        )
 
 
 def compact_name(name: str) -> str:
@@ -344,7 +398,7 @@ def canonical_header(header: Sequence[str], mapping: Mapping[str, str]) -> list[
     also without spaces, underscores, hyphens and dots, so `User ID`, `E-mail` and `Page Path` are read as
     `user_id`, `email` and `page_path`.
     """
-    lowered = {k.strip().lower(): v.strip().lower() for k, v in mapping.items()}
+    lowered = {k.strip().lower(): property_name(v) or v.strip().lower() for k, v in mapping.items()}
     names = []
     for raw in header:
         name = raw.strip().lower()

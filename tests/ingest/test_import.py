@@ -636,6 +636,42 @@ def test_a_date_column_and_a_time_column_are_read_as_one_timestamp(project: Proj
     assert suggested_map(["Jam", "Tanggal"], ["jam", "tanggal"]) == {"Tanggal+Jam": "timestamp"}
 
 
+def test_a_survey_forms_answers_are_mapped_to_the_properties_feedback_reads(tmp_path: Path) -> None:
+    # A Google Form's responses: its questions are its column names. Mapped to the properties the feedback step reads
+    # (score, comment) and given their survey with --set, they become the journey map's feelings.
+    from jejak.ingest.mapping import suggested_map
+    from jejak.pipeline import run_build
+
+    project = make_project(tmp_path / "p", settings={"timestamp_formats": ["%d/%m/%Y %H:%M:%S"]})
+    path = tmp_path / "survei.csv"
+    path.write_text(
+        "Timestamp,Email Address,Seberapa puas Anda? (1-5),Kritik dan saran\n"
+        "01/03/2026 9:15:30,ana@example.com,2,Pengiriman lambat\n"
+        "01/03/2026 10:01:02,budi@example.com,5,\n"
+    )
+    mapping = parse_map_option("Seberapa puas Anda? (1-5)=properties.score, Kritik dan saran=properties.comment")
+    constants = parse_set_option("event=Survey Answered, properties.survey=csat")
+    summary = import_file(project, path, column_map=mapping, constants=constants)
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    assert ("Seberapa puas Anda? (1-5)", "properties.score") in summary.columns
+    stored = {json.loads(e["properties"])["score"]: json.loads(e["properties"]) for e in lake_events(project)}
+    assert stored["2"] == {"score": "2", "comment": "Pengiriman lambat", "survey": "csat"}
+    feedback = pq.read_table(run_build(project).build_dir / "feedback").to_pylist()
+    assert sorted((row["survey"], row["score"], row["feeling"], row["comment"]) for row in feedback) == [
+        ("csat", 2.0, -1.0, "Pengiriman lambat"),
+        ("csat", 5.0, 2.0, None),
+    ]
+    # The comment column's name is offered as the property; a column mapped to one is not offered again.
+    header = ["Timestamp", "Kritik dan saran"]
+    assert suggested_map(header, ["timestamp", "kritik dan saran"]) == {"Kritik dan saran": "properties.comment"}
+    assert suggested_map(header, ["timestamp", "properties.comment"]) == {}
+    # A property may not take a jejak column's name: it would be read as that column.
+    with pytest.raises(SettingError, match="'revenue' is a jejak column, not a property name"):
+        parse_map_option("Total=properties.revenue")
+    with pytest.raises(SettingError, match="the property has no name"):
+        parse_set_option("properties.=csat")
+
+
 def test_a_joined_mapping_names_the_column_it_cannot_find(project: Project, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "kasir.csv", [{"Tanggal": "2026-03-01", "Jam": "09:00", "user_id": "ana"}])
     with pytest.raises(SettingError, match=r"'pukul' \(columns: Tanggal, Jam, user_id\)"):
