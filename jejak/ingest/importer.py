@@ -40,6 +40,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
+from jejak.ingest.exports import export_kind, rewrite_as_segment
 from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
 from jejak.ingest.identifiers import mask_pii, pii_map, private_text
 from jejak.ingest.mapping import (
@@ -469,7 +470,7 @@ def import_file(
     started = time.perf_counter()
     started_at = utc_now()
     options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
-    with _opened(project, Path(path), options) as (readable, file_format, mapping):
+    with _opened(project, Path(path), options, rewrite=True) as (readable, file_format, mapping, origin):
         return _import_readable(
             project,
             Path(path),
@@ -477,6 +478,7 @@ def import_file(
             file_format,
             mapping,
             options,
+            origin=origin,
             source_name=source_name,
             progress=progress,
             started=started,
@@ -486,17 +488,24 @@ def import_file(
 
 
 @contextlib.contextmanager
-def _opened(project: Project, path: Path, options: ImportOptions) -> Iterator[tuple[Path, str, dict[str, str]]]:
+def _opened(
+    project: Project, path: Path, options: ImportOptions, *, rewrite: bool = False
+) -> Iterator[tuple[Path, str, dict[str, str], str | None]]:
     """The file checked (there, readable, a known format, a valid mapping) and made readable (unpacked, UTF-8): its
-    readable copy, its format and the column mapping in effect. A file error said of the copy is said of `path`."""
+    readable copy, its format, the column mapping in effect, and the tool whose export it is (`exports`: Mixpanel's,
+    Amplitude's; None for any other file). With `rewrite`, such an export is rewritten as Segment messages, the copy
+    read; without, it is only named (its rows are not read). A file error said of the copy is said of `path`."""
     _check_readable(path)
     file_format = detect_format(path)
     mapping = {**project.column_map(), **options.column_map}
     check_mapping(mapping)
     with contextlib.ExitStack() as unpacking:
         readable = readable_copy(project, path, file_format, unpacking)
+        origin = export_kind(readable) if file_format == "jsonl" else None
+        if origin and rewrite:
+            readable = rewrite_as_segment(readable, origin, unpacking.enter_context(staging_area(project)))
         try:
-            yield readable, file_format, mapping
+            yield readable, file_format, mapping, origin
         except InputFileError as exc:
             if readable == path:
                 raise
@@ -507,7 +516,7 @@ def preflight(project: Project, path: Path, options: ImportOptions) -> list[tupl
     """Raise what `import_file` would raise of the file itself with these options (not there, unknown format, not
     unpackable, a column missing, no such sheet), reading its header only: what a step that must not run for
     nothing checks first. Returns how each of its columns would be read (`ImportSummary.columns`)."""
-    with _opened(project, Path(path), options) as (readable, file_format, mapping):
+    with _opened(project, Path(path), options) as (readable, file_format, mapping, _):
         setting = options.delimiter or project.settings.csv_delimiter
         skip_lines = options.skip_lines
         separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
@@ -547,6 +556,7 @@ def _import_readable(
     mapping: Mapping[str, str],
     options: ImportOptions,
     *,
+    origin: str | None,
     source_name: str | None,
     progress: ProgressCallback | None,
     started: float,
@@ -580,7 +590,8 @@ def _import_readable(
         )
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
-    summary = loaded.summary(str(path), file_format, time.perf_counter() - started)
+    # Another tool's export says so where the format is named (the imports log, the summary): `mixpanel`.
+    summary = loaded.summary(str(path), origin or file_format, time.perf_counter() - started)
     unread_times = times_of_messages(
         [str(row["message"]) for row in loaded.bad_rows if row["reason"] == "bad_timestamp"][:TIME_HINT_ROWS]
     )

@@ -1,0 +1,234 @@
+"""Other analytics tools' raw event exports, rewritten as Segment messages: Mixpanel's and Amplitude's.
+
+A business moving to jejak brings its history along. Mixpanel's raw export (`/api/2.0/export`, one JSON object a
+line: `event`, `properties` with `time`, `distinct_id`, `$insert_id`, …) and Amplitude's (`/api/2/export`, a zip
+of gzipped JSON lines: `event_type`, `event_time`, `user_id`, `device_id`, `event_properties`, …) are JSON Lines,
+but not Segment's: read as they are, every line was quarantined for want of an identifier. The import finds which
+tool wrote a file from its first line and rewrites each line as the Segment message it stands for, on the same line
+of a staged copy, so quarantined rows keep their line numbers. A line that is no JSON object is copied as it is (and
+quarantined as any bad line is). Nothing is dropped: a tool's properties stay the event's properties, and its own
+fields that no Segment field takes go in under the tool's name (`mixpanel`, `amplitude`), but e-mails and phones,
+which become traits and are stored hashed only.
+
+How each tool's fields are read (docs/import-formats.md has the table):
+- ids: Mixpanel's `$insert_id`, Amplitude's `uuid` (or `$insert_id`), prefixed with the tool, so two tools' ids
+  never meet; without one, the line's own text makes the id, as for any JSON line.
+- people: Mixpanel's `$user_id` and `$device_id` (a `distinct_id` that is neither, the user id; `$device:…` the
+  device); its `$identify`, `$create_alias` and `$merge` events join the ids they name, as Segment's alias does.
+  Amplitude's `user_id` and `device_id`; its `$identify` events are identify calls with the user properties as traits.
+- times: Mixpanel's `time` in seconds or milliseconds since 1970 (UTC); Amplitude's `event_time` (UTC).
+- web context: the page, referrer, UTM fields, operating system and the kind of device, where the tool has them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jejak.ingest.identifiers import EMAIL_PATTERN
+
+MIXPANEL, AMPLITUDE = "mixpanel", "amplitude"
+# The Segment fields whose presence on the first line says a file is Segment's own, whatever else it has.
+_SEGMENT_KEYS = ("type", "messageId", "userId", "anonymousId", "timestamp")
+_UTM = {
+    "utm_source": "source",
+    "utm_medium": "medium",
+    "utm_campaign": "name",
+    "utm_term": "term",
+    "utm_content": "content",
+}
+# Mixpanel's own properties that become Segment fields (the rest stay properties, as they were).
+_MIXPANEL_PAGE_VIEW = "$mp_web_page_view"
+_MIXPANEL_PII = {"$email": "email", "$phone": "phone"}
+_MILLISECONDS_FROM = 1e11  # a `time` above this counts milliseconds: 1e11 seconds is the year 5138
+_MOBILE_PLATFORMS = ("ios", "android")
+
+
+def export_kind(path: Path) -> str | None:
+    """`mixpanel` or `amplitude` when a JSON Lines file's first line is that tool's raw export, else None."""
+    try:
+        with path.open("rb") as handle:
+            first = next((line for line in handle if line.strip()), b"")
+        line = json.loads(first.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(line, dict) or any(key in line for key in _SEGMENT_KEYS):
+        return None
+    properties = line.get("properties")
+    if "event" in line and isinstance(properties, dict) and ("distinct_id" in properties or "time" in properties):
+        return MIXPANEL
+    if "event_type" in line and ("event_time" in line or "client_event_time" in line):
+        return AMPLITUDE
+    return None
+
+
+def rewrite_as_segment(path: Path, kind: str, directory: Path) -> Path:
+    """`path` rewritten line by line as Segment messages into `directory`, under its own name (see the module)."""
+    convert: Callable[[dict[str, Any]], dict[str, Any]] = _from_mixpanel if kind == MIXPANEL else _from_amplitude
+    target = directory / path.name
+    with path.open("rb") as source, target.open("wb") as written:
+        for raw in source:
+            try:
+                line = json.loads(raw.decode("utf-8").removeprefix("\ufeff"))
+            except ValueError:  # no JSON, or no UTF-8: as it is, for the reader to quarantine with its reason
+                written.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                continue
+            message = convert(line) if isinstance(line, dict) else line
+            written.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n")
+    return target
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _person_ids(user_id: str | None, traits: dict[str, str | None]) -> str | None:
+    """The user id, unless it is an e-mail (tools are often given one as the id): then it is the person's e-mail,
+    stored hashed only, and there is no user id in clear."""
+    if user_id is not None and EMAIL_PATTERN.fullmatch(user_id.strip()):
+        traits["email"] = traits.get("email") or user_id
+        return None
+    return user_id
+
+
+def _text(value: Any) -> str | None:
+    """A field's value as text, or None for a missing or empty one."""
+    if value is None or isinstance(value, dict | list) or str(value).strip() == "":
+        return None
+    return str(value)
+
+
+def _drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping without its None values and its empty objects."""
+    kept = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            value = _drop_empty(value)
+        if value not in (None, {}):
+            kept[key] = value
+    return kept
+
+
+def _epoch_iso(value: Any) -> str | None:
+    """Seconds or milliseconds since 1970 as ISO-8601 in UTC, or None when it is no such number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+        return dt.datetime.fromtimestamp(number / (1000 if number > _MILLISECONDS_FROM else 1), dt.UTC).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
+    """One Mixpanel export line as a Segment message."""
+    properties = _object(line.get("properties"))
+    event = _text(line.get("event"))
+    traits = {name: _text(properties.pop(key, None)) for key, name in _MIXPANEL_PII.items()}
+    user_id, device_id = _text(properties.get("$user_id")), _text(properties.get("$device_id"))
+    distinct_id = _text(properties.get("distinct_id"))
+    if distinct_id and distinct_id.startswith("$device:"):
+        device_id = device_id or distinct_id.removeprefix("$device:")
+    elif distinct_id and distinct_id != device_id and user_id is None:
+        user_id = distinct_id
+    user_id = _person_ids(user_id, traits)
+    if user_id is None:  # an e-mail as the id: not kept in clear among the properties either
+        for key in ("distinct_id", "$user_id"):
+            if EMAIL_PATTERN.fullmatch(str(properties.get(key, "")).strip()):
+                properties.pop(key)
+    message: dict[str, Any] = {
+        "type": "page" if event == _MIXPANEL_PAGE_VIEW else "track",
+        "event": event,
+        "messageId": f"mp:{insert_id}" if (insert_id := _text(properties.get("$insert_id"))) else None,
+        "timestamp": _epoch_iso(properties.get("time")),
+        "userId": user_id,
+        "anonymousId": device_id,
+        "context": {
+            "page": {"url": _text(properties.get("$current_url")), "referrer": _referrer(properties.get("$referrer"))},
+            "campaign": {name: _text(properties.get(key)) for key, name in _UTM.items()},
+            "os": {"name": _text(properties.get("$os"))},
+            "traits": traits,
+        },
+        "properties": properties,
+    }
+    joined = _mixpanel_ids(event, properties)
+    if joined is not None:  # an identity event: the two ids it names are one person
+        earlier, later = joined
+        if _person_ids(later, traits) is None:  # joined to an e-mail: the device's identify call with it, hashed
+            message.update(type="identify", anonymousId=earlier, userId=None)
+        else:
+            message.update(type="alias", previousId=earlier, userId=later)
+        for key in ("$identified_id", "alias"):  # no e-mail stays in clear among the properties
+            if EMAIL_PATTERN.fullmatch(str(properties.get(key, "")).strip()):
+                properties.pop(key)
+    return _drop_empty(message)
+
+
+def _referrer(value: Any) -> str | None:
+    text = _text(value)
+    return None if text == "$direct" else text  # Mixpanel's word for no referrer
+
+
+def _mixpanel_ids(event: str | None, properties: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (earlier, later) ids a Mixpanel identity event joins, or None for any other event."""
+    pair: tuple[Any, Any] = (None, None)
+    if event == "$identify":
+        pair = (properties.get("$anon_distinct_id"), properties.get("$identified_id"))
+    elif event == "$create_alias":
+        pair = (properties.get("distinct_id"), properties.get("alias"))
+    elif event == "$merge" and isinstance(ids := properties.get("$distinct_ids"), list) and len(ids) == 2:
+        pair = (ids[0], ids[1])
+    # `$device:ID` is how Mixpanel writes a device's id as a distinct_id: the device id is ID, as $device_id has it.
+    earlier, later = (text.removeprefix("$device:") if (text := _text(value)) else None for value in pair)
+    return (earlier, later) if earlier and later else None
+
+
+def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
+    """One Amplitude export line as a Segment message."""
+    properties = _object(line.get("event_properties"))
+    user_properties = _object(line.get("user_properties"))
+    if _text(line.get("revenue")) is not None and "revenue" not in properties:
+        properties["revenue"] = line["revenue"]
+    event = _text(line.get("event_type"))
+    when = _text(line.get("event_time")) or _text(line.get("client_event_time"))
+    uuid = _text(line.get("uuid")) or _text(line.get("$insert_id"))
+    campaign = {name: _text(properties.get(key)) or _text(user_properties.get(key)) for key, name in _UTM.items()}
+    platform = (_text(line.get("platform")) or "").lower()
+    family = (_text(line.get("device_family")) or _text(line.get("device_type")) or "").lower()
+    device = "tablet" if "ipad" in family or "tablet" in family else "mobile" if platform in _MOBILE_PLATFORMS else None
+    traits = {name: _text(user_properties.get(name)) for name in ("email", "phone")}
+    user_id = _person_ids(_text(line.get("user_id")), traits)
+    # Amplitude's own fields that no Segment field takes, kept under its name (ids, place, versions).
+    own = {
+        key: line[key]
+        for key in ("amplitude_id", "session_id", "platform", "device_family", "device_type", "country", "city")
+        if _text(line.get(key)) is not None
+    }
+    message: dict[str, Any] = {
+        "type": "identify" if event == "$identify" else "track",
+        "event": None if event == "$identify" else event,
+        "messageId": f"amp:{uuid}" if uuid else None,
+        "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and "+" not in when and "Z" not in when else when,
+        "userId": user_id,
+        "anonymousId": _text(line.get("device_id")),
+        "context": {
+            "page": {
+                "url": _text(properties.get("[Amplitude] Page URL"))
+                or _text(properties.get("[Amplitude] Page Location")),
+                "path": _text(properties.get("[Amplitude] Page Path")),
+                "title": _text(properties.get("[Amplitude] Page Title")),
+                "referrer": _text(user_properties.get("referrer")),
+            },
+            "campaign": campaign,
+            "os": {"name": _text(line.get("os_name"))},
+            "device": {"type": device},
+            "traits": traits,
+        },
+        "properties": {**properties, AMPLITUDE: own} if own else properties,
+    }
+    if event == "$identify":  # its user properties are what it sets: the person's traits (e-mail, phone hashed)
+        message["traits"] = dict(user_properties)
+    return _drop_empty(message)
