@@ -1,9 +1,10 @@
-"""Other analytics tools' raw event exports, rewritten as Segment messages: Mixpanel's and Amplitude's.
+"""Other analytics tools' raw event exports, rewritten as Segment messages: Mixpanel's, Amplitude's and PostHog's.
 
 A business moving to jejak brings its history along. Mixpanel's raw export (`/api/2.0/export`, one JSON object a
 line: `event`, `properties` with `time`, `distinct_id`, `$insert_id`, …) and Amplitude's (`/api/2/export`, a zip
-of gzipped JSON lines: `event_type`, `event_time`, `user_id`, `device_id`, `event_properties`, …) are JSON Lines,
-but not Segment's: read as they are, every line was quarantined for want of an identifier. The import finds which
+of gzipped JSON lines: `event_type`, `event_time`, `user_id`, `device_id`, `event_properties`, …) and PostHog's
+(its batch and file-download exports of events, JSON lines or Parquet: `uuid`, `event`, `distinct_id`, `timestamp`,
+`properties`, `person_properties`, …) are not Segment's: read as they are, every line was quarantined for want of an identifier. The import finds which
 tool wrote a file from its first line and rewrites each line as the Segment message it stands for, on the same line
 of a staged copy, so quarantined rows keep their line numbers. A line that is no JSON object is copied as it is (and
 quarantined as any bad line is). Nothing is dropped: a tool's properties stay the event's properties, and its own
@@ -11,11 +12,13 @@ fields that no Segment field takes go in under the tool's name (`mixpanel`, `amp
 which become traits and are stored hashed only.
 
 How each tool's fields are read (docs/import-formats.md has the table):
-- ids: Mixpanel's `$insert_id`, Amplitude's `uuid` (or `$insert_id`), prefixed with the tool, so two tools' ids
+- ids: Mixpanel's `$insert_id`, Amplitude's and PostHog's `uuid`, prefixed with the tool, so two tools' ids
   never meet; without one, the line's own text makes the id, as for any JSON line.
 - people: Mixpanel's `$user_id` and `$device_id` (a `distinct_id` that is neither, the user id; `$device:…` the
   device); its `$identify`, `$create_alias` and `$merge` events join the ids they name, as Segment's alias does.
   Amplitude's `user_id` and `device_id`; its `$identify` events are identify calls with the user properties as traits.
+  PostHog's `distinct_id` (the user once `$is_identified`, else the device, as `$device_id`); its `$identify`
+  (with `$anon_distinct_id`), `$create_alias` and `$merge_dangerously` events join ids.
 - times: Mixpanel's `time` in seconds or milliseconds since 1970 (UTC); Amplitude's `event_time` (UTC).
 - web context: the page, referrer, UTM fields, operating system and the kind of device, where the tool has them.
 """
@@ -28,9 +31,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from jejak.ingest.identifiers import EMAIL_PATTERN
 
-MIXPANEL, AMPLITUDE = "mixpanel", "amplitude"
+MIXPANEL, AMPLITUDE, POSTHOG = "mixpanel", "amplitude", "posthog"
+# The columns of PostHog's events model (batch exports, file downloads) that say a file is one.
+_POSTHOG_COLUMNS = ("uuid", "event", "distinct_id", "timestamp", "properties")
 # The Segment fields whose presence on the first line says a file is Segment's own, whatever else it has.
 _SEGMENT_KEYS = ("type", "messageId", "userId", "anonymousId", "timestamp")
 _UTM = {
@@ -47,15 +54,26 @@ _MILLISECONDS_FROM = 1e11  # a `time` above this counts milliseconds: 1e11 secon
 _MOBILE_PLATFORMS = ("ios", "android")
 
 
-def export_kind(path: Path) -> str | None:
-    """`mixpanel` or `amplitude` when a JSON Lines file's first line is that tool's raw export, else None."""
+def export_kind(path: Path, file_format: str = "jsonl") -> str | None:
+    """`mixpanel`, `amplitude` or `posthog` when a JSON Lines file's first line is that tool's raw export (or a
+    Parquet file has PostHog's events columns), else None."""
+    if file_format == "parquet":
+        try:
+            names = set(pq.read_schema(path).names)
+        except Exception:  # not Parquet: its reader says so
+            return None
+        return POSTHOG if names >= set(_POSTHOG_COLUMNS) else None
     try:
         with path.open("rb") as handle:
             first = next((line for line in handle if line.strip()), b"")
         line = json.loads(first.decode("utf-8", errors="replace").removeprefix("\ufeff"))
     except (OSError, ValueError):
         return None
-    if not isinstance(line, dict) or any(key in line for key in _SEGMENT_KEYS):
+    if not isinstance(line, dict):
+        return None
+    if all(key in line for key in _POSTHOG_COLUMNS) and not any(key in line for key in ("type", "messageId")):
+        return POSTHOG  # PostHog's `timestamp` is Segment's name too: its own fields tell it apart
+    if any(key in line for key in _SEGMENT_KEYS):
         return None
     properties = line.get("properties")
     if "event" in line and isinstance(properties, dict) and ("distinct_id" in properties or "time" in properties):
@@ -66,9 +84,21 @@ def export_kind(path: Path) -> str | None:
 
 
 def rewrite_as_segment(path: Path, kind: str, directory: Path) -> Path:
-    """`path` rewritten line by line as Segment messages into `directory`, under its own name (see the module)."""
-    convert: Callable[[dict[str, Any]], dict[str, Any]] = _from_mixpanel if kind == MIXPANEL else _from_amplitude
+    """`path` rewritten line by line as Segment messages into `directory`, under its own name (see the module); a
+    Parquet file (PostHog's) a row a line, its line numbers its rows'."""
+    converters: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        MIXPANEL: _from_mixpanel,
+        AMPLITUDE: _from_amplitude,
+        POSTHOG: _from_posthog,
+    }
+    convert = converters[kind]
     target = directory / path.name
+    if kind == POSTHOG and _is_parquet(path):
+        with target.open("wb") as written:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+                for row in batch.to_pylist():
+                    written.write(json.dumps(convert(row), ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+        return target
     with path.open("rb") as source, target.open("wb") as written:
         for raw in source:
             try:
@@ -81,7 +111,18 @@ def rewrite_as_segment(path: Path, kind: str, directory: Path) -> Path:
     return target
 
 
+def _is_parquet(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PAR1"
+
+
 def _object(value: Any) -> dict[str, Any]:
+    """A JSON object, or the JSON text of one (Parquet exports keep objects as text), as a dict; else empty."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
     return dict(value) if isinstance(value, dict) else {}
 
 
@@ -156,15 +197,20 @@ def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
     }
     joined = _mixpanel_ids(event, properties)
     if joined is not None:  # an identity event: the two ids it names are one person
-        earlier, later = joined
-        if _person_ids(later, traits) is None:  # joined to an e-mail: the device's identify call with it, hashed
-            message.update(type="identify", anonymousId=earlier, userId=None)
-        else:
-            message.update(type="alias", previousId=earlier, userId=later)
+        _join(message, *joined, traits)
         for key in ("$identified_id", "alias"):  # no e-mail stays in clear among the properties
             if EMAIL_PATTERN.fullmatch(str(properties.get(key, "")).strip()):
                 properties.pop(key)
     return _drop_empty(message)
+
+
+def _join(message: dict[str, Any], earlier: str, later: str, traits: dict[str, str | None]) -> None:
+    """Make `message` the call that joins two ids: an alias, or, when the later id is an e-mail, the earlier id's
+    identify call with that e-mail (hashed; `traits` is the message's context traits)."""
+    if _person_ids(later, traits) is None:
+        message.update(type="identify", anonymousId=earlier, userId=None)
+    else:
+        message.update(type="alias", previousId=earlier, userId=later)
 
 
 def _referrer(value: Any) -> str | None:
@@ -211,7 +257,7 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
         "type": "identify" if event == "$identify" else "track",
         "event": None if event == "$identify" else event,
         "messageId": f"amp:{uuid}" if uuid else None,
-        "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and "+" not in when and "Z" not in when else when,
+        "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and not _has_zone(when) else when,
         "userId": user_id,
         "anonymousId": _text(line.get("device_id")),
         "context": {
@@ -232,3 +278,78 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
     if event == "$identify":  # its user properties are what it sets: the person's traits (e-mail, phone hashed)
         message["traits"] = dict(user_properties)
     return _drop_empty(message)
+
+
+# PostHog's events that are no action of the person, but its identity calls.
+_POSTHOG_PAGE_TYPES = {"$pageview": "page", "$screen": "screen"}
+_POSTHOG_DEVICES = {"mobile": "mobile", "desktop": "desktop", "tablet": "tablet"}
+
+
+def _from_posthog(line: dict[str, Any]) -> dict[str, Any]:
+    """One row of PostHog's events model as a Segment message."""
+    properties = _object(line.get("properties"))
+    person = _object(line.get("person_properties"))
+    sets = {**_object(line.get("set")), **_object(properties.get("$set"))}
+    event = _text(line.get("event"))
+    distinct_id = _text(line.get("distinct_id"))
+    device_id = _text(properties.get("$device_id"))
+    identified = properties.get("$is_identified")
+    user_id = None
+    if distinct_id and distinct_id != device_id:
+        if identified is False:
+            device_id = device_id or distinct_id
+        else:
+            user_id = distinct_id
+    traits = {name: _text(sets.get(name)) or _text(person.get(name)) for name in ("email", "phone")}
+    user_id = _person_ids(user_id, traits)
+    when = _text(line.get("timestamp"))
+    own = {key: line[key] for key in ("person_id", "team_id") if _text(line.get(key)) is not None}
+    device = _POSTHOG_DEVICES.get((_text(properties.get("$device_type")) or "").lower())
+    message: dict[str, Any] = {
+        "type": _POSTHOG_PAGE_TYPES.get(event or "", "track"),
+        "event": event,
+        "messageId": f"ph:{uuid}" if (uuid := _text(line.get("uuid"))) else None,
+        "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and not _has_zone(when) else when,
+        "userId": user_id,
+        "anonymousId": device_id,
+        "context": {
+            "page": {
+                "url": _text(properties.get("$current_url")),
+                "path": _text(properties.get("$pathname")),
+                "referrer": _referrer(properties.get("$referrer")),
+            },
+            "campaign": {name: _text(properties.get(key)) for key, name in _UTM.items()},
+            "os": {"name": _text(properties.get("$os"))},
+            "device": {"type": device},
+            "traits": traits,
+        },
+        "properties": {**_without_pii(properties), POSTHOG: own} if own else _without_pii(properties),
+    }
+    joined = _posthog_ids(event, distinct_id, properties)
+    if joined is not None:  # an identity call: the two ids it names are one person
+        _join(message, *joined, traits)
+    elif event in ("$identify", "$set"):
+        message.update(type="identify", event=None, traits=sets)
+    return _drop_empty(message)
+
+
+def _has_zone(when: str) -> bool:
+    """Whether an ISO time names its offset (`Z`, `+07:00`, `-0300`) after its time of day."""
+    time_of_day = when.replace("T", " ").partition(" ")[2]
+    return time_of_day.endswith(("Z", "z")) or "+" in time_of_day or "-" in time_of_day
+
+
+def _without_pii(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """PostHog's properties without the person's `$set` (their e-mail and phone go to the traits, hashed)."""
+    return {key: value for key, value in properties.items() if key not in ("$set", "$set_once")}
+
+
+def _posthog_ids(event: str | None, distinct_id: str | None, properties: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (earlier, later) ids a PostHog identity event joins, or None."""
+    pair: tuple[Any, Any] = (None, None)
+    if event == "$identify":
+        pair = (properties.get("$anon_distinct_id"), distinct_id)
+    elif event in ("$create_alias", "$merge_dangerously"):
+        pair = (properties.get("alias"), distinct_id)
+    earlier, later = _text(pair[0]), _text(pair[1])
+    return (earlier, later) if earlier and later and earlier != later else None

@@ -501,9 +501,11 @@ def _opened(
     check_mapping(mapping)
     with contextlib.ExitStack() as unpacking:
         readable = readable_copy(project, path, file_format, unpacking)
-        origin = export_kind(readable) if file_format == "jsonl" else None
+        origin = export_kind(readable, file_format) if file_format in ("jsonl", "parquet") else None
         if origin and rewrite:
             readable = rewrite_as_segment(readable, origin, unpacking.enter_context(staging_area(project)))
+        # Read as the Segment messages it becomes (unread without `rewrite`: the JSON Lines reader is lazy).
+        file_format = "jsonl" if origin else file_format
         try:
             yield readable, file_format, mapping, origin
         except InputFileError as exc:

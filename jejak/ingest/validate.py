@@ -425,8 +425,8 @@ def validate_sql(
     Rupiah thousands, only text is (`_revenue_is_text`).
     A `timestamp` that is not ISO-8601 is tried with each of `timestamp_formats` (strptime) in turn.
     """
-    # A JSON line names its identifiers as the Segment spec does; say so in those words (a PostHog export's
-    # distinct_id is none of them; Mixpanel's and Amplitude's exports are rewritten as Segment's first, `exports`).
+    # A JSON line names its identifiers as the Segment spec does; say so in those words (Mixpanel's, Amplitude's and
+    # PostHog's exports are rewritten as Segment's first, `exports`; any other tool's ids are none of them).
     no_identifier = (
         "'none of userId, anonymousId, traits.email or traits.phone (or context.traits) is given: jejak reads "
         "Segment-spec messages (docs/import-formats.md)'"

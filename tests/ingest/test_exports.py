@@ -165,3 +165,91 @@ def test_a_segment_file_is_read_as_it_is(project: Project, tmp_path: Path) -> No
     message = {"type": "track", "event": "Purchase", "userId": "ana", "timestamp": "2026-03-01T09:00:00Z"}
     summary = import_file(project, _lines(tmp_path / "segment.jsonl", [{**message, "properties": {"time": 1}}]))
     assert (summary.file_format, summary.rows_stored) == ("jsonl", 1)
+
+
+def _posthog(uuid: str, event: str, distinct_id: str, when: str, **properties: Any) -> dict[str, Any]:
+    return {
+        "uuid": uuid,
+        "event": event,
+        "distinct_id": distinct_id,
+        "timestamp": when,
+        "properties": properties,
+        "person_id": "p-1",
+        "team_id": 7,
+    }
+
+
+# Citra lands from a Google ad on her phone, anonymous; logs in (PostHog's $identify joins the device's id to her
+# user id, and sets her e-mail); buys.
+POSTHOG_ROWS = [
+    _posthog(
+        "e1",
+        "$pageview",
+        "d-citra",
+        "2026-03-01 09:00:00.000000",
+        **{"$device_id": "d-citra", "$is_identified": False, "$current_url": "https://kopi.id/?gclid=x"},
+        **{"$pathname": "/", "$referrer": "https://www.google.com/", "utm_source": "google", "utm_medium": "cpc"},
+        **{"$device_type": "Mobile", "$os": "Android"},
+    ),
+    _posthog(
+        "e2",
+        "$identify",
+        "citra-9",
+        "2026-03-01 09:01:00.000000",
+        **{"$anon_distinct_id": "d-citra", "$device_id": "d-citra", "$set": {"email": "citra@example.com"}},
+    ),
+    _posthog(
+        "e3", "Order Completed", "citra-9", "2026-03-01T09:03:00+00:00", revenue=120000, **{"$device_id": "d-citra"}
+    ),
+]
+
+
+@pytest.mark.parametrize("file_format", ["jsonl", "parquet"])
+def test_a_posthog_export_is_read_as_segment_messages(project: Project, tmp_path: Path, file_format: str) -> None:
+    # PostHog's batch and file-download exports: JSON lines, or Parquet whose objects are JSON text.
+    if file_format == "jsonl":
+        path = _lines(tmp_path / "posthog-events.jsonl", POSTHOG_ROWS)
+    else:
+        import pyarrow as pa
+
+        rows = [{**row, "properties": json.dumps(row["properties"])} for row in POSTHOG_ROWS]
+        path = tmp_path / "posthog-events.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    summary = import_file(project, path)
+    assert (summary.file_format, summary.rows_read, summary.rows_stored, summary.rows_quarantined) == (
+        "posthog",
+        3,
+        3,
+        0,
+    )
+    events = {event["event_id"]: event for event in lake_events(project)}
+    view, joined, order = events["ph:e1"], events["ph:e2"], events["ph:e3"]
+    assert (view["type"], view["anonymous_id"], view["user_id"], view["device_type"]) == (
+        "page",
+        "d-citra",
+        None,
+        "mobile",
+    )
+    assert (view["page_path"], view["referrer"], view["source"], view["medium"]) == (
+        "/",
+        "https://www.google.com/",
+        "google",
+        "cpc",
+    )
+    assert str(view["timestamp"]) == "2026-03-01 09:00:00+00:00"
+    assert (joined["type"], joined["previous_id"], joined["user_id"], joined["email_hash"] is not None) == (
+        "alias",
+        "d-citra",
+        "citra-9",
+        True,
+    )
+    assert "example.com" not in json.dumps(joined, default=str)  # her e-mail is hashed, and in clear nowhere
+    assert (order["user_id"], order["revenue"], json.loads(order["properties"])["posthog"]) == (
+        "citra-9",
+        120000.0,
+        {"person_id": "p-1", "team_id": 7},
+    )
+    build = run_build(project).build_dir
+    assert pq.read_table(build / "people").num_rows == 1
+    [path_row] = pq.read_table(build / "paths").to_pylist()
+    assert (path_row["path"], path_row["conversions"]) == ("Paid Search", 1)
