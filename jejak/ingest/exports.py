@@ -126,7 +126,7 @@ def _object(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _person_ids(user_id: str | None, traits: dict[str, str | None]) -> str | None:
+def _unless_email(user_id: str | None, traits: dict[str, str | None]) -> str | None:
     """The user id, unless it is an e-mail (tools are often given one as the id): then it is the person's e-mail,
     stored hashed only, and there is no user id in clear."""
     if user_id is not None and EMAIL_PATTERN.fullmatch(user_id.strip()):
@@ -175,7 +175,7 @@ def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
         device_id = device_id or distinct_id.removeprefix("$device:")
     elif distinct_id and distinct_id != device_id and user_id is None:
         user_id = distinct_id
-    user_id = _person_ids(user_id, traits)
+    user_id = _unless_email(user_id, traits)
     if user_id is None:  # an e-mail as the id: not kept in clear among the properties either
         for key in ("distinct_id", "$user_id"):
             if EMAIL_PATTERN.fullmatch(str(properties.get(key, "")).strip()):
@@ -207,7 +207,7 @@ def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
 def _join(message: dict[str, Any], earlier: str, later: str, traits: dict[str, str | None]) -> None:
     """Make `message` the call that joins two ids: an alias, or, when the later id is an e-mail, the earlier id's
     identify call with that e-mail (hashed; `traits` is the message's context traits)."""
-    if _person_ids(later, traits) is None:
+    if _unless_email(later, traits) is None:
         message.update(type="identify", anonymousId=earlier, userId=None)
     else:
         message.update(type="alias", previousId=earlier, userId=later)
@@ -246,7 +246,7 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
     family = (_text(line.get("device_family")) or _text(line.get("device_type")) or "").lower()
     device = "tablet" if "ipad" in family or "tablet" in family else "mobile" if platform in _MOBILE_PLATFORMS else None
     traits = {name: _text(user_properties.get(name)) for name in ("email", "phone")}
-    user_id = _person_ids(_text(line.get("user_id")), traits)
+    user_id = _unless_email(_text(line.get("user_id")), traits)
     # Amplitude's own fields that no Segment field takes, kept under its name (ids, place, versions).
     own = {
         key: line[key]
@@ -301,7 +301,7 @@ def _from_posthog(line: dict[str, Any]) -> dict[str, Any]:
         else:
             user_id = distinct_id
     traits = {name: _text(sets.get(name)) or _text(person.get(name)) for name in ("email", "phone")}
-    user_id = _person_ids(user_id, traits)
+    user_id = _unless_email(user_id, traits)
     when = _text(line.get("timestamp"))
     own = {key: line[key] for key in ("person_id", "team_id") if _text(line.get(key)) is not None}
     device = _POSTHOG_DEVICES.get((_text(properties.get("$device_type")) or "").lower())

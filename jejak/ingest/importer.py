@@ -493,7 +493,7 @@ def _opened(
 ) -> Iterator[tuple[Path, str, dict[str, str], str | None]]:
     """The file checked (there, readable, a known format, a valid mapping) and made readable (unpacked, UTF-8): its
     readable copy, its format, the column mapping in effect, and the tool whose export it is (`exports`: Mixpanel's,
-    Amplitude's; None for any other file). With `rewrite`, such an export is rewritten as Segment messages, the copy
+    Amplitude's, PostHog's; None for any other file). With `rewrite`, such an export is rewritten as Segment messages, the copy
     read; without, it is only named (its rows are not read). A file error said of the copy is said of `path`."""
     _check_readable(path)
     file_format = detect_format(path)

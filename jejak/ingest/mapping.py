@@ -359,15 +359,15 @@ def property_name(target: str) -> str | None:
 def check_mapping(mapping: Mapping[str, str], allowed: Sequence[str] = INPUT_COLUMNS) -> None:
     """Every mapping target must be one of the `allowed` columns (by default the canonical input columns), or, for
     events, a property (`properties.NAME`) that is no jejak column's name."""
+    events = tuple(allowed) == INPUT_COLUMNS  # an ad spend file has no properties
     for source, target in mapping.items():
-        named = property_name(target) if allowed is INPUT_COLUMNS else None
+        named = property_name(target) if events else None
         if named is not None:
             check_property_name(named, f"Column mapping {source}={target}")
         elif target.lower() not in allowed:
-            properties = " or a property, properties.NAME" if allowed is INPUT_COLUMNS else ""
             raise SettingError(
                 f"Column mapping {source}={target}: '{target}' is not a jejak column. "
-                f"Allowed targets: {', '.join(allowed)}{properties}."
+                f"Allowed targets: {', '.join(allowed)}{', or a property, properties.NAME' if events else ''}."
             )
 
 
