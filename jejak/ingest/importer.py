@@ -203,6 +203,12 @@ def format_of(path: Path) -> str | None:
 def detect_format(path: Path) -> str:
     """The file's format from its suffix, or an error listing the suffixes jejak reads."""
     file_format = format_of(path)
+    if file_format is None and path.suffix.lower() == ".zip":
+        # Amplitude's export, and WhatsApp's with media, come zipped: their files inside are what jejak reads.
+        raise InputFileError(
+            f"{path} is a zip archive: jejak reads the files in it, not the archive. Unzip it "
+            f'(`unzip "{path}" -d "{path.with_suffix("")}"`) and import that folder.'
+        )
     if file_format is None and path.suffix.lower() == ".txt":
         raise InputFileError(
             f"{path}: jejak reads a .txt file only as WhatsApp's chat export (Export chat, without media), and this "
