@@ -75,6 +75,13 @@ LIKELY_NAMES = {
         "time",
         "createdat",
         "created",
+        # Meta's lead forms (`created_time`), form and survey tools (`Submitted at`, `Submission time`).
+        "createdtime",
+        "createddate",
+        "submittedat",
+        "submissiontime",
+        "submitted",
+        "waktudibuat",
         "orderdate",
         "ordertime",
         "eventtime",

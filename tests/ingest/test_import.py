@@ -599,6 +599,11 @@ def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(pr
     assert suggested_map(
         ["waktu pesanan", "created at", "user_id", "pelanggan"], ["waktu pesanan", "created at", "user_id", "pelanggan"]
     ) == {"waktu pesanan": "timestamp"}
+    # Meta's lead-form export times its leads `created_time`.
+    assert suggested_map(["id", "created_time", "campaign_name"], ["id", "created_time", "campaign_name"]) == {
+        "created_time": "timestamp",
+        "campaign_name": "campaign",
+    }
 
 
 def test_a_date_column_and_a_time_column_are_read_as_one_timestamp(project: Project, tmp_path: Path) -> None:
