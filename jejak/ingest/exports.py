@@ -182,7 +182,7 @@ def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
                 properties.pop(key)
     message: dict[str, Any] = {
         "type": "page" if event == _MIXPANEL_PAGE_VIEW else "track",
-        "event": event,
+        "event": None if event == _MIXPANEL_PAGE_VIEW else event,  # a page view is named as Segment's are
         "messageId": f"mp:{insert_id}" if (insert_id := _text(properties.get("$insert_id"))) else None,
         "timestamp": _epoch_iso(properties.get("time")),
         "userId": user_id,
@@ -307,7 +307,7 @@ def _from_posthog(line: dict[str, Any]) -> dict[str, Any]:
     device = _POSTHOG_DEVICES.get((_text(properties.get("$device_type")) or "").lower())
     message: dict[str, Any] = {
         "type": _POSTHOG_PAGE_TYPES.get(event or "", "track"),
-        "event": event,
+        "event": None if event in _POSTHOG_PAGE_TYPES else event,  # named as Segment's page views are
         "messageId": f"ph:{uuid}" if (uuid := _text(line.get("uuid"))) else None,
         "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and not _has_zone(when) else when,
         "userId": user_id,

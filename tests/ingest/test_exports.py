@@ -74,7 +74,7 @@ def test_a_mixpanel_export_is_read_as_segment_messages(project: Project, tmp_pat
     view, identify, purchase = events["mp:i1"], events["mp:i2"], events["mp:i3"]
     assert (view["type"], view["event"], view["anonymous_id"], view["user_id"]) == (
         "page",
-        "$mp_web_page_view",
+        "Page Viewed",  # named as Segment's page views are, so reports and funnels find them alike
         "d-ana",
         None,
     )
@@ -224,8 +224,9 @@ def test_a_posthog_export_is_read_as_segment_messages(project: Project, tmp_path
     )
     events = {event["event_id"]: event for event in lake_events(project)}
     view, joined, order = events["ph:e1"], events["ph:e2"], events["ph:e3"]
-    assert (view["type"], view["anonymous_id"], view["user_id"], view["device_type"]) == (
+    assert (view["type"], view["event"], view["anonymous_id"], view["user_id"], view["device_type"]) == (
         "page",
+        "Page Viewed",
         "d-citra",
         None,
         "mobile",
