@@ -52,6 +52,7 @@ _MIXPANEL_PAGE_VIEW = "$mp_web_page_view"
 _MIXPANEL_PII = {"$email": "email", "$phone": "phone"}
 _MILLISECONDS_FROM = 1e11  # a `time` above this counts milliseconds: 1e11 seconds is the year 5138
 _MOBILE_PLATFORMS = ("ios", "android")
+_AMPLITUDE_PAGE_VIEW = "[Amplitude] Page Viewed"  # the browser SDK's own page views
 
 
 def export_kind(path: Path, file_format: str = "jsonl") -> str | None:
@@ -254,8 +255,8 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
         if _text(line.get(key)) is not None
     }
     message: dict[str, Any] = {
-        "type": "identify" if event == "$identify" else "track",
-        "event": None if event == "$identify" else event,
+        "type": {"$identify": "identify", _AMPLITUDE_PAGE_VIEW: "page"}.get(event or "", "track"),
+        "event": None if event in ("$identify", _AMPLITUDE_PAGE_VIEW) else event,
         "messageId": f"amp:{uuid}" if uuid else None,
         "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and not _has_zone(when) else when,
         "userId": user_id,

@@ -138,8 +138,9 @@ def test_an_amplitude_export_is_read_as_segment_messages(project: Project, tmp_p
     assert (summary.file_format, summary.rows_stored, summary.rows_quarantined) == ("amplitude", 3, 0)
     events = {event["event_id"]: event for event in lake_events(project)}
     view, identify, order = events["amp:u1"], events["amp:u2"], events["amp:u3"]
-    assert (view["type"], view["anonymous_id"], view["page_url"], view["source"], view["medium"]) == (
-        "track",
+    assert (view["type"], view["event"], view["anonymous_id"], view["page_url"], view["source"], view["medium"]) == (
+        "page",
+        "Page Viewed",
         "d-budi",
         "https://kopi.id/promo",
         "newsletter",
