@@ -152,3 +152,24 @@ def test_a_chat_then_an_order_by_the_same_number_is_a_whatsapp_path(project: Pro
     )
     paths = pq.read_table(run_build(project).build_dir / "paths").to_pylist()
     assert [(p["path"], p["conversions"], p["revenue"]) for p in paths] == [("WhatsApp > Offline Store", 1, 185_000.0)]
+
+
+def test_a_message_quarantined_for_its_date_is_stored_once_fixed(project: Project, tmp_path: Path) -> None:
+    from jejak.ingest.quarantine import list_quarantined, retry_quarantined
+
+    # A date no calendar has (the 31st of February) is quarantined, with the date as the chat wrote it.
+    text = ANDROID_ID + f"31/02/26 14.02 - \u202a{NUMBER}\u202c: salah tanggal\n"
+    import_file(project, _chat(tmp_path / f"Chat WhatsApp dengan {NUMBER}.txt", text))
+    [row] = list_quarantined(project).rows
+    assert (row.reason, row.source_line) == ("bad_timestamp", 8)
+    # The number is shown masked, as every phone in the quarantine is: the fix types it back.
+    assert json.loads(row.raw)["phone"] == "<phone removed>"
+    fixed = json.loads(row.raw) | {"timestamp": "2026-02-28T14:02:00", "phone": NUMBER}
+    summary = retry_quarantined(project, fixed={row.row_id: json.dumps(fixed)})
+    assert summary.rows_stored == 1 and list_quarantined(project).rows == []
+    [stored] = [e for e in lake_events(project) if e["source_line"] == 8]
+    assert (stored["event"], stored["timestamp"], stored["phone_hash"] is not None) == (
+        "wa_chat",
+        jakarta("2026-02-28 14:02"),
+        True,
+    )
