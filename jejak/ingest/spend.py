@@ -66,6 +66,8 @@ from jejak.ingest.validate import (
     RUPIAH_LABEL,
     AmountStyle,
     amount_style,
+    english_months,
+    names_months,
 )
 from jejak.store.appstate import connect_state
 from jejak.store.lake import staging_area, writer_lock
@@ -141,7 +143,8 @@ def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
         if time_format in EPOCH_FORMATS:
             continue  # a day is no count of seconds
         try:
-            return dt.datetime.strptime(text, time_format).date()
+            named = english_months(text) if names_months(time_format) else text  # `25 Mei 2026`, as the events read it
+            return dt.datetime.strptime(named, time_format).date()
         except ValueError:
             continue
     return None

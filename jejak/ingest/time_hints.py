@@ -22,12 +22,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from jejak.ingest.validate import english_months, names_months
+
 # A date of day, month and year numbers in either order (`01/03/2026`, `1-3-2026`, `01.03.2026`, WhatsApp's
 # `01/03/26`), or year first (`2026/03/01`, and `2026-03-01` when its time is not ISO); then maybe a time (`09:00`,
 # `9:00:05`, `09:00 PM`, or with dots as the Indonesian locale writes it: `09.00`, `09.00.05`).
 _NUMBERS_DATE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})(?!\d)")
 _YEAR_FIRST_DATE = re.compile(r"\d{4}(?P<sep>[/-])\d{1,2}(?P=sep)\d{1,2}")
-# A month by its English name or abbreviation: `1 Mar 2026`, `01 March 2026`, `Mar 1, 2026`.
+# A month by its name or abbreviation, English or Indonesian: `1 Mar 2026`, `01 March 2026`, `Mar 1, 2026`,
+# `25 Agustus 2026`.
 _NAMED_DATES = (
     (re.compile(r"\d{1,2} [A-Za-z]{3} \d{4}"), "%d %b %Y"),
     (re.compile(r"\d{1,2} [A-Za-z]{4,9} \d{4}"), "%d %B %Y"),
@@ -127,9 +130,10 @@ def _time_format(rest: str) -> str | None:
 
 
 def _reads(text: str, time_format: str) -> bool:
-    """Whether Python's strptime reads `text` with `time_format` (DuckDB's strptime takes the same codes)."""
+    """Whether Python's strptime reads `text` with `time_format` (DuckDB's strptime takes the same codes), an
+    Indonesian month's name as the import reads it (`validate.english_months`)."""
     try:
-        dt.datetime.strptime(text, time_format)
+        dt.datetime.strptime(english_months(text) if names_months(time_format) else text, time_format)
     except ValueError:
         return False
     return True

@@ -8,6 +8,7 @@ that zone; offsets win when present, and everything is stored in UTC.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -395,9 +396,58 @@ def _id_text(column: str) -> str:
     return rf"regexp_replace({_blank(column)}, '^([0-9]+)\.0+$', '\1')"
 
 
+# Indonesian month names and their usual short forms, as English strptime (%B, %b: Python's and DuckDB's) reads
+# them: `25 Agustus 2026`, `1 Mei 2026`, `3 Okt 2026`. Names both languages share (April, Mar, Nov, …) need none.
+INDONESIAN_MONTHS = {
+    "januari": "January",
+    "februari": "February",
+    "pebruari": "February",
+    "maret": "March",
+    "mei": "May",
+    "juni": "June",
+    "juli": "July",
+    "agustus": "August",
+    "oktober": "October",
+    "nopember": "November",
+    "desember": "December",
+    "agu": "Aug",
+    "agt": "Aug",
+    "ags": "Aug",
+    "okt": "Oct",
+    "nop": "Nov",
+    "des": "Dec",
+}
+_MONTH_WORD = re.compile(r"\b(" + "|".join(INDONESIAN_MONTHS) + r")\b", re.IGNORECASE)
+
+
+def names_months(time_format: str) -> bool:
+    """Whether a strptime format reads a month's name (%b, %B, %h)."""
+    return any(code in time_format for code in ("%b", "%B", "%h"))
+
+
+def english_months(text: str) -> str:
+    """`text` with Indonesian month names in English, for strptime.
+
+    Example:
+        >>> english_months("25 Agustus 2026, 1 mei 2026, 3 Okt 2026, 9 Nov 2026")
+        '25 August 2026, 1 May 2026, 3 Oct 2026, 9 Nov 2026'
+    """
+    return _MONTH_WORD.sub(lambda found: INDONESIAN_MONTHS[found.group().lower()], text)
+
+
+def english_months_sql(text: str) -> str:
+    """`english_months` on the engine: one case-insensitive whole-word replacement per Indonesian name."""
+    for indonesian, english in INDONESIAN_MONTHS.items():
+        text = f"regexp_replace({text}, '(?i)\\b{indonesian}\\b', '{english}')"
+    return text
+
+
 def _time_format_sql(time_format: str) -> str:
-    """`c.timestamp` read in one of the timestamp_formats setting's formats (NULL when it does not fit)."""
+    """`c.timestamp` read in one of the timestamp_formats setting's formats (NULL when it does not fit); a format
+    that reads a month's name reads Indonesian ones too (`english_months_sql`)."""
     text = "trim(c.timestamp)"
+    if names_months(time_format):
+        text = english_months_sql(text)
     if time_format in EPOCH_FORMATS:
         pattern, per_second = EPOCH_FORMATS[time_format]
         # to_timestamp counts from UTC, so the time zone setting plays no part.

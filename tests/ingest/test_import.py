@@ -979,6 +979,31 @@ def test_times_in_the_formats_the_setting_names_are_read_in_the_time_zone(tmp_pa
     assert bad["reason"] == "bad_timestamp" and "timestamp_formats" in bad["message"]
 
 
+def test_indonesian_month_names_are_read_and_their_format_offered(tmp_path: Path) -> None:
+    # A point-of-sale report writes its dates with Indonesian month names, which English strptime does not know.
+    rows = [
+        {"event_id": "m1", "timestamp": "25 Agustus 2026 09:15", "user_id": "ana"},
+        {"event_id": "m2", "timestamp": "1 Maret 2026 17:30", "user_id": "ana"},
+        {"event_id": "m3", "timestamp": "31 Desember 2026 23:59", "user_id": "ana"},
+    ]
+    first = make_project(tmp_path / "first")
+    summary = import_file(first, write_csv(tmp_path / "laporan.csv", rows))
+    assert summary.rows_quarantined == 3 and summary.time_format_hint is not None
+    offered = summary.time_format_hint.time_format
+    assert offered == "%d %B %Y %H:%M"
+    # With the format offered, the import reads every name as the month it is.
+    project = make_project(tmp_path / "p", settings={"timestamp_formats": [offered]})
+    assert_reconciles(
+        import_file(project, tmp_path / "laporan.csv"), read=3, stored=3, quarantined_rows=0, duplicates=0
+    )
+    times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
+    assert times == {
+        "m1": jakarta("2026-08-25 09:15"),
+        "m2": jakarta("2026-03-01 17:30"),
+        "m3": jakarta("2026-12-31 23:59"),
+    }
+
+
 def test_a_format_strptime_cannot_read_is_named_before_anything_is_stored(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", settings={"timestamp_formats": ["%d/%m/%Y", "%Q"]})
     path = tmp_path / "pesanan.csv"

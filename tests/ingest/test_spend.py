@@ -287,9 +287,11 @@ def test_spend_days_in_a_format_of_the_timestamp_formats_setting(tmp_path: Path)
     source.write_text(
         "date,channel,spend\n01/03/2026,Email,10\n2 Mar 2026,Email,20\n2026-03-03,Email,30\n1772323200,Email,40\n"
         "4/3/2026,Email,50\n"  # shorter than an ISO date: read by the formats all the same
+        "5 Mei 2026,Email,60\n"  # an Indonesian month's name, read as the events read it
     )
     summary = import_spend(project, source)
-    assert (summary.rows_stored, summary.quarantined_by_reason) == (4, {"bad_timestamp": 1})  # a count of seconds
+    assert (summary.rows_stored, summary.quarantined_by_reason) == (5, {"bad_timestamp": 1})  # a count of seconds
+    assert spend_by_channel(project, dt.date(2026, 5, 5), dt.date(2026, 5, 5)) == {"Email": 60.0}
     assert spend_by_channel(project, dt.date(2026, 3, 1), dt.date(2026, 3, 2)) == {"Email": 30.0}
     assert spend_by_channel(project, dt.date(2026, 3, 4), dt.date(2026, 3, 4)) == {"Email": 50.0}
     [bad] = quarantined(project)

@@ -75,3 +75,30 @@ def test_the_times_are_those_the_quarantine_messages_quote() -> None:
         'timestamp "2926-03-01" is more than a day after this import: …',
     ]
     assert times_of_messages(messages) == ["01/03/2026 09:00"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "25 Agustus 2026 09:15",
+        "1 Mei 2026",
+        "3 Okt 2026",
+        "31 Des 2026",
+        "9 Pebruari 2026",
+        "7 juli 2026",
+        "2 Agt 2026",
+    ],
+)
+def test_indonesian_month_names_are_read_alike_by_python_and_duckdb(text: str) -> None:
+    from jejak.ingest.validate import english_months, english_months_sql
+
+    hint = suggest_time_format([text])
+    assert hint is not None, text
+    [(in_sql,)] = duckdb.execute(f"SELECT {english_months_sql('$1')}", [text]).fetchall()
+    assert in_sql == english_months(text)
+    [(read,)] = duckdb.execute("SELECT try_strptime($1, $2)", [in_sql, hint.time_format]).fetchall()
+    assert read == dt.datetime.strptime(english_months(text), hint.time_format)
+    assert (
+        read.month
+        == {"Agustus": 8, "Mei": 5, "Okt": 10, "Des": 12, "Pebruari": 2, "juli": 7, "Agt": 8}[text.split()[1]]
+    )
