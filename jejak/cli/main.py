@@ -312,12 +312,19 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
 
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--map", "column_map", default="", help='Column mapping, e.g. "waktu=timestamp,pelanggan=user_id".')
+@click.option(
+    "--map",
+    "column_map",
+    default="",
+    help='Column mapping, e.g. "waktu=timestamp,pelanggan=user_id"; "Tanggal+Jam=timestamp" joins a date column '
+    'and a time column; "Skor=properties.score" keeps a column as a property of that name.',
+)
 @click.option(
     "--set",
     "constants",
     default="",
-    help='Columns the file lacks, one value on every row, e.g. "event=Order Completed,touchpoint=tokopedia".',
+    help='Columns the file lacks, one value on every row, e.g. "event=Order Completed,touchpoint=tokopedia" '
+    '(or a property: "properties.survey=csat").',
 )
 @click.option("--source", default=None, help="Source name stored with each event (default: the file name).")
 @click.option(
@@ -361,8 +368,9 @@ def import_command(
     replace: bool,
     project_dir: str | None,
 ) -> None:
-    """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec), Parquet (GA4's BigQuery export is read as
-    it is), Excel (.xlsx, .xls) or OpenDocument (.ods) files into the event lake (CSV and JSON Lines may be gzipped).
+    """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec; Mixpanel's, Amplitude's and PostHog's exports
+    are read as it), Parquet (GA4's BigQuery export and PostHog's are read as they are), Excel (.xlsx, .xls),
+    OpenDocument (.ods) or WhatsApp chat export (.txt) files into the event lake (CSV and JSON Lines may be gzipped).
 
     What --map, --set, --delimiter, --skip-lines and --sheet say is remembered with the import: re-trying its
     quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way.
