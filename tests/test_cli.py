@@ -516,6 +516,14 @@ def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Pa
     assert warned.exit_code == 0, warned.output
     assert "pesanan.csv has no column 'totl' that --map names" in " ".join(warned.output.split())
     assert "that --map names" not in checked.output
+    # A JSON Lines file has no columns to map (its fields are Segment's): the map is said to do nothing there.
+    messages = tmp_path / "web.jsonl"
+    messages.write_text(json.dumps({"type": "track", "userId": "ana", "timestamp": "2026-03-01T09:00:00Z"}) + "\n")
+    ignored = runner.invoke(
+        cli, ["import", str(messages), "--map", "waktu=timestamp", "--check", "--project", str(project)]
+    )
+    said = " ".join(ignored.output.split())
+    assert "web.jsonl has no column 'waktu' that --map names" in said and "applies to CSV, Parquet and Excel" in said
 
 
 def test_import_of_a_folder_imports_its_files_and_one_bad_file_stops_only_itself(tmp_path: Path) -> None:

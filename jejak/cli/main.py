@@ -259,10 +259,13 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             console.print(f"  {Path(s.file).name}: {time_format_advice(s.time_format_hint, check)}")
         if s.unused_map:
             names = ", ".join(repr(name) for name in s.unused_map)
-            print_warning(
-                f"{Path(s.file).name} has no column {names} that --map names: nothing was mapped from it. "
+            advice = (
                 "Check the spelling against the file's header (`jejak import FILE --check` lists its columns)."
+                if s.columns
+                else "Its events carry their own fields (JSON Lines as Segment names them, a chat's messages): "
+                "--map applies to CSV, Parquet and Excel files."
             )
+            print_warning(f"{Path(s.file).name} has no column {names} that --map names: nothing was mapped. {advice}")
         if not s.reconciles:
             raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
         if check:

@@ -607,10 +607,9 @@ def _import_readable(
         summary = dataclasses.replace(summary, time_format_hint=suggest_time_format(unread_times))
     if file_format == "csv":
         summary = dataclasses.replace(summary, delimiter=separator)
-    if columns:  # a JSON Lines file's fields are Segment's, and a GA4 export's are its flattening's: no map applies
-        unused = names_not_in([column for column, _ in columns], options.column_map)
-        summary = dataclasses.replace(summary, unused_map=tuple(unused))
-    summary = dataclasses.replace(summary, columns=_read_as(columns))
+    # A JSON Lines file or a WhatsApp chat has no columns to map: every name --map gives is one it lacks.
+    unused = names_not_in([column for column, _ in columns], options.column_map)
+    summary = dataclasses.replace(summary, unused_map=tuple(unused), columns=_read_as(columns))
     if check:
         first_bad = sorted(loaded.bad_rows, key=lambda row: int(str(row["source_line"])))[:CHECK_SAMPLE_ROWS]
         bad_sample = [{**row, "raw": mask_pii(str(row["raw"]))} for row in first_bad]  # as the quarantine shows them
