@@ -889,7 +889,13 @@ def publish_quarantine_part(project: Project, stage: Path, table: pa.Table) -> P
 def source_file_of(project: Project, path: Path | str) -> str:
     """What the lake and the imports log call a file: its absolute path, with any phone number or e-mail in it
     hashed (`identifiers.private_text`). Every lookup of a file's rows goes through here."""
-    return private_text(project.hmac_key(), str(Path(path).expanduser().resolve()))
+    return source_files_of(project, [path])[0]
+
+
+def source_files_of(project: Project, paths: Sequence[Path | str]) -> list[str]:
+    """`source_file_of` for many paths, with the project's key read once."""
+    key = project.hmac_key()
+    return [private_text(key, str(Path(path).expanduser().resolve())) for path in paths]
 
 
 def record_import(

@@ -34,6 +34,7 @@ from jejak.ingest.importer import (
     preflight,
     record_import,
     source_file_of,
+    source_files_of,
 )
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.validate import sql_files, sql_text
@@ -204,8 +205,10 @@ def _last_import(project: Project, source_file: str) -> tuple[ImportOptions, lis
     finally:
         db.close()
     found = None
-    for file, options_json in logged:
-        if source_file_of(project, file) == source_file:  # as typed then: resolved here, from where jejak runs now
+    # As typed then: resolved here, from where jejak runs now (the key read once, not once a log line).
+    files = source_files_of(project, [file for file, _ in logged])
+    for file, (_, options_json) in zip(files, logged, strict=True):
+        if file == source_file:
             found = ImportOptions.from_json(options_json), logged_columns(options_json)
     return found
 
