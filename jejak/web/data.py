@@ -27,6 +27,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from jejak.core.errors import NotFoundError, SettingError
+from jejak.ingest.importer import FORMATS_BY_SUFFIX
 from jejak.ingest.quarantine import (
     LEFT_WHY,
     READER_REASONS,
@@ -57,17 +58,13 @@ def _outcome(params: Mapping[str, str]) -> dict[str, Any] | None:
     return {**counts, "why": why}
 
 
-# A JSON Lines row is kept as its line; a row of any other file (CSV, Parquet, a workbook, a WhatsApp chat) as a JSON
-# object of its columns.
-_LINE_SUFFIXES = (".jsonl", ".ndjson", ".json")
-
-
 def _editable(row: QuarantinedRow) -> dict[str, Any]:
-    """A row for the edit form: a row's columns (a JSON object) one per line, easier to fix."""
+    """A row for the edit form: a row's columns (a JSON object) one per line, easier to fix. A JSON Lines row is kept
+    as its line; a row of any other file (CSV, Parquet, a workbook, a WhatsApp chat) as a JSON object."""
     shown = row.as_dict()
     record = None
     suffix = Path(row.source_file.removesuffix(".gz")).suffix.lower()
-    if suffix not in _LINE_SUFFIXES and row.reason not in READER_REASONS:
+    if FORMATS_BY_SUFFIX.get(suffix) != "jsonl" and row.reason not in READER_REASONS:
         with contextlib.suppress(ValueError):
             record = json.loads(row.raw)
     if isinstance(record, dict):
