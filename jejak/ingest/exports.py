@@ -143,6 +143,13 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _campaign(*sources: Mapping[str, Any]) -> dict[str, str | None]:
+    """Segment's `context.campaign` from the UTM fields, each from the first of `sources` that has it."""
+    return {
+        name: next(filter(None, (_text(source.get(key)) for source in sources)), None) for key, name in _UTM.items()
+    }
+
+
 def _drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
     """A mapping without its None values and its empty objects."""
     kept = {}
@@ -190,7 +197,7 @@ def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
         "anonymousId": device_id,
         "context": {
             "page": {"url": _text(properties.get("$current_url")), "referrer": _referrer(properties.get("$referrer"))},
-            "campaign": {name: _text(properties.get(key)) for key, name in _UTM.items()},
+            "campaign": _campaign(properties),
             "os": {"name": _text(properties.get("$os"))},
             "traits": traits,
         },
@@ -242,7 +249,7 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
     event = _text(line.get("event_type"))
     when = _text(line.get("event_time")) or _text(line.get("client_event_time"))
     uuid = _text(line.get("uuid")) or _text(line.get("$insert_id"))
-    campaign = {name: _text(properties.get(key)) or _text(user_properties.get(key)) for key, name in _UTM.items()}
+    campaign = _campaign(properties, user_properties)
     platform = (_text(line.get("platform")) or "").lower()
     family = (_text(line.get("device_family")) or _text(line.get("device_type")) or "").lower()
     device = "tablet" if "ipad" in family or "tablet" in family else "mobile" if platform in _MOBILE_PLATFORMS else None
@@ -319,7 +326,7 @@ def _from_posthog(line: dict[str, Any]) -> dict[str, Any]:
                 "path": _text(properties.get("$pathname")),
                 "referrer": _referrer(properties.get("$referrer")),
             },
-            "campaign": {name: _text(properties.get(key)) for key, name in _UTM.items()},
+            "campaign": _campaign(properties),
             "os": {"name": _text(properties.get("$os"))},
             "device": {"type": device},
             "traits": traits,

@@ -162,8 +162,9 @@ def _day_first(messages: Sequence[_Message], path: Path) -> bool:
 
 def _iso_time(date: str, time: str, day_first: bool) -> str | None:
     """`2026-11-25T09:15:00` for a message's date and time, or None when they are no time of the calendar."""
-    numbers = [int(n) for n in re.split(r"[./-]", date)]
-    if len(re.split(r"[./-]", date)[0]) > 2:
+    parts = re.split(r"[./-]", date)
+    numbers = [int(n) for n in parts]
+    if len(parts[0]) > 2:
         year, month, day = numbers
     else:
         day, month, year = numbers if day_first else (numbers[1], numbers[0], numbers[2])
