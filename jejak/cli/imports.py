@@ -47,14 +47,15 @@ def remove(files: tuple[str, ...], yes: bool, project_dir: str | None) -> None:
 
     Importing a file again with another --map does not replace its events (they would be stored twice, or skipped
     as duplicates): remove the file's import, then import it as it should have been (or: jejak import FILE --replace).
-    A file is named by its path, or by its name when only one imported file has it.
+    A file is named by its path, or by its name when only one imported file has it; a zip archive's path names
+    every file imported from it.
 
     Example: jejak imports remove pesanan.csv && jejak import pesanan.csv --map "waktu=timestamp,no_hp=phone"
     """
-    from jejak.ingest.removal import remove_import, what_removal_takes
+    from jejak.ingest.removal import imported_files_named, remove_import, what_removal_takes
 
     project = project_at(project_dir)
-    for name in files:
+    for name in [file for named in files for file in imported_files_named(project, named)]:
         if not yes:
             taken = what_removal_takes(project, name)
             click.confirm(f"Remove {_what(taken)} of {taken.file}?", abort=True)

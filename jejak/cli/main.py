@@ -36,6 +36,7 @@ from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import InputFileError, JejakError
 from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
+from jejak.ingest.archives import shown_name
 from jejak.service.attribution import (
     ATTRIBUTE_BY,
     HONEST_LABEL,
@@ -175,27 +176,45 @@ def _remove_earlier_import(project: Any, path: Path, options: Any) -> None:
 
 
 def expand_folders(paths: Sequence[Path]) -> list[Path]:
-    """The files named, with each folder replaced by its own files that jejak imports (saying what it left)."""
-    from jejak.ingest.importer import FORMATS_BY_SUFFIX, files_in
+    """The files named, with each folder replaced by its own files that jejak imports, and each zip archive by the
+    files in it that jejak imports (saying what each left)."""
+    from jejak.ingest.archives import is_archive
+    from jejak.ingest.importer import FORMATS_BY_SUFFIX, archive_files, files_in
 
     files: list[Path] = []
     for path in paths:
-        if not path.is_dir():
+        if is_archive(path):
+            found, left_names = archive_files(path)
+            holder = "archive"
+        elif path.is_dir():
+            found, left = files_in(path)
+            left_names = [entry.name + ("/" if entry.is_dir() else "") for entry in left]
+            holder = "folder"
+        else:
             files.append(path)
             continue
-        found, left = files_in(path)
         if not found:
             suffixes = ", ".join(sorted(FORMATS_BY_SUFFIX))
             raise InputFileError(
-                f"The folder {path} holds no file jejak imports (files ending in {suffixes}, or .csv/.jsonl gzipped)."
-                " Name the files instead, or the folder that holds them."
+                f"The {holder} {path} holds no file jejak imports (files ending in {suffixes}, or .csv/.jsonl "
+                "gzipped). Name the files instead, or the folder that holds them."
             )
-        left_text = ", ".join(entry.name + ("/" if entry.is_dir() else "") for entry in left)
-        console.print(
-            f"{path}: {len(found)} file{'s' if len(found) != 1 else ''}" + (f" (left: {left_text})" if left else "")
-        )
+        console.print(f"{path}: {len(found)} file{'s' if len(found) != 1 else ''}" + _left_text(left_names))
         files += found
     return files
+
+
+# How many of the entries a folder or an archive leaves are named (an iPhone's chat archive holds every photo).
+LEFT_NAMES_SHOWN = 8
+
+
+def _left_text(names: Sequence[str]) -> str:
+    """` (left: a.jpg, b.jpg and 3 more)`, or "" when nothing was left."""
+    if not names:
+        return ""
+    shown = ", ".join(names[:LEFT_NAMES_SHOWN])
+    more = f" and {len(names) - LEFT_NAMES_SHOWN} more" if len(names) > LEFT_NAMES_SHOWN else ""
+    return f" (left: {shown}{more})"
 
 
 def print_import_failures(failed: Sequence[tuple[Path, InputFileError]], imported: int, check: bool = False) -> None:
@@ -238,7 +257,7 @@ CHECK_COLUMNS = (
 def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> None:
     rows = [
         {
-            "file": Path(s.file).name,
+            "file": shown_name(s.file),
             # A CSV file read with another separator than the comma says so: auto-detection chose it.
             "format": s.file_format if s.delimiter in ("", ",") else f"{s.file_format} ({s.delimiter!r})",
             "rows read": s.rows_read,
@@ -254,9 +273,9 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
         if s.quarantined_by_reason:
             reasons = ", ".join(f"{k} {v}" for k, v in s.quarantined_by_reason.items())
             verb = "would quarantine" if check else "quarantined"
-            console.print(f"  {Path(s.file).name}: {verb} {reasons}")
+            console.print(f"  {shown_name(s.file)}: {verb} {reasons}")
         if s.time_format_hint is not None:
-            console.print(f"  {Path(s.file).name}: {time_format_advice(s.time_format_hint, check)}")
+            console.print(f"  {shown_name(s.file)}: {time_format_advice(s.time_format_hint, check)}")
         if s.unused_map:
             names = ", ".join(repr(name) for name in s.unused_map)
             advice = (
@@ -265,7 +284,7 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
                 else "Its events carry their own fields (JSON Lines as Segment names them, a chat's messages): "
                 "--map applies to CSV, Parquet and Excel files."
             )
-            print_warning(f"{Path(s.file).name} has no column {names} that --map names: nothing was mapped. {advice}")
+            print_warning(f"{shown_name(s.file)} has no column {names} that --map names: nothing was mapped. {advice}")
         if not s.reconciles:
             raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
         if check:
@@ -280,7 +299,7 @@ def _print_check_samples(summary: Any) -> None:
     from jejak.ingest.ga4 import is_ga4_export
     from jejak.ingest.mapping import map_option_text, suggested_map
 
-    name = Path(summary.file).name
+    name = shown_name(summary.file)
     if summary.file_format == "parquet" and is_ga4_export(Path(summary.file)):
         # Its columns are the flattening's, not the file's: say where they come from instead.
         console.print(f"{name}: a GA4 BigQuery export, flattened into event columns (docs/import-formats.md, GA4)")
@@ -374,6 +393,7 @@ def import_command(
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec; Mixpanel's, Amplitude's and PostHog's exports
     are read as it), Parquet (GA4's BigQuery export and PostHog's are read as they are), Excel (.xlsx, .xls),
     OpenDocument (.ods) or WhatsApp chat export (.txt) files into the event lake (CSV and JSON Lines may be gzipped).
+    A folder stands for its files; a zip archive for the files in it (an iPhone's chat, Amplitude's export).
 
     What --map, --set, --delimiter, --skip-lines and --sheet say is remembered with the import: re-trying its
     quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way.

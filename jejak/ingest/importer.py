@@ -40,6 +40,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
+from jejak.ingest.archives import ARCHIVE_SUFFIX, check_member, inside_archive, member_names, unpack
 from jejak.ingest.exports import export_kind, rewrite_as_segment
 from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
 from jejak.ingest.identifiers import mask_pii, pii_map, private_text
@@ -203,11 +204,11 @@ def format_of(path: Path) -> str | None:
 def detect_format(path: Path) -> str:
     """The file's format from its suffix, or an error listing the suffixes jejak reads."""
     file_format = format_of(path)
-    if file_format is None and path.suffix.lower() == ".zip":
-        # Amplitude's export, and WhatsApp's with media, come zipped: their files inside are what jejak reads.
+    if file_format is None and path.suffix.lower() == ARCHIVE_SUFFIX:
+        # `jejak import` reads an archive's files (`expand_sources`); a list of files to import names them one by one.
         raise InputFileError(
-            f"{path} is a zip archive: jejak reads the files in it, not the archive. Unzip it "
-            f'(`unzip "{path}" -d "{path.with_suffix("")}"`) and import that folder.'
+            f"{path} is a zip archive: jejak reads the files in it, not the archive. Name the archive itself to "
+            f'`jejak import` (`jejak import "{path}"`), or its files (`archive_files`).'
         )
     if file_format is None and path.suffix.lower() == ".txt":
         raise InputFileError(
@@ -238,12 +239,22 @@ def files_in(directory: Path) -> tuple[list[Path], list[Path]]:
     return files, [e for e in entries if e not in files]
 
 
-def _gunzip(path: Path, directory: Path) -> Path:
-    """A gzipped file unpacked into `directory` under its name without `.gz`: the readers seek back and forth, which
-    a gzip stream can only do by unpacking again from the start."""
-    target = directory / path.stem
+def archive_files(archive: Path) -> tuple[list[Path], list[str]]:
+    """A zip archive's files jejak imports, in name order, as paths inside it (`export.zip/2026/events.csv`: see
+    `archives`), and the names of the entries it leaves (other formats, hidden files, a Mac's copies). Every file
+    at any depth: an archive is one export, and Amplitude's keeps its files in a folder."""
+    names, never = member_names(archive)
+    files = [archive / name for name in names if format_of(archive / name) is not None]
+    read = {file.relative_to(archive).as_posix() for file in files}
+    return files, [name for name in names if name not in read] + never
+
+
+def _gunzip(path: Path, packed_file: Path, directory: Path) -> Path:
+    """A gzipped file (`packed_file`, the copy of `path` at hand) unpacked into `directory` under its name without
+    `.gz`: the readers seek back and forth, which a gzip stream can only do by unpacking again from the start."""
+    target = directory / packed_file.stem
     try:
-        with gzip.open(path, "rb") as packed, target.open("wb") as unpacked:
+        with gzip.open(packed_file, "rb") as packed, target.open("wb") as unpacked:
             shutil.copyfileobj(packed, unpacked, length=8 * 1024 * 1024)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError; a cut file ends in EOFError
         raise InputFileError(f"{path} cannot be unpacked as gzip ({exc}). Is it whole, and gzip?") from None
@@ -264,12 +275,14 @@ def _to_utf8(path: Path, readable: Path, directory: Path) -> Path:
 
 
 def readable_copy(project: Project, path: Path, file_format: str, stack: contextlib.ExitStack[Any]) -> Path:
-    """The file as the readers take it: a gzipped one unpacked, a UTF-16 CSV re-encoded as UTF-8, a GA4 BigQuery
-    export flattened into event columns (`ga4`), each into a staging directory that `stack` removes; else the file
-    itself."""
+    """The file as the readers take it: one in a zip archive unpacked (`archives`), a gzipped one unpacked, a UTF-16
+    CSV re-encoded as UTF-8, a GA4 BigQuery export flattened into event columns (`ga4`), each into a staging
+    directory that `stack` removes; else the file itself."""
     readable = path
+    if inside_archive(path):
+        readable = unpack(path, stack.enter_context(staging_area(project)))
     if is_gzipped(path):
-        readable = _gunzip(path, stack.enter_context(staging_area(project)))
+        readable = _gunzip(path, readable, stack.enter_context(staging_area(project)))
     if file_format == "csv" and is_utf16(readable):
         readable = _to_utf8(path, readable, stack.enter_context(staging_area(project)))
     if file_format == "jsonl" and is_ga4_json(readable):
@@ -287,6 +300,9 @@ TIME_HINT_ROWS = 50
 
 
 def _check_readable(path: Path) -> None:
+    if not path.exists() and inside_archive(path):
+        check_member(path)  # a file in a zip archive: the archive is read, and holds it
+        return
     if not path.exists():
         raise InputFileError(f"{path} does not exist. Check the path and try again.")
     if not path.is_file():

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, NotFoundError, SettingError
+from jejak.ingest.archives import inside_archive, shown_name, unpack
 from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
 from jejak.ingest.importer import (
     FORMATS_BY_SUFFIX,
@@ -108,7 +109,7 @@ class QuarantinedRow:
         return {
             "row_id": self.row_id,
             "quarantined_at": self.quarantined_at,
-            "file": Path(self.source_file).name,
+            "file": shown_name(self.source_file),
             "line": self.source_line,
             "reason": self.reason,
             "message": self.message,
@@ -348,20 +349,32 @@ def _plan(
     return list(groups.values()), left
 
 
-def _source_delimiter(source_file: str, setting: str, skip_lines: int = 0) -> str:
-    """What separates the values of a CSV source file (`readers.csv_delimiter`); a comma when it is gone or no CSV."""
+def _csv_source(source_file: str, directory: Path) -> Path | None:
+    """The CSV source file on disk, to read its separator and header from: the file, or a copy unpacked from its zip
+    archive into `directory`; None when it is gone or no CSV."""
     source = Path(source_file)
-    if format_of(source) != "csv" or not source.is_file():
-        return ","
-    return csv_delimiter(source, setting, skip_lines=skip_lines)
+    if format_of(source) != "csv":
+        return None
+    if source.is_file():
+        return source
+    try:
+        return unpack(source, directory) if inside_archive(source) else None
+    except InputFileError:  # the archive changed since: as if the file were gone
+        return None
+
+
+def _source_delimiter(source: Path | None, setting: str, skip_lines: int = 0) -> str:
+    """What separates the values of a CSV source file (`_csv_source`; `readers.csv_delimiter`); a comma when there is
+    none."""
+    return "," if source is None else csv_delimiter(source, setting, skip_lines=skip_lines)
 
 
 def _write_group(
-    group: _Group, directory: Path, source_delimiter: str, skip_lines: int = 0
+    group: _Group, directory: Path, source_delimiter: str, skip_lines: int = 0, source: Path | None = None
 ) -> tuple[Path, dict[int, int], str]:
     """The group's rows as a file of their source's format, each physical line → the source line it stands for,
     and the file's CSV delimiter (the source's for its lines as they were, else a comma). `skip_lines` lines come
-    before the source's header (the import's --skip-lines)."""
+    before the source's header (the import's --skip-lines); `source` is the CSV file to read it from (`_csv_source`)."""
     origin: dict[int, int] = {}
     if group.kind == "jsonl":
         path = directory / "retry.jsonl"
@@ -380,8 +393,7 @@ def _write_group(
     if group.kind == "csv_record":
         header = list(group.rows[0][1])
     else:
-        source = Path(group.source_file)
-        if not source.is_file():
+        if source is None:
             raise _NoHeader
         # The lines go in as the file had them, so the header goes in with the file's own separator.
         delimiter = source_delimiter
@@ -519,8 +531,9 @@ def retry_quarantined(
             with staging_area(project) as stage:
                 try:
                     setting = options.delimiter or project.settings.csv_delimiter
-                    source_delimiter = _source_delimiter(group.source_file, setting, options.skip_lines)
-                    path, origin, delimiter = _write_group(group, stage, source_delimiter, options.skip_lines)
+                    source = _csv_source(group.source_file, stage)
+                    source_delimiter = _source_delimiter(source, setting, options.skip_lines)
+                    path, origin, delimiter = _write_group(group, stage, source_delimiter, options.skip_lines, source)
                     # A row kept as a JSON object has its columns mapped already, and the import's --set values
                     # among them; a CSV line has the file's header, and gets both as the import gave them.
                     from_text = group.kind == "csv_text"

@@ -24,6 +24,7 @@ from jejak.core.clock import utc_now
 from jejak.core.errors import JejakError, NotFoundError
 from jejak.core.vocabulary import EVENT_COLUMNS
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
+from jejak.ingest.archives import ARCHIVE_SUFFIX
 from jejak.ingest.importer import (
     REMOVED_FORMAT,
     REMOVED_SPEND_FORMAT,
@@ -90,6 +91,14 @@ def resolve_imported_file(project: Project, name: str) -> str:
     raise NotFoundError(
         f"No rows of {name} are in this project (imported files: {listed or 'none'}). See them with `jejak imports list`."
     )
+
+
+def imported_files_named(project: Project, name: str) -> list[str]:
+    """The imported files `name` means: every imported file of the zip archive it names (`export.zip`, see
+    `archives`), else the one `resolve_imported_file` finds."""
+    archive = source_file_of(project, name)
+    inside = [file for file in imported_files(project) if file.startswith(f"{archive}/")]
+    return inside if archive.lower().endswith(ARCHIVE_SUFFIX) and inside else [resolve_imported_file(project, name)]
 
 
 def what_removal_takes(project: Project, name: str) -> Removal:

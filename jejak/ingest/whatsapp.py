@@ -43,6 +43,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from jejak.core.errors import InputFileError
+from jejak.ingest.archives import read_head
 from jejak.ingest.readers import CHUNK_ROWS, RawChunk
 
 WHATSAPP_FORMAT = "whatsapp"
@@ -92,13 +93,9 @@ def _parsed_line(line: str) -> tuple[str, str, str] | None:
 
 
 def is_whatsapp_chat(path: Path) -> bool:
-    """Whether a `.txt` file starts as a WhatsApp chat export: its first line that is not blank is a message."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
-    except OSError:
-        return False
-    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    """Whether a `.txt` file (on disk or in a zip archive) starts as a WhatsApp chat export: its first line that is
+    not blank is a message."""
+    text = read_head(path, _SNIFF_BYTES).decode("utf-8", errors="replace").removeprefix("\ufeff")
     first = next((_clean(line) for line in text.splitlines() if _clean(line).strip()), "")
     return _parsed_line(first) is not None
 

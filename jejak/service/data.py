@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from jejak.core.settings import ENV_PREFIX, SETTINGS_TABLE
 from jejak.core.vocabulary import QUARANTINE_REASONS
+from jejak.ingest.archives import shown_name
 from jejak.ingest.importer import TIME_HINT_ROWS, quarantine_counts
 from jejak.ingest.quarantine import list_quarantined
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format, times_of_messages
@@ -37,7 +37,7 @@ def imports_log(project: Project, *, limit: int = 200) -> Rows:
         db.close()
     return [
         {
-            "file": Path(file).name,
+            "file": shown_name(file),
             "format": file_format,
             "source_name": source_name,
             "imported_at": _moment(started_at),
