@@ -42,7 +42,7 @@ from jejak.journeys.sessions import journey_marks, session_table, sessionize
 from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
 from jejak.segments.traits import person_traits
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import writing_state
 from jejak.store.derived import new_build_dir, publish_build
 from jejak.store.files import remove_tree
 from jejak.store.lake import event_files, events_glob, reading_lake
@@ -311,18 +311,14 @@ def _feedback(eng: Engine, project: Project, settings: Settings, stream: ir.Tabl
 
 
 def _record_build(project: Project, result: BuildResult, started_at: str) -> None:
-    db = connect_state(project.sqlite_path)
-    try:
-        with db:
-            db.execute(
-                "INSERT INTO builds VALUES (?, ?, ?, ?, ?)",
-                (
-                    result.build_dir.name,
-                    result.engine,
-                    started_at,
-                    utc_now().isoformat(),
-                    json.dumps(result.step_seconds),
-                ),
-            )
-    finally:
-        db.close()
+    with writing_state(project.sqlite_path) as db:
+        db.execute(
+            "INSERT INTO builds VALUES (?, ?, ?, ?, ?)",
+            (
+                result.build_dir.name,
+                result.engine,
+                started_at,
+                utc_now().isoformat(),
+                json.dumps(result.step_seconds),
+            ),
+        )

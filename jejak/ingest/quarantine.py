@@ -68,7 +68,7 @@ from jejak.ingest.importer import (
 from jejak.ingest.mapping import canonical_header, check_mapping
 from jejak.ingest.readers import RAW_PREVIEW_CHARS, csv_delimiter, read_csv_header
 from jejak.ingest.validate import amount_style
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state
 from jejak.store.files import fsync_path
 from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
@@ -435,13 +435,10 @@ class _SourceImport(NamedTuple):
 def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _SourceImport]:
     """The source name each file was imported under and the options its import was given (`--map`, `--set`,
     `--delimiter`, `--skip-lines`), from the imports log; else the file's name, as import does, and none."""
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         logged = db.execute(
             "SELECT file, source_name, options_json, file_format FROM imports ORDER BY finished_at"
         ).fetchall()
-    finally:
-        db.close()
     found = {}
     for source_file in files:
         name, options, spend = Path(source_file).stem, ImportOptions(), False

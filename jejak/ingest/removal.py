@@ -39,7 +39,7 @@ from jejak.ingest.importer import (
 )
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.validate import sql_files, sql_text
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state, writing_state
 from jejak.store.lake import event_files, replace_files, rewriting_lake, staging_area
 from jejak.store.project import Project
 
@@ -66,11 +66,8 @@ def imported_files(project: Project) -> list[str]:
             engine.close()
         names.update(str(name) for name in found.column("source_file").to_pylist() if name)
     names.update(quarantined_files(project))
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         names.update(name for (name,) in db.execute("SELECT DISTINCT source_file FROM spend"))
-    finally:
-        db.close()
     return sorted(names)
 
 
@@ -106,11 +103,8 @@ def what_removal_takes(project: Project, name: str) -> Removal:
     source_file = resolve_imported_file(project, name)
     events = what_removal_takes_events(project, source_file)
     quarantined = quarantined_files(project)[source_file]
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         (spend_rows,) = db.execute("SELECT count(*) FROM spend WHERE source_file = ?", (source_file,)).fetchone()
-    finally:
-        db.close()
     return Removal(source_file, events, quarantined, int(spend_rows))
 
 
@@ -120,12 +114,8 @@ def remove_import(project: Project, name: str) -> Removal:
     with rewriting_lake(project), staging_area(project) as stage:
         events = _remove_events(project, stage, source_file)
         quarantined = remove_quarantined_of(project, stage, source_file)
-        db = connect_state(project.sqlite_path)
-        try:
-            with db:
-                spend_rows = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
-        finally:
-            db.close()
+        with writing_state(project.sqlite_path) as db:
+            spend_rows = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
     removed = -(events + quarantined + spend_rows)
     kind = REMOVED_SPEND_FORMAT if spend_rows and not events else REMOVED_FORMAT  # spend is no event count
     logged = ImportSummary(source_file, kind, removed, -(events + spend_rows), -quarantined, 0)
@@ -204,15 +194,12 @@ def _files_holding(project: Project, source_file: str) -> dict[Path, int]:
 def _last_import(project: Project, source_file: str) -> tuple[ImportOptions, list[tuple[str, str]] | None] | None:
     """The options of the file's latest import in the log (not a re-try's or a removal's) and how it read the file's
     columns (None if the log did not keep it), or None if there is none."""
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         logged = db.execute(
             "SELECT file, options_json FROM imports WHERE options_json IS NOT NULL AND file_format NOT IN (?, ?, ?) "
             "ORDER BY finished_at",
             (REMOVED_FORMAT, *SPEND_FORMATS),
         ).fetchall()
-    finally:
-        db.close()
     found = None
     # As typed then: resolved here, from where jejak runs now (the key read once, not once a log line).
     files = source_files_of(project, [file for file, _ in logged])

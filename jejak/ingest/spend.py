@@ -69,7 +69,7 @@ from jejak.ingest.validate import (
     english_months,
     names_months,
 )
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state, writing_state
 from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
 
@@ -280,26 +280,20 @@ def import_spend(
     if check:
         summary.rows_stored = len(good)
         summary.sample, summary.bad_sample = good[:CHECK_SAMPLE_ROWS], bad[:CHECK_SAMPLE_ROWS]
-        db = connect_state(project.sqlite_path)
-        try:  # what the import would replace: the rows the file's last import stored
+        # What the import would replace: the rows the file's last import stored.
+        with open_state(project.sqlite_path) as db:
             (summary.rows_replaced,) = db.execute(
                 "SELECT count(*) FROM spend WHERE source_file = ?", (source_file,)
             ).fetchone()
-        finally:
-            db.close()
         return summary
     started_at = utc_now()
     with writer_lock(project), staging_area(project) as stage:
-        db = connect_state(project.sqlite_path)
-        try:
-            with db:
-                summary.rows_replaced = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
-                db.executemany(
-                    "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(*row[:5], source_file, row[5], started_at.isoformat()) for row in good],
-                )
-        finally:
-            db.close()
+        with writing_state(project.sqlite_path) as db:
+            summary.rows_replaced = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
+            db.executemany(
+                "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:5], source_file, row[5], started_at.isoformat()) for row in good],
+            )
         write_quarantine(project, stage, bad, source_file, started_at)
     summary.rows_stored = len(good)
     # In the imports log too, as format `spend`: the Data page lists it, and a re-try of its quarantined rows knows
@@ -443,12 +437,9 @@ def spend_by_campaign(project: Project, start: dt.date | None = None, end: dt.da
 def _spend_by(project: Project, column: str, start: dt.date | None, end: dt.date | None) -> dict[str, float]:
     # `column` is one of two names written here, never user input, so it may go into the SQL text.
     key = {"channel": "channel", "campaign": f"COALESCE(campaign, '{NOT_SET}')"}[column]
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         rows = db.execute(
             f"SELECT {key} AS name, SUM(amount) FROM spend WHERE day >= ? AND day <= ? GROUP BY name ORDER BY name",
             ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat()),
         ).fetchall()
-    finally:
-        db.close()
     return {str(name): float(total) for name, total in rows}

@@ -12,7 +12,7 @@ from typing import Any
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import SettingError
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state, writing_state
 
 TEXT_LANES = ("thoughts", "pain_points", "opportunities", "actions", "touchpoints")
 FEELING_LANES = ("feeling", "feeling_to_be")
@@ -31,49 +31,35 @@ def add_note(
             raise SettingError(f"A note in {lane} needs some text.")
     else:
         raise SettingError(f"Notes go in {', '.join(TEXT_LANES + FEELING_LANES)}, not {lane!r}.")
-    db = connect_state(sqlite_path)
-    try:
+    with open_state(sqlite_path) as db:
         with db:
             cursor = db.execute(
                 "INSERT INTO map_notes (persona, stage, lane, text, value, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (persona, stage, lane, text.strip(), value, utc_now().isoformat()),
             )
         return int(cursor.lastrowid or 0)
-    finally:
-        db.close()
 
 
 def notes_for(sqlite_path: Path, persona: str) -> list[dict[str, Any]]:
     """A persona's notes in the order they were typed (later feelings win)."""
-    db = connect_state(sqlite_path)
-    try:
+    with open_state(sqlite_path) as db:
         rows = db.execute(
             "SELECT note_id, stage, lane, text, value, created_at FROM map_notes WHERE persona = ? ORDER BY note_id",
             (persona,),
         ).fetchall()
-    finally:
-        db.close()
     names = ("note_id", "stage", "lane", "text", "value", "created_at")
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def delete_note(sqlite_path: Path, note_id: int) -> None:
-    db = connect_state(sqlite_path)
-    try:
-        with db:
-            if db.execute("DELETE FROM map_notes WHERE note_id = ?", (note_id,)).rowcount == 0:
-                raise SettingError(f"There is no map note {note_id}.")
-    finally:
-        db.close()
+    with writing_state(sqlite_path) as db:
+        if db.execute("DELETE FROM map_notes WHERE note_id = ?", (note_id,)).rowcount == 0:
+            raise SettingError(f"There is no map note {note_id}.")
 
 
 def move_notes(sqlite_path: Path, old_persona: str, new_persona: str) -> int:
     """Give a persona's notes to its new name (a renamed persona keeps its map); returns how many moved."""
-    db = connect_state(sqlite_path)
-    try:
-        with db:
-            return int(
-                db.execute("UPDATE map_notes SET persona = ? WHERE persona = ?", (new_persona, old_persona)).rowcount
-            )
-    finally:
-        db.close()
+    with writing_state(sqlite_path) as db:
+        return int(
+            db.execute("UPDATE map_notes SET persona = ? WHERE persona = ?", (new_persona, old_persona)).rowcount
+        )

@@ -38,7 +38,7 @@ import yaml
 from jejak.core.clock import utc_now
 from jejak.core.errors import SettingError
 from jejak.segments.traits import NUMBER_PREFIX, TRAIT_PREFIX, PersonTraits, is_trait, trait_columns
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state, writing_state
 
 NO_PERSONA = "(no persona)"
 PHOTO_PLACEHOLDER = "placeholder:initials"
@@ -267,28 +267,21 @@ def personas_from_yaml(text: str, source: str = "YAML") -> list[Persona]:
 def save_persona(sqlite_path: Path, persona: Persona) -> None:
     """Create or replace a persona document (by name)."""
     now = utc_now().isoformat()
-    db = connect_state(sqlite_path)
-    try:
-        with db:
-            db.execute(
-                """INSERT INTO personas (name, priority, document_json, origin, created_at, updated_at)
+    with writing_state(sqlite_path) as db:
+        db.execute(
+            """INSERT INTO personas (name, priority, document_json, origin, created_at, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?)
                    ON CONFLICT (name) DO UPDATE SET priority = excluded.priority,
                        document_json = excluded.document_json, origin = excluded.origin,
                        updated_at = excluded.updated_at""",
-                (persona.name, persona.priority, json.dumps(persona.as_document()), persona.origin, now, now),
-            )
-    finally:
-        db.close()
+            (persona.name, persona.priority, json.dumps(persona.as_document()), persona.origin, now, now),
+        )
 
 
 def load_personas(sqlite_path: Path) -> list[Persona]:
     """Every persona, in priority order (then by name)."""
-    db = connect_state(sqlite_path)
-    try:
+    with open_state(sqlite_path) as db:
         rows = db.execute("SELECT name, document_json FROM personas ORDER BY priority, name").fetchall()
-    finally:
-        db.close()
     return [persona_from_document(json.loads(document), f"stored persona {name!r}") for name, document in rows]
 
 
@@ -304,12 +297,8 @@ def find_persona(sqlite_path: Path, name: str) -> Persona:
 
 def delete_persona(sqlite_path: Path, name: str) -> None:
     find_persona(sqlite_path, name)
-    db = connect_state(sqlite_path)
-    try:
-        with db:
-            db.execute("DELETE FROM personas WHERE name = ?", (name,))
-    finally:
-        db.close()
+    with writing_state(sqlite_path) as db:
+        db.execute("DELETE FROM personas WHERE name = ?", (name,))
 
 
 def with_fields(persona: Persona, **changes: Any) -> Persona:

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state
 from jejak.store.derived import current_build
 from jejak.store.files import move_into_place
 from jejak.store.project import Project
@@ -40,11 +40,8 @@ EVERY_STATE = tuple(STATE_QUERIES)
 
 def state_signature(project: Project, parts: Sequence[str] = EVERY_STATE) -> list[Any]:
     """What besides the build and the settings changes answers: the named parts of the SQLite state."""
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         return [list(db.execute(STATE_QUERIES[part]).fetchone()) for part in parts]
-    finally:
-        db.close()
 
 
 def cache_path(

@@ -17,7 +17,7 @@ from jejak.ingest.archives import shown_name
 from jejak.ingest.importer import TIME_HINT_ROWS, quarantine_counts
 from jejak.ingest.quarantine import list_quarantined
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format, times_of_messages
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state
 from jejak.store.project import Project
 
 Rows = list[dict[str, Any]]
@@ -25,16 +25,13 @@ Rows = list[dict[str, Any]]
 
 def imports_log(project: Project, *, limit: int = 200) -> Rows:
     """The latest imports (newest first): file, format, source name, when, and counts that reconcile."""
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         found = db.execute(
             """SELECT file, file_format, source_name, started_at, finished_at,
                       rows_read, rows_stored, rows_quarantined, duplicates_skipped
                FROM imports ORDER BY started_at DESC, finished_at DESC LIMIT ?""",
             (limit,),
         ).fetchall()
-    finally:
-        db.close()
     return [
         {
             "file": shown_name(file),

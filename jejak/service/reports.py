@@ -42,7 +42,7 @@ from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state
 
 Rows = list[dict[str, Any]]
 Sections = dict[str, Rows]
@@ -140,8 +140,7 @@ def overview(built: OpenBuild, scope: Scope) -> Sections:
 
 def freshness(project: Any) -> Rows:
     """When data last came in and when the tables were last built (from the SQLite logs)."""
-    db = connect_state(project.sqlite_path)
-    try:
+    with open_state(project.sqlite_path) as db:
         # Ad spend files are in the log too; their rows are not events.
         imported = db.execute(
             "SELECT MAX(finished_at), COUNT(*), SUM(CASE WHEN file_format NOT IN (?, ?) THEN rows_stored END) "
@@ -149,8 +148,6 @@ def freshness(project: Any) -> Rows:
             SPEND_FORMATS,
         ).fetchone()
         built = db.execute("SELECT finished_at, engine FROM builds ORDER BY finished_at DESC LIMIT 1").fetchone()
-    finally:
-        db.close()
     return [
         {"measure": "last_import_at", "value": imported[0]},
         {"measure": "files_imported", "value": imported[1]},

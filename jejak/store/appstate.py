@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -138,10 +139,27 @@ def connect_state(path: Path) -> sqlite3.Connection:
     return db
 
 
-def migrate(path: Path) -> int:
-    """Apply the migrations not yet applied, in order; returns how many ran."""
+@contextlib.contextmanager
+def open_state(path: Path) -> Iterator[sqlite3.Connection]:
+    """`connect_state`, closed at the end of the `with` block. (A sqlite3 connection's own `with` is a transaction:
+    it commits or rolls back, and leaves the connection open.)"""
     db = connect_state(path)
     try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def writing_state(path: Path) -> Iterator[sqlite3.Connection]:
+    """`open_state` in one transaction: committed at the end of the `with` block, rolled back if it raises."""
+    with open_state(path) as db, db:
+        yield db
+
+
+def migrate(path: Path) -> int:
+    """Apply the migrations not yet applied, in order; returns how many ran."""
+    with open_state(path) as db:
         db.execute(
             "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT DEFAULT CURRENT_TIMESTAMP)"
         )
@@ -155,5 +173,3 @@ def migrate(path: Path) -> int:
                 db.execute("INSERT INTO migrations (name) VALUES (?)", (migration.__name__,))
             applied += 1
         return applied
-    finally:
-        db.close()

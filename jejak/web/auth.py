@@ -28,7 +28,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import AccessError, SettingError, ThrottledError
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import open_state, writing_state
 
 SESSION_SECONDS = 7 * 86_400
 FREE_FAILURES_PER_NAME = 5
@@ -60,26 +60,19 @@ def add_user(sqlite_path: Path, name: str, password: str, *, admin: bool = False
         raise SettingError("A user name must be 1 to 100 characters.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise SettingError(f"A password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    db = connect_state(sqlite_path)
-    try:
-        with db:
-            db.execute(
-                "INSERT INTO users (name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
-                (name, _hasher.hash(password), int(admin), utc_now().isoformat()),
-            )
-            # A new password ends the sessions made with the old one.
-            db.execute("DELETE FROM web_sessions WHERE user_name = ?", (name,))
-    finally:
-        db.close()
+    with writing_state(sqlite_path) as db:
+        db.execute(
+            "INSERT INTO users (name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash",
+            (name, _hasher.hash(password), int(admin), utc_now().isoformat()),
+        )
+        # A new password ends the sessions made with the old one.
+        db.execute("DELETE FROM web_sessions WHERE user_name = ?", (name,))
 
 
 def user_names(sqlite_path: Path) -> list[str]:
-    db = connect_state(sqlite_path)
-    try:
+    with open_state(sqlite_path) as db:
         return [row[0] for row in db.execute("SELECT name FROM users ORDER BY name")]
-    finally:
-        db.close()
 
 
 def _wait_seconds(failures: int, free: int, last_failure_at: dt.datetime, now: dt.datetime) -> int:
@@ -111,8 +104,7 @@ def log_in(sqlite_path: Path, name: str, password: str, client: str) -> tuple[st
     """
     now = utc_now()
     keys = [f"user:{name.strip().lower()}", f"client:{client}"]
-    db = connect_state(sqlite_path)
-    try:
+    with open_state(sqlite_path) as db:
         _throttle(db, keys, now)
         row = db.execute("SELECT password_hash FROM users WHERE name = ?", (name.strip(),)).fetchone()
         try:
@@ -148,21 +140,16 @@ def log_in(sqlite_path: Path, name: str, password: str, client: str) -> tuple[st
                 ),
             )
         return token, session
-    finally:
-        db.close()
 
 
 def session_for(sqlite_path: Path, token: str | None) -> WebSession | None:
     """The live session a cookie token belongs to, or None."""
     if not token:
         return None
-    db = connect_state(sqlite_path)
-    try:
+    with open_state(sqlite_path) as db:
         row = db.execute(
             "SELECT user_name, csrf_token, expires_at FROM web_sessions WHERE token_sha256 = ?", (_digest(token),)
         ).fetchone()
-    finally:
-        db.close()
     if row is None or dt.datetime.fromisoformat(row[2]) <= utc_now():
         return None
     return WebSession(row[0], row[1])
@@ -171,12 +158,8 @@ def session_for(sqlite_path: Path, token: str | None) -> WebSession | None:
 def log_out(sqlite_path: Path, token: str | None) -> None:
     if not token:
         return
-    db = connect_state(sqlite_path)
-    try:
-        with db:
-            db.execute("DELETE FROM web_sessions WHERE token_sha256 = ?", (_digest(token),))
-    finally:
-        db.close()
+    with writing_state(sqlite_path) as db:
+        db.execute("DELETE FROM web_sessions WHERE token_sha256 = ?", (_digest(token),))
 
 
 def same_token(expected: str | None, given: str | None) -> bool:
