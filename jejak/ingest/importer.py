@@ -43,7 +43,16 @@ from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.archives import ARCHIVE_SUFFIX, check_member, inside_archive, member_names, unpack
 from jejak.ingest.exports import export_kind, rewrite_as_segment
 from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
-from jejak.ingest.identifiers import mask_pii, pii_map, private_text
+from jejak.ingest.identifiers import (
+    PII_CANDIDATE_RE2,
+    REDACTED_IDS,
+    REDACTED_JSON,
+    REDACTED_TEXT,
+    mask_pii,
+    pii_map,
+    private_text,
+    redact_events,
+)
 from jejak.ingest.mapping import (
     JOIN_MARK,
     PROPERTY_PREFIX,
@@ -90,7 +99,7 @@ from jejak.ingest.validate import (
     validate_sql,
 )
 from jejak.ingest.whatsapp import CHAT_COLUMNS, WHATSAPP_FORMAT, is_whatsapp_chat, read_whatsapp_chunks
-from jejak.store.appstate import connect_state
+from jejak.store.appstate import writing_state
 from jejak.store.files import move_into_place
 from jejak.store.lake import event_files, publish_partitions, staging_area, writer_lock
 from jejak.store.project import Project
@@ -806,6 +815,7 @@ def _validate_chunk(
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
     engine.unregister("pii_map")
+    _redact_validated(engine, key)
     columns = ", ".join(EVENT_COLUMNS)
     target = str(staged_file).replace("'", "''")
     engine.execute_sql(
@@ -820,6 +830,24 @@ def _validate_chunk(
     engine.execute_sql("DROP TABLE canonical_chunk; DROP TABLE validated_chunk")
     rows: list[dict[str, object]] = bad.to_pylist()
     return rows
+
+
+def _redact_validated(engine: Engine, key: bytes) -> None:
+    """Replace every e-mail and phone number left in clear in the good rows of `validated_chunk` (a page URL's
+    `?email=`, a property, a comment, an id that is one) by its keyed token (`identifiers.redact_events`). DuckDB picks
+    the rows that may hold one (`PII_CANDIDATE_RE2`), so only those are read in Python."""
+    columns = [*REDACTED_IDS, *REDACTED_TEXT, *REDACTED_JSON]
+    maybe = " OR ".join(f"regexp_matches({column}, '{PII_CANDIDATE_RE2}')" for column in columns)
+    flagged = engine.fetch_arrow(
+        f"SELECT rowid AS _row, {', '.join(columns)}, email_hash, phone_hash FROM validated_chunk "
+        f"WHERE _reason IS NULL AND ({maybe})"
+    )
+    if not flagged.num_rows:
+        return
+    engine.register_arrow("redacted_rows", redact_events(key, flagged))
+    updates = ", ".join(f"{column} = r.{column}" for column in [*columns, "email_hash", "phone_hash"])
+    engine.execute_sql(f"UPDATE validated_chunk AS v SET {updates} FROM redacted_rows AS r WHERE v.rowid = r._row")
+    engine.unregister("redacted_rows")
 
 
 def _store_new_events(
@@ -922,29 +950,25 @@ def record_import(
     options: ImportOptions | None = None,
 ) -> None:
     """Add one run to the SQLite imports log, with the options an import was given (None for a re-try)."""
-    db = connect_state(project.sqlite_path)
-    try:
-        with db:
-            db.execute(
-                """INSERT INTO imports (import_id, file, file_format, source_name, started_at, finished_at, rows_read,
+    with writing_state(project.sqlite_path) as db:
+        db.execute(
+            """INSERT INTO imports (import_id, file, file_format, source_name, started_at, finished_at, rows_read,
                        rows_stored, rows_quarantined, duplicates_skipped, options_json)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    uuid.uuid4().hex,
-                    private_text(project.hmac_key(), summary.file),  # as typed, but no number or e-mail in it
-                    summary.file_format,
-                    source_name,
-                    started_at.isoformat(),
-                    utc_now().isoformat(),
-                    summary.rows_read,
-                    summary.rows_stored,
-                    summary.rows_quarantined,
-                    summary.duplicates_skipped,
-                    None if options is None else options.to_json(summary.columns),
-                ),
-            )
-    finally:
-        db.close()
+            (
+                uuid.uuid4().hex,
+                private_text(project.hmac_key(), summary.file),  # as typed, but no number or e-mail in it
+                summary.file_format,
+                source_name,
+                started_at.isoformat(),
+                utc_now().isoformat(),
+                summary.rows_read,
+                summary.rows_stored,
+                summary.rows_quarantined,
+                summary.duplicates_skipped,
+                None if options is None else options.to_json(summary.columns),
+            ),
+        )
 
 
 def import_files(

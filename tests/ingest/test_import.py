@@ -1300,7 +1300,7 @@ def test_an_excel_export_imports_from_its_first_sheet(project: Project, tmp_path
         tmp_path / "tokopedia.xlsx",
         [
             ["Invoice", "Waktu", "Pembeli", "Total", "Lunas", "Tanggal Kirim"],
-            ["INV1", dt.datetime(2026, 3, 1, 9, 0), 6281234567, 150000, True, dt.date(2026, 3, 2)],
+            ["INV1", dt.datetime(2026, 3, 1, 9, 0), 5123456789, 150000, True, dt.date(2026, 3, 2)],
             ["INV2", dt.datetime(2026, 3, 1, 9, 30), "budi", 99.5, False, None, "catatan"],
             [None, None, None],
             ["INV3", "kemarin", "cici", 10],
@@ -1318,7 +1318,7 @@ def test_an_excel_export_imports_from_its_first_sheet(project: Project, tmp_path
     assert stored["INV1"]["timestamp"] == jakarta("2026-03-01 09:00")  # Excel's times have no offset
     assert stored["INV1"]["revenue"] == 150000.0 and stored["INV1"]["event"] == "Order Completed"
     # Excel keeps every number as a float: a whole one is written without ".0", as a CSV export would.
-    assert stored["INV1"]["user_id"] == "6281234567"
+    assert stored["INV1"]["user_id"] == "5123456789"  # a customer number (a phone would be hashed)
     assert json.loads(stored["INV1"]["properties"]) == {"lunas": "true", "tanggal kirim": "2026-03-02"}
     assert stored["INV4"]["source_line"] == 6  # lines are the sheet's row numbers
     reasons = {row["source_line"]: row["reason"] for row in quarantined(project)}
@@ -1561,7 +1561,7 @@ def test_older_excel_and_opendocument_workbooks_import_as_xlsx_does(
         ["Laporan Pesanan"],
         [None],
         ["Invoice", "Waktu", "Pembeli", "Total", "Lunas"],
-        ["INV1", dt.datetime(2026, 3, 1, 9, 0), 6281234567, 150000, True],
+        ["INV1", dt.datetime(2026, 3, 1, 9, 0), 5123456789, 150000, True],
         ["INV2", "kemarin", "budi", 99.5, False],
     ]
     path = write(tmp_path / f"pesanan.{write.__name__[1:]}", rows)
@@ -1575,7 +1575,7 @@ def test_older_excel_and_opendocument_workbooks_import_as_xlsx_does(
     assert summary.file_format == path.suffix[1:]
     assert_reconciles(summary, read=2, stored=1, quarantined_rows=1, duplicates=0)
     stored = by_id(project)["INV1"]
-    assert stored["timestamp"] == jakarta("2026-03-01 09:00") and stored["user_id"] == "6281234567"
+    assert stored["timestamp"] == jakarta("2026-03-01 09:00") and stored["user_id"] == "5123456789"
     assert (stored["revenue"], stored["source_line"]) == (150000.0, 4)
     assert json.loads(stored["properties"]) == {"lunas": "true"}
     assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(5, "bad_timestamp")]
