@@ -743,3 +743,38 @@ def test_compact_merges_a_days_files(tmp_path: Path) -> None:
         assert runner.invoke(cli, ["import", str(source), *at]).exit_code == 0
     compacted = runner.invoke(cli, ["compact", *at], env={"COLUMNS": "200"})
     assert compacted.exit_code == 0 and "Merged 1 day: 2 files → 1, 2 events." in compacted.output, compacted.output
+
+
+def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    wide = {"COLUMNS": "300"}
+    # A payment gateway's export: its `Channel` is how the buyer paid, which jejak would read as the marketing channel.
+    payments = tmp_path / "midtrans.csv"
+    payments.write_text(
+        "Order ID,Transaction Time,Customer Email,Channel\n"
+        "KN-1,2026-03-01 10:15,budi@example.com,GoPay\nKN-2,2026-03-01 11:00,sari@example.com,Offline Store\n"
+    )
+    mapped = ["--map", "Order ID=event_id,Transaction Time=timestamp,Customer Email=email"]
+    checked = runner.invoke(cli, ["import", str(payments), "--check", *mapped, *at], env=wide)
+    flat = " ".join(checked.output.split())
+    assert checked.exit_code == 0, checked.output
+    # 'Offline Store' is a rule's channel; 'GoPay' is none, and the advice names the file's column.
+    assert "sets its events' channel to 'GoPay', which no channel rule names" in flat, flat
+    assert '--map "Channel=properties.payment_channel"' in flat
+    kept = runner.invoke(
+        cli,
+        ["import", str(payments), "--check", "--map", f"{mapped[1]},Channel=properties.payment_channel", *at],
+        env=wide,
+    )
+    assert kept.exit_code == 0 and "channel rule" not in kept.output, kept.output
+    # A rule's channel written in other letters is another channel: the warning names the rule's spelling.
+    cased = tmp_path / "chats.csv"
+    cased.write_text("timestamp,user_id,channel\n2026-03-01 09:00,ana,whatsapp\n")
+    imported = runner.invoke(cli, ["import", str(cased), *at], env=wide)
+    assert "'whatsapp' (the rules' 'WhatsApp'?)" in " ".join(imported.output.split()), imported.output
+    # A channel given with --set is meant: no warning.
+    visits = tmp_path / "kunjungan.csv"
+    visits.write_text("timestamp,user_id\n2026-03-01 09:00,ana\n")
+    given = runner.invoke(cli, ["import", str(visits), "--check", "--set", "channel=Toko Bandung", *at], env=wide)
+    assert given.exit_code == 0 and "channel rule" not in given.output, given.output

@@ -425,7 +425,41 @@ def import_command(
     )
     if summaries:
         print_import_summaries(summaries, check)
+        if "channel" not in parse_set_option(constants):  # --set channel=… names a channel on purpose
+            warn_of_unknown_channels(project, summaries)
     print_import_failures(failed, len(summaries), check)
+
+
+def warn_of_unknown_channels(project: Any, summaries: Sequence[Any]) -> None:
+    """Warn of the channels a file's rows set that no channel rule names (a build keeps them as they are, so each is a
+    channel of its own in every report): a payment export's `Channel` column (GoPay, BCA VA) is read as the marketing
+    channel, and `whatsapp` is another channel than the rules' `WhatsApp`."""
+    from jejak.journeys.channels import rules_from_config
+
+    known = {rule.name for rule in rules_from_config(project.config)}
+    by_lower = {name.lower(): name for name in known}
+    for summary in summaries:
+        unknown = [name for name in summary.channels if name not in known]
+        if not unknown:
+            continue
+        named = ", ".join(
+            f"{name!r} (the rules' {by_lower[name.lower()]!r}?)" if name.lower() in by_lower else repr(name)
+            for name in unknown
+        )
+        column = next((column for column, target in summary.columns if target == "channel"), None)
+        if all(name.lower() in by_lower for name in unknown):
+            advice = "Write them as the rules do, and import the file again with --replace."
+        elif column:
+            advice = (
+                f"If its {column!r} column holds something else, such as a payment channel, keep it as a property: "
+                f'--map "{column}=properties.payment_channel" (with --replace to read it again).'
+            )
+        else:
+            advice = "If that is not meant, give them the rules' names, or add rules for them."
+        print_warning(
+            f"{shown_name(summary.file)} sets its events' channel to {named}, which no channel rule names "
+            f"(docs/channels.md): each is a channel of its own in every report. {advice}"
+        )
 
 
 def run_build_with_progress(project: Any, engine: str | None, *, precompute: bool = False) -> Any:

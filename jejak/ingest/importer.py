@@ -151,6 +151,8 @@ class ImportSummary:
     time_format_hint: TimeFormatHint | None = None
     # The names the command line's --map gave that the file has no column of (a typo, or a map for another file).
     unused_map: tuple[str, ...] = ()
+    # The channels the file's rows set themselves (its `channel` column), up to SET_CHANNELS_SHOWN, in name order.
+    channels: tuple[str, ...] = ()
 
     @property
     def reconciles(self) -> bool:
@@ -653,9 +655,11 @@ class LoadedRows:
     bad_rows: list[dict[str, object]]  # source_line, reason, message, raw (not yet masked)
     valid_lines: frozenset[int] = frozenset()  # the lines of the valid rows (stored or duplicate), when asked for
     sample: list[dict[str, object]] = field(default_factory=list)  # with `check`: the first new events
+    channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
+            channels=self.channels,
             file=file,
             file_format=file_format,
             rows_read=self.rows_read,
@@ -743,10 +747,11 @@ def load_rows(
                 progress(chunk.bytes_done, total_bytes)
         if origin_lines is not None:
             valid_lines = _staged_lines(engine, stage)
+        channels = _staged_channels(engine, stage)
         valid_rows, rows_stored, sample = _store_new_events(engine, project, stage, check=check)
     finally:
         engine.close()
-    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines, sample)
+    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines, sample, channels)
 
 
 def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
@@ -761,6 +766,24 @@ def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
                 f"Setting 'timestamp_formats' has the format {text!r}, which strptime cannot read ({exc}). "
                 "Formats use % codes such as %d/%m/%Y %H:%M (https://duckdb.org/docs/sql/functions/dateformat)."
             ) from None
+
+
+# How many of the channels a file sets are named in its summary (a file with more sets something else: a city?).
+SET_CHANNELS_SHOWN = 20
+
+
+def _staged_channels(engine: Engine, stage: Path) -> tuple[str, ...]:
+    """The channels the staged rows set themselves, in name order (SET_CHANNELS_SHOWN at most): a build keeps them
+    and checks no channel rule, so a column named `channel` that holds something else (a payment gateway's) would
+    make channels of its own."""
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    if not staged:
+        return ()
+    found = engine.fetch_arrow(
+        f"SELECT DISTINCT channel FROM read_parquet({sql_files(staged)}) WHERE channel IS NOT NULL "
+        f"ORDER BY channel LIMIT {SET_CHANNELS_SHOWN}"
+    )
+    return tuple(str(name) for name in found.column("channel").to_pylist())
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:

@@ -86,6 +86,12 @@ LIKELY_NAMES = {
         "ordertime",
         "eventtime",
         "occurredat",
+        # A payment gateway's export (Midtrans, Xendit): when the payment was made.
+        "transactiontime",
+        "transactiondate",
+        "paidat",
+        "paymenttime",
+        "waktupembayaran",
     ),
     "user_id": (
         "pelanggan",
@@ -118,8 +124,11 @@ LIKELY_NAMES = {
         "telephone",
         "nomorhppembeli",
         "notelppembeli",
+        "phonenumber",
+        "customerphone",
+        "nohppembeli",
     ),
-    "email": ("surel", "alamatemail", "emailpelanggan", "emailpembeli", "customeremail"),
+    "email": ("surel", "alamatemail", "emailpelanggan", "emailpembeli", "customeremail", "emailaddress"),
     "event": ("acara", "aktivitas", "kegiatan", "jenis", "jenisacara", "action", "activity", "eventtype"),
     "event_id": (
         "idpesanan",
@@ -156,6 +165,9 @@ LIKELY_NAMES = {
         "grandtotal",
         "ordertotal",
         "value",
+        "grossamount",
+        "totalbayar",
+        "totalpenjualan",
     ),
     "currency": ("matauang", "kodematauang", "currencycode"),
     # A survey's answers, as the feedback that the journey map reads wants them (`segments.feedback`).

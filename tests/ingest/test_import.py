@@ -604,6 +604,15 @@ def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(pr
         "created_time": "timestamp",
         "campaign_name": "campaign",
     }
+    # A payment gateway's (Midtrans') export: the payment's time and gross amount, the buyer's e-mail and phone.
+    midtrans = ["Order ID", "Transaction Time", "Settlement Time", "Gross Amount", "Customer Email", "Customer Phone"]
+    assert suggested_map(midtrans, [name.lower() for name in midtrans]) == {
+        "Order ID": "event_id",
+        "Transaction Time": "timestamp",
+        "Gross Amount": "revenue",
+        "Customer Email": "email",
+        "Customer Phone": "phone",
+    }
 
 
 def test_a_date_column_and_a_time_column_are_read_as_one_timestamp(project: Project, tmp_path: Path) -> None:
