@@ -110,6 +110,7 @@ def run_imports(
     check: bool = False,
     sheet: str | None = None,
     replace: bool = False,
+    timezone: str | None = None,
 ) -> tuple[list[Any], list[tuple[Path, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
@@ -130,7 +131,7 @@ def run_imports(
         summaries = []
         for path in files:
             tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
-            options = ImportOptions(column_map, dict(constants or {}), delimiter, skip_lines, sheet)
+            options = ImportOptions(column_map, dict(constants or {}), delimiter, skip_lines, sheet, timezone)
             try:
                 if replace:
                     _remove_earlier_import(project, path, options)
@@ -151,6 +152,7 @@ def run_imports(
                     source_name=source,
                     progress=report,
                     check=check,
+                    timezone=timezone,
                 )
             except InputFileError as exc:
                 failed.append((path, exc))
@@ -367,6 +369,12 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     help="The workbook's sheet to read, by name or number (1 for the first; default: the first).",
 )
 @click.option(
+    "--timezone",
+    default=None,
+    help="The time zone of the file's times that carry no offset, e.g. Asia/Makassar for a till in Bali, or UTC "
+    "(default: the timezone setting, Asia/Jakarta).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -386,6 +394,7 @@ def import_command(
     delimiter: str | None,
     skip_lines: int,
     sheet: str | None,
+    timezone: str | None,
     check: bool,
     replace: bool,
     project_dir: str | None,
@@ -395,7 +404,7 @@ def import_command(
     OpenDocument (.ods) or WhatsApp chat export (.txt) files into the event lake (CSV and JSON Lines may be gzipped).
     A folder stands for its files; a zip archive for the files in it (an iPhone's chat, Amplitude's export).
 
-    What --map, --set, --delimiter, --skip-lines and --sheet say is remembered with the import: re-trying its
+    What --map, --set, --delimiter, --skip-lines, --sheet and --timezone say is remembered with the import: re-trying its
     quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
@@ -422,6 +431,7 @@ def import_command(
         check,
         sheet,
         replace,
+        timezone,
     )
     if summaries:
         print_import_summaries(summaries, check)

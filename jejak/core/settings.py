@@ -377,6 +377,17 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
     return value
 
 
+def check_time_zone(name: str, what: str) -> None:
+    """That `name` is an IANA time zone, or a SettingError that says `what` was given it."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingError(
+            f"{what} has value {name!r}, which is not an IANA time zone. "
+            "Use a name such as 'Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura' or 'UTC'."
+        ) from None
+
+
 def resolve_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting: table default, then `[settings]` of jejak.toml, then `JEJAK_<NAME>` env."""
     file_values = dict((config or {}).get("settings", {}))
@@ -396,13 +407,7 @@ def resolve_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, 
         if env_name in environment:
             value = _coerce(setting, environment[env_name], f"environment {env_name}")
         values[setting.name] = list(value) if isinstance(value, list) else value
-    try:
-        zoneinfo.ZoneInfo(values["timezone"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise SettingError(
-            f"Setting 'timezone' has value {values['timezone']!r}, which is not an IANA time zone. "
-            "Use a name such as 'Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura' or 'UTC'."
-        ) from None
+    check_time_zone(values["timezone"], "Setting 'timezone'")
     if values["position_first_share"] + values["position_last_share"] > 1:
         raise SettingError(
             "Settings position_first_share + position_last_share exceed 1 "

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
+from jejak.core.settings import check_time_zone
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.archives import ARCHIVE_SUFFIX, check_member, inside_archive, member_names, unpack
@@ -161,14 +162,16 @@ class ImportSummary:
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`). Kept in the
-    imports log, so that a re-try of the file's quarantined rows reads them as the import did."""
+    """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
+    `--timezone`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them as the import
+    did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
     delimiter: str | None = None  # a `csv_delimiter` setting value; None: the setting's
     skip_lines: int = 0
     sheet: str | None = None  # a workbook's sheet, by name or number; None: the first
+    timezone: str | None = None  # the zone of the file's times without an offset; None: the `timezone` setting's
 
     def to_json(self, columns: Sequence[tuple[str, str]] = ()) -> str:
         """The options as the imports log keeps them, with how the import read each column of the file (`columns`,
@@ -180,6 +183,7 @@ class ImportOptions:
                 "delimiter": self.delimiter,
                 "skip_lines": self.skip_lines,
                 "sheet": self.sheet,
+                "timezone": self.timezone,
                 "columns": [list(pair) for pair in columns],
             },
             ensure_ascii=False,
@@ -198,6 +202,7 @@ class ImportOptions:
             delimiter=kept.get("delimiter"),
             skip_lines=int(kept.get("skip_lines") or 0),
             sheet=kept.get("sheet"),
+            timezone=kept.get("timezone"),
         )
 
 
@@ -491,18 +496,20 @@ def import_file(
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
     check: bool = False,
+    timezone: str | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
     lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`); `sheet` is the workbook's
-    sheet to read, by name or number (`--sheet`; None: the first).
+    sheet to read, by name or number (`--sheet`; None: the first); `timezone` is the zone its times without an
+    offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
     (`sample`) and first bad rows (`bad_sample`), so a mapping can be tried until it is right."""
     started = time.perf_counter()
     started_at = utc_now()
-    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet)
+    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet, timezone)
     with _opened(project, Path(path), options, rewrite=True) as (readable, file_format, mapping, origin):
         return _import_readable(
             project,
@@ -532,6 +539,8 @@ def _opened(
     file_format = detect_format(path)
     mapping = {**project.column_map(), **options.column_map}
     check_mapping(mapping)
+    if options.timezone is not None:
+        check_time_zone(options.timezone, "--timezone")
     with contextlib.ExitStack() as unpacking:
         readable = readable_copy(project, path, file_format, unpacking)
         origin = export_kind(readable, file_format) if file_format in ("jsonl", "parquet") else None
@@ -622,6 +631,7 @@ def _import_readable(
             progress=progress,
             amounts=amount_style(project.settings.decimal_mark, separator),
             check=check,
+            timezone=options.timezone,
         )
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
@@ -697,6 +707,7 @@ def load_rows(
     origin_lines: Mapping[int, int] | None = None,
     amounts: AmountStyle = POINT_DECIMALS,
     check: bool = False,
+    timezone: str | None = None,
 ) -> LoadedRows:
     """Validate a reader's rows, store the new valid ones in the lake and return the bad ones; with `check`, store
     nothing and return the first new events (CHECK_SAMPLE_ROWS) as they would be stored.
@@ -704,12 +715,13 @@ def load_rows(
     The caller holds the writer lock and gives a fresh staging directory. With `origin_lines`
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
     of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
-    `amounts`: how revenue is written (`validate.amount_style`).
+    `amounts`: how revenue is written (`validate.amount_style`); `timezone`: the zone of times without an offset
+    (None: the `timezone` setting's).
     """
     settings = project.settings
     key = project.hmac_key()
     engine = connect(settings.replace(engine="duckdb"))
-    engine.execute_sql(f"SET TimeZone = '{settings.timezone}'")
+    engine.execute_sql(f"SET TimeZone = {sql_text(timezone or settings.timezone)}")
     # Import holds one chunk in Python at a time; cap DuckDB too, and let it spill to disk beside the lake.
     engine.execute_sql(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT_MB}MB'")
     engine.execute_sql(f"SET temp_directory = '{str(project.staging_dir).replace(chr(39), chr(39) * 2)}'")
@@ -1006,6 +1018,7 @@ def import_files(
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
     check: bool = False,
+    timezone: str | None = None,
 ) -> list[ImportSummary]:
     """Import several files one after another (each checked before any is read)."""
     check_importable(paths)
@@ -1021,6 +1034,7 @@ def import_files(
             source_name=source_name,
             progress=progress,
             check=check,
+            timezone=timezone,
         )
         for p in paths
     ]

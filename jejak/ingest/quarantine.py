@@ -554,6 +554,7 @@ def retry_quarantined(
                         origin_lines=origin,
                         # as the import read the file's numbers
                         amounts=amount_style(project.settings.decimal_mark, source_delimiter),
+                        timezone=options.timezone,  # as the import read the file's times
                     )
                 except _NoHeader:
                     left.update({row.row_id: "no_header" for row, _ in group.rows})

@@ -222,6 +222,8 @@ def _options_text(options: ImportOptions) -> str:
         parts.append(f"--skip-lines {options.skip_lines}")
     if options.sheet:
         parts.append(f"--sheet {options.sheet}")
+    if options.timezone:
+        parts.append(f"--timezone {options.timezone}")
     return " ".join(parts) or "no options"
 
 

@@ -19,7 +19,7 @@ from conftest import CLOCK_START, jakarta, lake_events, make_project, quarantine
 
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import QUARANTINE_REASONS
-from jejak.ingest.importer import ImportSummary, import_file
+from jejak.ingest.importer import ImportOptions, ImportSummary, import_file
 from jejak.ingest.mapping import parse_map_option, parse_set_option
 from jejak.store.project import Project
 
@@ -1729,3 +1729,35 @@ def test_a_json_line_without_a_segment_identifier_is_told_the_segment_names(proj
     assert bad["reason"] == "no_identifier"
     assert "none of userId, anonymousId, traits.email or traits.phone" in bad["message"]
     assert "Segment-spec messages" in bad["message"]
+
+
+def test_a_files_own_time_zone_reads_its_times_and_its_re_tried_rows(project: Project, tmp_path: Path) -> None:
+    from jejak.ingest.quarantine import list_quarantined, retry_quarantined
+    from jejak.ingest.removal import reimport_conflict
+
+    # The Bali store's till writes its own wall clock (WITA, an hour ahead of Jakarta), with no offset; one time
+    # carries its own offset, which the file's zone does not change; one is unreadable.
+    path = tmp_path / "kasir-bali.csv"
+    write_csv(
+        path,
+        [
+            {"event_id": "b1", "timestamp": "2026-03-01 09:00", "user_id": "ana"},
+            {"event_id": "b2", "timestamp": "2026-03-01T09:00:00+07:00", "user_id": "ana"},
+            {"event_id": "b3", "timestamp": "kemarin", "user_id": "ana"},
+        ],
+    )
+    summary = import_file(project, path, timezone="Asia/Makassar")
+    assert (summary.rows_stored, summary.rows_quarantined) == (2, 1)
+    stored = by_id(project)
+    assert stored["b1"]["timestamp"] == jakarta("2026-03-01 08:00")  # 09:00 WITA is 08:00 WIB
+    assert stored["b2"]["timestamp"] == jakarta("2026-03-01 09:00")
+    # A re-try reads the fixed time in the file's zone too, as the import did.
+    [bad] = list_quarantined(project).rows
+    retry_quarantined(project, fixed={bad.row_id: bad.raw.replace("kemarin", "2026-02-28 21:30")})
+    assert by_id(project)["b3"]["timestamp"] == jakarta("2026-02-28 20:30")
+    # Read in another zone, the file's times would be other events: the guard says so.
+    conflict = reimport_conflict(project, path, ImportOptions())
+    assert conflict is not None and "--timezone Asia/Makassar" in conflict
+    assert reimport_conflict(project, path, ImportOptions(timezone="Asia/Makassar")) is None
+    with pytest.raises(SettingError, match=r"--timezone has value 'WITA', which is not an IANA time zone"):
+        import_file(project, path, timezone="WITA")
