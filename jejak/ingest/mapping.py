@@ -92,6 +92,16 @@ LIKELY_NAMES = {
         "paidat",
         "paymenttime",
         "waktupembayaran",
+        # A call centre's log, a store's visitor book.
+        "calldate",
+        "calltime",
+        "starttime",
+        "tanggalpanggilan",
+        "waktupanggilan",
+        "tanggalkunjungan",
+        "waktukunjungan",
+        "visitdate",
+        "visittime",
     ),
     "user_id": (
         "pelanggan",
@@ -127,6 +137,10 @@ LIKELY_NAMES = {
         "phonenumber",
         "customerphone",
         "nohppembeli",
+        "callerid",
+        "callernumber",
+        "penelepon",
+        "nomorpenelepon",
     ),
     "email": ("surel", "alamatemail", "emailpelanggan", "emailpembeli", "customeremail", "emailaddress"),
     "event": ("acara", "aktivitas", "kegiatan", "jenis", "jenisacara", "action", "activity", "eventtype"),
@@ -189,8 +203,11 @@ LIKELY_NAMES = {
 _LIKELY_BY_COMPACT = {name: column for column, names in LIKELY_NAMES.items() for name in names}
 # A day without its time, and a time without its day: exports that keep them apart (a shop's till, a call log) are
 # read by joining the two (`Tanggal+Jam=timestamp`).
-DATE_NAMES = ("tanggal", "tgl", "date", "tanggalpesanan", "tanggaltransaksi", "tanggalpembayaran", "orderdate")
-TIME_OF_DAY_NAMES = ("jam", "pukul", "waktu", "time", "ordertime")
+DATE_NAMES = (
+    "tanggal", "tgl", "date", "tanggalpesanan", "tanggaltransaksi", "tanggalpembayaran", "orderdate", "calldate",
+    "tanggalpanggilan", "tanggalkunjungan", "visitdate",
+)  # fmt: skip
+TIME_OF_DAY_NAMES = ("jam", "pukul", "waktu", "time", "ordertime", "calltime", "jamkunjungan", "visittime")
 JOIN_MARK = "+"
 
 

@@ -613,6 +613,11 @@ def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(pr
         "Customer Email": "email",
         "Customer Phone": "phone",
     }
+    # A call centre's log and a store's visitor book.
+    calls = ["Call Date", "Caller ID", "Direction", "Duration"]
+    assert suggested_map(calls, [n.lower() for n in calls]) == {"Call Date": "timestamp", "Caller ID": "phone"}
+    visits = ["Tanggal Kunjungan", "Jam Kunjungan", "Nama", "Cabang"]
+    assert suggested_map(visits, [n.lower() for n in visits]) == {"Tanggal Kunjungan+Jam Kunjungan": "timestamp"}
 
 
 def test_a_date_column_and_a_time_column_are_read_as_one_timestamp(project: Project, tmp_path: Path) -> None:
