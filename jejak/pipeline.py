@@ -27,6 +27,7 @@ from jejak.core.settings import Settings
 from jejak.core.vocabulary import ACQUISITION_COLUMNS
 from jejak.engine import Engine, connect
 from jejak.identity.graph import IdentityResult, assign_people, resolve_identities
+from jejak.ingest.compaction import compact_lake, needs_compaction
 from jejak.journeys.channels import ChannelRule, rules_from_config
 from jejak.journeys.events import event_stream
 from jejak.journeys.journeys import (
@@ -170,6 +171,9 @@ def run_build(
         return value
 
     try:
+        if needs_compaction(project, settings.lake_max_files_per_day):
+            # Before the lake is read, and under the lock a rewrite takes: every later build reads fewer files too.
+            timed("compact", lambda: compact_lake(project, settings.lake_max_files_per_day))
         # The lake is read over the whole build: a removal of a file's events waits for it (and it for one).
         with eng.memory_errors(settings.duckdb_memory_limit_mb), reading_lake(project):
             _run_steps(project, settings, eng, own_engine, build_dir, channel_rules, timed, result)

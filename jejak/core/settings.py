@@ -59,6 +59,15 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
+        "lake_max_files_per_day",
+        8,
+        "files",
+        "A build first merges each day of the event lake that has more files than this into one (every import adds a "
+        "file to each day it touches, and every build opens them all: 7,000 files of 21,000 events built in 6.7 s, "
+        "700 in 1.4 s). 0: never; `jejak compact` merges every day with more than one.",
+        minimum=0,
+    ),
+    Setting(
         "timezone", "Asia/Jakarta", "IANA zone", "Time zone for input times that carry no offset; stored times are UTC."
     ),
     Setting(
@@ -283,6 +292,7 @@ class Settings:
     spark_shuffle_partitions: int
     duckdb_threads: int
     duckdb_memory_limit_mb: int
+    lake_max_files_per_day: int
     timezone: str
     timestamp_formats: list[str]
     currency: str
