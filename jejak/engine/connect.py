@@ -291,6 +291,9 @@ def _connect_duckdb(settings: Settings, database: str) -> Engine:
 
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on stdout for a query past two seconds: inside `jejak export -o -` or a report's
+    # JSON, output a pipe would read as data. jejak shows its own progress.
+    con.execute("SET enable_progress_bar = false")
     if settings.duckdb_threads:
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
     if settings.duckdb_memory_limit_mb:
