@@ -388,6 +388,10 @@ def _instant_sql(text: str) -> str:
 LARGEST_REVENUE = 1e15
 # How far after the import an event's time may be (a clock a little fast, a time zone ahead): later, it is a typo.
 FUTURE_TOLERANCE_HOURS = 24
+# No event of a customer's journey is older than this: an earlier time is a stand-in for a missing one (0001-01-01 of
+# .NET and Go, 1900-01-01 and 1899-12-30 of spreadsheets and SQL, 1970-01-01 of an epoch of 0), and 0001-01-01 at
+# +07:00 is a UTC time before year 1, which no Python date holds.
+EARLIEST_TIMESTAMP = "1990-01-01T00:00:00+00:00"
 
 
 def _id_text(column: str) -> str:
@@ -519,6 +523,7 @@ def validate_sql(
     # A time this far past the import is no event yet: a typo, or a clock that is wrong (GA4 refuses events 72 hours
     # ahead). A day covers any time zone and a clock a little fast.
     latest = f"(TIMESTAMPTZ {sql_text(received_at_iso)} + INTERVAL {FUTURE_TOLERANCE_HOURS} HOUR)"
+    earliest = f"TIMESTAMPTZ {sql_text(EARLIEST_TIMESTAMP)}"
     # Each check once per row, in `checked`; the reason and its message then read the results.
     reason = f"""CASE
       WHEN c._pre_reason IS NOT NULL THEN c._pre_reason
@@ -529,6 +534,7 @@ def validate_sql(
       WHEN c._bad_object THEN 'wrong_type'
       WHEN c._timestamp IS NULL THEN 'bad_timestamp'
       WHEN c._timestamp > {latest} THEN 'bad_timestamp'
+      WHEN c._timestamp < {earliest} THEN 'bad_timestamp'
       WHEN NOT c._has_id THEN 'no_identifier'
     END"""
     message = f"""CASE
@@ -540,6 +546,7 @@ def validate_sql(
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
       WHEN c._timestamp > {latest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
+      WHEN c._timestamp < {earliest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is before 1990: a stand-in for a missing time (0001-01-01, 1900-01-01, 1970-01-01), or a typo in the year. Give the row its real time, or leave it out'
       WHEN NOT c._has_id AND {_blank("c.phone")} IS NOT NULL THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN {no_identifier}

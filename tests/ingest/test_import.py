@@ -1148,19 +1148,27 @@ def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_
         {"event_id": "big", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "150000150000150000"},
         {"event_id": "refund", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "-150000"},
         {"event_id": "sci", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "1.5e+05"},
+        # Stand-ins for a missing time: .NET's and Go's zero (before year 1 in UTC, from +07:00), a spreadsheet's.
+        {"event_id": "zero", "timestamp": "0001-01-01 00:00", "user_id": "ana"},
+        {"event_id": "excel", "timestamp": "1900-01-01 00:00", "user_id": "ana"},
+        {"event_id": "old", "timestamp": "1990-01-01T06:00:00+07:00", "user_id": "ana"},  # 1989 in UTC
+        {"event_id": "first", "timestamp": "1990-01-01T07:00:00+07:00", "user_id": "ana"},  # 1990 began in UTC
     ]
     project = make_project(tmp_path / "p")
     summary = import_file(project, write_csv(tmp_path / "orders.csv", rows))
-    assert_reconciles(summary, read=6, stored=3, quarantined_rows=3, duplicates=0)
+    assert_reconciles(summary, read=10, stored=4, quarantined_rows=6, duplicates=0)
     assert {row["event_id"]: row["revenue"] for row in lake_events(project)} == {
         "soon": None,
         "refund": -150000.0,
         "sci": 150000.0,
+        "first": None,
     }
     reasons = {row["source_line"]: (row["reason"], row["message"]) for row in quarantined(project)}
     assert [reasons[line][0] for line in (3, 4, 5)] == ["bad_timestamp", "bad_timestamp", "wrong_type"]
     assert "more than a day after this import" in reasons[4][1]
     assert "more than 10^15" in reasons[5][1]
+    assert [reasons[line][0] for line in (8, 9, 10)] == ["bad_timestamp"] * 3
+    assert 'timestamp "0001-01-01 00:00" is before 1990: a stand-in for a missing time' in reasons[8][1]
     # A message whose time comes from its device's clock (no `timestamp`) says which time it read.
     app = write_jsonl(
         tmp_path / "app.jsonl", [{"type": "track", "userId": "ana", "originalTimestamp": "2926-03-01T09:00:00Z"}]
@@ -1228,10 +1236,10 @@ def test_headers_as_people_title_them_name_the_columns(tmp_path: Path) -> None:
 def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
     # A product-analytics export (seconds) and an app's (milliseconds); the time zone setting plays no part.
     for time_format, texts in [
-        ("epoch_seconds", ["1772326800", "1772326800.25", "-86400"]),
-        ("epoch_milliseconds", ["1772326800000", "1772326800250", "-86400000"]),
+        ("epoch_seconds", ["1772326800", "1772326800.25", "946684800", "-86400"]),
+        ("epoch_milliseconds", ["1772326800000", "1772326800250", "946684800000", "-86400000"]),
         # GA4's BigQuery export: whole microseconds.
-        ("epoch_microseconds", ["1772326800000000", "1772326800250000", "-86400000000"]),
+        ("epoch_microseconds", ["1772326800000000", "1772326800250000", "946684800000000", "-86400000000"]),
     ]:
         project = make_project(tmp_path / time_format, settings={"timestamp_formats": [time_format]})
         path = tmp_path / f"{time_format}.csv"
@@ -1239,13 +1247,15 @@ def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
         rows.append({"event_id": "big", "timestamp": "9" * 18, "user_id": "ana"})  # past any time: quarantined
         write_csv(path, rows)
         summary = import_file(project, path)
-        assert_reconciles(summary, read=4, stored=3, quarantined_rows=1, duplicates=0)
+        # 1969-12-31 is read, and quarantined as before 1990, as the time far ahead is.
+        assert_reconciles(summary, read=5, stored=3, quarantined_rows=2, duplicates=0)
         times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
         assert times == {
             "t0": utc(2026, 3, 1, 1, 0),
             "t1": utc(2026, 3, 1, 1, 0, 0, 250000),
-            "t2": utc(1969, 12, 31),
+            "t2": utc(2000, 1, 1),
         }, time_format
+        assert any('"-86400' in row["message"] and "before 1990" in row["message"] for row in quarantined(project))
     # Read to the microsecond: the last of sixteen digits counts.
     project = make_project(tmp_path / "micro", settings={"timestamp_formats": ["epoch_microseconds"]})
     write_csv(tmp_path / "micro.csv", [{"timestamp": "1772326800000001", "user_id": "ana"}])
