@@ -22,10 +22,7 @@ from __future__ import annotations
 import shutil
 import zipfile
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import IO
 
 from jejak.core.errors import InputFileError
 
@@ -59,12 +56,11 @@ def inside_archive(path: Path) -> tuple[Path, str] | None:
     return None
 
 
-@contextmanager
-def _opened_archive(archive: Path) -> Iterator[zipfile.ZipFile]:
-    """The archive open for reading, or an error that says it is no whole zip."""
+def _opened_archive(archive: Path) -> zipfile.ZipFile:
+    """The archive open for reading (a `with` closes it), or an error that says it is no whole zip. Only the opening
+    is read as the archive's fault: an error while its file is written out is said as it is."""
     try:
-        with zipfile.ZipFile(archive) as opened:
-            yield opened
+        return zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(f"{archive} cannot be read as a zip archive ({exc}). Is it whole, and a zip?") from None
 
@@ -137,7 +133,6 @@ def unpack(path: Path, directory: Path) -> Path:
     with _opened_archive(archive) as opened:
         info = _member(opened, archive, name)
         try:
-            source: IO[bytes]
             with opened.open(info) as source, target.open("wb") as unpacked:
                 shutil.copyfileobj(source, unpacked, length=8 * 1024 * 1024)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
