@@ -221,7 +221,7 @@ def detect_format(path: Path) -> str:
     """The file's format from its suffix, or an error listing the suffixes jejak reads."""
     file_format = format_of(path)
     if file_format is None and path.suffix.lower() == ARCHIVE_SUFFIX:
-        # `jejak import` reads an archive's files (`expand_sources`); a list of files to import names them one by one.
+        # `jejak import` reads an archive's files (`cli.main.expand_folders`); a list of files names them one by one.
         raise InputFileError(
             f"{path} is a zip archive: jejak reads the files in it, not the archive. Name the archive itself to "
             f'`jejak import` (`jejak import "{path}"`), or its files (`archive_files`).'
