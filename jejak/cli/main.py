@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def _import_progress() -> Progress:
 
 def run_imports(
     project: Any,
-    files: Sequence[Path],
+    files: Sequence[Path | str],
     column_map: dict[str, str],
     source: str | None,
     delimiter: str | None = None,
@@ -111,15 +112,17 @@ def run_imports(
     sheet: str | None = None,
     replace: bool = False,
     timezone: str | None = None,
-) -> tuple[list[Any], list[tuple[Path, InputFileError]]]:
+) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
-    after it: each file is imported on its own, so what was stored is stored either way."""
-    from jejak.ingest.importer import ImportOptions, check_importable, import_files
-    from jejak.ingest.removal import reimport_conflict
+    after it: each file is imported on its own, so what was stored is stored either way. A web address (`remote`)
+    is downloaded into the staging area first, and imported as its address."""
+    from jejak.ingest.importer import ImportOptions, check_importable
+    from jejak.ingest.remote import download_url, fetch, is_url
+    from jejak.store.lake import staging_area
 
-    check_importable(files)  # a mistyped name stops everything before anything is read
-    failed: list[tuple[Path, InputFileError]] = []
+    check_importable([Path(file) for file in files if not is_url(file)])  # a mistyped name stops everything at once
+    failed: list[tuple[Path | str, InputFileError]] = []
     with _import_progress() as progress:
         tasks: dict[str, Any] = {}
 
@@ -129,62 +132,86 @@ def run_imports(
                 progress.update(task, completed=done, total=total)
 
         summaries = []
-        for path in files:
-            tasks["current"] = progress.add_task(path.name, total=max(path.stat().st_size, 1) if path.exists() else 1)
+        for file in files:
+            tasks["current"] = progress.add_task(shown_name(file), total=1)
             options = ImportOptions(column_map, dict(constants or {}), delimiter, skip_lines, sheet, timezone)
             try:
-                if replace:
-                    _remove_earlier_import(project, path, options)
-                else:
-                    conflict = reimport_conflict(project, path, options)
-                    if conflict and not check:
-                        raise InputFileError(conflict)
-                    if conflict:
-                        print_warning(conflict)
-                summaries += import_files(
-                    project,
-                    [path],
-                    column_map=column_map,
-                    delimiter=delimiter,
-                    constants=constants,
-                    skip_lines=skip_lines,
-                    sheet=sheet,
-                    source_name=source,
-                    progress=report,
-                    check=check,
-                    timezone=timezone,
-                )
+                with contextlib.ExitStack() as downloaded:
+                    named = download_url(file) if is_url(file) else None  # as the lake names it
+                    path = fetch(file, downloaded.enter_context(staging_area(project))) if is_url(file) else Path(file)
+                    summaries += _import_one(project, path, named, options, source, check, replace, report)
             except InputFileError as exc:
-                failed.append((path, exc))
+                failed.append((file, exc))
             progress.remove_task(tasks.pop("current"))
     return summaries, failed
 
 
-def _remove_earlier_import(project: Any, path: Path, options: Any) -> None:
+def _import_one(
+    project: Any,
+    path: Path,
+    named: str | None,
+    options: Any,
+    source: str | None,
+    check: bool,
+    replace: bool,
+    report: Callable[[int, int], None],
+) -> list[Any]:
+    """`run_imports` of one file (`path`, imported as `named` when that is a downloaded copy)."""
+    from jejak.ingest.importer import import_files
+    from jejak.ingest.removal import reimport_conflict
+
+    if replace:
+        _remove_earlier_import(project, path, options, named)
+    else:
+        conflict = reimport_conflict(project, path, options, named)
+        if conflict and not check:
+            raise InputFileError(conflict)
+        if conflict:
+            print_warning(conflict)
+    return import_files(
+        project,
+        [path],
+        column_map=dict(options.column_map),
+        delimiter=options.delimiter,
+        constants=dict(options.constants),
+        skip_lines=options.skip_lines,
+        sheet=options.sheet,
+        source_name=source,
+        progress=report,
+        check=check,
+        timezone=options.timezone,
+        named=named,
+    )
+
+
+def _remove_earlier_import(project: Any, path: Path, options: Any, named: str | None = None) -> None:
     """`--replace`: what the file's earlier imports brought is removed, once the file is known to import (its header
     read with these options), so that a file that cannot be read leaves the earlier events where they are."""
     from jejak.ingest.importer import preflight, source_file_of
     from jejak.ingest.removal import imported_files, remove_import
 
     preflight(project, path, options)
-    # This very file, by its path: another folder's file of the same name is not replaced.
-    source_file = source_file_of(project, path)
+    # This very file, by its path (or address): another folder's file of the same name is not replaced.
+    source_file = source_file_of(project, named or path)
     if source_file not in imported_files(project):
         return  # never imported: nothing to replace
     done = remove_import(project, source_file)
     err_console.print(
-        f"{path.name}: removed the earlier import's {done.events:,} events and {done.quarantined:,} quarantined rows"
+        f"{shown_name(named or path)}: removed the earlier import's {done.events:,} events and {done.quarantined:,} quarantined rows"
     )
 
 
-def expand_folders(paths: Sequence[Path]) -> list[Path]:
+def expand_folders(paths: Sequence[Path | str]) -> list[Path | str]:
     """The files named, with each folder replaced by its own files that jejak imports, and each zip archive by the
-    files in it that jejak imports (saying what each left)."""
+    files in it that jejak imports (saying what each left); a web address stays as it is (`run_imports`)."""
     from jejak.ingest.archives import is_archive
     from jejak.ingest.importer import FORMATS_BY_SUFFIX, archive_files, files_in
 
-    files: list[Path] = []
+    files: list[Path | str] = []
     for path in paths:
+        if isinstance(path, str):
+            files.append(path)
+            continue
         if is_archive(path):
             found, left_names = archive_files(path)
             holder = "archive"
@@ -219,7 +246,9 @@ def _left_text(names: Sequence[str]) -> str:
     return f" (left: {shown}{more})"
 
 
-def print_import_failures(failed: Sequence[tuple[Path, InputFileError]], imported: int, check: bool = False) -> None:
+def print_import_failures(
+    failed: Sequence[tuple[Path | str, InputFileError]], imported: int, check: bool = False
+) -> None:
     """Each file that could not be imported, with why; then exit 1 (after the summary of the `imported` files that
     were, which the last line points to when there are some)."""
     if not failed:
@@ -228,7 +257,7 @@ def print_import_failures(failed: Sequence[tuple[Path, InputFileError]], importe
         print_error(exc)
     if not imported:
         sys.exit(1)
-    names = ", ".join(path.name for path, _exc in failed)
+    names = ", ".join(shown_name(path) for path, _exc in failed)
     done = "would be" if check else "were"
     err_console.print(
         f"{len(failed)} file{'s' if len(failed) != 1 else ''} not imported ({names}); the files in the table above {done}"
@@ -402,7 +431,9 @@ def import_command(
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec; Mixpanel's, Amplitude's and PostHog's exports
     are read as it), Parquet (GA4's BigQuery export and PostHog's are read as they are), Excel (.xlsx, .xls),
     OpenDocument (.ods) or WhatsApp chat export (.txt) files into the event lake (CSV and JSON Lines may be gzipped).
-    A folder stands for its files; a zip archive for the files in it (an iPhone's chat, Amplitude's export).
+    A folder stands for its files; a zip archive for the files in it (an iPhone's chat, Amplitude's export). A web
+    address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet
+    as 'Anyone with the link'), and importing it again stores only the rows added since.
 
     What --map, --set, --delimiter, --skip-lines, --sheet and --timezone say is remembered with the import: re-trying its
     quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way.
@@ -413,6 +444,7 @@ def import_command(
     with their reasons, and stores nothing.
     """
     from jejak.ingest.mapping import parse_map_option, parse_set_option
+    from jejak.ingest.remote import is_url
 
     if check and replace:
         raise click.UsageError(
@@ -422,7 +454,7 @@ def import_command(
     project = project_at(project_dir)
     summaries, failed = run_imports(
         project,
-        expand_folders([Path(f) for f in files]),
+        expand_folders([f if is_url(f) else Path(f) for f in files]),
         parse_map_option(column_map),
         source,
         delimiter,

@@ -34,7 +34,10 @@ _MAC_FOLDER = "__MACOSX"
 def shown_name(file: str | Path) -> str:
     """A file's name as tables show it: its name, or for a file in an archive the archive's name and its place in
     it (`WhatsApp Chat - Budi.zip/_chat.txt`: every iPhone chat is a `_chat.txt`). Read from the text alone, so it
-    serves for files that are gone too."""
+    serves for files that are gone too. A web address (`remote`) is shown without its scheme, shortened."""
+    if "://" in str(file):
+        text = str(file).split("://", 1)[1]
+        return text if len(text) <= 60 else f"{text[:40]}…{text[-19:]}"
     parts = PurePosixPath(str(file)).parts
     inside = [i for i, part in enumerate(parts[:-1]) if part.lower().endswith(ARCHIVE_SUFFIX)]
     return "/".join(parts[inside[-1] :]) if inside else parts[-1] if parts else ""

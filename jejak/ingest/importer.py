@@ -84,6 +84,7 @@ from jejak.ingest.readers import (
     refuse_repeated_names,
     utf16_to_utf8,
 )
+from jejak.ingest.remote import download_url, is_url
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format, times_of_messages
 from jejak.ingest.validate import (
     EPOCH_FORMATS,
@@ -497,12 +498,14 @@ def import_file(
     progress: ProgressCallback | None = None,
     check: bool = False,
     timezone: str | None = None,
+    named: str | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
     lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`); `sheet` is the workbook's
     sheet to read, by name or number (`--sheet`; None: the first); `timezone` is the zone its times without an
-    offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting).
+    offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting);
+    `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
@@ -524,6 +527,7 @@ def import_file(
             started=started,
             started_at=started_at,
             check=check,
+            named=named,
         )
 
 
@@ -606,8 +610,9 @@ def _import_readable(
     started: float,
     started_at: dt.datetime,
     check: bool,
+    named: str | None = None,
 ) -> ImportSummary:
-    """`import_file` of `path`, read from `readable` (the file itself, or its unpacked copy)."""
+    """`import_file` of `path`, read from `readable` (the file itself, or its unpacked copy), as `named`."""
     setting = options.delimiter or project.settings.csv_delimiter
     skip_lines = options.skip_lines
     separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
@@ -615,7 +620,7 @@ def _import_readable(
         readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet
     )
     name = source_name or private_text(project.hmac_key(), readable.stem)
-    source_file = source_file_of(project, path)
+    source_file = source_file_of(project, named or path)
     with writer_lock(project), staging_area(project) as stage:
         loaded = load_rows(
             project,
@@ -636,7 +641,7 @@ def _import_readable(
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
     # Another tool's export says so where the format is named (the imports log, the summary): `mixpanel`.
-    summary = loaded.summary(str(path), origin or file_format, time.perf_counter() - started)
+    summary = loaded.summary(named or str(path), origin or file_format, time.perf_counter() - started)
     unread_times = times_of_messages(
         [str(row["message"]) for row in loaded.bad_rows if row["reason"] == "bad_timestamp"][:TIME_HINT_ROWS]
     )
@@ -972,9 +977,13 @@ def source_file_of(project: Project, path: Path | str) -> str:
 
 
 def source_files_of(project: Project, paths: Sequence[Path | str]) -> list[str]:
-    """`source_file_of` for many paths, with the project's key read once."""
+    """`source_file_of` for many paths, with the project's key read once. A web address is named by the address
+    the file is read from (`remote.download_url`: a Google Sheet's links all name its export)."""
     key = project.hmac_key()
-    return [private_text(key, str(Path(path).expanduser().resolve())) for path in paths]
+    return [
+        private_text(key, download_url(path) if is_url(path) else str(Path(path).expanduser().resolve()))
+        for path in paths
+    ]
 
 
 def record_import(
@@ -1019,8 +1028,9 @@ def import_files(
     progress: ProgressCallback | None = None,
     check: bool = False,
     timezone: str | None = None,
+    named: str | None = None,
 ) -> list[ImportSummary]:
-    """Import several files one after another (each checked before any is read)."""
+    """Import several files one after another (each checked before any is read); `named`: see `import_file`."""
     check_importable(paths)
     return [
         import_file(
@@ -1035,6 +1045,7 @@ def import_files(
             progress=progress,
             check=check,
             timezone=timezone,
+            named=named,
         )
         for p in paths
     ]

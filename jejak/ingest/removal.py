@@ -123,13 +123,13 @@ def remove_import(project: Project, name: str) -> Removal:
     return Removal(source_file, events, quarantined, spend_rows)
 
 
-def reimport_conflict(project: Project, path: Path, options: ImportOptions) -> str | None:
+def reimport_conflict(project: Project, path: Path, options: ImportOptions, named: str | None = None) -> str | None:
     """Why importing `path` with `options` would not do what it seems to, or None: the file was imported before
     and would be read otherwise now (a column mapped otherwise, by `--map` or by `[import.map]` in jejak.toml; other
     `--set`, `--delimiter`, `--skip-lines` or `--sheet`), and its events are in the lake. Read anew, its rows get
     other event ids and are stored beside the earlier ones (twice), or keep their own ids and are skipped as
-    duplicates (the earlier reading stays)."""
-    source_file = source_file_of(project, path)
+    duplicates (the earlier reading stays). `named`: what `path` is imported as (`importer.import_file`)."""
+    source_file = source_file_of(project, named or path)
     earlier = _last_import(project, source_file)
     if earlier is None:
         return None
@@ -151,7 +151,7 @@ def reimport_conflict(project: Project, path: Path, options: ImportOptions) -> s
         return None
     read_now = f"; read now as {remapped}" if remapped else ""
     return (
-        f"{path} was imported before with other options ({_options_text(earlier_options)}; now "
+        f"{named or path} was imported before with other options ({_options_text(earlier_options)}; now "
         f"{_options_text(options)}{read_now}), and its events are in the lake. Read again, its rows would be stored "
         "a second time beside them, or skipped as duplicates of them. To read it anew, remove the earlier import "
         "first: add --replace. To keep the earlier reading, import it with the options it had."
