@@ -778,3 +778,33 @@ def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
     visits.write_text("timestamp,user_id\n2026-03-01 09:00,ana\n")
     given = runner.invoke(cli, ["import", str(visits), "--check", "--set", "channel=Toko Bandung", *at], env=wide)
     assert given.exit_code == 0 and "channel rule" not in given.output, given.output
+
+
+def test_a_file_imported_again_is_read_as_before_when_no_option_is_given(tmp_path: Path) -> None:
+    from jejak.store.project import open_project
+
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    wide = {"COLUMNS": "300"}
+    # A till's export with no ids: its rows' ids come from its source name and their text.
+    till = tmp_path / "kasir.csv"
+    till.write_text("waktu,pelanggan\n2026-03-01 09:00,ana\n2026-03-02 09:00,budi\n")
+    mapped = ["--map", "waktu=timestamp,pelanggan=user_id", "--set", "event=Order Completed"]
+    first = runner.invoke(cli, ["import", str(till), *mapped, "--source", "toko-kemang", *at], env=wide)
+    assert first.exit_code == 0, first.output
+    # The next day's export, given by name alone: read as before, under the same source, so the old rows are
+    # duplicates (a source name of its own would have given them other ids, and stored them twice).
+    till.write_text(till.read_text() + "2026-03-03 09:00,cici\n")
+    again = runner.invoke(cli, ["import", str(till), *at], env=wide)
+    flat = " ".join(again.output.split())
+    assert again.exit_code == 0, again.output
+    assert (
+        "read as its last import read it (--map waktu=timestamp,pelanggan=user_id --set event=Order Completed)" in flat
+    )
+    events = lake_events(open_project(project))
+    assert sorted(event["user_id"] for event in events) == ["ana", "budi", "cici"]
+    assert {event["source_name"] for event in events} == {"toko-kemang"}
+    # Another source name would read the rows as other events: refused, as other options are.
+    renamed = runner.invoke(cli, ["import", str(till), *mapped, "--source", "toko-bali", *at], env=wide)
+    assert renamed.exit_code == 1 and "--source toko-kemang; now" in " ".join(renamed.output.split())
+    assert len(lake_events(open_project(project))) == 3

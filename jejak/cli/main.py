@@ -156,14 +156,23 @@ def _import_one(
     replace: bool,
     report: Callable[[int, int], None],
 ) -> list[Any]:
-    """`run_imports` of one file (`path`, imported as `named` when that is a downloaded copy)."""
-    from jejak.ingest.importer import import_files
-    from jejak.ingest.removal import reimport_conflict
+    """`run_imports` of one file (`path`, imported as `named` when that is a downloaded copy). A file imported before
+    is read as it was when the command gives no options of its own (`--map`, `--set`, …; `--source`), so that
+    importing an export again, or a sheet staff add to, needs only its name."""
+    from jejak.ingest.importer import ImportOptions, import_files
+    from jejak.ingest.removal import earlier_import, options_text, reimport_conflict
 
     if replace:
         _remove_earlier_import(project, path, options, named)
     else:
-        conflict = reimport_conflict(project, path, options, named)
+        earlier = earlier_import(project, named or path)
+        if earlier is not None and options == ImportOptions() and earlier.options != options:
+            options = earlier.options
+            console.print(f"{shown_name(named or path)}: read as its last import read it ({options_text(options)})")
+        given_source = source
+        if earlier is not None and source is None:
+            source = earlier.source_name  # its rows' ids derive from it: another name would store them again
+        conflict = reimport_conflict(project, path, options, named, given_source)
         if conflict and not check:
             raise InputFileError(conflict)
         if conflict:

@@ -123,17 +123,36 @@ def remove_import(project: Project, name: str) -> Removal:
     return Removal(source_file, events, quarantined, spend_rows)
 
 
-def reimport_conflict(project: Project, path: Path, options: ImportOptions, named: str | None = None) -> str | None:
+@dataclass(frozen=True)
+class EarlierImport:
+    """A file's latest import in the log (not a re-try's or a removal's): its options, how it read the file's columns
+    (None if the log did not keep it), and the source name its events carry (their ids derive from it)."""
+
+    options: ImportOptions
+    columns: list[tuple[str, str]] | None
+    source_name: str
+
+
+def earlier_import(project: Project, path: Path | str) -> EarlierImport | None:
+    """The latest import of the file `path` names (a path, or the web address it is imported as), or None."""
+    return _last_import(project, source_file_of(project, path))
+
+
+def reimport_conflict(
+    project: Project, path: Path, options: ImportOptions, named: str | None = None, source_name: str | None = None
+) -> str | None:
     """Why importing `path` with `options` would not do what it seems to, or None: the file was imported before
     and would be read otherwise now (a column mapped otherwise, by `--map` or by `[import.map]` in jejak.toml; other
-    `--set`, `--delimiter`, `--skip-lines` or `--sheet`), and its events are in the lake. Read anew, its rows get
-    other event ids and are stored beside the earlier ones (twice), or keep their own ids and are skipped as
-    duplicates (the earlier reading stays). `named`: what `path` is imported as (`importer.import_file`)."""
+    `--set`, `--delimiter`, `--skip-lines` or `--sheet`; another `--source`, which its rows' ids derive from), and
+    its events are in the lake. Read anew, its rows get other event ids and are stored beside the earlier ones
+    (twice), or keep their own ids and are skipped as duplicates (the earlier reading stays). `named`: what `path` is
+    imported as (`importer.import_file`); `source_name`: the `--source` given (None: the earlier one is kept)."""
     source_file = source_file_of(project, named or path)
     earlier = _last_import(project, source_file)
     if earlier is None:
         return None
-    earlier_options, earlier_columns = earlier
+    earlier_options, earlier_columns = earlier.options, earlier.columns
+    renamed = source_name is not None and source_name != earlier.source_name
     remapped = ""
     if earlier_columns is None:  # logged before imports kept their reading: the options are all there is to compare
         differs = earlier_options != options
@@ -147,12 +166,14 @@ def reimport_conflict(project: Project, path: Path, options: ImportOptions, name
         remapped = _columns_change(earlier_columns, columns)
         unmapped = (dataclasses.replace(earlier_options, column_map={}), dataclasses.replace(options, column_map={}))
         differs = bool(remapped) or unmapped[0] != unmapped[1]
-    if not differs or not what_removal_takes_events(project, source_file):
+    if not (differs or renamed) or not what_removal_takes_events(project, source_file):
         return None
     read_now = f"; read now as {remapped}" if remapped else ""
+    was = f"{options_text(earlier_options)}, --source {earlier.source_name}"
+    now = options_text(options) + (f", --source {source_name}" if source_name is not None else "")
     return (
-        f"{named or path} was imported before with other options ({_options_text(earlier_options)}; now "
-        f"{_options_text(options)}{read_now}), and its events are in the lake. Read again, its rows would be stored "
+        f"{named or path} was imported before with other options ({was}; now {now}{read_now}), and its events are in "
+        "the lake. Read again, its rows would be stored "
         "a second time beside them, or skipped as duplicates of them. To read it anew, remove the earlier import "
         "first: add --replace. To keep the earlier reading, import it with the options it had."
     )
@@ -191,25 +212,24 @@ def _files_holding(project: Project, source_file: str) -> dict[Path, int]:
     return {Path(row["filename"]): int(row["events"]) for row in holding.to_pylist()}
 
 
-def _last_import(project: Project, source_file: str) -> tuple[ImportOptions, list[tuple[str, str]] | None] | None:
-    """The options of the file's latest import in the log (not a re-try's or a removal's) and how it read the file's
-    columns (None if the log did not keep it), or None if there is none."""
+def _last_import(project: Project, source_file: str) -> EarlierImport | None:
+    """The file's latest import in the log (`EarlierImport`), or None if there is none."""
     with open_state(project.sqlite_path) as db:
         logged = db.execute(
-            "SELECT file, options_json FROM imports WHERE options_json IS NOT NULL AND file_format NOT IN (?, ?, ?) "
-            "ORDER BY finished_at",
+            "SELECT file, options_json, source_name FROM imports "
+            "WHERE options_json IS NOT NULL AND file_format NOT IN (?, ?, ?) ORDER BY finished_at",
             (REMOVED_FORMAT, *SPEND_FORMATS),
         ).fetchall()
     found = None
     # As typed then: resolved here, from where jejak runs now (the key read once, not once a log line).
-    files = source_files_of(project, [file for file, _ in logged])
-    for file, (_, options_json) in zip(files, logged, strict=True):
+    files = source_files_of(project, [file for file, _, _ in logged])
+    for file, (_, options_json, source_name) in zip(files, logged, strict=True):
         if file == source_file:
-            found = ImportOptions.from_json(options_json), logged_columns(options_json)
+            found = EarlierImport(ImportOptions.from_json(options_json), logged_columns(options_json), source_name)
     return found
 
 
-def _options_text(options: ImportOptions) -> str:
+def options_text(options: ImportOptions) -> str:
     """`--map waktu=timestamp --skip-lines 2`, or `no options`."""
     parts = []
     if options.column_map:
