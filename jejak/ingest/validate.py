@@ -624,7 +624,9 @@ SELECT
   CASE WHEN json_valid({properties}) THEN CAST(json_merge_patch({properties}, '{strip_pii}') AS VARCHAR)
        ELSE {properties} END AS properties,
   CASE WHEN json_valid({json_text["context"]}) AND json_exists({json_text["context"]}, '$.traits')
-       THEN CAST(json_merge_patch({json_text["context"]}, '{{"traits": {strip_pii}}}') AS VARCHAR)
+       THEN CAST(json_merge_patch({json_text["context"]}, '{{"ip": null, "traits": {strip_pii}}}') AS VARCHAR)
+       WHEN json_valid({json_text["context"]}) AND json_exists({json_text["context"]}, '$.ip')
+       THEN CAST(json_merge_patch({json_text["context"]}, '{{"ip": null}}') AS VARCHAR)
        ELSE {json_text["context"]} END AS context,
   CASE WHEN json_valid({json_text["traits"]}) THEN CAST(json_merge_patch({json_text["traits"]}, '{strip_pii}') AS VARCHAR) END AS traits,
   coalesce({_blank("c.source_name")}, {sql_text(source_name)}) AS source_name,

@@ -85,12 +85,20 @@ def test_segment_messages_lose_numbers_in_properties_and_keep_the_rest_as_writte
             "userId": PHONE,  # a shop that keys its customers by their number
             "event": "Chat Started",
             "properties": {"shipping": {"phone": 6281234567890, "kota": "Bandung"}, "tags": [EMAIL, "vip"]},
+            # analytics.js sends the visitor's IP address: no report reads it, and it is theirs.
+            "context": {"ip": "203.0.113.7", "page": {"path": "/promo"}},
+        },
+        {
+            "type": "identify",
+            "messageId": "m3",
+            "anonymousId": "a-1",
+            "context": {"ip": "203.0.113.7", "traits": {"email": EMAIL, "name": "Ana"}},
         },
     ]
     for message in messages:
         message["timestamp"] = "2026-03-08T10:00:00+07:00"
     import_file(project, write_jsonl(tmp_path / "web.jsonl", messages))
-    first, second = lake_events(project)
+    first, second, third = lake_events(project)
     assert json.loads(first["properties"]) == plain  # dates, amounts and handles are no phone or e-mail
     phone_token = _token(project, "phone", NORMALISED_PHONE)
     assert (second["user_id"], second["phone_hash"]) == (phone_token, hmac_hex(project.hmac_key(), NORMALISED_PHONE))
@@ -98,6 +106,8 @@ def test_segment_messages_lose_numbers_in_properties_and_keep_the_rest_as_writte
         "shipping": {"phone": phone_token, "kota": "Bandung"},  # a number that is a phone becomes its token
         "tags": [_token(project, "email", NORMALISED_EMAIL), "vip"],
     }
+    assert json.loads(second["context"]) == {"page": {"path": "/promo"}}
+    assert json.loads(third["context"]) == {"traits": {"name": "Ana"}} and third["email_hash"] is not None
 
 
 def test_tokens_join_what_they_stand_for_and_change_nothing_twice() -> None:
