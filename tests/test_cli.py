@@ -808,3 +808,20 @@ def test_a_file_imported_again_is_read_as_before_when_no_option_is_given(tmp_pat
     renamed = runner.invoke(cli, ["import", str(till), *mapped, "--source", "toko-bali", *at], env=wide)
     assert renamed.exit_code == 1 and "--source toko-kemang; now" in " ".join(renamed.output.split())
     assert len(lake_events(open_project(project))) == 3
+
+
+def test_a_file_imported_again_is_known_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jejak.store.project import open_project
+
+    runner, project = _new_project(tmp_path)
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "kasir.csv").write_text("waktu,pelanggan\n2026-03-01 09:00,ana\n")
+    at = ["--project", str(project)]
+    monkeypatch.chdir(tmp_path)
+    first = runner.invoke(cli, ["import", "exports/kasir.csv", "--map", "waktu=timestamp,pelanggan=user_id", *at])
+    assert first.exit_code == 0, first.output
+    # A daily job runs from the exports folder: the same file, named otherwise, is read as its last import read it.
+    monkeypatch.chdir(tmp_path / "exports")
+    again = runner.invoke(cli, ["import", "kasir.csv", *at], env={"COLUMNS": "300"})
+    assert again.exit_code == 0 and "read as its last import read it" in again.output, again.output
+    assert len(lake_events(open_project(project))) == 1

@@ -174,11 +174,13 @@ class ImportOptions:
     sheet: str | None = None  # a workbook's sheet, by name or number; None: the first
     timezone: str | None = None  # the zone of the file's times without an offset; None: the `timezone` setting's
 
-    def to_json(self, columns: Sequence[tuple[str, str]] = ()) -> str:
+    def to_json(self, columns: Sequence[tuple[str, str]] = (), source_file: str | None = None) -> str:
         """The options as the imports log keeps them, with how the import read each column of the file (`columns`,
-        `ImportSummary.columns`): a later import's reading is compared to it (`removal.reimport_conflict`)."""
+        `ImportSummary.columns`): a later import's reading is compared to it (`removal.reimport_conflict`); and the
+        file as the lake names it (`source_file_of`), which the log's file as typed names only from where it was."""
         return json.dumps(
             {
+                "source_file": source_file,
                 "map": dict(self.column_map),
                 "set": dict(self.constants),
                 "delimiter": self.delimiter,
@@ -1010,7 +1012,7 @@ def record_import(
                 summary.rows_stored,
                 summary.rows_quarantined,
                 summary.duplicates_skipped,
-                None if options is None else options.to_json(summary.columns),
+                None if options is None else options.to_json(summary.columns, source_file_of(project, summary.file)),
             ),
         )
 

@@ -15,6 +15,7 @@ has it. The removal is logged in the imports log with negative counts, so the lo
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -221,9 +222,11 @@ def _last_import(project: Project, source_file: str) -> EarlierImport | None:
             (REMOVED_FORMAT, *SPEND_FORMATS),
         ).fetchall()
     found = None
-    # As typed then: resolved here, from where jejak runs now (the key read once, not once a log line).
+    # The file as the lake names it, kept with the options; a log line from before it was kept has the file as
+    # typed then, resolved here from where jejak runs now (the key read once, not once a log line).
     files = source_files_of(project, [file for file, _, _ in logged])
-    for file, (_, options_json, source_name) in zip(files, logged, strict=True):
+    for typed_file, (_, options_json, source_name) in zip(files, logged, strict=True):
+        file = json.loads(options_json).get("source_file") or typed_file
         if file == source_file:
             found = EarlierImport(ImportOptions.from_json(options_json), logged_columns(options_json), source_name)
     return found
