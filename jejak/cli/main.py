@@ -388,7 +388,11 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     help='Columns the file lacks, one value on every row, e.g. "event=Order Completed,touchpoint=tokopedia" '
     '(or a property: "properties.survey=csat").',
 )
-@click.option("--source", default=None, help="Source name stored with each event (default: the file name).")
+@click.option(
+    "--source",
+    default=None,
+    help="Source name stored with each event (default: the file name; for a file imported before, its last one).",
+)
 @click.option(
     "--delimiter",
     type=click.Choice(list(SETTINGS_BY_NAME["csv_delimiter"].choices or ())),
@@ -445,7 +449,8 @@ def import_command(
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
     What --map, --set, --delimiter, --skip-lines, --sheet and --timezone say is remembered with the import: re-trying its
-    quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way.
+    quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way, and the file
+    named again with none of them (nor --source) is read as its last import read it.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
 
