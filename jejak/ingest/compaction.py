@@ -83,10 +83,11 @@ def compact_lake(project: Project, max_files_per_day: int = 1) -> Compaction:
             engine.close()
         for day, parts in crowded.items():
             written = sorted((out / day).glob("*.parquet"))
-            # One file a day unless DuckDB split a large day; the first takes the old files' place, the rest join it.
-            replace_files(parts, written[0] if written else None)
+            # One file a day unless DuckDB split a large day. Any others are moved in before the old files go, so that
+            # a crash between can leave an event twice (which the next compaction merges), never lose one.
             for extra in written[1:]:
                 move_into_place(extra, parts[0].parent / f"part-{uuid.uuid4().hex}.parquet")
+            replace_files(parts, written[0] if written else None)
         after = _rows(event_files(project))
         files_after = len(event_files(project))
     return Compaction(len(crowded), len(files), files_after, before, after)
