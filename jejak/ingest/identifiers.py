@@ -105,7 +105,21 @@ def private_json(key: bytes, text: str) -> str:
     except ValueError:  # not JSON after all: its text is replaced as text
         return private_text(key, text)
     replaced = _private_value(key, parsed)
-    return text if replaced == parsed else json.dumps(replaced, ensure_ascii=False, separators=(",", ":"))
+    if replaced == parsed:
+        return text
+    try:
+        return json.dumps(replaced, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # a number past a float's range (1e400) read as infinity, which JSON cannot write back
+        as_text = private_text(key, text)
+        return as_text if _is_json(as_text) else text
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def redact_events(key: bytes, rows: pa.Table) -> pa.Table:

@@ -117,6 +117,9 @@ def test_tokens_join_what_they_stand_for_and_change_nothing_twice() -> None:
     assert private_text(key, "ana%40example.com") == private_text(key, "Ana@Example.com")
     assert private_json(key, '{"a": 1}') == '{"a": 1}'  # unchanged JSON keeps its text as written
     assert json.loads(private_json(key, '{"hp": "0812 3456 7890"}')) == {"hp": private_text(key, "0812 3456 7890")}
+    # A number past a float's range cannot be written back as JSON: the text is replaced as text, and stays JSON.
+    huge = private_json(key, '{"x": 1e400, "hp": "0812 3456 7890"}')
+    assert huge == '{"x": 1e400, "hp": "' + private_text(key, "0812 3456 7890") + '"}'
 
 
 # Text made of what phone numbers and e-mails are made of: numbers whose digits are split by any separator a phone
