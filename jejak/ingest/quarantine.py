@@ -443,8 +443,13 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
     for source_file in files:
         name, options, spend = Path(source_file).stem, ImportOptions(), False
         for file, source_name, options_json, file_format in logged:
-            same_file = file == source_file or (
-                Path(file).name == Path(source_file).name and not Path(file).is_absolute()
+            # An import's line names the file as the lake does; others (a re-try, a line from before that was
+            # kept) by the file as typed, which a relative name matches by its file name.
+            kept = json.loads(options_json).get("source_file") if options_json else None
+            same_file = (
+                kept == source_file
+                if kept
+                else file == source_file or (Path(file).name == Path(source_file).name and not Path(file).is_absolute())
             )
             if same_file:
                 name = source_name  # the latest import of the file wins

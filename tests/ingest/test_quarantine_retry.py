@@ -385,3 +385,23 @@ def test_a_line_from_a_utf16_file_is_fixed_under_its_header(project: Project, tm
     assert summary.rows_stored == 1, summary
     [stored] = lake_events(project)
     assert (stored["user_id"], stored["event"], stored["source_line"]) == ("budi", "Page", 2)
+
+
+def test_files_of_one_name_named_relatively_are_re_tried_each_as_imported(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two stores' tills export `kasir.csv` with other headers, each with a line the reader cannot split (a value
+    # too many); each file is imported by a relative name.
+    for store, (when, who) in {"kemang": ("Waktu", "Pelanggan"), "bali": ("Jam", "Pembeli")}.items():
+        (tmp_path / store).mkdir()
+        (tmp_path / store / "kasir.csv").write_text(f"{when},{who}\n2026-03-01 09:00,{store}-ana,extra\n")
+    monkeypatch.chdir(tmp_path)
+    import_file(project, Path("kemang/kasir.csv"), column_map={"Waktu": "timestamp", "Pelanggan": "user_id"})
+    import_file(project, Path("bali/kasir.csv"), column_map={"Jam": "timestamp", "Pembeli": "user_id"})
+    # Each line is re-tried under its own file's header and mapping, not under the last import of a file of the
+    # same name (whose mapping names columns this file lacks).
+    fixed = {row.row_id: row.raw.replace(",extra", "") for row in rows_of(project, "malformed_row")}
+    assert len(fixed) == 2
+    summary = retry_quarantined(project, fixed=fixed)
+    assert summary.rows_stored == 2, summary
+    assert sorted(event["user_id"] for event in lake_events(project)) == ["bali-ana", "kemang-ana"]
