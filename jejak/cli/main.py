@@ -490,9 +490,13 @@ def warn_of_unknown_channels(project: Any, summaries: Sequence[Any]) -> None:
     """Warn of the channels a file's rows set that no channel rule names (a build keeps them as they are, so each is a
     channel of its own in every report): a payment export's `Channel` column (GoPay, BCA VA) is read as the marketing
     channel, and `whatsapp` is another channel than the rules' `WhatsApp`."""
+    from jejak.core.errors import SettingError
     from jejak.journeys.channels import rules_from_config
 
-    known = {rule.name for rule in rules_from_config(project.config)}
+    try:
+        known = {rule.name for rule in rules_from_config(project.config)}
+    except SettingError:  # rules jejak.toml gets wrong: the build says what is wrong, after this import stored its rows
+        return
     by_lower = {name.lower(): name for name in known}
     for summary in summaries:
         unknown = [name for name in summary.channels if name not in known]
