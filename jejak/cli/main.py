@@ -160,7 +160,7 @@ def _import_one(
     is read as it was when the command gives no options of its own (`--map`, `--set`, …; `--source`), so that
     importing an export again, or a sheet staff add to, needs only its name."""
     from jejak.ingest.importer import ImportOptions, import_files
-    from jejak.ingest.removal import earlier_import, options_text, reimport_conflict
+    from jejak.ingest.removal import conflict_with, earlier_import, options_text
 
     if replace:
         _remove_earlier_import(project, path, options, named)
@@ -172,7 +172,7 @@ def _import_one(
         given_source = source
         if earlier is not None and source is None:
             source = earlier.source_name  # its rows' ids derive from it: another name would store them again
-        conflict = reimport_conflict(project, path, options, named, given_source)
+        conflict = None if earlier is None else conflict_with(project, path, options, earlier, named, given_source)
         if conflict and not check:
             raise InputFileError(conflict)
         if conflict:

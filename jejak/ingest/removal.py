@@ -126,9 +126,11 @@ def remove_import(project: Project, name: str) -> Removal:
 
 @dataclass(frozen=True)
 class EarlierImport:
-    """A file's latest import in the log (not a re-try's or a removal's): its options, how it read the file's columns
-    (None if the log did not keep it), and the source name its events carry (their ids derive from it)."""
+    """A file's latest import in the log (not a re-try's or a removal's): the file as the lake names it, its options,
+    how it read the file's columns (None if the log did not keep it), and the source name its events carry (their
+    ids derive from it)."""
 
+    source_file: str
     options: ImportOptions
     columns: list[tuple[str, str]] | None
     source_name: str
@@ -148,15 +150,23 @@ def reimport_conflict(
     its events are in the lake. Read anew, its rows get other event ids and are stored beside the earlier ones
     (twice), or keep their own ids and are skipped as duplicates (the earlier reading stays). `named`: what `path` is
     imported as (`importer.import_file`); `source_name`: the `--source` given (None: the earlier one is kept)."""
-    source_file = source_file_of(project, named or path)
-    earlier = _last_import(project, source_file)
-    if earlier is None:
-        return None
-    earlier_options, earlier_columns = earlier.options, earlier.columns
+    earlier = earlier_import(project, named or path)
+    return None if earlier is None else conflict_with(project, path, options, earlier, named, source_name)
+
+
+def conflict_with(
+    project: Project,
+    path: Path,
+    options: ImportOptions,
+    earlier: EarlierImport,
+    named: str | None = None,
+    source_name: str | None = None,
+) -> str | None:
+    """`reimport_conflict` with the file's latest import already looked up (`earlier_import`)."""
     renamed = source_name is not None and source_name != earlier.source_name
     remapped = ""
-    if earlier_columns is None:  # logged before imports kept their reading: the options are all there is to compare
-        differs = earlier_options != options
+    if earlier.columns is None:  # logged before imports kept their reading: the options are all there is to compare
+        differs = earlier.options != options
     else:
         try:
             columns = preflight(project, path, options)
@@ -164,13 +174,13 @@ def reimport_conflict(
             return None
         # The mapping counts by what it does to this file's columns: a name it gives that the file lacks changes
         # nothing, and a change of jejak.toml's [import.map] counts as much as one of --map.
-        remapped = _columns_change(earlier_columns, columns)
-        unmapped = (dataclasses.replace(earlier_options, column_map={}), dataclasses.replace(options, column_map={}))
+        remapped = _columns_change(earlier.columns, columns)
+        unmapped = (dataclasses.replace(earlier.options, column_map={}), dataclasses.replace(options, column_map={}))
         differs = bool(remapped) or unmapped[0] != unmapped[1]
-    if not (differs or renamed) or not what_removal_takes_events(project, source_file):
+    if not (differs or renamed) or not what_removal_takes_events(project, earlier.source_file):
         return None
     read_now = f"; read now as {remapped}" if remapped else ""
-    was = f"{options_text(earlier_options)}, --source {earlier.source_name}"
+    was = f"{options_text(earlier.options)}, --source {earlier.source_name}"
     now = options_text(options) + (f", --source {source_name}" if source_name is not None else "")
     return (
         f"{named or path} was imported before with other options ({was}; now {now}{read_now}), and its events are in "
@@ -228,7 +238,9 @@ def _last_import(project: Project, source_file: str) -> EarlierImport | None:
     for typed_file, (_, options_json, source_name) in zip(files, logged, strict=True):
         file = json.loads(options_json).get("source_file") or typed_file
         if file == source_file:
-            found = EarlierImport(ImportOptions.from_json(options_json), logged_columns(options_json), source_name)
+            found = EarlierImport(
+                source_file, ImportOptions.from_json(options_json), logged_columns(options_json), source_name
+            )
     return found
 
 
