@@ -582,6 +582,12 @@ def logged_columns(options_json: str | None) -> list[tuple[str, str]] | None:
     return None if columns is None else [(str(column), str(target)) for column, target in columns]
 
 
+def logged_source_file(options_json: str | None) -> str | None:
+    """The file as the lake names it, from an import's imports-log options; None for a log row that did not keep it
+    (a re-try, a removal, or an import before it was kept)."""
+    return (json.loads(options_json) if options_json else {}).get("source_file")
+
+
 def _read_as(columns: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Each file column with the jejak column it is read into, `properties`, or the property a mapping named
     (`properties.score`)."""
@@ -658,7 +664,7 @@ def _import_readable(
         first_bad = sorted(loaded.bad_rows, key=lambda row: int(str(row["source_line"])))[:CHECK_SAMPLE_ROWS]
         bad_sample = [{**row, "raw": mask_pii(str(row["raw"]))} for row in first_bad]  # as the quarantine shows them
         return dataclasses.replace(summary, sample=loaded.sample, bad_sample=bad_sample)
-    record_import(project, summary, name, started_at, options)
+    record_import(project, summary, name, started_at, options, source_file)
     return summary
 
 
@@ -994,8 +1000,10 @@ def record_import(
     source_name: str,
     started_at: dt.datetime,
     options: ImportOptions | None = None,
+    source_file: str | None = None,
 ) -> None:
-    """Add one run to the SQLite imports log, with the options an import was given (None for a re-try)."""
+    """Add one run to the SQLite imports log, with the options an import was given (None for a re-try) and the file
+    as the lake names it (`source_file_of`), kept with them."""
     with writing_state(project.sqlite_path) as db:
         db.execute(
             """INSERT INTO imports (import_id, file, file_format, source_name, started_at, finished_at, rows_read,
@@ -1012,7 +1020,7 @@ def record_import(
                 summary.rows_stored,
                 summary.rows_quarantined,
                 summary.duplicates_skipped,
-                None if options is None else options.to_json(summary.columns, source_file_of(project, summary.file)),
+                None if options is None else options.to_json(summary.columns, source_file),
             ),
         )
 

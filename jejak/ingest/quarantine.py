@@ -60,6 +60,7 @@ from jejak.ingest.importer import (
     LoadedRows,
     format_of,
     load_rows,
+    logged_source_file,
     open_reader,
     publish_quarantine_part,
     quarantine_table,
@@ -445,7 +446,7 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
         for file, source_name, options_json, file_format in logged:
             # An import's line names the file as the lake does; others (a re-try, a line from before that was
             # kept) by the file as typed, which a relative name matches by its file name.
-            kept = json.loads(options_json).get("source_file") if options_json else None
+            kept = logged_source_file(options_json)
             same_file = (
                 kept == source_file
                 if kept

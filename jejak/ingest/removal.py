@@ -15,7 +15,6 @@ has it. The removal is logged in the imports log with negative counts, so the lo
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from jejak.ingest.importer import (
     ImportOptions,
     ImportSummary,
     logged_columns,
+    logged_source_file,
     preflight,
     record_import,
     source_file_of,
@@ -236,7 +236,7 @@ def _last_import(project: Project, source_file: str) -> EarlierImport | None:
     # typed then, resolved here from where jejak runs now (the key read once, not once a log line).
     files = source_files_of(project, [file for file, _, _ in logged])
     for typed_file, (_, options_json, source_name) in zip(files, logged, strict=True):
-        file = json.loads(options_json).get("source_file") or typed_file
+        file = logged_source_file(options_json) or typed_file
         if file == source_file:
             found = EarlierImport(
                 source_file, ImportOptions.from_json(options_json), logged_columns(options_json), source_name
