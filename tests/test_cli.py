@@ -776,8 +776,11 @@ def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
     # A channel given with --set is meant: no warning.
     visits = tmp_path / "kunjungan.csv"
     visits.write_text("timestamp,user_id\n2026-03-01 09:00,ana\n")
-    given = runner.invoke(cli, ["import", str(visits), "--check", "--set", "channel=Toko Bandung", *at], env=wide)
+    given = runner.invoke(cli, ["import", str(visits), "--set", "channel=Toko Bandung", *at], env=wide)
     assert given.exit_code == 0 and "channel rule" not in given.output, given.output
+    # Named again with no options, it is read with that --set remembered: still meant.
+    again = runner.invoke(cli, ["import", str(visits), *at], env=wide)
+    assert again.exit_code == 0 and "read as its last import" in again.output and "channel rule" not in again.output
     # Channel rules jejak.toml gets wrong are the build's to report: the import that stored its rows still succeeds.
     with (project / "jejak.toml").open("a", encoding="utf-8") as toml:
         toml.write('\n[[channels.prepend]]\nname = "X"\nmatch = "oops"\n')

@@ -481,8 +481,7 @@ def import_command(
     )
     if summaries:
         print_import_summaries(summaries, check)
-        if "channel" not in parse_set_option(constants):  # --set channel=… names a channel on purpose
-            warn_of_unknown_channels(project, summaries)
+        warn_of_unknown_channels(project, summaries)
     print_import_failures(failed, len(summaries), check)
 
 
@@ -500,13 +499,13 @@ def warn_of_unknown_channels(project: Any, summaries: Sequence[Any]) -> None:
     by_lower = {name.lower(): name for name in known}
     for summary in summaries:
         unknown = [name for name in summary.channels if name not in known]
-        if not unknown:
-            continue
+        column = next((column for column, target in summary.columns if target == "channel"), None)
+        if not unknown or (summary.columns and column is None):
+            continue  # a file of columns none of which is its channel: --set gave it (now, or remembered), on purpose
         named = ", ".join(
             f"{name!r} (the rules' {by_lower[name.lower()]!r}?)" if name.lower() in by_lower else repr(name)
             for name in unknown
         )
-        column = next((column for column, target in summary.columns if target == "channel"), None)
         if all(name.lower() in by_lower for name in unknown):
             advice = "Write them as the rules do, and import the file again with --replace."
         elif column:
