@@ -98,14 +98,16 @@ def _member(opened: zipfile.ZipFile, archive: Path, name: str) -> zipfile.ZipInf
     return info
 
 
-def check_member(path: Path) -> None:
-    """That the archive above `path` can be read and holds its file (see `inside_archive`)."""
+def check_member(path: Path) -> bool:
+    """Whether `path` names a file in a zip archive (`inside_archive`); if so, that the archive can be read and holds
+    it (else an error says which)."""
     found = inside_archive(path)
     if found is None:
-        return
+        return False
     archive, name = found
     with _opened_archive(archive) as opened:
         _member(opened, archive, name)
+    return True
 
 
 def read_head(path: Path, size: int) -> bytes:

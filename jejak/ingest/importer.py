@@ -319,8 +319,7 @@ TIME_HINT_ROWS = 50
 
 
 def _check_readable(path: Path) -> None:
-    if not path.exists() and inside_archive(path):
-        check_member(path)  # a file in a zip archive: the archive is read, and holds it
+    if check_member(path):  # a file in a zip archive: the archive is read, and holds it
         return
     if not path.exists():
         raise InputFileError(f"{path} does not exist. Check the path and try again.")
