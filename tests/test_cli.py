@@ -833,3 +833,43 @@ def test_a_file_imported_again_is_known_from_any_directory(tmp_path: Path, monke
     again = runner.invoke(cli, ["import", "kasir.csv", *at], env={"COLUMNS": "300"})
     assert again.exit_code == 0 and "read as its last import read it" in again.output, again.output
     assert len(lake_events(open_project(project))) == 1
+
+
+def test_import_warns_of_cancelled_orders_counted_as_conversions_and_its_advice_works(tmp_path: Path) -> None:
+    import shlex
+
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    wide = {"COLUMNS": "400"}
+    orders = tmp_path / "shopee.csv"
+    orders.write_text(
+        "No. Pesanan,Status Pesanan,Waktu Pesanan Dibuat,Total Pembayaran,Username (Pembeli)\n"
+        "A1,Selesai,2026-11-01 10:00,215.000,budi88\nB2,Batal,2026-11-02 09:00,90.000,sari\n"
+        "C3,Perlu Dikirim,2026-11-03 09:00,45.000,ana\n",
+        encoding="utf-8",
+    )
+    mapping = "No. Pesanan=event_id,Waktu Pesanan Dibuat=timestamp,Total Pembayaran=revenue,Username (Pembeli)=user_id"
+    imported = runner.invoke(
+        cli, ["import", str(orders), "--map", mapping, "--set", "event=Order Completed", *at], env=wide
+    )
+    flat = " ".join(imported.output.split())
+    assert imported.exit_code == 0, imported.output
+    assert "its 3 orders counted as conversions (Order Completed) have these values of 'Status Pesanan'" in flat, flat
+    # The advice, as a person would follow it: the status mapped to the event, the names it gives, and --replace.
+    advice = re.search(r"add (--event-names '[^']*')", flat)
+    assert advice is not None and "add Status Pesanan=event to --map and drop event from --set" in flat, flat
+    names = shlex.split(advice.group(1))
+    assert sorted(names[1].split(",")) == [
+        "Batal=Order Cancelled",
+        "Perlu Dikirim=Order Completed",
+        "Selesai=Order Completed",
+    ]
+    again = runner.invoke(
+        cli, ["import", str(orders), "--replace", "--map", f"{mapping},Status Pesanan=event", *names, *at], env=wide
+    )
+    assert again.exit_code == 0 and "counted as conversions" not in again.output, again.output
+    built = runner.invoke(cli, ["build", *at])
+    assert built.exit_code == 0, built.output
+    conversions = runner.invoke(cli, ["export", "conversions", "--format", "json", "-o", "-", *at])
+    bought = sorted(json.loads(line)["revenue"] for line in conversions.output.splitlines() if line.startswith("{"))
+    assert bought == [45000.0, 215000.0]

@@ -112,6 +112,7 @@ def run_imports(
     sheet: str | None = None,
     replace: bool = False,
     timezone: str | None = None,
+    event_names: dict[str, str] | None = None,
 ) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
@@ -134,7 +135,9 @@ def run_imports(
         summaries = []
         for file in files:
             tasks["current"] = progress.add_task(shown_name(file), total=1)
-            options = ImportOptions(column_map, dict(constants or {}), delimiter, skip_lines, sheet, timezone)
+            options = ImportOptions(
+                column_map, dict(constants or {}), delimiter, skip_lines, sheet, timezone, dict(event_names or {})
+            )
             try:
                 with contextlib.ExitStack() as downloaded:
                     named = download_url(file) if is_url(file) else None  # as the lake names it
@@ -190,6 +193,7 @@ def _import_one(
         check=check,
         timezone=options.timezone,
         named=named,
+        event_names=dict(options.event_names),
     )
 
 
@@ -325,6 +329,12 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
                 "--map applies to CSV, Parquet and Excel files."
             )
             print_warning(f"{shown_name(s.file)} has no column {names} that --map names: nothing was mapped. {advice}")
+        if s.unmet_event_names:
+            names = ", ".join(repr(name) for name in s.unmet_event_names)
+            print_warning(
+                f"{shown_name(s.file)}: no row's event is {names}, which --event-names names. Check the spelling "
+                "against the file (`jejak import FILE --check` shows the first events)."
+            )
         if not s.reconciles:
             raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
         if check:
@@ -417,6 +427,12 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     "(default: the timezone setting, Asia/Jakarta).",
 )
 @click.option(
+    "--event-names",
+    default="",
+    help="Other names for the event column's values, e.g. an order's status mapped to it with --map \"Status "
+    'Pesanan=event": "Selesai=Order Completed,Batal=Order Cancelled" (a status not named stays its own event name).',
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -437,6 +453,7 @@ def import_command(
     skip_lines: int,
     sheet: str | None,
     timezone: str | None,
+    event_names: str,
     check: bool,
     replace: bool,
     project_dir: str | None,
@@ -448,7 +465,7 @@ def import_command(
     address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
-    What --map, --set, --delimiter, --skip-lines, --sheet and --timezone say is remembered with the import: re-trying its
+    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone and --event-names say is remembered with the import: re-trying its
     quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way, and the file
     named again with none of them (nor --source) is read as its last import read it.
 
@@ -457,7 +474,7 @@ def import_command(
     Try a mapping first with --check: it shows the first events as they would be stored and the first bad rows
     with their reasons, and stores nothing.
     """
-    from jejak.ingest.mapping import parse_map_option, parse_set_option
+    from jejak.ingest.mapping import parse_event_names_option, parse_map_option, parse_set_option
     from jejak.ingest.remote import is_url
 
     if check and replace:
@@ -478,10 +495,12 @@ def import_command(
         sheet,
         replace,
         timezone,
+        parse_event_names_option(event_names),
     )
     if summaries:
         print_import_summaries(summaries, check)
         warn_of_unknown_channels(project, summaries)
+        warn_of_order_statuses(summaries, check)
     print_import_failures(failed, len(summaries), check)
 
 
@@ -519,6 +538,29 @@ def warn_of_unknown_channels(project: Any, summaries: Sequence[Any]) -> None:
             f"{shown_name(summary.file)} sets its events' channel to {named}, which no channel rule names "
             f"(docs/channels.md): each is a channel of its own in every report. {advice}"
         )
+
+
+def warn_of_order_statuses(summaries: Sequence[Any], check: bool = False) -> None:
+    """Warn of a file whose conversions are orders some of which were cancelled, refunded or not paid, as a column of
+    it says (a marketplace's `Status Pesanan`): each counts as a conversion with its revenue. Say how to name the event
+    by the status instead (`event_names.status_names`)."""
+    from jejak.ingest.event_names import quoted, status_names
+
+    for summary in summaries:
+        for found in summary.conversion_statuses:
+            column = next((c for c, _ in summary.columns if c.strip().lower() == found.column), found.column)
+            event_column = next((c for c, target in summary.columns if target == "event"), None)
+            total = sum(orders for _, orders in found.orders)
+            counts = ", ".join(f"{status} {orders:,}" for status, orders in found.orders)
+            instead = f"in place of {event_column!r}" if event_column else "and drop event from --set"
+            then = "then import it" if check else "then import it again with --replace"
+            print_warning(
+                f"{shown_name(summary.file)}: its {total:,} orders counted as conversions ({found.event}) have these "
+                f"values of {column!r}: {counts}. A cancelled, refunded or unpaid order counts as a conversion with "
+                f"its revenue all the same. To name each order's event by its status, add {quoted(column)}=event to "
+                f"--map {instead}, and add {status_names(found.event, found.orders)} (check each name: a status not "
+                f"named stays its own event, which is no conversion); {then}."
+            )
 
 
 def run_build_with_progress(project: Any, engine: str | None, *, precompute: bool = False) -> Any:

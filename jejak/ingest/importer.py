@@ -22,6 +22,7 @@ import functools
 import gzip
 import json
 import os
+import shlex
 import shutil
 import time
 import uuid
@@ -38,10 +39,18 @@ import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
-from jejak.core.settings import check_time_zone
+from jejak.core.settings import Settings, check_time_zone
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.archives import ARCHIVE_SUFFIX, check_member, inside_archive, member_names, unpack
+from jejak.ingest.event_names import (
+    EVENT_AS_WRITTEN,
+    ConversionStatuses,
+    EventRenames,
+    is_status_column,
+    quoted,
+    status_event,
+)
 from jejak.ingest.exports import export_kind, rewrite_as_segment
 from jejak.ingest.ga4 import flatten_ga4, ga4_json_error, is_ga4_export, is_ga4_json
 from jejak.ingest.identifiers import (
@@ -155,6 +164,10 @@ class ImportSummary:
     unused_map: tuple[str, ...] = ()
     # The channels the file's rows set themselves (its `channel` column), up to SET_CHANNELS_SHOWN, in name order.
     channels: tuple[str, ...] = ()
+    # The statuses --event-names named that no row's event was (a typo, or a status the file does not have).
+    unmet_event_names: tuple[str, ...] = ()
+    # Conversions whose order status (a column kept in properties) says some were cancelled, refunded or not paid.
+    conversion_statuses: tuple[ConversionStatuses, ...] = ()
 
     @property
     def reconciles(self) -> bool:
@@ -164,7 +177,7 @@ class ImportSummary:
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them as the import
+    `--timezone`, `--event-names`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them as the import
     did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
@@ -173,6 +186,7 @@ class ImportOptions:
     skip_lines: int = 0
     sheet: str | None = None  # a workbook's sheet, by name or number; None: the first
     timezone: str | None = None  # the zone of the file's times without an offset; None: the `timezone` setting's
+    event_names: Mapping[str, str] = field(default_factory=dict)  # status as written → event name (`event_names`)
 
     def to_json(self, columns: Sequence[tuple[str, str]] = (), source_file: str | None = None) -> str:
         """The options as the imports log keeps them, with how the import read each column of the file (`columns`,
@@ -187,6 +201,7 @@ class ImportOptions:
                 "skip_lines": self.skip_lines,
                 "sheet": self.sheet,
                 "timezone": self.timezone,
+                "event_names": dict(self.event_names),
                 "columns": [list(pair) for pair in columns],
             },
             ensure_ascii=False,
@@ -206,7 +221,12 @@ class ImportOptions:
             skip_lines=int(kept.get("skip_lines") or 0),
             sheet=kept.get("sheet"),
             timezone=kept.get("timezone"),
+            event_names=dict(kept.get("event_names") or {}),
         )
+
+    def renames(self) -> EventRenames | None:
+        """What `--event-names` does to the file's rows, or None when it was not given."""
+        return EventRenames(self.event_names) if self.event_names else None
 
 
 def format_of(path: Path) -> str | None:
@@ -368,13 +388,15 @@ def open_reader(
     constants: Mapping[str, str] | None = None,
     skip_lines: int = 0,
     sheet: str | None = None,
+    renames: EventRenames | None = None,
 ) -> OpenedReader:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
     `delimiter` is a CSV file's value separator (the character; see `readers.csv_delimiter`). `constants`
     (`--set`) give columns the file lacks one value on every row, as if the file had them. `skip_lines` lines
     (rows of an Excel sheet) above the header are a report's title, not data (`--skip-lines`). `sheet` names a
-    workbook's sheet to read (`--sheet`; None: the first).
+    workbook's sheet to read (`--sheet`; None: the first). `renames` give the event column's values other names
+    (`--event-names`: an order's status, mapped to the event, becomes `Order Completed` or `Order Cancelled`).
     """
     check_constants(constants or {})
     # A property's value (`properties.survey=csat`) rides as a column of its name, into the properties as any other.
@@ -387,6 +409,14 @@ def open_reader(
         )
     if sheet is not None and file_format not in SHEET_FORMATS:
         raise not_a_workbook(path)
+    if renames is not None and file_format in ("jsonl", WHATSAPP_FORMAT):
+        kind = {"jsonl": "JSON Lines message carries its own event name (Segment spec)"}.get(
+            file_format, "WhatsApp chat's events are its messages"
+        )
+        raise InputFileError(
+            f"{path}: --event-names renames the values of a CSV, Parquet or Excel file's event column; a {kind}. "
+            "Import it without --event-names."
+        )
     if file_format == "jsonl":
         if constants:
             raise InputFileError(
@@ -442,14 +472,44 @@ def open_reader(
     _check_columns(path, header, [*names, *joined, *constants], file_format)
     present = [n for n in [*names, *joined, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in [*names, *constants] if n not in KNOWN_INPUT_COLUMNS]
+    if renames is not None:
+        _check_renamable(path, header, present, extra)
+        extra.append(EVENT_AS_WRITTEN)
     chunks = read_rows(names)
     if joins:
         chunks = _with_joined(chunks, [(join.target, [names[place] for place in join.places]) for join in joins])
+    if constants:
+        chunks = _with_constants(chunks, constants)
+    if renames is not None:
+        chunks = _with_renames(chunks, renames)
     columns = [
         *zip(header, names, strict=True),
         *((JOIN_MARK.join(header[place] for place in join.places), join.target) for join in joins),
     ]
-    return OpenedReader(_with_constants(chunks, constants) if constants else chunks, present, extra, columns)
+    return OpenedReader(chunks, present, extra, columns)
+
+
+def _check_renamable(path: Path, header: Sequence[str], present: Sequence[str], extra: Sequence[str]) -> None:
+    """`--event-names` renames the event column's values: the file must have one (mapped, or given by --set), and no
+    column of the property that keeps the values as written."""
+    if "event" not in present:
+        statuses = [name for name in header if is_status_column(name)]
+        example = statuses[0] if statuses else "Status"
+        raise InputFileError(
+            f"{path}: --event-names renames the values of the event column, and the file has none (columns: "
+            f"{', '.join(header)}). Map the column that holds them to it: --map {shlex.quote(quoted(example) + '=event')}."
+        )
+    if any(name.strip().lower() == EVENT_AS_WRITTEN for name in extra):
+        raise InputFileError(
+            f"{path} has a column named {EVENT_AS_WRITTEN}, where --event-names keeps each event as the file wrote it. "
+            "Map that column to another name with --map."
+        )
+
+
+def _with_renames(chunks: Iterator[RawChunk], renames: EventRenames) -> Iterator[RawChunk]:
+    """Each chunk with its events renamed (`EventRenames.rename`)."""
+    for chunk in chunks:
+        yield RawChunk(renames.rename(chunk.table), chunk.bad_rows, chunk.bytes_done)
 
 
 def _with_constants(chunks: Iterator[RawChunk], constants: Mapping[str, str]) -> Iterator[RawChunk]:
@@ -500,20 +560,24 @@ def import_file(
     check: bool = False,
     timezone: str | None = None,
     named: str | None = None,
+    event_names: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
     lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`); `sheet` is the workbook's
     sheet to read, by name or number (`--sheet`; None: the first); `timezone` is the zone its times without an
     offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting);
-    `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from).
+    `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
+    `event_names` rename the event column's values (`--event-names`, `event_names.EventRenames`).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
     (`sample`) and first bad rows (`bad_sample`), so a mapping can be tried until it is right."""
     started = time.perf_counter()
     started_at = utc_now()
-    options = ImportOptions(dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet, timezone)
+    options = ImportOptions(
+        dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet, timezone, dict(event_names or {})
+    )
     with _opened(project, Path(path), options, rewrite=True) as (readable, file_format, mapping, origin):
         return _import_readable(
             project,
@@ -569,7 +633,9 @@ def preflight(project: Project, path: Path, options: ImportOptions) -> list[tupl
         setting = options.delimiter or project.settings.csv_delimiter
         skip_lines = options.skip_lines
         separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
-        opened = open_reader(readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet)
+        opened = open_reader(
+            readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet, options.renames()
+        )
         return _read_as(opened.columns)
 
 
@@ -623,8 +689,9 @@ def _import_readable(
     setting = options.delimiter or project.settings.csv_delimiter
     skip_lines = options.skip_lines
     separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
+    renames = options.renames()
     reader, present, extra, columns = open_reader(
-        readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet
+        readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet, renames
     )
     name = source_name or private_text(project.hmac_key(), readable.stem)
     source_file = source_file_of(project, named or path)
@@ -659,6 +726,8 @@ def _import_readable(
     # A JSON Lines file or a WhatsApp chat has no columns to map: every name --map gives is one it lacks.
     unused = names_not_in([column for column, _ in columns], options.column_map)
     summary = dataclasses.replace(summary, unused_map=tuple(unused), columns=_read_as(columns))
+    if renames is not None:
+        summary = dataclasses.replace(summary, unmet_event_names=renames.unmet)
     if check:
         first_bad = sorted(loaded.bad_rows, key=lambda row: int(str(row["source_line"])))[:CHECK_SAMPLE_ROWS]
         bad_sample = [{**row, "raw": mask_pii(str(row["raw"]))} for row in first_bad]  # as the quarantine shows them
@@ -678,10 +747,12 @@ class LoadedRows:
     valid_lines: frozenset[int] = frozenset()  # the lines of the valid rows (stored or duplicate), when asked for
     sample: list[dict[str, object]] = field(default_factory=list)  # with `check`: the first new events
     channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
+    conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
             channels=self.channels,
+            conversion_statuses=self.conversion_statuses,
             file=file,
             file_format=file_format,
             rows_read=self.rows_read,
@@ -772,10 +843,11 @@ def load_rows(
         if origin_lines is not None:
             valid_lines = _staged_lines(engine, stage)
         channels = _staged_channels(engine, stage)
+        statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
         valid_rows, rows_stored, sample = _store_new_events(engine, project, stage, check=check)
     finally:
         engine.close()
-    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines, sample, channels)
+    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines, sample, channels, statuses)
 
 
 def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
@@ -808,6 +880,34 @@ def _staged_channels(engine: Engine, stage: Path) -> tuple[str, ...]:
         f"ORDER BY channel LIMIT {SET_CHANNELS_SHOWN}"
     )
     return tuple(str(name) for name in found.column("channel").to_pylist())
+
+
+# How many of a status column's values are counted (a column of free text would have one per row).
+STATUSES_COUNTED = 20
+
+
+def _staged_statuses(
+    engine: Engine, stage: Path, columns: Sequence[str], settings: Settings
+) -> tuple[ConversionStatuses, ...]:
+    """The staged conversions' orders by each status column kept in their properties (`event_names.is_status_column`),
+    where a status says an order was cancelled, refunded or not paid: such an order is a conversion all the same."""
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    conversions = ", ".join(sql_text(name) for name in settings.conversion_events)
+    found = []
+    for column in columns:
+        if not staged or not conversions or '"' in column or "\\" in column:
+            continue
+        path = sql_text('$."' + column + '"')  # a key with spaces, as `status pesanan`, is quoted in the path
+        status = f"nullif(trim(json_extract_string(properties, {path})), '')"
+        counted = engine.fetch_arrow(
+            f"SELECT {status} AS status, count(DISTINCT event_id) AS orders, mode(event) AS event "
+            f"FROM read_parquet({sql_files(staged)}) WHERE event IN ({conversions}) AND {status} IS NOT NULL "
+            f"GROUP BY 1 ORDER BY orders DESC, status LIMIT {STATUSES_COUNTED}"
+        ).to_pylist()
+        if any(status_event(str(row["status"])) for row in counted):
+            orders = tuple((str(row["status"]), int(row["orders"])) for row in counted)
+            found.append(ConversionStatuses(column, str(counted[0]["event"]), orders))
+    return tuple(found)
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:
@@ -1038,6 +1138,7 @@ def import_files(
     check: bool = False,
     timezone: str | None = None,
     named: str | None = None,
+    event_names: Mapping[str, str] | None = None,
 ) -> list[ImportSummary]:
     """Import several files one after another (each checked before any is read); `named`: see `import_file`."""
     check_importable(paths)
@@ -1055,6 +1156,7 @@ def import_files(
             check=check,
             timezone=timezone,
             named=named,
+            event_names=event_names,
         )
         for p in paths
     ]

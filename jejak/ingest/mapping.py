@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import INPUT_COLUMNS
+from jejak.ingest.event_names import check_event_names
 
 # What a column name may hold between its words and still name a canonical column (`compact_name`).
 _SEPARATORS = re.compile(r"[\s_\-.]+")
@@ -334,6 +335,25 @@ def parse_set_option(text: str) -> dict[str, str]:
     values = parse_pairs(text, "--set")
     check_constants(values)
     return values
+
+
+def parse_event_names_option(text: str) -> dict[str, str]:
+    """Parse `--event-names "Selesai=Order Completed,Batal=Order Cancelled"`: each status (as the file writes it,
+    matched without case) with the event name it is given (`event_names.EventRenames`).
+
+    Example:
+        >>> parse_event_names_option('Selesai=Order Completed, "Batal, oleh pembeli"=Order Cancelled')
+        {'Selesai': 'Order Completed', 'Batal, oleh pembeli': 'Order Cancelled'}
+    """
+    names: dict[str, str] = {}
+    for pair, written, name in _pairs(text):
+        if not written or not name:
+            raise SettingError(
+                f"--event-names pair {pair!r} needs a status and an event name, e.g. Selesai=Order Completed."
+            )
+        names[written] = name
+    check_event_names(names)
+    return names
 
 
 def parse_pairs(text: str, option: str) -> dict[str, str]:

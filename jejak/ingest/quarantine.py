@@ -538,7 +538,8 @@ def retry_quarantined(
                     source_delimiter = _source_delimiter(source, setting, options.skip_lines)
                     path, origin, delimiter = _write_group(group, stage, source_delimiter, options.skip_lines, source)
                     # A row kept as a JSON object has its columns mapped already, and the import's --set values
-                    # among them; a CSV line has the file's header, and gets both as the import gave them.
+                    # and renamed event among them; a CSV line has the file's header, and gets all three as the
+                    # import gave them.
                     from_text = group.kind == "csv_text"
                     reader, present, extra, _ = open_reader(
                         path,
@@ -546,6 +547,7 @@ def retry_quarantined(
                         mappings[group.source_file] if from_text else {},
                         delimiter,
                         options.constants if from_text else None,
+                        renames=options.renames() if from_text else None,
                     )
                     loaded = load_rows(
                         project,

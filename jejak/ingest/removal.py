@@ -259,6 +259,8 @@ def options_text(options: ImportOptions) -> str:
         parts.append(f"--sheet {options.sheet}")
     if options.timezone:
         parts.append(f"--timezone {options.timezone}")
+    if options.event_names:
+        parts.append("--event-names " + ",".join(f"{k}={v}" for k, v in options.event_names.items()))
     return " ".join(parts) or "no options"
 
 
