@@ -9,6 +9,8 @@ Example:
     '+6281234567890'
     >>> normalise_email("  Ana@Example.COM ")
     'ana@example.com'
+    >>> normalise_phone("62812****7890") is None, normalise_email("b*****8@gmail.com") is None
+    (True, True)
 """
 
 from __future__ import annotations
@@ -30,12 +32,21 @@ INDONESIA_COUNTRY_CODE = "62"
 _WHOLE_FLOAT = re.compile(r"\.0+$")
 _EXPONENT = re.compile(r"\d[eE][+-]?\d+$")
 
+# What hides some of an identifier: a marketplace exports a buyer's number as `62812****7890` and an e-mail as
+# `b*****8@gmail.com`; a CRM writes `0812xxxx7890` or dots. Read as an identifier, what is left would be another
+# person's (`+628127890`), or the same for every buyer whose visible characters agree, who would be merged into one.
+# RE2 reads the same patterns (the import's quarantine message says a value is masked).
+MASKED_EMAIL_RE = r"[*•●…]"
+MASKED_PHONE_RE = r"[*•●…]|[xX]{2}"
+_MASKED_EMAIL = re.compile(MASKED_EMAIL_RE)
+_MASKED_PHONE = re.compile(MASKED_PHONE_RE)
+
 
 def normalise_email(raw: str) -> str | None:
     """Lower-case and trim an e-mail (a `mailto:` link's address, without a trailing dot); None when it does not
-    look like one."""
+    look like one, or is masked (`b*****8@gmail.com`)."""
     value = raw.strip().lower().removeprefix("mailto:").rstrip(".")
-    if "@" not in value or value.startswith("@") or value.endswith("@"):
+    if "@" not in value or value.startswith("@") or value.endswith("@") or _MASKED_EMAIL.search(value):
         return None
     return value
 
@@ -43,9 +54,10 @@ def normalise_email(raw: str) -> str | None:
 def normalise_phone(raw: str, country_code: str = INDONESIA_COUNTRY_CODE) -> str | None:
     """E.164 form (`+62…`) of a phone number; a leading 0 is the national trunk prefix, and so is `(0)` after the
     country code (`+62 (0)812…`). A whole number written as a float loses its `.0`; one in exponent notation is
-    no phone (its last digits are gone, and what is left would match other numbers)."""
+    no phone (its last digits are gone, and what is left would match other numbers), and so is a masked one
+    (`62812****7890`, `0812xxxx7890`)."""
     value = raw.strip()
-    if _EXPONENT.search(value):
+    if _EXPONENT.search(value) or _MASKED_PHONE.search(value):
         return None
     value = _WHOLE_FLOAT.sub("", value).replace("(0)", "")
     had_plus = value.startswith("+")

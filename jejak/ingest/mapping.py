@@ -111,6 +111,7 @@ LIKELY_NAMES = {
         "pembeli",
         "idpembeli",
         "usernamepembeli",
+        "username(pembeli)",  # Shopee's orders export, whose buyer's phone and e-mail are masked
         "namapengguna",
         "customer",
         "customerid",

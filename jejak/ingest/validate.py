@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jejak.core.pii import MASKED_EMAIL_RE, MASKED_PHONE_RE
 from jejak.core.vocabulary import EVENT_TYPES, INPUT_COLUMNS
 
 
@@ -547,6 +548,8 @@ def validate_sql(
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
       WHEN c._timestamp > {latest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
       WHEN c._timestamp < {earliest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is before 1990: a stand-in for a missing time (0001-01-01, 1900-01-01, 1970-01-01), or a typo in the year. Give the row its real time, or leave it out'
+      WHEN NOT c._has_id AND regexp_matches(c.phone, {sql_text(MASKED_PHONE_RE)}) THEN 'the phone given is masked (some of its digits are hidden, as a marketplace exports a buyer''s number: what is left would be another person''s number), and none of user_id, anonymous_id or email is given: map a column that tells buyers apart, such as the buyer''s username, to user_id'
+      WHEN NOT c._has_id AND regexp_matches(c.email, {sql_text(MASKED_EMAIL_RE)}) THEN 'the e-mail given is masked (some of its letters are hidden, as a marketplace exports a buyer''s address), and none of user_id, anonymous_id or phone is given: map a column that tells buyers apart, such as the buyer''s username, to user_id'
       WHEN NOT c._has_id AND {_blank("c.phone")} IS NOT NULL THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN {no_identifier}

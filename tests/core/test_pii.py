@@ -50,6 +50,18 @@ def test_what_is_not_a_phone_number_normalises_to_none(raw: str) -> None:
     assert normalise_phone(raw) is None
 
 
+# A marketplace hides part of a buyer's number or address: what is left is no identifier, and would be the same for
+# every buyer whose visible characters agree (merged into one person), or another person's number (`+628127890`).
+@pytest.mark.parametrize("raw", ["62812****7890", "******7890", "0812xxxx7890", "+62 812 XXXX 7890", "0812••••7890"])
+def test_a_masked_phone_number_normalises_to_none(raw: str) -> None:
+    assert normalise_phone(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["b*****8@gmail.com", "bu***@gmail.com", "ana@ex****.com", "a•••@example.com"])
+def test_a_masked_email_normalises_to_none(raw: str) -> None:
+    assert normalise_email(raw) is None
+
+
 @pytest.mark.parametrize(
     "raw",
     [

@@ -1138,6 +1138,27 @@ def test_a_phone_a_spreadsheet_wrote_as_a_number_is_read_or_said_to_be_lost(tmp_
     assert "6.28123E+12" not in lost["message"]  # a phone is never written into a message
 
 
+def test_a_masked_phone_or_email_joins_no_one_and_is_said_to_be_masked(tmp_path: Path) -> None:
+    # Shopee's orders export hides a buyer's digits. Read as digits, `62812****7890` was +628127890, one person for
+    # every buyer whose number starts 0812 and ends 7890.
+    project = make_project(tmp_path / "p")
+    rows = [
+        {"event_id": "budi", "timestamp": "2026-03-01 09:00", "phone": "62812****7890", "user_id": "budi88"},
+        {"event_id": "sari", "timestamp": "2026-03-01 09:05", "phone": "62812****7890", "user_id": "sari_k"},
+        {"event_id": "anon", "timestamp": "2026-03-01 09:10", "phone": "62812****7890", "user_id": ""},
+        {"event_id": "mail", "timestamp": "2026-03-01 09:15", "email": "b*****8@gmail.com", "user_id": ""},
+    ]
+    summary = import_file(project, write_csv(tmp_path / "shopee.csv", rows))
+    assert_reconciles(summary, read=4, stored=2, quarantined_rows=2, duplicates=0)
+    stored = by_id(project)
+    assert stored["budi"]["phone_hash"] is None and stored["sari"]["phone_hash"] is None
+    messages = {row["raw"].split('"event_id":"')[1].split('"')[0]: row["message"] for row in quarantined(project)}
+    assert set(messages) == {"anon", "mail"}
+    assert messages["anon"].startswith("the phone given is masked") and "username" in messages["anon"]
+    assert messages["mail"].startswith("the e-mail given is masked")
+    assert "7890" not in messages["anon"] and "gmail" not in messages["mail"]  # never written into a message
+
+
 def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_path: Path) -> None:
     # The tests' clock reads CLOCK_START: a time hours ahead of it is a clock a little fast, days ahead a typo.
     soon, later = CLOCK_START + dt.timedelta(hours=12), CLOCK_START + dt.timedelta(days=3)
