@@ -213,6 +213,9 @@ TIME_OF_DAY_NAMES = ("jam", "pukul", "waktu", "time", "ordertime", "calltime", "
 JOIN_MARK = "+"
 
 
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
 def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, str]:
     """For each file column read into properties (`read_as` is its name after mapping, or `properties`) that likely
     holds a jejak column the file does not have yet, that column: `{"waktu": "timestamp", "no_hp": "phone"}` (the
@@ -230,7 +233,10 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
     if day and hour and "timestamp" not in taken:
         suggested[f"{day}{JOIN_MARK}{hour}"] = "timestamp"
     for written in unmapped:
-        column = _LIKELY_BY_COMPACT.get(compact_name(written))
+        # A unit or a party in brackets names no other column: `Total Penjualan (IDR)` is a `Total Penjualan`.
+        column = _LIKELY_BY_COMPACT.get(compact_name(written)) or _LIKELY_BY_COMPACT.get(
+            compact_name(_BRACKETED.sub(" ", written))
+        )
         if column and column not in taken and column not in suggested.values():
             suggested[written] = column
     return suggested

@@ -599,6 +599,14 @@ def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(pr
     assert suggested_map(
         ["waktu pesanan", "created at", "user_id", "pelanggan"], ["waktu pesanan", "created at", "user_id", "pelanggan"]
     ) == {"waktu pesanan": "timestamp"}
+    # A unit in brackets (Tokopedia's `Total Penjualan (IDR)`); Shopee's buyer, whose phone it masks.
+    tokopedia = ["Nomor Invoice", "Tanggal Pembayaran", "Total Penjualan (IDR)", "Username (Pembeli)", "Harga (Rp)"]
+    assert suggested_map(tokopedia, [name.lower() for name in tokopedia]) == {
+        "Nomor Invoice": "event_id",
+        "Tanggal Pembayaran": "timestamp",
+        "Total Penjualan (IDR)": "revenue",
+        "Username (Pembeli)": "user_id",
+    }
     # Meta's lead-form export times its leads `created_time`.
     assert suggested_map(["id", "created_time", "campaign_name"], ["id", "created_time", "campaign_name"]) == {
         "created_time": "timestamp",
