@@ -40,6 +40,9 @@ STATUS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (UNPAID_EVENT, ("belum bayar", "belum dibayar", "unpaid", "menunggu pembayaran", "awaiting payment", "pending")),
 )
 
+# A status that says only part of the order went back (Shopify's `partially_refunded`) is still a purchase.
+PARTIAL_WORDS = ("partial", "sebagian")
+
 
 def _key(name: str) -> str:
     """How a status is matched: trimmed, without case (`selesai `, `SELESAI` and `Selesai` are one status)."""
@@ -112,6 +115,8 @@ def status_event(status: str) -> str | None:
         ('Order Cancelled', 'Order Refunded', None)
     """
     lowered = status.lower()
+    if any(word in lowered for word in PARTIAL_WORDS):
+        return None  # a partial refund leaves an order bought
     for event, words in STATUS_WORDS:
         if any(word in lowered for word in words):
             return event

@@ -156,6 +156,9 @@ def test_no_report_when_every_status_is_a_purchase_or_the_rows_are_no_conversion
         ("Pesanan Selesai", None),
         ("Sedang Dikirim", None),
         ("paid", None),
+        ("partially_refunded", None),  # Shopify: most of the order stands
+        ("voided", "Order Cancelled"),
+        ("failed", "Order Cancelled"),
     ],
 )
 def test_status_words(status: str, event: str | None) -> None:
