@@ -873,3 +873,21 @@ def test_import_warns_of_cancelled_orders_counted_as_conversions_and_its_advice_
     conversions = runner.invoke(cli, ["export", "conversions", "--format", "json", "-o", "-", *at])
     bought = sorted(json.loads(line)["revenue"] for line in conversions.output.splitlines() if line.startswith("{"))
     assert bought == [45000.0, 215000.0]
+
+
+def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    lines = tmp_path / "lines.csv"
+    lines.write_text(
+        "No. Pesanan,Waktu,Harga,Pembeli\nA1,2026-11-01 10:00,170.000,budi\nA1,2026-11-01 10:00,45.000,budi\n",
+        encoding="utf-8",
+    )
+    mapped = ["--map", "No. Pesanan=event_id,Waktu=timestamp,Harga=revenue,Pembeli=user_id"]
+    imported = runner.invoke(cli, ["import", str(lines), *mapped, "--project", str(project)], env={"COLUMNS": "300"})
+    flat = " ".join(imported.output.split())
+    assert imported.exit_code == 0, imported.output
+    assert "1 event has rows with different revenues (No. Pesanan 'A1': 170,000, 45,000)" in flat, flat
+    assert "only the first row of each was stored" in flat
+    from jejak.store.project import open_project
+
+    assert [row["revenue"] for row in lake_events(open_project(project))] == [170000.0]

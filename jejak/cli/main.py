@@ -329,6 +329,8 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
                 "--map applies to CSV, Parquet and Excel files."
             )
             print_warning(f"{shown_name(s.file)} has no column {names} that --map names: nothing was mapped. {advice}")
+        if s.revenue_conflict is not None:
+            print_warning(revenue_conflict_text(s, check))
         if s.unmet_event_names:
             names = ", ".join(repr(name) for name in s.unmet_event_names)
             print_warning(
@@ -341,6 +343,21 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             _print_check_samples(s)
     if not check and any(s.rows_quarantined for s in summaries):
         console.print("  See the quarantined rows and re-try them after a fix: jejak quarantine list")
+
+
+def revenue_conflict_text(summary: Any, check: bool = False) -> str:
+    """What to say of events that several rows of a file gave different revenues (`importer.RevenueConflict`)."""
+    found = summary.revenue_conflict
+    id_column = next((column for column, target in summary.columns if target == "event_id"), "event_id")
+    amounts = ", ".join(f"{revenue:,.2f}".removesuffix(".00") for revenue in found.revenues)
+    events = f"{found.events:,} events have" if found.events != 1 else "1 event has"
+    stored = "would be stored" if check else "was stored"
+    return (
+        f"{shown_name(summary.file)}: {events} rows with different revenues ({id_column} {found.example!r}: "
+        f"{amounts}), and only the first row of each {stored}, with its revenue. If each row is a product of one "
+        f"order, map the order's total to revenue (Total Pembayaran, Grand Total), not a product's price; if the rows "
+        f"are events of their own, give each its own {id_column}."
+    )
 
 
 def _print_check_samples(summary: Any) -> None:

@@ -168,10 +168,22 @@ class ImportSummary:
     unmet_event_names: tuple[str, ...] = ()
     # Conversions whose order status (a column kept in properties) says some were cancelled, refunded or not paid.
     conversion_statuses: tuple[ConversionStatuses, ...] = ()
+    # New events that rows of the file gave different revenues (only each one's first row was stored).
+    revenue_conflict: RevenueConflict | None = None
 
     @property
     def reconciles(self) -> bool:
         return self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped
+
+
+@dataclass(frozen=True)
+class RevenueConflict:
+    """New events that rows of the file gave different revenues: only the first row of each was stored. `events`
+    counts them; `example` is the first one's id, with its rows' `revenues` in the file's order."""
+
+    events: int
+    example: str
+    revenues: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -748,11 +760,13 @@ class LoadedRows:
     sample: list[dict[str, object]] = field(default_factory=list)  # with `check`: the first new events
     channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
     conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
+    revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
             channels=self.channels,
             conversion_statuses=self.conversion_statuses,
+            revenue_conflict=self.revenue_conflict,
             file=file,
             file_format=file_format,
             rows_read=self.rows_read,
@@ -844,10 +858,20 @@ def load_rows(
             valid_lines = _staged_lines(engine, stage)
         channels = _staged_channels(engine, stage)
         statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
-        valid_rows, rows_stored, sample = _store_new_events(engine, project, stage, check=check)
+        kept = _store_new_events(engine, project, stage, check=check)
     finally:
         engine.close()
-    return LoadedRows(rows_read, valid_rows, rows_stored, quarantine_rows, valid_lines, sample, channels, statuses)
+    return LoadedRows(
+        rows_read,
+        kept.valid_rows,
+        kept.rows_stored,
+        quarantine_rows,
+        valid_lines,
+        kept.sample,
+        channels,
+        statuses,
+        kept.revenue_conflict,
+    )
 
 
 def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
@@ -997,14 +1021,21 @@ def _redact_validated(engine: Engine, key: bytes) -> None:
     engine.unregister("redacted_rows")
 
 
-def _store_new_events(
-    engine: Engine, project: Project, stage: Path, *, check: bool = False
-) -> tuple[int, int, list[dict[str, object]]]:
-    """Deduplicate the staged rows (within the file and against the lake) and publish them; returns (valid, stored,
-    and with `check` the first new events instead of publishing any)."""
+class StoredRows(NamedTuple):
+    """What `_store_new_events` did: rows valid, rows stored, with `check` the first new events (none published),
+    and the new events whose rows in the file gave different revenues (`RevenueConflict`)."""
+
+    valid_rows: int
+    rows_stored: int
+    sample: list[dict[str, object]]
+    revenue_conflict: RevenueConflict | None
+
+
+def _store_new_events(engine: Engine, project: Project, stage: Path, *, check: bool = False) -> StoredRows:
+    """Deduplicate the staged rows (within the file and against the lake) and publish them (`StoredRows`)."""
     staged = sorted(stage.glob("chunk-*.parquet"))
     if not staged:
-        return 0, 0, []
+        return StoredRows(0, 0, [], None)
     engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({sql_files(staged)})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
     existing = event_files(project)
@@ -1012,16 +1043,24 @@ def _store_new_events(
     if existing:
         anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({sql_files(existing)}))"
     # Decide on the ids alone (narrow), then stream the full rows once: the first row of each new event_id.
+    # An event on several rows of the file is stored once, from its first row: rows that give it different revenues
+    # are counted (an orders export with a row per product, its event_id the order's number and revenue a line's).
     engine.execute_sql(
         f"""CREATE OR REPLACE TEMP TABLE keep_ids AS
-        SELECT event_id, min(source_line) AS source_line FROM staged {anti_join} GROUP BY event_id"""
+        SELECT event_id, min(source_line) AS source_line, min(revenue) <> max(revenue) AS revenue_differs
+        FROM staged {anti_join} GROUP BY event_id"""
     )
-    stored = int(engine.fetch_arrow("SELECT count(*) AS n FROM keep_ids").column("n")[0].as_py())
+    counted = engine.fetch_arrow(
+        "SELECT count(*) AS n, count(*) FILTER (WHERE revenue_differs) AS differing, "
+        "arg_min(event_id, source_line) FILTER (WHERE revenue_differs) AS example FROM keep_ids"
+    ).to_pylist()[0]
+    stored = int(counted["n"])
+    conflict = _revenue_conflict(engine, int(counted["differing"]), counted["example"])
     new_rows = "staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id AND s.source_line = k.source_line"
     if check:
         first = engine.fetch_arrow(f"SELECT s.* FROM {new_rows} ORDER BY s.source_line LIMIT {CHECK_SAMPLE_ROWS}")
         engine.execute_sql("DROP TABLE keep_ids")
-        return valid_rows, stored, first.to_pylist()
+        return StoredRows(valid_rows, stored, first.to_pylist(), conflict)
     if stored:
         out = stage / "partitioned"
         target = str(out).replace("'", "''")
@@ -1031,7 +1070,19 @@ def _store_new_events(
         )
         publish_partitions(project, out)
     engine.execute_sql("DROP TABLE keep_ids")
-    return valid_rows, stored, []
+    return StoredRows(valid_rows, stored, [], conflict)
+
+
+def _revenue_conflict(engine: Engine, events: int, example: object) -> RevenueConflict | None:
+    """`events` new events whose rows gave different revenues, with the first one's id and its rows' revenues in the
+    file's order (read from the `staged` view), or None when there are none."""
+    if not events:
+        return None
+    revenues = engine.fetch_arrow(
+        f"SELECT revenue FROM staged WHERE event_id = {sql_text(str(example))} AND revenue IS NOT NULL "
+        "ORDER BY source_line"
+    ).column("revenue")
+    return RevenueConflict(events, str(example), tuple(float(value) for value in revenues.to_pylist()))
 
 
 def write_quarantine(

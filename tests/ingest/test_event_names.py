@@ -208,3 +208,25 @@ def test_a_malformed_line_is_retried_with_the_names_the_import_gave(project: Pro
     events = {row["event_id"]: row["event"] for row in lake_events(project)}
     assert events == {"A1": "Order Completed", "B2": "Order Cancelled"}
     assert quarantined(project) == []
+
+
+def test_an_order_whose_product_rows_give_different_revenues_is_reported(project: Project, tmp_path: Path) -> None:
+    # Mapped to a product line's amount, an order of two products kept the first product's: 170,000 of 215,000.
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "No. Pesanan,Waktu Pesanan Dibuat,Total Harga Produk,Total Pembayaran,Username (Pembeli)\n"
+        "A1,2026-11-01 10:00,170.000,215.000,budi88\n"
+        "A1,2026-11-01 10:00,45.000,215.000,budi88\n"
+        "B2,2026-11-02 09:00,90.000,90.000,sari\n"
+        "B2,2026-11-02 09:00,90.000,90.000,sari\n",
+        encoding="utf-8",
+    )
+    mapped = {"No. Pesanan": "event_id", "Waktu Pesanan Dibuat": "timestamp", "Username (Pembeli)": "user_id"}
+    lines = import_file(project, path, column_map={**mapped, "Total Harga Produk": "revenue"}, check=True)
+    assert lines.revenue_conflict is not None, lines
+    assert (lines.revenue_conflict.events, lines.revenue_conflict.example) == (1, "A1")
+    assert lines.revenue_conflict.revenues == (170000.0, 45000.0)
+    # The order's total is the same on each of its rows: nothing to say.
+    totals = import_file(project, path, column_map={**mapped, "Total Pembayaran": "revenue"})
+    assert totals.revenue_conflict is None and totals.duplicates_skipped == 2
+    assert sorted(row["revenue"] for row in lake_events(project)) == [90000.0, 215000.0]
