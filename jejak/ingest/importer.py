@@ -189,8 +189,8 @@ class RevenueConflict:
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--event-names`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them as the import
-    did."""
+    `--timezone`, `--event-names`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them
+    as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
@@ -917,10 +917,12 @@ def _staged_statuses(
     where a status says an order was cancelled, refunded or not paid: such an order is a conversion all the same."""
     staged = sorted(stage.glob("chunk-*.parquet"))
     conversions = ", ".join(sql_text(name) for name in settings.conversion_events)
+    if not staged or not conversions:
+        return ()
     found = []
     for column in columns:
-        if not staged or not conversions or '"' in column or "\\" in column:
-            continue
+        if '"' in column or "\\" in column:
+            continue  # a JSON path cannot quote it; a status column is never so named
         path = sql_text('$."' + column + '"')  # a key with spaces, as `status pesanan`, is quoted in the path
         status = f"nullif(trim(json_extract_string(properties, {path})), '')"
         counted = engine.fetch_arrow(
