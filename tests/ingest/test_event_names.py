@@ -230,3 +230,30 @@ def test_an_order_whose_product_rows_give_different_revenues_is_reported(project
     totals = import_file(project, path, column_map={**mapped, "Total Pembayaran": "revenue"})
     assert totals.revenue_conflict is None and totals.duplicates_skipped == 2
     assert sorted(row["revenue"] for row in lake_events(project)) == [90000.0, 215000.0]
+
+
+def test_a_workbooks_statuses_are_renamed_as_a_csvs(project: Project, tmp_path: Path) -> None:
+    # Shopee and Tokopedia export orders as workbooks.
+    import csv
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in csv.reader(io.StringIO(SHOPEE)):
+        sheet.append(row)
+    workbook.save(tmp_path / "shopee.xlsx")
+    summary = import_file(
+        project, tmp_path / "shopee.xlsx", column_map={**MAP, "Status Pesanan": "event"}, event_names=NAMES
+    )
+    assert (summary.rows_stored, summary.unmet_event_names) == (5, ())
+    events = {row["event_id"]: row["event"] for row in lake_events(project)}
+    assert events == {
+        "A1": "Order Completed",
+        "B2": "Order Cancelled",
+        "C3": "Order Unpaid",
+        "D4": "Order Refunded",
+        "E5": "Order Completed",
+    }
