@@ -482,9 +482,9 @@ def import_command(
     address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
-    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone and --event-names say is remembered with the import: re-trying its
-    quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same way, and the file
-    named again with none of them (nor --source) is read as its last import read it.
+    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone and --event-names say is remembered with the
+    import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same
+    way, and the file named again with none of them (nor --source) is read as its last import read it.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
 
@@ -564,7 +564,8 @@ def warn_of_order_statuses(summaries: Sequence[Any], check: bool = False) -> Non
     from jejak.ingest.event_names import quoted, status_names
 
     for summary in summaries:
-        for found in summary.conversion_statuses:
+        # One advice a file: Shopee's export has `Status Pesanan` and, after it, `Status Pembatalan/ Pengembalian`.
+        for found in summary.conversion_statuses[:1]:
             column = next((c for c, _ in summary.columns if c.strip().lower() == found.column), found.column)
             event_column = next((c for c, target in summary.columns if target == "event"), None)
             total = sum(orders for _, orders in found.orders)
