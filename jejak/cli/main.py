@@ -113,6 +113,7 @@ def run_imports(
     replace: bool = False,
     timezone: str | None = None,
     event_names: dict[str, str] | None = None,
+    id_prefix: str | None = None,
 ) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
@@ -136,7 +137,14 @@ def run_imports(
         for file in files:
             tasks["current"] = progress.add_task(shown_name(file), total=1)
             options = ImportOptions(
-                column_map, dict(constants or {}), delimiter, skip_lines, sheet, timezone, dict(event_names or {})
+                column_map,
+                dict(constants or {}),
+                delimiter,
+                skip_lines,
+                sheet,
+                timezone,
+                dict(event_names or {}),
+                id_prefix,
             )
             try:
                 with contextlib.ExitStack() as downloaded:
@@ -194,6 +202,7 @@ def _import_one(
         timezone=options.timezone,
         named=named,
         event_names=dict(options.event_names),
+        id_prefix=options.id_prefix,
     )
 
 
@@ -450,6 +459,12 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     'Pesanan=event": "Selesai=Order Completed,Batal=Order Cancelled" (a status not named stays its own event name).',
 )
 @click.option(
+    "--id-prefix",
+    default=None,
+    help="A source's name put before each id of the file (shopee: shopee:budi88), so that a marketplace's "
+    "username joins no other source's id of the same text.",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -471,6 +486,7 @@ def import_command(
     sheet: str | None,
     timezone: str | None,
     event_names: str,
+    id_prefix: str | None,
     check: bool,
     replace: bool,
     project_dir: str | None,
@@ -482,8 +498,8 @@ def import_command(
     address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
-    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone and --event-names say is remembered with the
-    import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same
+    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --event-names and --id-prefix say is remembered
+    with the import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same
     way, and the file named again with none of them (nor --source) is read as its last import read it.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
@@ -491,6 +507,7 @@ def import_command(
     Try a mapping first with --check: it shows the first events as they would be stored and the first bad rows
     with their reasons, and stores nothing.
     """
+    from jejak.ingest.importer import check_id_prefix
     from jejak.ingest.mapping import parse_event_names_option, parse_map_option, parse_set_option
     from jejak.ingest.remote import is_url
 
@@ -513,6 +530,7 @@ def import_command(
         replace,
         timezone,
         parse_event_names_option(event_names),
+        None if id_prefix is None else check_id_prefix(id_prefix),
     )
     if summaries:
         print_import_summaries(summaries, check)

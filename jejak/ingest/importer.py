@@ -189,7 +189,7 @@ class RevenueConflict:
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--event-names`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them
+    `--timezone`, `--event-names`, `--id-prefix`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them
     as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
@@ -199,6 +199,7 @@ class ImportOptions:
     sheet: str | None = None  # a workbook's sheet, by name or number; None: the first
     timezone: str | None = None  # the zone of the file's times without an offset; None: the `timezone` setting's
     event_names: Mapping[str, str] = field(default_factory=dict)  # status as written → event name (`event_names`)
+    id_prefix: str | None = None  # what the file's ids are prefixed with (`shopee` → `shopee:budi88`); None: nothing
 
     def to_json(self, columns: Sequence[tuple[str, str]] = (), source_file: str | None = None) -> str:
         """The options as the imports log keeps them, with how the import read each column of the file (`columns`,
@@ -214,6 +215,7 @@ class ImportOptions:
                 "sheet": self.sheet,
                 "timezone": self.timezone,
                 "event_names": dict(self.event_names),
+                "id_prefix": self.id_prefix,
                 "columns": [list(pair) for pair in columns],
             },
             ensure_ascii=False,
@@ -234,6 +236,7 @@ class ImportOptions:
             sheet=kept.get("sheet"),
             timezone=kept.get("timezone"),
             event_names=dict(kept.get("event_names") or {}),
+            id_prefix=kept.get("id_prefix"),
         )
 
     def renames(self) -> EventRenames | None:
@@ -401,6 +404,7 @@ def open_reader(
     skip_lines: int = 0,
     sheet: str | None = None,
     renames: EventRenames | None = None,
+    id_prefix: str | None = None,
 ) -> OpenedReader:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
@@ -409,8 +413,11 @@ def open_reader(
     (rows of an Excel sheet) above the header are a report's title, not data (`--skip-lines`). `sheet` names a
     workbook's sheet to read (`--sheet`; None: the first). `renames` give the event column's values other names
     (`--event-names`: an order's status, mapped to the event, becomes `Order Completed` or `Order Cancelled`).
+    `id_prefix` puts its name before each id the file gives (`--id-prefix shopee`: `shopee:budi88`), so that a
+    marketplace's username joins no other source's id of the same text.
     """
     check_constants(constants or {})
+    id_prefix = None if id_prefix is None else check_id_prefix(id_prefix)
     # A property's value (`properties.survey=csat`) rides as a column of its name, into the properties as any other.
     constants = {property_name(name) or name: value for name, value in (constants or {}).items()}
     if skip_lines and file_format not in TITLED:
@@ -421,6 +428,12 @@ def open_reader(
         )
     if sheet is not None and file_format not in SHEET_FORMATS:
         raise not_a_workbook(path)
+    if id_prefix is not None and file_format in ("jsonl", WHATSAPP_FORMAT):
+        raise InputFileError(
+            f"{path}: --id-prefix puts a name before the ids of a CSV, Parquet or Excel file; a "
+            f"{'JSON Lines message' if file_format == 'jsonl' else 'WhatsApp chat'} names its people as its source "
+            "does. Import it without --id-prefix."
+        )
     if renames is not None and file_format in ("jsonl", WHATSAPP_FORMAT):
         kind = {"jsonl": "JSON Lines message carries its own event name (Segment spec)"}.get(
             file_format, "WhatsApp chat's events are its messages"
@@ -487,6 +500,12 @@ def open_reader(
     if renames is not None:
         _check_renamable(path, header, present, extra)
         extra.append(EVENT_AS_WRITTEN)
+    prefixed = [name for name in PREFIXED_IDS if name in present]
+    if id_prefix is not None and not prefixed:
+        raise InputFileError(
+            f"{path}: --id-prefix puts a name before the file's {', '.join(PREFIXED_IDS)}, and it has none of them "
+            f"(columns: {', '.join(header)}). Map the column that tells its people apart to user_id with --map."
+        )
     chunks = read_rows(names)
     if joins:
         chunks = _with_joined(chunks, [(join.target, [names[place] for place in join.places]) for join in joins])
@@ -494,6 +513,8 @@ def open_reader(
         chunks = _with_constants(chunks, constants)
     if renames is not None:
         chunks = _with_renames(chunks, renames)
+    if id_prefix is not None:
+        chunks = _with_id_prefix(chunks, id_prefix, prefixed)
     columns = [
         *zip(header, names, strict=True),
         *((JOIN_MARK.join(header[place] for place in join.places), join.target) for join in joins),
@@ -516,6 +537,33 @@ def _check_renamable(path: Path, header: Sequence[str], present: Sequence[str], 
             f"{path} has a column named {EVENT_AS_WRITTEN}, where --event-names keeps each event as the file wrote it. "
             "Map that column to another name with --map."
         )
+
+
+# The ids `--id-prefix` prefixes: what names a person in one source. E-mail and phone are everyone's.
+PREFIXED_IDS = ("user_id", "anonymous_id", "previous_id")
+
+
+def check_id_prefix(prefix: str) -> str:
+    """`--id-prefix`'s name without a closing `:`; a SettingError when it is empty or holds a space."""
+    name = prefix.strip().removesuffix(":")
+    if not name or any(character.isspace() for character in name):
+        raise SettingError(
+            f"--id-prefix {prefix!r} must be one word, the source's name (e.g. shopee): it is put before each id "
+            "with a colon (shopee:budi88)."
+        )
+    return name
+
+
+def _with_id_prefix(chunks: Iterator[RawChunk], prefix: str, columns: Sequence[str]) -> Iterator[RawChunk]:
+    """Each chunk with `prefix:` before every id in `columns` that is not blank (trimmed first, as ids are read)."""
+    for chunk in chunks:
+        table = chunk.table
+        for name in columns:
+            ids = pc.utf8_trim_whitespace(pc.cast(table.column(name), pa.string()))
+            given = pc.fill_null(pc.not_equal(ids, ""), False)
+            named = pc.if_else(given, pc.binary_join_element_wise(f"{prefix}:", ids, ""), table.column(name))
+            table = table.set_column(table.schema.get_field_index(name), name, named)
+        yield RawChunk(table, chunk.bad_rows, chunk.bytes_done)
 
 
 def _with_renames(chunks: Iterator[RawChunk], renames: EventRenames) -> Iterator[RawChunk]:
@@ -573,6 +621,7 @@ def import_file(
     timezone: str | None = None,
     named: str | None = None,
     event_names: Mapping[str, str] | None = None,
+    id_prefix: str | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
@@ -580,7 +629,8 @@ def import_file(
     sheet to read, by name or number (`--sheet`; None: the first); `timezone` is the zone its times without an
     offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting);
     `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
-    `event_names` rename the event column's values (`--event-names`, `event_names.EventRenames`).
+    `event_names` rename the event column's values (`--event-names`, `event_names.EventRenames`); `id_prefix` is put
+    before the file's ids (`--id-prefix shopee`: `shopee:budi88`).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
@@ -588,7 +638,14 @@ def import_file(
     started = time.perf_counter()
     started_at = utc_now()
     options = ImportOptions(
-        dict(column_map or {}), dict(constants or {}), delimiter, skip_lines, sheet, timezone, dict(event_names or {})
+        dict(column_map or {}),
+        dict(constants or {}),
+        delimiter,
+        skip_lines,
+        sheet,
+        timezone,
+        dict(event_names or {}),
+        None if id_prefix is None else check_id_prefix(id_prefix),  # `shopee:` and `shopee` are one prefix
     )
     with _opened(project, Path(path), options, rewrite=True) as (readable, file_format, mapping, origin):
         return _import_readable(
@@ -646,7 +703,15 @@ def preflight(project: Project, path: Path, options: ImportOptions) -> list[tupl
         skip_lines = options.skip_lines
         separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
         opened = open_reader(
-            readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet, options.renames()
+            readable,
+            file_format,
+            mapping,
+            separator,
+            options.constants,
+            skip_lines,
+            options.sheet,
+            options.renames(),
+            options.id_prefix,
         )
         return _read_as(opened.columns)
 
@@ -703,7 +768,15 @@ def _import_readable(
     separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
     renames = options.renames()
     reader, present, extra, columns = open_reader(
-        readable, file_format, mapping, separator, options.constants, skip_lines, options.sheet, renames
+        readable,
+        file_format,
+        mapping,
+        separator,
+        options.constants,
+        skip_lines,
+        options.sheet,
+        renames,
+        options.id_prefix,
     )
     name = source_name or private_text(project.hmac_key(), readable.stem)
     source_file = source_file_of(project, named or path)
@@ -1192,6 +1265,7 @@ def import_files(
     timezone: str | None = None,
     named: str | None = None,
     event_names: Mapping[str, str] | None = None,
+    id_prefix: str | None = None,
 ) -> list[ImportSummary]:
     """Import several files one after another (each checked before any is read); `named`: see `import_file`."""
     check_importable(paths)
@@ -1210,6 +1284,7 @@ def import_files(
             timezone=timezone,
             named=named,
             event_names=event_names,
+            id_prefix=id_prefix,
         )
         for p in paths
     ]

@@ -537,9 +537,9 @@ def retry_quarantined(
                     source = _csv_source(group.source_file, stage)
                     source_delimiter = _source_delimiter(source, setting, options.skip_lines)
                     path, origin, delimiter = _write_group(group, stage, source_delimiter, options.skip_lines, source)
-                    # A row kept as a JSON object has its columns mapped already, and the import's --set values
-                    # and renamed event among them; a CSV line has the file's header, and gets all three as the
-                    # import gave them.
+                    # A row kept as a JSON object has its columns mapped already, and the import's --set values,
+                    # renamed event and prefixed ids among them; a CSV line has the file's header, and gets them
+                    # all as the import gave them.
                     from_text = group.kind == "csv_text"
                     reader, present, extra, _ = open_reader(
                         path,
@@ -548,6 +548,7 @@ def retry_quarantined(
                         delimiter,
                         options.constants if from_text else None,
                         renames=options.renames() if from_text else None,
+                        id_prefix=options.id_prefix if from_text else None,
                     )
                     loaded = load_rows(
                         project,

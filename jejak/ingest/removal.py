@@ -261,6 +261,8 @@ def options_text(options: ImportOptions) -> str:
         parts.append(f"--timezone {options.timezone}")
     if options.event_names:
         parts.append("--event-names " + ",".join(f"{k}={v}" for k, v in options.event_names.items()))
+    if options.id_prefix:
+        parts.append(f"--id-prefix {options.id_prefix}")
     return " ".join(parts) or "no options"
 
 

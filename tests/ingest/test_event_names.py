@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import lake_events, make_project, quarantined, write_jsonl
 
@@ -257,3 +258,47 @@ def test_a_workbooks_statuses_are_renamed_as_a_csvs(project: Project, tmp_path: 
         "D4": "Order Refunded",
         "E5": "Order Completed",
     }
+
+
+def test_an_id_prefix_keeps_a_marketplaces_usernames_apart_from_other_sources_ids(
+    project: Project, tmp_path: Path
+) -> None:
+    from jejak.pipeline import run_build
+    from jejak.store.derived import current_build
+
+    # `budi` on Shopee and `budi` on the shop's own site are two people; the masked phone joins no one.
+    orders = tmp_path / "shopee.csv"
+    orders.write_text(
+        "No. Pesanan,Waktu,Pembeli,No. Telepon\nA1,2026-11-01 10:00, budi ,62812****7890\nA2,2026-11-01 11:00,,\n",
+        encoding="utf-8",
+    )
+    mapped = {"No. Pesanan": "event_id", "Waktu": "timestamp", "Pembeli": "user_id", "No. Telepon": "phone"}
+    summary = import_file(project, orders, column_map=mapped, id_prefix="shopee:")
+    # A blank id stays blank (the row has no identifier), not `shopee:`.
+    assert (summary.rows_stored, summary.quarantined_by_reason) == (1, {"no_identifier": 1})
+    site = tmp_path / "web.csv"
+    site.write_text("timestamp,user_id,event\n2026-11-01 09:00,budi,Page Viewed\n", encoding="utf-8")
+    import_file(project, site)
+    assert sorted(row["user_id"] for row in lake_events(project)) == ["budi", "shopee:budi"]
+    run_build(project)
+    people = pq.read_table(current_build(project) / "people").num_rows
+    assert people == 2
+    # Remembered, and another prefix is read otherwise: refused.
+    options = ImportOptions(column_map=mapped, id_prefix="shopee")
+    assert ImportOptions.from_json(options.to_json()) == options
+    assert reimport_conflict(project, orders, options) is None  # given as `shopee:`, kept as `shopee`
+    conflict = reimport_conflict(project, orders, ImportOptions(column_map=mapped, id_prefix="tokopedia"))
+    assert conflict is not None and "--id-prefix shopee" in conflict
+
+
+def test_an_id_prefix_is_refused_where_it_has_nothing_to_prefix(project: Project, tmp_path: Path) -> None:
+    emails = tmp_path / "emails.csv"
+    emails.write_text("timestamp,email\n2026-11-01 09:00,ana@example.com\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="has none of them"):
+        import_file(project, emails, id_prefix="shopee")
+    lines = write_jsonl(tmp_path / "web.jsonl", [{"type": "page", "userId": "a", "timestamp": "2026-11-01"}])
+    with pytest.raises(InputFileError, match="JSON Lines message"):
+        import_file(project, lines, id_prefix="shopee")
+    with pytest.raises(SettingError, match="must be one word"):
+        import_file(project, emails, id_prefix="my shop")
+    assert lake_events(project) == []
