@@ -699,21 +699,30 @@ def preflight(project: Project, path: Path, options: ImportOptions) -> list[tupl
     unpackable, a column missing, no such sheet), reading its header only: what a step that must not run for
     nothing checks first. Returns how each of its columns would be read (`ImportSummary.columns`)."""
     with _opened(project, Path(path), options) as (readable, file_format, mapping, _):
-        setting = options.delimiter or project.settings.csv_delimiter
-        skip_lines = options.skip_lines
-        separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
-        opened = open_reader(
-            readable,
-            file_format,
-            mapping,
-            separator,
-            options.constants,
-            skip_lines,
-            options.sheet,
-            options.renames(),
-            options.id_prefix,
-        )
+        opened, _separator, _renames = _open_with_options(project, readable, file_format, mapping, options)
         return _read_as(opened.columns)
+
+
+def _open_with_options(
+    project: Project, readable: Path, file_format: str, mapping: Mapping[str, str], options: ImportOptions
+) -> tuple[OpenedReader, str, EventRenames | None]:
+    """`open_reader` as the options say: the reader, the separator of a CSV file's values (found from its header
+    line unless `--delimiter` or the setting names one; "," for other formats), and the event renames it counts with."""
+    setting = options.delimiter or project.settings.csv_delimiter
+    separator = csv_delimiter(readable, setting, skip_lines=options.skip_lines) if file_format == "csv" else ","
+    renames = options.renames()
+    opened = open_reader(
+        readable,
+        file_format,
+        mapping,
+        separator,
+        options.constants,
+        options.skip_lines,
+        options.sheet,
+        renames,
+        options.id_prefix,
+    )
+    return opened, separator, renames
 
 
 def logged_columns(options_json: str | None) -> list[tuple[str, str]] | None:
@@ -763,21 +772,8 @@ def _import_readable(
     named: str | None = None,
 ) -> ImportSummary:
     """`import_file` of `path`, read from `readable` (the file itself, or its unpacked copy), as `named`."""
-    setting = options.delimiter or project.settings.csv_delimiter
-    skip_lines = options.skip_lines
-    separator = csv_delimiter(readable, setting, skip_lines=skip_lines) if file_format == "csv" else ","
-    renames = options.renames()
-    reader, present, extra, columns = open_reader(
-        readable,
-        file_format,
-        mapping,
-        separator,
-        options.constants,
-        skip_lines,
-        options.sheet,
-        renames,
-        options.id_prefix,
-    )
+    opened, separator, renames = _open_with_options(project, readable, file_format, mapping, options)
+    reader, present, extra, columns = opened
     name = source_name or private_text(project.hmac_key(), readable.stem)
     source_file = source_file_of(project, named or path)
     with writer_lock(project), staging_area(project) as stage:
