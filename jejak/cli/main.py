@@ -150,7 +150,7 @@ def run_imports(
                 with contextlib.ExitStack() as downloaded:
                     named = download_url(file) if is_url(file) else None  # as the lake names it
                     path = fetch(file, downloaded.enter_context(staging_area(project))) if is_url(file) else Path(file)
-                    summaries += _import_one(project, path, named, options, source, check, replace, report)
+                    summaries.append(_import_one(project, path, named, options, source, check, replace, report))
             except InputFileError as exc:
                 failed.append((file, exc))
             progress.remove_task(tasks.pop("current"))
@@ -166,11 +166,11 @@ def _import_one(
     check: bool,
     replace: bool,
     report: Callable[[int, int], None],
-) -> list[Any]:
+) -> Any:
     """`run_imports` of one file (`path`, imported as `named` when that is a downloaded copy). A file imported before
     is read as it was when the command gives no options of its own (`--map`, `--set`, …; `--source`), so that
     importing an export again, or a sheet staff add to, needs only its name."""
-    from jejak.ingest.importer import ImportOptions, import_files
+    from jejak.ingest.importer import ImportOptions, import_with_options
     from jejak.ingest.removal import conflict_with, earlier_import, options_text
 
     if replace:
@@ -188,22 +188,7 @@ def _import_one(
             raise InputFileError(conflict)
         if conflict:
             print_warning(conflict)
-    return import_files(
-        project,
-        [path],
-        column_map=dict(options.column_map),
-        delimiter=options.delimiter,
-        constants=dict(options.constants),
-        skip_lines=options.skip_lines,
-        sheet=options.sheet,
-        source_name=source,
-        progress=report,
-        check=check,
-        timezone=options.timezone,
-        named=named,
-        event_names=dict(options.event_names),
-        id_prefix=options.id_prefix,
-    )
+    return import_with_options(project, path, options, source_name=source, progress=report, check=check, named=named)
 
 
 def _remove_earlier_import(project: Any, path: Path, options: Any, named: str | None = None) -> None:
@@ -507,7 +492,6 @@ def import_command(
     Try a mapping first with --check: it shows the first events as they would be stored and the first bad rows
     with their reasons, and stores nothing.
     """
-    from jejak.ingest.importer import check_id_prefix
     from jejak.ingest.mapping import parse_event_names_option, parse_map_option, parse_set_option
     from jejak.ingest.remote import is_url
 
@@ -530,7 +514,7 @@ def import_command(
         replace,
         timezone,
         parse_event_names_option(event_names),
-        None if id_prefix is None else check_id_prefix(id_prefix),
+        id_prefix,
     )
     if summaries:
         print_import_summaries(summaries, check)

@@ -189,8 +189,8 @@ class RevenueConflict:
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--event-names`, `--id-prefix`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them
-    as the import did."""
+    `--timezone`, `--event-names`, `--id-prefix`). Kept in the imports log, so that a re-try of the file's quarantined
+    rows reads them as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
@@ -200,6 +200,10 @@ class ImportOptions:
     timezone: str | None = None  # the zone of the file's times without an offset; None: the `timezone` setting's
     event_names: Mapping[str, str] = field(default_factory=dict)  # status as written → event name (`event_names`)
     id_prefix: str | None = None  # what the file's ids are prefixed with (`shopee` → `shopee:budi88`); None: nothing
+
+    def __post_init__(self) -> None:
+        if self.id_prefix is not None:  # `shopee:` and `shopee` are one prefix, to the re-import guard too
+            object.__setattr__(self, "id_prefix", check_id_prefix(self.id_prefix))
 
     def to_json(self, columns: Sequence[tuple[str, str]] = (), source_file: str | None = None) -> str:
         """The options as the imports log keeps them, with how the import read each column of the file (`columns`,
@@ -413,11 +417,10 @@ def open_reader(
     (rows of an Excel sheet) above the header are a report's title, not data (`--skip-lines`). `sheet` names a
     workbook's sheet to read (`--sheet`; None: the first). `renames` give the event column's values other names
     (`--event-names`: an order's status, mapped to the event, becomes `Order Completed` or `Order Cancelled`).
-    `id_prefix` puts its name before each id the file gives (`--id-prefix shopee`: `shopee:budi88`), so that a
-    marketplace's username joins no other source's id of the same text.
+    `id_prefix` puts its name before each id the file gives (`--id-prefix shopee`: `shopee:budi88`, as
+    `ImportOptions` keeps it), so that a marketplace's username joins no other source's id of the same text.
     """
     check_constants(constants or {})
-    id_prefix = None if id_prefix is None else check_id_prefix(id_prefix)
     # A property's value (`properties.survey=csat`) rides as a column of its name, into the properties as any other.
     constants = {property_name(name) or name: value for name, value in (constants or {}).items()}
     if skip_lines and file_format not in TITLED:
@@ -635,8 +638,6 @@ def import_file(
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
     (`sample`) and first bad rows (`bad_sample`), so a mapping can be tried until it is right."""
-    started = time.perf_counter()
-    started_at = utc_now()
     options = ImportOptions(
         dict(column_map or {}),
         dict(constants or {}),
@@ -645,8 +646,26 @@ def import_file(
         sheet,
         timezone,
         dict(event_names or {}),
-        None if id_prefix is None else check_id_prefix(id_prefix),  # `shopee:` and `shopee` are one prefix
+        id_prefix,
     )
+    return import_with_options(
+        project, path, options, source_name=source_name, progress=progress, check=check, named=named
+    )
+
+
+def import_with_options(
+    project: Project,
+    path: Path,
+    options: ImportOptions,
+    *,
+    source_name: str | None = None,
+    progress: ProgressCallback | None = None,
+    check: bool = False,
+    named: str | None = None,
+) -> ImportSummary:
+    """`import_file` with its options as one `ImportOptions` (the CLI's, or a file's remembered ones)."""
+    started = time.perf_counter()
+    started_at = utc_now()
     with _opened(project, Path(path), options, rewrite=True) as (readable, file_format, mapping, origin):
         return _import_readable(
             project,
@@ -1258,12 +1277,8 @@ def import_files(
     source_name: str | None = None,
     progress: ProgressCallback | None = None,
     check: bool = False,
-    timezone: str | None = None,
-    named: str | None = None,
-    event_names: Mapping[str, str] | None = None,
-    id_prefix: str | None = None,
 ) -> list[ImportSummary]:
-    """Import several files one after another (each checked before any is read); `named`: see `import_file`."""
+    """Import several files one after another (each checked before any is read)."""
     check_importable(paths)
     return [
         import_file(
@@ -1277,10 +1292,6 @@ def import_files(
             source_name=source_name,
             progress=progress,
             check=check,
-            timezone=timezone,
-            named=named,
-            event_names=event_names,
-            id_prefix=id_prefix,
         )
         for p in paths
     ]
