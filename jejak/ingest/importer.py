@@ -431,20 +431,10 @@ def open_reader(
         )
     if sheet is not None and file_format not in SHEET_FORMATS:
         raise not_a_workbook(path)
-    if id_prefix is not None and file_format in ("jsonl", WHATSAPP_FORMAT):
-        raise InputFileError(
-            f"{path}: --id-prefix puts a name before the ids of a CSV, Parquet or Excel file; a "
-            f"{'JSON Lines message' if file_format == 'jsonl' else 'WhatsApp chat'} names its people as its source "
-            "does. Import it without --id-prefix."
-        )
-    if renames is not None and file_format in ("jsonl", WHATSAPP_FORMAT):
-        kind = {"jsonl": "JSON Lines message carries its own event name (Segment spec)"}.get(
-            file_format, "WhatsApp chat's events are its messages"
-        )
-        raise InputFileError(
-            f"{path}: --event-names renames the values of a CSV, Parquet or Excel file's event column; a {kind}. "
-            "Import it without --event-names."
-        )
+    if id_prefix is not None:
+        _refuse_for_messages(path, file_format, "--id-prefix", "ids")
+    if renames is not None:
+        _refuse_for_messages(path, file_format, "--event-names", "event name")
     if file_format == "jsonl":
         if constants:
             raise InputFileError(
@@ -523,6 +513,18 @@ def open_reader(
         *((JOIN_MARK.join(header[place] for place in join.places), join.target) for join in joins),
     ]
     return OpenedReader(chunks, present, extra, columns)
+
+
+def _refuse_for_messages(path: Path, file_format: str, option: str, what: str) -> None:
+    """An option that rewrites a column of a table's rows is refused for a file of messages (JSON Lines as Segment
+    writes them, a WhatsApp chat), each of which carries its own `what`."""
+    if file_format in ("jsonl", WHATSAPP_FORMAT):
+        kind = "JSON Lines message" if file_format == "jsonl" else "WhatsApp chat's message"
+        spec = " (Segment spec)" if file_format == "jsonl" else ""
+        raise InputFileError(
+            f"{path}: {option} rewrites the {what} of a CSV, Parquet or Excel file's rows; a {kind} carries its own "
+            f"{what}{spec}. Import it without {option}."
+        )
 
 
 def _check_renamable(path: Path, header: Sequence[str], present: Sequence[str], extra: Sequence[str]) -> None:
