@@ -875,6 +875,61 @@ def test_import_warns_of_cancelled_orders_counted_as_conversions_and_its_advice_
     assert bought == [45000.0, 215000.0]
 
 
+def test_import_warns_of_conversions_that_say_nothing_of_where_they_happened(tmp_path: Path) -> None:
+    # A marketplace's orders export has no source or channel column: each order would be a Direct visit. --source
+    # looks as if it said where, and names only the import.
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    wide = {"COLUMNS": "400"}
+    orders = tmp_path / "tokopedia.csv"
+    orders.write_text(
+        "Nomor Invoice,Tanggal Pembayaran,Nomor HP Pembeli,Total Penjualan (IDR)\n"
+        "INV/1,2026-11-01 10:00,081234567890,150000\nINV/2,2026-11-02 11:00,081311112222,90000\n"
+        "INV/3,2026-11-02 12:00,081311113333,0\n",
+        encoding="utf-8",
+    )
+    mapping = ["--map", "Nomor Invoice=event_id,Tanggal Pembayaran=timestamp,Nomor HP Pembeli=phone"]
+    imported = runner.invoke(
+        cli, ["import", str(orders), *mapping, "--set", "event=Order Completed", "--source", "tokopedia", *at], env=wide
+    )
+    flat = " ".join(imported.output.split())
+    assert imported.exit_code == 0, imported.output
+    assert "tokopedia.csv: its 3 conversions (Order Completed) say nothing of where they happened" in flat, flat
+    assert "--source names the import in the lake" in flat and "import it again with --replace" in flat, flat
+    built = runner.invoke(cli, ["build", *at])
+    assert built.exit_code == 0, built.output
+    touchpoints = runner.invoke(cli, ["export", "touchpoints", "--format", "json", "-o", "-", *at])
+    channels = {json.loads(line)["channel"] for line in touchpoints.output.splitlines() if line.startswith("{")}
+    assert channels == {"Direct"}  # what the warning says the build makes of them
+    # Its advice followed: the warning is gone, and the orders are the Marketplace's.
+    again = runner.invoke(
+        cli,
+        ["import", str(orders), "--replace", *mapping, "--set", "event=Order Completed,channel=Marketplace", *at],
+        env=wide,
+    )
+    assert again.exit_code == 0 and "nothing of where" not in again.output, again.output
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    touchpoints = runner.invoke(cli, ["export", "touchpoints", "--format", "json", "-o", "-", *at])
+    channels = {json.loads(line)["channel"] for line in touchpoints.output.splitlines() if line.startswith("{")}
+    assert channels == {"Marketplace"}
+    # A file with a column that says where (a web shop's orders with their utm_source) is not warned of; nor is one
+    # whose conversions are offline (Unassigned, not Direct), nor one without conversions.
+    web = tmp_path / "web.csv"
+    web.write_text("order,time,user,utm_source\nW1,2026-11-03 10:00,u1,instagram\n", encoding="utf-8")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("order,time,user\nP1,2026-11-03 10:00,u1\n", encoding="utf-8")
+    for file, constants in (
+        (web, "event=Order Completed"),
+        (plain, "event=Order Completed,type=offline"),
+        (plain, "event=Product Viewed"),
+    ):
+        mapped = ["--map", "order=event_id,time=timestamp,user=user_id", "--set", constants]
+        checked = runner.invoke(cli, ["import", str(file), "--check", *mapped, *at])
+        assert checked.exit_code == 0 and "nothing of where" not in checked.output, (constants, checked.output)
+    checked = runner.invoke(cli, ["import", str(plain), "--check", *mapped[:2], "--set", "event=Order Completed", *at])
+    assert "its 1 conversion (Order Completed) says nothing" in " ".join(checked.output.split()), checked.output
+
+
 def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: Path) -> None:
     runner, project = _new_project(tmp_path)
     lines = tmp_path / "lines.csv"

@@ -520,6 +520,7 @@ def import_command(
         print_import_summaries(summaries, check)
         warn_of_unknown_channels(project, summaries)
         warn_of_order_statuses(summaries, check)
+        warn_of_unsourced_conversions(summaries, check, source_named=source is not None)
     print_import_failures(failed, len(summaries), check)
 
 
@@ -581,6 +582,26 @@ def warn_of_order_statuses(summaries: Sequence[Any], check: bool = False) -> Non
                 f"--map {instead}, and add {status_names(found.event, found.orders)} (check each name: a status not "
                 f"named stays its own event, which is no conversion); {then}."
             )
+
+
+def warn_of_unsourced_conversions(summaries: Sequence[Any], check: bool = False, *, source_named: bool = False) -> None:
+    """Warn of a file whose conversions say nothing of where they happened (no column of it is a source, medium,
+    referrer, page or channel, and --set gave none): a till's receipts or a marketplace's orders would each be a Direct
+    visit in every report and attribution model. `source_named`: --source was given, which names the import only."""
+    for summary in summaries:
+        if summary.unsourced is None:
+            continue
+        found = summary.unsourced
+        noun, says = ("conversion", "says") if found.conversions == 1 else ("conversions", "say")
+        then = "then import it" if check else "then import it again with --replace"
+        also = " --source names the import in the lake, not where its events came from." if source_named else ""
+        print_warning(
+            f"{shown_name(summary.file)}: its {found.conversions:,} {noun} ({found.event}) {says} nothing of where "
+            f"{'it' if found.conversions == 1 else 'they'} happened: no column of it is a source, medium, referrer, page or channel. A build counts each as a Direct "
+            "visit (someone who typed the shop's address), unless it falls inside a web visit of the same person. If "
+            "they are a store's, a marketplace's or a call centre's sales, say so with --set \"channel=Offline "
+            f'Store" (or Marketplace, Call Centre, WhatsApp: docs/channels.md), {then}.{also}'
+        )
 
 
 def run_build_with_progress(project: Any, engine: str | None, *, precompute: bool = False) -> Any:

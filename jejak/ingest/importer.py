@@ -170,6 +170,8 @@ class ImportSummary:
     conversion_statuses: tuple[ConversionStatuses, ...] = ()
     # New events that rows of the file gave different revenues (only each one's first row was stored).
     revenue_conflict: RevenueConflict | None = None
+    # Conversions of a file none of whose columns says where its events came from (`_staged_unsourced`).
+    unsourced: UnsourcedConversions | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -184,6 +186,20 @@ class RevenueConflict:
     events: int
     example: str
     revenues: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class UnsourcedConversions:
+    """The conversions of a file that gives no column saying where its events came from (a till's receipts, a
+    marketplace's orders): a build counts each as a Direct visit, unless it falls inside a web session of its person.
+    `conversions` counts them (distinct event ids); `event` is their most common name."""
+
+    conversions: int
+    event: str
+
+
+# The columns that say where an event came from: a file with none of them (nor --set giving one) says nothing of it.
+WHERE_FROM_COLUMNS = ("touchpoint", "source", "medium", "campaign", "referrer", "page_url", "page_path", "channel")
 
 
 @dataclass(frozen=True)
@@ -851,9 +867,11 @@ class LoadedRows:
     channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
     conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
     revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
+    unsourced: UnsourcedConversions | None = None  # `_staged_unsourced`
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
+            unsourced=self.unsourced,
             channels=self.channels,
             conversion_statuses=self.conversion_statuses,
             revenue_conflict=self.revenue_conflict,
@@ -948,6 +966,9 @@ def load_rows(
             valid_lines = _staged_lines(engine, stage)
         channels = _staged_channels(engine, stage)
         statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
+        # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
+        says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
+        unsourced = None if says_where else _staged_unsourced(engine, stage, settings)
         kept = _store_new_events(engine, project, stage, check=check)
     finally:
         engine.close()
@@ -961,6 +982,7 @@ def load_rows(
         channels,
         statuses,
         kept.revenue_conflict,
+        unsourced,
     )
 
 
@@ -1024,6 +1046,22 @@ def _staged_statuses(
             orders = tuple((str(row["status"]), int(row["orders"])) for row in counted)
             found.append(ConversionStatuses(column, str(counted[0]["event"]), orders))
     return tuple(found)
+
+
+def _staged_unsourced(engine: Engine, stage: Path, settings: Settings) -> UnsourcedConversions | None:
+    """The staged conversions of a file that says nothing of where its events came from, or None if it has none. An
+    `offline` one is not counted: with nothing to say where, it is Unassigned, not Direct."""
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    conversions = ", ".join(sql_text(name) for name in settings.conversion_events)
+    if not staged or not conversions:
+        return None
+    found = engine.fetch_arrow(
+        f"SELECT count(DISTINCT event_id) AS conversions, mode(event) AS event FROM read_parquet({sql_files(staged)}) "
+        f"WHERE event IN ({conversions}) AND type <> 'offline'"
+    ).to_pylist()[0]
+    if not found["conversions"]:
+        return None
+    return UnsourcedConversions(int(found["conversions"]), str(found["event"]))
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:

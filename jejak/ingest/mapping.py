@@ -214,6 +214,28 @@ JOIN_MARK = "+"
 
 
 _BRACKETED = re.compile(r"\([^()]*\)")
+# A phone's or an e-mail's column is named in many ways (`No. HP Pelanggan`, `Nomor WhatsApp Customer`, `E-mail
+# Pembeli`): a name none of LIKELY_NAMES is, with one of these words, is offered for it. A word naming the shop's
+# side (its cashier's, its courier's, the seller's own number) is no customer's, and one saying something about the
+# address (Shopify's `Accepts Email Marketing`, a yes or no) is not the address: such names are offered nothing.
+_CONTACT_WORDS = {
+    "phone": frozenset({"hp", "handphone", "ponsel", "telepon", "telp", "tlp", "phone", "whatsapp"}),
+    "email": frozenset({"email", "surel"}),
+}
+_NOT_THE_CUSTOMERS = frozenset(
+    {"penjual", "seller", "toko", "shop", "store", "kasir", "cashier", "agent", "agen", "staff", "karyawan", "kurir",
+     "courier", "driver", "pengirim", "sender", "merchant", "admin", "cs", "sales",
+     "accepts", "consent", "marketing", "subscribed", "verified", "status", "opt", "optin", "jumlah", "count"}
+)  # fmt: skip
+_WORD = re.compile(r"e-mail|[0-9a-z]+")
+
+
+def _contact_column(written: str) -> str | None:
+    """`phone` or `email` when a column's name has a word for one and none for the shop's side, else None."""
+    words = {word.replace("-", "") for word in _WORD.findall(written.lower())}
+    if words & _NOT_THE_CUSTOMERS:
+        return None
+    return next((column for column, named in _CONTACT_WORDS.items() if words & named), None)
 
 
 def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, str]:
@@ -234,8 +256,10 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
         suggested[f"{day}{JOIN_MARK}{hour}"] = "timestamp"
     for written in unmapped:
         # A unit or a party in brackets names no other column: `Total Penjualan (IDR)` is a `Total Penjualan`.
-        column = _LIKELY_BY_COMPACT.get(compact_name(written)) or _LIKELY_BY_COMPACT.get(
-            compact_name(_BRACKETED.sub(" ", written))
+        column = (
+            _LIKELY_BY_COMPACT.get(compact_name(written))
+            or _LIKELY_BY_COMPACT.get(compact_name(_BRACKETED.sub(" ", written)))
+            or _contact_column(written)
         )
         if column and column not in taken and column not in suggested.values():
             suggested[written] = column

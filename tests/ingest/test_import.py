@@ -626,6 +626,15 @@ def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(pr
     assert suggested_map(calls, [n.lower() for n in calls]) == {"Call Date": "timestamp", "Caller ID": "phone"}
     visits = ["Tanggal Kunjungan", "Jam Kunjungan", "Nama", "Cabang"]
     assert suggested_map(visits, [n.lower() for n in visits]) == {"Tanggal Kunjungan+Jam Kunjungan": "timestamp"}
+    # A phone's or an e-mail's column named in words of its own: the customer's, not the shop's side's, nor a yes/no.
+    till = ["No. Struk", "No. HP Kasir", "No. HP Pelanggan", "Accepts Email Marketing", "E-mail Pembeli"]
+    assert suggested_map(till, [n.lower() for n in till]) == {
+        "No. Struk": "event_id",
+        "No. HP Pelanggan": "phone",
+        "E-mail Pembeli": "email",
+    }
+    shopify = ["Name", "Phone (Billing)", "Shipping Phone", "Email Penjual"]
+    assert suggested_map(shopify, [n.lower() for n in shopify]) == {"Phone (Billing)": "phone"}
 
 
 def test_a_date_column_and_a_time_column_are_read_as_one_timestamp(project: Project, tmp_path: Path) -> None:
