@@ -930,6 +930,40 @@ def test_import_warns_of_conversions_that_say_nothing_of_where_they_happened(tmp
     assert "its 1 conversion (Order Completed) says nothing" in " ".join(checked.output.split()), checked.output
 
 
+def test_import_warns_of_an_id_that_is_another_events_and_its_advice_works(tmp_path: Path) -> None:
+    import shlex
+
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    wide = {"COLUMNS": "400"}
+    tills = []
+    for name, phone in (("kemang", "081234567890"), ("bintaro", "081299990000")):
+        till = tmp_path / f"{name}.csv"
+        till.write_text(f"No,Tanggal,No HP,Total\n1,2026-11-01 10:{len(tills)}0,{phone},45000\n", encoding="utf-8")
+        tills.append(till)
+    read = ["--map", "No=event_id,Tanggal=timestamp,No HP=phone,Total=revenue", "--set", "event=Order Completed"]
+    imported = runner.invoke(cli, ["import", *map(str, tills), *read, *at], env=wide)
+    flat = " ".join(imported.output.split())
+    assert imported.exit_code == 0, imported.output
+    assert "bintaro.csv: 1 of its ids is that of events stored from kemang.csv at another time" in flat, flat
+    assert "its rows with them were skipped as duplicates, though they are other events" in flat
+    advice = re.search(r"\(e\.g\. (--event-id-prefix \w+)\)", flat)
+    assert advice is not None, flat
+    again = runner.invoke(cli, ["import", str(tills[1]), "--replace", *shlex.split(advice.group(1)), *read, *at])
+    assert again.exit_code == 0 and "other events" not in again.output, again.output
+    from jejak.store.project import open_project
+
+    assert sorted(row["event_id"] for row in lake_events(open_project(project))) == ["1", "bintaro:1"]
+    # An order exported again after its status changed: the stored event is kept, and the import says so.
+    orders = tmp_path / "shopee-lagi.csv"
+    orders.write_text("No,Tanggal,No HP,Total\n1,2026-11-01 10:00,081234567890,50000\n", encoding="utf-8")
+    changed = runner.invoke(cli, ["import", str(orders), *read, *at], env=wide)
+    flat = " ".join(changed.output.split())
+    assert "shopee-lagi.csv: 1 of its events is stored already under another event name or revenue" in flat, flat
+    assert "(No '1': stored from kemang.csv as Order Completed, 45,000, here Order Completed, 50,000)" in flat, flat
+    assert "jejak imports remove kemang.csv" in flat
+
+
 def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: Path) -> None:
     runner, project = _new_project(tmp_path)
     lines = tmp_path / "lines.csv"

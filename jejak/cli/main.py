@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import shutil
 import sys
 import tempfile
@@ -114,6 +115,7 @@ def run_imports(
     timezone: str | None = None,
     event_names: dict[str, str] | None = None,
     id_prefix: str | None = None,
+    event_id_prefix: str | None = None,
 ) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
@@ -145,6 +147,7 @@ def run_imports(
                 timezone,
                 dict(event_names or {}),
                 id_prefix,
+                event_id_prefix,
             )
             try:
                 with contextlib.ExitStack() as downloaded:
@@ -325,6 +328,10 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             print_warning(f"{shown_name(s.file)} has no column {names} that --map names: nothing was mapped. {advice}")
         if s.revenue_conflict is not None:
             print_warning(revenue_conflict_text(s, check))
+        if s.id_clash is not None:
+            print_warning(id_clash_text(s, check))
+        if s.changed is not None:
+            print_warning(changed_events_text(s, check))
         if s.unmet_event_names:
             names = ", ".join(repr(name) for name in s.unmet_event_names)
             print_warning(
@@ -351,6 +358,50 @@ def revenue_conflict_text(summary: Any, check: bool = False) -> str:
         f"{amounts}), and only the first row of each {stored}, with its revenue. If each row is a product of one "
         f"order, map the order's total to revenue (Total Pembayaran, Grand Total), not a product's price; if the rows "
         f"are events of their own, give each its own {id_column}."
+    )
+
+
+def id_clash_text(summary: Any, check: bool = False) -> str:
+    """What to say of rows skipped as duplicates of another event under their id (`importer.IdClash`)."""
+    found = summary.id_clash
+    id_column = next((column for column, target in summary.columns if target == "event_id"), "event_id")
+    ids = f"{found.events:,} of its ids are those" if found.events != 1 else "1 of its ids is that"
+    of = f"events stored from {shown_name(found.stored_from)}" if found.stored_from else "earlier rows of the file"
+    skipped = "would be skipped" if check else "were skipped"
+    return (
+        f"{shown_name(summary.file)}: {ids} of {of} at another time or for another person ({id_column} "
+        f"{found.example!r}{', …' if found.events > 1 else ''}): its rows with them {skipped} as duplicates, though they are other events. If the "
+        "files number their "
+        f"rows each on their own (two tills' receipts from 1), keep their ids apart with --event-id-prefix (e.g. "
+        f"--event-id-prefix {_prefix_for(summary.file)}), or join a column that tells them apart to the id (--map "
+        f'"Outlet+{id_column}=event_id"){", with --replace" if not check else ""}.'
+    )
+
+
+def _prefix_for(file: str) -> str:
+    """A word to prefix a file's event ids with: its name's first word (`bintaro` for bintaro-november.csv)."""
+    word = re.split(r"[^0-9A-Za-z]+", Path(shown_name(file)).stem.lower())
+    return next((part for part in word if part), "file")
+
+
+def changed_events_text(summary: Any, check: bool = False) -> str:
+    """What to say of events stored before that a file gives again with another name or revenue
+    (`importer.ChangedEvents`): the stored ones are kept."""
+    found = summary.changed
+    id_column = next((column for column, target in summary.columns if target == "event_id"), "event_id")
+
+    def shown(event: tuple[str, float | None]) -> str:
+        return event[0] if event[1] is None else f"{event[0]}, {event[1]:,.2f}".removesuffix(".00")
+
+    events = f"{found.events:,} of its events are" if found.events != 1 else "1 of its events is"
+    kept = "would be kept" if check else "were kept"
+    return (
+        f"{shown_name(summary.file)}: {events} stored already under another event name or revenue ({id_column} "
+        f"{found.example!r}: "
+        f"stored from {shown_name(found.stored_from)} as {shown(found.stored)}, here {shown(found.given)}): an order "
+        f"whose status changed since that export? The stored events {kept}; the lake keeps an event as first imported. "
+        f"If this file holds all that one did (the same days exported again), remove the earlier import (jejak imports "
+        f"remove {shown_name(found.stored_from)}), then import this file again with --replace."
     )
 
 
@@ -450,6 +501,12 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     "username joins no other source's id of the same text.",
 )
 @click.option(
+    "--event-id-prefix",
+    default=None,
+    help="A name put before each event id of the file (bintaro: bintaro:S-1), so that two tills that each number "
+    "their receipts from 1 give two events, not one and a duplicate.",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -472,6 +529,7 @@ def import_command(
     timezone: str | None,
     event_names: str,
     id_prefix: str | None,
+    event_id_prefix: str | None,
     check: bool,
     replace: bool,
     project_dir: str | None,
@@ -483,9 +541,10 @@ def import_command(
     address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
-    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --event-names and --id-prefix say is remembered
-    with the import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's Data page) reads them the same
-    way, and the file named again with none of them (nor --source) is read as its last import read it.
+    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --event-names, --id-prefix and --event-id-prefix
+    say is remembered with the import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's
+    Data page) reads them the same way, and the file named again with none of them (nor --source) is read as its last
+    import read it.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
 
@@ -515,6 +574,7 @@ def import_command(
         timezone,
         parse_event_names_option(event_names),
         id_prefix,
+        event_id_prefix,
     )
     if summaries:
         print_import_summaries(summaries, check)

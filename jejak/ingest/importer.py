@@ -172,6 +172,10 @@ class ImportSummary:
     revenue_conflict: RevenueConflict | None = None
     # Conversions of a file none of whose columns says where its events came from (`_staged_unsourced`).
     unsourced: UnsourcedConversions | None = None
+    # Rows skipped as duplicates of an event under their event_id that is another event (`IdClash`), and events
+    # stored before that the file gives again under another name or revenue (`ChangedEvents`).
+    id_clash: IdClash | None = None
+    changed: ChangedEvents | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -186,6 +190,35 @@ class RevenueConflict:
     events: int
     example: str
     revenues: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class IdClash:
+    """Rows skipped as duplicates, because an event stored before (or an earlier row of the file) has their event_id,
+    though they are another event: another time, or another person (`SAME_EVENT_COLUMNS`). Two tills that each number
+    their receipts from 1 give two sales one id. `events` counts the ids; `example` is the first one, `stored_from`
+    the file its stored event came from ("" for rows of this file alone)."""
+
+    events: int
+    example: str
+    stored_from: str
+
+
+@dataclass(frozen=True)
+class ChangedEvents:
+    """Events stored before that the file gives again at the same time for the same person, under another event name
+    or revenue: an order whose status changed since an earlier export (`--event-names`). The stored ones are kept.
+    `events` counts them; `example` is the first one's id, with the stored and the given event and revenue."""
+
+    events: int
+    example: str
+    stored: tuple[str, float | None]
+    given: tuple[str, float | None]
+    stored_from: str
+
+
+# What makes two rows with one event_id the same event: its time and its person's identifiers.
+SAME_EVENT_COLUMNS = ("timestamp", "user_id", "anonymous_id", "email_hash", "phone_hash")
 
 
 @dataclass(frozen=True)
@@ -205,7 +238,7 @@ WHERE_FROM_COLUMNS = ("touchpoint", "source", "medium", "campaign", "referrer", 
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--event-names`, `--id-prefix`). Kept in the imports log, so that a re-try of the file's quarantined
+    `--timezone`, `--event-names`, `--id-prefix`, `--event-id-prefix`). Kept in the imports log, so that a re-try of the file's quarantined
     rows reads them as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
@@ -216,10 +249,14 @@ class ImportOptions:
     timezone: str | None = None  # the zone of the file's times without an offset; None: the `timezone` setting's
     event_names: Mapping[str, str] = field(default_factory=dict)  # status as written → event name (`event_names`)
     id_prefix: str | None = None  # what the file's ids are prefixed with (`shopee` → `shopee:budi88`); None: nothing
+    event_id_prefix: str | None = None  # what its event ids are prefixed with (`bintaro` → `bintaro:S-1`)
 
     def __post_init__(self) -> None:
-        if self.id_prefix is not None:  # `shopee:` and `shopee` are one prefix, to the re-import guard too
+        # `shopee:` and `shopee` are one prefix, to the re-import guard too.
+        if self.id_prefix is not None:
             object.__setattr__(self, "id_prefix", check_id_prefix(self.id_prefix))
+        if self.event_id_prefix is not None:
+            object.__setattr__(self, "event_id_prefix", check_id_prefix(self.event_id_prefix, "--event-id-prefix"))
 
     def to_json(self, columns: Sequence[tuple[str, str]] = (), source_file: str | None = None) -> str:
         """The options as the imports log keeps them, with how the import read each column of the file (`columns`,
@@ -236,6 +273,7 @@ class ImportOptions:
                 "timezone": self.timezone,
                 "event_names": dict(self.event_names),
                 "id_prefix": self.id_prefix,
+                "event_id_prefix": self.event_id_prefix,
                 "columns": [list(pair) for pair in columns],
             },
             ensure_ascii=False,
@@ -257,6 +295,7 @@ class ImportOptions:
             timezone=kept.get("timezone"),
             event_names=dict(kept.get("event_names") or {}),
             id_prefix=kept.get("id_prefix"),
+            event_id_prefix=kept.get("event_id_prefix"),
         )
 
     def renames(self) -> EventRenames | None:
@@ -425,6 +464,7 @@ def open_reader(
     sheet: str | None = None,
     renames: EventRenames | None = None,
     id_prefix: str | None = None,
+    event_id_prefix: str | None = None,
 ) -> OpenedReader:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
@@ -435,6 +475,8 @@ def open_reader(
     (`--event-names`: an order's status, mapped to the event, becomes `Order Completed` or `Order Cancelled`).
     `id_prefix` puts its name before each id the file gives (`--id-prefix shopee`: `shopee:budi88`, as
     `ImportOptions` keeps it), so that a marketplace's username joins no other source's id of the same text.
+    `event_id_prefix` does so for its event ids (`--event-id-prefix bintaro`: `bintaro:S-1`), so that two tills that
+    each number their receipts from 1 give two events, not one and a duplicate.
     """
     check_constants(constants or {})
     # A property's value (`properties.survey=csat`) rides as a column of its name, into the properties as any other.
@@ -449,6 +491,8 @@ def open_reader(
         raise not_a_workbook(path)
     if id_prefix is not None:
         _refuse_for_messages(path, file_format, "--id-prefix", "ids")
+    if event_id_prefix is not None:
+        _refuse_for_messages(path, file_format, "--event-id-prefix", "event ids")
     if renames is not None:
         _refuse_for_messages(path, file_format, "--event-names", "event name")
     if file_format == "jsonl":
@@ -515,6 +559,13 @@ def open_reader(
             f"{path}: --id-prefix puts a name before the file's {', '.join(PREFIXED_IDS)}, and it has none of them "
             f"(columns: {', '.join(header)}). Map the column that tells its people apart to user_id with --map."
         )
+    if event_id_prefix is not None and "event_id" not in present:
+        raise InputFileError(
+            f"{path}: --event-id-prefix puts a name before the file's event_id, and it has none (columns: "
+            f"{', '.join(header)}). Without one, its rows' ids are made from their text and the source name, which "
+            "no other file's are: import it without --event-id-prefix, or map the column that numbers its rows (a "
+            "receipt's or an order's number) to event_id with --map."
+        )
     chunks = read_rows(names)
     if joins:
         chunks = _with_joined(chunks, [(join.target, [names[place] for place in join.places]) for join in joins])
@@ -524,6 +575,8 @@ def open_reader(
         chunks = _with_renames(chunks, renames)
     if id_prefix is not None:
         chunks = _with_id_prefix(chunks, id_prefix, prefixed)
+    if event_id_prefix is not None:
+        chunks = _with_id_prefix(chunks, event_id_prefix, ["event_id"])
     columns = [
         *zip(header, names, strict=True),
         *((JOIN_MARK.join(header[place] for place in join.places), join.target) for join in joins),
@@ -564,14 +617,14 @@ def _check_renamable(path: Path, header: Sequence[str], present: Sequence[str], 
 PREFIXED_IDS = ("user_id", "anonymous_id", "previous_id")
 
 
-def check_id_prefix(prefix: str) -> str:
-    """`--id-prefix`'s name without a closing `:`; a SettingError when it is empty or holds a space."""
+def check_id_prefix(prefix: str, option: str = "--id-prefix") -> str:
+    """`--id-prefix`'s (or `option`'s) name without a closing `:`; a SettingError when it is empty or holds a space."""
     name = prefix.strip().removesuffix(":")
     if not name or any(character.isspace() for character in name):
-        raise SettingError(
-            f"--id-prefix {prefix!r} must be one word, the source's name (e.g. shopee): it is put before each id "
-            "with a colon (shopee:budi88)."
-        )
+        example = "bintaro): it is put before each event id with a colon (bintaro:S-1)."
+        if option == "--id-prefix":
+            example = "shopee): it is put before each id with a colon (shopee:budi88)."
+        raise SettingError(f"{option} {prefix!r} must be one word, the source's name (e.g. {example}")
     return name
 
 
@@ -643,6 +696,7 @@ def import_file(
     named: str | None = None,
     event_names: Mapping[str, str] | None = None,
     id_prefix: str | None = None,
+    event_id_prefix: str | None = None,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
@@ -651,7 +705,8 @@ def import_file(
     offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting);
     `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
     `event_names` rename the event column's values (`--event-names`, `event_names.EventRenames`); `id_prefix` is put
-    before the file's ids (`--id-prefix shopee`: `shopee:budi88`).
+    before the file's ids (`--id-prefix shopee`: `shopee:budi88`), `event_id_prefix` before its event ids
+    (`--event-id-prefix bintaro`: `bintaro:S-1`).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
@@ -665,6 +720,7 @@ def import_file(
         timezone,
         dict(event_names or {}),
         id_prefix,
+        event_id_prefix,
     )
     return import_with_options(
         project, path, options, source_name=source_name, progress=progress, check=check, named=named
@@ -758,6 +814,7 @@ def _open_with_options(
         options.sheet,
         renames,
         options.id_prefix,
+        options.event_id_prefix,
     )
     return opened, separator, renames
 
@@ -868,10 +925,14 @@ class LoadedRows:
     conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
     revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
     unsourced: UnsourcedConversions | None = None  # `_staged_unsourced`
+    id_clash: IdClash | None = None  # `_store_new_events`
+    changed: ChangedEvents | None = None  # `_store_new_events`
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
             unsourced=self.unsourced,
+            id_clash=self.id_clash,
+            changed=self.changed,
             channels=self.channels,
             conversion_statuses=self.conversion_statuses,
             revenue_conflict=self.revenue_conflict,
@@ -983,6 +1044,8 @@ def load_rows(
         statuses,
         kept.revenue_conflict,
         unsourced,
+        kept.id_clash,
+        kept.changed,
     )
 
 
@@ -1153,12 +1216,15 @@ def _redact_validated(engine: Engine, key: bytes) -> None:
 
 class StoredRows(NamedTuple):
     """What `_store_new_events` did: rows valid, rows stored, with `check` the first new events (none published),
-    and the new events whose rows in the file gave different revenues (`RevenueConflict`)."""
+    the new events whose rows in the file gave different revenues (`RevenueConflict`), and the rows skipped as
+    duplicates that differ from the event they were taken for (`IdClash`, `ChangedEvents`)."""
 
     valid_rows: int
     rows_stored: int
     sample: list[dict[str, object]]
     revenue_conflict: RevenueConflict | None
+    id_clash: IdClash | None = None
+    changed: ChangedEvents | None = None
 
 
 def _store_new_events(engine: Engine, project: Project, stage: Path, *, check: bool = False) -> StoredRows:
@@ -1175,22 +1241,32 @@ def _store_new_events(engine: Engine, project: Project, stage: Path, *, check: b
     # Decide on the ids alone (narrow), then stream the full rows once: the first row of each new event_id.
     # An event on several rows of the file is stored once, from its first row: rows that give it different revenues
     # are counted (an orders export with a row per product, its event_id the order's number and revenue a line's).
+    # Rows of one id that are not one event (another time or person) are counted too, as the lake's are below.
+    other_event = f"min({SAME_EVENT_HASH}) <> max({SAME_EVENT_HASH})"
     engine.execute_sql(
         f"""CREATE OR REPLACE TEMP TABLE keep_ids AS
-        SELECT event_id, min(source_line) AS source_line, min(revenue) <> max(revenue) AS revenue_differs
+        SELECT event_id, min(source_line) AS source_line, min(revenue) <> max(revenue) AS revenue_differs,
+          {other_event} AS clashes
         FROM staged {anti_join} GROUP BY event_id"""
     )
     counted = engine.fetch_arrow(
-        "SELECT count(*) AS n, count(*) FILTER (WHERE revenue_differs) AS differing, "
-        "arg_min(event_id, source_line) FILTER (WHERE revenue_differs) AS example FROM keep_ids"
+        # An id of rows that are other events is reported as that (`IdClash`), not as an order's product rows.
+        "SELECT count(*) AS n, count(*) FILTER (WHERE revenue_differs AND NOT clashes) AS differing, "
+        "arg_min(event_id, source_line) FILTER (WHERE revenue_differs AND NOT clashes) AS example, "
+        "count(*) FILTER (WHERE clashes) AS clashing, arg_min(event_id, source_line) FILTER (WHERE clashes) AS clash, "
+        "(SELECT count(DISTINCT event_id) FROM staged) AS ids FROM keep_ids"
     ).to_pylist()[0]
     stored = int(counted["n"])
     conflict = _revenue_conflict(engine, int(counted["differing"]), counted["example"])
+    clash = IdClash(int(counted["clashing"]), str(counted["clash"]), "") if counted["clashing"] else None
+    changed = None
+    if existing and int(counted["ids"]) > stored:  # some ids are the lake's events already: are they these?
+        clash, changed = _compared_with_stored(engine, existing, clash)
     new_rows = "staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id AND s.source_line = k.source_line"
     if check:
         first = engine.fetch_arrow(f"SELECT s.* FROM {new_rows} ORDER BY s.source_line LIMIT {CHECK_SAMPLE_ROWS}")
         engine.execute_sql("DROP TABLE keep_ids")
-        return StoredRows(valid_rows, stored, first.to_pylist(), conflict)
+        return StoredRows(valid_rows, stored, first.to_pylist(), conflict, clash, changed)
     if stored:
         out = stage / "partitioned"
         target = str(out).replace("'", "''")
@@ -1200,7 +1276,71 @@ def _store_new_events(engine: Engine, project: Project, stage: Path, *, check: b
         )
         publish_partitions(project, out)
     engine.execute_sql("DROP TABLE keep_ids")
-    return StoredRows(valid_rows, stored, [], conflict)
+    return StoredRows(valid_rows, stored, [], conflict, clash, changed)
+
+
+# One number for what makes rows one event (`SAME_EVENT_COLUMNS`), and one for what an export may change of it:
+# comparing two 64-bit hashes costs less than comparing five columns of text (a collision only hides a report).
+SAME_EVENT_HASH = f"hash({', '.join(SAME_EVENT_COLUMNS)})"
+EVENT_DETAIL_HASH = "hash(event, revenue)"
+
+
+def _compared_with_stored(
+    engine: Engine, existing: Sequence[Path], in_file: IdClash | None
+) -> tuple[IdClash | None, ChangedEvents | None]:
+    """The staged rows whose event_id the lake has (those not in `keep_ids`), each id's first row compared with the
+    stored event: another time or person is an `IdClash` (added to `in_file`'s), the same with another event name or
+    revenue a `ChangedEvents`."""
+    engine.execute_sql(
+        f"""CREATE OR REPLACE TEMP TABLE given AS
+        SELECT event_id, min(source_line) AS source_line, min_by({SAME_EVENT_HASH}, source_line) AS same,
+          min_by({EVENT_DETAIL_HASH}, source_line) AS detail
+        FROM staged WHERE event_id NOT IN (SELECT event_id FROM keep_ids) GROUP BY event_id"""
+    )
+    found = engine.fetch_arrow(
+        f"""WITH stored AS (
+          SELECT event_id, min_by({SAME_EVENT_HASH}, received_at) AS same,
+            min_by({EVENT_DETAIL_HASH}, received_at) AS detail
+          FROM read_parquet({sql_files(existing)}) WHERE event_id IN (SELECT event_id FROM given) GROUP BY event_id
+        ), pairs AS (
+          SELECT n.event_id, n.source_line, n.same <> t.same AS clash, n.detail <> t.detail AS changed
+          FROM given AS n JOIN stored AS t USING (event_id)
+        )
+        SELECT count(*) FILTER (WHERE clash) AS clashing, arg_min(event_id, source_line) FILTER (WHERE clash) AS clash,
+          count(*) FILTER (WHERE changed AND NOT clash) AS changing,
+          arg_min(event_id, source_line) FILTER (WHERE changed AND NOT clash) AS change
+        FROM pairs"""
+    ).to_pylist()[0]
+    engine.execute_sql("DROP TABLE given")
+    clash = in_file
+    if found["clashing"]:
+        events = int(found["clashing"]) + (in_file.events if in_file else 0)
+        _, stored, source_file = _given_and_stored(engine, existing, str(found["clash"]))
+        clash = IdClash(events, str(found["clash"]), source_file)
+    changed = None
+    if found["changing"]:
+        given, stored, source_file = _given_and_stored(engine, existing, str(found["change"]))
+        changed = ChangedEvents(int(found["changing"]), str(found["change"]), stored, given, source_file)
+    return clash, changed
+
+
+def _given_and_stored(
+    engine: Engine, existing: Sequence[Path], event_id: str
+) -> tuple[tuple[str, float | None], tuple[str, float | None], str]:
+    """One event's name and revenue as the file's first row of it gives them and as the lake has them, and the file
+    the lake's came from."""
+    given = engine.fetch_arrow(
+        f"SELECT event, revenue FROM staged WHERE event_id = {sql_text(event_id)} ORDER BY source_line LIMIT 1"
+    ).to_pylist()[0]
+    stored = engine.fetch_arrow(
+        f"SELECT event, revenue, source_file FROM read_parquet({sql_files(existing)}) "
+        f"WHERE event_id = {sql_text(event_id)} ORDER BY received_at LIMIT 1"
+    ).to_pylist()[0]
+    return (
+        (str(given["event"]), given["revenue"]),
+        (str(stored["event"]), stored["revenue"]),
+        str(stored["source_file"] or ""),
+    )
 
 
 def _revenue_conflict(engine: Engine, events: int, example: object) -> RevenueConflict | None:

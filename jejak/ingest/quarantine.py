@@ -549,6 +549,7 @@ def retry_quarantined(
                         options.constants if from_text else None,
                         renames=options.renames() if from_text else None,
                         id_prefix=options.id_prefix if from_text else None,
+                        event_id_prefix=options.event_id_prefix if from_text else None,
                     )
                     loaded = load_rows(
                         project,

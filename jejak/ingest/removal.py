@@ -263,6 +263,8 @@ def options_text(options: ImportOptions) -> str:
         parts.append("--event-names " + ",".join(f"{k}={v}" for k, v in options.event_names.items()))
     if options.id_prefix:
         parts.append(f"--id-prefix {options.id_prefix}")
+    if options.event_id_prefix:
+        parts.append(f"--event-id-prefix {options.event_id_prefix}")
     return " ".join(parts) or "no options"
 
 
