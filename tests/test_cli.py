@@ -961,7 +961,12 @@ def test_import_warns_of_an_id_that_is_another_events_and_its_advice_works(tmp_p
     flat = " ".join(changed.output.split())
     assert "shopee-lagi.csv: 1 of its events is stored already under another event name or revenue" in flat, flat
     assert "(No '1': stored from kemang.csv as Order Completed, 45,000, here Order Completed, 50,000)" in flat, flat
-    assert "jejak imports remove kemang.csv" in flat
+    assert "if it is the newer export, import it again with --update" in flat
+    updated = runner.invoke(cli, ["import", str(orders), "--update", *read, *at], env=wide)
+    flat = " ".join(updated.output.split())
+    assert "shopee-lagi.csv: replaced 1 event stored before with its rows" in flat, flat
+    stored = {row["event_id"]: row["revenue"] for row in lake_events(open_project(project))}
+    assert stored == {"1": 50000.0, "bintaro:1": 45000.0}
 
 
 def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: Path) -> None:

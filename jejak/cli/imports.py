@@ -25,7 +25,8 @@ def imports() -> None:
 def list_imports(limit: int, output_format: str, project_dir: str | None) -> None:
     """Every import, newest first: file, format, when, rows read, stored, quarantined and skipped as duplicates.
 
-    A re-try from the quarantine is listed as format `quarantine`, a removal as `removed` (with negative counts).
+    A re-try from the quarantine is listed as format `quarantine`, a removal as `removed` (with negative counts), and
+    the events of a file that a later import replaced (`--update`) as `replaced`.
     """
     from jejak.service.data import imports_log
 

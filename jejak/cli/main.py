@@ -116,6 +116,7 @@ def run_imports(
     event_names: dict[str, str] | None = None,
     id_prefix: str | None = None,
     event_id_prefix: str | None = None,
+    update: bool = False,
 ) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
@@ -153,7 +154,9 @@ def run_imports(
                 with contextlib.ExitStack() as downloaded:
                     named = download_url(file) if is_url(file) else None  # as the lake names it
                     path = fetch(file, downloaded.enter_context(staging_area(project))) if is_url(file) else Path(file)
-                    summaries.append(_import_one(project, path, named, options, source, check, replace, report))
+                    summaries.append(
+                        _import_one(project, path, named, options, source, check, replace, report, update=update)
+                    )
             except InputFileError as exc:
                 failed.append((file, exc))
             progress.remove_task(tasks.pop("current"))
@@ -169,6 +172,8 @@ def _import_one(
     check: bool,
     replace: bool,
     report: Callable[[int, int], None],
+    *,
+    update: bool = False,
 ) -> Any:
     """`run_imports` of one file (`path`, imported as `named` when that is a downloaded copy). A file imported before
     is read as it was when the command gives no options of its own (`--map`, `--set`, …; `--source`), so that
@@ -191,7 +196,9 @@ def _import_one(
             raise InputFileError(conflict)
         if conflict:
             print_warning(conflict)
-    return import_with_options(project, path, options, source_name=source, progress=report, check=check, named=named)
+    return import_with_options(
+        project, path, options, source_name=source, progress=report, check=check, named=named, update=update
+    )
 
 
 def _remove_earlier_import(project: Any, path: Path, options: Any, named: str | None = None) -> None:
@@ -332,6 +339,12 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             print_warning(id_clash_text(s, check))
         if s.changed is not None:
             print_warning(changed_events_text(s, check))
+        if s.replaced:
+            events = f"{s.replaced:,} events" if s.replaced != 1 else "1 event"
+            verb = "would replace" if check else "replaced"
+            console.print(
+                f"  {shown_name(s.file)}: {verb} {events} stored before with its rows (another event name or revenue)"
+            )
         if s.unmet_event_names:
             names = ", ".join(repr(name) for name in s.unmet_event_names)
             print_warning(
@@ -399,9 +412,8 @@ def changed_events_text(summary: Any, check: bool = False) -> str:
         f"{shown_name(summary.file)}: {events} stored already under another event name or revenue ({id_column} "
         f"{found.example!r}: "
         f"stored from {shown_name(found.stored_from)} as {shown(found.stored)}, here {shown(found.given)}): an order "
-        f"whose status changed since that export? The stored events {kept}; the lake keeps an event as first imported. "
-        f"If this file holds all that one did (the same days exported again), remove the earlier import (jejak imports "
-        f"remove {shown_name(found.stored_from)}), then import this file again with --replace."
+        f"whose status changed since that export? The stored events {kept}. To replace them with this file's, if it "
+        f"is the newer export, import it {'with' if check else 'again with'} --update."
     )
 
 
@@ -516,6 +528,12 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     is_flag=True,
     help="First remove what the file's earlier imports brought (to read it again with other options).",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Replace an event stored before (from any file) that the file gives at the same time for the same person "
+    "with another event name or revenue: an order whose status changed since an earlier export.",
+)
 @PROJECT_OPTION
 @handle_errors
 def import_command(
@@ -532,6 +550,7 @@ def import_command(
     event_id_prefix: str | None,
     check: bool,
     replace: bool,
+    update: bool,
     project_dir: str | None,
 ) -> None:
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec; Mixpanel's, Amplitude's and PostHog's exports
@@ -575,6 +594,7 @@ def import_command(
         parse_event_names_option(event_names),
         id_prefix,
         event_id_prefix,
+        update,
     )
     if summaries:
         print_import_summaries(summaries, check)

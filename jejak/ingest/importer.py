@@ -112,7 +112,14 @@ from jejak.ingest.validate import (
 from jejak.ingest.whatsapp import CHAT_COLUMNS, WHATSAPP_FORMAT, is_whatsapp_chat, read_whatsapp_chunks
 from jejak.store.appstate import writing_state
 from jejak.store.files import move_into_place
-from jejak.store.lake import event_files, publish_partitions, staging_area, writer_lock
+from jejak.store.lake import (
+    event_files,
+    excluding_readers,
+    publish_partitions,
+    replace_files,
+    staging_area,
+    writer_lock,
+)
 from jejak.store.project import Project
 
 FORMATS_BY_SUFFIX = {
@@ -133,6 +140,8 @@ SHEET_FORMATS = ("xlsx", "xls", "ods")  # workbooks: one sheet is read, the firs
 SPEND_FORMAT = "spend"  # what the imports log says of an ad spend file's import (`spend.import_spend`)
 # What it says of a removal of a file's import (`removal.remove_import`; negative counts), events' or spend's.
 REMOVED_FORMAT, REMOVED_SPEND_FORMAT = "removed", "spend removed"
+# The imports-log line of a file whose events a later import replaced (`--update`), with negative counts.
+REPLACED_FORMAT = "replaced"
 SPEND_FORMATS = (SPEND_FORMAT, REMOVED_SPEND_FORMAT)  # log lines whose rows are spend, not events
 TITLED = ("csv", *SHEET_FORMATS)  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048
@@ -176,6 +185,8 @@ class ImportSummary:
     # stored before that the file gives again under another name or revenue (`ChangedEvents`).
     id_clash: IdClash | None = None
     changed: ChangedEvents | None = None
+    # With `update`: events stored before that the file's rows replaced (counted in rows_stored).
+    replaced: int = 0
 
     @property
     def reconciles(self) -> bool:
@@ -697,6 +708,7 @@ def import_file(
     event_names: Mapping[str, str] | None = None,
     id_prefix: str | None = None,
     event_id_prefix: str | None = None,
+    update: bool = False,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
@@ -706,7 +718,9 @@ def import_file(
     `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
     `event_names` rename the event column's values (`--event-names`, `event_names.EventRenames`); `id_prefix` is put
     before the file's ids (`--id-prefix shopee`: `shopee:budi88`), `event_id_prefix` before its event ids
-    (`--event-id-prefix bintaro`: `bintaro:S-1`).
+    (`--event-id-prefix bintaro`: `bintaro:S-1`). With `update`, an event stored before that the file gives at the
+    same time for the same person with another event name or revenue is replaced by the file's (`--update`: an
+    order's status changed since an earlier export); otherwise it is kept, and counted in `changed`.
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
@@ -723,7 +737,7 @@ def import_file(
         event_id_prefix,
     )
     return import_with_options(
-        project, path, options, source_name=source_name, progress=progress, check=check, named=named
+        project, path, options, source_name=source_name, progress=progress, check=check, named=named, update=update
     )
 
 
@@ -736,6 +750,7 @@ def import_with_options(
     progress: ProgressCallback | None = None,
     check: bool = False,
     named: str | None = None,
+    update: bool = False,
 ) -> ImportSummary:
     """`import_file` with its options as one `ImportOptions` (the CLI's, or a file's remembered ones)."""
     started = time.perf_counter()
@@ -755,6 +770,7 @@ def import_with_options(
             started_at=started_at,
             check=check,
             named=named,
+            update=update,
         )
 
 
@@ -864,6 +880,7 @@ def _import_readable(
     started_at: dt.datetime,
     check: bool,
     named: str | None = None,
+    update: bool = False,
 ) -> ImportSummary:
     """`import_file` of `path`, read from `readable` (the file itself, or its unpacked copy), as `named`."""
     opened, separator, renames = _open_with_options(project, readable, file_format, mapping, options)
@@ -886,6 +903,7 @@ def _import_readable(
             amounts=amount_style(project.settings.decimal_mark, separator),
             check=check,
             timezone=options.timezone,
+            update=update,
         )
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
@@ -927,12 +945,14 @@ class LoadedRows:
     unsourced: UnsourcedConversions | None = None  # `_staged_unsourced`
     id_clash: IdClash | None = None  # `_store_new_events`
     changed: ChangedEvents | None = None  # `_store_new_events`
+    replaced: int = 0  # `_store_new_events`, with `update`
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
             unsourced=self.unsourced,
             id_clash=self.id_clash,
             changed=self.changed,
+            replaced=self.replaced,
             channels=self.channels,
             conversion_statuses=self.conversion_statuses,
             revenue_conflict=self.revenue_conflict,
@@ -974,6 +994,7 @@ def load_rows(
     amounts: AmountStyle = POINT_DECIMALS,
     check: bool = False,
     timezone: str | None = None,
+    update: bool = False,
 ) -> LoadedRows:
     """Validate a reader's rows, store the new valid ones in the lake and return the bad ones; with `check`, store
     nothing and return the first new events (CHECK_SAMPLE_ROWS) as they would be stored.
@@ -982,7 +1003,7 @@ def load_rows(
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
     of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
     `amounts`: how revenue is written (`validate.amount_style`); `timezone`: the zone of times without an offset
-    (None: the `timezone` setting's).
+    (None: the `timezone` setting's); `update`: replace stored events the rows change (`import_file`).
     """
     settings = project.settings
     key = project.hmac_key()
@@ -1030,7 +1051,7 @@ def load_rows(
         # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
         unsourced = None if says_where else _staged_unsourced(engine, stage, settings)
-        kept = _store_new_events(engine, project, stage, check=check)
+        kept = _store_new_events(engine, project, stage, check=check, update=update)
     finally:
         engine.close()
     return LoadedRows(
@@ -1046,6 +1067,7 @@ def load_rows(
         unsourced,
         kept.id_clash,
         kept.changed,
+        kept.replaced,
     )
 
 
@@ -1225,10 +1247,15 @@ class StoredRows(NamedTuple):
     revenue_conflict: RevenueConflict | None
     id_clash: IdClash | None = None
     changed: ChangedEvents | None = None
+    replaced: int = 0
 
 
-def _store_new_events(engine: Engine, project: Project, stage: Path, *, check: bool = False) -> StoredRows:
-    """Deduplicate the staged rows (within the file and against the lake) and publish them (`StoredRows`)."""
+def _store_new_events(
+    engine: Engine, project: Project, stage: Path, *, check: bool = False, update: bool = False
+) -> StoredRows:
+    """Deduplicate the staged rows (within the file and against the lake) and publish them (`StoredRows`). With
+    `update`, the stored events the rows change (`ChangedEvents`) are replaced: the rows are published as new, then
+    the lake's files that held those events rewritten without them (`_drop_replaced`)."""
     staged = sorted(stage.glob("chunk-*.parquet"))
     if not staged:
         return StoredRows(0, 0, [], None)
@@ -1259,14 +1286,24 @@ def _store_new_events(engine: Engine, project: Project, stage: Path, *, check: b
     stored = int(counted["n"])
     conflict = _revenue_conflict(engine, int(counted["differing"]), counted["example"])
     clash = IdClash(int(counted["clashing"]), str(counted["clash"]), "") if counted["clashing"] else None
-    changed = None
+    changed, replaced = None, 0
     if existing and int(counted["ids"]) > stored:  # some ids are the lake's events already: are they these?
         clash, changed = _compared_with_stored(engine, existing, clash)
+        if update and changed is not None:
+            replaced, changed = changed.events, None
+            engine.execute_sql(
+                "CREATE OR REPLACE TEMP TABLE replaced_ids AS "
+                "SELECT event_id, source_line FROM compared WHERE changed AND NOT clash"
+            )
+            engine.execute_sql("INSERT INTO keep_ids SELECT event_id, source_line, false, false FROM replaced_ids")
+            stored += replaced
+        engine.execute_sql("DROP TABLE compared")
     new_rows = "staged AS s SEMI JOIN keep_ids AS k ON s.event_id = k.event_id AND s.source_line = k.source_line"
     if check:
         first = engine.fetch_arrow(f"SELECT s.* FROM {new_rows} ORDER BY s.source_line LIMIT {CHECK_SAMPLE_ROWS}")
         engine.execute_sql("DROP TABLE keep_ids")
-        return StoredRows(valid_rows, stored, first.to_pylist(), conflict, clash, changed)
+        engine.execute_sql("DROP TABLE IF EXISTS replaced_ids")
+        return StoredRows(valid_rows, stored, first.to_pylist(), conflict, clash, changed, replaced)
     if stored:
         out = stage / "partitioned"
         target = str(out).replace("'", "''")
@@ -1274,9 +1311,13 @@ def _store_new_events(engine: Engine, project: Project, stage: Path, *, check: b
             f"""COPY (SELECT s.*, strftime(timezone('UTC', s.timestamp), '%Y-%m-%d') AS date FROM {new_rows})
                 TO '{target}' ({PARQUET_COPY_OPTIONS}, PARTITION_BY (date))"""
         )
-        publish_partitions(project, out)
+        # Replacing, a build waits until both the new rows are in and the old ones out.
+        with excluding_readers(project) if replaced else contextlib.nullcontext():
+            publish_partitions(project, out)
+            if replaced:
+                _drop_replaced(engine, project, existing, stage)
     engine.execute_sql("DROP TABLE keep_ids")
-    return StoredRows(valid_rows, stored, [], conflict, clash, changed)
+    return StoredRows(valid_rows, stored, [], conflict, clash, changed, replaced)
 
 
 # One number for what makes rows one event (`SAME_EVENT_COLUMNS`), and one for what an export may change of it:
@@ -1290,28 +1331,30 @@ def _compared_with_stored(
 ) -> tuple[IdClash | None, ChangedEvents | None]:
     """The staged rows whose event_id the lake has (those not in `keep_ids`), each id's first row compared with the
     stored event: another time or person is an `IdClash` (added to `in_file`'s), the same with another event name or
-    revenue a `ChangedEvents`."""
+    revenue a `ChangedEvents`. Each id's comparison is left in the temp table `compared` (event_id, source_line,
+    clash, changed) for the caller, who drops it."""
     engine.execute_sql(
         f"""CREATE OR REPLACE TEMP TABLE given AS
         SELECT event_id, min(source_line) AS source_line, min_by({SAME_EVENT_HASH}, source_line) AS same,
           min_by({EVENT_DETAIL_HASH}, source_line) AS detail
         FROM staged WHERE event_id NOT IN (SELECT event_id FROM keep_ids) GROUP BY event_id"""
     )
-    found = engine.fetch_arrow(
-        f"""WITH stored AS (
+    engine.execute_sql(
+        f"""CREATE OR REPLACE TEMP TABLE compared AS
+        WITH stored AS (
           SELECT event_id, min_by({SAME_EVENT_HASH}, received_at) AS same,
             min_by({EVENT_DETAIL_HASH}, received_at) AS detail
           FROM read_parquet({sql_files(existing)}) WHERE event_id IN (SELECT event_id FROM given) GROUP BY event_id
-        ), pairs AS (
-          SELECT n.event_id, n.source_line, n.same <> t.same AS clash, n.detail <> t.detail AS changed
-          FROM given AS n JOIN stored AS t USING (event_id)
         )
-        SELECT count(*) FILTER (WHERE clash) AS clashing, arg_min(event_id, source_line) FILTER (WHERE clash) AS clash,
-          count(*) FILTER (WHERE changed AND NOT clash) AS changing,
-          arg_min(event_id, source_line) FILTER (WHERE changed AND NOT clash) AS change
-        FROM pairs"""
-    ).to_pylist()[0]
+        SELECT n.event_id, n.source_line, n.same <> t.same AS clash, n.detail <> t.detail AS changed
+        FROM given AS n JOIN stored AS t USING (event_id)"""
+    )
     engine.execute_sql("DROP TABLE given")
+    found = engine.fetch_arrow(
+        "SELECT count(*) FILTER (WHERE clash) AS clashing, arg_min(event_id, source_line) FILTER (WHERE clash) AS clash, "
+        "count(*) FILTER (WHERE changed AND NOT clash) AS changing, "
+        "arg_min(event_id, source_line) FILTER (WHERE changed AND NOT clash) AS change FROM compared"
+    ).to_pylist()[0]
     clash = in_file
     if found["clashing"]:
         events = int(found["clashing"]) + (in_file.events if in_file else 0)
@@ -1322,6 +1365,41 @@ def _compared_with_stored(
         given, stored, source_file = _given_and_stored(engine, existing, str(found["change"]))
         changed = ChangedEvents(int(found["changing"]), str(found["change"]), stored, given, source_file)
     return clash, changed
+
+
+def _drop_replaced(engine: Engine, project: Project, existing: Sequence[Path], stage: Path) -> None:
+    """Rewrite each of the lake's files that were there before this import (`existing`) and hold an event the import
+    replaced (the temp table `replaced_ids`, published anew) without it, and log how many each file's import lost
+    (REPLACED_FORMAT), so the log's sums stay the lake's. The caller holds the writer lock and keeps readers out. The
+    new rows are published first: a failure between leaves an event twice (the import run again with `update` puts
+    it right), never none."""
+    holding = engine.fetch_arrow(
+        f"SELECT filename, source_file, source_name, count(*) AS events "
+        f"FROM read_parquet({sql_files(existing)}, filename = true, hive_partitioning = false) "
+        "WHERE event_id IN (SELECT event_id FROM replaced_ids) GROUP BY ALL"
+    ).to_pylist()
+    for part in sorted({str(row["filename"]) for row in holding}):
+        rewrite_part(engine, Path(part), stage, "event_id NOT IN (SELECT event_id FROM replaced_ids)")
+    engine.execute_sql("DROP TABLE replaced_ids")
+    lost: Counter[tuple[str, str]] = Counter()
+    for row in holding:
+        lost[(str(row["source_file"] or ""), str(row["source_name"] or ""))] += int(row["events"])
+    for (source_file, source_name), events in sorted(lost.items()):
+        record_import(
+            project, ImportSummary(source_file, REPLACED_FORMAT, -events, -events, 0, 0), source_name, utc_now()
+        )
+
+
+def rewrite_part(engine: Engine, part: Path, stage: Path, kept_where: str) -> None:
+    """`part` with only its rows `kept_where` (SQL over the event columns) says: a new part in its place, when any
+    rows remain, then the old one deleted. The caller holds the writer lock and keeps readers out."""
+    columns = ", ".join(EVENT_COLUMNS)
+    staged = stage / f"kept-{uuid.uuid4().hex}.parquet"
+    kept = engine.fetch_arrow(
+        f"COPY (SELECT {columns} FROM read_parquet({sql_text(str(part))}, hive_partitioning = false) "
+        f"WHERE {kept_where}) TO {sql_text(str(staged))} ({PARQUET_COPY_OPTIONS})"
+    )
+    replace_files([part], staged if int(kept.column(0)[0].as_py()) else None)
 
 
 def _given_and_stored(

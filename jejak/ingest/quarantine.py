@@ -54,6 +54,7 @@ from jejak.ingest.importer import (
     FORMATS_BY_SUFFIX,
     REMOVED_FORMAT,
     REMOVED_SPEND_FORMAT,
+    REPLACED_FORMAT,
     SPEND_FORMAT,
     ImportOptions,
     ImportSummary,
@@ -456,7 +457,7 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
                 name = source_name  # the latest import of the file wins
                 if options_json is not None:  # a re-try's row has none: the import's own still hold
                     options = ImportOptions.from_json(options_json)
-                if file_format not in (RETRY_FORMAT, REMOVED_FORMAT, REMOVED_SPEND_FORMAT):
+                if file_format not in (RETRY_FORMAT, REMOVED_FORMAT, REMOVED_SPEND_FORMAT, REPLACED_FORMAT):
                     spend = file_format == SPEND_FORMAT
         found[source_file] = _SourceImport(name, options, spend)
     return found

@@ -15,15 +15,13 @@ has it. The removal is logged in the imports log with negative counts, so the lo
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import JejakError, NotFoundError
-from jejak.core.vocabulary import EVENT_COLUMNS
-from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
+from jejak.engine import connect
 from jejak.ingest.archives import ARCHIVE_SUFFIX
 from jejak.ingest.importer import (
     REMOVED_FORMAT,
@@ -35,13 +33,14 @@ from jejak.ingest.importer import (
     logged_source_file,
     preflight,
     record_import,
+    rewrite_part,
     source_file_of,
     source_files_of,
 )
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.validate import sql_files, sql_text
 from jejak.store.appstate import open_state, writing_state
-from jejak.store.lake import event_files, replace_files, rewriting_lake, staging_area
+from jejak.store.lake import event_files, rewriting_lake, staging_area
 from jejak.store.project import Project
 
 
@@ -282,19 +281,7 @@ def _remove_events(project: Project, stage: Path, source_file: str) -> int:
     engine = connect(project.settings.replace(engine="duckdb"))
     try:
         for part in holding:
-            _rewrite_without(engine, part, stage, source_file)
+            rewrite_part(engine, part, stage, f"source_file IS DISTINCT FROM {sql_text(source_file)}")
     finally:
         engine.close()
     return sum(holding.values())
-
-
-def _rewrite_without(engine: Engine, part: Path, stage: Path, source_file: str) -> None:
-    """`part` without `source_file`'s events: a new part in its place (when any remain), then the old one deleted."""
-    columns = ", ".join(EVENT_COLUMNS)
-    staged = stage / f"kept-{uuid.uuid4().hex}.parquet"
-    kept = engine.fetch_arrow(
-        f"COPY (SELECT {columns} FROM read_parquet({sql_text(str(part))}, hive_partitioning = false) "
-        f"WHERE source_file IS DISTINCT FROM {sql_text(source_file)}) "
-        f"TO {sql_text(str(staged))} ({PARQUET_COPY_OPTIONS})"
-    )
-    replace_files([part], staged if int(kept.column(0)[0].as_py()) else None)

@@ -69,7 +69,15 @@ def reading_lake(project: Project) -> Iterator[None]:
 def rewriting_lake(project: Project) -> Iterator[None]:
     """Hold the writer lock and the lake lock exclusively: no import, no build and no other rewrite meanwhile (each
     waits for the other to finish)."""
-    with writer_lock(project), _flock(project, ".lake.lock", fcntl.LOCK_EX, "rewriting"):
+    with writer_lock(project), excluding_readers(project):
+        yield
+
+
+@contextmanager
+def excluding_readers(project: Project) -> Iterator[None]:
+    """Hold the lake lock exclusively, for a writer that holds `writer_lock` already (an import that replaces stored
+    events): a build waits, and sees the lake before or after, never between."""
+    with _flock(project, ".lake.lock", fcntl.LOCK_EX, "rewriting"):
         yield
 
 

@@ -15,9 +15,10 @@ import pytest
 from conftest import lake_events, make_project, quarantined, write_jsonl
 
 from jejak.core.errors import InputFileError, SettingError
-from jejak.ingest.importer import ChangedEvents, IdClash, ImportOptions, import_file
+from jejak.ingest.importer import REPLACED_FORMAT, ChangedEvents, IdClash, ImportOptions, import_file
 from jejak.ingest.quarantine import list_quarantined, retry_quarantined
 from jejak.ingest.removal import reimport_conflict, remove_import
+from jejak.store.appstate import open_state
 from jejak.store.project import Project
 
 TILL = {"No": "event_id", "Tanggal": "timestamp", "No HP": "phone", "Total": "revenue"}
@@ -106,6 +107,35 @@ def test_an_order_exported_again_with_another_status_is_reported_and_the_stored_
     )
     events = {row["event_id"]: row["event"] for row in lake_events(project)}
     assert events == {"A1": "Order Unpaid", "A2": "Order Completed", "A3": "Order Completed"}
+    # With `update` (`--check` first: it says so, and changes nothing), the newer export's status replaces it.
+    checked = import_file(project, november, column_map=mapped, event_names=names, update=True, check=True)
+    assert (checked.rows_stored, checked.replaced, checked.changed) == (1, 1, None)
+    assert {row["event_id"]: row["event"] for row in lake_events(project)} == events
+    updated = import_file(project, november, column_map=mapped, event_names=names, update=True)
+    assert (updated.rows_stored, updated.duplicates_skipped, updated.replaced) == (1, 2, 1)
+    stored = {row["event_id"]: (row["event"], Path(row["source_file"]).name) for row in lake_events(project)}
+    assert stored == {
+        "A1": ("Order Completed", "november.csv"),
+        "A2": ("Order Completed", "oktober.csv"),
+        "A3": ("Order Completed", "november.csv"),
+    }
+    # The imports log's counts stay the lake's: October's import lost an event, logged as `replaced`.
+    with open_state(project.sqlite_path) as db:
+        logged = dict(db.execute("SELECT file_format, sum(rows_stored) FROM imports GROUP BY file_format").fetchall())
+    assert logged == {"csv": 4, REPLACED_FORMAT: -1}
+    assert sum(logged.values()) == len(lake_events(project))
+    # Nothing is left to replace: importing it again with `update` is all duplicates.
+    again = import_file(project, november, column_map=mapped, event_names=names, update=True)
+    assert (again.rows_stored, again.replaced, again.changed) == (0, 0, None)
+
+
+def test_update_replaces_no_other_event_under_the_same_id(project: Project, tmp_path: Path) -> None:
+    kemang = _till(tmp_path / "kemang.csv", "1,2026-11-01 10:00,081234567890,45000")
+    bintaro = _till(tmp_path / "bintaro.csv", "1,2026-11-01 10:30,081299990000,25000")
+    import_file(project, kemang, column_map=TILL, constants=SALE)
+    summary = import_file(project, bintaro, column_map=TILL, constants=SALE, update=True)
+    assert (summary.rows_stored, summary.replaced, summary.id_clash) == (0, 0, IdClash(1, "1", str(kemang.resolve())))
+    assert [row["revenue"] for row in lake_events(project)] == [45000.0]
 
 
 def test_an_event_id_prefix_is_remembered_and_refused_where_it_has_nothing_to_prefix(
