@@ -1176,6 +1176,27 @@ def test_a_masked_phone_or_email_joins_no_one_and_is_said_to_be_masked(tmp_path:
     assert "7890" not in messages["anon"] and "gmail" not in messages["mail"]  # never written into a message
 
 
+def test_a_cell_that_says_none_is_no_phone_and_a_name_is_a_wrong_one(tmp_path: Path) -> None:
+    # A till's walk-in sale has `-` or `N/A` where the customer's number would be: no phone was given, which is not
+    # the advice for a malformed number (exponent notation). A name in the phone column is a mapping gone wrong.
+    project = make_project(tmp_path / "p")
+    rows = [
+        {"event_id": "dash", "timestamp": "2026-03-01 09:00", "phone": " - "},
+        {"event_id": "na", "timestamp": "2026-03-01 09:05", "phone": "N/A"},
+        {"event_id": "none", "timestamp": "2026-03-01 09:10", "phone": "tidak ada"},
+        {"event_id": "name", "timestamp": "2026-03-01 09:15", "phone": "Budi"},
+    ]
+    import_file(project, write_csv(tmp_path / "kasir.csv", rows))
+    messages = {row["raw"].split('"event_id":"')[1].split('"')[0]: row["message"] for row in quarantined(project)}
+    assert {key: message.startswith("none of user_id") for key, message in messages.items()} == {
+        "dash": True,
+        "na": True,
+        "none": True,
+        "name": False,
+    }
+    assert messages["name"].startswith("the phone given is not a phone number")
+
+
 def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_path: Path) -> None:
     # The tests' clock reads CLOCK_START: a time hours ahead of it is a clock a little fast, days ahead a typo.
     soon, later = CLOCK_START + dt.timedelta(hours=12), CLOCK_START + dt.timedelta(days=3)
