@@ -969,6 +969,27 @@ def test_import_warns_of_an_id_that_is_another_events_and_its_advice_works(tmp_p
     assert stored == {"1": 50000.0, "bintaro:1": 45000.0}
 
 
+def test_import_offers_keep_anonymous_for_a_till_whose_sales_name_no_one(tmp_path: Path) -> None:
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    till = tmp_path / "kasir.csv"
+    till.write_text(
+        "No,Tanggal,No HP,Total\n1,2026-11-01 10:00,081234567890,45000\n2,2026-11-01 10:05,,30000\n"
+        "3,2026-11-01 10:07,-,20000\n",
+        encoding="utf-8",
+    )
+    read = ["--map", "No=event_id,Tanggal=timestamp,No HP=phone,Total=revenue", "--set", "event=Order Completed"]
+    imported = runner.invoke(cli, ["import", str(till), *read, *at], env={"COLUMNS": "300"})
+    flat = " ".join(imported.output.split())
+    assert "kasir.csv: 2 rows name no one (no id, e-mail or phone)" in flat, flat
+    assert "with --keep-anonymous (with --replace)" in flat
+    again = runner.invoke(cli, ["import", str(till), "--replace", "--keep-anonymous", *read, *at])
+    assert again.exit_code == 0 and "name no one" not in again.output, again.output
+    from jejak.store.project import open_project
+
+    assert sum(row["revenue"] for row in lake_events(open_project(project))) == 95000.0
+
+
 def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: Path) -> None:
     runner, project = _new_project(tmp_path)
     lines = tmp_path / "lines.csv"

@@ -117,6 +117,7 @@ def run_imports(
     id_prefix: str | None = None,
     event_id_prefix: str | None = None,
     update: bool = False,
+    keep_anonymous: bool = False,
 ) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
     """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
     could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
@@ -149,6 +150,7 @@ def run_imports(
                 dict(event_names or {}),
                 id_prefix,
                 event_id_prefix,
+                keep_anonymous,
             )
             try:
                 with contextlib.ExitStack() as downloaded:
@@ -322,6 +324,14 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             reasons = ", ".join(f"{k} {v}" for k, v in s.quarantined_by_reason.items())
             verb = "would quarantine" if check else "quarantined"
             console.print(f"  {shown_name(s.file)}: {verb} {reasons}")
+        # A stray row that names no one is a row gone wrong; many are sales no one was asked for (walk-ins).
+        if s.unnamed_rows >= max(2, s.rows_read * UNNAMED_SHARE):
+            named = f"{s.unnamed_rows:,} rows name" if s.unnamed_rows != 1 else "1 row names"
+            again = "" if check else " (with --replace)"
+            console.print(
+                f"  {shown_name(s.file)}: {named} no one (no id, e-mail or phone): a till's walk-in sales? Keep each as "
+                f"a person of its own, so that its revenue counts, with --keep-anonymous{again}"
+            )
         if s.time_format_hint is not None:
             console.print(f"  {shown_name(s.file)}: {time_format_advice(s.time_format_hint, check)}")
         if s.unused_map:
@@ -357,6 +367,10 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             _print_check_samples(s)
     if not check and any(s.rows_quarantined for s in summaries):
         console.print("  See the quarantined rows and re-try them after a fix: jejak quarantine list")
+
+
+# The share of a file's rows that, naming no one, make `--keep-anonymous` worth offering.
+UNNAMED_SHARE = 0.05
 
 
 def revenue_conflict_text(summary: Any, check: bool = False) -> str:
@@ -519,6 +533,12 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     "their receipts from 1 give two events, not one and a duplicate.",
 )
 @click.option(
+    "--keep-anonymous",
+    is_flag=True,
+    help="Keep a row that names no one (no id, e-mail or phone: a till's walk-in sale) as a person of its own, "
+    "instead of quarantining it, so that its revenue counts.",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -548,6 +568,7 @@ def import_command(
     event_names: str,
     id_prefix: str | None,
     event_id_prefix: str | None,
+    keep_anonymous: bool,
     check: bool,
     replace: bool,
     update: bool,
@@ -560,8 +581,8 @@ def import_command(
     address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
-    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --event-names, --id-prefix and --event-id-prefix
-    say is remembered with the import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's
+    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --event-names, --id-prefix, --event-id-prefix
+    and --keep-anonymous say is remembered with the import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's
     Data page) reads them the same way, and the file named again with none of them (nor --source) is read as its last
     import read it.
 
@@ -595,6 +616,7 @@ def import_command(
         id_prefix,
         event_id_prefix,
         update,
+        keep_anonymous,
     )
     if summaries:
         print_import_summaries(summaries, check)

@@ -187,6 +187,8 @@ class ImportSummary:
     changed: ChangedEvents | None = None
     # With `update`: events stored before that the file's rows replaced (counted in rows_stored).
     replaced: int = 0
+    # Rows quarantined as no_identifier that name no one at all (a till's walk-in sale; `--keep-anonymous` keeps them).
+    unnamed_rows: int = 0
 
     @property
     def reconciles(self) -> bool:
@@ -249,7 +251,7 @@ WHERE_FROM_COLUMNS = ("touchpoint", "source", "medium", "campaign", "referrer", 
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--event-names`, `--id-prefix`, `--event-id-prefix`). Kept in the imports log, so that a re-try of the file's quarantined
+    `--timezone`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`). Kept in the imports log, so that a re-try of the file's quarantined
     rows reads them as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
@@ -261,6 +263,8 @@ class ImportOptions:
     event_names: Mapping[str, str] = field(default_factory=dict)  # status as written → event name (`event_names`)
     id_prefix: str | None = None  # what the file's ids are prefixed with (`shopee` → `shopee:budi88`); None: nothing
     event_id_prefix: str | None = None  # what its event ids are prefixed with (`bintaro` → `bintaro:S-1`)
+    # A row that names no one (a till's walk-in sale) is kept as a person of its own, not quarantined.
+    keep_anonymous: bool = False
 
     def __post_init__(self) -> None:
         # `shopee:` and `shopee` are one prefix, to the re-import guard too.
@@ -285,6 +289,7 @@ class ImportOptions:
                 "event_names": dict(self.event_names),
                 "id_prefix": self.id_prefix,
                 "event_id_prefix": self.event_id_prefix,
+                "keep_anonymous": self.keep_anonymous,
                 "columns": [list(pair) for pair in columns],
             },
             ensure_ascii=False,
@@ -307,6 +312,7 @@ class ImportOptions:
             event_names=dict(kept.get("event_names") or {}),
             id_prefix=kept.get("id_prefix"),
             event_id_prefix=kept.get("event_id_prefix"),
+            keep_anonymous=bool(kept.get("keep_anonymous")),
         )
 
     def renames(self) -> EventRenames | None:
@@ -709,6 +715,7 @@ def import_file(
     id_prefix: str | None = None,
     event_id_prefix: str | None = None,
     update: bool = False,
+    keep_anonymous: bool = False,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
@@ -720,7 +727,8 @@ def import_file(
     before the file's ids (`--id-prefix shopee`: `shopee:budi88`), `event_id_prefix` before its event ids
     (`--event-id-prefix bintaro`: `bintaro:S-1`). With `update`, an event stored before that the file gives at the
     same time for the same person with another event name or revenue is replaced by the file's (`--update`: an
-    order's status changed since an earlier export); otherwise it is kept, and counted in `changed`.
+    order's status changed since an earlier export); otherwise it is kept, and counted in `changed`. With
+    `keep_anonymous`, a row with no identifier at all is stored as a person of its own (`validate.ANONYMOUS_ROW`).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
@@ -735,6 +743,7 @@ def import_file(
         dict(event_names or {}),
         id_prefix,
         event_id_prefix,
+        keep_anonymous,
     )
     return import_with_options(
         project, path, options, source_name=source_name, progress=progress, check=check, named=named, update=update
@@ -904,6 +913,7 @@ def _import_readable(
             check=check,
             timezone=options.timezone,
             update=update,
+            keep_anonymous=options.keep_anonymous,
         )
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
@@ -916,6 +926,10 @@ def _import_readable(
         summary = dataclasses.replace(summary, time_format_hint=suggest_time_format(unread_times))
     if file_format == "csv":
         summary = dataclasses.replace(summary, delimiter=separator)
+    unnamed = sum(
+        1 for row in loaded.bad_rows if row["reason"] == "no_identifier" and str(row["message"]).startswith("none of")
+    )
+    summary = dataclasses.replace(summary, unnamed_rows=unnamed)
     # A JSON Lines file or a WhatsApp chat has no columns to map: every name --map gives is one it lacks.
     unused = names_not_in([column for column, _ in columns], options.column_map)
     summary = dataclasses.replace(summary, unused_map=tuple(unused), columns=_read_as(columns))
@@ -995,6 +1009,7 @@ def load_rows(
     check: bool = False,
     timezone: str | None = None,
     update: bool = False,
+    keep_anonymous: bool = False,
 ) -> LoadedRows:
     """Validate a reader's rows, store the new valid ones in the lake and return the bad ones; with `check`, store
     nothing and return the first new events (CHECK_SAMPLE_ROWS) as they would be stored.
@@ -1003,7 +1018,8 @@ def load_rows(
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
     of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
     `amounts`: how revenue is written (`validate.amount_style`); `timezone`: the zone of times without an offset
-    (None: the `timezone` setting's); `update`: replace stored events the rows change (`import_file`).
+    (None: the `timezone` setting's); `update`: replace stored events the rows change (`import_file`);
+    `keep_anonymous`: store a row with no identifier as a person of its own.
     """
     settings = project.settings
     key = project.hmac_key()
@@ -1041,6 +1057,7 @@ def load_rows(
                     currency=settings.currency,
                     amounts=amounts,
                     timestamp_formats=settings.timestamp_formats,
+                    keep_anonymous=keep_anonymous,
                 )
             if progress is not None:
                 progress(chunk.bytes_done, total_bytes)
@@ -1173,6 +1190,7 @@ def _validate_chunk(
     currency: str,
     amounts: AmountStyle,
     timestamp_formats: Sequence[str],
+    keep_anonymous: bool = False,
 ) -> list[dict[str, object]]:
     """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine."""
     engine.register_arrow("raw_chunk", table)
@@ -1198,6 +1216,7 @@ def _validate_chunk(
         raw_text=raw_text,
         amounts=amounts,
         timestamp_formats=timestamp_formats,
+        keep_anonymous=keep_anonymous,
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
     engine.unregister("pii_map")

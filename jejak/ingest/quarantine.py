@@ -566,6 +566,7 @@ def retry_quarantined(
                         # as the import read the file's numbers
                         amounts=amount_style(project.settings.decimal_mark, source_delimiter),
                         timezone=options.timezone,  # as the import read the file's times
+                        keep_anonymous=options.keep_anonymous,
                     )
                 except _NoHeader:
                     left.update({row.row_id: "no_header" for row, _ in group.rows})

@@ -264,6 +264,8 @@ def options_text(options: ImportOptions) -> str:
         parts.append(f"--id-prefix {options.id_prefix}")
     if options.event_id_prefix:
         parts.append(f"--event-id-prefix {options.event_id_prefix}")
+    if options.keep_anonymous:
+        parts.append("--keep-anonymous")
     return " ".join(parts) or "no options"
 
 

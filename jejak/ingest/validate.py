@@ -340,6 +340,8 @@ EPOCH_FORMATS = {
 ZONED_TIME = r"(?i)\d:\d{2}(:\d{2}(\.\d+)?)?\s*(z|[+-]\d{2}(:?\d{2})?|[a-z][a-z0-9_/+-]*)$"
 
 
+# The anonymous_id of a row kept though it names no one (`--keep-anonymous`): this prefix and the row's event id.
+ANONYMOUS_ROW = "row:"
 # What a spreadsheet's cell holds for "none" (`-`, `N/A`, `tidak ada`): said of as no value, not as a malformed one.
 NO_VALUE_RE = r"[^0-9a-z]*|n/?a|null|none|nil|tidak ada|kosong|belum ada"
 
@@ -476,6 +478,7 @@ def validate_sql(
     raw_text: str = JSONL_RAW_TEXT_SQL,
     amounts: AmountStyle = POINT_DECIMALS,
     timestamp_formats: Sequence[str] = (),
+    keep_anonymous: bool = False,
 ) -> str:
     """SQL over the canonical relation: every event column typed, plus `_reason` / `_message` for bad rows.
 
@@ -483,6 +486,9 @@ def validate_sql(
     revenue is written (`number_sql`); an amount that was a number in the file (JSON, Parquet) is never read as
     Rupiah thousands, only text is (`_revenue_is_text`).
     A `timestamp` that is not ISO-8601 is tried with each of `timestamp_formats` (strptime) in turn.
+    With `keep_anonymous`, a row that names no one (no id, and no e-mail or phone but a cell saying there is none)
+    is a person of its own, `anonymous_id` ANONYMOUS_ROW and its event id, instead of `no_identifier`; a masked or
+    malformed e-mail or phone is still quarantined (it names someone, wrongly).
     """
     # A JSON line names its identifiers as the Segment spec does; say so in those words (Mixpanel's, Amplitude's and
     # PostHog's exports are rewritten as Segment's first, `exports`; any other tool's ids are none of them).
@@ -525,6 +531,11 @@ def validate_sql(
         f"({_blank('c.user_id')} IS NOT NULL OR {_blank('c.anonymous_id')} IS NOT NULL "
         "OR e.hash IS NOT NULL OR p.hash IS NOT NULL)"
     )
+    names_no_one = " AND ".join(
+        [f"{_blank('c.user_id')} IS NULL", f"{_blank('c.anonymous_id')} IS NULL"]
+        + [f"coalesce(regexp_full_match(lower(trim(c.{pii})), '{NO_VALUE_RE}'), true)" for pii in ("email", "phone")]
+    )
+    anonymous = f"(NOT {has_id} AND {names_no_one})" if keep_anonymous else "false"
     # A time this far past the import is no event yet: a typo, or a clock that is wrong (GA4 refuses events 72 hours
     # ahead). A day covers any time zone and a clock a little fast.
     latest = f"(TIMESTAMPTZ {sql_text(received_at_iso)} + INTERVAL {FUTURE_TOLERANCE_HOURS} HOUR)"
@@ -590,7 +601,8 @@ WITH agents AS (
     {object_check} AS _bad_object,
     {timestamp} AS _timestamp,
     {received} AS _received,
-    {has_id} AS _has_id
+    {has_id} OR {anonymous} AS _has_id,
+    {anonymous} AS _anonymous
   FROM {canonical} AS c
   LEFT JOIN (SELECT raw, hash FROM {pii_map} WHERE kind = 'email') AS e ON e.raw = c.email
   LEFT JOIN (SELECT raw, hash FROM {pii_map} WHERE kind = 'phone') AS p ON p.raw = c.phone
@@ -606,7 +618,8 @@ SELECT
   c._timestamp AS timestamp,
   coalesce(c._received, TIMESTAMPTZ {sql_text(received_at_iso)}) AS received_at,
   {_id_text("c.user_id")} AS user_id,
-  {_id_text("c.anonymous_id")} AS anonymous_id,
+  CASE WHEN c._anonymous THEN {sql_text(ANONYMOUS_ROW)} || CASE WHEN {given_id} IS NOT NULL THEN {given_id} ELSE {deterministic_id} END
+       ELSE {_id_text("c.anonymous_id")} END AS anonymous_id,
   {_id_text("c.previous_id")} AS previous_id,
   c._email_hash AS email_hash,
   c._phone_hash AS phone_hash,

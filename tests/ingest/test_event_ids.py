@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from conftest import lake_events, make_project, quarantined, write_jsonl
 
@@ -18,7 +19,9 @@ from jejak.core.errors import InputFileError, SettingError
 from jejak.ingest.importer import REPLACED_FORMAT, ChangedEvents, IdClash, ImportOptions, import_file
 from jejak.ingest.quarantine import list_quarantined, retry_quarantined
 from jejak.ingest.removal import reimport_conflict, remove_import
+from jejak.pipeline import run_build
 from jejak.store.appstate import open_state
+from jejak.store.derived import current_build
 from jejak.store.project import Project
 
 TILL = {"No": "event_id", "Tanggal": "timestamp", "No HP": "phone", "Total": "revenue"}
@@ -167,3 +170,30 @@ def test_an_event_id_prefix_is_remembered_and_refused_where_it_has_nothing_to_pr
         import_file(project, lines, event_id_prefix="kemang")
     with pytest.raises(SettingError, match="--event-id-prefix 'two words' must be one word"):
         import_file(project, till, event_id_prefix="two words")
+
+
+def test_keep_anonymous_keeps_a_walk_in_sale_as_a_person_of_its_own(project: Project, tmp_path: Path) -> None:
+    # A till's receipts: most walk-in sales name no one. Quarantined, their revenue counted nowhere.
+    till = _till(
+        tmp_path / "kasir.csv",
+        "1,2026-11-01 10:00,081234567890,45000",
+        "2,2026-11-01 10:05,,30000",
+        "3,2026-11-01 10:07,-,20000",
+        "4,2026-11-01 10:09,0812****7890,25000",  # masked: it names someone, wrongly: still quarantined
+    )
+    plain = import_file(project, till, column_map=TILL, constants=SALE, check=True)
+    assert (plain.rows_stored, plain.unnamed_rows, plain.quarantined_by_reason) == (1, 2, {"no_identifier": 3})
+    kept = import_file(project, till, column_map=TILL, constants=SALE, keep_anonymous=True)
+    assert (kept.rows_stored, kept.unnamed_rows, kept.quarantined_by_reason) == (3, 0, {"no_identifier": 1})
+    people = {row["event_id"]: (row["anonymous_id"], row["phone_hash"] is not None) for row in lake_events(project)}
+    assert people == {"1": (None, True), "2": ("row:2", False), "3": ("row:3", False)}
+    # Remembered: the file's options say so, and reading it without is another reading.
+    options = ImportOptions(column_map=TILL, constants=SALE, keep_anonymous=True)
+    assert ImportOptions.from_json(options.to_json()) == options
+    conflict = reimport_conflict(project, till, ImportOptions(column_map=TILL, constants=SALE))
+    assert conflict is not None and "--keep-anonymous" in conflict
+    # Each is a person of its own in the build: three buyers, every sale's revenue counted.
+    run_build(project)
+    conversions = pq.read_table(current_build(project) / "conversions").to_pylist()
+    assert sorted(row["revenue"] for row in conversions) == [20000.0, 30000.0, 45000.0]
+    assert len({row["person_id"] for row in conversions}) == 3
