@@ -376,8 +376,8 @@ UNNAMED_SHARE = 0.05
 def revenue_conflict_text(summary: Any, check: bool = False) -> str:
     """What to say of events that several rows of a file gave different revenues (`importer.RevenueConflict`)."""
     found = summary.revenue_conflict
-    id_column = next((column for column, target in summary.columns if target == "event_id"), "event_id")
-    amounts = ", ".join(f"{revenue:,.2f}".removesuffix(".00") for revenue in found.revenues)
+    id_column = _id_column(summary)
+    amounts = ", ".join(_amount(revenue) for revenue in found.revenues)
     events = f"{found.events:,} events have" if found.events != 1 else "1 event has"
     stored = "would be stored" if check else "was stored"
     return (
@@ -388,20 +388,30 @@ def revenue_conflict_text(summary: Any, check: bool = False) -> str:
     )
 
 
+def _id_column(summary: Any) -> str:
+    """The file's column read as event_id, as its header writes it (`event_id` when none is)."""
+    return next((column for column, target in summary.columns if target == "event_id"), "event_id")
+
+
+def _amount(value: float) -> str:
+    """An amount as the warnings write it: `45,000`, `12.50`."""
+    return f"{value:,.2f}".removesuffix(".00")
+
+
 def id_clash_text(summary: Any, check: bool = False) -> str:
     """What to say of rows skipped as duplicates of another event under their id (`importer.IdClash`)."""
     found = summary.id_clash
-    id_column = next((column for column, target in summary.columns if target == "event_id"), "event_id")
+    id_column = _id_column(summary)
     ids = f"{found.events:,} of its ids are those" if found.events != 1 else "1 of its ids is that"
     of = f"events stored from {shown_name(found.stored_from)}" if found.stored_from else "earlier rows of the file"
     skipped = "would be skipped" if check else "were skipped"
+    more = ", …" if found.events > 1 else ""
     return (
         f"{shown_name(summary.file)}: {ids} of {of} at another time or for another person ({id_column} "
-        f"{found.example!r}{', …' if found.events > 1 else ''}): its rows with them {skipped} as duplicates, though they are other events. If the "
-        "files number their "
-        f"rows each on their own (two tills' receipts from 1), keep their ids apart with --event-id-prefix (e.g. "
-        f"--event-id-prefix {_prefix_for(summary.file)}), or join a column that tells them apart to the id (--map "
-        f'"Outlet+{id_column}=event_id"){", with --replace" if not check else ""}.'
+        f"{found.example!r}{more}): its rows with them {skipped} as duplicates, though they are other events. If the "
+        "files number their rows each on their own (two tills' receipts from 1), keep their ids apart with "
+        f"--event-id-prefix (e.g. --event-id-prefix {_prefix_for(summary.file)}), or join a column that tells them "
+        f'apart to the id (--map "Outlet+{id_column}=event_id"){"" if check else ", with --replace"}.'
     )
 
 
@@ -415,17 +425,17 @@ def changed_events_text(summary: Any, check: bool = False) -> str:
     """What to say of events stored before that a file gives again with another name or revenue
     (`importer.ChangedEvents`): the stored ones are kept."""
     found = summary.changed
-    id_column = next((column for column, target in summary.columns if target == "event_id"), "event_id")
+    id_column = _id_column(summary)
 
     def shown(event: tuple[str, float | None]) -> str:
-        return event[0] if event[1] is None else f"{event[0]}, {event[1]:,.2f}".removesuffix(".00")
+        return event[0] if event[1] is None else f"{event[0]}, {_amount(event[1])}"
 
     events = f"{found.events:,} of its events are" if found.events != 1 else "1 of its events is"
     kept = "would be kept" if check else "were kept"
     return (
         f"{shown_name(summary.file)}: {events} stored already under another event name or revenue ({id_column} "
-        f"{found.example!r}: "
-        f"stored from {shown_name(found.stored_from)} as {shown(found.stored)}, here {shown(found.given)}): an order "
+        f"{found.example!r}: stored from {shown_name(found.stored_from)} as {shown(found.stored)}, here "
+        f"{shown(found.given)}): an order "
         f"whose status changed since that export? The stored events {kept}. To replace them with this file's, if it "
         f"is the newer export, import it {'with' if check else 'again with'} --update."
     )
