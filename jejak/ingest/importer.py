@@ -251,8 +251,8 @@ WHERE_FROM_COLUMNS = ("touchpoint", "source", "medium", "campaign", "referrer", 
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`). Kept in the imports log, so that a re-try of the file's quarantined
-    rows reads them as the import did."""
+    `--timezone`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`). Kept in the imports log,
+    so that a re-try of the file's quarantined rows reads them as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
