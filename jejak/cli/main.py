@@ -104,26 +104,19 @@ def _import_progress() -> Progress:
 def run_imports(
     project: Any,
     files: Sequence[Path | str],
-    column_map: dict[str, str],
+    options: Any,
     source: str | None,
-    delimiter: str | None = None,
-    constants: dict[str, str] | None = None,
-    skip_lines: int = 0,
+    *,
     check: bool = False,
-    sheet: str | None = None,
     replace: bool = False,
-    timezone: str | None = None,
-    event_names: dict[str, str] | None = None,
-    id_prefix: str | None = None,
-    event_id_prefix: str | None = None,
     update: bool = False,
-    keep_anonymous: bool = False,
 ) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
-    """Import files with a progress bar each (with `check`, store nothing); returns the summaries, and the files that
-    could not be imported with why. One file's fault (a column missing, a file cut short) does not stop the files
-    after it: each file is imported on its own, so what was stored is stored either way. A web address (`remote`)
-    is downloaded into the staging area first, and imported as its address."""
-    from jejak.ingest.importer import ImportOptions, check_importable
+    """Import files, each read with `options` (an `importer.ImportOptions`), with a progress bar each (with `check`,
+    store nothing); returns the summaries, and the files that could not be imported with why. One file's fault (a
+    column missing, a file cut short) does not stop the files after it: each file is imported on its own, so what was
+    stored is stored either way. A web address (`remote`) is downloaded into the staging area first, and imported as
+    its address."""
+    from jejak.ingest.importer import check_importable
     from jejak.ingest.remote import download_url, fetch, is_url
     from jejak.store.lake import staging_area
 
@@ -140,18 +133,6 @@ def run_imports(
         summaries = []
         for file in files:
             tasks["current"] = progress.add_task(shown_name(file), total=1)
-            options = ImportOptions(
-                column_map,
-                dict(constants or {}),
-                delimiter,
-                skip_lines,
-                sheet,
-                timezone,
-                dict(event_names or {}),
-                id_prefix,
-                event_id_prefix,
-                keep_anonymous,
-            )
             try:
                 with contextlib.ExitStack() as downloaded:
                     named = download_url(file) if is_url(file) else None  # as the lake names it
@@ -601,6 +582,7 @@ def import_command(
     Try a mapping first with --check: it shows the first events as they would be stored and the first bad rows
     with their reasons, and stores nothing.
     """
+    from jejak.ingest.importer import ImportOptions
     from jejak.ingest.mapping import parse_event_names_option, parse_map_option, parse_set_option
     from jejak.ingest.remote import is_url
 
@@ -610,23 +592,26 @@ def import_command(
             "own would be gone first. Check without --replace (a file read with other options shows its rows as new)."
         )
     project = project_at(project_dir)
+    options = ImportOptions(
+        column_map=parse_map_option(column_map),
+        constants=parse_set_option(constants),
+        delimiter=delimiter,
+        skip_lines=skip_lines,
+        sheet=sheet,
+        timezone=timezone,
+        event_names=parse_event_names_option(event_names),
+        id_prefix=id_prefix,
+        event_id_prefix=event_id_prefix,
+        keep_anonymous=keep_anonymous,
+    )
     summaries, failed = run_imports(
         project,
         expand_folders([f if is_url(f) else Path(f) for f in files]),
-        parse_map_option(column_map),
+        options,
         source,
-        delimiter,
-        parse_set_option(constants),
-        skip_lines,
-        check,
-        sheet,
-        replace,
-        timezone,
-        parse_event_names_option(event_names),
-        id_prefix,
-        event_id_prefix,
-        update,
-        keep_anonymous,
+        check=check,
+        replace=replace,
+        update=update,
     )
     if summaries:
         print_import_summaries(summaries, check)
@@ -1142,6 +1127,7 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
     The dashboard user is `demo` with a new random password, printed here.
     Example: jejak demo --events 200000 --no-serve
     """
+    from jejak.ingest.importer import ImportOptions
     from jejak.store.project import init_project
     from jejak.synth import generate as make_data
 
@@ -1161,7 +1147,7 @@ def demo(directory: str, events: int, seed: int, engine: str | None, no_serve: b
     mapping = "\n".join(f'{k} = "{v}"' for k, v in data.column_map.items())
     config.write_text(text.replace("[import.map]\n", f"[import.map]\n{mapping}\n"), encoding="utf-8")
     project = init_project(root)
-    summaries, failed = run_imports(project, data.files, {}, None)
+    summaries, failed = run_imports(project, data.files, ImportOptions(), None)
     print_import_summaries(summaries)
     print_import_failures(failed, len(summaries))  # the generator's own files: a failure here is a bug
     # Not precomputed here: the persona documents saved below change what the map and personas pages show, and
