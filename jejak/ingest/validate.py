@@ -346,6 +346,11 @@ ANONYMOUS_ROW = "row:"
 NO_VALUE_RE = r"[^0-9a-z]*|n/?a|null|none|nil|tidak ada|kosong|belum ada"
 
 
+def _says_none(column: str) -> str:
+    """SQL truth that the text column is missing, blank or a cell's word for none (NO_VALUE_RE)."""
+    return f"coalesce(regexp_full_match(lower(trim({column})), '{NO_VALUE_RE}'), true)"
+
+
 # Indonesia's zone abbreviations, as Indonesian shops and apps write times (`09:00 WIB`), and GMT/UTC offsets as
 # people write them (`09:00 GMT+7`, `UTC+08:00`): DuckDB knows neither form. WIT is matched after WITA is replaced.
 LOCAL_ZONES = {"WIB": "+07:00", "WITA": "+08:00", "WIT": "+09:00"}
@@ -533,7 +538,7 @@ def validate_sql(
     )
     names_no_one = " AND ".join(
         [f"{_blank('c.user_id')} IS NULL", f"{_blank('c.anonymous_id')} IS NULL"]
-        + [f"coalesce(regexp_full_match(lower(trim(c.{pii})), '{NO_VALUE_RE}'), true)" for pii in ("email", "phone")]
+        + [_says_none(f"c.{pii}") for pii in ("email", "phone")]
     )
     anonymous = f"(NOT {has_id} AND {names_no_one})" if keep_anonymous else "false"
     # A time this far past the import is no event yet: a typo, or a clock that is wrong (GA4 refuses events 72 hours
@@ -565,7 +570,7 @@ def validate_sql(
       WHEN c._timestamp < {earliest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is before 1990: a stand-in for a missing time (0001-01-01, 1900-01-01, 1970-01-01), or a typo in the year. Give the row its real time, or leave it out'
       WHEN NOT c._has_id AND regexp_matches(c.phone, {sql_text(MASKED_PHONE_RE)}) THEN 'the phone given is masked (some of its digits are hidden, as a marketplace exports a buyer''s number: what is left would be another person''s number), and none of user_id, anonymous_id or email is given: map a column that tells buyers apart, such as the buyer''s username, to user_id (with --id-prefix shopee, so that it joins no other source''s id of the same text)'
       WHEN NOT c._has_id AND regexp_matches(c.email, {sql_text(MASKED_EMAIL_RE)}) THEN 'the e-mail given is masked (some of its letters are hidden, as a marketplace exports a buyer''s address), and none of user_id, anonymous_id or phone is given: map a column that tells buyers apart, such as the buyer''s username, to user_id (with --id-prefix shopee, so that it joins no other source''s id of the same text)'
-      WHEN NOT c._has_id AND NOT regexp_full_match(lower(trim(c.phone)), '{NO_VALUE_RE}') THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
+      WHEN NOT c._has_id AND NOT {_says_none("c.phone")} THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN {no_identifier}
     END"""
