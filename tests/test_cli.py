@@ -325,7 +325,7 @@ def test_import_and_spend_import_read_the_sheet_named_with_sheet(tmp_path: Path)
     assert first is not None
     first.append(["Catatan", "bukan data"])
     orders, spend = workbook.create_sheet("Pesanan"), workbook.create_sheet("Iklan")
-    for row in [["timestamp", "user_id"], ["2026-03-01 09:00", "ana"]]:
+    for row in [["timestamp", "user_id", "event"], ["2026-03-01 09:00", "ana", "Order Completed"]]:
         orders.append(row)
     for row in [["date", "channel", "spend"], ["2026-03-01", "Paid Social", 150000]]:
         spend.append(row)
@@ -467,12 +467,15 @@ def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
     runner, project = _new_project(tmp_path)
     report = tmp_path / "laporan.csv"
     report.write_text("Laporan Penjualan\nPeriode: Maret 2026\nwaktu,pelanggan\n2026-03-01 09:00:00,ana\n")
-    titled = ["import", str(report), "--map", "waktu=timestamp,pelanggan=user_id", "--project", str(project)]
+    mapped = ["--map", "waktu=timestamp,pelanggan=user_id", "--set", "event=Order Completed"]
+    titled = ["import", str(report), *mapped, "--project", str(project)]
     failed = runner.invoke(cli, titled, env={"COLUMNS": "300"})
     assert failed.exit_code == 1 and "--skip-lines N" in failed.output, failed.output
     imported = runner.invoke(cli, [*titled, "--skip-lines", "2"], env={"COLUMNS": "300"})
     assert imported.exit_code == 0, imported.output
-    [row] = [line.replace("│", " ").split() for line in imported.output.splitlines() if "laporan" in line]
+    # The table's row of the file (a warning below the table names it too).
+    table = [line for line in imported.output.splitlines() if "│" in line]
+    [row] = [line.replace("│", " ").split() for line in table if "laporan" in line]
     assert row[:4] == ["laporan.csv", "csv", "1", "1"], imported.output  # file, format, rows read, stored
 
 
@@ -499,7 +502,8 @@ def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Pa
     runner, project = _new_project(tmp_path)
     orders = tmp_path / "pesanan.csv"
     orders.write_text("waktu;pelanggan;total;kota\n2026-03-01 09:00;ana;Rp 150.000;Solo\nkemarin;budi;10;Solo\n")
-    arguments = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,total=revenue", "--check"]
+    sale = ["--set", "event=Order Completed"]
+    arguments = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,total=revenue", *sale, "--check"]
     checked = runner.invoke(cli, [*arguments, "--project", str(project)], env={"COLUMNS": "250"})
     assert checked.exit_code == 0, checked.output
     assert "nothing was stored" in checked.output and "would quarantine bad_timestamp 1" in checked.output
@@ -511,7 +515,7 @@ def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Pa
     assert not list((project / "data" / "quarantine").glob("*.parquet"))
     # A name --map gives that the file has no column of is said, not passed over: here a typo leaves the revenue
     # in the properties. Names the file has are not.
-    typo = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,totl=revenue", "--check"]
+    typo = ["import", str(orders), "--map", "waktu=timestamp,pelanggan=user_id,totl=revenue", *sale, "--check"]
     warned = runner.invoke(cli, [*typo, "--project", str(project)], env={"COLUMNS": "250"})
     assert warned.exit_code == 0, warned.output
     assert "pesanan.csv has no column 'totl' that --map names" in " ".join(warned.output.split())
@@ -532,7 +536,9 @@ def test_import_of_a_folder_imports_its_files_and_one_bad_file_stops_only_itself
     runner, project = _new_project(tmp_path)
     folder = tmp_path / "exports"
     (folder / "truth").mkdir(parents=True)
-    (folder / "a_orders.csv").write_text("timestamp,user_id\n2026-03-01 09:00:00,ana\n2026-03-02 09:00:00,budi\n")
+    (folder / "a_orders.csv").write_text(
+        "timestamp,user_id,event\n2026-03-01 09:00:00,ana,Order Completed\n2026-03-02 09:00:00,budi,Order Completed\n"
+    )
     (folder / "b_untitled.csv").write_text("waktu,pelanggan\n2026-03-01 09:00:00,citra\n")  # no timestamp column
     (folder / "c_chats.jsonl").write_text(
         json.dumps({"type": "track", "event": "Chat", "userId": "dewi", "timestamp": "2026-03-01T09:00:00Z"}) + "\n"
@@ -624,10 +630,13 @@ def test_import_check_offers_the_mapping_a_files_names_suggest(tmp_path: Path) -
     runner, project = _new_project(tmp_path)
     shop = tmp_path / "toko.csv"
     shop.write_text("timestamp,user_id,No HP,Total,Kota\n2026-03-01 09:00,ana,0812-3456-7890,150.000,Bandung\n")
-    checked = runner.invoke(cli, ["import", str(shop), "--check", "--project", str(project)], env={"COLUMNS": "300"})
+    sale = ["--set", "event=Order Completed"]
+    checked = runner.invoke(
+        cli, ["import", str(shop), "--check", *sale, "--project", str(project)], env={"COLUMNS": "300"}
+    )
     assert checked.exit_code == 0, checked.output
     assert 'its names suggest --map "No HP=phone,Total=revenue"' in checked.output
-    mapped = ["import", str(shop), "--check", "--map", "No HP=phone,Total=revenue", "--project", str(project)]
+    mapped = ["import", str(shop), "--check", "--map", "No HP=phone,Total=revenue", *sale, "--project", str(project)]
     again = runner.invoke(cli, mapped, env={"COLUMNS": "300"})
     assert again.exit_code == 0 and "suggest" not in again.output, again.output  # nothing left to offer
 
@@ -663,7 +672,8 @@ def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_th
     orders = tmp_path / "pesanan.csv"
     orders.write_text("timestamp,user_id\n13/03/2026 09:00,ana\n02/03/2026 10:30,budi\n2026-03-01 08:00,citra\n")
     at = ["--project", str(project)]
-    imported = runner.invoke(cli, ["import", str(orders), *at], env={"COLUMNS": "300"})
+    sale = ["--set", "event=Order Completed"]
+    imported = runner.invoke(cli, ["import", str(orders), *sale, *at], env={"COLUMNS": "300"})
     assert imported.exit_code == 0 and "bad_timestamp 2" in imported.output, imported.output
     # 13/03 can only be day first, so nothing is assumed: the setting to add, and the command that re-tries.
     [advice] = re.findall(r'read with (timestamp_formats = \[".+?"\]) under \[settings\]', imported.output)
@@ -695,15 +705,17 @@ def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path
         "id,timestamp,pelanggan,total\no1,2026-03-01 09:00,ana,150.000\no2,2026-03-02 09:00,budi,90.000\n"
     )
     wide = {"COLUMNS": "300"}
-    assert runner.invoke(cli, ["import", str(orders), "--map", "id=event_id,pelanggan=user_id", *at]).exit_code == 0
-    fixed = ["import", str(orders), "--map", "id=event_id,pelanggan=user_id,total=revenue", *at]
+    sale = ["--set", "event=Order Completed"]
+    first = ["import", str(orders), "--map", "id=event_id,pelanggan=user_id", *sale, *at]
+    assert runner.invoke(cli, first).exit_code == 0
+    fixed = ["import", str(orders), "--map", "id=event_id,pelanggan=user_id,total=revenue", *sale, *at]
     # Read with other options, the file is refused: its rows would be skipped as duplicates of the first reading.
     refused = runner.invoke(cli, fixed, env=wide)
     assert refused.exit_code == 1 and "was imported before with other options" in refused.output, refused.output
     checked = runner.invoke(cli, ["import", str(orders), "--check", *fixed[2:]], env=wide)
     assert checked.exit_code == 0 and "warning" in checked.output  # a check says so and goes on
     # --replace with a mapping that cannot be read leaves the earlier events where they are.
-    broken = runner.invoke(cli, ["import", str(orders), "--map", "id=event_id", "--replace", *at], env=wide)
+    broken = runner.invoke(cli, ["import", str(orders), "--map", "id=event_id", *sale, "--replace", *at], env=wide)
     assert broken.exit_code == 1 and "identifier columns" in broken.output
     assert len(lake_events(open_project(project))) == 2
     replaced = runner.invoke(cli, [*fixed, "--replace"], env=wide)
@@ -728,8 +740,9 @@ def test_replace_replaces_this_file_not_another_folders_file_of_the_same_name(tm
     for folder, user in (("januari", "ana"), ("februari", "budi")):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "orders.csv").write_text(f"timestamp,user_id\n2026-03-01 09:00,{user}\n")
-    assert runner.invoke(cli, ["import", str(tmp_path / "januari" / "orders.csv"), *at]).exit_code == 0
-    replaced = runner.invoke(cli, ["import", str(tmp_path / "februari" / "orders.csv"), "--replace", *at])
+    sale = ["--set", "event=Order Completed"]
+    assert runner.invoke(cli, ["import", str(tmp_path / "januari" / "orders.csv"), *sale, *at]).exit_code == 0
+    replaced = runner.invoke(cli, ["import", str(tmp_path / "februari" / "orders.csv"), *sale, "--replace", *at])
     assert replaced.exit_code == 0 and "removed" not in replaced.output, replaced.output
     assert sorted(row["user_id"] for row in lake_events(open_project(project))) == ["ana", "budi"]
 
@@ -740,7 +753,7 @@ def test_compact_merges_a_days_files(tmp_path: Path) -> None:
     for user in ("ana", "budi"):
         source = tmp_path / f"{user}.csv"
         source.write_text(f"timestamp,user_id\n2026-03-01 09:00,{user}\n")
-        assert runner.invoke(cli, ["import", str(source), *at]).exit_code == 0
+        assert runner.invoke(cli, ["import", str(source), "--set", "event=Order Completed", *at]).exit_code == 0
     compacted = runner.invoke(cli, ["compact", *at], env={"COLUMNS": "200"})
     assert compacted.exit_code == 0 and "Merged 1 day: 2 files → 1, 2 events." in compacted.output, compacted.output
 
@@ -756,7 +769,8 @@ def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
         "KN-1,2026-03-01 10:15,budi@example.com,GoPay\nKN-2,2026-03-01 11:00,sari@example.com,Offline Store\n"
     )
     mapped = ["--map", "Order ID=event_id,Transaction Time=timestamp,Customer Email=email"]
-    checked = runner.invoke(cli, ["import", str(payments), "--check", *mapped, *at], env=wide)
+    sale = ["--set", "event=Order Completed"]
+    checked = runner.invoke(cli, ["import", str(payments), "--check", *mapped, *sale, *at], env=wide)
     flat = " ".join(checked.output.split())
     assert checked.exit_code == 0, checked.output
     # 'Offline Store' is a rule's channel; 'GoPay' is none, and the advice names the file's column.
@@ -764,19 +778,21 @@ def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
     assert '--map "Channel=properties.payment_channel"' in flat
     kept = runner.invoke(
         cli,
-        ["import", str(payments), "--check", "--map", f"{mapped[1]},Channel=properties.payment_channel", *at],
+        ["import", str(payments), "--check", "--map", f"{mapped[1]},Channel=properties.payment_channel", *sale, *at],
         env=wide,
     )
     assert kept.exit_code == 0 and "channel rule" not in kept.output, kept.output
     # A rule's channel written in other letters is another channel: the warning names the rule's spelling.
     cased = tmp_path / "chats.csv"
-    cased.write_text("timestamp,user_id,channel\n2026-03-01 09:00,ana,whatsapp\n")
+    cased.write_text("timestamp,user_id,event,channel\n2026-03-01 09:00,ana,Chat Started,whatsapp\n")
     imported = runner.invoke(cli, ["import", str(cased), *at], env=wide)
     assert "'whatsapp' (the rules' 'WhatsApp'?)" in " ".join(imported.output.split()), imported.output
     # A channel given with --set is meant: no warning.
     visits = tmp_path / "kunjungan.csv"
     visits.write_text("timestamp,user_id\n2026-03-01 09:00,ana\n")
-    given = runner.invoke(cli, ["import", str(visits), "--set", "channel=Toko Bandung", *at], env=wide)
+    given = runner.invoke(
+        cli, ["import", str(visits), "--set", "channel=Toko Bandung,event=Store Visited", *at], env=wide
+    )
     assert given.exit_code == 0 and "channel rule" not in given.output, given.output
     # Named again with no options, it is read with that --set remembered: still meant.
     again = runner.invoke(cli, ["import", str(visits), *at], env=wide)
@@ -826,7 +842,8 @@ def test_a_file_imported_again_is_known_from_any_directory(tmp_path: Path, monke
     (tmp_path / "exports" / "kasir.csv").write_text("waktu,pelanggan\n2026-03-01 09:00,ana\n")
     at = ["--project", str(project)]
     monkeypatch.chdir(tmp_path)
-    first = runner.invoke(cli, ["import", "exports/kasir.csv", "--map", "waktu=timestamp,pelanggan=user_id", *at])
+    mapped = ["--map", "waktu=timestamp,pelanggan=user_id", "--set", "event=Order Completed"]
+    first = runner.invoke(cli, ["import", "exports/kasir.csv", *mapped, *at])
     assert first.exit_code == 0, first.output
     # A daily job runs from the exports folder: the same file, named otherwise, is read as its last import read it.
     monkeypatch.chdir(tmp_path / "exports")
@@ -998,7 +1015,10 @@ def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: P
         encoding="utf-8",
     )
     mapped = ["--map", "No. Pesanan=event_id,Waktu=timestamp,Harga=revenue,Pembeli=user_id"]
-    imported = runner.invoke(cli, ["import", str(lines), *mapped, "--project", str(project)], env={"COLUMNS": "300"})
+    sale = ["--set", "event=Order Completed"]
+    imported = runner.invoke(
+        cli, ["import", str(lines), *mapped, *sale, "--project", str(project)], env={"COLUMNS": "300"}
+    )
     flat = " ".join(imported.output.split())
     assert imported.exit_code == 0, imported.output
     assert "1 event has rows with different revenues (No. Pesanan 'A1': 170,000, 45,000)" in flat, flat

@@ -91,6 +91,7 @@ QUARANTINE_REASONS = {
     "bad_timestamp": "the timestamp is missing, is neither ISO-8601 nor in a format of the timestamp_formats setting, "
     "or is more than a day after the import",
     "no_identifier": "the row has none of user_id, anonymous_id, email or phone",
+    "no_event_name": "a track or offline event whose event name is blank",
     "bad_json": "the line is not a JSON object",
     "wrong_type": "a field has the wrong type (e.g. text where a number is expected), or a revenue is more than 10^15",
     "unknown_type": f"the event type is not one of {', '.join(EVENT_TYPES)}",

@@ -440,9 +440,12 @@ def _check_readable(path: Path) -> None:
         raise InputFileError(f"{path} cannot be read (permission denied). Fix its permissions and try again.")
 
 
-def _check_columns(path: Path, header: Sequence[str], names: Sequence[str], file_format: str) -> None:
+def _check_columns(
+    path: Path, header: Sequence[str], names: Sequence[str], file_format: str, renaming: bool = False
+) -> None:
     """The columns every event needs are there (`names`: each `header` column's name after mapping, and the --set
-    columns after them); if not, say so, with the mapping the file's names suggest (`mapping.suggested_map`)."""
+    columns after them); if not, say so, with the mapping the file's names suggest (`mapping.suggested_map`).
+    `renaming`: --event-names was given, whose own check (`_check_renamable`) says how to map the event."""
     # A report's title above its header reads as the header: say how to skip it.
     titled = " If lines above the header hold a title, skip them with --skip-lines N." if file_format in TITLED else ""
     suggested = suggested_map(header, names[: len(header)])
@@ -459,6 +462,33 @@ def _check_columns(path: Path, header: Sequence[str], names: Sequence[str], file
             f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)} (columns: {', '.join(header)}). "
             'Add one, or map yours with --map "pelanggan=user_id".' + perhaps
         )
+    if "event" not in names and "type" not in names and not renaming:
+        raise MissingColumnError(_no_event_column_text(path, header, names))
+
+
+def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str]) -> str:
+    """What to say of a file with neither an event nor a type column: each row would be a track without a name,
+    which no conversion, funnel or stage rule can name (`validate` quarantines such a row as no_event_name)."""
+    status = next(
+        (
+            written
+            for written, name in zip(header, names, strict=False)  # `names` goes on with the --set columns
+            if is_status_column(written) and name not in KNOWN_INPUT_COLUMNS
+        ),
+        None,
+    )
+    ways = [
+        'one name for every row with --set "event=Order Completed" (an export of orders or sales: each row one order)'
+    ]
+    if status:  # the import with --set then advises the --event-names that tell its statuses apart
+        ways[0] += f", then tell its {status!r} apart as that import advises"
+    ways.append('a column of event names with --map "your_column=event"')
+    if "page_url" in names or "page_path" in names:
+        ways.append('--set "type=page" if each row is a page view')
+    return (
+        f"{path} has no 'event' column (columns: {', '.join(header)}): each row would be stored as an event without "
+        f"a name, never a conversion. Give its events a name: {'; or '.join(ways)}."
+    )
 
 
 class OpenedReader(NamedTuple):
@@ -564,7 +594,7 @@ def open_reader(
             f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks. "
             "Drop it from --set, or map the file's column to another name."
         )
-    _check_columns(path, header, [*names, *joined, *constants], file_format)
+    _check_columns(path, header, [*names, *joined, *constants], file_format, renaming=renames is not None)
     present = [n for n in [*names, *joined, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in [*names, *constants] if n not in KNOWN_INPUT_COLUMNS]
     if renames is not None:

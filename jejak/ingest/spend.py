@@ -53,6 +53,7 @@ from jejak.ingest.readers import (
     sheet_rows,
 )
 from jejak.ingest.validate import (
+    ACCOUNTING_NEGATIVE,
     COMMA_GROUPED_NUMBER,
     COMMA_MONEY_LABEL,
     COMMA_OR_THOUSANDS,
@@ -108,6 +109,7 @@ _RUPIAH_LABEL = re.compile(RUPIAH_LABEL)
 _POINT_OR_THOUSANDS = re.compile(POINT_OR_THOUSANDS)
 _COMMA_OR_THOUSANDS = re.compile(COMMA_OR_THOUSANDS)
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
+_ACCOUNTING_NEGATIVE = re.compile(ACCOUNTING_NEGATIVE)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
 
 
@@ -156,6 +158,9 @@ def _parse_amount(text: str, style: AmountStyle = POINT_DECIMALS, rupiah: bool =
     (`1.500.000,50`), or a plain number, an Rp or IDR label taken off (`Rp 1.500.000`). Under `style.auto`, each
     amount as `validate.AmountStyle` says, `rupiah` for a row whose currency is IDR."""
     text = text.strip()
+    if "(" in text:  # an amount in parentheses is negative (`validate.ACCOUNTING_NEGATIVE`): a refund, never spend
+        inner = _parse_amount(text.replace("(", "").replace(")", ""), style, rupiah)
+        return 0.0 if _ACCOUNTING_NEGATIVE.fullmatch(text) and inner == 0 else None
     in_rupiah = rupiah or _RUPIAH_LABEL.search(text) is not None
     points, commas = style.auto or style.decimal_comma, style.auto or not style.decimal_comma  # which groupings read
     if points:

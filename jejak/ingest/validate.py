@@ -289,12 +289,29 @@ def amount_style(decimal_mark: str, delimiter: str) -> AmountStyle:
     )
 
 
+# An amount in parentheses, as bookkeeping exports write a refund or a discount (`(20.000)`, `Rp (20.000)`,
+# `(Rp 20.000)`): negative. One pair, and no minus sign inside it as well.
+ACCOUNTING_NEGATIVE = r"[^()]*\([^()]+\)[^()]*"
+
+
 def number_sql(text: str, style: AmountStyle, rupiah: str = "false") -> str:
     """A finite DOUBLE from the SQL text expression `text`, NULL when it is no number (PLAIN_NUMBER); `rupiah` is an
     SQL truth that the amount is in Rupiah whatever its label (a text amount of an IDR row). Under `style.auto`, see
     `AmountStyle`. Otherwise with `style.decimal_comma`, a money label (COMMA_MONEY_LABEL) is taken off and
-    POINT_GROUPED_NUMBER and DECIMAL_COMMA_NUMBER are read that way; without, COMMA_GROUPED_NUMBER.
+    POINT_GROUPED_NUMBER and DECIMAL_COMMA_NUMBER are read that way; without, COMMA_GROUPED_NUMBER. An amount in
+    parentheses (ACCOUNTING_NEGATIVE) is the amount inside them, read so, made negative.
     `spend._parse_amount` is the same rule in Python."""
+    unsigned = _unsigned_number_sql(text, style, rupiah)
+    inner = _unsigned_number_sql(f"trim(replace(replace({text}, '(', ''), ')', ''))", style, rupiah)
+    # The branch for parentheses runs only on the few rows that have one (a CASE branch runs on the rows taking it).
+    return (
+        f"CASE WHEN NOT contains({text}, '(') THEN {unsigned} "
+        f"WHEN regexp_full_match({text}, '{ACCOUNTING_NEGATIVE}') AND {inner} >= 0 THEN 0 - {inner} END"
+    )
+
+
+def _unsigned_number_sql(text: str, style: AmountStyle, rupiah: str) -> str:
+    """`number_sql` without the parentheses: a minus sign is the only sign read."""
     points, commas = style.auto or style.decimal_comma, style.auto or not style.decimal_comma  # which groupings read
     cases = []
     if style.auto:
@@ -545,6 +562,10 @@ def validate_sql(
     # ahead). A day covers any time zone and a clock a little fast.
     latest = f"(TIMESTAMPTZ {sql_text(received_at_iso)} + INTERVAL {FUTURE_TOLERANCE_HOURS} HOUR)"
     earliest = f"TIMESTAMPTZ {sql_text(EARLIEST_TIMESTAMP)}"
+    # What a track or offline event is, is its name: without one it would be stored as an activity no conversion,
+    # funnel or stage rule can ever name (Segment's API refuses a track without `event` too). Page, screen, identify,
+    # alias and group events are named by their type (`default_event`).
+    nameless = f"(c._kind IN ('track', 'offline') AND {_blank('c.event')} IS NULL)"
     # Each check once per row, in `checked`; the reason and its message then read the results.
     reason = f"""CASE
       WHEN c._pre_reason IS NOT NULL THEN c._pre_reason
@@ -557,6 +578,7 @@ def validate_sql(
       WHEN c._timestamp > {latest} THEN 'bad_timestamp'
       WHEN c._timestamp < {earliest} THEN 'bad_timestamp'
       WHEN NOT c._has_id THEN 'no_identifier'
+      WHEN {nameless} THEN 'no_event_name'
     END"""
     message = f"""CASE
       WHEN c._pre_reason IS NOT NULL THEN c._pre_message
@@ -573,6 +595,7 @@ def validate_sql(
       WHEN NOT c._has_id AND NOT {_says_none("c.phone")} THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN {no_identifier}
+      WHEN {nameless} THEN CASE c._kind WHEN 'offline' THEN 'an offline' ELSE 'a track' END || ' event needs a name (Order Completed, Store Visit), and this row''s event is blank: it could never count as a conversion or a step. Give it its name, or leave the row out'
     END"""
     default_event = (
         "CASE c._kind WHEN 'page' THEN 'Page Viewed' WHEN 'screen' THEN 'Screen Viewed' WHEN 'identify' THEN 'Identify' "

@@ -115,6 +115,21 @@ def bad_rows(start: dt.date) -> tuple[BadRow, ...]:
                 ("properties", oversize),
             ),
         ),
+        BadRow(
+            STORE_FILE,
+            "no_event_name",
+            "a store visit whose event name was left blank",
+            0.9,
+            values=(
+                ("timestamp", when),
+                ("type", "offline"),
+                ("event", ""),
+                ("phone", "0899-0000-0004"),
+                ("source", "store"),
+                ("touchpoint", "offline"),
+                ("properties", '{"store":"Kemang"}'),
+            ),
+        ),
     )
 
 

@@ -183,7 +183,15 @@ def test_two_projects_hash_the_same_email_differently(tmp_path: Path) -> None:
 
 def test_a_quarantined_row_does_not_keep_the_email_in_clear(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
-    rows = [{"timestamp": "besok pagi", "user_id": "u-ana", "email": "Ana@Example.com", "phone": "0812-3456-7890"}]
+    rows = [
+        {
+            "timestamp": "besok pagi",
+            "user_id": "u-ana",
+            "event": "Signed Up",
+            "email": "Ana@Example.com",
+            "phone": "0812-3456-7890",
+        }
+    ]
     summary = import_file(project, write_csv(tmp_path / "crm.csv", rows))
     assert summary.quarantined_by_reason == {"bad_timestamp": 1}
     for path in project.quarantine_dir.rglob("*.parquet"):

@@ -164,7 +164,7 @@ def test_an_event_id_prefix_is_remembered_and_refused_where_it_has_nothing_to_pr
     no_ids = tmp_path / "visits.csv"
     no_ids.write_text("timestamp,user_id\n2026-11-01 09:00,u1\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="has none"):
-        import_file(project, no_ids, event_id_prefix="kemang")
+        import_file(project, no_ids, constants={"event": "Store Visited"}, event_id_prefix="kemang")
     lines = write_jsonl(tmp_path / "web.jsonl", [{"type": "page", "userId": "a", "timestamp": "2026-11-01"}])
     with pytest.raises(InputFileError, match="JSON Lines message"):
         import_file(project, lines, event_id_prefix="kemang")

@@ -223,12 +223,15 @@ def test_an_order_whose_product_rows_give_different_revenues_is_reported(project
         encoding="utf-8",
     )
     mapped = {"No. Pesanan": "event_id", "Waktu Pesanan Dibuat": "timestamp", "Username (Pembeli)": "user_id"}
-    lines = import_file(project, path, column_map={**mapped, "Total Harga Produk": "revenue"}, check=True)
+    sale = {"event": "Order Completed"}
+    lines = import_file(
+        project, path, column_map={**mapped, "Total Harga Produk": "revenue"}, constants=sale, check=True
+    )
     assert lines.revenue_conflict is not None, lines
     assert (lines.revenue_conflict.events, lines.revenue_conflict.example) == (1, "A1")
     assert lines.revenue_conflict.revenues == (170000.0, 45000.0)
     # The order's total is the same on each of its rows: nothing to say.
-    totals = import_file(project, path, column_map={**mapped, "Total Pembayaran": "revenue"})
+    totals = import_file(project, path, column_map={**mapped, "Total Pembayaran": "revenue"}, constants=sale)
     assert totals.revenue_conflict is None and totals.duplicates_skipped == 2
     assert sorted(row["revenue"] for row in lake_events(project)) == [90000.0, 215000.0]
 
@@ -273,7 +276,8 @@ def test_an_id_prefix_keeps_a_marketplaces_usernames_apart_from_other_sources_id
         encoding="utf-8",
     )
     mapped = {"No. Pesanan": "event_id", "Waktu": "timestamp", "Pembeli": "user_id", "No. Telepon": "phone"}
-    summary = import_file(project, orders, column_map=mapped, id_prefix="shopee:")
+    sale = {"event": "Order Completed"}
+    summary = import_file(project, orders, column_map=mapped, constants=sale, id_prefix="shopee:")
     # A blank id stays blank (the row has no identifier), not `shopee:`.
     assert (summary.rows_stored, summary.quarantined_by_reason) == (1, {"no_identifier": 1})
     site = tmp_path / "web.csv"
@@ -284,10 +288,12 @@ def test_an_id_prefix_keeps_a_marketplaces_usernames_apart_from_other_sources_id
     people = pq.read_table(current_build(project) / "people").num_rows
     assert people == 2
     # Remembered, and another prefix is read otherwise: refused.
-    options = ImportOptions(column_map=mapped, id_prefix="shopee")
+    options = ImportOptions(column_map=mapped, constants=sale, id_prefix="shopee")
     assert ImportOptions.from_json(options.to_json()) == options
     assert reimport_conflict(project, orders, options) is None  # given as `shopee:`, kept as `shopee`
-    conflict = reimport_conflict(project, orders, ImportOptions(column_map=mapped, id_prefix="tokopedia"))
+    conflict = reimport_conflict(
+        project, orders, ImportOptions(column_map=mapped, constants=sale, id_prefix="tokopedia")
+    )
     assert conflict is not None and "--id-prefix shopee" in conflict
 
 
@@ -295,7 +301,7 @@ def test_an_id_prefix_is_refused_where_it_has_nothing_to_prefix(project: Project
     emails = tmp_path / "emails.csv"
     emails.write_text("timestamp,email\n2026-11-01 09:00,ana@example.com\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="has none of them"):
-        import_file(project, emails, id_prefix="shopee")
+        import_file(project, emails, constants={"event": "Signed Up"}, id_prefix="shopee")
     lines = write_jsonl(tmp_path / "web.jsonl", [{"type": "page", "userId": "a", "timestamp": "2026-11-01"}])
     with pytest.raises(InputFileError, match="JSON Lines message"):
         import_file(project, lines, id_prefix="shopee")

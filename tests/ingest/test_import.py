@@ -125,7 +125,7 @@ def test_parquet_timestamp_columns_are_read_as_times(project: Project, tmp_path:
         }
     )
     pq.write_table(table, tmp_path / "app.parquet")
-    summary = import_file(project, tmp_path / "app.parquet")
+    summary = import_file(project, tmp_path / "app.parquet", constants={"event": "App Opened"})
     assert summary.quarantined_by_reason == {}
     assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
     times = {row["user_id"]: row["timestamp"] for row in lake_events(project)}
@@ -135,7 +135,7 @@ def test_parquet_timestamp_columns_are_read_as_times(project: Project, tmp_path:
 def test_naive_parquet_timestamps_are_read_in_the_timezone_setting(project: Project, tmp_path: Path) -> None:
     table = pa.table({"timestamp": pa.array([dt.datetime(2026, 3, 1, 9, 0)], pa.timestamp("s")), "user_id": ["ana"]})
     pq.write_table(table, tmp_path / "pos.parquet")
-    summary = import_file(project, tmp_path / "pos.parquet")
+    summary = import_file(project, tmp_path / "pos.parquet", constants={"event": "Order Completed"})
     assert summary.rows_stored == 1, summary
     assert lake_events(project)[0]["timestamp"] == jakarta("2026-03-01 09:00")
 
@@ -156,7 +156,7 @@ def test_parquet_columns_of_any_type_are_kept_as_text(project: Project, tmp_path
         }
     )
     pq.write_table(table, tmp_path / "app.parquet")
-    summary = import_file(project, tmp_path / "app.parquet")
+    summary = import_file(project, tmp_path / "app.parquet", constants={"event": "Cart Viewed"})
     assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
     stored = {row["user_id"]: json.loads(row["properties"]) for row in lake_events(project)}
     assert stored["101"] == {
@@ -358,7 +358,7 @@ TIMES = [
 
 def test_timestamps_are_stored_in_utc_exactly(project: Project, tmp_path: Path) -> None:
     rows = [{"event_id": f"t{i}", "timestamp": text, "user_id": "ana"} for i, (text, _) in enumerate(TIMES)]
-    summary = import_file(project, write_csv(tmp_path / "times.csv", rows))
+    summary = import_file(project, write_csv(tmp_path / "times.csv", rows), constants={"event": "Page Viewed"})
     assert summary.rows_stored == len(TIMES)
     events = by_id(project)
     for i, (text, expected) in enumerate(TIMES):
@@ -374,7 +374,7 @@ def test_naive_times_follow_the_timezone_setting(tmp_path: Path) -> None:
         {"event_id": "naive", "timestamp": "2026-03-01 09:00:00", "user_id": "ana"},
         {"event_id": "offset", "timestamp": "2026-03-01 09:00:00+07:00", "user_id": "ana"},
     ]
-    import_file(project, write_csv(tmp_path / "times.csv", rows))
+    import_file(project, write_csv(tmp_path / "times.csv", rows), constants={"event": "Page Viewed"})
     events = by_id(project)
     assert events["naive"]["timestamp"] == utc(2026, 3, 1, 1, 0)
     assert events["offset"]["timestamp"] == utc(2026, 3, 1, 2, 0), "an offset wins over the setting"
@@ -392,7 +392,13 @@ def test_segment_clock_skew_is_corrected(project: Project, tmp_path: Path) -> No
         "receivedAt": "2026-03-01T02:01:30Z",
         "timestamp": "2026-03-01T09:08:00+07:00",
     }
-    no_sent_at = {"messageId": "plain", "type": "track", "userId": "ana", "timestamp": "2026-03-01T09:08:00+07:00"}
+    no_sent_at = {
+        "messageId": "plain",
+        "type": "track",
+        "event": "Product Viewed",
+        "userId": "ana",
+        "timestamp": "2026-03-01T09:08:00+07:00",
+    }
     only_original = {"messageId": "orig", "type": "page", "userId": "ana", "originalTimestamp": "2026-03-01T02:07:00Z"}
     import_file(project, write_jsonl(tmp_path / "segment.jsonl", [skewed, no_sent_at, only_original]))
     events = by_id(project)
@@ -423,12 +429,17 @@ def test_import_map_in_jejak_toml_renames_headers(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", import_map={"waktu": "timestamp", "pelanggan": "user_id"})
     path = tmp_path / "kasir.csv"
     path.write_text("waktu,pelanggan\n2026-03-01 09:00,C0042\n", encoding="utf-8")
-    assert import_file(project, path).rows_stored == 1
+    assert import_file(project, path, constants={"event": "Order Completed"}).rows_stored == 1
     assert lake_events(project)[0]["user_id"] == "C0042"
     # column_map= wins over jejak.toml for the same column.
     other = tmp_path / "kasir2.csv"
     other.write_text("waktu,pelanggan,kode\n2026-03-02 09:00,C0042,X9\n", encoding="utf-8")
-    import_file(project, other, column_map={"kode": "user_id", "pelanggan": "anonymous_id"})
+    import_file(
+        project,
+        other,
+        column_map={"kode": "user_id", "pelanggan": "anonymous_id"},
+        constants={"event": "Order Completed"},
+    )
     second = [row for row in lake_events(project) if row["source_name"] == "kasir2"]
     assert (second[0]["user_id"], second[0]["anonymous_id"]) == ("X9", "C0042")
 
@@ -473,7 +484,7 @@ def test_segment_style_headers_and_utm_columns_are_understood(project: Project, 
             "title": "Menu",
         }
     ]
-    import_file(project, write_csv(tmp_path / "web.csv", rows))
+    import_file(project, write_csv(tmp_path / "web.csv", rows), constants={"event": "Page Viewed"})
     event = by_id(project)["w1"]
     assert (event["user_id"], event["anonymous_id"]) == ("u-7", "a-1")
     assert (event["source"], event["medium"], event["campaign"]) == ("instagram", "paid_social", "ramadan")
@@ -493,7 +504,7 @@ def test_unknown_columns_are_kept_inside_properties(project: Project, tmp_path: 
             "properties": '{"sku": "kopi-1", "rasa": "lama"}',
         },
     ]
-    import_file(project, write_csv(tmp_path / "pesanan.csv", rows))
+    import_file(project, write_csv(tmp_path / "pesanan.csv", rows), constants={"event": "Order Completed"})
     events = by_id(project)
     assert json.loads(events["e1"]["properties"]) == {"rasa": "gula aren", "ukuran": "L"}
     # The column wins over the same key in the properties JSON; nothing is dropped.
@@ -506,7 +517,7 @@ def test_properties_that_are_not_json_quarantine_one_row_not_the_file(project: P
         {"event_id": "e2", "timestamp": "2026-03-01 09:01", "user_id": "ana", "properties": "", "meja": "4"},
         {"event_id": "e3", "timestamp": "2026-03-01 09:02", "user_id": "ana", "properties": "{}", "meja": "5"},
     ]
-    summary = import_file(project, write_csv(tmp_path / "meja.csv", rows))
+    summary = import_file(project, write_csv(tmp_path / "meja.csv", rows), constants={"event": "Order Completed"})
     assert_reconciles(summary, read=3, stored=2, quarantined_rows=1, duplicates=0)
     assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(2, "wrong_type")]
     events = by_id(project)
@@ -516,7 +527,7 @@ def test_properties_that_are_not_json_quarantine_one_row_not_the_file(project: P
 
 def test_empty_json_cells_are_no_value(project: Project, tmp_path: Path) -> None:
     rows = [{"timestamp": "2026-03-01 09:00", "user_id": "ana", "properties": "", "context": " ", "traits": ""}]
-    summary = import_file(project, write_csv(tmp_path / "kosong.csv", rows))
+    summary = import_file(project, write_csv(tmp_path / "kosong.csv", rows), constants={"event": "Page Viewed"})
     assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
     [event] = lake_events(project)
     assert (event["properties"], event["context"], event["traits"]) == (None, None, None)
@@ -585,7 +596,11 @@ def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(pr
         "Total Pembayaran": "revenue",
     }  # Kota (city) is left in properties
     assert_reconciles(
-        import_file(project, path, column_map=mapping), read=1, stored=1, quarantined_rows=0, duplicates=0
+        import_file(project, path, column_map=mapping, constants={"event": "Order Completed"}),
+        read=1,
+        stored=1,
+        quarantined_rows=0,
+        duplicates=0,
     )
     [event] = by_id(project).values()
     assert (event["user_id"], event["revenue"], json.loads(event["properties"])) == (
@@ -653,7 +668,7 @@ def test_a_date_column_and_a_time_column_are_read_as_one_timestamp(project: Proj
     [offered] = re.findall(r'Its names suggest: --map "([^"]+)"', str(caught.value))
     mapping = parse_map_option(offered)
     assert mapping == {"Tanggal+Jam": "timestamp", "No. Struk": "event_id", "No HP": "phone", "Total": "revenue"}
-    summary = import_file(project, path, column_map=mapping)
+    summary = import_file(project, path, column_map=mapping, constants={"event": "Order Completed"})
     assert_reconciles(summary, read=5, stored=3, quarantined_rows=2, duplicates=0)
     stored = by_id(project)
     assert {key: event["timestamp"] for key, event in stored.items()} == {
@@ -715,7 +730,12 @@ def test_a_joined_mapping_names_the_column_it_cannot_find(project: Project, tmp_
     # A joined name the file has none of is left out, as any mapped name the file lacks; a column whose own name
     # holds a '+' is that column.
     plus = write_csv(tmp_path / "plus.csv", [{"Date+Time": "2026-03-01 09:00", "user_id": "ana"}])
-    summary = import_file(project, plus, column_map={"date+time": "timestamp", "Hari+Pukul": "timestamp"})
+    summary = import_file(
+        project,
+        plus,
+        column_map={"date+time": "timestamp", "Hari+Pukul": "timestamp"},
+        constants={"event": "Order Completed"},
+    )
     assert summary.rows_stored == 1
     assert [event["timestamp"] for event in lake_events(project)] == [jakarta("2026-03-01 09:00")]
 
@@ -800,7 +820,7 @@ def test_a_device_type_the_source_gives_wins_over_the_user_agent(project: Projec
         {"event_id": "t", "timestamp": "2026-03-01 09:00", "user_id": "ana", "device_type": "iPad", "user_agent": ""},
         {"event_id": "n", "timestamp": "2026-03-01 09:00", "user_id": "ana", "device_type": "", "user_agent": ""},
     ]  # fmt: skip
-    import_file(project, write_csv(tmp_path / "app.csv", rows))
+    import_file(project, write_csv(tmp_path / "app.csv", rows), constants={"event": "App Opened"})
     events = by_id(project)
     assert (events["k"]["device_type"], events["t"]["device_type"], events["n"]["device_type"]) == (
         "other",
@@ -829,7 +849,7 @@ def test_revenue_without_currency_gets_the_currency_setting(tmp_path: Path) -> N
         {"event_id": "b", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "100000", "currency": "idr"},
         {"event_id": "c", "timestamp": "2026-03-01 09:00", "user_id": "ana", "revenue": "", "currency": ""},
     ]
-    import_file(project, write_csv(tmp_path / "o.csv", rows))
+    import_file(project, write_csv(tmp_path / "o.csv", rows), constants={"event": "Order Completed"})
     events = by_id(project)
     assert (events["a"]["revenue"], events["a"]["currency"]) == (12.5, "SGD")
     assert (events["b"]["revenue"], events["b"]["currency"]) == (100000.0, "IDR")
@@ -1002,7 +1022,7 @@ def test_times_in_the_formats_the_setting_names_are_read_in_the_time_zone(tmp_pa
             {"event_id": "d4", "timestamp": "24.11.2026", "user_id": "ana"},  # no format fits
         ],
     )
-    summary = import_file(project, path)
+    summary = import_file(project, path, constants={"event": "Order Completed"})
     assert_reconciles(summary, read=4, stored=3, quarantined_rows=1, duplicates=0)
     times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
     assert times == {"d1": utc(2026, 11, 24, 6, 5), "d2": utc(2026, 11, 24, 13, 5), "d3": utc(2026, 11, 24, 5, 5)}
@@ -1018,14 +1038,18 @@ def test_indonesian_month_names_are_read_and_their_format_offered(tmp_path: Path
         {"event_id": "m3", "timestamp": "31 Desember 2026 23:59", "user_id": "ana"},
     ]
     first = make_project(tmp_path / "first")
-    summary = import_file(first, write_csv(tmp_path / "laporan.csv", rows))
+    summary = import_file(first, write_csv(tmp_path / "laporan.csv", rows), constants={"event": "Order Completed"})
     assert summary.rows_quarantined == 3 and summary.time_format_hint is not None
     offered = summary.time_format_hint.time_format
     assert offered == "%d %B %Y %H:%M"
     # With the format offered, the import reads every name as the month it is.
     project = make_project(tmp_path / "p", settings={"timestamp_formats": [offered]})
     assert_reconciles(
-        import_file(project, tmp_path / "laporan.csv"), read=3, stored=3, quarantined_rows=0, duplicates=0
+        import_file(project, tmp_path / "laporan.csv", constants={"event": "Order Completed"}),
+        read=3,
+        stored=3,
+        quarantined_rows=0,
+        duplicates=0,
     )
     times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
     assert times == {
@@ -1040,7 +1064,7 @@ def test_a_format_strptime_cannot_read_is_named_before_anything_is_stored(tmp_pa
     path = tmp_path / "pesanan.csv"
     write_csv(path, [{"event_id": "d1", "timestamp": "24/11/2026", "user_id": "ana"}])
     with pytest.raises(SettingError, match=r"timestamp_formats.*'%Q'"):
-        import_file(project, path)
+        import_file(project, path, constants={"event": "Order Completed"})
     assert lake_events(project) == [] and quarantined(project) == []
 
 
@@ -1095,7 +1119,7 @@ def test_each_time_is_read_in_its_own_zone_whatever_the_rows_around_it(tmp_path:
     path = write_csv(
         tmp_path / "log.csv", [{"event_id": key, "timestamp": text, "user_id": "ana"} for key, text in rows]
     )
-    summary = import_file(project, path)
+    summary = import_file(project, path, constants={"event": "Page Viewed"})
     assert_reconciles(summary, read=7, stored=7, quarantined_rows=0, duplicates=0)
     times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
     assert times == {
@@ -1130,7 +1154,13 @@ def test_indonesian_zone_names_gmt_offsets_and_times_without_seconds_are_read(tm
     path = write_csv(
         tmp_path / "log.csv", [{"event_id": key, "timestamp": text, "user_id": "ana"} for key, text, _ in rows]
     )
-    assert_reconciles(import_file(project, path), read=len(rows), stored=len(rows), quarantined_rows=0, duplicates=0)
+    assert_reconciles(
+        import_file(project, path, constants={"event": "Page Viewed"}),
+        read=len(rows),
+        stored=len(rows),
+        quarantined_rows=0,
+        duplicates=0,
+    )
     times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
     assert times == {key: expected for key, _, expected in rows}
 
@@ -1144,7 +1174,7 @@ def test_a_phone_a_spreadsheet_wrote_as_a_number_is_read_or_said_to_be_lost(tmp_
         {"event_id": "link", "timestamp": "2026-03-01 09:15", "email": "mailto:Ana@Example.com"},
         {"event_id": "plain", "timestamp": "2026-03-01 09:20", "email": "ana@example.com"},
     ]
-    summary = import_file(project, write_csv(tmp_path / "kontak.csv", rows))
+    summary = import_file(project, write_csv(tmp_path / "kontak.csv", rows), constants={"event": "Form Submitted"})
     assert_reconciles(summary, read=5, stored=4, quarantined_rows=1, duplicates=0)
     stored = by_id(project)
     assert stored["float"]["phone_hash"] == stored["typed"]["phone_hash"] is not None  # one phone, one person
@@ -1165,7 +1195,7 @@ def test_a_masked_phone_or_email_joins_no_one_and_is_said_to_be_masked(tmp_path:
         {"event_id": "anon", "timestamp": "2026-03-01 09:10", "phone": "62812****7890", "user_id": ""},
         {"event_id": "mail", "timestamp": "2026-03-01 09:15", "email": "b*****8@gmail.com", "user_id": ""},
     ]
-    summary = import_file(project, write_csv(tmp_path / "shopee.csv", rows))
+    summary = import_file(project, write_csv(tmp_path / "shopee.csv", rows), constants={"event": "Order Completed"})
     assert_reconciles(summary, read=4, stored=2, quarantined_rows=2, duplicates=0)
     stored = by_id(project)
     assert stored["budi"]["phone_hash"] is None and stored["sari"]["phone_hash"] is None
@@ -1186,7 +1216,7 @@ def test_a_cell_that_says_none_is_no_phone_and_a_name_is_a_wrong_one(tmp_path: P
         {"event_id": "none", "timestamp": "2026-03-01 09:10", "phone": "tidak ada"},
         {"event_id": "name", "timestamp": "2026-03-01 09:15", "phone": "Budi"},
     ]
-    import_file(project, write_csv(tmp_path / "kasir.csv", rows))
+    import_file(project, write_csv(tmp_path / "kasir.csv", rows), constants={"event": "Order Completed"})
     messages = {row["raw"].split('"event_id":"')[1].split('"')[0]: row["message"] for row in quarantined(project)}
     assert {key: message.startswith("none of user_id") for key, message in messages.items()} == {
         "dash": True,
@@ -1214,7 +1244,7 @@ def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_
         {"event_id": "first", "timestamp": "1990-01-01T07:00:00+07:00", "user_id": "ana"},  # 1990 began in UTC
     ]
     project = make_project(tmp_path / "p")
-    summary = import_file(project, write_csv(tmp_path / "orders.csv", rows))
+    summary = import_file(project, write_csv(tmp_path / "orders.csv", rows), constants={"event": "Order Completed"})
     assert_reconciles(summary, read=10, stored=4, quarantined_rows=6, duplicates=0)
     assert {row["event_id"]: row["revenue"] for row in lake_events(project)} == {
         "soon": None,
@@ -1230,7 +1260,8 @@ def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_
     assert 'timestamp "0001-01-01 00:00" is before 1990: a stand-in for a missing time' in reasons[8][1]
     # A message whose time comes from its device's clock (no `timestamp`) says which time it read.
     app = write_jsonl(
-        tmp_path / "app.jsonl", [{"type": "track", "userId": "ana", "originalTimestamp": "2926-03-01T09:00:00Z"}]
+        tmp_path / "app.jsonl",
+        [{"type": "track", "event": "App Opened", "userId": "ana", "originalTimestamp": "2926-03-01T09:00:00Z"}],
     )
     assert import_file(project, app).rows_quarantined == 1
     [from_app] = [row for row in quarantined(project) if row["source_file"].endswith("app.jsonl")]
@@ -1246,12 +1277,12 @@ def test_an_id_written_as_a_float_is_the_whole_number(tmp_path: Path) -> None:
         {"event_id": "real", "timestamp": "2026-03-01 09:10", "user_id": "1.5"},  # not a whole number: as it is
         {"event_id": "padded", "timestamp": "2026-03-01 09:15", "user_id": "007.00"},  # its zeros are its own
     ]
-    import_file(project, write_csv(tmp_path / "orders.csv", rows))
+    import_file(project, write_csv(tmp_path / "orders.csv", rows), constants={"event": "Order Completed"})
     table = pa.table(
         {"timestamp": ["2026-03-01T10:00:00+07:00", "2026-03-01T10:05:00+07:00"], "user_id": [12345.0, None]}
     )
     pq.write_table(table.append_column("anonymous_id", pa.array([None, 99.0])), tmp_path / "export.parquet")
-    import_file(project, tmp_path / "export.parquet")
+    import_file(project, tmp_path / "export.parquet", constants={"event": "Order Completed"})
     ids = sorted((row["user_id"] or "", row["anonymous_id"] or "") for row in lake_events(project))
     assert ids == [("", "99"), ("007", ""), ("1.5", ""), ("12345", ""), ("12345", ""), ("12345", "")]
 
@@ -1305,7 +1336,7 @@ def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
         rows = [{"event_id": f"t{i}", "timestamp": text, "user_id": "ana"} for i, text in enumerate(texts)]
         rows.append({"event_id": "big", "timestamp": "9" * 18, "user_id": "ana"})  # past any time: quarantined
         write_csv(path, rows)
-        summary = import_file(project, path)
+        summary = import_file(project, path, constants={"event": "Page Viewed"})
         # 1969-12-31 is read, and quarantined as before 1990, as the time far ahead is.
         assert_reconciles(summary, read=5, stored=3, quarantined_rows=2, duplicates=0)
         times = {event_id: row["timestamp"] for event_id, row in by_id(project).items()}
@@ -1318,7 +1349,7 @@ def test_times_as_numbers_since_1970_are_read_in_utc(tmp_path: Path) -> None:
     # Read to the microsecond: the last of sixteen digits counts.
     project = make_project(tmp_path / "micro", settings={"timestamp_formats": ["epoch_microseconds"]})
     write_csv(tmp_path / "micro.csv", [{"timestamp": "1772326800000001", "user_id": "ana"}])
-    import_file(project, tmp_path / "micro.csv")
+    import_file(project, tmp_path / "micro.csv", constants={"event": "Page Viewed"})
     assert [row["timestamp"] for row in lake_events(project)] == [utc(2026, 3, 1, 1, 0, 0, 1)]
 
 
@@ -1331,13 +1362,13 @@ def test_gzipped_csv_and_json_lines_import_as_their_plain_selves(project: Projec
     packed = tmp_path / "packed" / "orders.csv.gz"
     packed.parent.mkdir()
     packed.write_bytes(gzip.compress(plain.read_bytes()))
-    summary = import_file(project, packed)
+    summary = import_file(project, packed, constants={"event": "Order Completed"})
     assert_reconciles(summary, read=2, stored=1, quarantined_rows=1, duplicates=0)
     assert summary.delimiter == ";" and lake_events(project)[0]["revenue"] == 1500.5
     [bad] = quarantined(project)
     assert bad["source_file"] == str(packed.resolve()) and bad["source_line"] == 3
     # Same source name (`orders`), same rows: the plain file adds nothing.
-    assert import_file(project, plain).duplicates_skipped == 1
+    assert import_file(project, plain, constants={"event": "Order Completed"}).duplicates_skipped == 1
     lines = tmp_path / "web.jsonl"
     write_jsonl(lines, [{"type": "page", "userId": "ana", "timestamp": "2026-03-01T09:30:00+07:00"}])
     lines_packed = tmp_path / "web.jsonl.gz"
@@ -1420,7 +1451,12 @@ def test_a_workbooks_date_cells_and_time_cells_join_into_times(project: Project,
             [dt.date(2026, 3, 2), "14:05", "budi"],
         ],
     )
-    summary = import_file(project, path, column_map={"Tanggal+Jam Mulai": "timestamp", "Penelepon": "user_id"})
+    summary = import_file(
+        project,
+        path,
+        column_map={"Tanggal+Jam Mulai": "timestamp", "Penelepon": "user_id"},
+        constants={"event": "Call Received"},
+    )
     assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
     assert {event["user_id"]: event["timestamp"] for event in lake_events(project)} == {
         "ana": jakarta("2026-03-01 09:30"),
@@ -1438,7 +1474,7 @@ def test_a_table_that_starts_below_and_right_of_a1_is_found(project: Project, tm
     sheet["B4"], sheet["C4"] = "2026-03-01 09:00", "ana"
     sheet["B6"], sheet["C6"] = "2026-03-01 09:30", "budi"
     workbook.save(tmp_path / "geser.xlsx")
-    summary = import_file(project, tmp_path / "geser.xlsx")
+    summary = import_file(project, tmp_path / "geser.xlsx", constants={"event": "Order Completed"})
     assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
     assert {row["user_id"]: row["source_line"] for row in lake_events(project)} == {"ana": 4, "budi": 6}
 
@@ -1470,11 +1506,21 @@ def test_a_named_sheet_is_read_and_remembered_with_the_import(project: Project, 
     workbook.save(path)
     column_map = {"Waktu": "timestamp", "Pembeli": "user_id"}
     # By name (case and spaces around it aside), or by number, the same rows with the same lines.
-    named_one = import_file(project, path, sheet="1", check=True)
+    named_one = import_file(project, path, sheet="1", check=True, constants={"event": "Order Completed"})
     assert named_one.rows_read == 0  # the sheet called "1" (a header, no rows), not the first sheet
-    by_number = import_file(project, path, column_map=column_map, skip_lines=1, sheet="2", check=True)
+    by_number = import_file(
+        project,
+        path,
+        column_map=column_map,
+        constants={"event": "Order Completed"},
+        skip_lines=1,
+        sheet="2",
+        check=True,
+    )
     assert_reconciles(by_number, read=2, stored=2, quarantined_rows=0, duplicates=0)
-    summary = import_file(project, path, column_map=column_map, skip_lines=1, sheet="PESANAN")
+    summary = import_file(
+        project, path, column_map=column_map, constants={"event": "Order Completed"}, skip_lines=1, sheet="PESANAN"
+    )
     assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
     assert {row["user_id"]: row["source_line"] for row in lake_events(project)} == {"ana": 3, "budi": 4}
     with sqlite3.connect(project.sqlite_path) as db:
@@ -1511,7 +1557,7 @@ def test_title_lines_above_a_csv_header_are_skipped_and_rows_keep_their_lines(
     path.write_bytes(b"\xef\xbb\xbf" + f"Laporan Penjualan\nPeriode: 1-31 Maret 2026\n{table}".encode())
     with pytest.raises(MissingColumnError, match="--skip-lines"):
         import_file(project, path)
-    summary = import_file(project, path, skip_lines=2)
+    summary = import_file(project, path, skip_lines=2, constants={"event": "Order Completed"})
     assert_reconciles(summary, read=3, stored=2, quarantined_rows=1, duplicates=0)
     assert summary.delimiter == ";"  # found on the header line, not the title's
     after = 1 if "\n" in note else 0  # the line the two-line value takes
@@ -1527,7 +1573,8 @@ def test_title_rows_above_an_excel_header_are_skipped(project: Project, tmp_path
     )
     with pytest.raises(MissingColumnError, match="--skip-lines"):
         import_file(project, path)
-    summary = import_file(project, path, skip_lines=2)  # then the first row with a value is the header
+    # Then the first row with a value is the header.
+    summary = import_file(project, path, skip_lines=2, constants={"event": "Order Completed"})
     assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
     assert [row["source_line"] for row in lake_events(project)] == [5]
     with pytest.raises(InputFileError, match=r"no header row in the first sheet .* after the 5 row"):
@@ -1567,7 +1614,7 @@ def test_a_utf16_tab_separated_export_imports_as_its_utf8_twin(tmp_path: Path) -
     ids = {}
     for path in (utf8, utf16):
         project = make_project(tmp_path / f"p-{path.parent.name}")
-        summary = import_file(project, path)
+        summary = import_file(project, path, constants={"event": "Order Completed"})
         assert summary.delimiter == "\t"
         ids[path.parent.name] = {row["user_id"]: row["event_id"] for row in lake_events(project)}
         if path == utf16:
@@ -1581,7 +1628,7 @@ def test_a_gzipped_utf16_file_with_a_title_imports_and_a_cut_one_is_named(projec
     text = "Laporan\r\ntimestamp\tuser_id\r\n2026-03-01 09:00\tana\r\n"
     packed = tmp_path / "laporan.csv.gz"
     packed.write_bytes(gzip.compress(text.encode("utf-16")))
-    summary = import_file(project, packed, skip_lines=1)
+    summary = import_file(project, packed, skip_lines=1, constants={"event": "Order Completed"})
     assert_reconciles(summary, read=1, stored=1, quarantined_rows=0, duplicates=0)
     assert [row["source_line"] for row in lake_events(project)] == [3]
     cut = tmp_path / "terpotong.csv"
@@ -1674,7 +1721,13 @@ def test_a_column_without_a_name_is_kept_by_its_place(project: Project, tmp_path
     path.write_text("timestamp,,user_id,\n2026-03-01 09:00,meja 4,ana,\n")
     sheet = _workbook(tmp_path / "kasir.xlsx", [["timestamp", None, "user_id"], ["2026-03-01 09:05", "meja 5", "budi"]])
     for source in (path, sheet):
-        assert_reconciles(import_file(project, source), read=1, stored=1, quarantined_rows=0, duplicates=0)
+        assert_reconciles(
+            import_file(project, source, constants={"event": "Order Completed"}),
+            read=1,
+            stored=1,
+            quarantined_rows=0,
+            duplicates=0,
+        )
     properties = {row["user_id"]: json.loads(row["properties"]) for row in lake_events(project)}
     assert properties["ana"]["column 2"] == "meja 4" and properties["budi"] == {"column 2": "meja 5"}
 
@@ -1701,7 +1754,13 @@ def test_column_names_with_quotes_are_kept_and_a_reserved_name_is_refused(projec
         pa.table({"timestamp": ["2026-03-01 09:05"], "user_id": ["budi"], **{n: ["y"] for n in names}}), table
     )
     for source in (path, table):
-        assert_reconciles(import_file(project, source), read=1, stored=1, quarantined_rows=0, duplicates=0)
+        assert_reconciles(
+            import_file(project, source, constants={"event": "Order Completed"}),
+            read=1,
+            stored=1,
+            quarantined_rows=0,
+            duplicates=0,
+        )
     kept = {row["user_id"]: json.loads(row["properties"]) for row in lake_events(project)}
     # Names are lower-cased, as every column's; a NUL is no part of a name.
     assert kept == {
@@ -1756,10 +1815,30 @@ def test_rupiah_amounts_with_the_comma_decimal_mark(tmp_path: Path) -> None:
     sheet = _workbook(
         tmp_path / "toko.xlsx", [["timestamp", "user_id", "revenue"], ["2026-03-02 10:00", "budi", "Rp 45.000"]]
     )
-    import_file(project, sheet)
+    import_file(project, sheet, constants={"event": "Order Completed"})
     assert [row["revenue"] for row in lake_events(project) if row["user_id"] == "budi"] == [45000.0]
     with pytest.raises(SettingError, match="decimal_mark"):
         make_project(tmp_path / "salah", settings={"decimal_mark": "dot"})
+
+
+def test_an_amount_in_parentheses_is_negative(tmp_path: Path) -> None:
+    # A bookkeeping export writes a refund in parentheses; a minus inside them as well is no number.
+    rows = {"k1": "(20.000)", "k2": "Rp (20.000)", "k3": "(Rp 1.250.000,-)", "k4": "(-5)", "k5": "((5))"}
+    lines = ["event_id,timestamp,user_id,event,revenue"]
+    lines += [f'{key},2026-03-01 09:0{n},ana,Order Refunded,"{value}"' for n, (key, value) in enumerate(rows.items())]
+    path = tmp_path / "jurnal.csv"
+    path.write_text("\n".join(lines) + "\n")
+    project = make_project(tmp_path / "p")
+    assert_reconciles(import_file(project, path), read=5, stored=3, quarantined_rows=2, duplicates=0)
+    assert {key: row["revenue"] for key, row in by_id(project).items()} == {
+        "k1": -20000.0,
+        "k2": -20000.0,
+        "k3": -1250000.0,
+    }
+    assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [
+        (5, "wrong_type"),
+        (6, "wrong_type"),
+    ]
 
 
 # --- Checking an import before it stores anything ----------------------------------------------------------
@@ -1820,7 +1899,8 @@ def test_a_files_own_time_zone_reads_its_times_and_its_re_tried_rows(project: Pr
             {"event_id": "b3", "timestamp": "kemarin", "user_id": "ana"},
         ],
     )
-    summary = import_file(project, path, timezone="Asia/Makassar")
+    constants = {"event": "Order Completed"}
+    summary = import_file(project, path, timezone="Asia/Makassar", constants=constants)
     assert (summary.rows_stored, summary.rows_quarantined) == (2, 1)
     stored = by_id(project)
     assert stored["b1"]["timestamp"] == jakarta("2026-03-01 08:00")  # 09:00 WITA is 08:00 WIB
@@ -1830,8 +1910,8 @@ def test_a_files_own_time_zone_reads_its_times_and_its_re_tried_rows(project: Pr
     retry_quarantined(project, fixed={bad.row_id: bad.raw.replace("kemarin", "2026-02-28 21:30")})
     assert by_id(project)["b3"]["timestamp"] == jakarta("2026-02-28 20:30")
     # Read in another zone, the file's times would be other events: the guard says so.
-    conflict = reimport_conflict(project, path, ImportOptions())
+    conflict = reimport_conflict(project, path, ImportOptions(constants=constants))
     assert conflict is not None and "--timezone Asia/Makassar" in conflict
-    assert reimport_conflict(project, path, ImportOptions(timezone="Asia/Makassar")) is None
+    assert reimport_conflict(project, path, ImportOptions(timezone="Asia/Makassar", constants=constants)) is None
     with pytest.raises(SettingError, match=r"--timezone has value 'WITA', which is not an IANA time zone"):
         import_file(project, path, timezone="WITA")

@@ -59,7 +59,15 @@ def assert_counts_move(
 
 KASIR = [
     {"event_id": "k1", "timestamp": "2026-03-01 09:00", "user_id": "ana", "type": "page", "email": "", "rasa": ""},
-    {"event_id": "k2", "timestamp": "kemarin sore", "user_id": "budi", "type": "track", "email": "", "rasa": "aren"},
+    {
+        "event_id": "k2",
+        "timestamp": "kemarin sore",
+        "user_id": "budi",
+        "type": "track",
+        "event": "Order Completed",
+        "email": "",
+        "rasa": "aren",
+    },
     {"event_id": "k3", "timestamp": "2026-03-01 09:05", "user_id": "", "type": "page", "email": "", "rasa": ""},
     {"event_id": "k4", "timestamp": "besok", "user_id": "", "type": "page", "email": "Cici@Example.com", "rasa": ""},
 ]
@@ -155,8 +163,8 @@ def test_retrying_a_reason_after_fixing_a_setting(tmp_path: Path) -> None:
 def test_retrying_after_mapping_a_column_in_jejak_toml(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     rows = [
-        {"timestamp": "2026-03-01 09:00", "user_id": "ana", "pelanggan": ""},
-        {"timestamp": "2026-03-01 09:05", "user_id": "", "pelanggan": "budi"},
+        {"timestamp": "2026-03-01 09:00", "user_id": "ana", "pelanggan": "", "event": "Order Completed"},
+        {"timestamp": "2026-03-01 09:05", "user_id": "", "pelanggan": "budi", "event": "Order Completed"},
     ]
     import_file(project, write_csv(tmp_path / "toko.csv", rows))
     assert [row.reason for row in rows_of(project)] == ["no_identifier"]
@@ -242,7 +250,7 @@ def test_a_csv_line_the_reader_could_not_split_is_fixed_under_the_files_header(
 def test_a_csv_line_whose_file_is_gone_is_left_as_it_was(project: Project, tmp_path: Path) -> None:
     path = tmp_path / "kasir.csv"
     path.write_text("timestamp,user_id\n2026-03-01 09:05,budi,extra\n")
-    import_file(project, path)
+    import_file(project, path, constants={"event": "Order Completed"})
     bad = only(project, "malformed_row")
     path.unlink()
     summary = retry_quarantined(project, fixed={bad.row_id: "2026-03-01 09:05,budi"})
@@ -252,9 +260,10 @@ def test_a_csv_line_whose_file_is_gone_is_left_as_it_was(project: Project, tmp_p
 
 def test_two_rows_quarantined_from_one_line_are_both_retried(project: Project, tmp_path: Path) -> None:
     path = tmp_path / "kasir.csv"
-    write_csv(path, [{"event_id": "a", "timestamp": "kemarin", "user_id": "ana"}])
+    write_csv(path, [{"event_id": "a", "timestamp": "kemarin", "user_id": "ana", "event": "Order Completed"}])
     import_file(project, path)
-    write_csv(path, [{"event_id": "b", "timestamp": "lusa", "user_id": "budi"}])  # the file changed, same line
+    # The file changed, same line.
+    write_csv(path, [{"event_id": "b", "timestamp": "lusa", "user_id": "budi", "event": "Order Completed"}])
     import_file(project, path)
     chosen = rows_of(project, "bad_timestamp")
     assert [row.source_line for row in chosen] == [2, 2]
@@ -284,7 +293,8 @@ def test_a_row_that_left_the_quarantine_cannot_be_retried_again(project: Project
 
 def test_listing_pages_through_the_quarantine_newest_first(project: Project, tmp_path: Path) -> None:
     rows: list[dict[str, Any]] = [
-        {"timestamp": f"nanti {n}", "user_id": f"u{n}", "event_id": f"e{n}"} for n in range(7)
+        {"timestamp": f"nanti {n}", "user_id": f"u{n}", "event_id": f"e{n}", "event": "Order Completed"}
+        for n in range(7)
     ]
     import_file(project, write_csv(tmp_path / "a.csv", rows))
     import_file(project, write_csv(tmp_path / "b.csv", rows[:2]))
@@ -396,8 +406,11 @@ def test_files_of_one_name_named_relatively_are_re_tried_each_as_imported(
         (tmp_path / store).mkdir()
         (tmp_path / store / "kasir.csv").write_text(f"{when},{who}\n2026-03-01 09:00,{store}-ana,extra\n")
     monkeypatch.chdir(tmp_path)
-    import_file(project, Path("kemang/kasir.csv"), column_map={"Waktu": "timestamp", "Pelanggan": "user_id"})
-    import_file(project, Path("bali/kasir.csv"), column_map={"Jam": "timestamp", "Pembeli": "user_id"})
+    sale = {"event": "Order Completed"}
+    import_file(
+        project, Path("kemang/kasir.csv"), column_map={"Waktu": "timestamp", "Pelanggan": "user_id"}, constants=sale
+    )
+    import_file(project, Path("bali/kasir.csv"), column_map={"Jam": "timestamp", "Pembeli": "user_id"}, constants=sale)
     # Each line is re-tried under its own file's header and mapping, not under the last import of a file of the
     # same name (whose mapping names columns this file lacks).
     fixed = {row.row_id: row.raw.replace(",extra", "") for row in rows_of(project, "malformed_row")}

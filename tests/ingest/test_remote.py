@@ -96,7 +96,7 @@ def test_an_address_that_answers_no_file_is_refused_with_what_to_do(site: tuple[
     with pytest.raises(InputFileError, match=r"could not be downloaded \(.*\)\. Is the address right"):
         fetch("http://127.0.0.1:9/nothing.csv", tmp_path, timeout_seconds=5)
     # In a list of files, the others are imported and the command says which failed.
-    served.pages["/ok.csv"] = (200, "text/csv", b"timestamp,user_id\n2026-03-01 09:00,ana\n")
+    served.pages["/ok.csv"] = (200, "text/csv", b"timestamp,user_id,event\n2026-03-01 09:00,ana,Order Completed\n")
     runner = CliRunner()
     home = tmp_path / "kopi"
     assert runner.invoke(cli, ["init", str(home)]).exit_code == 0

@@ -79,7 +79,8 @@ def test_a_spend_files_import_is_removed_from_the_spend_table(project: Project, 
     spend.write_text("date,channel,spend\n2026-03-01,Paid Search,100\n2026-03-02,Paid Search,50\n")
     import_spend(project, spend)
     assert spend_by_channel(project) == {"Paid Search": 150.0}
-    import_file(project, write_csv(tmp_path / "orders.csv", [{"timestamp": "2026-03-01 09:00", "user_id": "ana"}]))
+    sale = {"timestamp": "2026-03-01 09:00", "user_id": "ana", "event": "Order Completed"}
+    import_file(project, write_csv(tmp_path / "orders.csv", [sale]))
     assert remove_import(project, str(spend)).spend_rows == 2
     assert spend_by_channel(project) == {}
     # Logged as spend, so the events the log counts are still the lake's.
@@ -91,9 +92,8 @@ def test_a_spend_files_import_is_removed_from_the_spend_table(project: Project, 
 def test_a_file_is_named_by_its_path_when_two_imported_files_share_a_name(project: Project, tmp_path: Path) -> None:
     for folder in ("januari", "februari"):
         (tmp_path / folder).mkdir()
-        import_file(
-            project, write_csv(tmp_path / folder / "orders.csv", [{"timestamp": "2026-03-01 09:00", "user_id": folder}])
-        )
+        sale = {"timestamp": "2026-03-01 09:00", "user_id": folder, "event": "Order Completed"}
+        import_file(project, write_csv(tmp_path / folder / "orders.csv", [sale]))
     with pytest.raises(NotFoundError, match=r"Several imported files are called orders\.csv"):
         remove_import(project, "orders.csv")
     with pytest.raises(NotFoundError, match=r"No rows of nothing\.csv are in this project"):
@@ -124,17 +124,18 @@ def test_reading_a_file_again_with_other_options_is_refused_until_its_import_is_
 ) -> None:
     orders = tmp_path / "pesanan.csv"
     orders.write_text("id,timestamp,pelanggan,total\no1,2026-03-01 09:00,ana,150.000\n")
-    first = ImportOptions(column_map={"id": "event_id", "pelanggan": "user_id"})
-    import_file(project, orders, column_map=first.column_map)
+    sale = {"event": "Order Completed"}
+    first = ImportOptions(column_map={"id": "event_id", "pelanggan": "user_id"}, constants=sale)
+    import_file(project, orders, column_map=first.column_map, constants=sale)
     assert reimport_conflict(project, orders, first) is None  # the same options: a file that grew is imported as usual
-    fixed = ImportOptions(column_map={"id": "event_id", "pelanggan": "user_id", "total": "revenue"})
+    fixed = ImportOptions(column_map={"id": "event_id", "pelanggan": "user_id", "total": "revenue"}, constants=sale)
     conflict = reimport_conflict(project, orders, fixed)
     assert conflict is not None and "--replace" in conflict and "--map id=event_id,pelanggan=user_id" in conflict
     # Imported anyway, the rows keep their ids and are skipped: the old reading (no revenue) would stay.
-    assert import_file(project, orders, column_map=fixed.column_map).duplicates_skipped == 1
+    assert import_file(project, orders, column_map=fixed.column_map, constants=sale).duplicates_skipped == 1
     remove_import(project, str(orders))
     assert reimport_conflict(project, orders, fixed) is None  # nothing of it is left to conflict with
-    import_file(project, orders, column_map=fixed.column_map)
+    import_file(project, orders, column_map=fixed.column_map, constants=sale)
     assert [row["revenue"] for row in lake_events(project)] == [150_000.0]
 
 
@@ -143,13 +144,16 @@ def test_a_change_of_the_mapping_in_jejak_toml_counts_and_a_map_for_other_files_
     # file would be read otherwise, so it is refused as a change of --map is.
     orders = tmp_path / "kasir.csv"
     orders.write_text("No. Struk,Tanggal,Jam,pelanggan\nS-1,2026-03-01,09:15,ana\n")
-    options = ImportOptions(column_map={"No. Struk": "event_id", "pelanggan": "user_id"})
+    options = ImportOptions(
+        column_map={"No. Struk": "event_id", "pelanggan": "user_id"}, constants={"event": "Order Completed"}
+    )
     first = make_project(tmp_path / "p", import_map={"Tanggal": "timestamp"})
-    import_file(first, orders, column_map=options.column_map)
+    import_file(first, orders, column_map=options.column_map, constants=options.constants)
     # A name for another file's column, in jejak.toml or on the command line, reads this file as before.
     elsewhere = make_project(tmp_path / "p", import_map={"Tanggal": "timestamp", "Waktu Pesanan": "timestamp"})
     assert reimport_conflict(elsewhere, orders, options) is None
-    assert reimport_conflict(elsewhere, orders, ImportOptions({**options.column_map, "Kota": "city"})) is None
+    other_map = ImportOptions({**options.column_map, "Kota": "city"}, options.constants)
+    assert reimport_conflict(elsewhere, orders, other_map) is None
     joined = make_project(tmp_path / "p", import_map={"Tanggal+Jam": "timestamp"})
     conflict = reimport_conflict(joined, orders, options)
     assert conflict is not None and "--replace" in conflict

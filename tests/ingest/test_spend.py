@@ -232,10 +232,33 @@ def test_rupiah_spend_with_the_comma_decimal_mark(tmp_path: Path) -> None:
 @example(text="Rp150.000", mark="auto", delimiter=",", rupiah=False)
 @example(text="150,000", mark="auto", delimiter=";", rupiah=True)
 @example(text="$12.500", mark="auto", delimiter=",", rupiah=False)
+@example(text="Rp (20.000)", mark="auto", delimiter=",", rupiah=False)
+@example(text="(0)", mark="point", delimiter=",", rupiah=False)
 @given(
     text=st.lists(
         st.sampled_from(
-            ["1", "23", "456", "7890", ".", ",", ",-", "-", " ", "Rp", "rp.", "IDR", "€", "EUR", "$", "USD", "x", "e5"]
+            [
+                "1",
+                "23",
+                "456",
+                "7890",
+                ".",
+                ",",
+                ",-",
+                "-",
+                " ",
+                "Rp",
+                "rp.",
+                "IDR",
+                "€",
+                "EUR",
+                "$",
+                "USD",
+                "x",
+                "e5",
+                "(",
+                ")",
+            ]
         ),
         max_size=7,
     ).map("".join),

@@ -178,7 +178,7 @@ def test_planted_store_rows_are_where_the_truth_says(mixed: GenerateResult) -> N
     with path.open(newline="", encoding="utf-8") as handle:
         by_line = {n: row for n, row in enumerate(csv.DictReader(handle), start=2)}
     planted = {b["line"]: b["reason"] for b in params(mixed)["bad_rows"] if b["file"] == "store_visits.csv"}
-    assert sorted(planted.values()) == ["bad_timestamp", "no_identifier", "oversize_field"]
+    assert sorted(planted.values()) == ["bad_timestamp", "no_event_name", "no_identifier", "oversize_field"]
     limit = DEFAULT_SETTINGS.import_max_field_bytes
     for line, row in by_line.items():
         problems = []
@@ -188,6 +188,8 @@ def test_planted_store_rows_are_where_the_truth_says(mixed: GenerateResult) -> N
             problems.append("no_identifier")
         if any(len(v.encode()) > limit for v in row.values()):
             problems.append("oversize_field")
+        if not row["event"].strip():
+            problems.append("no_event_name")
         assert problems == ([planted[line]] if line in planted else []), line
 
 
@@ -197,7 +199,7 @@ def test_quarantine_expectation_counts_the_planted_rows(mixed: GenerateResult, c
     assert expected == {r: n for r, n in Counter(b["reason"] for b in params(mixed)["bad_rows"]).items()} | {
         r: 0 for r in QUARANTINE_REASONS if r not in {b["reason"] for b in params(mixed)["bad_rows"]}
     }
-    assert sum(expected.values()) == 8
+    assert sum(expected.values()) == 9
     assert sum(params(canonical)["quarantine_expected"].values()) == 0
 
 
