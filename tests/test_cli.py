@@ -675,24 +675,42 @@ def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_th
     sale = ["--set", "event=Order Completed"]
     imported = runner.invoke(cli, ["import", str(orders), *sale, *at], env={"COLUMNS": "300"})
     assert imported.exit_code == 0 and "bad_timestamp 2" in imported.output, imported.output
-    # 13/03 can only be day first, so nothing is assumed: the setting to add, and the command that re-tries.
-    [advice] = re.findall(r'read with (timestamp_formats = \[".+?"\]) under \[settings\]', imported.output)
-    assert advice == 'timestamp_formats = ["%d/%m/%Y %H:%M"]' and "day first, as Indonesia" not in imported.output
-    assert "jejak quarantine retry --reason bad_timestamp" in imported.output
+    # 13/03 can only be day first, so nothing is assumed: the file's own format, to import it again with; and
+    # for every file, the setting (which the quarantine's list gives, with the command that re-tries).
+    [option] = re.findall(
+        r'read with (--timestamp-format ".+?"): import the file again with it and --replace', imported.output
+    )
+    assert option == '--timestamp-format "%d/%m/%Y %H:%M"' and "day first, as Indonesia" not in imported.output
+    [advice] = re.findall(r'(timestamp_formats = \[".+?"\]) under \[settings\]', imported.output)
+    assert advice == 'timestamp_formats = ["%d/%m/%Y %H:%M"]'
     listed = runner.invoke(cli, ["quarantine", "list", *at], env={"COLUMNS": "300"})
     assert f'bad_timestamp: times such as "13/03/2026 09:00" are read with {advice}' in listed.output, listed.output
+    assert "jejak quarantine retry --reason bad_timestamp" in listed.output
+    from jejak.store.project import open_project
+
+    def days() -> dict[str, tuple[int, int]]:
+        stored = {row["user_id"]: row["timestamp"] for row in lake_events(open_project(project))}
+        return {user: (moment.month, moment.day) for user, moment in stored.items()}
+
+    # The file again with its format: every row read, nothing left in the quarantine, and the option remembered.
+    again = ["import", str(orders), *sale, "--timestamp-format", "%d/%m/%Y %H:%M", "--replace", *at]
+    replaced = runner.invoke(cli, again, env={"COLUMNS": "300"})
+    assert replaced.exit_code == 0 and "bad_timestamp" not in replaced.output, replaced.output
+    assert days() == {"ana": (3, 13), "budi": (3, 2), "citra": (3, 1)}
+    assert runner.invoke(cli, ["quarantine", "list", *at]).output.count("bad_timestamp") == 0
+    # Remembered: the file again without it would read other times, and is refused, naming the option.
+    without = runner.invoke(cli, ["import", str(orders), *sale, *at], env={"COLUMNS": "300"})
+    assert without.exit_code == 1 and "was imported before with other options" in without.output, without.output
+    assert "--timestamp-format '%d/%m/%Y %H:%M'" in " ".join(without.output.split())
+
+    # The setting's way: the same rows quarantined by an import without the format, then re-tried.
+    runner.invoke(cli, ["import", str(orders), *sale, "--replace", *at])
+    assert days() == {"citra": (3, 1)}
     config = project / "jejak.toml"
     config.write_text(config.read_text().replace("[settings]\n", f"[settings]\n{advice}\n"))
     retried = runner.invoke(cli, ["quarantine", "retry", "--reason", "bad_timestamp", *at], env={"COLUMNS": "300"})
     assert retried.exit_code == 0, retried.output
-    from jejak.store.project import open_project
-
-    stored = {row["user_id"]: row["timestamp"] for row in lake_events(open_project(project))}
-    assert {user: (moment.month, moment.day) for user, moment in stored.items()} == {
-        "ana": (3, 13),
-        "budi": (3, 2),
-        "citra": (3, 1),
-    }
+    assert days() == {"ana": (3, 13), "budi": (3, 2), "citra": (3, 1)}
 
 
 def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path) -> None:

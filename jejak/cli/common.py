@@ -329,13 +329,25 @@ def duration_text(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
-def time_format_advice(hint: Any, check: bool) -> str:
-    """What to set so that the times an import could not read are read, and how to bring their rows in then."""
+def time_format_advice(hint: Any, check: bool, of_one_file: bool = False) -> str:
+    """What to set so that the times an import could not read are read, and how to bring their rows in then.
+
+    `of_one_file`: said of one import's file, whose own `--timestamp-format` reads them when the file is imported
+    again with `--replace`. A re-try from the quarantine cannot bring in a row whose e-mail or phone it keeps
+    masked (`ingest.identifiers.MASK_PHONE`), and an orders file's rows all have one; the file has them whole."""
     setting = f'timestamp_formats = ["{hint.time_format}"]'
     order = ""
     if hint.day_first_assumed:
         from jejak.ingest.time_hints import swapped_day_month
 
         order = f' (day first, as Indonesia writes dates; month first is "{swapped_day_month(hint.time_format)}")'
+    if of_one_file:
+        option = f'--timestamp-format "{hint.time_format}"'
+        if check:
+            return f'times such as "{hint.example}" are read with {option}{order}: add it'
+        return (
+            f'times such as "{hint.example}" are read with {option}{order}: import the file again with it and '
+            f"--replace (or read them in every file with {setting} under [settings] in jejak.toml)"
+        )
     then = "then import again" if check else "then re-try the rows: jejak quarantine retry --reason bad_timestamp"
     return f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}'

@@ -314,7 +314,7 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
                 f"a person of its own, so that its revenue counts, with --keep-anonymous{again}"
             )
         if s.time_format_hint is not None:
-            console.print(f"  {shown_name(s.file)}: {time_format_advice(s.time_format_hint, check)}")
+            console.print(f"  {shown_name(s.file)}: {time_format_advice(s.time_format_hint, check, of_one_file=True)}")
         if s.unused_map:
             names = ", ".join(repr(name) for name in s.unused_map)
             advice = (
@@ -506,6 +506,13 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     "(default: the timezone setting, Asia/Jakarta).",
 )
 @click.option(
+    "--timestamp-format",
+    "timestamp_formats",
+    multiple=True,
+    help='How the file writes its times, when not ISO-8601: strptime codes, e.g. "%d/%m/%Y %H:%M" for a till\'s '
+    "24/10/2026 10:00 (tried before the timestamp_formats setting's; give it again for a second format).",
+)
+@click.option(
     "--event-names",
     default="",
     help="Other names for the event column's values, e.g. an order's status mapped to it with --map \"Status "
@@ -556,6 +563,7 @@ def import_command(
     skip_lines: int,
     sheet: str | None,
     timezone: str | None,
+    timestamp_formats: tuple[str, ...],
     event_names: str,
     id_prefix: str | None,
     event_id_prefix: str | None,
@@ -572,9 +580,9 @@ def import_command(
     address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
-    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --event-names, --id-prefix, --event-id-prefix
-    and --keep-anonymous say is remembered with the import: re-trying its quarantined rows (`jejak quarantine retry`, or the dashboard's
-    Data page) reads them the same way, and the file named again with none of them (nor --source) is read as its last
+    What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --timestamp-format, --event-names, --id-prefix,
+    --event-id-prefix and --keep-anonymous say is remembered with the import: re-trying its quarantined rows (`jejak
+    quarantine retry`, or the dashboard's Data page) reads them the same way, and the file named again with none of them (nor --source) is read as its last
     import read it.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
@@ -599,6 +607,7 @@ def import_command(
         skip_lines=skip_lines,
         sheet=sheet,
         timezone=timezone,
+        timestamp_formats=timestamp_formats,
         event_names=parse_event_names_option(event_names),
         id_prefix=id_prefix,
         event_id_prefix=event_id_prefix,

@@ -251,7 +251,8 @@ WHERE_FROM_COLUMNS = ("touchpoint", "source", "medium", "campaign", "referrer", 
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`). Kept in the imports log,
+    `--timezone`, `--timestamp-format`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`). Kept
+    in the imports log,
     so that a re-try of the file's quarantined rows reads them as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
@@ -260,6 +261,8 @@ class ImportOptions:
     skip_lines: int = 0
     sheet: str | None = None  # a workbook's sheet, by name or number; None: the first
     timezone: str | None = None  # the zone of the file's times without an offset; None: the `timezone` setting's
+    # strptime formats of the file's times, tried before the `timestamp_formats` setting's (`24/10/2026 10:00`).
+    timestamp_formats: tuple[str, ...] = ()
     event_names: Mapping[str, str] = field(default_factory=dict)  # status as written → event name (`event_names`)
     id_prefix: str | None = None  # what the file's ids are prefixed with (`shopee` → `shopee:budi88`); None: nothing
     event_id_prefix: str | None = None  # what its event ids are prefixed with (`bintaro` → `bintaro:S-1`)
@@ -286,6 +289,7 @@ class ImportOptions:
                 "skip_lines": self.skip_lines,
                 "sheet": self.sheet,
                 "timezone": self.timezone,
+                "timestamp_formats": list(self.timestamp_formats),
                 "event_names": dict(self.event_names),
                 "id_prefix": self.id_prefix,
                 "event_id_prefix": self.event_id_prefix,
@@ -309,6 +313,7 @@ class ImportOptions:
             skip_lines=int(kept.get("skip_lines") or 0),
             sheet=kept.get("sheet"),
             timezone=kept.get("timezone"),
+            timestamp_formats=tuple(kept.get("timestamp_formats") or ()),
             event_names=dict(kept.get("event_names") or {}),
             id_prefix=kept.get("id_prefix"),
             event_id_prefix=kept.get("event_id_prefix"),
@@ -740,6 +745,7 @@ def import_file(
     progress: ProgressCallback | None = None,
     check: bool = False,
     timezone: str | None = None,
+    timestamp_formats: Sequence[str] = (),
     named: str | None = None,
     event_names: Mapping[str, str] | None = None,
     id_prefix: str | None = None,
@@ -752,7 +758,7 @@ def import_file(
     lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`); `sheet` is the workbook's
     sheet to read, by name or number (`--sheet`; None: the first); `timezone` is the zone its times without an
     offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting);
-    `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
+    `timestamp_formats` read its times that are not ISO-8601 before the setting's do (`--timestamp-format`); `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
     `event_names` rename the event column's values (`--event-names`, `event_names.EventRenames`); `id_prefix` is put
     before the file's ids (`--id-prefix shopee`: `shopee:budi88`), `event_id_prefix` before its event ids
     (`--event-id-prefix bintaro`: `bintaro:S-1`). With `update`, an event stored before that the file gives at the
@@ -770,6 +776,7 @@ def import_file(
         skip_lines,
         sheet,
         timezone,
+        tuple(timestamp_formats),
         dict(event_names or {}),
         id_prefix,
         event_id_prefix,
@@ -942,6 +949,7 @@ def _import_readable(
             amounts=amount_style(project.settings.decimal_mark, separator),
             check=check,
             timezone=options.timezone,
+            timestamp_formats=options.timestamp_formats,
             update=update,
             keep_anonymous=options.keep_anonymous,
         )
@@ -1038,6 +1046,7 @@ def load_rows(
     amounts: AmountStyle = POINT_DECIMALS,
     check: bool = False,
     timezone: str | None = None,
+    timestamp_formats: Sequence[str] = (),
     update: bool = False,
     keep_anonymous: bool = False,
 ) -> LoadedRows:
@@ -1048,7 +1057,8 @@ def load_rows(
     (a line of the file read → the line it stands for), rows keep those lines, and the lines
     of the valid rows come back too: the quarantine's re-try reads a file it wrote itself.
     `amounts`: how revenue is written (`validate.amount_style`); `timezone`: the zone of times without an offset
-    (None: the `timezone` setting's); `update`: replace stored events the rows change (`import_file`);
+    (None: the `timezone` setting's); `timestamp_formats`: the file's own formats of times, tried before the
+    setting's (`--timestamp-format`); `update`: replace stored events the rows change (`import_file`);
     `keep_anonymous`: store a row with no identifier as a person of its own.
     """
     settings = project.settings
@@ -1062,7 +1072,9 @@ def load_rows(
     quarantine_rows: list[dict[str, object]] = []
     valid_lines: frozenset[int] = frozenset()
     try:
+        _check_timestamp_formats(engine, timestamp_formats, "--timestamp-format")
         _check_timestamp_formats(engine, settings.timestamp_formats)
+        formats = [*timestamp_formats, *settings.timestamp_formats]
         for index, chunk in enumerate(reader):
             if origin_lines is not None:
                 chunk = _renumbered(chunk, origin_lines)
@@ -1086,7 +1098,7 @@ def load_rows(
                     max_field_bytes=settings.import_max_field_bytes,
                     currency=settings.currency,
                     amounts=amounts,
-                    timestamp_formats=settings.timestamp_formats,
+                    timestamp_formats=formats,
                     keep_anonymous=keep_anonymous,
                 )
             if progress is not None:
@@ -1118,8 +1130,10 @@ def load_rows(
     )
 
 
-def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
-    """Each of the timestamp_formats setting's formats is one DuckDB's strptime reads, or a SettingError names it."""
+def _check_timestamp_formats(engine: Engine, formats: Sequence[str], option: str | None = None) -> None:
+    """Each of the timestamp_formats setting's formats (or `option`'s: `--timestamp-format`) is one DuckDB's strptime
+    reads, or a SettingError names it."""
+    given = f"{option} gives" if option else "Setting 'timestamp_formats' has"
     for text in formats:
         if text in EPOCH_FORMATS:
             continue
@@ -1127,7 +1141,7 @@ def _check_timestamp_formats(engine: Engine, formats: Sequence[str]) -> None:
             engine.fetch_arrow(f"SELECT try_strptime('', {sql_text(text)}) AS t")
         except Exception as exc:  # DuckDB's InvalidInputException, whose text says what is wrong with the format
             raise SettingError(
-                f"Setting 'timestamp_formats' has the format {text!r}, which strptime cannot read ({exc}). "
+                f"{given} the format {text!r}, which strptime cannot read ({exc}). "
                 "Formats use % codes such as %d/%m/%Y %H:%M (https://duckdb.org/docs/sql/functions/dateformat)."
             ) from None
 

@@ -81,7 +81,8 @@ READER_REASONS = ("invalid_utf8", "malformed_row")
 RETRY_FORMAT = "quarantine"  # how a re-try is logged in the imports table
 # Why a chosen row was left in the quarantine as it was.
 LEFT_WHY = {
-    "masked": "it still shows a masked e-mail or phone: type the value again, or clear it",
+    "masked": "it still shows a masked e-mail or phone: type the value again or clear it, or import its file again "
+    "with --replace (the file has it whole)",
     "needs_fix": "the reader could not split or decode this line: fix its text first",
     "cut": f"its text was cut at {RAW_PREVIEW_CHARS:,} characters: fix the source file and import it again",
     "blank": "the fixed text is empty",
@@ -566,6 +567,7 @@ def retry_quarantined(
                         # as the import read the file's numbers
                         amounts=amount_style(project.settings.decimal_mark, source_delimiter),
                         timezone=options.timezone,  # as the import read the file's times
+                        timestamp_formats=options.timestamp_formats,
                         keep_anonymous=options.keep_anonymous,
                     )
                 except _NoHeader:

@@ -15,6 +15,7 @@ has it. The removal is logged in the imports log with negative counts, so the lo
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,6 +259,7 @@ def options_text(options: ImportOptions) -> str:
         parts.append(f"--sheet {options.sheet}")
     if options.timezone:
         parts.append(f"--timezone {options.timezone}")
+    parts += [f"--timestamp-format {shlex.quote(text)}" for text in options.timestamp_formats]
     if options.event_names:
         parts.append("--event-names " + ",".join(f"{k}={v}" for k, v in options.event_names.items()))
     if options.id_prefix:

@@ -176,8 +176,10 @@ WORDS: dict[str, dict[str, str]] = {
         "id": "Kunci hash tidak pernah ditampilkan; hmac_key_file hanya tempat kunci disimpan.",
     },
     "left_masked": {
-        "en": "it still shows a masked e-mail or phone: type the value again, or clear it",
-        "id": "masih ada e-mail atau telepon yang disamarkan: ketik ulang nilainya, atau kosongkan",
+        "en": "it still shows a masked e-mail or phone: type the value again or clear it, or import its file again "
+        "with --replace (the file has it whole)",
+        "id": "masih ada e-mail atau telepon yang disamarkan: ketik ulang nilainya atau kosongkan, atau impor ulang "
+        "berkasnya dengan --replace (di berkas itu nilainya utuh)",
     },
     "left_needs_fix": {
         "en": "the reader could not split or decode the line: fix its text first",

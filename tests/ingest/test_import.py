@@ -1915,3 +1915,33 @@ def test_a_files_own_time_zone_reads_its_times_and_its_re_tried_rows(project: Pr
     assert reimport_conflict(project, path, ImportOptions(timezone="Asia/Makassar", constants=constants)) is None
     with pytest.raises(SettingError, match=r"--timezone has value 'WITA', which is not an IANA time zone"):
         import_file(project, path, timezone="WITA")
+
+
+def test_a_files_own_time_format_reads_its_times_and_its_re_tried_rows(project: Project, tmp_path: Path) -> None:
+    from jejak.ingest.quarantine import list_quarantined, retry_quarantined
+    from jejak.ingest.removal import reimport_conflict
+
+    # A till writes day first; the setting says nothing of it, the import's --timestamp-format does.
+    path = write_csv(
+        tmp_path / "kasir.csv",
+        [
+            {"event_id": "k1", "timestamp": "24/10/2026 10:00", "user_id": "ana"},
+            {"event_id": "k2", "timestamp": "2026-10-24T11:00:00+07:00", "user_id": "ana"},  # ISO is read as ever
+            {"event_id": "k3", "timestamp": "kemarin", "user_id": "ana"},
+        ],
+    )
+    constants = {"event": "Order Completed"}
+    summary = import_file(project, path, timestamp_formats=["%d/%m/%Y %H:%M"], constants=constants)
+    assert (summary.rows_stored, summary.rows_quarantined) == (2, 1)
+    assert by_id(project)["k1"]["timestamp"] == jakarta("2026-10-24 10:00")
+    # A re-try reads the fixed time with the import's format too.
+    [bad] = list_quarantined(project).rows
+    retry_quarantined(project, fixed={bad.row_id: bad.raw.replace("kemarin", "23/10/2026 21:30")})
+    assert by_id(project)["k3"]["timestamp"] == jakarta("2026-10-23 21:30")
+    # Without it, the file's times would be read otherwise: the guard names it.
+    conflict = reimport_conflict(project, path, ImportOptions(constants=constants))
+    assert conflict is not None and "--timestamp-format '%d/%m/%Y %H:%M'" in conflict
+    same = ImportOptions(constants=constants, timestamp_formats=("%d/%m/%Y %H:%M",))
+    assert reimport_conflict(project, path, same) is None
+    with pytest.raises(SettingError, match=r"--timestamp-format gives the format '%Q'"):
+        import_file(project, path, timestamp_formats=["%Q"], constants=constants, check=True)
