@@ -103,6 +103,25 @@ def test_pain_points_carry_their_evidence_and_suggestions(built: Built) -> None:
     assert suggestions and all(item.source == SUGGESTED and item.text.startswith("Suggestion:") for item in suggestions)
 
 
+def test_a_stage_no_one_reached_is_no_drop_off(tmp_path: Path) -> None:
+    # A shop that imported only its sales: purchases (Decision) and repeat purchases (Loyalty), and no event of
+    # Experience at all. "100 % of people in Decision never reach Experience" would be a gap in the data, not a
+    # drop-off; nothing is said of it.
+    store = {"channel": "Offline Store"}
+    sales = build_story(
+        tmp_path,
+        {
+            "ana": [buy("2026-03-01 10:00", 50000, **store), buy("2026-03-20 10:00", 50000, **store)],
+            "budi": [buy("2026-03-02 10:00", 45000, **store)],
+        },
+    )
+    journey = assemble("", FIVE_STAGES, lanes_of(sales))
+    assert journey.column("Decision").kpis["people"] == 2 and journey.column("Loyalty").kpis["people"] == 1
+    assert journey.column("Experience").kpis["people"] in (0, None)
+    pains = [item.text for column in journey.stages for item in column.pain_points]
+    assert not [text for text in pains if text.startswith("Largest drop-off")], pains
+
+
 def test_notes_join_their_lane_as_manual_and_feelings_override(built: Built) -> None:
     path = built.project.sqlite_path
     add_note(path, persona="", stage="Decision", lane="pain_points", text="Worried the payment is not safe")

@@ -19,6 +19,7 @@ people add their own.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,8 +130,14 @@ def assemble(
 
 def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
     columns = journey.stages
-    # The largest drop-off: the stage whose people least often go on to the next.
-    candidates = [c for c in columns[:-1] if c.kpis.get("conversion_to_next") is not None and c.kpis.get("people")]
+    # The largest drop-off: the stage whose people least often go on to the next. A next stage nobody reached is no
+    # drop-off but a stage the data has no events of (a shop with only its sales imported has no Experience: no
+    # support contact, delivery or review), which says nothing of the people before it.
+    candidates = [
+        c
+        for c, following in itertools.pairwise(columns)
+        if c.kpis.get("conversion_to_next") is not None and c.kpis.get("people") and following.kpis.get("people")
+    ]
     if candidates:
         worst = min(candidates, key=lambda c: float(c.kpis["conversion_to_next"] or 0.0))
         following = columns[columns.index(worst) + 1].stage
