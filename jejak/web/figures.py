@@ -176,12 +176,17 @@ def attribution_figure(rows: Rows) -> go.Figure:
     return _styled(go.Figure(bars), title, x_title=_label(label), y_title="Credited conversions", barmode="group")
 
 
+def _share_text(share: float | None) -> str:
+    """A share as a step's text writes it; none (a funnel whose first step no one did has no share) as a dash."""
+    return "–" if share is None else f"{share:.1%}"
+
+
 def _steps(rows: Rows) -> tuple[list[str], dict[str, Any]]:
     """Step labels, and the count and share-from-start text and hover details shared by every funnel trace."""
     # Numbered, so a step that repeats an earlier one's label stays its own category.
     labels = [f"{row['step_number']}. {row['step']}" for row in rows]
     return labels, {
-        "text": [f"{row['people']:,} ({row['conversion_from_start']:.1%})" for row in rows],
+        "text": [f"{row['people']:,} ({_share_text(row['conversion_from_start'])})" for row in rows],
         "customdata": [[row["conversion_from_previous"], row["dropped"]] for row in rows],
         "hovertemplate": "%{text}<br>%{customdata[0]:.1%} of the previous step, %{customdata[1]:,} dropped",
     }

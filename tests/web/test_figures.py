@@ -25,7 +25,7 @@ from jejak.web.figures import (
 )
 
 
-def _step(number: int, step: str, people: int, from_start: float, **extra: Any) -> dict[str, Any]:
+def _step(number: int, step: str, people: int, from_start: float | None, **extra: Any) -> dict[str, Any]:
     return {
         **extra,
         "step_number": number,
@@ -36,6 +36,12 @@ def _step(number: int, step: str, people: int, from_start: float, **extra: Any) 
         "dropped": 0,
         "median_seconds_from_previous": None,
     }
+
+
+def test_a_funnel_whose_first_step_no_one_did_has_no_share() -> None:
+    rows = [_step(1, "Product Viewed", 0, None), _step(2, "Order Completed", 0, None)]
+    figure = funnel_figure(rows)
+    assert figure.data[0].text == ("0 (–)", "0 (–)")
 
 
 def test_assisted_has_three_series_per_value_of_the_first_column() -> None:

@@ -46,3 +46,14 @@ def test_a_breakdown_and_a_trend_read_the_attempts_the_funnel_kept_and_agree_wit
     assert [(str(row["period"]), row["entered"], row["completed"]) for row in trend["sections"]["trend"]] == [
         (str(row["period"]), row["entered"], row["completed"]) for row in fresh_trend
     ]
+
+
+def test_a_funnel_whose_first_step_no_one_did_is_drawn(dashboard: Dashboard) -> None:
+    # A shop that imported only its sales has no Product Viewed: the page answered 500 (a share of no one).
+    steps = "Nobody Does This\nOrder Completed"
+    with dashboard.logged_in() as client:
+        page = client.get("/funnels", params={"steps": steps, "wait": 30})
+        rows = client.get("/funnels.json", params={"steps": steps, "wait": 30}).json()["sections"]["steps"]
+    assert page.status_code == 200, page.text[-2000:]
+    assert rows[0]["people"] == 0 and rows[0]["conversion_from_start"] is None
+    assert "Nobody Does This" in page.text
