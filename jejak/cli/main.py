@@ -582,8 +582,8 @@ def import_command(
 
     What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --timestamp-format, --event-names, --id-prefix,
     --event-id-prefix and --keep-anonymous say is remembered with the import: re-trying its quarantined rows (`jejak
-    quarantine retry`, or the dashboard's Data page) reads them the same way, and the file named again with none of them (nor --source) is read as its last
-    import read it.
+    quarantine retry`, or the dashboard's Data page) reads them the same way, and the file named again with none of
+    them (nor --source) is read as its last import read it.
 
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
 

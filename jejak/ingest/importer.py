@@ -252,8 +252,7 @@ WHERE_FROM_COLUMNS = ("touchpoint", "source", "medium", "campaign", "referrer", 
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
     `--timezone`, `--timestamp-format`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`). Kept
-    in the imports log,
-    so that a re-try of the file's quarantined rows reads them as the import did."""
+    in the imports log, so that a re-try of the file's quarantined rows reads them as the import did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
@@ -758,7 +757,8 @@ def import_file(
     lines above a CSV's or an Excel sheet's header are a report's title (`--skip-lines`); `sheet` is the workbook's
     sheet to read, by name or number (`--sheet`; None: the first); `timezone` is the zone its times without an
     offset are in (`--timezone`, an IANA name: a store's till in Bali writes WITA; None: the `timezone` setting);
-    `timestamp_formats` read its times that are not ISO-8601 before the setting's do (`--timestamp-format`); `named` is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
+    `timestamp_formats` read its times that are not ISO-8601 before the setting's do (`--timestamp-format`); `named`
+    is what the file is imported as when `path` is a copy of it (the web address it was downloaded from);
     `event_names` rename the event column's values (`--event-names`, `event_names.EventRenames`); `id_prefix` is put
     before the file's ids (`--id-prefix shopee`: `shopee:budi88`), `event_id_prefix` before its event ids
     (`--event-id-prefix bintaro`: `bintaro:S-1`). With `update`, an event stored before that the file gives at the
