@@ -770,17 +770,17 @@ def import_file(
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
     (`sample`) and first bad rows (`bad_sample`), so a mapping can be tried until it is right."""
     options = ImportOptions(
-        dict(column_map or {}),
-        dict(constants or {}),
-        delimiter,
-        skip_lines,
-        sheet,
-        timezone,
-        tuple(timestamp_formats),
-        dict(event_names or {}),
-        id_prefix,
-        event_id_prefix,
-        keep_anonymous,
+        column_map=dict(column_map or {}),
+        constants=dict(constants or {}),
+        delimiter=delimiter,
+        skip_lines=skip_lines,
+        sheet=sheet,
+        timezone=timezone,
+        timestamp_formats=tuple(timestamp_formats),
+        event_names=dict(event_names or {}),
+        id_prefix=id_prefix,
+        event_id_prefix=event_id_prefix,
+        keep_anonymous=keep_anonymous,
     )
     return import_with_options(
         project, path, options, source_name=source_name, progress=progress, check=check, named=named, update=update
