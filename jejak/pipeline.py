@@ -28,7 +28,7 @@ from jejak.core.vocabulary import ACQUISITION_COLUMNS
 from jejak.engine import Engine, connect
 from jejak.identity.graph import IdentityResult, assign_people, resolve_identities
 from jejak.ingest.compaction import compact_lake, needs_compaction
-from jejak.journeys.channels import ChannelRule, rules_from_config
+from jejak.journeys.channels import ChannelRule, offline_by_channel, rules_from_config
 from jejak.journeys.events import event_stream
 from jejak.journeys.journeys import (
     SESSION_COLUMNS,
@@ -204,7 +204,7 @@ def _run_steps(
         # Past the memory limit DuckDB spills to disk: inside the project, not wherever the command runs.
         project.staging_dir.mkdir(parents=True, exist_ok=True)
         eng.execute_sql(f"SET temp_directory = '{str(project.staging_dir).replace(chr(39), chr(39) * 2)}'")
-    events = load_events(eng, project)
+    events = offline_by_channel(load_events(eng, project), settings.offline_channels)
     # Checked before any work, so that a mistake in jejak.toml costs nothing.
     stage_rules = stage_rules_from_config(project.config, settings.stages)
     stage_names = model_stages(settings.stage_model, settings.stages)

@@ -152,7 +152,8 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     assert [(row["path"], row["conversions"]) for row in json.loads(top.output)] == [("Paid Search > Direct", 1)]
     devices = runner.invoke(cli, ["report", "devices", "--format", "json", "--project", str(project)])
     assert devices.exit_code == 0, devices.output
-    assert json.loads(devices.output)["cross_device"][0]["conversions"] == 1
+    # The file names no device: its conversion was made on none, and is not one a journey could cross devices to.
+    assert json.loads(devices.output)["cross_device"][0]["conversions"] == 0
     bounced = runner.invoke(cli, ["report", "bounce", "--by", "channel", "--format", "json", "--project", str(project)])
     assert bounced.exit_code == 0, bounced.output
     assert sum(row["entrances"] for row in json.loads(bounced.output)) == 2  # Ana's two visits
@@ -963,6 +964,53 @@ def test_import_warns_of_conversions_that_say_nothing_of_where_they_happened(tmp
         assert checked.exit_code == 0 and "nothing of where" not in checked.output, (constants, checked.output)
     checked = runner.invoke(cli, ["import", str(plain), "--check", *mapped[:2], "--set", "event=Order Completed", *at])
     assert "its 1 conversion (Order Completed) says nothing" in " ".join(checked.output.split()), checked.output
+
+
+def test_import_warns_of_conversions_with_no_revenue_and_its_advice_works(tmp_path: Path) -> None:
+    # WooCommerce's order export, mapped without its total: every order would add 0 to revenue by channel.
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    wide = {"COLUMNS": "400"}
+    orders = tmp_path / "woocommerce.csv"
+    orders.write_text(
+        "Order Number,Order Date,Email (Billing),Order Subtotal Amount,Order Total Amount,UTM Source\n"
+        "5100,2026-11-01 10:00,budi@example.com,90000,105000,instagram\n"
+        "5101,2026-11-02 11:00,siti@example.com,200000,215000,\n",
+        encoding="utf-8",
+    )
+    read = ["--map", "Order Number=event_id,Order Date=timestamp,Email (Billing)=email"]
+    named = ["--set", "event=Order Completed"]
+    imported = runner.invoke(cli, ["import", str(orders), *read, *named, *at], env=wide)
+    flat = " ".join(imported.output.split())
+    assert imported.exit_code == 0, imported.output
+    assert "woocommerce.csv: its 2 conversions (Order Completed) have no revenue" in flat, flat
+    advice = re.search(r'add "([^"]+)" to --map, then import it again with --replace', flat)
+    assert advice is not None and advice.group(1) == "Order Total Amount=revenue", flat
+    again = runner.invoke(
+        cli, ["import", str(orders), "--replace", read[0], f"{read[1]},{advice.group(1)}", *named, *at], env=wide
+    )
+    assert again.exit_code == 0 and "no revenue" not in again.output, again.output
+    from jejak.store.project import open_project
+
+    assert sorted(row["revenue"] for row in lake_events(open_project(project))) == [105000.0, 215000.0]
+    # A file without conversions, or with one order of several that is free, is not warned of; a file with no
+    # column like a total is told to map its own.
+    plain = tmp_path / "plain.csv"
+    plain.write_text("order,time,user,amount\nP1,2026-11-03 10:00,u1,\nP2,2026-11-03 11:00,u2,5000\n")
+    mapped = ["--map", "order=event_id,time=timestamp,user=user_id"]
+    for constants in ("event=Product Viewed",):
+        checked = runner.invoke(cli, ["import", str(plain), "--check", *mapped, "--set", constants, *at], env=wide)
+        assert checked.exit_code == 0 and "no revenue" not in checked.output, checked.output
+    some = runner.invoke(
+        cli, ["import", str(plain), "--check", mapped[0], f"{mapped[1]},amount=revenue", *named, *at], env=wide
+    )
+    assert some.exit_code == 0 and "no revenue" not in some.output, some.output
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("order,time,user,bayar\nP1,2026-11-03 10:00,u1,5000\n")
+    checked = runner.invoke(cli, ["import", str(unnamed), "--check", *mapped, *named, *at], env=wide)
+    flat = " ".join(checked.output.split())
+    assert "its 1 conversion (Order Completed) has no revenue" in flat, flat
+    assert 'Map the column that holds each one\'s amount with --map "your_column=revenue", then import it.' in flat
 
 
 def test_import_warns_of_an_id_that_is_another_events_and_its_advice_works(tmp_path: Path) -> None:

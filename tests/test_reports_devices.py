@@ -9,6 +9,7 @@ from conftest import Built, build_story
 
 from jejak.analytics.devices import cross_device, device_conversion, device_handoff
 from jejak.core.errors import SettingError
+from jejak.core.vocabulary import NOT_SET
 from jejak.engine import connect
 from jejak.store.derived import table_path
 
@@ -94,10 +95,11 @@ def test_by_operating_system(built: Built) -> None:
 
 def test_cross_device_journeys_and_conversions_on_another_device(built: Built) -> None:
     [row] = _run(built, cross_device)
-    assert (row["journeys"], row["cross_device_journeys"]) == (4, 1)
-    assert row["cross_device_share"] == pytest.approx(1 / 4)
-    assert (row["conversions"], row["converted_on_another_device"]) == (3, 1)
-    assert row["another_device_share"] == pytest.approx(1 / 3)
+    # Dewi's journey, a sale at the till, had no touch on a device: it is neither counted nor crossed.
+    assert (row["journeys"], row["cross_device_journeys"]) == (3, 1)
+    assert row["cross_device_share"] == pytest.approx(1 / 3)
+    assert (row["conversions"], row["converted_on_another_device"]) == (2, 1)
+    assert row["another_device_share"] == pytest.approx(1 / 2)
 
 
 def test_which_device_closes_after_which(built: Built) -> None:
@@ -134,10 +136,11 @@ def test_the_dashboard_counts_only_the_journeys_inside_its_dates(built: Built) -
 
     with open_build(built.project) as opened:
         everything = devices(opened, Scope())
-        # From 4 March: Budi (5th), Citra (6th) and Dewi (7th); Ana bought on the 3rd, across devices.
+        # From 4 March: Budi (5th), Citra (6th) and Dewi (7th, at the till: no device); Ana bought on the 3rd, across
+        # devices.
         later = devices(opened, Scope(start=dt.date(2026, 3, 4)))
-    assert (everything["cross_device"][0]["journeys"], everything["cross_device"][0]["cross_device_journeys"]) == (4, 1)
-    assert (later["cross_device"][0]["journeys"], later["cross_device"][0]["cross_device_journeys"]) == (3, 0)
+    assert (everything["cross_device"][0]["journeys"], everything["cross_device"][0]["cross_device_journeys"]) == (3, 1)
+    assert (later["cross_device"][0]["journeys"], later["cross_device"][0]["cross_device_journeys"]) == (2, 0)
     assert sorted((r["first_device"], r["conversions"]) for r in later["handoff"]) == [("mobile", 1), ("offline", 1)]
 
 
@@ -149,3 +152,62 @@ def test_journeys_without_their_devices_are_refused_with_a_way_out(built: Built)
             cross_device(journeys=journeys)
     finally:
         engine.close()
+
+
+# As a call log and a marketplace's orders are imported: tracks with the channel their file gave (`--set`), no type
+# and no device.
+def given(at: str, event: str, channel: str, revenue: int | None = None) -> dict[str, Any]:
+    return {"at": at, "type": "track", "event": event, "channel": channel, "revenue": revenue}
+
+
+CHANNELS_STORY: dict[str, list[dict[str, Any]]] = {
+    # Eko calls the shop, then buys on his phone ten minutes later: one device, two channels.
+    "eko": [
+        given("2026-04-01 09:00", "Call", "Call Centre"),
+        visit("2026-04-01 09:10", "Paid Social", "mobile", "Android"),
+        buy("2026-04-01 09:15", 90000, "mobile", "Android"),
+    ],
+    # Fitri looks on her phone and orders on Shopee: the order names no device.
+    "fitri": [
+        visit("2026-04-02 20:00", "Organic Social", "mobile", "iOS"),
+        given("2026-04-03 08:00", "Order Completed", "Marketplace", 120000),
+    ],
+    # Gita reads on her laptop and buys on her phone: across devices.
+    "gita": [
+        visit("2026-04-04 10:00", "Organic Search", "desktop", "Windows"),
+        buy("2026-04-05 21:00", 150000, "mobile", "Android"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def channels_built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_story(tmp_path_factory.mktemp("devices-channels"), CHANNELS_STORY)
+
+
+def test_a_call_or_a_marketplace_order_is_no_device_a_journey_crosses_to(channels_built: Built) -> None:
+    [row] = _run(channels_built, cross_device)
+    assert (row["journeys"], row["cross_device_journeys"]) == (3, 1)
+    # Fitri's order closed on no device; Eko's and Gita's on a phone, Gita's after a laptop.
+    assert (row["conversions"], row["converted_on_another_device"]) == (2, 1)
+    handoff = {
+        (r["first_device"], r["converting_device"]): r["conversions"] for r in _run(channels_built, device_handoff)
+    }
+    assert handoff == {("mobile", "mobile"): 1, ("mobile", NOT_SET): 1, ("desktop", "mobile"): 1}
+
+
+def test_a_call_given_its_channel_by_its_file_is_an_offline_touch_of_its_own(channels_built: Built) -> None:
+    rows = {row["device_type"]: row["sessions"] for row in _run(channels_built, device_conversion)}
+    # The call is a session of its own (not the start of Eko's visit ten minutes later), and on no device.
+    assert rows["offline"] == 1
+    eko = [j for j in channels_built.table("journeys").to_pylist() if j["converted"] and j["revenue"] == 90000]
+    assert [j["path"] for j in eko] == [["Call Centre", "Paid Social"]]
+
+
+def test_offline_channels_is_a_setting(tmp_path_factory: pytest.TempPathFactory) -> None:
+    built = build_story(
+        tmp_path_factory.mktemp("devices-online-calls"), CHANNELS_STORY, settings={"offline_channels": []}
+    )
+    eko = [j for j in built.table("journeys").to_pylist() if j["converted"] and j["revenue"] == 90000]
+    # Without it the call opens the session Eko's visit joins: the visit's channel is lost.
+    assert [j["path"] for j in eko] == [["Call Centre"]]

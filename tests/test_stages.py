@@ -153,3 +153,20 @@ def test_bad_stage_rules_say_what_is_wrong() -> None:
         stage_rules_from_config({"stages": {"prepend": [{"stage": "Loyalty", "purchase": "second"}]}})
     with pytest.raises(SettingError, match="write rules for them"):
         stage_rules_from_config({}, stages=("Tahu", "Mau", "Beli"))
+
+
+def test_an_order_that_fell_through_or_came_back_is_no_first_contact(tmp_path: Path) -> None:
+    # A marketplace's orders, named by their status as `jejak import --event-names` advises: each order is the one
+    # event of its session, some from an Instagram ad (an arrival from social media is Awareness).
+    story = {
+        "eka": [track(at(5, "10:00:00"), "Order Unpaid", channel="Paid Social")],
+        "fajar": [track(at(5, "11:00:00"), "Order Cancelled", channel="Organic Social")],
+        "gilang": [
+            track(at(6, "09:00:00"), "Order Completed", channel="Paid Social", revenue=90000),
+            track(at(9, "09:00:00"), "Order Refunded", channel="Paid Social"),
+        ],
+    }
+    built = build_story(tmp_path, story)
+    assert stages_of(built, "eka") == ["Decision"]
+    assert stages_of(built, "fajar") == ["Decision"]
+    assert stages_of(built, "gilang") == ["Decision", "Experience"]

@@ -2,14 +2,17 @@
 
 - `device_conversion`: per device type or OS, sessions, sessions with a conversion,
   session conversion rate, conversions, revenue and average order value.
-- `cross_device`: of all journeys (inside the lookback window), the share whose touches
-  came from more than one device type; of the conversions, the share that happened on
-  another device type than the journey's first touch.
-- `device_handoff`: conversions by the device of the first touch and the device of the
+- `cross_device`: of the journeys with a touch on a device (inside the lookback window),
+  the share whose touches came from more than one device type; of the conversions made
+  on a device after a touch on one, the share made on another device type than the
+  journey's first.
+- `device_handoff`: conversions by the journey's first device and the device of the
   converting session ("which device closes after which").
 
 A session's device is its first event's. Offline touches (store visits, calls, print)
 have no device: they show as "offline"; an online touch without one as "(not set)".
+Neither is a device a journey crosses to: a journey's first device is that of its
+first touch on a device (or, with none, its first touch's label).
 
 The build keeps each journey's first device, whether it crossed devices and its
 converting session's device on the journeys table, so the journey reports read one
@@ -26,7 +29,7 @@ import ibis.expr.types as ir
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.engine import safe_div
-from jejak.journeys.dimensions import device_label, journey_device_aggregates
+from jejak.journeys.dimensions import device_label, is_a_device, journey_device_aggregates
 from jejak.journeys.journeys import journey_touches
 
 GROUPINGS = ("device_type", "os")
@@ -140,14 +143,18 @@ def cross_device(
 ) -> ir.Table:
     """One row: journeys and the share that crossed devices; conversions and the share closed on another device.
 
-    Journeys are those with a touch in the lookback window. Inputs as for `device_handoff`.
+    Journeys are those with a touch on a device (not offline, not "(not set)") in the lookback window; conversions
+    those that closed on a device, after a touch on one. Inputs as for `device_handoff`.
     """
     devices = _devices_of(touchpoints, conversions, lookback_days, in_window, journeys)
-    touched = devices.filter(devices.first_device.notnull())
+    # A journey's first device is one when any of its touches was on one (`journey_device_aggregates`).
+    touched = devices.filter(devices.first_device.notnull() & is_a_device(devices.first_device))
     per_journey = touched.aggregate(
         journeys=touched.count(), cross_device_journeys=touched.crossed_devices.cast("int64").sum().fill_null(0)
     )
     closed = _closings(devices)
+    # A sale at the till or on a marketplace after a visit on a phone closed on no device: it is not counted.
+    closed = closed.filter(is_a_device(closed.first_device) & is_a_device(closed.converting_device))
     per_conversion = closed.aggregate(
         conversions=closed.count(),
         converted_on_another_device=(closed.first_device != closed.converting_device).cast("int64").sum().fill_null(0),

@@ -627,6 +627,7 @@ def import_command(
         warn_of_unknown_channels(project, summaries)
         warn_of_order_statuses(summaries, check)
         warn_of_unsourced_conversions(summaries, check, source_named=source is not None)
+        warn_of_revenueless_conversions(summaries, check)
     print_import_failures(failed, len(summaries), check)
 
 
@@ -707,6 +708,35 @@ def warn_of_unsourced_conversions(summaries: Sequence[Any], check: bool = False,
             "visit (someone who typed the shop's address), unless it falls inside a web visit of the same person. If "
             "they are a store's, a marketplace's or a call centre's sales, say so with --set \"channel=Offline "
             f'Store" (or Marketplace, Call Centre, WhatsApp: docs/channels.md), {then}.{also}'
+        )
+
+
+def warn_of_revenueless_conversions(summaries: Sequence[Any], check: bool = False) -> None:
+    """Warn of a file whose conversions have no revenue, none of them: its total is not mapped to revenue, and
+    revenue by channel, return on ad spend and every model's credited revenue would count them as 0. Name the column
+    that likely holds it (`mapping.suggested_map`), when the file has one."""
+    from jejak.ingest.mapping import suggested_map
+
+    for summary in summaries:
+        if summary.revenueless is None:
+            continue
+        found = summary.revenueless
+        noun, has = ("conversion", "has") if found.conversions == 1 else ("conversions", "have")
+        then = "then import it" if check else "then import it again with --replace"
+        likely = None
+        if summary.columns:
+            header, targets = zip(*summary.columns, strict=True)
+            likely = next((k for k, v in suggested_map(header, targets).items() if v == "revenue"), None)
+        if summary.file_format == "jsonl":
+            how = f"Give each its amount as properties.revenue (or properties.total), {then}."
+        elif likely is not None:
+            how = f"Its column '{likely}' looks like each one's amount: add \"{likely}=revenue\" to --map, {then}."
+        else:
+            how = f'Map the column that holds each one\'s amount with --map "your_column=revenue", {then}.'
+        print_warning(
+            f"{shown_name(summary.file)}: its {found.conversions:,} {noun} ({found.event}) {has} no revenue: no "
+            "column of it is read as revenue, so revenue by channel, return on ad spend and each model's credited "
+            f"revenue count {'it' if found.conversions == 1 else 'them'} as 0. {how}"
         )
 
 

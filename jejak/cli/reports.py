@@ -131,7 +131,7 @@ def devices(
         {
             "devices": (title, found["devices"]),
             "cross_device": ("Journeys across devices", found["cross_device"]),
-            "handoff": ("Device of the first touch → device of the conversion", found["handoff"]),
+            "handoff": ("First device → device of the conversion", found["handoff"]),
         },
         output_format,
     )

@@ -115,6 +115,15 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         minimum=60,
     ),
     Setting(
+        "offline_channels",
+        ["Offline Store", "Call Centre"],
+        "channel names",
+        "Channels whose events happen off the web and apps: an event a file gives one of them (its channel column, "
+        'or --set "channel=Offline Store") is an offline touch, as type offline is (a session of its own, device '
+        "'offline'), though its file has no type column. Read by each build; names match without case.",
+        "DESIGN.md §3: store, call centre",
+    ),
+    Setting(
         "lookback_days",
         30,
         "days",
@@ -300,6 +309,7 @@ class Settings:
     decimal_mark: str
     session_gap_seconds: int
     session_max_seconds: int
+    offline_channels: list[str]
     lookback_days: int
     conversion_events: list[str]
     path_transform: str

@@ -180,7 +180,9 @@ class ImportSummary:
     # New events that rows of the file gave different revenues (only each one's first row was stored).
     revenue_conflict: RevenueConflict | None = None
     # Conversions of a file none of whose columns says where its events came from (`_staged_unsourced`).
-    unsourced: UnsourcedConversions | None = None
+    unsourced: ConversionsLacking | None = None
+    # Conversions of a file none of which has a revenue (`_staged_revenueless`): its revenue column is not mapped.
+    revenueless: ConversionsLacking | None = None
     # Rows skipped as duplicates of an event under their event_id that is another event (`IdClash`), and events
     # stored before that the file gives again under another name or revenue (`ChangedEvents`).
     id_clash: IdClash | None = None
@@ -235,10 +237,11 @@ SAME_EVENT_COLUMNS = ("timestamp", "user_id", "anonymous_id", "email_hash", "pho
 
 
 @dataclass(frozen=True)
-class UnsourcedConversions:
-    """The conversions of a file that gives no column saying where its events came from (a till's receipts, a
-    marketplace's orders): a build counts each as a Direct visit, unless it falls inside a web session of its person.
-    `conversions` counts them (distinct event ids); `event` is their most common name."""
+class ConversionsLacking:
+    """The conversions of a file that lack what every report reads: where they came from (a till's receipts, a
+    marketplace's orders with no column saying so: a build counts each as a Direct visit, unless it falls inside a
+    web session of its person), or their revenue (none of them has any). `conversions` counts them (distinct event
+    ids); `event` is their most common name."""
 
     conversions: int
     event: str
@@ -994,7 +997,8 @@ class LoadedRows:
     channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
     conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
     revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
-    unsourced: UnsourcedConversions | None = None  # `_staged_unsourced`
+    unsourced: ConversionsLacking | None = None  # `_staged_unsourced`
+    revenueless: ConversionsLacking | None = None  # `_staged_revenueless`
     id_clash: IdClash | None = None  # `_store_new_events`
     changed: ChangedEvents | None = None  # `_store_new_events`
     replaced: int = 0  # `_store_new_events`, with `update`
@@ -1002,6 +1006,7 @@ class LoadedRows:
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
             unsourced=self.unsourced,
+            revenueless=self.revenueless,
             id_clash=self.id_clash,
             changed=self.changed,
             replaced=self.replaced,
@@ -1110,23 +1115,25 @@ def load_rows(
         # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
         unsourced = None if says_where else _staged_unsourced(engine, stage, settings)
+        revenueless = _staged_revenueless(engine, stage, settings)
         kept = _store_new_events(engine, project, stage, check=check, update=update)
     finally:
         engine.close()
     return LoadedRows(
-        rows_read,
-        kept.valid_rows,
-        kept.rows_stored,
-        quarantine_rows,
-        valid_lines,
-        kept.sample,
-        channels,
-        statuses,
-        kept.revenue_conflict,
-        unsourced,
-        kept.id_clash,
-        kept.changed,
-        kept.replaced,
+        rows_read=rows_read,
+        valid_rows=kept.valid_rows,
+        rows_stored=kept.rows_stored,
+        bad_rows=quarantine_rows,
+        valid_lines=valid_lines,
+        sample=kept.sample,
+        channels=channels,
+        conversion_statuses=statuses,
+        revenue_conflict=kept.revenue_conflict,
+        unsourced=unsourced,
+        revenueless=revenueless,
+        id_clash=kept.id_clash,
+        changed=kept.changed,
+        replaced=kept.replaced,
     )
 
 
@@ -1168,15 +1175,25 @@ def _staged_channels(engine: Engine, stage: Path) -> tuple[str, ...]:
 STATUSES_COUNTED = 20
 
 
+def _staged_conversions(stage: Path, settings: Settings) -> tuple[str, str] | None:
+    """The staged files and the names of conversions, as SQL (`read_parquet(files)`, `event IN (names)`), or None
+    when nothing is staged or no event is a conversion."""
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    conversions = ", ".join(sql_text(name) for name in settings.conversion_events)
+    if not staged or not conversions:
+        return None
+    return sql_files(staged), conversions
+
+
 def _staged_statuses(
     engine: Engine, stage: Path, columns: Sequence[str], settings: Settings
 ) -> tuple[ConversionStatuses, ...]:
     """The staged conversions' orders by each status column kept in their properties (`event_names.is_status_column`),
     where a status says an order was cancelled, refunded or not paid: such an order is a conversion all the same."""
-    staged = sorted(stage.glob("chunk-*.parquet"))
-    conversions = ", ".join(sql_text(name) for name in settings.conversion_events)
-    if not staged or not conversions:
+    staged_conversions = _staged_conversions(stage, settings)
+    if staged_conversions is None:
         return ()
+    files, conversions = staged_conversions
     found = []
     for column in columns:
         if '"' in column or "\\" in column:
@@ -1185,7 +1202,7 @@ def _staged_statuses(
         status = f"nullif(trim(json_extract_string(properties, {path})), '')"
         counted = engine.fetch_arrow(
             f"SELECT {status} AS status, count(DISTINCT event_id) AS orders, mode(event) AS event "
-            f"FROM read_parquet({sql_files(staged)}) WHERE event IN ({conversions}) AND {status} IS NOT NULL "
+            f"FROM read_parquet({files}) WHERE event IN ({conversions}) AND {status} IS NOT NULL "
             f"GROUP BY 1 ORDER BY orders DESC, status LIMIT {STATUSES_COUNTED}"
         ).to_pylist()
         if any(status_event(str(row["status"])) for row in counted):
@@ -1194,20 +1211,37 @@ def _staged_statuses(
     return tuple(found)
 
 
-def _staged_unsourced(engine: Engine, stage: Path, settings: Settings) -> UnsourcedConversions | None:
+def _staged_unsourced(engine: Engine, stage: Path, settings: Settings) -> ConversionsLacking | None:
     """The staged conversions of a file that says nothing of where its events came from, or None if it has none. An
     `offline` one is not counted: with nothing to say where, it is Unassigned, not Direct."""
-    staged = sorted(stage.glob("chunk-*.parquet"))
-    conversions = ", ".join(sql_text(name) for name in settings.conversion_events)
-    if not staged or not conversions:
+    staged_conversions = _staged_conversions(stage, settings)
+    if staged_conversions is None:
         return None
+    files, conversions = staged_conversions
     found = engine.fetch_arrow(
-        f"SELECT count(DISTINCT event_id) AS conversions, mode(event) AS event FROM read_parquet({sql_files(staged)}) "
+        f"SELECT count(DISTINCT event_id) AS conversions, mode(event) AS event FROM read_parquet({files}) "
         f"WHERE event IN ({conversions}) AND type <> 'offline'"
     ).to_pylist()[0]
     if not found["conversions"]:
         return None
-    return UnsourcedConversions(int(found["conversions"]), str(found["event"]))
+    return ConversionsLacking(int(found["conversions"]), str(found["event"]))
+
+
+def _staged_revenueless(engine: Engine, stage: Path, settings: Settings) -> ConversionsLacking | None:
+    """The staged conversions when none of them has a revenue, or None: an orders export whose total is not mapped
+    to revenue (WooCommerce's `Order Total Amount`) would add nothing to revenue by channel or by any model, without
+    a word. Some orders with none (a free sample) are not warned of."""
+    staged_conversions = _staged_conversions(stage, settings)
+    if staged_conversions is None:
+        return None
+    files, conversions = staged_conversions
+    found = engine.fetch_arrow(
+        f"SELECT count(DISTINCT event_id) AS conversions, count(revenue) AS with_revenue, mode(event) AS event "
+        f"FROM read_parquet({files}) WHERE event IN ({conversions})"
+    ).to_pylist()[0]
+    if not found["conversions"] or found["with_revenue"]:
+        return None
+    return ConversionsLacking(int(found["conversions"]), str(found["event"]))
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:

@@ -184,6 +184,19 @@ LIKELY_NAMES = {
         "grossamount",
         "totalbayar",
         "totalpenjualan",
+        # WooCommerce's order export, a till's and an accounting tool's sales (`Gross Sales` before `Net Sales` as a
+        # file orders them: the suggestion is checked with --check).
+        "ordertotalamount",
+        "totalorder",
+        "totalpesanan",
+        "totaltagihan",
+        "totaltransaksi",
+        "nilaitransaksi",
+        "hargatotal",
+        "grosssales",
+        "netsales",
+        "totalsales",
+        "totalcollected",
     ),
     "currency": ("matauang", "kodematauang", "currencycode"),
     # A survey's answers, as the feedback that the journey map reads wants them (`segments.feedback`).

@@ -424,6 +424,21 @@ def channel_expr(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL
     return result
 
 
+def offline_by_channel(events: ir.Table, offline_channels: Sequence[str]) -> ir.Table:
+    """`events` with an event whose file gave it one of `offline_channels` (without case) as an offline touchpoint.
+
+    A till's receipts or a call log imported with `--set "channel=Offline Store"` has no type column, so its rows
+    are tracks, whose touchpoint is online: each would join a web visit of its person within the session gap (its
+    channel lost to the visit's, or the visit's to it) and count as a device "(not set)", which made a call before
+    a phone order a journey across devices.
+    """
+    names = sorted({name.strip().lower() for name in offline_channels if name.strip()})
+    if not names:
+        return events
+    given = events.channel.strip().lower().isin(names).fill_null(False)
+    return events.mutate(touchpoint=ibis.ifelse(given, ibis.literal("offline"), events.touchpoint))
+
+
 def classify(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RULES) -> ir.Table:
     """`with_acquisition(table)` with its `channel` column set by `channel_expr` (a source-set channel is kept).
 

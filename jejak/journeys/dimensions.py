@@ -76,10 +76,29 @@ def device_label(table: ir.Table, column: str = "device_type") -> ir.StringValue
     return value
 
 
+def is_a_device(label: ir.StringValue) -> ir.BooleanValue:
+    """Whether a `device_label` names a device (mobile, desktop, tablet, an OS): not `offline`, not `(not set)`."""
+    named: ir.BooleanValue = ~label.isin([OFFLINE, NOT_SET])
+    return named
+
+
 def journey_device_aggregates(touches: ir.Table) -> dict[str, ir.Value]:
-    """Per journey (aggregates over its touches): whether its touches came from more than one device type, and the
-    device of its first touch (arg-min over time, then session id, so every engine picks the same touch)."""
+    """Per journey (aggregates over its touches): whether its touches came from more than one device type, and its
+    first device (arg-min over time, then session id, so every engine picks the same touch).
+
+    Only touches on a device count. A store visit or a call has none (`offline`), nor has a marketplace order or a
+    chat whose file names none (`(not set)`): a call before an order on a phone is not a journey across devices, and
+    such journeys made the share look several times larger than the phone-to-laptop switches it is about. A journey
+    with no touch on a device has the first touch's label and crossed none.
+    """
     device = device_label(touches)
-    first_key = ibis.struct({"at": touches.epoch_seconds, "session": touches.session_id})
+    on_device = is_a_device(device)
+    named = ibis.ifelse(on_device, device, ibis.null("string"))
+    # Touches on a device sort first; among them (or among the rest, when none is) the earliest.
+    first_key = ibis.struct(
+        {"no_device": ibis.ifelse(on_device, 0, 1), "at": touches.epoch_seconds, "session": touches.session_id}
+    )
     # Smallest and largest differ exactly when there are two or more: no distinct count (a hash set per journey).
-    return {"crossed_devices": device.min() != device.max(), "first_device": device.argmin(first_key)}
+    # Both are NULL for a journey with no touch on a device.
+    crossed = (named.min() != named.max()).fill_null(False)
+    return {"crossed_devices": crossed, "first_device": device.argmin(first_key)}

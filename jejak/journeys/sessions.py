@@ -7,7 +7,8 @@ Rules (times compared to the whole second, as GA4 and Matomo do):
   the run's first event (windows aligned to the run start), so no session is
   longer than the cap;
 - an offline event (store visit, call, print) is a session of its own, and the
-  event after it starts a new one.
+  event after it starts a new one. An event whose file gave it an offline channel
+  (the `offline_channels` setting) is offline by then (`channels.offline_by_channel`).
 Every event gets exactly one `session_id`; sessions partition each person's events.
 """
 

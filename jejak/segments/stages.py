@@ -85,6 +85,11 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
     # Purchases first: whatever page they happen on, a purchase decides, and a second one is loyalty.
     StageRule("Loyalty", purchase="repeat"),
     StageRule("Decision", purchase="first"),
+    # An order that was not completed, named by its status as `jejak import --event-names` advises: an unpaid or
+    # cancelled one decided and fell through, a refunded one is what came after buying. Before the arrival rule: a
+    # marketplace's order is the one event of its session, and an order from an ad was no first contact.
+    StageRule("Experience", events=("Order Refunded", "Order Returned")),
+    StageRule("Decision", events=("Order Unpaid", "Order Cancelled", "Order Failed")),
     StageRule(
         "Loyalty",
         events=("Product Reviewed", "Review Submitted", "Referral Sent", "Product Shared", "Subscription Renewed"),
