@@ -106,7 +106,7 @@ def test_pain_points_carry_their_evidence_and_suggestions(built: Built) -> None:
 def test_a_stage_no_one_reached_is_no_drop_off(tmp_path: Path) -> None:
     # A shop that imported only its sales: purchases (Decision) and repeat purchases (Loyalty), and no event of
     # Experience at all. "100 % of people in Decision never reach Experience" would be a gap in the data, not a
-    # drop-off; nothing is said of it.
+    # drop-off: Ana bought again. Budi, who did not, is the drop-off.
     store = {"channel": "Offline Store"}
     sales = build_story(
         tmp_path,
@@ -119,7 +119,12 @@ def test_a_stage_no_one_reached_is_no_drop_off(tmp_path: Path) -> None:
     assert journey.column("Decision").kpis["people"] == 2 and journey.column("Loyalty").kpis["people"] == 1
     assert journey.column("Experience").kpis["people"] in (0, None)
     pains = [item.text for column in journey.stages for item in column.pain_points]
-    assert not [text for text in pains if text.startswith("Largest drop-off")], pains
+    dropped = [text for text in pains if text.startswith("Largest drop-off")]
+    assert dropped == ["Largest drop-off: 50 % of people in Decision never reach a later stage (1 of 2)"], pains
+    # Only sales: no stage after Loyalty, and none reached after a lone purchase of a shop with one buyer.
+    lone = build_story(tmp_path / "lone", {"citra": [buy("2026-03-03 10:00", 40000, **store)]})
+    alone = assemble("", FIVE_STAGES, lanes_of(lone))
+    assert not [i for c in alone.stages for i in c.pain_points if i.text.startswith("Largest drop-off")]
 
 
 def test_notes_join_their_lane_as_manual_and_feelings_override(built: Built) -> None:

@@ -170,3 +170,27 @@ def test_an_order_that_fell_through_or_came_back_is_no_first_contact(tmp_path: P
     assert stages_of(built, "eka") == ["Decision"]
     assert stages_of(built, "fajar") == ["Decision"]
     assert stages_of(built, "gilang") == ["Decision", "Experience"]
+
+
+def test_skipping_a_stage_is_going_on(tmp_path: Path) -> None:
+    # Hana clicks an Instagram ad and buys at once (no Consideration), then buys again with no delivery or support
+    # event recorded between (no Experience): she went on from each stage she was in.
+    story = {
+        "hana": [
+            page(at(10, "09:00:00"), "/", "Paid Social"),
+            track(at(10, "09:06:00"), "Order Completed", revenue=90000),
+            track(at(20, "09:06:00"), "Order Completed", revenue=90000),
+        ],
+        "ilham": [page(at(11, "09:00:00"), "/", "Paid Social")],
+    }
+    built = build_story(tmp_path, story)
+    rows = built.report(lambda read: stage_funnel(read("person_stages"), FIVE_STAGES))
+    assert [(row["stage"], row["people"], row["went_on"]) for row in rows] == [
+        ("Awareness", 2, 1),  # Ilham stopped
+        ("Consideration", 0, 0),
+        ("Decision", 1, 1),
+        ("Experience", 0, 0),
+        ("Loyalty", 1, None),
+    ]
+    assert rows[0]["median_days_in_stage"] == pytest.approx(6 / (24 * 60))
+    assert rows[2]["median_days_in_stage"] == pytest.approx(10.0)

@@ -222,7 +222,10 @@ def _width_of(table: Table) -> int:
 
 
 def cell_text(value: Any) -> str:
+    """A value as a table shows it: thousands separated, fractions below 1 with two decimals, zero as 0."""
     if isinstance(value, float):
+        if value == 0:
+            return "0"
         return f"{value:,.2f}" if abs(value) < 1 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"

@@ -410,7 +410,7 @@ def flows(
 @PROJECT_OPTION
 @handle_errors
 def stages(output_format: str, project_dir: str | None) -> None:
-    """People reaching each journey stage, going on to the next, median days in the stage; where people are now.
+    """People reaching each journey stage, going on to a later one, median days in the stage; where people are now.
 
     Stages come from the rules in jejak.toml ([[stages.rules]], [[stages.prepend]]) or the defaults.
     Example: jejak report stages --format json
@@ -420,7 +420,7 @@ def stages(output_format: str, project_dir: str | None) -> None:
     funnel_rows, current = found["stages"], found["current"]
     show_sections(
         {
-            "stages": ("Journey stages (people reaching each, going on to the next)", funnel_rows),
+            "stages": ("Journey stages (people reaching each, going on to a later one)", funnel_rows),
             "current": ("Where people are now (the furthest stage reached)", current),
         },
         output_format,

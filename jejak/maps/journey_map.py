@@ -19,7 +19,6 @@ people add their own.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,23 +129,25 @@ def assemble(
 
 def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
     columns = journey.stages
-    # The largest drop-off: the stage whose people least often go on to the next. A next stage nobody reached is no
-    # drop-off but a stage the data has no events of (a shop with only its sales imported has no Experience: no
-    # support contact, delivery or review), which says nothing of the people before it.
+    # The largest drop-off: the stage whose people least often go on to a later one (`stage_funnel`). A stage with
+    # no later stage anyone reached is left out: the data has no events of those (a shop with only its sales
+    # imported has no Experience, and buyers who never bought again are not told apart from that gap).
     candidates = [
         c
-        for c, following in itertools.pairwise(columns)
-        if c.kpis.get("conversion_to_next") is not None and c.kpis.get("people") and following.kpis.get("people")
+        for number, c in enumerate(columns)
+        if c.kpis.get("conversion_to_next") is not None
+        and c.kpis.get("people")
+        and any(later.kpis.get("people") for later in columns[number + 1 :])
     ]
     if candidates:
         worst = min(candidates, key=lambda c: float(c.kpis["conversion_to_next"] or 0.0))
-        following = columns[columns.index(worst) + 1].stage
+        later_stages = [c.stage for c in columns[columns.index(worst) + 1 :] if c.kpis.get("people")]
         people, went = int(worst.kpis["people"] or 0), int(worst.kpis["went_on"] or 0)
         worst.pain_points.append(
             Item(
-                f"Largest drop-off: {_percent(1 - went / people)} of people in {worst.stage} never reach {following} "
-                f"({people - went:,} of {people:,})",
-                evidence={"people": people, "went_on": went, "next_stage": following},
+                f"Largest drop-off: {_percent(1 - went / people)} of people in {worst.stage} never reach a later "
+                f"stage ({people - went:,} of {people:,})",
+                evidence={"people": people, "went_on": went, "later_stages": later_stages},
             )
         )
     bounce = lanes["bounce"]

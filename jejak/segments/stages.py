@@ -281,21 +281,28 @@ def current_stages(milestones: ir.Table) -> ir.Table:
 
 
 def stage_funnel(milestones: ir.Table, stages: Sequence[str]) -> ir.Table:
-    """Per stage: people who reached it, how many went on to the next stage later, and the median days in the stage.
+    """Per stage: people who reached it, how many went on to a later stage, and the median days in the stage.
 
-    "Went on" counts people whose first time in the next stage came at or after their first
-    time in this one; days in the stage run from the first entry to the first entry of the next.
+    "Went on" counts people whose first time in a later stage (any: the next, or one past it) came at or after
+    their first time in this one; days in the stage run from the first entry to the first such entry. Stages are
+    not a strict sequence: someone who clicks an ad and buys at once skips Consideration, and a shop whose data has
+    no delivery or support events has no Experience before a repeat purchase. Counting only the next stage made
+    them all stop where they were, and the journey map call it the largest drop-off.
     """
     this = milestones.select("person_id", "stage", "stage_number", _entered=whole_epoch_seconds(milestones.first_at))
-    following = milestones.select(
+    later = milestones.select(
         _person_id=milestones.person_id,
-        _number=milestones.stage_number - 1,
-        _next_entered=whole_epoch_seconds(milestones.first_at),
+        _number=milestones.stage_number,
+        _later_entered=whole_epoch_seconds(milestones.first_at),
     )
-    joined = this.left_join(
-        following, (this.person_id == following._person_id) & (this.stage_number == following._number)
+    # Each of a person's stages against each of theirs (five at most): an equality join, the rest a condition of
+    # the aggregate (ibis cannot join on a comparison when both sides come from one derived table).
+    paired = this.join(later, this.person_id == later._person_id)
+    after = (paired._number > paired.stage_number) & (paired._later_entered >= paired._entered)
+    joined = paired.group_by(["person_id", "stage", "stage_number", "_entered"]).aggregate(
+        _next_entered=ibis.ifelse(after, paired._later_entered, ibis.null("int64")).min()
     )
-    moved = (joined._next_entered >= joined._entered).fill_null(False)
+    moved = joined._next_entered.notnull()
     # A float numerator: Spark would read the literal as a decimal and round the quotient.
     days = ibis.ifelse(moved, (joined._next_entered - joined._entered).cast("float64") / 86_400, None)
     counts = joined.group_by(["stage", "stage_number"]).aggregate(

@@ -394,7 +394,7 @@ def flows(
 
 
 def stages(built: OpenBuild, stage_names: Sequence[str] | None = None) -> Sections:
-    """People reaching each stage, going on to the next, median days in the stage; where people are now."""
+    """People reaching each stage, going on to a later one, median days in the stage; where people are now."""
     settings = built.project.settings
     names = stage_names or model_stages(settings.stage_model, settings.stages)
     milestones = built.read("person_stages")

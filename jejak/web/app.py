@@ -75,12 +75,15 @@ def report_cell(column: str, value: Any) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A value as text: thousands separated, small fractions with three decimals."""
+    """A value as text: thousands separated, small fractions with three decimals, and none for zero (a day's
+    revenue of nothing read "0.000" among "765,000")."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
+        if value == 0:
+            return "0"
         if abs(value) < 1:
             return f"{value:,.3f}"
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
