@@ -1116,15 +1116,23 @@ def load_rows(
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
         unsourced = None if says_where else _staged_unsourced(engine, stage, settings)
         revenueless = _staged_revenueless(engine, stage, settings)
+        continued = _continuation_lines(engine, stage, quarantine_rows)
         kept = _store_new_events(engine, project, stage, check=check, update=update)
     finally:
         engine.close()
+    bad_rows = []
+    for row in quarantine_rows:
+        continues = row.pop(_CONTINUES, False) and int(str(row["source_line"])) in continued
+        row.pop(_EVENT_OF_ROW, None)
+        if not continues:
+            bad_rows.append(row)
     return LoadedRows(
         rows_read=rows_read,
-        valid_rows=kept.valid_rows,
+        # Another row of an event the file gives whole is skipped as a duplicate, as an order's product rows are.
+        valid_rows=kept.valid_rows + len(continued),
         rows_stored=kept.rows_stored,
-        bad_rows=quarantine_rows,
-        valid_lines=valid_lines,
+        bad_rows=bad_rows,
+        valid_lines=valid_lines | continued if origin_lines is not None else valid_lines,
         sample=kept.sample,
         channels=channels,
         conversion_statuses=statuses,
@@ -1306,13 +1314,56 @@ def _validate_chunk(
     )
     # The row's text only for the bad rows: the select list is computed after the join keeps them.
     bad = engine.fetch_arrow(
-        f"SELECT v._line AS source_line, v._reason AS reason, v._message AS message, {raw_text} AS raw "
+        f"SELECT v._line AS source_line, v._reason AS reason, v._message AS message, {raw_text} AS raw, "
+        f"CAST(c.event_id AS VARCHAR) AS {_EVENT_OF_ROW}, {_CONTINUES_SQL} AS {_CONTINUES} "
         "FROM validated_chunk AS v JOIN canonical_chunk AS c ON c._line = v._line "
         "WHERE v._reason IS NOT NULL ORDER BY v._line"
     )
     engine.execute_sql("DROP TABLE canonical_chunk; DROP TABLE validated_chunk")
     rows: list[dict[str, object]] = bad.to_pylist()
     return rows
+
+
+# A bad row that may be another row of an order the file gives whole (`_continuation_lines`): the time or every
+# identifier blank, as an export that writes an order's fields on its first product's row only leaves them (Shopify's
+# orders export: `Created at` on the first line item alone).
+_EVENT_OF_ROW = "_event_of_row"
+_CONTINUES = "_continues"
+
+
+def _blank_sql(column: str) -> str:
+    return f"nullif(trim(CAST(c.{column} AS VARCHAR)), '') IS NULL"
+
+
+_CONTINUES_SQL = (
+    f"CASE v._reason WHEN 'bad_timestamp' THEN {_blank_sql('timestamp')} "
+    f"WHEN 'no_identifier' THEN {' AND '.join(_blank_sql(name) for name in ('user_id', 'anonymous_id', 'email', 'phone'))} "
+    "ELSE false END"
+)
+
+
+def _continuation_lines(engine: Engine, stage: Path, bad_rows: Sequence[Mapping[str, object]]) -> frozenset[int]:
+    """The lines of bad rows that are more rows of an event the file gives whole: a row whose time or every
+    identifier is blank, under the event id of a valid row of the file. Such a row is a duplicate, as an order's
+    other product rows are, not a bad row: Shopify's orders export writes `Created at` on an order's first line item
+    only, and each of its other line items was quarantined as a missing time (one per extra product)."""
+    # A reader's bad rows (bad_json, a malformed CSV line) carry neither key: never another row of an event.
+    wanted = {str(row[_EVENT_OF_ROW]) for row in bad_rows if row.get(_CONTINUES) and row[_EVENT_OF_ROW] is not None}
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    if not wanted or not staged:
+        return frozenset()
+    engine.register_arrow("continued_ids", pa.table({"event_id": sorted(wanted)}))
+    try:
+        found = engine.fetch_arrow(
+            f"SELECT DISTINCT event_id FROM read_parquet({sql_files(staged)}) "
+            "WHERE event_id IN (SELECT event_id FROM continued_ids)"
+        )
+    finally:
+        engine.unregister("continued_ids")
+    whole = set(found.column("event_id").to_pylist())
+    return frozenset(
+        int(str(row["source_line"])) for row in bad_rows if row.get(_CONTINUES) and row[_EVENT_OF_ROW] in whole
+    )
 
 
 def _redact_validated(engine: Engine, key: bytes) -> None:
