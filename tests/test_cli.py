@@ -1013,6 +1013,49 @@ def test_import_warns_of_conversions_with_no_revenue_and_its_advice_works(tmp_pa
     assert 'Map the column that holds each one\'s amount with --map "your_column=revenue", then import it.' in flat
 
 
+def test_import_warns_of_a_source_column_that_says_where_orders_were_placed(tmp_path: Path) -> None:
+    # Shopify's orders export: its `Source` (web, pos, an app's number) is read as each order's source, and no
+    # channel rule knows `web`: every web order was Unassigned, and the file seemed to say where, so nothing warned.
+    runner, project = _new_project(tmp_path)
+    at = ["--project", str(project)]
+    wide = {"COLUMNS": "400"}
+    orders = tmp_path / "orders_export.csv"
+    orders.write_text(
+        "Name,Email,Created at,Total,Source\n"
+        "#1001,budi@example.com,2026-10-01 10:04:12 +0700,215000,web\n"
+        "#1002,siti@example.com,2026-10-03 10:58:00 +0700,395000,web\n"
+        "#1003,agus@example.com,2026-10-05 11:59:00 +0700,225000,pos\n"
+        "#1004,rina@example.com,2026-10-06 09:00:00 +0700,95000,580111\n",
+        encoding="utf-8",
+    )
+    read = ["--map", "Name=event_id,Created at=timestamp,Total=revenue", "--set", "event=Order Completed"]
+    imported = runner.invoke(cli, ["import", str(orders), *read, *at], env=wide)
+    flat = " ".join(imported.output.split())
+    assert imported.exit_code == 0, imported.output
+    assert (
+        "its column 'Source', read as each event's source, says where an order was placed (web 2, 580111 1, pos 1)"
+        in flat
+    ), flat
+    advice = re.search(r'--map "(Source=properties\.order_source)"', flat)
+    assert advice is not None, flat
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    touchpoints = runner.invoke(cli, ["export", "touchpoints", "--format", "json", "-o", "-", *at])
+    channels = sorted(json.loads(line)["channel"] for line in touchpoints.output.splitlines() if line.startswith("{"))
+    assert channels.count("Unassigned") == 3, channels  # what the warning says a build makes of them
+    again = runner.invoke(
+        cli, ["import", str(orders), "--replace", read[0], f"{read[1]},{advice.group(1)}", *read[2:], *at], env=wide
+    )
+    flat = " ".join(again.output.split())
+    assert again.exit_code == 0 and "says where an order was placed" not in flat, flat
+    assert "say nothing of where they happened" in flat  # now honestly without a source
+    # A file whose sources are where buyers came from is not warned of.
+    web = tmp_path / "web.csv"
+    web.write_text("order,time,user,source\nW1,2026-11-03 10:00,u1,instagram\nW2,2026-11-03 11:00,u2,web\n")
+    mapped = ["--map", "order=event_id,time=timestamp,user=user_id", "--set", "event=Order Completed"]
+    checked = runner.invoke(cli, ["import", str(web), "--check", *mapped, *at], env=wide)
+    assert checked.exit_code == 0 and "where an order was placed" not in checked.output, checked.output
+
+
 def test_import_warns_of_an_id_that_is_another_events_and_its_advice_works(tmp_path: Path) -> None:
     import shlex
 

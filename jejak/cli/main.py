@@ -628,6 +628,7 @@ def import_command(
         warn_of_order_statuses(summaries, check)
         warn_of_unsourced_conversions(summaries, check, source_named=source is not None)
         warn_of_revenueless_conversions(summaries, check)
+        warn_of_sales_places(summaries, check)
     print_import_failures(failed, len(summaries), check)
 
 
@@ -737,6 +738,24 @@ def warn_of_revenueless_conversions(summaries: Sequence[Any], check: bool = Fals
             f"{shown_name(summary.file)}: its {found.conversions:,} {noun} ({found.event}) {has} no revenue: no "
             "column of it is read as revenue, so revenue by channel, return on ad spend and each model's credited "
             f"revenue count {'it' if found.conversions == 1 else 'them'} as 0. {how}"
+        )
+
+
+def warn_of_sales_places(summaries: Sequence[Any], check: bool = False) -> None:
+    """Warn of a file whose `source` values name where its orders were placed (Shopify's `Source`: web, pos), not
+    where its buyers came from: a build makes each web order Unassigned. Say how to keep the column as a property."""
+    for summary in summaries:
+        if not summary.sales_places:
+            continue
+        column = next((written for written, target in summary.columns if target == "source"), "source")
+        counted = ", ".join(f"{place} {events:,}" for place, events in summary.sales_places)
+        then = "then import it" if check else "then import it again with --replace"
+        print_warning(
+            f"{shown_name(summary.file)}: its column '{column}', read as each event's source, says where an order "
+            f"was placed ({counted}), as Shopify's orders export writes it, not where its buyer came from: no "
+            "channel rule knows 'web', so a build makes each such order Unassigned. Keep it as a property with "
+            f'--map "{column}=properties.order_source", and say where the orders came from with --set '
+            f'"channel=…" if one channel did (a file of the till\'s pos orders: "channel=Offline Store"), {then}.'
         )
 
 

@@ -173,6 +173,9 @@ class ImportSummary:
     unused_map: tuple[str, ...] = ()
     # The channels the file's rows set themselves (its `channel` column), up to SET_CHANNELS_SHOWN, in name order.
     channels: tuple[str, ...] = ()
+    # The file's `source` values, with their events, when each names where an order was placed, not where its buyer
+    # came from (Shopify's `Source`: web, pos; `_staged_sales_places`).
+    sales_places: tuple[tuple[str, int], ...] = ()
     # The statuses --event-names named that no row's event was (a typo, or a status the file does not have).
     unmet_event_names: tuple[str, ...] = ()
     # Conversions whose order status (a column kept in properties) says some were cancelled, refunded or not paid.
@@ -995,6 +998,7 @@ class LoadedRows:
     valid_lines: frozenset[int] = frozenset()  # the lines of the valid rows (stored or duplicate), when asked for
     sample: list[dict[str, object]] = field(default_factory=list)  # with `check`: the first new events
     channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
+    sales_places: tuple[tuple[str, int], ...] = ()  # `_staged_sales_places`
     conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
     revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
     unsourced: ConversionsLacking | None = None  # `_staged_unsourced`
@@ -1011,6 +1015,7 @@ class LoadedRows:
             changed=self.changed,
             replaced=self.replaced,
             channels=self.channels,
+            sales_places=self.sales_places,
             conversion_statuses=self.conversion_statuses,
             revenue_conflict=self.revenue_conflict,
             file=file,
@@ -1111,6 +1116,7 @@ def load_rows(
         if origin_lines is not None:
             valid_lines = _staged_lines(engine, stage)
         channels = _staged_channels(engine, stage)
+        sales_places = _staged_sales_places(engine, stage)
         statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
         # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
@@ -1135,6 +1141,7 @@ def load_rows(
         valid_lines=valid_lines | continued if origin_lines is not None else valid_lines,
         sample=kept.sample,
         channels=channels,
+        sales_places=sales_places,
         conversion_statuses=statuses,
         revenue_conflict=kept.revenue_conflict,
         unsourced=unsourced,
@@ -1177,6 +1184,32 @@ def _staged_channels(engine: Engine, stage: Path) -> tuple[str, ...]:
         f"ORDER BY channel LIMIT {SET_CHANNELS_SHOWN}"
     )
     return tuple(str(name) for name in found.column("channel").to_pylist())
+
+
+# Where an order was placed, as a shop's own export writes it in a column named Source (Shopify's `source_name`: its
+# online store, its point of sale, a draft order, its apps; other apps by a number): no marketing source.
+SALES_PLACES = frozenset({"web", "pos", "shopify_draft_order", "draft_order", "iphone", "android", "online_store"})
+
+
+def _staged_sales_places(engine: Engine, stage: Path) -> tuple[tuple[str, int], ...]:
+    """The staged rows' `source` values with their events, when every one names where an order was placed
+    (SALES_PLACES, or an app's number) and one at least is named: Shopify's orders export has a column `Source`,
+    read as each order's source, whose `web` no channel rule knows (every web order was Unassigned, and no warning
+    said so, since the file seemed to say where). Else ()."""
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    if not staged:
+        return ()
+    found = engine.fetch_arrow(
+        f"SELECT lower(trim(source)) AS place, count(*) AS events FROM read_parquet({sql_files(staged)}) "
+        f"WHERE nullif(trim(source), '') IS NOT NULL GROUP BY 1 ORDER BY events DESC, place LIMIT {STATUSES_COUNTED + 1}"
+    ).to_pylist()
+    places = [(str(row["place"]), int(row["events"])) for row in found]
+    named = [place for place, _ in places if place in SALES_PLACES]
+    if not named or len(places) > STATUSES_COUNTED:
+        return ()
+    if not all(place in SALES_PLACES or place.isdigit() for place, _ in places):
+        return ()
+    return tuple(places)
 
 
 # How many of a status column's values are counted (a column of free text would have one per row).
