@@ -182,9 +182,9 @@ class ImportSummary:
     conversion_statuses: tuple[ConversionStatuses, ...] = ()
     # New events that rows of the file gave different revenues (only each one's first row was stored).
     revenue_conflict: RevenueConflict | None = None
-    # Conversions of a file none of whose columns says where its events came from (`_staged_unsourced`).
+    # Conversions of a file none of whose columns says where its events came from (`_staged_conversion_gaps`).
     unsourced: ConversionsLacking | None = None
-    # Conversions of a file none of which has a revenue (`_staged_revenueless`): its revenue column is not mapped.
+    # Conversions of a file none of which has a revenue (`_staged_conversion_gaps`): its revenue column is not mapped.
     revenueless: ConversionsLacking | None = None
     # Rows skipped as duplicates of an event under their event_id that is another event (`IdClash`), and events
     # stored before that the file gives again under another name or revenue (`ChangedEvents`).
@@ -1001,8 +1001,8 @@ class LoadedRows:
     sales_places: tuple[tuple[str, int], ...] = ()  # `_staged_sales_places`
     conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
     revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
-    unsourced: ConversionsLacking | None = None  # `_staged_unsourced`
-    revenueless: ConversionsLacking | None = None  # `_staged_revenueless`
+    unsourced: ConversionsLacking | None = None  # `_staged_conversion_gaps`
+    revenueless: ConversionsLacking | None = None  # `_staged_conversion_gaps`
     id_clash: IdClash | None = None  # `_store_new_events`
     changed: ChangedEvents | None = None  # `_store_new_events`
     replaced: int = 0  # `_store_new_events`, with `update`
@@ -1120,8 +1120,7 @@ def load_rows(
         statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
         # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
-        unsourced = None if says_where else _staged_unsourced(engine, stage, settings)
-        revenueless = _staged_revenueless(engine, stage, settings)
+        unsourced, revenueless = _staged_conversion_gaps(engine, stage, settings, says_where=says_where)
         continued = _continuation_lines(engine, stage, quarantine_rows)
         kept = _store_new_events(engine, project, stage, check=check, update=update)
     finally:
@@ -1252,37 +1251,32 @@ def _staged_statuses(
     return tuple(found)
 
 
-def _staged_unsourced(engine: Engine, stage: Path, settings: Settings) -> ConversionsLacking | None:
-    """The staged conversions of a file that says nothing of where its events came from, or None if it has none. An
-    `offline` one is not counted: with nothing to say where, it is Unassigned, not Direct."""
+def _staged_conversion_gaps(
+    engine: Engine, stage: Path, settings: Settings, *, says_where: bool
+) -> tuple[ConversionsLacking | None, ConversionsLacking | None]:
+    """What the staged conversions lack, each None when they lack nothing: where they came from (a file that says
+    nothing of it, `says_where` False: an `offline` one is not counted, being Unassigned rather than Direct), and
+    their revenue (none of them has any: an orders export whose total is not mapped, WooCommerce's `Order Total
+    Amount`, adds nothing to revenue by channel or by any model; some orders without one, a free sample, are not
+    warned of). One read of the staged rows for both."""
     staged_conversions = _staged_conversions(stage, settings)
     if staged_conversions is None:
-        return None
+        return None, None
     files, conversions = staged_conversions
+    online = "type <> 'offline'"
     found = engine.fetch_arrow(
-        f"SELECT count(DISTINCT event_id) AS conversions, mode(event) AS event FROM read_parquet({files}) "
-        f"WHERE event IN ({conversions}) AND type <> 'offline'"
+        f"SELECT count(DISTINCT event_id) FILTER (WHERE {online}) AS online, "
+        f"mode(event) FILTER (WHERE {online}) AS online_event, count(DISTINCT event_id) AS conversions, "
+        f"count(revenue) AS with_revenue, mode(event) AS event FROM read_parquet({files}) "
+        f"WHERE event IN ({conversions})"
     ).to_pylist()[0]
-    if not found["conversions"]:
-        return None
-    return ConversionsLacking(int(found["conversions"]), str(found["event"]))
-
-
-def _staged_revenueless(engine: Engine, stage: Path, settings: Settings) -> ConversionsLacking | None:
-    """The staged conversions when none of them has a revenue, or None: an orders export whose total is not mapped
-    to revenue (WooCommerce's `Order Total Amount`) would add nothing to revenue by channel or by any model, without
-    a word. Some orders with none (a free sample) are not warned of."""
-    staged_conversions = _staged_conversions(stage, settings)
-    if staged_conversions is None:
-        return None
-    files, conversions = staged_conversions
-    found = engine.fetch_arrow(
-        f"SELECT count(DISTINCT event_id) AS conversions, count(revenue) AS with_revenue, mode(event) AS event "
-        f"FROM read_parquet({files}) WHERE event IN ({conversions})"
-    ).to_pylist()[0]
-    if not found["conversions"] or found["with_revenue"]:
-        return None
-    return ConversionsLacking(int(found["conversions"]), str(found["event"]))
+    unsourced = None
+    if not says_where and found["online"]:
+        unsourced = ConversionsLacking(int(found["online"]), str(found["online_event"]))
+    revenueless = None
+    if found["conversions"] and not found["with_revenue"]:
+        revenueless = ConversionsLacking(int(found["conversions"]), str(found["event"]))
+    return unsourced, revenueless
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:

@@ -287,7 +287,7 @@ def stage_funnel(milestones: ir.Table, stages: Sequence[str]) -> ir.Table:
     their first time in this one; days in the stage run from the first entry to the first such entry. Stages are
     not a strict sequence: someone who clicks an ad and buys at once skips Consideration, and a shop whose data has
     no delivery or support events has no Experience before a repeat purchase. Counting only the next stage made
-    them all stop where they were, and the journey map call it the largest drop-off.
+    them all stop where they were, and the journey map called that the largest drop-off.
     """
     this = milestones.select("person_id", "stage", "stage_number", _entered=whole_epoch_seconds(milestones.first_at))
     later = milestones.select(
