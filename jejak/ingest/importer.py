@@ -1116,7 +1116,8 @@ def load_rows(
         if origin_lines is not None:
             valid_lines = _staged_lines(engine, stage)
         channels = _staged_channels(engine, stage)
-        sales_places = _staged_sales_places(engine, stage)
+        # Only a file with a column read as `source` can have Shopify's (a JSON Lines message's is utm_source).
+        sales_places = _staged_sales_places(engine, stage) if "source" in present else ()
         statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
         # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
@@ -1171,15 +1172,21 @@ def _check_timestamp_formats(engine: Engine, formats: Sequence[str], option: str
 SET_CHANNELS_SHOWN = 20
 
 
+def _staged_files(stage: Path) -> str | None:
+    """The files the validated rows were staged in, as SQL for `read_parquet(…)`, or None when no row was valid."""
+    staged = sorted(stage.glob("chunk-*.parquet"))
+    return sql_files(staged) if staged else None
+
+
 def _staged_channels(engine: Engine, stage: Path) -> tuple[str, ...]:
     """The channels the staged rows set themselves, in name order (SET_CHANNELS_SHOWN at most): a build keeps them
     and checks no channel rule, so a column named `channel` that holds something else (a payment gateway's) would
     make channels of its own."""
-    staged = sorted(stage.glob("chunk-*.parquet"))
-    if not staged:
+    files = _staged_files(stage)
+    if files is None:
         return ()
     found = engine.fetch_arrow(
-        f"SELECT DISTINCT channel FROM read_parquet({sql_files(staged)}) WHERE channel IS NOT NULL "
+        f"SELECT DISTINCT channel FROM read_parquet({files}) WHERE channel IS NOT NULL "
         f"ORDER BY channel LIMIT {SET_CHANNELS_SHOWN}"
     )
     return tuple(str(name) for name in found.column("channel").to_pylist())
@@ -1195,11 +1202,11 @@ def _staged_sales_places(engine: Engine, stage: Path) -> tuple[tuple[str, int], 
     (SALES_PLACES, or an app's number) and one at least is named: Shopify's orders export has a column `Source`,
     read as each order's source, whose `web` no channel rule knows (every web order was Unassigned, and no warning
     said so, since the file seemed to say where). Else ()."""
-    staged = sorted(stage.glob("chunk-*.parquet"))
-    if not staged:
+    files = _staged_files(stage)
+    if files is None:
         return ()
     found = engine.fetch_arrow(
-        f"SELECT lower(trim(source)) AS place, count(*) AS events FROM read_parquet({sql_files(staged)}) "
+        f"SELECT lower(trim(source)) AS place, count(*) AS events FROM read_parquet({files}) "
         f"WHERE nullif(trim(source), '') IS NOT NULL GROUP BY 1 ORDER BY events DESC, place LIMIT {STATUSES_COUNTED + 1}"
     ).to_pylist()
     places = [(str(row["place"]), int(row["events"])) for row in found]
@@ -1218,11 +1225,11 @@ STATUSES_COUNTED = 20
 def _staged_conversions(stage: Path, settings: Settings) -> tuple[str, str] | None:
     """The staged files and the names of conversions, as SQL (`read_parquet(files)`, `event IN (names)`), or None
     when nothing is staged or no event is a conversion."""
-    staged = sorted(stage.glob("chunk-*.parquet"))
+    files = _staged_files(stage)
     conversions = ", ".join(sql_text(name) for name in settings.conversion_events)
-    if not staged or not conversions:
+    if files is None or not conversions:
         return None
-    return sql_files(staged), conversions
+    return files, conversions
 
 
 def _staged_statuses(
@@ -1280,10 +1287,10 @@ def _staged_conversion_gaps(
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:
-    staged = sorted(stage.glob("chunk-*.parquet"))
-    if not staged:
+    files = _staged_files(stage)
+    if files is None:
         return frozenset()
-    lines = engine.fetch_arrow(f"SELECT DISTINCT source_line AS n FROM read_parquet({sql_files(staged)})").column("n")
+    lines = engine.fetch_arrow(f"SELECT DISTINCT source_line AS n FROM read_parquet({files})").column("n")
     return frozenset(int(n) for n in lines.to_pylist())
 
 
@@ -1376,14 +1383,13 @@ def _continuation_lines(engine: Engine, stage: Path, bad_rows: Sequence[Mapping[
     only, and each of its other line items was quarantined as a missing time (one per extra product)."""
     # A reader's bad rows (bad_json, a malformed CSV line) carry neither key: never another row of an event.
     wanted = {str(row[_EVENT_OF_ROW]) for row in bad_rows if row.get(_CONTINUES) and row[_EVENT_OF_ROW] is not None}
-    staged = sorted(stage.glob("chunk-*.parquet"))
-    if not wanted or not staged:
+    files = _staged_files(stage)
+    if not wanted or files is None:
         return frozenset()
     engine.register_arrow("continued_ids", pa.table({"event_id": sorted(wanted)}))
     try:
         found = engine.fetch_arrow(
-            f"SELECT DISTINCT event_id FROM read_parquet({sql_files(staged)}) "
-            "WHERE event_id IN (SELECT event_id FROM continued_ids)"
+            f"SELECT DISTINCT event_id FROM read_parquet({files}) WHERE event_id IN (SELECT event_id FROM continued_ids)"
         )
     finally:
         engine.unregister("continued_ids")
@@ -1431,10 +1437,10 @@ def _store_new_events(
     """Deduplicate the staged rows (within the file and against the lake) and publish them (`StoredRows`). With
     `update`, the stored events the rows change (`ChangedEvents`) are replaced: the rows are published as new, then
     the lake's files that held those events rewritten without them (`_drop_replaced`)."""
-    staged = sorted(stage.glob("chunk-*.parquet"))
-    if not staged:
+    files = _staged_files(stage)
+    if files is None:
         return StoredRows(0, 0, [], None)
-    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({sql_files(staged)})")
+    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({files})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
     existing = event_files(project)
     anti_join = ""
