@@ -348,6 +348,27 @@ def test_import_and_spend_import_read_the_sheet_named_with_sheet(tmp_path: Path)
     assert missing.exit_code == 1 and "date" in missing.output
 
 
+def test_a_spend_import_says_which_format_reads_its_dates_and_takes_it(tmp_path: Path) -> None:
+    from jejak.ingest.spend import spend_by_channel
+    from jejak.store.project import open_project
+
+    runner, project = _new_project(tmp_path)
+    path = tmp_path / "iklan.csv"
+    path.write_text('Tanggal,Saluran,Biaya\n24/10/2026,Paid Social,"150.000"\n25/10/2026,Paid Social,"120.000"\n')
+    options = ["spend", "import", str(path), "--map", "Tanggal=date,Saluran=channel,Biaya=spend", "--project"]
+    first = runner.invoke(cli, [*options, str(project)], env={"COLUMNS": "300"})
+    assert first.exit_code == 0 and "2 quarantined (bad_timestamp 2)" in first.output, first.output
+    advice = 'dates such as "24/10/2026" are read with --timestamp-format "%d/%m/%Y"'
+    assert advice in first.output and "import the file again with it" in first.output, first.output
+    # As the advice says: the dates are read, and the rows the first import quarantined go.
+    fixed = runner.invoke(cli, [*options, str(project), "--timestamp-format", "%d/%m/%Y"], env={"COLUMNS": "300"})
+    assert fixed.exit_code == 0, fixed.output
+    assert "2 stored" in fixed.output and "replacing the 2 its last import quarantined" in fixed.output, fixed.output
+    assert "--timestamp-format" not in fixed.output
+    assert spend_by_channel(open_project(project)) == {"Paid Social": 270_000.0}
+    assert "The quarantine is empty" in runner.invoke(cli, ["quarantine", "list", "--project", str(project)]).output
+
+
 def test_a_wide_attribution_table_is_split_into_whole_columns_in_a_narrow_terminal(tmp_path: Path) -> None:
     # Six models side by side need ~140 columns: at 80, rich folded cells inside numbers ("1,312." / "0 (14").
     channels = ["Instagram", "Google", "Direct", "Email", "WhatsApp", "Tokopedia"]

@@ -332,12 +332,13 @@ def duration_text(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
-def time_format_advice(hint: Any, check: bool, of_one_file: bool = False) -> str:
+def time_format_advice(hint: Any, check: bool, of_one_file: bool = False, replaces: bool = False) -> str:
     """What to set so that the times an import could not read are read, and how to bring their rows in then.
 
     `of_one_file`: said of one import's file, whose own `--timestamp-format` reads them when the file is imported
     again with `--replace`. A re-try from the quarantine cannot bring in a row whose e-mail or phone it keeps
-    masked (`ingest.identifiers.MASK_PHONE`), and an orders file's rows all have one; the file has them whole."""
+    masked (`ingest.identifiers.MASK_PHONE`), and an orders file's rows all have one; the file has them whole.
+    `replaces`: the file's import replaces what it stored before (ad spend), so it is run again as it was."""
     setting = f'timestamp_formats = ["{hint.time_format}"]'
     order = ""
     if hint.day_first_assumed:
@@ -346,11 +347,14 @@ def time_format_advice(hint: Any, check: bool, of_one_file: bool = False) -> str
         order = f' (day first, as Indonesia writes dates; month first is "{swapped_day_month(hint.time_format)}")'
     if of_one_file:
         option = f'--timestamp-format "{hint.time_format}"'
+        shown = f'{"dates" if replaces else "times"} such as "{hint.example}" are read with {option}{order}'
         if check:
-            return f'times such as "{hint.example}" are read with {option}{order}: add it'
+            return f"{shown}: add it"
+        if replaces:
+            return f"{shown}: import the file again with it (it replaces the rows this import stored)"
         return (
-            f'times such as "{hint.example}" are read with {option}{order}: import the file again with it and '
-            f"--replace (or read them in every file with {setting} under [settings] in jejak.toml)"
+            f"{shown}: import the file again with it and --replace (or read them in every file with {setting} "
+            "under [settings] in jejak.toml)"
         )
     then = "then import again" if check else "then re-try the rows: jejak quarantine retry --reason bad_timestamp"
     return f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}'

@@ -1042,6 +1042,13 @@ def spend() -> None:
 )
 @click.option("--sheet", default=None, help="The workbook's sheet to read, by name or number (default: the first).")
 @click.option(
+    "--timestamp-format",
+    "timestamp_formats",
+    multiple=True,
+    help='How the file writes its dates, when not ISO-8601: strptime codes, e.g. "%d/%m/%Y" for 24/10/2026 (tried '
+    "before the timestamp_formats setting's; give it again for a second format).",
+)
+@click.option(
     "--check", is_flag=True, help="Read and check only: show what the import would store and quarantine; store nothing."
 )
 @PROJECT_OPTION
@@ -1052,6 +1059,7 @@ def spend_import(
     constants: str,
     skip_lines: int,
     sheet: str | None,
+    timestamp_formats: tuple[str, ...],
     check: bool,
     project_dir: str | None,
 ) -> None:
@@ -1077,6 +1085,7 @@ def spend_import(
         skip_lines=skip_lines,
         sheet=sheet,
         check=check,
+        timestamp_formats=timestamp_formats,
     )
     quarantined = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.quarantined_by_reason.items()))
     console.print(
@@ -1088,9 +1097,18 @@ def spend_import(
         )
         + f", {summary.rows_quarantined} {'would be ' if check else ''}quarantined"
         + (f" ({quarantined})" if quarantined else "")
+        + (
+            f", {'which would replace' if check else 'replacing'} the {summary.quarantine_replaced} its last import "
+            "quarantined"
+            if summary.quarantine_replaced
+            else ""
+        )
         + (f", {summary.total_rows} total rows of the report left out" if summary.total_rows else "")
         + (". A check: nothing was stored." if check else "")
     )
+    if summary.time_hint is not None:
+        # A spend import replaces the rows its file brought before: running it again is the whole fix.
+        print_warning(time_format_advice(summary.time_hint, check, of_one_file=True, replaces=True))
     if check:
         name = Path(file).name
         shown = [

@@ -455,25 +455,29 @@ def _check_columns(
 ) -> None:
     """The columns every event needs are there (`names`: each `header` column's name after mapping, and the --set
     columns after them); if not, say so, with the mapping the file's names suggest (`mapping.suggested_map`).
+    Every missing one is named in one refusal: a file that lacked its time and its event's name took two rounds.
     `renaming`: --event-names was given, whose own check (`_check_renamable`) says how to map the event."""
+    lacks: list[str] = []
+    if "timestamp" not in names:
+        lacks.append(
+            f"{path} has no 'timestamp' column. "
+            'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).'
+        )
+    if not any(name in names for name in IDENTIFIER_COLUMNS):
+        lacks.append(
+            f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)}. "
+            'Add one, or map yours with --map "pelanggan=user_id".'
+        )
+    if "event" not in names and "type" not in names and not renaming:
+        lacks.append(_no_event_column_text(path, header, names))
+    if not lacks:
+        return
     # A report's title above its header reads as the header: say how to skip it.
     titled = " If lines above the header hold a title, skip them with --skip-lines N." if file_format in TITLED else ""
     suggested = suggested_map(header, names[: len(header)])
     perhaps = f" Its names suggest: {map_option_text(suggested)} (check with --check)." if suggested else ""
-    if "timestamp" not in names:
-        raise MissingColumnError(
-            f"{path} has no 'timestamp' column (columns: {', '.join(header)}). "
-            'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).'
-            + perhaps
-            + titled
-        )
-    if not any(name in names for name in IDENTIFIER_COLUMNS):
-        raise MissingColumnError(
-            f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)} (columns: {', '.join(header)}). "
-            'Add one, or map yours with --map "pelanggan=user_id".' + perhaps
-        )
-    if "event" not in names and "type" not in names and not renaming:
-        raise MissingColumnError(_no_event_column_text(path, header, names))
+    also = "".join(f" It also {lack.removeprefix(f'{path} ')}" for lack in lacks[1:])
+    raise MissingColumnError(f"{lacks[0]}{also} Its columns: {', '.join(header)}.{perhaps}{titled}")
 
 
 def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str]) -> str:
@@ -496,7 +500,7 @@ def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str
     if "page_url" in names or "page_path" in names:
         ways.append('--set "type=page" if each row is a page view')
     return (
-        f"{path} has no 'event' column (columns: {', '.join(header)}): each row would be stored as an event without "
+        f"{path} has no 'event' column: each row would be stored as an event without "
         f"a name, never a conversion. Give its events a name: {'; or '.join(ways)}."
     )
 

@@ -37,6 +37,7 @@ from jejak.ingest.importer import (
     CHECK_SAMPLE_ROWS,
     SHEET_FORMATS,
     SPEND_FORMAT,
+    TIME_HINT_ROWS,
     ImportSummary,
     format_of,
     readable_copy,
@@ -45,6 +46,7 @@ from jejak.ingest.importer import (
     write_quarantine,
 )
 from jejak.ingest.mapping import compact_name
+from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.readers import (
     csv_delimiter,
     named_by_place,
@@ -52,6 +54,7 @@ from jejak.ingest.readers import (
     refuse_repeated_names,
     sheet_rows,
 )
+from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format
 from jejak.ingest.validate import (
     ACCOUNTING_NEGATIVE,
     COMMA_GROUPED_NUMBER,
@@ -121,11 +124,16 @@ class SpendSummary:
     rows_read: int = 0
     rows_stored: int = 0
     rows_replaced: int = 0
+    # The file's rows its last import quarantined, taken out with the spend they stand beside (fixed or not, the rows
+    # this import quarantines are the file's bad rows now).
+    quarantine_replaced: int = 0
     total_rows: int = 0  # a report's total lines (`Total: Account`), left out
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     # With `check`: the first rows it would store (day, channel, campaign, spend, currency, line) and quarantine.
     sample: list[SpendRow] = field(default_factory=list)
     bad_sample: list[dict[str, object]] = field(default_factory=list)
+    # The format that would read the dates it could not read, when they share one shape (`time_hints`).
+    time_hint: TimeFormatHint | None = None
 
     @property
     def rows_quarantined(self) -> int:
@@ -190,6 +198,7 @@ def import_spend(
     skip_lines: int = 0,
     sheet: str | None = None,
     check: bool = False,
+    timestamp_formats: Sequence[str] = (),
 ) -> SpendSummary:
     """Read a spend CSV into the SQLite state (see the module docstring).
 
@@ -198,6 +207,8 @@ def import_spend(
     `sheet` is a workbook's sheet to read, by name or number (None: the first). With `check`, the file is read
     and every row checked as an import would, and nothing is stored, quarantined or logged: the summary says what
     the import would do, with its first rows to store (`sample`) and to quarantine (`bad_sample`).
+    `timestamp_formats` read its dates that are not ISO-8601 before the setting's do (`--timestamp-format`), as
+    for an events import; the dates it cannot read give `time_hint` when they share one shape.
 
     Example:
         >>> import tempfile
@@ -219,7 +230,7 @@ def import_spend(
     summary = SpendSummary(file=str(path))
     mark = project.settings.decimal_mark
     default_currency = project.settings.currency
-    day_formats = tuple(project.settings.timestamp_formats)
+    day_formats = (*timestamp_formats, *project.settings.timestamp_formats)
     # A workbook is read as the events import reads one (`readers.sheet_rows`); anything else as CSV.
     workbook = format_of(path) in SHEET_FORMATS
     if sheet is not None and not workbook:
@@ -262,6 +273,7 @@ def import_spend(
         )
     good: list[SpendRow] = []
     bad: list[dict[str, object]] = []
+    unread_days: list[str] = []  # the first dates it could not read, for a timestamp_formats hint
     date_at = names.index("date")
     for line, row, raw_text, decoded in rows:
         if not any(cell.strip() for cell in row):
@@ -278,9 +290,12 @@ def import_spend(
             )
         if len(read) == 2:  # a reason and its message
             bad.append({"source_line": line, "reason": read[0], "message": read[1], "raw": raw_text})
+            if read[0] == "bad_timestamp" and len(unread_days) < TIME_HINT_ROWS:
+                unread_days.append(row[date_at])
         else:
             good.append(read)
     summary.quarantined_by_reason = dict(Counter(str(row["reason"]) for row in bad))
+    summary.time_hint = suggest_time_format(unread_days) if unread_days else None
     source_file = source_file_of(project, path)
     if check:
         summary.rows_stored = len(good)
@@ -290,6 +305,7 @@ def import_spend(
             (summary.rows_replaced,) = db.execute(
                 "SELECT count(*) FROM spend WHERE source_file = ?", (source_file,)
             ).fetchone()
+        summary.quarantine_replaced = quarantined_files(project)[source_file]
         return summary
     started_at = utc_now()
     with writer_lock(project), staging_area(project) as stage:
@@ -299,6 +315,8 @@ def import_spend(
                 "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(*row[:5], source_file, row[5], started_at.isoformat()) for row in good],
             )
+        # A date the last import could not read and this one did (`--timestamp-format`) is no bad row any more.
+        summary.quarantine_replaced = remove_quarantined_of(project, stage, source_file)
         write_quarantine(project, stage, bad, source_file, started_at)
     summary.rows_stored = len(good)
     # In the imports log too, as format `spend`: the Data page lists it, and a re-try of its quarantined rows knows
@@ -401,7 +419,8 @@ def _read_row(
     day = _parse_day(values["date"], day_formats)
     if day is None:
         return "bad_timestamp", (
-            f"date {values['date']!r} is not a date (expected YYYY-MM-DD, or a format of the timestamp_formats setting)"
+            f"date {values['date']!r} is not a date (expected YYYY-MM-DD, or a format given with --timestamp-format or "
+            "in the timestamp_formats setting)"
         )
     if not values["channel"].strip():
         return "wrong_type", "channel is empty (expected a channel name such as Paid Search)"

@@ -53,6 +53,24 @@ def test_a_file_without_an_event_column_is_refused_with_the_set_that_names_its_r
     assert {event["event"] for event in lake_events(project)} == {"Order Completed"}
 
 
+def test_one_refusal_names_every_missing_column(project: Project, tmp_path: Path) -> None:
+    """A file without a time, a buyer or an event name is told all three at once: it was told of the time alone,
+    and mapped as told, refused again for the event (two rounds for one file)."""
+    path = _orders(tmp_path / "pesanan.csv")
+    with pytest.raises(MissingColumnError) as refused:
+        import_file(project, path)
+    message = str(refused.value)
+    assert message.startswith(f"{path} has no 'timestamp' column")
+    assert "It also has none of the identifier columns" in message
+    assert "It also has no 'event' column" in message
+    assert "Its columns: No. Pesanan, Waktu, Pembeli, Total." in message
+    # Mapped with what its names suggest, the one thing left is the event.
+    with pytest.raises(MissingColumnError) as still:
+        import_file(project, path, column_map={"Waktu": "timestamp", "Pembeli": "user_id"})
+    assert str(still.value).startswith(f"{path} has no 'event' column") and "It also" not in str(still.value)
+    assert lake_events(project) == []
+
+
 def test_the_refusal_names_a_status_column_and_a_page_view_export(project: Project, tmp_path: Path) -> None:
     with pytest.raises(MissingColumnError, match="tell its 'Status' apart as that import advises"):
         import_file(project, _orders(tmp_path / "status.csv", status=True), column_map=ORDERS_MAP)

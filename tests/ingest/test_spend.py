@@ -321,6 +321,28 @@ def test_spend_days_in_a_format_of_the_timestamp_formats_setting(tmp_path: Path)
     assert bad["source_line"] == 5 and "timestamp_formats" in str(bad["message"])
 
 
+def test_a_spend_files_own_date_format_and_the_fix_empties_its_quarantine(project: Project, tmp_path: Path) -> None:
+    """A spreadsheet kept by hand writes 24/10/2026: the import says which format reads it, `--timestamp-format`
+    reads it, and the rows its first import quarantined leave the quarantine with the fix (they stayed there,
+    "bad", beside the spend they had become)."""
+    source = tmp_path / "iklan.csv"
+    source.write_text("date,channel,spend\n24/10/2026,Paid Social,150000\n25/10/2026,Paid Social,120000\n")
+    first = import_spend(project, source)
+    assert (first.rows_stored, first.quarantined_by_reason) == (0, {"bad_timestamp": 2})
+    assert first.time_hint is not None and first.time_hint.time_format == "%d/%m/%Y"
+    assert first.time_hint.example == "24/10/2026"
+    checked = import_spend(project, source, check=True, timestamp_formats=["%d/%m/%Y"])
+    assert (checked.rows_stored, checked.quarantine_replaced) == (2, 2)
+    assert sum(quarantine_counts(project).values()) == 2  # a check changes nothing
+    fixed = import_spend(project, source, timestamp_formats=["%d/%m/%Y"])
+    assert (fixed.rows_stored, fixed.rows_quarantined, fixed.quarantine_replaced, fixed.time_hint) == (2, 0, 2, None)
+    assert spend_by_channel(project, dt.date(2026, 10, 24), dt.date(2026, 10, 24)) == {"Paid Social": 150_000.0}
+    assert quarantine_counts(project) == {}
+    # The option's format comes before the setting's and is for this import only.
+    again = import_spend(project, source)
+    assert (again.rows_stored, again.quarantine_replaced, sum(quarantine_counts(project).values())) == (0, 0, 2)
+
+
 def test_a_name_two_spend_columns_share_is_refused(project: Project, tmp_path: Path) -> None:
     # Mapped onto one name, the second column's values won silently: 5 was stored where the file said 100.
     source = tmp_path / "iklan.csv"
