@@ -913,7 +913,6 @@ def attribute(
     from jejak.attribution.compare import MODELS, comparison
     from jejak.attribution.compare import attribute as run_attribution
     from jejak.attribution.shapley import ordered_shapley
-    from jejak.attribution.spend import unmatched_spend
     from jejak.core.errors import ProjectError, SettingError
     from jejak.core.settings import resolve_settings
     from jejak.service.attribution import AttributionQuery, attribute_built, labelled
@@ -940,6 +939,7 @@ def attribute(
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
         )
     currencies = no_conversions = ""  # a paths file carries revenue without its currency, and is what it is
+    spent_notes: list[str] = []
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
@@ -956,6 +956,7 @@ def attribute(
             currencies = currency_note(built)
             no_conversions = "" if done.paths.total_conversions else no_conversions_note(built)
         found, table, paths, options, spend = done.found, done.table, done.paths, done.options, done.spend
+        spent_notes = done.spend_notes
     rows = table.to_pylist()
     if output_format != "table":
         print_rows(rows, output_format)
@@ -1004,25 +1005,12 @@ def attribute(
         print_rows(
             list(roas.values()), "table", f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model"
         )
-        for name, amount in unmatched_spend(table, spend, key=by).items():
-            print_warning(unmatched_spend_advice(by, name, amount))
+        for spent_note in spent_notes:
+            print_warning(spent_note)
     note = dimension_note(by)
     if note:
         console.print(note)
     console.print(HONEST_LABEL)
-
-
-def unmatched_spend_advice(by: str, name: str, amount: float) -> str:
-    """Why spend on `name` met no credit, and where to find the names that would match."""
-    if by == "campaign":
-        return (
-            f"spend of {amount:,.0f} on '{name}', a campaign no path carries. Use the campaign names your "
-            "touches carry (utm_campaign; see `jejak report paths --dimension campaign`)."
-        )
-    return (
-        f"spend of {amount:,.0f} on '{name}', a channel no path carries. "
-        "Use the channel names jejak gives (see `jejak report summary`)."
-    )
 
 
 @cli.group()

@@ -458,6 +458,20 @@ def spend_by_campaign(project: Project, start: dt.date | None = None, end: dt.da
     return _spend_by(project, "campaign", start, end)
 
 
+def spend_by_campaign_channel(
+    project: Project, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[tuple[str, str], float]:
+    """Total spend per (campaign, channel) between two days, of the rows that name a campaign: which channel each
+    campaign's spend was imported under (`service.attribution.spend_notes` holds it against the campaign's touches)."""
+    with open_state(project.sqlite_path) as db:
+        rows = db.execute(
+            "SELECT campaign, channel, SUM(amount) FROM spend WHERE campaign IS NOT NULL AND day >= ? AND day <= ? "
+            "GROUP BY campaign, channel ORDER BY campaign, channel",
+            ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat()),
+        ).fetchall()
+    return {(str(campaign), str(channel)): float(total) for campaign, channel, total in rows}
+
+
 def _spend_by(project: Project, column: str, start: dt.date | None, end: dt.date | None) -> dict[str, float]:
     # `column` is one of two names written here, never user input, so it may go into the SQL text.
     key = {"channel": "channel", "campaign": f"COALESCE(campaign, '{NOT_SET}')"}[column]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,9 @@ from jejak.attribution.compare import MODELS, Attribution, ModelOptions, compari
 from jejak.attribution.compare import attribute as run_attribution
 from jejak.attribution.inputs import run_journeys, run_paths
 from jejak.attribution.pathset import PathSet
-from jejak.attribution.spend import with_spend
+from jejak.attribution.spend import unmatched_spend, with_spend
 from jejak.attribution.transitions import transition_counts
-from jejak.ingest.spend import spend_by_campaign, spend_by_channel
+from jejak.ingest.spend import spend_by_campaign, spend_by_campaign_channel, spend_by_channel
 from jejak.journeys.dimensions import direct_label
 from jejak.journeys.journeys import PATH_SEPARATOR
 from jejak.service.builds import OpenBuild
@@ -124,6 +125,76 @@ def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) 
     return {}
 
 
+def unmatched_spend_advice(by: str, name: str, amount: float) -> str:
+    """Why spend on `name` met no credit, and where to find the names that would match."""
+    if by == "campaign":
+        return (
+            f"Spend of {amount:,.0f} on '{name}', a campaign no path carries. Use the campaign names your "
+            "touches carry (utm_campaign; see `jejak report paths --dimension campaign`)."
+        )
+    return (
+        f"Spend of {amount:,.0f} on '{name}', a channel no path carries. "
+        "Use the channel names jejak gives (see `jejak report summary`)."
+    )
+
+
+# How many other channels a campaign's note names, largest first.
+SHOWN_CHANNELS = 3
+
+
+def spend_notes(built: OpenBuild, by: str, table: pa.Table, spend: dict[str, float], scope: Scope) -> list[str]:
+    """Warnings of spend that met no credit or the wrong credit (empty when all of it met its own).
+
+    Spend on a name no credited path carries (`unmatched_spend`); and, by channel, a campaign whose spend is
+    imported under a channel none of its touches is on. A Meta campaign tagged `utm_medium=social` is Organic
+    Social, as GA4 reads it (a paid medium says cpc, ppc, paid…), while its spend is imported as Paid Social: ROAS
+    by channel then sets its spend against other campaigns' credit, and its revenue adds to a channel without its
+    spend. Its touches are counted over the whole build: tagging does not change with the run's dates.
+    """
+    notes = [unmatched_spend_advice(by, name, amount) for name, amount in unmatched_spend(table, spend, key=by).items()]
+    spent = spend_by_campaign_channel(built.project, scope.start, scope.end) if by == "channel" else {}
+    if not spent:
+        return notes
+    touches = built.read("touchpoints")
+    touches = touches.filter(touches.campaign.isin(sorted({campaign for campaign, _ in spent})))
+    counted = built.rows(
+        touches.group_by(["campaign", "channel"]).aggregate(touches=touches.count(), medium=touches.medium.mode())
+    )
+    on: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(counted, key=lambda row: (-row["touches"], str(row["channel"]))):
+        on.setdefault(str(row["campaign"]), []).append(row)
+    for (campaign, channel), amount in spent.items():
+        found = on.get(campaign, [])
+        if found and all(row["channel"] != channel for row in found):
+            notes.append(_spend_channel_note(campaign, channel, amount, found))
+    return notes
+
+
+def _spend_channel_note(campaign: str, channel: str, amount: float, found: Sequence[dict[str, Any]]) -> str:
+    """What to say of a campaign whose spend is imported as `channel` while its touches (`found`, the most first)
+    are all on other channels."""
+    total = sum(int(row["touches"]) for row in found)
+    shown = ", ".join(f"{row['channel']} ({int(row['touches']):,})" for row in found[:SHOWN_CHANNELS])
+    mediums = sorted({str(row["medium"]) for row in found[:SHOWN_CHANNELS] if row["medium"]})
+    medium = f" (utm_medium {', '.join(repr(m) for m in mediums)})" if mediums else ""
+    # A rule before the defaults gives the campaign's touches, past ones too, the spend's channel at the next build.
+    # Values are lower-cased before the rules match, and a literal TOML string keeps the regex's backslashes.
+    pattern = "^" + re.escape(campaign.lower()) + "$"
+    rule = (
+        f" — in jejak.toml: [[channels.prepend]] name = \"{channel}\", match = [{{ campaign = '{pattern}' }}], then "
+        "jejak build"
+        if "'" not in pattern and '"' not in channel
+        else ""
+    )
+    return (
+        f"Spend of {amount:,.0f} on campaign '{campaign}' is imported as {channel}, but none of its {total:,} touches "
+        f"is: they are {shown}{medium}. By channel, its spend is set against other campaigns' {channel} credit, and "
+        f"its revenue goes to a channel without its spend. If the campaign is {channel}, say so{rule} (see "
+        "docs/channels.md; its links' utm_medium should be a paid one: cpc, paid_social); else import its spend under "
+        "its touches' channel. `jejak attribute --by campaign` matches its spend as it is."
+    )
+
+
 def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str) -> str:
     """A warning naming every credit that lies outside its own interval (empty when none does, or without intervals).
 
@@ -212,6 +283,8 @@ class AttributionRun:
     paths: PathSet
     options: ModelOptions
     spend: dict[str, float]
+    # Spend that met no credit or the wrong credit (`spend_notes`).
+    spend_notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def attribute_built(built: OpenBuild, scope: Scope, query: AttributionQuery) -> AttributionRun:
@@ -227,7 +300,9 @@ def attribute_built(built: OpenBuild, scope: Scope, query: AttributionQuery) -> 
 
     found = run_attribution(paths, query.models or MODELS, options, journeys=journeys, counts=counts)
     spend = spend_by(built.project, query.by, scope.start, scope.end)
-    return AttributionRun(found, labelled(comparison(found), query.by, spend), paths, options, spend)
+    table = labelled(comparison(found), query.by, spend)
+    notes = spend_notes(built, query.by, table, spend, scope) if spend else []
+    return AttributionRun(found, table, paths, options, spend, notes)
 
 
 def labelled(table: pa.Table, by: str, spend: dict[str, float]) -> pa.Table:
@@ -245,6 +320,8 @@ class AttributionSummary:
     conversions: float
     unique_paths: int
     spend: dict[str, float]
+    # An answer kept before runs had them has none (`cached_attribution` reads it back as it was).
+    spend_notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def summarise(run: AttributionRun) -> AttributionSummary:
@@ -257,6 +334,7 @@ def summarise(run: AttributionRun) -> AttributionSummary:
         conversions=float(run.paths.total_conversions),
         unique_paths=int(run.paths.paths),
         spend=run.spend,
+        spend_notes=run.spend_notes,
     )
 
 

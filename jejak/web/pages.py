@@ -307,7 +307,13 @@ def attribution(ctx: PageContext) -> PageResult:
         sections.append(Section("roas", [{key: row.get(key) for key in keep} for row in run.rows]))
     notes = [
         note
-        for note in (unsteady_credit_note(run.rows, query.by), currencies, dimension_note(query.by), HONEST_LABEL)
+        for note in (
+            unsteady_credit_note(run.rows, query.by),
+            currencies,
+            *run.spend_notes,
+            dimension_note(query.by),
+            HONEST_LABEL,
+        )
         if note
     ]
     if run.order_choice is not None and model in ("", "markov"):

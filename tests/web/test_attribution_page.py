@@ -73,7 +73,10 @@ def test_imported_spend_adds_roas_per_channel(dashboard: Dashboard, tmp_path: Pa
     assert "roas" not in before["sections"]
     credited = {row["channel"]: row for row in before["sections"]["comparison"]}
     spend_file = tmp_path / "iklan.csv"
-    spend_file.write_text("date,channel,spend\n2026-01-15,Paid Search,1000000\n2026-02-15,Paid Search,500000\n")
+    spend_file.write_text(
+        "date,channel,spend\n2026-01-15,Paid Search,1000000\n2026-02-15,Paid Search,500000\n"
+        "2026-02-15,Google Ads,70000\n"  # a channel no path carries: the page says so, as the terminal does
+    )
     done = CliRunner().invoke(cli, ["spend", "import", str(spend_file), "--project", str(dashboard.project.root)])
     assert done.exit_code == 0, done.output
     with dashboard.logged_in() as client:
@@ -85,6 +88,11 @@ def test_imported_spend_adds_roas_per_channel(dashboard: Dashboard, tmp_path: Pa
     assert abs(roas["Paid Search"]["roas"] - paid["revenue"] / 1_500_000) < 1e-9
     assert abs(roas["Paid Search"]["cost_per_conversion"] - 1_500_000 / paid["conversions"]) < 1e-6
     assert 'data-section="roas"' in html
+    assert [note for note in after["notes"] if "no path carries" in note] == [
+        "Spend of 70,000 on 'Google Ads', a channel no path carries. "
+        "Use the channel names jejak gives (see `jejak report summary`)."
+    ]
+    assert "&#39;Google Ads&#39;, a channel no path carries" in html or "'Google Ads', a channel no path" in html
 
 
 @pytest.mark.parametrize("model", ["markov", "time_decay", "linear"])
