@@ -628,6 +628,7 @@ def import_command(
         warn_of_order_statuses(summaries, check)
         warn_of_unsourced_conversions(summaries, check, source_named=source is not None)
         warn_of_revenueless_conversions(summaries, check)
+        warn_of_unconverted_orders(summaries, check)
         warn_of_sales_places(summaries, check)
     print_import_failures(failed, len(summaries), check)
 
@@ -738,6 +739,31 @@ def warn_of_revenueless_conversions(summaries: Sequence[Any], check: bool = Fals
             f"{shown_name(summary.file)}: its {found.conversions:,} {noun} ({found.event}) {has} no revenue: no "
             "column of it is read as revenue, so revenue by channel, return on ad spend and each model's credited "
             f"revenue count {'it' if found.conversions == 1 else 'them'} as 0. {how}"
+        )
+
+
+def warn_of_unconverted_orders(summaries: Sequence[Any], check: bool = False) -> None:
+    """Warn of a file with revenue none of whose events is a conversion: an orders export whose status was mapped to
+    the event (TikTok Shop's `Order Status`: Completed, Delivered) stores each order as no conversion, and conversions,
+    paths, attribution and revenue leave them all out. Give the `--event-names` that name them
+    (`event_names.status_names`: a status that says cancelled, refunded or unpaid gets that name, any other the
+    conversion's)."""
+    from jejak.ingest.event_names import status_names
+
+    for summary in summaries:
+        found = summary.unconverted
+        if found is None:
+            continue
+        total = sum(events for _, events in found.events)
+        counts = ", ".join(f"{name} {events:,}" for name, events in found.events)
+        then = "then import it" if check else "then import it again with --replace"
+        print_warning(
+            f"{shown_name(summary.file)}: {total:,} of its events have a revenue, and none of its events is a "
+            f"conversion (the conversion_events setting, {found.conversion!r} first). By event: {counts}. Stored so, "
+            "they add nothing to conversions, paths, attribution or revenue. If they are orders named by their "
+            f"status, name them: add {status_names(found.conversion, found.events)} (check each name: one left out "
+            f"stays its own event, which is no conversion), {then}. Or add their names to conversion_events under "
+            "[settings] in jejak.toml."
         )
 
 

@@ -107,6 +107,7 @@ from jejak.ingest.validate import (
     sql_text,
     table_extract_sql,
     table_raw_text_sql,
+    trimmed,
     validate_sql,
 )
 from jejak.ingest.whatsapp import CHAT_COLUMNS, WHATSAPP_FORMAT, is_whatsapp_chat, read_whatsapp_chunks
@@ -186,6 +187,8 @@ class ImportSummary:
     unsourced: ConversionsLacking | None = None
     # Conversions of a file none of which has a revenue (`_staged_conversion_gaps`): its revenue column is not mapped.
     revenueless: ConversionsLacking | None = None
+    # Events with a revenue, none of the file's events a conversion (`_staged_unconverted`): orders named by a status.
+    unconverted: UnconvertedOrders | None = None
     # Rows skipped as duplicates of an event under their event_id that is another event (`IdClash`), and events
     # stored before that the file gives again under another name or revenue (`ChangedEvents`).
     id_clash: IdClash | None = None
@@ -248,6 +251,17 @@ class ConversionsLacking:
 
     conversions: int
     event: str
+
+
+@dataclass(frozen=True)
+class UnconvertedOrders:
+    """A file's events that have a revenue when none of its events is a conversion (`conversion_events`): an orders
+    export whose status column was mapped to the event (TikTok Shop's `Order Status`: Completed, Delivered, Shipped),
+    each order stored as no conversion. `events` gives each name with its events (distinct ids), most first;
+    `conversion` is the first conversion event's name, for the `--event-names` that names them."""
+
+    events: tuple[tuple[str, int], ...]
+    conversion: str
 
 
 # The columns that say where an event came from: a file with none of them (nor --set giving one) says nothing of it.
@@ -1007,6 +1021,7 @@ class LoadedRows:
     revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
     unsourced: ConversionsLacking | None = None  # `_staged_conversion_gaps`
     revenueless: ConversionsLacking | None = None  # `_staged_conversion_gaps`
+    unconverted: UnconvertedOrders | None = None  # `_staged_unconverted`
     id_clash: IdClash | None = None  # `_store_new_events`
     changed: ChangedEvents | None = None  # `_store_new_events`
     replaced: int = 0  # `_store_new_events`, with `update`
@@ -1015,6 +1030,7 @@ class LoadedRows:
         return ImportSummary(
             unsourced=self.unsourced,
             revenueless=self.revenueless,
+            unconverted=self.unconverted,
             id_clash=self.id_clash,
             changed=self.changed,
             replaced=self.replaced,
@@ -1125,7 +1141,7 @@ def load_rows(
         statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
         # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
-        unsourced, revenueless = _staged_conversion_gaps(engine, stage, settings, says_where=says_where)
+        unsourced, revenueless, unconverted = _staged_conversion_gaps(engine, stage, settings, says_where=says_where)
         continued = _continuation_lines(engine, stage, quarantine_rows)
         kept = _store_new_events(engine, project, stage, check=check, update=update)
     finally:
@@ -1150,6 +1166,7 @@ def load_rows(
         revenue_conflict=kept.revenue_conflict,
         unsourced=unsourced,
         revenueless=revenueless,
+        unconverted=unconverted,
         id_clash=kept.id_clash,
         changed=kept.changed,
         replaced=kept.replaced,
@@ -1250,7 +1267,7 @@ def _staged_statuses(
         if '"' in column or "\\" in column:
             continue  # a JSON path cannot quote it; a status column is never so named
         path = sql_text('$."' + column + '"')  # a key with spaces, as `status pesanan`, is quoted in the path
-        status = f"nullif(trim(json_extract_string(properties, {path})), '')"
+        status = f"nullif({trimmed(f'json_extract_string(properties, {path})')}, '')"
         counted = engine.fetch_arrow(
             f"SELECT {status} AS status, count(DISTINCT event_id) AS orders, mode(event) AS event "
             f"FROM read_parquet({files}) WHERE event IN ({conversions}) AND {status} IS NOT NULL "
@@ -1264,15 +1281,16 @@ def _staged_statuses(
 
 def _staged_conversion_gaps(
     engine: Engine, stage: Path, settings: Settings, *, says_where: bool
-) -> tuple[ConversionsLacking | None, ConversionsLacking | None]:
+) -> tuple[ConversionsLacking | None, ConversionsLacking | None, UnconvertedOrders | None]:
     """What the staged conversions lack, each None when they lack nothing: where they came from (a file that says
     nothing of it, `says_where` False: an `offline` one is not counted, being Unassigned rather than Direct), and
     their revenue (none of them has any: an orders export whose total is not mapped, WooCommerce's `Order Total
     Amount`, adds nothing to revenue by channel or by any model; some orders without one, a free sample, are not
-    warned of). One read of the staged rows for both."""
+    warned of). One read of the staged rows for both; and when the file has no conversion at all, the events that
+    have a revenue all the same (`_staged_unconverted`)."""
     staged_conversions = _staged_conversions(stage, settings)
     if staged_conversions is None:
-        return None, None
+        return None, None, None
     files, conversions = staged_conversions
     online = "type <> 'offline'"
     found = engine.fetch_arrow(
@@ -1287,7 +1305,24 @@ def _staged_conversion_gaps(
     revenueless = None
     if found["conversions"] and not found["with_revenue"]:
         revenueless = ConversionsLacking(int(found["conversions"]), str(found["event"]))
-    return unsourced, revenueless
+    unconverted = None if found["conversions"] else _staged_unconverted(engine, files, settings)
+    return unsourced, revenueless, unconverted
+
+
+def _staged_unconverted(engine: Engine, files: str, settings: Settings) -> UnconvertedOrders | None:
+    """The staged events that have a revenue, by name, in a file none of whose events is a conversion (None when
+    none has one): orders stored under their status (`Completed`), or under a name the conversion_events setting
+    lacks (`Purchase`). Read only for such a file, so an import with conversions pays nothing for it."""
+    counted = engine.fetch_arrow(
+        f"SELECT event, count(DISTINCT event_id) AS events FROM read_parquet({files}) "
+        f"WHERE revenue IS NOT NULL AND event IS NOT NULL GROUP BY event ORDER BY events DESC, event "
+        f"LIMIT {STATUSES_COUNTED}"
+    ).to_pylist()
+    if not counted:
+        return None
+    return UnconvertedOrders(
+        tuple((str(row["event"]), int(row["events"])) for row in counted), settings.conversion_events[0]
+    )
 
 
 def _staged_lines(engine: Engine, stage: Path) -> frozenset[int]:
@@ -1370,7 +1405,7 @@ _CONTINUES = "_continues"
 
 
 def _blank_sql(column: str) -> str:
-    return f"nullif(trim(CAST(c.{column} AS VARCHAR)), '') IS NULL"
+    return f"nullif({trimmed(f'CAST(c.{column} AS VARCHAR)')}, '') IS NULL"
 
 
 _CONTINUES_SQL = (

@@ -112,6 +112,8 @@ LIKELY_NAMES = {
         "idpembeli",
         "usernamepembeli",
         "username(pembeli)",  # Shopee's orders export, whose buyer's phone and e-mail are masked
+        "buyerusername",  # TikTok Shop's orders export, whose buyer's phone is masked too
+        "username",
         "namapengguna",
         "customer",
         "customerid",
@@ -197,6 +199,7 @@ LIKELY_NAMES = {
         "netsales",
         "totalsales",
         "totalcollected",
+        "orderamount",  # TikTok Shop's orders export
     ),
     "currency": ("matauang", "kodematauang", "currencycode"),
     # A survey's answers, as the feedback that the journey map reads wants them (`segments.feedback`).

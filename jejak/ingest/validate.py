@@ -32,14 +32,30 @@ def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# What a value's ends are trimmed of: the spaces (Unicode class Zs, all that DuckDB's one-argument trim removes) and
+# the white-space control characters. TikTok Shop's orders export ends each id and time with a tab, so that Excel
+# keeps an order's 19 digits as text: kept, `576…358<tab>` was another order than the API's `576…358`, and
+# `2026-10-01 10:00:00<tab>` was no time (while `…+07:00<tab>` was one).
+CONTROL_WHITE_SPACE = "\t\n\x0b\x0c\r"
+WHITE_SPACE = CONTROL_WHITE_SPACE + "".join(
+    chr(c) for c in (32, 160, 5760, *range(8192, 8203), 8239, 8287, 12288)
+)  # the class Zs (`tests/ingest/test_blank.py` checks it against this DuckDB's trim)
+_AT_AN_END = r"[\p{Zs}\t\n\v\f\r]"
+
+
+def trimmed(column: str) -> str:
+    """SQL: the value without white space at either end (`WHITE_SPACE`)."""
+    return f"trim({column}, {sql_text(WHITE_SPACE)})"
+
+
 def _blank(column: str) -> str:
-    """The value trimmed of spaces (DuckDB's trim: Unicode class Zs), or NULL when nothing is left.
+    """The value trimmed of white space (`trimmed`), or NULL when nothing is left.
 
     trim() decodes and copies every string, a microsecond for a 300-byte JSON text; two anchored regular
-    expressions find the few values that have a space to trim, and the rest pass through untouched.
+    expressions find the few values that have white space to trim, and the rest pass through untouched.
     """
-    zs_at_an_end = rf"(regexp_matches({column}, '^\p{{Zs}}') OR regexp_matches({column}, '\p{{Zs}}$'))"
-    return f"CASE WHEN {zs_at_an_end} THEN nullif(trim({column}), '') WHEN {column} = '' THEN NULL ELSE {column} END"
+    at_an_end = f"(regexp_matches({column}, '^{_AT_AN_END}') OR regexp_matches({column}, '{_AT_AN_END}$'))"
+    return f"CASE WHEN {at_an_end} THEN nullif({trimmed(column)}, '') WHEN {column} = '' THEN NULL ELSE {column} END"
 
 
 # Segment message fields, as JSON paths, for each canonical column: the first path with a value wins; no path means
@@ -203,7 +219,7 @@ def _agent_sql(ua: str) -> dict[str, str]:
     """Device type, OS and browser read from a user agent `ua`: once per distinct agent (`validate_sql`'s `agents`)."""
     ua = f"lower({ua})"
     device = f"""CASE
-      WHEN {ua} IS NULL OR trim({ua}) = '' THEN NULL
+      WHEN {ua} IS NULL OR {trimmed(ua)} = '' THEN NULL
       WHEN regexp_matches({ua}, 'ipad|tablet|kindle|silk|playbook') OR ({ua} LIKE '%android%' AND {ua} NOT LIKE '%mobile%')
         THEN 'tablet'
       WHEN regexp_matches({ua}, 'mobi|iphone|ipod|android|blackberry|opera mini|windows phone') THEN 'mobile'
@@ -228,7 +244,7 @@ def _agent_sql(ua: str) -> dict[str, str]:
 
 def _device_type_sql() -> str:
     """The given device type, named in our words, or else the one the user agent says (`_ua_device`)."""
-    given = "lower(nullif(trim(c.device_type), ''))"
+    given = f"lower(nullif({trimmed('c.device_type')}, ''))"
     return f"""CASE
       WHEN {given} IN ('mobile', 'phone', 'smartphone', 'ios', 'iphone', 'android') THEN 'mobile'
       WHEN {given} IN ('tablet', 'ipad') THEN 'tablet'
@@ -302,7 +318,7 @@ def number_sql(text: str, style: AmountStyle, rupiah: str = "false") -> str:
     parentheses (ACCOUNTING_NEGATIVE) is the amount inside them, read so, made negative.
     `spend._parse_amount` is the same rule in Python."""
     unsigned = _unsigned_number_sql(text, style, rupiah)
-    inner = _unsigned_number_sql(f"trim(replace(replace({text}, '(', ''), ')', ''))", style, rupiah)
+    inner = _unsigned_number_sql(trimmed(f"replace(replace({text}, '(', ''), ')', '')"), style, rupiah)
     # The branch for parentheses runs only on the few rows that have one (a CASE branch runs on the rows taking it).
     return (
         f"CASE WHEN NOT contains({text}, '(') THEN {unsigned} "
@@ -365,7 +381,7 @@ NO_VALUE_RE = r"[^0-9a-z]*|n/?a|null|none|nil|tidak ada|kosong|belum ada"
 
 def _says_none(column: str) -> str:
     """SQL truth that the text column is missing, blank or a cell's word for none (NO_VALUE_RE)."""
-    return f"coalesce(regexp_full_match(lower(trim({column})), '{NO_VALUE_RE}'), true)"
+    return f"coalesce(regexp_full_match(lower({trimmed(column)}), '{NO_VALUE_RE}'), true)"
 
 
 # Indonesia's zone abbreviations, as Indonesian shops and apps write times (`09:00 WIB`), and GMT/UTC offsets as
@@ -478,7 +494,7 @@ def english_months_sql(text: str) -> str:
 def _time_format_sql(time_format: str) -> str:
     """`c.timestamp` read in one of the timestamp_formats setting's formats (NULL when it does not fit); a format
     that reads a month's name reads Indonesian ones too (`english_months_sql`)."""
-    text = "trim(c.timestamp)"
+    text = trimmed("c.timestamp")
     if names_months(time_format):
         text = english_months_sql(text)
     if time_format in EPOCH_FORMATS:
@@ -529,16 +545,16 @@ def validate_sql(
     types = ", ".join(sql_text(t) for t in EVENT_TYPES)
     # One try_strptime per format: given a list mixing formats with and without %z, DuckDB reads them all as one
     # type. A time without an offset becomes TIMESTAMPTZ in the session's zone, the timezone setting, as ISO ones do.
-    readings = [_instant_sql("trim(c.timestamp)"), *map(_time_format_sql, timestamp_formats)]
+    readings = [_instant_sql(trimmed("c.timestamp")), *map(_time_format_sql, timestamp_formats)]
     ts = f"coalesce({', '.join(readings)})"
     hint = (
         " nor in a format of the timestamp_formats setting"
         if timestamp_formats
         else "; another format can be named in the timestamp_formats setting"
     )
-    original = _instant_sql("trim(c.original_timestamp)")
-    sent = _instant_sql("trim(c.sent_at)")
-    received = _instant_sql("trim(c.received_at)")
+    original = _instant_sql(trimmed("c.original_timestamp"))
+    sent = _instant_sql(trimmed("c.sent_at"))
+    received = _instant_sql(trimmed("c.received_at"))
     # Segment's clock-skew correction: the device clock is off by (sent_at - received_at).
     corrected = f"CASE WHEN {received} IS NOT NULL AND {sent} IS NOT NULL AND {original} IS NOT NULL THEN {received} - ({sent} - {original}) END"
     timestamp = f"coalesce({corrected}, {ts}, {original})"
@@ -625,7 +641,7 @@ WITH agents AS (
     p.hash AS _phone_hash,
     {longest} AS _longest,
     lower(coalesce({_blank("c.type")}, 'track')) AS _kind,
-    {number_sql("trim(c.revenue)", amounts, rupiah)} AS _revenue,
+    {number_sql(trimmed("c.revenue"), amounts, rupiah)} AS _revenue,
     {object_check} AS _bad_object,
     {timestamp} AS _timestamp,
     {received} AS _received,
@@ -664,8 +680,8 @@ SELECT
   {_blank("c.channel")} AS channel,
   coalesce(lower({_blank("c.touchpoint")}), CASE WHEN c._kind = 'offline' THEN 'offline' ELSE 'online' END) AS touchpoint,
   {_device_type_sql()} AS device_type,
-  coalesce(nullif(trim(c.os), ''), c._ua_os) AS os,
-  coalesce(nullif(trim(c.browser), ''), c._ua_browser) AS browser,
+  coalesce(nullif({trimmed("c.os")}, ''), c._ua_os) AS os,
+  coalesce(nullif({trimmed("c.browser")}, ''), c._ua_browser) AS browser,
   c._revenue AS revenue,
   CASE WHEN c._revenue IS NOT NULL THEN {row_currency}
        ELSE upper({_blank("c.currency")}) END AS currency,
