@@ -364,8 +364,9 @@ def revenue_conflict_text(summary: Any, check: bool = False) -> str:
     return (
         f"{shown_name(summary.file)}: {events} rows with different revenues ({id_column} {found.example!r}: "
         f"{amounts}), and only the first row of each {stored}, with its revenue. If each row is a product of one "
-        f"order, map the order's total to revenue (Total Pembayaran, Grand Total), not a product's price; if the rows "
-        f"are events of their own, give each its own {id_column}."
+        f"order, map the order's total to revenue (Total Pembayaran, Grand Total), not a product's price; if the file "
+        f"gives only each product's price, add --sum-revenue{'' if check else ' (with --replace)'}: an order's revenue "
+        f"is then the sum of its rows'; if the rows are events of their own, give each its own {id_column}."
     )
 
 
@@ -537,6 +538,12 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     "instead of quarantining it, so that its revenue counts.",
 )
 @click.option(
+    "--sum-revenue",
+    is_flag=True,
+    help="Rows that share an event_id are one order's products: its revenue is the sum of theirs (an export that "
+    "gives each product's price and no order total, as Lazada's Paid Price).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -568,6 +575,7 @@ def import_command(
     id_prefix: str | None,
     event_id_prefix: str | None,
     keep_anonymous: bool,
+    sum_revenue: bool,
     check: bool,
     replace: bool,
     update: bool,
@@ -581,7 +589,7 @@ def import_command(
     as 'Anyone with the link'), and importing it again stores only the rows added since.
 
     What --map, --set, --delimiter, --skip-lines, --sheet, --timezone, --timestamp-format, --event-names, --id-prefix,
-    --event-id-prefix and --keep-anonymous say is remembered with the import: re-trying its quarantined rows (`jejak
+    --event-id-prefix, --keep-anonymous and --sum-revenue say is remembered with the import: re-trying its quarantined rows (`jejak
     quarantine retry`, or the dashboard's Data page) reads them the same way, and the file named again with none of
     them (nor --source) is read as its last import read it.
 
@@ -612,6 +620,7 @@ def import_command(
         id_prefix=id_prefix,
         event_id_prefix=event_id_prefix,
         keep_anonymous=keep_anonymous,
+        sum_revenue=sum_revenue,
     )
     summaries, failed = run_imports(
         project,

@@ -271,8 +271,9 @@ WHERE_FROM_COLUMNS = ("touchpoint", "source", "medium", "campaign", "referrer", 
 @dataclass(frozen=True)
 class ImportOptions:
     """What an import was told beyond jejak.toml (`--map`, `--set`, `--delimiter`, `--skip-lines`, `--sheet`,
-    `--timezone`, `--timestamp-format`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`). Kept
-    in the imports log, so that a re-try of the file's quarantined rows reads them as the import did."""
+    `--timezone`, `--timestamp-format`, `--event-names`, `--id-prefix`, `--event-id-prefix`, `--keep-anonymous`,
+    `--sum-revenue`). Kept in the imports log, so that a re-try of the file's quarantined rows reads them as the import
+    did."""
 
     column_map: Mapping[str, str] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
@@ -287,6 +288,8 @@ class ImportOptions:
     event_id_prefix: str | None = None  # what its event ids are prefixed with (`bintaro` → `bintaro:S-1`)
     # A row that names no one (a till's walk-in sale) is kept as a person of its own, not quarantined.
     keep_anonymous: bool = False
+    # Rows that share an event_id are one order's products: its revenue is the sum of theirs (Lazada's `Paid Price`).
+    sum_revenue: bool = False
 
     def __post_init__(self) -> None:
         # `shopee:` and `shopee` are one prefix, to the re-import guard too.
@@ -313,6 +316,7 @@ class ImportOptions:
                 "id_prefix": self.id_prefix,
                 "event_id_prefix": self.event_id_prefix,
                 "keep_anonymous": self.keep_anonymous,
+                "sum_revenue": self.sum_revenue,
                 "columns": [list(pair) for pair in columns],
             },
             ensure_ascii=False,
@@ -337,6 +341,7 @@ class ImportOptions:
             id_prefix=kept.get("id_prefix"),
             event_id_prefix=kept.get("event_id_prefix"),
             keep_anonymous=bool(kept.get("keep_anonymous")),
+            sum_revenue=bool(kept.get("sum_revenue")),
         )
 
     def renames(self) -> EventRenames | None:
@@ -775,6 +780,7 @@ def import_file(
     event_id_prefix: str | None = None,
     update: bool = False,
     keep_anonymous: bool = False,
+    sum_revenue: bool = False,
 ) -> ImportSummary:
     """Import one file; see the module docstring. `delimiter` (a `csv_delimiter` setting value) overrides the
     setting for this file; `constants` give columns the file lacks one value on every row (`--set`); `skip_lines`
@@ -789,6 +795,8 @@ def import_file(
     same time for the same person with another event name or revenue is replaced by the file's (`--update`: an
     order's status changed since an earlier export); otherwise it is kept, and counted in `changed`. With
     `keep_anonymous`, a row with no identifier at all is stored as a person of its own (`validate.ANONYMOUS_ROW`).
+    With `sum_revenue`, the rows that share an event_id are one event whose revenue is the sum of theirs (an orders
+    export with a row per product and only each product's price, as Lazada's `Paid Price`).
 
     With `check`, the file is read and every row validated and deduplicated as an import would, but nothing is
     stored, quarantined or logged: the summary's counts are what the import would do, with its first new events
@@ -805,6 +813,7 @@ def import_file(
         id_prefix=id_prefix,
         event_id_prefix=event_id_prefix,
         keep_anonymous=keep_anonymous,
+        sum_revenue=sum_revenue,
     )
     return import_with_options(
         project, path, options, source_name=source_name, progress=progress, check=check, named=named, update=update
@@ -976,6 +985,7 @@ def _import_readable(
             timestamp_formats=options.timestamp_formats,
             update=update,
             keep_anonymous=options.keep_anonymous,
+            sum_revenue=options.sum_revenue,
         )
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
@@ -1079,6 +1089,7 @@ def load_rows(
     timestamp_formats: Sequence[str] = (),
     update: bool = False,
     keep_anonymous: bool = False,
+    sum_revenue: bool = False,
 ) -> LoadedRows:
     """Validate a reader's rows, store the new valid ones in the lake and return the bad ones; with `check`, store
     nothing and return the first new events (CHECK_SAMPLE_ROWS) as they would be stored.
@@ -1089,7 +1100,8 @@ def load_rows(
     `amounts`: how revenue is written (`validate.amount_style`); `timezone`: the zone of times without an offset
     (None: the `timezone` setting's); `timestamp_formats`: the file's own formats of times, tried before the
     setting's (`--timestamp-format`); `update`: replace stored events the rows change (`import_file`);
-    `keep_anonymous`: store a row with no identifier as a person of its own.
+    `keep_anonymous`: store a row with no identifier as a person of its own; `sum_revenue`: an event's revenue is the
+    sum of its rows' (`_store_new_events`).
     """
     settings = project.settings
     key = project.hmac_key()
@@ -1143,7 +1155,7 @@ def load_rows(
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
         unsourced, revenueless, unconverted = _staged_conversion_gaps(engine, stage, settings, says_where=says_where)
         continued = _continuation_lines(engine, stage, quarantine_rows)
-        kept = _store_new_events(engine, project, stage, check=check, update=update)
+        kept = _store_new_events(engine, project, stage, check=check, update=update, sum_revenue=sum_revenue)
     finally:
         engine.close()
     bad_rows = []
@@ -1471,15 +1483,23 @@ class StoredRows(NamedTuple):
 
 
 def _store_new_events(
-    engine: Engine, project: Project, stage: Path, *, check: bool = False, update: bool = False
+    engine: Engine,
+    project: Project,
+    stage: Path,
+    *,
+    check: bool = False,
+    update: bool = False,
+    sum_revenue: bool = False,
 ) -> StoredRows:
     """Deduplicate the staged rows (within the file and against the lake) and publish them (`StoredRows`). With
     `update`, the stored events the rows change (`ChangedEvents`) are replaced: the rows are published as new, then
-    the lake's files that held those events rewritten without them (`_drop_replaced`)."""
+    the lake's files that held those events rewritten without them (`_drop_replaced`). With `sum_revenue`, each
+    event's revenue is the sum of its rows' in the file, before anything is compared or stored."""
     files = _staged_files(stage)
     if files is None:
         return StoredRows(0, 0, [], None)
-    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({files})")
+    revenue = "* REPLACE (sum(revenue) OVER (PARTITION BY event_id) AS revenue)" if sum_revenue else "*"
+    engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {revenue} FROM read_parquet({files})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
     existing = event_files(project)
     anti_join = ""

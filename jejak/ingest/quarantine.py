@@ -569,6 +569,7 @@ def retry_quarantined(
                         timezone=options.timezone,  # as the import read the file's times
                         timestamp_formats=options.timestamp_formats,
                         keep_anonymous=options.keep_anonymous,
+                        sum_revenue=options.sum_revenue,
                     )
                 except _NoHeader:
                     left.update({row.row_id: "no_header" for row, _ in group.rows})

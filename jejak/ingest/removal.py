@@ -268,6 +268,8 @@ def options_text(options: ImportOptions) -> str:
         parts.append(f"--event-id-prefix {options.event_id_prefix}")
     if options.keep_anonymous:
         parts.append("--keep-anonymous")
+    if options.sum_revenue:
+        parts.append("--sum-revenue")
     return " ".join(parts) or "no options"
 
 
