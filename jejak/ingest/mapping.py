@@ -200,6 +200,7 @@ LIKELY_NAMES = {
         "totalsales",
         "totalcollected",
         "orderamount",  # TikTok Shop's orders export
+        "paidprice",  # Lazada's, a product's (its import then offers --sum-revenue)
     ),
     "currency": ("matauang", "kodematauang", "currencycode"),
     # A survey's answers, as the feedback that the journey map reads wants them (`segments.feedback`).
