@@ -1129,6 +1129,10 @@ def spend_import(
         + (f", {summary.total_rows} total rows of the report left out" if summary.total_rows else "")
         + (". A check: nothing was stored." if check else "")
     )
+    if summary.micros_column:
+        console.print(
+            f"  {summary.micros_column}: read in micros (millionths of the currency), as Google Ads' API gives"
+        )
     if summary.time_hint is not None:
         # A spend import replaces the rows its file brought before: running it again is the whole fix.
         print_warning(time_format_advice(summary.time_hint, check, of_one_file=True, replaces=True))

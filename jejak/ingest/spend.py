@@ -85,6 +85,10 @@ AMOUNT_COLUMNS = ("spend", "cost", "amount")
 SPEND_ALIASES = {
     "day": "date",
     "byday": "date",
+    # Google Ads' API, its BigQuery transfer and its scripts (`segments.date`, `metrics.cost_micros`).
+    "segmentsdate": "date",
+    "costmicros": "spend",
+    "metricscostmicros": "spend",
     "hari": "date",
     "tanggal": "date",
     "saluran": "channel",
@@ -114,6 +118,7 @@ _COMMA_OR_THOUSANDS = re.compile(COMMA_OR_THOUSANDS)
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 _ACCOUNTING_NEGATIVE = re.compile(ACCOUNTING_NEGATIVE)
 SPEND_COLUMNS = ("date", "channel", *AMOUNT_COLUMNS, "campaign", "currency")
+MICROS = 1_000_000  # units of an amount column whose name ends in `micros` per unit of its currency
 
 
 @dataclass
@@ -134,6 +139,8 @@ class SpendSummary:
     bad_sample: list[dict[str, object]] = field(default_factory=list)
     # The format that would read the dates it could not read, when they share one shape (`time_hints`).
     time_hint: TimeFormatHint | None = None
+    # The amount column read in millionths of the currency (`metrics_cost_micros`), when it is one.
+    micros_column: str | None = None
 
     @property
     def rows_quarantined(self) -> int:
@@ -271,6 +278,13 @@ def import_spend(
             f"{path}: no spend, cost or amount column (the header has {', '.join(header)}). "
             "Add one, or map yours with --map 'biaya=spend'."
         )
+    # Google Ads' API gives cost in micros, millionths of the currency: read as it is, 150,000 rupiah would be 150
+    # billion, and every ROAS a millionth of what it is.
+    amount_header = (
+        named_by_place(header)[names.index(amount_column)] if names.index(amount_column) < len(header) else ""
+    )
+    per_unit = MICROS if compact_name(amount_header).endswith("micros") else 1
+    summary.micros_column = amount_header if per_unit == MICROS else None
     good: list[SpendRow] = []
     bad: list[dict[str, object]] = []
     unread_days: list[str] = []  # the first dates it could not read, for a timestamp_formats hint
@@ -286,7 +300,14 @@ def import_spend(
             read: SpendRow | tuple[str, str] = ("invalid_utf8", f"line {line} is not valid UTF-8 text")
         else:
             read = _read_row(
-                [*row, *constants.values()], names, amount_column, amounts, line, day_formats, default_currency
+                [*row, *constants.values()],
+                names,
+                amount_column,
+                amounts,
+                line,
+                day_formats,
+                default_currency,
+                per_unit,
             )
         if len(read) == 2:  # a reason and its message
             bad.append({"source_line": line, "reason": read[0], "message": read[1], "raw": raw_text})
@@ -411,8 +432,10 @@ def _read_row(
     line: int,
     day_formats: Sequence[str],
     default_currency: str,
+    per_unit: int = 1,
 ) -> SpendRow | tuple[str, str]:
-    """The row as stored, or the reason it is not and the quarantine's message."""
+    """The row as stored, or the reason it is not and the quarantine's message. `per_unit`: how many of the amount
+    column's units make one of the currency (MICROS for a column in micros)."""
     if len(row) != len(names):
         return "malformed_row", f"line {line} has {len(row)} fields, the header has {len(names)}"
     values = dict(zip(names, row, strict=True))
@@ -428,7 +451,7 @@ def _read_row(
     amount = _parse_amount(values[amount_column], amounts, (currency or default_currency).upper() == "IDR")
     if amount is None:
         return "wrong_type", f"{amount_column} {values[amount_column]!r} is not a number ≥ 0"
-    return day.isoformat(), values["channel"].strip(), campaign, amount, currency, line
+    return day.isoformat(), values["channel"].strip(), campaign, amount / per_unit, currency, line
 
 
 def spend_by_channel(project: Project, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, float]:

@@ -343,6 +343,24 @@ def test_a_spend_files_own_date_format_and_the_fix_empties_its_quarantine(projec
     assert (again.rows_stored, again.quarantine_replaced, sum(quarantine_counts(project).values())) == (0, 0, 2)
 
 
+def test_cost_in_micros_is_read_in_the_currency(project: Project, tmp_path: Path) -> None:
+    """Google Ads' BigQuery transfer gives `metrics_cost_micros`: 150,000 rupiah is 150000000000. Read as it is, every
+    ROAS would be a millionth of itself."""
+    source = tmp_path / "gads_bq.csv"
+    source.write_text(
+        "segments_date,campaign_name,metrics_cost_micros\n"
+        "2026-10-01,kopi-susu,150000000000\n2026-10-02,kopi-susu,2500000\n"
+    )
+    summary = import_spend(project, source, constants={"channel": "Paid Search"})
+    assert (summary.rows_stored, summary.micros_column) == (2, "metrics_cost_micros")
+    assert spend_by_channel(project) == {"Paid Search": 150_002.5}
+    # An amount column in the currency is read as it is.
+    plain = tmp_path / "gads.csv"
+    plain.write_text("Day,Campaign,Cost\n2026-10-03,kopi-susu,150000\n")
+    assert import_spend(project, plain, constants={"channel": "Paid Search"}).micros_column is None
+    assert spend_by_channel(project) == {"Paid Search": 300_002.5}
+
+
 def test_a_name_two_spend_columns_share_is_refused(project: Project, tmp_path: Path) -> None:
     # Mapped onto one name, the second column's values won silently: 5 was stored where the file said 100.
     source = tmp_path / "iklan.csv"
