@@ -1,7 +1,8 @@
 """`jejak quarantine …`: the rows an import could not store, and re-trying them after a fix (as the Data page does).
 
-The rows are listed newest first, each under its id; `show` prints one row's whole text, and `retry` sends rows
-back through the importer with jejak.toml as it is now (`ingest.quarantine.retry_quarantined`).
+The rows are listed newest first, each under its id; `show` prints one row's whole text, `retry` sends rows
+back through the importer with jejak.toml as it is now (`ingest.quarantine.retry_quarantined`), and `dismiss` takes
+rows that are no events out (`ingest.quarantine.dismiss_quarantined`).
 """
 
 from __future__ import annotations
@@ -160,6 +161,35 @@ def retry(
         )
     if done.rows_stored:
         console.print("Run jejak build to include the stored rows in people, journeys and reports.")
+
+
+@quarantine.command()
+@click.argument("row_ids", nargs=-1)
+@click.option("--reason", default=None, help="Dismiss every row of this reason.")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@PROJECT_OPTION
+@handle_errors
+def dismiss(row_ids: tuple[str, ...], reason: str | None, yes: bool, project_dir: str | None) -> None:
+    """Take rows that are no events out of the quarantine: a report's line of column descriptions, a footer, notes.
+
+    Such a row can never be stored, and in the quarantine it stands among the rows that need a fix. Each dismissed
+    row is kept as it was under the quarantine's dismissed/ folder, and the imports log says how many.
+
+    Example: jejak quarantine dismiss 3f2a…:0     (TikTok Shop's line of column descriptions under its header)
+    """
+    from jejak.core.errors import SettingError
+    from jejak.ingest.quarantine import dismiss_quarantined, selected_rows
+
+    project = project_at(project_dir)
+    if not (row_ids or reason):
+        raise SettingError("Name the rows to dismiss: their ids (see `jejak quarantine list`) or --reason REASON.")
+    if not yes:
+        chosen = selected_rows(project, row_ids, reason)
+        shown = "; ".join(f"{row.source_file} line {row.source_line} ({row.reason})" for row in chosen[:5])
+        more = f" and {len(chosen) - 5:,} more" if len(chosen) > 5 else ""
+        click.confirm(f"Dismiss {_rows(len(chosen))}: {shown}{more}?", abort=True)
+    done = dismiss_quarantined(project, row_ids=row_ids, reason=reason)
+    console.print(f"{_rows(done)} dismissed: kept under the quarantine's dismissed/ folder, and out of its counts.")
 
 
 def _rows(count: int) -> str:

@@ -36,6 +36,7 @@ import io
 import json
 import re
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, NotFoundError, SettingError
+from jejak.core.vocabulary import QUARANTINE_SCHEMA
 from jejak.ingest.archives import inside_archive, shown_name, unpack
 from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
 from jejak.ingest.importer import (
@@ -71,7 +73,7 @@ from jejak.ingest.mapping import canonical_header, check_mapping
 from jejak.ingest.readers import RAW_PREVIEW_CHARS, csv_delimiter, read_csv_header
 from jejak.ingest.validate import amount_style
 from jejak.store.appstate import open_state
-from jejak.store.files import fsync_path
+from jejak.store.files import fsync_path, move_into_place
 from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
 
@@ -79,6 +81,8 @@ ROW_ID = re.compile(r"^([0-9a-f]{32}):([0-9]+)$")
 # Reasons the reader gives before any column is known: the raw text is the file's own line (maybe cut).
 READER_REASONS = ("invalid_utf8", "malformed_row")
 RETRY_FORMAT = "quarantine"  # how a re-try is logged in the imports table
+DISMISSED_FORMAT = "dismissed"  # how rows dismissed as no events are logged (negative quarantined counts)
+DISMISSED_DIR = "dismissed"  # under the quarantine: the dismissed rows, kept as they were
 # Why a chosen row was left in the quarantine as it was.
 LEFT_WHY = {
     "masked": "it still shows a masked e-mail or phone: type the value again or clear it, or import its file again "
@@ -236,7 +240,7 @@ def _check_row_id(row_id: str) -> re.Match[str]:
     return found
 
 
-def _selected(project: Project, row_ids: Iterable[str], reason: str | None) -> list[QuarantinedRow]:
+def selected_rows(project: Project, row_ids: Iterable[str], reason: str | None) -> list[QuarantinedRow]:
     """The rows named by id, plus every row of `reason`; an id that is gone is an error."""
     ids = set(row_ids)
     for row_id in ids:
@@ -262,7 +266,7 @@ def _selected(project: Project, row_ids: Iterable[str], reason: str | None) -> l
 
 def quarantined_row(project: Project, row_id: str) -> QuarantinedRow:
     """One quarantined row with its whole raw text (an error when it has left the quarantine)."""
-    [row] = _selected(project, [row_id], None)
+    [row] = selected_rows(project, [row_id], None)
     return row
 
 
@@ -458,7 +462,13 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
                 name = source_name  # the latest import of the file wins
                 if options_json is not None:  # a re-try's row has none: the import's own still hold
                     options = ImportOptions.from_json(options_json)
-                if file_format not in (RETRY_FORMAT, REMOVED_FORMAT, REMOVED_SPEND_FORMAT, REPLACED_FORMAT):
+                if file_format not in (
+                    RETRY_FORMAT,
+                    DISMISSED_FORMAT,
+                    REMOVED_FORMAT,
+                    REMOVED_SPEND_FORMAT,
+                    REPLACED_FORMAT,
+                ):
                     spend = file_format == SPEND_FORMAT
         found[source_file] = _SourceImport(name, options, spend)
     return found
@@ -500,6 +510,53 @@ def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]
         fsync_path(project.quarantine_dir)
 
 
+def dismiss_quarantined(project: Project, *, row_ids: Sequence[str] = (), reason: str | None = None) -> int:
+    """Take rows that are no events at all out of the quarantine: those named, and every row of `reason`. Returns how
+    many.
+
+    A report's line of column descriptions under its header (TikTok Shop's orders export), a footer, a line of notes:
+    no fix or re-try will ever store them, and in the quarantine they stand among the rows that need one. Nothing is
+    lost: each dismissed row is kept as it was under the quarantine's `dismissed/` folder (which no listing, count or
+    re-try reads), and the imports log gets a `dismissed` line per file with negative quarantined counts, so that its
+    sums stay the quarantine's.
+    """
+    if not (row_ids or reason):
+        raise SettingError("Name the rows to dismiss: their ids (see `jejak quarantine list`) or --reason REASON.")
+    started_at = utc_now()
+    with writer_lock(project):
+        chosen = selected_rows(project, row_ids, reason)
+        if not chosen:
+            return 0
+        sources = _source_imports(project, {row.source_file for row in chosen})
+        leaving: dict[str, set[int]] = defaultdict(set)
+        for row in chosen:
+            part, position = _check_row_id(row.row_id).groups()
+            leaving[part].add(int(position))
+        kept = pa.table(
+            {
+                "quarantined_at": pa.array(
+                    [row.quarantined_at for row in chosen], QUARANTINE_SCHEMA.field("quarantined_at").type
+                ),
+                "source_file": [row.source_file for row in chosen],
+                "source_line": pa.array([row.source_line for row in chosen], pa.int64()),
+                "reason": [row.reason for row in chosen],
+                "message": [row.message for row in chosen],
+                "raw": [row.raw for row in chosen],  # masked when it was quarantined
+            },
+            schema=QUARANTINE_SCHEMA,
+        )
+        with staging_area(project) as stage:
+            staged = stage / "dismissed.parquet"
+            pq.write_table(kept, staged, compression="zstd")
+            (project.quarantine_dir / DISMISSED_DIR).mkdir(exist_ok=True)
+            move_into_place(staged, project.quarantine_dir / DISMISSED_DIR / f"part-{uuid.uuid4().hex}.parquet")
+            _rewrite_parts(project, stage, leaving)
+    for source_file, count in sorted(Counter(row.source_file for row in chosen).items()):
+        logged = ImportSummary(source_file, DISMISSED_FORMAT, -count, 0, -count, 0)
+        record_import(project, logged, sources[source_file].name, started_at)
+    return len(chosen)
+
+
 def retry_quarantined(
     project: Project,
     *,
@@ -518,7 +575,7 @@ def retry_quarantined(
     toml_mapping = project.column_map()
     check_mapping(toml_mapping)
     with writer_lock(project):
-        chosen = _selected(project, [*row_ids, *fixed], reason)
+        chosen = selected_rows(project, [*row_ids, *fixed], reason)
         sources = _source_imports(project, {row.source_file for row in chosen})
         # An ad spend file's rows are not events: its import is run again on the fixed file, which replaces its rows.
         spent = {row.row_id: "spend" for row in chosen if sources[row.source_file].spend}

@@ -9,6 +9,9 @@
   with jejak.toml as it is now): one row with fixed text (`row` and `raw`), one row as it is
   (`row`), or every row of a reason (`reason`). It answers with a redirect to the page, whose
   query string carries the counts (`stored`, `duplicates`, `again`, `left`, `why`).
+- POST `/data/dismiss` takes one row that is no event (`row`: a report's line of column descriptions) out of the
+  quarantine (`ingest.quarantine.dismiss_quarantined`: kept under its dismissed/ folder), then redirects with
+  `dismissed`.
 - Settings: every setting with its value, default, unit and where the value came from; never the key.
 """
 
@@ -32,6 +35,7 @@ from jejak.ingest.quarantine import (
     LEFT_WHY,
     READER_REASONS,
     QuarantinedRow,
+    dismiss_quarantined,
     list_quarantined,
     quarantined_row,
     retry_quarantined,
@@ -52,10 +56,14 @@ def _outcome(params: Mapping[str, str]) -> dict[str, Any] | None:
         return None
     counts = {}
     for name in OUTCOMES:
-        text = str(params.get(name) or "0")
-        counts[name] = int(text) if text.isdigit() else 0
+        counts[name] = _count(params.get(name))
     why = [code for code in str(params.get("why") or "").split(",") if code in LEFT_WHY]
     return {**counts, "why": why}
+
+
+def _count(text: object) -> int:
+    """A count a redirect's query string carries: a number shown as it is, anything else as 0."""
+    return int(str(text)) if str(text or "").isdigit() else 0
 
 
 def _editable(row: QuarantinedRow) -> dict[str, Any]:
@@ -102,6 +110,7 @@ def data(ctx: PageContext) -> PageResult:
         "quarantined_total": listing.total,
         "editing": editing,
         "outcome": _outcome(ctx.params),
+        "dismissed": _count(ctx.params.get("dismissed")),
         "reader_reasons": READER_REASONS,
         "time_hint": quarantined_time_hint(project),
     }
@@ -138,4 +147,15 @@ async def retry(request: Request) -> Response:
     return RedirectResponse("/data?" + urllib.parse.urlencode(query), status_code=303)
 
 
-ACTIONS = {"retry": retry}
+async def dismiss(request: Request) -> Response:
+    """Dismiss one quarantined row as no event (see the module docstring), then show the page with how many."""
+    form = await request.app.state.checked_form(request)
+    row = str(form.get("row") or "").strip()
+    if not row:
+        raise SettingError("Choose a quarantined row to dismiss.")
+    project = open_project(request.app.state.project.root)
+    done = await run_in_threadpool(lambda: dismiss_quarantined(project, row_ids=[row]))
+    return RedirectResponse("/data?" + urllib.parse.urlencode({"dismissed": done}), status_code=303)
+
+
+ACTIONS = {"retry": retry, "dismiss": dismiss}

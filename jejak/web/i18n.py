@@ -143,6 +143,15 @@ WORDS: dict[str, dict[str, str]] = {
         "dideduplikasi). E-mail dan telepon disamarkan di karantina: ketik ulang, atau kosongkan.",
     },
     "data_cancel": {"en": "Cancel", "id": "Batal"},
+    "data_dismiss": {"en": "Dismiss", "id": "Abaikan"},
+    "data_dismiss_help": {
+        "en": "Not an event (a line of column descriptions, a footer): take it out of the quarantine, kept aside",
+        "id": "Bukan peristiwa (baris keterangan kolom, catatan kaki): keluarkan dari karantina, disimpan terpisah",
+    },
+    "data_dismissed": {
+        "en": "row(s) dismissed as no events: kept under the quarantine's dismissed/ folder, out of its counts.",
+        "id": "baris diabaikan karena bukan peristiwa: disimpan di folder dismissed/ karantina, di luar hitungannya.",
+    },
     "data_time_hint": {
         "en": "The bad_timestamp rows' times share one shape, read by one setting; times such as",
         "id": "Waktu pada baris bad_timestamp berbentuk sama dan terbaca dengan satu pengaturan; waktu seperti",

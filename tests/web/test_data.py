@@ -129,6 +129,33 @@ def test_retrying_a_reason_that_still_fails_loses_nothing(shop: Dashboard) -> No
     assert quarantine_counts(shop.project) == before
 
 
+def test_a_row_that_is_no_event_is_dismissed_and_kept_aside(shop: Dashboard) -> None:
+    before = quarantine_counts(shop.project)
+    with shop.logged_in() as client:
+        page = client.get("/data")
+        [row] = [
+            r for r in client.get("/data.json").json()["sections"]["quarantined_rows"] if r["reason"] == "bad_timestamp"
+        ]
+        assert 'action="/data/dismiss"' in page.text
+        refused = client.post("/data/dismiss", data={"row": row["row_id"]})  # no csrf token
+        assert refused.status_code == 403 and quarantine_counts(shop.project) == before
+        done = client.post("/data/dismiss", data={"csrf_token": _csrf(page.text), "row": row["row_id"]})
+        assert done.status_code == 303, done.text
+        assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(done.headers["location"]).query)) == {"dismissed": "1"}
+        after = client.get(done.headers["location"])
+        data = client.get("/data.json").json()
+    assert 'id="dismiss-outcome"' in after.text and 'data-dismissed="1"' in after.text
+    after_counts = quarantine_counts(shop.project)
+    assert before["bad_timestamp"] == 1 and "bad_timestamp" not in after_counts
+    assert sum(after_counts.values()) == sum(before.values()) - 1
+    assert row["row_id"] not in {r["row_id"] for r in data["sections"]["quarantined_rows"]}
+    # The imports log says so, and its quarantined rows still add up to the quarantine's.
+    assert data["sections"]["imports"][0]["format"] == "dismissed"
+    assert sum(r["rows_quarantined"] for r in data["sections"]["imports"]) == sum(
+        quarantine_counts(shop.project).values()
+    )
+
+
 def test_a_retry_without_the_csrf_token_is_refused(shop: Dashboard) -> None:
     before = quarantined(shop.project)
     with shop.logged_in() as client:
