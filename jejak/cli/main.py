@@ -642,6 +642,11 @@ def import_command(
     print_import_failures(failed, len(summaries), check)
 
 
+def _then_import(check: bool) -> str:
+    """How an import warning's advice ends: a check's file is imported next, an import's again over itself."""
+    return "then import it" if check else "then import it again with --replace"
+
+
 def warn_of_unknown_channels(project: Any, summaries: Sequence[Any]) -> None:
     """Warn of the channels a file's rows set that no channel rule names (a build keeps them as they are, so each is a
     channel of its own in every report): a payment export's `Channel` column (GoPay, BCA VA) is read as the marketing
@@ -692,7 +697,7 @@ def warn_of_order_statuses(summaries: Sequence[Any], check: bool = False) -> Non
             total = sum(orders for _, orders in found.orders)
             counts = ", ".join(f"{status} {orders:,}" for status, orders in found.orders)
             instead = f"in place of {event_column!r}" if event_column else "and drop event from --set"
-            then = "then import it" if check else "then import it again with --replace"
+            then = _then_import(check)
             print_warning(
                 f"{shown_name(summary.file)}: its {total:,} orders counted as conversions ({found.event}) have these "
                 f"values of {column!r}: {counts}. A cancelled, refunded or unpaid order counts as a conversion with "
@@ -711,7 +716,7 @@ def warn_of_unsourced_conversions(summaries: Sequence[Any], check: bool = False,
             continue
         found = summary.unsourced
         noun, says = ("conversion", "says") if found.conversions == 1 else ("conversions", "say")
-        then = "then import it" if check else "then import it again with --replace"
+        then = _then_import(check)
         also = " --source names the import in the lake, not where its events came from." if source_named else ""
         print_warning(
             f"{shown_name(summary.file)}: its {found.conversions:,} {noun} ({found.event}) {says} nothing of where "
@@ -733,7 +738,7 @@ def warn_of_revenueless_conversions(summaries: Sequence[Any], check: bool = Fals
             continue
         found = summary.revenueless
         noun, has = ("conversion", "has") if found.conversions == 1 else ("conversions", "have")
-        then = "then import it" if check else "then import it again with --replace"
+        then = _then_import(check)
         likely = None
         if summary.columns:
             header, targets = zip(*summary.columns, strict=True)
@@ -765,7 +770,7 @@ def warn_of_unconverted_orders(summaries: Sequence[Any], check: bool = False) ->
             continue
         total = sum(events for _, events in found.events)
         counts = ", ".join(f"{name} {events:,}" for name, events in found.events)
-        then = "then import it" if check else "then import it again with --replace"
+        then = _then_import(check)
         print_warning(
             f"{shown_name(summary.file)}: {total:,} of its events have a revenue, and none of its events is a "
             f"conversion (the conversion_events setting, {found.conversion!r} first). By event: {counts}. Stored so, "
@@ -784,7 +789,7 @@ def warn_of_sales_places(summaries: Sequence[Any], check: bool = False) -> None:
             continue
         column = next((written for written, target in summary.columns if target == "source"), "source")
         counted = ", ".join(f"{place} {events:,}" for place, events in summary.sales_places)
-        then = "then import it" if check else "then import it again with --replace"
+        then = _then_import(check)
         print_warning(
             f"{shown_name(summary.file)}: its column '{column}', read as each event's source, says where an order "
             f"was placed ({counted}), as Shopify's orders export writes it, not where its buyer came from: no "
