@@ -1321,14 +1321,25 @@ def _staged_conversion_gaps(
     return unsourced, revenueless, unconverted
 
 
+# Steps before a purchase that carry the cart's value by their spec (Segment's e-commerce events, GA4's): a day's
+# export of a shop's site with checkouts and no order has revenue on no order, and is no orders export misnamed.
+STEPS_WITH_REVENUE = (
+    "checkout started", "checkout step viewed", "checkout step completed", "payment info entered", "order updated",
+    "cart viewed", "product added", "product viewed", "product removed", "begin_checkout", "add_to_cart",
+    "view_item", "view_cart", "add_payment_info", "add_shipping_info", "remove_from_cart",
+)  # fmt: skip
+
+
 def _staged_unconverted(engine: Engine, files: str, settings: Settings) -> UnconvertedOrders | None:
     """The staged events that have a revenue, by name, in a file none of whose events is a conversion (None when
-    none has one): orders stored under their status (`Completed`), or under a name the conversion_events setting
-    lacks (`Purchase`). Read only for such a file, so an import with conversions pays nothing for it."""
+    none has one but a step before a purchase, STEPS_WITH_REVENUE): orders stored under their status (`Completed`),
+    or under a name the conversion_events setting lacks (`Purchase`). Read only for such a file, so an import with
+    conversions pays nothing for it."""
+    steps = ", ".join(sql_text(step) for step in STEPS_WITH_REVENUE)
     counted = engine.fetch_arrow(
         f"SELECT event, count(DISTINCT event_id) AS events FROM read_parquet({files}) "
-        f"WHERE revenue IS NOT NULL AND event IS NOT NULL GROUP BY event ORDER BY events DESC, event "
-        f"LIMIT {STATUSES_COUNTED}"
+        f"WHERE revenue IS NOT NULL AND event IS NOT NULL AND lower(event) NOT IN ({steps}) "
+        f"GROUP BY event ORDER BY events DESC, event LIMIT {STATUSES_COUNTED}"
     ).to_pylist()
     if not counted:
         return None

@@ -117,3 +117,7 @@ def test_a_file_with_conversions_or_without_revenue_is_not_warned_of(tmp_path: P
         "2026-10-01 09:05:00,ana,Checkout Started,10\n"
     )
     assert import_file(project, orders).unconverted is None  # one conversion: its other events are no orders
+    # A day of the site's events with checkouts and no order: a checkout carries the cart's value by its spec.
+    checkouts = tmp_path / "checkouts.csv"
+    checkouts.write_text("timestamp,user_id,event,revenue\n2026-10-02 09:00:00,ana,Checkout Started,10\n")
+    assert import_file(project, checkouts).unconverted is None
