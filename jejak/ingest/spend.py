@@ -35,6 +35,7 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.ingest.importer import (
     CHECK_SAMPLE_ROWS,
+    REMOVED_SPEND_FORMAT,
     SHEET_FORMATS,
     SPEND_FORMAT,
     TIME_HINT_ROWS,
@@ -342,6 +343,14 @@ def import_spend(
     summary.rows_stored = len(good)
     # In the imports log too, as format `spend`: the Data page lists it, and a re-try of its quarantined rows knows
     # them for a spend file's.
+    # What the import replaced is logged first, with negative counts, so that the log's sums stay the spend table's
+    # and the quarantine's (a removal logs its rows so too).
+    replaced = summary.rows_replaced + summary.quarantine_replaced
+    if replaced:
+        gone = ImportSummary(
+            str(path), REMOVED_SPEND_FORMAT, -replaced, -summary.rows_replaced, -summary.quarantine_replaced, 0
+        )
+        record_import(project, gone, path.stem, started_at)
     # A report's total lines are not rows of spend: the log's counts reconcile without them.
     logged = ImportSummary(str(path), SPEND_FORMAT, summary.rows_read - summary.total_rows, len(good), len(bad), 0)
     record_import(project, logged, path.stem, started_at)

@@ -341,6 +341,15 @@ def test_a_spend_files_own_date_format_and_the_fix_empties_its_quarantine(projec
     # The option's format comes before the setting's and is for this import only.
     again = import_spend(project, source)
     assert (again.rows_stored, again.quarantine_replaced, sum(quarantine_counts(project).values())) == (0, 0, 2)
+    # The imports log adds up to what the spend table and the quarantine hold: what an import replaced is logged
+    # with negative counts.
+    db = connect_state(project.sqlite_path)
+    try:
+        (stored, bad) = db.execute("SELECT SUM(rows_stored), SUM(rows_quarantined) FROM imports").fetchone()
+        (spend_rows,) = db.execute("SELECT count(*) FROM spend").fetchone()
+    finally:
+        db.close()
+    assert (stored, bad) == (spend_rows, sum(quarantine_counts(project).values())) == (0, 2)
 
 
 def test_cost_in_micros_is_read_in_the_currency(project: Project, tmp_path: Path) -> None:
