@@ -369,6 +369,32 @@ def test_a_spend_import_says_which_format_reads_its_dates_and_takes_it(tmp_path:
     assert "The quarantine is empty" in runner.invoke(cli, ["quarantine", "list", "--project", str(project)]).output
 
 
+def test_a_column_of_peoples_names_read_as_user_id_is_warned_of(tmp_path: Path) -> None:
+    """Lazada's orders export names its buyers only by name: read as user_id, namesakes are one person."""
+    runner, project = _new_project(tmp_path)
+    orders = tmp_path / "lazada.csv"
+    orders.write_text(
+        "Created at,Customer Name,Order Number\n2026-10-01 09:00,Budi Santoso,L-1\n2026-10-02 09:00,Budi Santoso,L-2\n"
+    )
+    options = ["--set", "event=Order Completed", "--project", str(project)]
+    named = runner.invoke(
+        cli,
+        ["import", str(orders), "--map", "Created at=timestamp,Customer Name=user_id,Order Number=event_id", *options],
+        env={"COLUMNS": "400"},
+    )
+    said = " ".join(named.output.split())
+    assert named.exit_code == 0, named.output
+    assert "its column 'Customer Name', read as user_id, holds people's names" in said, said
+    assert '--map "Customer Name=properties.customer_name" (with --replace)' in said
+    handles = tmp_path / "tiktok.csv"
+    handles.write_text("Created Time,Buyer Username,Nama Pengguna\n2026-10-01 09:00,budi88,budi\n")
+    for column in ("Buyer Username", "Nama Pengguna"):  # an account's name is an id
+        plain = runner.invoke(
+            cli, ["import", str(handles), "--map", f"Created Time=timestamp,{column}=user_id", "--check", *options]
+        )
+        assert plain.exit_code == 0 and "people's names" not in plain.output, plain.output
+
+
 def test_a_wide_attribution_table_is_split_into_whole_columns_in_a_narrow_terminal(tmp_path: Path) -> None:
     # Six models side by side need ~140 columns: at 80, rich folded cells inside numbers ("1,312." / "0 (14").
     channels = ["Instagram", "Google", "Direct", "Email", "WhatsApp", "Tokopedia"]

@@ -328,6 +328,9 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             print_warning(revenue_conflict_text(s, check))
         if s.id_clash is not None:
             print_warning(id_clash_text(s, check))
+        named_id = next((column for column, target in s.columns if target == "user_id" and _names_people(column)), None)
+        if named_id is not None:
+            print_warning(names_as_ids_text(s.file, named_id, check))
         if s.changed is not None:
             print_warning(changed_events_text(s, check))
         if s.replaced:
@@ -352,6 +355,29 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
 
 # The share of a file's rows that, naming no one, make `--keep-anonymous` worth offering.
 UNNAMED_SHARE = 0.05
+
+
+# Words of a column's name that say it holds a person's name; and those that say it is an account's name, an id.
+_NAME_WORDS = frozenset({"name", "nama"})
+_ACCOUNT_WORDS = frozenset({"user", "username", "pengguna", "akun", "account", "login", "handle", "id"})
+
+
+def _names_people(column: str) -> bool:
+    """Whether a column's name says it holds people's names (`Customer Name`, `Nama Pembeli`), not an account's
+    (`Buyer Username`, `Nama Pengguna`)."""
+    words = set(re.findall(r"[a-z]+", column.lower()))
+    return bool(words & _NAME_WORDS) and not words & _ACCOUNT_WORDS
+
+
+def names_as_ids_text(file: str, column: str, check: bool = False) -> str:
+    """What to say of a file whose column of people's names is read as user_id: namesakes become one person, and each
+    name is an id in clear (Lazada's orders export names its buyers only so)."""
+    return (
+        f"{shown_name(file)}: its column {column!r}, read as user_id, holds people's names: customers who share a name "
+        "are one person, and each name is kept in clear as an id. If the file has a column that tells customers apart "
+        f"(an e-mail, a phone, a username or a customer number), map that to user_id, and keep the name with --map "
+        f'"{column}=properties.customer_name"{"" if check else " (with --replace)"}.'
+    )
 
 
 def revenue_conflict_text(summary: Any, check: bool = False) -> str:
