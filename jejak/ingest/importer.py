@@ -1239,8 +1239,9 @@ def _staged_sales_places(engine: Engine, stage: Path) -> tuple[tuple[str, int], 
     if files is None:
         return ()
     found = engine.fetch_arrow(
-        f"SELECT lower(trim(source)) AS place, count(*) AS events FROM read_parquet({files}) "
-        f"WHERE nullif(trim(source), '') IS NOT NULL GROUP BY 1 ORDER BY events DESC, place LIMIT {STATUSES_COUNTED + 1}"
+        # A staged source is trimmed, and NULL when blank (`validate._blank`).
+        f"SELECT lower(source) AS place, count(*) AS events FROM read_parquet({files}) "
+        f"WHERE source IS NOT NULL GROUP BY 1 ORDER BY events DESC, place LIMIT {STATUSES_COUNTED + 1}"
     ).to_pylist()
     places = [(str(row["place"]), int(row["events"])) for row in found]
     named = [place for place, _ in places if place in SALES_PLACES]

@@ -255,7 +255,8 @@ def import_spend(
         amounts = amount_style(mark, delimiter)
         header, rows = _csv_lines(path, raw, delimiter, skip_lines)
     # Columns with no name are named by their places, as the events import names them: two are not one name.
-    names, header_currency = _spend_names(named_by_place(header), mapping)
+    columns = named_by_place(header)
+    names, header_currency = _spend_names(columns, mapping)
     refuse_repeated_names(path, names, "Rename one, or map only one of them.")
     clashes = sorted(set(constants) & set(names))
     if clashes:
@@ -281,9 +282,7 @@ def import_spend(
         )
     # Google Ads' API gives cost in micros, millionths of the currency: read as it is, 150,000 rupiah would be 150
     # billion, and every ROAS a millionth of what it is.
-    amount_header = (
-        named_by_place(header)[names.index(amount_column)] if names.index(amount_column) < len(header) else ""
-    )
+    amount_header = columns[names.index(amount_column)]  # a file's column: --set gives no amount (SETTABLE)
     per_unit = MICROS if compact_name(amount_header).endswith("micros") else 1
     summary.micros_column = amount_header if per_unit == MICROS else None
     good: list[SpendRow] = []
