@@ -177,13 +177,10 @@ def dismiss(row_ids: tuple[str, ...], reason: str | None, yes: bool, project_dir
 
     Example: jejak quarantine dismiss 3f2a…:0     (TikTok Shop's line of column descriptions under its header)
     """
-    from jejak.core.errors import SettingError
     from jejak.ingest.quarantine import dismiss_quarantined, selected_rows
 
     project = project_at(project_dir)
-    if not (row_ids or reason):
-        raise SettingError("Name the rows to dismiss: their ids (see `jejak quarantine list`) or --reason REASON.")
-    if not yes:
+    if not yes and (row_ids or reason):  # naming none, `dismiss_quarantined` says what to name
         chosen = selected_rows(project, row_ids, reason)
         shown = "; ".join(f"{row.source_file} line {row.source_line} ({row.reason})" for row in chosen[:5])
         more = f" and {len(chosen) - 5:,} more" if len(chosen) > 5 else ""

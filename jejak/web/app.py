@@ -75,8 +75,8 @@ def report_cell(column: str, value: Any) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A value as text: thousands separated, small fractions with three decimals, and none for zero (a day's
-    revenue of nothing read "0.000" among "765,000")."""
+    """A value as text: thousands separated, small fractions with three decimals, and zero as 0 (a day's revenue of
+    nothing read "0.000" among "765,000")."""
     if value is None:
         return ""
     if isinstance(value, bool):
