@@ -1,4 +1,5 @@
-"""`jejak imports …`: the imports log, and removing what one file's imports brought (to import it again, right)."""
+"""`jejak imports …`: the imports log, the import profiles, and removing what one file's imports brought (to import it
+again, right)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 @click.group()
 def imports() -> None:
-    """The files imported so far, and removing one file's import."""
+    """The files imported so far, the import profiles, and removing one file's import."""
 
 
 @imports.command(name="list")
@@ -36,6 +37,34 @@ def list_imports(limit: int, output_format: str, project_dir: str | None) -> Non
         return
     shown = [{key: value for key, value in row.items() if key != "reconciles"} for row in rows]
     print_rows(shown, output_format, "Imports (newest first)")
+
+
+@imports.command()
+@click.option("--format", "output_format", type=FORMATS, default="table")
+@PROJECT_OPTION
+@handle_errors
+def profiles(output_format: str, project_dir: str | None) -> None:
+    """The import profiles of jejak.toml ([import.profiles.NAME]): the files each reads, and its options.
+
+    A file whose name matches a profile's files patterns is read with its options (--profile NAME names one for any
+    file); save one with jejak import FILE … --save-profile NAME, edit it in jejak.toml.
+    """
+    from jejak.ingest.profiles import import_profiles
+    from jejak.ingest.removal import options_text
+
+    project = project_at(project_dir)
+    found = import_profiles(project)
+    if not found:
+        console.print(
+            f"No import profiles in {project.config_path} yet. Save the options a file was read with for the "
+            "source's next exports: jejak import FILE --map … --save-profile NAME"
+        )
+        return
+    rows = [
+        {"profile": name, "files": " ".join(profile.files), "options": options_text(profile.options)}
+        for name, profile in found.items()
+    ]
+    print_rows(rows, output_format, "Import profiles (jejak.toml)")
 
 
 @imports.command()

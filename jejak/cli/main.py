@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,17 +111,21 @@ def run_imports(
     check: bool = False,
     replace: bool = False,
     update: bool = False,
+    profile: Any = None,
 ) -> tuple[list[Any], list[tuple[Path | str, InputFileError]]]:
     """Import files, each read with `options` (an `importer.ImportOptions`), with a progress bar each (with `check`,
     store nothing); returns the summaries, and the files that could not be imported with why. One file's fault (a
     column missing, a file cut short) does not stop the files after it: each file is imported on its own, so what was
     stored is stored either way. A web address (`remote`) is downloaded into the staging area first, and imported as
-    its address."""
+    its address. `profile` (`profiles.ImportProfile`, `--profile`) reads every file; without it, a file whose name
+    matches a profile's `files` is read with that one."""
     from jejak.ingest.importer import check_importable
+    from jejak.ingest.profiles import import_profiles
     from jejak.ingest.remote import download_url, fetch, is_url
     from jejak.store.lake import staging_area
 
     check_importable([Path(file) for file in files if not is_url(file)])  # a mistyped name stops everything at once
+    profiles = import_profiles(project)  # a profile written wrong in jejak.toml stops everything at once too
     failed: list[tuple[Path | str, InputFileError]] = []
     with _import_progress() as progress:
         tasks: dict[str, Any] = {}
@@ -138,7 +143,19 @@ def run_imports(
                     named = download_url(file) if is_url(file) else None  # as the lake names it
                     path = fetch(file, downloaded.enter_context(staging_area(project))) if is_url(file) else Path(file)
                     summaries.append(
-                        _import_one(project, path, named, options, source, check, replace, report, update=update)
+                        _import_one(
+                            project,
+                            path,
+                            named,
+                            options,
+                            source,
+                            check,
+                            replace,
+                            report,
+                            update=update,
+                            profile=profile,
+                            profiles=profiles,
+                        )
                     )
             except InputFileError as exc:
                 failed.append((file, exc))
@@ -157,31 +174,45 @@ def _import_one(
     report: Callable[[int, int], None],
     *,
     update: bool = False,
+    profile: Any = None,
+    profiles: Mapping[str, Any] | None = None,
 ) -> Any:
     """`run_imports` of one file (`path`, imported as `named` when that is a downloaded copy). A file imported before
-    is read as it was when the command gives no options of its own (`--map`, `--set`, …; `--source`), so that
-    importing an export again, or a sheet staff add to, needs only its name."""
+    is read as it was when the command gives no options of its own (`--map`, `--set`, …; `--profile`; `--source`), so
+    that importing an export again, or a sheet staff add to, needs only its name. Otherwise the profile named
+    (`profile`), else the one of `profiles` whose `files` the file's name matches, gives the options the command line
+    does not."""
     from jejak.ingest.importer import ImportOptions, import_with_options
+    from jejak.ingest.profiles import matching_profile, with_profile
     from jejak.ingest.removal import conflict_with, earlier_import, options_text
 
+    earlier = None if replace else earlier_import(project, named or path)
+    as_before = earlier is not None and options == ImportOptions() and profile is None
+    if profile is None and not as_before:
+        profile = matching_profile(profiles or {}, named or path)
+    if profile is not None:
+        options = with_profile(profile.options, options)
+        console.print(
+            f"{shown_name(named or path)}: read with the profile {profile.name} of jejak.toml ({options_text(options)})"
+        )
     if replace:
         _remove_earlier_import(project, path, options, named)
-    else:
-        earlier = earlier_import(project, named or path)
-        if earlier is not None and options == ImportOptions() and earlier.options != options:
+    elif earlier is not None:
+        if as_before and earlier.options != options:
             options = earlier.options
             console.print(f"{shown_name(named or path)}: read as its last import read it ({options_text(options)})")
         given_source = source
-        if earlier is not None and source is None:
+        if source is None:
             source = earlier.source_name  # its rows' ids derive from it: another name would store them again
-        conflict = None if earlier is None else conflict_with(project, path, options, earlier, named, given_source)
+        conflict = conflict_with(project, path, options, earlier, named, given_source)
         if conflict and not check:
             raise InputFileError(conflict)
         if conflict:
             print_warning(conflict)
-    return import_with_options(
+    summary = import_with_options(
         project, path, options, source_name=source, progress=report, check=check, named=named, update=update
     )
+    return dataclasses.replace(summary, profile=None if profile is None else profile.name)
 
 
 def _remove_earlier_import(project: Any, path: Path, options: Any, named: str | None = None) -> None:
@@ -323,7 +354,10 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
                 else "Its events carry their own fields (JSON Lines as Segment names them, a chat's messages): "
                 "--map applies to CSV, Parquet and Excel files."
             )
-            print_warning(f"{shown_name(s.file)} has no column {names} that --map names: nothing was mapped. {advice}")
+            named_by = "--map" if s.profile is None else f"--map or the profile {s.profile}"
+            print_warning(
+                f"{shown_name(s.file)} has no column {names} that {named_by} names: nothing was mapped. {advice}"
+            )
         if s.revenue_conflict is not None:
             print_warning(revenue_conflict_text(s, check))
         if s.id_clash is not None:
@@ -570,6 +604,18 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
     "gives each product's price and no order total, as Lazada's Paid Price).",
 )
 @click.option(
+    "--profile",
+    default=None,
+    help="Read the files with the options of this profile of jejak.toml ([import.profiles.NAME]); options given here "
+    "go over its. Without it, a file whose name matches a profile's files patterns is read with that profile.",
+)
+@click.option(
+    "--save-profile",
+    default=None,
+    help="Once the files are read (or checked) without a fault, save the options they were read with as a new "
+    "profile of this name in jejak.toml, for the source's next exports (see jejak imports profiles).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Read and validate only: show what an import would store and quarantine, and store nothing.",
@@ -602,6 +648,8 @@ def import_command(
     event_id_prefix: str | None,
     keep_anonymous: bool,
     sum_revenue: bool,
+    profile: str | None,
+    save_profile: str | None,
     check: bool,
     replace: bool,
     update: bool,
@@ -622,10 +670,12 @@ def import_command(
     Example: jejak import orders.csv --map "waktu=timestamp,pelanggan=user_id"
 
     Try a mapping first with --check: it shows the first events as they would be stored and the first bad rows
-    with their reasons, and stores nothing.
+    with their reasons, and stores nothing. Then save the options for the source's next exports with --save-profile
+    NAME: a file whose name matches the profile's files patterns (in jejak.toml) is read with them.
     """
     from jejak.ingest.importer import ImportOptions
     from jejak.ingest.mapping import parse_event_names_option, parse_map_option, parse_set_option
+    from jejak.ingest.profiles import check_new_profile, profile_named
     from jejak.ingest.remote import is_url
 
     if check and replace:
@@ -634,6 +684,9 @@ def import_command(
             "own would be gone first. Check without --replace (a file read with other options shows its rows as new)."
         )
     project = project_at(project_dir)
+    if save_profile is not None:
+        check_new_profile(project, save_profile)  # before the import, not after it
+    named_profile = None if profile is None else profile_named(project, profile)
     options = ImportOptions(
         column_map=parse_map_option(column_map),
         constants=parse_set_option(constants),
@@ -656,6 +709,7 @@ def import_command(
         check=check,
         replace=replace,
         update=update,
+        profile=named_profile,
     )
     if summaries:
         print_import_summaries(summaries, check)
@@ -666,6 +720,37 @@ def import_command(
         warn_of_unconverted_orders(summaries, check)
         warn_of_sales_places(summaries, check)
     print_import_failures(failed, len(summaries), check)
+    if save_profile is not None:
+        _save_import_profile(project, save_profile, summaries)
+
+
+def _save_import_profile(project: Any, name: str, summaries: Sequence[Any]) -> None:
+    """`--save-profile`: the options the files were read with, and a files pattern for each file's name (its digits
+    any), appended to jejak.toml as `[import.profiles.NAME]`. Files read with different options (one as its last
+    import read it) give no one profile: refused."""
+    from jejak.ingest.profiles import pattern_for, save_profile
+
+    read_with = {summary.options.to_json() for summary in summaries}  # its mappings make it no set member itself
+    if len(read_with) != 1:
+        raise click.UsageError(
+            "The files were read with different options (a file imported before is read as it was): no profile was "
+            "saved. Save it from one file: jejak import FILE --check --save-profile NAME"
+        )
+    patterns = [pattern_for(summary.file) for summary in summaries]
+    files = list(dict.fromkeys(pattern for pattern in patterns if pattern is not None))
+    added = save_profile(project, name, summaries[0].options, files)
+    console.print(f"Saved the profile {name} to {project.config_path}:", highlight=False)
+    console.print(added, markup=False, highlight=False)
+    if files:
+        console.print(
+            f"A file whose name matches {' or '.join(files)} is now read with it; another with --profile {name}. "
+            "Edit its files patterns in jejak.toml to say which files are the source's."
+        )
+    else:
+        console.print(
+            f"Its files patterns are empty (the file's name says too little of its source): read a file with it by "
+            f'--profile {name}, or add a pattern to it in jejak.toml, e.g. files = ["pesanan-*.csv"].'
+        )
 
 
 def _then_import(check: bool) -> str:

@@ -197,6 +197,10 @@ class ImportSummary:
     replaced: int = 0
     # Rows quarantined as no_identifier that name no one at all (a till's walk-in sale; `--keep-anonymous` keeps them).
     unnamed_rows: int = 0
+    # The options the file was read with (the command line's, a profile's, or its last import's), and the profile's
+    # name when one gave them (`profiles`; set by the CLI, which chooses it).
+    options: ImportOptions | None = None
+    profile: str | None = None
 
     @property
     def reconciles(self) -> bool:
@@ -835,7 +839,7 @@ def import_with_options(
     started = time.perf_counter()
     started_at = utc_now()
     with _opened(project, Path(path), options, rewrite=True) as (readable, file_format, mapping, origin):
-        return _import_readable(
+        summary = _import_readable(
             project,
             Path(path),
             readable,
@@ -851,6 +855,7 @@ def import_with_options(
             named=named,
             update=update,
         )
+    return dataclasses.replace(summary, options=options)
 
 
 @contextlib.contextmanager
