@@ -148,6 +148,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Not an event (a line of column descriptions, a footer): take it out of the quarantine, kept aside",
         "id": "Bukan peristiwa (baris keterangan kolom, catatan kaki): keluarkan dari karantina, disimpan terpisah",
     },
+    "data_dismiss_confirm": {
+        "en": "Dismiss this row as no event? It leaves the quarantine and is kept aside; no re-try will store it.",
+        "id": "Abaikan baris ini karena bukan peristiwa? Baris keluar dari karantina dan disimpan terpisah; "
+        "tidak akan disimpan oleh coba ulang.",
+    },
     "data_dismissed": {
         "en": "row(s) dismissed as no events: kept under the quarantine's dismissed/ folder, out of its counts.",
         "id": "baris diabaikan karena bukan peristiwa: disimpan di folder dismissed/ karantina, di luar hitungannya.",

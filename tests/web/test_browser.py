@@ -211,3 +211,30 @@ def test_exporting_the_map_as_pdf_from_the_page(browser: Any, dashboard: Dashboa
     assert len(pages) == 1
     assert float(pages[0].mediabox.width) > float(pages[0].mediabox.height)
     assert watched.errors == []
+
+
+def test_dismissing_a_quarantined_row_asks_first(browser: Any, dashboard: Dashboard) -> None:
+    from jejak.ingest.quarantine import list_quarantined
+
+    before = list_quarantined(dashboard.project).total
+    assert before > 0  # the demo's bad rows
+    watched = open_logged_in(browser, dashboard)
+    watched.page.goto(f"{dashboard.url}/data")
+    settle(watched)
+    asked: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    watched.page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    watched.page.locator("form[action='/data/dismiss'] button").first.click()
+    watched.page.wait_for_load_state("networkidle")
+    assert len(asked) == 1 and "no event" in asked[0]
+    assert list_quarantined(dashboard.project).total == before  # cancelled: nothing sent
+    watched.page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    watched.page.locator("form[action='/data/dismiss'] button").first.click()
+    watched.page.wait_for_selector("#dismiss-outcome")
+    assert watched.page.locator("#dismiss-outcome").get_attribute("data-dismissed") == "1"
+    assert list_quarantined(dashboard.project).total == before - 1
+    assert watched.errors == []

@@ -1,6 +1,6 @@
-// The Journey map and Personas pages: a click on a map cell picks its stage and lane in the note form;
-// a form with data-confirm asks before it is sent (deleting a note or a persona); a form with data-busy
-// says it is working once sent (finding groups takes seconds).
+// The Journey map, Personas and Data pages: a click on a map cell picks its stage and lane in the note form;
+// a form with data-confirm asks before it is sent (deleting a note or a persona, dismissing a quarantined row);
+// a form with data-busy says it is working once sent (finding groups takes seconds).
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   var stage = document.getElementById("note-stage");
