@@ -889,7 +889,8 @@ def test_a_file_imported_again_is_read_as_before_when_no_option_is_given(tmp_pat
     flat = " ".join(again.output.split())
     assert again.exit_code == 0, again.output
     assert (
-        "read as its last import read it (--map waktu=timestamp,pelanggan=user_id --set event=Order Completed)" in flat
+        'read as its last import read it (--map "waktu=timestamp,pelanggan=user_id" --set "event=Order Completed")'
+        in flat
     )
     events = lake_events(open_project(project))
     assert sorted(event["user_id"] for event in events) == ["ana", "budi", "cici"]

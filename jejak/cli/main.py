@@ -362,7 +362,14 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             print_warning(revenue_conflict_text(s, check))
         if s.id_clash is not None:
             print_warning(id_clash_text(s, check))
-        named_id = next((column for column, target in s.columns if target == "user_id" and _names_people(column)), None)
+        named_id = next(
+            (
+                column
+                for column, target in s.columns
+                if target == "user_id" and (s.ids_are_names or _names_people(column))
+            ),
+            None,
+        )
         if named_id is not None:
             print_warning(names_as_ids_text(s.file, named_id, check))
         if s.changed is not None:
@@ -448,13 +455,37 @@ def id_clash_text(summary: Any, check: bool = False) -> str:
     of = f"events stored from {shown_name(found.stored_from)}" if found.stored_from else "earlier rows of the file"
     skipped = "would be skipped" if check else "were skipped"
     more = ", …" if found.events > 1 else ""
+    from jejak.ingest.mapping import JOIN_MARK, pairs_option_text
+
+    joined = f"{_telling_apart(summary, id_column)}{JOIN_MARK}{id_column}"
     return (
         f"{shown_name(summary.file)}: {ids} of {of} at another time or for another person ({id_column} "
         f"{found.example!r}{more}): its rows with them {skipped} as duplicates, though they are other events. If the "
         "files number their rows each on their own (two tills' receipts from 1), keep their ids apart with "
         f"--event-id-prefix (e.g. --event-id-prefix {_prefix_for(summary.file)}), or join a column that tells them "
-        f'apart to the id (--map "Outlet+{id_column}=event_id"){"" if check else ", with --replace"}.'
+        f"apart to the id ({pairs_option_text('--map', {joined: 'event_id'})}){'' if check else ', with --replace'}."
     )
+
+
+# Words of a column's name that say it may tell apart rows that share an id: where (two outlets' receipts from 1)
+# or what (a refund under its sale's receipt number).
+_TELLING_WORDS = frozenset(
+    {"outlet", "store", "toko", "cabang", "branch", "location", "lokasi", "kasir", "till", "register", "gerai",
+     "type", "jenis", "tipe", "event", "status"}
+)  # fmt: skip
+
+
+def _telling_apart(summary: Any, id_column: str) -> str:
+    """A column of the file to join to its id in the advice: the first whose name says where or what
+    (_TELLING_WORDS) and is not in the id already, else `Outlet` as an example (or `Kolom`, when the id has it)."""
+    from jejak.ingest.mapping import JOIN_MARK
+
+    in_id = {part.strip().lower() for part in id_column.split(JOIN_MARK)}
+    for column, _target in summary.columns:
+        words = set(re.findall(r"[a-z]+", column.lower()))
+        if JOIN_MARK not in column and column.strip().lower() not in in_id and words & _TELLING_WORDS:
+            return str(column)
+    return "Outlet" if "outlet" not in in_id else "Kolom"
 
 
 def _prefix_for(file: str) -> str:

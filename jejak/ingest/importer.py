@@ -74,6 +74,7 @@ from jejak.ingest.mapping import (
     property_name,
     split_joins,
     suggested_map,
+    survey_kind,
 )
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
@@ -177,6 +178,9 @@ class ImportSummary:
     # The file's `source` values, with their events, when each names where an order was placed, not where its buyer
     # came from (Shopify's `Source`: web, pos; `_staged_sales_places`).
     sales_places: tuple[tuple[str, int], ...] = ()
+    # Whether the file's user_ids are people's names (`Budi Santoso`: a till's `Customer` column), by their values
+    # (`_staged_named_ids`): namesakes would be one person.
+    ids_are_names: bool = False
     # The statuses --event-names named that no row's event was (a typo, or a status the file does not have).
     unmet_event_names: tuple[str, ...] = ()
     # Conversions whose order status (a column kept in properties) says some were cancelled, refunded or not paid.
@@ -514,10 +518,18 @@ def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str
         ),
         None,
     )
+    survey = survey_kind(header, names[: len(header)])
     ways = [
         'one name for every row with --set "event=Order Completed" (an export of orders or sales: each row one order)'
     ]
-    if status:  # the import with --set then advises the --event-names that tell its statuses apart
+    if survey or "properties.score" in names or "properties.comment" in names:
+        # A survey's answers: the event the feedback step reads (the feedback_events setting's first name).
+        survey_set = "" if survey is None else f",properties.survey={survey}"
+        ways = [
+            f'one name for every row with --set "event=Survey Answered{survey_set}" (a survey\'s answers: the '
+            "journey map reads their scores and comments as feelings)"
+        ]
+    elif status:  # the import with --set then advises the --event-names that tell its statuses apart
         ways[0] += f", then tell its {status!r} apart as that import advises"
     ways.append('a column of event names with --map "your_column=event"')
     if "page_url" in names or "page_path" in names:
@@ -1032,6 +1044,7 @@ class LoadedRows:
     sample: list[dict[str, object]] = field(default_factory=list)  # with `check`: the first new events
     channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
     sales_places: tuple[tuple[str, int], ...] = ()  # `_staged_sales_places`
+    ids_are_names: bool = False  # `_staged_named_ids`
     conversion_statuses: tuple[ConversionStatuses, ...] = ()  # `_staged_statuses`
     revenue_conflict: RevenueConflict | None = None  # `_store_new_events`
     unsourced: ConversionsLacking | None = None  # `_staged_conversion_gaps`
@@ -1051,6 +1064,7 @@ class LoadedRows:
             replaced=self.replaced,
             channels=self.channels,
             sales_places=self.sales_places,
+            ids_are_names=self.ids_are_names,
             conversion_statuses=self.conversion_statuses,
             revenue_conflict=self.revenue_conflict,
             file=file,
@@ -1155,6 +1169,8 @@ def load_rows(
         channels = _staged_channels(engine, stage)
         # Only a file with a column read as `source` can have Shopify's (a JSON Lines message's is utm_source).
         sales_places = _staged_sales_places(engine, stage) if "source" in present else ()
+        # A file's own column read as user_id (a JSON Lines message's userId is an app's, never a name typed at a till).
+        ids_are_names = file_format != "jsonl" and "user_id" in present and _staged_named_ids(engine, stage)
         statuses = _staged_statuses(engine, stage, [name for name in extra if is_status_column(name)], settings)
         # A JSON Lines message without a page is a server's call, read in its person's web session as it should be.
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
@@ -1179,6 +1195,7 @@ def load_rows(
         sample=kept.sample,
         channels=channels,
         sales_places=sales_places,
+        ids_are_names=ids_are_names,
         conversion_statuses=statuses,
         revenue_conflict=kept.revenue_conflict,
         unsourced=unsourced,
@@ -1259,6 +1276,29 @@ def _staged_sales_places(engine: Engine, stage: Path) -> tuple[tuple[str, int], 
 
 # How many of a status column's values are counted (a column of free text would have one per row).
 STATUSES_COUNTED = 20
+
+# A person's name as a till or an orders export writes it: two words or more, each a capital and letters (`Budi
+# Santoso`, `SARI DEWI`, `Siti Nur'aini`), after an `--id-prefix` if any. An account's name (`budi88`) or a customer
+# number (`CUST-001`) is not one, nor a single name (`Andi`: many Indonesians have one, and it may as well be an
+# account's), which is why NAMED_IDS_SHARE is not higher. Seen in most of a file's distinct user_ids, the column
+# holds names.
+PERSON_NAME_RE2 = r"(?:[^:\s]+:)?\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*)+"
+NAMED_IDS_SAMPLED = 1000
+NAMED_IDS_SHARE = 0.6
+
+
+def _staged_named_ids(engine: Engine, stage: Path) -> bool:
+    """Whether at least 2 and NAMED_IDS_SHARE of the staged rows' distinct user_ids (up to NAMED_IDS_SAMPLED of them)
+    are people's names (PERSON_NAME_RE2)."""
+    files = _staged_files(stage)
+    if files is None:
+        return False
+    found = engine.fetch_arrow(
+        f"SELECT count(*) FILTER (WHERE regexp_full_match(user_id, {sql_text(PERSON_NAME_RE2)})) AS named, "
+        f"count(*) AS ids FROM (SELECT DISTINCT user_id FROM read_parquet({files}) WHERE user_id IS NOT NULL "
+        f"LIMIT {NAMED_IDS_SAMPLED})"
+    ).to_pylist()[0]
+    return int(found["named"]) >= 2 and int(found["named"]) >= NAMED_IDS_SHARE * int(found["ids"])
 
 
 def _staged_conversions(stage: Path, settings: Settings) -> tuple[str, str] | None:

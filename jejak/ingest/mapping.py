@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -82,6 +83,7 @@ LIKELY_NAMES = {
         "submittedat",
         "submissiontime",
         "submitted",
+        "stempelwaktu",  # Google Forms' `Timestamp` in Indonesian
         "waktudibuat",
         "orderdate",
         "ordertime",
@@ -245,6 +247,49 @@ _NOT_THE_CUSTOMERS = frozenset(
      "accepts", "consent", "marketing", "subscribed", "verified", "status", "opt", "optin", "jumlah", "count"}
 )  # fmt: skip
 _WORD = re.compile(r"e-mail|[0-9a-z]+")
+# A survey's questions are columns named by the question itself (Google Forms, Typeform): `Seberapa besar kemungkinan
+# Anda merekomendasikan kami? (0-10)`, `Apa alasan utama skor Anda?`. A header that asks (ends with `?`) or gives a
+# scale is read for words: a scale, or a word for a rating without one for a reason, is the score; a word for a
+# reason, the comment. Another question (`Di mana Anda biasanya membeli?`) is offered nothing.
+_SCALE = re.compile(r"(?<![0-9])([01])\s*(?:-|–|—|sampai|hingga|s/d|to)\s*(5|10)(?![0-9])")
+_SCORE_WORDS = frozenset(
+    {"rekomendasikan", "merekomendasikan", "merekomendasi", "rekomendasi", "recommend", "puas", "kepuasan",
+     "satisfied", "satisfaction", "rating", "rate", "skor", "score", "nilai", "bintang", "stars"}
+)  # fmt: skip
+_RECOMMEND_WORDS = frozenset({"rekomendasikan", "merekomendasikan", "merekomendasi", "rekomendasi", "recommend"})
+_COMMENT_WORDS = frozenset(
+    {"alasan", "reason", "why", "mengapa", "kenapa", "saran", "masukan", "komentar", "comment", "comments",
+     "feedback", "kritik", "suggestion", "suggestions", "pendapat", "ceritakan", "improve", "perbaiki", "tingkatkan"}
+)  # fmt: skip
+
+
+def _survey_column(written: str) -> str | None:
+    """`properties.score` or `properties.comment` for a column named by a survey's question, else None."""
+    text = written.strip().lower()
+    scale = _SCALE.search(text)
+    if not scale and not text.endswith("?"):
+        return None
+    words = set(_WORD.findall(text))
+    if scale or (words & _SCORE_WORDS and not words & _COMMENT_WORDS):
+        return "properties.score"
+    return "properties.comment" if words & _COMMENT_WORDS else None
+
+
+def survey_kind(header: Sequence[str], read_as: Sequence[str]) -> str | None:
+    """`nps` or `csat` when a column is read as a survey's score (`properties.score`, mapped or offered by
+    `suggested_map`) and its name says which: a 0–10 scale or a question of recommending is NPS, a 1–5 scale or
+    another rating CSAT; None when no column is a score, or its name does not say (a bare `Skor`)."""
+    suggested = suggested_map(header, read_as)
+    for written, name in zip(header, read_as, strict=True):
+        if name != "properties.score" and suggested.get(written.strip()) != "properties.score":
+            continue
+        text = written.lower()
+        scale = _SCALE.search(text)
+        if (scale and scale.group(2) == "10") or set(_WORD.findall(text)) & _RECOMMEND_WORDS:
+            return "nps"
+        if scale or _survey_column(written) == "properties.score":
+            return "csat"
+    return None
 
 
 def _contact_column(written: str) -> str | None:
@@ -277,6 +322,7 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
             _LIKELY_BY_COMPACT.get(compact_name(written))
             or _LIKELY_BY_COMPACT.get(compact_name(_BRACKETED.sub(" ", written)))
             or _contact_column(written)
+            or _survey_column(written)
         )
         if column and column not in taken and column not in suggested.values():
             suggested[written] = column
@@ -326,9 +372,29 @@ def names_not_in(columns: Sequence[str], mapping: Mapping[str, str]) -> list[str
 
 
 def map_option_text(mapping: Mapping[str, str]) -> str:
-    """A mapping as the --map option takes it: `--map "waktu=timestamp,no_hp=phone"`."""
-    pairs = ",".join(f"{source}={target}" for source, target in mapping.items())
-    return f'--map "{pairs}"'
+    """A mapping as the --map option takes it, to paste into a shell: `--map "waktu=timestamp,no_hp=phone"`
+    (`pairs_option_text`).
+
+    Example:
+        >>> print(map_option_text({"Waktu": "timestamp", "Puas, atau tidak?": "properties.score"}))
+        --map 'Waktu=timestamp,"Puas, atau tidak?"=properties.score'
+    """
+    return pairs_option_text("--map", mapping)
+
+
+def pairs_option_text(option: str, pairs: Mapping[str, str]) -> str:
+    """An option of `name=value` pairs (`--map`, `--set`, `--event-names`) as a shell takes it, which `_pairs` reads
+    back as `pairs`: a name or value with a comma or `=` in it (a survey's question: `Secara keseluruhan, seberapa
+    puas Anda?`) in double quotes, and the whole in the shell's double quotes, or its single quotes when it holds
+    a quote or a character a shell reads in double quotes."""
+    text = ",".join(f"{_quoted_name(name)}={_quoted_name(value)}" for name, value in pairs.items())
+    if any(character in text for character in "\"$`\\!'"):
+        return f"{option} {shlex.quote(text)}"
+    return f'{option} "{text}"'
+
+
+def _quoted_name(name: str) -> str:
+    return f'"{name}"' if "," in name or "=" in name else name
 
 
 def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[str, str]:

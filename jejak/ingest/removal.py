@@ -38,6 +38,7 @@ from jejak.ingest.importer import (
     source_file_of,
     source_files_of,
 )
+from jejak.ingest.mapping import pairs_option_text
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.validate import sql_files, sql_text
 from jejak.store.appstate import open_state, writing_state
@@ -245,23 +246,24 @@ def _last_import(project: Project, source_file: str) -> EarlierImport | None:
 
 
 def options_text(options: ImportOptions) -> str:
-    """`--map waktu=timestamp --skip-lines 2`, or `no options`."""
+    """`--map "waktu=timestamp" --skip-lines 2`, or `no options`: as a shell takes them, so that what jejak says a
+    file was read with can be pasted into a command."""
     parts = []
     if options.column_map:
-        parts.append("--map " + ",".join(f"{k}={v}" for k, v in options.column_map.items()))
+        parts.append(pairs_option_text("--map", options.column_map))
     if options.constants:
-        parts.append("--set " + ",".join(f"{k}={v}" for k, v in options.constants.items()))
+        parts.append(pairs_option_text("--set", options.constants))
     if options.delimiter:
         parts.append(f"--delimiter {options.delimiter}")
     if options.skip_lines:
         parts.append(f"--skip-lines {options.skip_lines}")
     if options.sheet:
-        parts.append(f"--sheet {options.sheet}")
+        parts.append(f"--sheet {shlex.quote(options.sheet)}")
     if options.timezone:
         parts.append(f"--timezone {options.timezone}")
     parts += [f"--timestamp-format {shlex.quote(text)}" for text in options.timestamp_formats]
     if options.event_names:
-        parts.append("--event-names " + ",".join(f"{k}={v}" for k, v in options.event_names.items()))
+        parts.append(pairs_option_text("--event-names", options.event_names))
     if options.id_prefix:
         parts.append(f"--id-prefix {options.id_prefix}")
     if options.event_id_prefix:

@@ -130,7 +130,7 @@ def test_reading_a_file_again_with_other_options_is_refused_until_its_import_is_
     assert reimport_conflict(project, orders, first) is None  # the same options: a file that grew is imported as usual
     fixed = ImportOptions(column_map={"id": "event_id", "pelanggan": "user_id", "total": "revenue"}, constants=sale)
     conflict = reimport_conflict(project, orders, fixed)
-    assert conflict is not None and "--replace" in conflict and "--map id=event_id,pelanggan=user_id" in conflict
+    assert conflict is not None and "--replace" in conflict and '--map "id=event_id,pelanggan=user_id"' in conflict
     # Imported anyway, the rows keep their ids and are skipped: the old reading (no revenue) would stay.
     assert import_file(project, orders, column_map=fixed.column_map, constants=sale).duplicates_skipped == 1
     remove_import(project, str(orders))
