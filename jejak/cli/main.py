@@ -372,6 +372,12 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
         )
         if named_id is not None:
             print_warning(names_as_ids_text(s.file, named_id, check))
+        platform = _marketplace_of(s)
+        account_id = next(
+            (column for column, target in s.columns if target == "user_id" and _names_account(column)), None
+        )
+        if platform and account_id is not None and s.options is not None and not s.options.id_prefix:
+            print_warning(unprefixed_accounts_text(s.file, account_id, platform, check))
         if s.changed is not None:
             print_warning(changed_events_text(s, check))
         if s.replaced:
@@ -403,11 +409,49 @@ _NAME_WORDS = frozenset({"name", "nama"})
 _ACCOUNT_WORDS = frozenset({"user", "username", "pengguna", "akun", "account", "login", "handle", "id"})
 
 
+def _name_words(column: str) -> set[str]:
+    """The words of a column's name, lower-cased: `Username (Pembeli)` → {username, pembeli}."""
+    return set(re.findall(r"[a-z]+", column.lower()))
+
+
 def _names_people(column: str) -> bool:
     """Whether a column's name says it holds people's names (`Customer Name`, `Nama Pembeli`), not an account's
     (`Buyer Username`, `Nama Pengguna`)."""
-    words = set(re.findall(r"[a-z]+", column.lower()))
+    words = _name_words(column)
     return bool(words & _NAME_WORDS) and not words & _ACCOUNT_WORDS
+
+
+def _names_account(column: str) -> bool:
+    """Whether a column's name says it holds an account's name on a platform (`Username (Pembeli)`, `Buyer
+    Username`, `Nama Pengguna`)."""
+    words = _name_words(column)
+    return "username" in words or {"nama", "pengguna"} <= words or {"user", "name"} <= words
+
+
+# The marketplaces whose exports name buyers by their username there.
+MARKETPLACE_NAMES = ("shopee", "tokopedia", "lazada", "tiktok", "bukalapak", "blibli")
+
+
+def _marketplace_of(summary: Any) -> str | None:
+    """The marketplace a file's rows are from, by the name of the file or of a channel, source or touchpoint the
+    import gave them (`--set channel=Marketplace` names none: `marketplace` then, as an example); None when nothing
+    says it is a marketplace's."""
+    options = summary.options
+    given = " ".join(options.constants.values()) if options is not None else ""
+    said = f"{shown_name(summary.file)} {given} {' '.join(summary.channels)}".lower()
+    named = next((name for name in MARKETPLACE_NAMES if name in said), None)
+    return named or ("marketplace" if "marketplace" in said else None)
+
+
+def unprefixed_accounts_text(file: str, column: str, platform: str, check: bool = False) -> str:
+    """What to say of a marketplace's usernames read as user_id without `--id-prefix`: an id is one text across
+    every source, so a buyer `budi88` there and the website's user `budi88` would be one person."""
+    return (
+        f"{shown_name(file)}: its column {column!r}, read as user_id, holds usernames on a marketplace: a buyer there "
+        "and a user of your website or another marketplace with the same name would be one person. Keep them apart "
+        f"with --id-prefix {platform}{'' if check else ' (with --replace)'}: each is then stored as "
+        f"{platform}:username. Their e-mail or phone, where the file has them, still joins them to the rest."
+    )
 
 
 def names_as_ids_text(file: str, column: str, check: bool = False) -> str:
@@ -482,7 +526,7 @@ def _telling_apart(summary: Any, id_column: str) -> str:
 
     in_id = {part.strip().lower() for part in id_column.split(JOIN_MARK)}
     for column, _target in summary.columns:
-        words = set(re.findall(r"[a-z]+", column.lower()))
+        words = _name_words(column)
         if JOIN_MARK not in column and column.strip().lower() not in in_id and words & _TELLING_WORDS:
             return str(column)
     return "Outlet" if "outlet" not in in_id else "Kolom"
