@@ -44,16 +44,17 @@ def list_imports(limit: int, output_format: str, project_dir: str | None) -> Non
 @PROJECT_OPTION
 @handle_errors
 def profiles(output_format: str, project_dir: str | None) -> None:
-    """The import profiles of jejak.toml ([import.profiles.NAME]): the files each reads, and its options.
+    """The import profiles of jejak.toml ([import.profiles.NAME], and [spend.profiles.NAME] for `jejak spend
+    import`): the files each reads, and its options.
 
     A file whose name matches a profile's files patterns is read with its options (--profile NAME names one for any
     file); save one with jejak import FILE … --save-profile NAME, edit it in jejak.toml.
     """
-    from jejak.ingest.profiles import import_profiles
+    from jejak.ingest.profiles import SECTIONS, import_profiles
     from jejak.ingest.removal import options_text
 
     project = project_at(project_dir)
-    found = import_profiles(project)
+    found = [(section, profile) for section in SECTIONS for profile in import_profiles(project, section).values()]
     if not found:
         console.print(
             f"No import profiles in {project.config_path} yet. Save the options a file was read with for the "
@@ -61,8 +62,13 @@ def profiles(output_format: str, project_dir: str | None) -> None:
         )
         return
     rows = [
-        {"profile": name, "files": " ".join(profile.files), "options": options_text(profile.options)}
-        for name, profile in found.items()
+        {
+            "profile": profile.name,
+            "for": "jejak import" if section == "import" else "jejak spend import",
+            "files": " ".join(profile.files),
+            "options": options_text(profile.options),
+        }
+        for section, profile in found
     ]
     print_rows(rows, output_format, "Import profiles (jejak.toml)")
 

@@ -803,17 +803,23 @@ def _save_import_profile(project: Any, name: str, summaries: Sequence[Any]) -> N
     """`--save-profile`: the options the files were read with, and a files pattern for each file's name (its digits
     any), appended to jejak.toml as `[import.profiles.NAME]`. Files read with different options (one as its last
     import read it) give no one profile: refused."""
-    from jejak.ingest.profiles import pattern_for, save_profile
-
     read_with = {summary.options.to_json() for summary in summaries}  # its mappings make it no set member itself
     if len(read_with) != 1:
         raise click.UsageError(
             "The files were read with different options (a file imported before is read as it was): no profile was "
             "saved. Save it from one file: jejak import FILE --check --save-profile NAME"
         )
-    patterns = [pattern_for(summary.file) for summary in summaries]
+    save_profile_of(project, name, summaries[0].options, [summary.file for summary in summaries])
+
+
+def save_profile_of(project: Any, name: str, options: Any, files_read: Sequence[str], section: str = "import") -> None:
+    """Append the profile (`options`, and a files pattern for each file's name, its digits any) to jejak.toml, and
+    say what was saved and which files it now reads."""
+    from jejak.ingest.profiles import pattern_for, save_profile
+
+    patterns = [pattern_for(file) for file in files_read]
     files = list(dict.fromkeys(pattern for pattern in patterns if pattern is not None))
-    added = save_profile(project, name, summaries[0].options, files)
+    added = save_profile(project, name, options, files, section)
     console.print(f"Saved the profile {name} to {project.config_path}:", highlight=False)
     console.print(added, markup=False, highlight=False)
     if files:
@@ -1263,6 +1269,18 @@ def spend() -> None:
     "before the timestamp_formats setting's; give it again for a second format).",
 )
 @click.option(
+    "--profile",
+    default=None,
+    help="Read the file with the options of this spend profile of jejak.toml ([spend.profiles.NAME]); options given "
+    "here go over its. Without it, a file whose name matches a profile's files patterns is read with that profile.",
+)
+@click.option(
+    "--save-profile",
+    default=None,
+    help="Once the file is read (or checked), save the options it was read with as a new spend profile of this name "
+    "in jejak.toml, for the platform's next reports.",
+)
+@click.option(
     "--check", is_flag=True, help="Read and check only: show what the import would store and quarantine; store nothing."
 )
 @PROJECT_OPTION
@@ -1274,6 +1292,8 @@ def spend_import(
     skip_lines: int,
     sheet: str | None,
     timestamp_formats: tuple[str, ...],
+    profile: str | None,
+    save_profile: str | None,
     check: bool,
     project_dir: str | None,
 ) -> None:
@@ -1285,21 +1305,42 @@ def spend_import(
     A Google Ads report (a title and a date range above the header, no channel column):
     jejak spend import gads.csv --skip-lines 2 --map "Day=date,Cost=spend,Campaign=campaign" --set "channel=Paid Search"
 
-    Try the options first with --check: it shows the first rows as they would be stored, and stores nothing.
+    Try the options first with --check: it shows the first rows as they would be stored, and stores nothing. Save
+    them for the platform's next reports with --save-profile NAME.
     """
+    from jejak.ingest.importer import ImportOptions
     from jejak.ingest.mapping import parse_map_option, parse_pairs
+    from jejak.ingest.profiles import check_new_profile, import_profiles, matching_profile, profile_named, with_profile
+    from jejak.ingest.removal import options_text
     from jejak.ingest.spend import SPEND_COLUMNS, import_spend
 
     project = project_at(project_dir)
-    summary = import_spend(
-        project,
-        Path(file),
-        parse_map_option(column_map, SPEND_COLUMNS) if column_map else None,
+    if save_profile is not None:
+        check_new_profile(project, save_profile, "spend")
+    options = ImportOptions(
+        column_map=parse_map_option(column_map, SPEND_COLUMNS) if column_map else {},
         constants=parse_pairs(constants, "--set"),
         skip_lines=skip_lines,
         sheet=sheet,
-        check=check,
         timestamp_formats=timestamp_formats,
+    )
+    read_with = (
+        profile_named(project, profile, "spend")
+        if profile is not None
+        else matching_profile(import_profiles(project, "spend"), Path(file))
+    )
+    if read_with is not None:
+        options = with_profile(read_with.options, options)
+        console.print(f"{file}: read with the spend profile {read_with.name} of jejak.toml ({options_text(options)})")
+    summary = import_spend(
+        project,
+        Path(file),
+        options.column_map or None,  # none mapped: the spend columns' known names are read
+        constants=options.constants,
+        skip_lines=options.skip_lines,
+        sheet=options.sheet,
+        check=check,
+        timestamp_formats=options.timestamp_formats,
     )
     quarantined = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.quarantined_by_reason.items()))
     console.print(
@@ -1343,6 +1384,8 @@ def spend_import(
         if shown:
             print_rows(shown, "table", f"{name}: the first rows it would store")
         _print_would_quarantine(name, summary.bad_sample)
+    if save_profile is not None:
+        save_profile_of(project, save_profile, options, [file], "spend")
 
 
 @cli.command()

@@ -4,6 +4,8 @@ under `[import.profiles.NAME]`, so that next month's export from the same shop i
 A profile applies to a file named with `--profile NAME`, or to one whose name matches a pattern of its `files`
 (`shopee-*.xlsx`). What the command line gives goes over the profile's (a `--map` pair over the profile's pair for
 that column). `jejak import FILE … --save-profile NAME` appends the options a file was read with as a new profile.
+An ad platform's spend reports have theirs under `[spend.profiles.NAME]` (`jejak spend import`): the same keys, but
+only for the options a spend import takes (SPEND_KEYS), and its map's targets are spend columns.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from jejak.ingest.event_names import check_event_names
 from jejak.ingest.importer import ImportOptions
 from jejak.ingest.mapping import check_constants, check_mapping
 from jejak.ingest.remote import is_url
+from jejak.ingest.spend import SPEND_COLUMNS, check_spend_constants
 from jejak.store.files import move_into_place
 from jejak.store.project import Project
 
@@ -35,6 +38,10 @@ TEXT_KEYS = ("delimiter", "sheet", "timezone", "id_prefix", "event_id_prefix")
 TABLE_KEYS = ("map", "set", "event_names")
 FLAG_KEYS = ("keep_anonymous", "sum_revenue")
 PROFILE_KEYS = ("files", *TABLE_KEYS, *TEXT_KEYS, "skip_lines", "timestamp_formats", *FLAG_KEYS)
+# A spend import's options (`jejak spend import`).
+SPEND_KEYS = ("files", "map", "set", "skip_lines", "sheet", "timestamp_formats")
+# The tables of jejak.toml that hold profiles: `[import.profiles.NAME]`, `[spend.profiles.NAME]`.
+SECTIONS = ("import", "spend")
 
 # A pattern made from a file's name keeps at least this many letters besides its suffix: `*.csv` would take every
 # CSV file for the profile's source.
@@ -56,22 +63,24 @@ class ImportProfile:
         return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in self.files)
 
 
-def import_profiles(project: Project) -> dict[str, ImportProfile]:
-    """Every profile of the project's jejak.toml, each checked; a SettingError names the profile and the key."""
-    profiles = project.config.get("import", {}).get("profiles", {})
+def import_profiles(project: Project, section: str = "import") -> dict[str, ImportProfile]:
+    """Every profile of the project's jejak.toml (`[import.profiles]`, or `[spend.profiles]` for `section` spend),
+    each checked; a SettingError names the profile and the key."""
+    profiles = project.config.get(section, {}).get("profiles", {})
     if not isinstance(profiles, dict):
         raise SettingError(
-            "[import.profiles] in jejak.toml must hold one table per profile, e.g. [import.profiles.shopee]."
+            f"[{section}.profiles] in jejak.toml must hold one table per profile, e.g. [{section}.profiles.shopee]."
         )
-    return {str(name): _profile(str(name), table) for name, table in profiles.items()}
+    return {str(name): _profile(str(name), table, section) for name, table in profiles.items()}
 
 
-def profile_named(project: Project, name: str) -> ImportProfile:
+def profile_named(project: Project, name: str, section: str = "import") -> ImportProfile:
     """The profile `name` (`--profile`), or a SettingError that lists the ones there are."""
-    profiles = import_profiles(project)
+    profiles = import_profiles(project, section)
     if name not in profiles:
-        known = ", ".join(profiles) or "none yet (save one with jejak import FILE … --save-profile NAME)"
-        raise SettingError(f"--profile {name}: jejak.toml has no [import.profiles.{name}]. Its profiles: {known}.")
+        command = "jejak import" if section == "import" else "jejak spend import"
+        known = ", ".join(profiles) or f"none yet (save one with {command} FILE … --save-profile NAME)"
+        raise SettingError(f"--profile {name}: jejak.toml has no [{section}.profiles.{name}]. Its profiles: {known}.")
     return profiles[name]
 
 
@@ -117,15 +126,16 @@ def _over(base: Mapping[str, str], given: Mapping[str, str]) -> dict[str, str]:
     return {**{name: value for name, value in base.items() if name.strip().lower() not in replaced}, **given}
 
 
-def _profile(name: str, table: Any) -> ImportProfile:
+def _profile(name: str, table: Any, section: str = "import") -> ImportProfile:
     """One profile's table read and checked; errors say `[import.profiles.NAME] in jejak.toml` and the key."""
-    where = f"[import.profiles.{name}] in jejak.toml"
+    where = f"[{section}.profiles.{name}] in jejak.toml"
     check_profile_name(name)
     if not isinstance(table, dict):
         raise SettingError(f'{where} must be a table of options, e.g. map = {{ Waktu = "timestamp" }}.')
-    unknown = sorted(set(table) - set(PROFILE_KEYS))
+    keys = PROFILE_KEYS if section == "import" else SPEND_KEYS
+    unknown = sorted(set(table) - set(keys))
     if unknown:
-        raise SettingError(f"{where} has unknown key(s) {', '.join(unknown)}. Its keys: {', '.join(PROFILE_KEYS)}.")
+        raise SettingError(f"{where} has unknown key(s) {', '.join(unknown)}. Its keys: {', '.join(keys)}.")
     tables = {key: _text_table(table.get(key, {}), where, key) for key in TABLE_KEYS}
     texts = {key: _text(table.get(key), where, key) for key in TEXT_KEYS}
     delimiter_choices = SETTINGS_BY_NAME["csv_delimiter"].choices or ()
@@ -139,9 +149,13 @@ def _profile(name: str, table: Any) -> ImportProfile:
         if not isinstance(flag, bool):
             raise SettingError(f"{where}: {key} must be true or false.")
     try:
-        check_mapping(tables["map"])
+        if section == "import":
+            check_mapping(tables["map"])
+            check_constants(tables["set"])
+        else:
+            check_mapping(tables["map"], SPEND_COLUMNS)
+            check_spend_constants(tables["set"])
         _check_one_each(tables["map"], "column")
-        check_constants(tables["set"])
         check_event_names(tables["event_names"], "event_names")
         if texts["timezone"] is not None:
             check_time_zone(texts["timezone"], "timezone")
@@ -221,11 +235,11 @@ def pattern_for(file: str) -> str | None:
     return pattern if letters >= PATTERN_LETTERS_MIN else None
 
 
-def profile_toml(name: str, options: ImportOptions, files: Sequence[str]) -> str:
-    """The `[import.profiles.NAME]` table of a profile, as `--save-profile` appends it to jejak.toml (read back by
-    `import_profiles` as these options; a test checks it for any options)."""
+def profile_toml(name: str, options: ImportOptions, files: Sequence[str], section: str = "import") -> str:
+    """The `[import.profiles.NAME]` (or `[spend.profiles.NAME]`) table of a profile, as `--save-profile` appends it
+    to jejak.toml (read back by `import_profiles` as these options; a test checks it for any options)."""
     kept = json.loads(options.to_json())
-    lines = [f"[import.profiles.{check_profile_name(name)}]", f"files = {_toml_list(files)}"]
+    lines = [f"[{section}.profiles.{check_profile_name(name)}]", f"files = {_toml_list(files)}"]
     for key in TEXT_KEYS:
         if kept[key] is not None:
             lines.append(f"{key} = {_toml_text(kept[key])}")
@@ -236,7 +250,7 @@ def profile_toml(name: str, options: ImportOptions, files: Sequence[str]) -> str
     lines += [f"{key} = true" for key in FLAG_KEYS if kept[key]]
     for key in TABLE_KEYS:
         if kept[key]:
-            lines += ["", f"[import.profiles.{name}.{key}]"]
+            lines += ["", f"[{section}.profiles.{name}.{key}]"]
             lines += [f"{_toml_text(column)} = {_toml_text(value)}" for column, value in kept[key].items()]
     return "\n".join(lines) + "\n"
 
@@ -250,26 +264,28 @@ def _toml_list(texts: Sequence[str]) -> str:
     return "[" + ", ".join(_toml_text(text) for text in texts) + "]"
 
 
-def check_new_profile(project: Project, name: str) -> None:
+def check_new_profile(project: Project, name: str, section: str = "import") -> None:
     """Before an import with `--save-profile`: the name is one a profile may have, and jejak.toml has no profile of
     it (one is edited in jejak.toml, not overwritten from the command line)."""
     check_profile_name(name)
-    if name in import_profiles(project):
+    if name in import_profiles(project, section):
         raise SettingError(
-            f"jejak.toml already has the profile {name}. Save under another name, or edit [import.profiles.{name}] "
+            f"jejak.toml already has the profile {name}. Save under another name, or edit [{section}.profiles.{name}] "
             f"in {project.config_path}."
         )
 
 
-def save_profile(project: Project, name: str, options: ImportOptions, files: Sequence[str]) -> str:
+def save_profile(
+    project: Project, name: str, options: ImportOptions, files: Sequence[str], section: str = "import"
+) -> str:
     """Append the profile to the project's jejak.toml (written whole to a temporary file, then renamed over it: the
     file is never half written) and return the text appended. The file as it is otherwise stays as it was, comments
     and all. Refused, with the text to add by hand, when jejak.toml with it would not read (a `profiles` key written
     otherwise in it)."""
-    check_new_profile(project, name)
+    check_new_profile(project, name, section)
     path = project.config_path
     before = path.read_text(encoding="utf-8")
-    added = profile_toml(name, options, files)
+    added = profile_toml(name, options, files, section)
     after = before + ("" if before.endswith("\n") or not before else "\n") + "\n" + added
     try:
         tomllib.loads(after)

@@ -197,6 +197,13 @@ def _parse_amount(text: str, style: AmountStyle = POINT_DECIMALS, rupiah: bool =
     return amount if math.isfinite(amount) and amount >= 0 else None
 
 
+def check_spend_constants(constants: Mapping[str, str]) -> None:
+    """`--set` on a spend file gives only the columns SETTABLE names (a Google Ads report's channel)."""
+    unknown = sorted({column.lower() for column in constants} - set(SETTABLE))
+    if unknown:
+        raise SettingError(f"--set: {', '.join(unknown)} cannot be set on a spend file; {', '.join(SETTABLE)} can.")
+
+
 def import_spend(
     project: Project,
     path: Path,
@@ -232,9 +239,7 @@ def import_spend(
         raise InputFileError(f"{path}: no such file. Expected a spend CSV with date, channel and spend columns.")
     mapping = {source.strip(): target.strip() for source, target in (column_map or {}).items()}
     constants = {column.lower(): value for column, value in (constants or {}).items()}
-    unknown = sorted(set(constants) - set(SETTABLE))
-    if unknown:
-        raise SettingError(f"--set: {', '.join(unknown)} cannot be set on a spend file; {', '.join(SETTABLE)} can.")
+    check_spend_constants(constants)
     summary = SpendSummary(file=str(path))
     mark = project.settings.decimal_mark
     default_currency = project.settings.currency

@@ -8,6 +8,7 @@ ids that join no earlier month's buyers.
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 from pathlib import Path
 
@@ -245,3 +246,57 @@ def test_a_profile_name_taken_is_refused_before_anything_is_imported(tmp_path: P
     assert lake_events(open_project(project, env={})) == []
     unknown = runner.invoke(cli, ["import", str(path), "--profile", "shopee", "--project", str(project)])
     assert unknown.exit_code == 1 and "Its profiles: lazada" in unknown.output, unknown.output
+
+
+GOOGLE_ADS = 'Campaign report\n"{period}"\nDay,Campaign,Cost\n{rows}'
+SPEND_OPTIONS = ["--skip-lines", "2", "--map", "Day=date,Cost=spend,Campaign=campaign", "--set", "channel=Paid Search"]
+
+
+def _spend_rows(project: Path) -> list[tuple[str, str, str, float]]:
+    with sqlite3.connect(project / "jejak.sqlite") as state:
+        rows = state.execute("SELECT day, channel, campaign, amount FROM spend ORDER BY day").fetchall()
+    return [(str(day), str(channel), str(campaign), float(amount)) for day, channel, campaign, amount in rows]
+
+
+def test_a_spend_profile_reads_the_platforms_next_report(tmp_path: Path) -> None:
+    runner = CliRunner()
+    saved, typed = tmp_path / "saved", tmp_path / "typed"
+    for project in (saved, typed):
+        assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    october = tmp_path / "Campaign report 2026-10.csv"
+    october.write_text(GOOGLE_ADS.format(period="1-31 October 2026", rows="2026-10-01,Promo,150000\n"))
+    november = tmp_path / "Campaign report 2026-11.csv"
+    november.write_text(GOOGLE_ADS.format(period="1-30 November 2026", rows="2026-11-01,Promo,99000\n"))
+
+    def spend(project: Path, *arguments: str) -> str:
+        done = runner.invoke(cli, ["spend", "import", *arguments, "--project", str(project)], env={"COLUMNS": "400"})
+        assert done.exit_code == 0, done.output
+        return " ".join(done.output.split())
+
+    said = spend(saved, str(october), *SPEND_OPTIONS, "--save-profile", "gads")
+    assert "Saved the profile gads" in said and "[spend.profiles.gads]" in said, said
+    said = spend(saved, str(november))
+    assert "read with the spend profile gads of jejak.toml" in said, said
+    for path in (october, november):
+        spend(typed, str(path), *SPEND_OPTIONS)
+    assert _spend_rows(saved) == _spend_rows(typed)
+    assert [row[3] for row in _spend_rows(saved)] == [150_000, 99_000]
+    # A spend profile is none of an events import's: the same name there is none.
+    events = runner.invoke(cli, ["import", str(november), "--profile", "gads", "--project", str(saved)])
+    assert events.exit_code == 1 and "no [import.profiles.gads]" in events.output, events.output
+    listed = runner.invoke(cli, ["imports", "profiles", "--format", "json", "--project", str(saved)])
+    assert '"jejak spend import"' in listed.output, listed.output
+
+
+def test_a_spend_profile_takes_only_a_spend_import_s_options() -> None:
+    with pytest.raises(SettingError, match=r"\[spend.profiles.gads\] in jejak.toml has unknown key\(s\) event_names"):
+        import_profiles(
+            Project(root=Path(), config=tomllib.loads('[spend.profiles.gads]\nevent_names = { a = "b" }\n')), "spend"
+        )
+    with pytest.raises(SettingError, match=r"'user_id' is not a jejak column"):
+        import_profiles(
+            Project(root=Path(), config=tomllib.loads('[spend.profiles.gads.map]\nPembeli = "user_id"\n')), "spend"
+        )
+    text = profile_toml("gads", ImportOptions(column_map={"Day": "date"}, skip_lines=2), ["x-*.csv"], "spend")
+    found = import_profiles(Project(root=Path(), config=tomllib.loads(text)), "spend")
+    assert found["gads"].options == ImportOptions(column_map={"Day": "date"}, skip_lines=2)
