@@ -493,14 +493,14 @@ def _amount(value: float) -> str:
 
 def id_clash_text(summary: Any, check: bool = False) -> str:
     """What to say of rows skipped as duplicates of another event under their id (`importer.IdClash`)."""
+    from jejak.ingest.mapping import JOIN_MARK, pairs_option_text
+
     found = summary.id_clash
     id_column = _id_column(summary)
     ids = f"{found.events:,} of its ids are those" if found.events != 1 else "1 of its ids is that"
     of = f"events stored from {shown_name(found.stored_from)}" if found.stored_from else "earlier rows of the file"
     skipped = "would be skipped" if check else "were skipped"
     more = ", …" if found.events > 1 else ""
-    from jejak.ingest.mapping import JOIN_MARK, pairs_option_text
-
     joined = f"{_telling_apart(summary, id_column)}{JOIN_MARK}{id_column}"
     return (
         f"{shown_name(summary.file)}: {ids} of {of} at another time or for another person ({id_column} "
