@@ -399,7 +399,7 @@ def _quoted_name(name: str) -> str:
 
 def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[str, str]:
     """Parse `--map "from=to,from2=to2"` into a mapping to `allowed` columns; say which pair is wrong."""
-    mapping: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
     for pair, source, target in _pairs(text):
         if "=" not in pair:
             raise SettingError(
@@ -407,11 +407,24 @@ def parse_map_option(text: str, allowed: Sequence[str] = INPUT_COLUMNS) -> dict[
             )
         if not source or not target:
             raise SettingError(f"--map pair {pair!r} is missing a name on one side of '='.")
-        if source.lower() in {known.lower() for known in mapping}:  # headers match case-insensitively
-            raise SettingError(f"--map names the column {source!r} twice; give each file column one jejak column.")
-        mapping[source] = target
+        pairs.append((source, target))
+    check_named_once([source for source, _ in pairs], "--map")
+    mapping = dict(pairs)
     check_mapping(mapping, allowed)
     return mapping
+
+
+def check_named_once(columns: Sequence[str], option: str) -> None:
+    """No file column named twice by a mapping (`--map`, a profile's `map`), trimmed and without case, as a header's
+    names are matched."""
+    seen: set[str] = set()
+    for column in columns:
+        if column.strip().lower() in seen:
+            raise SettingError(
+                f"{option} names the column {column!r} twice (case does not count); give each file column one jejak "
+                "column."
+            )
+        seen.add(column.strip().lower())
 
 
 # What no two rows share: one value on every row would make one person (ids, e-mail, phone) or one event of them all.

@@ -23,7 +23,7 @@ from jejak.core.errors import InputFileError, JejakError, SettingError
 from jejak.core.settings import SETTINGS_BY_NAME, check_time_zone
 from jejak.ingest.event_names import check_event_names
 from jejak.ingest.importer import ImportOptions
-from jejak.ingest.mapping import check_constants, check_mapping
+from jejak.ingest.mapping import check_constants, check_mapping, check_named_once
 from jejak.ingest.remote import is_url
 from jejak.ingest.spend import SPEND_COLUMNS, check_spend_constants
 from jejak.store.files import move_into_place
@@ -155,7 +155,7 @@ def _profile(name: str, table: Any, section: str = "import") -> ImportProfile:
         else:
             check_mapping(tables["map"], SPEND_COLUMNS)
             check_spend_constants(tables["set"])
-        _check_one_each(tables["map"], "column")
+        check_named_once(list(tables["map"]), "map")
         check_event_names(tables["event_names"], "event_names")
         if texts["timezone"] is not None:
             check_time_zone(texts["timezone"], "timezone")
@@ -186,15 +186,6 @@ def check_profile_name(name: str) -> str:
             f"The profile name {name!r} must be one word of letters, digits, '-' and '_', e.g. shopee or kasir-bintaro."
         )
     return name
-
-
-def _check_one_each(mapping: Mapping[str, str], what: str) -> None:
-    """No two of a table's names that are one name without case (a file's header is matched without case)."""
-    seen: set[str] = set()
-    for name in mapping:
-        if name.strip().lower() in seen:
-            raise SettingError(f"map names the {what} {name!r} twice (case does not count); name each once.")
-        seen.add(name.strip().lower())
 
 
 def _text_table(value: Any, where: str, key: str) -> dict[str, str]:
