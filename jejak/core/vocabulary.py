@@ -12,6 +12,9 @@ EVENT_TYPES = ("track", "page", "screen", "identify", "alias", "group", "offline
 TOUCHPOINT_KINDS = ("online", "offline")
 DEVICE_TYPES = ("desktop", "mobile", "tablet", "other")
 DEFAULT_CURRENCY = "IDR"
+# The event a call centre's logged call is imported as (the import's advice for a call log): the Call Centre channel
+# rule, the Experience stage and the journey map's support lane know it, as they know the demo's `call_centre_call`.
+CALL_EVENT = "Phone Call"
 # GA's label for a campaign that is missing: a touch without utm_campaign, or spend imported without one.
 NOT_SET = "(not set)"
 

@@ -99,6 +99,7 @@ LIKELY_NAMES = {
         "calldate",
         "calltime",
         "starttime",
+        "startedat",  # Aircall's `started_at`
         "tanggalpanggilan",
         "waktupanggilan",
         "tanggalkunjungan",
@@ -145,6 +146,7 @@ LIKELY_NAMES = {
         "nohppembeli",
         "callerid",
         "callernumber",
+        "rawdigits",  # Aircall's caller (or callee) number
         "penelepon",
         "nomorpenelepon",
     ),
@@ -238,7 +240,9 @@ _BRACKETED = re.compile(r"\([^()]*\)")
 # side (its cashier's, its courier's, the seller's own number) is no customer's, and one saying something about the
 # address (Shopify's `Accepts Email Marketing`, a yes or no) is not the address: such names are offered nothing.
 _CONTACT_WORDS = {
-    "phone": frozenset({"hp", "handphone", "ponsel", "telepon", "telp", "tlp", "phone", "whatsapp"}),
+    "phone": frozenset(
+        {"hp", "handphone", "ponsel", "telepon", "telp", "tlp", "phone", "whatsapp", "caller", "penelepon"}
+    ),
     "email": frozenset({"email", "surel"}),
 }
 _NOT_THE_CUSTOMERS = frozenset(
@@ -261,6 +265,23 @@ _COMMENT_WORDS = frozenset(
     {"alasan", "reason", "why", "mengapa", "kenapa", "saran", "masukan", "komentar", "comment", "comments",
      "feedback", "kritik", "suggestion", "suggestions", "pendapat", "ceritakan", "improve", "perbaiki", "tingkatkan"}
 )  # fmt: skip
+
+
+# A call centre's log (Aircall, 3CX, a PBX's report): a column named for the call or its caller. Each row is a call,
+# an offline touch of the Call Centre channel, not an order. Its tool's `user` is the agent who took the call
+# (Aircall's `user_name`), so a name for the tool's user is not offered as the caller's user_id: every caller an
+# agent spoke to would be one person.
+_CALL_WORDS = frozenset({"call", "calls", "caller", "callers", "panggilan", "penelepon", "menelepon"})
+_CALL_PREFIXES = ("call", "panggilan")
+_TOOL_USER_NAMES = frozenset({"user", "username", "userid", "namapengguna", "pengguna"})
+
+
+def is_call_log(header: Sequence[str]) -> bool:
+    """True when a column is named for a call or its caller (`Call Time`, `missed_call_reason`, `No. Penelepon`)."""
+    return any(
+        set(_WORD.findall(written.lower())) & _CALL_WORDS or compact_name(written).startswith(_CALL_PREFIXES)
+        for written in header
+    )
 
 
 def _survey_column(written: str) -> str | None:
@@ -312,6 +333,8 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
         # As a check's summary names them; a column mapped to a property on purpose is not offered again.
         if name == "properties" or (name not in INPUT_COLUMNS and not name.startswith(PROPERTY_PREFIX))
     ]
+    if is_call_log(header):
+        unmapped = [written for written in unmapped if compact_name(written) not in _TOOL_USER_NAMES]
     day = next((written for written in unmapped if compact_name(written) in DATE_NAMES), None)
     hour = next((written for written in unmapped if compact_name(written) in TIME_OF_DAY_NAMES), None)
     if day and hour and "timestamp" not in taken:

@@ -386,6 +386,15 @@ ANONYMOUS_ROW = "row:"
 NO_VALUE_RE = r"[^0-9a-z]*|n/?a|null|none|nil|tidak ada|kosong|belum ada"
 
 
+# What a call log writes for a caller whose number was withheld (Aircall's `anonymous`, a PBX's `Private`, `Nomor
+# pribadi`): a call that reached the call centre, but no person to tie it to. Its row is quarantined as any row
+# without an identifier, with words that say it is no error to fix.
+WITHHELD_PHONE_RE = (
+    r"anonymous|anonim|private( number)?|unknown|withheld|restricted|hidden|unavailable|no caller id"
+    r"|nomor pribadi|tidak dikenal|tidak diketahui|disembunyikan"
+)
+
+
 def _says_none(column: str) -> str:
     """SQL truth that the text column is missing, blank or a cell's word for none (NO_VALUE_RE)."""
     return f"coalesce(regexp_full_match(lower({trimmed(column)}), '{NO_VALUE_RE}'), true)"
@@ -615,6 +624,7 @@ def validate_sql(
       WHEN c._timestamp < {earliest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is before 1990: a stand-in for a missing time (0001-01-01, 1900-01-01, 1970-01-01), or a typo in the year. Give the row its real time, or leave it out'
       WHEN NOT c._has_id AND regexp_matches(c.phone, {sql_text(MASKED_PHONE_RE)}) THEN 'the phone given is masked (some of its digits are hidden, as a marketplace exports a buyer''s number: what is left would be another person''s number), and none of user_id, anonymous_id or email is given: map a column that tells buyers apart, such as the buyer''s username, to user_id (with --id-prefix shopee, so that it joins no other source''s id of the same text)'
       WHEN NOT c._has_id AND regexp_matches(c.email, {sql_text(MASKED_EMAIL_RE)}) THEN 'the e-mail given is masked (some of its letters are hidden, as a marketplace exports a buyer''s address), and none of user_id, anonymous_id or phone is given: map a column that tells buyers apart, such as the buyer''s username, to user_id (with --id-prefix shopee, so that it joins no other source''s id of the same text)'
+      WHEN NOT c._has_id AND regexp_full_match(lower({trimmed("c.phone")}), '{WITHHELD_PHONE_RE}') THEN 'the caller''s number was withheld ("' || {trimmed("c.phone")} || '"), and none of user_id, anonymous_id or email is given: the call reached you, but no person can be tied to it. Nothing to fix: leave the row here, or dismiss it with jejak quarantine dismiss and its id from jejak quarantine list'
       WHEN NOT c._has_id AND NOT {_says_none("c.phone")} THEN 'the phone given is not a phone number (e.g. 0812-3456-7890 or +62 812 3456 7890; one in exponent notation, 6.28E+12, has lost its last digits: format the column as text in the spreadsheet and export again), and none of user_id, anonymous_id or email is given'
       WHEN NOT c._has_id AND {_blank("c.email")} IS NOT NULL THEN 'the e-mail given is not an e-mail address, and none of user_id, anonymous_id or phone is given'
       WHEN NOT c._has_id THEN {no_identifier}

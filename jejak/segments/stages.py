@@ -26,6 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import SettingError
+from jejak.core.vocabulary import CALL_EVENT
 from jejak.engine import safe_div, whole_epoch_seconds
 
 FIVE_STAGES = ("Awareness", "Consideration", "Decision", "Experience", "Loyalty")
@@ -105,6 +106,7 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
             "Support Contacted",
             "Ticket Created",
             "call_centre_call",
+            CALL_EVENT,
         ),
         pages=("/help", "/bantuan", "/faq", "/support", "/lacak", "/tracking"),
     ),
