@@ -239,7 +239,10 @@ def _run_steps(
     )
     marks = timed("journey_marks", lambda: eng.materialize(journey_marks(sessionized), "build_marks"))
     touches = timed(
-        "touchpoints", lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints")
+        "touchpoints",
+        lambda: eng.materialize(
+            touchpoints(marks, events, channel_rules, settings.non_touch_events), "build_touchpoints"
+        ),
     )
     converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
     eng.release("build_marks")  # session starts and conversions: now in the touchpoints and conversions tables

@@ -124,6 +124,24 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "DESIGN.md §3: store, call centre",
     ),
     Setting(
+        "non_touch_events",
+        [
+            "Survey Answered",
+            "Product Reviewed",
+            "Review Submitted",
+            "Order Shipped",
+            "Order Delivered",
+            "Order Refunded",
+            "Order Returned",
+        ],
+        "event names",
+        "Events that are no visit from a channel: a session that begins with one that says nothing of where it came "
+        "from (no source, medium, campaign, referrer, page or channel), as a survey answered by e-mail or an order's "
+        "shipping or refund update imported from its own file, is Unassigned and no touchpoint, so it is in no "
+        "journey, path or attribution model. Identify, alias and group calls are always such events.",
+        "GA4: an event that starts no session is Unassigned",
+    ),
+    Setting(
         "lookback_days",
         30,
         "days",
@@ -310,6 +328,7 @@ class Settings:
     session_gap_seconds: int
     session_max_seconds: int
     offline_channels: list[str]
+    non_touch_events: list[str]
     lookback_days: int
     conversion_events: list[str]
     path_transform: str

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from jejak.journeys.channels import FALLBACK_CHANNEL
 from jejak.journeys.sessions import INTERACTION_TYPES, session_id_expr
 
 # One integer names a row of the stream: its person number and position (a person's positions stay far below
@@ -55,6 +56,8 @@ def event_stream(sessionized: ir.Table, touches: ir.Table, people: ir.Table) -> 
     stream = kept.mutate(position=kept.interaction_position, session_id=session_id_expr(kept))
     channels = touches.select(_session_id=touches.session_id, channel=touches.channel)
     stream = stream.left_join(channels, stream.session_id == channels._session_id)
+    # A session that is no visit from a channel has no touchpoint (`journeys.touchpoints`).
+    stream = stream.mutate(channel=stream.channel.fill_null(FALLBACK_CHANNEL))
     # A conversion's number is its journey's (`journeys.conversions` numbers them so): no join on the text event id.
     stream = stream.mutate(conversion_index=ibis.ifelse(stream.is_conversion, stream.journey_index, ibis.null("int64")))
     numbered = people.select(_person_id=people.person_id, person_number=people.person_number)

@@ -1,10 +1,9 @@
 """Touchpoints, conversions, journeys and unique paths from sessionized events.
 
-A touchpoint is a session's first event, with its channel. A journey ends at a
-conversion and holds the person's touchpoints since the previous conversion
-that fall inside the lookback window before it. Touchpoints after a person's
-last conversion form one non-converting journey (the same lookback measured
-back from its last touch). A conversion with no touch of its own journey (a
+A touchpoint is a session's first event, with its channel; a session that begins with an event that is no visit
+from a channel has none (`touchpoints`). A journey ends at a conversion and holds the person's touchpoints since the
+previous conversion that fall inside the lookback window before it. Touchpoints after a person's last conversion form
+one non-converting journey (the same lookback measured back from its last touch). A conversion with no touch of its own journey (a
 second purchase in the same session) gets its own session's touchpoint.
 """
 
@@ -17,7 +16,7 @@ import ibis.expr.types as ir
 
 from jejak.core.vocabulary import ACQUISITION_COLUMNS, NOT_SET
 from jejak.engine import SECONDS_PER_DAY
-from jejak.journeys.channels import ChannelRule, classify_distinct
+from jejak.journeys.channels import FALLBACK_CHANNEL, ChannelRule, classify_distinct
 from jejak.journeys.dimensions import device_label, journey_device_aggregates
 from jejak.journeys.transforms import apply_transform
 
@@ -33,6 +32,13 @@ TOUCH_COLUMNS = (
     *ACQUISITION_COLUMNS,
 )
 
+
+# Identity calls: a server's identify or alias is no visit from anywhere.
+IDENTITY_TYPES = ("identify", "alias", "group")
+# What says where a touch came from. A session whose first event has none of them and is an identity call or one of
+# the `non_touch_events` (a survey answered by e-mail, a refund from the till's file) is no visit: as a touch it
+# would be a Direct (or Unassigned) step on the person's next path, crediting Direct with purchases it never saw.
+WHERE_FROM_COLUMNS = ("source", "medium", "campaign", "referrer", "page_url", "page_path", "channel")
 
 # What the sessions sort carries: its keys, what cuts sessions and marks conversions, and the page and device the
 # event stream shows for every interaction.
@@ -50,8 +56,12 @@ SESSION_COLUMNS = (
 )
 
 
-def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[ChannelRule]) -> ir.Table:
-    """One row per session: its first event's acquisition fields and the channel the rules give it.
+def touchpoints(
+    sessionized: ir.Table, events: ir.Table, rules: Sequence[ChannelRule], non_touch_events: Sequence[str] = ()
+) -> ir.Table:
+    """One row per session that is a visit: its first event's acquisition fields and the channel the rules give it.
+    A session whose first event is an identity call or one of `non_touch_events`, saying nothing of where it came
+    from (`WHERE_FROM_COLUMNS`), has no row.
 
     Sessions are cut on a narrow table (SESSION_COLUMNS); the acquisition fields of the
     session starts are joined back from `events`, so the sort never carries them. The
@@ -61,7 +71,12 @@ def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[Channel
     wanted = [c for c in TOUCH_COLUMNS if c not in starts.columns]
     fields = events.select(*wanted, field_event_id=events.event_id)
     joined = starts.join(fields, starts.event_id == fields.field_event_id)
-    return classify_distinct(joined.select(*TOUCH_COLUMNS), rules)
+    no_visit = joined.type.isin(IDENTITY_TYPES).fill_null(False)
+    if non_touch_events:
+        no_visit |= joined.event.isin(list(non_touch_events)).fill_null(False)
+    says_nothing = ibis.and_(*(joined[column].isnull() for column in WHERE_FROM_COLUMNS))
+    visits = joined.filter(~(no_visit & says_nothing))
+    return classify_distinct(visits.select(*TOUCH_COLUMNS), rules)
 
 
 def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:
@@ -81,7 +96,7 @@ def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:
         revenue=joined.revenue.fill_null(0.0),
         currency=joined.currency,
         session_id=joined.session_id,
-        session_channel=joined.session_channel.fill_null("Unassigned"),
+        session_channel=joined.session_channel.fill_null(FALLBACK_CHANNEL),
         session_device=joined.session_device.fill_null(NOT_SET),
     )
 

@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.engine import whole_epoch_seconds
+from jejak.journeys.channels import FALLBACK_CHANNEL
 
 # What a person does (the event stream's rows); identity calls (identify, alias, group) are not interactions.
 INTERACTION_TYPES = ("track", "page", "screen", "offline")
@@ -105,7 +106,8 @@ def journey_marks(sessionized: ir.Table) -> ir.Table:
 
 
 def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
-    """One row per session: when, how long, how many events and page views, conversions and revenue, channel."""
+    """One row per session: when, how long, how many events and page views, conversions and revenue, channel. A
+    session with no touchpoint (no visit from a channel: `journeys.touchpoints`) is Unassigned."""
     is_view = sessionized.type.isin(["page", "screen"]).fill_null(False)
     stats = sessionized.group_by([sessionized.person_id, sessionized.run_number, sessionized.cap_segment]).aggregate(
         started_at=sessionized.timestamp.min(),
@@ -127,5 +129,6 @@ def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
         campaign=touchpoints.campaign,
     )
     stats = stats.mutate(session_id=session_id_expr(stats)).drop("run_number", "cap_segment")
-    joined = stats.join(first, stats.session_id == first.touch_session_id)
+    joined = stats.left_join(first, stats.session_id == first.touch_session_id)
+    joined = joined.mutate(channel=joined.channel.fill_null(FALLBACK_CHANNEL))
     return joined.select("session_id", *[c for c in joined.columns if c not in ("session_id", "touch_session_id")])

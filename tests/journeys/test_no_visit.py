@@ -1,0 +1,90 @@
+"""A session that begins with an event that is no visit from a channel is no touchpoint.
+
+A survey answered through a Google Form, imported from the form's file, has no source, referrer or page: as a
+session of its own it was a Direct touch, and the person's next purchase path read `Direct > Paid Search`, crediting
+Direct with half of a purchase (all of it under first touch) it never saw. The same held for an order's refund or
+shipping update imported from its own file, and for a server's identify call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Built, build_story, buy, visit
+
+SURVEY = "Survey Answered"
+
+
+def _answer(at: str, **more: Any) -> dict[str, Any]:
+    return {"at": at, "type": "track", "event": SURVEY, **more}
+
+
+STORY: dict[str, list[dict[str, Any]]] = {
+    # Hana buys from an Instagram ad, answers the survey by e-mail two days later, is identified by the shop's
+    # server, and buys again from a search ad: her second path is the search ad alone.
+    "hana": [
+        visit("2026-03-01 09:00", "Paid Social"),
+        buy("2026-03-01 09:05", 100000),
+        _answer("2026-03-03 19:00"),
+        {"at": "2026-03-05 03:00", "type": "identify"},
+        visit("2026-03-10 10:00", "Paid Search"),
+        buy("2026-03-10 10:05", 120000),
+    ],
+    # Indra answers inside a visit that an e-mail opened: that visit is a touch, as any other.
+    "indra": [
+        visit("2026-03-02 19:00", "Email"),
+        _answer("2026-03-02 19:04"),
+        visit("2026-03-05 10:00", "Organic Search"),
+        buy("2026-03-05 10:05", 90000),
+    ],
+    # Joko's answers were imported with their channel given (--set channel=WhatsApp): it says where, so it touches.
+    "joko": [
+        _answer("2026-03-02 10:00", channel="WhatsApp"),
+        visit("2026-03-06 10:00", "Paid Search"),
+        buy("2026-03-06 10:05", 80000),
+    ],
+    # Kiki's refund came from the shop's refunds file, saying nothing of where: no touch on her next path.
+    "kiki": [
+        visit("2026-03-01 11:00", "Referral"),
+        buy("2026-03-01 11:05", 70000),
+        {"at": "2026-03-04 15:00", "type": "track", "event": "Order Refunded", "revenue": -70000},
+        visit("2026-03-08 11:00", "Organic Social"),
+        buy("2026-03-08 11:05", 60000),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_story(tmp_path_factory.mktemp("no-visit"), STORY)
+
+
+def _paths(built: Built, person: str) -> list[list[str]]:
+    return [journey["path"] for journey in built.journeys_of(built.user(person))]
+
+
+def test_a_session_that_is_no_visit_is_on_no_path(built: Built) -> None:
+    assert _paths(built, "hana") == [["Paid Social"], ["Paid Search"]]
+    assert _paths(built, "kiki") == [["Referral"], ["Organic Social"]]
+    # Inside a visit, or with its channel given, an answer changes nothing.
+    assert _paths(built, "indra") == [["Email", "Organic Search"]]
+    assert _paths(built, "joko") == [["WhatsApp", "Paid Search"]]
+
+
+def test_such_a_session_is_kept_unassigned_and_its_events_too(built: Built) -> None:
+    hana = built.user("hana")
+    sessions = built.sessions_of(hana)
+    assert [row["channel"] for row in sessions] == ["Paid Social", "Unassigned", "Unassigned", "Paid Search"]
+    assert sum(row["events"] for row in sessions) == len(STORY["hana"])  # every event in a session, as before
+    touched = {row["session_id"] for row in built.rows("touchpoints") if row["person_id"] == hana}
+    assert touched == {sessions[0]["session_id"], sessions[3]["session_id"]}
+    answer = next(row for row in built.rows("events") if row["person_id"] == hana and row["event"] == SURVEY)
+    assert answer["channel"] == "Unassigned"
+
+
+def test_the_setting_names_the_events(tmp_path: Path) -> None:
+    # With no such events named, Hana's answer is a Direct visit again; her identify call still is no visit.
+    again = build_story(tmp_path, {"hana": STORY["hana"]}, settings={"non_touch_events": []})
+    assert _paths(again, "hana") == [["Paid Social"], ["Direct", "Paid Search"]]
