@@ -87,7 +87,9 @@ _SEARCH_SITES = "google|bing|yahoo|duckduckgo|yandex|baidu|ecosia|naver|ask|brav
 # TikTok the social network; TikTok Shop is a marketplace and is caught earlier.
 _SOCIAL_SITES = (
     r"facebook|fb|instagram|ig|tiktok|twitter|x|t\.co|linkedin|lnkd\.in|pinterest|reddit|threads|snapchat|quora|tumblr"
-    r"|discord|vk|weibo|kaskus|meta|messenger"
+    r"|discord|vk|weibo|kaskus|meta|messenger|telegram|t\.me"
+    # Meta's ad placements, as an ad's `utm_source={{placement}}` writes them: Instagram_Stories, Facebook_Mobile_Feed.
+    r"|(facebook|instagram|messenger)_[a-z0-9_]+"
 )
 _VIDEO_SITES = r"youtube|youtu\.be|vimeo|twitch|vidio|dailymotion|wistia|netflix|iqiyi|viu"
 _SHOPPING_SITES = r"google ?shopping|shopping\.google|igshopping|amazon|ebay|etsy|shopify|walmart|alibaba|aliexpress"
@@ -210,6 +212,8 @@ _REFERRER_HOST_SOURCES: tuple[tuple[str, str], ...] = (
     (r"^(shop|seller[a-z0-9-]*)\.tiktok\.com$", "tiktokshop"),
     (r"^t\.co$|^com\.twitter\.android$", "twitter"),
     (r"^lnkd\.in$|^com\.linkedin\.android$", "linkedin"),
+    (r"^t\.me$|^org\.telegram\.messenger$", "telegram"),
+    (r"^linktr\.ee$", "linktree"),  # a link-in-bio page: the generic rule would name it `linktr`
     (r"^youtu\.be$|^com\.google\.android\.youtube$", "youtube"),
     (r"^(fb\.me|fb\.com|fb\.watch)$|^com\.facebook\.(katana|lite|orca)$", "facebook"),
     (r"^instagr\.am$|^com\.instagram\.android$", "instagram"),

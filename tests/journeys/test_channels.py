@@ -122,6 +122,12 @@ DEFAULT_RULE_CASES = [
     ),
     pytest.param(page_view(referrer="https://l.instagram.com/?u=x"), "Organic Social", id="Organic Social-instagram"),
     pytest.param(page_view(referrer="https://m.facebook.com/"), "Organic Social", id="Organic Social-facebook"),
+    pytest.param(page_view(referrer="https://t.me/kopijejak"), "Organic Social", id="Organic Social-telegram"),
+    pytest.param(
+        page_view(page_url=f"{SHOP}/?utm_source=Instagram_Stories&utm_medium=paid"),
+        "Paid Social",
+        id="Paid Social-meta-placement",
+    ),
     pytest.param(page_view(referrer="https://www.youtube.com/watch?v=1"), "Organic Video", id="Organic Video-youtube"),
     pytest.param(page_view(referrer="https://www.google.co.id/"), "Organic Search", id="Organic Search-google"),
     pytest.param(page_view(referrer="https://www.bing.com/search?q=x"), "Organic Search", id="Organic Search-bing"),
@@ -291,6 +297,10 @@ ACQUISITION_CASES = [
         id="instagram",
     ),
     pytest.param({"referrer": "https://m.facebook.com/"}, ("m.facebook.com", "facebook", "referral", None), id="fb"),
+    pytest.param({"referrer": "https://t.me/kopijejak"}, ("t.me", "telegram", "referral", None), id="telegram"),
+    pytest.param(
+        {"referrer": "https://linktr.ee/kopijejak"}, ("linktr.ee", "linktree", "referral", None), id="linktree"
+    ),
     pytest.param(
         {"referrer": "https://tokopedia.com/toko"}, ("tokopedia.com", "tokopedia", "referral", None), id="tokopedia"
     ),
