@@ -848,11 +848,25 @@ def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
         env=wide,
     )
     assert kept.exit_code == 0 and "channel rule" not in kept.output, kept.output
-    # A rule's channel written in other letters is another channel: the warning names the rule's spelling.
+    # A rule's channel written in other letters is the rule's; a chat tool's sites are told to be read as sources.
     cased = tmp_path / "chats.csv"
-    cased.write_text("timestamp,user_id,event,channel\n2026-03-01 09:00,ana,Chat Started,whatsapp\n")
+    cased.write_text(
+        "timestamp,user_id,event,Channel\n2026-03-01 09:00,ana,Chat Started,Whatsapp\n"
+        "2026-03-01 10:00,budi,Chat Started,Instagram\n2026-03-01 11:00,cici,Chat Started,Livechat\n"
+    )
     imported = runner.invoke(cli, ["import", str(cased), *at], env=wide)
-    assert "'whatsapp' (the rules' 'WhatsApp'?)" in " ".join(imported.output.split()), imported.output
+    said = " ".join(imported.output.split())
+    assert "sets its events' channel to 'Instagram', 'Livechat', which no channel rule names" in said, said
+    assert "('Instagram' → Organic Social)" in said and '--map "Channel=source"' in said, said
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    channels = {row["person_id"]: row["channel"] for row in pq.read_table(project / "data/tables/sessions").to_pylist()}
+    assert sorted(channels.values()) == ["Instagram", "Livechat", "WhatsApp"]
+    # Following the advice, the rules read each site: Livechat, which no rule knows as a source, is Unassigned.
+    followed = runner.invoke(cli, ["import", str(cased), "--map", "Channel=source", "--replace", *at], env=wide)
+    assert followed.exit_code == 0 and "channel rule" not in followed.output, followed.output
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    channels = {row["person_id"]: row["channel"] for row in pq.read_table(project / "data/tables/sessions").to_pylist()}
+    assert sorted(channels.values()) == ["Organic Social", "Unassigned", "WhatsApp"]
     # A channel given with --set is meant: no warning.
     visits = tmp_path / "kunjungan.csv"
     visits.write_text("timestamp,user_id\n2026-03-01 09:00,ana\n")

@@ -842,26 +842,34 @@ def _then_import(check: bool) -> str:
 def warn_of_unknown_channels(project: Any, summaries: Sequence[Any]) -> None:
     """Warn of the channels a file's rows set that no channel rule names (a build keeps them as they are, so each is a
     channel of its own in every report): a payment export's `Channel` column (GoPay, BCA VA) is read as the marketing
-    channel, and `whatsapp` is another channel than the rules' `WhatsApp`."""
+    channel, and a chat tool's (Instagram, Telegram) names the site each conversation came from, which the rules read
+    as a source."""
     from jejak.core.errors import SettingError
-    from jejak.journeys.channels import rules_from_config
+    from jejak.ingest.mapping import map_option_text
+    from jejak.journeys.channels import FALLBACK_CHANNEL, channel_of_source, rules_from_config
 
     try:
-        known = {rule.name for rule in rules_from_config(project.config)}
+        rules = rules_from_config(project.config)
     except SettingError:  # rules jejak.toml gets wrong: the build says what is wrong, after this import stored its rows
         return
-    by_lower = {name.lower(): name for name in known}
+    # A build reads a rule's name in any letters as the rule's (`Whatsapp` is WhatsApp): only other names are warned of.
+    known = {rule.name.lower() for rule in rules} | {FALLBACK_CHANNEL.lower()}
     for summary in summaries:
-        unknown = [name for name in summary.channels if name not in known]
+        unknown = [name for name in summary.channels if name.lower() not in known]
         column = next((column for column, target in summary.columns if target == "channel"), None)
         if not unknown or (summary.columns and column is None):
             continue  # a file of columns none of which is its channel: --set gave it (now, or remembered), on purpose
-        named = ", ".join(
-            f"{name!r} (the rules' {by_lower[name.lower()]!r}?)" if name.lower() in by_lower else repr(name)
-            for name in unknown
-        )
-        if all(name.lower() in by_lower for name in unknown):
-            advice = "Write them as the rules do, and import the file again with --replace."
+        named = ", ".join(repr(name) for name in unknown)
+        # A chat tool's `Channel` names the app each conversation came through (Instagram, Telegram): read as their
+        # source, the rules give each its channel.
+        sites = {name: found for name in unknown if (found := channel_of_source(name, rules))}
+        if column and sites:
+            shown = ", ".join(f"{name!r} → {found}" for name, found in list(sites.items())[:4])
+            advice = (
+                f"If its {column!r} column names where each event came from ({shown}), read it as their source and "
+                f"the channel rules give each its channel: {map_option_text({column: 'source'})} (with --replace to read it "
+                "again)."
+            )
         elif column:
             advice = (
                 f"If its {column!r} column holds something else, such as a payment channel, keep it as a property: "

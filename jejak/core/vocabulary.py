@@ -15,6 +15,9 @@ DEFAULT_CURRENCY = "IDR"
 # The event a call centre's logged call is imported as (the import's advice for a call log): the Call Centre channel
 # rule, the Experience stage and the journey map's support lane know it, as they know the demo's `call_centre_call`.
 CALL_EVENT = "Phone Call"
+# The event a chat tool's conversation (Qontak, SleekFlow, a live chat) is imported as: the Consideration stage knows
+# it, as it knows the WhatsApp chat export's `wa_chat`.
+CHAT_EVENT = "Chat Started"
 # GA's label for a campaign that is missing: a touch without utm_campaign, or spend imported without one.
 NOT_SET = "(not set)"
 

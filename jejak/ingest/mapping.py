@@ -284,6 +284,18 @@ def is_call_log(header: Sequence[str]) -> bool:
     )
 
 
+# A chat tool's conversations (Qontak, SleekFlow, Zendesk Chat, a live chat's export): a column named for the chat
+# or conversation. Each row is a conversation, not an order.
+_CHAT_WORDS = frozenset(
+    {"chat", "chats", "livechat", "conversation", "conversations", "percakapan", "obrolan", "room", "roomid"}
+)
+
+
+def is_chat_log(header: Sequence[str]) -> bool:
+    """True when a column is named for a chat or a conversation (`Room ID`, `Conversation ID`, `Chat Started`)."""
+    return any(set(_WORD.findall(written.lower())) & _CHAT_WORDS for written in header)
+
+
 def _survey_column(written: str) -> str | None:
     """`properties.score` or `properties.comment` for a column named by a survey's question, else None."""
     text = written.strip().lower()

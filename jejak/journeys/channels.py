@@ -421,11 +421,42 @@ def channel_expr(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL
     branches = [(_rule_matches(table, rule), rule.name) for rule in rules]
     if "channel" in table.columns:
         # A channel the data source set (a store system, a marketplace export) wins over every rule.
-        branches.insert(0, (~_is_blank(table.channel), table.channel))
+        branches.insert(0, (~_is_blank(table.channel), _as_rules_write(table.channel, rules)))
     if not branches:
         return ibis.literal(FALLBACK_CHANNEL, type="string")
     result: ir.StringValue = ibis.cases(*branches, else_=FALLBACK_CHANNEL)
     return result
+
+
+def _as_rules_write(channel: ir.StringValue, rules: Sequence[ChannelRule]) -> ir.StringValue:
+    """A channel the data source set, written as the rule of that name writes it: a chat tool's `Whatsapp` is the
+    rules' WhatsApp, not a channel of its own in every report. Any other name is kept as the source wrote it."""
+    names = {rule.name.lower(): rule.name for rule in rules} | {FALLBACK_CHANNEL.lower(): FALLBACK_CHANNEL}
+    lowered = channel.lower()
+    result: ir.StringValue = ibis.cases(*((lowered == low, name) for low, name in names.items()), else_=channel)
+    return result
+
+
+def channel_of_source(source: str, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RULES) -> str | None:
+    """The channel the rules give a touch that has only this `source` (`Instagram` → Organic Social), or None when
+    no rule does. Python's regular expressions stand in for the engine's: for advice (`jejak import`'s warning of a
+    file's channels that are sites), never for a build; a pattern Python cannot read matches nothing."""
+    fields = {"source": source.strip().lower()}
+    for rule in rules:
+        for group in rule.match:
+            if all(_text_matches(fields.get(field), pattern) for field, pattern in group.items()):
+                return rule.name
+    return None
+
+
+def _text_matches(value: str | None, pattern: str) -> bool:
+    """`_field_matches` for one Python value."""
+    if pattern == _EMPTY_PATTERN:
+        return value is None or re.fullmatch(_BLANK, value) is not None
+    try:
+        return value is not None and re.search(pattern, value) is not None
+    except re.error:
+        return False
 
 
 def offline_by_channel(events: ir.Table, offline_channels: Sequence[str]) -> ir.Table:

@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import SettingError
-from jejak.core.vocabulary import CALL_EVENT
+from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT
 from jejak.engine import safe_div, whole_epoch_seconds
 
 FIVE_STAGES = ("Awareness", "Consideration", "Decision", "Experience", "Loyalty")
@@ -154,6 +154,7 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
             "Webinar Registered",
             "Trial Started",
             "wa_chat",
+            CHAT_EVENT,
             "store_visit",
         ),
         pages=(
