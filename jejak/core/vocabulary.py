@@ -18,6 +18,8 @@ CALL_EVENT = "Phone Call"
 # The event a chat tool's conversation (Qontak, SleekFlow, a live chat) is imported as: the Consideration stage knows
 # it, as it knows the WhatsApp chat export's `wa_chat`.
 CHAT_EVENT = "Chat Started"
+# A help desk's ticket (Zendesk, Freshdesk): the Experience stage and the journey map's support lane know it.
+TICKET_EVENT = "Ticket Created"
 # GA's label for a campaign that is missing: a touch without utm_campaign, or spend imported without one.
 NOT_SET = "(not set)"
 

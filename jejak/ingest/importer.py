@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.settings import Settings, check_time_zone
-from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, EVENT_COLUMNS, QUARANTINE_SCHEMA
+from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.archives import ARCHIVE_SUFFIX, check_member, inside_archive, member_names, unpack
 from jejak.ingest.event_names import (
@@ -69,8 +69,7 @@ from jejak.ingest.mapping import (
     canonical_header,
     check_constants,
     check_mapping,
-    is_call_log,
-    is_chat_log,
+    contact_log,
     map_option_text,
     names_not_in,
     property_name,
@@ -531,17 +530,8 @@ def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str
             f'one name for every row with --set "event=Survey Answered{survey_set}" (a survey\'s answers: the '
             "journey map reads their scores and comments as feelings)"
         ]
-    elif is_call_log(header):
-        # A call log's status says answered or missed, not an order's fate: no --event-names to follow.
-        ways = [
-            f'one name for every row with --set "type=offline,event={CALL_EVENT}" (a call log: each row one call, a '
-            "Call Centre touch of its caller)"
-        ]
-    elif is_chat_log(header):
-        # A conversation's status says resolved or open, not an order's fate: no --event-names to follow.
-        ways = [
-            f'one name for every row with --set "event={CHAT_EVENT}" (a chat tool\'s export: each row one conversation)'
-        ]
+    elif contacts := contact_log(header):
+        ways = [f'one name for every row with --set "{contacts.constants}" (a {contacts.kind}: {contacts.each_row})']
     elif status:  # the import with --set then advises the --event-names that tell its statuses apart
         ways[0] += f", then tell its {status!r} apart as that import advises"
     ways.append('a column of event names with --map "your_column=event"')

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from jejak.core.errors import SettingError
-from jejak.core.vocabulary import INPUT_COLUMNS
+from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, INPUT_COLUMNS, TICKET_EVENT
 from jejak.ingest.event_names import check_event_names
 
 # What a column name may hold between its words and still name a canonical column (`compact_name`).
@@ -267,33 +267,58 @@ _COMMENT_WORDS = frozenset(
 )  # fmt: skip
 
 
-# A call centre's log (Aircall, 3CX, a PBX's report): a column named for the call or its caller. Each row is a call,
-# an offline touch of the Call Centre channel, not an order. Its tool's `user` is the agent who took the call
-# (Aircall's `user_name`), so a name for the tool's user is not offered as the caller's user_id: every caller an
-# agent spoke to would be one person.
-_CALL_WORDS = frozenset({"call", "calls", "caller", "callers", "panggilan", "penelepon", "menelepon"})
-_CALL_PREFIXES = ("call", "panggilan")
+@dataclass(frozen=True)
+class ContactLog:
+    """A kind of export whose every row is one contact of a customer with the shop (a call, a conversation, a
+    ticket), told by a column named for it: the `--set` that names its rows, and what the advice calls it."""
+
+    kind: str
+    constants: str
+    each_row: str
+    words: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+    def names(self, header: Sequence[str]) -> bool:
+        return any(
+            set(_WORD.findall(written.lower())) & self.words or compact_name(written).startswith(self.prefixes)
+            for written in header
+        )
+
+
+# Such an export's status says answered or missed, resolved or open: not an order's fate, and no --event-names to
+# follow. Checked in order, the first that a column names wins.
+CONTACT_LOGS = (
+    # A call centre's log (Aircall, 3CX, a PBX's report): an offline touch of the Call Centre channel.
+    ContactLog(
+        "call log",
+        f"type=offline,event={CALL_EVENT}",
+        "each row one call, a Call Centre touch of its caller",
+        frozenset({"call", "calls", "caller", "callers", "panggilan", "penelepon", "menelepon"}),
+        ("call", "panggilan"),
+    ),
+    # A help desk's tickets (Zendesk, Freshdesk): the Experience stage and the journey map's support lane read them.
+    ContactLog(
+        "help desk's export",
+        f"event={TICKET_EVENT}",
+        "each row one ticket",
+        frozenset({"ticket", "tickets", "tiket", "requester", "assignee", "pemohon"}),
+    ),
+    # A chat tool's conversations (Qontak, SleekFlow, a live chat's export).
+    ContactLog(
+        "chat tool's export",
+        f"event={CHAT_EVENT}",
+        "each row one conversation",
+        frozenset({"chat", "chats", "livechat", "conversation", "conversations", "percakapan", "obrolan", "room"}),
+    ),
+)
+# In such an export the tool's `user` is the staff member who took the contact (Aircall's `user_name`), so a name for
+# the tool's user is not offered as the customer's user_id: every customer an agent spoke to would be one person.
 _TOOL_USER_NAMES = frozenset({"user", "username", "userid", "namapengguna", "pengguna"})
 
 
-def is_call_log(header: Sequence[str]) -> bool:
-    """True when a column is named for a call or its caller (`Call Time`, `missed_call_reason`, `No. Penelepon`)."""
-    return any(
-        set(_WORD.findall(written.lower())) & _CALL_WORDS or compact_name(written).startswith(_CALL_PREFIXES)
-        for written in header
-    )
-
-
-# A chat tool's conversations (Qontak, SleekFlow, Zendesk Chat, a live chat's export): a column named for the chat
-# or conversation. Each row is a conversation, not an order.
-_CHAT_WORDS = frozenset(
-    {"chat", "chats", "livechat", "conversation", "conversations", "percakapan", "obrolan", "room", "roomid"}
-)
-
-
-def is_chat_log(header: Sequence[str]) -> bool:
-    """True when a column is named for a chat or a conversation (`Room ID`, `Conversation ID`, `Chat Started`)."""
-    return any(set(_WORD.findall(written.lower())) & _CHAT_WORDS for written in header)
+def contact_log(header: Sequence[str]) -> ContactLog | None:
+    """The kind of contact a file's columns name (`Call Time`, `Ticket ID`, `Room ID`), or None."""
+    return next((log for log in CONTACT_LOGS if log.names(header)), None)
 
 
 def _survey_column(written: str) -> str | None:
@@ -345,7 +370,7 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
         # As a check's summary names them; a column mapped to a property on purpose is not offered again.
         if name == "properties" or (name not in INPUT_COLUMNS and not name.startswith(PROPERTY_PREFIX))
     ]
-    if is_call_log(header):
+    if contact_log(header):
         unmapped = [written for written in unmapped if compact_name(written) not in _TOOL_USER_NAMES]
     day = next((written for written in unmapped if compact_name(written) in DATE_NAMES), None)
     hour = next((written for written in unmapped if compact_name(written) in TIME_OF_DAY_NAMES), None)

@@ -17,12 +17,12 @@ import ibis.expr.types as ir
 
 from jejak.analytics.funnels import Funnel
 from jejak.analytics.funnels import funnel_steps as steps_of_funnel
-from jejak.core.vocabulary import CALL_EVENT
+from jejak.core.vocabulary import CALL_EVENT, TICKET_EVENT
 from jejak.engine import whole_epoch_seconds
 from jejak.journeys.filters import epoch_day, in_date_range, in_day_range, only_people
 from jejak.segments.stages import stage_funnel
 
-SUPPORT_EVENTS = ("call_centre_call", CALL_EVENT, "Support Contacted", "Ticket Created", "Live Chat Started")
+SUPPORT_EVENTS = ("call_centre_call", CALL_EVENT, "Support Contacted", TICKET_EVENT, "Live Chat Started")
 TOP_PER_STAGE = 5
 
 

@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import SettingError
-from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT
+from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, TICKET_EVENT
 from jejak.engine import safe_div, whole_epoch_seconds
 
 FIVE_STAGES = ("Awareness", "Consideration", "Decision", "Experience", "Loyalty")
@@ -104,7 +104,7 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
             "Order Received",
             "Product Used",
             "Support Contacted",
-            "Ticket Created",
+            TICKET_EVENT,
             "call_centre_call",
             CALL_EVENT,
         ),

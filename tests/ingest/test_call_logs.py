@@ -18,7 +18,7 @@ from conftest import quarantined, write_csv
 
 from jejak.cli.main import cli
 from jejak.core.vocabulary import CALL_EVENT
-from jejak.ingest.mapping import is_call_log, suggested_map
+from jejak.ingest.mapping import CONTACT_LOGS, contact_log, suggested_map
 from jejak.store.project import open_project
 
 AIRCALL = [
@@ -52,7 +52,7 @@ def _said(output: str) -> str:
 def test_a_call_log_is_offered_its_time_and_caller_not_its_agent(
     header: tuple[str, ...], offered: dict[str, str]
 ) -> None:
-    assert is_call_log(header)
+    assert contact_log(header) == CONTACT_LOGS[0]
     assert suggested_map(header, ["properties"] * len(header)) == offered
 
 
@@ -66,7 +66,7 @@ def test_a_call_log_is_offered_its_time_and_caller_not_its_agent(
     ],
 )
 def test_other_exports_are_no_call_logs(header: tuple[str, ...]) -> None:
-    assert not is_call_log(header)
+    assert contact_log(header) is None
     if "user_name" in header:
         assert suggested_map(header, ["properties"] * len(header)).get("user_name") == "user_id"
 

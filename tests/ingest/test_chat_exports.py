@@ -18,7 +18,7 @@ from conftest import write_csv
 
 from jejak.cli.main import cli
 from jejak.core.vocabulary import CHAT_EVENT
-from jejak.ingest.mapping import is_call_log, is_chat_log
+from jejak.ingest.mapping import CONTACT_LOGS, contact_log
 
 HEADER = ("Room ID", "Channel", "Contact Name", "Contact Phone Number", "Agent", "Status", "Created At")
 ROOMS = [
@@ -40,8 +40,7 @@ ROOMS = [
     ],
 )
 def test_a_chat_export_is_told_by_its_columns(header: tuple[str, ...], chats: bool) -> None:
-    assert is_chat_log(header) is chats
-    assert not (chats and is_call_log(header))
+    assert (contact_log(header) == CONTACT_LOGS[2]) is chats
 
 
 def test_following_jejak_makes_each_conversation_a_chat_in_its_channel(tmp_path: Path) -> None:
@@ -77,3 +76,39 @@ def test_following_jejak_makes_each_conversation_a_chat_in_its_channel(tmp_path:
     ]
     # A WhatsApp conversation is weighing a purchase, as the chat export's wa_chat is.
     assert {row["stage"] for row in events if row["channel"] == "WhatsApp"} == {"Consideration"}
+
+
+ZENDESK = ("Id", "Requester", "Requester email", "Subject", "Status", "Via", "Created at", "Assignee")
+TICKETS = [
+    (
+        "1201",
+        "Budi Santoso",
+        "budi@example.com",
+        "Pesanan belum sampai",
+        "Solved",
+        "Mail",
+        "2026-10-03 09:14:22",
+        "Sari",
+    ),
+    ("1202", "Rina", "rina@example.com", "Biji kopi salah", "Open", "Web Form", "2026-10-03 11:00:00", "Dewi"),
+]
+
+
+def test_a_help_desk_s_tickets_are_support_contacts_in_the_experience_stage(tmp_path: Path) -> None:
+    assert contact_log(ZENDESK) == CONTACT_LOGS[1]
+    runner = CliRunner()
+    project = tmp_path / "kopi"
+    at = ["--project", str(project)]
+    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    path = write_csv(tmp_path / "zendesk-tickets.csv", [dict(zip(ZENDESK, row, strict=True)) for row in TICKETS])
+    refused = runner.invoke(cli, ["import", str(path), *at], env={"COLUMNS": "400"})
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1 and "Order Completed" not in said, said
+    map_advice = said.split("Its names suggest: ", 1)[1].split(" (check with --check)")[0]
+    set_advice = said.split("one name for every row with ", 1)[1].split(" (a help desk")[0]
+    assert shlex.split(map_advice) == ["--map", "Requester email=email,Created at=timestamp"]
+    done = runner.invoke(cli, ["import", str(path), *shlex.split(map_advice), *shlex.split(set_advice), *at])
+    assert done.exit_code == 0, done.output
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    events = pq.read_table(project / "data" / "tables" / "events").to_pylist()
+    assert sorted((row["event"], row["stage"]) for row in events) == [("Ticket Created", "Experience")] * 2
