@@ -75,8 +75,12 @@ def touchpoints(
     if non_touch_events:
         no_visit |= joined.event.isin(list(non_touch_events)).fill_null(False)
     says_nothing = ibis.and_(*(joined[column].isnull() for column in WHERE_FROM_COLUMNS))
-    visits = joined.filter(~(no_visit & says_nothing))
-    return classify_distinct(visits.select(*TOUCH_COLUMNS), rules)
+    # Filtered last. Filtered before the channel rules (whose join back then saw fewer rows estimated), the
+    # touchpoints and journeys steps took 0.83 and 0.51 s at 1M events; filtered last, 0.79 and 0.46 (0.80 and 0.40
+    # with no filter at all, the cost of a correct path).
+    marked = joined.select(*TOUCH_COLUMNS, _visit=~(no_visit & says_nothing))
+    classified = classify_distinct(marked, rules)
+    return classified.filter(classified._visit).drop("_visit")
 
 
 def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:
