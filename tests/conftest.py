@@ -13,6 +13,8 @@ import csv
 import datetime as dt
 import itertools
 import json
+import re
+import shlex
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +111,21 @@ def make_project(
         ]
         (root / "jejak.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return open_project(root, env={})
+
+
+def refusal_advice(runner: Any, project: Path, path: Path) -> list[str]:
+    """Import `path` into `project` with no options, as a user first does; it is refused for lacking columns. The
+    `--map` and `--set` options the refusal advises, as a shell reads them when pasted."""
+    from jejak.cli.main import cli
+
+    refused = runner.invoke(cli, ["import", str(path), "--project", str(project)], env={"COLUMNS": "400"})
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1, said
+    assert "Order Completed" not in said and "apart as that import advises" not in said, said
+    map_advice = said.split("Its names suggest: ", 1)[1].split(" (check with --check)")[0]
+    set_advice = re.search(r'one name for every row with (--set "[^"]*")', said)
+    assert set_advice, said
+    return [*shlex.split(map_advice), *shlex.split(set_advice.group(1))]
 
 
 def lake_events(project: Project) -> list[dict[str, Any]]:

@@ -8,13 +8,12 @@ status apart as an order's: followed, each call would have been an order.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import quarantined, write_csv
+from conftest import quarantined, refusal_advice, write_csv
 
 from jejak.cli.main import cli
 from jejak.core.vocabulary import CALL_EVENT
@@ -29,10 +28,6 @@ AIRCALL = [
     ("1123405", "inbound", "", "2026-10-04 15:00:00 +0700", "anonymous", "Sari Wulandari", ""),
 ]
 AIRCALL_HEADER = ("id", "direction", "missed_call_reason", "started_at", "raw_digits", "user_name", "tags")
-
-
-def _said(output: str) -> str:
-    return " ".join(output.split())
 
 
 @pytest.mark.parametrize(
@@ -78,16 +73,9 @@ def test_following_the_refusal_makes_each_call_a_call_centre_touch_of_its_caller
     path = write_csv(
         tmp_path / "aircall-calls-2026-10.csv", [dict(zip(AIRCALL_HEADER, row, strict=True)) for row in AIRCALL]
     )
-    refused = runner.invoke(cli, ["import", str(path), "--project", str(project)], env={"COLUMNS": "400"})
-    said = _said(refused.output)
-    assert refused.exit_code == 1, said
-    assert "Order Completed" not in said and "apart as that import advises" not in said, said
-    assert "user_id" not in said.split("Its names suggest: ", 1)[1], said
-    # The user pastes the two options the refusal gives.
-    map_advice = said.split("Its names suggest: ", 1)[1].split(" (check with --check)")[0]
-    set_advice = said.split("one name for every row with ", 1)[1].split(" (a call log")[0]
-    typed = [*shlex.split(map_advice), *shlex.split(set_advice)]
-    assert typed[-2:] == ["--set", f"type=offline,event={CALL_EVENT}"]
+    # The user pastes the two options the refusal gives: the agent's user_name is not offered as the user_id.
+    typed = refusal_advice(runner, project, path)
+    assert typed == ["--map", "started_at=timestamp,raw_digits=phone", "--set", f"type=offline,event={CALL_EVENT}"]
     done = runner.invoke(cli, ["import", str(path), *typed, "--project", str(project)], env={"COLUMNS": "400"})
     assert done.exit_code == 0, done.output
     assert runner.invoke(cli, ["build", "--project", str(project)]).exit_code == 0

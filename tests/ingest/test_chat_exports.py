@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import write_csv
+from conftest import refusal_advice, write_csv
 
 from jejak.cli.main import cli
 from jejak.core.vocabulary import CHAT_EVENT
@@ -43,19 +43,17 @@ def test_a_chat_export_is_told_by_its_columns(header: tuple[str, ...], chats: bo
     assert (contact_log(header) == CONTACT_LOGS[2]) is chats
 
 
-def test_following_jejak_makes_each_conversation_a_chat_in_its_channel(tmp_path: Path) -> None:
+def _new_project(tmp_path: Path) -> tuple[CliRunner, Path, list[str]]:
     runner = CliRunner()
     project = tmp_path / "kopi"
-    at = ["--project", str(project)]
     assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    return runner, project, ["--project", str(project)]
+
+
+def test_following_jejak_makes_each_conversation_a_chat_in_its_channel(tmp_path: Path) -> None:
+    runner, project, at = _new_project(tmp_path)
     path = write_csv(tmp_path / "qontak-okt.csv", [dict(zip(HEADER, room, strict=True)) for room in ROOMS])
-    refused = runner.invoke(cli, ["import", str(path), *at], env={"COLUMNS": "400"})
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 1, said
-    assert "Order Completed" not in said and "apart as that import advises" not in said, said
-    map_advice = said.split("Its names suggest: ", 1)[1].split(" (check with --check)")[0]
-    set_advice = said.split("one name for every row with ", 1)[1].split(" (a chat tool")[0]
-    typed = [*shlex.split(map_advice), *shlex.split(set_advice)]
+    typed = refusal_advice(runner, project, path)
     assert typed[-2:] == ["--set", f"event={CHAT_EVENT}"]
     first = runner.invoke(cli, ["import", str(path), *typed, *at], env={"COLUMNS": "400"})
     told = " ".join(first.output.split())
@@ -63,8 +61,7 @@ def test_following_jejak_makes_each_conversation_a_chat_in_its_channel(tmp_path:
     # The Channel column names sites: the warning says to read it as their source.
     channel_advice = told.split("the channel rules give each its channel: ", 1)[1].split(" (with --replace")[0]
     assert channel_advice == '--map "Channel=source"', told
-    (map_option, mapping) = shlex.split(map_advice)
-    followed = [map_option, f"{mapping},{shlex.split(channel_advice)[1]}", *typed[2:], "--replace"]
+    followed = [typed[0], f"{typed[1]},{shlex.split(channel_advice)[1]}", *typed[2:], "--replace"]
     again = runner.invoke(cli, ["import", str(path), *followed, *at], env={"COLUMNS": "400"})
     assert again.exit_code == 0 and "channel rule" not in again.output, again.output
     assert runner.invoke(cli, ["build", *at]).exit_code == 0
@@ -96,18 +93,11 @@ TICKETS = [
 
 def test_a_help_desk_s_tickets_are_support_contacts_in_the_experience_stage(tmp_path: Path) -> None:
     assert contact_log(ZENDESK) == CONTACT_LOGS[1]
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    at = ["--project", str(project)]
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project, at = _new_project(tmp_path)
     path = write_csv(tmp_path / "zendesk-tickets.csv", [dict(zip(ZENDESK, row, strict=True)) for row in TICKETS])
-    refused = runner.invoke(cli, ["import", str(path), *at], env={"COLUMNS": "400"})
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 1 and "Order Completed" not in said, said
-    map_advice = said.split("Its names suggest: ", 1)[1].split(" (check with --check)")[0]
-    set_advice = said.split("one name for every row with ", 1)[1].split(" (a help desk")[0]
-    assert shlex.split(map_advice) == ["--map", "Requester email=email,Created at=timestamp"]
-    done = runner.invoke(cli, ["import", str(path), *shlex.split(map_advice), *shlex.split(set_advice), *at])
+    typed = refusal_advice(runner, project, path)
+    assert typed == ["--map", "Requester email=email,Created at=timestamp", "--set", "event=Ticket Created"]
+    done = runner.invoke(cli, ["import", str(path), *typed, *at])
     assert done.exit_code == 0, done.output
     assert runner.invoke(cli, ["build", *at]).exit_code == 0
     events = pq.read_table(project / "data" / "tables" / "events").to_pylist()
