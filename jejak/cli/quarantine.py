@@ -2,12 +2,13 @@
 
 The rows are listed newest first, each under its id; `show` prints one row's whole text, `retry` sends rows
 back through the importer with jejak.toml as it is now (`ingest.quarantine.retry_quarantined`), and `dismiss` takes
-rows that are no events out (`ingest.quarantine.dismiss_quarantined`).
+rows that are no events out (`ingest.quarantine.dismiss_quarantined`), and `restore` puts them back.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.padding import Padding
@@ -36,14 +37,16 @@ def quarantine() -> None:
 @quarantine.command(name="list")
 @click.option("--reason", default=None, help="Only rows of this reason (e.g. bad_timestamp).")
 @click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show; 0: all.")
+@click.option("--dismissed", is_flag=True, help="The rows dismissed from the quarantine instead (to restore one).")
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @PROJECT_OPTION
 @handle_errors
-def list_rows(reason: str | None, limit: int, output_format: str, project_dir: str | None) -> None:
+def list_rows(reason: str | None, limit: int, dismissed: bool, output_format: str, project_dir: str | None) -> None:
     """Quarantined rows per reason, then the rows, newest first, each with its id, file, line and reason.
 
     Example: jejak quarantine list --reason bad_timestamp
     Example: jejak quarantine list --limit 0 --format csv > bad-rows.csv
+    Example: jejak quarantine list --dismissed
     """
     from jejak.ingest.quarantine import list_quarantined
     from jejak.service.data import quarantine_summary, quarantined_time_hint
@@ -51,11 +54,22 @@ def list_rows(reason: str | None, limit: int, output_format: str, project_dir: s
     project = project_at(project_dir)
     whole = output_format != "table"
     listing = list_quarantined(
-        project, reason=reason, limit=limit or None, raw_chars=None if whole else RAW_SHOWN_CHARS
+        project,
+        reason=reason,
+        limit=limit or None,
+        raw_chars=None if whole else RAW_SHOWN_CHARS,
+        dismissed=dismissed,
     )
     rows = [row.as_dict() for row in listing.rows]
     if whole:
         print_rows([{key: value for key, value in row.items() if key != "raw_is_cut"} for row in rows], output_format)
+        return
+    if dismissed:
+        if not rows:
+            console.print("No row has been dismissed" + (f" with the reason {reason!r}." if reason else "."))
+            return
+        _print_listed(rows, listing.total)
+        console.print("\nPut rows back in the quarantine: jejak quarantine restore ROW_ID… (or --reason REASON).")
         return
     counts = quarantine_summary(project)
     if not counts:
@@ -65,18 +79,7 @@ def list_rows(reason: str | None, limit: int, output_format: str, project_dir: s
     if not rows:
         console.print(f"No row has the reason {reason!r}.")
         return
-    for row in rows:
-        console.print()
-        console.print(
-            styled((row["row_id"], "bold"), f"  {row['file']} line {row['line']}  ", (row["reason"], "yellow"))
-        )
-        # Indented as a block, so that a long message or text wraps under itself.
-        console.print(Padding(Text(str(row["message"])), (0, 0, 0, 2)))
-        raw = Text(f"{row['raw']}{' …' if row['raw_is_cut'] else ''}", style="dim", overflow="fold")
-        console.print(Padding(raw, (0, 0, 0, 2)))
-    shown = len(rows)
-    if listing.total > shown:
-        console.print(f"\n{shown} of {listing.total:,} rows shown; --limit 0 shows all.")
+    _print_listed(rows, listing.total)
     if reason in (None, "bad_timestamp"):  # the format that reads the unread times, when they share one shape
         hint = quarantined_time_hint(project)
         if hint is not None:
@@ -187,6 +190,37 @@ def dismiss(row_ids: tuple[str, ...], reason: str | None, yes: bool, project_dir
         click.confirm(f"Dismiss {_rows(len(chosen))}: {shown}{more}?", abort=True)
     done = dismiss_quarantined(project, row_ids=row_ids, reason=reason)
     console.print(f"{_rows(done)} dismissed: kept under the quarantine's dismissed/ folder, and out of its counts.")
+
+
+@quarantine.command()
+@click.argument("row_ids", nargs=-1)
+@click.option("--reason", default=None, help="Restore every dismissed row of this reason.")
+@PROJECT_OPTION
+@handle_errors
+def restore(row_ids: tuple[str, ...], reason: str | None, project_dir: str | None) -> None:
+    """Put dismissed rows back in the quarantine, as they were: the undo of dismiss.
+
+    Example: jejak quarantine list --dismissed && jejak quarantine restore 3f2a…:0
+    """
+    from jejak.ingest.quarantine import restore_dismissed
+
+    done = restore_dismissed(project_at(project_dir), row_ids=row_ids, reason=reason)
+    console.print(f"{_rows(done)} restored to the quarantine: jejak quarantine list shows them.")
+
+
+def _print_listed(rows: list[dict[str, Any]], total: int) -> None:
+    """Each row under its id, file, line and reason, its message and its (cut) text; then how many are not shown."""
+    for row in rows:
+        console.print()
+        console.print(
+            styled((row["row_id"], "bold"), f"  {row['file']} line {row['line']}  ", (row["reason"], "yellow"))
+        )
+        # Indented as a block, so that a long message or text wraps under itself.
+        console.print(Padding(Text(str(row["message"])), (0, 0, 0, 2)))
+        raw = Text(f"{row['raw']}{' …' if row['raw_is_cut'] else ''}", style="dim", overflow="fold")
+        console.print(Padding(raw, (0, 0, 0, 2)))
+    if total > len(rows):
+        console.print(f"\n{len(rows)} of {total:,} rows shown; --limit 0 shows all.")
 
 
 def _rows(count: int) -> str:

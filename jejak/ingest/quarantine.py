@@ -83,6 +83,7 @@ READER_REASONS = ("invalid_utf8", "malformed_row")
 RETRY_FORMAT = "quarantine"  # how a re-try is logged in the imports table
 DISMISSED_FORMAT = "dismissed"  # how rows dismissed as no events are logged (negative quarantined counts)
 DISMISSED_DIR = "dismissed"  # under the quarantine: the dismissed rows, kept as they were
+RESTORED_FORMAT = "restored"  # how dismissed rows put back in the quarantine are logged (positive counts)
 # Why a chosen row was left in the quarantine as it was.
 LEFT_WHY = {
     "masked": "it still shows a masked e-mail or phone: type the value again or clear it, or import its file again "
@@ -157,18 +158,23 @@ class RetrySummary:
         )
 
 
-def _parts(project: Project) -> list[Path]:
-    return sorted(project.quarantine_dir.glob("part-*.parquet"))
+def _folder(project: Project, dismissed: bool) -> Path:
+    """The quarantine's folder, or the folder of the rows dismissed from it."""
+    return project.quarantine_dir / DISMISSED_DIR if dismissed else project.quarantine_dir
+
+
+def _parts(project: Project, dismissed: bool = False) -> list[Path]:
+    return sorted(_folder(project, dismissed).glob("part-*.parquet"))
 
 
 def _part_id(part: Path) -> str:
     return part.stem.removeprefix("part-")
 
 
-def _index(project: Project, reason: str | None) -> pa.Table:
-    """Every quarantined row's place and metadata (not its raw text), newest first."""
+def _index(project: Project, reason: str | None, dismissed: bool = False) -> pa.Table:
+    """Every quarantined (or dismissed) row's place and metadata (not its raw text), newest first."""
     tables = []
-    for part in _parts(project):
+    for part in _parts(project, dismissed):
         table = pq.read_table(part, columns=["quarantined_at", "source_file", "source_line", "reason", "message"])
         table = table.append_column("part", pa.array([_part_id(part)] * table.num_rows, pa.string()))
         tables.append(table.append_column("index", pa.array(range(table.num_rows), pa.int64())))
@@ -181,14 +187,16 @@ def _index(project: Project, reason: str | None) -> pa.Table:
     return index.sort_by([*order, ("part", "ascending"), ("index", "ascending")])
 
 
-def _with_raw(project: Project, index: pa.Table, raw_chars: int | None) -> list[QuarantinedRow]:
+def _with_raw(
+    project: Project, index: pa.Table, raw_chars: int | None, dismissed: bool = False
+) -> list[QuarantinedRow]:
     """The index rows with their raw text (read only for these rows), in the index's order."""
     wanted: dict[str, list[int]] = defaultdict(list)
     for part, position in zip(index["part"].to_pylist(), index["index"].to_pylist(), strict=True):
         wanted[part].append(position)
     texts: dict[tuple[str, int], str] = {}
     for part, positions in wanted.items():
-        raw = pq.read_table(project.quarantine_dir / f"part-{part}.parquet", columns=["raw"]).column("raw")
+        raw = pq.read_table(_folder(project, dismissed) / f"part-{part}.parquet", columns=["raw"]).column("raw")
         for position, text in zip(positions, raw.take(pa.array(positions)).to_pylist(), strict=True):
             texts[(part, position)] = text or ""
     rows = []
@@ -217,15 +225,17 @@ def list_quarantined(
     offset: int = 0,
     limit: int | None = 100,
     raw_chars: int | None = None,
+    dismissed: bool = False,
 ) -> QuarantinePage:
     """The quarantined rows (of one reason, or all), newest first, one page (`limit` rows; None: all of them); raw
-    text cut at `raw_chars`."""
+    text cut at `raw_chars`. `dismissed`: the rows dismissed from it instead (`dismiss_quarantined`)."""
     tries = 3
     while True:
         try:
-            index = _index(project, reason)
+            index = _index(project, reason, dismissed)
             page = index.slice(offset, limit) if index.num_rows else index
-            return QuarantinePage(_with_raw(project, page, raw_chars) if page.num_rows else [], index.num_rows)
+            rows = _with_raw(project, page, raw_chars, dismissed) if page.num_rows else []
+            return QuarantinePage(rows, index.num_rows)
         except FileNotFoundError:
             # A re-try replaced a part file while it was read (readers take no lock): read the new ones.
             tries -= 1
@@ -240,12 +250,15 @@ def _check_row_id(row_id: str) -> re.Match[str]:
     return found
 
 
-def selected_rows(project: Project, row_ids: Iterable[str], reason: str | None) -> list[QuarantinedRow]:
-    """The rows named by id, plus every row of `reason`; an id that is gone is an error."""
+def selected_rows(
+    project: Project, row_ids: Iterable[str], reason: str | None, dismissed: bool = False
+) -> list[QuarantinedRow]:
+    """The rows named by id, plus every row of `reason` (of the dismissed rows, with `dismissed`); an id that is
+    gone is an error."""
     ids = set(row_ids)
     for row_id in ids:
         _check_row_id(row_id)
-    index = _index(project, None)
+    index = _index(project, None, dismissed)
     if not index.num_rows:
         chosen = index
     else:
@@ -254,8 +267,13 @@ def selected_rows(project: Project, row_ids: Iterable[str], reason: str | None) 
         if reason:
             keep = pc.or_(keep, pc.equal(index["reason"], reason))
         chosen = index.filter(keep)
-    rows = _with_raw(project, chosen, None) if chosen.num_rows else []
+    rows = _with_raw(project, chosen, None, dismissed) if chosen.num_rows else []
     gone = ids - {row.row_id for row in rows}
+    if gone and dismissed:
+        raise NotFoundError(
+            f"{len(gone)} chosen row(s) are not among the dismissed rows (restored or removed since they were "
+            "listed). List them again (jejak quarantine list --dismissed) and choose again."
+        )
     if gone:
         raise NotFoundError(
             f"{len(gone)} chosen row(s) are no longer in the quarantine (re-tried or changed since they were "
@@ -465,6 +483,7 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
                 if file_format not in (
                     RETRY_FORMAT,
                     DISMISSED_FORMAT,
+                    RESTORED_FORMAT,
                     REMOVED_FORMAT,
                     REMOVED_SPEND_FORMAT,
                     REPLACED_FORMAT,
@@ -486,28 +505,41 @@ def quarantined_files(project: Project) -> Counter[str]:
 
 def remove_quarantined_of(project: Project, stage: Path, source_file: str) -> int:
     """Take every quarantined row of one file out of the quarantine (its import is being removed); returns how
-    many. The caller holds the writer lock and gives a staging directory."""
-    leaving: dict[str, set[int]] = defaultdict(set)
-    for part in _parts(project):
-        files = pq.read_table(part, columns=["source_file"]).column("source_file").to_pylist()
-        leaving[_part_id(part)].update(i for i, name in enumerate(files) if name == source_file)
-    gone = {part: positions for part, positions in leaving.items() if positions}
-    _rewrite_parts(project, stage, gone)
-    return sum(len(positions) for positions in gone.values())
+    many. Its dismissed rows go too, uncounted, so that no restore brings back a row of an import that is gone. The
+    caller holds the writer lock and gives a staging directory."""
+    removed = 0
+    for dismissed in (False, True):
+        leaving: dict[str, set[int]] = defaultdict(set)
+        for part in _parts(project, dismissed):
+            files = pq.read_table(part, columns=["source_file"]).column("source_file").to_pylist()
+            leaving[_part_id(part)].update(i for i, name in enumerate(files) if name == source_file)
+        gone = {part: positions for part, positions in leaving.items() if positions}
+        _rewrite_parts(project, stage, gone, dismissed)
+        removed += 0 if dismissed else sum(len(positions) for positions in gone.values())
+    return removed
 
 
-def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]]) -> None:
+def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]], dismissed: bool = False) -> None:
     """Replace each part that loses rows by a new part without them (or by nothing), each atomically."""
+    folder = _folder(project, dismissed)
     for part_id, positions in sorted(leaving.items()):
-        part = project.quarantine_dir / f"part-{part_id}.parquet"
+        part = folder / f"part-{part_id}.parquet"
         table = pq.read_table(part)
         keep = pa.array([position not in positions for position in range(table.num_rows)])
         remaining = table.filter(keep)
         if remaining.num_rows:
-            publish_quarantine_part(project, stage, remaining)
+            _publish_part(folder, stage, remaining)
         part.unlink()
     if leaving:
-        fsync_path(project.quarantine_dir)
+        fsync_path(folder)
+
+
+def _publish_part(folder: Path, stage: Path, table: pa.Table) -> None:
+    """Write rows as a new part of `folder` (the quarantine's, or its dismissed rows'), atomically."""
+    staged = stage / f"part-{uuid.uuid4().hex}.parquet"
+    pq.write_table(table, staged, compression="zstd")
+    folder.mkdir(exist_ok=True)
+    move_into_place(staged, folder / f"part-{uuid.uuid4().hex}.parquet")
 
 
 def dismiss_quarantined(project: Project, *, row_ids: Sequence[str] = (), reason: str | None = None) -> int:
@@ -523,8 +555,26 @@ def dismiss_quarantined(project: Project, *, row_ids: Sequence[str] = (), reason
     if not (row_ids or reason):
         raise SettingError("Name the rows to dismiss: their ids (see `jejak quarantine list`) or --reason REASON.")
     started_at = utc_now()
+    return _move_rows(project, row_ids, reason, dismissed=False, started_at=started_at)
+
+
+def restore_dismissed(project: Project, *, row_ids: Sequence[str] = (), reason: str | None = None) -> int:
+    """Put dismissed rows back in the quarantine: those named (`jejak quarantine list --dismissed` lists them), and
+    every dismissed row of `reason`. Returns how many. The undo of `dismiss_quarantined`: the rows are as they were,
+    and the imports log gets a `restored` line per file with positive quarantined counts."""
+    if not (row_ids or reason):
+        raise SettingError(
+            "Name the dismissed rows to restore: their ids (see `jejak quarantine list --dismissed`) or --reason REASON."
+        )
+    return _move_rows(project, row_ids, reason, dismissed=True, started_at=utc_now())
+
+
+def _move_rows(
+    project: Project, row_ids: Sequence[str], reason: str | None, *, dismissed: bool, started_at: dt.datetime
+) -> int:
+    """Move the chosen rows from the quarantine to its dismissed rows (or, `dismissed`, back), and log it."""
     with writer_lock(project):
-        chosen = selected_rows(project, row_ids, reason)
+        chosen = selected_rows(project, row_ids, reason, dismissed)
         if not chosen:
             return 0
         sources = _source_imports(project, {row.source_file for row in chosen})
@@ -532,7 +582,7 @@ def dismiss_quarantined(project: Project, *, row_ids: Sequence[str] = (), reason
         for row in chosen:
             part, position = _check_row_id(row.row_id).groups()
             leaving[part].add(int(position))
-        kept = pa.table(
+        moved = pa.table(
             {
                 "quarantined_at": pa.array(
                     [row.quarantined_at for row in chosen], QUARANTINE_SCHEMA.field("quarantined_at").type
@@ -546,13 +596,11 @@ def dismiss_quarantined(project: Project, *, row_ids: Sequence[str] = (), reason
             schema=QUARANTINE_SCHEMA,
         )
         with staging_area(project) as stage:
-            staged = stage / "dismissed.parquet"
-            pq.write_table(kept, staged, compression="zstd")
-            (project.quarantine_dir / DISMISSED_DIR).mkdir(exist_ok=True)
-            move_into_place(staged, project.quarantine_dir / DISMISSED_DIR / f"part-{uuid.uuid4().hex}.parquet")
-            _rewrite_parts(project, stage, leaving)
+            _publish_part(_folder(project, not dismissed), stage, moved)
+            _rewrite_parts(project, stage, leaving, dismissed)
+    sign, logged_as = (1, RESTORED_FORMAT) if dismissed else (-1, DISMISSED_FORMAT)
     for source_file, count in sorted(Counter(row.source_file for row in chosen).items()):
-        logged = ImportSummary(source_file, DISMISSED_FORMAT, -count, 0, -count, 0)
+        logged = ImportSummary(source_file, logged_as, sign * count, 0, sign * count, 0)
         record_import(project, logged, sources[source_file].name, started_at)
     return len(chosen)
 

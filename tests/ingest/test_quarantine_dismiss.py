@@ -17,7 +17,13 @@ from conftest import lake_events, make_project, quarantined
 from jejak.cli.main import cli
 from jejak.core.errors import NotFoundError, SettingError
 from jejak.ingest.importer import import_file, quarantine_counts
-from jejak.ingest.quarantine import DISMISSED_DIR, dismiss_quarantined, list_quarantined, retry_quarantined
+from jejak.ingest.quarantine import (
+    DISMISSED_DIR,
+    dismiss_quarantined,
+    list_quarantined,
+    restore_dismissed,
+    retry_quarantined,
+)
 from jejak.ingest.removal import remove_import
 
 EXPORT = (
@@ -72,9 +78,37 @@ def test_a_dismissed_row_leaves_the_quarantine_and_is_kept_aside(tmp_path: Path)
     [still] = list_quarantined(project).rows
     assert (still.source_line, still.raw) == (unread.source_line, unread.raw)
     assert retry_quarantined(project, row_ids=[still.row_id]).rows_quarantined == 1
-    # Removing the file's import takes what is left; the rows dismissed before stay aside.
+    # Removing the file's import takes what is left, and the rows dismissed from it: no restore brings them back.
     assert remove_import(project, str(path)).quarantined == 1
     assert quarantined(project) == [] and lake_events(project) == []
+    assert list_quarantined(project, dismissed=True).total == 0
+
+
+def test_a_dismissed_row_is_restored_as_it_was(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    path = tmp_path / "tiktok.csv"
+    path.write_text(EXPORT)
+    import_file(project, path, column_map=MAPPING)
+    before = sorted((row.source_line, row.reason, row.message, row.raw) for row in list_quarantined(project).rows)
+    assert dismiss_quarantined(project, reason="wrong_type") == 1
+    assert dismiss_quarantined(project, reason="bad_timestamp") == 1
+    assert quarantine_counts(project) == {}
+    [aside] = list_quarantined(project, dismissed=True, reason="wrong_type").rows
+    assert restore_dismissed(project, row_ids=[aside.row_id]) == 1
+    assert quarantine_counts(project) == {"wrong_type": 1}
+    assert restore_dismissed(project, reason="bad_timestamp") == 1
+    after = sorted((row.source_line, row.reason, row.message, row.raw) for row in list_quarantined(project).rows)
+    assert after == before and list_quarantined(project, dismissed=True).total == 0
+    logged = _logged_quarantined(project.sqlite_path)
+    assert logged[-2:] == [("restored", 1), ("restored", 1)]
+    assert sum(count for _, count in logged) == sum(quarantine_counts(project).values())
+    with pytest.raises(NotFoundError, match="not among the dismissed rows"):
+        restore_dismissed(project, row_ids=[aside.row_id])
+    with pytest.raises(SettingError, match="Name the dismissed rows to restore"):
+        restore_dismissed(project)
+    # A restored row is re-tried as any other: still unreadable, it stays.
+    [unread] = [row for row in list_quarantined(project).rows if row.reason == "bad_timestamp"]
+    assert retry_quarantined(project, row_ids=[unread.row_id]).rows_quarantined == 1
 
 
 def test_the_command_asks_first_and_dismisses_a_reason(tmp_path: Path) -> None:
@@ -93,3 +127,11 @@ def test_the_command_asks_first_and_dismisses_a_reason(tmp_path: Path) -> None:
     assert done.exit_code == 0 and "1 row dismissed" in done.output, done.output
     listed = runner.invoke(cli, ["quarantine", "list", "--project", str(root)]).output
     assert "wrong_type" not in listed and "bad_timestamp" in listed
+    # Dismissed by mistake: listed apart, and restored by its id.
+    aside = runner.invoke(cli, ["quarantine", "list", "--dismissed", "--project", str(root)], env={"COLUMNS": "200"})
+    assert aside.exit_code == 0 and "wrong_type" in aside.output and "bad_timestamp" not in aside.output, aside.output
+    row_id = aside.output.split()[0]
+    restored = runner.invoke(cli, ["quarantine", "restore", row_id, "--project", str(root)])
+    assert restored.exit_code == 0 and "1 row restored" in restored.output, restored.output
+    listed = runner.invoke(cli, ["quarantine", "list", "--project", str(root)]).output
+    assert "wrong_type" in listed and "bad_timestamp" in listed
