@@ -123,7 +123,7 @@ def refusal_advice(runner: Any, project: Path, path: Path) -> list[str]:
     assert refused.exit_code == 1, said
     assert "Order Completed" not in said and "apart as that import advises" not in said, said
     map_advice = said.split("Its names suggest: ", 1)[1].split(" (check with --check)")[0]
-    set_advice = re.search(r'one name for every row with (--set "[^"]*")', said)
+    set_advice = re.search(r'one (?:name|type) for every row with (--set "[^"]*")', said)
     assert set_advice, said
     return [*shlex.split(map_advice), *shlex.split(set_advice.group(1))]
 

@@ -70,6 +70,7 @@ from jejak.ingest.mapping import (
     check_constants,
     check_mapping,
     contact_log,
+    is_customer_list,
     map_option_text,
     names_not_in,
     property_name,
@@ -529,6 +530,15 @@ def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str
         ways = [
             f'one name for every row with --set "event=Survey Answered{survey_set}" (a survey\'s answers: the '
             "journey map reads their scores and comments as feelings)"
+        ]
+    elif is_customer_list(header):
+        # A list without a signup day (Shopify's) is given the day of the import: it says who, not when.
+        dated = "timestamp" in names or "timestamp" in suggested_map(header, names[: len(header)]).values()
+        when = "" if dated else f",timestamp={utc_now().date().isoformat()}"
+        ways = [
+            f'one type for every row with --set "type=identify{when}" (a customer list: each row joins one '
+            "customer's id, e-mail and phone into one person; its totals are kept as they are, never an order's "
+            "revenue)"
         ]
     elif contacts := contact_log(header):
         ways = [f'one name for every row with --set "{contacts.constants}" (a {contacts.kind}: {contacts.each_row})']

@@ -106,6 +106,13 @@ LIKELY_NAMES = {
         "waktukunjungan",
         "visitdate",
         "visittime",
+        # A member list's signup day (a customer list is imported as identify calls, `is_customer_list`).
+        "tanggaldaftar",
+        "tgldaftar",
+        "waktudaftar",
+        "signupdate",
+        "registeredat",
+        "joindate",
     ),
     "user_id": (
         "pelanggan",
@@ -316,6 +323,21 @@ CONTACT_LOGS = (
 _TOOL_USER_NAMES = frozenset({"user", "username", "userid", "namapengguna", "pengguna"})
 
 
+# A customer or member list (Shopify's customers export, a loyalty program's members): one row per customer, with
+# what they did over their whole life as a count of orders. Its total spent is no order's revenue: imported as
+# orders, every customer would be one order of all they ever spent, on the day they signed up. Such a file is read as
+# identify calls, which join each customer's id, e-mail and phone into one person.
+_ORDER_COUNT_NAMES = frozenset(
+    {"totalorders", "orderscount", "ordercount", "numberoforders", "jumlahtransaksi", "jumlahpesanan", "jumlahorder",
+     "totalpesananselesai", "frekuensibelanja", "frekuensitransaksi", "lifetimeorders", "jumlahpembelian"}
+)  # fmt: skip
+
+
+def is_customer_list(header: Sequence[str]) -> bool:
+    """True when a column counts each row's orders (`Total Orders`, `Jumlah Transaksi`): a list of customers."""
+    return any(compact_name(written) in _ORDER_COUNT_NAMES for written in header)
+
+
 def contact_log(header: Sequence[str]) -> ContactLog | None:
     """The kind of contact a file's columns name (`Call Time`, `Ticket ID`, `Room ID`), or None."""
     return next((log for log in CONTACT_LOGS if log.names(header)), None)
@@ -370,6 +392,9 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
         # As a check's summary names them; a column mapped to a property on purpose is not offered again.
         if name == "properties" or (name not in INPUT_COLUMNS and not name.startswith(PROPERTY_PREFIX))
     ]
+    if is_customer_list(header):
+        # Its totals are a customer's whole life, no one order's: not offered as revenue, or its count as event ids.
+        unmapped = [written for written in unmapped if _LIKELY_BY_COMPACT.get(compact_name(written)) != "revenue"]
     if contact_log(header):
         unmapped = [written for written in unmapped if compact_name(written) not in _TOOL_USER_NAMES]
     day = next((written for written in unmapped if compact_name(written) in DATE_NAMES), None)
