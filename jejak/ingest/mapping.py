@@ -392,9 +392,6 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
         # As a check's summary names them; a column mapped to a property on purpose is not offered again.
         if name == "properties" or (name not in INPUT_COLUMNS and not name.startswith(PROPERTY_PREFIX))
     ]
-    if is_customer_list(header):
-        # Its totals are a customer's whole life, no one order's: not offered as revenue, or its count as event ids.
-        unmapped = [written for written in unmapped if _LIKELY_BY_COMPACT.get(compact_name(written)) != "revenue"]
     if contact_log(header):
         unmapped = [written for written in unmapped if compact_name(written) not in _TOOL_USER_NAMES]
     day = next((written for written in unmapped if compact_name(written) in DATE_NAMES), None)
@@ -411,6 +408,9 @@ def suggested_map(header: Sequence[str], read_as: Sequence[str]) -> dict[str, st
         )
         if column and column not in taken and column not in suggested.values():
             suggested[written] = column
+    if is_customer_list(header):
+        # Its totals are a customer's whole life, no one order's: none is offered as the revenue.
+        return {written: column for written, column in suggested.items() if column != "revenue"}
     return suggested
 
 

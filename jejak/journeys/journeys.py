@@ -3,8 +3,8 @@
 A touchpoint is a session's first event, with its channel; a session that begins with an event that is no visit
 from a channel has none (`touchpoints`). A journey ends at a conversion and holds the person's touchpoints since the
 previous conversion that fall inside the lookback window before it. Touchpoints after a person's last conversion form
-one non-converting journey (the same lookback measured back from its last touch). A conversion with no touch of its own journey (a
-second purchase in the same session) gets its own session's touchpoint.
+one non-converting journey (the same lookback measured back from its last touch). A conversion with no touch of its
+own journey (a second purchase in the same session) gets its own session's touchpoint.
 """
 
 from __future__ import annotations
