@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 from jejak.core.clock import set_clock
 from jejak.engine import Engine, connect
@@ -113,7 +114,17 @@ def make_project(
     return open_project(root, env={})
 
 
-def refusal_advice(runner: Any, project: Path, path: Path) -> list[str]:
+def cli_project(tmp_path: Path, name: str = "kopi") -> tuple[CliRunner, Path]:
+    """A CLI runner and a project made under `tmp_path / name` with `jejak init` (which must succeed)."""
+    from jejak.cli.main import cli
+
+    runner = CliRunner()
+    project = tmp_path / name
+    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    return runner, project
+
+
+def refusal_advice(runner: CliRunner, project: Path, path: Path) -> list[str]:
     """Import `path` into `project` with no options, as a user first does; it is refused for lacking columns. The
     `--map` and `--set` options the refusal advises, as a shell reads them when pasted."""
     from jejak.cli.main import cli

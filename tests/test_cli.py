@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import lake_events
+from conftest import cli_project, lake_events
 
 from jejak.cli.main import cli
 
@@ -43,16 +43,8 @@ def _write(path: Path) -> Path:
     return path
 
 
-def _new_project(tmp_path: Path) -> tuple[CliRunner, Path]:
-    """A runner and a project made with `jejak init` (which must succeed)."""
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
-    return runner, project
-
-
 def test_init_import_build_report_export(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     source = _write(tmp_path / "orders.csv")
     imported = runner.invoke(
         cli, ["import", str(source), "--map", "waktu=timestamp,pelanggan=user_id", "--project", str(project)]
@@ -273,7 +265,7 @@ def test_a_handled_failure_exits_1_with_a_message(tmp_path: Path) -> None:
 
 
 def test_settings_lists_every_setting_with_env_overrides(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     result = runner.invoke(
         cli, ["settings", "--format", "json", "--project", str(project)], env={"JEJAK_LOOKBACK_DAYS": "14"}
     )
@@ -285,7 +277,7 @@ def test_settings_lists_every_setting_with_env_overrides(tmp_path: Path) -> None
 
 
 def test_persona_documents_from_the_command_line(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     source = tmp_path / "personas.yaml"
     source.write_text(
         "- name: Rina\n  priority: 1\n  goals: [Try a new origin every month]\n  rules: ['share_social >= 0.5']\n"
@@ -332,7 +324,7 @@ def test_import_and_spend_import_read_the_sheet_named_with_sheet(tmp_path: Path)
         spend.append(row)
     path = tmp_path / "toko.xlsx"
     workbook.save(path)
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     imported = runner.invoke(cli, ["import", str(path), "--sheet", "2", "--project", str(project)])
     assert imported.exit_code == 0, imported.output
     assert [row["user_id"] for row in lake_events(open_project(project))] == ["ana"], imported.output
@@ -352,7 +344,7 @@ def test_a_spend_import_says_which_format_reads_its_dates_and_takes_it(tmp_path:
     from jejak.ingest.spend import spend_by_channel
     from jejak.store.project import open_project
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     path = tmp_path / "iklan.csv"
     path.write_text('Tanggal,Saluran,Biaya\n24/10/2026,Paid Social,"150.000"\n25/10/2026,Paid Social,"120.000"\n')
     options = ["spend", "import", str(path), "--map", "Tanggal=date,Saluran=channel,Biaya=spend", "--project"]
@@ -371,7 +363,7 @@ def test_a_spend_import_says_which_format_reads_its_dates_and_takes_it(tmp_path:
 
 def test_a_column_of_peoples_names_read_as_user_id_is_warned_of(tmp_path: Path) -> None:
     """Lazada's orders export names its buyers only by name: read as user_id, namesakes are one person."""
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     orders = tmp_path / "lazada.csv"
     orders.write_text(
         "Created at,Customer Name,Order Number\n2026-10-01 09:00,Budi Santoso,L-1\n2026-10-02 09:00,Budi Santoso,L-2\n"
@@ -512,7 +504,7 @@ def test_what_jejak_prints_is_never_read_as_markup(tmp_path: Path) -> None:
 
 
 def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     report = tmp_path / "laporan.csv"
     report.write_text("Laporan Penjualan\nPeriode: Maret 2026\nwaktu,pelanggan\n2026-03-01 09:00:00,ana\n")
     mapped = ["--map", "waktu=timestamp,pelanggan=user_id", "--set", "event=Order Completed"]
@@ -528,7 +520,7 @@ def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
 
 
 def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     orders = tmp_path / "orders.csv"
     orders.write_text(
         "timestamp,user_id,event,revenue,channel\n"
@@ -547,7 +539,7 @@ def test_the_summary_shows_revenue_shares_as_percents(tmp_path: Path) -> None:
 
 
 def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     orders = tmp_path / "pesanan.csv"
     orders.write_text("waktu;pelanggan;total;kota\n2026-03-01 09:00;ana;Rp 150.000;Solo\nkemarin;budi;10;Solo\n")
     sale = ["--set", "event=Order Completed"]
@@ -581,7 +573,7 @@ def test_import_check_shows_what_would_be_stored_and_stores_nothing(tmp_path: Pa
 def test_import_of_a_folder_imports_its_files_and_one_bad_file_stops_only_itself(tmp_path: Path) -> None:
     from jejak.store.project import open_project
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     folder = tmp_path / "exports"
     (folder / "truth").mkdir(parents=True)
     (folder / "a_orders.csv").write_text(
@@ -608,7 +600,7 @@ def test_import_of_a_folder_imports_its_files_and_one_bad_file_stops_only_itself
 def test_import_checks_every_name_before_reading_any_file(tmp_path: Path) -> None:
     from jejak.store.project import open_project
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     good = tmp_path / "orders.csv"
     good.write_text("timestamp,user_id\n2026-03-01 09:00:00,ana\n")
     mistyped = runner.invoke(
@@ -629,7 +621,7 @@ def test_import_checks_every_name_before_reading_any_file(tmp_path: Path) -> Non
 
 
 def test_an_output_file_is_checked_before_any_work(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     blocker = tmp_path / "report.txt"
     blocker.write_text("a file where a folder is asked for")
     for command in (
@@ -647,7 +639,7 @@ def test_an_output_file_is_checked_before_any_work(tmp_path: Path) -> None:
 
 
 def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_them(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     orders = tmp_path / "orders.csv"
     orders.write_text(
         "timestamp,user_id,event,revenue,currency\n"
@@ -675,7 +667,7 @@ def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_th
 
 
 def test_import_check_offers_the_mapping_a_files_names_suggest(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     shop = tmp_path / "toko.csv"
     shop.write_text("timestamp,user_id,No HP,Total,Kota\n2026-03-01 09:00,ana,0812-3456-7890,150.000,Bandung\n")
     sale = ["--set", "event=Order Completed"]
@@ -690,7 +682,7 @@ def test_import_check_offers_the_mapping_a_files_names_suggest(tmp_path: Path) -
 
 
 def test_a_build_without_conversions_says_which_events_count_and_what_the_data_has(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     orders = tmp_path / "pesanan.csv"
     orders.write_text(
         "timestamp,user_id,event,revenue\n"
@@ -716,7 +708,7 @@ def test_a_build_without_conversions_says_which_events_count_and_what_the_data_h
 
 
 def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_them_in(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     orders = tmp_path / "pesanan.csv"
     orders.write_text("timestamp,user_id\n13/03/2026 09:00,ana\n02/03/2026 10:30,budi\n2026-03-01 08:00,citra\n")
     at = ["--project", str(project)]
@@ -764,7 +756,7 @@ def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_th
 def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path) -> None:
     from jejak.store.project import open_project
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     orders = tmp_path / "pesanan.csv"
     orders.write_text(
@@ -801,7 +793,7 @@ def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path
 def test_replace_replaces_this_file_not_another_folders_file_of_the_same_name(tmp_path: Path) -> None:
     from jejak.store.project import open_project
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     for folder, user in (("januari", "ana"), ("februari", "budi")):
         (tmp_path / folder).mkdir()
@@ -814,7 +806,7 @@ def test_replace_replaces_this_file_not_another_folders_file_of_the_same_name(tm
 
 
 def test_compact_merges_a_days_files(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     for user in ("ana", "budi"):
         source = tmp_path / f"{user}.csv"
@@ -825,7 +817,7 @@ def test_compact_merges_a_days_files(tmp_path: Path) -> None:
 
 
 def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     wide = {"COLUMNS": "300"}
     # A payment gateway's export: its `Channel` is how the buyer paid, which jejak would read as the marketing channel.
@@ -887,7 +879,7 @@ def test_import_warns_of_channels_no_rule_names(tmp_path: Path) -> None:
 def test_a_file_imported_again_is_read_as_before_when_no_option_is_given(tmp_path: Path) -> None:
     from jejak.store.project import open_project
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     wide = {"COLUMNS": "300"}
     # A till's export with no ids: its rows' ids come from its source name and their text.
@@ -918,7 +910,7 @@ def test_a_file_imported_again_is_read_as_before_when_no_option_is_given(tmp_pat
 def test_a_file_imported_again_is_known_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from jejak.store.project import open_project
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "kasir.csv").write_text("waktu,pelanggan\n2026-03-01 09:00,ana\n")
     at = ["--project", str(project)]
@@ -936,7 +928,7 @@ def test_a_file_imported_again_is_known_from_any_directory(tmp_path: Path, monke
 def test_import_warns_of_cancelled_orders_counted_as_conversions_and_its_advice_works(tmp_path: Path) -> None:
     import shlex
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     wide = {"COLUMNS": "400"}
     orders = tmp_path / "shopee.csv"
@@ -976,7 +968,7 @@ def test_import_warns_of_cancelled_orders_counted_as_conversions_and_its_advice_
 def test_import_warns_of_conversions_that_say_nothing_of_where_they_happened(tmp_path: Path) -> None:
     # A marketplace's orders export has no source or channel column: each order would be a Direct visit. --source
     # looks as if it said where, and names only the import.
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     wide = {"COLUMNS": "400"}
     orders = tmp_path / "tokopedia.csv"
@@ -1030,7 +1022,7 @@ def test_import_warns_of_conversions_that_say_nothing_of_where_they_happened(tmp
 
 def test_import_warns_of_conversions_with_no_revenue_and_its_advice_works(tmp_path: Path) -> None:
     # WooCommerce's order export, mapped without its total: every order would add 0 to revenue by channel.
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     wide = {"COLUMNS": "400"}
     orders = tmp_path / "woocommerce.csv"
@@ -1078,7 +1070,7 @@ def test_import_warns_of_conversions_with_no_revenue_and_its_advice_works(tmp_pa
 def test_import_warns_of_a_source_column_that_says_where_orders_were_placed(tmp_path: Path) -> None:
     # Shopify's orders export: its `Source` (web, pos, an app's number) is read as each order's source, and no
     # channel rule knows `web`: every web order was Unassigned, and the file seemed to say where, so nothing warned.
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     wide = {"COLUMNS": "400"}
     orders = tmp_path / "orders_export.csv"
@@ -1121,7 +1113,7 @@ def test_import_warns_of_a_source_column_that_says_where_orders_were_placed(tmp_
 def test_import_warns_of_an_id_that_is_another_events_and_its_advice_works(tmp_path: Path) -> None:
     import shlex
 
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     wide = {"COLUMNS": "400"}
     tills = []
@@ -1158,7 +1150,7 @@ def test_import_warns_of_an_id_that_is_another_events_and_its_advice_works(tmp_p
 
 
 def test_import_offers_keep_anonymous_for_a_till_whose_sales_name_no_one(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]
     till = tmp_path / "kasir.csv"
     till.write_text(
@@ -1179,7 +1171,7 @@ def test_import_offers_keep_anonymous_for_a_till_whose_sales_name_no_one(tmp_pat
 
 
 def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: Path) -> None:
-    runner, project = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
     lines = tmp_path / "lines.csv"
     lines.write_text(
         "No. Pesanan,Waktu,Harga,Pembeli\nA1,2026-11-01 10:00,170.000,budi\nA1,2026-11-01 10:00,45.000,budi\n",

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
-from conftest import quarantined, refusal_advice, write_csv
+from conftest import cli_project, quarantined, refusal_advice, write_csv
 
 from jejak.cli.main import cli
 from jejak.core.vocabulary import CALL_EVENT
@@ -67,9 +66,7 @@ def test_other_exports_are_no_call_logs(header: tuple[str, ...]) -> None:
 
 
 def test_following_the_refusal_makes_each_call_a_call_centre_touch_of_its_caller(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path)
     path = write_csv(
         tmp_path / "aircall-calls-2026-10.csv", [dict(zip(AIRCALL_HEADER, row, strict=True)) for row in AIRCALL]
     )

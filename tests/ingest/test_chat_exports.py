@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
-from conftest import refusal_advice, write_csv
+from conftest import cli_project, refusal_advice, write_csv
 
 from jejak.cli.main import cli
 from jejak.core.vocabulary import CHAT_EVENT
@@ -43,15 +42,9 @@ def test_a_chat_export_is_told_by_its_columns(header: tuple[str, ...], chats: bo
     assert (contact_log(header) == CONTACT_LOGS[2]) is chats
 
 
-def _new_project(tmp_path: Path) -> tuple[CliRunner, Path, list[str]]:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
-    return runner, project, ["--project", str(project)]
-
-
 def test_following_jejak_makes_each_conversation_a_chat_in_its_channel(tmp_path: Path) -> None:
-    runner, project, at = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
+    at = ["--project", str(project)]
     path = write_csv(tmp_path / "qontak-okt.csv", [dict(zip(HEADER, room, strict=True)) for room in ROOMS])
     typed = refusal_advice(runner, project, path)
     assert typed[-2:] == ["--set", f"event={CHAT_EVENT}"]
@@ -93,7 +86,8 @@ TICKETS = [
 
 def test_a_help_desk_s_tickets_are_support_contacts_in_the_experience_stage(tmp_path: Path) -> None:
     assert contact_log(ZENDESK) == CONTACT_LOGS[1]
-    runner, project, at = _new_project(tmp_path)
+    runner, project = cli_project(tmp_path)
+    at = ["--project", str(project)]
     path = write_csv(tmp_path / "zendesk-tickets.csv", [dict(zip(ZENDESK, row, strict=True)) for row in TICKETS])
     typed = refusal_advice(runner, project, path)
     assert typed == ["--map", "Requester email=email,Created at=timestamp", "--set", "event=Ticket Created"]

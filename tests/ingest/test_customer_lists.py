@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
-from conftest import refusal_advice, write_csv
+from conftest import cli_project, refusal_advice, write_csv
 
 from jejak.cli.main import cli
 from jejak.core.clock import utc_now
@@ -45,15 +44,8 @@ def test_a_customer_list_is_told_by_its_count_of_orders(header: tuple[str, ...],
     assert ("revenue" in offered.values()) is not customers
 
 
-def _project(tmp_path: Path) -> tuple[CliRunner, Path]:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
-    return runner, project
-
-
 def test_following_the_refusal_joins_each_customer_and_counts_no_order(tmp_path: Path) -> None:
-    runner, project = _project(tmp_path)
+    runner, project = cli_project(tmp_path)
     members = write_csv(tmp_path / "members.csv", [dict(zip(MEMBERS_HEADER, row, strict=True)) for row in MEMBERS])
     typed = refusal_advice(runner, project, members)
     assert typed == ["--map", "ID Member=user_id,No HP=phone,Tanggal Daftar=timestamp", "--set", "type=identify"]

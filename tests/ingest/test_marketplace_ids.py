@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_project
 
 from jejak.cli.main import cli
 
@@ -29,9 +29,7 @@ ADVICE = "holds usernames on a marketplace"
 def test_a_marketplace_username_without_a_prefix_is_warned_of(
     tmp_path: Path, name: str, extra: list[str], warned: str | None
 ) -> None:
-    runner = CliRunner()
-    project = tmp_path / "toko"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path, "toko")
     path = tmp_path / name
     path.write_text(ORDERS, encoding="utf-8")
     mapping = "No. Pesanan=event_id,Waktu Pesanan Dibuat=timestamp,Username (Pembeli)=user_id,Total Pembayaran=revenue"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import lake_events
+from conftest import cli_project, lake_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -209,9 +209,7 @@ def test_a_saved_profile_reads_next_months_export(tmp_path: Path) -> None:
 
 
 def test_a_file_imported_before_is_read_as_it_was_not_by_a_profile_added_since(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "toko"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path, "toko")
     october = tmp_path / "lazada-orders-202610.csv"
     october.write_text(LAZADA)
     _import(runner, project, str(october), *OPTIONS)
@@ -234,9 +232,7 @@ def test_a_file_imported_before_is_read_as_it_was_not_by_a_profile_added_since(t
 
 
 def test_a_profile_name_taken_is_refused_before_anything_is_imported(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "toko"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path, "toko")
     path = tmp_path / "lazada-orders-202610.csv"
     path.write_text(LAZADA)
     _import(runner, project, str(path), *OPTIONS, "--check", "--save-profile", "lazada")

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from click.testing import CliRunner
-from conftest import lake_events, make_project
+from conftest import cli_project, lake_events, make_project
 
 from jejak.cli.main import cli
 from jejak.ingest.importer import ImportOptions, import_file
@@ -56,9 +55,7 @@ def test_the_option_is_remembered_with_the_import() -> None:
 
 
 def test_the_warning_offers_it_and_following_it_sums_each_order(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "toko"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path, "toko")
     path = tmp_path / "lazada.csv"
     path.write_text(LAZADA)
     mapping = ",".join(f"{column}={target}" for column, target in MAPPING.items())

@@ -15,7 +15,7 @@ from typing import cast
 import click
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
+from conftest import cli_project
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -109,9 +109,7 @@ def _write(path: Path) -> Path:
 
 
 def test_following_the_refusal_gives_the_journey_map_its_feelings(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path)
     path = _write(tmp_path / "Survei Kepuasan (Jawaban) - Jawaban formulir 1.csv")
     refused = runner.invoke(cli, ["import", str(path), "--project", str(project)], env={"COLUMNS": "400"})
     said = " ".join(refused.output.split())

@@ -14,8 +14,7 @@ import re
 import shlex
 from pathlib import Path
 
-from click.testing import CliRunner
-from conftest import lake_events, make_project, quarantined
+from conftest import cli_project, lake_events, make_project, quarantined
 
 from jejak.cli.main import cli
 from jejak.ingest.importer import import_file
@@ -74,9 +73,7 @@ def test_ids_and_times_lose_the_tab_that_ends_them(tmp_path: Path) -> None:
 def test_orders_named_by_their_status_are_said_to_be_no_conversion_and_the_advice_makes_them_so(
     tmp_path: Path,
 ) -> None:
-    runner = CliRunner()
-    project = tmp_path / "toko"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path, "toko")
     path = _export(tmp_path / "tiktok.csv")
     options = ["import", str(path), "--map", MAP_OPTION, "--set", "channel=Marketplace", "--project", str(project)]
     first = runner.invoke(cli, options, env={"COLUMNS": "400"})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import lake_events, make_project, write_csv
+from conftest import cli_project, lake_events, make_project, write_csv
 
 from jejak.cli.main import cli
 from jejak.ingest.importer import import_file
@@ -42,9 +42,7 @@ def _run(runner: CliRunner, project: Path, path: Path, mapping: str) -> str:
 
 
 def test_the_id_clash_advice_names_a_column_the_id_lacks_and_following_it_keeps_every_row(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path)
     path = write_csv(tmp_path / "moka.csv", [dict(zip(HEADER, sale, strict=True)) for sale in SALES])
     base = "Waktu=timestamp,Customer=properties.customer_name,Customer Phone=phone,Net Sales=revenue,Event Type=event"
     mapping = f"Receipt Number=event_id,{base}"
@@ -94,9 +92,7 @@ def test_user_ids_that_are_people_s_names_are_told_by_their_values(tmp_path: Pat
 
 
 def test_the_warning_names_the_column_whose_values_are_names(tmp_path: Path) -> None:
-    runner = CliRunner()
-    project = tmp_path / "kopi"
-    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    runner, project = cli_project(tmp_path)
     path = write_csv(tmp_path / "moka.csv", [dict(zip(HEADER, sale, strict=True)) for sale in SALES])
     said = _run(runner, project, path, "Waktu=timestamp,Customer=user_id,Net Sales=revenue,Event Type=event")
     assert "its column 'Customer', read as user_id, holds people's names" in said, said
