@@ -114,6 +114,17 @@ def make_project(
     return open_project(root, env={})
 
 
+# TikTok Shop's orders export, its columns as jejak reads them (its own test, and the quarantine's dismiss test whose
+# export has the line of column descriptions TikTok Shop writes under its header).
+TIKTOK_SHOP_MAPPING = {
+    "Order ID": "event_id",
+    "Order Status": "event",
+    "Order Amount": "revenue",
+    "Created Time": "timestamp",
+    "Buyer Username": "user_id",
+}
+
+
 def cli_project(tmp_path: Path, name: str = "kopi") -> tuple[CliRunner, Path]:
     """A CLI runner and a project made under `tmp_path / name` with `jejak init` (which must succeed)."""
     from jejak.cli.main import cli

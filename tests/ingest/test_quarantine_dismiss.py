@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
-from conftest import lake_events, make_project, quarantined
+from conftest import TIKTOK_SHOP_MAPPING, cli_project, lake_events, make_project, quarantined
 
 from jejak.cli.main import cli
 from jejak.core.errors import NotFoundError, SettingError
@@ -32,13 +31,7 @@ EXPORT = (
     "5761,Completed,85000,2026-10-01 09:00:00,budi88\n"
     "5762,Completed,65000,kemarin,sari_k\n"
 )
-MAPPING = {
-    "Order ID": "event_id",
-    "Order Status": "event",
-    "Order Amount": "revenue",
-    "Created Time": "timestamp",
-    "Buyer Username": "user_id",
-}
+MAPPING = TIKTOK_SHOP_MAPPING
 
 
 def _logged_quarantined(sqlite_path: Path) -> list[tuple[str, int]]:
@@ -112,9 +105,7 @@ def test_a_dismissed_row_is_restored_as_it_was(tmp_path: Path) -> None:
 
 
 def test_the_command_asks_first_and_dismisses_a_reason(tmp_path: Path) -> None:
-    runner = CliRunner()
-    root = tmp_path / "toko"
-    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    runner, root = cli_project(tmp_path, "toko")
     path = tmp_path / "tiktok.csv"
     path.write_text(EXPORT)
     mapping = ",".join(f"{column}={target}" for column, target in MAPPING.items())

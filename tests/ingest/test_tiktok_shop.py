@@ -14,7 +14,7 @@ import re
 import shlex
 from pathlib import Path
 
-from conftest import cli_project, lake_events, make_project, quarantined
+from conftest import TIKTOK_SHOP_MAPPING, cli_project, lake_events, make_project, quarantined
 
 from jejak.cli.main import cli
 from jejak.ingest.importer import import_file
@@ -31,13 +31,7 @@ ROWS = [
     ["576000000000000002" + TAB, "Cancelled", "1700003" + TAB, "Kopi Gayo 200g", "IDR 85.000", "2026-10-02 10:00:00" + TAB, "sari_k"],
     ["576000000000000003" + TAB, "Delivered", "1700004" + TAB, "Robusta 500g", "IDR 120.000", "2026-10-03 11:00:00" + TAB, "sari_k"],
 ]  # fmt: skip
-MAPPING = {
-    "Order ID": "event_id",
-    "Order Status": "event",
-    "Order Amount": "revenue",
-    "Created Time": "timestamp",
-    "Buyer Username": "user_id",
-}
+MAPPING = TIKTOK_SHOP_MAPPING
 MAP_OPTION = ",".join(f"{column}={target}" for column, target in MAPPING.items())
 
 
