@@ -497,21 +497,24 @@ def _check_columns(
             f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)}. "
             'Add one, or map yours with --map "pelanggan=user_id".'
         )
-    if "event" not in names and "type" not in names and not renaming:
-        lacks.append(_no_event_column_text(path, header, names))
-    if not lacks:
+    unnamed = "event" not in names and "type" not in names and not renaming
+    if not (lacks or unnamed):
         return
+    # Read once for the refusal: the advice on the event's name reads it too.
+    suggested = suggested_map(header, names[: len(header)])
+    if unnamed:
+        lacks.append(_no_event_column_text(path, header, names, suggested))
     # A report's title above its header reads as the header: say how to skip it.
     titled = " If lines above the header hold a title, skip them with --skip-lines N." if file_format in TITLED else ""
-    suggested = suggested_map(header, names[: len(header)])
     perhaps = f" Its names suggest: {map_option_text(suggested)} (check with --check)." if suggested else ""
     also = "".join(f" It also {lack.removeprefix(f'{path} ')}" for lack in lacks[1:])
     raise MissingColumnError(f"{lacks[0]}{also} Its columns: {', '.join(header)}.{perhaps}{titled}")
 
 
-def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str]) -> str:
+def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str], suggested: Mapping[str, str]) -> str:
     """What to say of a file with neither an event nor a type column: each row would be a track without a name,
-    which no conversion, funnel or stage rule can name (`validate` quarantines such a row as no_event_name)."""
+    which no conversion, funnel or stage rule can name (`validate` quarantines such a row as no_event_name).
+    `suggested`: the mapping its names suggest (`mapping.suggested_map`)."""
     status = next(
         (
             written
@@ -520,7 +523,7 @@ def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str
         ),
         None,
     )
-    survey = survey_kind(header, names[: len(header)])
+    survey = survey_kind(header, names[: len(header)], suggested)
     ways = [
         'one name for every row with --set "event=Order Completed" (an export of orders or sales: each row one order)'
     ]
@@ -533,7 +536,7 @@ def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str
         ]
     elif is_customer_list(header):
         # A list without a signup day (Shopify's) is given the day of the import: it says who, not when.
-        dated = "timestamp" in names or "timestamp" in suggested_map(header, names[: len(header)]).values()
+        dated = "timestamp" in names or "timestamp" in suggested.values()
         when = "" if dated else f",timestamp={utc_now().date().isoformat()}"
         ways = [
             f'one type for every row with --set "type=identify{when}" (a customer list: each row joins one '

@@ -355,11 +355,15 @@ def _survey_column(written: str) -> str | None:
     return "properties.comment" if words & _COMMENT_WORDS else None
 
 
-def survey_kind(header: Sequence[str], read_as: Sequence[str]) -> str | None:
+def survey_kind(
+    header: Sequence[str], read_as: Sequence[str], suggested: Mapping[str, str] | None = None
+) -> str | None:
     """`nps` or `csat` when a column is read as a survey's score (`properties.score`, mapped or offered by
-    `suggested_map`) and its name says which: a 0–10 scale or a question of recommending is NPS, a 1–5 scale or
-    another rating CSAT; None when no column is a score, or its name does not say (a bare `Skor`)."""
-    suggested = suggested_map(header, read_as)
+    `suggested_map`, whose result a caller that has it gives) and its name says which: a 0–10 scale or a question
+    of recommending is NPS, a 1–5 scale or another rating CSAT; None when no column is a score, or its name does not
+    say (a bare `Skor`)."""
+    if suggested is None:
+        suggested = suggested_map(header, read_as)
     for written, name in zip(header, read_as, strict=True):
         if name != "properties.score" and suggested.get(written.strip()) != "properties.score":
             continue
