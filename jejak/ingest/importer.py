@@ -1780,11 +1780,14 @@ def quarantine_table(rows: Sequence[Mapping[str, object]], when: dt.datetime) ->
     )
 
 
-def publish_quarantine_part(project: Project, stage: Path, table: pa.Table) -> Path:
-    """Write a quarantine part under a fresh name, atomically (staged, fsynced, renamed into place)."""
+def publish_quarantine_part(project: Project, stage: Path, table: pa.Table, folder: Path | None = None) -> Path:
+    """Write a quarantine part under a fresh name, atomically (staged, fsynced, renamed into place), in the
+    quarantine's folder or the `folder` given (its dismissed rows')."""
     staged = stage / f"quarantine-{uuid.uuid4().hex}.parquet"
     pq.write_table(table, staged, compression="zstd")
-    target = project.quarantine_dir / f"part-{uuid.uuid4().hex}.parquet"
+    folder = project.quarantine_dir if folder is None else folder
+    folder.mkdir(exist_ok=True)
+    target = folder / f"part-{uuid.uuid4().hex}.parquet"
     move_into_place(staged, target)
     return target
 

@@ -36,7 +36,6 @@ import io
 import json
 import re
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,7 +72,7 @@ from jejak.ingest.mapping import canonical_header, check_mapping
 from jejak.ingest.readers import RAW_PREVIEW_CHARS, csv_delimiter, read_csv_header
 from jejak.ingest.validate import amount_style
 from jejak.store.appstate import open_state
-from jejak.store.files import fsync_path, move_into_place
+from jejak.store.files import fsync_path
 from jejak.store.lake import staging_area, writer_lock
 from jejak.store.project import Project
 
@@ -528,18 +527,10 @@ def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]
         keep = pa.array([position not in positions for position in range(table.num_rows)])
         remaining = table.filter(keep)
         if remaining.num_rows:
-            _publish_part(folder, stage, remaining)
+            publish_quarantine_part(project, stage, remaining, folder)
         part.unlink()
     if leaving:
         fsync_path(folder)
-
-
-def _publish_part(folder: Path, stage: Path, table: pa.Table) -> None:
-    """Write rows as a new part of `folder` (the quarantine's, or its dismissed rows'), atomically."""
-    staged = stage / f"part-{uuid.uuid4().hex}.parquet"
-    pq.write_table(table, staged, compression="zstd")
-    folder.mkdir(exist_ok=True)
-    move_into_place(staged, folder / f"part-{uuid.uuid4().hex}.parquet")
 
 
 def dismiss_quarantined(project: Project, *, row_ids: Sequence[str] = (), reason: str | None = None) -> int:
@@ -596,7 +587,7 @@ def _move_rows(
             schema=QUARANTINE_SCHEMA,
         )
         with staging_area(project) as stage:
-            _publish_part(_folder(project, not dismissed), stage, moved)
+            publish_quarantine_part(project, stage, moved, _folder(project, not dismissed))
             _rewrite_parts(project, stage, leaving, dismissed)
     sign, logged_as = (1, RESTORED_FORMAT) if dismissed else (-1, DISMISSED_FORMAT)
     for source_file, count in sorted(Counter(row.source_file for row in chosen).items()):
