@@ -20,11 +20,13 @@ import ibis.expr.types as ir
 from jejak.analytics.topn import other_label
 from jejak.core.errors import SettingError
 from jejak.engine import safe_div
+from jejak.journeys.sessions import visits
 
 GROUPINGS = {"page": "landing_page", "channel": "channel"}
 
 
 def _online(sessions: ir.Table) -> ir.Table:
+    sessions = visits(sessions)  # a customer list's identify call would be a one-event "bounce" per customer
     return sessions.filter((sessions.touchpoint != "offline").fill_null(True))
 
 

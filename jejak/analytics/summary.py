@@ -7,10 +7,13 @@ import ibis.expr.types as ir
 
 from jejak.analytics.topn import top_n_with_other
 from jejak.engine import safe_div
+from jejak.journeys.sessions import visits
 
 
 def headline(people: ir.Table, sessions: ir.Table, journeys: ir.Table) -> ir.Table:
-    """One row: people, sessions, events, conversions, revenue, journeys with and without a conversion."""
+    """One row: people, sessions (visits: `sessions.visits`), events, conversions, revenue, journeys with and without a
+    conversion."""
+    sessions = visits(sessions)
     converted = journeys.converted.cast("int64")
     per_journeys = journeys.aggregate(
         conversions=converted.sum(),
@@ -70,11 +73,12 @@ def activity(sessions: ir.Table, conversions: ir.Table, journeys: ir.Table) -> i
     People here are those with at least one session in the tables given, so a date range
     counts the people active in it (the build's `people` counts everyone ever seen).
     """
-    visits = sessions.aggregate(people=sessions.person_id.nunique(), sessions=sessions.count())
+    sessions = visits(sessions)
+    per_visits = sessions.aggregate(people=sessions.person_id.nunique(), sessions=sessions.count())
     sales = conversions.aggregate(conversions=conversions.count(), revenue=conversions.revenue.sum().fill_null(0))
     converted = journeys.converted.cast("int64")
     ends = journeys.aggregate(converting_journeys=converted.sum(), journeys=journeys.count())
-    joined = visits.cross_join(sales).cross_join(ends)
+    joined = per_visits.cross_join(sales).cross_join(ends)
     return joined.select(
         "people",
         "sessions",
@@ -87,15 +91,16 @@ def activity(sessions: ir.Table, conversions: ir.Table, journeys: ir.Table) -> i
 
 def by_day(sessions: ir.Table, conversions: ir.Table) -> ir.Table:
     """Per UTC day: people with a visit, visits, conversions and revenue (days with visits or conversions)."""
+    sessions = visits(sessions)
     # People per day as (day, person) pairs counted per day: cheaper than a distinct count inside the group-by.
     pairs = sessions.group_by(day=sessions.started_at.date(), _person_id=sessions.person_id).aggregate(
         _sessions=sessions.count()
     )
-    visits = pairs.group_by("day").aggregate(people=pairs.count(), sessions=pairs._sessions.sum())
+    per_day = pairs.group_by("day").aggregate(people=pairs.count(), sessions=pairs._sessions.sum())
     sales = conversions.group_by(day=conversions.conversion_at.date()).aggregate(
         conversions=conversions.count(), revenue=conversions.revenue.sum()
     )
-    joined = visits.outer_join(sales, visits.day == sales.day)
+    joined = per_day.outer_join(sales, per_day.day == sales.day)
     return joined.select(
         day=ibis.coalesce(joined.day, joined.day_right),
         people=joined.people.fill_null(0),

@@ -106,8 +106,9 @@ def journey_marks(sessionized: ir.Table) -> ir.Table:
 
 
 def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
-    """One row per session: when, how long, how many events and page views, conversions and revenue, channel. A
-    session with no touchpoint (no visit from a channel: `journeys.touchpoints`) is Unassigned."""
+    """One row per session: when, how long, how many events and page views, conversions and revenue, channel, and
+    `visit`. A session with no touchpoint (no visit from a channel: `journeys.touchpoints`) is Unassigned and no
+    visit: reports that count sessions read only visits (`visits`)."""
     is_view = sessionized.type.isin(["page", "screen"]).fill_null(False)
     stats = sessionized.group_by([sessionized.person_id, sessionized.run_number, sessionized.cap_segment]).aggregate(
         started_at=sessionized.timestamp.min(),
@@ -130,5 +131,13 @@ def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
     )
     stats = stats.mutate(session_id=session_id_expr(stats)).drop("run_number", "cap_segment")
     joined = stats.left_join(first, stats.session_id == first.touch_session_id)
-    joined = joined.mutate(channel=joined.channel.fill_null(FALLBACK_CHANNEL))
+    joined = joined.mutate(channel=joined.channel.fill_null(FALLBACK_CHANNEL), visit=joined.touch_session_id.notnull())
     return joined.select("session_id", *[c for c in joined.columns if c not in ("session_id", "touch_session_id")])
+
+
+def visits(sessions: ir.Table) -> ir.Table:
+    """The sessions that are visits from a channel. A customer list's identify calls, or a survey answered by
+    e-mail, are one session each in the sessions table (so that sessions partition every person's events), but
+    counted as sessions they would add a visit per customer, each an Unassigned bounce. A build made before the
+    `visit` column has every session."""
+    return sessions.filter(sessions.visit) if "visit" in sessions.columns else sessions

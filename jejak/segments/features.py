@@ -44,6 +44,7 @@ import ibis.expr.types as ir
 from jejak.core.vocabulary import NOT_SET
 from jejak.engine import SECONDS_PER_DAY
 from jejak.journeys.dimensions import OFFLINE, device_label
+from jejak.journeys.sessions import visits
 
 __all__ = [
     "CHANNEL_GROUPS",
@@ -149,7 +150,7 @@ def _per_person_orders(conversions: ir.Table) -> ir.Table:
 
 
 def _share(count: ir.IntegerValue, total: ir.IntegerValue) -> ir.FloatingValue:
-    # Every person has a session and a journey; the guard keeps anyone without at 0, not NULL.
+    # A person with no visit (only a customer list's row) has no session: the guard keeps them at 0, not NULL.
     ratio: ir.FloatingValue = ibis.ifelse(total == 0, 0.0, count.fill_null(0).cast("float64") / total)
     return ratio
 
@@ -163,6 +164,7 @@ def person_features(people: ir.Table, sessions: ir.Table, conversions: ir.Table)
         last_seconds=people.last_seen_at.epoch_seconds(),
         now_seconds=now.epoch_seconds(),
     )
+    sessions = visits(sessions)  # a customer list's identify call is no visit, and would add one to each person
     counted = _per_person_sessions(sessions)
     devices = _main_device(sessions)
     orders = _per_person_orders(conversions)

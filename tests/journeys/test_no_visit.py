@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 from conftest import Built, build_story, buy, visit
 
+from jejak.analytics.bounce import bounce
+from jejak.analytics.summary import activity, by_day, headline
+from jejak.segments.features import person_features
+
 SURVEY = "Survey Answered"
 
 
@@ -88,3 +92,23 @@ def test_the_setting_names_the_events(tmp_path: Path) -> None:
     # With no such events named, Hana's answer is a Direct visit again; her identify call still is no visit.
     again = build_story(tmp_path, {"hana": STORY["hana"]}, settings={"non_touch_events": []})
     assert _paths(again, "hana") == [["Paid Social"], ["Direct", "Paid Search"]]
+
+
+def test_reports_count_visits_only(built: Built) -> None:
+    # Hana's answer and identify call are sessions in the table (so sessions partition her events), but no visits: a
+    # customer list's identify calls would otherwise add a session to each customer, and an Unassigned bounce.
+    visits = [row for row in built.rows("sessions") if row["visit"]]
+    assert len(visits) == len(built.rows("touchpoints")) == len(built.rows("sessions")) - 3
+    assert {row["channel"] for row in built.rows("sessions") if not row["visit"]} == {"Unassigned"}
+    [top] = built.report(lambda read: headline(read("people"), read("sessions"), read("journeys")))
+    assert top["sessions"] == len(visits)
+    [period] = built.report(lambda read: activity(read("sessions"), read("conversions"), read("journeys")))
+    assert period["sessions"] == len(visits)
+    days = built.report(lambda read: by_day(read("sessions"), read("conversions")))
+    assert sum(row["sessions"] for row in days) == len(visits)
+    bounced = built.report(lambda read: bounce(read("sessions"), by="channel"))
+    assert "Unassigned" not in {row["channel"] for row in bounced}
+    features = built.report(lambda read: person_features(read("people"), read("sessions"), read("conversions")))
+    hana = next(row for row in features if row["person_id"] == built.user("hana"))
+    assert hana["sessions"] == 2
+    assert hana["share_social"] == hana["share_search"] == pytest.approx(0.5)  # no share of "other" channels
