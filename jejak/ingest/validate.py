@@ -456,9 +456,11 @@ EARLIEST_TIMESTAMP = "1990-01-01T00:00:00+00:00"
 
 
 def _id_text(column: str) -> str:
-    """An id as text, a whole number written as a float (`12345.0`: pandas writes an id column with gaps so) as the
-    whole number, as a workbook's cell is read: one customer is not two because one export had floats."""
-    return rf"regexp_replace({_blank(column)}, '^([0-9]+)\.0+$', '\1')"
+    """An id as text, a whole number written as a float (`12345.0`: pandas writes an id column with gaps so) or after
+    a spreadsheet's text mark (`'7001`: Shopify's customer export writes its ids so, lest Excel shorten them) as the
+    whole number, as a workbook's cell is read: one customer is not two because one export had floats or marks."""
+    unmarked = rf"regexp_replace({_blank(column)}, '^''([0-9]+)$', '\1')"
+    return rf"regexp_replace({unmarked}, '^([0-9]+)\.0+$', '\1')"
 
 
 # Indonesian month names and their usual short forms, as English strptime (%B, %b: Python's and DuckDB's) reads

@@ -25,7 +25,8 @@ MEMBERS = [
     ("M-002", "Sari Dewi", "sari@example.com", "0813-1111-2222", "2025-03-02", "300000", "3"),
 ]
 SHOPIFY_HEADER = ("Customer ID", "First Name", "Last Name", "Email", "Phone", "Total Spent", "Total Orders")
-SHOPIFY = [("7001", "Budi", "Santoso", "budi@example.com", "+6281234567890", "1250000.00", "14")]
+# Shopify marks its ids and phones as text for Excel (`'7001`).
+SHOPIFY = [("'7001", "Budi", "Santoso", "budi@example.com", "'+6281234567890", "1250000.00", "14")]
 
 
 @pytest.mark.parametrize(
@@ -64,6 +65,8 @@ def test_following_the_refusal_joins_each_customer_and_counts_no_order(tmp_path:
     tables = project / "data" / "tables"
     people = pq.read_table(tables / "people").to_pylist()
     assert sorted(row["user_ids"] for row in people) == [1, 2]  # Budi's member id and Shopify id are one person
+    # Shopify's id without its text mark, so the shop's other exports' `7001` is the same customer.
+    assert "1u:7001" in {row["node"] for row in pq.read_table(tables / "identities").to_pylist()}
     journeys = pq.read_table(tables / "journeys").to_pylist()
     converted = [row for row in journeys if row["converted"]]
     assert [(row["revenue"], row["path"]) for row in converted] == [(85000.0, ["Direct"])]

@@ -1268,7 +1268,7 @@ def test_a_time_days_after_the_import_and_an_absurd_revenue_are_quarantined(tmp_
     assert from_app["reason"] == "bad_timestamp" and "2926-03-01" in from_app["message"]
 
 
-def test_an_id_written_as_a_float_is_the_whole_number(tmp_path: Path) -> None:
+def test_an_id_written_as_a_float_or_marked_as_text_is_the_whole_number(tmp_path: Path) -> None:
     # pandas writes an id column with gaps as floats: 12345.0 in one export is 12345 in another, one customer.
     project = make_project(tmp_path / "p")
     rows = [
@@ -1276,6 +1276,9 @@ def test_an_id_written_as_a_float_is_the_whole_number(tmp_path: Path) -> None:
         {"event_id": "whole", "timestamp": "2026-03-01 09:05", "user_id": "12345"},
         {"event_id": "real", "timestamp": "2026-03-01 09:10", "user_id": "1.5"},  # not a whole number: as it is
         {"event_id": "padded", "timestamp": "2026-03-01 09:15", "user_id": "007.00"},  # its zeros are its own
+        # A spreadsheet's text mark, as Shopify writes its customer ids: the same customer; a mark before letters stays.
+        {"event_id": "marked", "timestamp": "2026-03-01 09:20", "user_id": "'12345"},
+        {"event_id": "quoted", "timestamp": "2026-03-01 09:25", "user_id": "'ab"},
     ]
     import_file(project, write_csv(tmp_path / "orders.csv", rows), constants={"event": "Order Completed"})
     table = pa.table(
@@ -1284,7 +1287,7 @@ def test_an_id_written_as_a_float_is_the_whole_number(tmp_path: Path) -> None:
     pq.write_table(table.append_column("anonymous_id", pa.array([None, 99.0])), tmp_path / "export.parquet")
     import_file(project, tmp_path / "export.parquet", constants={"event": "Order Completed"})
     ids = sorted((row["user_id"] or "", row["anonymous_id"] or "") for row in lake_events(project))
-    assert ids == [("", "99"), ("007", ""), ("1.5", ""), ("12345", ""), ("12345", ""), ("12345", "")]
+    assert ids == [("", "99"), ("'ab", ""), ("007", ""), ("1.5", ""), *[("12345", "")] * 4]
 
 
 def test_headers_as_people_title_them_name_the_columns(tmp_path: Path) -> None:
