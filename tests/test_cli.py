@@ -666,6 +666,29 @@ def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_th
     ]
 
 
+def test_orders_without_their_amounts_are_no_currency(tmp_path: Path) -> None:
+    # A file of orders without a revenue column (a marketplace's, a lead form's): its conversions have no revenue and
+    # no currency. The summary crashed on the nameless currency, and attribution warned of "IDR, None".
+    runner, project = cli_project(tmp_path)
+    at = ["--project", str(project)]
+    leads = tmp_path / "leads.csv"
+    leads.write_text("timestamp,user_id,event\n2026-03-01 09:00,ana,Order Completed\n")
+    assert runner.invoke(cli, ["import", str(leads), *at]).exit_code == 0
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    alone = runner.invoke(cli, ["report", "summary", *at], env={"COLUMNS": "200"})
+    assert alone.exit_code == 0 and "Traceback" not in alone.output, alone.output
+    orders = tmp_path / "orders.csv"
+    orders.write_text("timestamp,user_id,event,revenue\n2026-03-02 09:00,budi,Order Completed,250000\n")
+    assert runner.invoke(cli, ["import", str(orders), *at]).exit_code == 0
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    both = runner.invoke(cli, ["report", "summary", *at], env={"COLUMNS": "200"})
+    assert both.exit_code == 0 and "revenue (IDR)" in both.output and "converts none" not in both.output, both.output
+    attributed = runner.invoke(cli, ["attribute", "--model", "last_touch", "--resamples", "0", *at])
+    assert attributed.exit_code == 0 and "converts none" not in attributed.output, attributed.output
+    data = json.loads(runner.invoke(cli, ["report", "summary", "--format", "json", *at]).output)
+    assert data["currencies"] == [{"currency": "IDR", "conversions": 1, "revenue": 250000.0}]
+
+
 def test_import_check_offers_the_mapping_a_files_names_suggest(tmp_path: Path) -> None:
     runner, project = cli_project(tmp_path)
     shop = tmp_path / "toko.csv"

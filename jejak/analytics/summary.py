@@ -43,8 +43,11 @@ def revenue_by_channel(conversions: ir.Table) -> ir.Table:
 
 def revenue_by_currency(conversions: ir.Table) -> ir.Table:
     """Conversions with a revenue, and their revenue, per currency. jejak adds amounts as they are and converts no
-    currency, so a second row means that every revenue total adds unlike amounts (readers warn of it)."""
-    priced = conversions.filter(conversions.revenue.notnull())
+    currency, so a second row means that every revenue total adds unlike amounts (readers warn of it).
+
+    An event stored without a revenue has no currency (`ingest.validate`), and the conversions table counts its
+    revenue as 0: it is in no currency's row, so orders imported without their amounts are no second currency."""
+    priced = conversions.filter(conversions.currency.notnull())
     grouped = priced.group_by(currency=priced.currency).aggregate(
         conversions=priced.count(), revenue=priced.revenue.sum()
     )
