@@ -110,6 +110,9 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
         ),
         pages=("/help", "/bantuan", "/faq", "/support", "/lacak", "/tracking"),
     ),
+    # A conversation with the shop is weighing a purchase, on whatever channel it started: before the arrival rule, or
+    # a chat on Instagram or Telegram (Organic Social) would be a first contact while one on WhatsApp is not.
+    StageRule("Consideration", events=("wa_chat", CHAT_EVENT)),
     # An arrival from an ad, social media or a search engine is the first contact, whatever page it lands on.
     StageRule(
         "Awareness",
@@ -153,8 +156,6 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
             "Coupon Viewed",
             "Webinar Registered",
             "Trial Started",
-            "wa_chat",
-            CHAT_EVENT,
             "store_visit",
         ),
         pages=(
