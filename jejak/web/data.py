@@ -12,6 +12,9 @@
 - POST `/data/dismiss` takes one row that is no event (`row`: a report's line of column descriptions) out of the
   quarantine (`ingest.quarantine.dismiss_quarantined`: kept under its dismissed/ folder), then redirects with
   `dismissed`.
+- Dismissed rows: the rows dismissed so far, newest first, 100 at most; POST `/data/restore` puts one (`row`) back in
+  the quarantine as it was (`ingest.quarantine.restore_dismissed`: a row dismissed by mistake), then redirects with
+  `restored`.
 - Settings: every setting with its value, default, unit and where the value came from; never the key.
 """
 
@@ -38,6 +41,7 @@ from jejak.ingest.quarantine import (
     dismiss_quarantined,
     list_quarantined,
     quarantined_row,
+    restore_dismissed,
     retry_quarantined,
 )
 from jejak.service.data import imports_log, quarantine_summary, quarantined_time_hint, settings_in_effect
@@ -97,10 +101,12 @@ def data(ctx: PageContext) -> PageResult:
             editing = _editable(quarantined_row(project, str(ctx.params["edit"])))
         except NotFoundError:
             editing = {"gone": True}
+    dismissed = list_quarantined(project, dismissed=True, limit=ROWS_PER_PAGE, raw_chars=RAW_SHOWN)
     sections = [
         Section("imports", imports_log(project)),
         Section("quarantine", counts),
         Section("quarantined_rows", [row.as_dict() for row in listing.rows]),
+        Section("dismissed_rows", [row.as_dict() for row in dismissed.rows]),
         Section("settings_in_effect", settings_in_effect(project)),
     ]
     extra = {
@@ -111,6 +117,8 @@ def data(ctx: PageContext) -> PageResult:
         "editing": editing,
         "outcome": _outcome(ctx.params),
         "dismissed": _count(ctx.params.get("dismissed")),
+        "dismissed_total": dismissed.total,
+        "restored": _count(ctx.params.get("restored")),
         "reader_reasons": READER_REASONS,
         "time_hint": quarantined_time_hint(project),
     }
@@ -158,4 +166,15 @@ async def dismiss(request: Request) -> Response:
     return RedirectResponse("/data?" + urllib.parse.urlencode({"dismissed": done}), status_code=303)
 
 
-ACTIONS = {"retry": retry, "dismiss": dismiss}
+async def restore(request: Request) -> Response:
+    """Put one dismissed row back in the quarantine (see the module docstring), then show the page with how many."""
+    form = await request.app.state.checked_form(request)
+    row = str(form.get("row") or "").strip()
+    if not row:
+        raise SettingError("Choose a dismissed row to restore.")
+    project = open_project(request.app.state.project.root)
+    done = await run_in_threadpool(lambda: restore_dismissed(project, row_ids=[row]))
+    return RedirectResponse("/data?" + urllib.parse.urlencode({"restored": done}), status_code=303)
+
+
+ACTIONS = {"retry": retry, "dismiss": dismiss, "restore": restore}

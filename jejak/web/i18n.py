@@ -157,6 +157,16 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "row(s) dismissed as no events: kept under the quarantine's dismissed/ folder, out of its counts.",
         "id": "baris diabaikan karena bukan peristiwa: disimpan di folder dismissed/ karantina, di luar hitungannya.",
     },
+    "dismissed_rows": {"en": "Dismissed rows", "id": "Baris yang diabaikan"},
+    "data_restore": {"en": "Restore", "id": "Pulihkan"},
+    "data_restore_help": {
+        "en": "Dismissed by mistake: put it back in the quarantine as it was, to fix or re-try",
+        "id": "Terlanjur diabaikan: kembalikan ke karantina seperti semula, untuk diperbaiki atau dicoba lagi",
+    },
+    "data_restored": {
+        "en": "row(s) put back in the quarantine as they were.",
+        "id": "baris dikembalikan ke karantina seperti semula.",
+    },
     "data_time_hint": {
         "en": "The bad_timestamp rows' times share one shape, read by one setting; times such as",
         "id": "Waktu pada baris bad_timestamp berbentuk sama dan terbaca dengan satu pengaturan; waktu seperti",

@@ -156,6 +156,36 @@ def test_a_row_that_is_no_event_is_dismissed_and_kept_aside(shop: Dashboard) -> 
     )
 
 
+def test_a_row_dismissed_by_mistake_is_restored_as_it_was(shop: Dashboard) -> None:
+    before = quarantined(shop.project)
+    with shop.logged_in() as client:
+        page = client.get("/data")
+        row = client.get("/data.json").json()["sections"]["quarantined_rows"][0]
+        client.post("/data/dismiss", data={"csrf_token": _csrf(page.text), "row": row["row_id"]})
+        page = client.get("/data")
+        # Set aside in a part of its own, so under a new id: found by where it came from.
+        [aside] = [
+            r
+            for r in client.get("/data.json").json()["sections"]["dismissed_rows"]
+            if (r["file"], r["line"]) == (row["file"], row["line"])
+        ]
+        assert f'data-row="{aside["row_id"]}"' in page.text and 'action="/data/restore"' in page.text
+        refused = client.post("/data/restore", data={"row": aside["row_id"]})  # no csrf token
+        assert refused.status_code == 403
+        done = client.post("/data/restore", data={"csrf_token": _csrf(page.text), "row": aside["row_id"]})
+        assert done.status_code == 303, done.text
+        assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(done.headers["location"]).query)) == {"restored": "1"}
+        after = client.get(done.headers["location"])
+        data = client.get("/data.json").json()
+    assert 'id="restore-outcome"' in after.text and 'data-restored="1"' in after.text
+    assert quarantined(shop.project) == before  # back as it was
+    assert aside["row_id"] not in {r["row_id"] for r in data["sections"]["dismissed_rows"]}
+    assert data["sections"]["imports"][0]["format"] == "restored"
+    assert sum(r["rows_quarantined"] for r in data["sections"]["imports"]) == sum(
+        quarantine_counts(shop.project).values()
+    )
+
+
 def test_a_retry_without_the_csrf_token_is_refused(shop: Dashboard) -> None:
     before = quarantined(shop.project)
     with shop.logged_in() as client:
