@@ -73,6 +73,7 @@ from jejak.ingest.mapping import (
     is_customer_list,
     map_option_text,
     names_not_in,
+    pairs_option_text,
     property_name,
     split_joins,
     suggested_map,
@@ -479,13 +480,39 @@ def _check_readable(path: Path) -> None:
         raise InputFileError(f"{path} cannot be read (permission denied). Fix its permissions and try again.")
 
 
+class AdviceNames(NamedTuple):
+    """The event names a refusal's advice gives a file's rows: the project's first conversion event for an export of
+    orders, its first feedback event for a survey's answers (so that, followed, they count as such whatever the
+    `conversion_events` and `feedback_events` settings say)."""
+
+    order: str = "Order Completed"
+    survey: str = "Survey Answered"
+
+    @classmethod
+    def of(cls, settings: Any) -> AdviceNames:
+        default = cls()
+        return cls(
+            next(iter(settings.conversion_events), default.order), next(iter(settings.feedback_events), default.survey)
+        )
+
+
+# The names the defaults of the settings give.
+DEFAULT_ADVICE = AdviceNames()
+
+
 def _check_columns(
-    path: Path, header: Sequence[str], names: Sequence[str], file_format: str, renaming: bool = False
+    path: Path,
+    header: Sequence[str],
+    names: Sequence[str],
+    file_format: str,
+    renaming: bool = False,
+    advice: AdviceNames = DEFAULT_ADVICE,
 ) -> None:
     """The columns every event needs are there (`names`: each `header` column's name after mapping, and the --set
     columns after them); if not, say so, with the mapping the file's names suggest (`mapping.suggested_map`).
     Every missing one is named in one refusal: a file that lacked its time and its event's name took two rounds.
-    `renaming`: --event-names was given, whose own check (`_check_renamable`) says how to map the event."""
+    `renaming`: --event-names was given, whose own check (`_check_renamable`) says how to map the event. `advice`: the
+    event names to give."""
     lacks: list[str] = []
     if "timestamp" not in names:
         lacks.append(
@@ -503,7 +530,7 @@ def _check_columns(
     # Read once for the refusal: the advice on the event's name reads it too.
     suggested = suggested_map(header, names[: len(header)])
     if unnamed:
-        lacks.append(_no_event_column_text(path, header, names, suggested))
+        lacks.append(_no_event_column_text(path, header, names, suggested, advice))
     # A report's title above its header reads as the header: say how to skip it.
     titled = " If lines above the header hold a title, skip them with --skip-lines N." if file_format in TITLED else ""
     perhaps = f" Its names suggest: {map_option_text(suggested)} (check with --check)." if suggested else ""
@@ -511,10 +538,12 @@ def _check_columns(
     raise MissingColumnError(f"{lacks[0]}{also} Its columns: {', '.join(header)}.{perhaps}{titled}")
 
 
-def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str], suggested: Mapping[str, str]) -> str:
+def _no_event_column_text(
+    path: Path, header: Sequence[str], names: Sequence[str], suggested: Mapping[str, str], advice: AdviceNames
+) -> str:
     """What to say of a file with neither an event nor a type column: each row would be a track without a name,
     which no conversion, funnel or stage rule can name (`validate` quarantines such a row as no_event_name).
-    `suggested`: the mapping its names suggest (`mapping.suggested_map`)."""
+    `suggested`: the mapping its names suggest (`mapping.suggested_map`); `advice`: the event names to give."""
     status = next(
         (
             written
@@ -525,14 +554,15 @@ def _no_event_column_text(path: Path, header: Sequence[str], names: Sequence[str
     )
     survey = survey_kind(header, names[: len(header)], suggested)
     ways = [
-        'one name for every row with --set "event=Order Completed" (an export of orders or sales: each row one order)'
+        f"one name for every row with {pairs_option_text('--set', {'event': advice.order})} (an export of orders or "
+        "sales: each row one order)"
     ]
     if survey or "properties.score" in names or "properties.comment" in names:
         # A survey's answers: the event the feedback step reads (the feedback_events setting's first name).
-        survey_set = "" if survey is None else f",properties.survey={survey}"
+        named = {"event": advice.survey} | ({} if survey is None else {"properties.survey": survey})
         ways = [
-            f'one name for every row with --set "event=Survey Answered{survey_set}" (a survey\'s answers: the '
-            "journey map reads their scores and comments as feelings)"
+            f"one name for every row with {pairs_option_text('--set', named)} (a survey's answers: the journey map "
+            "reads their scores and comments as feelings)"
         ]
     elif is_customer_list(header):
         # A list without a signup day (Shopify's) is given the day of the import: it says who, not when.
@@ -577,6 +607,7 @@ def open_reader(
     renames: EventRenames | None = None,
     id_prefix: str | None = None,
     event_id_prefix: str | None = None,
+    advice: AdviceNames = DEFAULT_ADVICE,
 ) -> OpenedReader:
     """The chunk reader plus the canonical columns present and the extra columns kept in properties.
 
@@ -588,7 +619,8 @@ def open_reader(
     `id_prefix` puts its name before each id the file gives (`--id-prefix shopee`: `shopee:budi88`, as
     `ImportOptions` keeps it), so that a marketplace's username joins no other source's id of the same text.
     `event_id_prefix` does so for its event ids (`--event-id-prefix bintaro`: `bintaro:S-1`), so that two tills that
-    each number their receipts from 1 give two events, not one and a duplicate.
+    each number their receipts from 1 give two events, not one and a duplicate. `advice`: the event names a refusal
+    of a file without event names gives (`AdviceNames`).
     """
     check_constants(constants or {})
     # A property's value (`properties.survey=csat`) rides as a column of its name, into the properties as any other.
@@ -659,7 +691,16 @@ def open_reader(
             f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks. "
             "Drop it from --set, or map the file's column to another name."
         )
-    _check_columns(path, header, [*names, *joined, *constants], file_format, renaming=renames is not None)
+    # A column mapped to a property is checked as `properties.score`, as a check's summary names it: a survey whose
+    # score the user mapped is a survey, and its column is not offered again.
+    to_property = {written.strip().lower() for written, target in plain.items() if property_name(target)}
+    read_as = [
+        f"{PROPERTY_PREFIX}{name}" if written.strip().lower() in to_property else name
+        for written, name in zip(header, names, strict=True)
+    ]
+    _check_columns(
+        path, header, [*read_as, *joined, *constants], file_format, renaming=renames is not None, advice=advice
+    )
     present = [n for n in [*names, *joined, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in [*names, *constants] if n not in KNOWN_INPUT_COLUMNS]
     if renames is not None:
@@ -943,6 +984,7 @@ def _open_with_options(
         renames,
         options.id_prefix,
         options.event_id_prefix,
+        AdviceNames.of(project.settings),
     )
     return opened, separator, renames
 

@@ -126,3 +126,19 @@ def test_a_json_lines_track_without_an_event_is_quarantined(project: Project, tm
     assert (summary.rows_stored, summary.rows_quarantined) == (1, 1)
     assert [row["reason"] for row in quarantined(project)] == ["no_event_name"]
     assert [event["event"] for event in lake_events(project)] == ["Identify"]
+
+
+def test_the_refusal_names_the_rows_as_the_project_s_settings_count_them(tmp_path: Path) -> None:
+    # A project whose orders are `Pembelian` (conversion_events) and whose surveys are `Survei Diisi` (feedback_events):
+    # followed, the advice's `Order Completed` made orders that no report counted (only a warning said so).
+    project = make_project(tmp_path / "p", {"conversion_events": ["Pembelian"], "feedback_events": ["Survei Diisi"]})
+    with pytest.raises(MissingColumnError) as refused:
+        import_file(project, _orders(tmp_path / "pesanan.csv"), column_map=ORDERS_MAP)
+    assert '--set "event=Pembelian"' in str(refused.value) and "Order Completed" not in str(refused.value)
+    survey = write_csv(tmp_path / "survei.csv", [{"Stempel waktu": "2026-10-01 10:00", "email": "a@b.id", "Skor": "9"}])
+    with pytest.raises(MissingColumnError) as refused:
+        import_file(project, survey, column_map={"Stempel waktu": "timestamp", "Skor": "properties.score"})
+    # A survey by the score the user mapped (it was told to name each answer an order), which is not offered again.
+    said = str(refused.value)
+    assert '--set "event=Survei Diisi"' in said and "Survey Answered" not in said and "Pembelian" not in said
+    assert "Its names suggest" not in said
