@@ -1381,13 +1381,13 @@ def spend_import(
         shown = [
             {
                 "line": line,
-                "date": day,
+                "date": day if last_day is None else f"{day} – {last_day}",
                 "channel": channel,
                 "campaign": campaign or "",
                 "spend": amount,
                 "currency": cur,
             }
-            for day, channel, campaign, amount, cur, line in summary.sample
+            for day, channel, campaign, amount, cur, line, last_day in summary.sample
         ]
         if shown:
             print_rows(shown, "table", f"{name}: the first rows it would store")

@@ -6,7 +6,10 @@ or a workbook (`.xlsx`, `.xls`, `.ods`: its first sheet or `sheet`, as an ad pla
 Columns (after the optional mapping, as for events, and the ad platforms' own names, SPEND_ALIASES): `date`
 (YYYY-MM-DD, or an ISO date-time whose date is taken, or a format of the timestamp_formats setting), `channel` (a
 jejak channel name, e.g. `Paid Search`), `spend` (also read from `cost` or `amount`), optionally `campaign` and
-`currency`. Values are separated as the `csv_delimiter` setting says (auto: the header line's separator). Amounts
+`currency`. A report without a breakdown by day gives each row's spend over a range of days, its first and last
+(`period_start`, `period_end`: Meta's `Reporting starts` and `Reporting ends`, read when the file has no `date`):
+such a row is stored once, with its last day, and a report of some of those days counts the share of its spend that
+falls in them, at an even rate per day (`spend_by_channel`). Values are separated as the `csv_delimiter` setting says (auto: the header line's separator). Amounts
 are read as the `decimal_mark` setting says (`validate.AmountStyle`: by default each as it is written, so
 `1.500.000,50` and `1,500,000.50` are 1500000.5, and Rupiah's `150.000` is 150000). A report's total lines
 (`Total: Account`) are left out and counted. Bad rows go to the quarantine with a reason (bad_timestamp,
@@ -97,6 +100,11 @@ SPEND_ALIASES = {
     "kampanye": "campaign",
     "namakampanye": "campaign",
     "amountspent": "spend",
+    # Meta Ads Manager's range of a row (in English and Indonesian): the row's days, when it has no `Day` column.
+    "reportingstarts": "period_start",
+    "reportingends": "period_end",
+    "awalpelaporan": "period_start",
+    "akhirpelaporan": "period_end",
     "biaya": "spend",
     "jumlahyangdibelanjakan": "spend",
     "currencycode": "currency",
@@ -269,6 +277,10 @@ def import_spend(
     if header_currency and "currency" not in names:
         constants.setdefault("currency", header_currency)
     names += list(constants)
+    # Without a day per row, a row's range is its days: its first is the row's date, its last is kept with it.
+    periods = "date" not in names and "period_start" in names and "period_end" in names
+    if periods:
+        names[names.index("period_start")] = "date"
     amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
     for required in ("date", "channel"):
         if required not in names:
@@ -313,6 +325,7 @@ def import_spend(
                 day_formats,
                 default_currency,
                 per_unit,
+                periods,
             )
         if len(read) == 2:  # a reason and its message
             bad.append({"source_line": line, "reason": read[0], "message": read[1], "raw": raw_text})
@@ -338,8 +351,9 @@ def import_spend(
         with writing_state(project.sqlite_path) as db:
             summary.rows_replaced = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
             db.executemany(
-                "INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*row[:5], source_file, row[5], started_at.isoformat()) for row in good],
+                "INSERT INTO spend (day, channel, campaign, amount, currency, source_file, source_line, imported_at, "
+                "last_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:5], source_file, row[5], started_at.isoformat(), row[6]) for row in good],
             )
         # A date the last import could not read and this one did (`--timestamp-format`) is no bad row any more.
         summary.quarantine_replaced = remove_quarantined_of(project, stage, source_file)
@@ -433,8 +447,9 @@ def _sheet_lines(path: Path, skip_rows: int, sheet: str | None) -> tuple[list[st
     return header, rows()
 
 
-# A stored spend row: day (ISO), channel, campaign, amount, currency, and the file's line.
-SpendRow = tuple[str, str, str | None, float, str | None, int]
+# A stored spend row: day (ISO), channel, campaign, amount, currency, the file's line, and the last day of the row's
+# range (ISO; None: the row's one day).
+SpendRow = tuple[str, str, str | None, float, str | None, int, str | None]
 
 
 def _read_row(
@@ -446,9 +461,11 @@ def _read_row(
     day_formats: Sequence[str],
     default_currency: str,
     per_unit: int = 1,
+    periods: bool = False,
 ) -> SpendRow | tuple[str, str]:
     """The row as stored, or the reason it is not and the quarantine's message. `per_unit`: how many of the amount
-    column's units make one of the currency (MICROS for a column in micros)."""
+    column's units make one of the currency (MICROS for a column in micros). `periods`: the row's date is the first
+    day of a range whose last is its `period_end`."""
     if len(row) != len(names):
         return "malformed_row", f"line {line} has {len(row)} fields, the header has {len(names)}"
     values = dict(zip(names, row, strict=True))
@@ -458,13 +475,35 @@ def _read_row(
             f"date {values['date']!r} is not a date (expected YYYY-MM-DD, or a format given with --timestamp-format or "
             "in the timestamp_formats setting)"
         )
+    last_day = None
+    if periods:
+        last = _parse_day(values["period_end"], day_formats)
+        if last is None or last < day:
+            return "bad_timestamp", (
+                f"period_end {values['period_end']!r} is not a date on or after the row's first day {day.isoformat()} "
+                "(expected YYYY-MM-DD, or a format given with --timestamp-format or in the timestamp_formats setting)"
+            )
+        last_day = last.isoformat() if last > day else None
     if not values["channel"].strip():
         return "wrong_type", "channel is empty (expected a channel name such as Paid Search)"
     campaign, currency = ((values.get(name) or "").strip() or None for name in ("campaign", "currency"))
     amount = _parse_amount(values[amount_column], amounts, (currency or default_currency).upper() == "IDR")
     if amount is None:
         return "wrong_type", f"{amount_column} {values[amount_column]!r} is not a number ≥ 0"
-    return day.isoformat(), values["channel"].strip(), campaign, amount / per_unit, currency, line
+    return day.isoformat(), values["channel"].strip(), campaign, amount / per_unit, currency, line, last_day
+
+
+# The rows whose days meet the days asked (`:first` to `:last`, both included), and each one's spend in them: a row
+# over a range of days (`last_day`) counts the share of its days that are asked for, at an even rate per day.
+_IN_DAYS = "day <= :last AND COALESCE(last_day, day) >= :first"
+_AMOUNT_IN_DAYS = (
+    "SUM(amount * (julianday(MIN(COALESCE(last_day, day), :last)) - julianday(MAX(day, :first)) + 1) "
+    "/ (julianday(COALESCE(last_day, day)) - julianday(day) + 1))"
+)
+
+
+def _days(start: dt.date | None, end: dt.date | None) -> dict[str, str]:
+    return {"first": (start or dt.date.min).isoformat(), "last": (end or dt.date.max).isoformat()}
 
 
 def spend_by_channel(project: Project, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, float]:
@@ -501,9 +540,9 @@ def spend_by_campaign_channel(
     campaign's spend was imported under (`service.attribution.spend_notes` holds it against the campaign's touches)."""
     with open_state(project.sqlite_path) as db:
         rows = db.execute(
-            "SELECT campaign, channel, SUM(amount) FROM spend WHERE campaign IS NOT NULL AND day >= ? AND day <= ? "
+            f"SELECT campaign, channel, {_AMOUNT_IN_DAYS} FROM spend WHERE campaign IS NOT NULL AND {_IN_DAYS} "
             "GROUP BY campaign, channel ORDER BY campaign, channel",
-            ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat()),
+            _days(start, end),
         ).fetchall()
     return {(str(campaign), str(channel)): float(total) for campaign, channel, total in rows}
 
@@ -513,7 +552,7 @@ def _spend_by(project: Project, column: str, start: dt.date | None, end: dt.date
     key = {"channel": "channel", "campaign": f"COALESCE(campaign, '{NOT_SET}')"}[column]
     with open_state(project.sqlite_path) as db:
         rows = db.execute(
-            f"SELECT {key} AS name, SUM(amount) FROM spend WHERE day >= ? AND day <= ? GROUP BY name ORDER BY name",
-            ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat()),
+            f"SELECT {key} AS name, {_AMOUNT_IN_DAYS} FROM spend WHERE {_IN_DAYS} GROUP BY name ORDER BY name",
+            _days(start, end),
         ).fetchall()
     return {str(name): float(total) for name, total in rows}

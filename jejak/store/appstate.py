@@ -120,6 +120,13 @@ def m007_import_options(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE imports ADD COLUMN options_json TEXT")
 
 
+def m008_spend_periods(db: sqlite3.Connection) -> None:
+    """A spend row may cover days: `last_day` is the last of them (NULL: the row's one day). An ad platform's report
+    without a breakdown by day (Meta's default: `Reporting starts`, `Reporting ends`) gives each campaign's spend
+    over the whole range, which a report of some of those days takes its share of."""
+    db.execute("ALTER TABLE spend ADD COLUMN last_day TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m001_imports,
     m002_builds,
@@ -128,6 +135,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m005_map_notes,
     m006_users,
     m007_import_options,
+    m008_spend_periods,
 )
 
 

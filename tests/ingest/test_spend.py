@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from jejak.attribution.spend import unmatched_spend, with_spend
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.ingest.importer import quarantine_counts
-from jejak.ingest.spend import import_spend, spend_by_channel
+from jejak.ingest.spend import import_spend, spend_by_campaign, spend_by_channel
 from jejak.store.appstate import connect_state
 from jejak.store.project import Project, init_project, open_project
 
@@ -428,3 +428,27 @@ def test_an_ad_platforms_own_report_imports_without_a_mapping(project: Project, 
     finally:
         db.close()
     assert [tuple(row) for row in logged] == [(2, 2, 0), (2, 2, 0)]
+
+
+def test_a_report_without_a_day_per_row_spreads_each_row_over_its_days(project: Project, tmp_path: Path) -> None:
+    # Meta Ads Manager's default export has no breakdown by day: each row is a campaign's spend over the report's
+    # range. Read as the first day's, a report of the range's second half counted none of it, the first half all.
+    meta = tmp_path / "meta.csv"
+    meta.write_text(
+        "Reporting starts,Reporting ends,Campaign name,Amount spent (IDR)\n"
+        "2026-03-01,2026-03-31,Kopi IG,3100000\n"
+        "2026-04-01,2026-04-01,Kopi IG,50000\n"  # a range of one day is that day
+        "2026-03-10,2026-03-09,Kopi IG,1000\n"  # ends before it starts
+    )
+    read = import_spend(project, meta, constants={"channel": "Paid Social"})
+    assert (read.rows_read, read.rows_stored, read.quarantined_by_reason) == (3, 2, {"bad_timestamp": 1})
+    assert "2026-03-09" in quarantined(project)[0]["message"]
+    # Each of March's days has a 31st of its spend: 100,000 a day.
+    assert spend_by_channel(project) == {"Paid Social": 3_150_000.0}
+    assert spend_by_channel(project, dt.date(2026, 3, 1), dt.date(2026, 3, 31)) == {"Paid Social": 3_100_000.0}
+    assert spend_by_channel(project, dt.date(2026, 3, 17), dt.date(2026, 4, 30)) == {
+        "Paid Social": pytest.approx(15 * 100_000.0 + 50_000.0)  # 17 to 31 March, and 1 April
+    }
+    assert spend_by_channel(project, dt.date(2026, 2, 1), dt.date(2026, 3, 1)) == {"Paid Social": pytest.approx(1e5)}
+    assert spend_by_channel(project, dt.date(2026, 2, 1), dt.date(2026, 2, 28)) == {}
+    assert spend_by_campaign(project, dt.date(2026, 4, 1), dt.date(2026, 4, 1)) == {"Kopi IG": 50_000.0}
