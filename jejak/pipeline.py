@@ -39,7 +39,7 @@ from jejak.journeys.journeys import (
     touchpoints,
     unique_paths,
 )
-from jejak.journeys.sessions import journey_marks, session_table, sessionize
+from jejak.journeys.sessions import can_touch, journey_marks, session_table, sessionize
 from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
 from jejak.segments.traits import person_traits
@@ -224,7 +224,10 @@ def _run_steps(
     eng.release(prefix="identity_", keep=("identity_shared",))
     # Not materialised: the person lookup streams straight into the sessions window.
     people_events = assign_people(events, identities)
-    narrow_events = people_events.select(*SESSION_COLUMNS)
+    # Whether each event can be a visit's touch, as one boolean: the sort never carries where it came from.
+    narrow_events = people_events.select(
+        *SESSION_COLUMNS, can_touch=can_touch(people_events, settings.non_touch_events)
+    )
     sessionized = timed(
         "sessions",
         lambda: eng.materialize(
@@ -240,9 +243,7 @@ def _run_steps(
     marks = timed("journey_marks", lambda: eng.materialize(journey_marks(sessionized), "build_marks"))
     touches = timed(
         "touchpoints",
-        lambda: eng.materialize(
-            touchpoints(marks, events, channel_rules, settings.non_touch_events), "build_touchpoints"
-        ),
+        lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints"),
     )
     converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
     eng.release("build_marks")  # session starts and conversions: now in the touchpoints and conversions tables

@@ -1,7 +1,7 @@
 """Touchpoints, conversions, journeys and unique paths from sessionized events.
 
-A touchpoint is a session's first event, with its channel; a session that begins with an event that is no visit
-from a channel has none (`touchpoints`). A journey ends at a conversion and holds the person's touchpoints since the
+A touchpoint is a session's first event that can be a visit from a channel, with its channel; a session with none
+(a server's identify call, a survey answered by e-mail) has none (`touchpoints`). A journey ends at a conversion and holds the person's touchpoints since the
 previous conversion that fall inside the lookback window before it. Touchpoints after a person's last conversion form
 one non-converting journey (the same lookback measured back from its last touch). A conversion with no touch of its
 own journey (a second purchase in the same session) gets its own session's touchpoint.
@@ -33,13 +33,6 @@ TOUCH_COLUMNS = (
 )
 
 
-# Identity calls: a server's identify or alias is no visit from anywhere.
-IDENTITY_TYPES = ("identify", "alias", "group")
-# What says where a touch came from. A session whose first event has none of them and is an identity call or one of
-# the `non_touch_events` (a survey answered by e-mail, a refund from the till's file) is no visit: as a touch it
-# would be a Direct (or Unassigned) step on the person's next path, crediting Direct with purchases it never saw.
-WHERE_FROM_COLUMNS = ("source", "medium", "campaign", "referrer", "page_url", "page_path", "channel")
-
 # What the sessions sort carries: its keys, what cuts sessions and marks conversions, and the page and device the
 # event stream shows for every interaction.
 SESSION_COLUMNS = (
@@ -56,31 +49,20 @@ SESSION_COLUMNS = (
 )
 
 
-def touchpoints(
-    sessionized: ir.Table, events: ir.Table, rules: Sequence[ChannelRule], non_touch_events: Sequence[str] = ()
-) -> ir.Table:
-    """One row per session that is a visit: its first event's acquisition fields and the channel the rules give it.
-    A session whose first event is an identity call or one of `non_touch_events`, saying nothing of where it came
-    from (`WHERE_FROM_COLUMNS`), has no row.
+def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[ChannelRule]) -> ir.Table:
+    """One row per session that is a visit: its visit's first event's acquisition fields and the channel the rules
+    give it (`sessions.sessionize`: a session's events before it, a server's identify call or a survey answered by
+    e-mail, say nothing of where the person came from). A session with no event that can be a touch has no row.
 
     Sessions are cut on a narrow table (SESSION_COLUMNS); the acquisition fields of the
     session starts are joined back from `events`, so the sort never carries them. The
     channel rules run once per distinct combination of fields (`classify_distinct`).
     """
-    starts = sessionized.filter(sessionized.is_session_start)
+    starts = sessionized.filter(sessionized.is_visit_start)
     wanted = [c for c in TOUCH_COLUMNS if c not in starts.columns]
     fields = events.select(*wanted, field_event_id=events.event_id)
     joined = starts.join(fields, starts.event_id == fields.field_event_id)
-    no_visit = joined.type.isin(IDENTITY_TYPES).fill_null(False)
-    if non_touch_events:
-        no_visit |= joined.event.isin(list(non_touch_events)).fill_null(False)
-    says_nothing = ibis.and_(*(joined[column].isnull() for column in WHERE_FROM_COLUMNS))
-    # Filtered last. Filtered before the channel rules (whose join back then saw fewer rows estimated), the
-    # touchpoints and journeys steps took 0.83 and 0.51 s at 1M events; filtered last, 0.79 and 0.46 (0.80 and 0.40
-    # with no filter at all, the cost of a correct path).
-    marked = joined.select(*TOUCH_COLUMNS, _visit=~(no_visit & says_nothing))
-    classified = classify_distinct(marked, rules)
-    return classified.filter(classified._visit).drop("_visit")
+    return classify_distinct(joined.select(*TOUCH_COLUMNS), rules)
 
 
 def conversions(sessionized: ir.Table, touches: ir.Table) -> ir.Table:

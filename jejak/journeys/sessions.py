@@ -10,6 +10,10 @@ Rules (times compared to the whole second, as GA4 and Matomo do):
   event after it starts a new one. An event whose file gave it an offline channel
   (the `offline_channels` setting) is offline by then (`channels.offline_by_channel`).
 Every event gets exactly one `session_id`; sessions partition each person's events.
+
+A session's visit starts at its first event that can be a touch (`can_touch`): an identity call from a server, or a
+survey answer or shipping update imported from its own file, says nothing of where the person came from, and the
+page view from an e-mail's link a minute later does (`is_visit_start`).
 """
 
 from __future__ import annotations
@@ -24,16 +28,38 @@ from jejak.journeys.channels import FALLBACK_CHANNEL
 
 # What a person does (the event stream's rows); identity calls (identify, alias, group) are not interactions.
 INTERACTION_TYPES = ("track", "page", "screen", "offline")
+# Identity calls: a server's identify or alias is no visit from anywhere.
+IDENTITY_TYPES = ("identify", "alias", "group")
+# What says where a touch came from. An event with none of them that is an identity call or one of the
+# `non_touch_events` (a survey answered by e-mail, a refund from the till's file) is no visit: as a session's touch it
+# would be a Direct (or Unassigned) step on the person's next path, crediting Direct with purchases it never saw.
+# No `page_url`: the import gives every event with a page address its path (`validate`), and the longest column of the
+# lake is not read for all events to say what its path says.
+WHERE_FROM_COLUMNS = ("source", "medium", "campaign", "referrer", "page_path", "channel")
+
+
+def can_touch(events: ir.Table, non_touch_events: Sequence[str] = ()) -> ir.BooleanValue:
+    """Whether an event can be a visit from a channel: not an identity call or one of `non_touch_events` that says
+    nothing of where it came from (`WHERE_FROM_COLUMNS`)."""
+    no_visit = events.type.isin(IDENTITY_TYPES).fill_null(False)
+    if non_touch_events:
+        no_visit |= events.event.isin(list(non_touch_events)).fill_null(False)
+    says_nothing = ibis.and_(*(events[column].isnull() for column in WHERE_FROM_COLUMNS))
+    touches: ir.BooleanValue = ~(no_visit & says_nothing)
+    return touches
 
 
 def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversion_events: Sequence[str]) -> ir.Table:
     """Each event with its session keys (`run_number`, `cap_segment`), `is_session_start`, `is_conversion`,
     `interaction_position` (how many of the person's interactions, INTERACTION_TYPES, happened up to it) and
     `journey_index` (the person's conversions before it, plus one, so a conversion carries its own number:
-    a touch belongs to the journey that ends at the next conversion).
+    a touch belongs to the journey that ends at the next conversion), and `is_visit_start`: the session's first event
+    that can be a touch (the `can_touch` column; without it, every event can).
 
     The session's text id comes from `with_session_ids`.
     """
+    if "can_touch" not in events.columns:
+        events = events.mutate(can_touch=ibis.literal(True))
     order = [events.timestamp, events.event_id]
     by_person = ibis.window(group_by=events.person_id, order_by=order)
     # The same partition and order as by_person, so engines count it in the same sort.
@@ -42,13 +68,16 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     epoch_seconds = whole_epoch_seconds(events.timestamp)
     offline = (events.touchpoint == "offline").fill_null(False)
     is_conversion = events.event.isin(list(conversion_events)).fill_null(False)
+    touching = events.can_touch.fill_null(True)
     step1 = events.mutate(
         epoch_seconds=epoch_seconds,
         offline=offline,
         is_conversion=is_conversion,
+        touching=touching,
         previous_epoch_seconds=epoch_seconds.lag().over(by_person),
         previous_offline=offline.lag().over(by_person),
         interaction_position=is_interaction.cast("int64").sum().over(so_far),
+        touches_so_far=touching.cast("int64").sum().over(so_far),
     )
     starts_run = (
         step1.previous_epoch_seconds.isnull()
@@ -64,15 +93,24 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     step3 = step2.mutate(
         run_number=step2.starts_run.cast("int64").sum().over(running),
         run_start_epoch_seconds=ibis.ifelse(step2.starts_run, step2.epoch_seconds, None).max().over(running),
+        # The person's events that could be touches before the run began (a running count never goes down).
+        touches_before_run=ibis.ifelse(step2.starts_run, step2.touches_so_far - step2.touching.cast("int64"), None)
+        .max()
+        .over(running),
         # The person's conversions before the row, plus one; a conversion carries its own number.
         journey_index=step2.is_conversion.cast("int64").sum().over(running) + ibis.ifelse(step2.is_conversion, 0, 1),
     )
     # The cap cuts a run every max_seconds from its first event; runs shorter than the cap are all segment 0.
     cap_segment = (step3.epoch_seconds - step3.run_start_epoch_seconds) // max_seconds
     previous_segment = (step3.previous_epoch_seconds - step3.run_start_epoch_seconds) // max_seconds
+    is_session_start = step3.starts_run | (previous_segment != cap_segment).fill_null(False)
+    # A session's visit starts at its first event that can be a touch: its start, or the first such event of its run
+    # (a session cut by the cap that opens with a server's call has none, as a run is cut every 24 hours at most).
+    first_of_run = step3.touches_so_far - step3.touches_before_run == 1
     step4 = step3.mutate(
         cap_segment=cap_segment.cast("int64"),
-        is_session_start=step3.starts_run | (previous_segment != cap_segment).fill_null(False),
+        is_session_start=is_session_start,
+        is_visit_start=step3.touching & (is_session_start | first_of_run),
     )
     return step4.drop(
         "previous_epoch_seconds",
@@ -80,6 +118,10 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         "starts_run",
         "run_start_epoch_seconds",
         "offline",
+        "can_touch",
+        "touching",
+        "touches_so_far",
+        "touches_before_run",
     )
 
 
@@ -100,8 +142,9 @@ def with_session_ids(sessionized: ir.Table) -> ir.Table:
 
 
 def journey_marks(sessionized: ir.Table) -> ir.Table:
-    """Session starts and conversions (what touchpoints and conversions are made of), each with `session_id`."""
-    marks = sessionized.filter(sessionized.is_session_start | sessionized.is_conversion)
+    """Session starts, visit starts and conversions (what touchpoints and conversions are made of), each with
+    `session_id`."""
+    marks = sessionized.filter(sessionized.is_session_start | sessionized.is_visit_start | sessionized.is_conversion)
     return with_session_ids(marks)
 
 

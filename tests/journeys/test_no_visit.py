@@ -49,6 +49,16 @@ STORY: dict[str, list[dict[str, Any]]] = {
         visit("2026-03-06 10:00", "Paid Search"),
         buy("2026-03-06 10:05", 80000),
     ],
+    # Lala's parcel is shipped (the shop's shipping file), and ten minutes later she follows the e-mail's link and
+    # buys: the visit from the e-mail is her session's touch, though the shipping update opened the session.
+    "lala": [
+        visit("2026-03-01 08:00", "Paid Search"),
+        buy("2026-03-01 08:05", 50000),
+        {"at": "2026-03-03 10:00", "type": "track", "event": "Order Shipped"},
+        {"at": "2026-03-03 10:01", "type": "identify"},
+        visit("2026-03-03 10:10", "Email"),
+        buy("2026-03-03 10:15", 65000),
+    ],
     # Kiki's refund came from the shop's refunds file, saying nothing of where: no touch on her next path.
     "kiki": [
         visit("2026-03-01 11:00", "Referral"),
@@ -75,6 +85,17 @@ def test_a_session_that_is_no_visit_is_on_no_path(built: Built) -> None:
     # Inside a visit, or with its channel given, an answer changes nothing.
     assert _paths(built, "indra") == [["Email", "Organic Search"]]
     assert _paths(built, "joko") == [["WhatsApp", "Paid Search"]]
+
+
+def test_a_visit_that_follows_in_the_same_session_is_its_touch(built: Built) -> None:
+    lala = built.user("lala")
+    assert _paths(built, "lala") == [["Paid Search"], ["Email"]]
+    [_, shipped] = built.sessions_of(lala)
+    assert (shipped["channel"], shipped["visit"], shipped["events"]) == ("Email", True, 4)
+    [touch] = [row for row in built.rows("touchpoints") if row["session_id"] == shipped["session_id"]]
+    assert touch["event"] == "Page Viewed" and touch["timestamp"] > shipped["started_at"]
+    second = next(row for row in built.rows("conversions") if row["person_id"] == lala and row["revenue"] == 65000)
+    assert second["session_channel"] == "Email"
 
 
 def test_such_a_session_is_kept_unassigned_and_its_events_too(built: Built) -> None:
