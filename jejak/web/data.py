@@ -24,7 +24,7 @@ import contextlib
 import json
 import math
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -155,26 +155,25 @@ async def retry(request: Request) -> Response:
     return RedirectResponse("/data?" + urllib.parse.urlencode(query), status_code=303)
 
 
-async def dismiss(request: Request) -> Response:
-    """Dismiss one quarantined row as no event (see the module docstring), then show the page with how many."""
+async def _move_one_row(request: Request, move: Callable[..., int], done_name: str, missing: str) -> Response:
+    """Move the form's one `row` (`move`: dismiss or restore), then show the page with how many moved."""
     form = await request.app.state.checked_form(request)
     row = str(form.get("row") or "").strip()
     if not row:
-        raise SettingError("Choose a quarantined row to dismiss.")
+        raise SettingError(missing)
     project = open_project(request.app.state.project.root)
-    done = await run_in_threadpool(lambda: dismiss_quarantined(project, row_ids=[row]))
-    return RedirectResponse("/data?" + urllib.parse.urlencode({"dismissed": done}), status_code=303)
+    done = await run_in_threadpool(lambda: move(project, row_ids=[row]))
+    return RedirectResponse("/data?" + urllib.parse.urlencode({done_name: done}), status_code=303)
+
+
+async def dismiss(request: Request) -> Response:
+    """Dismiss one quarantined row as no event (see the module docstring), then show the page with how many."""
+    return await _move_one_row(request, dismiss_quarantined, "dismissed", "Choose a quarantined row to dismiss.")
 
 
 async def restore(request: Request) -> Response:
     """Put one dismissed row back in the quarantine (see the module docstring), then show the page with how many."""
-    form = await request.app.state.checked_form(request)
-    row = str(form.get("row") or "").strip()
-    if not row:
-        raise SettingError("Choose a dismissed row to restore.")
-    project = open_project(request.app.state.project.root)
-    done = await run_in_threadpool(lambda: restore_dismissed(project, row_ids=[row]))
-    return RedirectResponse("/data?" + urllib.parse.urlencode({"restored": done}), status_code=303)
+    return await _move_one_row(request, restore_dismissed, "restored", "Choose a dismissed row to restore.")
 
 
 ACTIONS = {"retry": retry, "dismiss": dismiss, "restore": restore}
