@@ -489,7 +489,7 @@ class AdviceNames(NamedTuple):
     survey: str = "Survey Answered"
 
     @classmethod
-    def of(cls, settings: Any) -> AdviceNames:
+    def of(cls, settings: Settings) -> AdviceNames:
         default = cls()
         return cls(
             next(iter(settings.conversion_events), default.order), next(iter(settings.feedback_events), default.survey)

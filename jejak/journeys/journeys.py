@@ -1,8 +1,8 @@
 """Touchpoints, conversions, journeys and unique paths from sessionized events.
 
 A touchpoint is a session's first event that can be a visit from a channel, with its channel; a session with none
-(a server's identify call, a survey answered by e-mail) has none (`touchpoints`). A journey ends at a conversion and holds the person's touchpoints since the
-previous conversion that fall inside the lookback window before it. Touchpoints after a person's last conversion form
+(a server's identify call, a survey answered by e-mail) has none (`touchpoints`). A journey ends at a conversion and
+holds the person's touchpoints since the previous conversion that fall inside the lookback window before it. Touchpoints after a person's last conversion form
 one non-converting journey (the same lookback measured back from its last touch). A conversion with no touch of its
 own journey (a second purchase in the same session) gets its own session's touchpoint.
 """
@@ -55,7 +55,7 @@ def touchpoints(sessionized: ir.Table, events: ir.Table, rules: Sequence[Channel
     e-mail, say nothing of where the person came from). A session with no event that can be a touch has no row.
 
     Sessions are cut on a narrow table (SESSION_COLUMNS); the acquisition fields of the
-    session starts are joined back from `events`, so the sort never carries them. The
+    visit starts are joined back from `events`, so the sort never carries them. The
     channel rules run once per distinct combination of fields (`classify_distinct`).
     """
     starts = sessionized.filter(sessionized.is_visit_start)
