@@ -1380,14 +1380,14 @@ def spend_import(
         name = Path(file).name
         shown = [
             {
-                "line": line,
-                "date": day if last_day is None else f"{day} – {last_day}",
-                "channel": channel,
-                "campaign": campaign or "",
-                "spend": amount,
-                "currency": cur,
+                "line": row.line,
+                "date": row.day if row.last_day is None else f"{row.day} – {row.last_day}",
+                "channel": row.channel,
+                "campaign": row.campaign or "",
+                "spend": row.amount,
+                "currency": row.currency,
             }
-            for day, channel, campaign, amount, cur, line, last_day in summary.sample
+            for row in summary.sample
         ]
         if shown:
             print_rows(shown, "table", f"{name}: the first rows it would store")

@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
@@ -327,7 +328,7 @@ def import_spend(
                 per_unit,
                 periods,
             )
-        if len(read) == 2:  # a reason and its message
+        if not isinstance(read, SpendRow):  # a reason and its message
             bad.append({"source_line": line, "reason": read[0], "message": read[1], "raw": raw_text})
             if read[0] == "bad_timestamp" and len(unread_days) < TIME_HINT_ROWS:
                 unread_days.append(row[date_at])
@@ -350,10 +351,12 @@ def import_spend(
     with writer_lock(project), staging_area(project) as stage:
         with writing_state(project.sqlite_path) as db:
             summary.rows_replaced = db.execute("DELETE FROM spend WHERE source_file = ?", (source_file,)).rowcount
+            imported_at = started_at.isoformat()
             db.executemany(
                 "INSERT INTO spend (day, channel, campaign, amount, currency, source_file, source_line, imported_at, "
-                "last_day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*row[:5], source_file, row[5], started_at.isoformat(), row[6]) for row in good],
+                "last_day) VALUES (:day, :channel, :campaign, :amount, :currency, :source_file, :line, :imported_at, "
+                ":last_day)",
+                [{**row._asdict(), "source_file": source_file, "imported_at": imported_at} for row in good],
             )
         # A date the last import could not read and this one did (`--timestamp-format`) is no bad row any more.
         summary.quarantine_replaced = remove_quarantined_of(project, stage, source_file)
@@ -447,9 +450,16 @@ def _sheet_lines(path: Path, skip_rows: int, sheet: str | None) -> tuple[list[st
     return header, rows()
 
 
-# A stored spend row: day (ISO), channel, campaign, amount, currency, the file's line, and the last day of the row's
-# range (ISO; None: the row's one day).
-SpendRow = tuple[str, str, str | None, float, str | None, int, str | None]
+class SpendRow(NamedTuple):
+    """A stored spend row."""
+
+    day: str  # ISO date; the first of the row's range
+    channel: str
+    campaign: str | None
+    amount: float
+    currency: str | None
+    line: int  # the file's line (a sheet's row)
+    last_day: str | None  # ISO date, the last of the row's range; None: the row's one day
 
 
 def _read_row(
@@ -490,7 +500,7 @@ def _read_row(
     amount = _parse_amount(values[amount_column], amounts, (currency or default_currency).upper() == "IDR")
     if amount is None:
         return "wrong_type", f"{amount_column} {values[amount_column]!r} is not a number ≥ 0"
-    return day.isoformat(), values["channel"].strip(), campaign, amount / per_unit, currency, line, last_day
+    return SpendRow(day.isoformat(), values["channel"].strip(), campaign, amount / per_unit, currency, line, last_day)
 
 
 # The rows whose days meet the days asked (`:first` to `:last`, both included), and each one's spend in them: a row
