@@ -16,6 +16,7 @@ from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.funnels import Funnel, funnel_steps
 from jejak.analytics.paths import top_conversion_paths
 from jejak.journeys.dimensions import DIMENSIONS
+from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import only_people
 from jejak.maps.lanes import DayRollups, _top_per_stage, all_lanes, bounce_days, interaction_days
 from jejak.maps.lanes import Scope as LaneScope
@@ -188,7 +189,7 @@ def _scanned_lanes(
     most = ibis.struct({"n": per_step.n, "stage": per_step.stage})
     lanes["step_stages"] = per_step.group_by("event").aggregate(stage=per_step.stage.argmax(most))
     online = scope.keep(sessions, "started_at").filter(lambda t: (t.touchpoint != "offline").fill_null(True))
-    starts = events.filter(events.is_session_start & events.stage.notnull()).select(
+    starts = events.filter(visit_starts(events) & events.stage.notnull()).select(
         _session_id=events.session_id, stage=events.stage
     )
     landed = online.join(starts, online.session_id == starts._session_id)

@@ -40,15 +40,26 @@ STREAM_COLUMNS = (
     "device_type",
     "channel",
     "is_session_start",
+    "is_visit_start",
     "is_conversion",
     "conversion_index",
     "revenue",
 )
 
 
+def visit_starts(events: ir.Table) -> ir.BooleanValue:
+    """Whether a stream row is its session's visit start (`sessions.sessionize`): the session's first interaction that
+    can be a touch, what its channel came from. A build made before the column had only `is_session_start`."""
+    if "is_visit_start" in events.columns:
+        return events.is_visit_start
+    return events.is_session_start
+
+
 def event_stream(sessionized: ir.Table, touches: ir.Table, people: ir.Table) -> ir.Table:
     """One row per interaction: person (and their `person_number` from `people`), `position` among their
-    interactions, session and its channel, time, name, page, device, whether it opened its session, and which of
+    interactions, session and its channel, time, name, page, device, whether it opened its session or its visit (the
+    first that can be a touch: a session opened by an identify call or a survey answer by e-mail has a later one), and
+    which of
     the person's conversions it is (1, 2, …) if it is one."""
     kept = sessionized.filter(sessionized.type.isin(list(INTERACTION_TYPES)))
     # Positions were counted in the sessions sort, and page and device rode along in it: no second sort, no

@@ -19,6 +19,7 @@ from jejak.analytics.funnels import Funnel
 from jejak.analytics.funnels import funnel_steps as steps_of_funnel
 from jejak.core.vocabulary import CALL_EVENT, TICKET_EVENT
 from jejak.engine import whole_epoch_seconds
+from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import epoch_day, in_date_range, in_day_range, only_people
 from jejak.journeys.sessions import visits
 from jejak.segments.stages import stage_funnel
@@ -79,7 +80,7 @@ def comments(feedback: ir.Table, scope: Scope) -> ir.Table:
 def _landings(sessions: ir.Table, events: ir.Table) -> ir.Table:
     """Online sessions with the stage of their first interaction (sessions whose first one has no stage drop out)."""
     online = visits(sessions).filter(lambda t: (t.touchpoint != "offline").fill_null(True))
-    starts = events.filter(events.is_session_start & events.stage.notnull()).select(
+    starts = events.filter(visit_starts(events) & events.stage.notnull()).select(
         _session_id=events.session_id, stage=events.stage
     )
     return online.join(starts, online.session_id == starts._session_id)

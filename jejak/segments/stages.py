@@ -28,6 +28,7 @@ import ibis.expr.types as ir
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, TICKET_EVENT
 from jejak.engine import safe_div, whole_epoch_seconds
+from jejak.journeys.events import visit_starts
 
 FIVE_STAGES = ("Awareness", "Consideration", "Decision", "Experience", "Loyalty")
 PURCHASES = ("first", "repeat")
@@ -77,7 +78,9 @@ class StageRule:
         for prefix in self.pages:
             hit = hit | stream.page_path.startswith(prefix).fill_null(False)
         if self.channels:
-            arrival = stream.is_session_start & stream.channel.isin(list(self.channels))
+            # The visit's start, not the session's: a survey answer or shipping update that opened the session
+            # before the visit from an ad is no arrival from it.
+            arrival = visit_starts(stream) & stream.channel.isin(list(self.channels))
             hit = hit | arrival.fill_null(False)
         return hit
 

@@ -39,6 +39,7 @@ from jejak.analytics.summary import (
 )
 from jejak.core.errors import SettingError
 from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
+from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
@@ -415,7 +416,7 @@ def event_names(built: OpenBuild, *, limit: int = 100) -> list[str]:
 def usual_first_event(built: OpenBuild) -> str | None:
     """The event that most often opens a visit: where a forward path flow starts when none is chosen."""
     events = built.read("events")
-    starts = events.filter(events.is_session_start)
+    starts = events.filter(visit_starts(events))
     counted = starts.group_by("event").aggregate(times=starts.count())
     rows = built.rows(counted.order_by([counted.times.desc(), counted.event]).limit(1))
     return str(rows[0]["event"]) if rows else None

@@ -67,6 +67,13 @@ STORY: dict[str, list[dict[str, Any]]] = {
         visit("2026-03-08 11:00", "Organic Social"),
         buy("2026-03-08 11:05", 60000),
     ],
+    # Mira is identified by the shop's server and answers the survey by e-mail, and five minutes later arrives from an
+    # Instagram ad: her first contact is the ad's visit, not the answer that opened the session.
+    "mira": [
+        {"at": "2026-03-04 20:00", "type": "identify"},
+        _answer("2026-03-04 20:01"),
+        visit("2026-03-04 20:05", "Paid Social"),
+    ],
 }
 
 
@@ -96,6 +103,18 @@ def test_a_visit_that_follows_in_the_same_session_is_its_touch(built: Built) -> 
     assert touch["event"] == "Page Viewed" and touch["timestamp"] > shipped["started_at"]
     second = next(row for row in built.rows("conversions") if row["person_id"] == lala and row["revenue"] == 65000)
     assert second["session_channel"] == "Email"
+
+
+def test_the_visit_not_the_session_start_is_the_arrival(built: Built) -> None:
+    # The stage rule for arrivals from ads reads the visit's start: the answer that opened the session is in no stage,
+    # and the identify call before it is no interaction at all.
+    mira = built.user("mira")
+    stream = sorted((row for row in built.rows("events") if row["person_id"] == mira), key=lambda row: row["position"])
+    assert [(row["event"], row["is_visit_start"], row["stage"]) for row in stream] == [
+        (SURVEY, False, None),
+        ("Page Viewed", True, "Awareness"),
+    ]
+    assert [row["stage"] for row in built.rows("person_stages") if row["person_id"] == mira] == ["Awareness"]
 
 
 def test_such_a_session_is_kept_unassigned_and_its_events_too(built: Built) -> None:
