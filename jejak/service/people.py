@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 
 from jejak.core.pii import hmac_hex, normalise_email, normalise_phone
 from jejak.identity.graph import KIND_PREFIX
-from jejak.journeys.sessions import INTERACTION_TYPES
+from jejak.journeys.sessions import INTERACTION_TYPES, visits
 from jejak.segments.features import person_features
 from jejak.segments.personas import NO_PERSONA, assign_personas, load_personas
 from jejak.segments.stages import current_stages
@@ -161,19 +161,17 @@ def _identifiers(built: OpenBuild, person_id: str) -> Rows:
     return shown
 
 
-def _persona(built: OpenBuild, person_id: str) -> str:
-    """The persona the rules give this person, computed on their rows only (with the build's own "now")."""
+def _persona(built: OpenBuild, person_id: str, sessions: ir.Table) -> str:
+    """The persona the rules give this person, computed on their rows only (with the build's own "now"); `sessions`
+    are the person's."""
     personas = load_personas(built.project.sqlite_path)
     if not personas:
         return NO_PERSONA
     people = built.read("people")
     # Recency counts from the build's latest moment: a reference row carries it into the person's features.
     latest = people.order_by(people.last_seen_at.desc()).limit(1).mutate(person_id=ibis.literal(NOW_ROW_ID))
-    # Features read the sessions twice: the person's few sessions are taken first, the table scanned once.
     features = person_features(
-        _one(people, person_id).union(latest),
-        built.engine.materialize(_one(built.read("sessions"), person_id), "person_page_sessions"),
-        _one(built.read("conversions"), person_id),
+        _one(people, person_id).union(latest), sessions, _one(built.read("conversions"), person_id)
     )
     # Trait names are read only when a rule asks for a trait (reading them is a scan of the traits table).
     traits = person_traits(built) if any(is_trait(rule.feature) for p in personas for rule in p.rules) else None
@@ -305,17 +303,21 @@ def person_profile(built: OpenBuild, person_id: str) -> Sections | None:
         if traits_table is not None
         else []
     )
+    # The person's few sessions are taken first, the table scanned once: the profile counts their visits (a customer
+    # list's identify call is a session but no visit) and the persona's features read them twice.
+    sessions = built.engine.materialize(_one(built.read("sessions"), person_id), "person_page_sessions")
+    [visited] = built.rows(visits(sessions).aggregate(n=lambda t: t.count()))
     with reading_lake(built.project):  # the timeline reads the lake's own files: a removal waits for it
         timeline = _timeline(built, person_id, person, [row["node"] for row in identifiers])
     profile = {
         "person_id": person_id,
-        "persona": _persona(built, person_id),
+        "persona": _persona(built, person_id, sessions),
         "current_stage": now.get("current_stage"),
         "latest_stage": now.get("latest_stage"),
         "first_seen_at": person["first_seen_at"],
         "last_seen_at": person["last_seen_at"],
         "events": person["events"],
-        "sessions": len({row["session_id"] for row in timeline if row["session_id"]}),
+        "sessions": visited["n"],
         "conversions": len(bought),
         "revenue": sum(row["revenue"] or 0.0 for row in bought),
         "channels": ", ".join(sorted({row["channel"] for row in timeline if row["channel"]})),

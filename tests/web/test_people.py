@@ -170,7 +170,12 @@ def risky(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
             visit("2026-03-01 09:00", "Direct", properties=json.dumps({"note": SCRIPT})),
             {"at": "2026-03-01 09:01", "type": "identify", "traits": json.dumps({"name": IMAGE})},
             buy("2026-03-01 09:05", 150_000, event=f"Order {SCRIPT}"),
-        ]
+        ],
+        # Budi visits once; a week later he answers the survey by e-mail (a session, but no visit).
+        "budi": [
+            visit("2026-03-01 10:00", "Paid Search"),
+            {"at": "2026-03-08 08:00", "type": "track", "event": "Survey Answered"},
+        ],
     }
     built = build_story(tmp_path_factory.mktemp("risky"), story)
     add_user(built.project.sqlite_path, USER, PASSWORD, admin=True)
@@ -193,6 +198,14 @@ def test_markup_in_the_data_is_shown_escaped(risky: Dashboard) -> None:
         '<script src="/static/plotly.min.js" defer>',
         '<script src="/static/app.js" defer>',
     ]
+
+
+def test_the_profile_counts_visits_not_sessions(risky: Dashboard) -> None:
+    with risky.logged_in() as client:
+        data = client.get("/people.json", params={"person": "u:budi"}).json()
+    [profile] = data["sections"]["profile"]
+    sessions = {row["session_id"] for row in data["sections"]["timeline"]}
+    assert (len(sessions), profile["sessions"]) == (2, 1)
 
 
 def test_the_people_page_is_in_indonesian_too(risky: Dashboard) -> None:
