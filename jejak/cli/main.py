@@ -1313,6 +1313,8 @@ def spend_import(
     A Google Ads report (a title and a date range above the header, no channel column):
     jejak spend import gads.csv --skip-lines 2 --map "Day=date,Cost=spend,Campaign=campaign" --set "channel=Paid Search"
 
+    Without a Day column, each row's spend is spread over the range its title line gives.
+
     Try the options first with --check: it shows the first rows as they would be stored, and stores nothing. Save
     them for the platform's next reports with --save-profile NAME.
     """
@@ -1372,6 +1374,12 @@ def spend_import(
     if summary.micros_column:
         console.print(
             f"  {summary.micros_column}: read in micros (millionths of the currency), as Google Ads' API gives"
+        )
+    if summary.title_period is not None:
+        first, last = summary.title_period
+        console.print(
+            f"  No day per row: each row's spend is spread evenly over {first.isoformat()} – {last.isoformat()}, the "
+            "range in the report's title line."
         )
     if summary.time_hint is not None:
         # A spend import replaces the rows its file brought before: running it again is the whole fix.

@@ -34,6 +34,7 @@ import datetime as dt
 import functools
 import gzip
 import io
+import itertools
 import json
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -721,6 +722,15 @@ def sheet_rows(
         )
     others = f" The workbook's sheets: {_sheet_list(names)}; pick one with --sheet." if len(names) > 1 else ""
     raise InputFileError(f"{path}: the {which} is empty; its first row must name the columns.{others}")
+
+
+def sheet_titles(path: Path, rows: int, sheet: str | None = None) -> list[str]:
+    """The cells with a value in a sheet's first `rows` rows (a report's title lines), as text."""
+    if rows <= 0:
+        return []
+    found, _ = _workbook_sheet(path, sheet)
+    titled = itertools.islice(found.iter_rows(), rows)
+    return [text for cells in titled for text in map(_cell_text, cells) if text.strip()]
 
 
 def open_sheet(

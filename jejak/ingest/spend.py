@@ -9,7 +9,9 @@ jejak channel name, e.g. `Paid Search`), `spend` (also read from `cost` or `amou
 `currency`. A report without a breakdown by day gives each row's spend over a range of days, its first and last
 (`period_start`, `period_end`: Meta's `Reporting starts` and `Reporting ends`, read when the file has no `date`):
 such a row is stored once, with its last day, and a report of some of those days counts the share of its spend that
-falls in them, at an even rate per day (`spend_by_channel`). Values are separated as the `csv_delimiter` setting
+falls in them, at an even rate per day (`spend_by_channel`). A report that has neither (Google Ads' campaign report
+by default) gives its range in a title line above the header, skipped with `skip_lines`: every row is then spread
+over it (`title_period`); `--set period_start=…,period_end=…` gives it where no title does. Values are separated as the `csv_delimiter` setting
 says (auto: the header line's separator). Amounts are read as the `decimal_mark` setting says
 (`validate.AmountStyle`: by default each as it is written, so `1.500.000,50` and `1,500,000.50` are 1500000.5, and
 Rupiah's `150.000` is 150000). A report's total lines (`Total: Account`) are left out and counted. Bad rows go to the
@@ -58,6 +60,7 @@ from jejak.ingest.readers import (
     not_a_workbook,
     refuse_repeated_names,
     sheet_rows,
+    sheet_titles,
 )
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format
 from jejak.ingest.validate import (
@@ -115,7 +118,16 @@ SPEND_ALIASES = {
 _NAMED_CURRENCY = re.compile(r"(.*?)\s*\(([A-Za-z]{3})\)")
 # A report's total line (Google Ads ends its downloads with `Total: Account`, `Total: Search`, …): not a day's spend.
 _TOTAL_ROW = re.compile(r"(?i)\s*(total|jumlah)\b")
-SETTABLE = ("channel", "campaign", "currency")  # what `--set` may give every row of a spend file
+# Without a day column (a report of a range), a total line's label is its first value, and a campaign may be named
+# `Total Coffee`: the label alone, or before a colon, is a total.
+_TOTAL_LABEL = re.compile(r"(?i)\s*(total|jumlah)\s*(:|$)")
+# What `--set` may give every row of a spend file; a range of days for a report without a day per row.
+SETTABLE = ("channel", "campaign", "currency", "period_start", "period_end")
+# Title-line dates as ad platforms write a report's range (`November 1, 2026`, `1 Nov 2026`; Indonesian month names
+# through `english_months`); a number-only date other than ISO (`01/11/2026`) is left out, as either order reads it.
+_TITLE_DAY_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
+# A range's two dates: a hyphen or dash with space around it (an ISO date's own hyphens have none).
+_RANGE_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
 # Amounts are read as the events import reads revenue (`validate.number_sql`; a Hypothesis test holds them alike).
 _POINT_GROUPED = re.compile(POINT_GROUPED_NUMBER)
 _DECIMAL_COMMA = re.compile(DECIMAL_COMMA_NUMBER)
@@ -151,6 +163,8 @@ class SpendSummary:
     time_hint: TimeFormatHint | None = None
     # The amount column read in millionths of the currency (`metrics_cost_micros`), when it is one.
     micros_column: str | None = None
+    # The range of a title line above the header that every row was spread over (the file had no day per row).
+    title_period: tuple[dt.date, dt.date] | None = None
 
     @property
     def rows_quarantined(self) -> int:
@@ -174,6 +188,37 @@ def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
             return dt.datetime.strptime(named, time_format).date()
         except ValueError:
             continue
+    return None
+
+
+def _title_day(text: str) -> dt.date | None:
+    named = english_months(text.strip().rstrip("."))
+    for day_format in _TITLE_DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(named, day_format).date()
+        except ValueError:
+            continue
+    return None
+
+
+def title_period(titles: Sequence[str]) -> tuple[dt.date, dt.date] | None:
+    """The date range the first of a report's title cells that is one gives (Google Ads' second line), or None.
+
+    Example:
+        >>> title_period(["Campaign report", "November 1, 2026 - November 30, 2026"])
+        (datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
+        >>> title_period(["Laporan kampanye", "1 Okt 2026 – 31 Okt 2026"])
+        (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+        >>> title_period(["2026-11-01 - 2026-11-30"]), title_period(["01/11/2026 - 30/11/2026"])
+        ((datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)), None)
+    """
+    for title in titles:
+        parts = _RANGE_DASH.split(title.strip())
+        if len(parts) != 2:
+            continue
+        first, last = (_title_day(part) for part in parts)
+        if first is not None and last is not None and first <= last:
+            return first, last
     return None
 
 
@@ -259,7 +304,8 @@ def import_spend(
         raise not_a_workbook(path)
     if workbook:
         amounts = amount_style(mark, ",")
-        header, rows = _sheet_lines(path, skip_lines, sheet)
+        titles, header, rows = _sheet_lines(path, skip_lines, sheet)
+        titles_above = 0  # not counted in a sheet: the advice says N
     else:
         # Unpacked and re-encoded as the events import does it: the same staging copy, the same errors.
         with contextlib.ExitStack() as unpacking:
@@ -267,7 +313,8 @@ def import_spend(
             raw = readable.read_bytes()
             delimiter = csv_delimiter(readable, project.settings.csv_delimiter, skip_lines=skip_lines)
         amounts = amount_style(mark, delimiter)
-        header, rows = _csv_lines(path, raw, delimiter, skip_lines)
+        titles, header, rows = _csv_lines(path, raw, delimiter, skip_lines)
+        titles_above = _lines_above_table(raw, delimiter)
     # Columns with no name are named by their places, as the events import names them: two are not one name.
     columns = named_by_place(header)
     names, header_currency = _spend_names(columns, mapping)
@@ -275,20 +322,45 @@ def import_spend(
     clashes = sorted(set(constants) & set(names))
     if clashes:
         raise InputFileError(f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks.")
+    ranged = sorted({"period_start", "period_end"} & set(constants))
+    if ranged and "date" in names:
+        raise InputFileError(f"{path} has a day per row already: --set {ranged[0]} is for a report of a range of days.")
+    if len(ranged) == 1:
+        raise SettingError("--set period_start and period_end go together: give the report's first and last day.")
     if header_currency and "currency" not in names:
         constants.setdefault("currency", header_currency)
+    given = {*names, *constants}
+    if "date" not in given and not {"period_start", "period_end"} & given:
+        # No day per row and no range column: a report of a range (Google Ads' campaign report), whose title line
+        # says which. Every row's spend is spread over it.
+        summary.title_period = title_period(titles)
+        if summary.title_period is not None:
+            first, last = summary.title_period
+            constants.update(period_start=first.isoformat(), period_end=last.isoformat())
     names += list(constants)
     # Without a day per row, a row's range is its days: its first is the row's date, its last is kept with it.
     periods = "date" not in names and "period_start" in names and "period_end" in names
     if periods:
         names[names.index("period_start")] = "date"
     amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
+    # A header of one value is a report's title (`Campaign report`): the lines to skip come first in the advice.
+    titled = sum(1 for name in header if name.strip()) <= 1
     for required in ("date", "channel"):
         if required not in names:
             hints = ["rename a column with --map, e.g. --map 'tanggal=date'"]
+            if titled:
+                lines = str(titles_above) if titles_above else "N"
+                hints.insert(
+                    0, f"its first line reads as a title: skip the lines above the header with --skip-lines {lines}"
+                )
             if required == "channel":  # an ad platform's own report has none: the platform is the channel
                 hints.append("give every row one with --set 'channel=Paid Search'")
-            hints.append("skip title lines above the header with --skip-lines")
+            else:  # a report of a range without a day per row, whose range is in no title line
+                hints.append(
+                    "give a report of a range its days with --set 'period_start=2026-11-01,period_end=2026-11-30'"
+                )
+            if not titled:
+                hints.append("skip title lines above the header with --skip-lines")
             raise MissingColumnError(
                 f"{path}: no '{required}' column (the header has {', '.join(header)}). "
                 f"Expected date, channel and spend (or cost/amount): {'; '.join(hints)}."
@@ -311,7 +383,7 @@ def import_spend(
         if not any(cell.strip() for cell in row):
             continue
         summary.rows_read += 1
-        if date_at < len(row) and _TOTAL_ROW.match(row[date_at]):
+        if _TOTAL_ROW.match(row[date_at]) if date_at < len(row) else _TOTAL_LABEL.match(_first_value(row)):
             summary.total_rows += 1  # the report's own sum of the days above it: storing it would count them twice
             continue
         if not decoded:
@@ -404,11 +476,12 @@ def _spend_names(header: Sequence[str], mapping: Mapping[str, str]) -> tuple[lis
 SpendLines = Iterator[tuple[int, list[str], str, bool]]
 
 
-def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple[list[str], SpendLines]:
-    """A CSV spend file's header (after `skip_lines` lines) and its rows, each with its own line in the file."""
+def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple[list[str], list[str], SpendLines]:
+    """A CSV spend file's title cells (its first `skip_lines` lines'), its header (after them) and its rows, each with
+    its own line in the file."""
     text = io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline="")
-    for _ in range(skip_lines):
-        text.readline()
+    skipped = [text.readline() for _ in range(skip_lines)]
+    titles = [cell for cells in csv.reader(skipped, delimiter=delimiter) for cell in cells if cell.strip()]
     reader = csv.reader(text, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
@@ -431,12 +504,24 @@ def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple
                 raw_text, decoded = delimiter.join(row), True
             yield line, row, raw_text, decoded
 
-    return header, rows()
+    return titles, header, rows()
 
 
-def _sheet_lines(path: Path, skip_rows: int, sheet: str | None) -> tuple[list[str], SpendLines]:
-    """A workbook's sheet (an ad platform's .xlsx report; `sheet`, or the first): its header (the first row with a
-    value after `skip_rows` rows) and its rows, each with its row number and, for the quarantine, its cells as JSON."""
+def _lines_above_table(raw: bytes, delimiter: str, looked_at: int = 20) -> int:
+    """How many of a CSV file's first lines come before its first of two values or more (a title, a date range), or
+    0 when none of the first `looked_at` has two."""
+    head = raw[: 64 * 1024].decode("utf-8-sig", errors="replace").splitlines()[:looked_at]
+    for number, cells in enumerate(csv.reader(head, delimiter=delimiter)):
+        if sum(1 for cell in cells if cell.strip()) >= 2:
+            return number
+    return 0
+
+
+def _sheet_lines(path: Path, skip_rows: int, sheet: str | None) -> tuple[list[str], list[str], SpendLines]:
+    """A workbook's sheet (an ad platform's .xlsx report; `sheet`, or the first): the cells of its first `skip_rows`
+    rows (a title, a date range), its header (the first row with a value after them) and its rows, each with its row
+    number and, for the quarantine, its cells as JSON."""
+    titles = sheet_titles(path, skip_rows, sheet)
     _, header, after = sheet_rows(path, skip_rows, sheet)
     width = len(header)
 
@@ -447,7 +532,7 @@ def _sheet_lines(path: Path, skip_rows: int, sheet: str | None) -> tuple[list[st
             raw_text = json.dumps(dict(zip(header, cells, strict=False)), ensure_ascii=False)
             yield number, values, raw_text, True
 
-    return header, rows()
+    return titles, header, rows()
 
 
 class SpendRow(NamedTuple):
@@ -460,6 +545,10 @@ class SpendRow(NamedTuple):
     currency: str | None
     line: int  # the file's line (a sheet's row)
     last_day: str | None  # ISO date, the last of the row's range; None: the row's one day
+
+
+def _first_value(row: Sequence[str]) -> str:
+    return next((cell for cell in row if cell.strip()), "")
 
 
 def _read_row(

@@ -452,3 +452,64 @@ def test_a_report_without_a_day_per_row_spreads_each_row_over_its_days(project: 
     assert spend_by_channel(project, dt.date(2026, 2, 1), dt.date(2026, 3, 1)) == {"Paid Social": pytest.approx(1e5)}
     assert spend_by_channel(project, dt.date(2026, 2, 1), dt.date(2026, 2, 28)) == {}
     assert spend_by_campaign(project, dt.date(2026, 4, 1), dt.date(2026, 4, 1)) == {"Kopi IG": 50_000.0}
+
+
+def test_a_report_of_a_range_spreads_its_rows_over_the_range_its_title_line_gives(
+    project: Project, tmp_path: Path
+) -> None:
+    # Google Ads' campaign report, as downloaded: a title, the report's range, a row per campaign over the whole range
+    # and no Day column. It was refused for having no date; each campaign's spend is now spread over the range.
+    google = tmp_path / "Campaign report.csv"
+    google.write_text(
+        'Campaign report\n"March 1, 2026 - March 31, 2026"\n'
+        "Campaign,Campaign status,Currency code,Cost,Clicks\n"
+        'Kopi Search,Enabled,IDR,"3,100,000.00",500\n'
+        "Kopi Brand,Paused,IDR,620000,90\n"
+        "Total Kopi Promo,Enabled,IDR,31000,5\n"  # a campaign's name, not the report's total line
+        'Total: Account,,IDR,"3,751,000.00",595\n'
+    )
+    with pytest.raises(
+        MissingColumnError, match="reads as a title: skip the lines above the header with --skip-lines 2"
+    ):
+        import_spend(project, google, constants={"channel": "Paid Search"})
+    read = import_spend(project, google, constants={"channel": "Paid Search"}, skip_lines=2)
+    assert (read.rows_read, read.rows_stored, read.rows_quarantined, read.total_rows) == (4, 3, 0, 1)
+    assert read.title_period == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert spend_by_campaign(project, dt.date(2026, 3, 1), dt.date(2026, 3, 10)) == {
+        "Kopi Search": pytest.approx(1_000_000.0),
+        "Kopi Brand": pytest.approx(200_000.0),
+        "Total Kopi Promo": pytest.approx(10_000.0),
+    }
+    # The same report downloaded as a workbook from Google Ads in Indonesian.
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in [["Laporan kampanye"], ["1 Apr 2026 - 30 Apr 2026"], ["Kampanye", "Biaya"], ["Kopi Search", 300000]]:
+        sheet.append(row)
+    workbook.save(tmp_path / "laporan.xlsx")
+    read = import_spend(
+        project, tmp_path / "laporan.xlsx", {"Kampanye": "campaign"}, constants={"channel": "Paid Search"}, skip_lines=2
+    )
+    assert (read.rows_stored, read.title_period) == (1, (dt.date(2026, 4, 1), dt.date(2026, 4, 30)))
+    assert spend_by_channel(project, dt.date(2026, 4, 1), dt.date(2026, 4, 3)) == {
+        "Paid Search": pytest.approx(30_000.0)
+    }
+    # A report with no range in a title: the user gives it, both ends or none; a day per row needs none.
+    plain = tmp_path / "tiktok.csv"
+    plain.write_text("Campaign name,Cost\nKopi Video,70000\n")
+    with pytest.raises(MissingColumnError, match="period_start=2026-11-01,period_end=2026-11-30"):
+        import_spend(project, plain, constants={"channel": "Paid Video"})
+    with pytest.raises(SettingError, match="go together"):
+        import_spend(project, plain, constants={"channel": "Paid Video", "period_start": "2026-05-01"})
+    given_range = {"channel": "Paid Video", "period_start": "2026-05-01", "period_end": "2026-05-07"}
+    read = import_spend(project, plain, constants=given_range)
+    assert (read.rows_stored, read.title_period) == (1, None)
+    assert spend_by_channel(project, dt.date(2026, 5, 7), dt.date(2026, 5, 31)) == {
+        "Paid Video": pytest.approx(10_000.0)
+    }
+    daily = tmp_path / "daily.csv"
+    daily.write_text("Day,Cost\n2026-06-01,5\n")
+    with pytest.raises(InputFileError, match="has a day per row already"):
+        import_spend(project, daily, constants={**given_range, "channel": "Paid Video"})
