@@ -1401,6 +1401,13 @@ def spend_import(
             print_rows(shown, "table", f"{name}: the first rows it would store")
         _print_would_quarantine(name, summary.bad_sample)
     if save_profile is not None:
+        # A report's range is its own: kept in the profile, it would date the platform's next report as this one.
+        ranged = {name: value for name, value in options.constants.items() if name in ("period_start", "period_end")}
+        if ranged:
+            options = dataclasses.replace(
+                options, constants={name: value for name, value in options.constants.items() if name not in ranged}
+            )
+            console.print(f"  {', '.join(ranged)}: not saved in the profile, as each report has its own range.")
         save_profile_of(project, save_profile, options, [file], "spend")
 
 

@@ -284,6 +284,39 @@ def test_a_spend_profile_reads_the_platforms_next_report(tmp_path: Path) -> None
     assert '"jejak spend import"' in listed.output, listed.output
 
 
+def test_a_spend_profile_reads_each_report_of_a_range_over_its_own_range(tmp_path: Path) -> None:
+    # Google Ads' campaign report without a Day column: each month's report is spread over the range in its own title
+    # line, and a range given with --set is not saved in the profile (it would date the next report as this one).
+    runner = CliRunner()
+    project = tmp_path / "p"
+    assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+    report = 'Campaign report\n"{period}"\nCampaign,Cost\nPromo,{cost}\nTotal: Account,{cost}\n'
+    october = tmp_path / "Campaign report 2026-10.csv"
+    october.write_text(report.format(period="October 1, 2026 - October 31, 2026", cost=310_000))
+    november = tmp_path / "Campaign report 2026-11.csv"
+    november.write_text(report.format(period="November 1, 2026 - November 30, 2026", cost=300_000))
+
+    def spend(*arguments: str) -> str:
+        done = runner.invoke(cli, ["spend", "import", *arguments, "--project", str(project)], env={"COLUMNS": "400"})
+        assert done.exit_code == 0, done.output
+        return " ".join(done.output.split())
+
+    said = spend(str(october), "--skip-lines", "2", "--set", "channel=Paid Search", "--save-profile", "gads")
+    assert "spread evenly over 2026-10-01 – 2026-10-31, the range in the report's title line" in said, said
+    said = spend(str(november))
+    assert "read with the spend profile gads" in said and "2026-11-01 – 2026-11-30" in said, said
+    with sqlite3.connect(project / "jejak.sqlite") as state:
+        rows = state.execute("SELECT day, last_day, amount FROM spend ORDER BY day").fetchall()
+    assert rows == [("2026-10-01", "2026-10-31", 310_000.0), ("2026-11-01", "2026-11-30", 300_000.0)]
+    plain = tmp_path / "tiktok.csv"
+    plain.write_text("Campaign name,Cost\nKopi Video,70000\n")
+    ranged = "channel=Paid Video,period_start=2026-05-01,period_end=2026-05-07"
+    said = spend(str(plain), "--set", ranged, "--save-profile", "tiktok")
+    assert "period_start, period_end: not saved in the profile" in said, said
+    saved = tomllib.loads((project / "jejak.toml").read_text())["spend"]["profiles"]["tiktok"]
+    assert saved["set"] == {"channel": "Paid Video"}, saved
+
+
 def test_a_spend_profile_takes_only_a_spend_import_s_options() -> None:
     with pytest.raises(SettingError, match=r"\[spend.profiles.gads\] in jejak.toml has unknown key\(s\) event_names"):
         import_profiles(
