@@ -71,6 +71,27 @@ def _styled(
     return figure
 
 
+def _right_axis(title: str, **more: Any) -> dict[str, Any]:
+    """A second y axis on the right, over the first. plotly.js 4 gives an overlaying axis the first one's tick places
+    (`tickmode` "sync"), which labelled conversions -1.6, 9.8 and 21.2 beside sessions' 0, 50 and 100: its own ticks
+    from zero, and no second grid."""
+    return {
+        "title": title,
+        "overlaying": "y",
+        "side": "right",
+        "tickmode": "auto",
+        "rangemode": "tozero",
+        "showgrid": False,
+        **more,
+    }
+
+
+def _count_ticks(values: Sequence[Any]) -> dict[str, Any]:
+    """Whole-number ticks for an axis of counts: a step of one when the counts are few (plotly would write 0.5)."""
+    most = max((value for value in values if isinstance(value, int | float)), default=0)
+    return {"dtick": 1, "tickmode": "linear", "tick0": 0} if most <= 5 else {"tickformat": ",d"}
+
+
 def assisted_figure(rows: Rows) -> go.Figure:
     """Grouped bars per channel (or source / medium, campaign): first-interaction, assisted and last-interaction."""
     key = _key(rows)
@@ -215,13 +236,7 @@ def funnel_trend_figure(rows: Rows) -> go.Figure:
     line = go.Scatter(
         name="Conversion rate", x=periods, y=_values(ordered, "conversion_rate"), mode="lines+markers", yaxis="y2"
     )
-    rate_axis = {
-        "title": "Conversion rate",
-        "overlaying": "y",
-        "side": "right",
-        "tickformat": PERCENT_TICKS,
-        "rangemode": "tozero",
-    }
+    rate_axis = _right_axis("Conversion rate", tickformat=PERCENT_TICKS)
     return _styled(
         go.Figure([*bars, line]),
         "Funnel conversion over time",
@@ -274,15 +289,22 @@ def write_html(figures: Sequence[tuple[str, go.Figure]], path: str | Path, title
 
 def daily_figure(rows: Rows) -> go.Figure:
     """Visits and conversions per day (the overview's line)."""
-    days = _values(rows, "day")
+    days, sessions, conversions = (_values(rows, column) for column in ("day", "sessions", "conversions"))
     figure = go.Figure(
         [
-            go.Scatter(x=days, y=_values(rows, "sessions"), name="Sessions", mode="lines"),
-            go.Scatter(x=days, y=_values(rows, "conversions"), name="Conversions", mode="lines", yaxis="y2"),
+            go.Scatter(x=days, y=sessions, name="Sessions", mode="lines"),
+            go.Scatter(x=days, y=conversions, name="Conversions", mode="lines", yaxis="y2"),
         ]
     )
-    figure.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "Conversions"})
-    return _styled(figure, "By day")
+    return _styled(
+        figure,
+        "By day",
+        y_title="Sessions",
+        yaxis={"rangemode": "tozero", **_count_ticks(sessions)},
+        yaxis2=_right_axis("Conversions", **_count_ticks(conversions)),
+        # Above the plot: on the right, the legend covered the second axis's title.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+    )
 
 
 def channels_figure(rows: Rows) -> go.Figure:

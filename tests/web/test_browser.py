@@ -101,6 +101,25 @@ def test_a_view_still_computing_says_so_then_shows_its_tables(
     assert watched.hosts() == {"127.0.0.1"}, watched.hosts()
 
 
+def test_the_daily_figure_counts_on_its_own_axes_from_zero(browser: Any, dashboard: Dashboard) -> None:
+    # plotly.js 4 puts an overlaying axis's ticks where the first axis has its own, which labelled conversions -1.6,
+    # 9.8 and 21.2 beside sessions' 0, 50 and 100.
+    watched = open_logged_in(browser, dashboard)
+    settle(watched)
+    labels = {
+        axis: watched.page.evaluate(
+            "axis => Array.from(document.querySelectorAll(`div.figure[data-figure=by_day] g.${axis}tick text`))"
+            ".map(t => t.textContent)",
+            axis,
+        )
+        for axis in ("y", "y2")
+    }
+    for axis, texts in labels.items():
+        counts = [int(text.replace(",", "").replace("\u2212", "-")) for text in texts]  # not a whole count: ValueError
+        assert len(counts) >= 2 and min(counts) == 0, (axis, texts)
+    assert watched.errors == []
+
+
 def _headline_people(watched: Watched) -> str:
     return str(watched.page.locator("#section-headline tbody tr td").first.inner_text())
 
