@@ -413,6 +413,18 @@ def test_journeys_fit_the_lookback_and_follow_each_other(canonical: GenerateResu
             assert after["first_touch_at"] - before["conversion_at"] >= dt.timedelta(days=1)
 
 
+def test_purchases_spread_over_the_window_as_a_steady_shop_s_do(canonical: GenerateResult) -> None:
+    # Each person's window split into equal parts put every purchase before the part of their last journey (which has
+    # none): the second half of the demo had a quarter of its conversions, and its conversion rate fell from 20 % to
+    # 3 %. Journeys still start and end inside the window, so its first and last weeks have fewer.
+    p = params(canonical)
+    start = dt.datetime.fromisoformat(p["start"]).replace(tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    quarter = dt.timedelta(days=p["days"]) / 4
+    bought = [j["conversion_at"] for j in truth(canonical, "journeys") if j["converted"]]
+    shares = [sum(1 for at in bought if (at - start) // quarter == k) / len(bought) for k in range(4)]
+    assert min(shares[1:3]) >= 0.25 and max(shares) <= 0.4 and shares[3] >= 0.1, shares
+
+
 def solve(matrix: dict[str, dict[str, float]], channels: list[str], start: np.ndarray) -> tuple[float, np.ndarray]:
     """P(conversion) and removal effects from params.json alone, by value iteration (no shared code)."""
     size = len(channels)
