@@ -100,18 +100,35 @@ def assisted_figure(rows: Rows) -> go.Figure:
     return _styled(go.Figure(bars), "Assisted conversions", x_title=_label(key), y_title="Conversions", barmode="group")
 
 
+PATH_BAR_PIXELS = 30  # each path's bar, so that eleven paths' names do not run into each other
+
+
 def paths_figure(rows: Rows) -> go.Figure:
-    """Horizontal bars of the top conversion paths, most conversions on top and the Other row last."""
-    ordered = sorted(rows, key=lambda row: (str(row["path"]).startswith(f"{OTHER_PREFIX} ("), -row["conversions"]))
+    """Horizontal bars of the top conversion paths, most conversions on top; the Other row is named in the title, not
+    drawn: as a bar it is most of the conversions (70 % on the demo), and the paths it is drawn beside shrank to
+    slivers."""
+    other = [row for row in rows if str(row["path"]).startswith(f"{OTHER_PREFIX} (")]
+    ordered = sorted((row for row in rows if row not in other), key=lambda row: -row["conversions"])
     bar = go.Bar(
         x=_values(ordered, "conversions"),
         y=_values(ordered, "path"),
         orientation="h",
         customdata=_values(ordered, "conversion_share"),
         texttemplate="%{x} (%{customdata:.1%})",
+        textposition="auto",
     )
+    title = "Top conversion paths"
+    if other:
+        share = other[0].get("conversion_share")
+        title += f" · other paths: {other[0]['conversions']:,} conversions" + (f" ({share * 100:.1f} %)" if share else "")
     # Horizontal bars stack bottom-up; reversed, the first row is on top.
-    return _styled(go.Figure(bar), "Top conversion paths", x_title="Conversions", yaxis_autorange="reversed")
+    return _styled(
+        go.Figure(bar),
+        title,
+        x_title="Conversions",
+        yaxis_autorange="reversed",
+        height=160 + PATH_BAR_PIXELS * max(len(ordered), 1),
+    )
 
 
 def _histogram(rows: Rows, buckets: tuple[tuple[str, int, int | None], ...], title: str, x_title: str) -> go.Figure:

@@ -68,16 +68,19 @@ def test_assisted_has_three_series_per_value_of_the_first_column() -> None:
     assert figure.layout.xaxis.title.text == "Source medium"
 
 
-def test_paths_put_the_largest_on_top_and_other_last() -> None:
+def test_paths_put_the_largest_on_top_and_name_other_in_the_title() -> None:
     rows = [
         {"path": "Email", "conversions": 2, "conversion_share": 0.2},
         {"path": "Other (3 rows, 30.0 % of total)", "conversions": 3, "conversion_share": 0.3},
         {"path": "Paid Search > Email", "conversions": 5, "conversion_share": 0.5},
     ]
-    (bar,) = paths_figure(rows).data
+    figure = paths_figure(rows)
+    (bar,) = figure.data
     assert bar.type == "bar" and bar.orientation == "h"
-    assert bar.y == ("Paid Search > Email", "Email", "Other (3 rows, 30.0 % of total)")
-    assert bar.x == (5, 2, 3)
+    # The Other row is named, not drawn: as a bar it dwarfed the paths (70 % of the demo's conversions).
+    assert bar.y == ("Paid Search > Email", "Email")
+    assert bar.x == (5, 2)
+    assert figure.layout.title.text == "Top conversion paths · other paths: 3 conversions (30.0 %)"
     assert paths_figure(rows).layout.yaxis.autorange == "reversed"
 
 
