@@ -120,7 +120,9 @@ def paths_figure(rows: Rows) -> go.Figure:
     title = "Top conversion paths"
     if other:
         share = other[0].get("conversion_share")
-        title += f" · other paths: {other[0]['conversions']:,} conversions" + (f" ({share * 100:.1f} %)" if share else "")
+        title += f" · other paths: {other[0]['conversions']:,} conversions" + (
+            f" ({share * 100:.1f} %)" if share else ""
+        )
     # Horizontal bars stack bottom-up; reversed, the first row is on top.
     return _styled(
         go.Figure(bar),
@@ -265,7 +267,12 @@ def funnel_trend_figure(rows: Rows) -> go.Figure:
 
 
 def flows_figure(rows: Rows) -> go.Figure:
-    """A Sankey of path flows; a node is a name at a step, so a name seen at two steps is two nodes."""
+    """A Sankey of path flows; a node is a name at a step, so a name seen at two steps is two nodes.
+
+    Each node stands in its step's column: plotly's default ("justify") put every "(end)" node, which has no link
+    out, in the last column, as if those paths had gone all the steps. Links run from a step to the next, so a
+    forward flow's nodes align from the left (a node's column is its links from the start) and a backward flow's,
+    which ends at its anchor, from the right."""
     nodes: dict[tuple[int, str], int] = {}
     for row in rows:
         for node in ((row["source_step"], row["source"]), (row["target_step"], row["target"])):
@@ -275,6 +282,7 @@ def flows_figure(rows: Rows) -> go.Figure:
             "label": [name for _, name in nodes],
             "customdata": [step for step, _ in nodes],
             "hovertemplate": "%{label} (step %{customdata})<extra></extra>",
+            "align": "right" if any(row["source_step"] < 0 for row in rows) else "left",
         },
         link={
             "source": [nodes[row["source_step"], row["source"]] for row in rows],

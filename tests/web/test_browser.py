@@ -120,6 +120,25 @@ def test_the_daily_figure_counts_on_its_own_axes_from_zero(browser: Any, dashboa
     assert watched.errors == []
 
 
+def test_a_flow_s_nodes_stand_in_their_step_s_column(browser: Any, dashboard: Dashboard) -> None:
+    # A path that ends at step 1 ends in step 1's column, not in the last one beside the paths that went on; backward
+    # from a purchase, a path that starts at step -1 starts in that step's column.
+    watched = open_logged_in(browser, dashboard)
+    for query in ("", "?end_event=Order+Completed"):
+        watched.page.goto(f"{dashboard.url}/flows{query}")
+        settle(watched)
+        columns = watched.page.evaluate(
+            "Array.from(document.querySelectorAll('div.figure[data-figure=links] g.sankey-node'))"
+            ".map(n => Math.round(new DOMMatrix(getComputedStyle(n).transform).e))"
+        )
+        twin = watched.page.request.get(f"{dashboard.url}/flows.json{query}").json()
+        steps = [row["step"] for row in twin["sections"]["nodes"]]
+        assert len(columns) == len(steps) and len(set(steps)) > 2 and (min(steps) < 0) == bool(query), query
+        by_column = [columns.count(x) for x in sorted(set(columns))]
+        assert by_column == [steps.count(step) for step in sorted(set(steps))], query
+    assert watched.errors == []
+
+
 def _headline_people(watched: Watched) -> str:
     return str(watched.page.locator("#section-headline tbody tr td").first.inner_text())
 
