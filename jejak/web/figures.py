@@ -55,6 +55,9 @@ def _groups(rows: Rows, column: str) -> dict[Any, list[Mapping[str, Any]]]:
     return groups
 
 
+BAR_ROW_PIXELS = 30  # a horizontal bar's height, so that eleven rows' names do not run into each other or drop out
+
+
 def _styled(
     figure: go.Figure,
     title: str,
@@ -100,9 +103,6 @@ def assisted_figure(rows: Rows) -> go.Figure:
     return _styled(go.Figure(bars), "Assisted conversions", x_title=_label(key), y_title="Conversions", barmode="group")
 
 
-PATH_BAR_PIXELS = 30  # each path's bar, so that eleven paths' names do not run into each other
-
-
 def paths_figure(rows: Rows) -> go.Figure:
     """Horizontal bars of the top conversion paths, most conversions on top; the Other row is named in the title, not
     drawn: as a bar it is most of the conversions (70 % on the demo), and the paths it is drawn beside shrank to
@@ -129,7 +129,7 @@ def paths_figure(rows: Rows) -> go.Figure:
         title,
         x_title="Conversions",
         yaxis_autorange="reversed",
-        height=160 + PATH_BAR_PIXELS * max(len(ordered), 1),
+        height=160 + BAR_ROW_PIXELS * max(len(ordered), 1),
     )
 
 
@@ -190,6 +190,8 @@ def bounce_figure(rows: Rows) -> go.Figure:
         percent="x",
         barmode="group",
         yaxis_autorange="reversed",
+        # Two bars a row: at plotly's default height every other page's name was left out.
+        height=160 + 2 * BAR_ROW_PIXELS * max(len(keys), 1),
     )
 
 
