@@ -11,11 +11,11 @@ jejak channel name, e.g. `Paid Search`), `spend` (also read from `cost` or `amou
 such a row is stored once, with its last day, and a report of some of those days counts the share of its spend that
 falls in them, at an even rate per day (`spend_by_channel`). A report that has neither (Google Ads' campaign report
 by default) gives its range in a title line above the header, skipped with `skip_lines`: every row is then spread
-over it (`title_period`); `--set period_start=…,period_end=…` gives it where no title does. Values are separated as the `csv_delimiter` setting
-says (auto: the header line's separator). Amounts are read as the `decimal_mark` setting says
-(`validate.AmountStyle`: by default each as it is written, so `1.500.000,50` and `1,500,000.50` are 1500000.5, and
-Rupiah's `150.000` is 150000). A report's total lines (`Total: Account`) are left out and counted. Bad rows go to the
-quarantine with a reason (bad_timestamp, wrong_type, malformed_row, invalid_utf8) and the import goes on.
+over it (`title_period`); `--set period_start=…,period_end=…` gives it where no title does. Values are separated as
+the `csv_delimiter` setting says (auto: the header line's separator). Amounts are read as the `decimal_mark` setting
+says (`validate.AmountStyle`: by default each as it is written, so `1.500.000,50` and `1,500,000.50` are 1500000.5,
+and Rupiah's `150.000` is 150000). A report's total lines (`Total: Account`) are left out and counted. Bad rows go to
+the quarantine with a reason (bad_timestamp, wrong_type, malformed_row, invalid_utf8) and the import goes on.
 Re-importing a file replaces the rows it brought before, so spend is never counted twice.
 
 Spend is small (days × channels × campaigns), so it lives in the SQLite state.

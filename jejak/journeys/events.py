@@ -59,8 +59,7 @@ def event_stream(sessionized: ir.Table, touches: ir.Table, people: ir.Table) -> 
     """One row per interaction: person (and their `person_number` from `people`), `position` among their
     interactions, session and its channel, time, name, page, device, whether it opened its session or its visit (the
     first that can be a touch: a session opened by an identify call or a survey answer by e-mail has a later one), and
-    which of
-    the person's conversions it is (1, 2, …) if it is one."""
+    which of the person's conversions it is (1, 2, …) if it is one."""
     kept = sessionized.filter(sessionized.type.isin(list(INTERACTION_TYPES)))
     # Positions were counted in the sessions sort, and page and device rode along in it: no second sort, no
     # join back to the lake (at 10M events these were 14 s of the build).
