@@ -2,9 +2,10 @@
 
 A touchpoint is a session's first event that can be a visit from a channel, with its channel; a session with none
 (a server's identify call, a survey answered by e-mail) has none (`touchpoints`). A journey ends at a conversion and
-holds the person's touchpoints since the previous conversion that fall inside the lookback window before it. Touchpoints after a person's last conversion form
-one non-converting journey (the same lookback measured back from its last touch). A conversion with no touch of its
-own journey (a second purchase in the same session) gets its own session's touchpoint.
+holds the person's touchpoints since the previous conversion that fall inside the lookback window before it.
+Touchpoints after a person's last conversion form one non-converting journey (the same lookback measured back from its
+last touch). A conversion with no touch of its own journey (a second purchase in the same session) gets its own
+session's touchpoint.
 """
 
 from __future__ import annotations
