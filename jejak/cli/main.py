@@ -1322,7 +1322,7 @@ def spend_import(
     from jejak.ingest.mapping import parse_map_option, parse_pairs
     from jejak.ingest.profiles import check_new_profile, import_profiles, matching_profile, profile_named, with_profile
     from jejak.ingest.removal import options_text
-    from jejak.ingest.spend import SPEND_COLUMNS, import_spend
+    from jejak.ingest.spend import RANGE_COLUMNS, SPEND_COLUMNS, import_spend
 
     project = project_at(project_dir)
     if save_profile is not None:
@@ -1402,7 +1402,7 @@ def spend_import(
         _print_would_quarantine(name, summary.bad_sample)
     if save_profile is not None:
         # A report's range is its own: kept in the profile, it would date the platform's next report as this one.
-        ranged = {name: value for name, value in options.constants.items() if name in ("period_start", "period_end")}
+        ranged = {name: value for name, value in options.constants.items() if name in RANGE_COLUMNS}
         if ranged:
             options = dataclasses.replace(
                 options, constants={name: value for name, value in options.constants.items() if name not in ranged}

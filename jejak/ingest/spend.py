@@ -122,7 +122,8 @@ _TOTAL_ROW = re.compile(r"(?i)\s*(total|jumlah)\b")
 # `Total Coffee`: the label alone, or before a colon, is a total.
 _TOTAL_LABEL = re.compile(r"(?i)\s*(total|jumlah)\s*(:|$)")
 # What `--set` may give every row of a spend file; a range of days for a report without a day per row.
-SETTABLE = ("channel", "campaign", "currency", "period_start", "period_end")
+RANGE_COLUMNS = ("period_start", "period_end")  # a row's first and last day, in a report without a day per row
+SETTABLE = ("channel", "campaign", "currency", *RANGE_COLUMNS)
 # Title-line dates as ad platforms write a report's range (`November 1, 2026`, `1 Nov 2026`; Indonesian month names
 # through `english_months`); a number-only date other than ISO (`01/11/2026`) is left out, as either order reads it.
 _TITLE_DAY_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
@@ -305,7 +306,7 @@ def import_spend(
     if workbook:
         amounts = amount_style(mark, ",")
         titles, header, rows = _sheet_lines(path, skip_lines, sheet)
-        titles_above = 0  # not counted in a sheet: the advice says N
+        csv_head: tuple[bytes, str] | None = None  # a sheet's title rows are not counted: the advice says N
     else:
         # Unpacked and re-encoded as the events import does it: the same staging copy, the same errors.
         with contextlib.ExitStack() as unpacking:
@@ -314,7 +315,7 @@ def import_spend(
             delimiter = csv_delimiter(readable, project.settings.csv_delimiter, skip_lines=skip_lines)
         amounts = amount_style(mark, delimiter)
         titles, header, rows = _csv_lines(path, raw, delimiter, skip_lines)
-        titles_above = _lines_above_table(raw, delimiter)
+        csv_head = (raw, delimiter)
     # Columns with no name are named by their places, as the events import names them: two are not one name.
     columns = named_by_place(header)
     names, header_currency = _spend_names(columns, mapping)
@@ -322,7 +323,7 @@ def import_spend(
     clashes = sorted(set(constants) & set(names))
     if clashes:
         raise InputFileError(f"{path} has a {', '.join(clashes)} column already: --set gives a column the file lacks.")
-    ranged = sorted({"period_start", "period_end"} & set(constants))
+    ranged = sorted(set(RANGE_COLUMNS) & set(constants))
     if ranged and "date" in names:
         raise InputFileError(f"{path} has a day per row already: --set {ranged[0]} is for a report of a range of days.")
     if len(ranged) == 1:
@@ -330,7 +331,7 @@ def import_spend(
     if header_currency and "currency" not in names:
         constants.setdefault("currency", header_currency)
     given = {*names, *constants}
-    if "date" not in given and not {"period_start", "period_end"} & given:
+    if "date" not in given and not set(RANGE_COLUMNS) & given:
         # No day per row and no range column: a report of a range (Google Ads' campaign report), whose title line
         # says which. Every row's spend is spread over it.
         summary.title_period = title_period(titles)
@@ -349,7 +350,8 @@ def import_spend(
         if required not in names:
             hints = ["rename a column with --map, e.g. --map 'tanggal=date'"]
             if titled:
-                lines = str(titles_above) if titles_above else "N"
+                above = _lines_above_table(*csv_head) if csv_head is not None else 0
+                lines = str(above) if above else "N"
                 hints.insert(
                     0, f"its first line reads as a title: skip the lines above the header with --skip-lines {lines}"
                 )
