@@ -101,6 +101,10 @@ def conversion_touches(
     )
 
 
+# What `reading` says of a ratio, in the order of the cases that choose it (the dashboard translates them).
+READINGS = ("only assists", "mostly closes", "assists and closes", "mostly assists")
+
+
 def assisted_conversions(
     touchpoints: ir.Table,
     conversions: ir.Table,
@@ -148,11 +152,12 @@ def assisted_of_touches(touches: ir.Table, dimension: str) -> ir.Table:
     }
     shaped = table.select(table.key.name(dimension), **counts)
     ratio = safe_div(shaped.assisted_conversions, shaped.last_interaction_conversions)
+    only_assists, mostly_closes, assists_and_closes, mostly_assists = READINGS
     reading = ibis.cases(
-        (shaped.last_interaction_conversions == 0, "only assists"),
-        (ratio <= 0.5, "mostly closes"),
-        (ratio < 1.5, "assists and closes"),
-        else_="mostly assists",
+        (shaped.last_interaction_conversions == 0, only_assists),
+        (ratio <= 0.5, mostly_closes),
+        (ratio < 1.5, assists_and_closes),
+        else_=mostly_assists,
     )
     result = shaped.mutate(assisted_to_last_ratio=ratio, reading=reading)
     return result.order_by([ibis.desc("assisted_conversions"), ibis.desc("last_interaction_conversions"), dimension])

@@ -29,6 +29,7 @@ from jejak.journeys.filters import in_date_range
 
 END_NODE = "(end)"
 START_NODE = "(start)"
+NOT_SET_NODE = "(not set)"  # an interaction without the name the flow reads (no page path, say)
 MAX_TOP_N = 20
 NODES = ("event", "page")
 WITHIN = ("session", "person")
@@ -94,7 +95,7 @@ def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
         same_session = ibis.ifelse(joined.session_id == joined._session_id, 1, 0)
         joined = joined.filter(same_session == 1)
     name = joined.event if flow.node == "event" else ibis.coalesce(joined.page_path, joined.event)
-    steps = joined.select("path", step=joined._offset, node=name.fill_null("(not set)"))
+    steps = joined.select("path", step=joined._offset, node=name.fill_null(NOT_SET_NODE))
     # Where a path runs out before N steps, one end (or start) node, then nothing.
     reached = steps.group_by("path").aggregate(_last=steps.step.min() if flow.backward else steps.step.max())
     limit = -flow.steps if flow.backward else flow.steps

@@ -29,7 +29,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from starlette.datastructures import FormData
 
 from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingError, ThrottledError
@@ -37,7 +37,7 @@ from jejak.service.cache import state_signature
 from jejak.service.reports import is_share_column
 from jejak.store.project import Project
 from jejak.web import auth
-from jejak.web.i18n import LANGUAGES, column_label, word
+from jejak.web.i18n import LANGUAGES, column_label, number_text, value_label, word
 from jejak.web.jobs import PAGE_WAIT_SECONDS, Job, Jobs
 from jejak.web.pages import Page, PageContext, PageResult, parse_scope, persona_names, run_page
 from jejak.web.site import EXTRA_ROUTES, PAGES
@@ -60,35 +60,41 @@ CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def _templates() -> Environment:
     env = Environment(loader=PackageLoader("jejak.web", "templates"), autoescape=select_autoescape(["html"]))
-    env.filters["label"] = column_label
-    env.filters["cell"] = cell_text
+    # Headings and cells read the page's language from the template's context (`render` sets `lang`).
+    env.filters["label"] = pass_context(lambda context, column: column_label(column, context.get("lang", "en")))
+    env.filters["cell"] = pass_context(lambda context, value: cell_text(value, context.get("lang", "en")))
     env.filters["script_json"] = script_json
-    env.globals["cell"] = report_cell
+    env.globals["cell"] = pass_context(
+        lambda context, column, value: report_cell(column, value, context.get("lang", "en"))
+    )
     return env
 
 
-def report_cell(column: str, value: Any) -> str:
-    """A table cell as text: shares and rates as percents, counts with thousands separators."""
+def report_cell(column: str, value: Any, lang: str = "en") -> str:
+    """A table cell as text: shares and rates as percents, counts with thousands separators, and the words a report
+    wrote (a reading, an Other row) in the page's language."""
     if isinstance(value, float) and is_share_column(column):
-        return f"{value * 100:.1f} %"
-    return cell_text(value)
+        return number_text(f"{value * 100:.1f}", lang) + " %"
+    if isinstance(value, str):
+        return value_label(column, value, lang)
+    return cell_text(value, lang)
 
 
-def cell_text(value: Any) -> str:
+def cell_text(value: Any, lang: str = "en") -> str:
     """A value as text: thousands separated, small fractions with three decimals, and zero as 0 (a day's revenue of
-    nothing read "0.000" among "765,000")."""
+    nothing read "0.000" among "765,000"); Indonesian swaps the separators (`765.000`, `0,125`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return word("yes" if value else "no", lang)
     if isinstance(value, float):
         if value == 0:
             return "0"
         if abs(value) < 1:
-            return f"{value:,.3f}"
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+            return number_text(f"{value:,.3f}", lang)
+        return number_text(f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}", lang)
     if isinstance(value, int):
-        return f"{value:,}"
+        return number_text(f"{value:,}", lang)
     return str(value)
 
 
@@ -339,8 +345,9 @@ def _add_page(app: FastAPI, page: Page) -> None:
         render: Callable[..., HTMLResponse] = request.app.state.render
         if isinstance(result, Job):
             return render(request, "computing.html", status_code=202, page=page, job=result)
+        lang = _lang(request)
         drawn = {
-            section.key: getattr(figures, section.figure)(section.rows).to_json()
+            section.key: getattr(figures, section.figure)(section.rows, lang).to_json()
             for section in result.sections
             if section.figure and section.rows
         }

@@ -1,7 +1,10 @@
 """Plotly figures for the reports: one builder per report, and an offline HTML page to hold them.
 
 Each builder takes a report's rows, the dicts its table gives (`to_pyarrow(expr).to_pylist()`),
-and returns a `plotly.graph_objects.Figure`. Shares are 0–1 in the rows and show as percents.
+and the page's language, and returns a `plotly.graph_objects.Figure`. Shares are 0–1 in the rows and
+show as percents. Titles, axes, series and hover text come from `i18n` in that language, and numbers are
+written with its separators (plotly's `separators`); the rows' own values (channels, pages) are drawn as
+they are, but for the words the reports write into them (`i18n.value_label`).
 
 Example:
     >>> figure = devices_figure([{"device_type": "mobile", "sessions": 8, "conversion_rate": 0.25}])
@@ -21,20 +24,23 @@ from plotly.offline import get_plotlyjs
 
 from jejak.analytics.lags import LAG_BUCKETS, LENGTH_BUCKETS
 from jejak.analytics.topn import OTHER_PREFIX
+from jejak.web.i18n import FIGURE_SEPARATORS, column_label, number_text, value_label, word
 
 Rows = Sequence[Mapping[str, Any]]
 PERCENT_TICKS = ".0%"
+# (word key of the series' name, column)
 ASSISTED_SERIES = (
-    ("First interaction", "first_interaction_conversions"),
-    ("Assisted", "assisted_conversions"),
-    ("Last interaction", "last_interaction_conversions"),
+    ("fig_first_interaction", "first_interaction_conversions"),
+    ("fig_assisted_series", "assisted_conversions"),
+    ("fig_last_interaction", "last_interaction_conversions"),
 )
-BOUNCE_SERIES = (("Classic bounce rate", "classic_bounce_rate"), ("Engagement bounce rate", "engagement_bounce_rate"))
+BOUNCE_SERIES = (("fig_classic_bounce", "classic_bounce_rate"), ("fig_engagement_bounce", "engagement_bounce_rate"))
 
 
-def _label(name: str) -> str:
-    """A column or model name as a label: `source_medium` becomes "Source medium"."""
-    return name.replace("_", " ").capitalize()
+def _label(name: str, lang: str) -> str:
+    """A column or model name as a label: `source_medium` becomes "Source medium" ("Sumber / media")."""
+    text = column_label(name, lang)
+    return text[:1].upper() + text[1:]
 
 
 def _key(rows: Rows) -> str:
@@ -61,6 +67,7 @@ BAR_ROW_PIXELS = 30  # a horizontal bar's height, so that eleven rows' names do 
 def _styled(
     figure: go.Figure,
     title: str,
+    lang: str,
     *,
     x_title: str = "",
     y_title: str = "",
@@ -68,7 +75,14 @@ def _styled(
     **layout: Any,
 ) -> go.Figure:
     """The figure with its title, axis titles and the house layout; `percent` names the axis holding shares."""
-    figure.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, template="plotly_white", **layout)
+    figure.update_layout(
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        template="plotly_white",
+        separators=FIGURE_SEPARATORS.get(lang, FIGURE_SEPARATORS["en"]),
+        **layout,
+    )
     if percent:
         figure.update_layout({f"{percent}axis": {"tickformat": PERCENT_TICKS}})
     return figure
@@ -95,15 +109,22 @@ def _count_ticks(values: Sequence[Any]) -> dict[str, Any]:
     return {"dtick": 1, "tickmode": "linear", "tick0": 0} if most <= 5 else {"tickformat": ",d"}
 
 
-def assisted_figure(rows: Rows) -> go.Figure:
+def assisted_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Grouped bars per channel (or source / medium, campaign): first-interaction, assisted and last-interaction."""
     key = _key(rows)
     keys = _values(rows, key)
-    bars = [go.Bar(name=name, x=keys, y=_values(rows, column)) for name, column in ASSISTED_SERIES]
-    return _styled(go.Figure(bars), "Assisted conversions", x_title=_label(key), y_title="Conversions", barmode="group")
+    bars = [go.Bar(name=word(name, lang), x=keys, y=_values(rows, column)) for name, column in ASSISTED_SERIES]
+    return _styled(
+        go.Figure(bars),
+        word("fig_assisted", lang),
+        lang,
+        x_title=_label(key, lang),
+        y_title=word("fig_conversions", lang),
+        barmode="group",
+    )
 
 
-def paths_figure(rows: Rows) -> go.Figure:
+def paths_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Horizontal bars of the top conversion paths, most conversions on top; the Other row is named in the title, not
     drawn: as a bar it is most of the conversions (70 % on the demo), and the paths it is drawn beside shrank to
     slivers."""
@@ -117,29 +138,32 @@ def paths_figure(rows: Rows) -> go.Figure:
         texttemplate="%{x} (%{customdata:.1%})",
         textposition="auto",
     )
-    title = "Top conversion paths"
+    title = word("fig_paths", lang)
     if other:
         share = other[0].get("conversion_share")
-        title += f" · other paths: {other[0]['conversions']:,} conversions" + (
-            f" ({share * 100:.1f} %)" if share else ""
-        )
+        count = number_text(f"{other[0]['conversions']:,}", lang)
+        title += " · " + word("fig_paths_other", lang).format(count=count)
+        title += f" ({number_text(f'{share * 100:.1f}', lang)} %)" if share else ""
     # Horizontal bars stack bottom-up; reversed, the first row is on top.
     return _styled(
         go.Figure(bar),
         title,
-        x_title="Conversions",
+        lang,
+        x_title=word("fig_conversions", lang),
         yaxis_autorange="reversed",
         height=160 + BAR_ROW_PIXELS * max(len(ordered), 1),
     )
 
 
-def _histogram(rows: Rows, buckets: tuple[tuple[str, int, int | None], ...], title: str, x_title: str) -> go.Figure:
+def _histogram(
+    rows: Rows, buckets: tuple[tuple[str, int, int | None], ...], title: str, x_title: str, lang: str
+) -> go.Figure:
     """Conversions per bucket in bucket order; one trace per first channel when the rows are split by it."""
     order = [label for label, _, _ in buckets]
     ranked = sorted(rows, key=lambda row: order.index(row["bucket"]))
     bars = [
         go.Bar(
-            name="Conversions" if channel is None else str(channel),
+            name=word("fig_conversions", lang) if channel is None else str(channel),
             x=_values(group, "bucket"),
             y=_values(group, "conversions"),
             customdata=_values(group, "conversion_share"),
@@ -150,20 +174,23 @@ def _histogram(rows: Rows, buckets: tuple[tuple[str, int, int | None], ...], tit
     present = {row["bucket"] for row in rows}
     # Labels such as "0" and "12-30" would otherwise be read as numbers, and split traces would reorder them.
     categories = {"type": "category", "categoryorder": "array", "categoryarray": [b for b in order if b in present]}
-    return _styled(go.Figure(bars), title, x_title=x_title, y_title="Conversions", barmode="group", xaxis=categories)
+    conversions = word("fig_conversions", lang)
+    return _styled(
+        go.Figure(bars), title, lang, x_title=x_title, y_title=conversions, barmode="group", xaxis=categories
+    )
 
 
-def time_lag_figure(rows: Rows) -> go.Figure:
+def time_lag_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Conversions by days from first touch to conversion, in the time-lag buckets."""
-    return _histogram(rows, LAG_BUCKETS, "Time lag", "Days to conversion")
+    return _histogram(rows, LAG_BUCKETS, word("fig_time_lag", lang), word("fig_days_to_conversion", lang), lang)
 
 
-def path_length_figure(rows: Rows) -> go.Figure:
+def path_length_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Conversions by touches per conversion, in the path-length buckets."""
-    return _histogram(rows, LENGTH_BUCKETS, "Path length", "Touches before conversion")
+    return _histogram(rows, LENGTH_BUCKETS, word("fig_path_length", lang), word("fig_touches", lang), lang)
 
 
-def devices_figure(rows: Rows) -> go.Figure:
+def devices_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Session conversion rate per device type (or operating system)."""
     key = _key(rows)
     bar = go.Bar(
@@ -171,22 +198,34 @@ def devices_figure(rows: Rows) -> go.Figure:
         y=_values(rows, "conversion_rate"),
         customdata=_values(rows, "sessions"),
         texttemplate="%{y:.1%}",
-        hovertemplate="%{x}: %{y:.1%} of %{customdata:,} sessions<extra></extra>",
+        hovertemplate="%{x}: %{y:.1%} "
+        + word("fig_devices_hover", lang).format(sessions="%{customdata:,}")
+        + "<extra></extra>",
     )
-    title = "Conversion rate by device"
-    return _styled(go.Figure(bar), title, x_title=_label(key), y_title="Session conversion rate", percent="y")
+    return _styled(
+        go.Figure(bar),
+        word("fig_devices", lang),
+        lang,
+        x_title=_label(key, lang),
+        y_title=word("fig_session_rate", lang),
+        percent="y",
+    )
 
 
-def bounce_figure(rows: Rows) -> go.Figure:
+def bounce_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Horizontal bars of classic and engagement bounce rate per landing page or channel, first row on top."""
     key = _key(rows)
-    keys = _values(rows, key)
-    bars = [go.Bar(name=name, x=_values(rows, column), y=keys, orientation="h") for name, column in BOUNCE_SERIES]
+    keys = [value_label(key, value, lang) if isinstance(value, str) else value for value in _values(rows, key)]
+    bars = [
+        go.Bar(name=word(name, lang), x=_values(rows, column), y=keys, orientation="h")
+        for name, column in BOUNCE_SERIES
+    ]
     return _styled(
         go.Figure(bars),
-        "Bounce rate",
-        x_title="Bounce rate",
-        y_title=_label(key),
+        word("fig_bounce", lang),
+        lang,
+        x_title=word("fig_bounce", lang),
+        y_title=_label(key, lang),
         percent="x",
         barmode="group",
         yaxis_autorange="reversed",
@@ -201,7 +240,7 @@ def _distance(row: Mapping[str, Any], bound: str) -> float | None:
     return None if value is None else abs(value - row["conversions"])
 
 
-def attribution_figure(rows: Rows) -> go.Figure:
+def attribution_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Credited conversions per channel, one bar per model, with the bootstrap interval as error bars."""
     bars = []
     # The label column is named for what was credited: channel, campaign or source_medium.
@@ -212,63 +251,88 @@ def attribution_figure(rows: Rows) -> go.Figure:
         bounded = any(gap is not None for gap in plus + minus)
         errors = {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus} if bounded else None
         bars.append(
-            go.Bar(name=_label(str(model)), x=_values(group, label), y=_values(group, "conversions"), error_y=errors)
+            go.Bar(
+                name=_label(str(model), lang), x=_values(group, label), y=_values(group, "conversions"), error_y=errors
+            )
         )
-    title = "Conversions by attribution model"
-    return _styled(go.Figure(bars), title, x_title=_label(label), y_title="Credited conversions", barmode="group")
+    return _styled(
+        go.Figure(bars),
+        word("fig_attribution", lang),
+        lang,
+        x_title=_label(label, lang),
+        y_title=word("fig_credited", lang),
+        barmode="group",
+    )
 
 
-def _share_text(share: float | None) -> str:
+def _share_text(share: float | None, lang: str = "en") -> str:
     """A share as a step's text writes it; none (a funnel whose first step no one did has no share) as a dash."""
-    return "–" if share is None else f"{share:.1%}"
+    return "–" if share is None else number_text(f"{share:.1%}", lang)
 
 
-def _steps(rows: Rows) -> tuple[list[str], dict[str, Any]]:
+def _step_text(row: Mapping[str, Any], lang: str) -> str:
+    """A step's people and share from start: `1,234 (56.7%)`."""
+    people = number_text(f"{row['people']:,}", lang)
+    return f"{people} ({_share_text(row['conversion_from_start'], lang)})"
+
+
+def _steps(rows: Rows, lang: str) -> tuple[list[str], dict[str, Any]]:
     """Step labels, and the count and share-from-start text and hover details shared by every funnel trace."""
     # Numbered, so a step that repeats an earlier one's label stays its own category.
     labels = [f"{row['step_number']}. {row['step']}" for row in rows]
+    hover = word("fig_funnel_hover", lang).format(share="%{customdata[0]:.1%}", dropped="%{customdata[1]:,}")
     return labels, {
-        "text": [f"{row['people']:,} ({_share_text(row['conversion_from_start'])})" for row in rows],
+        "text": [_step_text(row, lang) for row in rows],
         "customdata": [[row["conversion_from_previous"], row["dropped"]] for row in rows],
-        "hovertemplate": "%{text}<br>%{customdata[0]:.1%} of the previous step, %{customdata[1]:,} dropped",
+        "hovertemplate": "%{text}<br>" + hover,
     }
 
 
-def funnel_figure(rows: Rows) -> go.Figure:
+def funnel_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """People at each funnel step with their share from start; one bar trace per breakdown value if broken down."""
     ordered = sorted(rows, key=lambda row: row["step_number"])
     if not rows or "breakdown" not in rows[0]:
-        labels, steps = _steps(ordered)
+        labels, steps = _steps(ordered, lang)
         trace = go.Funnel(y=labels, x=_values(ordered, "people"), textinfo="text", **steps)
-        return _styled(go.Figure(trace), "Funnel")
+        return _styled(go.Figure(trace), word("fig_funnel", lang), lang)
     bars = []
     for value, group in _groups(ordered, "breakdown").items():
-        labels, steps = _steps(group)
-        bars.append(go.Bar(name=str(value), x=labels, y=_values(group, "people"), **steps))
-    return _styled(go.Figure(bars), "Funnel", x_title="Step", y_title="People", barmode="group")
+        labels, steps = _steps(group, lang)
+        bars.append(
+            go.Bar(name=value_label("breakdown", str(value), lang), x=labels, y=_values(group, "people"), **steps)
+        )
+    return _styled(
+        go.Figure(bars),
+        word("fig_funnel", lang),
+        lang,
+        x_title=word("fig_step", lang),
+        y_title=word("fig_people", lang),
+        barmode="group",
+    )
 
 
-def funnel_trend_figure(rows: Rows) -> go.Figure:
+def funnel_trend_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """People entering and completing the funnel per period as bars, and the conversion rate as a line."""
     ordered = sorted(rows, key=lambda row: row["period"])
     periods = _values(ordered, "period")
-    bars = [go.Bar(name=_label(column), x=periods, y=_values(ordered, column)) for column in ("entered", "completed")]
+    bars = [
+        go.Bar(name=_label(column, lang), x=periods, y=_values(ordered, column)) for column in ("entered", "completed")
+    ]
     # On its own right-hand axis, which plotly draws over the bars.
-    line = go.Scatter(
-        name="Conversion rate", x=periods, y=_values(ordered, "conversion_rate"), mode="lines+markers", yaxis="y2"
-    )
-    rate_axis = _right_axis("Conversion rate", tickformat=PERCENT_TICKS)
+    rate = word("fig_conversion_rate", lang)
+    line = go.Scatter(name=rate, x=periods, y=_values(ordered, "conversion_rate"), mode="lines+markers", yaxis="y2")
     return _styled(
         go.Figure([*bars, line]),
-        "Funnel conversion over time",
-        x_title="Period",
-        y_title="People",
+        word("fig_funnel_trend", lang),
+        lang,
+        x_title=word("fig_period", lang),
+        y_title=word("fig_people", lang),
         barmode="group",
-        yaxis2=rate_axis,
+        yaxis2=_right_axis(rate, tickformat=PERCENT_TICKS),
     )
 
 
-def flows_figure(rows: Rows) -> go.Figure:
+def flows_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """A Sankey of path flows; a node is a name at a step, so a name seen at two steps is two nodes.
 
     Each node stands in its step's column: plotly's default ("justify") put every "(end)" node, which has no link
@@ -281,9 +345,11 @@ def flows_figure(rows: Rows) -> go.Figure:
             nodes.setdefault(node, len(nodes))
     sankey = go.Sankey(
         node={
-            "label": [name for _, name in nodes],
+            "label": [value_label("node", name, lang) for _, name in nodes],
             "customdata": [step for step, _ in nodes],
-            "hovertemplate": "%{label} (step %{customdata})<extra></extra>",
+            "hovertemplate": "%{label} ("
+            + word("fig_flow_step", lang).format(step="%{customdata}")
+            + ")<extra></extra>",
             "align": "right" if any(row["source_step"] < 0 for row in rows) else "left",
         },
         link={
@@ -292,7 +358,7 @@ def flows_figure(rows: Rows) -> go.Figure:
             "value": _values(rows, "paths"),
         },
     )
-    return _styled(go.Figure(sankey), "Flows")
+    return _styled(go.Figure(sankey), word("fig_flows", lang), lang)
 
 
 def write_html(figures: Sequence[tuple[str, go.Figure]], path: str | Path, title: str) -> Path:
@@ -314,28 +380,29 @@ def write_html(figures: Sequence[tuple[str, go.Figure]], path: str | Path, title
     return target
 
 
-def daily_figure(rows: Rows) -> go.Figure:
+def daily_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Visits and conversions per day (the overview's line)."""
     days, sessions, conversions = (_values(rows, column) for column in ("day", "sessions", "conversions"))
+    sessions_name, conversions_name = word("fig_sessions", lang), word("fig_conversions", lang)
     figure = go.Figure(
         [
-            go.Scatter(x=days, y=sessions, name="Sessions", mode="lines"),
-            go.Scatter(x=days, y=conversions, name="Conversions", mode="lines", yaxis="y2"),
+            go.Scatter(x=days, y=sessions, name=sessions_name, mode="lines"),
+            go.Scatter(x=days, y=conversions, name=conversions_name, mode="lines", yaxis="y2"),
         ]
     )
     return _styled(
         figure,
-        "By day",
-        y_title="Sessions",
+        word("fig_by_day", lang),
+        lang,
+        y_title=sessions_name,
         yaxis={"rangemode": "tozero", **_count_ticks(sessions)},
-        yaxis2=_right_axis("Conversions", **_count_ticks(conversions)),
+        yaxis2=_right_axis(conversions_name, **_count_ticks(conversions)),
         # Above the plot: on the right, the legend covered the second axis's title.
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
     )
 
 
-def channels_figure(rows: Rows) -> go.Figure:
+def channels_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Revenue by channel of the converting session."""
-    return _styled(
-        go.Figure(go.Bar(x=_values(rows, "channel"), y=_values(rows, "revenue"), name="Revenue")), "Revenue by channel"
-    )
+    bar = go.Bar(x=_values(rows, "channel"), y=_values(rows, "revenue"), name=word("fig_revenue", lang))
+    return _styled(go.Figure(bar), word("fig_revenue_by_channel", lang), lang)

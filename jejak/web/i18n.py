@@ -1,10 +1,14 @@
-"""The dashboard's words in English and Indonesian; column names are shown through `column_label`.
+"""The dashboard's words in English and Indonesian: page words (`word`), column headings (`column_label`), the
+words the reports write into their rows (`value_label`), and numbers as each language writes them (`number_text`).
 
-A missing Indonesian word falls back to English (a test checks both languages have every
-key, so that never happens silently).
+A missing Indonesian word falls back to English; `tests/web/test_i18n.py` checks both languages have every word,
+and that every column a page shows has an Indonesian heading, so that never happens silently. The JSON and CSV
+twins keep the column names and values as they are: only what is drawn and shown is translated.
 """
 
 from __future__ import annotations
+
+import re
 
 LANGUAGES = ("en", "id")
 
@@ -295,6 +299,52 @@ WORDS: dict[str, dict[str, str]] = {
     "show": {"en": "Show", "id": "Tampilkan"},
     "by_page": {"en": "By landing page", "id": "Per halaman masuk"},
     "by_channel": {"en": "By channel", "id": "Per saluran"},
+    # The figures (web/figures.py): titles, axes, series and hover text; {…} are filled in by the builder.
+    "fig_assisted": {"en": "Assisted conversions", "id": "Konversi berbantuan"},
+    "fig_first_interaction": {"en": "First interaction", "id": "Interaksi pertama"},
+    "fig_assisted_series": {"en": "Assisted", "id": "Berbantuan"},
+    "fig_last_interaction": {"en": "Last interaction", "id": "Interaksi terakhir"},
+    "fig_conversions": {"en": "Conversions", "id": "Konversi"},
+    "fig_paths": {"en": "Top conversion paths", "id": "Jalur konversi teratas"},
+    "fig_paths_other": {"en": "other paths: {count} conversions", "id": "jalur lain: {count} konversi"},
+    "fig_time_lag": {"en": "Time lag", "id": "Jeda waktu"},
+    "fig_days_to_conversion": {"en": "Days to conversion", "id": "Hari sampai konversi"},
+    "fig_path_length": {"en": "Path length", "id": "Panjang jalur"},
+    "fig_touches": {"en": "Touches before conversion", "id": "Sentuhan sebelum konversi"},
+    "fig_devices": {"en": "Conversion rate by device", "id": "Rasio konversi per perangkat"},
+    "fig_session_rate": {"en": "Session conversion rate", "id": "Rasio konversi sesi"},
+    "fig_devices_hover": {"en": "of {sessions} sessions", "id": "dari {sessions} sesi"},
+    "fig_bounce": {"en": "Bounce rate", "id": "Rasio pentalan"},
+    "fig_classic_bounce": {"en": "Classic bounce rate", "id": "Rasio pentalan klasik"},
+    "fig_engagement_bounce": {"en": "Engagement bounce rate", "id": "Rasio pentalan keterlibatan"},
+    "fig_attribution": {"en": "Conversions by attribution model", "id": "Konversi per model atribusi"},
+    "fig_credited": {"en": "Credited conversions", "id": "Konversi yang dikreditkan"},
+    "fig_funnel": {"en": "Funnel", "id": "Corong"},
+    "fig_step": {"en": "Step", "id": "Langkah"},
+    "fig_people": {"en": "People", "id": "Orang"},
+    "fig_funnel_hover": {
+        "en": "{share} of the previous step, {dropped} dropped",
+        "id": "{share} dari langkah sebelumnya, {dropped} berhenti",
+    },
+    "fig_funnel_trend": {"en": "Funnel conversion over time", "id": "Konversi corong dari waktu ke waktu"},
+    "fig_period": {"en": "Period", "id": "Periode"},
+    "fig_conversion_rate": {"en": "Conversion rate", "id": "Rasio konversi"},
+    "fig_flows": {"en": "Flows", "id": "Alur"},
+    "fig_flow_step": {"en": "step {step}", "id": "langkah {step}"},
+    "fig_by_day": {"en": "By day", "id": "Per hari"},
+    "fig_sessions": {"en": "Sessions", "id": "Sesi"},
+    "fig_revenue_by_channel": {"en": "Revenue by channel", "id": "Pendapatan per saluran"},
+    "fig_revenue": {"en": "Revenue", "id": "Pendapatan"},
+    # Words written in the page templates.
+    "dimension": {"en": "Dimension", "id": "Dimensi"},
+    "top": {"en": "Top", "id": "Teratas"},
+    "funnel_steps_help": {
+        "en": "(one per line: an event name, page:/path or stage:Name)",
+        "id": "(satu per baris: nama peristiwa, page:/path atau stage:Nama)",
+    },
+    "conversion_badge": {"en": "conversion", "id": "konversi"},
+    "yes": {"en": "yes", "id": "ya"},
+    "no": {"en": "no", "id": "tidak"},
     "language": {"en": "Bahasa Indonesia", "id": "English"},
     "error": {"en": "Something went wrong", "id": "Terjadi kesalahan"},
     "wrong_login": {"en": "The name or the password is wrong.", "id": "Nama atau kata sandi salah."},
@@ -309,6 +359,200 @@ def word(key: str, lang: str) -> str:
     return entry.get(lang) or entry["en"]
 
 
-def column_label(column: str) -> str:
-    """A column name as a heading: `first_interaction_conversions` → `first interaction conversions`."""
+# Indonesian headings for the columns the pages show, and for the names the forms offer (models, transforms,
+# breakdowns). In English a heading is the name with spaces. Kept to the words Google Analytics' Indonesian
+# interface uses where it has one (konversi berbantuan, rasio pentalan, halaman landing, sumber / media).
+COLUMNS_ID: dict[str, str] = {
+    "another_device_share": "porsi perangkat lain",
+    "assisted_conversions": "konversi berbantuan",
+    "assisted_revenue": "pendapatan berbantuan",
+    "assisted_to_last_ratio": "rasio berbantuan / terakhir",
+    "average_order": "rata-rata pesanan",
+    "average_order_value": "rata-rata nilai pesanan",
+    "breakdown": "rincian",
+    "bucket": "kelompok",
+    "build_engine": "mesin build",
+    "campaign": "kampanye",
+    "change_vs_last_touch": "selisih dari sentuhan terakhir",
+    "change_vs_last_touch_pct": "selisih dari sentuhan terakhir (%)",
+    "channel": "saluran",
+    "classic_bounce_rate": "rasio pentalan klasik",
+    "classic_bounces": "pentalan klasik",
+    "completed": "selesai",
+    "conversion_from_previous": "konversi dari langkah sebelumnya",
+    "conversion_from_start": "konversi dari awal",
+    "conversion_rate": "rasio konversi",
+    "conversion_share": "porsi konversi",
+    "conversions": "konversi",
+    "conversions_high": "konversi (batas atas)",
+    "conversions_low": "konversi (batas bawah)",
+    "converted_on_another_device": "berkonversi di perangkat lain",
+    "converting_device": "perangkat konversi",
+    "converting_sessions": "sesi yang berkonversi",
+    "cost_per_conversion": "biaya per konversi",
+    "cross_device_journeys": "perjalanan lintas perangkat",
+    "cross_device_share": "porsi lintas perangkat",
+    "currency": "mata uang",
+    "day": "hari",
+    "default": "bawaan",
+    "description": "deskripsi",
+    "device_type": "jenis perangkat",
+    "dropped": "berhenti",
+    "duplicates_skipped": "duplikat dilewati",
+    "engagement_bounce_rate": "rasio pentalan keterlibatan",
+    "engagement_bounces": "pentalan keterlibatan",
+    "entered": "masuk corong",
+    "entrances": "kunjungan masuk",
+    "event": "peristiwa",
+    "events": "peristiwa",
+    "events_stored": "peristiwa tersimpan",
+    "file": "berkas",
+    "files_imported": "berkas diimpor",
+    "first_device": "perangkat pertama",
+    "first_interaction_conversions": "konversi interaksi pertama",
+    "first_interaction_revenue": "pendapatan interaksi pertama",
+    "first_seen_at": "pertama terlihat",
+    "format": "format",
+    "help": "keterangan",
+    "imported_at": "diimpor pada",
+    "journey_conversion_rate": "rasio konversi perjalanan",
+    "journeys": "perjalanan",
+    "landing_page": "halaman landing",
+    "lane": "lajur",
+    "last_build_at": "build terakhir",
+    "last_import_at": "impor terakhir",
+    "last_interaction_conversions": "konversi interaksi terakhir",
+    "last_interaction_revenue": "pendapatan interaksi terakhir",
+    "last_seen_at": "terakhir terlihat",
+    "line": "baris",
+    "meaning": "arti",
+    "measure": "ukuran",
+    "median_seconds_from_previous": "median detik dari langkah sebelumnya",
+    "message": "pesan",
+    "model": "model",
+    "name": "nama",
+    "node": "simpul",
+    "origin": "asal",
+    "os": "sistem operasi",
+    "over_shared_identifiers": "pengenal yang dipakai terlalu banyak orang",
+    "page_path": "halaman",
+    "path": "jalur",
+    "period": "periode",
+    "paths": "jalur",
+    "people": "orang",
+    "person_id": "id orang",
+    "priority": "prioritas",
+    "properties": "properti",
+    "quarantined_at": "dikarantina pada",
+    "raw": "baris mentah",
+    "raw_is_cut": "baris mentah terpotong",
+    "reading": "tafsiran",
+    "reason": "alasan",
+    "reconciles": "cocok",
+    "reference": "rujukan",
+    "revenue": "pendapatan",
+    "revenue_high": "pendapatan (batas atas)",
+    "revenue_low": "pendapatan (batas bawah)",
+    "revenue_share": "porsi pendapatan",
+    "roas": "ROAS",
+    "row_id": "id baris",
+    "rows": "baris",
+    "rows_quarantined": "baris dikarantina",
+    "rows_read": "baris dibaca",
+    "rows_stored": "baris disimpan",
+    "rules": "aturan",
+    "seconds": "detik",
+    "session_conversion_rate": "rasio konversi sesi",
+    "sessions": "sesi",
+    "share": "porsi",
+    "source": "sumber",
+    "source_medium": "sumber / media",
+    "source_name": "nama sumber",
+    "source_step": "langkah sumber",
+    "spend": "biaya iklan",
+    "stage": "tahap",
+    "step": "langkah",
+    "step_number": "no. langkah",
+    "target": "tujuan",
+    "target_step": "langkah tujuan",
+    "text": "teks",
+    "timestamp": "waktu",
+    "traits": "atribut",
+    "unit": "satuan",
+    "value": "nilai",
+    # Attribution models, path transforms and breakdowns, as the forms offer them.
+    "first_touch": "sentuhan pertama",
+    "last_touch": "sentuhan terakhir",
+    "last_non_direct": "terakhir non-langsung",
+    "linear": "linear",
+    "position_based": "berbasis posisi",
+    "time_decay": "peluruhan waktu",
+    "markov": "Markov",
+    "shapley": "Shapley",
+    "exposure": "paparan",
+    "unique": "unik",
+    "first": "pertama",
+    "frequency": "frekuensi",
+    "remove_if_not_all": "buang jika tidak semua",
+    "remove_if_last_and_not_all": "buang jika terakhir dan tidak semua",
+    # Funnel orders and trend periods, and the Markov order chosen from the data.
+    "sequential": "berurutan",
+    "strict": "berurutan ketat",
+    "any": "urutan bebas",
+    "week": "minggu",
+    "month": "bulan",
+    "auto": "otomatis",
+    "persona": "persona",
+}
+
+
+def column_label(column: str, lang: str = "en") -> str:
+    """A column name as a heading: `first_interaction_conversions` → `first interaction conversions` in English,
+    `konversi interaksi pertama` in Indonesian (the English heading when there is none)."""
+    if lang == "id" and column in COLUMNS_ID:
+        return COLUMNS_ID[column]
     return column.replace("_", " ")
+
+
+# Words the reports themselves write into their rows, by column (channel names and the like are the user's).
+VALUES_ID: dict[str, dict[str, str]] = {
+    "reading": {
+        "only assists": "hanya membantu",
+        "mostly closes": "lebih banyak menutup",
+        "assists and closes": "membantu dan menutup",
+        "mostly assists": "lebih banyak membantu",
+    },
+    "node": {"(end)": "(akhir)", "(start)": "(awal)", "(not set)": "(tidak diisi)"},
+}
+# Columns whose values are column names (the overview's freshness rows name what they measure).
+NAMED_VALUE_COLUMNS = frozenset({"measure"})
+# A top-N table's last row, `analytics.topn.other_label`: "Other (12 rows, 34.5 % of total)".
+_OTHER_ROW = re.compile(r"Other \((?P<rows>\d+) rows?, (?P<share>[\d.]+) % of (?P<of>total|entrances|people)\)")
+_OTHER_OF_ID = {"total": "total", "entrances": "kunjungan masuk", "people": "semua orang"}
+
+
+def value_label(column: str, value: str, lang: str = "en") -> str:
+    """A text a report wrote into `column` as `lang` writes it; anything else (a channel, a page) as it is."""
+    if lang != "id":
+        return value
+    if column in NAMED_VALUE_COLUMNS:
+        return column_label(value, lang)
+    known = VALUES_ID.get("node" if column in ("source", "target") else column, {})
+    if value in known:
+        return known[value]
+    other = _OTHER_ROW.fullmatch(value)
+    if other:
+        rows, share = number_text(other["rows"], lang), number_text(other["share"], lang)
+        return f"Lainnya ({rows} baris, {share} % dari {_OTHER_OF_ID[other['of']]})"
+    return value
+
+
+def number_text(text: str, lang: str = "en") -> str:
+    """A number written the English way (`1,234.5`) as `lang` writes it: Indonesian swaps the separators
+    (`1.234,5`)."""
+    return text.translate(_ID_SEPARATORS) if lang == "id" else text
+
+
+_ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
+# plotly's `separators`: the decimal point then the thousands separator.
+FIGURE_SEPARATORS = {"en": ".,", "id": ",."}

@@ -1,0 +1,169 @@
+"""The Indonesian pages are Indonesian: every word, every column heading a page shows, the words the reports write
+into their rows, and the numbers (`1.234,5`), while the JSON and CSV twins keep the names and values as they are."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jejak.analytics.assisted import READINGS
+from jejak.analytics.flows import END_NODE, NOT_SET_NODE, START_NODE
+from jejak.web.i18n import COLUMNS_ID, LANGUAGES, VALUES_ID, WORDS, column_label, number_text, value_label
+from jejak.web.site import PAGES
+from web.conftest import Dashboard
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "jejak" / "web" / "templates"
+# Other views of the pages than their defaults, so that every column any of them shows is seen.
+OTHER_VIEWS: dict[str, list[dict[str, str]]] = {
+    "reports": [{"dimension": "source_medium"}, {"dimension": "campaign"}],
+    "attribution": [{"by": "campaign"}, {"by": "source_medium"}, {"model": "markov", "order": "auto"}],
+    "devices": [{"by": "os"}],
+    "bounce": [{"by": "channel"}],
+    "funnels": [{"breakdown": "device_type"}, {"breakdown": "channel", "trend": "week"}],
+    "flows": [{"start_event": "", "end_event": "Order Completed"}],
+}
+HEADING = re.compile(r"<th(?:\s[^>]*)?>(.*?)</th>", re.S)
+CELL = re.compile(r'<td class="num">([^<]*)</td>')
+
+
+def test_both_languages_have_every_word() -> None:
+    for key, entry in WORDS.items():
+        for lang in LANGUAGES:
+            assert entry.get(lang, "").strip(), (key, lang)
+        # A word the builder fills in has the same places in both languages.
+        assert set(re.findall(r"{\w+}", entry["en"])) == set(re.findall(r"{\w+}", entry["id"])), key
+    assert all(text.strip() for text in COLUMNS_ID.values())
+
+
+def _shown_names(body: dict[str, Any]) -> set[str]:
+    """Every column of a page's tables, and every name its forms offer, from the page's JSON twin."""
+    names = {column for rows in body["sections"].values() for row in rows for column in row}
+    for values in body.get("choices", {}).values():
+        names |= set(values)
+    return names
+
+
+def _template_names() -> set[str]:
+    """The names the templates give `label` themselves: `'line'|label`, and the options of `{% for value in [...] %}`."""
+    names: set[str] = set()
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        names |= set(re.findall(r"'(\w+)'\|label", text))
+        for listed, body in re.findall(r"{% for value in \[([^\]]*)\] %}(.*?){% endfor %}", text):
+            if "value|label" in body:
+                names |= set(re.findall(r"'([a-z_]+)'", listed))  # numbers (Markov orders) need no heading
+    return names
+
+
+def test_every_column_and_choice_a_page_shows_has_an_indonesian_heading(dashboard: Dashboard) -> None:
+    shown: dict[str, set[str]] = {}
+    with dashboard.logged_in() as client:
+        for page in PAGES:
+            for params in [{}, *OTHER_VIEWS.get(page.slug, [])]:
+                answer = client.get(f"/{page.slug}.json", params=params)
+                assert answer.status_code == 200, (page.slug, params, answer.text[:300])
+                for name in _shown_names(answer.json()):
+                    shown.setdefault(name, set()).add(page.slug)
+    from_templates = _template_names()
+    assert {"line", "quarantined_at", "sequential", "week"} <= from_templates  # the scan reads the templates
+    missing = {name: sorted(pages) for name, pages in shown.items() if name not in COLUMNS_ID}
+    missing |= {name: ["a template"] for name in from_templates if name not in COLUMNS_ID}
+    assert not missing, f"no Indonesian heading in i18n.COLUMNS_ID for {missing}"
+
+
+def _swapped(text: str) -> str:
+    return text.translate(str.maketrans({",": ".", ".": ","}))
+
+
+def test_an_indonesian_page_has_indonesian_headings_readings_and_numbers(dashboard: Dashboard) -> None:
+    with dashboard.logged_in() as client:
+        english = client.get("/reports", params={"lang": "en"}).text
+        indonesian = client.get("/reports", params={"lang": "id"}).text
+        twin = client.get("/reports.json").json()["sections"]
+    headings = {html.unescape(text) for text in HEADING.findall(indonesian)}
+    assert {"konversi berbantuan", "tafsiran", "porsi konversi", "kelompok"} <= headings
+    assert not headings & {"assisted conversions", "reading", "conversion share"}
+    # The twin keeps the English words; the page shows them in Indonesian.
+    readings = {row["reading"] for row in twin["assisted"]}
+    assert readings and readings <= set(READINGS)
+    for reading in readings:
+        assert f">{VALUES_ID['reading'][reading]}<" in indonesian
+    other = twin["paths"][-1]["path"]
+    assert other.startswith("Other (")
+    assert html.escape(value_label("path", other, "id")) in indonesian and "Lainnya (" in indonesian
+    # The same cells, with the separators swapped: 1,234.5 reads 1.234,5.
+    english_cells, indonesian_cells = CELL.findall(english), CELL.findall(indonesian)
+    assert len(english_cells) == len(indonesian_cells) > 20
+    assert [_swapped(cell) for cell in english_cells] == indonesian_cells
+    assert any("," in cell for cell in english_cells) and any("." in cell for cell in english_cells)
+    # The figures are drawn in the page's language, with its separators.
+    assert '"separators":",."' in indonesian and "Konversi berbantuan" in indonesian
+    assert '"separators":".,"' in english and "Konversi berbantuan" not in english
+
+
+@pytest.mark.parametrize(
+    ("value", "indonesian"),
+    [
+        ("Other (12 rows, 34.5 % of total)", "Lainnya (12 baris, 34,5 % dari total)"),
+        ("Other (1 row, 0.4 % of entrances)", "Lainnya (1 baris, 0,4 % dari kunjungan masuk)"),
+        ("Other (3 rows, 10.0 % of people)", "Lainnya (3 baris, 10,0 % dari semua orang)"),
+        ("Other Coffee", "Other Coffee"),  # a channel or page of that name is the user's
+    ],
+)
+def test_an_other_row_reads_in_indonesian(value: str, indonesian: str) -> None:
+    assert value_label("path", value, "id") == indonesian
+    assert value_label("path", value, "en") == value
+
+
+def test_the_words_the_reports_write_are_all_translated() -> None:
+    assert set(VALUES_ID["reading"]) == set(READINGS)
+    assert set(VALUES_ID["node"]) == {END_NODE, START_NODE, NOT_SET_NODE}
+    # A flow's node shows under source and target as well; a channel called "(end)" elsewhere is the user's.
+    assert value_label("target", END_NODE, "id") == "(akhir)" and value_label("channel", END_NODE, "id") == END_NODE
+    # The overview's freshness rows name what they measure.
+    assert value_label("measure", "last_build_at", "id") == column_label("last_build_at", "id") != "last build at"
+
+
+def test_numbers_swap_their_separators_in_indonesian_only() -> None:
+    assert number_text("1,234,567.89", "id") == "1.234.567,89"
+    assert number_text("1,234,567.89", "en") == "1,234,567.89"
+
+
+FIGURE_DATA = re.compile(r'<script type="application/json" class="figure-data" data-for="[^"]*">(.*?)</script>', re.S)
+
+
+def _figure_texts(figure: dict[str, Any]) -> set[str]:
+    """What a figure writes of its own: its title, axis titles, series names and hover text."""
+    layout = figure["layout"]
+    texts = {layout.get("title", {}).get("text", "")}
+    texts |= {axis.get("title", {}).get("text", "") for name, axis in layout.items() if name[1:5] == "axis"}
+    for trace in figure["data"]:
+        texts |= {str(trace.get("name", "")), str(trace.get("hovertemplate", ""))}
+        texts |= {str(trace.get("node", {}).get("hovertemplate", ""))}
+    # plotly's own places (`%{customdata[0]:.1%}`) and tags are not words.
+    return {re.sub(r"%{[^}]*}|<[^>]*>", " ", text) for text in texts if text}
+
+
+def test_every_figure_on_an_indonesian_page_is_drawn_in_indonesian(dashboard: Dashboard) -> None:
+    # A word's text up to its first place, without the punctuation `\b` cannot stand next to.
+    pairs = [(entry["en"].split("{")[0].strip(" :·()"), entry["id"]) for entry in WORDS.values()]
+    pairs += [(column_label(name), indonesian) for name, indonesian in COLUMNS_ID.items()]
+    english_only = {english for english, indonesian in pairs if english and english.lower() != indonesian.lower()}
+    drawn = 0
+    with dashboard.logged_in() as client:
+        for page in PAGES:
+            for params in [{}, *OTHER_VIEWS.get(page.slug, [])]:
+                body = client.get(f"/{page.slug}", params={**params, "lang": "id"}).text
+                for found in FIGURE_DATA.findall(body):
+                    figure = json.loads(found)
+                    drawn += 1
+                    assert figure["layout"]["separators"] == ",.", page.slug
+                    for text in _figure_texts(figure):
+                        left = [word for word in english_only if re.search(rf"\b{re.escape(word)}\b", text, re.I)]
+                        assert not left, (page.slug, params, text, left)
+    assert drawn >= 12
