@@ -192,6 +192,21 @@ def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
     return None
 
 
+def _check_given_range(constants: Mapping[str, str], day_formats: Sequence[str]) -> None:
+    """Refuse a range given with --set that is no range of days, naming the option: read row by row, every row went
+    to the quarantine as a bad `date`, a column the file does not have."""
+    days = {name: _parse_day(constants[name], day_formats) for name in RANGE_COLUMNS}
+    for name, day in days.items():
+        if day is None:
+            raise SettingError(
+                f"--set {name}={constants[name]!r} is not a day: give it as YYYY-MM-DD, "
+                "e.g. --set 'period_start=2026-11-01,period_end=2026-11-30'."
+            )
+    first, last = days["period_start"], days["period_end"]
+    if first is not None and last is not None and last < first:
+        raise SettingError(f"--set period_end ({last}) is before period_start ({first}): swap them.")
+
+
 def _title_day(text: str) -> dt.date | None:
     named = english_months(text.strip().rstrip("."))
     for day_format in _TITLE_DAY_FORMATS:
@@ -306,7 +321,9 @@ def import_spend(
     if workbook:
         amounts = amount_style(mark, ",")
         titles, header, rows = _sheet_lines(path, skip_lines, sheet)
-        csv_head: tuple[bytes, str] | None = None  # a sheet's title rows are not counted: the advice says N
+
+        def lines_above_table() -> int:
+            return _sheet_rows_above_table(path, sheet)
     else:
         # Unpacked and re-encoded as the events import does it: the same staging copy, the same errors.
         with contextlib.ExitStack() as unpacking:
@@ -315,7 +332,10 @@ def import_spend(
             delimiter = csv_delimiter(readable, project.settings.csv_delimiter, skip_lines=skip_lines)
         amounts = amount_style(mark, delimiter)
         titles, header, rows = _csv_lines(path, raw, delimiter, skip_lines)
-        csv_head = (raw, delimiter)
+
+        def lines_above_table() -> int:
+            return _lines_above_table(raw, delimiter)
+
     # Columns with no name are named by their places, as the events import names them: two are not one name.
     columns = named_by_place(header)
     names, header_currency = _spend_names(columns, mapping)
@@ -328,6 +348,8 @@ def import_spend(
         raise InputFileError(f"{path} has a day per row already: --set {ranged[0]} is for a report of a range of days.")
     if len(ranged) == 1:
         raise SettingError("--set period_start and period_end go together: give the report's first and last day.")
+    if ranged:
+        _check_given_range(constants, day_formats)
     if header_currency and "currency" not in names:
         constants.setdefault("currency", header_currency)
     given = {*names, *constants}
@@ -350,7 +372,7 @@ def import_spend(
         if required not in names:
             hints = ["rename a column with --map, e.g. --map 'tanggal=date'"]
             if titled:
-                above = _lines_above_table(*csv_head) if csv_head is not None else 0
+                above = lines_above_table()  # counted here only: no import that reads its table pays for it
                 lines = str(above) if above else "N"
                 hints.insert(
                     0, f"its first line reads as a title: skip the lines above the header with --skip-lines {lines}"
@@ -516,6 +538,20 @@ def _lines_above_table(raw: bytes, delimiter: str, looked_at: int = 20) -> int:
     for number, cells in enumerate(csv.reader(head, delimiter=delimiter)):
         if sum(1 for cell in cells if cell.strip()) >= 2:
             return number
+    return 0
+
+
+def _sheet_rows_above_table(path: Path, sheet: str | None, looked_at: int = 20) -> int:
+    """How many of a sheet's first rows come before its first of two values or more (a title, a date range), as
+    `--skip-lines` counts them, or 0 when none of its first `looked_at` rows has two."""
+    _, header, after = sheet_rows(path, 0, sheet)
+    if sum(1 for cell in header if cell.strip()) >= 2:
+        return 0
+    for number, cells in after:
+        if number > looked_at:
+            break
+        if sum(1 for cell in cells if cell.strip()) >= 2:
+            return number - 1
     return 0
 
 

@@ -489,6 +489,9 @@ def test_a_report_of_a_range_spreads_its_rows_over_the_range_its_title_line_give
     for row in [["Laporan kampanye"], ["1 Apr 2026 - 30 Apr 2026"], ["Kampanye", "Biaya"], ["Kopi Search", 300000]]:
         sheet.append(row)
     workbook.save(tmp_path / "laporan.xlsx")
+    # Imported without skipping its title rows, the advice counts them in the sheet as in a CSV (it said "N").
+    with pytest.raises(MissingColumnError, match="--skip-lines 2;"):
+        import_spend(project, tmp_path / "laporan.xlsx", {"Kampanye": "campaign"}, constants={"channel": "Paid Search"})
     read = import_spend(
         project, tmp_path / "laporan.xlsx", {"Kampanye": "campaign"}, constants={"channel": "Paid Search"}, skip_lines=2
     )
@@ -503,6 +506,16 @@ def test_a_report_of_a_range_spreads_its_rows_over_the_range_its_title_line_give
         import_spend(project, plain, constants={"channel": "Paid Video"})
     with pytest.raises(SettingError, match="go together"):
         import_spend(project, plain, constants={"channel": "Paid Video", "period_start": "2026-05-01"})
+    # A range that is no range of days is refused up front, naming the option: row by row, every row went to the
+    # quarantine for a bad `date`, a column the file does not have.
+    with pytest.raises(SettingError, match=r"--set period_end='31 Mei' is not a day: give it as YYYY-MM-DD"):
+        import_spend(
+            project, plain, constants={"channel": "Paid Video", "period_start": "2026-05-01", "period_end": "31 Mei"}
+        )
+    with pytest.raises(SettingError, match=r"period_end \(2026-04-30\) is before period_start \(2026-05-01\)"):
+        backwards = {"channel": "Paid Video", "period_start": "2026-05-01", "period_end": "2026-04-30"}
+        import_spend(project, plain, constants=backwards)
+    assert quarantined(project) == [] and "Paid Video" not in spend_by_channel(project)
     given_range = {"channel": "Paid Video", "period_start": "2026-05-01", "period_end": "2026-05-07"}
     read = import_spend(project, plain, constants=given_range)
     assert (read.rows_stored, read.title_period) == (1, None)
