@@ -9,12 +9,16 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from conftest import Built, build_demo, build_story, buy, visit
-from sklearn.metrics import adjusted_rand_score
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from jejak.core.errors import SettingError
 from jejak.engine import Engine, connect
 from jejak.journeys.channels import DEFAULT_CHANNEL_RULES
-from jejak.segments.discovery import Discovery, discover_personas, rupiah
+from jejak.segments import discovery
+from jejak.segments.discovery import Discovery, discover_personas, rupiah, silhouettes
 from jejak.segments.features import CHANNEL_GROUPS, COUNT_FEATURES, NUMERIC_FEATURES, SHARE_FEATURES, person_features
 from jejak.store.derived import table_path
 from jejak.store.project import Project
@@ -254,6 +258,55 @@ def test_each_cluster_has_a_draft_persona_for_people_to_finish(planted: tuple[pa
         "Mobile social-media shoppers",
         "Desktop marketplace shoppers",
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    points=st.integers(3, 60).flatmap(
+        lambda count: arrays(np.float64, (count, 3), elements=st.sampled_from([0.0, 0.5, 1.0, 2.5, -3.0, 7.25]))
+    ),
+    seed=st.integers(0, 2**32 - 1),
+    chunk_bytes=st.sampled_from([8, 200, 10**9]),
+)
+def test_silhouettes_of_several_labellings_are_scikit_learn_s(points: np.ndarray, seed: int, chunk_bytes: int) -> None:
+    # Repeated points (distance 0), clusters of one point, labels that are not 0..k-1, and chunks of one row to all.
+    rng = np.random.default_rng(seed)
+    labellings = {}
+    for k in (2, 3, 5):
+        labels = rng.integers(0, k, len(points)) * 7 + 3
+        if len(np.unique(labels)) >= 2 and len(np.unique(labels)) < len(points):  # what scikit-learn scores
+            labellings[k] = labels
+    if not labellings:
+        return
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(discovery, "SILHOUETTE_CHUNK_BYTES", chunk_bytes)
+        found = silhouettes(points, labellings)
+    for k, labels in labellings.items():
+        assert found[k] == pytest.approx(silhouette_score(points, labels), abs=1e-9), k
+
+
+def test_past_the_sample_everyone_is_fitted_from_the_sample_s_clusters(
+    planted: tuple[pa.Table, list[str], Discovery], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # k is chosen on a sample of 300 of the 800 people; the chosen k is fitted on everyone from the sample's centres
+    # and five starts, not the thirty starts on everyone, and finds the same groups.
+    table, _, everyone_sampled = planted
+    monkeypatch.setattr(discovery, "SILHOUETTE_SAMPLE_SIZE", 300)
+    found = discover_personas(table, seed=3)
+    assert found.silhouette_by_k != everyone_sampled.silhouette_by_k  # scored on the sample
+    assert found.k == everyone_sampled.k == len(PLANTED_SIZES)
+    assert adjusted_rand_score(cluster_of(found, table), cluster_of(everyone_sampled, table)) == 1.0
+    assert [cluster.traits for cluster in found.clusters] == [cluster.traits for cluster in everyone_sampled.clusters]
+    # The sample's centres, moved into everyone's scaled space, sit where Lloyd's run from them ends: it moved them
+    # little. And a model's centres moved into its own space stay where they are.
+    matrix = discovery._matrix(discovery._sorted(table))
+    sample = matrix[np.sort(np.random.default_rng(3).choice(len(matrix), size=300, replace=False))]
+    sampled, fitted = discovery._model(3, 3).fit(sample), discovery._model(3, 3).fit(matrix)
+    moved = discovery._moved_centres(sampled, fitted)
+    assert np.allclose(discovery._moved_centres(fitted, fitted), fitted[-1].cluster_centers_)
+    nearest = [np.linalg.norm(fitted[-1].cluster_centers_ - centre, axis=1).min() for centre in moved]
+    spread = np.linalg.norm(fitted[-1].cluster_centers_[0] - fitted[-1].cluster_centers_[1])
+    assert max(nearest) < 0.1 * spread
 
 
 def test_the_same_input_and_seed_give_the_same_clusters() -> None:
