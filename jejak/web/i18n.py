@@ -360,8 +360,8 @@ def word(key: str, lang: str) -> str:
 
 
 # Indonesian headings for the columns the pages show, and for the names the forms offer (models, transforms,
-# breakdowns). In English a heading is the name with spaces. Kept to the words Google Analytics' Indonesian
-# interface uses where it has one (konversi berbantuan, rasio pentalan, halaman landing, sumber / media).
+# breakdowns); in English a heading is the name with spaces. Marketing terms stay the ones Indonesian marketers
+# read elsewhere (halaman landing, sumber / media, ROAS) rather than coined translations.
 COLUMNS_ID: dict[str, str] = {
     "another_device_share": "porsi perangkat lain",
     "assisted_conversions": "konversi berbantuan",
