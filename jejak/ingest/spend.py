@@ -195,15 +195,17 @@ def _parse_day(text: str, formats: Sequence[str] = ()) -> dt.date | None:
 def _check_given_range(constants: Mapping[str, str], day_formats: Sequence[str]) -> None:
     """Refuse a range given with --set that is no range of days, naming the option: read row by row, every row went
     to the quarantine as a bad `date`, a column the file does not have."""
-    days = {name: _parse_day(constants[name], day_formats) for name in RANGE_COLUMNS}
-    for name, day in days.items():
+    days: list[dt.date] = []
+    for name in RANGE_COLUMNS:
+        day = _parse_day(constants[name], day_formats)
         if day is None:
             raise SettingError(
                 f"--set {name}={constants[name]!r} is not a day: give it as YYYY-MM-DD, "
                 "e.g. --set 'period_start=2026-11-01,period_end=2026-11-30'."
             )
-    first, last = days["period_start"], days["period_end"]
-    if first is not None and last is not None and last < first:
+        days.append(day)
+    first, last = days
+    if last < first:
         raise SettingError(f"--set period_end ({last}) is before period_start ({first}): swap them.")
 
 
@@ -367,7 +369,7 @@ def import_spend(
         names[names.index("period_start")] = "date"
     amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
     # A header of one value is a report's title (`Campaign report`): the lines to skip come first in the advice.
-    titled = sum(1 for name in header if name.strip()) <= 1
+    titled = not _is_table_row(header)
     for required in ("date", "channel"):
         if required not in names:
             hints = ["rename a column with --map, e.g. --map 'tanggal=date'"]
@@ -531,12 +533,17 @@ def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple
     return titles, header, rows()
 
 
+def _is_table_row(cells: Sequence[str]) -> bool:
+    """Whether a line holds two values or more, as a table's header and rows do; a title or a date range holds one."""
+    return sum(1 for cell in cells if cell.strip()) >= 2
+
+
 def _lines_above_table(raw: bytes, delimiter: str, looked_at: int = 20) -> int:
     """How many of a CSV file's first lines come before its first of two values or more (a title, a date range), or
     0 when none of the first `looked_at` has two."""
     head = raw[: 64 * 1024].decode("utf-8-sig", errors="replace").splitlines()[:looked_at]
     for number, cells in enumerate(csv.reader(head, delimiter=delimiter)):
-        if sum(1 for cell in cells if cell.strip()) >= 2:
+        if _is_table_row(cells):
             return number
     return 0
 
@@ -545,12 +552,12 @@ def _sheet_rows_above_table(path: Path, sheet: str | None, looked_at: int = 20) 
     """How many of a sheet's first rows come before its first of two values or more (a title, a date range), as
     `--skip-lines` counts them, or 0 when none of its first `looked_at` rows has two."""
     _, header, after = sheet_rows(path, 0, sheet)
-    if sum(1 for cell in header if cell.strip()) >= 2:
+    if _is_table_row(header):
         return 0
     for number, cells in after:
         if number > looked_at:
             break
-        if sum(1 for cell in cells if cell.strip()) >= 2:
+        if _is_table_row(cells):
             return number - 1
     return 0
 
