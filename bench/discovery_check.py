@@ -9,13 +9,17 @@ Usage:
     .venv/bin/python bench/discovery_check.py --events 150000 --seeds 5
     .venv/bin/python bench/discovery_check.py --events 100000 --seeds 3 7 11   # several data sets
     .venv/bin/python bench/discovery_check.py --events 100000 --seeds 11 --every-k  # also the ARI of k = 2..8
+    .venv/bin/python bench/discovery_check.py --project bench/out/project-10000000  # time it on a built project
 
-Writes bench/out/discovery-<events>-<seed>/ (the project) and prints one block per seed.
+Writes bench/out/discovery-<events>-<seed>/ (the project) and prints one block per seed. With `--project`, times
+features and discovery on that built project (no planted truth read), prints a table and writes
+bench/out/discovery.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +33,7 @@ from jejak.segments.discovery import Discovery, discover_personas
 from jejak.segments.features import person_features
 from jejak.store.derived import table_path
 from jejak.store.files import remove_tree
-from jejak.store.project import Project, init_project
+from jejak.store.project import Project, init_project, open_project
 from jejak.synth import generate
 from jejak.synth.checks import planted_personas
 from jejak.synth.personas import PERSONA_NAMES
@@ -89,12 +93,42 @@ def check(events: int, seed: int, every_k: bool = False) -> None:
         print("  ARI by k: " + ", ".join(f"{k}: {ari:.3f}" for k, ari in aris.items()))
 
 
+def time_project(root: Path) -> None:
+    """Seconds of features and of discovery (k chosen by silhouette) on an already built project."""
+    project = open_project(root)
+    began = time.perf_counter()
+    table = _features(project)
+    featured = time.perf_counter()
+    chosen = discover_personas(table)
+    discovered = time.perf_counter()
+    report = {
+        "project": str(root),
+        "people": table.num_rows,
+        "features_seconds": round(featured - began, 2),
+        "discovery_seconds": round(discovered - featured, 2),
+        "chosen_k": chosen.k,
+        "cluster_sizes": [cluster.size for cluster in chosen.clusters],
+    }
+    print(f"{'people':<20}{report['people']:>12,}")
+    for key in ("features_seconds", "discovery_seconds", "chosen_k"):
+        print(f"{key:<20}{report[key]:>12}")
+    print(f"{'cluster sizes':<20}{', '.join(f'{size:,}' for size in report['cluster_sizes'])}")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    out = OUT_DIR / "discovery.json"
+    out.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(f"JSON: {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=150_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[5])
     parser.add_argument("--every-k", action="store_true", help="Also fit every candidate k and print its ARI.")
+    parser.add_argument("--project", type=Path, help="Time features and discovery on this built project instead.")
     arguments = parser.parse_args()
+    if arguments.project is not None:
+        time_project(arguments.project)
+        return
     for seed in arguments.seeds:
         check(arguments.events, seed, every_k=arguments.every_k)
 
