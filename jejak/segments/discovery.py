@@ -20,8 +20,8 @@ at most 20,000 people (`SILHOUETTE_SAMPLE_SIZE`; the silhouette costs the square
 people, and `silhouettes` computes the distances once for every candidate). When the sample is
 everyone, the chosen k's fit is the model; past it, the chosen k is fitted on everyone from the
 sample's centres and `EVERYONE_RESTARTS` starts (`_fit_from_sample`). On two cores the choice
-took 9.9 s for `make demo`'s 200k events (17,699 people; 25.7 s before both changes) and 20.8 s
-for 10M events (884,956 people; 57.3 s before, with the same clusters). Rows are sorted by
+took 9.9 s for `make demo`'s 200k events (17,699 people; 25.7 s before both changes) and 18.9 s
+for 10M events (884,956 people; 52.1 s before, group sizes within 14 people). Rows are sorted by
 person id first, so the same people and seed give the same result whatever order the engine
 returned them in.
 
@@ -284,7 +284,7 @@ def _fit_from_sample(sampled: Pipeline, matrix: FloatArray, seed: int) -> Pipeli
     """The sample's k fitted on everyone: the better (lower inertia) of one Lloyd run from the sample's centres and
     `EVERYONE_RESTARTS` k-means++ starts, in place of `KMEANS_RESTARTS` starts on everyone.
 
-    At 10M events (880k people) the 30 starts took 15–23 s of a 57 s discovery. The sample's centres alone reach the
+    At 10M events (880k people) the 30 starts took 15–23 s of a 52–57 s discovery. The sample's centres alone reach the
     30 starts' optimum at k = 5 in 1.4 s, but stop 1.3 % above it at k = 8; five starts reach it at k = 8 (and 6, 7)
     in about 4 s. The centres move from the sample's scaled space to everyone's: both are affine maps of the prepared
     features (`_model`'s scale and weigh steps).
