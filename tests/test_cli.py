@@ -510,7 +510,8 @@ def test_import_skips_a_reports_title_lines(tmp_path: Path) -> None:
     mapped = ["--map", "waktu=timestamp,pelanggan=user_id", "--set", "event=Order Completed"]
     titled = ["import", str(report), *mapped, "--project", str(project)]
     failed = runner.invoke(cli, titled, env={"COLUMNS": "300"})
-    assert failed.exit_code == 1 and "--skip-lines N" in failed.output, failed.output
+    # The lines to skip are counted: those above the first line of two values or more.
+    assert failed.exit_code == 1 and "--skip-lines 2." in failed.output, failed.output
     imported = runner.invoke(cli, [*titled, "--skip-lines", "2"], env={"COLUMNS": "300"})
     assert imported.exit_code == 0, imported.output
     # The table's row of the file (a warning below the table names it too).

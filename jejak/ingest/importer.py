@@ -70,6 +70,7 @@ from jejak.ingest.mapping import (
     check_constants,
     check_mapping,
     contact_log,
+    is_cost_report,
     is_customer_list,
     map_option_text,
     names_not_in,
@@ -78,13 +79,16 @@ from jejak.ingest.mapping import (
     split_joins,
     suggested_map,
     survey_kind,
+    totals_columns,
 )
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
     TYPED_REVENUE,
     RawChunk,
     csv_delimiter,
+    csv_lines_above_table,
     is_gzipped,
+    is_table_row,
     is_utf16,
     named_by_place,
     not_a_workbook,
@@ -95,6 +99,8 @@ from jejak.ingest.readers import (
     read_jsonl_chunks,
     read_parquet_chunks,
     refuse_repeated_names,
+    sheet_rows,
+    sheet_rows_above_table,
     utf16_to_utf8,
 )
 from jejak.ingest.remote import download_url, is_url
@@ -500,6 +506,14 @@ class AdviceNames(NamedTuple):
 DEFAULT_ADVICE = AdviceNames()
 
 
+# The lines above a file's table (a report's title), and the table's header there; (0, []) when none is found.
+TableBelowTitle = Callable[[], tuple[int, list[str]]]
+
+
+def _no_title() -> tuple[int, list[str]]:
+    return 0, []
+
+
 def _check_columns(
     path: Path,
     header: Sequence[str],
@@ -507,12 +521,14 @@ def _check_columns(
     file_format: str,
     renaming: bool = False,
     advice: AdviceNames = DEFAULT_ADVICE,
+    below_title: TableBelowTitle = _no_title,
 ) -> None:
     """The columns every event needs are there (`names`: each `header` column's name after mapping, and the --set
     columns after them); if not, say so, with the mapping the file's names suggest (`mapping.suggested_map`).
     Every missing one is named in one refusal: a file that lacked its time and its event's name took two rounds.
     `renaming`: --event-names was given, whose own check (`_check_renamable`) says how to map the event. `advice`: the
-    event names to give."""
+    event names to give. `below_title`: where the table starts, read only for a refusal whose header is one value
+    (a report's title), so that the advice gives the lines to skip."""
     lacks: list[str] = []
     if "timestamp" not in names:
         lacks.append(
@@ -529,13 +545,47 @@ def _check_columns(
         return
     # Read once for the refusal: the advice on the event's name reads it too.
     suggested = suggested_map(header, names[: len(header)])
+    above, table = below_title() if file_format in TITLED and not is_table_row(header) else _no_title()
+    identified = {*names, *suggested.values()} & set(IDENTIFIER_COLUMNS)
+    totals = [] if identified else totals_columns(table or header)
+    if totals:
+        raise MissingColumnError(_totals_report_text(path, totals, table or header, above))
     if unnamed:
         lacks.append(_no_event_column_text(path, header, names, suggested, advice))
-    # A report's title above its header reads as the header: say how to skip it.
-    titled = " If lines above the header hold a title, skip them with --skip-lines N." if file_format in TITLED else ""
+    # A report's title above its header reads as the header: say how to skip it, with the lines to skip when its
+    # first line is one value. A header with a column jejak reads, or one it would offer, is the file's own.
+    read = suggested or any(name in KNOWN_INPUT_COLUMNS for name in names[: len(header)])
+    titled = ""
+    if above:
+        titled = f" Its first line reads as a title: skip the lines above its header with --skip-lines {above}."
+    elif file_format in TITLED and not read:
+        titled = " If lines above the header hold a title, skip them with --skip-lines N."
     perhaps = f" Its names suggest: {map_option_text(suggested)} (check with --check)." if suggested else ""
     also = "".join(f" It also {lack.removeprefix(f'{path} ')}" for lack in lacks[1:])
     raise MissingColumnError(f"{lacks[0]}{also} Its columns: {', '.join(header)}.{perhaps}{titled}")
+
+
+def _totals_report_text(path: Path, totals: Sequence[str], header: Sequence[str], above: int) -> str:
+    """What to say of a report of totals (`mapping.totals_columns`): no mapping makes its rows events. An ad
+    platform's report with its cost is ad spend, which `jejak spend import` reads."""
+    shown = ", ".join(totals[:4]) + (", …" if len(totals) > 4 else "")
+    events = (
+        "jejak builds people, sessions, journeys and every report from one row per event (a page view, an order, a "
+        "chat, a call), each with its time and its person"
+    )
+    if is_cost_report(header):
+        skip = f" --skip-lines {above}" if above else ""
+        return (
+            f"{path} is an ad platform's report of totals ({shown}), not of events: {events}. Its cost is ad spend, "
+            f"which cost per conversion and ROAS read: jejak spend import {shlex.quote(str(path))}{skip} --set 'channel=Paid Search' "
+            "(the channel of its ads; see jejak spend import --help)."
+        )
+    return (
+        f"{path} is a report of totals, not of events: its columns ({shown}) count what happened under each row's "
+        f"channel, page or day, and none says who did it; {events}. Import the events themselves: a web analytics "
+        "tool's raw export (GA4's BigQuery export; Mixpanel's, Amplitude's or PostHog's: docs/import-formats.md), a "
+        "shop's or a marketplace's orders, a till's receipts, a chat tool's conversations."
+    )
 
 
 def _no_event_column_text(
@@ -698,8 +748,22 @@ def open_reader(
         f"{PROPERTY_PREFIX}{name}" if written.strip().lower() in to_property else name
         for written, name in zip(header, names, strict=True)
     ]
+
+    def below_title() -> tuple[int, list[str]]:
+        if file_format == "csv":
+            above = csv_lines_above_table(path, delimiter)
+            return (above, read_csv_header(path, delimiter, skip_lines=above)) if above else _no_title()
+        above = sheet_rows_above_table(path, sheet)
+        return (above, sheet_rows(path, above, sheet)[1]) if above else _no_title()
+
     _check_columns(
-        path, header, [*read_as, *joined, *constants], file_format, renaming=renames is not None, advice=advice
+        path,
+        header,
+        [*read_as, *joined, *constants],
+        file_format,
+        renaming=renames is not None,
+        advice=advice,
+        below_title=below_title,
     )
     present = [n for n in [*names, *joined, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in [*names, *constants] if n not in KNOWN_INPUT_COLUMNS]

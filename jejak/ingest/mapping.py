@@ -333,6 +333,42 @@ _ORDER_COUNT_NAMES = frozenset(
 )  # fmt: skip
 
 
+# A report of totals (GA4's or Matomo's report download, an ad platform's campaign report): each row counts what
+# happened under a channel, a page or a day. No mapping makes its rows events: jejak needs one row per event, with its
+# time and its person. The names as GA4 (in English and Indonesian), Matomo and the ad platforms title the columns.
+_TOTAL_NAMES = frozenset(
+    {"sessions", "engagedsessions", "engagementrate", "averageengagementtimepersession", "averageengagementtime",
+     "eventspersession", "eventcount", "keyevents", "sessionkeyeventrate", "userkeyeventrate", "totalrevenue",
+     "purchaserevenue", "totalusers", "newusers", "activeusers", "returningusers", "users", "views", "viewsperuser",
+     "viewspersession", "bouncerate", "conversions", "transactions", "ecommercepurchases", "pageviews",
+     "uniquepageviews", "avgsessionduration", "sesi", "sesiengaged", "sesidenganinteraksi", "rasioengagement",
+     "rasiointeraksi", "jumlahperistiwa", "peristiwautama", "totalpendapatan", "totalpengguna", "penggunabaru",
+     "penggunaaktif", "tampilan", "rasiopentalan", "nbvisits", "nbuniqvisitors", "nbactions", "visits",
+     "uniquevisitors", "impressions", "impr", "clicks", "ctr", "avgcpc", "reach", "tayangan", "klik", "jangkauan",
+     "cost", "amountspent", "biaya", "jumlahyangdibelanjakan", "costmicros", "metricscostmicros"}
+)  # fmt: skip
+# What an ad platform's report names its cost: such a report is ad spend (`jejak spend import`), as `spend` reads it.
+_COST_NAMES = frozenset({"cost", "amountspent", "biaya", "jumlahyangdibelanjakan", "costmicros", "metricscostmicros"})
+_CURRENCY_IN_BRACKETS = re.compile(r"\s*\([A-Za-z]{3}\)$")
+
+
+def _total_name(written: str) -> str:
+    """A column's name as `_TOTAL_NAMES` holds it: compact, without a currency in brackets (`Cost (IDR)`)."""
+    return compact_name(_CURRENCY_IN_BRACKETS.sub("", written))
+
+
+def totals_columns(header: Sequence[str]) -> list[str]:
+    """The columns of a report of totals (`Sessions`, `Event count`, `Cost`), as written, when two or more of the
+    header's are such totals; else none. One alone (an orders export's `Views`) says nothing."""
+    found = [written for written in header if _total_name(written) in _TOTAL_NAMES]
+    return found if len(found) >= 2 else []
+
+
+def is_cost_report(header: Sequence[str]) -> bool:
+    """True when a report of totals has a column of cost: an ad platform's, whose rows are ad spend."""
+    return bool(totals_columns(header)) and any(_total_name(written) in _COST_NAMES for written in header)
+
+
 def is_customer_list(header: Sequence[str]) -> bool:
     """True when a column counts each row's orders (`Total Orders`, `Jumlah Transaksi`): a list of customers."""
     return any(compact_name(written) in _ORDER_COUNT_NAMES for written in header)

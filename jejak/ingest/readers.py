@@ -724,6 +724,44 @@ def sheet_rows(
     raise InputFileError(f"{path}: the {which} is empty; its first row must name the columns.{others}")
 
 
+TITLE_LOOK_LINES = 20  # how far down a file a table's first line is looked for, under a report's title
+
+
+def is_table_row(cells: Sequence[str]) -> bool:
+    """Whether a line holds two values or more, as a table's header and rows do; a title or a date range holds one."""
+    return sum(1 for cell in cells if cell.strip()) >= 2
+
+
+def lines_above_table(head: bytes, delimiter: str, looked_at: int = TITLE_LOOK_LINES) -> int:
+    """How many of the first lines of a CSV file's `head` come before its first of two values or more (a title, a
+    date range), as `--skip-lines` counts them, or 0 when none of the first `looked_at` has two."""
+    lines = head[: 64 * 1024].decode("utf-8-sig", errors="replace").splitlines()[:looked_at]
+    for number, cells in enumerate(csv.reader(lines, delimiter=delimiter)):
+        if is_table_row(cells):
+            return number
+    return 0
+
+
+def csv_lines_above_table(path: Path, delimiter: str) -> int:
+    """`lines_above_table` of a CSV file (gzipped or UTF-16 too), reading only its start."""
+    with _open_start(path) as handle:
+        return lines_above_table(handle.read(64 * 1024), delimiter)
+
+
+def sheet_rows_above_table(path: Path, sheet: str | None, looked_at: int = TITLE_LOOK_LINES) -> int:
+    """How many of a sheet's first rows come before its first of two values or more (a title, a date range), as
+    `--skip-lines` counts them, or 0 when none of its first `looked_at` rows has two."""
+    _, header, after = sheet_rows(path, 0, sheet)
+    if is_table_row(header):
+        return 0
+    for number, cells in after:
+        if number > looked_at:
+            break
+        if is_table_row(cells):
+            return number - 1
+    return 0
+
+
 def sheet_titles(path: Path, rows: int, sheet: str | None = None) -> list[str]:
     """The cells with a value in a sheet's first `rows` rows (a report's title lines), as text."""
     if rows <= 0:

@@ -56,10 +56,13 @@ from jejak.ingest.mapping import compact_name
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.readers import (
     csv_delimiter,
+    is_table_row,
+    lines_above_table,
     named_by_place,
     not_a_workbook,
     refuse_repeated_names,
     sheet_rows,
+    sheet_rows_above_table,
     sheet_titles,
 )
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format
@@ -324,8 +327,8 @@ def import_spend(
         amounts = amount_style(mark, ",")
         titles, header, rows = _sheet_lines(path, skip_lines, sheet)
 
-        def lines_above_table() -> int:
-            return _sheet_rows_above_table(path, sheet)
+        def count_lines_above() -> int:
+            return sheet_rows_above_table(path, sheet)
     else:
         # Unpacked and re-encoded as the events import does it: the same staging copy, the same errors.
         with contextlib.ExitStack() as unpacking:
@@ -335,8 +338,8 @@ def import_spend(
         amounts = amount_style(mark, delimiter)
         titles, header, rows = _csv_lines(path, raw, delimiter, skip_lines)
 
-        def lines_above_table() -> int:
-            return _lines_above_table(raw, delimiter)
+        def count_lines_above() -> int:
+            return lines_above_table(raw, delimiter)
 
     # Columns with no name are named by their places, as the events import names them: two are not one name.
     columns = named_by_place(header)
@@ -369,12 +372,12 @@ def import_spend(
         names[names.index("period_start")] = "date"
     amount_column = next((name for name in AMOUNT_COLUMNS if name in names), None)
     # A header of one value is a report's title (`Campaign report`): the lines to skip come first in the advice.
-    titled = not _is_table_row(header)
+    titled = not is_table_row(header)
     for required in ("date", "channel"):
         if required not in names:
             hints = ["rename a column with --map, e.g. --map 'tanggal=date'"]
             if titled:
-                above = lines_above_table()  # counted here only: no import that reads its table pays for it
+                above = count_lines_above()  # counted here only: no import that reads its table pays for it
                 lines = str(above) if above else "N"
                 hints.insert(
                     0, f"its first line reads as a title: skip the lines above the header with --skip-lines {lines}"
@@ -531,35 +534,6 @@ def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple
             yield line, row, raw_text, decoded
 
     return titles, header, rows()
-
-
-def _is_table_row(cells: Sequence[str]) -> bool:
-    """Whether a line holds two values or more, as a table's header and rows do; a title or a date range holds one."""
-    return sum(1 for cell in cells if cell.strip()) >= 2
-
-
-def _lines_above_table(raw: bytes, delimiter: str, looked_at: int = 20) -> int:
-    """How many of a CSV file's first lines come before its first of two values or more (a title, a date range), or
-    0 when none of the first `looked_at` has two."""
-    head = raw[: 64 * 1024].decode("utf-8-sig", errors="replace").splitlines()[:looked_at]
-    for number, cells in enumerate(csv.reader(head, delimiter=delimiter)):
-        if _is_table_row(cells):
-            return number
-    return 0
-
-
-def _sheet_rows_above_table(path: Path, sheet: str | None, looked_at: int = 20) -> int:
-    """How many of a sheet's first rows come before its first of two values or more (a title, a date range), as
-    `--skip-lines` counts them, or 0 when none of its first `looked_at` rows has two."""
-    _, header, after = sheet_rows(path, 0, sheet)
-    if _is_table_row(header):
-        return 0
-    for number, cells in after:
-        if number > looked_at:
-            break
-        if _is_table_row(cells):
-            return number - 1
-    return 0
 
 
 def _sheet_lines(path: Path, skip_rows: int, sheet: str | None) -> tuple[list[str], list[str], SpendLines]:

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import re
+import shlex
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.vocabulary import QUARANTINE_REASONS
 from jejak.ingest.importer import ImportOptions, ImportSummary, import_file
 from jejak.ingest.mapping import parse_map_option, parse_set_option
+from jejak.ingest.spend import import_spend, spend_by_channel
 from jejak.store.project import Project
 
 UTC = dt.UTC
@@ -574,6 +576,104 @@ def test_a_csv_without_any_identifier_column_is_named(project: Project, tmp_path
     message = str(caught.value)
     assert "anonim.csv" in message
     assert all(name in message for name in ("user_id", "anonymous_id", "email", "phone"))
+
+
+# GA4's report download as it saves it (Reports, Share this report, Download CSV): comment lines above a row per channel.
+GA4_REPORT = (
+    "# ----------------------------------------\n"
+    "# Traffic acquisition: Session primary channel group (Default Channel Group)\n"
+    "# Account: Kopi Jejak\n"
+    "# Property: kopijejak.id - GA4\n"
+    "# ----------------------------------------\n"
+    "#\n"
+    "# Start date: 20261001\n"
+    "# End date: 20261031\n"
+    "Session primary channel group (Default Channel Group),Sessions,Engaged sessions,Event count,Key events,"
+    "Total revenue\n"
+    "Organic Search,4210,2900,29891,120,35400000\n"
+    "Direct,2100,1200,10920,80,24100000\n"
+)
+
+
+def test_a_report_of_totals_is_refused_as_no_events_whatever_lines_are_skipped(
+    project: Project, tmp_path: Path
+) -> None:
+    # A marketer's first try: GA4's report download. It was told to skip "N" title lines, and after them to map a
+    # time and an identifier it does not have: no mapping makes a count of sessions per channel into events.
+    path = tmp_path / "Traffic_acquisition.csv"
+    path.write_text(GA4_REPORT)
+    for skipped in (0, 8):
+        with pytest.raises(MissingColumnError) as caught:
+            import_file(project, path, skip_lines=skipped)
+        message = str(caught.value)
+        assert "is a report of totals, not of events" in message, message
+        assert "(Sessions, Engaged sessions, Event count, Key events, …)" in message
+        assert "GA4's BigQuery export" in message
+        assert "--skip-lines" not in message and "spend import" not in message and "--map" not in message
+    assert lake_events(project) == []
+    # One column that could be a total (an orders export's product views) makes no report of totals.
+    orders = tmp_path / "pesanan.csv"
+    orders.write_text("Invoice,Views,Total\nINV-1,3,150000\n")
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, orders)
+    assert "report of totals" not in str(caught.value) and "has no 'timestamp' column" in str(caught.value)
+
+
+def test_an_ad_platforms_report_is_sent_to_the_spend_import_as_it_can_be_followed(
+    project: Project, tmp_path: Path
+) -> None:
+    # Google Ads' campaign report (a title and its range above the header) given to the events import.
+    path = tmp_path / "Campaign report.csv"
+    path.write_text(
+        'Campaign report\n"October 1, 2026 - October 31, 2026"\n'
+        "Campaign,Impr.,Clicks,Currency code,Cost\n"
+        'Kopi Search,120000,2400,IDR,"3,100,000"\n'
+    )
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, path)
+    message = str(caught.value)
+    assert "an ad platform's report of totals (Impr., Clicks, Cost), not of events" in message, message
+    [advice] = re.findall(r"jejak spend import (.+?) \(the channel", message)
+    words = shlex.split(advice)
+    assert words[0] == str(path)  # quoted: the name has a space
+    skip_lines = int(words[words.index("--skip-lines") + 1])
+    constants = parse_set_option(words[words.index("--set") + 1])
+    read = import_spend(project, path, constants=constants, skip_lines=skip_lines)
+    assert (read.rows_read, read.rows_stored, read.rows_quarantined) == (1, 1, 0)
+    assert spend_by_channel(project) == {"Paid Search": pytest.approx(3_100_000.0)}
+    assert lake_events(project) == []
+
+
+def test_a_files_title_lines_are_counted_for_the_skip_lines_advice(project: Project, tmp_path: Path) -> None:
+    # A till's report: a title, its period and a blank line above the table. The advice said "--skip-lines N".
+    path = tmp_path / "kasir.csv"
+    path.write_text(
+        "Laporan Penjualan Toko Kemang\nPeriode: Oktober 2026\n\n"
+        "No. Struk,Tanggal,No. HP,Total\nS-1,2026-10-01 10:00,081299990000,45000\n"
+    )
+    with pytest.raises(MissingColumnError, match=r"skip the lines above its header with --skip-lines 3\.$"):
+        import_file(project, path)
+    # Past them the header is the table's own: no title advice, and the mapping it suggests imports the sale.
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, path, skip_lines=3)
+    assert "--skip-lines" not in str(caught.value)
+    [offered] = re.findall(r'Its names suggest: --map "([^"]+)"', str(caught.value))
+    sale = {"event": "Order Completed"}
+    mapping = parse_map_option(offered)
+    assert_reconciles(import_file(project, path, skip_lines=3, column_map=mapping, constants=sale), 1, 1, 0, 0)
+    # A workbook's rows are counted as its sheet reads them.
+    book = _workbook(
+        tmp_path / "kasir.xlsx",
+        [
+            ["Laporan Penjualan"],
+            ["Periode: Oktober 2026"],
+            ["No. Struk", "Tanggal", "No. HP", "Total"],
+            ["S-2", "2026-10-02 10:00", "081299990001", 30000],
+        ],
+    )
+    with pytest.raises(MissingColumnError, match=r"--skip-lines 2\.$"):
+        import_file(project, book)
+    assert_reconciles(import_file(project, book, skip_lines=2, column_map=mapping, constants=sale), 1, 1, 0, 0)
 
 
 def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(project: Project, tmp_path: Path) -> None:
