@@ -10,6 +10,7 @@ from conftest import Built, build_story, make_project, story_rows, write_csv
 
 from jejak.analytics.funnels import Funnel, funnel_steps
 from jejak.core.errors import SettingError
+from jejak.core.vocabulary import LEAD_EVENT
 from jejak.ingest.importer import import_file
 from jejak.pipeline import run_build
 from jejak.segments.stages import FIVE_STAGES, current_stages, stage_funnel, stage_rules_from_config
@@ -170,6 +171,21 @@ def test_an_order_that_fell_through_or_came_back_is_no_first_contact(tmp_path: P
     assert stages_of(built, "eka") == ["Decision"]
     assert stages_of(built, "fajar") == ["Decision"]
     assert stages_of(built, "gilang") == ["Decision", "Experience"]
+
+
+def test_a_lead_from_an_ad_is_weighing_a_purchase_not_a_first_contact(tmp_path: Path) -> None:
+    # A lead form sent from an Instagram ad (Meta's lead export, imported as its advice says) before a purchase: the
+    # arrival rule would call it Awareness, as it does a page view from that ad.
+    story = {
+        "joko": [
+            track(at(3, "09:00:00"), LEAD_EVENT, channel="Paid Social"),
+            track(at(4, "10:00:00"), "Order Completed", channel="WhatsApp", revenue=90000),
+        ],
+        "kiki": [page(at(3, "09:00:00"), "/", "Paid Social")],
+    }
+    built = build_story(tmp_path, story)
+    assert stages_of(built, "joko") == ["Consideration", "Decision"]
+    assert stages_of(built, "kiki") == ["Awareness"]
 
 
 def test_skipping_a_stage_is_going_on(tmp_path: Path) -> None:

@@ -20,6 +20,9 @@ CALL_EVENT = "Phone Call"
 CHAT_EVENT = "Chat Started"
 # A help desk's ticket (Zendesk, Freshdesk): the Experience stage and the journey map's support lane know it.
 TICKET_EVENT = "Ticket Created"
+# A lead form's submission (Meta's lead ads, a website's contact form): someone who left their number to hear more,
+# which the Consideration stage knows, as it knows a chat.
+LEAD_EVENT = "Lead Submitted"
 # GA's label for a campaign that is missing: a touch without utm_campaign, or spend imported without one.
 NOT_SET = "(not set)"
 

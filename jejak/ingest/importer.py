@@ -69,6 +69,7 @@ from jejak.ingest.mapping import (
     canonical_header,
     check_constants,
     check_mapping,
+    compact_name,
     contact_log,
     is_cost_report,
     is_customer_list,
@@ -794,11 +795,34 @@ def open_reader(
         chunks = _with_id_prefix(chunks, id_prefix, prefixed)
     if event_id_prefix is not None:
         chunks = _with_id_prefix(chunks, event_id_prefix, ["event_id"])
+    organic = next(
+        (name for written, name in zip(header, names, strict=True) if compact_name(written) == "isorganic"), None
+    )
+    if organic is not None and "medium" not in present:
+        # Meta's lead export says whether a lead came from an ad (`is_organic` false), not through which medium: from
+        # its `platform` (fb, ig) alone the channel rules would call an ad's lead Organic Social.
+        chunks = _with_paid_medium(chunks, organic)
+        present.append("medium")
     columns = [
         *zip(header, names, strict=True),
         *((JOIN_MARK.join(header[place] for place in join.places), join.target) for join in joins),
     ]
     return OpenedReader(chunks, present, extra, columns)
+
+
+# How `is_organic` says a lead came from an ad (Meta writes `false`; a spreadsheet's copy `FALSE`, `0`, `no`).
+_FROM_AN_AD = ("false", "0", "no", "tidak")
+
+
+def _with_paid_medium(chunks: Iterator[RawChunk], organic: str) -> Iterator[RawChunk]:
+    """Each chunk with a `medium` column: `paid` where its `organic` column says the row is no organic one (a lead
+    from an ad), none elsewhere (an organic lead, or a blank)."""
+    for chunk in chunks:
+        table = chunk.table
+        flag = pc.utf8_lower(pc.utf8_trim_whitespace(table.column(organic)))
+        from_an_ad = pc.is_in(flag, value_set=pa.array(_FROM_AN_AD))
+        medium = pc.if_else(from_an_ad, pa.scalar("paid"), pa.scalar(None, pa.string()))
+        yield RawChunk(table.append_column("medium", medium), chunk.bad_rows, chunk.bytes_done)
 
 
 def _refuse_for_messages(path: Path, file_format: str, option: str, what: str) -> None:

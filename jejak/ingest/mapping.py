@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from jejak.core.errors import SettingError
-from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, INPUT_COLUMNS, TICKET_EVENT
+from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, INPUT_COLUMNS, LEAD_EVENT, TICKET_EVENT
 from jejak.ingest.event_names import check_event_names
 
 # What a column name may hold between its words and still name a canonical column (`compact_name`).
@@ -295,6 +295,14 @@ class ContactLog:
 # Such an export's status says answered or missed, resolved or open: not an order's fate, and no --event-names to
 # follow. Checked in order, the first that a column names wins.
 CONTACT_LOGS = (
+    # A lead form's export (Meta's lead ads: `form_name`, `lead_status`, `is_organic`; a CRM's leads): each row someone
+    # who asked to hear more. Its status (CREATED, contacted) is the follow-up's, no order's.
+    ContactLog(
+        "lead form's export",
+        f"event={LEAD_EVENT}",
+        "each row one lead, in the Consideration stage; a lead from an ad, is_organic false, is Paid Social",
+        frozenset({"lead", "leads", "prospek"}),
+    ),
     # A call centre's log (Aircall, 3CX, a PBX's report): an offline touch of the Call Centre channel.
     ContactLog(
         "call log",

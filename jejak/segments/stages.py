@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import SettingError
-from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, TICKET_EVENT
+from jejak.core.vocabulary import CALL_EVENT, CHAT_EVENT, LEAD_EVENT, TICKET_EVENT
 from jejak.engine import safe_div, whole_epoch_seconds
 from jejak.journeys.events import visit_starts
 
@@ -114,8 +114,9 @@ DEFAULT_STAGE_RULES: tuple[StageRule, ...] = (
         pages=("/help", "/bantuan", "/faq", "/support", "/lacak", "/tracking"),
     ),
     # A conversation with the shop is weighing a purchase, on whatever channel it started: before the arrival rule, or
-    # a chat on Instagram or Telegram (Organic Social) would be a first contact while one on WhatsApp is not.
-    StageRule("Consideration", events=("wa_chat", CHAT_EVENT)),
+    # a chat on Instagram or Telegram (Organic Social) would be a first contact while one on WhatsApp is not. So is a
+    # lead form sent from an ad: its sender asked to hear more.
+    StageRule("Consideration", events=("wa_chat", CHAT_EVENT, LEAD_EVENT)),
     # An arrival from an ad, social media or a search engine is the first contact, whatever page it lands on.
     StageRule(
         "Awareness",

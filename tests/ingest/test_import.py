@@ -676,6 +676,42 @@ def test_a_files_title_lines_are_counted_for_the_skip_lines_advice(project: Proj
     assert_reconciles(import_file(project, book, skip_lines=2, column_map=mapping, constants=sale), 1, 1, 0, 0)
 
 
+def test_a_lead_form_export_is_named_as_leads_and_an_ads_lead_is_paid(project: Project, tmp_path: Path) -> None:
+    # Meta's lead ads export as it downloads (UTF-16, tab-separated): two leads from an ad and one from a form shared
+    # without one. It was told to name each row an order (`Order Completed`) and to tell its lead_status apart as
+    # an order's; imported, every lead was Organic Social, the ads' too (their `platform` is the only source).
+    header = ["id", "created_time", "ad_name", "campaign_name", "form_name", "is_organic", "platform"]
+    rows = [
+        ["l:1", "2026-10-05T09:12:33+07:00", "Gayo Promo", "Leads Oktober", "Sampel", "false", "ig"],
+        ["l:2", "2026-10-05T10:01:02+07:00", "Gayo Promo", "Leads Oktober", "Sampel", "false", "fb"],
+        ["l:3", "2026-10-06T20:45:00+07:00", "", "", "Sampel", "true", "ig"],
+    ]
+    people = [["budi@gmail.com", "p:+6281299990001", "CREATED"], ["sari@yahoo.co.id", "p:+6285711112222", "CREATED"]]
+    people.append(["andi@gmail.com", "p:081311112222", "CREATED"])
+    lines = ["\t".join([*header, "email", "phone_number", "lead_status"])]
+    lines += ["\t".join([*row, *who]) for row, who in zip(rows, people, strict=True)]
+    path = tmp_path / "leads.csv"
+    path.write_bytes("\n".join(lines).encode("utf-16"))
+    with pytest.raises(MissingColumnError) as caught:
+        import_file(project, path)
+    message = str(caught.value)
+    assert '--set "event=Lead Submitted" (a lead form\'s export' in message, message
+    assert "Order Completed" not in message and "lead_status" not in message.split("Its columns")[0]
+    [offered] = re.findall(r'Its names suggest: --map "([^"]+)"', message)
+    mapping = parse_map_option(offered) | {"id": "event_id"}
+    assert mapping["platform"] == "source" and mapping["created_time"] == "timestamp"
+    imported = import_file(project, path, column_map=mapping, constants={"event": "Lead Submitted"})
+    assert_reconciles(imported, 3, 3, 0, 0)
+    stored = {row["event_id"]: (row["source"], row["medium"]) for row in lake_events(project)}
+    assert stored == {"l:1": ("ig", "paid"), "l:2": ("fb", "paid"), "l:3": ("ig", None)}
+    # A file's own medium is its own: is_organic says nothing over it.
+    own = tmp_path / "leads-with-medium.csv"
+    own.write_text("id,created_time,email,is_organic,medium\nl:9,2026-10-07 09:00,cici@gmail.com,false,cpc\n")
+    own_map = {"id": "event_id", "created_time": "timestamp"}
+    assert_reconciles(import_file(project, own, column_map=own_map, constants={"event": "Lead Submitted"}), 1, 1, 0, 0)
+    assert [row["medium"] for row in lake_events(project) if row["event_id"] == "l:9"] == ["cpc"]
+
+
 def test_a_missing_column_error_suggests_the_mapping_the_files_names_point_to(project: Project, tmp_path: Path) -> None:
     # A shop's own export in Indonesian: nothing is guessed, but the error offers the mapping, and that mapping
     # imports the file as meant.
