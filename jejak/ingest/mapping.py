@@ -295,14 +295,6 @@ class ContactLog:
 # Such an export's status says answered or missed, resolved or open: not an order's fate, and no --event-names to
 # follow. Checked in order, the first that a column names wins.
 CONTACT_LOGS = (
-    # A lead form's export (Meta's lead ads: `form_name`, `lead_status`, `is_organic`; a CRM's leads): each row someone
-    # who asked to hear more. Its status (CREATED, contacted) is the follow-up's, no order's.
-    ContactLog(
-        "lead form's export",
-        f"event={LEAD_EVENT}",
-        "each row one lead, in the Consideration stage; a lead from an ad, is_organic false, is Paid Social",
-        frozenset({"lead", "leads", "prospek"}),
-    ),
     # A call centre's log (Aircall, 3CX, a PBX's report): an offline touch of the Call Centre channel.
     ContactLog(
         "call log",
@@ -324,6 +316,15 @@ CONTACT_LOGS = (
         f"event={CHAT_EVENT}",
         "each row one conversation",
         frozenset({"chat", "chats", "livechat", "conversation", "conversations", "percakapan", "obrolan", "room"}),
+    ),
+    # A lead form's export (Meta's lead ads: `form_name`, `lead_status`, `is_organic`; a CRM's leads): each row someone
+    # who asked to hear more. Its status (CREATED, contacted) is the follow-up's, no order's. Last: a call log or a
+    # chat tool's export that names a lead (`Lead ID`) is that.
+    ContactLog(
+        "lead form's export",
+        f"event={LEAD_EVENT}",
+        "each row one lead, in the Consideration stage; a lead from an ad, is_organic false, is Paid Social",
+        frozenset({"lead", "leads", "prospek"}),
     ),
 )
 # In such an export the tool's `user` is the staff member who took the contact (Aircall's `user_name`), so a name for
