@@ -550,7 +550,7 @@ def _check_columns(
     identified = {*names, *suggested.values()} & set(IDENTIFIER_COLUMNS)
     totals = [] if identified else totals_columns(table or header)
     if totals:
-        raise MissingColumnError(_totals_report_text(path, totals, table or header, above))
+        raise MissingColumnError(_totals_report_text(path, totals, above))
     if unnamed:
         lacks.append(_no_event_column_text(path, header, names, suggested, advice))
     # A report's title above its header reads as the header: say how to skip it, with the lines to skip when its
@@ -566,7 +566,7 @@ def _check_columns(
     raise MissingColumnError(f"{lacks[0]}{also} Its columns: {', '.join(header)}.{perhaps}{titled}")
 
 
-def _totals_report_text(path: Path, totals: Sequence[str], header: Sequence[str], above: int) -> str:
+def _totals_report_text(path: Path, totals: Sequence[str], above: int) -> str:
     """What to say of a report of totals (`mapping.totals_columns`): no mapping makes its rows events. An ad
     platform's report with its cost is ad spend, which `jejak spend import` reads."""
     shown = ", ".join(totals[:4]) + (", …" if len(totals) > 4 else "")
@@ -574,7 +574,7 @@ def _totals_report_text(path: Path, totals: Sequence[str], header: Sequence[str]
         "jejak builds people, sessions, journeys and every report from one row per event (a page view, an order, a "
         "chat, a call), each with its time and its person"
     )
-    if is_cost_report(header):
+    if is_cost_report(totals):
         skip = f" --skip-lines {above}" if above else ""
         return (
             f"{path} is an ad platform's report of totals ({shown}), not of events: {events}. Its cost is ad spend, "

@@ -342,10 +342,16 @@ _ORDER_COUNT_NAMES = frozenset(
 )  # fmt: skip
 
 
+# What an ad platform's report titles its cost, besides `cost` itself (Meta's `Amount spent`, Google Ads' API's
+# `metrics.cost_micros`, in English and Indonesian): the spend import reads each as the `spend` column, and a report of
+# totals with one is ad spend (`jejak spend import`).
+AD_COST_NAMES = frozenset({"amountspent", "biaya", "jumlahyangdibelanjakan", "costmicros", "metricscostmicros"})
+_COST_NAMES = AD_COST_NAMES | {"cost"}
+
 # A report of totals (GA4's or Matomo's report download, an ad platform's campaign report): each row counts what
 # happened under a channel, a page or a day. No mapping makes its rows events: jejak needs one row per event, with its
 # time and its person. The names as GA4 (in English and Indonesian), Matomo and the ad platforms title the columns.
-_TOTAL_NAMES = frozenset(
+_TOTAL_NAMES = _COST_NAMES | frozenset(
     {"sessions", "engagedsessions", "engagementrate", "averageengagementtimepersession", "averageengagementtime",
      "eventspersession", "eventcount", "keyevents", "sessionkeyeventrate", "userkeyeventrate", "totalrevenue",
      "purchaserevenue", "totalusers", "newusers", "activeusers", "returningusers", "users", "views", "viewsperuser",
@@ -353,11 +359,8 @@ _TOTAL_NAMES = frozenset(
      "uniquepageviews", "avgsessionduration", "sesi", "sesiengaged", "sesidenganinteraksi", "rasioengagement",
      "rasiointeraksi", "jumlahperistiwa", "peristiwautama", "totalpendapatan", "totalpengguna", "penggunabaru",
      "penggunaaktif", "tampilan", "rasiopentalan", "nbvisits", "nbuniqvisitors", "nbactions", "visits",
-     "uniquevisitors", "impressions", "impr", "clicks", "ctr", "avgcpc", "reach", "tayangan", "klik", "jangkauan",
-     "cost", "amountspent", "biaya", "jumlahyangdibelanjakan", "costmicros", "metricscostmicros"}
+     "uniquevisitors", "impressions", "impr", "clicks", "ctr", "avgcpc", "reach", "tayangan", "klik", "jangkauan"}
 )  # fmt: skip
-# What an ad platform's report names its cost: such a report is ad spend (`jejak spend import`), as `spend` reads it.
-_COST_NAMES = frozenset({"cost", "amountspent", "biaya", "jumlahyangdibelanjakan", "costmicros", "metricscostmicros"})
 _CURRENCY_IN_BRACKETS = re.compile(r"\s*\([A-Za-z]{3}\)$")
 
 
@@ -373,9 +376,10 @@ def totals_columns(header: Sequence[str]) -> list[str]:
     return found if len(found) >= 2 else []
 
 
-def is_cost_report(header: Sequence[str]) -> bool:
-    """True when a report of totals has a column of cost: an ad platform's, whose rows are ad spend."""
-    return bool(totals_columns(header)) and any(_total_name(written) in _COST_NAMES for written in header)
+def is_cost_report(totals: Sequence[str]) -> bool:
+    """True when a report's columns of totals (`totals_columns`) have one of cost: an ad platform's, whose rows are ad
+    spend."""
+    return any(_total_name(written) in _COST_NAMES for written in totals)
 
 
 def is_customer_list(header: Sequence[str]) -> bool:

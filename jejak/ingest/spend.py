@@ -52,7 +52,7 @@ from jejak.ingest.importer import (
     source_file_of,
     write_quarantine,
 )
-from jejak.ingest.mapping import compact_name
+from jejak.ingest.mapping import AD_COST_NAMES, compact_name
 from jejak.ingest.quarantine import quarantined_files, remove_quarantined_of
 from jejak.ingest.readers import (
     csv_delimiter,
@@ -96,24 +96,22 @@ AMOUNT_COLUMNS = ("spend", "cost", "amount")
 SPEND_ALIASES = {
     "day": "date",
     "byday": "date",
-    # Google Ads' API, its BigQuery transfer and its scripts (`segments.date`, `metrics.cost_micros`).
+    # Google Ads' API, its BigQuery transfer and its scripts (`segments.date`; its cost is in `AD_COST_NAMES`).
     "segmentsdate": "date",
-    "costmicros": "spend",
-    "metricscostmicros": "spend",
     "hari": "date",
     "tanggal": "date",
     "saluran": "channel",
     "campaignname": "campaign",
     "kampanye": "campaign",
     "namakampanye": "campaign",
-    "amountspent": "spend",
     # Meta Ads Manager's range of a row (in English and Indonesian): the row's days, when it has no `Day` column.
     "reportingstarts": "period_start",
     "reportingends": "period_end",
     "awalpelaporan": "period_start",
     "akhirpelaporan": "period_end",
-    "biaya": "spend",
-    "jumlahyangdibelanjakan": "spend",
+    # The cost as the platforms title it (`Amount spent (IDR)`, `Biaya`, `metrics.cost_micros`): one list, which the
+    # events import reads too, to send such a report here.
+    **dict.fromkeys(AD_COST_NAMES, "spend"),
     "currencycode": "currency",
     "matauang": "currency",
     "kodematauang": "currency",
