@@ -33,6 +33,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import MissingColumnError, SettingError
+from jejak.core.vocabulary import CHAT_EVENT, LEAD_EVENT, TICKET_EVENT
 
 __all__ = [
     "DEFAULT_CHANNEL_RULES",
@@ -179,6 +180,20 @@ DEFAULT_CHANNEL_RULES: tuple[ChannelRule, ...] = (
     ChannelRule("Affiliates", ({"medium": "^affiliate$"},)),
     ChannelRule("Audio", ({"medium": "^audio$"},)),
     ChannelRule("Referral", ({"medium": "^(referral|app|link)$"}, {"referrer_host": "."})),
+    # A contact exported from the tool that took it (a chat tool's conversation, a help desk's ticket, a lead form's
+    # submission, as the import names them) that says nothing of where it came from is no one typing the shop's
+    # address: Unassigned, as an offline touch nobody labelled, not Direct. The one rule that names the fallback.
+    ChannelRule(
+        FALLBACK_CHANNEL,
+        (
+            {
+                "event": f"^({CHAT_EVENT}|{TICKET_EVENT}|{LEAD_EVENT})$".lower(),  # names of letters and spaces
+                "source": _EMPTY_PATTERN,
+                "medium": _EMPTY_PATTERN,
+                "referrer_host": _EMPTY_PATTERN,
+            },
+        ),
+    ),
     ChannelRule(
         "Direct",
         (

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jejak.core.errors import MissingColumnError, SettingError
+from jejak.core.vocabulary import CHAT_EVENT, LEAD_EVENT, TICKET_EVENT
 from jejak.engine import Engine, connect
 from jejak.journeys import channels
 from jejak.journeys.channels import (
@@ -146,6 +147,9 @@ DEFAULT_RULE_CASES = [
     pytest.param(
         page_view(referrer="https://www.kompas.com/read/2024/sepatu"), "Referral", id="Referral-news-site-referrer"
     ),
+    pytest.param(
+        page_view(type="track", event="Chat Started", page_url=None), FALLBACK_CHANNEL, id="Unassigned-tools-chat"
+    ),
     pytest.param(page_view(), "Direct", id="Direct-typed-address"),
 ]
 
@@ -165,8 +169,7 @@ def test_default_rule_names_are_unique_and_in_design_order() -> None:
     assert len(set(names)) == len(names)
     assert names[:6] == ["WhatsApp", "LINE", "Marketplace", "Offline Store", "Call Centre", "Print / QR"]
     assert names.index("Referral") > names.index("Print / QR")
-    assert names[-2:] == ["Referral", "Direct"]
-    assert FALLBACK_CHANNEL not in names
+    assert names[-3:] == ["Referral", FALLBACK_CHANNEL, "Direct"]
 
 
 @pytest.mark.parametrize(
@@ -253,6 +256,23 @@ def test_nothing_known_is_direct(engine: Engine, row: dict[str, str | None]) -> 
 
 def test_offline_touchpoint_nobody_labelled_is_unassigned_not_direct(engine: Engine) -> None:
     assert channel_of(engine, offline("event_attended")) == FALLBACK_CHANNEL
+
+
+@pytest.mark.parametrize("event", [CHAT_EVENT, TICKET_EVENT, LEAD_EVENT])
+def test_a_contact_from_its_tools_export_saying_nothing_of_where_is_unassigned_not_direct(
+    engine: Engine, event: str
+) -> None:
+    # As the import names a chat tool's, a help desk's or a lead form's rows: a track with no page, the tool's time.
+    contact = page_view(type="track", event=event, page_url=None)
+    assert channel_of(engine, contact) == FALLBACK_CHANNEL
+    assert channel_of(engine, {**contact, "event": event.upper()}) == FALLBACK_CHANNEL
+    # What says where still decides: the chat tool's channel read as the source, a lead's platform, an ad's medium.
+    assert channel_of(engine, {**contact, "source": "whatsapp"}) == "WhatsApp"
+    assert channel_of(engine, {**contact, "source": "ig", "medium": "paid"}) == "Paid Social"
+    assert channel_of(engine, {**contact, "channel": "Email"}) == "Email"
+    # An event of another name, a web tracker's `Chat Opened` or an order from a file, stays Direct.
+    assert channel_of(engine, {**contact, "event": "Chat Opened"}) == "Direct"
+    assert channel_of(engine, {**contact, "event": "Order Completed"}) == "Direct"
 
 
 def test_unknown_medium_is_unassigned(engine: Engine) -> None:
