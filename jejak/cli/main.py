@@ -45,6 +45,8 @@ from jejak.service.attribution import (
     HONEST_LABEL,
     currency_note,
     dimension_note,
+    markov_order_note,
+    spend_note_text,
     unsteady_credit_note,
 )
 from jejak.service.builds import open_build
@@ -1179,7 +1181,7 @@ def attribute(
             "a paths file is already aggregated. Filter it before exporting it, or drop --paths."
         )
     currencies = no_conversions = ""  # a paths file carries revenue without its currency, and is what it is
-    spent_notes: list[str] = []
+    spent_notes: list[dict[str, Any]] = []
     if paths_file:
         paths = read_paths_csv(paths_file, separator)
         try:
@@ -1233,10 +1235,8 @@ def attribute(
             f"Shapley credit by the position at which each {_noun(by)} first appears (1 = opened the path)",
         )
     if found.order_choice is not None:
-        scores = ", ".join(f"order {k}: {v:.4f}" for k, v in found.order_choice.log_likelihood.items())
-        console.print(
-            f"Markov order {found.order_choice.order}, chosen by held-out log-likelihood per step ({scores})."
-        )
+        choice = found.order_choice
+        console.print(markov_order_note(choice.order, {str(k): v for k, v in choice.log_likelihood.items()}))
     if spend:
         roas: dict[str, dict[str, Any]] = {}
         for row in rows:
@@ -1246,7 +1246,7 @@ def attribute(
             list(roas.values()), "table", f"Return on ad spend (credited revenue / spend) per {_noun(by)} and model"
         )
         for spent_note in spent_notes:
-            print_warning(spent_note)
+            print_warning(spend_note_text(spent_note))
     note = dimension_note(by)
     if note:
         console.print(note)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from jejak.journeys.dimensions import direct_label
 from jejak.journeys.journeys import PATH_SEPARATOR
 from jejak.service.builds import OpenBuild
 from jejak.service.cache import cached
+from jejak.service.language import in_language, number_text
 from jejak.service.reports import Scope, mixed_currencies_note
 
 # What a run reads of its journeys: the unique paths' aggregation (`journeys.unique_paths`) and each journey's
@@ -50,10 +51,32 @@ RUN_JOURNEY_COLUMNS = (
 # What a run may label touches with (journeys.dimensions.DIMENSIONS).
 ATTRIBUTE_BY = ("channel", "campaign", "source_medium")
 
-HONEST_LABEL = (
-    "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
-    "causes: only a holdout test measures incremental effect (it comes with messaging)."
-)
+_HONEST_LABEL = {
+    "en": "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
+    "causes: only a holdout test measures incremental effect (it comes with messaging).",
+    "id": "Kredit Markov dan Shapley mengukur seberapa sering sebuah saluran ada di jalur yang berkonversi, bukan apa "
+    "yang disebabkan saluran itu: hanya uji holdout yang mengukur efek inkremental (hadir bersama fitur pesan).",
+}
+HONEST_LABEL = _HONEST_LABEL["en"]
+
+
+def honest_label(lang: str = "en") -> str:
+    """What Markov's and Shapley's credit measure, and what they do not (`HONEST_LABEL` in English)."""
+    return in_language(_HONEST_LABEL, lang)
+
+
+def markov_order_note(order: int, log_likelihood: Mapping[str, float], lang: str = "en") -> str:
+    """The Markov order a run chose (`markov_order = "auto"`), with each candidate's held-out score."""
+    word = {"en": "order", "id": "orde"}.get(lang, "order")
+    scores = ", ".join(f"{word} {k}: {number_text(f'{v:.4f}', lang)}" for k, v in log_likelihood.items())
+    return in_language(
+        {
+            "en": f"Markov order {order}, chosen by held-out log-likelihood per step ({scores}).",
+            "id": f"Orde Markov {order}, dipilih menurut log-likelihood per langkah pada perjalanan yang disisihkan "
+            f"untuk uji ({scores}).",
+        },
+        lang,
+    )
 
 
 @dataclass(frozen=True)
@@ -125,16 +148,27 @@ def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) 
     return {}
 
 
-def unmatched_spend_advice(by: str, name: str, amount: float) -> str:
+def unmatched_spend_advice(by: str, name: str, amount: float, lang: str = "en") -> str:
     """Why spend on `name` met no credit, and where to find the names that would match."""
+    spent = number_text(f"{amount:,.0f}", lang)
     if by == "campaign":
-        return (
-            f"Spend of {amount:,.0f} on '{name}', a campaign no path carries. Use the campaign names your "
-            "touches carry (utm_campaign; see `jejak report paths --dimension campaign`)."
+        return in_language(
+            {
+                "en": f"Spend of {spent} on '{name}', a campaign no path carries. Use the campaign names your "
+                "touches carry (utm_campaign; see `jejak report paths --dimension campaign`).",
+                "id": f"Biaya iklan {spent} untuk '{name}', kampanye yang tidak ada di jalur mana pun. Pakai nama "
+                "kampanye yang dibawa sentuhan Anda (utm_campaign; lihat `jejak report paths --dimension campaign`).",
+            },
+            lang,
         )
-    return (
-        f"Spend of {amount:,.0f} on '{name}', a channel no path carries. "
-        "Use the channel names jejak gives (see `jejak report summary`)."
+    return in_language(
+        {
+            "en": f"Spend of {spent} on '{name}', a channel no path carries. "
+            "Use the channel names jejak gives (see `jejak report summary`).",
+            "id": f"Biaya iklan {spent} untuk '{name}', saluran yang tidak ada di jalur mana pun. "
+            "Pakai nama saluran yang diberikan jejak (lihat `jejak report summary`).",
+        },
+        lang,
     )
 
 
@@ -142,8 +176,11 @@ def unmatched_spend_advice(by: str, name: str, amount: float) -> str:
 SHOWN_CHANNELS = 3
 
 
-def spend_notes(built: OpenBuild, by: str, table: pa.Table, spend: dict[str, float], scope: Scope) -> list[str]:
-    """Warnings of spend that met no credit or the wrong credit (empty when all of it met its own).
+def spend_notes(
+    built: OpenBuild, by: str, table: pa.Table, spend: dict[str, float], scope: Scope
+) -> list[dict[str, Any]]:
+    """Warnings of spend that met no credit or the wrong credit (empty when all of it met its own), as what each
+    says (JSON-able, kept with a run's answer): `spend_note_text` writes one in a language.
 
     Spend on a name no credited path carries (`unmatched_spend`); and, by channel, a campaign whose spend is
     imported under a channel none of its touches is on. A Meta campaign tagged `utm_medium=social` is Organic
@@ -151,7 +188,10 @@ def spend_notes(built: OpenBuild, by: str, table: pa.Table, spend: dict[str, flo
     by channel then sets its spend against other campaigns' credit, and its revenue adds to a channel without its
     spend. Its touches are counted over the whole build: tagging does not change with the run's dates.
     """
-    notes = [unmatched_spend_advice(by, name, amount) for name, amount in unmatched_spend(table, spend, key=by).items()]
+    notes: list[dict[str, Any]] = [
+        {"kind": "unmatched", "by": by, "name": name, "amount": amount}
+        for name, amount in unmatched_spend(table, spend, key=by).items()
+    ]
     spent = spend_by_campaign_channel(built.project, scope.start, scope.end) if by == "channel" else {}
     if not spent:
         return notes
@@ -166,36 +206,63 @@ def spend_notes(built: OpenBuild, by: str, table: pa.Table, spend: dict[str, flo
     for (campaign, channel), amount in spent.items():
         found = on.get(campaign, [])
         if found and all(row["channel"] != channel for row in found):
-            notes.append(_spend_channel_note(campaign, channel, amount, found))
+            touched = [{key: row[key] for key in ("channel", "touches", "medium")} for row in found]
+            notes.append(
+                {"kind": "channel", "campaign": campaign, "channel": channel, "amount": amount, "found": touched}
+            )
     return notes
 
 
-def _spend_channel_note(campaign: str, channel: str, amount: float, found: Sequence[dict[str, Any]]) -> str:
+def spend_note_text(note: dict[str, Any] | str, lang: str = "en") -> str:
+    """One of `spend_notes` written in `lang` (an answer kept before notes were kept so holds its English text)."""
+    if isinstance(note, str):
+        return note
+    if note["kind"] == "unmatched":
+        return unmatched_spend_advice(note["by"], note["name"], note["amount"], lang)
+    return _spend_channel_note(note["campaign"], note["channel"], note["amount"], note["found"], lang)
+
+
+def _spend_channel_note(
+    campaign: str, channel: str, amount: float, found: Sequence[dict[str, Any]], lang: str = "en"
+) -> str:
     """What to say of a campaign whose spend is imported as `channel` while its touches (`found`, the most first)
     are all on other channels."""
-    total = sum(int(row["touches"]) for row in found)
-    shown = ", ".join(f"{row['channel']} ({int(row['touches']):,})" for row in found[:SHOWN_CHANNELS])
+    total = number_text(f"{sum(int(row['touches']) for row in found):,}", lang)
+    shown = ", ".join(
+        f"{row['channel']} ({number_text(format(int(row['touches']), ','), lang)})" for row in found[:SHOWN_CHANNELS]
+    )
     mediums = sorted({str(row["medium"]) for row in found[:SHOWN_CHANNELS] if row["medium"]})
     medium = f" (utm_medium {', '.join(repr(m) for m in mediums)})" if mediums else ""
+    spent = number_text(f"{amount:,.0f}", lang)
     # A rule before the defaults gives the campaign's touches, past ones too, the spend's channel at the next build.
     # Values are lower-cased before the rules match, and a literal TOML string keeps the regex's backslashes.
     pattern = "^" + re.escape(campaign.lower()) + "$"
+    then = {"en": "then", "id": "lalu"}.get(lang, "then")
     rule = (
-        f" — in jejak.toml: [[channels.prepend]] name = \"{channel}\", match = [{{ campaign = '{pattern}' }}], then "
-        "jejak build"
+        f' — {in_language({"en": "in", "id": "di"}, lang)} jejak.toml: [[channels.prepend]] name = "{channel}", '
+        f"match = [{{ campaign = '{pattern}' }}], {then} jejak build"
         if "'" not in pattern and '"' not in channel
         else ""
     )
-    return (
-        f"Spend of {amount:,.0f} on campaign '{campaign}' is imported as {channel}, but none of its {total:,} touches "
-        f"is: they are {shown}{medium}. By channel, its spend is set against other campaigns' {channel} credit, and "
-        f"its revenue goes to a channel without its spend. If the campaign is {channel}, say so{rule} (see "
-        "docs/channels.md; its links' utm_medium should be a paid one: cpc, paid_social); else import its spend under "
-        "its touches' channel. `jejak attribute --by campaign` matches its spend as it is."
+    return in_language(
+        {
+            "en": f"Spend of {spent} on campaign '{campaign}' is imported as {channel}, but none of its {total} "
+            f"touches is: they are {shown}{medium}. By channel, its spend is set against other campaigns' {channel} "
+            f"credit, and its revenue goes to a channel without its spend. If the campaign is {channel}, say so{rule} "
+            "(see docs/channels.md; its links' utm_medium should be a paid one: cpc, paid_social); else import its "
+            "spend under its touches' channel. `jejak attribute --by campaign` matches its spend as it is.",
+            "id": f"Biaya iklan {spent} untuk kampanye '{campaign}' diimpor sebagai {channel}, tetapi tidak satu pun "
+            f"dari {total} sentuhannya ada di saluran itu: sentuhannya ada di {shown}{medium}. Per saluran, biayanya "
+            f"dihadapkan pada kredit {channel} milik kampanye lain, dan pendapatannya masuk ke saluran tanpa biaya "
+            f"itu. Jika kampanye itu memang {channel}, nyatakan demikian{rule} (lihat docs/channels.md; utm_medium "
+            "pada tautannya sebaiknya yang berbayar: cpc, paid_social); jika bukan, impor biayanya di bawah saluran "
+            "sentuhannya. `jejak attribute --by campaign` mencocokkan biayanya apa adanya.",
+        },
+        lang,
     )
 
 
-def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str) -> str:
+def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str, lang: str = "en") -> str:
     """A warning naming every credit that lies outside its own interval (empty when none does, or without intervals).
 
     A percentile interval leaves out the credit itself when resampling the journeys shifts the model's answer one
@@ -213,33 +280,53 @@ def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str) -> str:
     if not outside:
         return ""
     named = "; ".join(f"{model}: {', '.join(labels)}" for model, labels in outside.items())
-    return (
-        f"Outside its own interval ({named}): the credit moves one way whenever the journeys are drawn again, so it "
-        "rests on few journeys. For Shapley, channel combinations seen in only a few journeys weigh as much as "
-        "common ones. Read these credits as rough."
+    return in_language(
+        {
+            "en": f"Outside its own interval ({named}): the credit moves one way whenever the journeys are drawn "
+            "again, so it rests on few journeys. For Shapley, channel combinations seen in only a few journeys weigh "
+            "as much as common ones. Read these credits as rough.",
+            "id": f"Di luar intervalnya sendiri ({named}): kreditnya bergeser ke satu arah setiap kali perjalanan "
+            "diambil ulang, jadi kredit itu bertumpu pada sedikit perjalanan. Pada Shapley, kombinasi saluran yang "
+            "hanya terlihat di beberapa perjalanan berbobot sama dengan kombinasi yang umum. Baca kredit ini sebagai "
+            "perkiraan kasar.",
+        },
+        lang,
     )
 
 
-def currency_note(built: OpenBuild) -> str:
+def currency_note(built: OpenBuild, lang: str = "en") -> str:
     """A warning when the build's conversions come in more than one currency (empty when not): the credited revenue
     and ROAS add them as they are."""
     currencies = [str(row["currency"]) for row in built.rows(revenue_by_currency(built.read("conversions")))]
-    return mixed_currencies_note(currencies, shown_per_currency=False) if len(currencies) > 1 else ""
+    return mixed_currencies_note(currencies, shown_per_currency=False, lang=lang) if len(currencies) > 1 else ""
 
 
-def dimension_note(by: str) -> str:
+def dimension_note(by: str, lang: str = "en") -> str:
     """What stands in for Direct, and what spend is matched to, in a run not by channel (empty by channel)."""
     label = direct_label(by)
     if by == "campaign":
-        return (
-            f"By campaign: a touch without a campaign is '{label}' (Direct visits, and organic or referral visits "
-            f"that carry none). '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms, "
-            "and spend imported without a campaign is matched to it."
+        return in_language(
+            {
+                "en": f"By campaign: a touch without a campaign is '{label}' (Direct visits, and organic or referral "
+                f"visits that carry none). '{label}' plays Direct's part in last_non_direct and the remove_if_* "
+                "transforms, and spend imported without a campaign is matched to it.",
+                "id": f"Per kampanye: sentuhan tanpa kampanye menjadi '{label}' (kunjungan Direct, serta kunjungan "
+                f"organik atau rujukan yang tidak membawa kampanye). '{label}' berperan sebagai Direct dalam "
+                "last_non_direct dan transformasi remove_if_*, dan biaya iklan yang diimpor tanpa kampanye dicocokkan "
+                "dengannya.",
+            },
+            lang,
         )
     if by == "source_medium":
-        return (
-            f"By source / medium: '{label}' plays Direct's part in last_non_direct and the remove_if_* transforms. "
-            "Spend is imported per channel and campaign, so no ROAS is shown by source / medium."
+        return in_language(
+            {
+                "en": f"By source / medium: '{label}' plays Direct's part in last_non_direct and the remove_if_* "
+                "transforms. Spend is imported per channel and campaign, so no ROAS is shown by source / medium.",
+                "id": f"Per sumber / media: '{label}' berperan sebagai Direct dalam last_non_direct dan transformasi "
+                "remove_if_*. Biaya iklan diimpor per saluran dan kampanye, jadi ROAS tidak ditampilkan per sumber / "
+                "media.",
+            },
+            lang,
         )
     return ""
 
@@ -283,8 +370,8 @@ class AttributionRun:
     paths: PathSet
     options: ModelOptions
     spend: dict[str, float]
-    # Spend that met no credit or the wrong credit (`spend_notes`).
-    spend_notes: list[str] = dataclasses.field(default_factory=list)
+    # Spend that met no credit or the wrong credit (`spend_notes`; `spend_note_text` writes one).
+    spend_notes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def attribute_built(built: OpenBuild, scope: Scope, query: AttributionQuery) -> AttributionRun:
@@ -320,8 +407,9 @@ class AttributionSummary:
     conversions: float
     unique_paths: int
     spend: dict[str, float]
-    # An answer kept before runs had them has none (`cached_attribution` reads it back as it was).
-    spend_notes: list[str] = dataclasses.field(default_factory=list)
+    # An answer kept before runs had them has none, and one kept before they were kept as what they say holds their
+    # English text (`cached_attribution` reads it back as it was; `spend_note_text` writes either).
+    spend_notes: list[dict[str, Any] | str] = dataclasses.field(default_factory=list)
 
 
 def summarise(run: AttributionRun) -> AttributionSummary:
@@ -334,7 +422,7 @@ def summarise(run: AttributionRun) -> AttributionSummary:
         conversions=float(run.paths.total_conversions),
         unique_paths=int(run.paths.paths),
         spend=run.spend,
-        spend_notes=run.spend_notes,
+        spend_notes=list(run.spend_notes),
     )
 
 

@@ -43,6 +43,7 @@ from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import Filters, only_people
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
+from jejak.service.language import in_language
 from jejak.store.appstate import open_state
 
 Rows = list[dict[str, Any]]
@@ -110,13 +111,26 @@ def no_conversions_note(built: OpenBuild, shown_names: int = 5) -> str:
     )
 
 
-def mixed_currencies_note(currencies: Sequence[str], shown_per_currency: bool = True) -> str:
+def mixed_currencies_note(currencies: Sequence[str], shown_per_currency: bool = True, lang: str = "en") -> str:
     """What a reader is told when revenue comes in more than one currency (`revenue_by_currency`)."""
-    where = "read revenue per currency (the table above)" if shown_per_currency else "see `jejak report summary`"
-    return (
-        f"Revenue comes in {len(currencies)} currencies ({', '.join(currencies)}), and jejak converts none: every "
-        f"revenue total, share and ROAS adds their amounts as they are. Convert revenue to one currency before "
-        f"import, or {where}."
+    listed = ", ".join(currencies)
+    if shown_per_currency:
+        where = {
+            "en": "read revenue per currency (the table above)",
+            "id": "baca pendapatan per mata uang (tabel di atas)",
+        }
+    else:
+        where = {"en": "see `jejak report summary`", "id": "lihat `jejak report summary`"}
+    return in_language(
+        {
+            "en": f"Revenue comes in {len(currencies)} currencies ({listed}), and jejak converts none: every revenue "
+            f"total, share and ROAS adds their amounts as they are. Convert revenue to one currency before import, or "
+            f"{where['en']}.",
+            "id": f"Pendapatan tercatat dalam {len(currencies)} mata uang ({listed}), dan jejak tidak mengonversi satu "
+            "pun: setiap total pendapatan, porsi, dan ROAS menjumlahkan nilainya apa adanya. Konversikan pendapatan ke "
+            f"satu mata uang sebelum impor, atau {where['id']}.",
+        },
+        lang,
     )
 
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import re
 
-LANGUAGES = ("en", "id")
+from jejak.core.settings import SETTINGS_BY_NAME
+from jejak.core.vocabulary import QUARANTINE_REASONS
+
+# Re-exported: the pages take their languages and numbers from here, as every other word.
+from jejak.service.language import LANGUAGES as LANGUAGES
+from jejak.service.language import number_text as number_text
 
 WORDS: dict[str, dict[str, str]] = {
     "app": {"en": "jejak", "id": "jejak"},
@@ -524,6 +529,173 @@ VALUES_ID: dict[str, dict[str, str]] = {
     },
     "node": {"(end)": "(akhir)", "(start)": "(awal)", "(not set)": "(tidak diisi)"},
 }
+# The Data page's settings, in Indonesian: each setting's help (`core.settings`, by name), its unit, and where its
+# value came from; and what each quarantine reason means (`core.vocabulary.QUARANTINE_REASONS`). The CLI's
+# `jejak settings` and the JSON and CSV twins keep the English. `tests/web/test_i18n.py` checks every setting and
+# reason has its Indonesian, and that the page shows it.
+SETTINGS_HELP_ID: dict[str, str] = {
+    "engine": "Mesin komputasi untuk `jejak build`: duckdb atau spark.",
+    "spark_master": "URL master Spark saat engine = spark.",
+    "spark_shuffle_partitions": "spark.sql.shuffle.partitions untuk eksekusi lokal.",
+    "duckdb_threads": "Jumlah utas (thread) pekerja DuckDB; 0 berarti satu per inti prosesor.",
+    "duckdb_memory_limit_mb": (
+        "Batas memori DuckDB; 0 berarti bawaan DuckDB (80 % dari RAM). Di atas batas ini DuckDB menumpahkan data ke "
+        "disk: dengan 850, build 10 juta peristiwa mencapai puncak sekitar 1,4 GiB dan memakan waktu sekitar 1,5 kali "
+        "lebih lama."
+    ),
+    "lake_max_files_per_day": (
+        "Sebelum memproses, build menggabungkan setiap hari di data lake peristiwa yang memiliki lebih banyak file "
+        "daripada nilai ini menjadi satu file (setiap impor menambahkan satu file ke setiap hari yang dicakupnya, dan "
+        "setiap build membuka semuanya: 7.000 file berisi 21.000 peristiwa di-build dalam 6,7 detik, 700 file dalam "
+        "1,4 detik). 0: tidak pernah; `jejak compact` menggabungkan setiap hari yang memiliki lebih dari satu file."
+    ),
+    "timezone": "Zona waktu untuk waktu masukan yang tidak mencantumkan selisih dari UTC; waktu disimpan dalam UTC.",
+    "timestamp_formats": (
+        'Format yang dicoba secara berurutan untuk waktu masukan yang bukan ISO-8601, mis. ["%d/%m/%Y %H:%M"] untuk '
+        "24/11/2026 13:05 (format tanpa %z dibaca dalam zona waktu dari pengaturan timezone), atau epoch_seconds / "
+        "epoch_milliseconds / epoch_microseconds untuk angka sejak 1970-01-01 UTC."
+    ),
+    "currency": "Mata uang untuk pendapatan yang tidak mencantumkan mata uang.",
+    "csv_delimiter": (
+        "Pemisah nilai dalam file CSV: auto (yang paling sering muncul di baris judul di antara koma, titik koma, tab, "
+        "dan garis vertikal; Excel menulis titik koma jika koma dipakai sebagai tanda desimal), comma, semicolon, tab, "
+        "atau pipe."
+    ),
+    "decimal_mark": (
+        "Cara penulisan desimal pada nilai pendapatan dan biaya: auto (setiap nilai dibaca sesuai penulisannya: "
+        "1.250.000,50 maupun 1,250,000.50, label seperti Rp dan $ dibuang, dan 150.000 dalam Rupiah dibaca sebagai "
+        "ribuan; selain itu, nilai yang bisa dibaca dua arah memakai koma desimal di file yang dipisahkan titik koma, "
+        "dan titik di file lain), point (1,500,000.50; tanpa tebakan) atau comma (1.500.000,50, seperti cara lembar "
+        "kerja Indonesia menulis Rupiah, di semua file)."
+    ),
+    "session_gap_seconds": "Lama jeda tanpa aktivitas yang mengakhiri sebuah sesi.",
+    "session_max_seconds": (
+        "Batas mutlak durasi sesi: rangkaian aktivitas dipotong setiap kali mencapai jumlah detik ini, dihitung dari "
+        "awalnya."
+    ),
+    "offline_channels": (
+        "Saluran yang peristiwanya terjadi di luar web dan aplikasi: peristiwa yang oleh file-nya diberi salah satu "
+        'saluran ini (lewat kolom channel, atau --set "channel=Offline Store") dihitung sebagai sentuhan luring, '
+        "sama seperti type offline (sesi tersendiri, perangkat 'offline'), meskipun file-nya tidak memiliki kolom "
+        "type. Dibaca pada setiap build; pencocokan nama tidak membedakan huruf besar-kecil."
+    ),
+    "non_touch_events": (
+        "Peristiwa yang bukan kunjungan dari suatu saluran: sesi yang diawali salah satunya tanpa keterangan asal "
+        "(tanpa sumber, medium, kampanye, perujuk, halaman, atau saluran), misalnya survei yang dijawab lewat email "
+        "atau pembaruan pengiriman atau pengembalian dana pesanan yang diimpor dari file tersendiri, menjadi "
+        "Unassigned dan bukan titik sentuh, sehingga tidak masuk perjalanan, jalur, maupun model atribusi mana pun. "
+        "Panggilan identify, alias, dan group selalu termasuk peristiwa semacam ini."
+    ),
+    "lookback_days": "Seberapa jauh sebelum suatu konversi titik sentuh masih dihitung ke dalam jalurnya.",
+    "conversion_events": "Peristiwa yang dihitung sebagai konversi.",
+    "path_transform": "Cara tabel jalur unik menulis ulang setiap jalur.",
+    "path_transform_channel": "Saluran yang dihapus oleh remove_if_not_all dan remove_if_last_and_not_all.",
+    "path_max_touches": "Hanya simpan N sentuhan terakhir dari setiap jalur (trim); 0 menyimpan semuanya.",
+    "time_decay_half_life_days": "Waktu paruh untuk atribusi peluruhan waktu.",
+    "position_first_share": "Porsi kredit atribusi berbasis posisi untuk sentuhan pertama.",
+    "position_last_share": "Porsi kredit atribusi berbasis posisi untuk sentuhan terakhir.",
+    "markov_order": (
+        "Orde atribusi Markov: 1 sampai 4, atau auto (dipilih berdasarkan nilai kemungkinan pada data uji yang "
+        "disisihkan)."
+    ),
+    "attribution_resamples": (
+        "Jumlah sampel ulang (bootstrap) perjalanan yang mendasari interval kepercayaan setiap kredit; 0 menonaktifkan "
+        "interval."
+    ),
+    "attribution_confidence": "Tingkat kepercayaan untuk interval kredit.",
+    "attribution_seed": "Nilai benih (seed) bootstrap, agar interval dapat diulang persis sama.",
+    "funnel_window_days": "Jendela konversi corong.",
+    "funnel_order": "Urutan langkah corong: sequential, strict, atau any.",
+    "stages": "Tahap perjalanan pelanggan, secara berurutan.",
+    "feedback_events": (
+        "Peristiwa yang propertinya memuat umpan balik (skor, komentar, survei) untuk bagian pikiran dan perasaan pada "
+        "peta perjalanan."
+    ),
+    "map_funnel": (
+        "Corong utama yang penurunan terbesar antarlangkahnya dilaporkan oleh peta perjalanan sebagai titik masalah."
+    ),
+    "stage_model": (
+        "Label tahap: five (pengaturan stages), four (seed 000: Awareness, Comparison, Purchase, Use) atau aida."
+    ),
+    "bounce_engaged_seconds": "Sesi yang lebih singkat dari nilai ini tidak dihitung sebagai sesi dengan interaksi.",
+    "bounce_engaged_min_views": (
+        "Sesi dengan jumlah tayangan kurang dari nilai ini tidak dihitung sebagai sesi dengan interaksi."
+    ),
+    "bounce_min_entrances": (
+        "Halaman baru masuk daftar pentalan tertinggi jika memiliki setidaknya sebanyak ini entri (jumlah yang lebih "
+        "kecil kurang bermakna)."
+    ),
+    "top_n": "Jumlah baris dalam laporan N teratas sebelum baris 'Other'.",
+    "precompute_views": (
+        "Apakah `jejak build` kemudian menghitung tampilan awal dasbor (atribusi beserta interval, laporan, peta "
+        "perjalanan, penetapan persona) ke dalam tembolok (cache) build, sehingga setiap halaman langsung terbuka."
+    ),
+    "precompute_personas": (
+        "Apakah perhitungan awal tersebut juga mencakup tampilan setiap dokumen persona untuk setiap halaman yang "
+        "memiliki filter (beberapa detik per persona pada build berukuran besar)."
+    ),
+    "identity_max_people_per_identifier": (
+        "Email, nomor telepon, atau ID anonim yang terlihat bersama lebih banyak ID pengguna daripada nilai ini tidak "
+        "dipakai untuk menggabungkan orang (mis. nomor telepon toko)."
+    ),
+    "identity_max_iterations": "Batas atas jumlah putaran propagasi label.",
+    "import_max_field_bytes": "Bidang yang lebih panjang dari nilai ini membuat barisnya dipindahkan ke karantina.",
+    "hmac_key_file": (
+        "Kunci untuk membuat hash email dan nomor telepon; lokasinya relatif terhadap proyek, di luar data/."
+    ),
+}
+
+QUARANTINE_MEANINGS_ID: dict[str, str] = {
+    "bad_timestamp": (
+        "stempel waktu kosong, bukan ISO-8601 dan tidak sesuai dengan format mana pun di pengaturan timestamp_formats, "
+        "atau lebih dari satu hari setelah waktu impor"
+    ),
+    "no_identifier": "baris tidak memiliki satu pun dari user_id, anonymous_id, email, atau phone",
+    "no_event_name": "peristiwa track atau offline yang nama peristiwanya kosong",
+    "bad_json": "baris tersebut bukan objek JSON",
+    "wrong_type": (
+        "sebuah bidang memiliki tipe yang salah (mis. teks padahal yang diharapkan angka), atau nilai pendapatan lebih "
+        "dari 10^15"
+    ),
+    "unknown_type": "tipe peristiwa bukan salah satu dari track, page, screen, identify, alias, group, offline",
+    "oversize_field": "sebuah bidang lebih panjang daripada yang diizinkan oleh pengaturan import_max_field_bytes",
+    "invalid_utf8": "baris bukan teks UTF-8 yang valid",
+    "malformed_row": (
+        "baris tidak sesuai dengan kolom-kolom file (tanda kutip tidak berpasangan, bidang berlebih atau kurang)"
+    ),
+}
+UNITS_ID: dict[str, str] = {
+    "IANA zone": "zona IANA",
+    "bytes": "byte",
+    "channel": "saluran",
+    "channel names": "nama saluran",
+    "days": "hari",
+    "event names": "nama peristiwa",
+    "files": "file",
+    "flag": "ya / tidak",
+    "iterations": "iterasi",
+    "name": "nama",
+    "order": "orde",
+    "partitions": "partisi",
+    "path": "lokasi file",
+    "people": "orang",
+    "resamples": "sampel ulang",
+    "rows": "baris",
+    "s": "detik",
+    "sessions": "sesi",
+    "share": "porsi",
+    "stage names": "nama tahap",
+    "strptime formats": "format strptime",
+    "threads": "thread",
+    "touches": "sentuhan",
+    "views": "tayangan",
+}
+VALUES_ID["help"] = {SETTINGS_BY_NAME[name].help: text for name, text in SETTINGS_HELP_ID.items()}
+VALUES_ID["meaning"] = {QUARANTINE_REASONS[reason]: text for reason, text in QUARANTINE_MEANINGS_ID.items()}
+VALUES_ID["unit"] = UNITS_ID
+VALUES_ID["origin"] = {"default": "bawaan"}
+# A setting's value from the environment: `environment JEJAK_TIMEZONE` (`service.data.settings_in_effect`).
+_FROM_ENVIRONMENT = re.compile(r"environment (?P<name>JEJAK_[A-Z0-9_]+)")
 # Columns whose values are column names (the overview's freshness rows name what they measure).
 NAMED_VALUE_COLUMNS = frozenset({"measure"})
 # A top-N table's last row, `analytics.topn.other_label`: "Other (12 rows, 34.5 % of total)".
@@ -540,6 +712,8 @@ def value_label(column: str, value: str, lang: str = "en") -> str:
     known = VALUES_ID.get("node" if column in ("source", "target") else column, {})
     if value in known:
         return known[value]
+    if column == "origin" and (environment := _FROM_ENVIRONMENT.fullmatch(value)):
+        return f"lingkungan {environment['name']}"
     other = _OTHER_ROW.fullmatch(value)
     if other:
         rows, share = number_text(other["rows"], lang), number_text(other["share"], lang)
@@ -547,12 +721,5 @@ def value_label(column: str, value: str, lang: str = "en") -> str:
     return value
 
 
-def number_text(text: str, lang: str = "en") -> str:
-    """A number written the English way (`1,234.5`) as `lang` writes it: Indonesian swaps the separators
-    (`1.234,5`)."""
-    return text.translate(_ID_SEPARATORS) if lang == "id" else text
-
-
-_ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
 # plotly's `separators`: the decimal point then the thousands separator.
 FIGURE_SEPARATORS = {"en": ".,", "id": ",."}

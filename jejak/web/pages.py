@@ -23,11 +23,13 @@ from jejak.segments.personas import load_personas
 from jejak.service import reports
 from jejak.service.attribution import (
     ATTRIBUTE_BY,
-    HONEST_LABEL,
     AttributionQuery,
     cached_attribution,
     currency_note,
     dimension_note,
+    honest_label,
+    markov_order_note,
+    spend_note_text,
     unsteady_credit_note,
 )
 from jejak.service.builds import open_build
@@ -298,7 +300,7 @@ def attribution(ctx: PageContext) -> PageResult:
     )
     with open_build(ctx.project) as built:
         run = cached_attribution(built, ctx.scope, query)
-        currencies = currency_note(built)
+        currencies = currency_note(built, ctx.lang)
     if model:
         run = dataclasses.replace(run, rows=[row for row in run.rows if _of_model(str(row["model"]), model)])
     sections = [Section("comparison", run.rows, "attribution_figure")]
@@ -308,19 +310,17 @@ def attribution(ctx: PageContext) -> PageResult:
     notes = [
         note
         for note in (
-            unsteady_credit_note(run.rows, query.by),
+            unsteady_credit_note(run.rows, query.by, ctx.lang),
             currencies,
-            *run.spend_notes,
-            dimension_note(query.by),
-            HONEST_LABEL,
+            *(spend_note_text(note, ctx.lang) for note in run.spend_notes),
+            dimension_note(query.by, ctx.lang),
+            honest_label(ctx.lang),
         )
         if note
     ]
     if run.order_choice is not None and model in ("", "markov"):
-        scores = ", ".join(f"order {k}: {v:.4f}" for k, v in run.order_choice["log_likelihood"].items())
-        notes.insert(
-            0, f"Markov order {run.order_choice['order']}, chosen by held-out log-likelihood per step ({scores})."
-        )
+        choice = run.order_choice
+        notes.insert(0, markov_order_note(choice["order"], choice["log_likelihood"], ctx.lang))
     form = {
         "model": model,
         "by": query.by,

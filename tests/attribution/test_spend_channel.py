@@ -18,7 +18,7 @@ from conftest import Built, build_story, buy, visit
 from jejak.cli.main import cli
 from jejak.ingest.spend import import_spend
 from jejak.pipeline import run_build
-from jejak.service.attribution import AttributionQuery, attribute_built
+from jejak.service.attribution import AttributionQuery, attribute_built, spend_note_text
 from jejak.service.builds import open_build
 from jejak.service.reports import Scope
 from jejak.store.project import open_project
@@ -57,22 +57,43 @@ def _run(root: Path, by: str = "channel") -> Any:
         return attribute_built(opened, Scope(), AttributionQuery(("last_touch",), by=by, resamples=0))
 
 
+def _notes(run: Any, lang: str = "en") -> list[str]:
+    return [spend_note_text(note, lang) for note in run.spend_notes]
+
+
 def test_a_campaigns_spend_on_a_channel_none_of_its_touches_is_on_is_said(built: Built) -> None:
-    run = _run(built.project.root)
-    promo = [note for note in run.spend_notes if "'Oktober-Promo'" in note]
-    assert len(promo) == 1, run.spend_notes
+    notes = _notes(_run(built.project.root))
+    promo = [note for note in notes if "'Oktober-Promo'" in note]
+    assert len(promo) == 1, notes
     assert f"Spend of {PROMO_SPEND:,} on campaign 'Oktober-Promo' is imported as Paid Social" in promo[0]
     assert "none of its 2 touches is: they are Organic Social (2) (utm_medium 'social')" in promo[0]
     # The retargeting ad's touches are Paid Social, as its spend: nothing to say of it.
-    assert not any("fb-retarget" in note for note in run.spend_notes)
+    assert not any("fb-retarget" in note for note in notes)
     # Spend on a channel no path carries is said as before, once.
-    assert [note for note in run.spend_notes if "'Email', a channel no path carries" in note] == [
+    assert [note for note in notes if "'Email', a channel no path carries" in note] == [
         f"Spend of {NEWSLETTER_SPEND:,} on 'Email', a channel no path carries. "
         "Use the channel names jejak gives (see `jejak report summary`)."
     ]
     # By campaign, spend meets its campaign whatever its channel: no channel note.
     by_campaign = _run(built.project.root, by="campaign")
-    assert not any("imported as" in note for note in by_campaign.spend_notes), by_campaign.spend_notes
+    assert not any("imported as" in note for note in _notes(by_campaign)), by_campaign.spend_notes
+
+
+def test_the_spend_notes_are_written_in_the_dashboards_indonesian(built: Built) -> None:
+    run = _run(built.project.root)
+    english, indonesian = _notes(run), _notes(run, "id")
+    assert len(indonesian) == len(english) == 2
+    [promo] = [note for note in indonesian if "'Oktober-Promo'" in note]
+    # Its numbers as Indonesian writes them; the names, the medium and the rule to paste as they are.
+    assert promo.startswith(f"Biaya iklan {PROMO_SPEND:,}".replace(",", ".") + " untuk kampanye 'Oktober-Promo'")
+    assert "tidak satu pun dari 2 sentuhannya ada di saluran itu: sentuhannya ada di Organic Social (2)" in promo
+    [english_promo] = [note for note in english if "'Oktober-Promo'" in note]
+    rule = re.compile(r"\[\[channels\.prepend\]\] name = .*?\}\]")
+    assert rule.findall(promo) == rule.findall(english_promo) != []
+    [email] = [note for note in indonesian if "'Email'" in note]
+    assert email.startswith(f"Biaya iklan {NEWSLETTER_SPEND:,}".replace(",", ".") + " untuk 'Email', saluran yang")
+    # Spelled out once, kept with the run's answer as what it says: each language writes it from the same note.
+    assert all(isinstance(note, dict) for note in run.spend_notes)
 
 
 def test_the_rule_the_note_gives_puts_the_campaign_on_its_spends_channel(tmp_path: Path) -> None:
@@ -80,14 +101,14 @@ def test_the_rule_the_note_gives_puts_the_campaign_on_its_spends_channel(tmp_pat
     (tmp_path / "meta.csv").write_text(SPEND)
     import_spend(built.project, tmp_path / "meta.csv")
     root = built.project.root
-    [note] = [note for note in _run(root).spend_notes if "Oktober-Promo" in note]
+    [note] = [note for note in _notes(_run(root)) if "Oktober-Promo" in note]
     found = re.search(r'\[\[channels\.prepend\]\] name = "(?P<name>[^"]+)", match = (?P<match>\[\{.*?\}\])', note)
     assert found is not None, note
     with (root / "jejak.toml").open("a", encoding="utf-8") as toml:
         toml.write(f'\n[[channels.prepend]]\nname = "{found["name"]}"\nmatch = {found["match"]}\n')
     run_build(open_project(root, env={}))
     after = _run(root)
-    assert not any("imported as" in note for note in after.spend_notes), after.spend_notes
+    assert not any("imported as" in note for note in _notes(after)), after.spend_notes
     # Both purchases are Paid Social's now, and so is the spend on both campaigns: ROAS is theirs over it.
     paid = {row["channel"]: row for row in after.table.to_pylist()}["Paid Social"]
     assert paid["revenue"] == pytest.approx(ANA_REVENUE + BUDI_REVENUE)

@@ -13,7 +13,21 @@ import pytest
 
 from jejak.analytics.assisted import READINGS
 from jejak.analytics.flows import END_NODE, NOT_SET_NODE, START_NODE
-from jejak.web.i18n import COLUMNS_ID, LANGUAGES, VALUES_ID, WORDS, column_label, number_text, value_label
+from jejak.core.settings import SETTINGS_BY_NAME, SETTINGS_TABLE
+from jejak.core.vocabulary import QUARANTINE_REASONS
+from jejak.service.attribution import HONEST_LABEL, dimension_note, honest_label
+from jejak.web.i18n import (
+    COLUMNS_ID,
+    LANGUAGES,
+    QUARANTINE_MEANINGS_ID,
+    SETTINGS_HELP_ID,
+    UNITS_ID,
+    VALUES_ID,
+    WORDS,
+    column_label,
+    number_text,
+    value_label,
+)
 from jejak.web.site import PAGES
 from web.conftest import Dashboard
 
@@ -167,3 +181,61 @@ def test_every_figure_on_an_indonesian_page_is_drawn_in_indonesian(dashboard: Da
                         left = [word for word in english_only if re.search(rf"\b{re.escape(word)}\b", text, re.I)]
                         assert not left, (page.slug, params, text, left)
     assert drawn >= 12
+
+
+def test_every_setting_and_quarantine_reason_is_explained_in_indonesian() -> None:
+    assert list(SETTINGS_HELP_ID) == [setting.name for setting in SETTINGS_TABLE]
+    assert set(QUARANTINE_MEANINGS_ID) == set(QUARANTINE_REASONS)
+    units = {setting.unit for setting in SETTINGS_TABLE}
+    # A unit every language writes alike (MiB, URL, ISO 4217, seed) needs none.
+    assert units - set(UNITS_ID) <= {"MiB", "URL", "ISO 4217", "seed"}, units - set(UNITS_ID)
+    for name, text in SETTINGS_HELP_ID.items():
+        english = SETTINGS_BY_NAME[name].help
+        assert text.strip() and text != english, name
+        # What the help names to type (a setting, an option, an event, a command) stays as it is written.
+        assert set(re.findall(r"`[^`]+`", english)) <= set(re.findall(r"`[^`]+`", text)), name
+
+
+def _texts(body: str) -> str:
+    """A page's text as a reader sees it: tags dropped, entities read, white space as single spaces."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def test_the_data_page_explains_settings_and_quarantine_in_the_pages_language(dashboard: Dashboard) -> None:
+    with dashboard.logged_in() as client:
+        pages = {lang: client.get("/data", params={"lang": lang}).text for lang in LANGUAGES}
+        twin = client.get("/data.json", params={"lang": "id"}).json()
+    indonesian, english = _texts(pages["id"]), _texts(pages["en"])
+    reasons = [row["reason"] for row in twin["sections"]["quarantine"]]
+    assert reasons, "the demo project has quarantined rows"
+    # Each reason's row of the quarantine table: its meaning is the third cell (the rows' own messages stay English).
+    for lang, meanings in (("id", QUARANTINE_MEANINGS_ID), ("en", QUARANTINE_REASONS)):
+        rows = re.findall(r'<tr data-reason="([^"]+)">(.*?)</tr>', pages[lang], re.S)
+        shown = {reason: _texts(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[2]) for reason, row in rows}
+        assert shown == {reason: meanings[reason] for reason in reasons}, lang
+    for setting in SETTINGS_TABLE:
+        assert SETTINGS_HELP_ID[setting.name] in indonesian, setting.name
+        assert setting.help not in indonesian and setting.help in english, setting.name
+    assert "bawaan" in indonesian and "hari" in indonesian
+    # The twin keeps the English, as every twin does.
+    assert {row["help"] for row in twin["sections"]["settings_in_effect"]} == {s.help for s in SETTINGS_TABLE}
+
+
+def test_the_attribution_pages_notes_are_in_the_pages_language(dashboard: Dashboard) -> None:
+    with dashboard.logged_in() as client:
+        pages = {
+            (lang, by): _texts(client.get("/attribution", params={"lang": lang, "by": by, "order": "auto"}).text)
+            for lang in LANGUAGES
+            for by in ("channel", "campaign")
+        }
+    assert honest_label("id") in pages["id", "channel"] and HONEST_LABEL not in pages["id", "channel"]
+    assert HONEST_LABEL in pages["en", "channel"]
+    assert dimension_note("campaign", "id") in pages["id", "campaign"]
+    assert (
+        dimension_note("campaign") in pages["en", "campaign"]
+        and dimension_note("campaign") not in pages["id", "campaign"]
+    )
+    # Markov's chosen order, its scores written with Indonesian decimals.
+    chosen = re.search(r"Orde Markov \d, dipilih .*?\((orde \d: -?[\d.]+,\d{4}(, )?)+\)", pages["id", "channel"])
+    assert chosen, pages["id", "channel"][:2000]
+    assert "Markov order" not in pages["id", "channel"] and "Markov order" in pages["en", "channel"]

@@ -1,0 +1,26 @@
+"""What the CLI and the dashboard say in more than one language: the dashboard's Indonesian (`?lang=id`) and
+English, the CLI's.
+
+A sentence jejak writes about an answer (an attribution run's notes, `service.attribution`) takes a `lang`: the
+dashboard passes the page's language, the CLI none (English). Numbers in such a sentence are written as the language
+writes them (`number_text`). The dashboard's own words, headings and values are in `web.i18n`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("en", "id")
+
+_ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
+def number_text(text: str, lang: str = "en") -> str:
+    """A number written the English way (`1,234.5`) as `lang` writes it: Indonesian swaps the separators
+    (`1.234,5`)."""
+    return text.translate(_ID_SEPARATORS) if lang == "id" else text
+
+
+def in_language(texts: Mapping[str, str], lang: str) -> str:
+    """The text in `lang` of `texts` ({"en": …, "id": …}); English when it has none in `lang`."""
+    return texts.get(lang) or texts["en"]
