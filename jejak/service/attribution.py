@@ -67,7 +67,7 @@ def honest_label(lang: str = "en") -> str:
 
 def markov_order_note(order: int, log_likelihood: Mapping[str, float], lang: str = "en") -> str:
     """The Markov order a run chose (`markov_order = "auto"`), with each candidate's held-out score."""
-    word = {"en": "order", "id": "orde"}.get(lang, "order")
+    word = in_language({"en": "order", "id": "orde"}, lang)
     scores = ", ".join(f"{word} {k}: {number_text(f'{v:.4f}', lang)}" for k, v in log_likelihood.items())
     return in_language(
         {
@@ -237,7 +237,7 @@ def _spend_channel_note(
     # A rule before the defaults gives the campaign's touches, past ones too, the spend's channel at the next build.
     # Values are lower-cased before the rules match, and a literal TOML string keeps the regex's backslashes.
     pattern = "^" + re.escape(campaign.lower()) + "$"
-    then = {"en": "then", "id": "lalu"}.get(lang, "then")
+    then = in_language({"en": "then", "id": "lalu"}, lang)
     rule = (
         f' — {in_language({"en": "in", "id": "di"}, lang)} jejak.toml: [[channels.prepend]] name = "{channel}", '
         f"match = [{{ campaign = '{pattern}' }}], {then} jejak build"
