@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jejak.core.errors import JejakError
+from jejak.service.language import percent_text
 from jejak.service.reports import is_share_column
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -270,7 +271,7 @@ def report_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
     if is_share_column(key):
-        return f"{value * 100:.1f} %"
+        return percent_text(value)
     if "_seconds" in key:
         return duration_text(float(value))
     if key.startswith(("median_", "mean_")):

@@ -23,6 +23,7 @@ from jejak.cli.common import (
 )
 from jejak.service import reports as service
 from jejak.service.builds import open_build
+from jejak.service.language import percent_text
 from jejak.service.reports import FunnelQuery, Scope
 
 
@@ -66,7 +67,7 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         labels["revenue"] = f"revenue ({' + '.join(currencies)})"
     shown = {label: head[key] for key, label in labels.items()}
     rate = head["journey_conversion_rate"]
-    shown["journeys converting"] = "" if rate is None else f"{rate * 100:.1f} %"
+    shown["journeys converting"] = "" if rate is None else percent_text(rate)
     print_rows([{"measure": k, "value": cell_text(v)} for k, v in shown.items()], "table", "Summary")
     if len(currencies) > 1:
         print_rows(rows["currencies"], "table", "Revenue by currency")

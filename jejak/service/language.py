@@ -21,6 +21,11 @@ def number_text(text: str, lang: str = "en") -> str:
     return text.translate(_ID_SEPARATORS) if lang == "id" else text
 
 
+def percent_text(share: float, lang: str = "en") -> str:
+    """A share (0–1) as a percent with one decimal, as every table writes it: `71.5 %` (`71,5 %`)."""
+    return number_text(f"{share * 100:.1f}", lang) + " %"
+
+
 def in_language(texts: Mapping[str, str], lang: str) -> str:
     """The text in `lang` of `texts` ({"en": …, "id": …}); English when it has none in `lang`."""
     return texts.get(lang) or texts["en"]

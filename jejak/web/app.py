@@ -37,7 +37,7 @@ from jejak.service.cache import state_signature
 from jejak.service.reports import is_share_column
 from jejak.store.project import Project
 from jejak.web import auth
-from jejak.web.i18n import LANGUAGES, column_label, number_text, value_label, word
+from jejak.web.i18n import LANGUAGES, column_label, number_text, percent_text, value_label, word
 from jejak.web.jobs import PAGE_WAIT_SECONDS, Job, Jobs
 from jejak.web.pages import Page, PageContext, PageResult, parse_scope, persona_names, run_page
 from jejak.web.site import EXTRA_ROUTES, PAGES
@@ -74,7 +74,7 @@ def report_cell(column: str, value: Any, lang: str = "en") -> str:
     """A table cell as text: shares and rates as percents, counts with thousands separators, and the words a report
     wrote (a reading, an Other row) in the page's language."""
     if isinstance(value, float) and is_share_column(column):
-        return number_text(f"{value * 100:.1f}", lang) + " %"
+        return percent_text(value, lang)
     if isinstance(value, str):
         return value_label(column, value, lang)
     return cell_text(value, lang)

@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from jejak.analytics.lags import LAG_BUCKETS, LENGTH_BUCKETS
 from jejak.analytics.topn import OTHER_PREFIX
-from jejak.web.i18n import FIGURE_SEPARATORS, column_label, number_text, value_label, word
+from jejak.web.i18n import FIGURE_SEPARATORS, column_label, in_language, number_text, percent_text, value_label, word
 
 Rows = Sequence[Mapping[str, Any]]
 PERCENT_TICKS = ".0%"
@@ -80,7 +80,7 @@ def _styled(
         xaxis_title=x_title,
         yaxis_title=y_title,
         template="plotly_white",
-        separators=FIGURE_SEPARATORS.get(lang, FIGURE_SEPARATORS["en"]),
+        separators=in_language(FIGURE_SEPARATORS, lang),
         **layout,
     )
     if percent:
@@ -143,7 +143,7 @@ def paths_figure(rows: Rows, lang: str = "en") -> go.Figure:
         share = other[0].get("conversion_share")
         count = number_text(f"{other[0]['conversions']:,}", lang)
         title += " · " + word("fig_paths_other", lang).format(count=count)
-        title += f" ({number_text(f'{share * 100:.1f}', lang)} %)" if share else ""
+        title += f" ({percent_text(share, lang)})" if share else ""
     # Horizontal bars stack bottom-up; reversed, the first row is on top.
     return _styled(
         go.Figure(bar),

@@ -15,7 +15,9 @@ from jejak.core.vocabulary import QUARANTINE_REASONS
 
 # Re-exported: the pages take their languages and numbers from here, as every other word.
 from jejak.service.language import LANGUAGES as LANGUAGES
+from jejak.service.language import in_language as in_language
 from jejak.service.language import number_text as number_text
+from jejak.service.language import percent_text as percent_text
 
 WORDS: dict[str, dict[str, str]] = {
     "app": {"en": "jejak", "id": "jejak"},
@@ -361,7 +363,7 @@ def word(key: str, lang: str) -> str:
     entry = WORDS.get(key)
     if entry is None:
         return key.replace("_", " ")
-    return entry.get(lang) or entry["en"]
+    return in_language(entry, lang)
 
 
 # Indonesian headings for the columns the pages show, and for the names the forms offer (models, transforms,
