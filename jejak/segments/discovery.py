@@ -263,14 +263,14 @@ def silhouettes(points: FloatArray, labelings: Mapping[int, npt.ArrayLike]) -> d
     step = max(1, SILHOUETTE_CHUNK_BYTES // (8 * count))
     for start in range(0, count, step):
         rows = slice(start, min(start + step, count))
+        at = np.arange(rows.stop - start)  # each row's place in the chunk
         distances = squares[rows, None] - 2.0 * (points[rows] @ points.T) + squares[None, :]
         np.maximum(distances, 0.0, out=distances)
         np.sqrt(distances, out=distances)
-        distances[np.arange(rows.stop - start), np.arange(start, rows.stop)] = 0.0  # a point from itself
+        distances[at, start + at] = 0.0  # a point from itself
         sums = distances @ indicators  # each row's distances summed over every cluster of every labelling
         for j, (code, offset, width) in enumerate(zip(codes, offsets, widths, strict=False)):
             own = offset + code[rows]
-            at = np.arange(rows.stop - start)
             with np.errstate(divide="ignore", invalid="ignore"):
                 within = sums[at, own] / (sizes[own] - 1.0)  # 0/0 for a point alone: NaN, scored 0 below
                 means = sums[:, offset : offset + width] / sizes[offset : offset + width]
