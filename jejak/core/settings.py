@@ -133,11 +133,16 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
             "Order Delivered",
             "Order Refunded",
             "Order Returned",
+            # The Segment e-mail spec's events where the person did not open or click (those are Email touches).
+            "Email Delivered",
+            "Email Bounced",
+            "Email Marked as Spam",
+            "Unsubscribed",
         ],
         "event names",
         "Events that are no visit from a channel: a session that begins with one that says nothing of where it came "
-        "from (no source, medium, campaign, referrer, page or channel), as a survey answered by e-mail or an order's "
-        "shipping or refund update imported from its own file, is Unassigned and no touchpoint, so it is in no "
+        "from (no source, medium, campaign, referrer, page or channel), as a survey answered by e-mail, an order's "
+        "shipping or refund update imported from its own file or an e-mail delivered or bounced, is Unassigned and no touchpoint, so it is in no "
         "journey, path or attribution model. Identify, alias and group calls are always such events.",
         "GA4: an event that starts no session is Unassigned",
     ),

@@ -100,6 +100,10 @@ _PAID_MEDIUM = r"^(.*cp.*|ppc|retargeting|paid.*)$"
 # GA4's campaign pattern for shopping campaigns.
 _SHOPPING_CAMPAIGN = r"^(.*(([^a-df-z]|^)shop|shopping).*)$"
 _EMAIL = r"^(email|e-mail|e_mail|e mail|newsletter)$"
+# An e-mail opened or a link in it clicked, as the Segment e-mail spec names them (an e-mail tool's own events, sent
+# through Segment or in its JSON Lines), or as some tools word them ("Opened Email"): the e-mail reached the person.
+# Delivered, bounced, marked as spam and unsubscribed are no touch at all (the `non_touch_events` setting).
+_EMAIL_EVENTS = r"^(email (opened|link clicked)|(opened|clicked) email)$"
 
 DEFAULT_CHANNEL_RULES: tuple[ChannelRule, ...] = (
     ChannelRule(
@@ -171,7 +175,7 @@ DEFAULT_CHANNEL_RULES: tuple[ChannelRule, ...] = (
     ),
     ChannelRule("Organic Video", ({"source": _site(_VIDEO_SITES)}, {"medium": "video"})),
     ChannelRule("Organic Search", ({"source": _site(_SEARCH_SITES)}, {"medium": "^organic$"})),
-    ChannelRule("Email", ({"source": _EMAIL}, {"medium": _EMAIL})),
+    ChannelRule("Email", ({"source": _EMAIL}, {"medium": _EMAIL}, {"event": _EMAIL_EVENTS})),
     ChannelRule("SMS", ({"source": "^sms$"}, {"medium": "^sms$"})),
     ChannelRule(
         "Mobile Push Notifications",

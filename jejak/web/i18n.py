@@ -583,8 +583,9 @@ SETTINGS_HELP_ID: dict[str, str] = {
     ),
     "non_touch_events": (
         "Peristiwa yang bukan kunjungan dari suatu saluran: sesi yang diawali salah satunya tanpa keterangan asal "
-        "(tanpa sumber, medium, kampanye, perujuk, halaman, atau saluran), misalnya survei yang dijawab lewat email "
-        "atau pembaruan pengiriman atau pengembalian dana pesanan yang diimpor dari file tersendiri, menjadi "
+        "(tanpa sumber, medium, kampanye, perujuk, halaman, atau saluran), misalnya survei yang dijawab lewat email, "
+        "pembaruan pengiriman atau pengembalian dana pesanan yang diimpor dari file tersendiri, atau email yang "
+        "terkirim atau terpental, menjadi "
         "Unassigned dan bukan titik sentuh, sehingga tidak masuk perjalanan, jalur, maupun model atribusi mana pun. "
         "Panggilan identify, alias, dan group selalu termasuk peristiwa semacam ini."
     ),

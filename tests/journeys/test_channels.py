@@ -150,6 +150,7 @@ DEFAULT_RULE_CASES = [
     pytest.param(
         page_view(type="track", event="Chat Started", page_url=None), FALLBACK_CHANNEL, id="Unassigned-tools-chat"
     ),
+    pytest.param(page_view(type="track", event="Email Opened", page_url=None), "Email", id="Email-tools-open"),
     pytest.param(page_view(), "Direct", id="Direct-typed-address"),
 ]
 
@@ -273,6 +274,27 @@ def test_a_contact_from_its_tools_export_saying_nothing_of_where_is_unassigned_n
     # An event of another name, a web tracker's `Chat Opened` or an order from a file, stays Direct.
     assert channel_of(engine, {**contact, "event": "Chat Opened"}) == "Direct"
     assert channel_of(engine, {**contact, "event": "Order Completed"}) == "Direct"
+
+
+@pytest.mark.parametrize("event", ["Email Opened", "Email Link Clicked", "Opened Email", "Clicked Email"])
+def test_an_email_opened_or_clicked_in_its_tools_events_is_email_not_direct(engine: Engine, event: str) -> None:
+    # An e-mail tool's own event (Segment's e-mail spec, as Customer.io sends it): no page, no utm_medium=email.
+    opened = page_view(type="track", event=event, page_url=None)
+    assert channel_of(engine, opened) == "Email"
+    assert channel_of(engine, {**opened, "event": event.lower()}) == "Email"
+    # Where it says more, that decides as before: an earlier rule's source and medium.
+    assert channel_of(engine, {**opened, "source": "google", "medium": "cpc"}) == "Paid Search"
+    # Without the event names the same row was Direct: the rule's event match is what decides.
+    email = next(rule for rule in DEFAULT_CHANNEL_RULES if rule.name == "Email")
+    others = [rule for rule in DEFAULT_CHANNEL_RULES if rule is not email]
+    assert channel_of(engine, opened, others) == "Direct"
+
+
+def test_an_email_event_of_another_name_is_not_email(engine: Engine) -> None:
+    # A web tracker's click on the shop's contact address, or a delivery (no touch at all, `non_touch_events`): the
+    # rules do not make them Email.
+    for event in ("Email Address Clicked", "Email Delivered", "Newsletter Signup"):
+        assert channel_of(engine, page_view(type="track", event=event, page_url=None)) == "Direct", event
 
 
 def test_unknown_medium_is_unassigned(engine: Engine) -> None:

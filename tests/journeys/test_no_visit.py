@@ -134,6 +134,42 @@ def test_the_setting_names_the_events(tmp_path: Path) -> None:
     assert _paths(again, "hana") == [["Paid Social"], ["Direct", "Paid Search"]]
 
 
+def test_an_email_tools_events_are_email_touches_or_none(tmp_path: Path) -> None:
+    # Nina's and Oki's e-mail tool sends its own events (Segment's e-mail spec, or the words some tools use), with no
+    # utm_medium=email. An open or a click is an Email touch; a delivery, a bounce, a spam complaint and an unsubscribe
+    # are no touch. Before, each was a Direct touch: Nina's path read `Direct > Direct > Organic Search`.
+    story: dict[str, list[dict[str, Any]]] = {
+        "nina": [
+            {"at": "2026-03-02 08:00", "type": "track", "event": "Email Delivered"},
+            {"at": "2026-03-03 19:00", "type": "track", "event": "Email Opened"},
+            visit("2026-03-06 10:00", "Organic Search"),
+            buy("2026-03-06 10:05", 90000),
+            {"at": "2026-03-08 08:00", "type": "track", "event": "Email Marked as Spam"},
+            {"at": "2026-03-09 08:00", "type": "track", "event": "Unsubscribed"},
+            {"at": "2026-03-10 08:00", "type": "track", "event": "Email Bounced"},
+        ],
+        # Oki clicks the e-mail's link and lands on the shop a minute later: the visit's page says nothing of where,
+        # and the click that opened the session is its touch.
+        "oki": [
+            {"at": "2026-03-04 12:00", "type": "track", "event": "Clicked Email"},
+            visit("2026-03-04 12:01"),
+            buy("2026-03-04 12:05", 50000),
+        ],
+    }
+    built = build_story(tmp_path, story)
+    assert _paths(built, "nina") == [["Email", "Organic Search"]]
+    assert _paths(built, "oki") == [["Email"]]
+    nina = built.sessions_of(built.user("nina"))
+    assert [(row["channel"], row["visit"]) for row in nina] == [
+        ("Unassigned", False),
+        ("Email", True),
+        ("Organic Search", True),
+        ("Unassigned", False),
+        ("Unassigned", False),
+        ("Unassigned", False),
+    ]
+
+
 def test_reports_count_visits_only(built: Built) -> None:
     # Hana's answer and identify call are sessions in the table (so sessions partition her events), but no visits: a
     # customer list's identify calls would otherwise add a session to each customer, and an Unassigned bounce.
