@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jejak.core.errors import SettingError
+from jejak.core.jsontext import loads
 
 ENV_PREFIX = "JEJAK_"
 PATH_TRANSFORMS = (
@@ -395,9 +396,7 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
             value = float(raw)
         elif expected is list:
             if isinstance(raw, str):
-                value = (
-                    json.loads(raw) if raw.strip().startswith("[") else [p.strip() for p in raw.split(",") if p.strip()]
-                )
+                value = loads(raw) if raw.strip().startswith("[") else [p.strip() for p in raw.split(",") if p.strip()]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError
         elif expected is str and not isinstance(raw, str):

@@ -33,6 +33,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from jejak.core.jsontext import loads
 from jejak.ingest.identifiers import EMAIL_PATTERN
 
 MIXPANEL, AMPLITUDE, POSTHOG = "mixpanel", "amplitude", "posthog"
@@ -67,7 +68,7 @@ def export_kind(path: Path, file_format: str = "jsonl") -> str | None:
     try:
         with path.open("rb") as handle:
             first = next((line for line in handle if line.strip()), b"")
-        line = json.loads(first.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+        line = loads(first.decode("utf-8", errors="replace").removeprefix("\ufeff"))
     except (OSError, ValueError):
         return None
     if not isinstance(line, dict):
@@ -103,7 +104,7 @@ def rewrite_as_segment(path: Path, kind: str, directory: Path) -> Path:
     with path.open("rb") as source, target.open("wb") as written:
         for raw in source:
             try:
-                line = json.loads(raw.decode("utf-8").removeprefix("\ufeff"))
+                line = loads(raw.decode("utf-8").removeprefix("\ufeff"))
             except ValueError:  # no JSON, or no UTF-8: as it is, for the reader to quarantine with its reason
                 written.write(raw if raw.endswith(b"\n") else raw + b"\n")
                 continue
@@ -121,7 +122,7 @@ def _object(value: Any) -> dict[str, Any]:
     """A JSON object, or the JSON text of one (Parquet exports keep objects as text), as a dict; else empty."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except ValueError:
             return {}
     return dict(value) if isinstance(value, dict) else {}

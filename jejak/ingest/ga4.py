@@ -29,13 +29,13 @@ touchpoint is the event's own source.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jejak.core.errors import InputFileError
+from jejak.core.jsontext import loads
 from jejak.core.settings import Settings
 from jejak.engine import PARQUET_COPY_OPTIONS, connect
 from jejak.ingest.validate import sql_text
@@ -83,7 +83,7 @@ def is_ga4_json(path: Path) -> bool:
     """Whether a JSON Lines file's first line is a GA4 BigQuery row (it has GA4_MARKERS), not a Segment message."""
     try:
         with path.open("rb") as handle:
-            first = json.loads(handle.readline(FIRST_LINE_BYTES))
+            first = loads(handle.readline(FIRST_LINE_BYTES))
     except (OSError, ValueError):  # not JSON, or cut: the JSON Lines reader says what is wrong, line by line
         return False
     return isinstance(first, dict) and all(marker in first for marker in GA4_MARKERS)

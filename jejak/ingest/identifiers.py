@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from jejak.core.jsontext import loads
 from jejak.core.pii import hmac_hex, normalise_email, normalise_phone
 
 # What looks like an e-mail; a phone is an international number (+ or 00, then 8-15 digits) or an Indonesian
@@ -101,7 +102,7 @@ def private_json(key: bytes, text: str) -> str:
     """A JSON column's text (properties, context, traits) with its e-mails and phones replaced (`_private_value`), as
     compact JSON; unchanged when nothing was found."""
     try:
-        parsed = json.loads(text)
+        parsed = loads(text)
     except ValueError:  # not JSON after all: its text is replaced as text
         return private_text(key, text)
     replaced = _private_value(key, parsed)
@@ -116,7 +117,7 @@ def private_json(key: bytes, text: str) -> str:
 
 def _is_json(text: str) -> bool:
     try:
-        json.loads(text)
+        loads(text)
     except ValueError:
         return False
     return True

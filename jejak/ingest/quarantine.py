@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, NotFoundError, SettingError
+from jejak.core.jsontext import loads
 from jejak.core.vocabulary import QUARANTINE_SCHEMA
 from jejak.ingest.archives import inside_archive, shown_name, unpack
 from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
@@ -302,7 +303,7 @@ class _Group:
 def _as_record(text: str) -> dict[str, str | None] | None:
     """A JSON object's members as texts (as the importer read the row's columns), or None when it is none."""
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return None
     if not isinstance(value, dict):

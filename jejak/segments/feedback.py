@@ -11,12 +11,13 @@ score nor a comment are not feedback and are left out.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+
+from jejak.core.jsontext import loads
 
 FEEDBACK_SCHEMA = pa.schema(
     [
@@ -62,8 +63,8 @@ def parse_feedback(rows: pa.Table) -> pa.Table:
     parsed = []
     for event_id, text in zip(rows.column("event_id").to_pylist(), rows.column("properties").to_pylist(), strict=True):
         try:
-            properties = json.loads(text) if text else {}
-        except json.JSONDecodeError:
+            properties = loads(text) if text else {}
+        except ValueError:  # no JSON, or nested too deeply to read
             continue
         if not isinstance(properties, dict):
             continue

@@ -33,6 +33,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from jejak.core.errors import NotFoundError, SettingError
+from jejak.core.jsontext import loads
 from jejak.ingest.importer import FORMATS_BY_SUFFIX
 from jejak.ingest.quarantine import (
     LEFT_WHY,
@@ -78,7 +79,7 @@ def _editable(row: QuarantinedRow) -> dict[str, Any]:
     suffix = Path(row.source_file.removesuffix(".gz")).suffix.lower()
     if FORMATS_BY_SUFFIX.get(suffix) != "jsonl" and row.reason not in READER_REASONS:
         with contextlib.suppress(ValueError):
-            record = json.loads(row.raw)
+            record = loads(row.raw)
     if isinstance(record, dict):
         shown["raw"] = json.dumps(record, indent=1, ensure_ascii=False)
     return shown

@@ -275,6 +275,43 @@ def test_each_kind_of_bad_jsonl_line_is_quarantined(tmp_path: Path) -> None:
     assert_reconciles(summary, read=12, stored=2, quarantined_rows=10, duplicates=0)
 
 
+def _nested(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-line", "later-line"])
+def test_a_jsonl_line_nested_past_pythons_recursion_is_read_not_a_crash(tmp_path: Path, first: bool) -> None:
+    # Python's json reads nesting by recursion: 2,000 objects deep raised RecursionError, no ValueError, and the
+    # import stopped as a bug (the first line is read in Python to tell a GA4 export apart; a property's JSON text is
+    # read to hide its e-mails and phones).
+    project = make_project(tmp_path / "p")
+    good = '"type":"track","event":"Product Viewed","userId":"ana","timestamp":"2026-03-01T09:00:00+07:00"'
+    deep = "{" + good + ',"messageId":"deep","properties":{"email":"ana@contoh.id","x":' + _nested(2000) + "}}"
+    plain = "{" + good + ',"messageId":"plain"}'
+    path = tmp_path / "segment.jsonl"
+    path.write_text("\n".join([deep, plain] if first else [plain, deep]) + "\n", encoding="utf-8")
+    summary = import_file(project, path)
+    assert_reconciles(summary, read=2, stored=2, quarantined_rows=0, duplicates=0)
+    stored = by_id(project)["deep"]["properties"]
+    assert stored.count('{"a":') == 2000
+    assert "ana@contoh.id" not in stored  # hidden as text, where it cannot be read as JSON
+    again = import_file(project, path)
+    assert_reconciles(again, read=2, stored=0, quarantined_rows=0, duplicates=2)
+
+
+def test_an_exports_line_nested_past_pythons_recursion_is_read_not_a_crash(tmp_path: Path) -> None:
+    # A Mixpanel export is rewritten as Segment messages line by line, each parsed in Python: the deep one goes to
+    # the reader as it is, as a line that is no JSON does.
+    project = make_project(tmp_path / "p")
+    line = {"event": "Product Viewed", "properties": {"distinct_id": "ana", "time": 1772330400}}
+    deep = json.dumps(line)[:-2] + ', "x": ' + _nested(2000) + "}}"
+    path = tmp_path / "mixpanel.jsonl"
+    path.write_text(json.dumps(line) + "\n" + deep + "\n", encoding="utf-8")
+    summary = import_file(project, path)
+    assert summary.rows_read == 2
+    assert summary.rows_stored + summary.rows_quarantined == 2
+
+
 def test_null_objects_in_a_jsonl_line_mean_none(tmp_path: Path) -> None:
     """`"properties": null` (and context, traits) is no object, as a missing one is: stored, not wrong_type."""
     project = make_project(tmp_path / "p")
