@@ -86,8 +86,10 @@ from jejak.ingest.readers import (
     CHUNK_COLUMNS,
     TYPED_REVENUE,
     RawChunk,
+    cr_to_lf,
     csv_delimiter,
     csv_lines_above_table,
+    ends_lines_with_cr,
     is_gzipped,
     is_table_row,
     is_utf16,
@@ -453,7 +455,7 @@ def _to_utf8(path: Path, readable: Path, directory: Path) -> Path:
 
 def readable_copy(project: Project, path: Path, file_format: str, stack: contextlib.ExitStack[Any]) -> Path:
     """The file as the readers take it: one in a zip archive unpacked (`archives`), a gzipped one unpacked, a UTF-16
-    CSV re-encoded as UTF-8, a GA4 BigQuery export flattened into event columns (`ga4`), each into a staging
+    CSV re-encoded as UTF-8, a CSV whose lines end in a CR alone given line feeds, a GA4 BigQuery export flattened into event columns (`ga4`), each into a staging
     directory that `stack` removes; else the file itself."""
     readable = path
     if inside_archive(path):
@@ -462,6 +464,11 @@ def readable_copy(project: Project, path: Path, file_format: str, stack: context
         readable = _gunzip(path, readable, stack.enter_context(staging_area(project)))
     if file_format == "csv" and is_utf16(readable):
         readable = _to_utf8(path, readable, stack.enter_context(staging_area(project)))
+    if file_format == "csv" and ends_lines_with_cr(readable):
+        # Excel for Mac's "Macintosh Comma Separated": the readers split at line feeds, so one line held every row.
+        lf_lines = stack.enter_context(staging_area(project)) / readable.name
+        cr_to_lf(readable, lf_lines)
+        readable = lf_lines
     if file_format == "jsonl" and is_ga4_json(readable):
         # Read as Segment messages, every line would be quarantined: say what to export instead.
         raise ga4_json_error(path)

@@ -449,6 +449,8 @@ def is_gzipped(path: Path) -> bool:
 # Excel's "Unicode Text" and some ad platforms' "CSV for Excel" downloads are UTF-16 with a byte-order mark.
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 UTF16_START_CHARS = 1 << 20  # what a header read decodes of such a file: far more than a title and a header
+# How much of a file tells whether its lines end in a CR alone: more than any one line jejak reads (csv_field_limit).
+CR_CHECK_BYTES = 1 << 20
 
 
 def _open_bytes(path: Path) -> BinaryIO:
@@ -462,6 +464,22 @@ def is_utf16(path: Path) -> bool:
     """Whether the file's text (unpacked, if gzipped) starts with a UTF-16 byte-order mark."""
     with _open_bytes(path) as handle:
         return handle.read(2) in UTF16_BOMS
+
+
+def ends_lines_with_cr(path: Path) -> bool:
+    """Whether a text file's lines end in a carriage return alone, as old Mac software and Excel for Mac's
+    "Macintosh Comma Separated" write them: its first block holds a CR and no line feed."""
+    with path.open("rb") as handle:
+        start = handle.read(CR_CHECK_BYTES)
+    return b"\r" in start and b"\n" not in start
+
+
+def cr_to_lf(path: Path, target: Path) -> None:
+    """Write a file whose lines end in a CR alone to `target` with line feeds: the readers split lines at line feeds,
+    and a line break inside a quoted value stays one (a line feed, as such a value is in a file that has them)."""
+    with path.open("rb") as source, target.open("wb") as out:
+        while block := source.read(READ_BLOCK_BYTES):
+            out.write(block.replace(b"\r", b"\n"))
 
 
 def _open_start(path: Path) -> BinaryIO:

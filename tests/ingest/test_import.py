@@ -1813,6 +1813,30 @@ def test_a_gzipped_utf16_file_with_a_title_imports_and_a_cut_one_is_named(projec
         import_file(project, cut, skip_lines=1)
 
 
+def test_a_csv_whose_lines_end_in_a_cr_alone_imports_as_its_lf_twin(tmp_path: Path) -> None:
+    # Excel for Mac's "Macintosh Comma Separated" ends lines in a CR alone: read as one line, the header took every
+    # row and the import stopped ("new-line character seen in unquoted field"). The same rows saved with line feeds
+    # must become the same events (same ids), a quoted line break stays in its value, and lines count as the user's.
+    lines = [
+        "timestamp,user_id,catatan",
+        "2026-03-01 09:00,ana,Bandung",
+        '2026-03-01 09:05,budi,"dua{eol}baris"',
+        "2026-03-01 09:07,cici",
+    ]
+    ids = {}
+    for name, eol in (("lf", "\n"), ("cr", "\r")):
+        path = tmp_path / name / "penjualan.csv"
+        path.parent.mkdir()
+        path.write_text(eol.join(lines).format(eol=eol) + eol, encoding="utf-8", newline="")
+        project = make_project(tmp_path / f"p-{name}")
+        summary = import_file(project, path, constants={"event": "Order Completed"})
+        assert_reconciles(summary, read=3, stored=2, quarantined_rows=1, duplicates=0)
+        assert [(row["source_line"], row["reason"]) for row in quarantined(project)] == [(5, "malformed_row")]
+        ids[name] = {row["user_id"]: row["event_id"] for row in lake_events(project)}
+        assert by_id(project)[ids[name]["budi"]]["properties"] == '{"catatan":"dua\\nbaris"}'
+    assert ids["cr"] == ids["lf"]
+
+
 def _xls(path: Path, rows: list[list[Any]]) -> Path:
     import xlwt  # type: ignore[import-untyped]
 
