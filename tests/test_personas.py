@@ -22,6 +22,7 @@ from jejak.segments.personas import (
     find_persona,
     load_personas,
     persona_from_document,
+    personas_from_file,
     personas_from_yaml,
     personas_to_yaml,
     save_persona,
@@ -84,6 +85,36 @@ def test_yaml_round_trips() -> None:
 def test_bad_yaml_says_which_persona_and_field(text: str, message: str) -> None:
     with pytest.raises(SettingError, match=message):
         personas_from_yaml(text)
+
+
+def _laughs(levels: int) -> str:
+    """A persona whose needs are nine aliases of nine aliases of … nine texts: 9 ** levels texts from a few lines."""
+    lines = ["- name: Rina", "  demographics:", "    a: &a [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, levels):
+        name, before = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"    {name}: &{name} [{', '.join([f'*{before}'] * 9)}]")
+    return "\n".join([*lines, f"  needs: *{chr(ord('a') + levels - 1)}"])
+
+
+def test_yaml_aliases_are_refused_so_a_few_lines_cannot_make_millions_of_values() -> None:
+    # Nine levels made 387M texts for the checks to walk: `jejak persona import` ran for minutes at full memory.
+    # Three are enough to show any alias is refused (and to fail quickly were it not).
+    with pytest.raises(SettingError, match=r"not valid YAML: .*alias \(\*name\)"):
+        personas_from_yaml(_laughs(3))
+    # In a rule's value too, which the dashboard's persona form reads as YAML.
+    with pytest.raises(SettingError, match="is not a value"):
+        personas_from_yaml("- {name: Rina, rules: ['first_channel in [&a Email, *a]']}")
+
+
+def test_yaml_nested_too_deeply_or_not_utf8_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    with pytest.raises(SettingError, match="nested too deeply"):
+        personas_from_yaml("- name: Rina\n  goals: " + "[" * 5000 + "]" * 5000)
+    path = tmp_path / "personas.yaml"
+    path.write_bytes("- name: Rina, pecinta kopi\n".encode("utf-16"))
+    with pytest.raises(SettingError, match=r"personas\.yaml is not UTF-8 text"):
+        personas_from_file(path)
+    path.write_text("- name: Rina\n  goals: [Kopi baru tiap bulan]\n", encoding="utf-8")
+    assert [persona.goals for persona in personas_from_file(path)] == [("Kopi baru tiap bulan",)]
 
 
 def test_personas_are_kept_in_sqlite_in_priority_order(tmp_path: Path) -> None:

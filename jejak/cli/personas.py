@@ -91,9 +91,9 @@ def import_personas(file: str, project_dir: str | None) -> None:
 
     Example: jejak persona import personas.yaml
     """
-    from jejak.segments.personas import personas_from_yaml, save_persona, with_fields
+    from jejak.segments.personas import personas_from_file, save_persona, with_fields
 
-    personas = personas_from_yaml(Path(file).read_text(encoding="utf-8"), source=file)
+    personas = personas_from_file(Path(file))
     sqlite_path = project_at(project_dir).sqlite_path
     for one in personas:
         save_persona(sqlite_path, with_fields(one, origin="imported") if one.origin == "manual" else one)

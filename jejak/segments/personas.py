@@ -182,7 +182,7 @@ def _condition(raw: Any, where: str) -> Condition:
             raise SettingError(f"{where} {raw!r} is not `feature op value` (ops: {', '.join(OPERATORS)}).")
         feature, op, text = found.groups()
         try:
-            value = yaml.safe_load(text)
+            value = _load_yaml(text)
         except yaml.YAMLError:
             raise SettingError(
                 f"{where} {raw!r}: {text!r} is not a value (text, a number, a date, [a list])."
@@ -242,6 +242,28 @@ def persona_from_document(document: Any, where: str = "persona") -> Persona:
     )
 
 
+class _PlainYamlLoader(yaml.SafeLoader):
+    """YAML's safe loader without anchors and aliases: a persona has no use for them, and nine aliases of nine
+    aliases of … (a "billion laughs" document of a few lines) make one list of 43M texts that the checks then walk:
+    `jejak persona import` ran for minutes at full memory."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            where = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
+            raise yaml.composer.ComposerError(
+                None, None, "an alias (*name) is not read in a persona: write it out", where
+            )
+        return super().compose_node(parent, index)
+
+
+def _load_yaml(text: str) -> Any:
+    """YAML text as plain values (`_PlainYamlLoader`); a document nested too deeply to read is a YAMLError too."""
+    try:
+        return yaml.load(text, Loader=_PlainYamlLoader)  # a SafeLoader, without aliases
+    except RecursionError:
+        raise yaml.YAMLError("it is nested too deeply to read (lists or mappings inside each other)") from None
+
+
 def personas_to_yaml(personas: Sequence[Persona]) -> str:
     """The personas as one YAML document (a list), readable and editable by hand."""
     return yaml.safe_dump(
@@ -252,7 +274,7 @@ def personas_to_yaml(personas: Sequence[Persona]) -> str:
 def personas_from_yaml(text: str, source: str = "YAML") -> list[Persona]:
     """Personas from YAML: a list of documents, or one document."""
     try:
-        loaded = yaml.safe_load(text)
+        loaded = _load_yaml(text)
     except yaml.YAMLError as exc:
         raise SettingError(f"{source} is not valid YAML: {exc}") from exc
     documents = loaded if isinstance(loaded, list) else [loaded]
@@ -262,6 +284,17 @@ def personas_from_yaml(text: str, source: str = "YAML") -> list[Persona]:
     if repeated:
         raise SettingError(f"{source} names persona(s) {', '.join(repeated)} more than once.")
     return personas
+
+
+def personas_from_file(path: Path) -> list[Persona]:
+    """Personas from a YAML file (`personas_from_yaml`), named by its path in every error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingError(
+            f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8, as `jejak persona export` writes it."
+        ) from None
+    return personas_from_yaml(text, source=str(path))
 
 
 def save_persona(sqlite_path: Path, persona: Persona) -> None:
