@@ -117,6 +117,12 @@ def _read_config(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise SettingError(f"{path} is not valid TOML: {exc}. Fix the line it names.") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; the parser's own error is no TOMLDecodeError
+        raise SettingError(
+            f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8, as `jejak init` wrote it."
+        ) from None
+    except RecursionError:  # arrays or tables inside each other past Python's recursion: the parser recurses
+        raise SettingError(f"{path} is nested too deeply to read (arrays inside arrays): write it flatter.") from None
 
 
 def init_project(root: Path) -> Project:

@@ -143,6 +143,25 @@ def test_a_broken_jejak_toml_is_a_setting_error(tmp_path: Path) -> None:
         open_project(root, env={})
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("[settings]\nlookback_days = 7\n".encode("utf-16"), "is not UTF-8 text"),  # Notepad's "Unicode"
+        (("x = " + "[" * 3000 + "]" * 3000 + "\n").encode(), "is nested too deeply"),
+    ],
+    ids=["utf-16", "deep"],
+)
+def test_a_jejak_toml_that_is_no_utf8_or_too_deep_is_a_setting_error_not_a_crash(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
+    # Both stopped every command as a bug: the parser's errors for them are no TOMLDecodeError.
+    root = tmp_path / "p"
+    init_project(root)
+    (root / "jejak.toml").write_bytes(content)
+    with pytest.raises(SettingError, match=rf"jejak\.toml {says}"):
+        open_project(root, env={})
+
+
 def test_an_unknown_timezone_is_refused_by_name() -> None:
     try:
         resolve_settings({"settings": {"timezone": "Asia/Jakrta"}}, env={})
