@@ -143,8 +143,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "event names",
         "Events that are no visit from a channel: a session that begins with one that says nothing of where it came "
         "from (no source, medium, campaign, referrer, page or channel), as a survey answered by e-mail, an order's "
-        "shipping or refund update imported from its own file or an e-mail delivered or bounced, is Unassigned and no touchpoint, so it is in no "
-        "journey, path or attribution model. Identify, alias and group calls are always such events.",
+        "shipping or refund update imported from its own file or an e-mail delivered or bounced, is Unassigned and "
+        "no touchpoint, so it is in no journey, path or attribution model. Identify, alias and group calls are always "
+        "such events.",
         "GA4: an event that starts no session is Unassigned",
     ),
     Setting(

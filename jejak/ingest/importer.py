@@ -455,8 +455,8 @@ def _to_utf8(path: Path, readable: Path, directory: Path) -> Path:
 
 def readable_copy(project: Project, path: Path, file_format: str, stack: contextlib.ExitStack[Any]) -> Path:
     """The file as the readers take it: one in a zip archive unpacked (`archives`), a gzipped one unpacked, a UTF-16
-    CSV re-encoded as UTF-8, a CSV whose lines end in a CR alone given line feeds, a GA4 BigQuery export flattened into event columns (`ga4`), each into a staging
-    directory that `stack` removes; else the file itself."""
+    CSV re-encoded as UTF-8, a CSV whose lines end in a CR alone given line feeds, a GA4 BigQuery export flattened
+    into event columns (`ga4`), each into a staging directory that `stack` removes; else the file itself."""
     readable = path
     if inside_archive(path):
         readable = unpack(path, stack.enter_context(staging_area(project)))

@@ -244,7 +244,7 @@ def persona_from_document(document: Any, where: str = "persona") -> Persona:
 
 class _PlainYamlLoader(yaml.SafeLoader):
     """YAML's safe loader without anchors and aliases: a persona has no use for them, and nine aliases of nine
-    aliases of … (a "billion laughs" document of a few lines) make one list of 43M texts that the checks then walk:
+    aliases of … (a "billion laughs" document of a few lines) make a list of tens of millions of texts to walk:
     `jejak persona import` ran for minutes at full memory."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
