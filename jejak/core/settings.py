@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import zoneinfo
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from typing import Any
 
 from jejak.core.errors import SettingError
 from jejak.core.jsontext import loads
+from jejak.core.typed import check_no_nul
 
 ENV_PREFIX = "JEJAK_"
 PATH_TRANSFORMS = (
@@ -377,6 +379,12 @@ class Settings:
         ]
 
 
+# The most a whole-number setting may be without a maximum of its own (2**31 - 1): past it a count of seconds or
+# touches is no longer a choice but an overflow in the engines' 64-bit arithmetic (a session gap of 10**20 s
+# stopped the build).
+SETTING_INT_MOST = 2_147_483_647
+
+
 def _coerce(setting: Setting, raw: Any, where: str) -> Any:
     """Turn a raw value (TOML or env text) into the setting's type, or say what is wrong."""
     expected = type(setting.default)
@@ -395,6 +403,8 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             value = float(raw)
+            if not math.isfinite(value):  # TOML writes nan and inf, which every comparison with a bound lets by
+                raise ValueError
         elif expected is list:
             if isinstance(raw, str):
                 value = loads(raw) if raw.strip().startswith("[") else [p.strip() for p in raw.split(",") if p.strip()]
@@ -407,6 +417,9 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
             f"Setting '{setting.name}' has value {raw!r} ({where}). Expected {expected.__name__} in {setting.unit}: "
             f"{setting.help}"
         ) from None
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str):
+            check_no_nul(text, f"Setting '{setting.name}' ({where})")
     if setting.choices is not None and value not in setting.choices:
         allowed = ", ".join(repr(c) for c in setting.choices)
         raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). Expected one of {allowed}.")
@@ -414,10 +427,10 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
         raise SettingError(
             f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at least {setting.minimum}."
         )
-    if setting.maximum is not None and value > setting.maximum:
-        raise SettingError(
-            f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at most {setting.maximum}."
-        )
+    # TOML's integers are Python's, of any size: one without a maximum of its own still has SETTING_INT_MOST.
+    most = SETTING_INT_MOST if setting.maximum is None and expected is int else setting.maximum
+    if most is not None and value > most:
+        raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at most {most}.")
     return value
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from jejak.core.errors import ProjectError, SettingError
 from jejak.core.pii import create_key, load_key
 from jejak.core.settings import SETTINGS_TABLE, Settings, resolve_settings
+from jejak.core.typed import check_no_nul_inside
 
 CONFIG_NAME = "jejak.toml"
 PROJECT_ENV = "JEJAK_PROJECT"
@@ -114,7 +115,7 @@ class Project:
 def _read_config(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            config = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise SettingError(f"{path} is not valid TOML: {exc}. Fix the line it names.") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8; the parser's own error is no TOMLDecodeError
@@ -123,6 +124,8 @@ def _read_config(path: Path) -> dict[str, Any]:
         ) from None
     except RecursionError:  # arrays or tables inside each other past Python's recursion: the parser recurses
         raise SettingError(f"{path} is nested too deeply to read (arrays inside arrays): write it flatter.") from None
+    check_no_nul_inside(config, str(path))  # TOML's "\u0000" writes one; a setting, a rule or a profile may hold it
+    return config
 
 
 def init_project(root: Path) -> Project:

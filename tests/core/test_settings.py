@@ -102,6 +102,12 @@ def test_replace_checks_the_new_value() -> None:
         ("conversion_events", [1, 2], "Expected list"),
         ("timezone", 7, "Expected str"),
         ("position_first_share", "banyak", "Expected float"),
+        # TOML writes these; nan passed every bound (each comparison with nan is false) and made credits nan.
+        ("time_decay_half_life_days", float("nan"), "Expected float"),
+        ("position_first_share", float("inf"), "Expected float"),
+        # TOML's integers have any size: this gap stopped the build as a bug (an overflow in the engine).
+        ("session_gap_seconds", 10**20, "at most 2147483647"),
+        ("path_max_touches", 2**63, "at most 2147483647"),
     ],
 )
 def test_a_bad_value_in_jejak_toml_names_the_setting_and_the_value(name: str, value: Any, why: str) -> None:
@@ -159,6 +165,27 @@ def test_a_jejak_toml_that_is_no_utf8_or_too_deep_is_a_setting_error_not_a_crash
     init_project(root)
     (root / "jejak.toml").write_bytes(content)
     with pytest.raises(SettingError, match=rf"jejak\.toml {says}"):
+        open_project(root, env={})
+
+
+def test_a_nul_in_a_text_setting_is_refused_by_name() -> None:
+    # A NUL ends a text in DuckDB's SQL: this conversion event stopped every build as a bug.
+    for config, env in (
+        ({"settings": {"conversion_events": ["Order Completed", "Order\x00"]}}, {}),
+        ({}, {"JEJAK_CONVERSION_EVENTS": '["Order Completed", "Order\\u0000"]'}),  # JSON writes one too
+        ({"settings": {"path_transform_channel": "Direct\x00"}}, {}),
+    ):
+        with pytest.raises(SettingError, match=r"holds a NUL character \(\\x00, at character"):
+            resolve_settings(config, env=env)
+
+
+def test_a_nul_anywhere_in_jejak_toml_is_refused_with_its_key(tmp_path: Path) -> None:
+    # A channel rule's name or pattern with TOML's "\u0000" stopped every build as a bug; so would a profile's.
+    root = tmp_path / "p"
+    init_project(root)
+    with (root / "jejak.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[[channels.prepend]]\nname = "Reseller"\nmatch = [{ source = "^reseller\\u0000$" }]\n')
+    with pytest.raises(SettingError, match=r"jejak\.toml channels\.prepend\[1\]\.match\[1\]\.source holds a NUL"):
         open_project(root, env={})
 
 

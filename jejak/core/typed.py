@@ -1,0 +1,70 @@
+"""What a person typed (an option, a setting, a form field), checked where Python's own checks let it through.
+
+- `str.isdigit` says yes to `²` and to a number of 5,000 digits; `int` then refuses the first (and any
+  text past 4,300 digits), and SQLite refuses a number past 64 bits: each stopped a command or a page as
+  a bug. `whole_number` reads only what all three take.
+- A NUL character (`\\x00`, which TOML's `"\\u0000"` and JSON's escapes can write) ends a text in
+  DuckDB's SQL parser, so a name or value holding one made every query that compares with it fail as a
+  bug (a conversion event in jejak.toml stopped each build). `check_no_nul` refuses it where it is typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from jejak.core.errors import SettingError
+
+# At most 18 ASCII digits: every such number fits SQLite's (and DuckDB's BIGINT's) 64 bits.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+NUL = "\x00"
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number when it is 1 to 18 ASCII digits (a number 64 bits hold), else None.
+
+    Example:
+        >>> whole_number("42"), whole_number("²"), whole_number("9" * 19), whole_number("-1"), whole_number(" 7")
+        (42, None, None, None, None)
+    """
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
+def check_no_nul(text: str, what: str) -> str:
+    """`text`, or a SettingError naming `what` when it holds a NUL character.
+
+    Example:
+        >>> check_no_nul("Order Completed", "conversion_events")
+        'Order Completed'
+    """
+    if NUL in text:
+        raise SettingError(
+            f"{what} holds a NUL character (\\x00, at character {text.index(NUL) + 1} of {text!r}), which no name or "
+            "value in jejak may hold. Remove it."
+        )
+    return text
+
+
+def check_no_nul_inside(value: Any, where: str) -> None:
+    """Every text in a parsed file's tables and lists (keys too) has no NUL character; the error names its key path.
+
+    Example:
+        >>> try:
+        ...     check_no_nul_inside({"settings": {"conversion_events": ["Order\\x00"]}}, "jejak.toml")
+        ... except SettingError as error:
+        ...     print(error.message.split(" (")[0])
+        jejak.toml settings.conversion_events[1] holds a NUL character
+    """
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:  # a loop, not recursion: a parsed file may be nested deeper than Python recurses
+        path, item = stack.pop()
+        if isinstance(item, str):
+            check_no_nul(item, f"{where} {path}".rstrip())
+        elif isinstance(item, Mapping):
+            for key, inner in item.items():
+                named = f"{path}.{key}" if path else str(key)
+                check_no_nul(str(key), f"{where} {named} (the key)")
+                stack.append((named, inner))
+        elif isinstance(item, Sequence) and not isinstance(item, bytes):
+            stack.extend((f"{path}[{place}]", inner) for place, inner in enumerate(item, start=1))
