@@ -216,6 +216,20 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())
+    # '²' is a digit to str.isdigit but no int: the order stopped as a bug.
+    squared = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "²", "--project", str(project)])
+    assert squared.exit_code == 1 and "Markov order '²' is not valid" in squared.output, squared.output
+    # The day after 9999-12-31 is past what a date can be: --to it stopped every report as a bug.
+    every_day = ["--from", "0001-01-01", "--to", "9999-12-31"]
+    for command in (
+        ["report", "paths"],
+        ["report", "funnel", "Page Viewed", "Order Completed"],
+        ["attribute", "--resamples", "0"],
+    ):
+        plain = runner.invoke(cli, [*command, "--format", "json", "--project", str(project)])
+        widest = runner.invoke(cli, [*command, "--format", "json", *every_day, "--project", str(project)])
+        assert widest.exit_code == 0, widest.output
+        assert json.loads(widest.stdout) == json.loads(plain.stdout), command
 
 
 def _paths_file(tmp_path: Path, rows: str) -> Path:

@@ -37,7 +37,7 @@ from jejak.analytics.topn import OTHER_PREFIX, other_label, top_n_with_other
 from jejak.core.errors import SettingError
 from jejak.engine import safe_div
 from jejak.journeys.events import position_key
-from jejak.journeys.filters import epoch_day, in_day_range
+from jejak.journeys.filters import epoch_day, in_day_range, midnight_after
 
 ORDERS = ("sequential", "strict", "any")
 BREAKDOWNS = ("channel", "device_type", "persona")
@@ -179,8 +179,9 @@ def _starts(flagged: ir.Table, funnel: Funnel, is_start: ir.BooleanValue) -> ir.
     keep = is_start
     if funnel.start is not None:
         keep = keep & (flagged.epoch_seconds >= _epoch_seconds(funnel.start))
-    if funnel.end is not None:
-        keep = keep & (flagged.epoch_seconds < _epoch_seconds(funnel.end + dt.timedelta(days=1)))
+    after = midnight_after(funnel.end)
+    if after is not None:
+        keep = keep & (flagged.epoch_seconds < int(after.timestamp()))
     return keep
 
 

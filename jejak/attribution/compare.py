@@ -23,6 +23,7 @@ from jejak.attribution.time_decay import time_decay
 from jejak.attribution.uncertainty import Interval, bootstrap_models
 from jejak.core.errors import SettingError
 from jejak.core.settings import Settings
+from jejak.core.typed import whole_number
 
 MODELS = (
     "first_touch",
@@ -124,8 +125,8 @@ def attribute(
     if "markov" in models and order_text == "auto":
         result.order_choice = choose_order(paths, seed=options.seed)
         order = result.order_choice.order
-    elif order_text.isdigit():
-        order = int(order_text)
+    elif (number := whole_number(order_text)) is not None:
+        order = number
     else:
         raise SettingError(f"Markov order {order_text!r} is not valid. Expected 1, 2, 3, 4 or auto.")
     # Models that read the same source share its bootstrap draws (`bootstrap_models`); intervals are the same.

@@ -49,6 +49,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from jejak.core.errors import InputFileError
+from jejak.core.typed import whole_number
 
 CHUNK_ROWS = 250_000
 READ_BLOCK_BYTES = 8 * 1024 * 1024
@@ -706,8 +707,9 @@ def _sheet_index(path: Path, names: Sequence[str], sheet: str | None) -> int:
     for index, name in enumerate(names):
         if name.strip().casefold() == wanted:
             return index
-    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
-        return int(wanted) - 1  # a number names a sheet by place only when no sheet is called so
+    place = whole_number(wanted)
+    if place is not None and 1 <= place <= len(names):
+        return place - 1  # a number names a sheet by place only when no sheet is called so
     raise InputFileError(
         f"{path} has no sheet {sheet!r}. Its sheets: {_sheet_list(names)}. Name one with --sheet, or give its "
         "number (1 for the first)."

@@ -65,10 +65,23 @@ def in_date_range(moment: ir.TimestampValue, start: dt.date | None, end: dt.date
     keep: ir.BooleanValue = ibis.literal(True)
     if start is not None:
         keep = keep & (moment >= ibis.timestamp(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)))
-    if end is not None:
-        after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    after = midnight_after(end)
+    if after is not None:
         keep = keep & (moment < ibis.timestamp(after))
     return keep
+
+
+def midnight_after(day: dt.date | None) -> dt.datetime | None:
+    """The UTC midnight that ends `day`, the bound a range's last day is kept below; None for no day, and for the
+    last day a date can be (9999-12-31), which no moment is after.
+
+    Example:
+        >>> midnight_after(dt.date(2026, 3, 31)), midnight_after(dt.date.max)
+        (datetime.datetime(2026, 4, 1, 0, 0, tzinfo=datetime.timezone.utc), None)
+    """
+    if day is None or day == dt.date.max:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 def epoch_day(seconds: ir.IntegerValue) -> ir.IntegerValue:

@@ -33,6 +33,7 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from starlette.datastructures import FormData
 
 from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingError, ThrottledError
+from jejak.core.typed import check_no_nul_inside
 from jejak.service.cache import state_signature
 from jejak.service.reports import is_share_column
 from jejak.store.project import Project
@@ -188,6 +189,10 @@ def create_app(project: Project, page_wait_seconds: float = PAGE_WAIT_SECONDS) -
         request.state.session = auth.session_for(project.sqlite_path, request.cookies.get(SESSION_COOKIE))
         if request.state.session is None and not (path == "/" or path.startswith(PUBLIC_PATHS)):
             return _error_response(request, AccessError("Log in first: this page needs a login."), app)
+        try:  # a NUL typed into a filter would end the text in the engine's SQL (`core.typed`)
+            check_no_nul_inside(dict(request.query_params), "The query parameter")
+        except SettingError as exc:
+            return _error_response(request, exc, app)
         response = await call_next(request)
         # Server time, for the browser's network panel and bench/dashboard.py (W3C Server Timing).
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - began) * 1000:.1f}"
@@ -222,6 +227,7 @@ def create_app(project: Project, page_wait_seconds: float = PAGE_WAIT_SECONDS) -
         session = request.state.session
         if session is None or not auth.same_token(session.csrf_token, str(given) if given else None):
             raise ForbiddenError("The form's CSRF token is missing or wrong. Reload the page and send it again.")
+        check_no_nul_inside({name: value for name, value in form.items() if isinstance(value, str)}, "The form field")
         return form
 
     app.state.checked_form = checked_form

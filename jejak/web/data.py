@@ -34,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jejak.core.errors import NotFoundError, SettingError
 from jejak.core.jsontext import loads
+from jejak.core.typed import whole_number
 from jejak.ingest.importer import FORMATS_BY_SUFFIX
 from jejak.ingest.quarantine import (
     LEFT_WHY,
@@ -68,7 +69,7 @@ def _outcome(params: Mapping[str, str]) -> dict[str, Any] | None:
 
 def _count(text: object) -> int:
     """A count a redirect's query string carries: a number shown as it is, anything else as 0."""
-    return int(str(text)) if str(text or "").isdigit() else 0
+    return whole_number(str(text or "")) or 0
 
 
 def _editable(row: QuarantinedRow) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from jejak.core.errors import SettingError
+from jejak.core.typed import whole_number
 from jejak.maps.journey_map import LANES, JourneyMap
 from jejak.maps.notes import EVERYONE, FEELING_LANES, TEXT_LANES, add_note, delete_note, notes_for
 from jejak.maps.render import MAP_STYLE, labels, map_dates, map_grid, map_title, stage_label
@@ -149,9 +150,10 @@ async def delete_map_note(request: Request) -> Response:
     """Delete one typed note or feeling (the data's feeling shows again)."""
     form = await request.app.state.checked_form(request)
     text = str(form.get("note_id") or "")
-    if not text.isdigit():
+    note_id = whole_number(text)
+    if note_id is None:
         raise SettingError(f"note_id must be a note's number, not {text!r}.")
-    delete_note(request.app.state.project.sqlite_path, int(text))
+    delete_note(request.app.state.project.sqlite_path, note_id)
     return _back(form, "#map-notes")
 
 

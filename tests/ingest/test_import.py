@@ -1707,6 +1707,10 @@ def test_a_named_sheet_is_read_and_remembered_with_the_import(project: Project, 
         import_file(project, path, sheet="Orders")
     with pytest.raises(InputFileError, match="no sheet '9'"):
         import_file(project, path, sheet="9")
+    # Digits to str.isdigit, not to int ('²'), or more than int reads: no sheet, where both stopped as a bug.
+    for sheet in ("²", "9" * 5000):
+        with pytest.raises(InputFileError, match="has no sheet"):
+            import_file(project, path, sheet=sheet)
     # The first sheet, by default; when it is empty, the error names the others.
     workbook.remove(summary_sheet)
     workbook.create_sheet("Kosong", 0)
