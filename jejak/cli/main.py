@@ -39,6 +39,7 @@ from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import InputFileError, JejakError
 from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
+from jejak.core.typed import TYPED_WHOLE_MOST
 from jejak.ingest.archives import shown_name
 from jejak.service.attribution import (
     ATTRIBUTE_BY,
@@ -628,7 +629,7 @@ def _print_would_quarantine(name: str, bad_sample: Sequence[dict[str, Any]]) -> 
 )
 @click.option(
     "--skip-lines",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=TYPED_WHOLE_MOST),
     default=0,
     help="Lines (Excel: rows) above the header, such as a report's title, to skip.",
 )
@@ -1264,7 +1265,7 @@ def spend() -> None:
 @click.option("--set", "constants", default="", help='Columns the file lacks, e.g. "channel=Paid Search".')
 @click.option(
     "--skip-lines",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=TYPED_WHOLE_MOST),
     default=0,
     help="Lines (workbook: rows) before the header (a report's title).",
 )

@@ -19,7 +19,7 @@ from typing import Any
 
 from jejak.core.errors import SettingError
 from jejak.core.jsontext import loads
-from jejak.core.typed import check_no_nul
+from jejak.core.typed import TYPED_WHOLE_MOST, check_no_nul
 
 ENV_PREFIX = "JEJAK_"
 PATH_TRANSFORMS = (
@@ -379,12 +379,6 @@ class Settings:
         ]
 
 
-# The most a whole-number setting may be without a maximum of its own (2**31 - 1): past it a count of seconds or
-# touches is no longer a choice but an overflow in the engines' 64-bit arithmetic (a session gap of 10**20 s
-# stopped the build).
-SETTING_INT_MOST = 2_147_483_647
-
-
 def _coerce(setting: Setting, raw: Any, where: str) -> Any:
     """Turn a raw value (TOML or env text) into the setting's type, or say what is wrong."""
     expected = type(setting.default)
@@ -427,8 +421,8 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
         raise SettingError(
             f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at least {setting.minimum}."
         )
-    # TOML's integers are Python's, of any size: one without a maximum of its own still has SETTING_INT_MOST.
-    most = SETTING_INT_MOST if setting.maximum is None and expected is int else setting.maximum
+    # TOML's integers are Python's, of any size: one without a maximum of its own still has TYPED_WHOLE_MOST.
+    most = TYPED_WHOLE_MOST if setting.maximum is None and expected is int else setting.maximum
     if most is not None and value > most:
         raise SettingError(f"Setting '{setting.name}' has value {raw!r} ({where}). It must be at most {most}.")
     return value

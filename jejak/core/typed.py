@@ -16,6 +16,11 @@ from typing import Any
 
 from jejak.core.errors import SettingError
 
+# The largest whole number typed where nothing else bounds it (a setting without a maximum of its own, lines to
+# skip), 2**31 - 1: past it a count of seconds, touches or lines is no longer a choice but an overflow (a session gap
+# of 10**20 s stopped the build, and 10**20 lines to skip were more than Python's slices count).
+TYPED_WHOLE_MOST = 2_147_483_647
+
 # At most 18 ASCII digits: every such number fits SQLite's (and DuckDB's BIGINT's) 64 bits.
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 NUL = "\x00"

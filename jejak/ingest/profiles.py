@@ -21,6 +21,7 @@ from typing import Any
 
 from jejak.core.errors import InputFileError, JejakError, SettingError
 from jejak.core.settings import SETTINGS_BY_NAME, check_time_zone
+from jejak.core.typed import TYPED_WHOLE_MOST
 from jejak.ingest.event_names import check_event_names
 from jejak.ingest.importer import ImportOptions
 from jejak.ingest.mapping import check_constants, check_mapping, check_named_once
@@ -142,8 +143,10 @@ def _profile(name: str, table: Any, section: str = "import") -> ImportProfile:
     if texts["delimiter"] is not None and texts["delimiter"] not in delimiter_choices:
         raise SettingError(f"{where}: delimiter must be one of {', '.join(delimiter_choices)}.")
     skip_lines = table.get("skip_lines", 0)
-    if isinstance(skip_lines, bool) or not isinstance(skip_lines, int) or skip_lines < 0:
-        raise SettingError(f"{where}: skip_lines must be a whole number, 0 or more (the lines above the header).")
+    if isinstance(skip_lines, bool) or not isinstance(skip_lines, int) or not 0 <= skip_lines <= TYPED_WHOLE_MOST:
+        raise SettingError(
+            f"{where}: skip_lines must be a whole number from 0 to {TYPED_WHOLE_MOST} (the lines above the header)."
+        )
     flags = {key: table.get(key, False) for key in FLAG_KEYS}
     for key, flag in flags.items():
         if not isinstance(flag, bool):

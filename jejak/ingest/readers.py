@@ -228,8 +228,8 @@ def refuse_repeated_names(path: Path, names: Sequence[str], advice: str = "") ->
 def _skip_title_lines(handle: BinaryIO, skip_lines: int) -> int:
     """From the start of the file, step over a byte-order mark and `skip_lines` lines; returns the offset reached."""
     offset = _skip_bom(handle)
-    for _ in range(skip_lines):
-        offset += len(handle.readline())
+    for line in itertools.islice(iter(handle.readline, b""), skip_lines):  # to the end at most: any number may be given
+        offset += len(line)
     return offset
 
 
@@ -509,8 +509,8 @@ def utf16_to_utf8(path: Path, target: Path) -> None:
 def read_csv_header(path: Path, delimiter: str = ",", *, skip_lines: int = 0) -> list[str]:
     """Just the header row of a CSV file (gzipped or not), after `skip_lines` lines."""
     with io.TextIOWrapper(_open_start(path), encoding="utf-8-sig", errors="replace", newline="") as handle:
-        for _ in range(skip_lines):
-            handle.readline()
+        for _ in itertools.islice(iter(handle.readline, ""), skip_lines):  # to the end at most
+            pass
         try:
             return next(csv.reader(handle, delimiter=delimiter))
         except StopIteration:

@@ -10,6 +10,8 @@ import json
 import re
 import shlex
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import pytest
 from conftest import CLOCK_START, jakarta, lake_events, make_project, quarantined, write_csv, write_jsonl
 
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
+from jejak.core.typed import TYPED_WHOLE_MOST
 from jejak.core.vocabulary import QUARANTINE_REASONS
 from jejak.ingest.importer import ImportOptions, ImportSummary, import_file
 from jejak.ingest.mapping import parse_map_option, parse_set_option
@@ -1773,6 +1776,28 @@ def test_skip_lines_is_refused_where_there_is_no_header_and_past_the_end(project
     short.write_text("Laporan\ntimestamp,user_id\n")
     with pytest.raises(InputFileError, match="no header line after the 2 line"):
         import_file(project, short, skip_lines=2)
+    assert lake_events(project) == [] and quarantined(project) == []
+
+
+def test_lines_to_skip_past_the_end_stop_at_the_end(project: Project, tmp_path: Path) -> None:
+    # The lines were skipped one by one up to the number given, far past the end: 2**31 - 1 of them ran for minutes,
+    # and a spend file made a list of them that filled memory. The commands run in their own process, which the
+    # timeout stops if that comes back (a thread could not be stopped).
+    events = write_csv(tmp_path / "pendek.csv", [{"timestamp": "2026-03-01 09:00", "user_id": "ana"}])
+    spend = tmp_path / "biaya.csv"
+    spend.write_text("date,channel,spend\n2026-03-01,Paid Search,1000\n")
+    for command, said in (
+        (["import", str(events), "--check"], f"no header line after the {TYPED_WHOLE_MOST} line(s) skipped"),
+        (["spend", "import", str(spend)], f"no header line after {TYPED_WHOLE_MOST} skipped"),
+    ):
+        arguments = [*command, "--skip-lines", str(TYPED_WHOLE_MOST), "--project", str(project.root)]
+        done = subprocess.run(
+            [sys.executable, "-m", "jejak.cli.main", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 1 and said in " ".join(done.stderr.split()), done.stdout + done.stderr
     assert lake_events(project) == [] and quarantined(project) == []
 
 

@@ -102,6 +102,7 @@ def test_a_saved_profile_reads_back_as_the_options_it_was_saved_from(options: Im
         ('wrong = "x"', "unknown key(s) wrong"),
         ('delimiter = "|"', "delimiter must be one of"),
         ("skip_lines = -1", "skip_lines must be a whole number"),
+        ("skip_lines = 99999999999999999999", "skip_lines must be a whole number from 0 to 2147483647"),
         ('timezone = "Asia/Bali"', "not an IANA time zone"),
         ('id_prefix = "two words"', "must be one word"),
         ('keep_anonymous = "yes"', "keep_anonymous must be true or false"),
