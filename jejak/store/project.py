@@ -112,6 +112,10 @@ class Project:
         return {str(k): str(v) for k, v in mapping.items()}
 
 
+# jejak.toml's sections that hold keys of their own ([channels] and [stages] say so where their rules are read).
+TABLE_SECTIONS = ("settings", "import", "spend")
+
+
 def _read_config(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
@@ -125,6 +129,12 @@ def _read_config(path: Path) -> dict[str, Any]:
     except RecursionError:  # arrays or tables inside each other past Python's recursion: the parser recurses
         raise SettingError(f"{path} is nested too deeply to read (arrays inside arrays): write it flatter.") from None
     check_no_nul_inside(config, str(path))  # TOML's "\u0000" writes one; a setting, a rule or a profile may hold it
+    for section in TABLE_SECTIONS:  # each is read as a table of its keys: `settings = 3` stopped every command
+        if section in config and not isinstance(config[section], dict):
+            raise SettingError(
+                f"{path}: {section} is {config[section]!r}, where jejak reads a table: write [{section}] on a line of "
+                "its own, and its keys under it (see the file `jejak init` writes)."
+            )
     return config
 
 

@@ -189,6 +189,19 @@ def test_a_nul_anywhere_in_jejak_toml_is_refused_with_its_key(tmp_path: Path) ->
         open_project(root, env={})
 
 
+@pytest.mark.parametrize("line", ["settings = 3", "import = 3", 'spend = ["gads"]'])
+def test_a_section_written_as_a_value_is_refused_by_name(tmp_path: Path, line: str) -> None:
+    # Each stopped every command as a bug ('int' object has no attribute 'get').
+    root = tmp_path / "p"
+    init_project(root)
+    (root / "jejak.toml").write_text(f"{line}\n", encoding="utf-8")
+    section = line.split()[0]
+    with pytest.raises(
+        SettingError, match=rf"jejak\.toml: {section} is .*, where jejak reads a table: write \[{section}\]"
+    ):
+        open_project(root, env={})
+
+
 def test_an_unknown_timezone_is_refused_by_name() -> None:
     try:
         resolve_settings({"settings": {"timezone": "Asia/Jakrta"}}, env={})
