@@ -216,6 +216,8 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())
+    too_many = runner.invoke(cli, ["attribute", "--resamples", "2001", "--project", str(project)])
+    assert too_many.exit_code == 2 and "0<=x<=2000" in too_many.output, too_many.output  # 10**11 asked for 5 TiB
     # '²' is a digit to str.isdigit but no int: the order stopped as a bug.
     squared = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "²", "--project", str(project)])
     assert squared.exit_code == 1 and "Markov order '²' is not valid" in squared.output, squared.output

@@ -38,7 +38,7 @@ from jejak.cli.quarantine import quarantine
 from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
 from jejak.core.errors import InputFileError, JejakError
-from jejak.core.settings import PATH_TRANSFORMS, SETTINGS_BY_NAME
+from jejak.core.settings import PATH_TRANSFORMS, RESAMPLES_MOST, SETTINGS_BY_NAME
 from jejak.core.typed import TYPED_WHOLE_MOST
 from jejak.ingest.archives import shown_name
 from jejak.service.attribution import (
@@ -1099,7 +1099,7 @@ def _interval(row: dict[str, Any]) -> str:
 @click.option("--order", default=None, help="Markov order: 1 to 4, or auto (default: the markov_order setting).")
 @click.option(
     "--resamples",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=RESAMPLES_MOST),
     default=None,
     help="Bootstrap resamples for the intervals (default: the attribution_resamples setting; 0 turns them off).",
 )

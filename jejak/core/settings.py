@@ -46,6 +46,10 @@ class Setting:
     choices: tuple[str, ...] | None = None
 
 
+# Bootstrap resamples at most (the setting, `--resamples`, the attribution page): plenty for a 95 % interval, and
+# each resample holds its own copy of the paths' counts (10**11 of them asked for 5 TiB).
+RESAMPLES_MOST = 2000
+
 SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting(
         "engine", "duckdb", "name", "Compute engine for `jejak build`: duckdb or spark.", choices=("duckdb", "spark")
@@ -223,6 +227,7 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "resamples",
         "Bootstrap resamples of journeys behind each credit's confidence interval; 0 turns intervals off.",
         minimum=0,
+        maximum=RESAMPLES_MOST,
     ),
     Setting(
         "attribution_confidence", 0.95, "share", "Confidence level of the credit intervals.", minimum=0.5, maximum=0.999

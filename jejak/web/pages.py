@@ -18,7 +18,7 @@ from fastapi import Request, Response
 
 from jejak.attribution.compare import MODELS
 from jejak.core.errors import SettingError
-from jejak.core.settings import PATH_TRANSFORMS
+from jejak.core.settings import PATH_TRANSFORMS, RESAMPLES_MOST
 from jejak.segments.personas import load_personas
 from jejak.service import reports
 from jejak.service.attribution import (
@@ -294,7 +294,7 @@ def attribution(ctx: PageContext) -> PageResult:
     query = AttributionQuery(
         by=ctx.choice("by", ATTRIBUTE_BY, usual.by),
         order=ctx.choice("order", ("1", "2", "3", "4", "auto"), str(usual.order)),
-        resamples=ctx.number("resamples", int(usual.resamples or 0), 0, 2000),
+        resamples=ctx.number("resamples", int(usual.resamples or 0), 0, RESAMPLES_MOST),
         transform=ctx.choice("transform", PATH_TRANSFORMS, str(usual.transform)),
         lookback_days=ctx.number("lookback", int(usual.lookback_days or 1), 1, 365),
     )

@@ -108,6 +108,8 @@ def test_replace_checks_the_new_value() -> None:
         # TOML's integers have any size: this gap stopped the build as a bug (an overflow in the engine).
         ("session_gap_seconds", 10**20, "at most 2147483647"),
         ("path_max_touches", 2**63, "at most 2147483647"),
+        # Each resample holds a copy of the paths' counts: 10**11 of them asked for 5 TiB.
+        ("attribution_resamples", 10**11, "at most 2000"),
     ],
 )
 def test_a_bad_value_in_jejak_toml_names_the_setting_and_the_value(name: str, value: Any, why: str) -> None:
