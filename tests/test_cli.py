@@ -273,6 +273,33 @@ def test_attribute_says_what_is_wrong_with_a_paths_file(tmp_path: Path) -> None:
     assert "needs the time of every touch" in " ".join(result.output.split())
 
 
+def test_a_name_or_number_no_system_can_hold_is_refused_with_a_message(tmp_path: Path) -> None:
+    # Each stopped as a bug: a name too long for the file system (pathlib's exists() raises for it), and numbers past
+    # what SQLite stores.
+    runner, project = cli_project(tmp_path)
+    long_name = "a" * 5000
+    at = ["--project", str(project)]
+    events = tmp_path / "a.csv"
+    events.write_text("timestamp,user_id\n2026-03-01 09:00,ana\n")
+    for arguments, said in (
+        (["import", long_name, *at], "a (5,000 characters) is no file or folder name this system can have"),
+        (["import", f"x/{long_name}/y.csv", *at], "is no file or folder name this system can have"),
+        (["spend", "import", long_name, *at], "is no file or folder name this system can have"),
+        (["attribute", "--paths", long_name, *at], "is no file or folder name this system can have"),
+        (["build", "--project", long_name], "Cannot open a jejak project in"),
+        (["import", str(events), "--timezone", long_name, *at], "which is not an IANA time zone"),
+    ):
+        result = runner.invoke(cli, arguments)
+        assert result.exit_code == 1 and said in " ".join(result.output.split()), (arguments[:2], result.output[-500:])
+    for arguments in (
+        ["persona", "add", "Rina", "--priority", "99999999999999999999", *at],
+        ["imports", "list", "--limit", "99999999999999999999", *at],
+        ["quarantine", "list", "--limit", "99999999999999999999", *at],
+    ):
+        result = runner.invoke(cli, arguments)
+        assert result.exit_code == 2 and "is not in the range" in result.output, (arguments[:2], result.output[-500:])
+
+
 def test_a_handled_failure_exits_1_with_a_message(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["build", "--project", str(tmp_path / "nowhere")])

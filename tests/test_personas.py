@@ -78,6 +78,8 @@ def test_yaml_round_trips() -> None:
         ("- {name: Rina, rules: ['share_social ~ 0.5']}", "is not `feature op value`"),
         ("- {name: Rina, rules: [{feature: first_channel, op: in, value: Email}]}", "needs a list"),
         ("- {name: Rina, priority: first}", "priority must be a whole number"),
+        # Past 64 bits SQLite refuses it: saving stopped as a bug.
+        ("- {name: Rina, priority: 99999999999999999999}", "priority must be a whole number from -2147483647"),
         ("- {name: Rina}\n- {name: Rina}", "more than once"),
         ("- {name: [unclosed", "not valid YAML"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -18,7 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from jejak.core.errors import JejakError
+from jejak.core.errors import InputFileError, JejakError
+from jejak.core.typed import shown
 from jejak.service.language import percent_text
 from jejak.service.reports import is_share_column
 
@@ -98,7 +100,13 @@ def handle_errors(func: F) -> F:
             raise
         except (click.ClickException, click.Abort):
             raise
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+                # pathlib's exists() and is_file() raise this one, where every other "no such file" is a False: a
+                # name given on the command line (a file, --project, --paths) may be anything, such as an address
+                # without its https://, which is then no file name this system can have.
+                print_error(InputFileError(_too_long_message(exc)))
+                sys.exit(1)
             err_console.print(traceback.format_exc(), highlight=False)
             err_console.print(
                 styled(("This is a bug in jejak.", "bold red"), " Please report it with the output above.")
@@ -106,6 +114,13 @@ def handle_errors(func: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _too_long_message(exc: OSError) -> str:
+    return (
+        f"{shown(str(exc.filename or ''))} is no file or folder name this system can have: it, or a part of it between slashes, is too long. "
+        "Check the name given; a web address to import starts with https://."
+    )
 
 
 def print_error(exc: JejakError) -> None:

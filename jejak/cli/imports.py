@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at
+from jejak.core.typed import TYPED_WHOLE_MOST
 
 if TYPE_CHECKING:
     from jejak.ingest.removal import Removal
@@ -19,7 +20,9 @@ def imports() -> None:
 
 
 @imports.command(name="list")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Latest imports to show.")
+@click.option(
+    "--limit", type=click.IntRange(1, TYPED_WHOLE_MOST), default=50, show_default=True, help="Latest imports to show."
+)
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @PROJECT_OPTION
 @handle_errors

@@ -16,6 +16,7 @@ from jejak.cli.common import (
     project_at,
     styled,
 )
+from jejak.core.typed import TYPED_WHOLE_MOST
 
 
 @click.group()
@@ -64,7 +65,13 @@ def show(name: str, project_dir: str | None) -> None:
 @persona.command()
 @click.argument("name")
 @click.option("--description", default="", help="Who they are, in a sentence or two.")
-@click.option("--priority", type=int, default=100, show_default=True, help="Lower goes first when assigning people.")
+@click.option(
+    "--priority",
+    type=click.IntRange(-TYPED_WHOLE_MOST, TYPED_WHOLE_MOST),
+    default=100,
+    show_default=True,
+    help="Lower goes first when assigning people.",
+)
 @click.option(
     "--rule", "rules", multiple=True, help='A condition on a feature, e.g. "share_social >= 0.5" (repeatable).'
 )
@@ -136,7 +143,7 @@ def delete(name: str, project_dir: str | None) -> None:
 
 @persona.command()
 @click.option("--clusters", type=click.IntRange(2, 20), default=None, help="How many groups (default: by silhouette).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
 @click.option("--adopt", is_flag=True, help="Save each group as a draft persona document (origin: discovered).")
 @PROJECT_OPTION
 @handle_errors

@@ -24,6 +24,7 @@ from jejak.cli.common import (
     styled,
     time_format_advice,
 )
+from jejak.core.typed import TYPED_WHOLE_MOST
 
 # Characters of a row's raw text in the terminal's list (`show` prints all of it; CSV and JSON carry all of it).
 RAW_SHOWN_CHARS = 160
@@ -36,7 +37,9 @@ def quarantine() -> None:
 
 @quarantine.command(name="list")
 @click.option("--reason", default=None, help="Only rows of this reason (e.g. bad_timestamp).")
-@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows to show; 0: all.")
+@click.option(
+    "--limit", type=click.IntRange(0, TYPED_WHOLE_MOST), default=20, show_default=True, help="Rows to show; 0: all."
+)
 @click.option("--dismissed", is_flag=True, help="The rows dismissed from the quarantine instead (to restore one).")
 @click.option("--format", "output_format", type=FORMATS, default="table")
 @PROJECT_OPTION

@@ -437,7 +437,7 @@ def check_time_zone(name: str, what: str) -> None:
     """That `name` is an IANA time zone, or a SettingError that says `what` was given it."""
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file's
         raise SettingError(
             f"{what} has value {name!r}, which is not an IANA time zone. "
             "Use a name such as 'Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura' or 'UTC'."

@@ -36,6 +36,19 @@ def whole_number(text: str) -> int | None:
     return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
 
 
+def shown(text: str, most: int = 80) -> str:
+    """`text` as a message shows it: whole when short, else its start and end and how long it is.
+
+    Example:
+        >>> shown("a" * 5000, most=20)
+        'aaaaaaaaaaaaaaa…aaaaa (5,000 characters)'
+    """
+    if len(text) <= most:
+        return text
+    end = most // 4
+    return f"{text[: most - end]}…{text[-end:]} ({len(text):,} characters)"
+
+
 def check_no_nul(text: str, what: str) -> str:
     """`text`, or a SettingError naming `what` when it holds a NUL character.
 

@@ -37,6 +37,7 @@ import yaml
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import SettingError
+from jejak.core.typed import TYPED_WHOLE_MOST
 from jejak.segments.traits import NUMBER_PREFIX, TRAIT_PREFIX, PersonTraits, is_trait, trait_columns
 from jejak.store.appstate import open_state, writing_state
 
@@ -217,8 +218,10 @@ def persona_from_document(document: Any, where: str = "persona") -> Persona:
         raise SettingError(f"{where} needs a name.")
     where = f"persona {name!r}"
     priority = document.get("priority", 100)
-    if not isinstance(priority, int):
-        raise SettingError(f"{where}: priority must be a whole number, not {priority!r}.")
+    if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > TYPED_WHOLE_MOST:
+        raise SettingError(
+            f"{where}: priority must be a whole number from -{TYPED_WHOLE_MOST} to {TYPED_WHOLE_MOST}, not {priority!r}."
+        )
     demographics = document.get("demographics") or {}
     if not isinstance(demographics, Mapping):
         raise SettingError(

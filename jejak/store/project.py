@@ -11,7 +11,7 @@ from typing import Any
 from jejak.core.errors import ProjectError, SettingError
 from jejak.core.pii import create_key, load_key
 from jejak.core.settings import SETTINGS_TABLE, Settings, resolve_settings
-from jejak.core.typed import check_no_nul_inside
+from jejak.core.typed import check_no_nul_inside, shown
 
 CONFIG_NAME = "jejak.toml"
 PROJECT_ENV = "JEJAK_PROJECT"
@@ -169,7 +169,11 @@ def open_project(root: Path | None = None, env: dict[str, str] | None = None) ->
     base = root or Path(environment.get(PROJECT_ENV, "."))
     base = base.resolve()
     config_path = base / CONFIG_NAME
-    if not config_path.exists():
+    try:
+        found = config_path.exists()
+    except OSError as exc:  # a name too long for the file system, a folder it may not enter
+        raise ProjectError(f"Cannot open a jejak project in {shown(str(base))}: {exc.strerror}.") from None
+    if not found:
         raise ProjectError(
             f"No jejak project in {base} (no {CONFIG_NAME}). Run `jejak init {base}` first, "
             f"or pass --project DIR / set {PROJECT_ENV}."
