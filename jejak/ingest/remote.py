@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import shutil
 import urllib.error
@@ -43,8 +44,38 @@ DOWNLOAD_TIMEOUT_SECONDS = 60
 
 
 def is_url(text: object) -> TypeGuard[str]:
-    """Whether an argument is a web address (http or https) rather than a file's path."""
-    return isinstance(text, str) and urllib.parse.urlsplit(text).scheme in ("http", "https")
+    """Whether an argument is a web address (http or https) rather than a file's path: one that cannot be read as an
+    address (`http://[::1`) still is, by its start, so that `fetch` says what is wrong with it."""
+    if not isinstance(text, str):
+        return False
+    try:
+        return urllib.parse.urlsplit(text).scheme in ("http", "https")
+    except ValueError:
+        return text.lower().startswith(("http://", "https://"))
+
+
+def sendable(address: str) -> str:
+    """The address as a browser sends it: a host that is not ASCII in IDNA (`kopi-é.id` → `xn--kopi--9ua.id`) and
+    a path or query with spaces or letters that are not ASCII percent-encoded (`/Laporan Maret.csv` →
+    `/Laporan%20Maret.csv`); what is already encoded stays. HTTP takes nothing else, and urllib stops on it.
+
+    Example:
+        >>> sendable("https://kopi.example/unduh/Laporan Maret.csv?cabang=Kemang 2")
+        'https://kopi.example/unduh/Laporan%20Maret.csv?cabang=Kemang%202'
+    """
+    if address.isascii() and " " not in address:
+        return address
+    parts = urllib.parse.urlsplit(address)
+    user, at, host_port = parts.netloc.rpartition("@")
+    host, colon, port = host_port.partition(":") if not host_port.startswith("[") else (host_port, "", "")
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"its host {host!r} is no name a web address can have ({exc})") from None
+    netloc = f"{urllib.parse.quote(user, safe=':%')}{at}{host}{colon}{port}"
+    path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
+    query = urllib.parse.quote(parts.query, safe="/%:@!$&'()*+,;=~?")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
 def download_url(url: str) -> str:
@@ -76,8 +107,13 @@ def _local_name(url: str, content_type: str) -> str:
 def fetch(url: str, directory: Path, *, timeout_seconds: float = DOWNLOAD_TIMEOUT_SECONDS) -> Path:
     """The file at `url` (`download_url` of it) downloaded into `directory`, under `_local_name`; an error that says
     what went wrong and what to do when the address cannot be read, or answers with a web page."""
-    address = download_url(url)
-    request = urllib.request.Request(address, headers={"User-Agent": "jejak (file import)"})
+    try:
+        address = sendable(download_url(url))
+        request = urllib.request.Request(address, headers={"User-Agent": "jejak (file import)"})
+    except ValueError as exc:  # urllib's own: an address it cannot split (`http://[::1`)
+        raise InputFileError(
+            f"{url} is no web address jejak can read ({exc}). Check it, or download the file."
+        ) from None
     try:
         with urllib.request.urlopen(request, timeout=timeout_seconds) as answer:
             content_type = answer.headers.get_content_type()
@@ -96,7 +132,7 @@ def fetch(url: str, directory: Path, *, timeout_seconds: float = DOWNLOAD_TIMEOU
             f"{url} could not be downloaded: the server answered {exc.code} {exc.reason}. Check the address"
             + (", and that the sheet is shared as 'Anyone with the link'." if _GOOGLE_SHEET.match(address) else ".")
         ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.InvalidURL) as exc:  # InvalidURL: `http://a b/`
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         raise InputFileError(
             f"{url} could not be downloaded ({reason}). Is the address right, and the network up?"

@@ -14,7 +14,7 @@ from conftest import lake_events
 
 from jejak.cli.main import cli
 from jejak.core.errors import InputFileError
-from jejak.ingest.remote import download_url, fetch
+from jejak.ingest.remote import download_url, fetch, is_url
 from jejak.store.project import open_project
 
 VISITS = "Tanggal,No HP,Cabang\n2026-03-01 10:00,0812-3456-7890,Kemang\n2026-03-01 11:00,0813-1111-2222,Kemang\n"
@@ -103,6 +103,24 @@ def test_an_address_that_answers_no_file_is_refused_with_what_to_do(site: tuple[
     both = runner.invoke(cli, ["import", f"{base}/gone.csv", f"{base}/ok.csv", "--project", str(home)])
     assert both.exit_code == 1 and "1 file not imported" in both.output, both.output
     assert len(lake_events(open_project(home, env={}))) == 1
+
+
+def test_an_address_typed_with_spaces_or_letters_not_ascii_is_sent_as_a_browser_sends_it(
+    site: tuple[_Site, str], tmp_path: Path
+) -> None:
+    # A report's address typed from its file name: urllib stopped on the space and on the é as a bug.
+    served, base = site
+    served.pages["/unduh/Laporan%20Kafe%20%C3%A9.csv?cabang=Kemang%202"] = (200, "text/csv", VISITS.encode())
+    typed = f"{base}/unduh/Laporan Kafe é.csv?cabang=Kemang 2"
+    fetched = fetch(typed, tmp_path)
+    assert fetched.read_text(encoding="utf-8") == VISITS
+    # An address urllib cannot even split, or one with a space in its host, is refused with what was wrong (telling
+    # it from a file's path stopped the command as a bug).
+    assert is_url("http://[::1") and not is_url("[::1].csv")
+    with pytest.raises(InputFileError, match=r"http://\[::1 is no web address jejak can read \(Invalid IPv6 URL\)"):
+        fetch("http://[::1", tmp_path)
+    with pytest.raises(InputFileError, match=r"could not be downloaded \(URL can't contain control characters"):
+        fetch("http://a b/x.csv", tmp_path)
 
 
 def test_a_download_is_named_by_its_address(site: tuple[_Site, str], tmp_path: Path) -> None:
