@@ -118,8 +118,8 @@ def handle_errors(func: F) -> F:
 
 def _too_long_message(exc: OSError) -> str:
     return (
-        f"{shown(str(exc.filename or ''))} is no file or folder name this system can have: it, or a part of it between slashes, is too long. "
-        "Check the name given; a web address to import starts with https://."
+        f"{shown(str(exc.filename or ''))} is no file or folder name this system can have: it, or a part of it "
+        "between slashes, is too long. Check the name given; a web address to import starts with https://."
     )
 
 

@@ -58,7 +58,7 @@ def check_no_nul(text: str, what: str) -> str:
     """
     if NUL in text:
         raise SettingError(
-            f"{what} holds a NUL character (\\x00, at character {text.index(NUL) + 1} of {text!r}), which no name or "
+            f"{what} holds a NUL character (\\x00, at character {text.index(NUL) + 1} of {shown(text)!r}), which no name or "
             "value in jejak may hold. Remove it."
         )
     return text

@@ -220,7 +220,8 @@ def persona_from_document(document: Any, where: str = "persona") -> Persona:
     priority = document.get("priority", 100)
     if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > TYPED_WHOLE_MOST:
         raise SettingError(
-            f"{where}: priority must be a whole number from -{TYPED_WHOLE_MOST} to {TYPED_WHOLE_MOST}, not {priority!r}."
+            f"{where}: priority must be a whole number from -{TYPED_WHOLE_MOST} to {TYPED_WHOLE_MOST}, "
+            f"not {priority!r}."
         )
     demographics = document.get("demographics") or {}
     if not isinstance(demographics, Mapping):
