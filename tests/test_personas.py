@@ -78,6 +78,8 @@ def test_yaml_round_trips() -> None:
         ("- {name: Rina, rules: ['share_social ~ 0.5']}", "is not `feature op value`"),
         ("- {name: Rina, rules: [{feature: first_channel, op: in, value: Email}]}", "needs a list"),
         ("- {name: Rina, priority: first}", "priority must be a whole number"),
+        # A NUL ends a text in DuckDB's SQL: a persona of this name stopped every build as a bug.
+        ('- {name: "Ri\\0na"}', r"item 1 name holds a NUL character \(\\x00, at character 3"),
         # Past 64 bits SQLite refuses it: saving stopped as a bug.
         ("- {name: Rina, priority: 99999999999999999999}", "priority must be a whole number from -2147483647"),
         ("- {name: Rina}\n- {name: Rina}", "more than once"),

@@ -37,7 +37,7 @@ import yaml
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import SettingError
-from jejak.core.typed import TYPED_WHOLE_MOST
+from jejak.core.typed import TYPED_WHOLE_MOST, check_no_nul_inside
 from jejak.segments.traits import NUMBER_PREFIX, TRAIT_PREFIX, PersonTraits, is_trait, trait_columns
 from jejak.store.appstate import open_state, writing_state
 
@@ -213,6 +213,7 @@ def persona_from_document(document: Any, where: str = "persona") -> Persona:
     unknown = sorted(set(document) - set(_FIELDS))
     if unknown:
         raise SettingError(f"{where} has unknown field(s) {', '.join(unknown)}. Fields: {', '.join(_FIELDS)}.")
+    check_no_nul_inside(document, where)  # YAML's "\0" writes one: a name holding it stopped every build
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
         raise SettingError(f"{where} needs a name.")
