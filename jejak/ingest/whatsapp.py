@@ -20,7 +20,8 @@ Lines look like this, in the phone's language and date settings (Android, then i
 
 A line that does not start so continues the message before it; a line with no writer (`Pesan dan panggilan
 terenkripsi…`) is WhatsApp's, not a message. Days and months are told apart over the whole file: a first number
-above 12 makes it day first, a second one month first; with neither, day first, as Indonesia writes dates.
+above 12 makes it day first, a second one month first; with neither, day first, as Indonesia writes dates. A few
+lines that disagree with the rest (a date typed by hand) are quarantined, not a reason to refuse the chat.
 
 Example:
     >>> chat_partner(Path("Chat WhatsApp dengan Budi (1).txt"))
@@ -62,6 +63,8 @@ CHAT_COLUMNS = (
     "properties",
 )
 
+# The most of a chat's dates that may disagree with the rest about day or month (a mistyped one is quarantined).
+MIXED_DATES_MOST = 0.1
 # Marks WhatsApp writes around names and numbers (direction marks, embeddings) and the narrow space before AM/PM.
 _INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b\u200d\ufeff]")
 _SPACES = re.compile("[\u00a0\u202f]")
@@ -141,20 +144,33 @@ def _messages(path: Path) -> Iterator[_Message]:
 
 
 def _day_first(messages: Sequence[_Message], path: Path) -> bool:
-    """Whether the chat's dates are day first (over every message: a first number above 12 says so, a second one
-    says month first; neither: day first)."""
-    firsts, seconds = set(), set()
+    """Whether the chat's dates are day first, by the lines that tell: a first number above 12 says day first, a
+    second one month first. Neither: day first, as Indonesia writes dates.
+
+    A line whose both numbers are above 12 is no day either way and tells nothing (it is quarantined, as a date
+    of the other order is once the chat's is known): one mistyped date must not refuse the whole chat. Lines that
+    disagree refuse it only when the fewer are more than MIXED_DATES_MOST of those that tell, as two exports from
+    phones set differently, pasted together, would: then even the lines that tell nothing would be misread.
+    """
+    day_lines: list[int] = []
+    month_lines: list[int] = []
     for message in messages:
         numbers = re.split(r"[./-]", message.date)
         if len(numbers[0]) < 3:
-            firsts.add(int(numbers[0]))
-            seconds.add(int(numbers[1]))
-    if max(firsts, default=0) > 12 and max(seconds, default=0) > 12:
+            first, second = int(numbers[0]), int(numbers[1])
+            if first > 12 >= second:
+                day_lines.append(message.line)
+            elif second > 12 >= first:
+                month_lines.append(message.line)
+    fewer = min(len(day_lines), len(month_lines))
+    if fewer > MIXED_DATES_MOST * (len(day_lines) + len(month_lines)):
         raise InputFileError(
-            f"{path}: its dates have a first number above 12 on some lines and a second one on others, so their "
-            "day and month cannot be told apart. Is it one WhatsApp export, unchanged?"
+            f"{path}: {len(day_lines)} of its lines write the day first (line {day_lines[0]}) and {len(month_lines)} "
+            f"the month first (line {month_lines[0]}), so the dates of the others cannot be read. Is it one "
+            "WhatsApp export, unchanged? Import each phone's export as its own file."
         )
-    return max(seconds, default=0) <= 12
+    # More lines day first (or as many): day first. The lines of the other order are then no day, and quarantined.
+    return len(day_lines) >= len(month_lines)
 
 
 def _iso_time(date: str, time: str, day_first: bool) -> str | None:

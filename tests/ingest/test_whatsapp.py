@@ -167,3 +167,28 @@ def test_a_message_quarantined_for_its_date_is_stored_once_fixed(project: Projec
         jakarta("2026-02-28 14:02"),
         True,
     )
+
+
+def test_a_few_mistyped_dates_are_quarantined_and_the_chat_is_read(project: Project, tmp_path: Path) -> None:
+    from jejak.ingest.quarantine import list_quarantined
+
+    # Ten days of messages written day first, then a date no calendar has either way (both numbers above 12) and
+    # one typed month first: each is its own bad row, and the chat's other messages are stored.
+    days = "".join(f"{day}/03/26 09.15 - \u202a{NUMBER}\u202c: hari {day}\n" for day in range(13, 23))
+    text = ANDROID_ID + days + f"31/13/26 10.00 - \u202a{NUMBER}\u202c: salah\n03/25/26 10.00 - Kopi Nusantara: ok\n"
+    summary = import_file(project, _chat(tmp_path / f"Chat WhatsApp dengan {NUMBER}.txt", text))
+    assert (summary.rows_read, summary.rows_stored, summary.rows_quarantined) == (17, 15, 2)
+    assert sorted((row.reason, row.source_line) for row in list_quarantined(project).rows) == [
+        ("bad_timestamp", 18),
+        ("bad_timestamp", 19),
+    ]
+    assert jakarta("2026-03-22 09:15") in {e["timestamp"] for e in lake_events(project)}
+
+
+def test_a_chat_whose_dates_disagree_as_two_phones_would_is_refused(project: Project, tmp_path: Path) -> None:
+    # Two of the four lines that tell write the month first: two exports pasted together, not a typo.
+    text = ANDROID_ID + "03/14/26 10.00 - Kopi Nusantara: promo\n03/15/26 10.00 - Kopi Nusantara: promo\n"
+    with pytest.raises(
+        InputFileError, match=r"2 of its lines write the day first \(line 6\) and 2 the month first \(line 8\)"
+    ):
+        import_file(project, _chat(tmp_path / f"Chat WhatsApp dengan {NUMBER}.txt", text))
