@@ -156,6 +156,28 @@ def test_a_failed_build_does_not_cost_readers_the_previous_build(tmp_path: Path)
     assert sorted(project.builds_dir.iterdir()) == [newest, third]
 
 
+def test_a_project_copied_with_its_links_followed_builds_again(tmp_path: Path) -> None:
+    import shutil
+
+    project = make_project(tmp_path / "p")
+    import_story(project, tmp_path / "monday.csv", MONDAY)
+    run_build(project)
+    # As `cp -r` copies it: data/tables becomes a directory of the build's tables, not a link.
+    shutil.copytree(project.root, tmp_path / "copy", symlinks=False)
+    copy = Project(tmp_path / "copy")
+    assert copy.tables_dir.is_dir() and not copy.tables_dir.is_symlink()
+    assert journeys_in(current_build(copy)) == {"u:ana": ["Paid Social", "Email"]}, "readable as it was copied"
+    import_story(copy, tmp_path / "tuesday.csv", TUESDAY)
+    newest = run_build(copy).build_dir  # no link could be renamed over the directory: a bug, before
+    assert copy.tables_dir.is_symlink() and current_build(copy) == newest.resolve()
+    assert journeys_in(newest) == {"u:ana": ["Paid Social", "Email"], "u:budi": ["WhatsApp"]}
+    # The copied tables are the previous build, kept for readers; the build after the newest drops them.
+    [copied] = [path for path in copy.builds_dir.iterdir() if "copied" in path.name]
+    assert journeys_in(copied) == {"u:ana": ["Paid Social", "Email"]}
+    run_build(copy)
+    assert not copied.exists()
+
+
 def test_running_out_of_memory_names_the_setting_and_publishes_nothing(tmp_path: Path) -> None:
     from jejak.synth import generate
 

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 
 from jejak.core.errors import SettingError
 from jejak.core.jsontext import loads
-from jejak.core.typed import TYPED_WHOLE_MOST, check_no_nul
+from jejak.core.typed import TYPED_WHOLE_MOST, check_no_nul, shown
 
 ENV_PREFIX = "JEJAK_"
 PATH_TRANSFORMS = (
@@ -56,7 +57,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     ),
     Setting("spark_master", "local[2]", "URL", "Spark master URL when engine = spark."),
     Setting("spark_shuffle_partitions", 4, "partitions", "spark.sql.shuffle.partitions for local runs.", minimum=1),
-    Setting("duckdb_threads", 0, "threads", "DuckDB worker threads; 0 means one per core.", minimum=0),
+    # DuckDB starts every thread it is given: 100000 of them stopped a three-row build on memory. 1024 is more
+    # than the cores of any one machine.
+    Setting("duckdb_threads", 0, "threads", "DuckDB worker threads; 0 means one per core.", minimum=0, maximum=1024),
     Setting(
         "duckdb_memory_limit_mb",
         0,
@@ -444,6 +447,24 @@ def check_time_zone(name: str, what: str) -> None:
         ) from None
 
 
+# The masters Spark starts with (it says "Master must either be yarn or start with spark, k8s, or local" of any
+# other, on the Java side, where jejak saw only that its gateway had exited): local, local[N], local[*],
+# local[N,RETRIES], local-cluster[…], spark://HOST:PORT (a list of hosts too), yarn, k8s://URL.
+_SPARK_MASTER = re.compile(
+    r"^(?:yarn|local(?:\[(?:[1-9]\d*|\*)(?:,[1-9]\d*)?\])?|local-cluster\[\d+,\d+,\d+\]|(?:spark|k8s)://\S+)$"
+)
+
+
+def check_spark_master(master: str) -> None:
+    """That `master` is a Spark master URL Spark starts with (_SPARK_MASTER), or a SettingError saying which are."""
+    if not _SPARK_MASTER.match(master):
+        raise SettingError(
+            f"Setting 'spark_master' has value {shown(master)!r}, which is no Spark master URL. Use local[N] (N "
+            "cores of this machine, or local[*] for all), spark://HOST:PORT for a standalone cluster, yarn or "
+            "k8s://URL."
+        )
+
+
 def resolve_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve every setting: table default, then `[settings]` of jejak.toml, then `JEJAK_<NAME>` env."""
     file_values = dict((config or {}).get("settings", {}))
@@ -464,6 +485,7 @@ def resolve_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, 
             value = _coerce(setting, environment[env_name], f"environment {env_name}")
         values[setting.name] = list(value) if isinstance(value, list) else value
     check_time_zone(values["timezone"], "Setting 'timezone'")
+    check_spark_master(values["spark_master"])
     if values["position_first_share"] + values["position_last_share"] > 1:
         raise SettingError(
             "Settings position_first_share + position_last_share exceed 1 "

@@ -8,12 +8,14 @@ from jejak.engine.expressions import (
     safe_div,
     whole_epoch_seconds,
 )
+from jejak.engine.regex import re2_problem
 
 __all__ = [
     "PARQUET_COPY_OPTIONS",
     "SECONDS_PER_DAY",
     "Engine",
     "connect",
+    "re2_problem",
     "safe_div",
     "whole_epoch_seconds",
 ]

@@ -34,6 +34,7 @@ import ibis.expr.types as ir
 
 from jejak.core.errors import MissingColumnError, SettingError
 from jejak.core.vocabulary import CHAT_EVENT, LEAD_EVENT, TICKET_EVENT
+from jejak.engine import re2_problem
 
 __all__ = [
     "DEFAULT_CHANNEL_RULES",
@@ -572,6 +573,11 @@ def _pattern_problem(pattern: str) -> str | None:
                 "before matching; write the regex in lower case"
             )
         if in_class:
+            if character == "[" and following[:1] == ":":
+                return (
+                    "a POSIX class ([:name:]), which Java (Spark) and Python read as the letters in it; write the "
+                    "letters as a range ([a-z]) or use \\d, \\w, \\s"
+                )
             in_class = character != "]"
         elif character == "[":
             in_class = True
@@ -597,13 +603,20 @@ def _check_pattern(pattern: object, field: str, where: str) -> str:
         raise SettingError(
             f"{where}: field '{field}' has {pattern!r}. Expected {allowed}, or '.' for any value. Fix it in jejak.toml."
         )
-    try:
-        re.compile(pattern)
-    except re.error as error:
-        raise SettingError(
-            f"{where}: field '{field}' has the invalid regex {pattern!r} ({error}). Expected {allowed}. Fix the regex in jejak.toml."
-        ) from None
+    # The constructs first: Python's re warns of a POSIX class before it compiles one (a FutureWarning).
     problem = _pattern_problem(pattern)
+    if problem is None:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise SettingError(
+                f"{where}: field '{field}' has the invalid regex {pattern!r} ({error}). Expected {allowed}. "
+                "Fix the regex in jejak.toml."
+            ) from None
+        found = re2_problem(pattern)
+        if found is not None:
+            # Python's re took it, RE2 does not (a++, \\Z, a{5000}): every build would stop on it.
+            problem = f"what RE2 (DuckDB) cannot read ({found})"
     if problem is not None:
         raise SettingError(f"{where}: field '{field}' has the regex {pattern!r} with {problem}. Fix it in jejak.toml.")
     return pattern

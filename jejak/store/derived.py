@@ -28,6 +28,11 @@ def new_build_dir(project: Project) -> Path:
 def publish_build(project: Project, build_dir: Path) -> None:
     """Make `build_dir` the current tables; keep the previous build for readers still using it, drop older ones."""
     previous = project.tables_dir.resolve() if project.tables_dir.exists() else None
+    if project.tables_dir.is_dir() and not project.tables_dir.is_symlink():
+        # A project copied with its links followed (`cp -r`, a zip made on Windows, a backup tool) has the tables
+        # as a directory, which no link can be renamed over: it becomes a build of its own, the previous one.
+        copied = project.builds_dir / f"{project.tables_dir.name}-copied-{uuid.uuid4().hex[:8]}"
+        previous = project.tables_dir.rename(copied).resolve()
     swap_symlink(project.tables_dir, build_dir)
     keep = {build_dir.resolve(), previous}
     for old in project.builds_dir.iterdir():

@@ -110,6 +110,8 @@ def test_replace_checks_the_new_value() -> None:
         ("path_max_touches", 2**63, "at most 2147483647"),
         # Each resample holds a copy of the paths' counts: 10**11 of them asked for 5 TiB.
         ("attribution_resamples", 10**11, "at most 2000"),
+        # DuckDB starts each thread it is given: 100000 stopped a three-row build on memory.
+        ("duckdb_threads", 100_000, "at most 1024"),
     ],
 )
 def test_a_bad_value_in_jejak_toml_names_the_setting_and_the_value(name: str, value: Any, why: str) -> None:
@@ -211,3 +213,15 @@ def test_an_unknown_timezone_is_refused_by_name() -> None:
         assert "'timezone'" in str(error) and "Asia/Jakrta" in str(error)
     else:
         raise AssertionError("timezone = 'Asia/Jakrta' was accepted")
+
+
+@pytest.mark.parametrize("master", ["local[2]", "local", "local[*]", "local[4,2]", "spark://10.0.0.5:7077", "yarn"])
+def test_a_spark_master_spark_starts_with_is_taken(master: str) -> None:
+    assert resolve_settings({"settings": {"spark_master": master}}, env={}).spark_master == master
+
+
+@pytest.mark.parametrize("master", ["junk://", "local[0]", "local[2", "lokal[2]", ""])
+def test_a_spark_master_spark_would_not_start_with_is_refused_by_name(master: str) -> None:
+    # Spark said why only on Java's side; jejak saw its gateway exit and stopped as a bug.
+    with pytest.raises(SettingError, match=r"'spark_master' has value .*no Spark master URL\. Use local\[N\]"):
+        resolve_settings({"settings": {"spark_master": master}}, env={})
