@@ -159,9 +159,16 @@ def test_people_get_the_first_persona_whose_rules_all_hold() -> None:
 
 
 def test_a_rule_on_a_feature_that_does_not_exist_names_the_features() -> None:
-    bad = with_fields(RINA, rules=["shares_social >= 0.5"])
+    # Refused when the persona is written, with its name and rule number.
+    with pytest.raises(
+        SettingError,
+        match=r"rule 1 uses 'shares_social', which is no feature\. Features: average_order_value.*main_device \(text\)",
+    ):
+        with_fields(RINA, rules=["shares_social >= 0.5"])
+    # One stored by an older jejak is still read, and sorting people into it says the same.
+    stored = persona_from_document({"name": "Old", "rules": ["shares_social >= 0.5"]}, check_rules=False)
     with pytest.raises(SettingError, match=r"'shares_social', which does not exist\. Features: average_order_value"):
-        assigned([bad])
+        assigned([stored])
 
 
 # --- rules on traits: what identify events say about people ----------------------------------------
@@ -276,9 +283,10 @@ def test_a_rule_on_a_trait_nobody_has_names_the_traits_there_are(with_traits: Bu
         r"Traits: trait\.age, trait\.city, trait\.newsletter, trait\.plan\.",
     ):
         assigned_in(with_traits, [persona("Town", "trait.town == Bandung")])
-    # An unknown feature lists the traits too.
+    # An unknown feature stored by an older jejak lists the traits too.
+    stored = persona_from_document({"name": "City", "rules": ["city == Bandung"]}, check_rules=False)
     with pytest.raises(SettingError, match=r"the feature 'city'.*Traits: trait\.age, trait\.city"):
-        assigned_in(with_traits, [persona("City", "city == Bandung")])
+        assigned_in(with_traits, [stored])
 
 
 def test_a_rule_on_traits_without_any_known_says_so() -> None:
@@ -287,7 +295,46 @@ def test_a_rule_on_traits_without_any_known_says_so() -> None:
 
 
 def test_a_rule_comparing_text_with_a_number_is_refused_clearly() -> None:
+    with pytest.raises(SettingError, match=r"rule 1: 'main_device' is text, compared with 3\. Write text"):
+        with_fields(RINA, rules=["main_device >= 3"])
+    with pytest.raises(
+        SettingError, match=r"rule 1: 'share_social' is a number, compared with \['a'\]\. Write a number"
+    ):
+        with_fields(RINA, rules=[{"feature": "share_social", "op": "in", "value": ["a"]}])
+    # A persona stored by an older jejak that did not check is still refused clearly where people are sorted.
+    stored = persona_from_document({"name": "Old", "rules": ["main_device >= 3"]}, check_rules=False)
     with pytest.raises(SettingError, match=r"compares the text feature 'main_device' with 3"):
-        assigned([with_fields(RINA, rules=["main_device >= 3"])])
-    with pytest.raises(SettingError, match=r"compares the number feature 'share_social' with \['a'\]"):
-        assigned([with_fields(RINA, rules=[{"feature": "share_social", "op": "in", "value": ["a"]}])])
+        assigned([stored])
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        # Each of these was saved, then failed (or silently matched nobody) in every report sorting people.
+        ("share_social >= abc", r"'share_social' is a number, compared with 'abc'"),
+        ("conversions == true", r"'conversions' is a number, compared with True"),
+        ("conversions >= 1 2", r"'conversions' is a number, compared with '1 2'"),
+        ("conversions >= 2026-01-01", r"'conversions' is a number, compared with '2026-01-01'"),
+        ("conversions >= .nan", r"nan is no number a feature holds"),
+        ("trait.age >= -.inf", r"-inf is no number a feature holds"),
+        ("conversions >= 99999999999999999999999", r"99999999999999999999999 is no number a feature holds"),
+        ("conversions == null", r"None is no value a rule compares"),
+        ("trait.city in [Bandung, ~]", r"None is no value a rule compares"),
+        ("conversions === 1", r"is not `feature op value` with one op"),
+        ("first_channel in []", r"`in` needs at least one value"),
+        ({"feature": "conversions", "op": ">=", "value": [1, 2]}, r"\[1, 2\] is no value a rule compares"),
+        ({"feature": "conversions", "op": "in", "value": [[1]]}, r"\[1\] is no value a rule compares"),
+        ({"feature": "trait.city", "op": "==", "value": {"a": 1}}, r"\{'a': 1\} is no value a rule compares"),
+        ({"feature": "trait.city", "op": "==", "value": b"hello"}, r"b'hello' is no value a rule compares"),
+        ({"feature": 3, "op": "==", "value": 3}, r"uses 3, which is no feature"),
+    ],
+)
+def test_a_rule_that_can_hold_for_nobody_is_refused_when_written(rule: Any, message: str) -> None:
+    with pytest.raises(SettingError, match=r"persona 'P' rule 1.*" + message):
+        persona("P", rule)
+
+
+def test_yaml_binary_in_a_rule_is_refused_not_a_bug() -> None:
+    # YAML's !!binary reads as bytes, which saving as JSON stopped on as a bug.
+    with pytest.raises(SettingError, match=r"rule 1: b'hello' is no value a rule compares"):
+        personas_from_yaml("- {name: P, rules: [{feature: trait.city, op: '==', value: !!binary aGVsbG8=}]}")

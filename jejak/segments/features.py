@@ -53,6 +53,7 @@ __all__ = [
     "NUMERIC_FEATURES",
     "SHARE_FEATURES",
     "START_SHARES",
+    "TEXT_FEATURES",
     "person_features",
 ]
 
@@ -92,6 +93,7 @@ COUNT_FEATURES: tuple[str, ...] = (
 )
 SHARE_FEATURES: tuple[str, ...] = (*CHANNEL_SHARES, *START_SHARES, *DEVICE_SHARES)
 NUMERIC_FEATURES: tuple[str, ...] = (*COUNT_FEATURES, *SHARE_FEATURES)
+TEXT_FEATURES: tuple[str, ...] = ("first_channel", "main_device")
 
 
 def _channel_group(channel: ir.StringValue) -> ir.StringValue:

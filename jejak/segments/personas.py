@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -38,12 +39,14 @@ import yaml
 from jejak.core.clock import utc_now
 from jejak.core.errors import SettingError
 from jejak.core.typed import TYPED_WHOLE_MOST, check_no_nul_inside
+from jejak.segments.features import NUMERIC_FEATURES, TEXT_FEATURES
 from jejak.segments.traits import NUMBER_PREFIX, TRAIT_PREFIX, PersonTraits, is_trait, trait_columns
 from jejak.store.appstate import open_state, writing_state
 
 NO_PERSONA = "(no persona)"
 PHOTO_PLACEHOLDER = "placeholder:initials"
 OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in")
+INT64_MOST = 2**63 - 1  # the largest whole number an engine compares a feature with
 ORIGINS = ("manual", "imported", "discovered")
 LIST_FIELDS = ("goals", "motivations", "needs", "frustrations")
 _FIELDS = ("name", "priority", "photo", "description", "demographics", *LIST_FIELDS, "rules", "origin")
@@ -174,7 +177,7 @@ def _texts(value: Any, where: str) -> tuple[str, ...]:
     raise SettingError(f"{where} must be a list of texts, not {value!r}.")
 
 
-def _condition(raw: Any, where: str) -> Condition:
+def _condition(raw: Any, where: str, check: bool = True) -> Condition:
     if isinstance(raw, str):
         # "share_social >= 0.5" written as one line; `in` takes a list: "first_channel in [Email, WhatsApp]".
         # A trait's key may hold any character but spaces and comparison signs (`trait.first-name`).
@@ -188,9 +191,9 @@ def _condition(raw: Any, where: str) -> Condition:
             raise SettingError(
                 f"{where} {raw!r}: {text!r} is not a value (text, a number, a date, [a list])."
             ) from None
-        if op == "in":
-            return _condition({"feature": feature, "op": op, "value": value}, where)
-        return Condition(feature, op, _plain(value))
+        if text[:1] in "=<>!":
+            raise SettingError(f"{where} {raw!r} is not `feature op value` with one op (ops: {', '.join(OPERATORS)}).")
+        return _condition({"feature": feature, "op": op, "value": value}, where, check)
     if not isinstance(raw, Mapping) or set(raw) != {"feature", "op", "value"}:
         raise SettingError(f"{where} must have feature, op and value, not {raw!r}.")
     if raw["op"] not in OPERATORS:
@@ -198,7 +201,43 @@ def _condition(raw: Any, where: str) -> Condition:
     if raw["op"] == "in" and not isinstance(raw["value"], list):
         raise SettingError(f"{where}: `in` needs a list of values, not {raw['value']!r}.")
     value = [_plain(item) for item in raw["value"]] if raw["op"] == "in" else _plain(raw["value"])
-    return Condition(str(raw["feature"]), str(raw["op"]), value)
+    # Unchecked (stored by an older jejak), the feature is kept as the text it was saved as.
+    condition = Condition(raw["feature"] if check else str(raw["feature"]), str(raw["op"]), value)
+    if check:
+        _check_condition(condition, where)
+    return condition
+
+
+def _check_condition(condition: Condition, where: str) -> None:
+    """That a rule can hold for someone: a feature there is (or a trait), and values of its kind, each one a value.
+
+    Checked when a persona is written, so that a wrong rule is refused with its persona and number rather than
+    saved and then failing every report that sorts people into personas.
+    """
+    feature, values = condition.feature, condition.value if condition.op == "in" else [condition.value]
+    if not isinstance(feature, str) or not (is_trait(feature) or feature in (*NUMERIC_FEATURES, *TEXT_FEATURES)):
+        raise SettingError(
+            f"{where} uses {feature!r}, which is no feature. Features: {', '.join(sorted(NUMERIC_FEATURES))}, "
+            f"{', '.join(TEXT_FEATURES)} (text); or a trait of identify events, as trait.<key>."
+        )
+    if not values:
+        raise SettingError(f"{where}: `in` needs at least one value, not [].")
+    for value in values:
+        if value is None or not isinstance(value, str | int | float):  # YAML also reads null, binary, sets, maps
+            raise SettingError(
+                f"{where}: {value!r} is no value a rule compares. Write text, a number, true/false or a date."
+            )
+        too_big = isinstance(value, int) and abs(value) > INT64_MOST
+        if too_big or (isinstance(value, float) and not math.isfinite(value)):
+            raise SettingError(f"{where}: {value!r} is no number a feature holds. Write a finite number.")
+    if feature in NUMERIC_FEATURES and not all(_is_number(value) for value in values):
+        raise SettingError(
+            f"{where}: {feature!r} is a number, compared with {condition.value!r}. Write a number (0.5, 3, 150000)."
+        )
+    if feature in TEXT_FEATURES and not all(isinstance(value, str) for value in values):
+        raise SettingError(
+            f"{where}: {feature!r} is text, compared with {condition.value!r}. Write text ({feature} == mobile)."
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -206,8 +245,12 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def persona_from_document(document: Any, where: str = "persona") -> Persona:
-    """A persona from plain data (YAML or SQLite), with every field checked and named when wrong."""
+def persona_from_document(document: Any, where: str = "persona", *, check_rules: bool = True) -> Persona:
+    """A persona from plain data (YAML or SQLite), with every field checked and named when wrong.
+
+    `check_rules=False` reads a stored persona's rules as they are (`_check_condition` is skipped): one saved by an
+    older jejak that checked less must still be listed, edited and deleted.
+    """
     if not isinstance(document, Mapping):
         raise SettingError(f"{where} must be a mapping of fields, not {document!r}.")
     unknown = sorted(set(document) - set(_FIELDS))
@@ -241,7 +284,9 @@ def persona_from_document(document: Any, where: str = "persona") -> Persona:
         photo=str(document.get("photo") or PHOTO_PLACEHOLDER),
         description=str(document.get("description") or ""),
         demographics={str(k): str(v) for k, v in demographics.items()},
-        rules=tuple(_condition(rule, f"{where} rule {number}") for number, rule in enumerate(rules, start=1)),
+        rules=tuple(
+            _condition(rule, f"{where} rule {number}", check_rules) for number, rule in enumerate(rules, start=1)
+        ),
         origin=origin,
         **{name: _texts(document.get(name), f"{where} {name}") for name in LIST_FIELDS},
     )
@@ -320,7 +365,10 @@ def load_personas(sqlite_path: Path) -> list[Persona]:
     """Every persona, in priority order (then by name)."""
     with open_state(sqlite_path) as db:
         rows = db.execute("SELECT name, document_json FROM personas ORDER BY priority, name").fetchall()
-    return [persona_from_document(json.loads(document), f"stored persona {name!r}") for name, document in rows]
+    return [
+        persona_from_document(json.loads(document), f"stored persona {name!r}", check_rules=False)
+        for name, document in rows
+    ]
 
 
 def find_persona(sqlite_path: Path, name: str) -> Persona:

@@ -157,8 +157,8 @@ def test_saving_a_demo_persona_unchanged_keeps_its_document(dashboard: Dashboard
     [
         ("share_social is 0.5", "is not `feature op value`"),
         ("share_social >>= 0.5", "&#39;&gt;= 0.5&#39; is not a value"),
-        ("shoe_size >= 42", "the feature &#39;shoe_size&#39;, which does not exist"),
-        ("main_device >= 3", "compares the text feature &#39;main_device&#39;"),
+        ("shoe_size >= 42", "uses &#39;shoe_size&#39;, which is no feature. Features: average_order_value"),
+        ("main_device >= 3", "&#39;main_device&#39; is text, compared with 3"),
         ("first_channel in Email", "`in` needs a list of values"),
     ],
 )
