@@ -15,3 +15,21 @@ def test_duckdb_draws_no_progress_bar_on_standard_output() -> None:
     finally:
         engine.close()
     assert found.column("drawn")[0].as_py() is False
+
+
+def test_a_text_holding_a_nul_compares_as_a_value_in_a_query() -> None:
+    import ibis
+    import pyarrow as pa
+
+    # DuckDB's parser ends a literal's text at a NUL: a campaign named so in the data stopped every query naming it.
+    engine = connect()
+    try:
+        names = ibis.memtable(pa.table({"campaign": ["Okt\x00ober", "Oktober", "\x00"]}))
+        named = names.filter(names.campaign.isin(["Okt\x00ober", "\x00\x00"]) | (names.campaign == "\x00"))
+        found = engine.to_pyarrow(named.select(named.campaign, joined=named.campaign + "\x00!"))
+    finally:
+        engine.close()
+    assert found.to_pylist() == [
+        {"campaign": "Okt\x00ober", "joined": "Okt\x00ober\x00!"},
+        {"campaign": "\x00", "joined": "\x00\x00!"},
+    ]

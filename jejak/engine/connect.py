@@ -286,6 +286,31 @@ def _quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _nul_safe_compiler() -> Any:
+    """Ibis's DuckDB compiler, but a text literal holding a NUL is built from pieces and `chr(0)`.
+
+    Ibis writes a text literal's characters as they are, and DuckDB's parser ends the text at a NUL: a value from
+    the data that holds one (a campaign name in a spend sheet, an event name) stopped any query that named it, a
+    report's filter or the spend notes of attribution, as a parser error. What is typed (settings, the dashboard's
+    parameters and forms, persona documents) is refused with its NUL where it enters; this covers what comes from
+    the data, on every query.
+    """
+    import sqlglot.expressions as sge
+    from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
+
+    class NulSafeDuckDBCompiler(DuckDBCompiler):  # type: ignore[misc]  # Ibis ships no types for its compilers
+        def visit_NonNullLiteral(self, op: Any, *, value: Any, dtype: dt.DataType) -> Any:
+            if dtype.is_string() and "\x00" in value:
+                pieces: list[Any] = []
+                for number, part in enumerate(value.split("\x00")):
+                    pieces += [self.f.chr(0)] if number else []
+                    pieces.append(sge.convert(part))
+                return sge.Paren(this=self.f.concat(*pieces))
+            return super().visit_NonNullLiteral(op, value=value, dtype=dtype)
+
+    return NulSafeDuckDBCompiler()
+
+
 def _connect_duckdb(settings: Settings, database: str) -> Engine:
     import duckdb
 
@@ -306,7 +331,9 @@ def _connect_duckdb(settings: Settings, database: str) -> Engine:
         con.execute(f"SET allocator_flush_threshold = '{ALLOCATOR_FLUSH_MIB}MiB'")
         con.execute(f"SET allocator_bulk_deallocation_flush_threshold = '{ALLOCATOR_FLUSH_MIB}MiB'")
     con.execute("SET preserve_insertion_order = false")
-    return Engine("duckdb", ibis.duckdb.from_connection(con))
+    backend = ibis.duckdb.from_connection(con)
+    backend.compiler = _nul_safe_compiler()  # this backend's only: Ibis's own class is left as it is
+    return Engine("duckdb", backend)
 
 
 def _connect_spark(settings: Settings) -> Engine:

@@ -124,3 +124,15 @@ def test_the_terminal_prints_the_note(built: Built) -> None:
     assert result.exit_code == 0, result.output
     assert "campaign 'Oktober-Promo' is imported as Paid Social" in result.output, result.output
     assert "jejak build" in result.output
+
+
+def test_spend_on_a_campaign_whose_name_holds_a_nul_is_said_not_a_bug(tmp_path: Path) -> None:
+    # The name comes from the sheet as it is; naming it in the notes' query stopped `jejak attribute` as a bug.
+    built = build_story(tmp_path, STORY)
+    spend_file = tmp_path / "meta.csv"
+    spend_file.write_text("date,channel,campaign,spend\n2026-10-01,Paid Social,Okt\x00ober,50000\n")
+    assert import_spend(built.project, spend_file).rows_stored == 1
+    by_channel = _run(built.project.root)
+    assert by_channel.spend_notes == [], "its channel carries paths, and no touch carries its campaign"
+    [note] = _notes(_run(built.project.root, by="campaign"))
+    assert note.startswith("Spend of 50,000 on 'Okt\x00ober', a campaign no path carries."), note
