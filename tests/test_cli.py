@@ -682,6 +682,44 @@ def test_an_output_file_is_checked_before_any_work(tmp_path: Path) -> None:
         assert "no build" not in refused.output.lower() and "Traceback" not in refused.output
 
 
+def test_an_output_file_may_not_be_the_projects_own(tmp_path: Path) -> None:
+    runner, project = cli_project(tmp_path)
+    own = {name: (project / name).read_bytes() for name in ("jejak.toml", "jejak.sqlite", "jejak.key")}
+    for command, what in (
+        # `-o jejak.sqlite` wrote a CSV over the imports log, personas and users; `-o jejak.toml` over the settings.
+        (["export", "paths", "-o", str(project / "jejak.sqlite")], "is the application state (jejak.sqlite)"),
+        (["persona", "export", "-o", str(project / "jejak.toml")], "is the settings (jejak.toml)"),
+        (["report", "timelag", "--html", str(project / "jejak.key")], "is the hashing key (jejak.key)"),
+        (["export", "events", "--format", "parquet", "-o", str(project / "data" / "events" / "x.parquet")], "inside"),
+        (["map", "--html", str(project / "data" / "map" / "peta.html")], "is inside the data folder"),
+    ):
+        refused = runner.invoke(cli, [*command, "--project", str(project)], env={"COLUMNS": "300"})
+        assert refused.exit_code == 2, (command, refused.output)
+        assert f"{what}" in refused.output and f"of the jejak project in {project}" in refused.output, refused.output
+    assert {name: (project / name).read_bytes() for name in own} == own
+    assert not (project / "data" / "map").exists(), "no folder is made for a file refused"
+
+
+def test_an_export_names_only_a_table_and_says_what_it_could_not_write(tmp_path: Path) -> None:
+    runner, project = cli_project(tmp_path)
+    at = ["--project", str(project)]
+    assert (
+        runner.invoke(
+            cli, ["import", str(_write(tmp_path / "orders.csv")), "--map", "waktu=timestamp,pelanggan=user_id", *at]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(cli, ["build", *at]).exit_code == 0
+    # A table is named, not a path into the build: `paths/..` read the whole build and `.cache` its answers (bugs).
+    for name in ("paths/..", ".cache", "../paths"):
+        refused = runner.invoke(cli, ["export", name, "-o", str(tmp_path / "x.csv"), *at], env={"COLUMNS": "300"})
+        assert refused.exit_code == 1 and f"There is no table '{name}' in the current build" in refused.output
+    # A full disk is an error that says so, not a bug.
+    full = runner.invoke(cli, ["export", "events", "-o", "/dev/full", *at], env={"COLUMNS": "300"})
+    assert full.exit_code == 1, full.output
+    assert "error (bad_output_file)" in full.output and "No space left on device" in full.output
+
+
 def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_them(tmp_path: Path) -> None:
     runner, project = cli_project(tmp_path)
     orders = tmp_path / "orders.csv"

@@ -53,6 +53,17 @@ class OutputFile(click.ParamType[str, Any]):
         path = Path(text)
         if path.is_dir():
             self.fail(f"{text} is a folder; name a file in it.", param, ctx)
+        from jejak.store.project import project_part
+
+        part = project_part(path)
+        if part is not None:
+            # `-o jejak.sqlite` wrote a CSV over the project's state (its imports log, personas and users).
+            self.fail(
+                f"{text} is {part[1]} of the jejak project in {part[0]}: writing there would destroy it. Name "
+                "another file (the project's own folder is fine, outside data/).",
+                param,
+                ctx,
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

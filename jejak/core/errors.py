@@ -57,6 +57,13 @@ class InputFileError(JejakError):
     http_status = 400
 
 
+class OutputFileError(JejakError):
+    """A file a command writes (an export, a map) could not be written: the disk is full, the place is gone."""
+
+    code = "bad_output_file"
+    http_status = 500
+
+
 class MissingColumnError(InputFileError):
     """An input file lacks a column jejak needs."""
 

@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.formats.pyarrow import PyArrowData
 
-from jejak.core.errors import EngineError, MissingExtraError
+from jejak.core.errors import EngineError, MissingExtraError, OutputFileError
 from jejak.core.settings import DEFAULT_SETTINGS, Settings
 
 SPARK_LOG4J2_PROPERTIES = """\
@@ -233,10 +233,19 @@ class Engine:
         }
         if file_format not in options:
             raise EngineError(f"Unknown file format {file_format!r}; expected one of {', '.join(options)}.")
+        import duckdb
+
         escaped = str(path).replace("'", "''")
-        written = self.backend.con.execute(
-            f"COPY ({self.backend.compile(expr)}) TO '{escaped}' ({options[file_format]})"
-        ).fetchone()
+        try:
+            written = self.backend.con.execute(
+                f"COPY ({self.backend.compile(expr)}) TO '{escaped}' ({options[file_format]})"
+            ).fetchone()
+        # Over an existing file DuckDB writes a temporary one and renames it (its USE_TMP_FILE): a failed export
+        # leaves the file there was.
+        except duckdb.IOException as error:  # a full disk, a folder gone or not writable since it was checked
+            reason = str(error).removeprefix("IO Error: ")
+            said = reason if str(path) in reason else f"Could not write {path}: {reason}"
+            raise OutputFileError(f"{said}. Free some space, or name another file.") from None
         return int(written[0]) if written else 0
 
     @contextlib.contextmanager

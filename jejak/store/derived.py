@@ -49,13 +49,12 @@ def current_build(project: Project) -> Path:
 
 def table_path(project: Project, name: str) -> Path:
     """Where a derived table of the current build lives."""
-    path = current_build(project) / name
-    if not path.exists():
-        known = ", ".join(
-            sorted(p.name for p in current_build(project).iterdir() if p.is_dir() and not p.name.startswith("."))
-        )
-        raise TableNotBuiltError(f"There is no table '{name}' in the current build. Tables: {known}.")
-    return path
+    build = current_build(project)
+    tables = sorted(p.name for p in build.iterdir() if p.is_dir() and not p.name.startswith("."))
+    # By its name among the build's tables, not as a path: `paths/..` and `.cache` are folders of the build too.
+    if name not in tables:
+        raise TableNotBuiltError(f"There is no table '{name}' in the current build. Tables: {', '.join(tables)}.")
+    return build / name
 
 
 def built_at(project: Project) -> dt.datetime:

@@ -46,6 +46,42 @@ def _config_template() -> str:
     return "\n".join(lines)
 
 
+# SQLite's side files beside its database (WAL mode, or a rollback journal): the state is all of them.
+_STATE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def project_part(path: Path) -> tuple[Path, str] | None:
+    """The project a path is part of and what of it the path is, where writing a command's output would destroy it:
+    its settings file, its application state, its hashing key (where the default puts it) or a place in its data
+    folder. None for any other path, in a project (`paths.csv` beside jejak.toml) or not.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> _ = (root / CONFIG_NAME).write_text("")
+        >>> project_part(root / "jejak.sqlite")[1], project_part(root / "data" / "x.csv")[1], project_part(root / "a.csv")
+        ('the application state (jejak.sqlite)', 'inside the data folder', None)
+    """
+    target = path.expanduser().resolve()
+    for folder in target.parents:
+        if not (folder / CONFIG_NAME).is_file():
+            continue
+        project = Project(folder)
+        owned = {
+            project.config_path: f"the settings ({CONFIG_NAME})",
+            project.key_path: f"the hashing key ({project.key_path.name})",
+        }
+        owned |= {
+            Path(f"{project.sqlite_path}{suffix}"): f"the application state ({project.sqlite_path.name})"
+            for suffix in _STATE_SUFFIXES
+        }
+        if target in owned:
+            return folder, owned[target]
+        if target.is_relative_to(project.data_dir.resolve()):
+            return folder, "inside the data folder"
+    return None
+
+
 @dataclass(frozen=True)
 class Project:
     """Paths and settings of one project; open it with `open_project` or create it with `init_project`."""
