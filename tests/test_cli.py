@@ -714,10 +714,20 @@ def test_an_export_names_only_a_table_and_says_what_it_could_not_write(tmp_path:
     for name in ("paths/..", ".cache", "../paths"):
         refused = runner.invoke(cli, ["export", name, "-o", str(tmp_path / "x.csv"), *at], env={"COLUMNS": "300"})
         assert refused.exit_code == 1 and f"There is no table '{name}' in the current build" in refused.output
-    # A full disk is an error that says so, not a bug.
-    full = runner.invoke(cli, ["export", "events", "-o", "/dev/full", *at], env={"COLUMNS": "300"})
-    assert full.exit_code == 1, full.output
-    assert "error (bad_output_file)" in full.output and "No space left on device" in full.output
+    # A full disk is an error that says so, not a bug, whatever writes the file: DuckDB, Python or Chromium.
+    for command in (
+        ["export", "events", "-o", "/dev/full"],
+        ["persona", "export", "-o", "/dev/full"],
+        ["report", "timelag", "--html", "/dev/full"],
+        ["map", "--pdf", "/dev/full"],
+    ):
+        full = runner.invoke(cli, [*command, *at], env={"COLUMNS": "300"})
+        assert full.exit_code == 1, (command, full.output)
+        assert "error (bad_output_file)" in full.output and "No space left on device" in full.output, full.output
+    # A picture named without .png is a PNG all the same (Chromium took its type from the name, and had none).
+    picture = tmp_path / "peta"
+    assert runner.invoke(cli, ["map", "--png", str(picture), *at]).exit_code == 0
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_summary_says_what_currency_revenue_is_in_and_warns_when_it_mixes_them(tmp_path: Path) -> None:

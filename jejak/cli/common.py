@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from jejak.core.errors import InputFileError, JejakError
+from jejak.core.errors import InputFileError, JejakError, OutputFileError
 from jejak.core.typed import shown
 from jejak.service.language import percent_text
 from jejak.service.reports import is_share_column
@@ -118,6 +118,13 @@ def handle_errors(func: F) -> F:
                 # without its https://, which is then no file name this system can have.
                 print_error(InputFileError(_too_long_message(exc)))
                 sys.exit(1)
+            if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+                # The machine's, not jejak's: a full disk or a read-only one where a file is being written.
+                where = f" ({exc.filename})" if exc.filename else ""
+                print_error(
+                    OutputFileError(f"Could not write{where}: {exc.strerror}. Free some space, or write elsewhere.")
+                )
+                sys.exit(1)
             err_console.print(traceback.format_exc(), highlight=False)
             err_console.print(
                 styled(("This is a bug in jejak.", "bold red"), " Please report it with the output above.")
@@ -125,6 +132,10 @@ def handle_errors(func: F) -> F:
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+# A file cannot be written for want of room or of a writable disk.
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 def _too_long_message(exc: OSError) -> str:

@@ -57,7 +57,7 @@ def render(html_path: Path, *, pdf: Path | None = None, png: Path | None = None)
             page = browser.new_page(viewport={"width": printable_width, "height": printable_height})
             page.goto(html_path.resolve().as_uri())
             if png is not None:
-                page.screenshot(path=str(png), full_page=True)
+                page.screenshot(path=str(png), full_page=True, type="png")  # named by type: --png may have no .png
             if pdf is not None:
                 height = int(page.evaluate("document.documentElement.scrollHeight"))
                 scale = max(0.1, min(1.0, printable_height / max(height, 1)))
