@@ -57,10 +57,12 @@ def project_part(path: Path) -> tuple[Path, str] | None:
 
     Example:
         >>> import tempfile
-        >>> root = Path(tempfile.mkdtemp())
-        >>> _ = (root / CONFIG_NAME).write_text("")
-        >>> project_part(root / "jejak.sqlite")[1], project_part(root / "data" / "x.csv")[1], project_part(root / "a.csv")
-        ('the application state (jejak.sqlite)', 'inside the data folder', None)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     root = Path(folder)
+        ...     _ = (root / CONFIG_NAME).write_text("")
+        ...     parts = [project_part(root / name) for name in ("jejak.sqlite", "data/events/x.csv", "paths.csv")]
+        >>> [part and part[1] for part in parts]
+        ['the application state (jejak.sqlite)', 'inside the data folder', None]
     """
     target = path.expanduser().resolve()
     for folder in target.parents:
