@@ -47,6 +47,7 @@ NO_PERSONA = "(no persona)"
 PHOTO_PLACEHOLDER = "placeholder:initials"
 OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in")
 INT64_MOST = 2**63 - 1  # the largest whole number an engine compares a feature with
+_TEXT_EXAMPLES = {"first_channel": "Email", "main_device": "mobile"}  # a value of each text feature
 ORIGINS = ("manual", "imported", "discovered")
 LIST_FIELDS = ("goals", "motivations", "needs", "frustrations")
 _FIELDS = ("name", "priority", "photo", "description", "demographics", *LIST_FIELDS, "rules", "origin")
@@ -236,7 +237,8 @@ def _check_condition(condition: Condition, where: str) -> None:
         )
     if feature in TEXT_FEATURES and not all(isinstance(value, str) for value in values):
         raise SettingError(
-            f"{where}: {feature!r} is text, compared with {condition.value!r}. Write text ({feature} == mobile)."
+            f"{where}: {feature!r} is text, compared with {condition.value!r}. Write text ({feature} == "
+            f"{_TEXT_EXAMPLES.get(feature, 'text')})."
         )
 
 
