@@ -4,8 +4,10 @@
   text past 4,300 digits), and SQLite refuses a number past 64 bits: each stopped a command or a page as
   a bug. `whole_number` reads only what all three take.
 - A NUL character (`\\x00`, which TOML's `"\\u0000"` and JSON's escapes can write) ends a text in
-  DuckDB's SQL parser, so a name or value holding one made every query that compares with it fail as a
-  bug (a conversion event in jejak.toml stopped each build). `check_no_nul` refuses it where it is typed.
+  DuckDB's SQL parser: a conversion event holding one in jejak.toml stopped each build as a bug. The
+  engine's compiler now writes such a literal from pieces (`engine.connect`), but jejak's own SQL text
+  (the importer's, with a profile's values in it) is written by hand, and a NUL typed is never meant:
+  `check_no_nul` refuses it where it is typed, naming where.
 """
 
 from __future__ import annotations
