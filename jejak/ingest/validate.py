@@ -82,7 +82,8 @@ JSONL_FIELDS: dict[str, tuple[str, ...]] = {
     "phone": ("$.traits.phone", "$.context.traits.phone"),
     "source": ("$.context.campaign.source",),
     "medium": ("$.context.campaign.medium",),
-    "campaign": ("$.context.campaign.name",),
+    # The Segment e-mail and push specs name an opened or tapped message's campaign in its properties.
+    "campaign": ("$.context.campaign.name", "$.properties.campaign_name"),
     "term": ("$.context.campaign.term",),
     "content": ("$.context.campaign.content",),
     "referrer": ("$.context.page.referrer", "$.properties.referrer"),

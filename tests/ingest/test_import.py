@@ -329,6 +329,29 @@ def test_null_objects_in_a_jsonl_line_mean_none(tmp_path: Path) -> None:
         assert stored["nulls"][column] == stored["none"][column]
 
 
+def test_an_email_messages_campaign_is_its_properties_campaign_name(tmp_path: Path) -> None:
+    """Segment's e-mail spec names the campaign in `properties.campaign_name`, not `context.campaign`: an opened
+    newsletter is that campaign's touch. A `context.campaign.name` still comes first."""
+    project = make_project(tmp_path / "p")
+    opened = {"type": "track", "event": "Email Opened", "userId": "ana", "timestamp": "2026-03-01T09:00:00+07:00"}
+    messages = [
+        {**opened, "messageId": "spec", "properties": {"campaign_name": "Promo 12.12", "email_id": "e1"}},
+        {
+            **opened,
+            "messageId": "both",
+            "properties": {"campaign_name": "Promo"},
+            "context": {"campaign": {"name": "utm"}},
+        },
+        {**opened, "messageId": "none", "properties": {"email_id": "e2"}},
+    ]
+    import_file(project, write_jsonl(tmp_path / "email.jsonl", messages))
+    assert {event_id: row["campaign"] for event_id, row in by_id(project).items()} == {
+        "spec": "Promo 12.12",
+        "both": "utm",
+        "none": None,
+    }
+
+
 def test_reimporting_a_file_stores_nothing_and_quarantines_nothing_again(project: Project, tmp_path: Path) -> None:
     path = _write_morning(tmp_path / "morning", "csv")
     first = import_file(project, path)

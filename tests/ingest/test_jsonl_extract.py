@@ -47,7 +47,9 @@ MESSAGE = st.fixed_dictionaries(
         "type": st.sampled_from(["track", "page", "offline", "OFFLINE", "identify"]) | VALUE,
         "traits": _object(["email", "phone", "plan"], VALUE),
         "context": CONTEXT,
-        "properties": _object(["revenue", "total", "currency", "url", "path", "title", "referrer"], VALUE),
+        "properties": _object(
+            ["revenue", "total", "currency", "url", "path", "title", "referrer", "campaign_name"], VALUE
+        ),
     },
 )
 NOT_AN_OBJECT = st.sampled_from(['{"type": "track"', "[1, 2]", "42", '"text"', "null", "{'a': 1}", "{} {}"])
