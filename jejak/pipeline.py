@@ -39,6 +39,7 @@ from jejak.journeys.journeys import (
     touchpoints,
     unique_paths,
 )
+from jejak.journeys.refunds import conversion_orders, match_refunds, net_of_refunds, refund_rows
 from jejak.journeys.sessions import can_touch, journey_marks, session_table, sessionize
 from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
@@ -57,6 +58,7 @@ TABLES = (
     "sessions",
     "touchpoints",
     "conversions",
+    "refunds",
     "journey_touches",
     "journeys",
     "paths",
@@ -245,8 +247,10 @@ def _run_steps(
         "touchpoints",
         lambda: eng.materialize(touchpoints(marks, events, channel_rules), "build_touchpoints"),
     )
-    converted = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions"))
+    gross = timed("conversions", lambda: eng.materialize(conversions(marks, touches), "build_conversions_gross"))
     eng.release("build_marks")  # session starts and conversions: now in the touchpoints and conversions tables
+    # Before journeys: every table from here on counts revenue net of refunds.
+    refunds, converted = timed("refunds", lambda: _refunds(eng, project, settings, gross))
     # Kept as a table: the touch-level reports (assisted, top paths by dimension, devices) start from it.
     in_window = timed(
         "journey_touches",
@@ -280,6 +284,7 @@ def _run_steps(
         "sessions": session_table(sessionized, touches),
         "touchpoints": touches,
         "conversions": converted,
+        "refunds": refunds,
         "journey_touches": in_window,
         "journeys": journey_table,
         "paths": paths,
@@ -296,6 +301,27 @@ def _run_steps(
         eng.write_parquet(_feedback(eng, project, settings, written), build_dir / "feedback")
 
     timed("write", write_all)
+
+
+def _refunds(eng: Engine, project: Project, settings: Settings, gross: ir.Table) -> tuple[ir.Table, ir.Table]:
+    """The refund events matched to the conversions they name, and the conversions net of them (`journeys.refunds`).
+
+    Only refund and conversion events' properties are parsed, and the conversions' only when there is a refund:
+    a lake without refunds pays for one pass over the event names."""
+    lake = eng.read_parquet(events_glob(project), table_name="lake_refunds")
+    refund_events = lake.filter(lake.event.isin(list(settings.refund_events)))
+    listed = refund_rows(refund_events.mutate(members=eng.json_object_texts(refund_events.properties)))
+    listed = eng.materialize(listed, "build_refund_rows")
+    ids = gross.select(order_event_id=gross.conversion_event_id)
+    kept = lake.select("event_id", "properties")
+    ordered = kept.join(ids, kept.event_id == ids.order_event_id)
+    if not eng.to_pyarrow(listed.count()).as_py():
+        ordered = ordered.filter(ibis.literal(False))  # no refund: the conversions' properties are not read
+    orders = conversion_orders(ordered.mutate(members=eng.json_object_texts(ordered.properties)))
+    matched = eng.materialize(match_refunds(listed, orders), "build_refunds")
+    net = eng.materialize(net_of_refunds(gross, matched), "build_conversions")
+    eng.release("build_refund_rows", "build_conversions_gross")
+    return matched, net
 
 
 def _person_traits(eng: Engine, project: Project, identities: ir.Table) -> ir.Table:

@@ -93,9 +93,17 @@ class Web:
         self._add("alias", when, {"previousId": previous_id, "userId": user_id})
 
     def track(
-        self, when: str, event: str, *, revenue: float | None = None, email: str | None = None, **ids: str
+        self,
+        when: str,
+        event: str,
+        *,
+        revenue: float | None = None,
+        email: str | None = None,
+        order: dict[str, Any] | None = None,
+        **ids: str,
     ) -> None:
         properties: dict[str, Any] = {} if revenue is None else {"revenue": revenue, "currency": "IDR"}
+        properties |= order or {}
         context: dict[str, Any] = {"userAgent": PHONE_AGENT} | ({"traits": {"email": email}} if email else {})
         self._add("track", when, ids, event=event, properties=properties, context=context)
 
@@ -128,7 +136,14 @@ def web_messages() -> list[dict[str, Any]]:
     web.identify(
         "2026-02-03T20:01:00Z", traits={"city": "Jakarta", "plan": "gold"}, anonymousId="d-ana-phone", userId="ana"
     )
-    web.track("2026-02-03T20:10:00.400000Z", "Order Completed", revenue=250000, anonymousId="d-ana-phone", userId="ana")
+    web.track(
+        "2026-02-03T20:10:00.400000Z",
+        "Order Completed",
+        revenue=250000,
+        order={"order_id": "ana-1"},
+        anonymousId="d-ana-phone",
+        userId="ana",
+    )
     web.track(
         "2026-02-03T20:15:30.600000Z", "Order Completed", revenue=50000.5, anonymousId="d-ana-phone", userId="ana"
     )
@@ -147,13 +162,14 @@ def web_messages() -> list[dict[str, Any]]:
     # Citra: a Tokopedia click, later a LINE message link, then a purchase.
     web.page("2026-02-04T12:00:00Z", f"{SHOP}/", referrer="https://www.tokopedia.com/tokokopi", userId="citra")
     web.page("2026-02-06T12:00:00Z", f"{SHOP}/", referrer="https://liff.line.me/1657000000-abc", userId="citra")
-    web.track("2026-02-06T12:20:00Z", "Order Completed", revenue=120000, userId="citra")
+    web.track("2026-02-06T12:20:00Z", "Order Completed", revenue=120000, order={"order_id": "dup"}, userId="citra")
     # Eko: one page every 20 minutes for 26 hours; the 24-hour cap cuts the run, then a purchase.
     start = _at("2026-02-07T00:00:00.123456Z")
     for step in range(79):
         url = f"{SHOP}/?gclid=abc123" if step == 0 else f"{SHOP}/katalog/{step}"
         web.page(_iso(start + dt.timedelta(minutes=20 * step)), url, userId="eko")
-    web.track(_iso(start + dt.timedelta(minutes=20 * 78, seconds=30)), "purchase", revenue=75000, userId="eko")
+    eko_bought = _iso(start + dt.timedelta(minutes=20 * 78, seconds=30))
+    web.track(eko_bought, "purchase", revenue=75000, order={"transaction_id": "T-eko"}, userId="eko")
     # Fajar: a paid Facebook ad, a QR code on a brochure, two direct visits at the very same instant; no purchase.
     web.page("2026-02-08T08:00:00Z", f"{SHOP}/?utm_source=facebook&utm_medium=cpc", anonymousId="d-fajar")
     web.page("2026-02-09T08:00:00Z", f"{SHOP}/?utm_source=brochure&utm_medium=qr", anonymousId="d-fajar")
@@ -161,9 +177,20 @@ def web_messages() -> list[dict[str, Any]]:
     web.page("2026-02-11T08:00:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
     # Gita: a Google ad and a purchase, never logged in; her e-mail later arrives on its own.
     web.page("2026-02-12T01:00:00Z", f"{SHOP}/?gclid=xyz", agent=PHONE_AGENT, anonymousId="d-gita")
-    web.track("2026-02-12T01:04:00Z", "Order Completed", revenue=45000, anonymousId="d-gita")
+    web.track("2026-02-12T01:04:00Z", "Order Completed", revenue=45000, order={"order_id": "dup"}, anonymousId="d-gita")
     web.identify("2026-02-12T01:05:00Z", email="gita@example.com", traits={"age": "thirty"}, anonymousId="d-gita")
     web.track("2026-02-13T01:00:00Z", "Newsletter Signup", email="gita@example.com")
+    # The shop's refunds, sent by its server: part of Ana's order; more than Eko's whole order (to zero, no
+    # lower); one naming an order id two orders share, one naming no order, one naming an order never imported.
+    refunds = [
+        ("2026-02-20T02:00:00Z", 50000.0, {"order_id": "ana-1"}),
+        ("2026-02-20T02:01:00Z", -90000.0, {"transaction_id": "T-eko"}),
+        ("2026-02-20T02:02:00Z", 1000.0, {"order_id": "dup"}),
+        ("2026-02-20T02:03:00Z", 5000.0, {}),
+        ("2026-02-20T02:04:00Z", 7000.0, {"order_id": "never"}),
+    ]
+    for when, amount, order in refunds:
+        web.track(when, "Order Refunded", revenue=amount, order=order, anonymousId="shop-server")
     return web.messages
 
 
@@ -344,6 +371,16 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
     assert {"Awareness", "Consideration", "Decision", "Loyalty"} <= staged
     eko = [row for row in sessions if row["person_id"] == "u:eko"]
     assert len(eko) == 2 and max(row["duration_seconds"] for row in eko) < 24 * 3600
+    outcomes = {row["order_id"]: row["outcome"] for row in duckdb_tables["refunds"].to_pylist()}
+    assert outcomes == {
+        "ana-1": "subtracted",
+        "T-eko": "subtracted",
+        "dup": "several_orders",
+        None: "no_order_id",
+        "never": "order_not_found",
+    }
+    revenue = {row["revenue"] for row in duckdb_tables["conversions"].to_pylist() if row["refunded_revenue"]}
+    assert revenue == {200000.0, 0.0}  # Ana's order less its refund; Eko's, refunded past its whole
     traits = {
         (row["person_id"], row["trait"]): (row["value"], row["number"])
         for row in duckdb_tables["person_traits"].to_pylist()

@@ -94,6 +94,7 @@ def test_every_build_is_recorded_in_sqlite(history: History) -> None:
         "journey_marks",
         "touchpoints",
         "conversions",
+        "refunds",
         "journey_touches",
         "journeys",
         "paths",
@@ -239,4 +240,5 @@ def test_a_build_drops_the_working_tables_it_is_done_with(tmp_path: Path) -> Non
     assert "build_sessionized" in kept and "identity_shared" in kept  # still read when the tables are written
     assert {name for name in kept if name.startswith("identity_")} == {"identity_shared"}
     assert "build_marks" not in kept
+    assert {"build_conversions_gross", "build_refund_rows"}.isdisjoint(kept) and "build_refunds" in kept
     assert {"build_journey_paths", "build_journey_whole"}.isdisjoint(kept) and "build_journey_touches" in kept

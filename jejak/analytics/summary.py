@@ -7,6 +7,7 @@ import ibis.expr.types as ir
 
 from jejak.analytics.topn import top_n_with_other
 from jejak.engine import safe_div
+from jejak.journeys.refunds import SUBTRACTED
 from jejak.journeys.sessions import visits
 
 
@@ -52,6 +53,16 @@ def revenue_by_currency(conversions: ir.Table) -> ir.Table:
         conversions=priced.count(), revenue=priced.revenue.sum()
     )
     return grouped.order_by([ibis.desc("revenue"), "currency"])
+
+
+def refund_outcomes(refunds: ir.Table, conversions: ir.Table) -> ir.Table:
+    """Refund events per outcome (`journeys.refunds`): how many, the amount they give, and the revenue subtracted
+    (the subtracted refunds' amount, less what went past an order's whole revenue)."""
+    subtracted = conversions.aggregate(subtracted_revenue=conversions.refunded_revenue.sum())
+    grouped = refunds.group_by("outcome").aggregate(refunds=refunds.count(), amount=refunds.amount.sum())
+    joined = grouped.cross_join(subtracted)
+    from_orders = ibis.ifelse(joined.outcome == SUBTRACTED, joined.subtracted_revenue, 0.0)
+    return joined.select("outcome", "refunds", "amount", subtracted_revenue=from_orders).order_by("outcome")
 
 
 def row_count(table: ir.Table) -> ir.Table:

@@ -174,6 +174,16 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "Segment e-commerce spec",
     ),
     Setting(
+        "refund_events",
+        ["Order Refunded"],
+        "event names",
+        "Events that give back an order's money: the refund's amount is subtracted from the revenue of the "
+        "conversion whose order id (properties.order_id or transaction_id, else its event id) the refund names in "
+        "properties.order_id or transaction_id, never below zero. Conversions, paths and attribution then count "
+        "revenue net of refunds; `jejak report summary` says what could not be subtracted.",
+        "GA4: purchase revenue net of refunds",
+    ),
+    Setting(
         "path_transform",
         "exposure",
         "name",
@@ -348,6 +358,7 @@ class Settings:
     non_touch_events: list[str]
     lookback_days: int
     conversion_events: list[str]
+    refund_events: list[str]
     path_transform: str
     path_transform_channel: str
     path_max_touches: int
@@ -486,6 +497,12 @@ def resolve_settings(config: Mapping[str, Any] | None = None, env: Mapping[str, 
         values[setting.name] = list(value) if isinstance(value, list) else value
     check_time_zone(values["timezone"], "Setting 'timezone'")
     check_spark_master(values["spark_master"])
+    both = sorted(set(values["conversion_events"]) & set(values["refund_events"]))
+    if both:
+        raise SettingError(
+            f"Settings conversion_events and refund_events both name {', '.join(map(repr, both))}: an event is an "
+            "order or gives one's money back, not both. Take it out of one of them."
+        )
     if values["position_first_share"] + values["position_last_share"] > 1:
         raise SettingError(
             "Settings position_first_share + position_last_share exceed 1 "

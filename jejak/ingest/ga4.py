@@ -20,7 +20,8 @@ row per row in the same order (so each row keeps its line), which then goes thro
   `currency` from the `currency` parameter;
 - `event_id`: `ga4:` and the MD5 of the whole row as JSON, so re-importing an export, or one that overlaps it,
   adds nothing;
-- `properties`: every event parameter, by key, and GA4's own event name (`ga4_event`); `context`: the rest
+- `properties`: every event parameter, by key, GA4's own event name (`ga4_event`) and the order's
+  `transaction_id` (the parameter, else `ecommerce.transaction_id`: what a refund names); `context`: the rest
   of the row (device, geo, app, items, user properties, …) as JSON, so nothing is dropped.
 
 `user_properties` and the user-level `traffic_source` (the user's first acquisition) stay in `context`: a
@@ -158,7 +159,11 @@ def flatten_ga4(path: Path, target: Path, settings: Settings) -> Path:
         f"try_cast({param('value')} AS DOUBLE)) WHEN 'refund' THEN coalesce({refund}, "
         f"try_cast({param('value')} AS DOUBLE)) END",
         "currency": text(param("currency")),
-        "properties": f"CAST(json_merge_patch(to_json({parameters}), json_object('ga4_event', {name})) AS VARCHAR)",
+        # The order's id as a refund names it (`journeys.refunds`): GA4 keeps it in `ecommerce` as well as, or
+        # instead of, a parameter. A NULL member is left out by the merge.
+        "properties": f"CAST(json_merge_patch(to_json({parameters}), json_object('ga4_event', {name}, "
+        f"'transaction_id', coalesce({text(param('transaction_id'))}, {text(field('ecommerce', 'transaction_id'))})))"
+        " AS VARCHAR)",
         "context": f"CAST(json_merge_patch(to_json({row}), '{{\"event_params\": null}}') AS VARCHAR)",
     }
     select = ", ".join(f'{sql} AS "{column}"' for column, sql in columns.items())

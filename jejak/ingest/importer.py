@@ -1535,9 +1535,12 @@ def _staged_unconverted(engine: Engine, files: str, settings: Settings) -> Uncon
     or under a name the conversion_events setting lacks (`Purchase`). Read only for such a file, so an import with
     conversions pays nothing for it."""
     steps = ", ".join(sql_text(step) for step in STEPS_WITH_REVENUE)
+    # A refund's amount counts: it is subtracted from its order's revenue (`journeys.refunds`).
+    refunds = ", ".join(sql_text(name) for name in settings.refund_events)
+    not_refunds = f"AND event NOT IN ({refunds}) " if refunds else ""
     counted = engine.fetch_arrow(
         f"SELECT event, count(DISTINCT event_id) AS events FROM read_parquet({files}) "
-        f"WHERE revenue IS NOT NULL AND event IS NOT NULL AND lower(event) NOT IN ({steps}) "
+        f"WHERE revenue IS NOT NULL AND event IS NOT NULL AND lower(event) NOT IN ({steps}) {not_refunds}"
         f"GROUP BY event ORDER BY events DESC, event LIMIT {STATUSES_COUNTED}"
     ).to_pylist()
     if not counted:

@@ -32,6 +32,7 @@ from jejak.analytics.summary import (
     by_day,
     event_name_counts,
     headline,
+    refund_outcomes,
     revenue_by_channel,
     revenue_by_currency,
     row_count,
@@ -41,6 +42,7 @@ from jejak.core.errors import SettingError
 from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
 from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import Filters, only_people
+from jejak.journeys.refunds import REFUND_OUTCOMES
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
 from jejak.service.language import in_language
@@ -89,9 +91,29 @@ def summary(built: OpenBuild) -> Sections:
         "headline": built.rows(headline(built.read("people"), built.read("sessions"), built.read("journeys"))),
         "channels": built.rows(revenue_by_channel(built.read("conversions"))),
         "currencies": built.rows(revenue_by_currency(built.read("conversions"))),
+        "refunds": refund_rows(built),
         "top_paths": built.rows(top_paths(built.read("paths"), settings.top_n)),
         "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
     }
+
+
+def refund_rows(built: OpenBuild) -> list[dict[str, Any]]:
+    """The build's refund events per outcome (`analytics.summary.refund_outcomes`); none for a build without the
+    refunds table (made before jejak subtracted refunds)."""
+    refunds = built.read_if_built("refunds")
+    if refunds is None:
+        return []
+    rows = built.rows(refund_outcomes(refunds, built.read("conversions")))
+    return sorted(rows, key=lambda row: REFUND_OUTCOMES.index(row["outcome"]))
+
+
+# What each refund outcome (`journeys.refunds`) means, as the summary says it.
+REFUND_OUTCOME_TEXTS = {
+    "subtracted": "subtracted from their order's revenue",
+    "no_order_id": "name no order (properties.order_id or transaction_id): not subtracted",
+    "order_not_found": "name an order id no conversion has: not subtracted",
+    "several_orders": "name an order id that several conversions have: not subtracted",
+}
 
 
 def no_conversions_note(built: OpenBuild, shown_names: int = 5) -> str:

@@ -591,6 +591,13 @@ SETTINGS_HELP_ID: dict[str, str] = {
     ),
     "lookback_days": "Seberapa jauh sebelum suatu konversi titik sentuh masih dihitung ke dalam jalurnya.",
     "conversion_events": "Peristiwa yang dihitung sebagai konversi.",
+    "refund_events": (
+        "Peristiwa yang mengembalikan uang suatu pesanan: jumlah pengembaliannya dikurangkan dari pendapatan konversi "
+        "yang ID pesanannya (properties.order_id atau transaction_id, jika tidak ada, ID peristiwanya) disebut "
+        "pengembalian itu di properties.order_id atau transaction_id, tidak sampai di bawah nol. Konversi, jalur, dan "
+        "atribusi lalu menghitung pendapatan bersih setelah pengembalian dana; `jejak report summary` menyebutkan apa "
+        "yang tidak dapat dikurangkan."
+    ),
     "path_transform": "Cara tabel jalur unik menulis ulang setiap jalur.",
     "path_transform_channel": "Saluran yang dihapus oleh remove_if_not_all dan remove_if_last_and_not_all.",
     "path_max_touches": "Hanya simpan N sentuhan terakhir dari setiap jalur (trim); 0 menyimpan semuanya.",

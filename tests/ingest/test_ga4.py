@@ -169,6 +169,24 @@ def test_a_ga4_export_imports_as_flat_events_and_builds_into_paths(tmp_path: Pat
     assert (converted["path"], converted["conversions"], converted["revenue"]) == ("Paid Search", 1, 150000.0)
 
 
+def test_a_ga4_refund_names_the_purchase_by_its_transaction_id(tmp_path: Path) -> None:
+    """GA4's export keeps a purchase's transaction id in `ecommerce`; its `refund` event names the same one."""
+    project = make_project(tmp_path / "p")
+    ecommerce = {"purchase_revenue": 150000.0, "transaction_id": "T-77"}
+    rows = [
+        _event(0, "page_view", "p1", [_param("page_location", "https://kopi.id/?utm_source=ig&utm_medium=social")]),
+        _event(3, "purchase", "p1", [_param("currency", "IDR")], user_id="ana", ecommerce=ecommerce),
+        _event(90, "refund", "p1", [_param("value", real=40000.0)], ecommerce={"transaction_id": "T-77"}),
+    ]
+    export = tmp_path / "events_20260301.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), export)
+    assert import_file(project, export).rows_stored == 3
+    build = run_build(project).build_dir
+    [conversion] = pq.read_table(build / "conversions").to_pylist()
+    assert (conversion["gross_revenue"], conversion["revenue"]) == (150000.0, 110000.0)
+    assert pq.read_table(build / "refunds").column("outcome").to_pylist() == ["subtracted"]
+
+
 def test_a_parquet_file_that_is_not_a_ga4_export_is_read_as_it_is(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     plain = tmp_path / "orders.parquet"

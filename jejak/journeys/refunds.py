@@ -1,0 +1,113 @@
+"""Refunds subtracted from the revenue of the orders they name.
+
+A refund event (the `refund_events` setting: `Order Refunded`, as Segment's e-commerce spec and GA4's `refund` are
+imported) names its order in `properties.order_id` (Segment) or `properties.transaction_id` (GA4). An order is a
+conversion, known by the same properties, else by its event id (a shop's or a till's export maps its order
+number there). The refund's amount (its revenue, a minus sign or none) is subtracted from that conversion's
+revenue, never below zero, so the conversions, journeys, paths and every attribution model count revenue net of
+refunds, as GA4's purchase revenue does. The conversion still counts: the order was placed.
+
+A refund is subtracted only when exactly one conversion has the id it names. Each refund's outcome is kept in the
+`refunds` table, so a report can say what was not subtracted and why:
+
+- `subtracted`: from the one conversion with its order id;
+- `no_order_id`: it names no order (an order exported with the status refunded is such an event: it never was a
+  conversion, so nothing is subtracted);
+- `order_not_found`: no conversion has the id (the order was not imported, or under another id);
+- `several_orders`: more than one conversion has it (two tills numbering their receipts from 1).
+
+Example:
+    >>> import datetime as dt, ibis, pyarrow as pa
+    >>> from jejak.engine import connect
+    >>> at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    >>> members = pa.array([[("order_id", "A1")], [("order_id", "B9")], []], pa.map_(pa.string(), pa.string()))
+    >>> refund_events = ibis.memtable(pa.table({"event_id": ["r1", "r2", "r3"], "timestamp": [at] * 3,
+    ...     "revenue": [-50.0, 10.0, 5.0], "members": members}))
+    >>> orders = ibis.memtable(pa.table({"conversion_event_id": ["A1", "A2"], "order_id": ["A1", "A2"]}))
+    >>> rows = connect().to_pyarrow(match_refunds(refund_rows(refund_events), orders)).to_pylist()
+    >>> sorted((row["refund_event_id"], row["outcome"], row["amount"]) for row in rows)
+    [('r1', 'subtracted', 50.0), ('r2', 'order_not_found', 10.0), ('r3', 'no_order_id', 5.0)]
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+# The properties that name an order, in the order they are read: Segment's e-commerce spec, then GA4's parameter.
+ORDER_ID_PROPERTIES = ("order_id", "transaction_id")
+SUBTRACTED, NO_ORDER_ID, ORDER_NOT_FOUND, SEVERAL_ORDERS = (
+    "subtracted",
+    "no_order_id",
+    "order_not_found",
+    "several_orders",
+)
+REFUND_OUTCOMES = (SUBTRACTED, NO_ORDER_ID, ORDER_NOT_FOUND, SEVERAL_ORDERS)
+
+
+def named_order_id(members: ir.MapValue) -> ir.StringValue:
+    """The order id an event's properties (as a map of texts) name, trimmed; NULL when none does."""
+    named = [members.get(key).strip().nullif("") for key in ORDER_ID_PROPERTIES]
+    order_id: ir.StringValue = ibis.coalesce(*named)
+    return order_id
+
+
+def refund_rows(refund_events: ir.Table) -> ir.Table:
+    """One row per refund event (`event_id`, `timestamp`, `revenue`, `members`: its properties as a map of texts):
+    the order it names and its amount, positive whichever sign the file gave it (a refund without one is 0)."""
+    return refund_events.select(
+        refund_event_id=refund_events.event_id,
+        refunded_at=refund_events.timestamp,
+        order_id=named_order_id(refund_events.members),
+        amount=refund_events.revenue.abs().fill_null(0.0),
+    )
+
+
+def conversion_orders(conversion_events: ir.Table) -> ir.Table:
+    """Each conversion's order id (`event_id`, `members` of the conversion events): the one its properties name,
+    else its event id."""
+    return conversion_events.select(
+        conversion_event_id=conversion_events.event_id,
+        order_id=ibis.coalesce(named_order_id(conversion_events.members), conversion_events.event_id),
+    )
+
+
+def match_refunds(refunds: ir.Table, orders: ir.Table) -> ir.Table:
+    """The refunds (`refund_rows`) with the conversion each is subtracted from (`conversion_event_id`, NULL when
+    none) and why (`outcome`, one of REFUND_OUTCOMES)."""
+    per_order = orders.group_by(found_order_id=orders.order_id).aggregate(
+        orders=orders.count(), only_event_id=orders.conversion_event_id.min()
+    )
+    joined = refunds.left_join(per_order, refunds.order_id == per_order.found_order_id)
+    outcome = ibis.cases(
+        (joined.order_id.isnull(), NO_ORDER_ID),
+        (joined.orders.isnull(), ORDER_NOT_FOUND),
+        (joined.orders > 1, SEVERAL_ORDERS),
+        else_=SUBTRACTED,
+    )
+    return joined.select(
+        "refund_event_id",
+        "refunded_at",
+        "order_id",
+        "amount",
+        conversion_event_id=ibis.ifelse(joined.orders == 1, joined.only_event_id, ibis.null("string")),
+        outcome=outcome,
+    )
+
+
+def net_of_refunds(converted: ir.Table, matched: ir.Table) -> ir.Table:
+    """The conversions with `gross_revenue` (as the event gave it), `refunded_revenue` (the refunds subtracted from
+    it, at most all of it) and `revenue` net of them. `matched` is `match_refunds`' table."""
+    subtracted = matched.filter(matched.outcome == SUBTRACTED)
+    per_conversion = subtracted.group_by(refund_conversion_event_id=subtracted.conversion_event_id).aggregate(
+        refunds_total=subtracted.amount.sum()
+    )
+    joined = converted.left_join(
+        per_conversion, converted.conversion_event_id == per_conversion.refund_conversion_event_id
+    )
+    given_back = joined.refunds_total.fill_null(0.0)
+    # Never below zero: a refund larger than the order (or one counted twice) takes no more than the order brought.
+    refunded = ibis.ifelse(given_back > joined.revenue, joined.revenue, given_back)
+    return joined.mutate(
+        revenue=joined.revenue - refunded, gross_revenue=joined.revenue, refunded_revenue=refunded
+    ).drop("refund_conversion_event_id", "refunds_total")
