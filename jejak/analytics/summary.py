@@ -82,14 +82,21 @@ def top_paths(paths: ir.Table, n: int) -> ir.Table:
 
 
 def activity(sessions: ir.Table, conversions: ir.Table, journeys: ir.Table) -> ir.Table:
-    """One row for a (filtered) period: people with a visit, visits, conversions, revenue, journey conversion rate.
+    """One row for a (filtered) period: people with a visit, visits, conversions, revenue (net of refunds) and the
+    refunds subtracted from it, journey conversion rate.
 
     People here are those with at least one session in the tables given, so a date range
     counts the people active in it (the build's `people` counts everyone ever seen).
     """
     sessions = visits(sessions)
     per_visits = sessions.aggregate(people=sessions.person_id.nunique(), sessions=sessions.count())
-    sales = conversions.aggregate(conversions=conversions.count(), revenue=conversions.revenue.sum().fill_null(0))
+    # Revenue is net of refunds (`journeys.refunds`); a build made before jejak subtracted them has no such column.
+    refunded = conversions.refunded_revenue if "refunded_revenue" in conversions.columns else ibis.literal(0.0)
+    sales = conversions.aggregate(
+        conversions=conversions.count(),
+        revenue=conversions.revenue.sum().fill_null(0),
+        refunded_revenue=refunded.sum().fill_null(0),
+    )
     converted = journeys.converted.cast("int64")
     ends = journeys.aggregate(converting_journeys=converted.sum(), journeys=journeys.count())
     joined = per_visits.cross_join(sales).cross_join(ends)
@@ -98,6 +105,7 @@ def activity(sessions: ir.Table, conversions: ir.Table, journeys: ir.Table) -> i
         "sessions",
         "conversions",
         "revenue",
+        "refunded_revenue",
         session_conversion_rate=safe_div(joined.conversions, joined.sessions),
         journey_conversion_rate=safe_div(joined.converting_journeys, joined.journeys),
     )

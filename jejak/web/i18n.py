@@ -457,6 +457,7 @@ COLUMNS_ID: dict[str, str] = {
     "reason": "alasan",
     "reconciles": "cocok",
     "reference": "rujukan",
+    "refunded_revenue": "pengembalian dana dikurangkan",
     "revenue": "pendapatan",
     "revenue_high": "pendapatan (batas atas)",
     "revenue_low": "pendapatan (batas bawah)",

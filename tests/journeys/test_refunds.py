@@ -6,6 +6,7 @@ its channel, its path and every attribution model. GA4's purchase revenue is net
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,10 @@ from jejak.core.errors import SettingError
 from jejak.core.settings import resolve_settings
 from jejak.ingest.importer import import_file
 from jejak.pipeline import run_build
+from jejak.service import reports
+from jejak.service.builds import open_build
+from jejak.service.reports import Scope
+from jejak.store.project import open_project
 
 
 def _table(build: Path, name: str) -> list[dict[str, Any]]:
@@ -83,6 +88,12 @@ def test_a_refund_takes_its_amount_off_its_orders_revenue_in_paths_and_attributi
         ("subtracted", 2, 190000.0, 180000.0),  # Budi's 90,000 took only his order's 80,000
         ("order_not_found", 1, 5000.0, 0.0),
     ]
+    # The dashboard's overview says how much was subtracted from the period's revenue, Ana's in March alone.
+    with open_build(open_project(root)) as built:
+        [whole] = reports.overview(built, Scope())["headline"]
+        [march_first] = reports.overview(built, Scope(start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 1)))["headline"]
+    assert (whole["revenue"], whole["refunded_revenue"]) == (200000.0, 180000.0)
+    assert (march_first["revenue"], march_first["refunded_revenue"]) == (200000.0, 100000.0)
     shown = runner.invoke(cli, ["report", "summary", "--project", str(root)])
     assert "subtracted from their order's revenue" in shown.output
     assert "name an order id no conversion has" in shown.output
