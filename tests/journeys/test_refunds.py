@@ -43,9 +43,15 @@ def _order(message_id: str, when: str, revenue: float, user: str, source: str, *
 
 
 def _refund(message_id: str, when: str, amount: float, **order: str) -> dict[str, Any]:
-    properties = {"total": amount, **order}
-    return {"type": "track", "messageId": message_id, "anonymousId": "server", "event": "Order Refunded", **{
-        "timestamp": when, "properties": properties}}  # fmt: skip
+    """A refund the shop's server sends, its amount as Segment's `total`: no customer, only the order it names."""
+    return {
+        "type": "track",
+        "messageId": message_id,
+        "anonymousId": "server",
+        "event": "Order Refunded",
+        "timestamp": when,
+        "properties": {"total": amount, **order},
+    }
 
 
 def test_a_refund_takes_its_amount_off_its_orders_revenue_in_paths_and_attribution(tmp_path: Path) -> None:
