@@ -1,6 +1,7 @@
 """The one ordered list of processing steps: event lake in, derived tables out.
 
     events ─▶ identities ─▶ people ─▶ sessions ─▶ touchpoints ─▶ conversions ─▶ journey touches ─▶ journeys ─▶ paths
+                    │                     │                            └─ less the refunds that name them
                     │                     └─▶ event stream with stages (funnels, flows) ─▶ person stages, feedback
                     └─▶ person traits (identify events' traits, each person's latest value)
 
