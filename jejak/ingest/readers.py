@@ -40,7 +40,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import IO, Any, AnyStr, BinaryIO, cast
 
 import numpy as np
 import pyarrow as pa
@@ -225,12 +225,20 @@ def refuse_repeated_names(path: Path, names: Sequence[str], advice: str = "") ->
         )
 
 
+def title_lines(handle: IO[AnyStr], count: int) -> Iterator[AnyStr]:
+    """The next `count` lines of an open file (the title lines above its header), fewer where the file ends first:
+    any number may be given (`--skip-lines`), and none is asked of the file past its end.
+
+    Example:
+        >>> list(title_lines(io.StringIO("Laporan\\nMaret\\n"), 1_000_000))
+        ['Laporan\\n', 'Maret\\n']
+    """
+    return itertools.islice(iter(handle.readline, handle.read(0)), count)  # read(0): the file's empty text or bytes
+
+
 def _skip_title_lines(handle: BinaryIO, skip_lines: int) -> int:
     """From the start of the file, step over a byte-order mark and `skip_lines` lines; returns the offset reached."""
-    offset = _skip_bom(handle)
-    for line in itertools.islice(iter(handle.readline, b""), skip_lines):  # to the end at most: any number may be given
-        offset += len(line)
-    return offset
+    return _skip_bom(handle) + sum(len(line) for line in title_lines(handle, skip_lines))
 
 
 def _plain_or_csv_chunks(
@@ -509,7 +517,7 @@ def utf16_to_utf8(path: Path, target: Path) -> None:
 def read_csv_header(path: Path, delimiter: str = ",", *, skip_lines: int = 0) -> list[str]:
     """Just the header row of a CSV file (gzipped or not), after `skip_lines` lines."""
     with io.TextIOWrapper(_open_start(path), encoding="utf-8-sig", errors="replace", newline="") as handle:
-        for _ in itertools.islice(iter(handle.readline, ""), skip_lines):  # to the end at most
+        for _ in title_lines(handle, skip_lines):
             pass
         try:
             return next(csv.reader(handle, delimiter=delimiter))

@@ -27,7 +27,6 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import itertools
 import json
 import math
 import re
@@ -65,6 +64,7 @@ from jejak.ingest.readers import (
     sheet_rows,
     sheet_rows_above_table,
     sheet_titles,
+    title_lines,
 )
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format
 from jejak.ingest.validate import (
@@ -508,7 +508,7 @@ def _csv_lines(path: Path, raw: bytes, delimiter: str, skip_lines: int) -> tuple
     """A CSV spend file's title cells (its first `skip_lines` lines'), its header (after them) and its rows, each with
     its own line in the file."""
     text = io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline="")
-    skipped = list(itertools.islice(iter(text.readline, ""), skip_lines))  # to the end at most: any number may be given
+    skipped = list(title_lines(text, skip_lines))
     titles = [cell for cells in csv.reader(skipped, delimiter=delimiter) for cell in cells if cell.strip()]
     reader = csv.reader(text, delimiter=delimiter)
     header = next(reader, None)
