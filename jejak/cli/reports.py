@@ -76,11 +76,11 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         console.print(no_conversions)
     if rows["refunds"]:
         refunds = [
-            {"refund events": service.REFUND_OUTCOME_TEXTS.get(row["outcome"], row["outcome"]), **row}
+            {"refund events": service.REFUND_OUTCOME_TEXTS[row["outcome"]]}
+            | {k: v for k, v in row.items() if k != "outcome"}
             for row in rows["refunds"]
         ]
-        shown_refunds = [{k: v for k, v in row.items() if k != "outcome"} for row in refunds]
-        print_rows(shown_refunds, "table", "Refunds (conversions, paths and attribution count revenue net of them)")
+        print_rows(refunds, "table", "Refunds (conversions, paths and attribution count revenue net of them)")
         console.print("Each refund and its order: jejak export refunds")
     # Shares as percents (a whole share printed as "1", half as "0.50"), as in every report's table.
     if rows["channels"]:

@@ -42,7 +42,7 @@ from jejak.core.errors import SettingError
 from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
 from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import Filters, only_people
-from jejak.journeys.refunds import REFUND_OUTCOMES
+from jejak.journeys.refunds import NO_ORDER_ID, ORDER_NOT_FOUND, REFUND_OUTCOMES, SEVERAL_ORDERS, SUBTRACTED
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
 from jejak.service.language import in_language
@@ -109,10 +109,10 @@ def refund_rows(built: OpenBuild) -> list[dict[str, Any]]:
 
 # What each refund outcome (`journeys.refunds`) means, as the summary says it.
 REFUND_OUTCOME_TEXTS = {
-    "subtracted": "subtracted from their order's revenue",
-    "no_order_id": "name no order (properties.order_id or transaction_id): not subtracted",
-    "order_not_found": "name an order id no conversion has: not subtracted",
-    "several_orders": "name an order id that several conversions have: not subtracted",
+    SUBTRACTED: "subtracted from their order's revenue",
+    NO_ORDER_ID: "name no order (properties.order_id or transaction_id): not subtracted",
+    ORDER_NOT_FOUND: "name an order id no conversion has: not subtracted",
+    SEVERAL_ORDERS: "name an order id that several conversions have: not subtracted",
 }
 
 
