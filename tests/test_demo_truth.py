@@ -45,6 +45,19 @@ def test_revenue_reconciles_with_the_planted_orders(demo: tuple[Project, Path]) 
     assert built_paths == pytest.approx(planted)
 
 
+def test_every_planted_refund_is_taken_off_its_own_order(demo: tuple[Project, Path]) -> None:
+    project, truth = demo
+    planted = json.loads((truth / "params.json").read_text())["refunds"]
+    refunds = _table(project, "refunds")
+    assert [row["outcome"] for row in refunds] == ["subtracted"] * planted["refunds"] and refunds
+    conversions = _table(project, "conversions")
+    assert sum(float(str(row["refunded_revenue"])) for row in conversions) == planted["refunded_revenue"]
+    journeys = pq.read_table(truth / "journeys.parquet").to_pylist()
+    assert Counter(row["refunded_revenue"] for row in journeys if row["refunded_revenue"]) == Counter(
+        float(str(row["refunded_revenue"])) for row in conversions if row["refunded_revenue"]
+    )
+
+
 def test_the_over_shared_phone_is_refused_and_reported(demo: tuple[Project, Path]) -> None:
     project, _ = demo
     shared = _table(project, "shared_identifiers")

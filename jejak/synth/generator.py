@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,7 @@ from jejak.synth.identities import make_identities
 from jejak.synth.kinds import KINDS, MIXED_FILES, WEB_APP_FILE, EventKind
 from jejak.synth.personas import PERSONA_NAMES, PERSONAS, column, describe, start_matrix
 from jejak.synth.population import make_population
+from jejak.synth.refunds import Refunds, followed_by_refunds, plan_refunds, refund_lines
 from jejak.synth.render import Renderer
 from jejak.synth.segment import json_lines
 from jejak.synth.tables import CANONICAL_COLUMNS, CSV_HEADERS, MARKETPLACE_COLUMN_MAP, canonical_table, csv_table
@@ -41,7 +43,8 @@ FILE_FORMATS = ("mixed", "csv", "parquet")
 # plus one identify per device), so this many events per person keeps the event count on target.
 EVENTS_PER_PERSON = 11.3
 CANONICAL_FILES = {"csv": "events.csv", "parquet": "events.parquet"}
-_STREAMS = ("population", "devices", "identities", "chain", "timeline", "touches", "events")
+# A stream added later goes last: SeedSequence.spawn gives the earlier streams the same seeds whatever follows.
+_STREAMS = ("population", "devices", "identities", "chain", "timeline", "touches", "events", "refunds")
 
 
 @dataclass(frozen=True)
@@ -102,37 +105,41 @@ def generate(
     touches = plan_touches(rngs["touches"], journeys, touch_time, population, devices)
     expanded = expand(rngs["events"], touches, population)
     renderer = Renderer(expanded, touches, population, devices, identities, key)
+    refunds = plan_refunds(rngs["refunds"], renderer)
 
     _remove_previous(out_dir)
     order = expanded.time_order()
     planted_rows: list[dict[str, Any]] = []
     planted_bad = badrows.bad_rows(start) if bad_rows and file_format == "mixed" else ()
     if file_format == "mixed":
-        files, planted_rows = _write_mixed(out_dir, renderer, order, planted_bad)
+        files, planted_rows = _write_mixed(out_dir, renderer, refunds, order, planted_bad)
         column_map = dict(MARKETPLACE_COLUMN_MAP)
     else:
         path = out_dir / CANONICAL_FILES[file_format]
         tables = rendered(lambda rows: canonical_table(renderer, rows, parquet=file_format == "parquet"), chunks(order))
+        tables = followed_by_refunds(tables, renderer, refunds)
         if file_format == "csv":
-            write_csv(path, CANONICAL_COLUMNS, tables, order.size, [])
+            write_csv(path, CANONICAL_COLUMNS, tables, order.size + refunds.size, [])
         else:
             write_parquet(path, tables)
         files, column_map = [path], {}
 
     truth_dir = out_dir / "truth"
+    refunded_idr = refunds.by_touch(renderer)
     truth_tables = truth.TruthTables(
         identifiers=truth.identifier_table(renderer),
-        journeys=truth.journey_table(renderer, journeys),
+        journeys=truth.journey_table(renderer, journeys, refunded_idr),
         touches=truth.touch_table(renderer),
-        people=truth.people_table(renderer, journeys),
+        people=truth.people_table(renderer, journeys, refunded_idr),
     )
     truth.write_tables(truth_dir, truth_tables)
     params = _params(
-        renderer, journeys, planted, max_journeys, truth_tables, planted_bad, planted_rows, files, column_map,
+        renderer, refunds, journeys, planted, max_journeys, truth_tables, planted_bad, planted_rows, files, column_map,
         seed=seed, events=events, file_format=file_format, start=start, days=days, lookback_days=lookback_days,
     )  # fmt: skip
     truth.write_params(truth_dir, params)
-    return GenerateResult(files=files, events=expanded.size, people=people, truth_dir=truth_dir, column_map=column_map)
+    written = expanded.size + refunds.size
+    return GenerateResult(files=files, events=written, people=people, truth_dir=truth_dir, column_map=column_map)
 
 
 def _remove_previous(out_dir: Path) -> None:
@@ -142,19 +149,20 @@ def _remove_previous(out_dir: Path) -> None:
 
 
 def _write_mixed(
-    out_dir: Path, renderer: Renderer, order: IntArray, planted: tuple[BadRow, ...]
+    out_dir: Path, renderer: Renderer, refunds: Refunds, order: IntArray, planted: tuple[BadRow, ...]
 ) -> tuple[list[Path], list[dict[str, Any]]]:
     files_of_kind = np.array([KINDS[k].file for k in EventKind])
     file_of_row = files_of_kind[renderer.events.kind[order]]
     written: list[Path] = []
     planted_rows: list[dict[str, Any]] = []
+    refunded = [refund_lines(renderer, refunds)] if refunds.size else []  # the shop's server sends them to Segment
     for name in MIXED_FILES:
         rows = order[file_of_row == name]
         bad = [row for row in planted if row.file == name]
         path = out_dir / name
         if name == WEB_APP_FILE:
-            lines = rendered(lambda part: json_lines(renderer, part), chunks(rows))
-            planted_rows += write_lines(path, lines, rows.size, bad)
+            lines = itertools.chain(rendered(lambda part: json_lines(renderer, part), chunks(rows)), refunded)
+            planted_rows += write_lines(path, lines, rows.size + refunds.size, bad)
         else:
             tables = rendered(partial(csv_table, renderer, file_name=name), chunks(rows))
             planted_rows += write_csv(path, CSV_HEADERS[name], tables, rows.size, bad)
@@ -164,6 +172,7 @@ def _write_mixed(
 
 def _params(
     renderer: Renderer,
+    refunds: Refunds,
     journeys: chain.SimulatedJourneys,
     planted: chain.MarkovChain,
     max_journeys: IntArray,
@@ -194,8 +203,8 @@ def _params(
         "seed": seed,
         "file_format": file_format,
         "events_requested": events,
-        "events_written": renderer.events.size,
-        "rows_written": renderer.events.size + len(planted_rows),
+        "events_written": renderer.events.size + refunds.size,
+        "rows_written": renderer.events.size + refunds.size + len(planted_rows),
         "people": renderer.population.size,
         "start": start.isoformat(),
         "days": days,
@@ -232,6 +241,7 @@ def _params(
             "touches": int(journeys.touches.sum()),
         },
         "event_kinds": truth.event_kind_counts(renderer),
+        "refunds": refunds.summary(renderer),
         "bounce": truth.bounce_summary(renderer),
         "funnel": truth.funnel_summary(renderer),
         "over_shared_identifier": truth.over_shared_summary(renderer),

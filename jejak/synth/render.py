@@ -162,10 +162,14 @@ class Renderer:
     def timestamps(self, v: RowView, *, style: str = "offset") -> Any:
         """`offset`: 2026-03-01T09:00:00+07:00; `naive`: 2026-03-01 09:00:00 (Jakarta); `utc`: ...Z with millis."""
         if style == "offset":
-            return text.iso_timestamps(v.time, offset_seconds=JAKARTA_OFFSET_SECONDS, suffix="+07:00")
+            return self.local_timestamps(v.time)
         if style == "naive":
             return text.iso_timestamps(v.time, offset_seconds=JAKARTA_OFFSET_SECONDS, suffix="", separator=" ")
         return self.utc_timestamps(v.time)
+
+    def local_timestamps(self, seconds: IntArray) -> Any:
+        """Jakarta timestamps with their offset (2026-03-01T09:00:00+07:00) of arbitrary epoch seconds."""
+        return text.iso_timestamps(seconds, offset_seconds=JAKARTA_OFFSET_SECONDS, suffix="+07:00")
 
     def utc_timestamps(self, seconds: IntArray) -> Any:
         """Segment-style UTC timestamps of arbitrary epoch seconds."""

@@ -143,8 +143,8 @@ def _conversion_times(renderer: Renderer) -> IntArray:
     return at
 
 
-def journey_table(renderer: Renderer, journeys: SimulatedJourneys) -> Any:
-    """One row per true journey."""
+def journey_table(renderer: Renderer, journeys: SimulatedJourneys, refunded_idr: IntArray) -> Any:
+    """One row per true journey; `refunded_idr` is what was refunded of each touch's order."""
     touches = renderer.touches
     channel_names = text.vocabulary(CHANNELS)
     offsets = np.concatenate([journeys.first_touch, [touches.size]]).astype(np.int32)
@@ -154,6 +154,8 @@ def journey_table(renderer: Renderer, journeys: SimulatedJourneys) -> Any:
     last = journeys.first_touch + journeys.touches - 1
     converted = journeys.converted
     categories = text.vocabulary([p.category for p in PRODUCTS])
+    gross = np.where(converted, touches.value_idr[last], 0)
+    refunded = np.where(converted, refunded_idr[last], 0)
     return pa.table(
         {
             "true_person": pa.array(journeys.person, type=pa.int64()),
@@ -161,7 +163,9 @@ def journey_table(renderer: Renderer, journeys: SimulatedJourneys) -> Any:
             "path": paths,
             "touches": pa.array(journeys.touches, type=pa.int64()),
             "converted": pa.array(converted),
-            "revenue": pa.array(np.where(converted, touches.value_idr[last], 0), type=pa.int64()),
+            "revenue": pa.array(gross - refunded, type=pa.int64()),  # net of refunds, as a build counts it
+            "gross_revenue": pa.array(gross, type=pa.int64()),
+            "refunded_revenue": pa.array(refunded, type=pa.int64()),
             "category": text.pick(categories, touches.product[last], converted),
             "first_touch_at": _timestamps(touches.time[journeys.first_touch]),
             "conversion_at": _timestamps(_conversion_times(renderer)[last], converted),
@@ -207,8 +211,8 @@ def _journey_start(journey: IntArray) -> IntArray:
 _TYPE_NAMES = ("desktop", "mobile", "tablet")
 
 
-def people_table(renderer: Renderer, journeys: SimulatedJourneys) -> Any:
-    """One row per true person: persona, devices used, and what they did."""
+def people_table(renderer: Renderer, journeys: SimulatedJourneys, refunded_idr: IntArray) -> Any:
+    """One row per true person: persona, devices used, and what they did (revenue net of refunds)."""
     events, touches, population = renderer.events, renderer.touches, renderer.population
     people = population.size
     used_devices = np.flatnonzero(np.bincount(events.device[events.device >= 0], minlength=people * MAX_DEVICES))
@@ -222,7 +226,9 @@ def people_table(renderer: Renderer, journeys: SimulatedJourneys) -> Any:
     uses_app[owner[np.array([m.kind for m in MODELS])[model] == APP]] = True
     last = journeys.first_touch + journeys.touches - 1
     revenue = np.bincount(
-        journeys.person, weights=np.where(journeys.converted, touches.value_idr[last], 0), minlength=people
+        journeys.person,
+        weights=np.where(journeys.converted, touches.value_idr[last] - refunded_idr[last], 0),
+        minlength=people,
     )
     return pa.table(
         {

@@ -221,10 +221,12 @@ def test_app_clock_skew_is_undone_by_segment_correction(mixed: GenerateResult, c
 
 @dataclass(frozen=True)
 class Written:
-    """Canonical events with the true person each belongs to."""
+    """Canonical events of the touches with the true person each belongs to, and the refunds the shop's server sent
+    later (they belong to no touch)."""
 
     rows: list[dict[str, str]]
     person: list[int]
+    refunds: list[tuple[dict[str, str], int]]
 
 
 def identifier_owner(result: GenerateResult) -> dict[tuple[str, str], int]:
@@ -248,13 +250,16 @@ def row_identifiers(row: dict[str, str]) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def written(canonical: GenerateResult) -> Written:
     owner = identifier_owner(canonical)
-    rows = csv_rows(canonical.files[0])
-    person = []
-    for row in rows:
+    rows, person, refunds = [], [], []
+    for row in csv_rows(canonical.files[0]):
         owners = {owner[i] for i in row_identifiers(row)} - {-1}  # -1: the over-shared shop phone
         assert len(owners) == 1, row
-        person.append(owners.pop())
-    return Written(rows, person)
+        if row["event"] == "Order Refunded":
+            refunds.append((row, owners.pop()))
+        else:
+            rows.append(row)
+            person.append(owners.pop())
+    return Written(rows, person, refunds)
 
 
 def sessions(written: Written) -> list[list[dict[str, str]]]:
@@ -366,6 +371,31 @@ def test_browsers_are_anonymous_until_they_identify_and_some_history_comes_befor
     assert anonymous_first > 0.1 * len(seen)  # pre-login sessions exist to be stitched
 
 
+def test_refunds_name_an_earlier_web_or_app_order_of_their_person_and_give_back_all_or_one_item(
+    canonical: GenerateResult, written: Written
+) -> None:
+    orders = {}
+    for row, person in zip(written.rows, written.person, strict=True):
+        properties = json.loads(row["properties"] or "{}")
+        if row["event"] == "Order Completed" and "order_id" in properties:
+            orders[properties["order_id"]] = (row, person, properties)
+    planted = params(canonical)["refunds"]
+    assert len(written.refunds) == planted["refunds"] > 0
+    low, high = (days * 86_400 for days in planted["delay_days"])
+    full = 0
+    for refund, person in written.refunds:
+        order, buyer, bought = orders[json.loads(refund["properties"])["order_id"]]
+        assert person == buyer and not refund["source"] and not refund["page_url"]
+        assert low <= epoch(refund["timestamp"]) - epoch(order["timestamp"]) <= high
+        amount, value, items = int(refund["revenue"]), int(order["revenue"]), bought["quantity"]
+        assert amount == value or (items > 1 and amount * items == value), (refund, order)
+        full += amount == value
+    assert (full, len(written.refunds) - full) == (planted["full"], planted["partial"])
+    refunded = sum(int(refund["revenue"]) for refund, _ in written.refunds)
+    assert refunded == planted["refunded_revenue"] == sum(j["refunded_revenue"] for j in truth(canonical, "journeys"))
+    assert len({refund["event_id"] for refund, _ in written.refunds}) == len(written.refunds)
+
+
 def test_the_shop_phone_is_shared_by_at_least_twenty_members(mixed: GenerateResult) -> None:
     rows = csv_rows(mixed.truth_dir.parent / "store_visits.csv")
     shared = params(mixed)["over_shared_identifier"]
@@ -401,9 +431,10 @@ def test_journeys_fit_the_lookback_and_follow_each_other(canonical: GenerateResu
         if journey["converted"]:
             assert journey["conversion_at"] - journey["first_touch_at"] < lookback
             assert journey["conversion_at"] < end
-            assert journey["revenue"] > 0
+            assert journey["gross_revenue"] > 0
+            assert journey["revenue"] == journey["gross_revenue"] - journey["refunded_revenue"] >= 0
         else:
-            assert journey["conversion_at"] is None and journey["revenue"] == 0
+            assert journey["conversion_at"] is None and journey["revenue"] == journey["gross_revenue"] == 0
     for touch in truth(canonical, "touches"):
         assert start <= touch["started_at"] <= touch["ended_at"] < end
     for journeys in by_person.values():
