@@ -45,10 +45,23 @@ SUBTRACTED, NO_ORDER_ID, ORDER_NOT_FOUND, SEVERAL_ORDERS = (
 REFUND_OUTCOMES = (SUBTRACTED, NO_ORDER_ID, ORDER_NOT_FOUND, SEVERAL_ORDERS)
 
 
+def order_number(written: ir.StringValue) -> ir.StringValue:
+    """An order id as its shop numbers it, whichever file wrote it: trimmed (NULL when blank), and a whole number
+    written as a float (`1001.0`, as pandas writes a column with gaps) or after a spreadsheet's text mark (`'1001`)
+    is the number, as the importer reads a customer's id. A refunds sheet saved so still names order 1001."""
+    trimmed = written.strip().nullif("")
+    # No backreferences: DuckDB and Spark write them differently in a replacement.
+    number: ir.StringValue = ibis.cases(
+        (trimmed.re_search(r"^[0-9]+\.0+$"), trimmed.re_replace(r"\.0+$", "")),
+        (trimmed.re_search(r"^'[0-9]+$"), trimmed.substr(1)),
+        else_=trimmed,
+    )
+    return number
+
+
 def named_order_id(members: ir.MapValue) -> ir.StringValue:
-    """The order id an event's properties (as a map of texts) name, trimmed; NULL when none does."""
-    named = [members.get(key).strip().nullif("") for key in ORDER_ID_PROPERTIES]
-    order_id: ir.StringValue = ibis.coalesce(*named)
+    """The order id an event's properties (as a map of texts) name (`order_number`); NULL when none does."""
+    order_id: ir.StringValue = ibis.coalesce(*(order_number(members.get(key)) for key in ORDER_ID_PROPERTIES))
     return order_id
 
 
@@ -68,7 +81,7 @@ def conversion_orders(conversion_events: ir.Table) -> ir.Table:
     else its event id."""
     return conversion_events.select(
         conversion_event_id=conversion_events.event_id,
-        order_id=ibis.coalesce(named_order_id(conversion_events.members), conversion_events.event_id),
+        order_id=ibis.coalesce(named_order_id(conversion_events.members), order_number(conversion_events.event_id)),
     )
 
 

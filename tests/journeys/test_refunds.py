@@ -139,6 +139,39 @@ def test_a_shops_refunds_file_names_orders_imported_under_their_number(tmp_path:
     assert sorted(row["revenue"] for row in _table(build, "conversions")) == [90000.0, 100000.0]
 
 
+def test_a_refunds_sheet_saved_with_floats_or_text_marks_still_names_its_orders(tmp_path: Path) -> None:
+    """pandas writes a number column with gaps as floats (`1001.0`), and a spreadsheet keeps a long number as text
+    with a mark (`'1002`); the orders export numbered them 1001 and 1002. Both are subtracted."""
+    project = make_project(tmp_path / "p")
+    orders = write_csv(
+        tmp_path / "orders.csv",
+        [
+            {"order": "1001", "at": "2026-11-01 10:00", "customer": "ana", "total": "150000"},
+            {"order": "1002", "at": "2026-11-02 10:00", "customer": "budi", "total": "90000"},
+            {"order": "1003", "at": "2026-11-02 11:00", "customer": "citra", "total": "70000"},
+        ],
+    )
+    returns = write_csv(
+        tmp_path / "returns.csv",
+        [
+            {"order": "1001.0", "at": "2026-11-05 10:00", "customer": "ana", "amount": "50000"},
+            {"order": "'1002", "at": "2026-11-06 10:00", "customer": "budi", "amount": "90000"},
+            {"order": "1003.5", "at": "2026-11-06 11:00", "customer": "citra", "amount": "1000"},
+        ],
+    )
+    mapped = {"at": "timestamp", "customer": "user_id"}
+    import_file(project, orders, column_map={**mapped, "order": "event_id", "total": "revenue"},
+                constants={"event": "Order Completed", "channel": "Marketplace"})  # fmt: skip
+    import_file(project, returns, column_map={**mapped, "order": "properties.order_id", "amount": "revenue"},
+                constants={"event": "Order Refunded"})  # fmt: skip
+    build = run_build(project).build_dir
+    revenue = {row["conversion_event_id"]: row["revenue"] for row in _table(build, "conversions")}
+    assert revenue == {"1001": 100000.0, "1002": 0.0, "1003": 70000.0}
+    # 1003.5 is no whole number: no order has it, and it is said so rather than rounded to an order.
+    outcomes = {row["order_id"]: row["outcome"] for row in _table(build, "refunds")}
+    assert outcomes == {"1001": "subtracted", "1002": "subtracted", "1003.5": "order_not_found"}
+
+
 def test_an_event_cannot_be_both_a_conversion_and_a_refund() -> None:
     with pytest.raises(SettingError, match="conversion_events and refund_events both name 'purchase'"):
         resolve_settings({"settings": {"refund_events": ["Order Refunded", "purchase"]}}, env={})
