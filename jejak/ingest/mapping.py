@@ -227,7 +227,8 @@ LIKELY_NAMES = {
         "feedback",
         "review",
     ),
-    "source": ("sumber", "toko", "platform", "marketplace"),
+    # WooCommerce's orders list names its attribution `Origin` (`Source: Google`, `Direct`: read at import).
+    "source": ("sumber", "toko", "platform", "marketplace", "origin"),
     "campaign": ("kampanye", "campaignname", "namakampanye"),
 }
 _LIKELY_BY_COMPACT = {name: column for column, names in LIKELY_NAMES.items() for name in names}

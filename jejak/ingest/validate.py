@@ -464,6 +464,30 @@ def _id_text(column: str) -> str:
     return rf"regexp_replace({unmarked}, '^([0-9]+)\.0+$', '\1')"
 
 
+# WooCommerce's order attribution (its orders list's `Origin`, since 8.5) labels where a buyer came from in words,
+# not as a utm_source: `Source: Google` (a utm_source), `Organic: Google` (a search engine), `Referral:
+# L.instagram.com` (the referring host) and `Direct`. Read as what they say, a channel rule can place them: as
+# written, every label but a marketplace's host was Unassigned. Its other labels (`Web admin`, `Mobile app`,
+# `Unknown`) say nothing of where and are kept as written.
+WOOCOMMERCE_ORIGIN_RE = r"^(Source|Organic|Referral): *(\S.*)$"
+
+
+def _origin_sql(source: str, medium: str, referrer: str) -> dict[str, str]:
+    """SQL for `source`, `medium` and `referrer` with a WooCommerce origin label in `source` read
+    (WOOCOMMERCE_ORIGIN_RE): a utm source, an organic search engine, a referrer (its host, read by the build as a web
+    visit's referrer), or `(direct)` / `(none)`. A column the file gave keeps its value."""
+    label = _blank(source)
+    kind = f"regexp_extract({label}, {sql_text(WOOCOMMERCE_ORIGIN_RE)}, 1)"
+    named = f"lower(trim(regexp_extract({label}, {sql_text(WOOCOMMERCE_ORIGIN_RE)}, 2)))"
+    return {
+        "source": f"CASE WHEN {kind} IN ('Source', 'Organic') THEN {named} WHEN {kind} = 'Referral' THEN NULL "
+        f"WHEN {label} = 'Direct' THEN '(direct)' ELSE {label} END",
+        "medium": f"coalesce({_blank(medium)}, CASE WHEN {kind} = 'Organic' THEN 'organic' "
+        f"WHEN {label} = 'Direct' THEN '(none)' END)",
+        "referrer": f"coalesce({_blank(referrer)}, CASE WHEN {kind} = 'Referral' THEN 'https://' || {named} || '/' END)",
+    }
+
+
 # Indonesian month names and their usual short forms, as English strptime (%B, %b: Python's and DuckDB's) reads
 # them: `25 Agustus 2026`, `1 Mei 2026`, `3 Okt 2026`. Names both languages share (April, Mar, Nov, …) need none.
 INDONESIAN_MONTHS = {
@@ -651,6 +675,7 @@ def validate_sql(
     row_currency = f"upper(coalesce({_blank('c.currency')}, {sql_text(currency)}))"  # its own, else the setting's
     rupiah = f"(c._revenue_is_text AND {row_currency} = 'IDR')"
     agent = _agent_sql("user_agent")
+    origin = _origin_sql("c.source", "c.medium", "c.referrer")
     return f"""
 WITH agents AS (
   SELECT user_agent AS _agent, {agent["device"]} AS _ua_device, {agent["os"]} AS _ua_os, {agent["browser"]} AS _ua_browser
@@ -691,12 +716,12 @@ SELECT
   {_id_text("c.previous_id")} AS previous_id,
   c._email_hash AS email_hash,
   c._phone_hash AS phone_hash,
-  {_blank("c.source")} AS source,
-  {_blank("c.medium")} AS medium,
+  {origin["source"]} AS source,
+  {origin["medium"]} AS medium,
   {_blank("c.campaign")} AS campaign,
   {_blank("c.term")} AS term,
   {_blank("c.content")} AS content,
-  {_blank("c.referrer")} AS referrer,
+  {origin["referrer"]} AS referrer,
   {page_url} AS page_url,
   coalesce({_blank("c.page_path")}, nullif(regexp_extract({page_url}, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]+([^?#]*)', 1), ''),
            CASE WHEN {page_url} IS NOT NULL THEN '/' END) AS page_path,
