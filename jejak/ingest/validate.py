@@ -484,7 +484,8 @@ def _origin_sql(source: str, medium: str, referrer: str) -> dict[str, str]:
         f"WHEN {label} = 'Direct' THEN '(direct)' ELSE {label} END",
         "medium": f"coalesce({_blank(medium)}, CASE WHEN {kind} = 'Organic' THEN 'organic' "
         f"WHEN {label} = 'Direct' THEN '(none)' END)",
-        "referrer": f"coalesce({_blank(referrer)}, CASE WHEN {kind} = 'Referral' THEN 'https://' || {named} || '/' END)",
+        "referrer": f"coalesce({_blank(referrer)}, "
+        f"CASE WHEN {kind} = 'Referral' THEN 'https://' || {named} || '/' END)",
     }
 
 
