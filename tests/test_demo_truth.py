@@ -45,7 +45,7 @@ def test_revenue_reconciles_with_the_planted_orders(demo: tuple[Project, Path]) 
     assert built_paths == pytest.approx(planted)
 
 
-def test_every_planted_refund_is_taken_off_its_own_order(demo: tuple[Project, Path]) -> None:
+def test_every_planted_refund_is_subtracted_with_the_amounts_planted(demo: tuple[Project, Path]) -> None:
     project, truth = demo
     planted = json.loads((truth / "params.json").read_text())["refunds"]
     refunds = _table(project, "refunds")
