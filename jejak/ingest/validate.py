@@ -472,13 +472,19 @@ def _id_text(column: str) -> str:
 WOOCOMMERCE_ORIGIN_RE = r"^(Source|Organic|Referral): *(\S.*)$"
 
 
-def _origin_sql(source: str, medium: str, referrer: str) -> dict[str, str]:
-    """SQL for `source`, `medium` and `referrer` with a WooCommerce origin label in `source` read
-    (WOOCOMMERCE_ORIGIN_RE): a utm source, an organic search engine, a referrer (its host, read by the build as a web
+def _origin_label_sql(source: str) -> str:
+    """SQL: a WooCommerce origin label in `source` parsed once (WOOCOMMERCE_ORIGIN_RE), as a struct of its `kind`
+    and what it `named` (both '' for a source that is no such label)."""
+    return f"regexp_extract({_blank(source)}, {sql_text(WOOCOMMERCE_ORIGIN_RE)}, ['kind', 'named'])"
+
+
+def _origin_sql(source: str, medium: str, referrer: str, parsed: str) -> dict[str, str]:
+    """SQL for `source`, `medium` and `referrer` with a WooCommerce origin label in `source` read (`parsed` is its
+    `_origin_label_sql`): a utm source, an organic search engine, a referrer (its host, read by the build as a web
     visit's referrer), or `(direct)` / `(none)`. A column the file gave keeps its value."""
     label = _blank(source)
-    kind = f"regexp_extract({label}, {sql_text(WOOCOMMERCE_ORIGIN_RE)}, 1)"
-    named = f"lower(trim(regexp_extract({label}, {sql_text(WOOCOMMERCE_ORIGIN_RE)}, 2)))"
+    kind = f"{parsed}.kind"
+    named = f"lower(trim({parsed}.named))"
     return {
         "source": f"CASE WHEN {kind} IN ('Source', 'Organic') THEN {named} WHEN {kind} = 'Referral' THEN NULL "
         f"WHEN {label} = 'Direct' THEN '(direct)' ELSE {label} END",
@@ -588,7 +594,8 @@ def validate_sql(
     types = ", ".join(sql_text(t) for t in EVENT_TYPES)
     # One try_strptime per format: given a list mixing formats with and without %z, DuckDB reads them all as one
     # type. A time without an offset becomes TIMESTAMPTZ in the session's zone, the timezone setting, as ISO ones do.
-    # Each time's text trimmed once, in `texts`: each reading below names it several times.
+    # Each time's text trimmed once, in `texts`: each reading below names it several times (so is a source's
+    # WooCommerce label parsed there once, for its source, medium and referrer).
     readings = [_instant_sql("c._time_text"), *(_time_format_sql(f, "c._time_text") for f in timestamp_formats)]
     ts = f"coalesce({', '.join(readings)})"
     hint = (
@@ -676,14 +683,15 @@ def validate_sql(
     row_currency = f"upper(coalesce({_blank('c.currency')}, {sql_text(currency)}))"  # its own, else the setting's
     rupiah = f"(c._revenue_is_text AND {row_currency} = 'IDR')"
     agent = _agent_sql("user_agent")
-    origin = _origin_sql("c.source", "c.medium", "c.referrer")
+    origin = _origin_sql("c.source", "c.medium", "c.referrer", "c._origin")
     return f"""
 WITH agents AS (
   SELECT user_agent AS _agent, {agent["device"]} AS _ua_device, {agent["os"]} AS _ua_os, {agent["browser"]} AS _ua_browser
   FROM (SELECT DISTINCT user_agent FROM {canonical} WHERE user_agent IS NOT NULL)
 ), texts AS (
   SELECT *, {trimmed("timestamp")} AS _time_text, {trimmed("original_timestamp")} AS _original_text,
-    {trimmed("sent_at")} AS _sent_text, {trimmed("received_at")} AS _received_text
+    {trimmed("sent_at")} AS _sent_text, {trimmed("received_at")} AS _received_text,
+    {_origin_label_sql("source")} AS _origin
   FROM {canonical}
 ), checked AS (
   SELECT c.*, a._ua_device, a._ua_os, a._ua_browser,
