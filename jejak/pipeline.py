@@ -25,7 +25,7 @@ import ibis.expr.types as ir
 from jejak.core.clock import utc_now
 from jejak.core.errors import LakeError
 from jejak.core.settings import Settings
-from jejak.core.vocabulary import ACQUISITION_COLUMNS
+from jejak.core.vocabulary import ACQUISITION_COLUMNS, REFUNDED_PROPERTY
 from jejak.engine import Engine, connect
 from jejak.identity.graph import IdentityResult, assign_people, resolve_identities
 from jejak.ingest.compaction import compact_lake, needs_compaction
@@ -305,19 +305,22 @@ def _run_steps(
 
 
 def _refunds(eng: Engine, project: Project, settings: Settings, gross: ir.Table) -> tuple[ir.Table, ir.Table]:
-    """The refund events matched to the conversions they name, and the conversions net of them (`journeys.refunds`).
+    """The refund events matched to the conversions they name, and the conversions net of them and of the refunds
+    their own rows state (`journeys.refunds`).
 
-    Only refund and conversion events' properties are parsed, and the conversions' only when there is a refund:
-    a lake without refunds pays for one pass over the event names."""
+    Only refund and conversion events' properties are parsed, and the conversions' only when there is a refund
+    event or their text names a stated refund: a lake without refunds pays for a pass over the event names and the
+    conversions' properties text."""
     lake = eng.read_parquet(events_glob(project), table_name="lake_refunds")
     refund_events = lake.filter(lake.event.isin(list(settings.refund_events)))
     listed = refund_rows(refund_events.mutate(members=eng.json_object_texts(refund_events.properties)))
     listed = eng.materialize(listed, "build_refund_rows")
     ids = gross.select(order_event_id=gross.conversion_event_id)
-    kept = lake.select("event_id", "properties")
-    ordered = kept.join(ids, kept.event_id == ids.order_event_id)
+    kept = lake.filter(lake.event.isin(list(settings.conversion_events))).select("event_id", "properties")
     if not eng.to_pyarrow(listed.count()).as_py():
-        ordered = ordered.filter(ibis.literal(False))  # no refund: the conversions' properties are not read
+        # No refund event: only the orders whose own row states a refund are parsed (a text search finds them).
+        kept = kept.filter(kept.properties.contains(f'"{REFUNDED_PROPERTY}"'))
+    ordered = kept.join(ids, kept.event_id == ids.order_event_id)
     orders = conversion_orders(ordered.mutate(members=eng.json_object_texts(ordered.properties)))
     matched = eng.materialize(match_refunds(listed, orders), "build_refunds")
     net = eng.materialize(net_of_refunds(gross, matched), "build_conversions")

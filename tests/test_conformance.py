@@ -136,11 +136,12 @@ def web_messages() -> list[dict[str, Any]]:
     web.identify(
         "2026-02-03T20:01:00Z", traits={"city": "Jakarta", "plan": "gold"}, anonymousId="d-ana-phone", userId="ana"
     )
+    # Her order's own row states a refund smaller than the refund event that names it: the larger is given back.
     web.track(
         "2026-02-03T20:10:00.400000Z",
         "Order Completed",
         revenue=250000,
-        order={"order_id": "9001"},
+        order={"order_id": "9001", "refunded_revenue": "30000"},
         anonymousId="d-ana-phone",
         userId="ana",
     )
@@ -158,7 +159,8 @@ def web_messages() -> list[dict[str, Any]]:
         "2026-02-02T03:00:00Z", f"{SHOP}/?utm_source=whatsapp&utm_medium=chat", agent=PHONE_AGENT, anonymousId="d-budi"
     )
     web.alias("2026-02-02T03:10:00Z", previous_id="d-budi", user_id="budi")
-    web.track("2026-02-02T03:12:00Z", "purchase", revenue=99000.25, userId="budi")
+    # Part of his order came back, as the order's own row says (Shopify's Refunded Amount), with no refund event.
+    web.track("2026-02-02T03:12:00Z", "purchase", revenue=99000.25, order={"refunded_revenue": 20000.25}, userId="budi")
     # Citra: a Tokopedia click, later a LINE message link, then a purchase.
     web.page("2026-02-04T12:00:00Z", f"{SHOP}/", referrer="https://www.tokopedia.com/tokokopi", userId="citra")
     web.page("2026-02-06T12:00:00Z", f"{SHOP}/", referrer="https://liff.line.me/1657000000-abc", userId="citra")
@@ -372,7 +374,8 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
     assert {"Awareness", "Consideration", "Decision", "Loyalty"} <= staged
     eko = [row for row in sessions if row["person_id"] == "u:eko"]
     assert len(eko) == 2 and max(row["duration_seconds"] for row in eko) < 24 * 3600
-    outcomes = {row["order_id"]: row["outcome"] for row in duckdb_tables["refunds"].to_pylist()}
+    refunds = duckdb_tables["refunds"].to_pylist()
+    outcomes = {row["order_id"]: row["outcome"] for row in refunds if row["outcome"] != "stated_on_order"}
     assert outcomes == {
         "9001": "subtracted",
         "7001": "subtracted",
@@ -380,8 +383,20 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
         None: "no_order_id",
         "never": "order_not_found",
     }
-    revenue = {row["revenue"] for row in duckdb_tables["conversions"].to_pylist() if row["refunded_revenue"]}
-    assert revenue == {200000.0, 0.0}  # Ana's order less its refund; Eko's, refunded past its whole
+    stated = {(row["conversion_event_id"], row["amount"]) for row in refunds if row["outcome"] == "stated_on_order"}
+    conversions = duckdb_tables["conversions"].to_pylist()
+    order_event = {row["person_id"]: row["conversion_event_id"] for row in conversions if row["refunded_revenue"]}
+    assert stated == {(order_event["u:ana"], 30000.0), (order_event["u:budi"], 20000.25)}
+    refunded = {
+        row["person_id"]: (row["gross_revenue"], row["refunded_revenue"], row["revenue"])
+        for row in conversions
+        if row["refunded_revenue"]
+    }
+    assert refunded == {
+        "u:ana": (250000.0, 50000.0, 200000.0),  # the refund event's 50,000, larger than the 30,000 her row states
+        "u:budi": (99000.25, 20000.25, 79000.0),  # what his order's row states
+        "u:eko": (75000.0, 75000.0, 0.0),  # refunded past its whole
+    }
     traits = {
         (row["person_id"], row["trait"]): (row["value"], row["number"])
         for row in duckdb_tables["person_traits"].to_pylist()

@@ -7,7 +7,7 @@ import ibis.expr.types as ir
 
 from jejak.analytics.topn import top_n_with_other
 from jejak.engine import safe_div
-from jejak.journeys.refunds import SUBTRACTED
+from jejak.journeys.refunds import STATED_ON_ORDER, SUBTRACTED
 from jejak.journeys.sessions import visits
 
 
@@ -56,13 +56,22 @@ def revenue_by_currency(conversions: ir.Table) -> ir.Table:
 
 
 def refund_outcomes(refunds: ir.Table, conversions: ir.Table) -> ir.Table:
-    """Refund events per outcome (`journeys.refunds`): how many, the amount they give, and the revenue subtracted
-    (the subtracted refunds' amount, less what went past an order's whole revenue)."""
-    subtracted = conversions.aggregate(subtracted_revenue=conversions.refunded_revenue.sum())
+    """Refunds per outcome (`journeys.refunds`): how many, the amount they give, and the revenue subtracted (their
+    amount, less what went past an order's whole revenue). An order whose row states a refund and that refund events
+    name too gave back the larger (`net_of_refunds`): its subtraction is counted under the outcome that gave it."""
+    subtracting = refunds.filter(refunds.outcome.isin((SUBTRACTED, STATED_ON_ORDER)))
+    per_order = subtracting.group_by(order_event_id=subtracting.conversion_event_id).aggregate(
+        events=subtracting.amount.sum(where=subtracting.outcome == SUBTRACTED).fill_null(0.0),
+        stated=subtracting.amount.sum(where=subtracting.outcome == STATED_ON_ORDER).fill_null(0.0),
+    )
+    orders = per_order.join(conversions, per_order.order_event_id == conversions.conversion_event_id)
+    by_outcome = orders.group_by(
+        credited_outcome=ibis.ifelse(orders.stated >= orders.events, STATED_ON_ORDER, SUBTRACTED)
+    ).aggregate(subtracted_revenue=orders.refunded_revenue.sum())
     grouped = refunds.group_by("outcome").aggregate(refunds=refunds.count(), amount=refunds.amount.sum())
-    joined = grouped.cross_join(subtracted)
-    from_orders = ibis.ifelse(joined.outcome == SUBTRACTED, joined.subtracted_revenue, 0.0)
-    return joined.select("outcome", "refunds", "amount", subtracted_revenue=from_orders).order_by("outcome")
+    joined = grouped.left_join(by_outcome, grouped.outcome == by_outcome.credited_outcome)
+    subtracted = joined.subtracted_revenue.fill_null(0.0)
+    return joined.select("outcome", "refunds", "amount", subtracted_revenue=subtracted).order_by("outcome")
 
 
 def row_count(table: ir.Table) -> ir.Table:

@@ -76,8 +76,8 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         console.print(no_conversions)
     if rows["refunds"]:
         refunds = [
-            {"refund events": service.REFUND_OUTCOME_TEXTS[row["outcome"]]}
-            | {k: v for k, v in row.items() if k != "outcome"}
+            {"refunds": service.REFUND_OUTCOME_TEXTS[row["outcome"]], "count": row["refunds"]}
+            | {k: v for k, v in row.items() if k not in ("outcome", "refunds")}
             for row in rows["refunds"]
         ]
         print_rows(refunds, "table", "Refunds (conversions, paths and attribution count revenue net of them)")

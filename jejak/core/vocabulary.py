@@ -76,9 +76,11 @@ ACQUISITION_COLUMNS = (
     "device_type", "os", "browser",
 )  # fmt: skip
 
-# Columns an input row may carry besides the event columns: raw identifiers
-# that are normalised and hashed on import, never stored in clear.
-INPUT_ONLY_COLUMNS = ("email", "phone", "user_agent", "sent_at", "original_timestamp")
+# Columns an input row may carry besides the event columns: raw identifiers that are normalised and hashed on
+# import, never stored in clear; and what an order's own row says was refunded of it (Shopify's `Refunded Amount`),
+# read as an amount and kept in its properties (REFUNDED_PROPERTY) for the build to subtract.
+INPUT_ONLY_COLUMNS = ("email", "phone", "user_agent", "sent_at", "original_timestamp", "refunded_revenue")
+REFUNDED_PROPERTY = "refunded_revenue"
 
 # Canonical names an input file may use (after the column mapping is applied).
 INPUT_COLUMNS = (

@@ -84,7 +84,7 @@ from jejak.ingest.mapping import (
 )
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
-    TYPED_REVENUE,
+    TYPED_AMOUNT_FLAGS,
     RawChunk,
     cr_to_lf,
     csv_delimiter,
@@ -1581,7 +1581,12 @@ def _validate_chunk(
     extract = (
         jsonl_extract_sql("raw_chunk")
         if file_format == "jsonl"
-        else table_extract_sql("raw_chunk", present, extra, typed_revenue=TYPED_REVENUE in table.column_names)
+        else table_extract_sql(
+            "raw_chunk",
+            present,
+            extra,
+            typed=[name for name, flag in TYPED_AMOUNT_FLAGS.items() if flag in table.column_names],
+        )
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE canonical_chunk AS {extract}")
     engine.unregister("raw_chunk")

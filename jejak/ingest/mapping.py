@@ -51,6 +51,10 @@ BUILTIN_ALIASES = {
     "emailaddress": "email",
     "phonenumber": "phone",
     "eventname": "event",
+    # What was refunded of an order to date, as a shop's orders export gives it on the order's row: Shopify's
+    # `Refunded Amount`, TikTok Shop's `Order Refund Amount` (`journeys.refunds` subtracts it).
+    "refundedamount": "refunded_revenue",
+    "orderrefundamount": "refunded_revenue",
 }
 
 

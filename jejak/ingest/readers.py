@@ -631,8 +631,9 @@ def read_jsonl_chunks(path: Path) -> Iterator[RawChunk]:
         yield chunk(done)
 
 
-# The column a chunk carries when its revenue was a number in the file, not text (a Parquet number column).
-TYPED_REVENUE = "_revenue_typed"
+# The column a chunk carries when an amount (its revenue, its refunded amount) was a number in the file, not text (a
+# Parquet number column), by the amount's canonical name.
+TYPED_AMOUNT_FLAGS = {"revenue": "_revenue_typed", "refunded_revenue": "_refunded_typed"}
 
 
 def read_parquet_chunks(path: Path, names: Sequence[str]) -> Iterator[RawChunk]:
@@ -650,9 +651,9 @@ def read_parquet_chunks(path: Path, names: Sequence[str]) -> Iterator[RawChunk]:
         columns["_raw"] = pa.nulls(batch.num_rows, pa.string())
         for name, column in zip(names, batch.columns, strict=True):
             columns[name] = _parquet_text(column)
-            if name == "revenue" and (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+            if name in TYPED_AMOUNT_FLAGS and (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
                 # A number, not text: never read as Rupiah thousands (`validate.AmountStyle`), though it is cast.
-                columns[TYPED_REVENUE] = pa.repeat(pa.scalar(True), batch.num_rows)
+                columns[TYPED_AMOUNT_FLAGS[name]] = pa.repeat(pa.scalar(True), batch.num_rows)
         line += batch.num_rows
         done = int(size * line / total_rows)
         yield RawChunk(pa.table(columns), [], done)

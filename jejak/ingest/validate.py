@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jejak.core.pii import MASKED_EMAIL_RE, MASKED_PHONE_RE
-from jejak.core.vocabulary import EVENT_TYPES, INPUT_COLUMNS
+from jejak.core.vocabulary import EVENT_TYPES, INPUT_COLUMNS, REFUNDED_PROPERTY
 
 
 def sql_text(text: str) -> str:
@@ -97,6 +97,8 @@ JSONL_FIELDS: dict[str, tuple[str, ...]] = {
     "browser": (),
     "user_agent": ("$.context.userAgent",),
     "revenue": ("$.properties.revenue", "$.properties.total"),
+    # A message's properties are kept whole: a refunded amount in them is read by the build as it is.
+    "refunded_revenue": (),
     "currency": ("$.properties.currency",),
     # Objects, as their JSON text (the text of a value that is not an object is never stored: wrong_type).
     "properties": ("$.properties",),
@@ -172,16 +174,20 @@ SELECT _line, _raw, NULL::VARCHAR AS _extra,
     ELSE 'a field has the wrong JSON type: ids, type, event and timestamp must be text or numbers; '
          || 'properties, context and traits must be objects'
   END AS _pre_message,
-  {revenue_is_text} AS _revenue_is_text,
+  {revenue_is_text} AS _revenue_is_text, false AS _refunded_is_text,
   {columns}
 FROM picked
 """
 
 
-def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str], typed_revenue: bool = False) -> str:
+AMOUNTS = ("revenue", "refunded_revenue")  # the canonical columns read as amounts of money (`number_sql`)
+
+
+def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str], typed: Sequence[str] = ()) -> str:
     """SQL turning a CSV/Parquet chunk (already named canonically) into the same shape as JSON Lines.
 
-    `typed_revenue`: the file's revenue column holds numbers (`readers.TYPED_REVENUE`). The row's text
+    `typed`: the amounts (revenue, refunded_revenue) whose file column holds numbers (`readers.TYPED_AMOUNT_FLAGS`).
+    The row's text
     (`table_raw_text_sql`) is not computed here: only quarantined rows and rows without an
     event_id need it, and building a JSON text of every row cost a fifth of the import. The extra columns
     are kept (as `x:<name>`) so it can be built later, from this relation, for those rows only.
@@ -195,12 +201,13 @@ def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str], 
         extra_sql = f"CAST(json_object({pairs}) AS VARCHAR)"
     else:
         extra_sql = "NULL::VARCHAR"
-    # Whether revenue was text in the file (CSV, a workbook, a Parquet string column; `typed_revenue`: a Parquet number
+    # Whether each amount was text in the file (CSV, a workbook, a Parquet string column; `typed`: a Parquet number
     # column, cast to text by the reader): only text can be Rupiah thousands.
-    is_text = "true" if "revenue" in present and not typed_revenue else "false"
+    is_text = {amount: "true" if amount in present and amount not in typed else "false" for amount in AMOUNTS}
     return f"""
 SELECT _line, {extra_sql} AS _extra,
-  NULL::VARCHAR AS _pre_reason, NULL::VARCHAR AS _pre_message, {is_text} AS _revenue_is_text,
+  NULL::VARCHAR AS _pre_reason, NULL::VARCHAR AS _pre_message, {is_text["revenue"]} AS _revenue_is_text,
+  {is_text["refunded_revenue"]} AS _refunded_is_text,
   {", ".join(columns)}
 FROM {chunk}
 """
@@ -640,6 +647,8 @@ def validate_sql(
       WHEN c._kind NOT IN ({types}) THEN 'unknown_type'
       WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'wrong_type'
       WHEN abs(c._revenue) > {LARGEST_REVENUE:.0f} THEN 'wrong_type'
+      WHEN {_blank("c.refunded_revenue")} IS NOT NULL AND c._refunded IS NULL THEN 'wrong_type'
+      WHEN abs(c._refunded) > {LARGEST_REVENUE:.0f} THEN 'wrong_type'
       WHEN c._bad_object THEN 'wrong_type'
       WHEN c._timestamp IS NULL THEN 'bad_timestamp'
       WHEN c._timestamp > {latest} THEN 'bad_timestamp'
@@ -653,6 +662,8 @@ def validate_sql(
       WHEN c._kind NOT IN ({types}) THEN 'type ' || c._kind || ' is not one of {", ".join(EVENT_TYPES)}'
       WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'revenue ' || c.revenue || ' is not a number (setting decimal_mark: how amounts are written)'
       WHEN abs(c._revenue) > {LARGEST_REVENUE:.0f} THEN 'revenue ' || c.revenue || ' is more than 10^15, beyond any order: two numbers run together, or a column of ids mapped to revenue?'
+      WHEN {_blank("c.refunded_revenue")} IS NOT NULL AND c._refunded IS NULL THEN 'refunded_revenue ' || c.refunded_revenue || ' is not a number (setting decimal_mark: how amounts are written)'
+      WHEN abs(c._refunded) > {LARGEST_REVENUE:.0f} THEN 'refunded_revenue ' || c.refunded_revenue || ' is more than 10^15, beyond any order: two numbers run together, or a column of ids mapped to it?'
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
       WHEN c._timestamp > {latest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
@@ -680,8 +691,12 @@ def validate_sql(
         f"ELSE CAST(json_merge_patch(coalesce({props}, '{{}}'), c._extra) AS VARCHAR) END"
     )
     strip_pii = '{"email": null, "phone": null}'
+    # What the order's row says was refunded of it, as a positive number (a till writes it with a minus sign); none
+    # when nothing was (Shopify writes 0.00 on every other order), so only refunded orders' properties say so.
+    refunded = f"CASE WHEN c._refunded <> 0 THEN json_object({sql_text(REFUNDED_PROPERTY)}, abs(c._refunded)) END"
     row_currency = f"upper(coalesce({_blank('c.currency')}, {sql_text(currency)}))"  # its own, else the setting's
     rupiah = f"(c._revenue_is_text AND {row_currency} = 'IDR')"
+    refunded_rupiah = f"(c._refunded_is_text AND {row_currency} = 'IDR')"
     agent = _agent_sql("user_agent")
     origin = _origin_sql("c.source", "c.medium", "c.referrer", "c._origin")
     return f"""
@@ -700,6 +715,7 @@ WITH agents AS (
     {longest} AS _longest,
     lower(coalesce({_blank("c.type")}, 'track')) AS _kind,
     {number_sql(trimmed("c.revenue"), amounts, rupiah)} AS _revenue,
+    {number_sql(trimmed("c.refunded_revenue"), amounts, refunded_rupiah)} AS _refunded,
     {object_check} AS _bad_object,
     {timestamp} AS _timestamp,
     {received} AS _received,
@@ -743,7 +759,9 @@ SELECT
   c._revenue AS revenue,
   CASE WHEN c._revenue IS NOT NULL THEN {row_currency}
        ELSE upper({_blank("c.currency")}) END AS currency,
-  CASE WHEN json_valid({properties}) THEN CAST(json_merge_patch({properties}, '{strip_pii}') AS VARCHAR)
+  CASE WHEN {refunded} IS NOT NULL AND ({properties} IS NULL OR json_valid({properties}))
+       THEN CAST(json_merge_patch(coalesce({properties}, '{{}}'), '{strip_pii}', {refunded}) AS VARCHAR)
+       WHEN json_valid({properties}) THEN CAST(json_merge_patch({properties}, '{strip_pii}') AS VARCHAR)
        ELSE {properties} END AS properties,
   CASE WHEN json_valid({json_text["context"]}) AND json_exists({json_text["context"]}, '$.traits')
        THEN CAST(json_merge_patch({json_text["context"]}, '{{"ip": null, "traits": {strip_pii}}}') AS VARCHAR)

@@ -42,7 +42,14 @@ from jejak.core.errors import SettingError
 from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
 from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import Filters, only_people
-from jejak.journeys.refunds import NO_ORDER_ID, ORDER_NOT_FOUND, REFUND_OUTCOMES, SEVERAL_ORDERS, SUBTRACTED
+from jejak.journeys.refunds import (
+    NO_ORDER_ID,
+    ORDER_NOT_FOUND,
+    REFUND_OUTCOMES,
+    SEVERAL_ORDERS,
+    STATED_ON_ORDER,
+    SUBTRACTED,
+)
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
 from jejak.service.language import in_language
@@ -98,7 +105,7 @@ def summary(built: OpenBuild) -> Sections:
 
 
 def refund_rows(built: OpenBuild) -> list[dict[str, Any]]:
-    """The build's refund events per outcome (`analytics.summary.refund_outcomes`); none for a build without the
+    """The build's refunds per outcome (`analytics.summary.refund_outcomes`); none for a build without the
     refunds table (made before jejak subtracted refunds)."""
     refunds = built.read_if_built("refunds")
     if refunds is None:
@@ -109,10 +116,11 @@ def refund_rows(built: OpenBuild) -> list[dict[str, Any]]:
 
 # What each refund outcome (`journeys.refunds`) means, as the summary says it.
 REFUND_OUTCOME_TEXTS = {
-    SUBTRACTED: "subtracted from their order's revenue",
-    NO_ORDER_ID: "name no order (properties.order_id or transaction_id): not subtracted",
-    ORDER_NOT_FOUND: "name an order id no conversion has: not subtracted",
-    SEVERAL_ORDERS: "name an order id that several conversions have: not subtracted",
+    SUBTRACTED: "events subtracted from their order's revenue",
+    STATED_ON_ORDER: "on their order's own row: subtracted from it",
+    NO_ORDER_ID: "events naming no order (properties.order_id or transaction_id): not subtracted",
+    ORDER_NOT_FOUND: "events naming an order id no conversion has: not subtracted",
+    SEVERAL_ORDERS: "events naming an order id several conversions have: not subtracted",
 }
 
 

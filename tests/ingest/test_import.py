@@ -1180,6 +1180,7 @@ def test_a_typed_number_is_never_read_as_rupiah_thousands(project: Project, tmp_
             "user_id": ["budi", "budi"],
             "event": ["Order Completed", "Order Completed"],
             "revenue": pa.array([150.125, 2.5], pa.float64()),
+            "refunded_revenue": pa.array([50.125, None], pa.float64()),  # what its row says was refunded: alike
         }
     )
     pq.write_table(table, tmp_path / "orders.parquet")
@@ -1187,6 +1188,7 @@ def test_a_typed_number_is_never_read_as_rupiah_thousands(project: Project, tmp_
     import_file(project, tmp_path / "orders.parquet")
     revenue = {event_id: row["revenue"] for event_id, row in by_id(project).items()}
     assert revenue == {"j1": 150.125, "j2": 150_125.0, "j3": 150_000.0, "j4": 45_000.0, "p1": 150.125, "p2": 2.5}
+    assert json.loads(by_id(project)["p1"]["properties"]) == {"refunded_revenue": 50.125}
 
 
 def test_the_setting_or_the_option_names_the_separator(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import cli_project, make_project, write_csv, write_jsonl
+from conftest import cli_project, lake_events, make_project, quarantined, write_csv, write_jsonl
 
 from jejak.cli.main import cli
 from jejak.core.errors import SettingError
@@ -102,7 +102,7 @@ def test_a_refund_takes_its_amount_off_its_orders_revenue_in_paths_and_attributi
     assert (march_first["revenue"], march_first["refunded_revenue"]) == (200000.0, 100000.0)
     shown = runner.invoke(cli, ["report", "summary", "--project", str(root)])
     assert "subtracted from their order's revenue" in shown.output
-    assert "name an order id no conversion has" in shown.output
+    assert "naming an order id no conversion has" in shown.output
 
 
 def test_a_shops_refunds_file_names_orders_imported_under_their_number(tmp_path: Path) -> None:
@@ -170,6 +170,128 @@ def test_a_refunds_sheet_saved_with_floats_or_text_marks_still_names_its_orders(
     # 1003.5 is no whole number: no order has it, and it is said so rather than rounded to an order.
     outcomes = {row["order_id"]: row["outcome"] for row in _table(build, "refunds")}
     assert outcomes == {"1001": "subtracted", "1002": "subtracted", "1003.5": "order_not_found"}
+
+
+def _shopify_row(name: str, status: str, total: str, refunded: str, item: str, **more: str) -> dict[str, str]:
+    """A row of Shopify's orders export (some of its columns): an order's fields on its first line item's row."""
+    return {"Name": name, "Email": f"{name[1:]}@example.com", "Financial Status": status, "Currency": "IDR",
+            "Total": total, "Refunded Amount": refunded, "Created at": "2026-11-02 10:00:00 +0700",
+            "Lineitem name": item, **more}  # fmt: skip
+
+
+def test_an_orders_export_that_states_each_orders_refunded_amount_counts_it_net(tmp_path: Path) -> None:
+    """Shopify's orders export gives a partially refunded order's `Refunded Amount` on its row, and no refund event:
+    before, the order counted its whole total. Its status says partially_refunded, a purchase all the same."""
+    runner, root = cli_project(tmp_path)
+    no_order = dict.fromkeys(("Name", "Email", "Financial Status", "Currency", "Total", "Refunded Amount",
+                              "Created at"), "")  # fmt: skip
+    orders = write_csv(
+        tmp_path / "orders_export.csv",
+        [
+            _shopify_row("#1001", "paid", "150000.00", "0.00", "Kopi Gayo 250g"),
+            {**no_order, "Name": "#1001", "Lineitem name": "Filter V60"},
+            _shopify_row("#1002", "partially_refunded", "90000.00", "30000.00", "Kopi Toraja 250g"),
+            {**no_order, "Name": "#1002", "Lineitem name": "Kopi Kintamani 250g"},
+            _shopify_row("#1003", "refunded", "50000.00", "50000.00", "Kopi Aceh 250g"),
+            _shopify_row("#1004", "partially_refunded", "80000.00", "dua puluh ribu", "Kopi Flores 250g"),
+            _shopify_row("#1005", "partially_refunded", "60000.00", "-15000.00", "Kopi Bali 250g"),
+        ],
+    )
+    statuses = "paid=Order Completed,partially_refunded=Order Completed,refunded=Order Refunded"
+    imported = runner.invoke(
+        cli,
+        ["import", str(orders), "--project", str(root), "--set", "channel=Online Store",
+         "--map", "Name=event_id,Created at=timestamp,Total=revenue,Financial Status=event",
+         "--event-names", statuses],
+    )  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    # The amount is read as every revenue is; one that is no amount is quarantined, and says which column.
+    [bad] = quarantined(open_project(root))
+    assert bad["reason"] == "wrong_type" and "refunded_revenue dua puluh ribu is not a number" in bad["message"]
+    stated = {row["event_id"]: json.loads(row["properties"]).get("refunded_revenue") for row in lake_events(
+        open_project(root))}  # fmt: skip
+    assert stated == {"#1001": None, "#1002": 30000.0, "#1003": 50000.0, "#1005": 15000.0}  # 0.00 is none
+
+    assert runner.invoke(cli, ["build", "--project", str(root)]).exit_code == 0
+    build = root / "data" / "tables"
+    conversions = {row["conversion_event_id"]: row for row in _table(build, "conversions")}
+    assert {
+        key: (row["gross_revenue"], row["refunded_revenue"], row["revenue"]) for key, row in conversions.items()
+    } == {
+        "#1001": (150000.0, 0.0, 150000.0),
+        "#1002": (90000.0, 30000.0, 60000.0),
+        "#1005": (60000.0, 15000.0, 45000.0),  # a minus sign says the same
+    }
+    assert sum(row["revenue"] for row in _table(build, "paths")) == 255000.0
+    refunds = {row["refund_event_id"]: (row["conversion_event_id"], row["outcome"]) for row in _table(build, "refunds")}
+    # The wholly refunded order is a refund event of its own (its status), naming no order: never a conversion.
+    assert refunds == {
+        "#1002": ("#1002", "stated_on_order"),
+        "#1005": ("#1005", "stated_on_order"),
+        "#1003": (None, "no_order_id"),
+    }
+    summary = runner.invoke(cli, ["report", "summary", "--format", "json", "--project", str(root)])
+    assert summary.exit_code == 0, summary.output
+    data = json.loads(summary.output)
+    assert data["headline"][0]["revenue"] == 255000.0
+    assert [(row["outcome"], row["refunds"], row["amount"], row["subtracted_revenue"]) for row in data["refunds"]] == [
+        ("stated_on_order", 2, 45000.0, 45000.0),
+        ("no_order_id", 1, 50000.0, 0.0),
+    ]
+    shown = runner.invoke(cli, ["report", "summary", "--project", str(root)])
+    assert "on their order's own row: subtracted" in shown.output
+
+
+def test_tiktok_shops_order_refund_amount_is_read_as_the_refunded_amount(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    orders = write_csv(
+        tmp_path / "tiktok.csv",
+        [{"Order ID": "5761", "Created Time": "01/11/2026 10:00:00", "Order Amount": "Rp 120.000",
+          "Order Refund Amount": "Rp 40.000", "Buyer Username": "sari"}],
+    )  # fmt: skip
+    import_file(
+        project,
+        orders,
+        column_map={"Order ID": "event_id", "Created Time": "timestamp", "Order Amount": "revenue",
+                    "Buyer Username": "user_id"},
+        constants={"event": "Order Completed", "channel": "Marketplace"},
+        timestamp_formats=("%d/%m/%Y %H:%M:%S",),
+    )  # fmt: skip
+    [order] = lake_events(project)
+    assert (order["revenue"], json.loads(order["properties"])["refunded_revenue"]) == (120000.0, 40000.0)
+
+
+def test_an_order_stating_a_refund_and_named_by_refund_events_gives_back_the_larger_not_both(tmp_path: Path) -> None:
+    """What an order's row states was refunded to date holds its refund events: adding both would count the same
+    money twice. A refund event without an amount gives back the amount it states (a returns sheet whose
+    `Refunded Amount` is read so)."""
+    runner, root = cli_project(tmp_path)
+    messages = [
+        _order("o1", "2026-03-01T09:00:00+07:00", 300000, "ana", "google", order_id="A-1", refunded_revenue="30000"),
+        _order("o2", "2026-03-02T09:00:00+07:00", 200000, "budi", "facebook", order_id="A-2", refunded_revenue="40000"),
+        _order("o3", "2026-03-03T09:00:00+07:00", 100000, "citra", "google", order_id="A-3"),
+        _refund("r1", "2026-03-05T09:00:00+07:00", 50000, order_id="A-1"),
+        _refund("r2", "2026-03-06T09:00:00+07:00", 10000, order_id="A-2"),
+    ]
+    source = write_jsonl(tmp_path / "web.jsonl", messages)
+    returns = write_csv(
+        tmp_path / "returns.csv",
+        [{"No. Retur": "R3", "No. Pesanan": "A-3", "Waktu": "2026-03-07 10:00", "Pelanggan": "citra",
+          "Refunded Amount": "25.000"}],  # Rupiah, as the currency setting says: 25 thousand
+    )  # fmt: skip
+    mapped = "No. Retur=event_id,No. Pesanan=properties.order_id,Waktu=timestamp,Pelanggan=user_id"
+    for path, extra in ((source, []), (returns, ["--set", "event=Order Refunded", "--map", mapped])):
+        imported = runner.invoke(cli, ["import", str(path), "--project", str(root), *extra])
+        assert imported.exit_code == 0, imported.output
+    assert runner.invoke(cli, ["build", "--project", str(root)]).exit_code == 0
+    build = root / "data" / "tables"
+    refunded = {row["conversion_event_id"]: row["refunded_revenue"] for row in _table(build, "conversions")}
+    assert refunded == {"o1": 50000.0, "o2": 40000.0, "o3": 25000.0}
+    summary = runner.invoke(cli, ["report", "summary", "--format", "json", "--project", str(root)])
+    outcomes = [(row["outcome"], row["refunds"], row["amount"], row["subtracted_revenue"])
+                for row in json.loads(summary.output)["refunds"]]  # fmt: skip
+    # Each order's subtraction counts under what gave it: Ana's refund event, Budi's row, Citra's returns sheet.
+    assert outcomes == [("subtracted", 3, 85000.0, 75000.0), ("stated_on_order", 2, 70000.0, 40000.0)]
 
 
 def test_an_event_cannot_be_both_a_conversion_and_a_refund() -> None:
