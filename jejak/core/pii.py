@@ -42,11 +42,35 @@ _MASKED_EMAIL = re.compile(MASKED_EMAIL_RE)
 _MASKED_PHONE = re.compile(MASKED_PHONE_RE)
 
 
+# An address as a mail's `From` line writes it with its owner's name (`Budi Santoso <budi@example.com>`, as an inbox's
+# or a help desk's export gives a sender): the address is what the angle brackets hold.
+_NAMED_ADDRESS = re.compile(r"[^<>]*<([^<>]*)>")
+# What an address is, lower-cased: a local part without spaces or the marks that part addresses in a list, one @, and
+# a domain of dot-separated labels (letters and digits in any script, hyphens between) ending in a name of letters
+# (`example.co.id`, `bücher.de`, `xn--bcher-kva.de`). Anything else (`ana@gmail`, `ana@gmail,com`, two addresses in
+# one cell) would hash to an identifier no other source gives: it joins no one, and is no e-mail.
+_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
+_ADDRESS = re.compile(rf"[^\s@<>()\[\],;:\"]+@(?:{_LABEL}\.)+(?:[^\W\d_]{{2,}}|xn--[a-z0-9-]+)")
+
+
 def normalise_email(raw: str) -> str | None:
-    """Lower-case and trim an e-mail (a `mailto:` link's address, without a trailing dot); None when it does not
-    look like one, or is masked (`b*****8@gmail.com`)."""
-    value = raw.strip().lower().removeprefix("mailto:").rstrip(".")
-    if "@" not in value or value.startswith("@") or value.endswith("@") or _MASKED_EMAIL.search(value):
+    """Lower-case and trim an e-mail (a `mailto:` link's address, without its query or a trailing dot; the address
+    a `Name <address>` gives); None when it is no address (`_ADDRESS`), or is masked (`b*****8@gmail.com`).
+
+    Example:
+        >>> normalise_email("Budi Santoso <Budi@Kopi.id>"), normalise_email("mailto:ana@example.com?subject=Kopi")
+        ('budi@kopi.id', 'ana@example.com')
+        >>> normalise_email("ana@gmail") is None, normalise_email("ana@example.com; budi@example.com") is None
+        (True, True)
+    """
+    value = raw.strip().lower()
+    named = _NAMED_ADDRESS.fullmatch(value)
+    if named:
+        value = named.group(1).strip()
+    if value.startswith("mailto:"):
+        value = value.removeprefix("mailto:").split("?", 1)[0]
+    value = value.rstrip(".")
+    if _MASKED_EMAIL.search(value) or not _ADDRESS.fullmatch(value):
         return None
     return value
 

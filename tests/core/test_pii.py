@@ -71,15 +71,51 @@ def test_a_masked_email_normalises_to_none(raw: str) -> None:
         " ana@example.com ",
         "mailto:Ana@example.com",
         "ana@example.com.",
+        # As a mail's From line writes an address with its owner's name (an inbox's or a help desk's export), and a
+        # mailto link with its subject.
+        "Ana Lestari <Ana@Example.com>",
+        '"Lestari, Ana" <ana@example.com>',
+        "<ana@example.com>",
+        "mailto:ana@example.com?subject=Pesanan%20kopi",
     ],
 )
 def test_email_case_and_spaces_do_not_matter(raw: str) -> None:
     assert normalise_email(raw) == "ana@example.com"
 
 
-@pytest.mark.parametrize("raw", ["", "ana", "@example.com", "ana@", "   "])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "ana",
+        "@example.com",
+        "ana@",
+        "   ",
+        # No domain ending, or a domain no address has: each would be an identifier no other source gives.
+        "ana@gmail",
+        "ana@gmail,com",
+        "ana@@example.com",
+        "ana lestari@example.com",
+        "ana@example..com",
+        "ana@-example.com",
+        "ana@example-.com",
+        "ana@exa_mple.com",
+        "ana@example.c0m",
+        # Two addresses in one cell: which one is the customer's is not said.
+        "ana@example.com; budi@example.com",
+        "ana@example.com, budi@example.com",
+    ],
+)
 def test_what_is_not_an_email_normalises_to_none(raw: str) -> None:
     assert normalise_email(raw) is None
+
+
+@pytest.mark.parametrize(
+    "raw", ["budi.santoso+kopi@mail.co.id", "o'brien@example.com", "budi_88@yahoo.co.id", "ana@bücher.de",
+            "ana@xn--bcher-kva.de", "ana@mail-server.example.com"]
+)  # fmt: skip
+def test_an_address_of_any_usual_shape_is_kept_as_written(raw: str) -> None:
+    assert normalise_email(raw) == raw
 
 
 def test_hmac_depends_on_the_key(tmp_path: Path) -> None:
@@ -168,6 +204,28 @@ def test_stored_hashes_are_keyed_hmacs_of_the_normalised_identifiers(tmp_path: P
     assert events["ana-2"]["phone_hash"] == hmac_hex(key, ANA_E164)
     assert events["budi-1"]["email_hash"] == hmac_hex(key, "budi.santoso@kopi.id")
     assert events["ana-3"]["email_hash"] is None
+
+
+def test_an_address_written_with_its_owners_name_joins_the_same_address_alone(tmp_path: Path) -> None:
+    """An inbox's export gives a sender as `Name <address>`: hashed as written, it was an identifier of its own, and
+    the sender never joined the web shop's customer of that address."""
+    project = make_project(tmp_path / "p")
+    rows = [
+        {"event_id": "web-1", "timestamp": "2026-03-01 09:00", "type": "identify", "user_id": "u-ana",
+         "email": "ana@example.com"},
+        {"event_id": "crm-1", "timestamp": "2026-03-02 09:00", "type": "identify", "user_id": "crm-7",
+         "email": "Ana Lestari <Ana@Example.com>"},
+        {"event_id": "crm-2", "timestamp": "2026-03-02 09:00", "type": "identify", "user_id": "crm-8",
+         "email": "budi@gmail"},
+    ]  # fmt: skip
+    import_file(project, write_csv(tmp_path / "contacts.csv", rows))
+    events = {row["event_id"]: row for row in lake_events(project)}
+    assert (
+        events["crm-1"]["email_hash"]
+        == events["web-1"]["email_hash"]
+        == hmac_hex(project.hmac_key(), "ana@example.com")
+    )
+    assert events["crm-2"]["email_hash"] is None  # no address: stored without one, joined by its user_id alone
 
 
 def test_two_projects_hash_the_same_email_differently(tmp_path: Path) -> None:

@@ -115,6 +115,10 @@ def test_tokens_join_what_they_stand_for_and_change_nothing_twice() -> None:
     same = {private_text(key, text) for text in ("0812-3456-7890", "+62 812 3456 7890", "6281234567890")}
     assert len(same) == 1 and private_text(key, next(iter(same))) == next(iter(same))
     assert private_text(key, "ana%40example.com") == private_text(key, "Ana@Example.com")
+    # What looks like an address and is none (no e-mail hash is made of it) is not left in clear either, and two
+    # such texts stay two tokens.
+    odd = [private_text(key, f"kirim ke {text}") for text in ("ana@example..com", "budi@-kopi.id")]
+    assert all("@" not in text and text.startswith("kirim ke email_") for text in odd) and odd[0] != odd[1]
     assert private_json(key, '{"a": 1}') == '{"a": 1}'  # unchanged JSON keeps its text as written
     assert json.loads(private_json(key, '{"hp": "0812 3456 7890"}')) == {"hp": private_text(key, "0812 3456 7890")}
     # A number past a float's range cannot be written back as JSON: the text is replaced as text, and stays JSON.
