@@ -700,6 +700,34 @@ def test_an_output_file_may_not_be_the_projects_own(tmp_path: Path) -> None:
     assert not (project / "data" / "map").exists(), "no folder is made for a file refused"
 
 
+def test_an_output_file_may_not_be_the_projects_hashing_key_wherever_its_settings_keep_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key kept outside the project (`hmac_key_file = "/secure/jejak.key"`) was no part of it to the check: `-o`
+    on it wrote a table over the key, and every identifier hashed with it could never be joined again."""
+    runner = CliRunner()
+    for name, where in (("out", tmp_path / "secure" / "kopi.key"), ("in", tmp_path / "in" / "keys" / "kopi.key")):
+        project = tmp_path / name  # the key outside the project, and inside it under a name of its settings
+        project.mkdir()
+        (project / "jejak.toml").write_text(f'[settings]\nhmac_key_file = "{where}"\n', encoding="utf-8")
+        assert runner.invoke(cli, ["init", str(project)]).exit_code == 0
+        key = where.read_bytes()
+        for command in (
+            ["export", "paths", "-o", str(where)],
+            ["report", "timelag", "--html", str(where)],
+            ["persona", "export", "-o", str(where)],
+        ):
+            # --project after the file: it is read first all the same.
+            refused = runner.invoke(cli, [*command, "--project", str(project)], env={"COLUMNS": "300"})
+            assert refused.exit_code == 2, (command, refused.output)
+            assert f"is the hashing key (kopi.key) of the jejak project in {project}" in refused.output, refused.output
+        # In the project's folder, with no --project: the project the command works on is the current one.
+        monkeypatch.chdir(project)
+        refused = runner.invoke(cli, ["export", "paths", "-o", str(where)], env={"COLUMNS": "300"})
+        assert refused.exit_code == 2 and "is the hashing key (kopi.key)" in refused.output, refused.output
+        assert where.read_bytes() == key
+
+
 def test_an_export_names_only_a_table_and_says_what_it_could_not_write(tmp_path: Path) -> None:
     runner, project = cli_project(tmp_path)
     at = ["--project", str(project)]

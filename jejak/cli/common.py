@@ -30,9 +30,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 console = Console(markup=False, emoji=False)
 err_console = Console(stderr=True, markup=False, emoji=False)
 FORMATS = click.Choice(["table", "csv", "json"])
-# Every command that works on a project takes it so.
+# Every command that works on a project takes it so. Eager: read before any other option, so an output file's
+# check (`OutputFile`) knows the project, and where its settings keep its key.
 PROJECT_OPTION = click.option(
-    "--project", "project_dir", default=None, help="Project directory (default: $JEJAK_PROJECT or .)."
+    "--project", "project_dir", default=None, is_eager=True, help="Project directory (default: $JEJAK_PROJECT or .)."
 )
 
 
@@ -55,7 +56,8 @@ class OutputFile(click.ParamType[str, Any]):
             self.fail(f"{text} is a folder; name a file in it.", param, ctx)
         from jejak.store.project import project_part
 
-        part = project_part(path)
+        project_dir = ctx.params.get("project_dir") if ctx is not None else None
+        part = project_part(path, Path(project_dir) if project_dir else None)
         if part is not None:
             # `-o jejak.sqlite` wrote a CSV over the project's state (its imports log, personas and users).
             self.fail(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jejak.core.errors import ProjectError, SettingError
+from jejak.core.errors import JejakError, ProjectError, SettingError
 from jejak.core.pii import create_key, load_key
 from jejak.core.settings import SETTINGS_TABLE, Settings, resolve_settings
 from jejak.core.typed import check_no_nul_inside, shown
@@ -50,10 +50,12 @@ def _config_template() -> str:
 _STATE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
-def project_part(path: Path) -> tuple[Path, str] | None:
+def project_part(path: Path, root: Path | None = None) -> tuple[Path, str] | None:
     """The project a path is part of and what of it the path is, where writing a command's output would destroy it:
-    its settings file, its application state, its hashing key (where the default puts it) or a place in its data
-    folder. None for any other path, in a project (`paths.csv` beside jejak.toml) or not.
+    its settings file, its application state, its hashing key (where its settings put it) or a place in its data
+    folder. None for any other path, in a project (`paths.csv` beside jejak.toml) or not. The projects are those of
+    the folders above the path, and the one the command works on (`root`, else $JEJAK_PROJECT, else the current
+    directory): its `hmac_key_file` may be anywhere (`/secure/jejak.key`).
 
     Example:
         >>> import tempfile
@@ -65,10 +67,10 @@ def project_part(path: Path) -> tuple[Path, str] | None:
         ['the application state (jejak.sqlite)', 'inside the data folder', None]
     """
     target = path.expanduser().resolve()
-    for folder in target.parents:
-        if not (folder / CONFIG_NAME).is_file():
-            continue
-        project = Project(folder)
+    command_root = (root or Path(os.environ.get(PROJECT_ENV, "."))).expanduser().resolve()
+    folders = dict.fromkeys(folder for folder in (command_root, *target.parents) if (folder / CONFIG_NAME).is_file())
+    for folder in folders:
+        project = _configured(folder)
         owned = {
             project.config_path: f"the settings ({CONFIG_NAME})",
             project.key_path: f"the hashing key ({project.key_path.name})",
@@ -82,6 +84,16 @@ def project_part(path: Path) -> tuple[Path, str] | None:
         if target.is_relative_to(project.data_dir.resolve()):
             return folder, "inside the data folder"
     return None
+
+
+def _configured(root: Path) -> Project:
+    """The project in `root` with its settings (where its key is), not opened: its state is not touched. One whose
+    settings cannot be read is taken with the defaults; the command that opens it says what is wrong."""
+    try:
+        config = _read_config(root / CONFIG_NAME)
+        return Project(root=root, config=config, settings=resolve_settings(config, env=dict(os.environ)))
+    except (JejakError, OSError):
+        return Project(root)
 
 
 @dataclass(frozen=True)
