@@ -186,11 +186,10 @@ AMOUNTS = ("revenue", "refunded_revenue")  # the canonical columns read as amoun
 def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str], typed: Sequence[str] = ()) -> str:
     """SQL turning a CSV/Parquet chunk (already named canonically) into the same shape as JSON Lines.
 
-    `typed`: the amounts (revenue, refunded_revenue) whose file column holds numbers (`readers.TYPED_AMOUNT_FLAGS`).
-    The row's text
-    (`table_raw_text_sql`) is not computed here: only quarantined rows and rows without an
-    event_id need it, and building a JSON text of every row cost a fifth of the import. The extra columns
-    are kept (as `x:<name>`) so it can be built later, from this relation, for those rows only.
+    `typed`: the amounts (AMOUNTS) whose file column holds numbers (`readers.TYPED_AMOUNT_FLAGS`). The row's text
+    (`table_raw_text_sql`) is not computed here: only quarantined rows and rows without an event_id need it, and
+    building a JSON text of every row cost a fifth of the import. The extra columns are kept (as `x:<name>`) so it
+    can be built later, from this relation, for those rows only.
     """
     columns = []
     for name in JSONL_FIELDS:
