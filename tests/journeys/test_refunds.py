@@ -30,6 +30,12 @@ def _table(build: Path, name: str) -> list[dict[str, Any]]:
     return pq.read_table(build / name).to_pylist()
 
 
+def _revenues(build: Path) -> dict[str, tuple[float, float, float]]:
+    """Each conversion's gross revenue, the refunds subtracted from it and its net revenue."""
+    rows = _table(build, "conversions")
+    return {row["conversion_event_id"]: (row["gross_revenue"], row["refunded_revenue"], row["revenue"]) for row in rows}
+
+
 def _order(message_id: str, when: str, revenue: float, user: str, source: str, **order: str) -> dict[str, Any]:
     return {
         "type": "track",
@@ -69,10 +75,7 @@ def test_a_refund_takes_its_amount_off_its_orders_revenue_in_paths_and_attributi
     built = runner.invoke(cli, ["build", "--project", str(root)])
     assert built.exit_code == 0, built.output
     build = root / "data" / "tables"
-    conversions = {row["conversion_event_id"]: row for row in _table(build, "conversions")}
-    assert {
-        key: (row["gross_revenue"], row["refunded_revenue"], row["revenue"]) for key, row in conversions.items()
-    } == {
+    assert _revenues(build) == {
         "o1": (300000.0, 100000.0, 200000.0),
         "o2": (80000.0, 80000.0, 0.0),  # never below zero
     }
@@ -214,10 +217,7 @@ def test_an_orders_export_that_states_each_orders_refunded_amount_counts_it_net(
 
     assert runner.invoke(cli, ["build", "--project", str(root)]).exit_code == 0
     build = root / "data" / "tables"
-    conversions = {row["conversion_event_id"]: row for row in _table(build, "conversions")}
-    assert {
-        key: (row["gross_revenue"], row["refunded_revenue"], row["revenue"]) for key, row in conversions.items()
-    } == {
+    assert _revenues(build) == {
         "#1001": (150000.0, 0.0, 150000.0),
         "#1002": (90000.0, 30000.0, 60000.0),
         "#1005": (60000.0, 15000.0, 45000.0),  # a minus sign says the same
