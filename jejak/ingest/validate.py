@@ -106,6 +106,7 @@ JSONL_FIELDS: dict[str, tuple[str, ...]] = {
     "traits": ("$.traits",),
     "source_name": (),
 }
+AMOUNTS = ("revenue", "refunded_revenue")  # the canonical columns read as amounts of money (`number_sql`)
 # Segment's own top-level `channel` names the library (browser, server), so only jejak's offline type sets these.
 JSONL_OFFLINE_ONLY = ("channel", "touchpoint")
 # Fields that must be JSON scalars, fields that must be objects, and the one number inside one.
@@ -146,6 +147,8 @@ def jsonl_extract_sql(chunk: str) -> str:
     wrong_scalar = " OR ".join(f"{kind[p]} NOT IN {SCALAR_JSON_TYPES}" for p in JSONL_SCALAR_PATHS)
     wrong_object = " OR ".join(f"{kind[p]} NOT IN ('OBJECT', 'NULL')" for p in JSONL_OBJECT_PATHS)
     columns = ",\n  ".join(fields)
+    # No Segment field holds another amount (a refunded amount stays in the properties, read by the build).
+    untyped_amounts = "".join(f"false AS _{amount}_is_text, " for amount in AMOUNTS if amount != "revenue")
     # Whether the revenue was a JSON string: a JSON number is never read as Rupiah thousands (`AmountStyle`).
     revenue_is_text = (
         "CASE "
@@ -174,13 +177,10 @@ SELECT _line, _raw, NULL::VARCHAR AS _extra,
     ELSE 'a field has the wrong JSON type: ids, type, event and timestamp must be text or numbers; '
          || 'properties, context and traits must be objects'
   END AS _pre_message,
-  {revenue_is_text} AS _revenue_is_text, false AS _refunded_is_text,
+  {revenue_is_text} AS _revenue_is_text, {untyped_amounts}
   {columns}
 FROM picked
 """
-
-
-AMOUNTS = ("revenue", "refunded_revenue")  # the canonical columns read as amounts of money (`number_sql`)
 
 
 def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str], typed: Sequence[str] = ()) -> str:
@@ -202,11 +202,13 @@ def table_extract_sql(chunk: str, present: Sequence[str], extra: Sequence[str], 
         extra_sql = "NULL::VARCHAR"
     # Whether each amount was text in the file (CSV, a workbook, a Parquet string column; `typed`: a Parquet number
     # column, cast to text by the reader): only text can be Rupiah thousands.
-    is_text = {amount: "true" if amount in present and amount not in typed else "false" for amount in AMOUNTS}
+    is_text = "".join(
+        f"{'true' if amount in present and amount not in typed else 'false'} AS _{amount}_is_text, "
+        for amount in AMOUNTS
+    )
     return f"""
 SELECT _line, {extra_sql} AS _extra,
-  NULL::VARCHAR AS _pre_reason, NULL::VARCHAR AS _pre_message, {is_text["revenue"]} AS _revenue_is_text,
-  {is_text["refunded_revenue"]} AS _refunded_is_text,
+  NULL::VARCHAR AS _pre_reason, NULL::VARCHAR AS _pre_message, {is_text}
   {", ".join(columns)}
 FROM {chunk}
 """
@@ -577,7 +579,7 @@ def validate_sql(
 
     `raw_text` is the row's text over alias `c` (`table_raw_text_sql`, or the JSON line itself). `amounts` says how
     revenue is written (`number_sql`); an amount that was a number in the file (JSON, Parquet) is never read as
-    Rupiah thousands, only text is (`_revenue_is_text`).
+    Rupiah thousands, only text is (`_<amount>_is_text`, of each of AMOUNTS).
     A `timestamp` that is not ISO-8601 is tried with each of `timestamp_formats` (strptime) in turn.
     With `keep_anonymous`, a row that names no one (no id, and no e-mail or phone but a cell saying there is none)
     is a person of its own, `anonymous_id` ANONYMOUS_ROW and its event id, instead of `no_identifier`; a masked or
@@ -639,15 +641,25 @@ def validate_sql(
     # funnel or stage rule can ever name (Segment's API refuses a track without `event` too). Page, screen, identify,
     # alias and group events are named by their type (`default_event`).
     nameless = f"(c._kind IN ('track', 'offline') AND {_blank('c.event')} IS NULL)"
+    # An amount (AMOUNTS) given that is no number, or one past any order's: `wrong_type`, naming its column.
+    amount_reasons = "\n      ".join(
+        f"WHEN {_blank(f'c.{a}')} IS NOT NULL AND c._{a} IS NULL THEN 'wrong_type' "
+        f"WHEN abs(c._{a}) > {LARGEST_REVENUE:.0f} THEN 'wrong_type'"
+        for a in AMOUNTS
+    )
+    amount_messages = "\n      ".join(
+        f"WHEN {_blank(f'c.{a}')} IS NOT NULL AND c._{a} IS NULL THEN '{a} ' || c.{a} || ' is not a number "
+        "(setting decimal_mark: how amounts are written)' "
+        f"WHEN abs(c._{a}) > {LARGEST_REVENUE:.0f} THEN '{a} ' || c.{a} || ' is more than 10^15, beyond any order: "
+        f"two numbers run together, or a column of ids mapped to {a}?'"
+        for a in AMOUNTS
+    )
     # Each check once per row, in `checked`; the reason and its message then read the results.
     reason = f"""CASE
       WHEN c._pre_reason IS NOT NULL THEN c._pre_reason
       WHEN c._longest > {int(max_field_bytes)} THEN 'oversize_field'
       WHEN c._kind NOT IN ({types}) THEN 'unknown_type'
-      WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'wrong_type'
-      WHEN abs(c._revenue) > {LARGEST_REVENUE:.0f} THEN 'wrong_type'
-      WHEN {_blank("c.refunded_revenue")} IS NOT NULL AND c._refunded IS NULL THEN 'wrong_type'
-      WHEN abs(c._refunded) > {LARGEST_REVENUE:.0f} THEN 'wrong_type'
+      {amount_reasons}
       WHEN c._bad_object THEN 'wrong_type'
       WHEN c._timestamp IS NULL THEN 'bad_timestamp'
       WHEN c._timestamp > {latest} THEN 'bad_timestamp'
@@ -659,10 +671,7 @@ def validate_sql(
       WHEN c._pre_reason IS NOT NULL THEN c._pre_message
       WHEN c._longest > {int(max_field_bytes)} THEN 'a field is ' || c._longest || ' bytes long; the limit is {int(max_field_bytes)} (setting import_max_field_bytes)'
       WHEN c._kind NOT IN ({types}) THEN 'type ' || c._kind || ' is not one of {", ".join(EVENT_TYPES)}'
-      WHEN {_blank("c.revenue")} IS NOT NULL AND c._revenue IS NULL THEN 'revenue ' || c.revenue || ' is not a number (setting decimal_mark: how amounts are written)'
-      WHEN abs(c._revenue) > {LARGEST_REVENUE:.0f} THEN 'revenue ' || c.revenue || ' is more than 10^15, beyond any order: two numbers run together, or a column of ids mapped to revenue?'
-      WHEN {_blank("c.refunded_revenue")} IS NOT NULL AND c._refunded IS NULL THEN 'refunded_revenue ' || c.refunded_revenue || ' is not a number (setting decimal_mark: how amounts are written)'
-      WHEN abs(c._refunded) > {LARGEST_REVENUE:.0f} THEN 'refunded_revenue ' || c.refunded_revenue || ' is more than 10^15, beyond any order: two numbers run together, or a column of ids mapped to it?'
+      {amount_messages}
       WHEN c._bad_object THEN 'properties, context and traits must be JSON objects'
       WHEN c._timestamp IS NULL THEN 'timestamp ' || coalesce('"' || c.timestamp || '"', 'is missing and') || ' is not an ISO-8601 date-time (e.g. 2026-03-01T09:00:00+07:00){hint}'
       WHEN c._timestamp > {latest} THEN 'timestamp "' || coalesce(c.timestamp, CAST(c._timestamp AS VARCHAR)) || '" is more than a day after this import: a typo in the year, or a device whose clock is wrong'
@@ -692,10 +701,15 @@ def validate_sql(
     strip_pii = '{"email": null, "phone": null}'
     # What the order's row says was refunded of it, as a positive number (a till writes it with a minus sign); none
     # when nothing was (Shopify writes 0.00 on every other order), so only refunded orders' properties say so.
-    refunded = f"CASE WHEN c._refunded <> 0 THEN json_object({sql_text(REFUNDED_PROPERTY)}, abs(c._refunded)) END"
+    stated = "c._refunded_revenue"
+    refunded = f"CASE WHEN {stated} <> 0 THEN json_object({sql_text(REFUNDED_PROPERTY)}, abs({stated})) END"
     row_currency = f"upper(coalesce({_blank('c.currency')}, {sql_text(currency)}))"  # its own, else the setting's
-    rupiah = f"(c._revenue_is_text AND {row_currency} = 'IDR')"
-    refunded_rupiah = f"(c._refunded_is_text AND {row_currency} = 'IDR')"
+    # Each amount (AMOUNTS) read as `_<amount>`; Rupiah thousands only where it was text in an IDR row.
+    idr = sql_text("IDR")
+    parsed_amounts = ",\n    ".join(
+        f"{number_sql(trimmed(f'c.{a}'), amounts, f'(c._{a}_is_text AND {row_currency} = {idr})')} AS _{a}"
+        for a in AMOUNTS
+    )
     agent = _agent_sql("user_agent")
     origin = _origin_sql("c.source", "c.medium", "c.referrer", "c._origin")
     return f"""
@@ -713,8 +727,7 @@ WITH agents AS (
     p.hash AS _phone_hash,
     {longest} AS _longest,
     lower(coalesce({_blank("c.type")}, 'track')) AS _kind,
-    {number_sql(trimmed("c.revenue"), amounts, rupiah)} AS _revenue,
-    {number_sql(trimmed("c.refunded_revenue"), amounts, refunded_rupiah)} AS _refunded,
+    {parsed_amounts},
     {object_check} AS _bad_object,
     {timestamp} AS _timestamp,
     {received} AS _received,
