@@ -67,7 +67,7 @@ def project_part(path: Path, root: Path | None = None) -> tuple[Path, str] | Non
         ['the application state (jejak.sqlite)', 'inside the data folder', None]
     """
     target = path.expanduser().resolve()
-    command_root = (root or Path(os.environ.get(PROJECT_ENV, "."))).expanduser().resolve()
+    command_root = _project_root(root, dict(os.environ))  # the folder the command opens (`open_project`)
     folders = dict.fromkeys(folder for folder in (command_root, *target.parents) if (folder / CONFIG_NAME).is_file())
     for folder in folders:
         project = _configured(folder)
@@ -90,10 +90,20 @@ def _configured(root: Path) -> Project:
     """The project in `root` with its settings (where its key is), not opened: its state is not touched. One whose
     settings cannot be read is taken with the defaults; the command that opens it says what is wrong."""
     try:
-        config = _read_config(root / CONFIG_NAME)
-        return Project(root=root, config=config, settings=resolve_settings(config, env=dict(os.environ)))
+        return _read_project(root, dict(os.environ))
     except (JejakError, OSError):
         return Project(root)
+
+
+def _project_root(root: Path | None, environment: dict[str, str]) -> Path:
+    """The folder a command works on: `root`, else $JEJAK_PROJECT, else the current directory."""
+    return (root or Path(environment.get(PROJECT_ENV, "."))).resolve()
+
+
+def _read_project(root: Path, environment: dict[str, str]) -> Project:
+    """The project in `root` with its jejak.toml read and its settings resolved (then `environment`'s JEJAK_*)."""
+    config = _read_config(root / CONFIG_NAME)
+    return Project(root=root, config=config, settings=resolve_settings(config, env=environment))
 
 
 @dataclass(frozen=True)
@@ -216,8 +226,7 @@ def init_project(root: Path) -> Project:
 def open_project(root: Path | None = None, env: dict[str, str] | None = None) -> Project:
     """Open the project in `root`, else $JEJAK_PROJECT, else the current directory."""
     environment = dict(os.environ) if env is None else env
-    base = root or Path(environment.get(PROJECT_ENV, "."))
-    base = base.resolve()
+    base = _project_root(root, environment)
     config_path = base / CONFIG_NAME
     try:
         found = config_path.exists()
@@ -228,8 +237,7 @@ def open_project(root: Path | None = None, env: dict[str, str] | None = None) ->
             f"No jejak project in {base} (no {CONFIG_NAME}). Run `jejak init {base}` first, "
             f"or pass --project DIR / set {PROJECT_ENV}."
         )
-    config = _read_config(config_path)
-    project = Project(root=base, config=config, settings=resolve_settings(config, env=environment))
+    project = _read_project(base, environment)
     if project.sqlite_path.exists():
         from jejak.store.appstate import migrate
 
