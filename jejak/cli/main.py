@@ -347,6 +347,12 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
                 f"  {shown_name(s.file)}: {named} no one (no id, e-mail or phone): a till's walk-in sales? Keep each as "
                 f"a person of its own, so that its revenue counts, with --keep-anonymous{again}"
             )
+        if s.refunds_given_customers:
+            refunds = f"{s.refunds_given_customers:,} refunds" if s.refunds_given_customers != 1 else "1 refund"
+            verb = "would be given" if check else "given"
+            console.print(
+                f"  {shown_name(s.file)}: {refunds} naming no customer {verb} the customer of the order they name"
+            )
         if s.time_format_hint is not None:
             console.print(f"  {shown_name(s.file)}: {time_format_advice(s.time_format_hint, check, of_one_file=True)}")
         if s.unused_map:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -82,6 +83,7 @@ from jejak.ingest.mapping import (
     survey_kind,
     totals_columns,
 )
+from jejak.ingest.orders import ORDER_ID_PROPERTIES, OWNER_COLUMNS, order_owners
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
     TYPED_AMOUNT_FLAGS,
@@ -109,6 +111,7 @@ from jejak.ingest.readers import (
 from jejak.ingest.remote import download_url, is_url
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format, times_of_messages
 from jejak.ingest.validate import (
+    ANONYMOUS_ROW,
     EPOCH_FORMATS,
     JSONL_RAW_TEXT_SQL,
     KNOWN_INPUT_COLUMNS,
@@ -128,6 +131,7 @@ from jejak.store.appstate import writing_state
 from jejak.store.files import move_into_place
 from jejak.store.lake import (
     event_files,
+    events_glob,
     excluding_readers,
     publish_partitions,
     replace_files,
@@ -213,6 +217,8 @@ class ImportSummary:
     replaced: int = 0
     # Rows quarantined as no_identifier that name no one at all (a till's walk-in sale; `--keep-anonymous` keeps them).
     unnamed_rows: int = 0
+    # Refunds that named no customer, given the customer of the order they name (`_give_refunds_their_customers`).
+    refunds_given_customers: int = 0
     # The options the file was read with (the command line's, a profile's, or its last import's), and the profile's
     # name when one gave them (`profiles`; set by the CLI, which chooses it).
     options: ImportOptions | None = None
@@ -543,7 +549,10 @@ def _check_columns(
             f"{path} has no 'timestamp' column. "
             'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).'
         )
-    if not any(name in names for name in IDENTIFIER_COLUMNS):
+    # A returns sheet names the order each refund is of, and no customer: a refund takes its order's customer
+    # (`_give_refunds_their_customers`), and each row that cannot is quarantined, saying why.
+    names_orders = any(name.lower().removeprefix(PROPERTY_PREFIX) in ORDER_ID_PROPERTIES for name in names)
+    if not any(name in names for name in IDENTIFIER_COLUMNS) and not names_orders:
         lacks.append(
             f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)}. "
             'Add one, or map yours with --map "pelanggan=user_id".'
@@ -1206,9 +1215,11 @@ class LoadedRows:
     id_clash: IdClash | None = None  # `_store_new_events`
     changed: ChangedEvents | None = None  # `_store_new_events`
     replaced: int = 0  # `_store_new_events`, with `update`
+    refunds_given_customers: int = 0  # `_give_refunds_their_customers`
 
     def summary(self, file: str, file_format: str, seconds: float) -> ImportSummary:
         return ImportSummary(
+            refunds_given_customers=self.refunds_given_customers,
             unsourced=self.unsourced,
             revenueless=self.revenueless,
             unconverted=self.unconverted,
@@ -1285,6 +1296,7 @@ def load_rows(
     rows_read = 0
     quarantine_rows: list[dict[str, object]] = []
     valid_lines: frozenset[int] = frozenset()
+    refunds_given = 0
     try:
         _check_timestamp_formats(engine, timestamp_formats, "--timestamp-format")
         _check_timestamp_formats(engine, settings.timestamp_formats)
@@ -1298,7 +1310,7 @@ def load_rows(
                     {"source_line": bad.line, "reason": bad.reason, "message": bad.message, "raw": bad.raw}
                 )
             if chunk.table.num_rows:
-                quarantine_rows += _validate_chunk(
+                validated = _validate_chunk(
                     engine,
                     chunk.table,
                     stage / f"chunk-{index:06d}.parquet",
@@ -1314,7 +1326,10 @@ def load_rows(
                     amounts=amounts,
                     timestamp_formats=formats,
                     keep_anonymous=keep_anonymous,
+                    project=project,
                 )
+                quarantine_rows += validated.bad_rows
+                refunds_given += validated.refunds_given_customers
             if progress is not None:
                 progress(chunk.bytes_done, total_bytes)
         if origin_lines is not None:
@@ -1357,6 +1372,7 @@ def load_rows(
         id_clash=kept.id_clash,
         changed=kept.changed,
         replaced=kept.replaced,
+        refunds_given_customers=refunds_given,
     )
 
 
@@ -1575,8 +1591,10 @@ def _validate_chunk(
     amounts: AmountStyle,
     timestamp_formats: Sequence[str],
     keep_anonymous: bool = False,
-) -> list[dict[str, object]]:
-    """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine."""
+    project: Project | None = None,
+) -> ValidatedChunk:
+    """Validate one chunk: good rows to a staged Parquet file, bad rows returned for the quarantine. With `project`,
+    a refund that names no customer gets its order's (`_give_refunds_their_customers`)."""
     engine.register_arrow("raw_chunk", table)
     extract = (
         jsonl_extract_sql("raw_chunk")
@@ -1609,6 +1627,8 @@ def _validate_chunk(
     )
     engine.execute_sql(f"CREATE OR REPLACE TEMP TABLE validated_chunk AS {sql}")
     engine.unregister("pii_map")
+    # Before the redaction: a refund given its customer is a good row, whose text is redacted as every other's.
+    given = _give_refunds_their_customers(engine, project, staged_file.parent) if project is not None else 0
     _redact_validated(engine, key)
     columns = ", ".join(EVENT_COLUMNS)
     target = str(staged_file).replace("'", "''")
@@ -1624,7 +1644,87 @@ def _validate_chunk(
     )
     engine.execute_sql("DROP TABLE canonical_chunk; DROP TABLE validated_chunk")
     rows: list[dict[str, object]] = bad.to_pylist()
-    return rows
+    return ValidatedChunk(rows, given)
+
+
+class ValidatedChunk(NamedTuple):
+    """What `_validate_chunk` gives back: its bad rows, for the quarantine, and how many refunds that named no
+    customer it gave their order's (`_give_refunds_their_customers`)."""
+
+    bad_rows: list[dict[str, object]]
+    refunds_given_customers: int
+
+
+def _give_refunds_their_customers(engine: Engine, project: Project, stage: Path) -> int:
+    """Give each refund of `validated_chunk` that names no customer (quarantined as `no_identifier`, or kept as a
+    person of its own by `--keep-anonymous`) the identifiers of the one conversion whose order it names
+    (`orders.order_owners`): in the lake, the rows of the file staged already, or the chunk's own good rows. A refund
+    whose order is not found, or is more than one conversion's, stays quarantined, and its message says why and what
+    to do. Returns how many refunds were given a customer; nothing is read when the chunk has no such refund."""
+    settings = project.settings
+    refund_names = ", ".join(sql_text(name) for name in settings.refund_events)
+    conversion_names = ", ".join(sql_text(name) for name in settings.conversion_events)
+    if not refund_names or not conversion_names:
+        return 0
+    kept_alone = (
+        f"(_reason IS NULL AND anonymous_id = {sql_text(ANONYMOUS_ROW)} || event_id AND user_id IS NULL "
+        "AND email_hash IS NULL AND phone_hash IS NULL)"
+    )
+    refunds = engine.fetch_arrow(
+        "SELECT rowid AS refund_row, properties FROM validated_chunk "
+        f"WHERE event IN ({refund_names}) AND properties IS NOT NULL AND (_reason = 'no_identifier' OR {kept_alone})"
+    )
+    if not refunds.num_rows:
+        return 0
+    columns = ("event_id", "event", "properties", *OWNER_COLUMNS)
+    chunk_orders = engine.fetch_arrow(
+        f"SELECT {', '.join(columns)} FROM validated_chunk WHERE _reason IS NULL AND event IN ({conversion_names})"
+    )
+    sources = [ibis.memtable(chunk_orders)]
+    if event_files(project):
+        sources.append(engine.read_parquet(events_glob(project), table_name="lake_orders"))
+    if any(stage.glob("chunk-*.parquet")):
+        sources.append(engine.read_parquet(str(stage / "chunk-*.parquet"), table_name="staged_orders"))
+    conversions = [
+        source.filter(source.event.isin(list(settings.conversion_events))).select(
+            *(source[column].cast("string").name(column) for column in columns)
+        )
+        for source in sources
+    ]
+    events = ibis.union(*conversions) if len(conversions) > 1 else conversions[0]
+    # One row per event: an order in the lake that the file gives again is one conversion, not two.
+    orders = events.group_by("event_id").aggregate(
+        **{column: events[column].min() for column in columns if column != "event_id"}
+    )
+    named = ibis.memtable(refunds)
+    owners = order_owners(
+        named.mutate(members=engine.json_object_texts(named.properties)),
+        orders.mutate(members=engine.json_object_texts(orders.properties)),
+    )
+    engine.register_arrow("refund_owners", engine.to_pyarrow(owners))
+    try:
+        updates = ", ".join(f"{column} = o.{column}" for column in OWNER_COLUMNS)
+        engine.execute_sql(
+            f"UPDATE validated_chunk AS v SET {updates}, _reason = NULL, _message = NULL "
+            "FROM refund_owners AS o WHERE v.rowid = o.refund_row AND o.orders = 1"
+        )
+        # The refund's own message first (what it lacks), then what the order could not give it.
+        retry = "jejak quarantine retry --reason no_identifier"
+        engine.execute_sql(
+            "UPDATE validated_chunk AS v "
+            "SET _message = 'a refund of order ''' || o.order_id || ''': ' || v._message || "
+            "CASE WHEN o.orders = 0 THEN '; no order in the lake or in this file has that id, to take its customer "
+            f"from: import the orders first, then re-try the row ({retry}) and it gets its order''s customer' "
+            "ELSE '; ' || o.orders || ' orders have that id (two tills numbering their receipts from 1?), so whose "
+            "it is is not known: give the row its customer' END "
+            "FROM refund_owners AS o WHERE v.rowid = o.refund_row AND o.orders <> 1 AND o.order_id IS NOT NULL "
+            "AND v._reason = 'no_identifier'"
+        )
+        found = engine.fetch_arrow("SELECT count(*) AS given FROM refund_owners WHERE orders = 1")
+    finally:
+        engine.unregister("refund_owners")
+    given: int = found.column("given")[0].as_py()
+    return given
 
 
 # A bad row that may be another row of an order the file gives whole (`_continuation_lines`): the time or every

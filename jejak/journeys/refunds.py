@@ -3,9 +3,10 @@
 A refund event (the `refund_events` setting: `Order Refunded`, as Segment's e-commerce spec and GA4's `refund` are
 imported) names its order in `properties.order_id` (Segment) or `properties.transaction_id` (GA4). An order is a
 conversion, known by the same properties, else by its event id (a shop's or a till's export maps its order
-number there). The refund's amount (its revenue, a minus sign or none) is subtracted from that conversion's
-revenue, never below zero, so the conversions, journeys, paths and every attribution model count revenue net of
-refunds, as GA4's purchase revenue does. The conversion still counts: the order was placed.
+number there; `ingest.orders` reads order ids, for the import too). The refund's amount (its revenue, a minus sign
+or none) is subtracted from that conversion's revenue, never below zero, so the conversions, journeys, paths and
+every attribution model count revenue net of refunds, as GA4's purchase revenue does. The conversion still counts:
+the order was placed.
 
 An order's own row may say what was refunded of it: Shopify's orders export gives a partially refunded order's
 `Refunded Amount`, TikTok Shop's its `Order Refund Amount`, imported as the order's `properties.refunded_revenue`
@@ -48,9 +49,8 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.vocabulary import REFUNDED_PROPERTY
+from jejak.ingest.orders import conversion_order_id, named_order_id
 
-# The properties that name an order, in the order they are read: Segment's e-commerce spec, then GA4's parameter.
-ORDER_ID_PROPERTIES = ("order_id", "transaction_id")
 SUBTRACTED, STATED_ON_ORDER, NO_ORDER_ID, ORDER_NOT_FOUND, SEVERAL_ORDERS = (
     "subtracted",
     "stated_on_order",
@@ -61,26 +61,6 @@ SUBTRACTED, STATED_ON_ORDER, NO_ORDER_ID, ORDER_NOT_FOUND, SEVERAL_ORDERS = (
 REFUND_OUTCOMES = (SUBTRACTED, STATED_ON_ORDER, NO_ORDER_ID, ORDER_NOT_FOUND, SEVERAL_ORDERS)
 # A stated amount is read only when it is a plain number (the import writes it so; a property mapped by hand may not).
 _PLAIN_NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
-
-
-def order_number(written: ir.StringValue) -> ir.StringValue:
-    """An order id as its shop numbers it, whichever file wrote it: trimmed (NULL when blank), and a whole number
-    written as a float (`1001.0`, as pandas writes a column with gaps) or after a spreadsheet's text mark (`'1001`)
-    is the number, as the importer reads a customer's id. A refunds sheet saved so still names order 1001."""
-    trimmed = written.strip().nullif("")
-    # No backreferences: DuckDB and Spark write them differently in a replacement.
-    number: ir.StringValue = ibis.cases(
-        (trimmed.re_search(r"^[0-9]+\.0+$"), trimmed.re_replace(r"\.0+$", "")),
-        (trimmed.re_search(r"^'[0-9]+$"), trimmed.substr(1)),
-        else_=trimmed,
-    )
-    return number
-
-
-def named_order_id(members: ir.MapValue) -> ir.StringValue:
-    """The order id an event's properties (as a map of texts) name (`order_number`); NULL when none does."""
-    order_id: ir.StringValue = ibis.coalesce(*(order_number(members.get(key)) for key in ORDER_ID_PROPERTIES))
-    return order_id
 
 
 def stated_refund(members: ir.MapValue) -> ir.FloatingValue:
@@ -110,7 +90,7 @@ def conversion_orders(conversion_events: ir.Table) -> ir.Table:
     else its event id; and what its own row says was refunded of it (`stated_refund`, NULL for most)."""
     return conversion_events.select(
         conversion_event_id=conversion_events.event_id,
-        order_id=ibis.coalesce(named_order_id(conversion_events.members), order_number(conversion_events.event_id)),
+        order_id=conversion_order_id(conversion_events.event_id, conversion_events.members),
         stated_refund=stated_refund(conversion_events.members),
     )
 
