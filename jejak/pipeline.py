@@ -41,7 +41,7 @@ from jejak.journeys.journeys import (
     unique_paths,
 )
 from jejak.journeys.refunds import conversion_orders, match_refunds, net_of_refunds, refund_rows
-from jejak.journeys.sessions import can_touch, journey_marks, session_table, sessionize
+from jejak.journeys.sessions import arrival, can_touch, journey_marks, session_table, sessionize
 from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
 from jejak.segments.traits import person_traits
@@ -229,7 +229,9 @@ def _run_steps(
     people_events = assign_people(events, identities)
     # Whether each event can be a visit's touch, as one boolean: the sort never carries where it came from.
     narrow_events = people_events.select(
-        *SESSION_COLUMNS, can_touch=can_touch(people_events, settings.non_touch_events)
+        *SESSION_COLUMNS,
+        can_touch=can_touch(people_events, settings.non_touch_events),
+        arrival=arrival(people_events),  # where it came from, as one text: the sort never carries the four columns
     )
     sessionized = timed(
         "sessions",
@@ -239,6 +241,7 @@ def _run_steps(
                 gap_seconds=settings.session_gap_seconds,
                 max_seconds=settings.session_max_seconds,
                 conversion_events=settings.conversion_events,
+                split_at_new_source=settings.session_split_at_new_source,
             ),
             "build_sessionized",
         ),

@@ -77,11 +77,22 @@ class Web:
         message.update(fields)
         self.messages.append(message)
 
-    def page(self, when: str, url: str, *, referrer: str | None = None, agent: str = DESKTOP_AGENT, **ids: str) -> None:
+    def page(
+        self,
+        when: str,
+        url: str,
+        *,
+        referrer: str | None = None,
+        agent: str = DESKTOP_AGENT,
+        campaign: dict[str, str] | None = None,
+        **ids: str,
+    ) -> None:
         page = {"url": url, "path": url.removeprefix(SHOP).split("?")[0] or "/"}
         if referrer is not None:
             page["referrer"] = referrer
-        self._add("page", when, ids, context={"page": page, "userAgent": agent})
+        # analytics.js sends a landing's utm tags as context.campaign too; without it they are in the url alone.
+        more = {"campaign": campaign} if campaign is not None else {}
+        self._add("page", when, ids, context={"page": page, "userAgent": agent, **more})
 
     def identify(
         self, when: str, *, email: str | None = None, traits: dict[str, Any] | None = None, **ids: str
@@ -172,8 +183,17 @@ def web_messages() -> list[dict[str, Any]]:
         web.page(_iso(start + dt.timedelta(minutes=20 * step)), url, userId="eko")
     eko_bought = _iso(start + dt.timedelta(minutes=20 * 78, seconds=30))
     web.track(eko_bought, "purchase", revenue=75000, order={"transaction_id": "7001"}, userId="eko")
-    # Fajar: a paid Facebook ad, a QR code on a brochure, two direct visits at the very same instant; no purchase.
+    # Fajar: a paid Facebook ad, then a newsletter's link ten minutes in (a session of its own, as analytics.js sends
+    # its tags), its landing seen again after a page without tags (the same session); a QR code on a brochure, two
+    # direct visits at the very same instant; no purchase.
     web.page("2026-02-08T08:00:00Z", f"{SHOP}/?utm_source=facebook&utm_medium=cpc", anonymousId="d-fajar")
+    web.page("2026-02-08T08:05:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
+    newsletter = {"source": "newsletter", "medium": "email", "name": "maret"}
+    for minute in ("10", "12", "14"):
+        url = f"{SHOP}/kopi" if minute == "12" else f"{SHOP}/?utm_source=newsletter&utm_medium=email&utm_campaign=maret"
+        web.page(
+            f"2026-02-08T08:{minute}:00Z", url, campaign=None if minute == "12" else newsletter, anonymousId="d-fajar"
+        )
     web.page("2026-02-09T08:00:00Z", f"{SHOP}/?utm_source=brochure&utm_medium=qr", anonymousId="d-fajar")
     web.page("2026-02-11T08:00:00Z", f"{SHOP}/", anonymousId="d-fajar")
     web.page("2026-02-11T08:00:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
@@ -374,6 +394,8 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
     assert {"Awareness", "Consideration", "Decision", "Loyalty"} <= staged
     eko = [row for row in sessions if row["person_id"] == "u:eko"]
     assert len(eko) == 2 and max(row["duration_seconds"] for row in eko) < 24 * 3600
+    fajar = sorted((row for row in sessions if row["person_id"] == "a:d-fajar"), key=lambda row: row["started_at"])
+    assert [(row["channel"], row["events"]) for row in fajar[:2]] == [("Paid Social", 2), ("Email", 3)]
     refunds = duckdb_tables["refunds"].to_pylist()
     outcomes = {row["order_id"]: row["outcome"] for row in refunds if row["outcome"] != "stated_on_order"}
     assert outcomes == {

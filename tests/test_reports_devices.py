@@ -205,9 +205,18 @@ def test_a_call_given_its_channel_by_its_file_is_an_offline_touch_of_its_own(cha
 
 
 def test_offline_channels_is_a_setting(tmp_path_factory: pytest.TempPathFactory) -> None:
+    def eko_paths(built: Built) -> list[list[str]]:
+        return [j["path"] for j in built.table("journeys").to_pylist() if j["converted"] and j["revenue"] == 90000]
+
     built = build_story(
         tmp_path_factory.mktemp("devices-online-calls"), CHANNELS_STORY, settings={"offline_channels": []}
     )
-    eko = [j for j in built.table("journeys").to_pylist() if j["converted"] and j["revenue"] == 90000]
-    # Without it the call opens the session Eko's visit joins: the visit's channel is lost.
-    assert [j["path"] for j in eko] == [["Call Centre"]]
+    # Without it the call is an online touch, on no device: no session is offline.
+    assert "offline" not in {row["device_type"] for row in _run(built, device_conversion)}
+    # Eko's visit still starts a session of its own, as it arrives from elsewhere (its channel) than the call.
+    assert eko_paths(built) == [["Call Centre", "Paid Social"]]
+    # With neither, the call opens the session Eko's visit joins: the visit's channel is lost.
+    neither = {"offline_channels": [], "session_split_at_new_source": False}
+    assert eko_paths(build_story(tmp_path_factory.mktemp("devices-one-session"), CHANNELS_STORY, settings=neither)) == [
+        ["Call Centre"]
+    ]

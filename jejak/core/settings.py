@@ -125,6 +125,16 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         minimum=60,
     ),
     Setting(
+        "session_split_at_new_source",
+        True,
+        "flag",
+        "Whether an event that says where it arrived from (its campaign tags: source, medium, campaign; or the "
+        "channel its file gave it) starts a new session when that is not where the person's last such event arrived "
+        "from: an ad of another campaign clicked ten minutes into a visit is a touch of its own, not lost inside the "
+        "visit. Pages without tags never cut.",
+        "UA: a new campaign starts a new session; Matomo create_new_visit_when_campaign_changes = 1 (GA4 does not)",
+    ),
+    Setting(
         "offline_channels",
         ["Offline Store", "Call Centre"],
         "channel names",
@@ -354,6 +364,7 @@ class Settings:
     decimal_mark: str
     session_gap_seconds: int
     session_max_seconds: int
+    session_split_at_new_source: bool
     offline_channels: list[str]
     non_touch_events: list[str]
     lookback_days: int

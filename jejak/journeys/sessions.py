@@ -9,6 +9,14 @@ Rules (times compared to the whole second, as GA4 and Matomo do):
 - an offline event (store visit, call, print) is a session of its own, and the
   event after it starts a new one. An event whose file gave it an offline channel
   (the `offline_channels` setting) is offline by then (`channels.offline_by_channel`).
+- an event that says where it arrived from (`arrival`: its campaign tags, or the channel
+  its file gave it) starts a new session when that is not where the person's last such
+  event arrived from: a click on another campaign's ad ten minutes into a visit, a
+  WhatsApp chat right after a visit from Instagram, an order on a marketplace. Universal
+  Analytics and Matomo start a new visit at a new campaign so; GA4 does not, and neither
+  does jejak with `session_split_at_new_source = false`. Events that say nothing of it
+  (the pages of a visit, a server's events) never cut, and a campaign's own tags again
+  (a landing page reloaded) do not either.
 Every event gets exactly one `session_id`; sessions partition each person's events.
 
 A session's visit starts at its first event that can be a touch (`can_touch`): an identity call from a server, or a
@@ -38,6 +46,22 @@ IDENTITY_TYPES = ("identify", "alias", "group")
 WHERE_FROM_COLUMNS = ("source", "medium", "campaign", "referrer", "page_path", "channel")
 
 
+# What says where an event arrived from: its campaign tags, and the channel its file gave it (a marketplace's orders,
+# a chat). No referrer: a visit's own pages have their site as theirs.
+ARRIVAL_COLUMNS = ("source", "medium", "campaign", "channel")
+_ARRIVAL_SEPARATOR = "\x1f"
+# A whole epoch second as fixed-width text, so that the later of two arrivals is the larger text (`sessionize`).
+_EPOCH_DIGITS = 12
+
+
+def arrival(events: ir.Table) -> ir.StringValue:
+    """Where an event arrived from (ARRIVAL_COLUMNS, without case, in one text); NULL when it says none of them."""
+    parts = [events[column].lower() for column in ARRIVAL_COLUMNS]
+    joined = ibis.literal(_ARRIVAL_SEPARATOR).join([part.fill_null("") for part in parts])
+    said: ir.StringValue = ibis.ifelse(ibis.or_(*(part.notnull() for part in parts)), joined, ibis.null("string"))
+    return said
+
+
 def can_touch(events: ir.Table, non_touch_events: Sequence[str] = ()) -> ir.BooleanValue:
     """Whether an event can be a visit from a channel: not an identity call or one of `non_touch_events` that says
     nothing of where it came from (`WHERE_FROM_COLUMNS`)."""
@@ -49,17 +73,30 @@ def can_touch(events: ir.Table, non_touch_events: Sequence[str] = ()) -> ir.Bool
     return touches
 
 
-def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversion_events: Sequence[str]) -> ir.Table:
+def sessionize(
+    events: ir.Table,
+    *,
+    gap_seconds: int,
+    max_seconds: int,
+    conversion_events: Sequence[str],
+    split_at_new_source: bool = True,
+) -> ir.Table:
     """Each event with its session keys (`run_number`, `cap_segment`), `is_session_start`, `is_conversion`,
     `interaction_position` (how many of the person's interactions, INTERACTION_TYPES, happened up to it) and
     `journey_index` (the person's conversions before it, plus one, so a conversion carries its own number:
     a touch belongs to the journey that ends at the next conversion), and `is_visit_start`: the session's first event
     that can be a touch (the `can_touch` column; without it, every event can).
 
+    With `split_at_new_source`, an event whose `arrival` (a column, else computed from ARRIVAL_COLUMNS when the
+    table has them) is not the person's last one starts a new session.
+
     The session's text id comes from `with_session_ids`.
     """
     if "can_touch" not in events.columns:
         events = events.mutate(can_touch=ibis.literal(True))
+    if "arrival" not in events.columns:
+        known = set(ARRIVAL_COLUMNS) <= set(events.columns)
+        events = events.mutate(arrival=arrival(events) if known else ibis.null("string"))
     order = [events.timestamp, events.event_id]
     by_person = ibis.window(group_by=events.person_id, order_by=order)
     # The same partition and order as by_person, so engines count it in the same sort.
@@ -69,6 +106,10 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
     offline = (events.touchpoint == "offline").fill_null(False)
     is_conversion = events.event.isin(list(conversion_events)).fill_null(False)
     touching = events.can_touch.fill_null(True)
+    # The person's last arrival before the row, in the same sort: the latest of the earlier rows' arrivals, each
+    # after its time as fixed-width text, is the largest such text (two in one second: the larger arrival's).
+    before = ibis.window(group_by=events.person_id, order_by=order, rows=(None, -1))
+    stamped = epoch_seconds.cast("string").lpad(_EPOCH_DIGITS, "0") + events.arrival
     step1 = events.mutate(
         epoch_seconds=epoch_seconds,
         offline=offline,
@@ -78,6 +119,7 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         previous_offline=offline.lag().over(by_person),
         interaction_position=is_interaction.cast("int64").sum().over(so_far),
         touches_so_far=touching.cast("int64").sum().over(so_far),
+        last_arrival=stamped.max().over(before).substr(_EPOCH_DIGITS),
     )
     starts_run = (
         step1.previous_epoch_seconds.isnull()
@@ -85,6 +127,9 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         | step1.offline
         | step1.previous_offline.fill_null(False)
     )
+    if split_at_new_source:
+        new_source = step1.arrival.notnull() & (step1.last_arrival.isnull() | (step1.last_arrival != step1.arrival))
+        starts_run |= new_source
     step2 = step1.mutate(starts_run=starts_run)
     # Running aggregates in one more sort of the same order: a run's number is the runs started so far, and its
     # start time the latest run start so far (times never go down in this order). Running sums were slow on
@@ -113,6 +158,8 @@ def sessionize(events: ir.Table, *, gap_seconds: int, max_seconds: int, conversi
         is_visit_start=step3.touching & (is_session_start | first_of_run),
     )
     return step4.drop(
+        "arrival",
+        "last_arrival",
         "previous_epoch_seconds",
         "previous_offline",
         "starts_run",

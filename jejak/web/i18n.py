@@ -576,6 +576,12 @@ SETTINGS_HELP_ID: dict[str, str] = {
         "Batas mutlak durasi sesi: rangkaian aktivitas dipotong setiap kali mencapai jumlah detik ini, dihitung dari "
         "awalnya."
     ),
+    "session_split_at_new_source": (
+        "Apakah peristiwa yang menyebut asal kedatangannya (tag kampanye: source, medium, campaign; atau saluran "
+        "yang diberikan file-nya) memulai sesi baru bila asal itu bukan asal peristiwa orang itu yang terakhir: "
+        "iklan kampanye lain yang diklik sepuluh menit setelah kunjungan dimulai menjadi sentuhan tersendiri, tidak "
+        "hilang di dalam kunjungan. Halaman tanpa tag tidak pernah memotong."
+    ),
     "offline_channels": (
         "Saluran yang peristiwanya terjadi di luar web dan aplikasi: peristiwa yang oleh file-nya diberi salah satu "
         'saluran ini (lewat kolom channel, atau --set "channel=Offline Store") dihitung sebagai sentuhan luring, '

@@ -49,14 +49,15 @@ STORY: dict[str, list[dict[str, Any]]] = {
         visit("2026-03-06 10:00", "Paid Search"),
         buy("2026-03-06 10:05", 80000),
     ],
-    # Lala's parcel is shipped (the shop's shipping file), and ten minutes later she follows the e-mail's link and
-    # buys: the visit from the e-mail is her session's touch, though the shipping update opened the session.
+    # Lala's parcel is shipped (the shop's shipping file), and ten minutes later she comes from a Google search (a
+    # referrer, no campaign tags) and buys: that visit is her session's touch, though the shipping update opened the
+    # session. (A link with tags, an e-mail's, would start a session of its own: `test_sessions`.)
     "lala": [
         visit("2026-03-01 08:00", "Paid Search"),
         buy("2026-03-01 08:05", 50000),
         {"at": "2026-03-03 10:00", "type": "track", "event": "Order Shipped"},
         {"at": "2026-03-03 10:01", "type": "identify"},
-        visit("2026-03-03 10:10", "Email"),
+        {"at": "2026-03-03 10:10", "type": "page", "referrer": "https://www.google.com/"},
         buy("2026-03-03 10:15", 65000),
     ],
     # Kiki's refund came from the shop's refunds file, saying nothing of where: no touch on her next path.
@@ -68,7 +69,8 @@ STORY: dict[str, list[dict[str, Any]]] = {
         buy("2026-03-08 11:05", 60000),
     ],
     # Mira is identified by the shop's server and answers the survey by e-mail, and five minutes later arrives from an
-    # Instagram ad: her first contact is the ad's visit, not the answer that opened the session.
+    # Instagram ad: her first contact is the ad's visit (a session of its own, as it arrives from the ad), not the
+    # answer.
     "mira": [
         {"at": "2026-03-04 20:00", "type": "identify"},
         _answer("2026-03-04 20:01"),
@@ -96,13 +98,13 @@ def test_a_session_that_is_no_visit_is_on_no_path(built: Built) -> None:
 
 def test_a_visit_that_follows_in_the_same_session_is_its_touch(built: Built) -> None:
     lala = built.user("lala")
-    assert _paths(built, "lala") == [["Paid Search"], ["Email"]]
+    assert _paths(built, "lala") == [["Paid Search"], ["Organic Search"]]
     [_, shipped] = built.sessions_of(lala)
-    assert (shipped["channel"], shipped["visit"], shipped["events"]) == ("Email", True, 4)
+    assert (shipped["channel"], shipped["visit"], shipped["events"]) == ("Organic Search", True, 4)
     [touch] = [row for row in built.rows("touchpoints") if row["session_id"] == shipped["session_id"]]
     assert touch["event"] == "Page Viewed" and touch["timestamp"] > shipped["started_at"]
     second = next(row for row in built.rows("conversions") if row["person_id"] == lala and row["revenue"] == 65000)
-    assert second["session_channel"] == "Email"
+    assert second["session_channel"] == "Organic Search"
 
 
 def test_the_visit_not_the_session_start_is_the_arrival(built: Built) -> None:
@@ -172,9 +174,10 @@ def test_an_email_tools_events_are_email_touches_or_none(tmp_path: Path) -> None
 
 def test_reports_count_visits_only(built: Built) -> None:
     # Hana's answer and identify call are sessions in the table (so sessions partition her events), but no visits: a
-    # customer list's identify calls would otherwise add a session to each customer, and an Unassigned bounce.
+    # customer list's identify calls would otherwise add a session to each customer, and an Unassigned bounce. So
+    # are Kiki's refund, and Mira's identify call and answer (the ad's visit after them arrives from elsewhere).
     visits = [row for row in built.rows("sessions") if row["visit"]]
-    assert len(visits) == len(built.rows("touchpoints")) == len(built.rows("sessions")) - 3
+    assert len(visits) == len(built.rows("touchpoints")) == len(built.rows("sessions")) - 4
     assert {row["channel"] for row in built.rows("sessions") if not row["visit"]} == {"Unassigned"}
     [top] = built.report(lambda read: headline(read("people"), read("sessions"), read("journeys")))
     assert top["sessions"] == len(visits)

@@ -131,6 +131,67 @@ def test_the_gap_and_the_cap_are_settings(tmp_path: Path) -> None:
     ]
 
 
+# A new arrival inside a visit: another campaign's ad clicked, a chat begun, an order on a marketplace.
+ARRIVALS: dict[str, list[dict[str, Any]]] = {
+    # An Instagram ad, two pages, then a Google ad ten minutes in: two visits, two touches.
+    "iklan": [
+        {"at": "2026-03-05 10:00", "type": "page", "source": "instagram", "medium": "paid_social", "campaign": "gayo"},
+        {"at": "2026-03-05 10:03", "type": "page"},
+        {"at": "2026-03-05 10:06", "type": "page"},
+        {"at": "2026-03-05 10:10", "type": "page", "source": "google", "medium": "cpc", "campaign": "gayo"},
+        {"at": "2026-03-05 10:12", "type": "page"},
+    ],
+    # The landing page seen again (reloaded, or back to it), its tags written otherwise: still the one visit.
+    "muat": [
+        {"at": "2026-03-05 11:00", "type": "page", "source": "instagram", "medium": "paid_social", "campaign": "gayo"},
+        {"at": "2026-03-05 11:02", "type": "page"},
+        {"at": "2026-03-05 11:04", "type": "page", "source": "Instagram", "medium": "paid_social", "campaign": "gayo"},
+    ],
+    # A visit with no tags (Direct), then a WhatsApp chat five minutes later, then its link's page: the chat starts a
+    # visit of its own, and the page from its link (no tags) belongs to it.
+    "obrolan": [
+        {"at": "2026-03-05 12:00", "type": "page"},
+        {"at": "2026-03-05 12:05", "event": "wa_chat", "source": "whatsapp", "medium": "chat"},
+        {"at": "2026-03-05 12:07", "type": "page", "referrer": "https://wa.me/628123456789"},
+    ],
+    # Browsing the shop's site, then the order placed on Tokopedia (its file's channel) fifteen minutes later.
+    "pasar": [
+        {"at": "2026-03-05 13:00", "type": "page", "source": "google", "medium": "organic"},
+        {"at": "2026-03-05 13:15", "event": "Order Completed", "revenue": "90000", "channel": "Marketplace"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def arrivals(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_story(tmp_path_factory.mktemp("arrivals"), ARRIVALS)
+
+
+def test_a_new_campaign_inside_a_visit_starts_a_session_and_a_touch(arrivals: Built) -> None:
+    assert shape(arrivals, "iklan") == [3, 2]
+    touches = sorted(
+        (t for t in arrivals.rows("touchpoints") if t["person_id"] == "u:iklan"), key=lambda t: t["timestamp"]
+    )
+    assert [(t["source"], t["channel"]) for t in touches] == [("instagram", "Paid Social"), ("google", "Paid Search")]
+
+
+def test_the_same_campaign_again_and_pages_without_tags_do_not_cut(arrivals: Built) -> None:
+    assert shape(arrivals, "muat") == [3]
+
+
+def test_a_chat_or_a_marketplace_order_inside_a_visit_is_a_visit_of_its_own(arrivals: Built) -> None:
+    assert shape(arrivals, "obrolan") == [1, 2]
+    assert [s["channel"] for s in arrivals.sessions_of("u:obrolan")] == ["Direct", "WhatsApp"]
+    assert shape(arrivals, "pasar") == [1, 1]
+    [order] = [c for c in arrivals.rows("conversions") if c["person_id"] == "u:pasar"]
+    assert order["session_channel"] == "Marketplace"
+
+
+def test_splitting_at_a_new_source_is_a_setting(tmp_path: Path) -> None:
+    built = build_story(tmp_path, ARRIVALS, settings={"session_split_at_new_source": False})
+    assert [shape(built, person) for person in ARRIVALS] == [[5], [3], [3], [2]]
+
+
 # --- property: sessions partition each person's events ---------------------------------------------------
 
 BASE = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -144,6 +205,7 @@ SCHEMA = pa.schema(
         ("touchpoint", pa.string()),
         ("revenue", pa.float64()),
         ("currency", pa.string()),
+        ("arrival", pa.string()),
     ]
 )
 
@@ -156,11 +218,12 @@ def engine() -> Iterator[Engine]:
 
 
 @st.composite
-def stories(draw: st.DrawFn) -> tuple[list[tuple[str, int, str, bool]], int, int]:
-    """Random people's events, with many steps right at the gap (±1 s, with sub-second parts)."""
+def stories(draw: st.DrawFn) -> tuple[list[tuple[str, int, str, bool, str | None]], int, int]:
+    """Random people's events, with many steps right at the gap (±1 s, with sub-second parts), some of them arriving
+    from somewhere (`a`, `b`: a campaign's tags, a chat)."""
     gap_seconds = draw(st.sampled_from([1, 60, 600, 1800]))
     max_seconds = draw(st.sampled_from([60, 1800, 3600, 86400]))
-    events: list[tuple[str, int, str, bool]] = []
+    events: list[tuple[str, int, str, bool, str | None]] = []
     for person in draw(st.lists(st.sampled_from(["ana", "budi", "cici"]), min_size=1, max_size=3, unique=True)):
         clock_micros = draw(st.integers(0, 3600 * 1_000_000))
         for _ in range(draw(st.integers(1, 12))):
@@ -169,14 +232,15 @@ def stories(draw: st.DrawFn) -> tuple[list[tuple[str, int, str, bool]], int, int
             clock_micros += step * 1_000_000 + fraction
             clock_micros = max(clock_micros, 0)
             touchpoint = draw(st.sampled_from(["online", "online", "offline"]))
-            events.append((person, clock_micros, touchpoint, draw(st.booleans())))
+            came_from = draw(st.sampled_from([None, None, "a", "b"]))
+            events.append((person, clock_micros, touchpoint, draw(st.booleans()), came_from))
     return events, gap_seconds, max_seconds
 
 
 @settings(max_examples=40, deadline=None)
 @given(story=stories())
 def test_sessions_partition_each_persons_events(
-    engine: Engine, story: tuple[list[tuple[str, int, str, bool]], int, int]
+    engine: Engine, story: tuple[list[tuple[str, int, str, bool, str | None]], int, int]
 ) -> None:
     events, gap_seconds, max_seconds = story
     rows = [
@@ -189,12 +253,14 @@ def test_sessions_partition_each_persons_events(
             "touchpoint": touchpoint,
             "revenue": 10.0 if converts else None,
             "currency": "IDR",
+            "arrival": came_from,
         }
-        for index, (person, micros, touchpoint, converts) in enumerate(events)
+        for index, (person, micros, touchpoint, converts, came_from) in enumerate(events)
     ]
     table = ibis.memtable(pa.Table.from_pylist(rows, schema=SCHEMA))
     result = sessionize(table, gap_seconds=gap_seconds, max_seconds=max_seconds, conversion_events=["Order Completed"])
     out = engine.to_pyarrow(with_session_ids(result)).to_pylist()
+    came_from = {row["event_id"]: row["arrival"] for row in rows}
     marks = {row["event_id"]: row for row in engine.to_pyarrow(journey_marks(result)).to_pylist()}
 
     # Every event is in exactly one session.
@@ -216,15 +282,20 @@ def test_sessions_partition_each_persons_events(
         for i in range(1, len(mine)):
             apart = seconds[i] - seconds[i - 1]
             offline = mine[i]["touchpoint"] == "offline" or mine[i - 1]["touchpoint"] == "offline"
-            new_run = apart > gap_seconds or offline
+            # The person's last arrival before: the latest earlier one to the second (two in one second: the larger).
+            arrived = [came_from[row["event_id"]] for row in mine[: i + 1]]
+            earlier = [(seconds[j], where) for j, where in enumerate(arrived[:i]) if where is not None]
+            last = max(earlier)[1] if earlier else None
+            new_source = arrived[i] is not None and arrived[i] != last
+            new_run = apart > gap_seconds or offline or new_source
             if new_run:
                 run_start = seconds[i]
             capped = (seconds[i] - run_start) // max_seconds != (seconds[i - 1] - run_start) // max_seconds
             if sessions[i] == sessions[i - 1]:
-                assert apart <= gap_seconds and not offline
+                assert apart <= gap_seconds and not offline and not new_source
                 assert seconds[i] - seconds[i - 1] < max_seconds
             else:
-                # A new session only where a rule cuts: the gap, an offline touchpoint, or the cap.
+                # A new session only where a rule cuts: the gap, an offline touchpoint, a new arrival, or the cap.
                 assert new_run or capped
         for session in set(sessions):
             inside = [s for s, sid in zip(seconds, sessions, strict=True) if sid == session]
