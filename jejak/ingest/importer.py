@@ -503,16 +503,20 @@ def _check_readable(path: Path) -> None:
 class AdviceNames(NamedTuple):
     """The event names a refusal's advice gives a file's rows: the project's first conversion event for an export of
     orders, its first feedback event for a survey's answers (so that, followed, they count as such whatever the
-    `conversion_events` and `feedback_events` settings say)."""
+    `conversion_events` and `feedback_events` settings say). And the refund events: a file with an order's id and no
+    customer is read only when its rows may be refunds (`_check_columns`)."""
 
     order: str = "Order Completed"
     survey: str = "Survey Answered"
+    refunds: tuple[str, ...] = ("Order Refunded",)
 
     @classmethod
     def of(cls, settings: Settings) -> AdviceNames:
         default = cls()
         return cls(
-            next(iter(settings.conversion_events), default.order), next(iter(settings.feedback_events), default.survey)
+            next(iter(settings.conversion_events), default.order),
+            next(iter(settings.feedback_events), default.survey),
+            tuple(settings.refund_events),
         )
 
 
@@ -536,13 +540,14 @@ def _check_columns(
     renaming: bool = False,
     advice: AdviceNames = DEFAULT_ADVICE,
     below_title: TableBelowTitle = _no_title,
+    set_event: str | None = None,
 ) -> None:
     """The columns every event needs are there (`names`: each `header` column's name after mapping, and the --set
     columns after them); if not, say so, with the mapping the file's names suggest (`mapping.suggested_map`).
     Every missing one is named in one refusal: a file that lacked its time and its event's name took two rounds.
     `renaming`: --event-names was given, whose own check (`_check_renamable`) says how to map the event. `advice`: the
     event names to give. `below_title`: where the table starts, read only for a refusal whose header is one value
-    (a report's title), so that the advice gives the lines to skip."""
+    (a report's title), so that the advice gives the lines to skip. `set_event`: the event --set gives every row."""
     lacks: list[str] = []
     if "timestamp" not in names:
         lacks.append(
@@ -550,8 +555,12 @@ def _check_columns(
             'Add one, or map yours with --map "your_column=timestamp" (or [import.map] in jejak.toml).'
         )
     # A returns sheet names the order each refund is of, and no customer: a refund takes its order's customer
-    # (`_give_refunds_their_customers`), and each row that cannot is quarantined, saying why.
-    names_orders = any(name.lower().removeprefix(PROPERTY_PREFIX) in ORDER_ID_PROPERTIES for name in names)
+    # (`_give_refunds_their_customers`), and each row that cannot is quarantined, saying why. An orders export
+    # without its customer column is still refused at once, with the mapping its names suggest.
+    may_be_refunds = set_event is None or set_event.strip().lower() in {name.lower() for name in advice.refunds}
+    names_orders = may_be_refunds and any(
+        name.lower().removeprefix(PROPERTY_PREFIX) in ORDER_ID_PROPERTIES for name in names
+    )
     if not any(name in names for name in IDENTIFIER_COLUMNS) and not names_orders:
         lacks.append(
             f"{path} has none of the identifier columns {', '.join(IDENTIFIER_COLUMNS)}. "
@@ -781,6 +790,7 @@ def open_reader(
         renaming=renames is not None,
         advice=advice,
         below_title=below_title,
+        set_event=constants.get("event"),
     )
     present = [n for n in [*names, *joined, *constants] if n in KNOWN_INPUT_COLUMNS]
     extra = [n for n in [*names, *constants] if n not in KNOWN_INPUT_COLUMNS]

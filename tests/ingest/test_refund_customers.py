@@ -82,6 +82,17 @@ def test_a_returns_sheet_without_customers_gives_each_refund_its_orders_customer
     assert net == {"1001": 200000.0, "1002": 0.0, "1003": 50000.0}
 
 
+def test_an_orders_export_without_its_customer_column_is_still_refused_at_once(tmp_path: Path) -> None:
+    """An order id lets a refund find its customer; an order's own row has no one to take one from."""
+    runner, project = cli_project(tmp_path)
+    path = write_csv(tmp_path / "orders.csv", [{**order, "order_id": order["No. Pesanan"]} for order in ORDERS])
+    options = ["--map", "Waktu=timestamp,Total=revenue", "--set", "event=Order Completed"]
+    done = runner.invoke(cli, ["import", str(path), *options, "--project", str(project)], env={"COLUMNS": "300"})
+    assert done.exit_code == 1
+    assert "has none of the identifier columns" in " ".join(done.output.split())
+    assert not lake_events(open_project(project, env={}))
+
+
 def test_a_refund_imported_before_its_order_says_so_and_gets_the_customer_when_re_tried(tmp_path: Path) -> None:
     runner, project = cli_project(tmp_path)
     said = _import(runner, project, write_csv(tmp_path / "returns.csv", RETURNS), RETURN_OPTIONS)
