@@ -95,7 +95,7 @@ def sessionize(
     if "can_touch" not in events.columns:
         events = events.mutate(can_touch=ibis.literal(True))
     if "arrival" not in events.columns:
-        known = set(ARRIVAL_COLUMNS) <= set(events.columns)
+        known = split_at_new_source and set(ARRIVAL_COLUMNS) <= set(events.columns)
         events = events.mutate(arrival=arrival(events) if known else ibis.null("string"))
     order = [events.timestamp, events.event_id]
     by_person = ibis.window(group_by=events.person_id, order_by=order)
@@ -106,10 +106,13 @@ def sessionize(
     offline = (events.touchpoint == "offline").fill_null(False)
     is_conversion = events.event.isin(list(conversion_events)).fill_null(False)
     touching = events.can_touch.fill_null(True)
-    # The person's last arrival before the row, in the same sort: the latest of the earlier rows' arrivals, each
-    # after its time as fixed-width text, is the largest such text (two in one second: the larger arrival's).
-    before = ibis.window(group_by=events.person_id, order_by=order, rows=(None, -1))
-    stamped = epoch_seconds.cast("string").lpad(_EPOCH_DIGITS, "0") + events.arrival
+    arrivals = {}
+    if split_at_new_source:
+        # The person's last arrival before the row, in the same sort: the latest of the earlier rows' arrivals, each
+        # after its time as fixed-width text, is the largest such text (two in one second: the larger arrival's).
+        before = ibis.window(group_by=events.person_id, order_by=order, rows=(None, -1))
+        stamped = epoch_seconds.cast("string").lpad(_EPOCH_DIGITS, "0") + events.arrival
+        arrivals["last_arrival"] = stamped.max().over(before).substr(_EPOCH_DIGITS)
     step1 = events.mutate(
         epoch_seconds=epoch_seconds,
         offline=offline,
@@ -119,7 +122,7 @@ def sessionize(
         previous_offline=offline.lag().over(by_person),
         interaction_position=is_interaction.cast("int64").sum().over(so_far),
         touches_so_far=touching.cast("int64").sum().over(so_far),
-        last_arrival=stamped.max().over(before).substr(_EPOCH_DIGITS),
+        **arrivals,
     )
     starts_run = (
         step1.previous_epoch_seconds.isnull()
@@ -158,8 +161,8 @@ def sessionize(
         is_visit_start=step3.touching & (is_session_start | first_of_run),
     )
     return step4.drop(
+        *arrivals,
         "arrival",
-        "last_arrival",
         "previous_epoch_seconds",
         "previous_offline",
         "starts_run",
