@@ -559,7 +559,7 @@ def _check_columns(
     # without its customer column is still refused at once, with the mapping its names suggest.
     may_be_refunds = set_event is None or set_event.strip().lower() in {name.lower() for name in advice.refunds}
     names_orders = may_be_refunds and any(
-        name.lower().removeprefix(PROPERTY_PREFIX) in ORDER_ID_PROPERTIES for name in names
+        (property_name(name) or name.lower()) in ORDER_ID_PROPERTIES for name in names
     )
     if not any(name in names for name in IDENTIFIER_COLUMNS) and not names_orders:
         lacks.append(
