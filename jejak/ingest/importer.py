@@ -1711,7 +1711,8 @@ def _give_refunds_their_customers(engine: Engine, project: Project, stage: Path)
         named.mutate(members=engine.json_object_texts(named.properties)),
         orders.mutate(members=engine.json_object_texts(orders.properties)),
     )
-    engine.register_arrow("refund_owners", engine.to_pyarrow(owners))
+    owned = engine.to_pyarrow(owners)
+    engine.register_arrow("refund_owners", owned)
     try:
         updates = ", ".join(f"{column} = o.{column}" for column in OWNER_COLUMNS)
         engine.execute_sql(
@@ -1730,10 +1731,9 @@ def _give_refunds_their_customers(engine: Engine, project: Project, stage: Path)
             "FROM refund_owners AS o WHERE v.rowid = o.refund_row AND o.orders <> 1 AND o.order_id IS NOT NULL "
             "AND v._reason = 'no_identifier'"
         )
-        found = engine.fetch_arrow("SELECT count(*) AS given FROM refund_owners WHERE orders = 1")
     finally:
         engine.unregister("refund_owners")
-    given: int = found.column("given")[0].as_py()
+    given: int = pc.sum(pc.equal(owned.column("orders"), 1)).as_py() or 0
     return given
 
 
