@@ -319,7 +319,9 @@ CHECK_COLUMNS = (
 )
 
 
-def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> None:
+def print_import_summaries(summaries: Sequence[Any], check: bool = False, retried: Any = None) -> None:
+    """The import's table, and what each file's import did that a user should know. `retried` (a
+    `quarantine.RetrySummary`): the refunds quarantined before, re-tried because these files brought their orders."""
     rows = [
         {
             "file": shown_name(s.file),
@@ -405,7 +407,17 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False) -> Non
             raise JejakError(f"Counts for {s.file} do not reconcile; this is a bug.")
         if check:
             _print_check_samples(s)
-    if not check and any(s.rows_quarantined for s in summaries):
+    left = sum(s.rows_quarantined for s in summaries)
+    if retried is not None:
+        refunds = f"{retried.rows_retried:,} refunds" if retried.rows_retried != 1 else "1 refund"
+        again = f", {retried.rows_quarantined:,} quarantined again" if retried.rows_quarantined else ""
+        console.print(
+            f"  {refunds} quarantined until their order was imported re-tried: {retried.rows_stored:,} given the "
+            f"customer of their order{again}"
+        )
+        # The rows these files quarantined that are still there (the refunds re-tried may be an earlier import's).
+        left += retried.rows_quarantined - retried.rows_retried
+    if not check and (left > 0 or (retried is not None and retried.rows_quarantined)):
         console.print("  See the quarantined rows and re-try them after a fix: jejak quarantine list")
 
 
@@ -795,8 +807,14 @@ def import_command(
         update=update,
         profile=named_profile,
     )
+    # Refunds quarantined until their order came: re-tried now, when these files brought it (`late_orders`).
+    retried = None
+    if not check and any(summary.rows_stored for summary in summaries):
+        from jejak.ingest.late_orders import retry_refunds_of_new_orders
+
+        retried = retry_refunds_of_new_orders(project)
     if summaries:
-        print_import_summaries(summaries, check)
+        print_import_summaries(summaries, check, retried)
         warn_of_unknown_channels(project, summaries)
         warn_of_order_statuses(summaries, check)
         warn_of_unsourced_conversions(summaries, check, source_named=source is not None)

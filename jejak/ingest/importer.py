@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -1665,12 +1666,42 @@ class ValidatedChunk(NamedTuple):
     refunds_given_customers: int
 
 
+# What a refund's quarantine message starts with, and says when its order is not imported yet: how
+# `late_orders.awaiting_refunds` finds the rows to re-try once it is.
+REFUND_OF_ORDER = "a refund of order "
+AWAITING_ORDER = "no order in the lake or in this file has that id"
+
+
+def owners_of_orders(engine: Engine, named: pa.Table, sources: Sequence[ir.Table], settings: Settings) -> pa.Table:
+    """`orders.order_owners` of the refunds `named` (`refund_row`, `properties` as JSON text) among the conversions
+    of `sources` (tables of events): each refund's order id, how many conversions have it, and when one has, whose it
+    is. An event that two sources give (an order in the lake that a file gives again) is one conversion, not two."""
+    columns = ("event_id", "event", "properties", *OWNER_COLUMNS)
+    conversions = [
+        source.filter(source.event.isin(list(settings.conversion_events))).select(
+            *(source[column].cast("string").name(column) for column in columns)
+        )
+        for source in sources
+    ]
+    events = ibis.union(*conversions) if len(conversions) > 1 else conversions[0]
+    orders = events.group_by("event_id").aggregate(
+        **{column: events[column].min() for column in columns if column != "event_id"}
+    )
+    refunds = ibis.memtable(named)
+    owners = order_owners(
+        refunds.mutate(members=engine.json_object_texts(refunds.properties)),
+        orders.mutate(members=engine.json_object_texts(orders.properties)),
+    )
+    return engine.to_pyarrow(owners)
+
+
 def _give_refunds_their_customers(engine: Engine, project: Project, stage: Path) -> int:
     """Give each refund of `validated_chunk` that names no customer (quarantined as `no_identifier`, or kept as a
     person of its own by `--keep-anonymous`) the identifiers of the one conversion whose order it names
     (`orders.order_owners`): in the lake, the rows of the file staged already, or the chunk's own good rows. A refund
     whose order is not found, or is more than one conversion's, stays quarantined, and its message says why and what
-    to do. Returns how many refunds were given a customer; nothing is read when the chunk has no such refund."""
+    to do (an import that brings the order later re-tries it: `late_orders`). Returns how many refunds were given a
+    customer; nothing is read when the chunk has no such refund."""
     settings = project.settings
     refund_names = ", ".join(sql_text(name) for name in settings.refund_events)
     conversion_names = ", ".join(sql_text(name) for name in settings.conversion_events)
@@ -1695,23 +1726,7 @@ def _give_refunds_their_customers(engine: Engine, project: Project, stage: Path)
         sources.append(engine.read_parquet(events_glob(project), table_name="lake_orders"))
     if any(stage.glob("chunk-*.parquet")):
         sources.append(engine.read_parquet(str(stage / "chunk-*.parquet"), table_name="staged_orders"))
-    conversions = [
-        source.filter(source.event.isin(list(settings.conversion_events))).select(
-            *(source[column].cast("string").name(column) for column in columns)
-        )
-        for source in sources
-    ]
-    events = ibis.union(*conversions) if len(conversions) > 1 else conversions[0]
-    # One row per event: an order in the lake that the file gives again is one conversion, not two.
-    orders = events.group_by("event_id").aggregate(
-        **{column: events[column].min() for column in columns if column != "event_id"}
-    )
-    named = ibis.memtable(refunds)
-    owners = order_owners(
-        named.mutate(members=engine.json_object_texts(named.properties)),
-        orders.mutate(members=engine.json_object_texts(orders.properties)),
-    )
-    owned = engine.to_pyarrow(owners)
+    owned = owners_of_orders(engine, refunds, sources, settings)
     engine.register_arrow("refund_owners", owned)
     try:
         updates = ", ".join(f"{column} = o.{column}" for column in OWNER_COLUMNS)
@@ -1723,9 +1738,9 @@ def _give_refunds_their_customers(engine: Engine, project: Project, stage: Path)
         retry = "jejak quarantine retry --reason no_identifier"
         engine.execute_sql(
             "UPDATE validated_chunk AS v "
-            "SET _message = 'a refund of order ''' || o.order_id || ''': ' || v._message || "
-            "CASE WHEN o.orders = 0 THEN '; no order in the lake or in this file has that id, to take its customer "
-            f"from: import the orders first, then re-try the row ({retry}) and it gets its order''s customer' "
+            f"SET _message = {sql_text(REFUND_OF_ORDER)} || '''' || o.order_id || ''': ' || v._message || "
+            f"CASE WHEN o.orders = 0 THEN '; {AWAITING_ORDER}, to take its customer from: the row is re-tried when "
+            f"an import brings that order, and gets its customer (or re-try it then: {retry})' "
             "ELSE '; ' || o.orders || ' orders have that id (two tills numbering their receipts from 1?), so whose "
             "it is is not known: give the row its customer' END "
             "FROM refund_owners AS o WHERE v.rowid = o.refund_row AND o.orders <> 1 AND o.order_id IS NOT NULL "

@@ -171,7 +171,7 @@ def _part_id(part: Path) -> str:
     return part.stem.removeprefix("part-")
 
 
-def _index(project: Project, reason: str | None, dismissed: bool = False) -> pa.Table:
+def quarantine_index(project: Project, reason: str | None, dismissed: bool = False) -> pa.Table:
     """Every quarantined (or dismissed) row's place and metadata (not its raw text), newest first."""
     tables = []
     for part in _parts(project, dismissed):
@@ -232,7 +232,7 @@ def list_quarantined(
     tries = 3
     while True:
         try:
-            index = _index(project, reason, dismissed)
+            index = quarantine_index(project, reason, dismissed)
             page = index.slice(offset, limit) if index.num_rows else index
             rows = _with_raw(project, page, raw_chars, dismissed) if page.num_rows else []
             return QuarantinePage(rows, index.num_rows)
@@ -258,7 +258,7 @@ def selected_rows(
     ids = set(row_ids)
     for row_id in ids:
         _check_row_id(row_id)
-    index = _index(project, None, dismissed)
+    index = quarantine_index(project, None, dismissed)
     if not index.num_rows:
         chosen = index
     else:

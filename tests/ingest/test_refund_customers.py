@@ -93,24 +93,93 @@ def test_an_orders_export_without_its_customer_column_is_still_refused_at_once(t
     assert not lake_events(open_project(project, env={}))
 
 
-def test_a_refund_imported_before_its_order_says_so_and_gets_the_customer_when_re_tried(tmp_path: Path) -> None:
+def test_a_refund_imported_before_its_order_says_so_and_gets_the_customer_when_the_order_comes(
+    tmp_path: Path,
+) -> None:
     runner, project = cli_project(tmp_path)
     said = _import(runner, project, write_csv(tmp_path / "returns.csv", RETURNS), RETURN_OPTIONS)
     assert "--keep-anonymous" not in said  # no walk-in sales: refunds whose orders are not here yet
     rows = quarantined(open_project(project, env={}))
     assert [row["reason"] for row in rows] == ["no_identifier", "no_identifier"]
     assert rows[0]["message"].startswith("a refund of order '1001': none of user_id")
-    assert "import the orders first, then re-try the row" in rows[0]["message"]
+    assert "the row is re-tried when an import brings that order" in rows[0]["message"]
     assert rows[1]["message"].startswith("a refund of order '1002': ")
-    _import(runner, project, write_csv(tmp_path / "orders.csv", ORDERS), ORDER_OPTIONS)
-    retried = runner.invoke(cli, ["quarantine", "retry", "--reason", "no_identifier", "--project", str(project)])
-    assert retried.exit_code == 0, retried.output
+    # Another file that brings no order of theirs leaves them be: same rows, same ids, no re-try logged.
+    visits = [{"user_id": "ana", "timestamp": "2026-03-04 09:00", "event": "Product Viewed"}]
+    said = _import(runner, project, write_csv(tmp_path / "visits.csv", visits), [])
+    assert "re-tried" not in said
+    assert quarantined(open_project(project, env={})) == rows
+    said = _import(runner, project, write_csv(tmp_path / "orders.csv", ORDERS), ORDER_OPTIONS)
+    assert "2 refunds quarantined until their order was imported re-tried: 2 given the customer of their order" in said
+    assert "jejak quarantine list" not in said
     assert not quarantined(open_project(project, env={}))
     stored = _by_event_id(project)
     assert [refund["phone_hash"] for refund in _refunds(project)] == [
         stored["1001"]["phone_hash"],
         stored["1002"]["phone_hash"],
     ]
+
+
+def test_a_returns_sheet_named_before_its_orders_in_one_command_gets_their_customers(tmp_path: Path) -> None:
+    """Files are imported in the order given: the returns first, their refunds re-tried once the orders are in."""
+    runner, project = cli_project(tmp_path)
+    write_csv(tmp_path / "orders.csv", ORDERS)
+    write_csv(tmp_path / "returns.csv", RETURNS)
+    # Each file read by its profile (as a shop that imports both every month keeps them).
+    config = project / "jejak.toml"
+    profiles = """
+[import.profiles.orders]
+files = ["orders*.csv"]
+[import.profiles.orders.map]
+"No. Pesanan" = "event_id"
+Waktu = "timestamp"
+"No. Telepon" = "phone"
+Total = "revenue"
+[import.profiles.orders.set]
+event = "Order Completed"
+channel = "Marketplace"
+
+[import.profiles.returns]
+files = ["returns*.csv"]
+[import.profiles.returns.map]
+"No. Pesanan" = "properties.order_id"
+Tanggal = "timestamp"
+Jumlah = "revenue"
+[import.profiles.returns.set]
+event = "Order Refunded"
+"""
+    config.write_text(config.read_text(encoding="utf-8") + profiles, encoding="utf-8")
+    done = runner.invoke(
+        cli,
+        ["import", str(tmp_path / "returns.csv"), str(tmp_path / "orders.csv"), "--project", str(project)],
+        env={"COLUMNS": "300"},
+    )
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "2 refunds quarantined until their order was imported re-tried: 2 given" in said
+    assert not quarantined(open_project(project, env={}))
+    stored = _by_event_id(project)
+    assert [refund["phone_hash"] for refund in _refunds(project)] == [
+        stored["1001"]["phone_hash"],
+        stored["1002"]["phone_hash"],
+    ]
+
+
+def test_a_refund_re_tried_when_two_orders_with_its_id_come_says_so(tmp_path: Path) -> None:
+    runner, project = cli_project(tmp_path)
+    returns = [{"No. Pesanan": "1", "Tanggal": "2026-03-05 09:00", "Jumlah": "5000"}]
+    _import(runner, project, write_csv(tmp_path / "returns.csv", returns), RETURN_OPTIONS)
+    orders = [
+        {"type": "track", "messageId": f"{till}-1", "userId": user, "event": "Order Completed",
+         "timestamp": "2026-03-01T09:00:00+07:00", "properties": {"order_id": "1", "revenue": 10000}}
+        for till, user in (("kemang", "budi"), ("bintaro", "sari"))
+    ]  # fmt: skip
+    said = _import(runner, project, write_jsonl(tmp_path / "orders.jsonl", orders), [])
+    assert "1 refund quarantined until their order was imported re-tried: 0 given" in said
+    assert "1 quarantined again" in said
+    (row,) = quarantined(open_project(project, env={}))
+    assert "2 orders have that id" in row["message"]
+    assert not _refunds(project)
 
 
 def test_a_refund_whose_order_id_two_customers_orders_have_stays_quarantined(tmp_path: Path) -> None:
