@@ -229,9 +229,10 @@ def _run_steps(
     people_events = assign_people(events, identities)
     # Whether each event can be a visit's touch, as one boolean: the sort never carries where it came from.
     # Where each came from, as one text (the sort never carries the four columns), when sessions are cut at it.
-    arrivals = {"arrival": arrival(people_events)} if settings.session_split_at_new_source else {}
+    business = settings.business_message_events
+    arrivals = {"arrival": arrival(people_events, business)} if settings.session_split_at_new_source else {}
     narrow_events = people_events.select(
-        *SESSION_COLUMNS, can_touch=can_touch(people_events, settings.non_touch_events), **arrivals
+        *SESSION_COLUMNS, can_touch=can_touch(people_events, settings.non_touch_events, business), **arrivals
     )
     sessionized = timed(
         "sessions",

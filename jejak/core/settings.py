@@ -168,6 +168,16 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "GA4: an event that starts no session is Unassigned",
     ),
     Setting(
+        "business_message_events",
+        ["wa_reply"],
+        "event names",
+        "The business's own messages to a person, in a conversation the person began: a shop's WhatsApp reply "
+        "(wa_reply, from a chat's export). Each is no visit and no arrival, whatever its source or channel: it joins "
+        "the person's session without cutting it (a reply while the person browses from an Instagram ad leaves the "
+        "ad's visit whole), and a session it opens is touched only by the person's own next event in it.",
+        "UA and GA4: an e-mail sent is no session; its opening or click is",
+    ),
+    Setting(
         "lookback_days",
         30,
         "days",
@@ -367,6 +377,7 @@ class Settings:
     session_split_at_new_source: bool
     offline_channels: list[str]
     non_touch_events: list[str]
+    business_message_events: list[str]
     lookback_days: int
     conversion_events: list[str]
     refund_events: list[str]

@@ -54,22 +54,32 @@ _ARRIVAL_SEPARATOR = "\x1f"
 _EPOCH_DIGITS = 12
 
 
-def arrival(events: ir.Table) -> ir.StringValue:
-    """Where an event arrived from (ARRIVAL_COLUMNS, without case, in one text); NULL when it says none of them."""
+def arrival(events: ir.Table, business_messages: Sequence[str] = ()) -> ir.StringValue:
+    """Where an event arrived from (ARRIVAL_COLUMNS, without case, in one text); NULL when it says none of them, and
+    for the business's own messages (`business_messages`: a shop's WhatsApp reply arrives from nowhere the person
+    went)."""
     parts = [events[column].lower() for column in ARRIVAL_COLUMNS]
     joined = ibis.literal(_ARRIVAL_SEPARATOR).join([part.fill_null("") for part in parts])
-    said: ir.StringValue = ibis.ifelse(ibis.or_(*(part.notnull() for part in parts)), joined, ibis.null("string"))
+    says = ibis.or_(*(part.notnull() for part in parts))
+    if business_messages:
+        says &= ~events.event.isin(list(business_messages)).fill_null(False)
+    said: ir.StringValue = ibis.ifelse(says, joined, ibis.null("string"))
     return said
 
 
-def can_touch(events: ir.Table, non_touch_events: Sequence[str] = ()) -> ir.BooleanValue:
+def can_touch(
+    events: ir.Table, non_touch_events: Sequence[str] = (), business_messages: Sequence[str] = ()
+) -> ir.BooleanValue:
     """Whether an event can be a visit from a channel: not an identity call or one of `non_touch_events` that says
-    nothing of where it came from (`WHERE_FROM_COLUMNS`)."""
+    nothing of where it came from (`WHERE_FROM_COLUMNS`), and not the business's own message (`business_messages`),
+    whatever it says."""
     no_visit = events.type.isin(IDENTITY_TYPES).fill_null(False)
     if non_touch_events:
         no_visit |= events.event.isin(list(non_touch_events)).fill_null(False)
     says_nothing = ibis.and_(*(events[column].isnull() for column in WHERE_FROM_COLUMNS))
     touches: ir.BooleanValue = ~(no_visit & says_nothing)
+    if business_messages:
+        touches &= ~events.event.isin(list(business_messages)).fill_null(False)
     return touches
 
 

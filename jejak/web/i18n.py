@@ -596,6 +596,13 @@ SETTINGS_HELP_ID: dict[str, str] = {
         "Unassigned dan bukan titik sentuh, sehingga tidak masuk perjalanan, jalur, maupun model atribusi mana pun. "
         "Panggilan identify, alias, dan group selalu termasuk peristiwa semacam ini."
     ),
+    "business_message_events": (
+        "Pesan bisnis sendiri kepada seseorang, dalam percakapan yang dimulai orang itu: balasan WhatsApp toko "
+        "(wa_reply, dari ekspor obrolan). Masing-masing bukan kunjungan dan bukan kedatangan, apa pun sumber atau "
+        "salurannya: pesan itu masuk ke sesi orang tersebut tanpa memotongnya (balasan saat orang itu menjelajah dari "
+        "iklan Instagram membiarkan kunjungan iklan itu utuh), dan sesi yang dibukanya baru tersentuh oleh peristiwa "
+        "orang itu sendiri berikutnya di dalamnya."
+    ),
     "lookback_days": "Seberapa jauh sebelum suatu konversi titik sentuh masih dihitung ke dalam jalurnya.",
     "conversion_events": "Peristiwa yang dihitung sebagai konversi.",
     "refund_events": (
