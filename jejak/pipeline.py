@@ -41,7 +41,14 @@ from jejak.journeys.journeys import (
     unique_paths,
 )
 from jejak.journeys.refunds import conversion_orders, match_refunds, net_of_refunds, refund_rows
-from jejak.journeys.sessions import arrival, can_touch, journey_marks, session_table, sessionize
+from jejak.journeys.sessions import (
+    arrival,
+    arrivals_by_channel,
+    can_touch,
+    journey_marks,
+    session_table,
+    sessionize,
+)
 from jejak.segments.feedback import feedback_table, parse_feedback
 from jejak.segments.stages import assign_stages, model_stages, person_stages, stage_rules_from_config
 from jejak.segments.traits import person_traits
@@ -230,13 +237,18 @@ def _run_steps(
     # Whether each event can be a visit's touch, as one boolean: the sort never carries where it came from.
     # Where each came from, as one text (the sort never carries the four columns), when sessions are cut at it.
     business = settings.business_message_events
-    arrivals = {"arrival": arrival(people_events, business)} if settings.session_split_at_new_source else {}
-    narrow_events = people_events.select(
-        *SESSION_COLUMNS, can_touch=can_touch(people_events, settings.non_touch_events, business), **arrivals
-    )
-    sessionized = timed(
-        "sessions",
-        lambda: eng.materialize(
+    touching = can_touch(people_events, settings.non_touch_events, business)
+
+    def sessions() -> ir.Table:
+        narrow_events = people_events.select(*SESSION_COLUMNS, can_touch=touching)
+        if settings.session_split_at_new_source:
+            # Arrivals compared as channels (`arrivals_by_channel`), found on the lake's few distinct arrivals and
+            # joined back by their text: a chat's `source = whatsapp` and an order's `channel = WhatsApp` are one.
+            by_channel = eng.materialize(arrivals_by_channel(events, channel_rules, business), "build_arrivals")
+            said = people_events.mutate(raw_arrival=arrival(people_events, business), can_touch=touching)
+            joined = said.left_join(by_channel, said.raw_arrival == by_channel.raw_arrival)
+            narrow_events = joined.select(*SESSION_COLUMNS, "can_touch", "arrival")
+        return eng.materialize(
             sessionize(
                 narrow_events,
                 gap_seconds=settings.session_gap_seconds,
@@ -245,8 +257,10 @@ def _run_steps(
                 split_at_new_source=settings.session_split_at_new_source,
             ),
             "build_sessionized",
-        ),
-    )
+        )
+
+    sessionized = timed("sessions", sessions)
+    eng.release("build_arrivals")
     marks = timed("journey_marks", lambda: eng.materialize(journey_marks(sessionized), "build_marks"))
     touches = timed(
         "touchpoints",

@@ -32,7 +32,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.engine import whole_epoch_seconds
-from jejak.journeys.channels import FALLBACK_CHANNEL
+from jejak.journeys.channels import DEFAULT_CHANNEL_RULES, FALLBACK_CHANNEL, ChannelRule, classify
 
 # What a person does (the event stream's rows); identity calls (identify, alias, group) are not interactions.
 INTERACTION_TYPES = ("track", "page", "screen", "offline")
@@ -65,6 +65,38 @@ def arrival(events: ir.Table, business_messages: Sequence[str] = ()) -> ir.Strin
         says &= ~events.event.isin(list(business_messages)).fill_null(False)
     said: ir.StringValue = ibis.ifelse(says, joined, ibis.null("string"))
     return said
+
+
+def arrivals_by_channel(
+    events: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CHANNEL_RULES, business_messages: Sequence[str] = ()
+) -> ir.Table:
+    """Each of the distinct arrivals of `events` (`raw_arrival`: `arrival`'s text) with where it is from as the
+    channel rules say (`arrival`: its channel and campaign, without case), for the pipeline to cut sessions at.
+
+    Two files may say one channel two ways: a chat's export gives its messages `source = whatsapp`, and the shop's
+    orders sheet `--set "channel=WhatsApp"`. Compared as written, the order arrived from somewhere else than the chat
+    it followed, and cut it. Compared as channels, a new campaign still cuts (two Instagram ads), and two sources of
+    one channel without campaigns (google / cpc, then bing / cpc) do not. The rules run on the few distinct arrivals
+    (with no page, referrer or event, which say nothing of an arrival), not on every event.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> from jejak.engine import connect
+        >>> events = ibis.memtable(pa.table({"event": ["wa_chat", "Order Completed", "Page Viewed"],
+        ...     "source": ["whatsapp", None, "Instagram"], "medium": ["chat", None, "paid_social"],
+        ...     "campaign": [None, None, "Flash-Sale"], "channel": [None, "WhatsApp", None]}))
+        >>> found = connect().to_pyarrow(arrivals_by_channel(events).order_by("raw_arrival")).to_pylist()
+        >>> [row["arrival"].replace(_ARRIVAL_SEPARATOR, " | ") for row in found]
+        ['whatsapp | ', 'paid social | flash-sale', 'whatsapp | ']
+    """
+    said = events.select(*ARRIVAL_COLUMNS, raw_arrival=arrival(events, business_messages))
+    said = said.filter(said.raw_arrival.notnull())
+    # One row per text: texts that differ only in case are one arrival, and the join back must not repeat events.
+    distinct = said.group_by("raw_arrival").aggregate(**{column: said[column].min() for column in ARRIVAL_COLUMNS})
+    unsaid = ("type", "event", "referrer", "page_url", "touchpoint")
+    classified = classify(distinct.mutate(**{column: ibis.null("string") for column in unsaid}), rules)
+    key = classified.channel.lower() + ibis.literal(_ARRIVAL_SEPARATOR) + classified.campaign.lower().fill_null("")
+    return classified.select("raw_arrival", arrival=key)
 
 
 def can_touch(
