@@ -54,6 +54,15 @@ def _refunds(project: Path) -> list[dict[str, Any]]:
     return [event for event in lake_events(open_project(project, env={})) if event["event"] == "Order Refunded"]
 
 
+def _assert_refunds_have_their_orders_customers(project: Path) -> None:
+    """RETURNS's two refunds are stored, each with the phone of the order it names (1001, then 1002)."""
+    stored = _by_event_id(project)
+    assert [refund["phone_hash"] for refund in _refunds(project)] == [
+        stored["1001"]["phone_hash"],
+        stored["1002"]["phone_hash"],
+    ]
+
+
 def _build(runner: CliRunner, project: Path) -> Path:
     built = runner.invoke(cli, ["build", "--project", str(project)])
     assert built.exit_code == 0, built.output
@@ -113,11 +122,7 @@ def test_a_refund_imported_before_its_order_says_so_and_gets_the_customer_when_t
     assert "2 refunds quarantined until their order was imported re-tried: 2 given the customer of their order" in said
     assert "jejak quarantine list" not in said
     assert not quarantined(open_project(project, env={}))
-    stored = _by_event_id(project)
-    assert [refund["phone_hash"] for refund in _refunds(project)] == [
-        stored["1001"]["phone_hash"],
-        stored["1002"]["phone_hash"],
-    ]
+    _assert_refunds_have_their_orders_customers(project)
 
 
 def test_a_returns_sheet_named_before_its_orders_in_one_command_gets_their_customers(tmp_path: Path) -> None:
@@ -158,11 +163,7 @@ event = "Order Refunded"
     said = " ".join(done.output.split())
     assert "2 refunds quarantined until their order was imported re-tried: 2 given" in said
     assert not quarantined(open_project(project, env={}))
-    stored = _by_event_id(project)
-    assert [refund["phone_hash"] for refund in _refunds(project)] == [
-        stored["1001"]["phone_hash"],
-        stored["1002"]["phone_hash"],
-    ]
+    _assert_refunds_have_their_orders_customers(project)
 
 
 def test_a_refund_re_tried_when_two_orders_with_its_id_come_says_so(tmp_path: Path) -> None:
