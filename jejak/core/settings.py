@@ -175,7 +175,7 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         "(wa_reply, from a chat's export). Each is no visit and no arrival, whatever its source or channel: it joins "
         "the person's session without cutting it (a reply while the person browses from an Instagram ad leaves the "
         "ad's visit whole), and a session it opens is touched only by the person's own next event in it.",
-        "UA and GA4: an e-mail sent is no session; its opening or click is",
+        "UA and GA4: an e-mail sent starts no session; a click on its link does",
     ),
     Setting(
         "lookback_days",
