@@ -240,7 +240,6 @@ def _run_steps(
     touching = can_touch(people_events, settings.non_touch_events, business)
 
     def sessions() -> ir.Table:
-        narrow_events = people_events.select(*SESSION_COLUMNS, can_touch=touching)
         if settings.session_split_at_new_source:
             # Arrivals compared as channels (`arrivals_by_channel`), found on the lake's few distinct arrivals and
             # joined back by their text: a chat's `source = whatsapp` and an order's `channel = WhatsApp` are one.
@@ -248,6 +247,8 @@ def _run_steps(
             said = people_events.mutate(raw_arrival=arrival(people_events, business), can_touch=touching)
             joined = said.left_join(by_channel, said.raw_arrival == by_channel.raw_arrival)
             narrow_events = joined.select(*SESSION_COLUMNS, "can_touch", "arrival")
+        else:
+            narrow_events = people_events.select(*SESSION_COLUMNS, can_touch=touching)
         return eng.materialize(
             sessionize(
                 narrow_events,

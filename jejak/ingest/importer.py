@@ -1670,13 +1670,15 @@ class ValidatedChunk(NamedTuple):
 # `late_orders.awaiting_refunds` finds the rows to re-try once it is.
 REFUND_OF_ORDER = "a refund of order "
 AWAITING_ORDER = "no order in the lake or in this file has that id"
+# What `owners_of_orders` reads of each conversion: its id, its name, its properties, and whose it is.
+_ORDER_COLUMNS = ("event_id", "event", "properties", *OWNER_COLUMNS)
 
 
 def owners_of_orders(engine: Engine, named: pa.Table, sources: Sequence[ir.Table], settings: Settings) -> pa.Table:
     """`orders.order_owners` of the refunds `named` (`refund_row`, `properties` as JSON text) among the conversions
     of `sources` (tables of events): each refund's order id, how many conversions have it, and when one has, whose it
     is. An event that two sources give (an order in the lake that a file gives again) is one conversion, not two."""
-    columns = ("event_id", "event", "properties", *OWNER_COLUMNS)
+    columns = _ORDER_COLUMNS
     conversions = [
         source.filter(source.event.isin(list(settings.conversion_events))).select(
             *(source[column].cast("string").name(column) for column in columns)
@@ -1717,9 +1719,8 @@ def _give_refunds_their_customers(engine: Engine, project: Project, stage: Path)
     )
     if not refunds.num_rows:
         return 0
-    columns = ("event_id", "event", "properties", *OWNER_COLUMNS)
     chunk_orders = engine.fetch_arrow(
-        f"SELECT {', '.join(columns)} FROM validated_chunk WHERE _reason IS NULL AND event IN ({conversion_names})"
+        f"SELECT {', '.join(_ORDER_COLUMNS)} FROM validated_chunk WHERE _reason IS NULL AND event IN ({conversion_names})"
     )
     sources = [ibis.memtable(chunk_orders)]
     if event_files(project):
