@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_CHANNEL_RULES",
     "FALLBACK_CHANNEL",
     "ChannelRule",
+    "campaign_tags",
     "channel_expr",
     "classify",
     "rules_from_config",
@@ -266,6 +267,8 @@ _HOST_OF_URL = r"^\s*([a-z][a-z0-9+.-]*://)?([^/?#@\s]*@)?(www\.)?([^/?#:@\s]+)"
 _BLANK = r"^[ \t\n\r\f\x0b]*$"  # not \s, which has the vertical tab on Java (Spark) but not on RE2 (DuckDB)
 # Working columns of with_acquisition, dropped before it returns.
 _HELPER_PREFIX = "_jejak_acquisition_"
+# A Google Ads click id in a page's address: the click was an ad's (GA4's auto-tagging reads it as google / cpc).
+_GOOGLE_CLICK_ID = r"[?&](gclid|wbraid|gbraid)=[^&#]"
 
 
 def _is_blank(value: ir.StringValue) -> ir.BooleanValue:
@@ -284,6 +287,34 @@ def _query_parameter(url: ir.StringValue, name: str) -> ir.StringValue:
     """A query parameter's raw value from a URL with "+" and "%20" decoded as spaces; empty when absent."""
     result: ir.StringValue = url.re_extract(rf"[?&]{name}=([^&#]*)", 1).replace("+", " ").replace("%20", " ")
     return result
+
+
+def campaign_tags(page_url: ir.StringValue) -> dict[str, ir.StringValue]:
+    """`source`, `medium` and `campaign` as the campaign tags of a page's address give them, as `with_acquisition`
+    reads them: a Google click id (gclid, wbraid, gbraid) is google / cpc, as GA4's auto-tagging; else the `utm_*`
+    parameters. NULL without them: a referrer, or Meta's fbclid (on any link from Facebook, an ad's or not), is no
+    campaign tag. Only an address that has one is parsed (one cheap search of the rest): the sessions step reads every
+    event's.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> from jejak.engine import connect
+        >>> urls = ["https://toko.example/?utm_source=ig&utm_medium=paid_social&utm_campaign=flash+sale",
+        ...         "https://toko.example/?gclid=Cj0K&utm_campaign=gayo", "https://toko.example/?fbclid=IwAR", None]
+        >>> table = ibis.memtable(pa.table({"page_url": pa.array(urls, pa.string())}))
+        >>> tags = connect().to_pyarrow(table.select(**campaign_tags(table.page_url))).to_pylist()
+        >>> [tuple(row.values()) for row in tags]
+        [('ig', 'paid_social', 'flash sale'), ('google', 'cpc', 'gayo'), (None, None, None), (None, None, None)]
+    """
+    lower_url = page_url.lower()
+    tagged = lower_url.contains("utm_") | lower_url.contains("clid=") | lower_url.contains("braid=")
+    google = lower_url.re_search(_GOOGLE_CLICK_ID)
+    utm = {part: _blank_to_null(_query_parameter(page_url, f"utm_{part}")) for part in ("source", "medium", "campaign")}
+    null_text = ibis.null("string")
+    source = ibis.cases((google, "google"), (utm["source"].notnull() | utm["medium"].notnull(), utm["source"]))
+    medium = ibis.cases((google, "cpc"), (utm["source"].notnull() | utm["medium"].notnull(), utm["medium"]))
+    found = {"source": source, "medium": medium, "campaign": utm["campaign"]}
+    return {part: ibis.ifelse(tagged.fill_null(False), value, null_text) for part, value in found.items()}
 
 
 def _referrer_host(referrer: ir.StringValue) -> ir.StringValue:
@@ -347,7 +378,7 @@ def with_acquisition(table: ir.Table) -> ir.Table:
     parsed = table.mutate(
         referrer_host=_referrer_host(table.referrer),
         **{
-            names["google"]: lower_url.re_search(r"[?&](gclid|wbraid|gbraid)=[^&#]").fill_null(False),
+            names["google"]: lower_url.re_search(_GOOGLE_CLICK_ID).fill_null(False),
             names["meta"]: lower_url.re_search(r"[?&]fbclid=[^&#]").fill_null(False),
             names["utm_source"]: _query_parameter(table.page_url, "utm_source"),
             names["utm_medium"]: _query_parameter(table.page_url, "utm_medium"),

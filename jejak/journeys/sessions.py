@@ -9,8 +9,8 @@ Rules (times compared to the whole second, as GA4 and Matomo do):
 - an offline event (store visit, call, print) is a session of its own, and the
   event after it starts a new one. An event whose file gave it an offline channel
   (the `offline_channels` setting) is offline by then (`channels.offline_by_channel`).
-- an event that says where it arrived from (`arrival`: its campaign tags, or the channel
-  its file gave it) starts a new session when that is not where the person's last such
+- an event that says where it arrived from (`arrival`: its campaign tags, in their columns
+  or its page's address, or the channel its file gave it) starts a new session when that is not where the person's last such
   event arrived from: a click on another campaign's ad ten minutes into a visit, a
   WhatsApp chat right after a visit from Instagram, an order on a marketplace. Universal
   Analytics and Matomo start a new visit at a new campaign so; GA4 does not, and neither
@@ -32,7 +32,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.engine import whole_epoch_seconds
-from jejak.journeys.channels import DEFAULT_CHANNEL_RULES, FALLBACK_CHANNEL, ChannelRule, classify
+from jejak.journeys.channels import DEFAULT_CHANNEL_RULES, FALLBACK_CHANNEL, ChannelRule, campaign_tags, classify
 
 # What a person does (the event stream's rows); identity calls (identify, alias, group) are not interactions.
 INTERACTION_TYPES = ("track", "page", "screen", "offline")
@@ -41,24 +41,35 @@ IDENTITY_TYPES = ("identify", "alias", "group")
 # What says where a touch came from. An event with none of them that is an identity call or one of the
 # `non_touch_events` (a survey answered by e-mail, a refund from the till's file) is no visit: as a session's touch it
 # would be a Direct (or Unassigned) step on the person's next path, crediting Direct with purchases it never saw.
-# No `page_url`: the import gives every event with a page address its path (`validate`), and the longest column of the
-# lake is not read for all events to say what its path says.
+# No `page_url`: the import gives every event with a page address its path (`validate`), which says as much here.
 WHERE_FROM_COLUMNS = ("source", "medium", "campaign", "referrer", "page_path", "channel")
 
 
-# What says where an event arrived from: its campaign tags, and the channel its file gave it (a marketplace's orders,
-# a chat). No referrer: a visit's own pages have their site as theirs.
+# What says where an event arrived from: its campaign tags (these columns, else its page address's: `arrival_parts`),
+# and the channel its file gave it (a marketplace's orders, a chat). No referrer: a visit's own pages have their site
+# as theirs.
 ARRIVAL_COLUMNS = ("source", "medium", "campaign", "channel")
 _ARRIVAL_SEPARATOR = "\x1f"
 # A whole epoch second as fixed-width text, so that the later of two arrivals is the larger text (`sessionize`).
 _EPOCH_DIGITS = 12
 
 
+def arrival_parts(events: ir.Table) -> dict[str, ir.StringValue]:
+    """ARRIVAL_COLUMNS as an event says them: each as the data source set it, else (source, medium, campaign) as the
+    campaign tags of its `page_url` give it, when the table has one (`channels.campaign_tags`, the tags the channel
+    rules read too). A page from an ad's link whose export kept the tags only in the address arrived from the ad."""
+    parts = {column: events[column] for column in ARRIVAL_COLUMNS}
+    if "page_url" in events.columns:
+        for column, tag in campaign_tags(events.page_url).items():
+            parts[column] = parts[column].fill_null(tag)
+    return parts
+
+
 def arrival(events: ir.Table, business_messages: Sequence[str] = ()) -> ir.StringValue:
-    """Where an event arrived from (ARRIVAL_COLUMNS, without case, in one text); NULL when it says none of them, and
+    """Where an event arrived from (`arrival_parts`, without case, in one text); NULL when it says none of them, and
     for the business's own messages (`business_messages`: a shop's WhatsApp reply arrives from nowhere the person
     went)."""
-    parts = [events[column].lower() for column in ARRIVAL_COLUMNS]
+    parts = [part.lower() for part in arrival_parts(events).values()]
     joined = ibis.literal(_ARRIVAL_SEPARATOR).join([part.fill_null("") for part in parts])
     says = ibis.or_(*(part.notnull() for part in parts))
     if business_messages:
@@ -89,7 +100,9 @@ def arrivals_by_channel(
         >>> [row["arrival"].replace(_ARRIVAL_SEPARATOR, " | ") for row in found]
         ['whatsapp | ', 'paid social | flash-sale', 'whatsapp | ']
     """
-    said = events.select(*ARRIVAL_COLUMNS, raw_arrival=arrival(events, business_messages))
+    # The parts once (a page's tags are parsed once), and the text from them: `filled` has no page_url to read again.
+    filled = events.select("event", **arrival_parts(events))
+    said = filled.select(*ARRIVAL_COLUMNS, raw_arrival=arrival(filled, business_messages))
     said = said.filter(said.raw_arrival.notnull())
     # One row per text: texts that differ only in case are one arrival, and the join back must not repeat events.
     distinct = said.group_by("raw_arrival").aggregate(**{column: said[column].min() for column in ARRIVAL_COLUMNS})

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from conftest import Built, build_story, buy, visit
 
+SHOP = "https://toko.example"
 STORY: dict[str, list[dict[str, Any]]] = {
     # Umi asks in a WhatsApp chat and orders there; the order comes from the shop's sheet, its channel given.
     "umi": [
@@ -31,6 +32,29 @@ STORY: dict[str, list[dict[str, Any]]] = {
         visit("2026-03-03 10:00", source="google", medium="cpc"),
         visit("2026-03-03 10:05", source="bing", medium="cpc"),
         buy("2026-03-03 10:10", 50000),
+    ],
+    # Yanti's export kept the campaign tags only in the page addresses: an Instagram ad, a page of the site, then a
+    # Google ad (auto-tagged) ten minutes later, then that ad's landing page again and the order. Two arrivals.
+    "yanti": [
+        visit("2026-03-04 10:00", page_url=SHOP + "/?utm_source=instagram&utm_medium=paid_social&utm_campaign=gayo"),
+        visit("2026-03-04 10:03", page_url=SHOP + "/produk/gayo"),
+        visit("2026-03-04 10:10", page_url=SHOP + "/produk/gayo?gclid=Cj0KCQ"),
+        visit("2026-03-04 10:12", page_url=SHOP + "/produk/gayo?gclid=Cj0KCQ"),
+        buy("2026-03-04 10:15", 95000),
+    ],
+    # Zaki's ad click is tagged in its columns and its address alike; a later page carries the same tags in its
+    # address only (the landing page reloaded), and a link shared on Facebook (fbclid, no campaign tag): one visit.
+    "zaki": [
+        visit(
+            "2026-03-04 11:00",
+            source="instagram",
+            medium="paid_social",
+            campaign="gayo",
+            page_url=SHOP + "/?utm_source=instagram&utm_medium=paid_social&utm_campaign=gayo",
+        ),
+        visit("2026-03-04 11:04", page_url=SHOP + "/?utm_source=Instagram&utm_medium=paid_social&utm_campaign=gayo"),
+        visit("2026-03-04 11:06", page_url=SHOP + "/produk/gayo?fbclid=IwAR0x"),
+        buy("2026-03-04 11:09", 60000),
     ],
 }
 
@@ -68,3 +92,12 @@ def test_edited_rules_decide_the_channel_of_an_arrival(tmp_path: Path) -> None:
     rules = (ChannelRule("Bing Ads", ({"source": "^bing$"},)), *DEFAULT_CHANNEL_RULES)
     again = build_story(tmp_path, {"wati": STORY["wati"]}, rules=rules)
     assert _sessions(again, "wati") == [("Paid Search", 1), ("Bing Ads", 2)]
+
+
+def test_tags_only_in_the_page_address_say_where_a_page_arrived_from(built: Built) -> None:
+    assert _sessions(built, "yanti") == [("Paid Social", 2), ("Paid Search", 3)]
+    assert _paths(built, "yanti") == [["Paid Social", "Paid Search"]]
+
+
+def test_the_same_tags_in_the_address_and_a_shared_link_do_not_cut_a_visit(built: Built) -> None:
+    assert _sessions(built, "zaki") == [("Paid Social", 4)]

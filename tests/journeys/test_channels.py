@@ -22,6 +22,7 @@ from jejak.journeys.channels import (
     DEFAULT_CHANNEL_RULES,
     FALLBACK_CHANNEL,
     ChannelRule,
+    campaign_tags,
     channel_expr,
     classify,
     classify_distinct,
@@ -397,6 +398,32 @@ def test_with_acquisition_fills_source_and_medium_like_ga4(
     assert (row["referrer_host"], row["source"], row["medium"], row["campaign"]) == expected
 
 
+# The cases whose tags are all in the page's address: the sessions step reads these tags to cut visits.
+TAGGED_ADDRESSES = [
+    case for case in ACQUISITION_CASES if set(case.values[0]) == {"page_url"} and "fbclid" not in case.id
+]
+
+
+@pytest.mark.parametrize(("fields", "expected"), TAGGED_ADDRESSES)
+def test_campaign_tags_are_what_with_acquisition_reads_from_the_address(
+    engine: Engine, fields: dict[str, str], expected: tuple[str | None, ...]
+) -> None:
+    table = as_table([page_view(**fields)])
+    row = engine.backend.to_pyarrow(table.select(**campaign_tags(table.page_url))).to_pylist()[0]
+    assert (row["source"], row["medium"], row["campaign"]) == expected[1:]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{SHOP}/?fbclid=IwAR", f"{SHOP}/blog/utm_source-explained", f"{SHOP}/?ref=utm_campaign", f"{SHOP}/?utm_source="],
+)
+def test_an_address_without_campaign_tags_gives_none(engine: Engine, url: str) -> None:
+    # Meta adds fbclid to every link from Facebook, an ad's or not; the others only look like tags.
+    table = as_table([page_view(page_url=url)])
+    row = engine.backend.to_pyarrow(table.select(**campaign_tags(table.page_url))).to_pylist()[0]
+    assert row == {"source": None, "medium": None, "campaign": None}
+
+
 def test_classify_keeps_rows_and_replaces_channel(engine: Engine) -> None:
     rows = [page_view(), offline("store_visit"), page_view(referrer="https://wa.me/1")]
     table = classify(as_table(rows))
@@ -686,6 +713,7 @@ def test_public_names_are_exact() -> None:
             "FALLBACK_CHANNEL",
             "rules_from_config",
             "with_acquisition",
+            "campaign_tags",
             "channel_expr",
             "classify",
         ]
