@@ -752,7 +752,7 @@ def import_command(
     project_dir: str | None,
 ) -> None:
     """Import CSV (or .tsv; UTF-8 or UTF-16), JSON Lines (Segment spec; Mixpanel's, Amplitude's and PostHog's exports
-    are read as it), Parquet (GA4's BigQuery export and PostHog's are read as they are), Excel (.xlsx, .xls),
+    and Matomo's visits log are read as it), Parquet (GA4's BigQuery export and PostHog's are read as they are), Excel (.xlsx, .xls),
     OpenDocument (.ods) or WhatsApp chat export (.txt) files into the event lake (CSV and JSON Lines may be gzipped).
     A folder stands for its files; a zip archive for the files in it (an iPhone's chat, Amplitude's export). A web
     address is downloaded and imported as that address: a Google Sheet's link reads its CSV export (share the sheet

@@ -128,7 +128,7 @@ def _object(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _unless_email(user_id: str | None, traits: dict[str, str | None]) -> str | None:
+def unless_email(user_id: str | None, traits: dict[str, str | None]) -> str | None:
     """The user id, unless it is an e-mail (tools are often given one as the id): then it is the person's e-mail,
     stored hashed only, and there is no user id in clear."""
     if user_id is not None and EMAIL_PATTERN.fullmatch(user_id.strip()):
@@ -137,7 +137,7 @@ def _unless_email(user_id: str | None, traits: dict[str, str | None]) -> str | N
     return user_id
 
 
-def _text(value: Any) -> str | None:
+def field_text(value: Any) -> str | None:
     """A field's value as text, or None for a missing or empty one."""
     if value is None or isinstance(value, dict | list) or str(value).strip() == "":
         return None
@@ -147,16 +147,17 @@ def _text(value: Any) -> str | None:
 def _campaign(*sources: Mapping[str, Any]) -> dict[str, str | None]:
     """Segment's `context.campaign` from the UTM fields, each from the first of `sources` that has it."""
     return {
-        name: next(filter(None, (_text(source.get(key)) for source in sources)), None) for key, name in _UTM.items()
+        name: next(filter(None, (field_text(source.get(key)) for source in sources)), None)
+        for key, name in _UTM.items()
     }
 
 
-def _drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
+def drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
     """A mapping without its None values and its empty objects."""
     kept = {}
     for key, value in values.items():
         if isinstance(value, dict):
-            value = _drop_empty(value)
+            value = drop_empty(value)
         if value not in (None, {}):
             kept[key] = value
     return kept
@@ -176,15 +177,15 @@ def _epoch_iso(value: Any) -> str | None:
 def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
     """One Mixpanel export line as a Segment message."""
     properties = _object(line.get("properties"))
-    event = _text(line.get("event"))
-    traits = {name: _text(properties.pop(key, None)) for key, name in _MIXPANEL_PII.items()}
-    user_id, device_id = _text(properties.get("$user_id")), _text(properties.get("$device_id"))
-    distinct_id = _text(properties.get("distinct_id"))
+    event = field_text(line.get("event"))
+    traits = {name: field_text(properties.pop(key, None)) for key, name in _MIXPANEL_PII.items()}
+    user_id, device_id = field_text(properties.get("$user_id")), field_text(properties.get("$device_id"))
+    distinct_id = field_text(properties.get("distinct_id"))
     if distinct_id and distinct_id.startswith("$device:"):
         device_id = device_id or distinct_id.removeprefix("$device:")
     elif distinct_id and distinct_id != device_id and user_id is None:
         user_id = distinct_id
-    user_id = _unless_email(user_id, traits)
+    user_id = unless_email(user_id, traits)
     if user_id is None:  # an e-mail as the id: not kept in clear among the properties either
         for key in ("distinct_id", "$user_id"):
             if EMAIL_PATTERN.fullmatch(str(properties.get(key, "")).strip()):
@@ -192,14 +193,17 @@ def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
     message: dict[str, Any] = {
         "type": "page" if event == _MIXPANEL_PAGE_VIEW else "track",
         "event": None if event == _MIXPANEL_PAGE_VIEW else event,  # a page view is named as Segment's are
-        "messageId": f"mp:{insert_id}" if (insert_id := _text(properties.get("$insert_id"))) else None,
+        "messageId": f"mp:{insert_id}" if (insert_id := field_text(properties.get("$insert_id"))) else None,
         "timestamp": _epoch_iso(properties.get("time")),
         "userId": user_id,
         "anonymousId": device_id,
         "context": {
-            "page": {"url": _text(properties.get("$current_url")), "referrer": _referrer(properties.get("$referrer"))},
+            "page": {
+                "url": field_text(properties.get("$current_url")),
+                "referrer": _referrer(properties.get("$referrer")),
+            },
             "campaign": _campaign(properties),
-            "os": {"name": _text(properties.get("$os"))},
+            "os": {"name": field_text(properties.get("$os"))},
             "traits": traits,
         },
         "properties": properties,
@@ -210,20 +214,20 @@ def _from_mixpanel(line: dict[str, Any]) -> dict[str, Any]:
         for key in ("$identified_id", "alias"):  # no e-mail stays in clear among the properties
             if EMAIL_PATTERN.fullmatch(str(properties.get(key, "")).strip()):
                 properties.pop(key)
-    return _drop_empty(message)
+    return drop_empty(message)
 
 
 def _join(message: dict[str, Any], earlier: str, later: str, traits: dict[str, str | None]) -> None:
     """Make `message` the call that joins two ids: an alias, or, when the later id is an e-mail, the earlier id's
     identify call with that e-mail (hashed; `traits` is the message's context traits)."""
-    if _unless_email(later, traits) is None:
+    if unless_email(later, traits) is None:
         message.update(type="identify", anonymousId=earlier, userId=None)
     else:
         message.update(type="alias", previousId=earlier, userId=later)
 
 
 def _referrer(value: Any) -> str | None:
-    text = _text(value)
+    text = field_text(value)
     return None if text == "$direct" else text  # Mixpanel's word for no referrer
 
 
@@ -237,7 +241,7 @@ def _mixpanel_ids(event: str | None, properties: Mapping[str, Any]) -> tuple[str
     elif event == "$merge" and isinstance(ids := properties.get("$distinct_ids"), list) and len(ids) == 2:
         pair = (ids[0], ids[1])
     # `$device:ID` is how Mixpanel writes a device's id as a distinct_id: the device id is ID, as $device_id has it.
-    earlier, later = (text.removeprefix("$device:") if (text := _text(value)) else None for value in pair)
+    earlier, later = (text.removeprefix("$device:") if (text := field_text(value)) else None for value in pair)
     return (earlier, later) if earlier and later else None
 
 
@@ -245,22 +249,22 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
     """One Amplitude export line as a Segment message."""
     properties = _object(line.get("event_properties"))
     user_properties = _object(line.get("user_properties"))
-    if _text(line.get("revenue")) is not None and "revenue" not in properties:
+    if field_text(line.get("revenue")) is not None and "revenue" not in properties:
         properties["revenue"] = line["revenue"]
-    event = _text(line.get("event_type"))
-    when = _text(line.get("event_time")) or _text(line.get("client_event_time"))
-    uuid = _text(line.get("uuid")) or _text(line.get("$insert_id"))
+    event = field_text(line.get("event_type"))
+    when = field_text(line.get("event_time")) or field_text(line.get("client_event_time"))
+    uuid = field_text(line.get("uuid")) or field_text(line.get("$insert_id"))
     campaign = _campaign(properties, user_properties)
-    platform = (_text(line.get("platform")) or "").lower()
-    family = (_text(line.get("device_family")) or _text(line.get("device_type")) or "").lower()
+    platform = (field_text(line.get("platform")) or "").lower()
+    family = (field_text(line.get("device_family")) or field_text(line.get("device_type")) or "").lower()
     device = "tablet" if "ipad" in family or "tablet" in family else "mobile" if platform in _MOBILE_PLATFORMS else None
-    traits = {name: _text(user_properties.get(name)) for name in ("email", "phone")}
-    user_id = _unless_email(_text(line.get("user_id")), traits)
+    traits = {name: field_text(user_properties.get(name)) for name in ("email", "phone")}
+    user_id = unless_email(field_text(line.get("user_id")), traits)
     # Amplitude's own fields that no Segment field takes, kept under its name (ids, place, versions).
     own = {
         key: line[key]
         for key in ("amplitude_id", "session_id", "platform", "device_family", "device_type", "country", "city")
-        if _text(line.get(key)) is not None
+        if field_text(line.get(key)) is not None
     }
     message: dict[str, Any] = {
         "type": {"$identify": "identify", _AMPLITUDE_PAGE_VIEW: "page"}.get(event or "", "track"),
@@ -268,17 +272,17 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
         "messageId": f"amp:{uuid}" if uuid else None,
         "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and not _has_zone(when) else when,
         "userId": user_id,
-        "anonymousId": _text(line.get("device_id")),
+        "anonymousId": field_text(line.get("device_id")),
         "context": {
             "page": {
-                "url": _text(properties.get("[Amplitude] Page URL"))
-                or _text(properties.get("[Amplitude] Page Location")),
-                "path": _text(properties.get("[Amplitude] Page Path")),
-                "title": _text(properties.get("[Amplitude] Page Title")),
-                "referrer": _text(user_properties.get("referrer")),
+                "url": field_text(properties.get("[Amplitude] Page URL"))
+                or field_text(properties.get("[Amplitude] Page Location")),
+                "path": field_text(properties.get("[Amplitude] Page Path")),
+                "title": field_text(properties.get("[Amplitude] Page Title")),
+                "referrer": field_text(user_properties.get("referrer")),
             },
             "campaign": campaign,
-            "os": {"name": _text(line.get("os_name"))},
+            "os": {"name": field_text(line.get("os_name"))},
             "device": {"type": device},
             "traits": traits,
         },
@@ -286,7 +290,7 @@ def _from_amplitude(line: dict[str, Any]) -> dict[str, Any]:
     }
     if event == "$identify":  # its user properties are what it sets: the person's traits (e-mail, phone hashed)
         message["traits"] = dict(user_properties)
-    return _drop_empty(message)
+    return drop_empty(message)
 
 
 # PostHog's events that are no action of the person, but its identity calls.
@@ -299,9 +303,9 @@ def _from_posthog(line: dict[str, Any]) -> dict[str, Any]:
     properties = _object(line.get("properties"))
     person = _object(line.get("person_properties"))
     sets = {**_object(line.get("set")), **_object(properties.get("$set"))}
-    event = _text(line.get("event"))
-    distinct_id = _text(line.get("distinct_id"))
-    device_id = _text(properties.get("$device_id"))
+    event = field_text(line.get("event"))
+    distinct_id = field_text(line.get("distinct_id"))
+    device_id = field_text(properties.get("$device_id"))
     identified = properties.get("$is_identified")
     user_id = None
     if distinct_id and distinct_id != device_id:
@@ -309,26 +313,26 @@ def _from_posthog(line: dict[str, Any]) -> dict[str, Any]:
             device_id = device_id or distinct_id
         else:
             user_id = distinct_id
-    traits = {name: _text(sets.get(name)) or _text(person.get(name)) for name in ("email", "phone")}
-    user_id = _unless_email(user_id, traits)
-    when = _text(line.get("timestamp"))
-    own = {key: line[key] for key in ("person_id", "team_id") if _text(line.get(key)) is not None}
-    device = _POSTHOG_DEVICES.get((_text(properties.get("$device_type")) or "").lower())
+    traits = {name: field_text(sets.get(name)) or field_text(person.get(name)) for name in ("email", "phone")}
+    user_id = unless_email(user_id, traits)
+    when = field_text(line.get("timestamp"))
+    own = {key: line[key] for key in ("person_id", "team_id") if field_text(line.get(key)) is not None}
+    device = _POSTHOG_DEVICES.get((field_text(properties.get("$device_type")) or "").lower())
     message: dict[str, Any] = {
         "type": _POSTHOG_PAGE_TYPES.get(event or "", "track"),
         "event": None if event in _POSTHOG_PAGE_TYPES else event,  # named as Segment's page views are
-        "messageId": f"ph:{uuid}" if (uuid := _text(line.get("uuid"))) else None,
+        "messageId": f"ph:{uuid}" if (uuid := field_text(line.get("uuid"))) else None,
         "timestamp": f"{when.replace(' ', 'T')}+00:00" if when and not _has_zone(when) else when,
         "userId": user_id,
         "anonymousId": device_id,
         "context": {
             "page": {
-                "url": _text(properties.get("$current_url")),
-                "path": _text(properties.get("$pathname")),
+                "url": field_text(properties.get("$current_url")),
+                "path": field_text(properties.get("$pathname")),
                 "referrer": _referrer(properties.get("$referrer")),
             },
             "campaign": _campaign(properties),
-            "os": {"name": _text(properties.get("$os"))},
+            "os": {"name": field_text(properties.get("$os"))},
             "device": {"type": device},
             "traits": traits,
         },
@@ -339,7 +343,7 @@ def _from_posthog(line: dict[str, Any]) -> dict[str, Any]:
         _join(message, *joined, traits)
     elif event in ("$identify", "$set"):
         message.update(type="identify", event=None, traits=sets)
-    return _drop_empty(message)
+    return drop_empty(message)
 
 
 def _has_zone(when: str) -> bool:
@@ -360,5 +364,5 @@ def _posthog_ids(event: str | None, distinct_id: str | None, properties: Mapping
         pair = (properties.get("$anon_distinct_id"), distinct_id)
     elif event in ("$create_alias", "$merge_dangerously"):
         pair = (properties.get("alias"), distinct_id)
-    earlier, later = _text(pair[0]), _text(pair[1])
+    earlier, later = field_text(pair[0]), field_text(pair[1])
     return (earlier, later) if earlier and later and earlier != later else None

@@ -84,6 +84,7 @@ from jejak.ingest.mapping import (
     survey_kind,
     totals_columns,
 )
+from jejak.ingest.matomo import MATOMO, is_matomo_visits, matomo_api_error, rewrite_matomo_visits
 from jejak.ingest.orders import ORDER_ID_PROPERTIES, OWNER_COLUMNS, order_owners
 from jejak.ingest.readers import (
     CHUNK_COLUMNS,
@@ -610,7 +611,8 @@ def _totals_report_text(path: Path, totals: Sequence[str], above: int) -> str:
     return (
         f"{path} is a report of totals, not of events: its columns ({shown}) count what happened under each row's "
         f"channel, page or day, and none says who did it; {events}. Import the events themselves: a web analytics "
-        "tool's raw export (GA4's BigQuery export; Mixpanel's, Amplitude's or PostHog's: docs/import-formats.md), a "
+        "tool's raw export (GA4's BigQuery export; Mixpanel's, Amplitude's or PostHog's; Matomo's visits log: "
+        "docs/import-formats.md), a "
         "shop's or a marketplace's orders, a till's receipts, a chat tool's conversations."
     )
 
@@ -1048,8 +1050,9 @@ def _opened(
 ) -> Iterator[tuple[Path, str, dict[str, str], str | None]]:
     """The file checked (there, readable, a known format, a valid mapping) and made readable (unpacked, UTF-8): its
     readable copy, its format, the column mapping in effect, and the tool whose export it is (`exports`: Mixpanel's,
-    Amplitude's, PostHog's; None for any other file). With `rewrite`, such an export is rewritten as Segment messages, the copy
-    read; without, it is only named (its rows are not read). A file error said of the copy is said of `path`."""
+    Amplitude's, PostHog's; `matomo`: Matomo's visits log; None for any other file). With `rewrite`, such an export
+    is rewritten as Segment messages, the copy read; without, it is only named (its rows are not read). A file error
+    said of the copy is said of `path`."""
     _check_readable(path)
     file_format = detect_format(path)
     mapping = {**project.column_map(), **options.column_map}
@@ -1058,9 +1061,23 @@ def _opened(
         check_time_zone(options.timezone, "--timezone")
     with contextlib.ExitStack() as unpacking:
         readable = readable_copy(project, path, file_format, unpacking)
-        origin = export_kind(readable, file_format) if file_format in ("jsonl", "parquet") else None
+        if file_format == "jsonl" and (answer := matomo_api_error(readable)) is not None:
+            raise InputFileError(
+                f"{path} is Matomo's API answering an error, not visits: {answer!r}. Ask again with a token_auth "
+                "of a user who may view the site (and its visitor ids), the site's idSite, and "
+                "method=Live.getLastVisitsDetails&format=JSON&filter_limit=-1 (docs/import-formats.md)."
+            )
+        # Matomo's first: its visits may be one line of the whole file, which `export_kind` would read.
+        if file_format == "jsonl" and is_matomo_visits(readable):
+            origin: str | None = MATOMO
+        else:
+            origin = export_kind(readable, file_format) if file_format in ("jsonl", "parquet") else None
         if origin and rewrite:
-            readable = rewrite_as_segment(readable, origin, unpacking.enter_context(staging_area(project)))
+            rewritten = unpacking.enter_context(staging_area(project))
+            if origin == MATOMO:
+                readable = rewrite_matomo_visits(readable, rewritten)
+            else:
+                readable = rewrite_as_segment(readable, origin, rewritten)
         # Read as the Segment messages it becomes (unread without `rewrite`: the JSON Lines reader is lazy).
         file_format = "jsonl" if origin else file_format
         try:
