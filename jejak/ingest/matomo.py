@@ -26,7 +26,8 @@ messages, the whole array was one bad line. Each visit's `actionDetails` become 
   that overlaps it) adds nothing.
 - the device (`deviceType`: Desktop, Smartphone, Tablet, …) and operating system; the rest of the visit (its
   country, visit count, custom dimensions, …) is kept under `matomo` in its first action's properties, without its
-  IP address and Matomo's display fields (icons, pretty times).
+  IP address, its device's configuration hash (`fingerprint`), its position and Matomo's display fields (icons,
+  pretty times).
 
 The quarantine counts lines of the rewritten copy: a bad action is found by its `matomo` visit id in the raw text.
 """
@@ -78,7 +79,11 @@ _ACTION_FIELDS = frozenset(
      "eventCategory", "eventAction", "eventName", "eventValue", "siteSearchKeyword", "siteSearchCategory",
      "siteSearchCount", "icon", "iconSVG", "title", "subtitle"}
 )  # fmt: skip
-_VISIT_FIELDS_LEFT_OUT = frozenset({"actionDetails", "visitIp", "userId", "visitorId"})
+# Not kept with the visit: its actions (the events), its ids (the person), and what singles out a device or a place
+# (the IP address, the device's configuration hash, a position).
+_VISIT_FIELDS_LEFT_OUT = frozenset(
+    {"actionDetails", "userId", "visitorId", "visitIp", "fingerprint", "latitude", "longitude", "location"}
+)
 
 
 def is_matomo_visits(path: Path) -> bool:

@@ -192,6 +192,7 @@ def test_a_matomo_visits_log_is_read_as_its_actions(project: Project, tmp_path: 
     kept = json.loads(landing["properties"])
     assert kept["timeSpent"] == 120 and kept["matomo"]["country"] == "Indonesia"
     assert not any(key.endswith(("Pretty", "Icon")) or key == "icon" for key in (*kept, *kept["matomo"]))
+    assert "fingerprint" not in kept["matomo"]  # a device's configuration hash singles it out
     assert cart["revenue"] is None and json.loads(cart["properties"])["value"] == 95000  # no order was placed
     order = events["matomo:1:102:3"]
     assert (order["revenue"], order["currency"]) == (185000.0, "IDR")
