@@ -237,10 +237,15 @@ def stories(draw: st.DrawFn) -> tuple[list[tuple[str, int, str, bool, str | None
     return events, gap_seconds, max_seconds
 
 
+# Arrivals numbered as the pipeline gives them (`arrivals_by_channel`), in the order of their texts.
+NUMBERED = {"a": 0, "b": 1}
+
+
+@pytest.mark.parametrize("numbered", [False, True], ids=["texts", "numbers"])
 @settings(max_examples=40, deadline=None)
 @given(story=stories())
 def test_sessions_partition_each_persons_events(
-    engine: Engine, story: tuple[list[tuple[str, int, str, bool, str | None]], int, int]
+    engine: Engine, story: tuple[list[tuple[str, int, str, bool, str | None]], int, int], numbered: bool
 ) -> None:
     events, gap_seconds, max_seconds = story
     rows = [
@@ -257,10 +262,14 @@ def test_sessions_partition_each_persons_events(
         }
         for index, (person, micros, touchpoint, converts, came_from) in enumerate(events)
     ]
-    table = ibis.memtable(pa.Table.from_pylist(rows, schema=SCHEMA))
+    came_from = {row["event_id"]: row["arrival"] for row in rows}
+    schema = SCHEMA
+    if numbered:
+        rows = [{**row, "arrival": NUMBERED.get(row["arrival"] or "")} for row in rows]
+        schema = SCHEMA.set(SCHEMA.get_field_index("arrival"), pa.field("arrival", pa.int64()))
+    table = ibis.memtable(pa.Table.from_pylist(rows, schema=schema))
     result = sessionize(table, gap_seconds=gap_seconds, max_seconds=max_seconds, conversion_events=["Order Completed"])
     out = engine.to_pyarrow(with_session_ids(result)).to_pylist()
-    came_from = {row["event_id"]: row["arrival"] for row in rows}
     marks = {row["event_id"]: row for row in engine.to_pyarrow(journey_marks(result)).to_pylist()}
 
     # Every event is in exactly one session.
