@@ -235,14 +235,15 @@ def _run_steps(
     # Not materialised: the person lookup streams straight into the sessions window.
     people_events = assign_people(events, identities)
     # Whether each event can be a visit's touch, as one boolean: the sort never carries where it came from.
-    # Where each came from, as one text (the sort never carries the four columns), when sessions are cut at it.
+    # Where each came from, as one number (the sort never carries the four columns), when sessions are cut at it.
     business = settings.business_message_events
     touching = can_touch(people_events, settings.non_touch_events, business)
 
     def sessions() -> ir.Table:
         if settings.session_split_at_new_source:
             # Arrivals compared as channels (`arrivals_by_channel`), found on the lake's few distinct arrivals and
-            # joined back by their text: a chat's `source = whatsapp` and an order's `channel = WhatsApp` are one.
+            # joined back by their text as a number: a chat's `source = whatsapp` and an order's `channel = WhatsApp`
+            # are one.
             by_channel = eng.materialize(arrivals_by_channel(events, channel_rules, business), "build_arrivals")
             said = people_events.mutate(raw_arrival=arrival(people_events, business), can_touch=touching)
             joined = said.left_join(by_channel, said.raw_arrival == by_channel.raw_arrival)

@@ -1695,16 +1695,15 @@ def owners_of_orders(engine: Engine, named: pa.Table, sources: Sequence[ir.Table
     """`orders.order_owners` of the refunds `named` (`refund_row`, `properties` as JSON text) among the conversions
     of `sources` (tables of events): each refund's order id, how many conversions have it, and when one has, whose it
     is. An event that two sources give (an order in the lake that a file gives again) is one conversion, not two."""
-    columns = _ORDER_COLUMNS
     conversions = [
         source.filter(source.event.isin(list(settings.conversion_events))).select(
-            *(source[column].cast("string").name(column) for column in columns)
+            *(source[column].cast("string").name(column) for column in _ORDER_COLUMNS)
         )
         for source in sources
     ]
     events = ibis.union(*conversions) if len(conversions) > 1 else conversions[0]
     orders = events.group_by("event_id").aggregate(
-        **{column: events[column].min() for column in columns if column != "event_id"}
+        **{column: events[column].min() for column in _ORDER_COLUMNS if column != "event_id"}
     )
     refunds = ibis.memtable(named)
     owners = order_owners(

@@ -86,24 +86,28 @@ _VISIT_FIELDS_LEFT_OUT = frozenset(
 )
 
 
-def is_matomo_visits(path: Path) -> bool:
-    """Whether a JSON (Lines) file starts with one of Matomo's visits: an array of them, or one a line."""
+def _start(path: Path) -> str:
+    """The file's first DETECT_BYTES as text, without a byte-order mark or white space around; empty if unreadable."""
     try:
         with path.open("rb") as handle:
-            start = handle.read(DETECT_BYTES).decode("utf-8", errors="replace").removeprefix("\ufeff").lstrip()
+            return handle.read(DETECT_BYTES).decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
     except OSError:
-        return False
+        return ""
+
+
+def is_matomo_visits(path: Path) -> bool:
+    """Whether a JSON (Lines) file starts with one of Matomo's visits: an array of them, or one a line."""
+    start = _start(path)
     return start[:1] in ("[", "{") and all(key in start for key in VISIT_KEYS)
 
 
 def matomo_api_error(path: Path) -> str | None:
     """What Matomo's API answered instead of visits (`{"result": "error", "message": …}`: a token without access, a
     wrong idSite), or None for any other file."""
+    start = _start(path)
     try:
-        with path.open("rb") as handle:
-            start = handle.read(DETECT_BYTES).decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
         answer = loads(start) if start.startswith("{") and start.endswith("}") else None
-    except (OSError, ValueError):
+    except ValueError:
         return None
     message = answer.get("message") if isinstance(answer, dict) and answer.get("result") == "error" else None
     return message if isinstance(message, str) else None

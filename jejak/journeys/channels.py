@@ -311,8 +311,9 @@ def campaign_tags(page_url: ir.StringValue) -> dict[str, ir.StringValue]:
     google = lower_url.re_search(_GOOGLE_CLICK_ID)
     utm = {part: _blank_to_null(_query_parameter(page_url, f"utm_{part}")) for part in ("source", "medium", "campaign")}
     null_text = ibis.null("string")
-    source = ibis.cases((google, "google"), (utm["source"].notnull() | utm["medium"].notnull(), utm["source"]))
-    medium = ibis.cases((google, "cpc"), (utm["source"].notnull() | utm["medium"].notnull(), utm["medium"]))
+    has_utm = utm["source"].notnull() | utm["medium"].notnull()
+    source = ibis.cases((google, "google"), (has_utm, utm["source"]))
+    medium = ibis.cases((google, "cpc"), (has_utm, utm["medium"]))
     found = {"source": source, "medium": medium, "campaign": utm["campaign"]}
     return {part: ibis.ifelse(tagged.fill_null(False), value, null_text) for part, value in found.items()}
 

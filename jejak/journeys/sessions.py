@@ -170,7 +170,7 @@ def sessionize(
     arrivals = {}
     if split_at_new_source:
         # The person's last arrival before the row, in the same sort: the latest of the earlier rows' arrivals, each
-        # after its time as fixed-width text, is the largest such text (two in one second: the larger arrival's).
+        # after its time (as a number, or as fixed-width text), is the largest (two in one second: the larger one's).
         before = ibis.window(group_by=events.person_id, order_by=order, rows=(None, -1))
         if events.arrival.type().is_integer():  # numbered (`arrivals_by_channel`): the time, then the number
             numbered = epoch_seconds * _ARRIVAL_NUMBERS + events.arrival
