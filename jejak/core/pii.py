@@ -45,6 +45,10 @@ _MASKED_PHONE = re.compile(MASKED_PHONE_RE)
 # An address as a mail's `From` line writes it with its owner's name (`Budi Santoso <budi@example.com>`, as an inbox's
 # or a help desk's export gives a sender): the address is what the angle brackets hold.
 _NAMED_ADDRESS = re.compile(r"[^<>]*<([^<>]*)>")
+# The other ways a name sits beside an address, in parentheses: after it, as older mail writes a `From` line
+# (`budi@example.com (Budi Santoso)`), or around it, as some CRMs and forms export a contact (`Budi Santoso
+# (budi@example.com)`). The address is whichever side is one.
+_PARENTHESISED = re.compile(r"([^()]*)\(([^()]*)\)")
 # What an address is, lower-cased: a local part without spaces or the marks that part addresses in a list, one @, and
 # a domain of dot-separated labels (letters and digits in any script, hyphens between) ending in a name of letters
 # (`example.co.id`, `bücher.de`, `xn--bcher-kva.de`). Anything else (`ana@gmail`, `ana@gmail,com`, two addresses in
@@ -55,11 +59,14 @@ _ADDRESS = re.compile(rf"[^\s@<>()\[\],;:\"]+@(?:{_LABEL}\.)+(?:[^\W\d_]{{2,}}|x
 
 def normalise_email(raw: str) -> str | None:
     """Lower-case and trim an e-mail (a `mailto:` link's address, without its query or a trailing dot; the address
-    a `Name <address>` gives); None when it is no address (`_ADDRESS`), or is masked (`b*****8@gmail.com`).
+    a `Name <address>`, `address (Name)` or `Name (address)` gives); None when it is no address (`_ADDRESS`), or is
+    masked (`b*****8@gmail.com`).
 
     Example:
         >>> normalise_email("Budi Santoso <Budi@Kopi.id>"), normalise_email("mailto:ana@example.com?subject=Kopi")
         ('budi@kopi.id', 'ana@example.com')
+        >>> normalise_email("budi@kopi.id (Budi)"), normalise_email("Budi Santoso (budi@kopi.id)")
+        ('budi@kopi.id', 'budi@kopi.id')
         >>> normalise_email("ana@gmail") is None, normalise_email("ana@example.com; budi@example.com") is None
         (True, True)
     """
@@ -67,6 +74,13 @@ def normalise_email(raw: str) -> str | None:
     named = _NAMED_ADDRESS.fullmatch(value)
     if named:
         value = named.group(1).strip()
+    beside = _PARENTHESISED.fullmatch(value)
+    if beside:
+        outside, inside = beside.group(1).strip(), beside.group(2).strip()
+        # Exactly one side is an address: `ana@example.com (budi@example.com)` names two, and is none of them.
+        sides = [side for side in (outside, inside) if _ADDRESS.fullmatch(side.rstrip("."))]
+        if len(sides) == 1:
+            value = sides[0]
     if value.startswith("mailto:"):
         value = value.removeprefix("mailto:").split("?", 1)[0]
     value = value.rstrip(".")

@@ -77,6 +77,10 @@ def test_a_masked_email_normalises_to_none(raw: str) -> None:
         '"Lestari, Ana" <ana@example.com>',
         "<ana@example.com>",
         "mailto:ana@example.com?subject=Pesanan%20kopi",
+        # The name in parentheses: after the address, as older mail writes it, or around it, as a CRM's contact.
+        "ana@example.com (Ana Lestari)",
+        "Ana Lestari (Ana@Example.com)",
+        "Ana Lestari ( ana@example.com )",
     ],
 )
 def test_email_case_and_spaces_do_not_matter(raw: str) -> None:
@@ -104,6 +108,10 @@ def test_email_case_and_spaces_do_not_matter(raw: str) -> None:
         # Two addresses in one cell: which one is the customer's is not said.
         "ana@example.com; budi@example.com",
         "ana@example.com, budi@example.com",
+        "ana@example.com (budi@example.com)",
+        # A note in parentheses beside what is no address.
+        "ana (kantor)",
+        "(ana@example.com) budi",
     ],
 )
 def test_what_is_not_an_email_normalises_to_none(raw: str) -> None:
@@ -207,8 +215,9 @@ def test_stored_hashes_are_keyed_hmacs_of_the_normalised_identifiers(tmp_path: P
 
 
 def test_an_address_written_with_its_owners_name_joins_the_same_address_alone(tmp_path: Path) -> None:
-    """An inbox's export gives a sender as `Name <address>`: hashed as written, it was an identifier of its own, and
-    the sender never joined the web shop's customer of that address."""
+    """An inbox's export gives a sender as `Name <address>` (older mail as `address (Name)`, a CRM as `Name
+    (address)`): hashed as written, it was an identifier of its own, and the sender never joined the web shop's
+    customer of that address."""
     project = make_project(tmp_path / "p")
     rows = [
         {"event_id": "web-1", "timestamp": "2026-03-01 09:00", "type": "identify", "user_id": "u-ana",
@@ -217,11 +226,17 @@ def test_an_address_written_with_its_owners_name_joins_the_same_address_alone(tm
          "email": "Ana Lestari <Ana@Example.com>"},
         {"event_id": "crm-2", "timestamp": "2026-03-02 09:00", "type": "identify", "user_id": "crm-8",
          "email": "budi@gmail"},
+        {"event_id": "crm-3", "timestamp": "2026-03-02 09:00", "type": "identify", "user_id": "crm-9",
+         "email": "Ana Lestari (ana@example.com)"},
+        {"event_id": "mail-1", "timestamp": "2026-03-02 09:00", "type": "identify", "user_id": "mail-1",
+         "email": "ana@example.com (Ana Lestari)"},
     ]  # fmt: skip
     import_file(project, write_csv(tmp_path / "contacts.csv", rows))
     events = {row["event_id"]: row for row in lake_events(project)}
     assert (
         events["crm-1"]["email_hash"]
+        == events["crm-3"]["email_hash"]
+        == events["mail-1"]["email_hash"]
         == events["web-1"]["email_hash"]
         == hmac_hex(project.hmac_key(), "ana@example.com")
     )
