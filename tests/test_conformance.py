@@ -184,8 +184,8 @@ def web_messages() -> list[dict[str, Any]]:
     eko_bought = _iso(start + dt.timedelta(minutes=20 * 78, seconds=30))
     web.track(eko_bought, "purchase", revenue=75000, order={"transaction_id": "7001"}, userId="eko")
     # Fajar: a paid Facebook ad, then a newsletter's link ten minutes in (a session of its own, as analytics.js sends
-    # its tags), its landing seen again after a page without tags (the same session); a QR code on a brochure, two
-    # direct visits at the very same instant; no purchase.
+    # its tags), its landing seen again after a page without tags (the same session); a QR code on a brochure (tagged
+    # as Matomo tags), a TikTok ad known by its click id, two direct visits at the very same instant; no purchase.
     web.page("2026-02-08T08:00:00Z", f"{SHOP}/?utm_source=facebook&utm_medium=cpc", anonymousId="d-fajar")
     web.page("2026-02-08T08:05:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
     newsletter = {"source": "newsletter", "medium": "email", "name": "maret"}
@@ -194,7 +194,10 @@ def web_messages() -> list[dict[str, Any]]:
         web.page(
             f"2026-02-08T08:{minute}:00Z", url, campaign=None if minute == "12" else newsletter, anonymousId="d-fajar"
         )
-    web.page("2026-02-09T08:00:00Z", f"{SHOP}/?utm_source=brochure&utm_medium=qr", anonymousId="d-fajar")
+    web.page("2026-02-09T08:00:00Z", f"{SHOP}/?mtm_source=brochure&mtm_medium=qr", anonymousId="d-fajar")
+    web.page(
+        "2026-02-10T08:00:00Z", f"{SHOP}/?ttclid=E.C.P.x", referrer="https://www.tiktok.com/", anonymousId="d-fajar"
+    )
     web.page("2026-02-11T08:00:00Z", f"{SHOP}/", anonymousId="d-fajar")
     web.page("2026-02-11T08:00:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
     # Gita: a Google ad and a purchase, never logged in; her e-mail later arrives on its own.
@@ -396,6 +399,10 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
     assert len(eko) == 2 and max(row["duration_seconds"] for row in eko) < 24 * 3600
     fajar = sorted((row for row in sessions if row["person_id"] == "a:d-fajar"), key=lambda row: row["started_at"])
     assert [(row["channel"], row["events"]) for row in fajar[:2]] == [("Paid Social", 2), ("Email", 3)]
+    assert [(row["source"], row["channel"]) for row in fajar[2:4]] == [
+        ("brochure", "Print / QR"),
+        ("tiktok", "Paid Social"),
+    ]
     refunds = duckdb_tables["refunds"].to_pylist()
     outcomes = {row["order_id"]: row["outcome"] for row in refunds if row["outcome"] != "stated_on_order"}
     assert outcomes == {

@@ -267,8 +267,21 @@ _HOST_OF_URL = r"^\s*([a-z][a-z0-9+.-]*://)?([^/?#@\s]*@)?(www\.)?([^/?#:@\s]+)"
 _BLANK = r"^[ \t\n\r\f\x0b]*$"  # not \s, which has the vertical tab on Java (Spark) but not on RE2 (DuckDB)
 # Working columns of with_acquisition, dropped before it returns.
 _HELPER_PREFIX = "_jejak_acquisition_"
-# A Google Ads click id in a page's address: the click was an ad's (GA4's auto-tagging reads it as google / cpc).
-_GOOGLE_CLICK_ID = r"[?&](gclid|wbraid|gbraid)=[^&#]"
+# An ad network's click id in a page's address, and the source it names: each network adds its id to its ads' clicks
+# only (GA4's auto-tagging reads Google's as google / cpc; Microsoft Advertising adds msclkid and TikTok Ads ttclid the
+# same way). Meta's fbclid is on every link from Facebook, an ad's or not: it is read apart, after the referrer.
+AD_CLICK_IDS = {"gclid": "google", "wbraid": "google", "gbraid": "google", "msclkid": "bing", "ttclid": "tiktok"}
+_AD_CLICK_ID = rf"[?&]({'|'.join(AD_CLICK_IDS)})=[^&#]"
+# A campaign tag's parameter names for each part, as one regex alternation: Google's utm_*, and Matomo's own (mtm_*,
+# pk_*; for the name also its older and short forms, as its tracker's `campaign_var_name` lists them).
+_TAG_NAMES = {
+    "source": "(?:utm|mtm|pk)_source",
+    "medium": "(?:utm|mtm|pk)_medium",
+    "campaign": "(?:(?:utm|mtm|matomo|pk|piwik)_campaign|(?:mtm|pk)_cpn)",
+}
+# What a lower-cased address that may carry a tag or an ad's click id contains (each of AD_CLICK_IDS ends in one of
+# the last three), after a `?` or `&` (every tag's regex starts so): any other is not parsed.
+TAG_HINTS = ("utm_", "mtm_", "pk_", "_campaign=", "clid=", "clkid=", "braid=")
 
 
 def _is_blank(value: ir.StringValue) -> ir.BooleanValue:
@@ -284,37 +297,60 @@ def _blank_to_null(value: ir.StringValue) -> ir.StringValue:
 
 
 def _query_parameter(url: ir.StringValue, name: str) -> ir.StringValue:
-    """A query parameter's raw value from a URL with "+" and "%20" decoded as spaces; empty when absent."""
+    """A query parameter's raw value from a URL with "+" and "%20" decoded as spaces; empty when absent. `name` is a
+    regex: with an alternation, the first of its names in the URL."""
     result: ir.StringValue = url.re_extract(rf"[?&]{name}=([^&#]*)", 1).replace("+", " ").replace("%20", " ")
+    return result
+
+
+def _campaign_tag(url: ir.StringValue, part: str) -> ir.StringValue:
+    """A part of the address's campaign tags (`source`, `medium`, `campaign`: `utm_source`, Matomo's `mtm_source` or
+    `pk_source`, whichever comes first), NULL when absent or blank."""
+    return _blank_to_null(_query_parameter(url, _TAG_NAMES[part]))
+
+
+def _ad_click_source(lower_url: ir.StringValue) -> ir.StringValue:
+    """The source an ad's click id in a lower-cased address names (`AD_CLICK_IDS`); NULL without one."""
+    result: ir.StringValue = lower_url.re_extract(_AD_CLICK_ID, 1).substitute(AD_CLICK_IDS, else_=ibis.null("string"))
     return result
 
 
 def campaign_tags(page_url: ir.StringValue) -> dict[str, ir.StringValue]:
     """`source`, `medium` and `campaign` as the campaign tags of a page's address give them, as `with_acquisition`
-    reads them: a Google click id (gclid, wbraid, gbraid) is google / cpc, as GA4's auto-tagging; else the `utm_*`
-    parameters. NULL without them: a referrer, or Meta's fbclid (on any link from Facebook, an ad's or not), is no
-    campaign tag. Only an address that has one is parsed (one cheap search of the rest): the sessions step reads every
-    event's.
+    reads them: an ad network's click id (`AD_CLICK_IDS`: gclid, wbraid and gbraid are google / cpc, as GA4's
+    auto-tagging; msclkid is bing / cpc, ttclid tiktok / cpc); else the `utm_*` parameters, or Matomo's `mtm_*` and
+    `pk_*`. NULL without them: a referrer, or Meta's fbclid (on any link from Facebook, an ad's or not), is no
+    campaign tag. Only an address that may have one is parsed (a few cheap searches of the rest): the sessions step
+    reads every event's.
 
     Example:
         >>> import pyarrow as pa
         >>> from jejak.engine import connect
         >>> urls = ["https://toko.example/?utm_source=ig&utm_medium=paid_social&utm_campaign=flash+sale",
-        ...         "https://toko.example/?gclid=Cj0K&utm_campaign=gayo", "https://toko.example/?fbclid=IwAR", None]
+        ...         "https://toko.example/?gclid=Cj0K&utm_campaign=gayo", "https://toko.example/?ttclid=E.C.P",
+        ...         "https://toko.example/?mtm_source=brosur&mtm_medium=qr", "https://toko.example/?fbclid=IwAR", None]
         >>> table = ibis.memtable(pa.table({"page_url": pa.array(urls, pa.string())}))
         >>> tags = connect().to_pyarrow(table.select(**campaign_tags(table.page_url))).to_pylist()
-        >>> [tuple(row.values()) for row in tags]
-        [('ig', 'paid_social', 'flash sale'), ('google', 'cpc', 'gayo'), (None, None, None), (None, None, None)]
+        >>> for row in tags:
+        ...     print(tuple(row.values()))
+        ('ig', 'paid_social', 'flash sale')
+        ('google', 'cpc', 'gayo')
+        ('tiktok', 'cpc', None)
+        ('brosur', 'qr', None)
+        (None, None, None)
+        (None, None, None)
     """
     lower_url = page_url.lower()
-    tagged = lower_url.contains("utm_") | lower_url.contains("clid=") | lower_url.contains("braid=")
-    google = lower_url.re_search(_GOOGLE_CLICK_ID)
-    utm = {part: _blank_to_null(_query_parameter(page_url, f"utm_{part}")) for part in ("source", "medium", "campaign")}
+    # Most addresses have no query: two searches of the text as it is spare them the lower-casing and the hints.
+    has_query = page_url.contains("?") | page_url.contains("&")
+    tagged = has_query & ibis.or_(*(lower_url.contains(hint) for hint in TAG_HINTS))
+    clicked = _ad_click_source(lower_url)
+    tags = {part: _campaign_tag(page_url, part) for part in _TAG_NAMES}
     null_text = ibis.null("string")
-    has_utm = utm["source"].notnull() | utm["medium"].notnull()
-    source = ibis.cases((google, "google"), (has_utm, utm["source"]))
-    medium = ibis.cases((google, "cpc"), (has_utm, utm["medium"]))
-    found = {"source": source, "medium": medium, "campaign": utm["campaign"]}
+    has_tags = tags["source"].notnull() | tags["medium"].notnull()
+    source = ibis.cases((clicked.notnull(), clicked), (has_tags, tags["source"]))
+    medium = ibis.cases((clicked.notnull(), "cpc"), (has_tags, tags["medium"]))
+    found = {"source": source, "medium": medium, "campaign": tags["campaign"]}
     return {part: ibis.ifelse(tagged.fill_null(False), value, null_text) for part, value in found.items()}
 
 
@@ -352,11 +388,12 @@ def with_acquisition(table: ir.Table) -> ir.Table:
     """Add `referrer_host` and fill `source`, `medium` and `campaign` where the data source left them empty, as GA4 does.
 
     Per column, a value the data source set is kept. Otherwise the first of these that
-    applies gives source and medium together: a Google click id (gclid, wbraid, gbraid)
-    in `page_url` means google / cpc; `utm_*` parameters in `page_url`; the referrer's
-    host (organic for a search engine, email for webmail, referral otherwise); a Meta
-    click id (fbclid) without a referrer means facebook / referral. With none of them,
-    source and medium stay NULL (Direct). `campaign` comes from `utm_campaign`.
+    applies gives source and medium together: an ad network's click id in `page_url`
+    (`AD_CLICK_IDS`: gclid, wbraid and gbraid mean google / cpc, msclkid bing / cpc, ttclid
+    tiktok / cpc); campaign tags in `page_url` (`utm_*`, or Matomo's `mtm_*` and `pk_*`); the
+    referrer's host (organic for a search engine, email for webmail, referral otherwise); a
+    Meta click id (fbclid) without a referrer means facebook / referral. With none of them,
+    source and medium stay NULL (Direct). `campaign` comes from the tags (`utm_campaign`, …).
     Referrers from the site's own host are not told apart yet: they count as referrals.
 
     Example:
@@ -371,7 +408,7 @@ def with_acquisition(table: ir.Table) -> ir.Table:
         [{'referrer_host': 'l.instagram.com', 'source': 'instagram', 'medium': 'referral'}]
     """
     _require_columns(table, ("source", "medium", "campaign", "referrer", "page_url"), "with_acquisition")
-    names = {part: _HELPER_PREFIX + part for part in ("google", "meta", "utm_source", "utm_medium", "utm_campaign")}
+    names = {part: _HELPER_PREFIX + part for part in ("clicked", "meta", "tag_source", "tag_medium", "tag_campaign")}
     names |= {"referrer_source": _HELPER_PREFIX + "referrer_source"}
     # Each step names its results so later steps refer to columns: the SQL stays small (Spark's generated code
     # for one projection must fit in 64 KB) and each regex runs once per row.
@@ -379,37 +416,34 @@ def with_acquisition(table: ir.Table) -> ir.Table:
     parsed = table.mutate(
         referrer_host=_referrer_host(table.referrer),
         **{
-            names["google"]: lower_url.re_search(_GOOGLE_CLICK_ID).fill_null(False),
+            names["clicked"]: _ad_click_source(lower_url),
             names["meta"]: lower_url.re_search(r"[?&]fbclid=[^&#]").fill_null(False),
-            names["utm_source"]: _query_parameter(table.page_url, "utm_source"),
-            names["utm_medium"]: _query_parameter(table.page_url, "utm_medium"),
-            names["utm_campaign"]: _query_parameter(table.page_url, "utm_campaign"),
+            **{names[f"tag_{part}"]: _query_parameter(table.page_url, _TAG_NAMES[part]) for part in _TAG_NAMES},
         },
     )
     named = parsed.mutate(
         **{
             names["referrer_source"]: _referrer_source(parsed.referrer_host),
-            names["utm_source"]: _blank_to_null(parsed[names["utm_source"]]),
-            names["utm_medium"]: _blank_to_null(parsed[names["utm_medium"]]),
-            names["utm_campaign"]: _blank_to_null(parsed[names["utm_campaign"]]),
+            **{names[f"tag_{part}"]: _blank_to_null(parsed[names[f"tag_{part}"]]) for part in _TAG_NAMES},
         }
     )
     host = named.referrer_host
     host_source = named[names["referrer_source"]]
-    utm_source, utm_medium = named[names["utm_source"]], named[names["utm_medium"]]
-    has_google_click_id, has_meta_click_id = named[names["google"]], named[names["meta"]]
-    has_utm = utm_source.notnull() | utm_medium.notnull()
+    tag_source, tag_medium = named[names["tag_source"]], named[names["tag_medium"]]
+    clicked, has_meta_click_id = named[names["clicked"]], named[names["meta"]]
+    has_ad_click_id = clicked.notnull()
+    has_tags = tag_source.notnull() | tag_medium.notnull()
     null_text = ibis.null("string")
     derived_source = ibis.cases(
-        (has_google_click_id, "google"),
-        (has_utm, utm_source),
+        (has_ad_click_id, clicked),
+        (has_tags, tag_source),
         (host.notnull(), host_source),
         (has_meta_click_id, "facebook"),
         else_=null_text,
     )
     derived_medium = ibis.cases(
-        (has_google_click_id, "cpc"),
-        (has_utm, utm_medium),
+        (has_ad_click_id, "cpc"),
+        (has_tags, tag_medium),
         (host.notnull(), _referrer_medium(host, host_source)),
         (has_meta_click_id, "referral"),
         else_=null_text,
@@ -417,7 +451,7 @@ def with_acquisition(table: ir.Table) -> ir.Table:
     filled = named.mutate(
         source=_blank_to_null(named.source).fill_null(derived_source),
         medium=_blank_to_null(named.medium).fill_null(derived_medium),
-        campaign=_blank_to_null(named.campaign).fill_null(named[names["utm_campaign"]]),
+        campaign=_blank_to_null(named.campaign).fill_null(named[names["tag_campaign"]]),
     )
     return filled.drop(*names.values())
 

@@ -19,8 +19,10 @@ from jejak.core.vocabulary import CHAT_EVENT, LEAD_EVENT, TICKET_EVENT
 from jejak.engine import Engine, connect
 from jejak.journeys import channels
 from jejak.journeys.channels import (
+    AD_CLICK_IDS,
     DEFAULT_CHANNEL_RULES,
     FALLBACK_CHANNEL,
+    TAG_HINTS,
     ChannelRule,
     campaign_tags,
     channel_expr,
@@ -102,6 +104,11 @@ DEFAULT_RULE_CASES = [
         id="Print / QR-brochure-scan",
     ),
     pytest.param(
+        page_view(page_url=f"{SHOP}/promo?mtm_campaign=lebaran&mtm_source=brosur&mtm_medium=qr"),
+        "Print / QR",
+        id="Print / QR-matomo-tags",
+    ),
+    pytest.param(
         page_view(page_url=f"{SHOP}/?utm_source=google&utm_medium=cpc&utm_campaign=Shopping+-+Sepatu"),
         "Paid Shopping",
         id="Paid Shopping-google-shopping-campaign",
@@ -110,6 +117,18 @@ DEFAULT_RULE_CASES = [
         page_view(page_url=f"{SHOP}/sepatu?gclid=Cj0KCQ", referrer="https://www.google.com/"),
         "Paid Search",
         id="Paid Search-gclid",
+    ),
+    pytest.param(
+        # Microsoft Advertising's click id: the referrer alone would make it bing / organic.
+        page_view(page_url=f"{SHOP}/sepatu?msclkid=4f1e2d", referrer="https://www.bing.com/"),
+        "Paid Search",
+        id="Paid Search-msclkid",
+    ),
+    pytest.param(
+        # TikTok Ads' click id: the referrer alone would make it Organic Social.
+        page_view(page_url=f"{SHOP}/?ttclid=E.C.P.Cs0B", referrer="https://www.tiktok.com/"),
+        "Paid Social",
+        id="Paid Social-ttclid",
     ),
     pytest.param(
         page_view(page_url=f"{SHOP}/?utm_source=instagram&utm_medium=paid_social"), "Paid Social", id="Paid Social-ig"
@@ -374,6 +393,34 @@ ACQUISITION_CASES = [
         id="gclid-before-utm",
     ),
     pytest.param({"page_url": f"{SHOP}/?wbraid=abc"}, (None, "google", "cpc", None), id="wbraid"),
+    pytest.param({"page_url": f"{SHOP}/?MSCLKID=abc"}, (None, "bing", "cpc", None), id="msclkid"),
+    pytest.param(
+        {"page_url": f"{SHOP}/?ttclid=E.C.P&utm_source=tiktok&utm_medium=paid&utm_campaign=gayo"},
+        (None, "tiktok", "cpc", "gayo"),
+        id="ttclid-before-utm",
+    ),
+    pytest.param(
+        {"page_url": f"{SHOP}/?mtm_campaign=Lebaran+2026&mtm_source=brosur&mtm_medium=qr"},
+        (None, "brosur", "qr", "Lebaran 2026"),
+        id="matomo-mtm",
+    ),
+    pytest.param(
+        {"page_url": f"{SHOP}/?pk_source=newsletter&pk_medium=email&pk_campaign=promo"},
+        (None, "newsletter", "email", "promo"),
+        id="matomo-pk",
+    ),
+    pytest.param({"page_url": f"{SHOP}/?pk_cpn=promo"}, (None, None, None, "promo"), id="matomo-short-campaign"),
+    pytest.param(
+        # A link whose query someone wrote after a `&` instead of a `?`: the tags are read all the same.
+        {"page_url": f"{SHOP}/promo&utm_source=line&utm_medium=chat"},
+        (None, "line", "chat", None),
+        id="tags-after-an-ampersand",
+    ),
+    pytest.param(
+        {"page_url": f"{SHOP}/?matomo_campaign=promo", "referrer": "https://news.detik.com/"},
+        ("news.detik.com", "news.detik.com", "referral", "promo"),
+        id="campaign-name-alone-keeps-referrer",
+    ),
     pytest.param(
         {"page_url": f"{SHOP}/?fbclid=IwAR", "referrer": "https://l.facebook.com/"},
         ("l.facebook.com", "facebook", "referral", None),
@@ -413,9 +460,21 @@ def test_campaign_tags_are_what_with_acquisition_reads_from_the_address(
     assert (row["source"], row["medium"], row["campaign"]) == expected[1:]
 
 
+def test_every_ad_click_id_is_found_by_the_cheap_search_before_parsing() -> None:
+    # campaign_tags parses only the addresses that contain one of TAG_HINTS: a click id none of them finds is lost.
+    assert all(any(hint in f"{name}=" for hint in TAG_HINTS) for name in AD_CLICK_IDS)
+
+
 @pytest.mark.parametrize(
     "url",
-    [f"{SHOP}/?fbclid=IwAR", f"{SHOP}/blog/utm_source-explained", f"{SHOP}/?ref=utm_campaign", f"{SHOP}/?utm_source="],
+    [
+        f"{SHOP}/?fbclid=IwAR",
+        f"{SHOP}/blog/utm_source-explained",
+        f"{SHOP}/?ref=utm_campaign",
+        f"{SHOP}/?utm_source=",
+        f"{SHOP}/?xpk_source=a&ttclid=",
+        f"{SHOP}/?my_campaign=a",
+    ],
 )
 def test_an_address_without_campaign_tags_gives_none(engine: Engine, url: str) -> None:
     # Meta adds fbclid to every link from Facebook, an ad's or not; the others only look like tags.
