@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -49,6 +50,11 @@ MATOMO = "matomo"
 VISIT_KEYS = ('"idVisit"', '"actionDetails"')
 DETECT_BYTES = 64 * 1024  # a visit's own fields come before its actions, well inside this
 READ_CHARS = 1 << 20
+# No visit is longer: text that is no JSON this far on is a broken visit, not one read in part (and the reader's
+# memory stays bounded when a file is broken early).
+LONGEST_VISIT_CHARS = 64 << 20
+# Where a visit begins: Matomo writes `idSite` first, then `idVisit` (first when a request hides `idSite`).
+_VISIT_START = re.compile(r'\{\s*"id(?:Site|Visit)"\s*:')
 # Matomo's action types → the events jejak names them (Segment's e-commerce spec where it has one).
 MATOMO_EVENT_NAMES = {
     "ecommerceOrder": "Order Completed",
@@ -137,7 +143,8 @@ class _Unread:
 
 def _visits(path: Path) -> Iterator[Any]:
     """Each element of a JSON array (or each object of JSON Lines), read a chunk at a time: an export of a year of
-    visits is one line of hundreds of megabytes."""
+    visits is one line of hundreds of megabytes. A visit that is no JSON is given as its text (`_Unread`) up to the
+    next visit's start, and reading goes on from there."""
     decoder = json.JSONDecoder()
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         buffer, position, ended = "", 0, False
@@ -166,16 +173,25 @@ def _visits(path: Path) -> Iterator[Any]:
                 return
             try:
                 value, end = decoder.raw_decode(buffer, position)
-            except json.JSONDecodeError:
-                if not ended and more():
-                    continue
-                yield _Unread(buffer[position:])
-                return
+            except json.JSONDecodeError as error:
+                began = position
+                if not ended and len(buffer) - position <= LONGEST_VISIT_CHARS and more():
+                    continue  # a visit read in part
+                broken_at = error.pos - (began - position)  # `more` drops what was before the visit, even at the end
             except RecursionError:  # nested past Python's parser (`core.jsontext`): its end cannot be found
-                yield _Unread(buffer[position:] + handle.read())
-                return
-            position = end
-            yield value
+                broken_at = position + 1
+            else:
+                position = end
+                yield value
+                continue
+            # A broken visit, or the rest of a cut download: its text up to the next visit's start, if there is one.
+            resumed = _VISIT_START.search(buffer, max(broken_at, position + 1))
+            if resumed is None:
+                yield _Unread(buffer[position:])
+                position = len(buffer)
+                continue
+            yield _Unread(buffer[position : resumed.start()].rstrip(" \t\r\n,"))
+            position = resumed.start()
 
 
 def visit_messages(visit: Mapping[str, Any]) -> list[dict[str, Any]]:

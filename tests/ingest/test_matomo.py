@@ -18,6 +18,7 @@ from conftest import lake_events, make_project, quarantined
 
 from jejak.core.errors import InputFileError
 from jejak.core.pii import hmac_hex, normalise_email
+from jejak.ingest import matomo
 from jejak.ingest.importer import import_file
 from jejak.pipeline import run_build
 from jejak.store.project import Project
@@ -240,6 +241,42 @@ def test_a_cut_export_keeps_its_whole_visits_and_quarantines_the_rest(project: P
     assert (summary.rows_read, summary.rows_stored, summary.rows_quarantined) == (7, 6, 1)
     [bad] = quarantined(project)
     assert bad["reason"] == "bad_json" and '"idVisit": 103' in bad["raw"]
+
+
+@pytest.mark.parametrize("one_a_line", [False, True], ids=["array", "one-visit-a-line"])
+def test_a_broken_visit_is_quarantined_and_the_visits_after_it_are_read(
+    project: Project, tmp_path: Path, one_a_line: bool
+) -> None:
+    # Someone edited the middle visit by hand: before, it and every visit after it were one quarantined row.
+    texts = [json.dumps(visit) for visit in VISITS]
+    texts[1] = texts[1].replace('"visitorType": "returning"', '"visitorType": returning')
+    broken = tmp_path / "broken.json"
+    broken.write_text("\n".join(texts) + "\n" if one_a_line else "[" + ", ".join(texts) + "]", encoding="utf-8")
+    summary = import_file(project, broken)
+    [bad] = quarantined(project)
+    assert bad["reason"] == "bad_json" and '"idVisit": 102' in bad["raw"] and '"idVisit": 103' not in bad["raw"]
+    clean = make_project(tmp_path / "clean")
+    import_file(clean, _export(tmp_path / "clean.json", [VISITS[0], VISITS[2]]))
+    assert {event["event_id"] for event in lake_events(project)} == {event["event_id"] for event in lake_events(clean)}
+    assert summary.rows_quarantined == 1
+
+
+def test_text_that_is_no_visit_is_quarantined_in_bounded_pieces(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A visit is never this long: past it the reader stops reading on for the end of a visit that has none.
+    monkeypatch.setattr(matomo, "READ_CHARS", 64)
+    monkeypatch.setattr(matomo, "LONGEST_VISIT_CHARS", 4096)
+    garbage = "kopi " * 4000
+    lines = tmp_path / "lines.json"
+    lines.write_text(f"{json.dumps(VISITS[0])}\n{garbage}\n{json.dumps(VISITS[2])}\n", encoding="utf-8")
+    summary = import_file(project, lines)
+    pieces = [row["raw"] for row in quarantined(project)]
+    assert "".join(pieces).replace(" ", "") == garbage.replace(" ", "")
+    assert max(len(piece) for piece in pieces) <= 4096 + 2 * 64 and summary.rows_quarantined == len(pieces)
+    clean = make_project(tmp_path / "clean")
+    import_file(clean, _export(tmp_path / "clean.json", [VISITS[0], VISITS[2]]))
+    assert {event["event_id"] for event in lake_events(project)} == {event["event_id"] for event in lake_events(clean)}
 
 
 def test_a_visit_without_its_true_times_is_read_in_the_import_time_zone(project: Project, tmp_path: Path) -> None:
