@@ -135,7 +135,7 @@ def rewrite_matomo_visits(path: Path, directory: Path) -> Path:
 
 
 class _Unread:
-    """The rest of a file that is not JSON, kept as text."""
+    """A stretch of the file that is no JSON (a broken visit, the rest of a cut download), kept as text."""
 
     def __init__(self, text: str) -> None:
         self.text = text
