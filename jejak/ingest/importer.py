@@ -612,8 +612,7 @@ def _totals_report_text(path: Path, totals: Sequence[str], above: int) -> str:
         f"{path} is a report of totals, not of events: its columns ({shown}) count what happened under each row's "
         f"channel, page or day, and none says who did it; {events}. Import the events themselves: a web analytics "
         "tool's raw export (GA4's BigQuery export; Mixpanel's, Amplitude's or PostHog's; Matomo's visits log: "
-        "docs/import-formats.md), a "
-        "shop's or a marketplace's orders, a till's receipts, a chat tool's conversations."
+        "docs/import-formats.md), a shop's or a marketplace's orders, a till's receipts, a chat tool's conversations."
     )
 
 

@@ -10,9 +10,10 @@ Rules (times compared to the whole second, as GA4 and Matomo do):
   event after it starts a new one. An event whose file gave it an offline channel
   (the `offline_channels` setting) is offline by then (`channels.offline_by_channel`).
 - an event that says where it arrived from (`arrival`: its campaign tags, in their columns
-  or its page's address, or the channel its file gave it) starts a new session when that is not where the person's last such
-  event arrived from: a click on another campaign's ad ten minutes into a visit, a
-  WhatsApp chat right after a visit from Instagram, an order on a marketplace. Universal
+  or its page's address, or the channel its file gave it) starts a new session when that
+  is not where the person's last such event arrived from: a click on another campaign's
+  ad ten minutes into a visit, a WhatsApp chat right after a visit from Instagram, an
+  order on a marketplace. Universal
   Analytics and Matomo start a new visit at a new campaign so; GA4 does not, and neither
   does jejak with `session_split_at_new_source = false`. Events that say nothing of it
   (the pages of a visit, a server's events) never cut, and a campaign's own tags again
@@ -57,6 +58,12 @@ _EPOCH_DIGITS = 12
 _ARRIVAL_NUMBERS = 100_000_000
 
 
+def _named(events: ir.Table, names: Sequence[str]) -> ir.BooleanValue:
+    """Whether an event is one of `names` (`non_touch_events`, `business_message_events`); never NULL."""
+    named: ir.BooleanValue = events.event.isin(list(names)).fill_null(False)
+    return named
+
+
 def arrival_parts(events: ir.Table) -> dict[str, ir.StringValue]:
     """ARRIVAL_COLUMNS as an event says them: each as the data source set it, else (source, medium, campaign) as the
     campaign tags of its `page_url` give it, when the table has one (`channels.campaign_tags`, the tags the channel
@@ -76,7 +83,7 @@ def arrival(events: ir.Table, business_messages: Sequence[str] = ()) -> ir.Strin
     joined = ibis.literal(_ARRIVAL_SEPARATOR).join([part.fill_null("") for part in parts])
     says = ibis.or_(*(part.notnull() for part in parts))
     if business_messages:
-        says &= ~events.event.isin(list(business_messages)).fill_null(False)
+        says &= ~_named(events, business_messages)
     said: ir.StringValue = ibis.ifelse(says, joined, ibis.null("string"))
     return said
 
@@ -126,11 +133,11 @@ def can_touch(
     whatever it says."""
     no_visit = events.type.isin(IDENTITY_TYPES).fill_null(False)
     if non_touch_events:
-        no_visit |= events.event.isin(list(non_touch_events)).fill_null(False)
+        no_visit |= _named(events, non_touch_events)
     says_nothing = ibis.and_(*(events[column].isnull() for column in WHERE_FROM_COLUMNS))
     touches: ir.BooleanValue = ~(no_visit & says_nothing)
     if business_messages:
-        touches &= ~events.event.isin(list(business_messages)).fill_null(False)
+        touches &= ~_named(events, business_messages)
     return touches
 
 
