@@ -185,7 +185,8 @@ def web_messages() -> list[dict[str, Any]]:
     web.track(eko_bought, "purchase", revenue=75000, order={"transaction_id": "7001"}, userId="eko")
     # Fajar: a paid Facebook ad, then a newsletter's link ten minutes in (a session of its own, as analytics.js sends
     # its tags), its landing seen again after a page without tags (the same session); a QR code on a brochure (tagged
-    # as Matomo tags), a TikTok ad known by its click id, two direct visits at the very same instant; no purchase.
+    # as Matomo tags, with its keyword), a TikTok ad known by its click id (its address names the ad), two direct visits
+    # at the very same instant; no purchase.
     web.page("2026-02-08T08:00:00Z", f"{SHOP}/?utm_source=facebook&utm_medium=cpc", anonymousId="d-fajar")
     web.page("2026-02-08T08:05:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
     newsletter = {"source": "newsletter", "medium": "email", "name": "maret"}
@@ -194,9 +195,12 @@ def web_messages() -> list[dict[str, Any]]:
         web.page(
             f"2026-02-08T08:{minute}:00Z", url, campaign=None if minute == "12" else newsletter, anonymousId="d-fajar"
         )
-    web.page("2026-02-09T08:00:00Z", f"{SHOP}/?mtm_source=brochure&mtm_medium=qr", anonymousId="d-fajar")
+    web.page("2026-02-09T08:00:00Z", f"{SHOP}/?mtm_source=brochure&mtm_medium=qr&mtm_kwd=kemang", anonymousId="d-fajar")
     web.page(
-        "2026-02-10T08:00:00Z", f"{SHOP}/?ttclid=E.C.P.x", referrer="https://www.tiktok.com/", anonymousId="d-fajar"
+        "2026-02-10T08:00:00Z",
+        f"{SHOP}/?ttclid=E.C.P.x&utm_content=video-a",
+        referrer="https://www.tiktok.com/",
+        anonymousId="d-fajar",
     )
     web.page("2026-02-11T08:00:00Z", f"{SHOP}/", anonymousId="d-fajar")
     web.page("2026-02-11T08:00:00Z", f"{SHOP}/kopi", anonymousId="d-fajar")
@@ -403,6 +407,11 @@ def test_the_dataset_exercises_every_rule(duckdb_tables: dict[str, pa.Table]) ->
         ("brochure", "Print / QR"),
         ("tiktok", "Paid Social"),
     ]
+    touches = duckdb_tables["touchpoints"].to_pylist()
+    fajar_touches = sorted(
+        (row for row in touches if row["person_id"] == "a:d-fajar"), key=lambda row: row["timestamp"]
+    )
+    assert [(row["term"], row["content"]) for row in fajar_touches[2:4]] == [("kemang", None), (None, "video-a")]
     refunds = duckdb_tables["refunds"].to_pylist()
     outcomes = {row["order_id"]: row["outcome"] for row in refunds if row["outcome"] != "stated_on_order"}
     assert outcomes == {

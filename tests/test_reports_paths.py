@@ -1,4 +1,4 @@
-"""Top conversion paths by channel, source / medium and campaign, with and without the exposure transform."""
+"""Top conversion paths by channel, source / medium, campaign, keyword and ad, with and without the exposure transform."""
 
 from __future__ import annotations
 
@@ -23,11 +23,15 @@ def buy(at: str, revenue: int) -> dict[str, Any]:
 
 
 def ad(at: str) -> dict[str, Any]:
-    return visit(at, page_url=f"{SHOP}/?utm_source=instagram&utm_medium=paid_social&utm_campaign=ramadan")
+    return visit(
+        at, page_url=f"{SHOP}/?utm_source=instagram&utm_medium=paid_social&utm_campaign=ramadan&utm_content=reels"
+    )
 
 
 def mail(at: str) -> dict[str, Any]:
-    return visit(at, page_url=f"{SHOP}/?utm_source=newsletter&utm_medium=email&utm_campaign=edisi-12")
+    return visit(
+        at, page_url=f"{SHOP}/?utm_source=newsletter&utm_medium=email&utm_campaign=edisi-12&utm_term=resep+kopi"
+    )
 
 
 STORY: dict[str, list[dict[str, Any]]] = {
@@ -77,6 +81,16 @@ def test_source_medium_and_campaign_paths(built: Built) -> None:
     assert _paths(built, dimension="source_medium")[0] == ("instagram / paid_social > newsletter / email", 2, 0.5)
     assert ("(direct) / (none)", 1, 0.25) in _paths(built, dimension="source_medium")
     assert _paths(built, dimension="campaign")[0] == ("ramadan > edisi-12", 2, 0.5)
+
+
+def test_keyword_and_ad_paths(built: Built) -> None:
+    # The ad's address names its ad (utm_content), the newsletter's its keyword (utm_term); the rest carry neither.
+    assert _paths(built, dimension="content") == [("(not set)", 2, 0.5), ("reels > (not set)", 2, 0.5)]
+    assert _paths(built, dimension="term") == [
+        ("(not set) > resep kopi", 2, 0.5),
+        ("(not set)", 1, 0.25),
+        ("resep kopi", 1, 0.25),
+    ]
 
 
 def test_the_other_row_keeps_the_totals(built: Built) -> None:

@@ -24,7 +24,7 @@ from jejak.cli.common import (
 from jejak.service import reports as service
 from jejak.service.builds import open_build
 from jejak.service.language import percent_text
-from jejak.service.reports import FunnelQuery, Scope
+from jejak.service.reports import DIMENSIONS, FunnelQuery, Scope
 
 
 def _day(moment: Any) -> Any:
@@ -182,9 +182,7 @@ def bounce_report(
 
 
 @report.command(name="paths")
-@click.option(
-    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
-)
+@click.option("--dimension", type=click.Choice(DIMENSIONS), default="channel", show_default=True)
 @click.option("--exposure/--no-exposure", default=True, help="Collapse repeats in a row (default) or keep them.")
 @click.option(
     "--top", "top_n", type=click.IntRange(1, 1000), default=None, help="Paths shown (default: top_n setting)."
@@ -216,9 +214,7 @@ def paths_report(
 
 
 @report.command()
-@click.option(
-    "--dimension", type=click.Choice(["channel", "source_medium", "campaign"]), default="channel", show_default=True
-)
+@click.option("--dimension", type=click.Choice(DIMENSIONS), default="channel", show_default=True)
 @report_filters(channel=False)
 @handle_errors
 def assisted(

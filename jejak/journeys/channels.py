@@ -268,9 +268,19 @@ _BLANK = r"^[ \t\n\r\f\x0b]*$"  # not \s, which has the vertical tab on Java (Sp
 # Working columns of with_acquisition, dropped before it returns.
 _HELPER_PREFIX = "_jejak_acquisition_"
 # An ad network's click id in a page's address, and the source it names: each network adds its id to its ads' clicks
-# only (GA4's auto-tagging reads Google's as google / cpc; Microsoft Advertising adds msclkid and TikTok Ads ttclid the
-# same way). Meta's fbclid is on every link from Facebook, an ad's or not: it is read apart, after the referrer.
-AD_CLICK_IDS = {"gclid": "google", "wbraid": "google", "gbraid": "google", "msclkid": "bing", "ttclid": "tiktok"}
+# only (GA4's auto-tagging reads Google's as google / cpc; Microsoft Advertising adds msclkid, TikTok Ads ttclid, X Ads
+# twclid and LinkedIn's Insight Tag li_fat_id the same way). Meta's fbclid is on every link from Facebook, an ad's or
+# not: it is read apart, after the referrer. The sources are the ones the referrer rules give each network (t.co is
+# twitter), so that a paid and an organic visit from one network share their source.
+AD_CLICK_IDS = {
+    "gclid": "google",
+    "wbraid": "google",
+    "gbraid": "google",
+    "msclkid": "bing",
+    "ttclid": "tiktok",
+    "twclid": "twitter",
+    "li_fat_id": "linkedin",
+}
 _AD_CLICK_ID = rf"[?&]({'|'.join(AD_CLICK_IDS)})=[^&#]"
 # A campaign tag's parameter names for each part, as one regex alternation: Google's utm_*, and Matomo's own (mtm_*,
 # pk_*; for the name also its older and short forms, as its tracker's `campaign_var_name` lists them).
@@ -279,9 +289,16 @@ _TAG_NAMES = {
     "medium": "(?:utm|mtm|pk)_medium",
     "campaign": "(?:(?:utm|mtm|matomo|pk|piwik)_campaign|(?:mtm|pk)_cpn)",
 }
+# The tags that say which keyword and which ad (`term`, `content`): read for the touch, never to cut a session (a
+# visit's own pages may carry another ad's content, and GA4 does not cut at them either). Matomo's keyword names are
+# its tracker's `campaign_keyword_var_name` and its Tag Manager's (`mtm_kwd`, `mtm_keyword`).
+_DETAIL_TAG_NAMES = {
+    "term": "(?:utm_term|(?:mtm|pk|piwik|matomo)_kwd|(?:mtm|pk)_keyword)",
+    "content": "(?:utm|mtm|pk)_content",
+}
 # What a lower-cased address that may carry a tag or an ad's click id contains (each of AD_CLICK_IDS ends in one of
-# the last three), after a `?` or `&` (every tag's regex starts so): any other is not parsed.
-TAG_HINTS = ("utm_", "mtm_", "pk_", "_campaign=", "clid=", "clkid=", "braid=")
+# the last four), after a `?` or `&` (every tag's regex starts so): any other is not parsed.
+TAG_HINTS = ("utm_", "mtm_", "pk_", "_campaign=", "clid=", "clkid=", "braid=", "fat_id=")
 
 
 def _is_blank(value: ir.StringValue) -> ir.BooleanValue:
@@ -318,7 +335,8 @@ def _ad_click_source(lower_url: ir.StringValue) -> ir.StringValue:
 def campaign_tags(page_url: ir.StringValue) -> dict[str, ir.StringValue]:
     """`source`, `medium` and `campaign` as the campaign tags of a page's address give them, as `with_acquisition`
     reads them: an ad network's click id (`AD_CLICK_IDS`: gclid, wbraid and gbraid are google / cpc, as GA4's
-    auto-tagging; msclkid is bing / cpc, ttclid tiktok / cpc); else the `utm_*` parameters, or Matomo's `mtm_*` and
+    auto-tagging; msclkid is bing / cpc, ttclid tiktok / cpc, twclid twitter / cpc, li_fat_id linkedin / cpc); else
+    the `utm_*` parameters, or Matomo's `mtm_*` and
     `pk_*`. NULL without them: a referrer, or Meta's fbclid (on any link from Facebook, an ad's or not), is no
     campaign tag. Only an address that may have one is parsed (a few cheap searches of the rest): the sessions step
     reads every event's.
@@ -385,15 +403,18 @@ def _referrer_medium(host: ir.StringValue, source: ir.StringValue) -> ir.StringV
 
 
 def with_acquisition(table: ir.Table) -> ir.Table:
-    """Add `referrer_host` and fill `source`, `medium` and `campaign` where the data source left them empty, as GA4 does.
+    """Add `referrer_host` and fill `source`, `medium` and `campaign` (and `term` and `content`, when the table has them)
+    where the data source left them empty, as GA4 does.
 
     Per column, a value the data source set is kept. Otherwise the first of these that
     applies gives source and medium together: an ad network's click id in `page_url`
     (`AD_CLICK_IDS`: gclid, wbraid and gbraid mean google / cpc, msclkid bing / cpc, ttclid
-    tiktok / cpc); campaign tags in `page_url` (`utm_*`, or Matomo's `mtm_*` and `pk_*`); the
-    referrer's host (organic for a search engine, email for webmail, referral otherwise); a
-    Meta click id (fbclid) without a referrer means facebook / referral. With none of them,
-    source and medium stay NULL (Direct). `campaign` comes from the tags (`utm_campaign`, …).
+    tiktok / cpc, twclid twitter / cpc, li_fat_id linkedin / cpc); campaign tags in `page_url`
+    (`utm_*`, or Matomo's `mtm_*` and `pk_*`); the referrer's host (organic for a search
+    engine, email for webmail, referral otherwise); a Meta click id (fbclid) without a referrer
+    means facebook / referral. With none of them, source and medium stay NULL (Direct).
+    `campaign`, `term` and `content` come from the tags (`utm_campaign`, `utm_term`,
+    `utm_content`, or Matomo's, such as `mtm_kwd`), each on its own.
     Referrers from the site's own host are not told apart yet: they count as referrals.
 
     Example:
@@ -408,7 +429,10 @@ def with_acquisition(table: ir.Table) -> ir.Table:
         [{'referrer_host': 'l.instagram.com', 'source': 'instagram', 'medium': 'referral'}]
     """
     _require_columns(table, ("source", "medium", "campaign", "referrer", "page_url"), "with_acquisition")
-    names = {part: _HELPER_PREFIX + part for part in ("clicked", "meta", "tag_source", "tag_medium", "tag_campaign")}
+    # The keyword and the ad are filled only where the table carries them (the sessions step's arrivals do not).
+    details = {part: pattern for part, pattern in _DETAIL_TAG_NAMES.items() if part in table.columns}
+    tag_names = _TAG_NAMES | details
+    names = {part: _HELPER_PREFIX + part for part in ("clicked", "meta", *(f"tag_{part}" for part in tag_names))}
     names |= {"referrer_source": _HELPER_PREFIX + "referrer_source"}
     # Each step names its results so later steps refer to columns: the SQL stays small (Spark's generated code
     # for one projection must fit in 64 KB) and each regex runs once per row.
@@ -418,13 +442,13 @@ def with_acquisition(table: ir.Table) -> ir.Table:
         **{
             names["clicked"]: _ad_click_source(lower_url),
             names["meta"]: lower_url.re_search(r"[?&]fbclid=[^&#]").fill_null(False),
-            **{names[f"tag_{part}"]: _query_parameter(table.page_url, _TAG_NAMES[part]) for part in _TAG_NAMES},
+            **{names[f"tag_{part}"]: _query_parameter(table.page_url, tag_names[part]) for part in tag_names},
         },
     )
     named = parsed.mutate(
         **{
             names["referrer_source"]: _referrer_source(parsed.referrer_host),
-            **{names[f"tag_{part}"]: _blank_to_null(parsed[names[f"tag_{part}"]]) for part in _TAG_NAMES},
+            **{names[f"tag_{part}"]: _blank_to_null(parsed[names[f"tag_{part}"]]) for part in tag_names},
         }
     )
     host = named.referrer_host
@@ -451,7 +475,7 @@ def with_acquisition(table: ir.Table) -> ir.Table:
     filled = named.mutate(
         source=_blank_to_null(named.source).fill_null(derived_source),
         medium=_blank_to_null(named.medium).fill_null(derived_medium),
-        campaign=_blank_to_null(named.campaign).fill_null(named[names["tag_campaign"]]),
+        **{part: _blank_to_null(named[part]).fill_null(named[names[f"tag_{part}"]]) for part in ("campaign", *details)},
     )
     return filled.drop(*names.values())
 
@@ -591,8 +615,9 @@ def classify_distinct(table: ir.Table, rules: Sequence[ChannelRule] = DEFAULT_CH
     fields find theirs too; both engines hash such keys (3.1 s at 10M, where one text key of
     all the fields cost 3.8 s, 2.3 s of it building the text).
     """
-    # What with_acquisition and the rules read (a source-set `channel` included); nothing else changes the result.
-    read = ("type", "event", *_RULE_FIELDS, "channel")
+    # What with_acquisition and the rules read (a source-set `channel` included, and the keyword and ad it fills from
+    # the tags); nothing else changes the result.
+    read = ("type", "event", *_RULE_FIELDS, "channel", *_DETAIL_TAG_NAMES)
     inputs = list(dict.fromkeys(column for column in read if column in table.columns))
     used = {field for rule in rules for group in rule.match for field in group}
     # `referrer_host` is not read but derived (by with_acquisition, from `referrer`): it is decided by the inputs.

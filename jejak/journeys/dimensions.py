@@ -1,12 +1,13 @@
-"""What a report or an attribution run labels touches by: the channel, the source / medium pair, or the campaign.
+"""What a report or an attribution run labels touches by: the channel, the source / medium pair, the campaign, or
+the campaign's keyword (`term`, utm_term) or ad (`content`, utm_content), as GA's multi-channel paths could be.
 
 Missing values take GA's labels: a touch without a channel is `Unassigned`, without a
-source `(direct)`, without a medium `(none)`, without a campaign `(not set)`.
+source `(direct)`, without a medium `(none)`, without a campaign, keyword or ad `(not set)`.
 
 Direct is special in two places, the `last_non_direct` model and the `remove_if_*`
 path transforms. By another dimension, the label a Direct visit carries there plays
-its part (`direct_label`): by campaign that is `(not set)`, a touch with no campaign
-(Direct visits, but also organic and referral visits that carry none); by source /
+its part (`direct_label`): by campaign, keyword or ad that is `(not set)`, a touch with no
+such tag (Direct visits, but also organic and referral visits that carry none); by source /
 medium it is `(direct) / (none)`.
 """
 
@@ -18,13 +19,17 @@ import ibis.expr.types as ir
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import NOT_SET
 
-DIMENSIONS = ("channel", "source_medium", "campaign")
+DIMENSIONS = ("channel", "source_medium", "campaign", "term", "content")
+# The dimensions that are one of a touch's columns as it is, `(not set)` when missing.
+_TAG_DIMENSIONS = ("campaign", "term", "content")
 # A touch's device: an offline touch (store visit, call, print) has none and shows as "offline"; an online touch
 # without one as "(not set)".
 OFFLINE = "offline"
 NO_SOURCE = "(direct)"
 NO_MEDIUM = "(none)"
-DIRECT_LABELS = {"channel": "Direct", "source_medium": f"{NO_SOURCE} / {NO_MEDIUM}", "campaign": NOT_SET}
+DIRECT_LABELS = {"channel": "Direct", "source_medium": f"{NO_SOURCE} / {NO_MEDIUM}"} | dict.fromkeys(
+    _TAG_DIMENSIONS, NOT_SET
+)
 
 
 def _check(dimension: str) -> None:
@@ -40,8 +45,8 @@ def dimension_key(table: ir.Table, dimension: str) -> ir.StringValue:
         return channel
     if dimension == "source_medium":
         return table.source.fill_null(NO_SOURCE) + ibis.literal(" / ") + table.medium.fill_null(NO_MEDIUM)
-    campaign: ir.StringValue = table.campaign.fill_null(NOT_SET)
-    return campaign
+    tagged: ir.StringValue = table[dimension].fill_null(NOT_SET)
+    return tagged
 
 
 def direct_label(dimension: str) -> str:

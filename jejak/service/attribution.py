@@ -25,7 +25,7 @@ from jejak.attribution.pathset import PathSet
 from jejak.attribution.spend import unmatched_spend, with_spend
 from jejak.attribution.transitions import transition_counts
 from jejak.ingest.spend import spend_by_campaign, spend_by_campaign_channel, spend_by_channel
-from jejak.journeys.dimensions import direct_label
+from jejak.journeys.dimensions import DIMENSIONS, direct_label
 from jejak.journeys.journeys import PATH_SEPARATOR
 from jejak.service.builds import OpenBuild
 from jejak.service.cache import cached
@@ -48,8 +48,8 @@ RUN_JOURNEY_COLUMNS = (
     "last_touch_at",
 )
 
-# What a run may label touches with (journeys.dimensions.DIMENSIONS).
-ATTRIBUTE_BY = ("channel", "campaign", "source_medium")
+# What a run may label touches with.
+ATTRIBUTE_BY = DIMENSIONS
 
 _HONEST_LABEL = {
     "en": "Markov and Shapley credit measure how often a channel sits on converting paths, not what the channel "
@@ -328,7 +328,27 @@ def dimension_note(by: str, lang: str = "en") -> str:
             },
             lang,
         )
+    if by in _TAGGED:
+        what = _TAGGED[by]
+        return in_language(
+            {
+                "en": f"By {what['en']} ({by}): a touch whose address or data carries none is '{label}' (Direct "
+                f"visits, untagged organic and referral visits, and tagged ones without {what['en']}). '{label}' "
+                "plays Direct's part in last_non_direct and the remove_if_* transforms. Spend is imported per "
+                f"channel and campaign, so no ROAS is shown by {what['en']}.",
+                "id": f"Per {what['id']} ({by}): sentuhan yang alamat atau datanya tidak membawanya menjadi "
+                f"'{label}' (kunjungan Direct, kunjungan organik dan rujukan tanpa tag, dan yang bertag tanpa "
+                f"{what['id']}). '{label}' berperan sebagai Direct dalam last_non_direct dan transformasi "
+                "remove_if_*. Biaya iklan diimpor per saluran dan kampanye, jadi ROAS tidak ditampilkan per "
+                f"{what['id']}.",
+            },
+            lang,
+        )
     return ""
+
+
+# The campaign's keyword and ad, as a note names them.
+_TAGGED = {"term": {"en": "keyword", "id": "kata kunci"}, "content": {"en": "ad content", "id": "konten iklan"}}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from jejak.analytics.summary import (
 )
 from jejak.core.errors import SettingError
 from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
+from jejak.journeys.dimensions import DIMENSIONS as DIMENSIONS  # the choices the CLI and the pages offer
 from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import Filters, only_people
 from jejak.journeys.refunds import (
@@ -299,7 +300,8 @@ def touches_of_conversions(built: OpenBuild) -> Any:
             in_window=built.read_if_built("journey_touches"),
         )
 
-    return built.kept("conversion-touches", [], compute)
+    # The dimensions are part of the question: touches kept before a dimension was added lack its column.
+    return built.kept("conversion-touches", list(DIMENSIONS), compute)
 
 
 def journey_paths(built: OpenBuild, dimension: str) -> Any:

@@ -51,7 +51,37 @@ CAMPAIGNS: tuple[tuple[str, str, str], ...] = (
 GOOGLE_CPC, INSTAGRAM_RAMADAN, INSTAGRAM_FLASH, NEWSLETTER, NEWSLETTER_NPS, BROCHURE_KEMANG, BROCHURE_BRAGA = range(
     len(CAMPAIGNS)
 )
-CAMPAIGN_QUERIES: tuple[str, ...] = tuple(f"?utm_source={s}&utm_medium={m}&utm_campaign={c}" for s, m, c in CAMPAIGNS)
+# What an ad's link adds, by the page it lands on: a search ad's keyword (utm_term) and which of a social campaign's
+# ads it was (utm_content) follow the product the ad shows. Every other landing of a campaign carries neither.
+AD_DETAILS: dict[int, dict[str, str]] = {
+    GOOGLE_CPC: {
+        "/produk": "utm_term=kopi+arabika",
+        "/produk/kopi-gayo-wine": "utm_term=kopi+gayo",
+        "/promo/flash-sale": "utm_term=promo+kopi",
+    },
+    INSTAGRAM_RAMADAN: {"/produk/kopi-gayo-wine": "utm_content=carousel-gayo", "/": "utm_content=story-ramadan"},
+    INSTAGRAM_FLASH: {"/promo/flash-sale": "utm_content=reels-flash-sale"},
+}
+
+
+def _campaign_query(campaign: int, page: int) -> str:
+    source, medium, name = CAMPAIGNS[campaign]
+    detail = AD_DETAILS.get(campaign, {}).get(PAGES[page].path)
+    return f"?utm_source={source}&utm_medium={medium}&utm_campaign={name}" + (f"&{detail}" if detail else "")
+
+
+# The query of each campaign's landing on each page, at campaign × len(PAGES) + page (`campaign_query_codes`).
+CAMPAIGN_QUERIES: tuple[str, ...] = tuple(
+    _campaign_query(campaign, page) for campaign in range(len(CAMPAIGNS)) for page in range(len(PAGES))
+)
+
+
+def campaign_query_codes(campaign: IntArray, page: IntArray) -> IntArray:
+    """Each tagged landing's place in CAMPAIGN_QUERIES."""
+    codes: IntArray = campaign * len(PAGES) + page
+    return codes
+
+
 PAID_SEARCH_GCLID_SHARE = 0.6  # the rest of Paid Search landings carry utm_source=google&utm_medium=cpc
 
 # Landing pages per channel, as relative weights.

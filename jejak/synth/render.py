@@ -31,7 +31,7 @@ from jejak.synth.devices import MODELS, Devices
 from jejak.synth.events import SHOP_PHONE_FORMAT, Events
 from jejak.synth.identities import Identities
 from jejak.synth.kinds import KINDS, ORDER_KINDS, PAGE_KINDS, EventKind, is_kind
-from jejak.synth.landing import CAMPAIGN_QUERIES, CAMPAIGNS, REFERRERS
+from jejak.synth.landing import CAMPAIGN_QUERIES, CAMPAIGNS, REFERRERS, campaign_query_codes
 from jejak.synth.population import Population
 from jejak.synth.timeline import JAKARTA_OFFSET_SECONDS
 from jejak.synth.touches import Touches
@@ -253,7 +253,10 @@ class Renderer:
         tagged = (v.campaign >= 0) | gclid
         where = np.flatnonzero(tagged)
         gclid_values = text.hex_ids("?gclid=Cj0KCQjw", text.mix64(v.touch[gclid].astype(np.uint64), self.key + 2))
-        query = pc.coalesce(text.pick(_CAMPAIGN_QUERY, v.campaign[where]), scatter(gclid_values, gclid[where]))
+        tags = text.pick(
+            _CAMPAIGN_QUERY, campaign_query_codes(v.campaign[where], v.page[where]), v.campaign[where] >= 0
+        )
+        query = pc.coalesce(tags, scatter(gclid_values, gclid[where]))
         return pc.coalesce(scatter(text.concat(base.take(pa.array(where)), query), tagged), base)
 
     def page_paths(self, v: RowView) -> Any:

@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from jejak.analytics.lags import LAG_BUCKETS, LENGTH_BUCKETS
 from jejak.analytics.topn import OTHER_PREFIX
+from jejak.journeys.dimensions import DIMENSIONS
 from jejak.web.i18n import FIGURE_SEPARATORS, column_label, in_language, number_text, percent_text, value_label, word
 
 Rows = Sequence[Mapping[str, Any]]
@@ -243,8 +244,8 @@ def _distance(row: Mapping[str, Any], bound: str) -> float | None:
 def attribution_figure(rows: Rows, lang: str = "en") -> go.Figure:
     """Credited conversions per channel, one bar per model, with the bootstrap interval as error bars."""
     bars = []
-    # The label column is named for what was credited: channel, campaign or source_medium.
-    label = next((name for name in ("channel", "campaign", "source_medium") if rows and name in rows[0]), "channel")
+    # The label column is named for what was credited: channel, campaign, source_medium, term or content.
+    label = next((name for name in DIMENSIONS if rows and name in rows[0]), "channel")
     for model, group in _groups(rows, "model").items():
         plus = [_distance(row, "conversions_high") for row in group]
         minus = [_distance(row, "conversions_low") for row in group]

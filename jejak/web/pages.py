@@ -34,7 +34,7 @@ from jejak.service.attribution import (
 )
 from jejak.service.builds import open_build
 from jejak.service.cache import cached
-from jejak.service.reports import FunnelQuery, Scope
+from jejak.service.reports import DIMENSIONS, FunnelQuery, Scope
 from jejak.store.project import Project
 
 Rows = list[dict[str, Any]]
@@ -194,7 +194,7 @@ def overview(ctx: PageContext) -> PageResult:
 
 
 def multi_channel(ctx: PageContext) -> PageResult:
-    dimension = ctx.choice("dimension", ("channel", "source_medium", "campaign"), "channel")
+    dimension = ctx.choice("dimension", DIMENSIONS, "channel")
     with open_build(ctx.project) as built:
         found = {
             "assisted": reports.assisted(built, ctx.scope, dimension=dimension)["assisted"],
@@ -208,7 +208,9 @@ def multi_channel(ctx: PageContext) -> PageResult:
         "timelag": "time_lag_figure",
         "pathlength": "path_length_figure",
     }
-    return PageResult(_sections(found, figures), {"form": {"dimension": dimension}})
+    return PageResult(
+        _sections(found, figures), {"form": {"dimension": dimension}, "choices": {"dimension": DIMENSIONS}}
+    )
 
 
 def devices(ctx: PageContext) -> PageResult:

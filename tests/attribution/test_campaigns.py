@@ -27,7 +27,13 @@ CICI_REVENUE = 40_000
 # Acquisition fields as the ads' links carry them (the source sets the channel, so the rules do not decide it).
 RAMADAN_AD = {"campaign": "ramadan", "source": "instagram", "medium": "paid_social"}
 KOPI_SUSU_MAIL = {"campaign": "kopi-susu", "source": "newsletter", "medium": "email"}
-KOPI_SUSU_AD = {"campaign": "kopi-susu", "source": "google", "medium": "cpc"}
+# The search ad's address alone says its keyword and ad (the touch reads them from it: no term or content column).
+KOPI_SUSU_AD = {
+    "campaign": "kopi-susu",
+    "source": "google",
+    "medium": "cpc",
+    "page_url": "https://toko.example/?utm_term=kopi+susu&utm_content=iklan-teks",
+}
 
 STORY: dict[str, list[dict[str, Any]]] = {
     # Ana opens with the Ramadan ad and buys on the Kopi Susu newsletter: last touch kopi-susu, first ramadan.
@@ -205,6 +211,28 @@ def test_by_source_medium_labels_touches_by_their_source_and_medium(built: Built
         "(direct) / (none)": (0.0, 0.0),
     }
     assert all("spend" not in row for row in rows)  # spend is imported per channel and campaign only
+
+
+@pytest.mark.parametrize(("by", "label"), [("term", "kopi susu"), ("content", "iklan-teks")])
+def test_by_keyword_or_ad_credits_what_the_ads_address_carries(built: Built, by: str, label: str) -> None:
+    rows = attribute_json(built, "--by", by, "--model", "last_non_direct", "--resamples", "0")
+    # Only Cici's search ad carries a keyword and an ad; her Direct return is passed over for them. Every other touch
+    # carries none: (not set) plays Direct's part, and keeps the conversions whose paths have nothing else.
+    assert credit(rows, "last_non_direct", key=by) == {
+        label: (1.0, CICI_REVENUE),
+        NOT_SET: (3.0, ANA_REVENUE + BUDI_REVENUE + BUDI_AGAIN_REVENUE),
+    }
+    assert all("spend" not in row for row in rows)  # spend is imported per channel and campaign only
+
+
+def test_the_terminal_says_what_stands_for_direct_by_keyword(built: Built) -> None:
+    shown = CliRunner().invoke(
+        cli, ["attribute", "--by", "term", "--model", "last_touch", "--project", str(built.project.root)]
+    )
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert f"By keyword (term): a touch whose address or data carries none is '{NOT_SET}'" in text
+    assert "no ROAS is shown by keyword" in text
 
 
 def test_by_channel_is_the_default_and_keeps_spend_per_channel(built: Built) -> None:

@@ -131,6 +131,18 @@ DEFAULT_RULE_CASES = [
         id="Paid Social-ttclid",
     ),
     pytest.param(
+        # X Ads' click id: the referrer (t.co) alone would make it Organic Social.
+        page_view(page_url=f"{SHOP}/?twclid=2-7a1b9c", referrer="https://t.co/"),
+        "Paid Social",
+        id="Paid Social-twclid",
+    ),
+    pytest.param(
+        # LinkedIn's click id, added to an ad's landing address by its Insight Tag.
+        page_view(page_url=f"{SHOP}/grosir?li_fat_id=0f4d2c", referrer="https://www.linkedin.com/"),
+        "Paid Social",
+        id="Paid Social-li_fat_id",
+    ),
+    pytest.param(
         page_view(page_url=f"{SHOP}/?utm_source=instagram&utm_medium=paid_social"), "Paid Social", id="Paid Social-ig"
     ),
     pytest.param(
@@ -399,6 +411,12 @@ ACQUISITION_CASES = [
         (None, "tiktok", "cpc", "gayo"),
         id="ttclid-before-utm",
     ),
+    pytest.param({"page_url": f"{SHOP}/?twclid=2-7a1b9c"}, (None, "twitter", "cpc", None), id="twclid"),
+    pytest.param(
+        {"page_url": f"{SHOP}/?li_fat_id=0f4d2c&utm_campaign=grosir"},
+        (None, "linkedin", "cpc", "grosir"),
+        id="li_fat_id",
+    ),
     pytest.param(
         {"page_url": f"{SHOP}/?mtm_campaign=Lebaran+2026&mtm_source=brosur&mtm_medium=qr"},
         (None, "brosur", "qr", "Lebaran 2026"),
@@ -481,6 +499,59 @@ def test_an_address_without_campaign_tags_gives_none(engine: Engine, url: str) -
     table = as_table([page_view(page_url=url)])
     row = engine.backend.to_pyarrow(table.select(**campaign_tags(table.page_url))).to_pylist()[0]
     assert row == {"source": None, "medium": None, "campaign": None}
+
+
+# --- the keyword and the ad (term, content) ------------------------------------------------------------
+
+DETAIL_SCHEMA = pa.schema([*SCHEMA, pa.field("term", pa.string()), pa.field("content", pa.string())])
+# (page address, what the data source set, the (term, content) the touch gets)
+DETAIL_CASES = [
+    pytest.param(
+        f"{SHOP}/?utm_source=google&utm_medium=cpc&utm_term=kopi+gayo&utm_content=iklan%20teks",
+        {},
+        ("kopi gayo", "iklan teks"),
+        id="utm",
+    ),
+    pytest.param(f"{SHOP}/?mtm_campaign=promo&mtm_kwd=kopi&mtm_content=banner", {}, ("kopi", "banner"), id="mtm"),
+    pytest.param(f"{SHOP}/?pk_campaign=promo&pk_keyword=kopi", {}, ("kopi", None), id="pk-keyword"),
+    pytest.param(f"{SHOP}/?piwik_campaign=a&piwik_kwd=kopi&pk_content=b", {}, ("kopi", "b"), id="older-matomo-names"),
+    pytest.param(f"{SHOP}/?gclid=Cj0K&utm_term=sangrai", {}, ("sangrai", None), id="with-a-click-id"),
+    pytest.param(f"{SHOP}/?utm_term=dari-url", {"term": "dari-data"}, ("dari-data", None), id="set-by-the-data"),
+    pytest.param(f"{SHOP}/?utm_term=&utm_content=%20", {}, (None, None), id="blank"),
+    pytest.param(f"{SHOP}/?my_term=a&xutm_content=b&pk_kwds=c", {}, (None, None), id="look-alikes"),
+]
+
+
+def with_details(rows: Sequence[dict[str, str | None]]) -> ibis.Table:
+    return ibis.memtable(pa.Table.from_pylist(list(rows), schema=DETAIL_SCHEMA))
+
+
+def detail_row(url: str, fields: dict[str, str]) -> dict[str, str | None]:
+    return page_view(page_url=url) | {"term": None, "content": None} | fields
+
+
+@pytest.mark.parametrize(("url", "fields", "expected"), DETAIL_CASES)
+def test_with_acquisition_fills_the_keyword_and_the_ad_from_the_tags(
+    engine: Engine, url: str, fields: dict[str, str], expected: tuple[str | None, str | None]
+) -> None:
+    table = with_acquisition(with_details([detail_row(url, fields)]))
+    row = engine.backend.to_pyarrow(table.select("term", "content")).to_pylist()[0]
+    assert (row["term"], row["content"]) == expected
+
+
+def test_a_table_without_keyword_or_ad_columns_gets_none() -> None:
+    # The sessions step classifies arrivals without them: the keyword and the ad never cut a session.
+    table = with_acquisition(as_table([page_view(page_url=f"{SHOP}/?utm_term=kopi&utm_content=a")]))
+    assert "term" not in table.columns and "content" not in table.columns
+
+
+def test_the_distinct_path_fills_the_keyword_and_the_ad_as_classify_does(engine: Engine) -> None:
+    rows = [detail_row(*case.values[:2]) for case in DETAIL_CASES] * 2
+    table = with_details(rows).mutate(row_id=ibis.row_number())
+    distinct = engine.backend.to_pyarrow(classify_distinct(table).order_by("row_id")).to_pylist()
+    assert distinct == engine.backend.to_pyarrow(classify(table).order_by("row_id")).to_pylist()
+    found = [(row["term"], row["content"]) for row in distinct[: len(DETAIL_CASES)]]
+    assert found == [case.values[2] for case in DETAIL_CASES]
 
 
 def test_classify_keeps_rows_and_replaces_channel(engine: Engine) -> None:

@@ -15,7 +15,8 @@ from jejak.analytics.assisted import READINGS
 from jejak.analytics.flows import END_NODE, NOT_SET_NODE, START_NODE
 from jejak.core.settings import SETTINGS_BY_NAME, SETTINGS_TABLE
 from jejak.core.vocabulary import QUARANTINE_REASONS
-from jejak.service.attribution import HONEST_LABEL, dimension_note, honest_label
+from jejak.journeys.dimensions import DIMENSIONS
+from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note, honest_label
 from jejak.web.i18n import (
     COLUMNS_ID,
     LANGUAGES,
@@ -34,8 +35,8 @@ from web.conftest import Dashboard
 TEMPLATES = Path(__file__).resolve().parents[2] / "jejak" / "web" / "templates"
 # Other views of the pages than their defaults, so that every column any of them shows is seen.
 OTHER_VIEWS: dict[str, list[dict[str, str]]] = {
-    "reports": [{"dimension": "source_medium"}, {"dimension": "campaign"}],
-    "attribution": [{"by": "campaign"}, {"by": "source_medium"}, {"model": "markov", "order": "auto"}],
+    "reports": [{"dimension": dimension} for dimension in DIMENSIONS if dimension != "channel"],
+    "attribution": [*({"by": by} for by in ATTRIBUTE_BY if by != "channel"), {"model": "markov", "order": "auto"}],
     "devices": [{"by": "os"}],
     "bounce": [{"by": "channel"}],
     "funnels": [{"breakdown": "device_type"}, {"breakdown": "channel", "trend": "week"}],
@@ -226,11 +227,13 @@ def test_the_attribution_pages_notes_are_in_the_pages_language(dashboard: Dashbo
         pages = {
             (lang, by): _texts(client.get("/attribution", params={"lang": lang, "by": by, "order": "auto"}).text)
             for lang in LANGUAGES
-            for by in ("channel", "campaign")
+            for by in ("channel", "campaign", "content")
         }
     assert honest_label("id") in pages["id", "channel"] and HONEST_LABEL not in pages["id", "channel"]
     assert HONEST_LABEL in pages["en", "channel"]
     assert dimension_note("campaign", "id") in pages["id", "campaign"]
+    assert dimension_note("content", "id") in pages["id", "content"] and "konten iklan" in pages["id", "content"]
+    assert dimension_note("content") in pages["en", "content"] and "ad content" in pages["en", "content"]
     assert (
         dimension_note("campaign") in pages["en", "campaign"]
         and dimension_note("campaign") not in pages["id", "campaign"]
