@@ -336,10 +336,10 @@ def campaign_tags(page_url: ir.StringValue) -> dict[str, ir.StringValue]:
     """`source`, `medium` and `campaign` as the campaign tags of a page's address give them, as `with_acquisition`
     reads them: an ad network's click id (`AD_CLICK_IDS`: gclid, wbraid and gbraid are google / cpc, as GA4's
     auto-tagging; msclkid is bing / cpc, ttclid tiktok / cpc, twclid twitter / cpc, li_fat_id linkedin / cpc); else
-    the `utm_*` parameters, or Matomo's `mtm_*` and
-    `pk_*`. NULL without them: a referrer, or Meta's fbclid (on any link from Facebook, an ad's or not), is no
-    campaign tag. Only an address that may have one is parsed (a few cheap searches of the rest): the sessions step
-    reads every event's.
+    the `utm_*` parameters, or Matomo's `mtm_*` and `pk_*`. NULL without them: a referrer, or Meta's fbclid (on any
+    link from Facebook, an ad's or not), is no campaign tag. Only an address that may have one is parsed (a few cheap
+    searches of the rest): the sessions step reads every event's. The keyword and the ad (`term`, `content`) are no
+    arrival: they are not read here.
 
     Example:
         >>> import pyarrow as pa
