@@ -1090,8 +1090,12 @@ def read_paths_csv(paths_file: str, separator: str) -> Any:
     return PathSet.from_arrow(table, separator=separator, where=str(path))
 
 
+# What a run's labels are called in a sentence ("each keyword", "per ad"), where not the dimension's own name.
+_NOUNS = {"source_medium": "source / medium", "term": "keyword", "content": "ad"}
+
+
 def _noun(by: str) -> str:
-    return by.replace("_", " / ")
+    return _NOUNS.get(by, by)
 
 
 def _interval(row: dict[str, Any]) -> str:

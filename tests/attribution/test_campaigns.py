@@ -231,6 +231,7 @@ def test_the_terminal_says_what_stands_for_direct_by_keyword(built: Built) -> No
     )
     assert shown.exit_code == 0, shown.output
     text = " ".join(shown.output.split())
+    assert "Conversions credited to each keyword" in text
     assert f"By keyword (term): a touch whose address or data carries none is '{NOT_SET}'" in text
     assert "no ROAS is shown by keyword" in text
 
