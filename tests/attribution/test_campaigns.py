@@ -96,6 +96,13 @@ def attribute_json(built: Built, *args: str) -> list[dict[str, Any]]:
     return rows
 
 
+def attribute_text(built: Built, *args: str) -> str:
+    """What `jejak attribute` prints to the terminal, its lines joined by single spaces."""
+    shown = CliRunner().invoke(cli, ["attribute", *args, "--project", str(built.project.root)])
+    assert shown.exit_code == 0, shown.output
+    return " ".join(shown.output.split())
+
+
 def credit(rows: list[dict[str, Any]], model: str, key: str = "campaign") -> dict[str, tuple[float, float]]:
     """(conversions, revenue) per label for one model."""
     return {row[key]: (row["conversions"], row["revenue"]) for row in rows if row["model"] == model}
@@ -190,11 +197,7 @@ def test_a_date_range_by_campaign_counts_only_the_spend_of_those_days(built: Bui
 
 
 def test_the_terminal_shows_roas_per_campaign_and_warns_about_spend_on_unknown_campaigns(built: Built) -> None:
-    shown = CliRunner().invoke(
-        cli, ["attribute", "--by", "campaign", "--model", "last_touch", "--project", str(built.project.root)]
-    )
-    assert shown.exit_code == 0, shown.output
-    text = " ".join(shown.output.split())
+    text = attribute_text(built, "--by", "campaign", "--model", "last_touch")
     assert "Conversions credited to each campaign" in text
     assert "Return on ad spend (credited revenue / spend) per campaign and model" in text
     assert "'lebaran', a campaign no path carries" in text
@@ -226,11 +229,7 @@ def test_by_keyword_or_ad_credits_what_the_ads_address_carries(built: Built, by:
 
 
 def test_the_terminal_says_what_stands_for_direct_by_keyword(built: Built) -> None:
-    shown = CliRunner().invoke(
-        cli, ["attribute", "--by", "term", "--model", "last_touch", "--project", str(built.project.root)]
-    )
-    assert shown.exit_code == 0, shown.output
-    text = " ".join(shown.output.split())
+    text = attribute_text(built, "--by", "term", "--model", "last_touch")
     assert "Conversions credited to each keyword" in text
     assert f"By keyword (term): a touch whose address or data carries none is '{NOT_SET}'" in text
     assert "no ROAS is shown by keyword" in text
