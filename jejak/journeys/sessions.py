@@ -13,11 +13,11 @@ Rules (times compared to the whole second, as GA4 and Matomo do):
   or its page's address, or the channel its file gave it) starts a new session when that
   is not where the person's last such event arrived from: a click on another campaign's
   ad ten minutes into a visit, a WhatsApp chat right after a visit from Instagram, an
-  order on a marketplace. Universal
-  Analytics and Matomo start a new visit at a new campaign so; GA4 does not, and neither
-  does jejak with `session_split_at_new_source = false`. Events that say nothing of it
-  (the pages of a visit, a server's events) never cut, and a campaign's own tags again
-  (a landing page reloaded) do not either.
+  order on a marketplace. Universal Analytics and Matomo start a new visit at a new
+  campaign so; GA4 does not, and neither does jejak with
+  `session_split_at_new_source = false`. Events that say nothing of it (the pages of a
+  visit, a server's events) never cut, and a campaign's own tags again (a landing page
+  reloaded) do not either.
 Every event gets exactly one `session_id`; sessions partition each person's events.
 
 A session's visit starts at its first event that can be a touch (`can_touch`): an identity call from a server, or a
