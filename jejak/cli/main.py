@@ -37,7 +37,7 @@ from jejak.cli.personas import persona
 from jejak.cli.quarantine import quarantine
 from jejak.cli.reports import print_summary, report
 from jejak.cli.web import precompute_views, serve, serve_project, user
-from jejak.core.errors import InputFileError, JejakError
+from jejak.core.errors import InputFileError, JejakError, SettingError
 from jejak.core.settings import PATH_TRANSFORMS, RESAMPLES_MOST, SETTINGS_BY_NAME
 from jejak.core.typed import TYPED_WHOLE_MOST
 from jejak.ingest.archives import shown_name
@@ -871,7 +871,6 @@ def warn_of_unknown_channels(project: Any, summaries: Sequence[Any]) -> None:
     channel of its own in every report): a payment export's `Channel` column (GoPay, BCA VA) is read as the marketing
     channel, and a chat tool's (Instagram, Telegram) names the site each conversation came from, which the rules read
     as a source."""
-    from jejak.core.errors import SettingError
     from jejak.ingest.mapping import map_option_text
     from jejak.journeys.channels import FALLBACK_CHANNEL, channel_of_source, rules_from_config
 
@@ -1055,6 +1054,74 @@ def build(engine: str | None, project_dir: str | None) -> None:
     """
     project = project_at(project_dir)
     run_build_with_progress(project, engine, precompute=project.settings.precompute_views)
+
+
+@cli.command()
+@click.argument("identifiers", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Say whom and what it would erase, and erase nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@PROJECT_OPTION
+@handle_errors
+def erase(identifiers: tuple[str, ...], dry_run: bool, yes: bool, project_dir: str | None) -> None:
+    """Erase people: their events from the event lake, their quarantined rows, and every build that held them.
+
+    Name each person by a person id, user id, anonymous id, e-mail or phone; all their identifiers are found as a
+    build would join them. The lake's files that hold their events are rewritten without them (the bytes are gone,
+    not hidden), the tables are built again without them, and the earlier builds are deleted. Files they are in
+    outside jejak (your exports, backups) are yours to erase: importing one again brings their rows back.
+
+    Example: jejak erase budi@example.com +6281234567890 --dry-run
+    """
+    from jejak.service.erasure import erase_people, nobody_named, plan_erasure
+
+    project = project_at(project_dir)
+    if dry_run or not yes:
+        plan = plan_erasure(project, identifiers)
+        if not plan.people:
+            raise SettingError(nobody_named(plan))
+        console.print(_erasure_text(plan))
+        if dry_run:
+            console.print("Nothing was erased (--dry-run).")
+            return
+        click.confirm("Erase them? This cannot be undone", abort=True)
+    with console.status("Erasing…"):
+        done = erase_people(
+            project, identifiers, on_step=lambda name, seconds: console.print(f"  {name:<16} {seconds:6.2f} s")
+        )
+    plan = done.plan
+    console.print(
+        f"Erased {len(plan.people):,} {_people_word(len(plan.people))}: {plan.events:,} events from "
+        f"{plan.files:,} lake files, {plan.quarantined:,} quarantined rows and {plan.dismissed:,} dismissed ones."
+    )
+    if done.build is not None:
+        console.print(
+            f"Built again without them in {done.build.total_seconds:.2f} s → {done.build.build_dir}; "
+            f"{done.builds_deleted:,} earlier {'build' if done.builds_deleted == 1 else 'builds'} deleted."
+        )
+        if project.settings.precompute_views:
+            precompute_views(project)
+    elif done.build_error:
+        print_warning(
+            f"No build could be made without them ({done.build_error}); the earlier builds, which held them, "
+            f"were deleted ({done.builds_deleted:,}). Build again once the lake has events: jejak build"
+        )
+
+
+def _erasure_text(plan: Any) -> str:
+    """Whom a plan names and what of them would go, in a few lines."""
+    lines = [f"{text} → {person} (by {how})" for text, person, how in plan.matched]
+    lines += [f"{text} → nobody in the event lake" for text in plan.unmatched]
+    lines += [f"{text} → nobody: shared by {users:,} user ids, so it names none of them" for text, users in plan.shared]
+    lines.append(
+        f"{len(plan.people):,} {_people_word(len(plan.people))} with {plan.identifiers:,} identifiers: "
+        f"{plan.events:,} events in {plan.files:,} lake files, {plan.quarantined:,} quarantined rows and "
+        f"{plan.dismissed:,} dismissed ones would be erased, and the tables built again without them."
+    )
+    return "\n".join(lines)
+
+
+def _people_word(count: int) -> str:
+    return "person" if count == 1 else "people"
 
 
 @cli.command(name="settings")

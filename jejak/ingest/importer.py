@@ -162,6 +162,8 @@ SPEND_FORMAT = "spend"  # what the imports log says of an ad spend file's import
 REMOVED_FORMAT, REMOVED_SPEND_FORMAT = "removed", "spend removed"
 # The imports-log line of a file whose events a later import replaced (`--update`), with negative counts.
 REPLACED_FORMAT = "replaced"
+# The imports-log line of a file whose rows an erasure of people took (`service.erasure`), with negative counts.
+ERASED_FORMAT = "erased"
 SPEND_FORMATS = (SPEND_FORMAT, REMOVED_SPEND_FORMAT)  # log lines whose rows are spend, not events
 TITLED = ("csv", *SHEET_FORMATS)  # the formats whose header may have a report's title above it (`--skip-lines`)
 IMPORT_MEMORY_LIMIT_MB = 2048

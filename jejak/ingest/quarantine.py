@@ -53,6 +53,7 @@ from jejak.core.vocabulary import QUARANTINE_SCHEMA
 from jejak.ingest.archives import inside_archive, shown_name, unpack
 from jejak.ingest.identifiers import MASK_EMAIL, MASK_PHONE, mask_pii
 from jejak.ingest.importer import (
+    ERASED_FORMAT,
     FORMATS_BY_SUFFIX,
     REMOVED_FORMAT,
     REMOVED_SPEND_FORMAT,
@@ -487,6 +488,7 @@ def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _Source
                     REMOVED_FORMAT,
                     REMOVED_SPEND_FORMAT,
                     REPLACED_FORMAT,
+                    ERASED_FORMAT,
                 ):
                     spend = file_format == SPEND_FORMAT
         found[source_file] = _SourceImport(name, options, spend)
@@ -517,6 +519,61 @@ def remove_quarantined_of(project: Project, stage: Path, source_file: str) -> in
         _rewrite_parts(project, stage, gone, dismissed)
         removed += 0 if dismissed else sum(len(positions) for positions in gone.values())
     return removed
+
+
+def rows_naming(project: Project, words: Iterable[str], dismissed: bool = False) -> dict[str, dict[int, str]]:
+    """The quarantined rows (the dismissed ones, with `dismissed`) whose raw text names one of `words` (a person's
+    user ids and anonymous ids, for an erasure): part id → {position: its source file}.
+
+    A row kept as JSON (a JSON Lines message, a CSV or Parquet row as an object of its columns) names a word when
+    one of its values, at any depth, is that word; a line that is no JSON, when it has the word whole (`C0042` is
+    not in `C00421`). E-mails and phones need no search: they were masked before any row was quarantined."""
+    wanted = set(words)
+    if not wanted:
+        return {}
+    whole = re.compile(
+        r"(?<![0-9A-Za-z_-])(?:"
+        + "|".join(re.escape(word) for word in sorted(wanted, key=len, reverse=True))
+        + r")(?![0-9A-Za-z_-])"
+    )
+    found: dict[str, dict[int, str]] = {}
+    for part in _parts(project, dismissed):
+        table = pq.read_table(part, columns=["raw", "source_file"])
+        naming = {
+            position: str(source_file or "")
+            for position, (raw, source_file) in enumerate(
+                zip(table.column("raw").to_pylist(), table.column("source_file").to_pylist(), strict=True)
+            )
+            if raw and _names_a_word(raw, wanted, whole)
+        }
+        if naming:
+            found[_part_id(part)] = naming
+    return found
+
+
+def _names_a_word(raw: str, words: set[str], whole: re.Pattern[str]) -> bool:
+    try:
+        value = loads(raw)
+    except ValueError:
+        return whole.search(raw) is not None
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None and str(item).strip() in words:
+            return True
+    return False
+
+
+def remove_rows(
+    project: Project, stage: Path, naming: Mapping[str, Mapping[int, str]], dismissed: bool = False
+) -> None:
+    """Take the rows `rows_naming` found out of the quarantine (or of its dismissed rows), each part rewritten
+    atomically; the caller holds the writer lock and gives a staging directory."""
+    _rewrite_parts(project, stage, {part: set(rows) for part, rows in naming.items()}, dismissed)
 
 
 def _rewrite_parts(project: Project, stage: Path, leaving: Mapping[str, set[int]], dismissed: bool = False) -> None:

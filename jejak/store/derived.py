@@ -40,6 +40,21 @@ def publish_build(project: Project, build_dir: Path) -> None:
             remove_tree(old)
 
 
+def drop_builds(project: Project, *, keep_current: bool) -> None:
+    """Delete every build but the current one (`keep_current`), or every build and the tables link with them. For an
+    erasure: the builds kept for readers hold what it erased, and a reader still on one of them fails rather than
+    show it."""
+    current = project.tables_dir.resolve() if keep_current and project.tables_dir.exists() else None
+    if not keep_current and project.tables_dir.is_symlink():
+        project.tables_dir.unlink()
+    elif not keep_current and project.tables_dir.is_dir():  # a copied project's tables, not a link (`publish_build`)
+        remove_tree(project.tables_dir)
+    if project.builds_dir.is_dir():
+        for old in project.builds_dir.iterdir():
+            if old.is_dir() and old.resolve() != current:
+                remove_tree(old)
+
+
 def current_build(project: Project) -> Path:
     """The directory of the current build, or an error that says to run `jejak build`."""
     if not project.tables_dir.exists():

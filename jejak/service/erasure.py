@@ -1,0 +1,243 @@
+"""Erasing people (DESIGN §2 and §7, `jejak erase`): every copy jejak keeps of their events is gone, not hidden.
+
+A person is named as the dashboard's people page names them (`service.people.candidate_nodes`): by a person id
+(`u:C0042`), a user id, an anonymous id, an e-mail or a phone (e-mails and phones hashed with the project key, as
+import hashes them). Who that person is, is decided on the lake as it is at the time of erasure, by the build's
+own identity resolution (`identity.graph`), not by the last build: an import since may have joined more
+identifiers to them. Every event the build would give that person goes. An identifier shared by more people than
+`identity_max_people_per_identifier` (a shop's own phone typed at the till) names nobody: erasing by it would
+erase other people's events, so it is refused, with the reason.
+
+What goes, under the writer lock and the exclusive lake lock (`store.lake.rewriting_lake`), so no import, build,
+compaction or removal runs meanwhile:
+
+- **the lake**: each part file that holds one of their events is replaced by one without them (staged, fsynced,
+  renamed into place) and deleted, as a removal of an import does (`ingest.removal`);
+- **the quarantine**, and the rows dismissed from it: each row whose raw text names one of their user ids or
+  anonymous ids as a whole word (e-mails and phones were masked before a row was quarantined, `ingest.identifiers`).
+
+Then the derived tables: a new build from the lake without them is published, and every other build (the previous
+one kept for readers, with the answers cached beside it) is deleted. When nothing is left to build from, or the
+build fails, every build is deleted, so that no derived table keeps what the lake no longer has.
+
+The imports log gets an `erased` line per file with negative counts, so that its sums stay the lake's and the
+quarantine's. Nothing else in the SQLite state names a customer (imports, spend, persona documents, map notes and
+dashboard users do not), so nothing there goes besides.
+
+Assumptions: an erased event's bytes are gone from jejak's files; copies outside them (the files it was imported
+from, backups, a Spark cluster's storage) are the business's to erase. Importing a file that holds the person's rows
+again stores them again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jejak.core.clock import utc_now
+from jejak.core.errors import JejakError, LakeError, SettingError
+from jejak.engine import Engine, connect
+from jejak.identity.graph import KIND_PREFIX, event_nodes, resolve_identities
+from jejak.ingest.importer import ERASED_FORMAT, ImportSummary, record_import, rewrite_part
+from jejak.ingest.quarantine import remove_rows, rows_naming
+from jejak.ingest.validate import sql_files
+from jejak.pipeline import BuildResult, StepCallback, run_build
+from jejak.service.people import KIND_WORDS, candidate_nodes
+from jejak.store.derived import drop_builds
+from jejak.store.lake import event_files, events_glob, reading_lake, rewriting_lake, staging_area
+from jejak.store.project import Project
+
+# A person id as a build names them is its component's smallest node without the sorting digit: `u:C0042` is
+# the node `1u:C0042` (`identity.graph`).
+PERSON_ID = re.compile(r"^([uaep]):(.+)$", re.DOTALL)
+NODE_OF_PERSON_KIND = {prefix[1]: prefix for prefix in KIND_PREFIX.values()}
+# The lake's columns identity reads.
+IDENTITY_COLUMNS = ("event_id", "type", "user_id", "anonymous_id", "email_hash", "phone_hash", "previous_id")
+# The nodes whose text files carry in clear, which a quarantined row's raw text is searched for.
+CLEAR_PREFIXES = (KIND_PREFIX["user_id"], KIND_PREFIX["anonymous_id"])
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """Whom an erasure names and what of them jejak holds, counted, nothing changed yet."""
+
+    people: tuple[str, ...]  # person ids, as a build of the lake now names them
+    matched: tuple[tuple[str, str, str], ...]  # (what was typed, person id, how it matched: "user id", "e-mail", …)
+    unmatched: tuple[str, ...]  # typed texts that name nobody in the lake
+    shared: tuple[tuple[str, int], ...]  # typed texts that name an over-shared identifier, with its user ids
+    identifiers: int  # identifier nodes the people have (user ids, devices, e-mails, phones)
+    events: int
+    files: int  # lake part files that hold them
+    events_by_source: dict[tuple[str, str], int] = field(default_factory=dict)  # (source_file, source_name) → events
+    quarantined_by_file: dict[str, int] = field(default_factory=dict)  # quarantined rows that name them, per file
+    dismissed: int = 0  # rows dismissed from the quarantine that name them
+    ids_in_clear: tuple[str, ...] = ()  # their user ids and anonymous ids, which raw text is searched for
+
+    @property
+    def quarantined(self) -> int:
+        return sum(self.quarantined_by_file.values())
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure did: its plan, carried out, and what became of the derived tables."""
+
+    plan: ErasurePlan
+    build: BuildResult | None  # the build published without them; None when none could be made
+    builds_deleted: int  # build directories deleted (the earlier ones, which held them)
+    build_error: str = ""  # why no build was made, when one was expected
+
+
+def plan_erasure(project: Project, texts: Sequence[str]) -> ErasurePlan:
+    """What `erase_people` would erase for these typed identifiers, counted, nothing changed (for the question
+    before it)."""
+    with reading_lake(project):
+        engine = _engine(project)
+        try:
+            return _plan(project, engine, texts)
+        finally:
+            engine.close()
+
+
+def erase_people(project: Project, texts: Sequence[str], *, on_step: StepCallback | None = None) -> Erasure:
+    """Erase the people these typed identifiers name (see the module docstring); `on_step` hears the rebuild's
+    steps. Raises SettingError when nothing is typed or the identifiers name nobody; nothing is changed then."""
+    started_at = utc_now()
+    with rewriting_lake(project), staging_area(project) as stage:
+        engine = _engine(project)
+        try:
+            plan = _plan(project, engine, texts)
+            if not plan.people:
+                raise SettingError(nobody_named(plan))
+            for part in _parts_holding(engine, project):
+                rewrite_part(engine, part, stage, "event_id NOT IN (SELECT event_id FROM erase_ids)")
+        finally:
+            engine.close()
+        for dismissed in (False, True):
+            remove_rows(project, stage, rows_naming(project, plan.ids_in_clear, dismissed), dismissed)
+    for (source_file, source_name), events in sorted(plan.events_by_source.items()):
+        record_import(
+            project, ImportSummary(source_file, ERASED_FORMAT, -events, -events, 0, 0), source_name, started_at
+        )
+    for source_file, rows in sorted(plan.quarantined_by_file.items()):
+        logged = ImportSummary(source_file, ERASED_FORMAT, -rows, 0, -rows, 0)
+        record_import(project, logged, Path(source_file).stem, started_at)
+    return _rebuild(project, plan, on_step)
+
+
+def nobody_named(plan: ErasurePlan) -> str:
+    """Why a plan erases nobody: what each typed text matched instead."""
+    parts = [f"{text} names nobody in the event lake" for text in plan.unmatched]
+    parts += [
+        f"{text} is shared by {users} user ids (the identity_max_people_per_identifier setting), so it names none of "
+        "them: name the person by their user id, another e-mail or phone, or their person id"
+        for text, users in plan.shared
+    ]
+    return "; ".join(parts) + ". Nothing was erased. Look a person up on the People page of `jejak serve`."
+
+
+def _rebuild(project: Project, plan: ErasurePlan, on_step: StepCallback | None) -> Erasure:
+    """A build without them when there was one (or, when none can be made, no build at all), and the rest gone."""
+    earlier = _builds(project)
+    if not project.tables_dir.exists():
+        drop_builds(project, keep_current=False)
+        return Erasure(plan, None, len(earlier))
+    try:
+        built = run_build(project, on_step=on_step)  # which deletes the oldest build already
+    except JejakError as exc:
+        # The earlier builds hold what was erased: they go, even though no build replaces them.
+        drop_builds(project, keep_current=False)
+        return Erasure(plan, None, len(earlier), str(exc))
+    drop_builds(project, keep_current=True)
+    return Erasure(plan, built, len(earlier - _builds(project)))
+
+
+def _builds(project: Project) -> set[Path]:
+    return set(project.builds_dir.iterdir()) if project.builds_dir.is_dir() else set()
+
+
+def _engine(project: Project) -> Engine:
+    """The embedded DuckDB, whatever engine builds use: an erasure rewrites local files, as an import does."""
+    return connect(project.settings.replace(engine="duckdb"))
+
+
+def _nodes_typed(project: Project, texts: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each identity node the typed texts can be → (the text, how it would match)."""
+    typed = [text.strip() for text in texts if text.strip()]
+    if not typed:
+        raise SettingError(
+            "Name whom to erase: a person id, user id, anonymous id, e-mail or phone (jejak erase budi@example.com)."
+        )
+    key = project.hmac_key()
+    nodes: dict[str, tuple[str, str]] = {}
+    for text in typed:
+        for node, kind in candidate_nodes(key, text).items():
+            nodes[node] = (text, KIND_WORDS[kind])
+        person = PERSON_ID.match(text)
+        if person:
+            nodes[NODE_OF_PERSON_KIND[person.group(1)] + person.group(2)] = (text, "person id")
+    return nodes
+
+
+def _plan(project: Project, engine: Engine, texts: Sequence[str]) -> ErasurePlan:
+    """The plan, with the erased events kept in the temporary table `erase_ids` (event_id, source_file,
+    source_name) for the rewrite that follows under the same lock."""
+    typed = _nodes_typed(project, texts)
+    if not event_files(project):
+        raise LakeError(f"The event lake in {project.events_dir} is empty: there is nobody to erase.")
+    settings = project.settings
+    lake = engine.read_parquet(events_glob(project), table_name="erase_lake")
+    found = resolve_identities(
+        engine,
+        lake.select(*IDENTITY_COLUMNS),
+        max_people_per_identifier=settings.identity_max_people_per_identifier,
+        max_rounds=settings.identity_max_iterations,
+    )
+    identities = engine.materialize(found.identities, "erase_identities")
+    hits = engine.to_pyarrow(identities.filter(identities.node.isin(list(typed))).select("node", "person_id"))
+    matched = sorted({(typed[row["node"]][0], row["person_id"], typed[row["node"]][1]) for row in hits.to_pylist()})
+    people = sorted({person for _, person, _ in matched})
+    shared_table = found.shared_identifiers
+    shared_rows = engine.to_pyarrow(shared_table.filter(shared_table.node.isin(list(typed))).select("node", "user_ids"))
+    shared = sorted({(typed[row["node"]][0], int(row["user_ids"])) for row in shared_rows.to_pylist()})
+    answered = {text for text, _, _ in matched} | {text for text, _ in shared}
+    theirs = identities.filter(identities.person_id.isin(people or [""]))
+    nodes = engine.to_pyarrow(theirs.select("node")).column("node").to_pylist()
+    # An event is the person's when its primary identifier is one of theirs, as `identity.graph.assign_people` says.
+    located = event_nodes(lake)
+    erased = located.filter(located.primary_node.isin(nodes or [""]))
+    engine.materialize(erased.select("event_id", "source_file", "source_name"), "erase_ids")
+    by_source = engine.fetch_arrow(
+        "SELECT coalesce(source_file, '') AS source_file, coalesce(source_name, '') AS source_name, "
+        "count(*) AS events FROM erase_ids GROUP BY ALL"
+    ).to_pylist()
+    events_by_source = {(row["source_file"], row["source_name"]): int(row["events"]) for row in by_source}
+    in_clear = tuple(
+        sorted({node[len(prefix) :] for node in nodes for prefix in CLEAR_PREFIXES if node.startswith(prefix)})
+    )
+    quarantined = Counter(file for rows in rows_naming(project, in_clear).values() for file in rows.values())
+    return ErasurePlan(
+        people=tuple(people),
+        matched=tuple(matched),
+        unmatched=tuple(sorted({text for text, _ in typed.values()} - answered)),
+        shared=tuple(shared),
+        identifiers=len(nodes),
+        events=sum(events_by_source.values()),
+        files=len(_parts_holding(engine, project)) if events_by_source else 0,
+        events_by_source=events_by_source,
+        quarantined_by_file=dict(quarantined),
+        dismissed=sum(len(rows) for rows in rows_naming(project, in_clear, dismissed=True).values()),
+        ids_in_clear=in_clear,
+    )
+
+
+def _parts_holding(engine: Engine, project: Project) -> list[Path]:
+    """The lake's part files that hold an event of `erase_ids`."""
+    found = engine.fetch_arrow(
+        f"SELECT DISTINCT filename FROM read_parquet({sql_files(event_files(project))}, filename = true, "
+        "hive_partitioning = false) WHERE event_id IN (SELECT event_id FROM erase_ids)"
+    )
+    return sorted(Path(name) for name in found.column("filename").to_pylist())
