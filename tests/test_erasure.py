@@ -16,6 +16,7 @@ from jejak.ingest.quarantine import dismiss_quarantined, list_quarantined
 from jejak.pipeline import run_build
 from jejak.service.data import imports_log
 from jejak.service.erasure import erase_people, plan_erasure
+from jejak.store.appstate import open_state
 from jejak.store.derived import table_path
 from jejak.store.lake import event_files
 from jejak.store.project import Project, open_project
@@ -194,3 +195,32 @@ def test_a_line_that_could_not_be_read_goes_when_it_has_their_id_as_a_word(proje
     assert plan_erasure(project, ["ana"]).quarantined_by_file == {str(tmp_path / "web.csv"): 2, str(broken): 1}
     erase_people(project, ["ana"])
     assert sorted(row["source_line"] for row in quarantined(project) if row["source_file"] == str(broken)) == [2]
+
+
+def test_an_erased_person_is_not_stored_again_by_a_later_import(project: Project, tmp_path: Path) -> None:
+    erase_people(project, ["ana"])
+    web, till = _story(tmp_path)  # the same exports, imported again (a sheet read again at its next sync)
+    again = import_file(project, web)
+    # Her three valid rows and her two bad ones (her user id, her device) are skipped; Budi's and Anak's are
+    # duplicates, and Anak's bad row is quarantined again.
+    assert (again.rows_read, again.rows_stored, again.rows_erased, again.duplicates_skipped) == (9, 0, 5, 3)
+    assert again.rows_quarantined == 1 and again.reconciles
+    assert (import_file(project, till).rows_erased, import_file(project, till).rows_stored) == (2, 0)
+    later = import_file(
+        project,
+        write_csv(
+            tmp_path / "survey.csv",
+            [
+                {"event_id": "s1", "timestamp": "2026-03-05 09:00", "event": "Survey Answered", "email": "ANA@example.com"},
+                {"event_id": "s2", "timestamp": "2026-03-05 09:00", "event": "Survey Answered", "user_id": "budi"},
+            ],
+        ),
+    )  # fmt: skip
+    assert (later.rows_stored, later.rows_erased) == (1, 1)
+    assert [row["event_id"] for row in lake_events(project) if row["event_id"].startswith("s")] == ["s2"]
+    assert not [row for row in quarantined(project) if re.search(r"\bana\b", row["raw"])]
+    assert all(row["reconciles"] for row in imports_log(project))
+    # The list keeps no identifier in clear: a keyed SHA-256 of each of her four.
+    with open_state(project.sqlite_path) as db:
+        keys = [key for (key,) in db.execute("SELECT key_sha256 FROM erased_identifiers")]
+    assert len(keys) == 4 and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)

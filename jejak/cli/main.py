@@ -331,6 +331,8 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False, retrie
             "stored": s.rows_stored,
             "quarantined": s.rows_quarantined,
             "duplicates skipped": s.duplicates_skipped,
+            # Only when some file had them: most projects never erase anyone.
+            **({"of erased people": s.rows_erased} if any(other.rows_erased for other in summaries) else {}),
             "seconds": f"{s.seconds:.2f}",
         }
         for s in summaries
@@ -341,6 +343,12 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False, retrie
             reasons = ", ".join(f"{k} {v}" for k, v in s.quarantined_by_reason.items())
             verb = "would quarantine" if check else "quarantined"
             console.print(f"  {shown_name(s.file)}: {verb} {reasons}")
+        if s.rows_erased:
+            verb = "would skip" if check else "skipped"
+            console.print(
+                f"  {shown_name(s.file)}: {verb} {s.rows_erased:,} rows of people erased before (jejak erase): "
+                "their identifiers are not stored again"
+            )
         # A stray row that names no one is a row gone wrong; many are sales no one was asked for (walk-ins).
         if s.unnamed_rows >= max(2, s.rows_read * UNNAMED_SHARE):
             named = f"{s.unnamed_rows:,} rows name" if s.unnamed_rows != 1 else "1 row names"
@@ -1067,8 +1075,9 @@ def erase(identifiers: tuple[str, ...], dry_run: bool, yes: bool, project_dir: s
 
     Name each person by a person id, user id, anonymous id, e-mail or phone; all their identifiers are found as a
     build would join them. The lake's files that hold their events are rewritten without them (the bytes are gone,
-    not hidden), the tables are built again without them, and the earlier builds are deleted. Files they are in
-    outside jejak (your exports, backups) are yours to erase: importing one again brings their rows back.
+    not hidden), the tables are built again without them, and the earlier builds are deleted. Their identifiers are
+    kept only as keyed hashes, so that later imports skip their rows. Files they are in outside jejak (your
+    exports, backups) are yours to erase.
 
     Example: jejak erase budi@example.com +6281234567890 --dry-run
     """

@@ -154,7 +154,9 @@ def retry(
     again = ", ".join(f"{why} {count}" for why, count in done.quarantined_by_reason.items())
     console.print(
         f"{_rows(done.rows_chosen)} chosen, {done.rows_retried} re-tried: {done.rows_stored} stored, "
-        f"{done.duplicates_skipped} already in the lake, {done.rows_quarantined} quarantined again"
+        f"{done.duplicates_skipped} already in the lake, "
+        + (f"{done.rows_erased} of people erased before (not stored), " if done.rows_erased else "")
+        + f"{done.rows_quarantined} quarantined again"
         + (f" ({again})" if again else "")
         + "."
     )

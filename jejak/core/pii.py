@@ -117,6 +117,24 @@ def hmac_hex(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def erasure_secret(key: bytes) -> str:
+    """The secret an erased identifier's key starts from (`erased_key`): derived from the project key, so the key
+    itself is never written into a query."""
+    return hmac_hex(key, "jejak: erased identifiers")
+
+
+def erased_key(secret: str, node: str) -> str:
+    """What the list of erased identifiers keeps of one identity node (`1u:C0042`, `3e:<e-mail hmac>`): a SHA-256
+    of the secret and the node, which DuckDB's `sha256(secret || node)` gives too, so an import can test every row's
+    identifiers in one vectorised query (the list never holds an id in clear).
+
+    Example:
+        >>> erased_key("s", "1u:ana") == hashlib.sha256(b"s1u:ana").hexdigest()
+        True
+    """
+    return hashlib.sha256((secret + node).encode("utf-8")).hexdigest()
+
+
 def create_key(path: Path) -> None:
     """Write a new random key readable only by its owner; never overwrites one."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -132,8 +132,9 @@ class Engine:
             raise EngineError("Raw SQL runs only on the embedded DuckDB engine (file import and fast paths).")
         return self.backend.con
 
-    def execute_sql(self, query: str, parameters: list[Any] | None = None) -> None:
-        """Run a DuckDB SQL statement (file import and engine-specific fast paths only)."""
+    def execute_sql(self, query: str, parameters: list[Any] | dict[str, Any] | None = None) -> None:
+        """Run a DuckDB SQL statement (file import and engine-specific fast paths only); `parameters` by position
+        (`?`) or by name (`$name`)."""
         self._duckdb().execute(query, parameters or [])
 
     def fetch_arrow(self, query: str, parameters: list[Any] | None = None) -> Any:

@@ -22,6 +22,7 @@ import functools
 import gzip
 import json
 import os
+import re
 import shlex
 import shutil
 import time
@@ -41,6 +42,8 @@ import pyarrow.parquet as pq
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import InputFileError, MissingColumnError, SettingError
+from jejak.core.jsontext import loads
+from jejak.core.pii import erased_key, erasure_secret
 from jejak.core.settings import Settings, check_time_zone
 from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
@@ -129,7 +132,7 @@ from jejak.ingest.validate import (
     validate_sql,
 )
 from jejak.ingest.whatsapp import CHAT_COLUMNS, WHATSAPP_FORMAT, is_whatsapp_chat, read_whatsapp_chunks
-from jejak.store.appstate import writing_state
+from jejak.store.appstate import open_state, writing_state
 from jejak.store.files import move_into_place
 from jejak.store.lake import (
     event_files,
@@ -184,6 +187,8 @@ class ImportSummary:
     duplicates_skipped: int
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # Rows of erased people (`jejak erase`), not stored again: a count of its own in the reconciliation.
+    rows_erased: int = 0
     delimiter: str = ""  # what separated a CSV file's values ("" for other formats)
     # With `check` (nothing stored): the first new events as they would be stored, and the first bad rows.
     sample: list[dict[str, object]] = field(default_factory=list)
@@ -230,7 +235,7 @@ class ImportSummary:
 
     @property
     def reconciles(self) -> bool:
-        return self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped
+        return self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped + self.rows_erased
 
 
 @dataclass(frozen=True)
@@ -1228,9 +1233,10 @@ class LoadedRows:
     """What reading, validating and storing one file's rows did (before its bad rows reach the quarantine)."""
 
     rows_read: int
-    valid_rows: int
+    valid_rows: int  # stored, duplicates, and rows of erased people
     rows_stored: int
     bad_rows: list[dict[str, object]]  # source_line, reason, message, raw (not yet masked)
+    rows_erased: int = 0  # rows of erased people (`jejak erase`), not stored
     valid_lines: frozenset[int] = frozenset()  # the lines of the valid rows (stored or duplicate), when asked for
     sample: list[dict[str, object]] = field(default_factory=list)  # with `check`: the first new events
     channels: tuple[str, ...] = ()  # what the rows set as their channel (`_staged_channels`)
@@ -1265,7 +1271,8 @@ class LoadedRows:
             rows_read=self.rows_read,
             rows_stored=self.rows_stored,
             rows_quarantined=len(self.bad_rows),
-            duplicates_skipped=self.valid_rows - self.rows_stored,
+            duplicates_skipped=self.valid_rows - self.rows_stored - self.rows_erased,
+            rows_erased=self.rows_erased,
             quarantined_by_reason=dict(sorted(Counter(str(row["reason"]) for row in self.bad_rows).items())),
             seconds=seconds,
         )
@@ -1382,13 +1389,17 @@ def load_rows(
         row.pop(_EVENT_OF_ROW, None)
         if not continues:
             bad_rows.append(row)
+    # A bad row of an erased person is not quarantined either: its raw text is theirs.
+    bad_rows, erased_bad = _without_erased(project, bad_rows)
+    erased_lines = {int(str(row["source_line"])) for row in erased_bad}
     return LoadedRows(
         rows_read=rows_read,
         # Another row of an event the file gives whole is skipped as a duplicate, as an order's product rows are.
-        valid_rows=kept.valid_rows + len(continued),
+        valid_rows=kept.valid_rows + len(continued) + len(erased_bad),
         rows_stored=kept.rows_stored,
+        rows_erased=kept.rows_erased + len(erased_bad),
         bad_rows=bad_rows,
-        valid_lines=valid_lines | continued if origin_lines is not None else valid_lines,
+        valid_lines=valid_lines | continued | erased_lines if origin_lines is not None else valid_lines,
         sample=kept.sample,
         channels=channels,
         sales_places=sales_places,
@@ -1831,8 +1842,9 @@ def _redact_validated(engine: Engine, key: bytes) -> None:
 
 class StoredRows(NamedTuple):
     """What `_store_new_events` did: rows valid, rows stored, with `check` the first new events (none published),
-    the new events whose rows in the file gave different revenues (`RevenueConflict`), and the rows skipped as
-    duplicates that differ from the event they were taken for (`IdClash`, `ChangedEvents`)."""
+    the new events whose rows in the file gave different revenues (`RevenueConflict`), the rows skipped as
+    duplicates that differ from the event they were taken for (`IdClash`, `ChangedEvents`), and the rows of erased
+    people skipped (`_erased_rows`)."""
 
     valid_rows: int
     rows_stored: int
@@ -1841,6 +1853,93 @@ class StoredRows(NamedTuple):
     id_clash: IdClash | None = None
     changed: ChangedEvents | None = None
     replaced: int = 0
+    rows_erased: int = 0
+
+
+def _erased_rows(engine: Engine, project: Project) -> int:
+    """Keep the staged rows that carry an identifier of an erased person (`jejak erase`) in the temporary table
+    `erased_ids`, and return how many there are; 0, at no cost, while nobody has been erased.
+
+    An identifier is compared as the list keeps it (`core.pii.erased_key`): a SHA-256 of the erasure secret and its
+    identity node, computed here for every identifier of every row (an alias's previous id as a user id and as an
+    anonymous id, as identity may read it)."""
+    keys = _erased_keys(project)
+    if not keys:
+        return 0
+    engine.register_arrow("erased_keys", pa.table({"key_sha256": pa.array(sorted(keys), pa.string())}))
+    nodes = [
+        ("1u:", "user_id"), ("2a:", "anonymous_id"), ("3e:", "email_hash"), ("4p:", "phone_hash"),
+        ("1u:", "previous_id"), ("2a:", "previous_id"),
+    ]  # fmt: skip
+    tests = " OR ".join(
+        f"sha256($secret || '{prefix}' || {column}) IN (SELECT key_sha256 FROM erased_keys)" for prefix, column in nodes
+    )
+    engine.execute_sql(
+        f"CREATE OR REPLACE TEMP TABLE erased_ids AS SELECT DISTINCT event_id FROM staged WHERE {tests}",
+        # A named parameter: the secret is bound, never written into the query's text.
+        {"secret": erasure_secret(project.hmac_key())},
+    )
+    engine.unregister("erased_keys")
+    return int(
+        engine.fetch_arrow("SELECT count(*) AS n FROM staged WHERE event_id IN (SELECT event_id FROM erased_ids)")
+        .column("n")[0]
+        .as_py()
+    )
+
+
+def _erased_keys(project: Project) -> set[str]:
+    """The list of erased identifiers (`jejak erase`), as `core.pii.erased_key` keeps them."""
+    with open_state(project.sqlite_path) as db:
+        return {key for (key,) in db.execute("SELECT key_sha256 FROM erased_identifiers")}
+
+
+def _without_erased(
+    project: Project, bad_rows: list[dict[str, object]]
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The bad rows split into those to quarantine and those of erased people: a row whose raw text has, as a JSON
+    value or a word of a line that is no JSON, a user id or anonymous id on the list of erased identifiers."""
+    keys = _erased_keys(project) if bad_rows else set()
+    if not keys:
+        return bad_rows, []
+    secret = erasure_secret(project.hmac_key())
+    kept: list[dict[str, object]] = []
+    erased: list[dict[str, object]] = []
+    for row in bad_rows:
+        words = raw_words(str(row["raw"] or ""))
+        theirs = any(erased_key(secret, prefix + word) in keys for word in words for prefix in ("1u:", "2a:"))
+        (erased if theirs else kept).append(row)
+    return kept, erased
+
+
+def raw_words(raw: str) -> set[str]:
+    """What a quarantined row's raw text may name someone by: every scalar value of it, at any depth, when it is
+    JSON (a JSON Lines message, or a CSV or Parquet row kept as an object of its columns); else its words, apart by
+    white space, commas, semicolons, bars and quotes.
+
+    Example:
+        >>> sorted(raw_words('{"userId": "ana", "n": 2, "context": {"ip": null}}'))
+        ['2', 'ana']
+        >>> sorted(raw_words('ana,2026-13-01,"Toko Kopi"'))
+        ['2026-13-01', 'Kopi', 'Toko', 'ana']
+    """
+    try:
+        value = loads(raw)
+    except ValueError:
+        return {word for word in _RAW_SPLIT.split(raw) if word}
+    words: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None:
+            words.add(str(item).strip())
+    return words
+
+
+_RAW_SPLIT = re.compile(r"[\s,;|\"']+")
 
 
 def _store_new_events(
@@ -1863,9 +1962,11 @@ def _store_new_events(
     engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {revenue} FROM read_parquet({files})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
     existing = event_files(project)
-    anti_join = ""
+    erased = _erased_rows(engine, project)
+    skipped = ["event_id NOT IN (SELECT event_id FROM erased_ids)"] if erased else []
     if existing:
-        anti_join = f"WHERE event_id NOT IN (SELECT event_id FROM read_parquet({sql_files(existing)}))"
+        skipped.append(f"event_id NOT IN (SELECT event_id FROM read_parquet({sql_files(existing)}))")
+    anti_join = f"WHERE {' AND '.join(skipped)}" if skipped else ""
     # Decide on the ids alone (narrow), then stream the full rows once: the first row of each new event_id.
     # An event on several rows of the file is stored once, from its first row: rows that give it different revenues
     # are counted (an orders export with a row per product, its event_id the order's number and revenue a line's).
@@ -1904,7 +2005,7 @@ def _store_new_events(
         first = engine.fetch_arrow(f"SELECT s.* FROM {new_rows} ORDER BY s.source_line LIMIT {CHECK_SAMPLE_ROWS}")
         engine.execute_sql("DROP TABLE keep_ids")
         engine.execute_sql("DROP TABLE IF EXISTS replaced_ids")
-        return StoredRows(valid_rows, stored, first.to_pylist(), conflict, clash, changed, replaced)
+        return StoredRows(valid_rows, stored, first.to_pylist(), conflict, clash, changed, replaced, erased)
     if stored:
         out = stage / "partitioned"
         target = str(out).replace("'", "''")
@@ -1918,7 +2019,7 @@ def _store_new_events(
             if replaced:
                 _drop_replaced(engine, project, existing, stage)
     engine.execute_sql("DROP TABLE keep_ids")
-    return StoredRows(valid_rows, stored, [], conflict, clash, changed, replaced)
+    return StoredRows(valid_rows, stored, [], conflict, clash, changed, replaced, erased)
 
 
 # One number for what makes rows one event (`SAME_EVENT_COLUMNS`), and one for what an export may change of it:
@@ -2109,8 +2210,8 @@ def record_import(
     with writing_state(project.sqlite_path) as db:
         db.execute(
             """INSERT INTO imports (import_id, file, file_format, source_name, started_at, finished_at, rows_read,
-                       rows_stored, rows_quarantined, duplicates_skipped, options_json)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       rows_stored, rows_quarantined, duplicates_skipped, options_json, rows_erased)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 uuid.uuid4().hex,
                 private_text(project.hmac_key(), summary.file),  # as typed, but no number or e-mail in it
@@ -2123,6 +2224,7 @@ def record_import(
                 summary.rows_quarantined,
                 summary.duplicates_skipped,
                 None if options is None else options.to_json(summary.columns, source_file),
+                summary.rows_erased,
             ),
         )
 

@@ -68,6 +68,7 @@ from jejak.ingest.importer import (
     open_reader,
     publish_quarantine_part,
     quarantine_table,
+    raw_words,
     record_import,
 )
 from jejak.ingest.mapping import canonical_header, check_mapping
@@ -146,6 +147,7 @@ class RetrySummary:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     left_by_why: dict[str, int] = field(default_factory=dict)  # LEFT_WHY codes
     seconds: float = 0.0
+    rows_erased: int = 0  # rows of people erased since (`jejak erase`), not stored
 
     @property
     def rows_left(self) -> int:
@@ -155,7 +157,7 @@ class RetrySummary:
     def reconciles(self) -> bool:
         return (
             self.rows_chosen == self.rows_retried + self.rows_left
-            and self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped
+            and self.rows_read == self.rows_stored + self.rows_quarantined + self.duplicates_skipped + self.rows_erased
         )
 
 
@@ -523,19 +525,12 @@ def remove_quarantined_of(project: Project, stage: Path, source_file: str) -> in
 
 def rows_naming(project: Project, words: Iterable[str], dismissed: bool = False) -> dict[str, dict[int, str]]:
     """The quarantined rows (the dismissed ones, with `dismissed`) whose raw text names one of `words` (a person's
-    user ids and anonymous ids, for an erasure): part id → {position: its source file}.
-
-    A row kept as JSON (a JSON Lines message, a CSV or Parquet row as an object of its columns) names a word when
-    one of its values, at any depth, is that word; a line that is no JSON, when it has the word whole (`C0042` is
-    not in `C00421`). E-mails and phones need no search: they were masked before any row was quarantined."""
+    user ids and anonymous ids, for an erasure) as `importer.raw_words` reads it: a value of a row kept as JSON, or
+    a word of a line that is no JSON (`C0042` is not in `C00421`). Part id → {position: its source file}. E-mails
+    and phones need no search: they were masked before any row was quarantined."""
     wanted = set(words)
     if not wanted:
         return {}
-    whole = re.compile(
-        r"(?<![0-9A-Za-z_-])(?:"
-        + "|".join(re.escape(word) for word in sorted(wanted, key=len, reverse=True))
-        + r")(?![0-9A-Za-z_-])"
-    )
     found: dict[str, dict[int, str]] = {}
     for part in _parts(project, dismissed):
         table = pq.read_table(part, columns=["raw", "source_file"])
@@ -544,28 +539,11 @@ def rows_naming(project: Project, words: Iterable[str], dismissed: bool = False)
             for position, (raw, source_file) in enumerate(
                 zip(table.column("raw").to_pylist(), table.column("source_file").to_pylist(), strict=True)
             )
-            if raw and _names_a_word(raw, wanted, whole)
+            if raw and raw_words(raw) & wanted
         }
         if naming:
             found[_part_id(part)] = naming
     return found
-
-
-def _names_a_word(raw: str, words: set[str], whole: re.Pattern[str]) -> bool:
-    try:
-        value = loads(raw)
-    except ValueError:
-        return whole.search(raw) is not None
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif item is not None and str(item).strip() in words:
-            return True
-    return False
 
 
 def remove_rows(
@@ -753,7 +731,8 @@ def retry_quarantined(
             rows_read=sum(run.rows_read for run in runs),
             rows_stored=sum(run.rows_stored for run in runs),
             rows_quarantined=sum(len(run.bad_rows) for run in runs),
-            duplicates_skipped=sum(run.valid_rows - run.rows_stored for run in runs),
+            duplicates_skipped=sum(run.valid_rows - run.rows_stored - run.rows_erased for run in runs),
+            rows_erased=sum(run.rows_erased for run in runs),
         )
         record_import(project, logged, names[source_file], started_at)
     loads = [run for runs in per_file.values() for run in runs]
@@ -762,7 +741,8 @@ def retry_quarantined(
         rows_retried=sum(len(positions) for positions in leaving.values()),
         rows_read=sum(run.rows_read for run in loads),
         rows_stored=sum(run.rows_stored for run in loads),
-        duplicates_skipped=sum(run.valid_rows - run.rows_stored for run in loads),
+        duplicates_skipped=sum(run.valid_rows - run.rows_stored - run.rows_erased for run in loads),
+        rows_erased=sum(run.rows_erased for run in loads),
         rows_quarantined=len(returned),
         quarantined_by_reason=dict(sorted(Counter(str(bad["reason"]) for bad in returned).items())),
         left_by_why=dict(sorted(Counter(left.values()).items())),

@@ -28,7 +28,7 @@ def imports_log(project: Project, *, limit: int = 200) -> Rows:
     with open_state(project.sqlite_path) as db:
         found = db.execute(
             """SELECT file, file_format, source_name, started_at, finished_at,
-                      rows_read, rows_stored, rows_quarantined, duplicates_skipped
+                      rows_read, rows_stored, rows_quarantined, duplicates_skipped, rows_erased
                FROM imports ORDER BY started_at DESC, finished_at DESC LIMIT ?""",
             (limit,),
         ).fetchall()
@@ -43,9 +43,10 @@ def imports_log(project: Project, *, limit: int = 200) -> Rows:
             "rows_stored": stored,
             "rows_quarantined": quarantined,
             "duplicates_skipped": duplicates,
-            "reconciles": read == stored + quarantined + duplicates,
+            "rows_erased": erased,
+            "reconciles": read == stored + quarantined + duplicates + erased,
         }
-        for file, file_format, source_name, started_at, finished_at, read, stored, quarantined, duplicates in found
+        for file, file_format, source_name, started_at, finished_at, read, stored, quarantined, duplicates, erased in found
     ]
 
 

@@ -20,13 +20,19 @@ Then the derived tables: a new build from the lake without them is published, an
 one kept for readers, with the answers cached beside it) is deleted. When nothing is left to build from, or the
 build fails, every build is deleted, so that no derived table keeps what the lake no longer has.
 
+Their identifiers go on the list of erased identifiers in SQLite, each only as a keyed SHA-256 of its identity node
+(`core.pii.erased_key`): a later import skips every row that carries one (and a bad row whose raw text names one of
+their user ids or anonymous ids is not quarantined), and counts them as `rows_erased`. So an export imported again,
+or a Google Sheet read again at its next sync, does not bring them back.
+
 The imports log gets an `erased` line per file with negative counts, so that its sums stay the lake's and the
 quarantine's. Nothing else in the SQLite state names a customer (imports, spend, persona documents, map notes and
 dashboard users do not), so nothing there goes besides.
 
 Assumptions: an erased event's bytes are gone from jejak's files; copies outside them (the files it was imported
-from, backups, a Spark cluster's storage) are the business's to erase. Importing a file that holds the person's rows
-again stores them again.
+from, backups, a Spark cluster's storage) are the business's to erase. A row whose user id a file gives without the
+prefix an import added (`--id-prefix shopee`: `budi88` in the file, `shopee:budi88` in the lake) is not found in
+the quarantine by that id, and a bad row that names them only by an e-mail or phone (masked) is quarantined.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from pathlib import Path
 
 from jejak.core.clock import utc_now
 from jejak.core.errors import JejakError, LakeError, SettingError
+from jejak.core.pii import erased_key, erasure_secret
 from jejak.engine import Engine, connect
 from jejak.identity.graph import KIND_PREFIX, event_nodes, resolve_identities
 from jejak.ingest.importer import ERASED_FORMAT, ImportSummary, record_import, rewrite_part
@@ -46,6 +53,7 @@ from jejak.ingest.quarantine import remove_rows, rows_naming
 from jejak.ingest.validate import sql_files
 from jejak.pipeline import BuildResult, StepCallback, run_build
 from jejak.service.people import KIND_WORDS, candidate_nodes
+from jejak.store.appstate import writing_state
 from jejak.store.derived import drop_builds
 from jejak.store.lake import event_files, events_glob, reading_lake, rewriting_lake, staging_area
 from jejak.store.project import Project
@@ -74,11 +82,16 @@ class ErasurePlan:
     events_by_source: dict[tuple[str, str], int] = field(default_factory=dict)  # (source_file, source_name) → events
     quarantined_by_file: dict[str, int] = field(default_factory=dict)  # quarantined rows that name them, per file
     dismissed: int = 0  # rows dismissed from the quarantine that name them
-    ids_in_clear: tuple[str, ...] = ()  # their user ids and anonymous ids, which raw text is searched for
+    nodes: tuple[str, ...] = ()  # their identity nodes (`1u:C0042`, `3e:<e-mail hmac>`)
 
     @property
     def quarantined(self) -> int:
         return sum(self.quarantined_by_file.values())
+
+    @property
+    def ids_in_clear(self) -> tuple[str, ...]:
+        """Their user ids and anonymous ids, as files have them (which quarantined rows are searched for)."""
+        return ids_in_clear(self.nodes)
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,8 @@ def erase_people(project: Project, texts: Sequence[str], *, on_step: StepCallbac
             engine.close()
         for dismissed in (False, True):
             remove_rows(project, stage, rows_naming(project, plan.ids_in_clear, dismissed), dismissed)
+        # Before the lock is let go: an import waiting for it reads the list as it stores.
+        _remember_erased(project, plan.nodes, started_at.isoformat())
     for (source_file, source_name), events in sorted(plan.events_by_source.items()):
         record_import(
             project, ImportSummary(source_file, ERASED_FORMAT, -events, -events, 0, 0), source_name, started_at
@@ -157,6 +172,24 @@ def _rebuild(project: Project, plan: ErasurePlan, on_step: StepCallback | None) 
 
 def _builds(project: Project) -> set[Path]:
     return set(project.builds_dir.iterdir()) if project.builds_dir.is_dir() else set()
+
+
+def _remember_erased(project: Project, nodes: Sequence[str], erased_at: str) -> None:
+    """Add the nodes to the list of erased identifiers, which imports skip the rows of (`ingest.importer`), each
+    kept only as its keyed SHA-256 (`core.pii.erased_key`)."""
+    secret = erasure_secret(project.hmac_key())
+    with writing_state(project.sqlite_path) as db:
+        db.executemany(
+            "INSERT OR IGNORE INTO erased_identifiers (key_sha256, erased_at) VALUES (?, ?)",
+            [(erased_key(secret, node), erased_at) for node in nodes],
+        )
+
+
+def ids_in_clear(nodes: Sequence[str]) -> tuple[str, ...]:
+    """The user ids and anonymous ids among identity nodes, without their prefixes, as files have them."""
+    return tuple(
+        sorted({node[len(prefix) :] for node in nodes for prefix in CLEAR_PREFIXES if node.startswith(prefix)})
+    )
 
 
 def _engine(project: Project) -> Engine:
@@ -215,9 +248,7 @@ def _plan(project: Project, engine: Engine, texts: Sequence[str]) -> ErasurePlan
         "count(*) AS events FROM erase_ids GROUP BY ALL"
     ).to_pylist()
     events_by_source = {(row["source_file"], row["source_name"]): int(row["events"]) for row in by_source}
-    in_clear = tuple(
-        sorted({node[len(prefix) :] for node in nodes for prefix in CLEAR_PREFIXES if node.startswith(prefix)})
-    )
+    in_clear = ids_in_clear(nodes)
     quarantined = Counter(file for rows in rows_naming(project, in_clear).values() for file in rows.values())
     return ErasurePlan(
         people=tuple(people),
@@ -230,7 +261,7 @@ def _plan(project: Project, engine: Engine, texts: Sequence[str]) -> ErasurePlan
         events_by_source=events_by_source,
         quarantined_by_file=dict(quarantined),
         dismissed=sum(len(rows) for rows in rows_naming(project, in_clear, dismissed=True).values()),
-        ids_in_clear=in_clear,
+        nodes=tuple(sorted(nodes)),
     )
 
 

@@ -127,6 +127,14 @@ def m008_spend_periods(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE spend ADD COLUMN last_day TEXT")
 
 
+def m009_erased_identifiers(db: sqlite3.Connection) -> None:
+    """The identifiers of erased people (`jejak erase`), each only as a keyed SHA-256 of its identity node
+    (`core.pii.erased_key`), so that an import does not store their rows again; and how many rows each import skipped
+    for it."""
+    db.execute("CREATE TABLE erased_identifiers (key_sha256 TEXT PRIMARY KEY, erased_at TEXT NOT NULL)")
+    db.execute("ALTER TABLE imports ADD COLUMN rows_erased INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m001_imports,
     m002_builds,
@@ -136,6 +144,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m006_users,
     m007_import_options,
     m008_spend_periods,
+    m009_erased_identifiers,
 )
 
 

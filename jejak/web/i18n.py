@@ -466,6 +466,7 @@ COLUMNS_ID: dict[str, str] = {
     "roas": "ROAS",
     "row_id": "id baris",
     "rows": "baris",
+    "rows_erased": "baris orang yang dihapus",
     "rows_quarantined": "baris dikarantina",
     "rows_read": "baris dibaca",
     "rows_stored": "baris disimpan",
