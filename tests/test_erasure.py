@@ -12,7 +12,7 @@ from conftest import cli_project, lake_events, make_project, quarantined, write_
 
 from jejak.core.errors import SettingError
 from jejak.ingest.importer import import_file
-from jejak.ingest.quarantine import dismiss_quarantined, list_quarantined
+from jejak.ingest.quarantine import dismiss_quarantined, list_quarantined, retry_quarantined
 from jejak.pipeline import run_build
 from jejak.service.data import imports_log
 from jejak.service.erasure import erase_people, plan_erasure
@@ -224,3 +224,14 @@ def test_an_erased_person_is_not_stored_again_by_a_later_import(project: Project
     with open_state(project.sqlite_path) as db:
         keys = [key for (key,) in db.execute("SELECT key_sha256 FROM erased_identifiers")]
     assert len(keys) == 4 and all(re.fullmatch(r"[0-9a-f]{64}", key) for key in keys)
+
+
+def test_the_quarantined_rows_left_of_a_file_keep_its_source_name(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    web, _ = _story(tmp_path)
+    import_file(project, web, source_name="toko-online")
+    erase_people(project, ["ana"])  # two of the file's quarantined rows go, and the log says so under its name
+    (anak,) = list_quarantined(project).rows
+    done = retry_quarantined(project, fixed={anak.row_id: anak.raw.replace("not a time", "2026-03-03 12:00")})
+    assert done.rows_stored == 1
+    assert [row["source_name"] for row in lake_events(project) if row["event_id"] == "w8"] == ["toko-online"]

@@ -460,6 +460,12 @@ class _SourceImport(NamedTuple):
     spend: bool
 
 
+def source_names(project: Project, files: Iterable[str]) -> dict[str, str]:
+    """The source name each file was last imported under (`_source_imports`): what a line the imports log gets for
+    it must carry, since a re-try of its quarantined rows takes the latest line's."""
+    return {file: found.name for file, found in _source_imports(project, files).items()}
+
+
 def _source_imports(project: Project, files: Iterable[str]) -> dict[str, _SourceImport]:
     """The source name each file was imported under and the options its import was given (`--map`, `--set`,
     `--delimiter`, `--skip-lines`), from the imports log; else the file's name, as import does, and none."""

@@ -49,7 +49,7 @@ from jejak.core.pii import erased_key, erasure_secret
 from jejak.engine import Engine, connect
 from jejak.identity.graph import KIND_PREFIX, event_nodes, resolve_identities
 from jejak.ingest.importer import ERASED_FORMAT, ImportSummary, record_import, rewrite_part
-from jejak.ingest.quarantine import remove_rows, rows_naming
+from jejak.ingest.quarantine import remove_rows, rows_naming, source_names
 from jejak.ingest.validate import sql_files
 from jejak.pipeline import BuildResult, StepCallback, run_build
 from jejak.service.people import KIND_WORDS, candidate_nodes
@@ -137,9 +137,11 @@ def erase_people(project: Project, texts: Sequence[str], *, on_step: StepCallbac
         record_import(
             project, ImportSummary(source_file, ERASED_FORMAT, -events, -events, 0, 0), source_name, started_at
         )
+    # Each under the name its imports gave: a re-try of the file's other quarantined rows takes the latest line's.
+    names = source_names(project, plan.quarantined_by_file)
     for source_file, rows in sorted(plan.quarantined_by_file.items()):
         logged = ImportSummary(source_file, ERASED_FORMAT, -rows, 0, -rows, 0)
-        record_import(project, logged, Path(source_file).stem, started_at)
+        record_import(project, logged, names[source_file], started_at)
     return _rebuild(project, plan, on_step)
 
 
