@@ -70,6 +70,13 @@ EVENT_SCHEMA = pa.schema(
 
 EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
 
+# An identifier as a node of the identity graph is its kind's prefix and its value (`1u:C0042`, `3e:<e-mail hmac>`).
+# The digits sort: a person's smallest node, which names them, is a user id when they have one (`identity.graph`).
+KIND_PREFIX = {"user_id": "1u:", "anonymous_id": "2a:", "email": "3e:", "phone": "4p:"}
+# The kinds whose values files carry in clear (e-mails and phones are hashed at import): what a quarantined row's
+# raw text can name someone by.
+CLEAR_KIND_PREFIXES = (KIND_PREFIX["user_id"], KIND_PREFIX["anonymous_id"])
+
 # Where a touch came from: what the channel rules and the touchpoints table read.
 ACQUISITION_COLUMNS = (
     "touchpoint", "source", "medium", "campaign", "term", "content", "referrer", "page_url", "page_path", "channel",

@@ -26,10 +26,8 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.errors import EngineError
+from jejak.core.vocabulary import KIND_PREFIX
 from jejak.engine import Engine
-
-# Sorting prefixes: a component's smallest key is a user id when it has one.
-KIND_PREFIX = {"user_id": "1u:", "anonymous_id": "2a:", "email": "3e:", "phone": "4p:"}
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from jejak.core.errors import InputFileError, MissingColumnError, SettingError
 from jejak.core.jsontext import loads
 from jejak.core.pii import erased_key, erasure_secret
 from jejak.core.settings import Settings, check_time_zone
-from jejak.core.vocabulary import EVENT_COLUMNS, QUARANTINE_SCHEMA
+from jejak.core.vocabulary import CLEAR_KIND_PREFIXES, EVENT_COLUMNS, KIND_PREFIX, QUARANTINE_SCHEMA
 from jejak.engine import PARQUET_COPY_OPTIONS, Engine, connect
 from jejak.ingest.archives import ARCHIVE_SUFFIX, check_member, inside_archive, member_names, unpack
 from jejak.ingest.event_names import (
@@ -1380,7 +1380,11 @@ def load_rows(
         says_where = file_format == "jsonl" or any(name in WHERE_FROM_COLUMNS for name in present)
         unsourced, revenueless, unconverted = _staged_conversion_gaps(engine, stage, settings, says_where=says_where)
         continued = _continuation_lines(engine, stage, quarantine_rows)
-        kept = _store_new_events(engine, project, stage, check=check, update=update, sum_revenue=sum_revenue)
+        # Read once, under the writer lock the caller holds: an erasure adds to it under that lock too.
+        erased_keys = _erased_keys(project)
+        kept = _store_new_events(
+            engine, project, stage, check=check, update=update, sum_revenue=sum_revenue, erased_keys=erased_keys
+        )
     finally:
         engine.close()
     bad_rows = []
@@ -1390,7 +1394,7 @@ def load_rows(
         if not continues:
             bad_rows.append(row)
     # A bad row of an erased person is not quarantined either: its raw text is theirs.
-    bad_rows, erased_bad = _without_erased(project, bad_rows)
+    bad_rows, erased_bad = _without_erased(project, bad_rows, erased_keys)
     erased_lines = {int(str(row["source_line"])) for row in erased_bad}
     return LoadedRows(
         rows_read=rows_read,
@@ -1856,20 +1860,20 @@ class StoredRows(NamedTuple):
     rows_erased: int = 0
 
 
-def _erased_rows(engine: Engine, project: Project) -> int:
+def _erased_rows(engine: Engine, project: Project, keys: set[str] | frozenset[str]) -> int:
     """Keep the staged rows that carry an identifier of an erased person (`jejak erase`) in the temporary table
     `erased_ids`, and return how many there are; 0, at no cost, while nobody has been erased.
 
     An identifier is compared as the list keeps it (`core.pii.erased_key`): a SHA-256 of the erasure secret and its
     identity node, computed here for every identifier of every row (an alias's previous id as a user id and as an
     anonymous id, as identity may read it)."""
-    keys = _erased_keys(project)
     if not keys:
         return 0
     engine.register_arrow("erased_keys", pa.table({"key_sha256": pa.array(sorted(keys), pa.string())}))
     nodes = [
-        ("1u:", "user_id"), ("2a:", "anonymous_id"), ("3e:", "email_hash"), ("4p:", "phone_hash"),
-        ("1u:", "previous_id"), ("2a:", "previous_id"),
+        (KIND_PREFIX["user_id"], "user_id"), (KIND_PREFIX["anonymous_id"], "anonymous_id"),
+        (KIND_PREFIX["email"], "email_hash"), (KIND_PREFIX["phone"], "phone_hash"),
+        *((prefix, "previous_id") for prefix in CLEAR_KIND_PREFIXES),
     ]  # fmt: skip
     tests = " OR ".join(
         f"sha256($secret || '{prefix}' || {column}) IN (SELECT key_sha256 FROM erased_keys)" for prefix, column in nodes
@@ -1894,19 +1898,18 @@ def _erased_keys(project: Project) -> set[str]:
 
 
 def _without_erased(
-    project: Project, bad_rows: list[dict[str, object]]
+    project: Project, bad_rows: list[dict[str, object]], keys: set[str] | frozenset[str]
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The bad rows split into those to quarantine and those of erased people: a row whose raw text has, as a JSON
     value or a word of a line that is no JSON, a user id or anonymous id on the list of erased identifiers."""
-    keys = _erased_keys(project) if bad_rows else set()
-    if not keys:
+    if not (keys and bad_rows):
         return bad_rows, []
     secret = erasure_secret(project.hmac_key())
     kept: list[dict[str, object]] = []
     erased: list[dict[str, object]] = []
     for row in bad_rows:
         words = raw_words(str(row["raw"] or ""))
-        theirs = any(erased_key(secret, prefix + word) in keys for word in words for prefix in ("1u:", "2a:"))
+        theirs = any(erased_key(secret, prefix + word) in keys for word in words for prefix in CLEAR_KIND_PREFIXES)
         (erased if theirs else kept).append(row)
     return kept, erased
 
@@ -1950,11 +1953,13 @@ def _store_new_events(
     check: bool = False,
     update: bool = False,
     sum_revenue: bool = False,
+    erased_keys: set[str] | frozenset[str] = frozenset(),
 ) -> StoredRows:
     """Deduplicate the staged rows (within the file and against the lake) and publish them (`StoredRows`). With
     `update`, the stored events the rows change (`ChangedEvents`) are replaced: the rows are published as new, then
     the lake's files that held those events rewritten without them (`_drop_replaced`). With `sum_revenue`, each
-    event's revenue is the sum of its rows' in the file, before anything is compared or stored."""
+    event's revenue is the sum of its rows' in the file, before anything is compared or stored. Rows that carry one
+    of `erased_keys` (`_erased_keys`) are not stored (`_erased_rows`)."""
     files = _staged_files(stage)
     if files is None:
         return StoredRows(0, 0, [], None)
@@ -1962,7 +1967,7 @@ def _store_new_events(
     engine.execute_sql(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT {revenue} FROM read_parquet({files})")
     valid_rows = int(engine.fetch_arrow("SELECT count(*) AS n FROM staged").column("n")[0].as_py())
     existing = event_files(project)
-    erased = _erased_rows(engine, project)
+    erased = _erased_rows(engine, project, erased_keys)
     skipped = ["event_id NOT IN (SELECT event_id FROM erased_ids)"] if erased else []
     if existing:
         skipped.append(f"event_id NOT IN (SELECT event_id FROM read_parquet({sql_files(existing)}))")

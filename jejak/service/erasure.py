@@ -46,8 +46,9 @@ from pathlib import Path
 from jejak.core.clock import utc_now
 from jejak.core.errors import JejakError, LakeError, SettingError
 from jejak.core.pii import erased_key, erasure_secret
+from jejak.core.vocabulary import CLEAR_KIND_PREFIXES, KIND_PREFIX
 from jejak.engine import Engine, connect
-from jejak.identity.graph import KIND_PREFIX, event_nodes, resolve_identities
+from jejak.identity.graph import event_nodes, resolve_identities
 from jejak.ingest.importer import ERASED_FORMAT, ImportSummary, record_import, rewrite_part
 from jejak.ingest.quarantine import remove_rows, rows_naming, source_names
 from jejak.ingest.validate import sql_files
@@ -64,8 +65,6 @@ PERSON_ID = re.compile(r"^([uaep]):(.+)$", re.DOTALL)
 NODE_OF_PERSON_KIND = {prefix[1]: prefix for prefix in KIND_PREFIX.values()}
 # The lake's columns identity reads.
 IDENTITY_COLUMNS = ("event_id", "type", "user_id", "anonymous_id", "email_hash", "phone_hash", "previous_id")
-# The nodes whose text files carry in clear, which a quarantined row's raw text is searched for.
-CLEAR_PREFIXES = (KIND_PREFIX["user_id"], KIND_PREFIX["anonymous_id"])
 
 
 @dataclass(frozen=True)
@@ -76,22 +75,38 @@ class ErasurePlan:
     matched: tuple[tuple[str, str, str], ...]  # (what was typed, person id, how it matched: "user id", "e-mail", …)
     unmatched: tuple[str, ...]  # typed texts that name nobody in the lake
     shared: tuple[tuple[str, int], ...]  # typed texts that name an over-shared identifier, with its user ids
-    identifiers: int  # identifier nodes the people have (user ids, devices, e-mails, phones)
-    events: int
-    files: int  # lake part files that hold them
-    events_by_source: dict[tuple[str, str], int] = field(default_factory=dict)  # (source_file, source_name) → events
-    quarantined_by_file: dict[str, int] = field(default_factory=dict)  # quarantined rows that name them, per file
-    dismissed: int = 0  # rows dismissed from the quarantine that name them
     nodes: tuple[str, ...] = ()  # their identity nodes (`1u:C0042`, `3e:<e-mail hmac>`)
+    parts: tuple[Path, ...] = ()  # the lake's part files that hold their events
+    events_by_source: dict[tuple[str, str], int] = field(default_factory=dict)  # (source_file, source_name) → events
+    # The quarantine's rows that name them (`ingest.quarantine.rows_naming`), and the dismissed ones.
+    quarantine_rows: dict[str, dict[int, str]] = field(default_factory=dict)
+    dismissed_rows: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    @property
+    def identifiers(self) -> int:
+        """Identifier nodes the people have (user ids, devices, e-mails, phones)."""
+        return len(self.nodes)
+
+    @property
+    def events(self) -> int:
+        return sum(self.events_by_source.values())
+
+    @property
+    def files(self) -> int:
+        return len(self.parts)
+
+    @property
+    def quarantined_by_file(self) -> dict[str, int]:
+        """Quarantined rows that name them, per file they came from."""
+        return dict(Counter(file for rows in self.quarantine_rows.values() for file in rows.values()))
 
     @property
     def quarantined(self) -> int:
-        return sum(self.quarantined_by_file.values())
+        return sum(len(rows) for rows in self.quarantine_rows.values())
 
     @property
-    def ids_in_clear(self) -> tuple[str, ...]:
-        """Their user ids and anonymous ids, as files have them (which quarantined rows are searched for)."""
-        return ids_in_clear(self.nodes)
+    def dismissed(self) -> int:
+        return sum(len(rows) for rows in self.dismissed_rows.values())
 
 
 @dataclass(frozen=True)
@@ -125,12 +140,13 @@ def erase_people(project: Project, texts: Sequence[str], *, on_step: StepCallbac
             plan = _plan(project, engine, texts)
             if not plan.people:
                 raise SettingError(nobody_named(plan))
-            for part in _parts_holding(engine, project):
+            for part in plan.parts:
                 rewrite_part(engine, part, stage, "event_id NOT IN (SELECT event_id FROM erase_ids)")
         finally:
             engine.close()
-        for dismissed in (False, True):
-            remove_rows(project, stage, rows_naming(project, plan.ids_in_clear, dismissed), dismissed)
+        # Found by the plan under this same lock: the quarantine has not changed since.
+        remove_rows(project, stage, plan.quarantine_rows)
+        remove_rows(project, stage, plan.dismissed_rows, dismissed=True)
         # Before the lock is let go: an import waiting for it reads the list as it stores.
         _remember_erased(project, plan.nodes, started_at.isoformat())
     for (source_file, source_name), events in sorted(plan.events_by_source.items()):
@@ -187,10 +203,10 @@ def _remember_erased(project: Project, nodes: Sequence[str], erased_at: str) -> 
         )
 
 
-def ids_in_clear(nodes: Sequence[str]) -> tuple[str, ...]:
+def _ids_in_clear(nodes: Sequence[str]) -> tuple[str, ...]:
     """The user ids and anonymous ids among identity nodes, without their prefixes, as files have them."""
     return tuple(
-        sorted({node[len(prefix) :] for node in nodes for prefix in CLEAR_PREFIXES if node.startswith(prefix)})
+        sorted({node[len(prefix) :] for node in nodes for prefix in CLEAR_KIND_PREFIXES if node.startswith(prefix)})
     )
 
 
@@ -249,21 +265,17 @@ def _plan(project: Project, engine: Engine, texts: Sequence[str]) -> ErasurePlan
         "SELECT coalesce(source_file, '') AS source_file, coalesce(source_name, '') AS source_name, "
         "count(*) AS events FROM erase_ids GROUP BY ALL"
     ).to_pylist()
-    events_by_source = {(row["source_file"], row["source_name"]): int(row["events"]) for row in by_source}
-    in_clear = ids_in_clear(nodes)
-    quarantined = Counter(file for rows in rows_naming(project, in_clear).values() for file in rows.values())
+    in_clear = _ids_in_clear(nodes)
     return ErasurePlan(
         people=tuple(people),
         matched=tuple(matched),
         unmatched=tuple(sorted({text for text, _ in typed.values()} - answered)),
         shared=tuple(shared),
-        identifiers=len(nodes),
-        events=sum(events_by_source.values()),
-        files=len(_parts_holding(engine, project)) if events_by_source else 0,
-        events_by_source=events_by_source,
-        quarantined_by_file=dict(quarantined),
-        dismissed=sum(len(rows) for rows in rows_naming(project, in_clear, dismissed=True).values()),
         nodes=tuple(sorted(nodes)),
+        parts=tuple(_parts_holding(engine, project)) if by_source else (),
+        events_by_source={(row["source_file"], row["source_name"]): int(row["events"]) for row in by_source},
+        quarantine_rows=rows_naming(project, in_clear),
+        dismissed_rows=rows_naming(project, in_clear, dismissed=True),
     )
 
 

@@ -27,7 +27,7 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.core.pii import hmac_hex, normalise_email, normalise_phone
-from jejak.identity.graph import KIND_PREFIX
+from jejak.core.vocabulary import KIND_PREFIX
 from jejak.journeys.sessions import INTERACTION_TYPES, visits
 from jejak.segments.features import person_features
 from jejak.segments.personas import NO_PERSONA, assign_personas, load_personas

@@ -34,10 +34,15 @@ def publish_build(project: Project, build_dir: Path) -> None:
         copied = project.builds_dir / f"{project.tables_dir.name}-copied-{uuid.uuid4().hex[:8]}"
         previous = project.tables_dir.rename(copied).resolve()
     swap_symlink(project.tables_dir, build_dir)
-    keep = {build_dir.resolve(), previous}
-    for old in project.builds_dir.iterdir():
-        if old.is_dir() and old.resolve() not in keep:
-            remove_tree(old)
+    _remove_builds_but(project, {build_dir.resolve(), previous})
+
+
+def _remove_builds_but(project: Project, keep: set[Path | None]) -> None:
+    """Delete every build directory that is not one of `keep` (resolved paths)."""
+    if project.builds_dir.is_dir():
+        for old in project.builds_dir.iterdir():
+            if old.is_dir() and old.resolve() not in keep:
+                remove_tree(old)
 
 
 def drop_builds(project: Project, *, keep_current: bool) -> None:
@@ -49,10 +54,7 @@ def drop_builds(project: Project, *, keep_current: bool) -> None:
         project.tables_dir.unlink()
     elif not keep_current and project.tables_dir.is_dir():  # a copied project's tables, not a link (`publish_build`)
         remove_tree(project.tables_dir)
-    if project.builds_dir.is_dir():
-        for old in project.builds_dir.iterdir():
-            if old.is_dir() and old.resolve() != current:
-                remove_tree(old)
+    _remove_builds_but(project, {current})
 
 
 def current_build(project: Project) -> Path:
