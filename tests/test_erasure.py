@@ -235,3 +235,27 @@ def test_the_quarantined_rows_left_of_a_file_keep_its_source_name(tmp_path: Path
     done = retry_quarantined(project, fixed={anak.row_id: anak.raw.replace("not a time", "2026-03-03 12:00")})
     assert done.rows_stored == 1
     assert [row["source_name"] for row in lake_events(project) if row["event_id"] == "w8"] == ["toko-online"]
+
+
+def test_a_line_of_a_file_imported_with_an_id_prefix_goes_by_the_id_as_the_file_wrote_it(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    orders = tmp_path / "shopee.csv"
+    # The lake has `shopee:budi88`; a line the CSV reader could not split keeps the file's `budi88`.
+    orders.write_text(
+        "event_id,timestamp,type,user_id\n"
+        "o1,2026-03-01 09:00,page,budi88\n"
+        "o2,2026-03-01 10:00,page,budi888\n"
+        "o3,2026-03-02 09:00,page,budi88,too,many\n"
+        "o4,2026-03-02 10:00,page,budi888,too,many\n",
+        encoding="utf-8",
+    )
+    import_file(project, orders, id_prefix="shopee")
+    assert len(quarantined(project)) == 2
+    plan = plan_erasure(project, ["shopee:budi88"])
+    assert plan.quarantined_by_file == {str(orders): 1}
+    erase_people(project, ["shopee:budi88"])
+    assert [row["source_line"] for row in quarantined(project)] == [5]  # budi888's line stays
+    # Imported again, his line is not quarantined again: it is his, with the prefix the import puts.
+    again = import_file(project, orders, id_prefix="shopee")
+    assert (again.rows_erased, again.rows_quarantined, again.duplicates_skipped) == (2, 1, 1)
+    assert again.reconciles

@@ -1199,6 +1199,7 @@ def _import_readable(
             update=update,
             keep_anonymous=options.keep_anonymous,
             sum_revenue=options.sum_revenue,
+            id_prefix=options.id_prefix,
         )
         if not check:
             write_quarantine(project, stage, loaded.bad_rows, source_file, started_at)
@@ -1309,6 +1310,7 @@ def load_rows(
     update: bool = False,
     keep_anonymous: bool = False,
     sum_revenue: bool = False,
+    id_prefix: str | None = None,
 ) -> LoadedRows:
     """Validate a reader's rows, store the new valid ones in the lake and return the bad ones; with `check`, store
     nothing and return the first new events (CHECK_SAMPLE_ROWS) as they would be stored.
@@ -1320,7 +1322,8 @@ def load_rows(
     (None: the `timezone` setting's); `timestamp_formats`: the file's own formats of times, tried before the
     setting's (`--timestamp-format`); `update`: replace stored events the rows change (`import_file`);
     `keep_anonymous`: store a row with no identifier as a person of its own; `sum_revenue`: an event's revenue is the
-    sum of its rows' (`_store_new_events`).
+    sum of its rows' (`_store_new_events`); `id_prefix`: the one the reader put before the file's ids (`--id-prefix`),
+    for finding a bad row of an erased person (`_without_erased`).
     """
     settings = project.settings
     key = project.hmac_key()
@@ -1394,7 +1397,7 @@ def load_rows(
         if not continues:
             bad_rows.append(row)
     # A bad row of an erased person is not quarantined either: its raw text is theirs.
-    bad_rows, erased_bad = _without_erased(project, bad_rows, erased_keys)
+    bad_rows, erased_bad = _without_erased(project, bad_rows, erased_keys, id_prefix)
     erased_lines = {int(str(row["source_line"])) for row in erased_bad}
     return LoadedRows(
         rows_read=rows_read,
@@ -1898,33 +1901,43 @@ def _erased_keys(project: Project) -> set[str]:
 
 
 def _without_erased(
-    project: Project, bad_rows: list[dict[str, object]], keys: set[str] | frozenset[str]
+    project: Project, bad_rows: list[dict[str, object]], keys: set[str] | frozenset[str], id_prefix: str | None
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The bad rows split into those to quarantine and those of erased people: a row whose raw text has, as a JSON
-    value or a word of a line that is no JSON, a user id or anonymous id on the list of erased identifiers."""
+    value or a word of a line that is no JSON (with the file's `--id-prefix`, `raw_words`), a user id or anonymous
+    id on the list of erased identifiers."""
     if not (keys and bad_rows):
         return bad_rows, []
     secret = erasure_secret(project.hmac_key())
     kept: list[dict[str, object]] = []
     erased: list[dict[str, object]] = []
     for row in bad_rows:
-        words = raw_words(str(row["raw"] or ""))
+        words = raw_words(str(row["raw"] or ""), id_prefix)
         theirs = any(erased_key(secret, prefix + word) in keys for word in words for prefix in CLEAR_KIND_PREFIXES)
         (erased if theirs else kept).append(row)
     return kept, erased
 
 
-def raw_words(raw: str) -> set[str]:
+def raw_words(raw: str, id_prefix: str | None = None) -> set[str]:
     """What a quarantined row's raw text may name someone by: every scalar value of it, at any depth, when it is
     JSON (a JSON Lines message, or a CSV or Parquet row kept as an object of its columns); else its words, apart by
-    white space, commas, semicolons, bars and quotes.
+    white space, commas, semicolons, bars and quotes. With the `id_prefix` its file was imported with, each word
+    also as that import would have prefixed it: a line the CSV reader could not split is kept as the file wrote it
+    (`budi88`), while the lake has `shopee:budi88` (a row kept as an object has its ids prefixed already).
 
     Example:
         >>> sorted(raw_words('{"userId": "ana", "n": 2, "context": {"ip": null}}'))
         ['2', 'ana']
         >>> sorted(raw_words('ana,2026-13-01,"Toko Kopi"'))
         ['2026-13-01', 'Kopi', 'Toko', 'ana']
+        >>> sorted(raw_words('budi88,extra', id_prefix="shopee"))
+        ['budi88', 'extra', 'shopee:budi88', 'shopee:extra']
     """
+    words = _raw_words(raw)
+    return words | {f"{id_prefix}:{word}" for word in words} if id_prefix else words
+
+
+def _raw_words(raw: str) -> set[str]:
     try:
         value = loads(raw)
     except ValueError:

@@ -531,21 +531,24 @@ def remove_quarantined_of(project: Project, stage: Path, source_file: str) -> in
 
 def rows_naming(project: Project, words: Iterable[str], dismissed: bool = False) -> dict[str, dict[int, str]]:
     """The quarantined rows (the dismissed ones, with `dismissed`) whose raw text names one of `words` (a person's
-    user ids and anonymous ids, for an erasure) as `importer.raw_words` reads it: a value of a row kept as JSON, or
-    a word of a line that is no JSON (`C0042` is not in `C00421`). Part id → {position: its source file}. E-mails
-    and phones need no search: they were masked before any row was quarantined."""
+    user ids and anonymous ids, for an erasure, as the lake has them) as `importer.raw_words` reads it: a value of a
+    row kept as JSON, or a word of a line that is no JSON (`C0042` is not in `C00421`), with the `--id-prefix` its
+    file was imported with. Part id → {position: its source file}. E-mails and phones need no search: they were
+    masked before any row was quarantined."""
     wanted = set(words)
     if not wanted:
         return {}
     found: dict[str, dict[int, str]] = {}
+    prefixes: dict[str, str | None] = {}  # source file → its import's --id-prefix, looked up once per file
     for part in _parts(project, dismissed):
         table = pq.read_table(part, columns=["raw", "source_file"])
+        files = [str(source_file or "") for source_file in table.column("source_file").to_pylist()]
+        if unseen := set(files) - prefixes.keys():
+            prefixes |= {file: done.options.id_prefix for file, done in _source_imports(project, unseen).items()}
         naming = {
-            position: str(source_file or "")
-            for position, (raw, source_file) in enumerate(
-                zip(table.column("raw").to_pylist(), table.column("source_file").to_pylist(), strict=True)
-            )
-            if raw and raw_words(raw) & wanted
+            position: source_file
+            for position, (raw, source_file) in enumerate(zip(table.column("raw").to_pylist(), files, strict=True))
+            if raw and raw_words(raw, prefixes[source_file]) & wanted
         }
         if naming:
             found[_part_id(part)] = naming
@@ -708,6 +711,7 @@ def retry_quarantined(
                         timestamp_formats=options.timestamp_formats,
                         keep_anonymous=options.keep_anonymous,
                         sum_revenue=options.sum_revenue,
+                        id_prefix=options.id_prefix,
                     )
                 except _NoHeader:
                     left.update({row.row_id: "no_header" for row, _ in group.rows})

@@ -14,7 +14,8 @@ compaction or removal runs meanwhile:
 - **the lake**: each part file that holds one of their events is replaced by one without them (staged, fsynced,
   renamed into place) and deleted, as a removal of an import does (`ingest.removal`);
 - **the quarantine**, and the rows dismissed from it: each row whose raw text names one of their user ids or
-  anonymous ids as a whole word (e-mails and phones were masked before a row was quarantined, `ingest.identifiers`).
+  anonymous ids as a whole word (e-mails and phones were masked before a row was quarantined, `ingest.identifiers`);
+  in a line of a file imported with `--id-prefix shopee`, the id as the file wrote it (`budi88` for `shopee:budi88`).
 
 Then the derived tables: a new build from the lake without them is published, and every other build (the previous
 one kept for readers, with the answers cached beside it) is deleted. When nothing is left to build from, or the
@@ -30,9 +31,8 @@ quarantine's. Nothing else in the SQLite state names a customer (imports, spend,
 dashboard users do not), so nothing there goes besides.
 
 Assumptions: an erased event's bytes are gone from jejak's files; copies outside them (the files it was imported
-from, backups, a Spark cluster's storage) are the business's to erase. A row whose user id a file gives without the
-prefix an import added (`--id-prefix shopee`: `budi88` in the file, `shopee:budi88` in the lake) is not found in
-the quarantine by that id, and a bad row that names them only by an e-mail or phone (masked) is quarantined.
+from, backups, a Spark cluster's storage) are the business's to erase. A quarantined row that names them only by an
+e-mail or phone stays: those were masked when it was quarantined, so nothing in it says whose it was.
 """
 
 from __future__ import annotations
