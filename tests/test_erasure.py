@@ -259,3 +259,26 @@ def test_a_line_of_a_file_imported_with_an_id_prefix_goes_by_the_id_as_the_file_
     again = import_file(project, orders, id_prefix="shopee")
     assert (again.rows_erased, again.rows_quarantined, again.duplicates_skipped) == (2, 1, 1)
     assert again.reconciles
+
+
+def test_the_plan_asked_about_is_carried_out_while_the_lake_is_as_it_was(project: Project) -> None:
+    plan = plan_erasure(project, ["ana@example.com"])
+    done = erase_people(project, ["ana@example.com"], agreed=plan)
+    assert done.plan is plan  # not planned again
+    assert {row["event_id"] for row in lake_events(project)} == {"w4", "w5", "w6", "t3", "t4", "t5"}
+    assert [row["raw"] for row in quarantined(project) if "ana" in row["raw"]] == [
+        row["raw"] for row in quarantined(project) if "anak" in row["raw"]
+    ]
+    assert all(row["reconciles"] for row in imports_log(project))
+
+
+def test_an_import_after_the_question_makes_the_erasure_plan_again(project: Project, tmp_path: Path) -> None:
+    plan = plan_erasure(project, ["ana@example.com"])
+    later = write_csv(
+        tmp_path / "later.csv",
+        [{"event_id": "l1", "timestamp": "2026-03-06 09:00", "type": "page", "anonymous_id": "dev-ana"}],
+    )
+    import_file(project, later)
+    done = erase_people(project, ["ana@example.com"], agreed=plan)
+    assert done.plan is not plan and done.plan.events == plan.events + 1
+    assert "l1" not in {row["event_id"] for row in lake_events(project)}

@@ -1095,17 +1095,21 @@ def erase(identifiers: tuple[str, ...], dry_run: bool, yes: bool, project_dir: s
         click.confirm("Erase them? This cannot be undone", abort=True)
     with console.status("Erasing…"):
         done = erase_people(
-            project, identifiers, on_step=lambda name, seconds: console.print(f"  {name:<16} {seconds:6.2f} s")
+            project,
+            identifiers,
+            agreed=None if yes else plan,  # what was asked about: not resolved again while the lake is as it was
+            on_step=lambda name, seconds: console.print(f"  {name:<16} {seconds:6.2f} s"),
         )
     plan = done.plan
     console.print(
-        f"Erased {len(plan.people):,} {_people_word(len(plan.people))}: {plan.events:,} events from "
-        f"{plan.files:,} lake files, {plan.quarantined:,} quarantined rows and {plan.dismissed:,} dismissed ones."
+        f"Erased {_counted(len(plan.people), 'person', 'people')}: {_counted(plan.events, 'event')} from "
+        f"{_counted(plan.files, 'lake file')}, {_counted(plan.quarantined, 'quarantined row')} and "
+        f"{_counted(plan.dismissed, 'dismissed one')}."
     )
     if done.build is not None:
         console.print(
             f"Built again without them in {done.build.total_seconds:.2f} s → {done.build.build_dir}; "
-            f"{done.builds_deleted:,} earlier {'build' if done.builds_deleted == 1 else 'builds'} deleted."
+            f"{_counted(done.builds_deleted, 'earlier build')} deleted."
         )
         if project.settings.precompute_views:
             precompute_views(project)
@@ -1122,15 +1126,17 @@ def _erasure_text(plan: Any) -> str:
     lines += [f"{text} → nobody in the event lake" for text in plan.unmatched]
     lines += [f"{text} → nobody: shared by {users:,} user ids, so it names none of them" for text, users in plan.shared]
     lines.append(
-        f"{len(plan.people):,} {_people_word(len(plan.people))} with {plan.identifiers:,} identifiers: "
-        f"{plan.events:,} events in {plan.files:,} lake files, {plan.quarantined:,} quarantined rows and "
-        f"{plan.dismissed:,} dismissed ones would be erased, and the tables built again without them."
+        f"{_counted(len(plan.people), 'person', 'people')} with {_counted(plan.identifiers, 'identifier')}: "
+        f"{_counted(plan.events, 'event')} in {_counted(plan.files, 'lake file')}, "
+        f"{_counted(plan.quarantined, 'quarantined row')} and {_counted(plan.dismissed, 'dismissed one')} would be "
+        "erased, and the tables built again without them."
     )
     return "\n".join(lines)
 
 
-def _people_word(count: int) -> str:
-    return "person" if count == 1 else "people"
+def _counted(count: int, one: str, many: str | None = None) -> str:
+    """`1 lake file`, `3 lake files`: a count with its noun (`many`, else `one` with an s)."""
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
 
 
 @cli.command(name="settings")
