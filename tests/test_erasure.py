@@ -15,7 +15,7 @@ from jejak.ingest.importer import import_file
 from jejak.ingest.quarantine import dismiss_quarantined, list_quarantined, retry_quarantined
 from jejak.pipeline import run_build
 from jejak.service.data import imports_log
-from jejak.service.erasure import erase_people, plan_erasure
+from jejak.service.erasure import erase_people, lift_erasure, plan_erasure
 from jejak.store.appstate import open_state
 from jejak.store.derived import table_path
 from jejak.store.lake import event_files
@@ -282,3 +282,50 @@ def test_an_import_after_the_question_makes_the_erasure_plan_again(project: Proj
     done = erase_people(project, ["ana@example.com"], agreed=plan)
     assert done.plan is not plan and done.plan.events == plan.events + 1
     assert "l1" not in {row["event_id"] for row in lake_events(project)}
+
+
+def _survey(tmp_path: Path, event_id: str) -> Path:
+    row = {
+        "event_id": event_id,
+        "timestamp": "2026-03-07 09:00",
+        "event": "Survey Answered",
+        "email": "ana@example.com",
+    }
+    return write_csv(tmp_path / f"{event_id}.csv", [row])
+
+
+def test_an_erased_person_who_comes_back_is_lifted_off_the_list_by_what_they_name(
+    project: Project, tmp_path: Path
+) -> None:
+    erase_people(project, ["ana"])
+    erase_people(project, ["budi"])  # another erasure: his identifiers are not hers
+    assert import_file(project, _survey(tmp_path, "s1")).rows_erased == 1
+    lifted = lift_erasure(project, ["Ana@Example.com"])
+    assert lifted.lifted == (("Ana@Example.com", "e-mail"),)
+    assert lifted.still_listed == 3  # her user id, device and phone stay until named
+    assert import_file(project, _survey(tmp_path, "s2")).rows_stored == 1
+    web, till = _story(tmp_path)
+    assert import_file(project, web).rows_erased == 5 + 2  # her user id and device are still on the list; Budi's
+    both = lift_erasure(project, ["ana", "dev-ana", "anak"])
+    assert (both.lifted, both.not_listed) == ((("ana", "user id"), ("dev-ana", "anonymous id")), ("anak",))
+    assert both.still_listed == 1  # her phone
+    again = import_file(project, web)
+    # Her valid rows (the identify row carries her e-mail too, which is lifted) are stored again; her bad rows are
+    # quarantined again; Budi's two are still skipped, and in the till file her phone's two and Budi's.
+    assert (again.rows_stored, again.rows_erased) == (3, 2)
+    assert import_file(project, till).rows_erased == 3
+    with pytest.raises(SettingError, match="Not on the list of erased identifiers: anak"):
+        lift_erasure(project, ["anak"])
+
+
+def test_the_unerase_command_says_what_it_lifted(tmp_path: Path) -> None:
+    runner, root = cli_project(tmp_path)
+    for path in _story(tmp_path):
+        assert _run(runner, root, "import", str(path)).exit_code == 0
+    assert _run(runner, root, "erase", "ana", "--yes").exit_code == 0
+    done = _run(runner, root, "unerase", "ana@example.com", "nobody@example.com")
+    assert done.exit_code == 0, done.output
+    assert "ana@example.com: off the list (by e-mail)" in done.output
+    assert "nobody@example.com: not on the list" in done.output and "3 other identifiers" in done.output
+    again = _run(runner, root, "unerase", "ana@example.com")
+    assert again.exit_code == 1 and "Not on the list" in again.output

@@ -1120,6 +1120,34 @@ def erase(identifiers: tuple[str, ...], dry_run: bool, yes: bool, project_dir: s
         )
 
 
+@cli.command()
+@click.argument("identifiers", nargs=-1, required=True)
+@PROJECT_OPTION
+@handle_errors
+def unerase(identifiers: tuple[str, ...], project_dir: str | None) -> None:
+    """Let later imports store the rows of identifiers that `jejak erase` put on its list.
+
+    For a person who was erased, came back and consented again. Name each identifier (user id, anonymous id, e-mail,
+    phone or person id): only those named are lifted, so the person's other identifiers (a device, another e-mail)
+    stay on the list until named too. What was erased stays erased: import it again to have it back.
+
+    Example: jejak unerase budi@example.com
+    """
+    from jejak.service.erasure import lift_erasure
+
+    done = lift_erasure(project_at(project_dir), identifiers)
+    for text, how in done.lifted:
+        console.print(f"{text}: off the list (by {how}); later imports store its rows again.")
+    for text in done.not_listed:
+        console.print(f"{text}: not on the list.")
+    if done.still_listed:
+        console.print(
+            f"{_counted(done.still_listed, 'other identifier')} erased with them "
+            f"{'stays' if done.still_listed == 1 else 'stay'} on the list (their devices, other e-mails or phones); "
+            "name them to lift them too."
+        )
+
+
 def _erasure_text(plan: Any) -> str:
     """Whom a plan names and what of them would go, in a few lines."""
     lines = [f"{text} → {person} (by {how})" for text, person, how in plan.matched]

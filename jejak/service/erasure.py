@@ -26,6 +26,9 @@ Their identifiers go on the list of erased identifiers in SQLite, each only as a
 their user ids or anonymous ids is not quarantined), and counts them as `rows_erased`. So an export imported again,
 or a Google Sheet read again at its next sync, does not bring them back.
 
+Someone erased who comes back and consents again is taken off the list by the identifiers they give
+(`lift_erasure`, `jejak unerase`): later imports store their rows again. What was erased stays erased.
+
 The imports log gets an `erased` line per file with negative counts, so that its sums stay the lake's and the
 quarantine's. Nothing else in the SQLite state names a customer (imports, spend, persona documents, map notes and
 dashboard users do not), so nothing there goes besides.
@@ -60,7 +63,7 @@ from jejak.pipeline import BuildResult, StepCallback, run_build
 from jejak.service.people import KIND_WORDS, candidate_nodes
 from jejak.store.appstate import writing_state
 from jejak.store.derived import drop_builds
-from jejak.store.lake import event_files, events_glob, reading_lake, rewriting_lake, staging_area
+from jejak.store.lake import event_files, events_glob, reading_lake, rewriting_lake, staging_area, writer_lock
 from jejak.store.project import Project
 
 # A person id as a build names them is its component's smallest node without the sorting digit: `u:C0042` is
@@ -182,6 +185,48 @@ def erase_people(
         logged = ImportSummary(source_file, ERASED_FORMAT, -rows, 0, -rows, 0)
         record_import(project, logged, names[source_file], started_at)
     return _rebuild(project, plan, on_step)
+
+
+@dataclass(frozen=True)
+class LiftedErasure:
+    """What `lift_erasure` took off the list of erased identifiers."""
+
+    lifted: tuple[tuple[str, str], ...]  # (what was typed, how it matched: "user id", "e-mail", …)
+    not_listed: tuple[str, ...]  # typed texts that are on no list of erased identifiers
+    still_listed: int  # identifiers erased at the same time as the lifted ones that stay on the list
+
+
+def lift_erasure(project: Project, texts: Sequence[str]) -> LiftedErasure:
+    """Take the identifiers these texts name off the list of erased identifiers, so that later imports store the
+    rows that carry them again (someone erased came back and consented). Only what is named is lifted: the other
+    identifiers of the same erasure (a device, another e-mail) stay, and are counted in `still_listed`, since the
+    list keeps no id in clear to say which they are. Raises SettingError when nothing is typed or nothing named is on
+    the list; nothing is changed then."""
+    typed = _nodes_typed(project, texts)
+    secret = erasure_secret(project.hmac_key())
+    keys = {erased_key(secret, node): named for node, named in typed.items()}
+    # Under the writer lock: an erasure or an import reads the list under it.
+    with writer_lock(project), writing_state(project.sqlite_path) as db:
+        marks = ",".join("?" * len(keys))
+        listed = db.execute(
+            f"SELECT key_sha256, erased_at FROM erased_identifiers WHERE key_sha256 IN ({marks})", list(keys)
+        ).fetchall()
+        if not listed:
+            named = ", ".join(sorted({text for text, _ in typed.values()}))
+            raise SettingError(
+                f"Not on the list of erased identifiers: {named}. Imports store their rows already; nothing changed."
+            )
+        db.execute(f"DELETE FROM erased_identifiers WHERE key_sha256 IN ({marks})", list(keys))
+        times = sorted({erased_at for _, erased_at in listed})
+        (still,) = db.execute(
+            f"SELECT count(*) FROM erased_identifiers WHERE erased_at IN ({','.join('?' * len(times))})", times
+        ).fetchone()
+    lifted = sorted({keys[key] for key, _ in listed})
+    return LiftedErasure(
+        lifted=tuple(lifted),
+        not_listed=tuple(sorted({text for text, _ in typed.values()} - {text for text, _ in lifted})),
+        still_listed=int(still),
+    )
 
 
 def nobody_named(plan: ErasurePlan) -> str:
