@@ -199,3 +199,82 @@ def _scanned_lanes(
     pages = pages.filter(pages.entrances >= min_entrances)
     lanes["bounce"] = pages.mutate(bounce_rate=pages.bounces.cast("float64") / pages.entrances.cast("float64"))
     return lanes
+
+
+# Each report command with its own options, the service call whose answer it must print, and the filters it takes.
+COMMANDS: dict[str, tuple[tuple[str, ...], Any, tuple[str, ...]]] = {
+    "paths": (
+        ("paths", "--dimension", "campaign"),
+        lambda built, scope: reports.conversion_paths(built, scope, dimension="campaign")["paths"],
+        ("persona-and-days", "conversion-type"),
+    ),
+    "assisted": (
+        ("assisted",),
+        lambda built, scope: reports.assisted(built, scope)["assisted"],
+        ("persona-and-days", "conversion-type"),
+    ),
+    "devices": (
+        ("devices", "--by", "os"),
+        lambda built, scope: reports.devices(built, scope, by="os"),
+        ("persona-and-days", "conversion-type", "channel"),
+    ),
+    "bounce": (
+        ("bounce", "--by", "channel"),
+        lambda built, scope: reports.bounce_rates(built, scope, by="channel")["bounce"],
+        ("persona-and-days", "channel"),  # bounce counts visits: no conversion type narrows it
+    ),
+    "timelag": (
+        ("timelag", "--by-first-channel"),
+        lambda built, scope: reports.histogram(built, scope, kind="timelag", by_first_channel=True)["histogram"],
+        ("persona-and-days", "conversion-type", "channel"),
+    ),
+    "funnel": (
+        ("funnel", "Product Viewed", "Order Completed", "--top", "3"),
+        lambda built, scope: reports.funnel(
+            built,
+            scope,
+            reports.FunnelQuery(("Product Viewed", "Order Completed"), None, None, (), None, 3, None, None),
+        ),
+        ("persona-and-days",),
+    ),
+    "flows": (
+        ("flows", "--from-event", "Product Viewed", "--steps", "2"),
+        lambda built, scope: reports.flows(built, scope, start_event="Product Viewed", end_event=None, steps=2),
+        ("persona-and-days",),
+    ),
+}
+# The demo's conversions run from 2 January to 28 March 2026, all of them orders.
+FILTERS = {
+    "persona-and-days": (
+        ("--from", "2026-02-01", "--to", "2026-03-15", "--persona", PERSONA),
+        Scope(start=dt.date(2026, 2, 1), end=dt.date(2026, 3, 15), persona=PERSONA),
+    ),
+    "conversion-type": (
+        ("--conversion-type", "Subscription Started"),
+        Scope(conversion_types=("Subscription Started",)),
+    ),
+    "channel": (("--channel", "Direct"), Scope(channel="Direct")),
+}
+CASES = [(command, kind) for command, (_, _, kinds) in COMMANDS.items() for kind in kinds]
+
+
+@pytest.mark.parametrize(("command", "kind"), CASES, ids=[f"{command}-{kind}" for command, kind in CASES])
+def test_each_report_command_prints_the_service_answer_for_its_filters(
+    project: Project, command: str, kind: str
+) -> None:
+    """The terminal's number is the service's: --from, --to, --persona, --conversion-type and --channel reach it."""
+    from click.testing import CliRunner
+
+    from jejak.cli.main import cli
+
+    arguments, answer, _ = COMMANDS[command]
+    options, scope = FILTERS[kind]
+    printed = CliRunner().invoke(
+        cli, ["report", *arguments, *options, "--format", "json", "--project", str(project.root)]
+    )
+    assert printed.exit_code == 0, printed.output
+    with open_build(project) as built:
+        expected = json.loads(json.dumps(answer(built, scope), default=str))
+        unfiltered = json.loads(json.dumps(answer(built, Scope()), default=str))
+    assert json.loads(printed.stdout) == expected
+    assert expected != unfiltered, "the filter changes nothing here: the test would not see it dropped"

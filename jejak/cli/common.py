@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import functools
 import json
@@ -22,7 +23,7 @@ from rich.text import Text
 from jejak.core.errors import InputFileError, JejakError, OutputFileError
 from jejak.core.typed import shown
 from jejak.service.language import percent_text
-from jejak.service.reports import is_share_column
+from jejak.service.reports import Scope, is_share_column
 
 F = TypeVar("F", bound=Callable[..., Any])
 # No markup and no emoji codes: what jejak prints is data (file names, campaigns, channels, customers' comments), and
@@ -272,11 +273,49 @@ def cell_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def report_filters(channel: bool = True, conversion_type: bool = True) -> Callable[[F], F]:
-    """The options every report takes: --from, --to, --html, --persona, --format, --project (and
-    --conversion-type, --channel where they apply)."""
+@dataclass(frozen=True)
+class ReportRequest:
+    """What every report command is given besides its own options (`report_filters`): which project, what of it the
+    report looks at, and how to show it."""
 
-    def decorate(func: F) -> F:
+    project_dir: str | None
+    scope: Scope
+    output_format: str  # table, csv or json
+    html_file: str | None  # also draw it into this page (--html)
+
+    def project(self) -> Any:
+        return project_at(self.project_dir)
+
+    def draw(self, sections: Sequence[tuple[str, str, Sequence[dict[str, Any]]]], title: str) -> None:
+        draw(self.html_file, sections, title)
+
+
+def report_filters(
+    channel: bool = True, conversion_type: bool = True
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every report takes: --from, --to, --html, --persona, --format, --project (and
+    --conversion-type, --channel where they apply), given to the command as one `ReportRequest`, its first
+    argument, before the command's own options."""
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(func)
+        def given(
+            *,
+            project_dir: str | None,
+            start_date: dt.datetime | None,
+            end_date: dt.datetime | None,
+            html_file: str | None,
+            persona: str | None,
+            output_format: str,
+            conversion_types: tuple[str, ...] = (),
+            channel: str | None = None,
+            **own: Any,
+        ) -> None:
+            days = [moment.date() if moment else None for moment in (start_date, end_date)]
+            scope = Scope(days[0], days[1], tuple(conversion_types), channel, persona)
+            func(ReportRequest(project_dir, scope, output_format, html_file), **own)
+
+        command: Callable[..., None] = given
         options = [
             click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC)."),
             click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included."),
@@ -300,8 +339,8 @@ def report_filters(channel: bool = True, conversion_type: bool = True) -> Callab
         options.append(click.option("--format", "output_format", type=FORMATS, default="table"))
         options.append(PROJECT_OPTION)
         for option in reversed(options):
-            func = option(func)
-        return func
+            command = option(command)
+        return command
 
     return decorate
 

@@ -10,9 +10,9 @@ import click
 from jejak.cli.common import (
     FORMATS,
     PROJECT_OPTION,
+    ReportRequest,
     cell_text,
     console,
-    draw,
     handle_errors,
     print_rows,
     project_at,
@@ -24,11 +24,7 @@ from jejak.cli.common import (
 from jejak.service import reports as service
 from jejak.service.builds import open_build
 from jejak.service.language import percent_text
-from jejak.service.reports import DIMENSIONS, FunnelQuery, Scope
-
-
-def _day(moment: Any) -> Any:
-    return moment.date() if moment else None
+from jejak.service.reports import DIMENSIONS, FunnelQuery
 
 
 @click.group()
@@ -117,32 +113,24 @@ def summary(output_format: str, project_dir: str | None) -> None:
 @report_filters()
 @handle_errors
 def devices(
+    request: ReportRequest,
     grouping: str,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    html_file: str | None,
-    persona: str | None,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
 ) -> None:
     """Conversion by device type or OS, cross-device journeys, and which device closes after which.
 
     Example: jejak report devices --by os --format json
     """
-    scope = Scope(_day(start_date), _day(end_date), conversion_types, channel, persona)
-    with open_build(project_at(project_dir)) as built:
-        found = service.devices(built, scope, by=grouping)
+    with open_build(request.project()) as built:
+        found = service.devices(built, request.scope, by=grouping)
     title = f"Conversion by {grouping.replace('_', ' ')}"
-    draw(html_file, [(title, "devices_figure", found["devices"])], title)
+    request.draw([(title, "devices_figure", found["devices"])], title)
     show_sections(
         {
             "devices": (title, found["devices"]),
             "cross_device": ("Journeys across devices", found["cross_device"]),
             "handoff": ("First device → device of the conversion", found["handoff"]),
         },
-        output_format,
+        request.output_format,
     )
 
 
@@ -154,31 +142,23 @@ def devices(
 @report_filters()
 @handle_errors
 def bounce_report(
+    request: ReportRequest,
     grouping: str,
     top_n: int | None,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    html_file: str | None,
-    persona: str | None,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
 ) -> None:
     """Highest-bounce landing pages (with enough entrances), or bounce by channel; classic and engagement-based.
 
     Example: jejak report bounce --top 20
     """
-    project = project_at(project_dir)
-    scope = Scope(_day(start_date), _day(end_date), conversion_types, channel, persona)
+    project = request.project()
     with open_build(project) as built:
-        rows = service.bounce_rates(built, scope, by=grouping, top_n=top_n)["bounce"]
+        rows = service.bounce_rates(built, request.scope, by=grouping, top_n=top_n)["bounce"]
     if grouping == "page":
         title = f"Landing pages with the highest bounce (at least {project.settings.bounce_min_entrances} entrances)"
     else:
         title = "Bounce by channel"
-    draw(html_file, [(title, "bounce_figure", rows)], title)
-    show_rows(rows, output_format, title)
+    request.draw([(title, "bounce_figure", rows)], title)
+    show_rows(rows, request.output_format, title)
 
 
 @report.command(name="paths")
@@ -190,27 +170,21 @@ def bounce_report(
 @report_filters(channel=False)
 @handle_errors
 def paths_report(
+    request: ReportRequest,
     dimension: str,
     exposure: bool,
     top_n: int | None,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    html_file: str | None,
-    persona: str | None,
-    conversion_types: tuple[str, ...],
 ) -> None:
     """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
 
     Example: jejak report paths --dimension campaign --no-exposure --top 20
     """
-    scope = Scope(_day(start_date), _day(end_date), conversion_types, persona=persona)
-    with open_build(project_at(project_dir)) as built:
-        rows = service.conversion_paths(built, scope, dimension=dimension, exposure=exposure, top_n=top_n)["paths"]
+    with open_build(request.project()) as built:
+        found = service.conversion_paths(built, request.scope, dimension=dimension, exposure=exposure, top_n=top_n)
+    rows = found["paths"]
     title = f"Top conversion paths by {dimension.replace('_', ' / ')}"
-    draw(html_file, [(title, "paths_figure", rows)], title)
-    show_rows(rows, output_format, title)
+    request.draw([(title, "paths_figure", rows)], title)
+    show_rows(rows, request.output_format, title)
 
 
 @report.command()
@@ -218,25 +192,18 @@ def paths_report(
 @report_filters(channel=False)
 @handle_errors
 def assisted(
+    request: ReportRequest,
     dimension: str,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    html_file: str | None,
-    persona: str | None,
-    conversion_types: tuple[str, ...],
 ) -> None:
     """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
 
     Example: jejak report assisted --dimension source_medium
     """
-    scope = Scope(_day(start_date), _day(end_date), conversion_types, persona=persona)
-    with open_build(project_at(project_dir)) as built:
-        rows = service.assisted(built, scope, dimension=dimension)["assisted"]
+    with open_build(request.project()) as built:
+        rows = service.assisted(built, request.scope, dimension=dimension)["assisted"]
     title = "Assisted conversions (touches in the lookback window, before path transforms)"
-    draw(html_file, [(title, "assisted_figure", rows)], title)
-    if output_format == "table":
+    request.draw([(title, "assisted_figure", rows)], title)
+    if request.output_format == "table":
         rows = [
             {
                 dimension: row[dimension],
@@ -250,34 +217,21 @@ def assisted(
             }
             for row in rows
         ]
-    print_rows(rows, output_format, title)
+    print_rows(rows, request.output_format, title)
 
 
-def _histogram(
-    kind: str,
-    *,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    conversion_types: tuple[str, ...],
-    channel: str | None,
-    persona: str | None,
-    by_first_channel: bool,
-    output_format: str,
-    html_file: str | None,
-) -> None:
+def _histogram(kind: str, request: ReportRequest, *, by_first_channel: bool) -> None:
     """The time-lag or path-length histogram (and, for time lag in a table, the median and mean)."""
     title, figure = {
         "timelag": ("Time lag (days from first touch to conversion)", "time_lag_figure"),
         "pathlength": ("Path length (touches per conversion)", "path_length_figure"),
     }[kind]
-    scope = Scope(_day(start_date), _day(end_date), conversion_types, channel, persona)
-    with open_build(project_at(project_dir)) as built:
-        found = service.histogram(built, scope, kind=kind, by_first_channel=by_first_channel)
+    with open_build(request.project()) as built:
+        found = service.histogram(built, request.scope, kind=kind, by_first_channel=by_first_channel)
     rows, middle = found["histogram"], found.get("summary", [])
-    draw(html_file, [(title, figure, rows)], title)
-    show_rows(rows, output_format, title)
-    if middle and output_format == "table":
+    request.draw([(title, figure, rows)], title)
+    show_rows(rows, request.output_format, title)
+    if middle and request.output_format == "table":
         show_rows(middle, "table", "Median and mean")
 
 
@@ -285,24 +239,24 @@ def _histogram(
 @click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
 @report_filters()
 @handle_errors
-def timelag(**options: Any) -> None:
+def timelag(request: ReportRequest, by_first_channel: bool) -> None:
     """Conversions by days from first touch to conversion (0, 1, … 11, 12-30, 31-60, 61-90, 91+).
 
     Example: jejak report timelag --by-first-channel --format csv
     """
-    _histogram("timelag", **options)
+    _histogram("timelag", request, by_first_channel=by_first_channel)
 
 
 @report.command()
 @click.option("--by-first-channel", is_flag=True, help="One histogram per channel of the first touch.")
 @report_filters()
 @handle_errors
-def pathlength(**options: Any) -> None:
+def pathlength(request: ReportRequest, by_first_channel: bool) -> None:
     """Conversions by touches per conversion (1, 2, … 11, 12+).
 
     Example: jejak report pathlength --format json
     """
-    _histogram("pathlength", **options)
+    _histogram("pathlength", request, by_first_channel=by_first_channel)
 
 
 @report.command()
@@ -323,6 +277,7 @@ def pathlength(**options: Any) -> None:
 @report_filters(channel=False, conversion_type=False)
 @handle_errors
 def funnel(
+    request: ReportRequest,
     steps: tuple[str, ...],
     order: str | None,
     window_days: int | None,
@@ -331,12 +286,6 @@ def funnel(
     top_n: int,
     period: str | None,
     next_after: int | None,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    html_file: str | None,
-    persona: str | None,
 ) -> None:
     """People at each step (event names, or page:/path), drop-off, and median time between steps.
 
@@ -344,21 +293,20 @@ def funnel(
     jejak report funnel "Product Viewed" "Product Added" "Checkout Started" "Order Completed" --by channel --next-after 3
     """
     query = FunnelQuery(steps, order, window_days, exclusions, breakdown, top_n, period, next_after)
-    scope = Scope(_day(start_date), _day(end_date), persona=persona)
-    with open_build(project_at(project_dir)) as built:
-        chosen = query.funnel(built, scope)
-        found = service.funnel(built, scope, query)
+    with open_build(request.project()) as built:
+        chosen = query.funnel(built, request.scope)
+        found = service.funnel(built, request.scope, query)
     title = f"Funnel ({chosen.order}, {chosen.window_seconds // 86_400}-day window)"
     pictures = [(title, "funnel_figure", found["steps"])]
     if "trend" in found:
         pictures.append((f"Entered and completed per {period}", "funnel_trend_figure", found["trend"]))
-    draw(html_file, pictures, title)
+    request.draw(pictures, title)
     titles = {
         "steps": title,
         "trend": f"Per {period} of step 1",
         "next": f"What people did right after step {next_after}",
     }
-    show_sections({name: (titles[name], rows) for name, rows in found.items()}, output_format)
+    show_sections({name: (titles[name], rows) for name, rows in found.items()}, request.output_format)
 
 
 @report.command()
@@ -371,18 +319,13 @@ def funnel(
 @report_filters(channel=False, conversion_type=False)
 @handle_errors
 def flows(
+    request: ReportRequest,
     start_event: str | None,
     end_event: str | None,
     steps: int,
     top_n: int,
     node: str,
     within: str,
-    output_format: str,
-    project_dir: str | None,
-    start_date: Any,
-    end_date: Any,
-    html_file: str | None,
-    persona: str | None,
 ) -> None:
     """What people did after an event, or before one, step by step (a Sankey with --html).
 
@@ -392,11 +335,10 @@ def flows(
 
     if (start_event is None) == (end_event is None):
         raise SettingError("Give exactly one of --from-event (forward) and --to-event (backward).")
-    scope = Scope(_day(start_date), _day(end_date), persona=persona)
-    with open_build(project_at(project_dir)) as built:
+    with open_build(request.project()) as built:
         found = service.flows(
             built,
-            scope,
+            request.scope,
             start_event=start_event,
             end_event=end_event,
             steps=steps,
@@ -406,8 +348,10 @@ def flows(
         )
     title = f"After {start_event}" if start_event is not None else f"Before {end_event}"
     nodes, links = found["nodes"], found["links"]
-    draw(html_file, [(title, "flows_figure", links)], title)
-    show_sections({"nodes": (f"{title}: paths per step", nodes), "links": (f"{title}: links", links)}, output_format)
+    request.draw([(title, "flows_figure", links)], title)
+    show_sections(
+        {"nodes": (f"{title}: paths per step", nodes), "links": (f"{title}: links", links)}, request.output_format
+    )
 
 
 @report.command()
