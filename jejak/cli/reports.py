@@ -112,10 +112,7 @@ def summary(output_format: str, project_dir: str | None) -> None:
 @click.option("--by", "grouping", type=click.Choice(["device_type", "os"]), default="device_type", show_default=True)
 @report_filters()
 @handle_errors
-def devices(
-    request: ReportRequest,
-    grouping: str,
-) -> None:
+def devices(request: ReportRequest, grouping: str) -> None:
     """Conversion by device type or OS, cross-device journeys, and which device closes after which.
 
     Example: jejak report devices --by os --format json
@@ -141,11 +138,7 @@ def devices(
 )
 @report_filters()
 @handle_errors
-def bounce_report(
-    request: ReportRequest,
-    grouping: str,
-    top_n: int | None,
-) -> None:
+def bounce_report(request: ReportRequest, grouping: str, top_n: int | None) -> None:
     """Highest-bounce landing pages (with enough entrances), or bounce by channel; classic and engagement-based.
 
     Example: jejak report bounce --top 20
@@ -169,12 +162,7 @@ def bounce_report(
 )
 @report_filters(channel=False)
 @handle_errors
-def paths_report(
-    request: ReportRequest,
-    dimension: str,
-    exposure: bool,
-    top_n: int | None,
-) -> None:
+def paths_report(request: ReportRequest, dimension: str, exposure: bool, top_n: int | None) -> None:
     """Top conversion paths by channel, source / medium or campaign, with an Other row that keeps the totals.
 
     Example: jejak report paths --dimension campaign --no-exposure --top 20
@@ -191,10 +179,7 @@ def paths_report(
 @click.option("--dimension", type=click.Choice(DIMENSIONS), default="channel", show_default=True)
 @report_filters(channel=False)
 @handle_errors
-def assisted(
-    request: ReportRequest,
-    dimension: str,
-) -> None:
+def assisted(request: ReportRequest, dimension: str) -> None:
     """First-interaction, assisted and last-interaction conversions and revenue, and what each mostly does.
 
     Example: jejak report assisted --dimension source_medium
