@@ -896,6 +896,23 @@ def test_unread_times_come_with_the_format_that_reads_them_and_a_retry_brings_th
     assert days() == {"ana": (3, 13), "budi": (3, 2), "citra": (3, 1)}
 
 
+def test_a_mistyped_time_does_not_hide_the_format_of_the_others_and_is_named(tmp_path: Path) -> None:
+    runner, project = cli_project(tmp_path)
+    orders = tmp_path / "pesanan.csv"
+    orders.write_text("timestamp,user_id\n13/03/2026 09:00,ana\n02/03/2026 10:30,budi\n31/02/2026 11:00,citra\n")
+    at = ["--project", str(project)]
+    imported = runner.invoke(
+        cli, ["import", str(orders), "--set", "event=Order Completed", *at], env={"COLUMNS": "300"}
+    )
+    assert imported.exit_code == 0 and "bad_timestamp 3" in imported.output, imported.output
+    said = " ".join(imported.output.split())
+    assert 'times such as "13/03/2026 09:00" are read with --timestamp-format "%d/%m/%Y %H:%M"' in said, said
+    assert 'it does not read "31/02/2026 11:00" (of the 3 times looked at): correct them in the file' in said
+    listed = " ".join(runner.invoke(cli, ["quarantine", "list", *at], env={"COLUMNS": "300"}).output.split())
+    assert 'bad_timestamp: times such as "13/03/2026 09:00" are read with timestamp_formats' in listed, listed
+    assert 'it does not read "31/02/2026 11:00" (of the 3 times looked at): their rows stay quarantined' in listed
+
+
 def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path) -> None:
     from jejak.store.project import open_project
 

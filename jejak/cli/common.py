@@ -427,13 +427,27 @@ def time_format_advice(hint: Any, check: bool, of_one_file: bool = False, replac
     if of_one_file:
         option = f'--timestamp-format "{hint.time_format}"'
         shown = f'{"dates" if replaces else "times"} such as "{hint.example}" are read with {option}{order}'
+        unread = _unread_times(hint, "correct them in the file")
         if check:
-            return f"{shown}: add it"
+            return f"{shown}: add it{unread}"
         if replaces:
-            return f"{shown}: import the file again with it (it replaces the rows this import stored)"
+            return f"{shown}: import the file again with it (it replaces the rows this import stored){unread}"
         return (
             f"{shown}: import the file again with it and --replace (or read them in every file with {setting} "
-            "under [settings] in jejak.toml)"
+            f"under [settings] in jejak.toml){unread}"
         )
     then = "then import again" if check else "then re-try the rows: jejak quarantine retry --reason bad_timestamp"
-    return f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}'
+    unread = _unread_times(hint, "their rows stay quarantined: jejak quarantine retry --fix ROW_ID 'TEXT'")
+    return (
+        f'times such as "{hint.example}" are read with {setting}{order} under [settings] in jejak.toml; {then}{unread}'
+    )
+
+
+def _unread_times(hint: Any, then: str) -> str:
+    """What the offered format does not read of the times looked at (a date that does not exist, another shape),
+    said after the advice, or nothing when it reads them all."""
+    if not hint.unread:
+        return ""
+    shown = ", ".join(f'"{text}"' for text in hint.unread[:3])
+    more = f" and {len(hint.unread) - 3} more" if len(hint.unread) > 3 else ""
+    return f"; it does not read {shown}{more} (of the {hint.times_looked_at} times looked at): {then}"

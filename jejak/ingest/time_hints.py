@@ -4,15 +4,19 @@ A time that is not ISO-8601 is quarantined as `bad_timestamp`: jejak does not gu
 first of March or the third of January. But the shape of the times it could not read says which strptime format
 would read them, and often which order their day and month are in (a first number above 12 is a day). This module
 turns a few such times into that format, for the import to offer (never to apply) with the command that re-tries
-the rows once it is set.
+the rows once it is set. One mistyped time (`31/02/2026`) among a file's does not hide the format that reads the rest:
+the format offered is the one that reads most of them (more than half), and the hint names what it does not read.
 
 Example:
-    >>> suggest_time_format(["24/11/2026 13:05", "01/12/2026 09:00"])
-    TimeFormatHint(time_format='%d/%m/%Y %H:%M', example='24/11/2026 13:05', day_first_assumed=False)
+    >>> hint = suggest_time_format(["24/11/2026 13:05", "01/12/2026 09:00"])
+    >>> hint.time_format, hint.example, hint.day_first_assumed, hint.unread
+    ('%d/%m/%Y %H:%M', '24/11/2026 13:05', False, ())
     >>> suggest_time_format(["25/11/26 09.15"]).time_format
     '%d/%m/%y %H.%M'
     >>> suggest_time_format(["kemarin 9.00"]) is None
     True
+    >>> suggest_time_format(["24/11/2026 13:05", "31/02/2026 09:00", "01/12/2026 09:00"]).unread
+    ('31/02/2026 09:00',)
 """
 
 from __future__ import annotations
@@ -51,11 +55,15 @@ _SHOWN_TEXT = re.compile(r'timestamp "(?P<text>.+?)" is not')
 @dataclass(frozen=True)
 class TimeFormatHint:
     """A strptime format that reads the times, one of them, and whether their day-month order was only assumed
-    (every number was 12 or less: day first, as Indonesia writes dates)."""
+    (every number was 12 or less: day first, as Indonesia writes dates). `unread`: the times looked at that it does
+    not read (a date that does not exist, another shape), each once, for the user to correct in the file;
+    `times_looked_at` counts all of them."""
 
     time_format: str
     example: str
     day_first_assumed: bool
+    unread: tuple[str, ...] = ()
+    times_looked_at: int = 0
 
 
 def times_of_messages(messages: Sequence[str]) -> list[str]:
@@ -64,28 +72,34 @@ def times_of_messages(messages: Sequence[str]) -> list[str]:
 
 
 def suggest_time_format(texts: Sequence[str]) -> TimeFormatHint | None:
-    """The one format that reads every one of `texts` (all of one shape), or None when they have none jejak knows or
-    more than one shape."""
-    formats: set[str] = set()
-    orders: set[str] = set()
-    for text in (t.strip() for t in texts):
+    """The format that reads most of `texts` (more than half of them), or None when no format jejak knows does.
+
+    Each shape of date and time among them is a candidate, a date of two numbers both ways round; the one that reads
+    the most times wins, the first shape seen on a tie. A file with a few impossible dates (`31/02/2026`) or a stray
+    text still gets the format its other times are in, and `unread` names the rest. Day first is assumed (and said)
+    when month first reads the very same times."""
+    stripped = [text.strip() for text in texts]
+    candidates: list[str] = []
+    for text in stripped:
         found = _date_format(text)
-        if found is None:
-            return None
-        date_format, rest, order = found
-        time_format = _time_format(rest)
-        if time_format is None:
-            return None
-        formats.add(date_format + time_format)
-        orders.add(order)
-    if len(formats) != 1 or {"day", "month"} <= orders:
+        time_format = _time_format(found[1]) if found else None
+        if found is None or time_format is None:
+            continue
+        shape = found[0] + time_format
+        for candidate in (shape, swapped_day_month(shape)) if found[2] != "fixed" else (shape,):
+            if candidate not in candidates:
+                candidates.append(candidate)
+    read_by = {candidate: [_reads(text, candidate) for text in stripped] for candidate in candidates}
+    best = max(candidates, key=lambda candidate: sum(read_by[candidate]), default=None)
+    if best is None or 2 * sum(read_by[best]) <= len(stripped):
         return None
-    (time_format,) = formats
-    if "month" in orders:  # a second number above 12: month first, as US exports write dates
-        time_format = swapped_day_month(time_format)
-    if not all(_reads(text.strip(), time_format) for text in texts):
-        return None
-    return TimeFormatHint(time_format, texts[0].strip(), day_first_assumed=orders == {"either"})
+    reads = read_by[best]
+    # A date of numbers is a candidate day first before month first, so a tie went to day first: said as assumed.
+    swapped = swapped_day_month(best)
+    day_first_assumed = swapped != best and read_by.get(swapped) == reads
+    example = next(text for text, read in zip(stripped, reads, strict=True) if read)
+    unread = tuple(dict.fromkeys(text for text, read in zip(stripped, reads, strict=True) if not read))
+    return TimeFormatHint(best, example, day_first_assumed, unread, len(stripped))
 
 
 def swapped_day_month(time_format: str) -> str:

@@ -190,6 +190,13 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Add it under [settings] in jejak.toml, then re-try all rows of bad_timestamp.",
         "id": "Tambahkan di bawah [settings] dalam jejak.toml, lalu coba lagi semua baris bad_timestamp.",
     },
+    "data_time_hint_unread": {
+        "en": "Some times it does not read: their rows stay quarantined until each is fixed (Fix and re-try), such as",
+        "id": (
+            "Sebagian waktu tidak terbaca: barisnya tetap di karantina sampai masing-masing diperbaiki "
+            "(Perbaiki dan coba lagi), misalnya"
+        ),
+    },
     "data_row_gone": {
         "en": "This row is no longer in the quarantine (it was re-tried since). Reload the page.",
         "id": "Baris ini sudah tidak ada di karantina (sudah dicoba lagi). Muat ulang halaman.",

@@ -64,8 +64,52 @@ def test_the_offered_format_reads_every_time_as_it_was_meant(written: str, momen
         ["kemarin"],
     ],
 )
-def test_no_format_is_offered_when_none_reads_them_all(texts: list[str]) -> None:
+def test_no_format_is_offered_when_none_reads_more_than_half_of_them(texts: list[str]) -> None:
     assert suggest_time_format(texts) is None
+
+
+@pytest.mark.parametrize(
+    ("texts", "offered", "assumed", "unread"),
+    [
+        # A mistyped day and a stray word among a day-first file's times: its format, naming both once.
+        (
+            [
+                "24/11/2026 13:05",
+                "31/02/2026 09:00",
+                "kemarin",
+                "01/12/2026 09:00",
+                "31/02/2026 09:00",
+                "02/12/2026 10:00",
+                "03/12/2026 11:00",
+            ],
+            "%d/%m/%Y %H:%M",
+            False,
+            ("31/02/2026 09:00", "kemarin"),
+        ),
+        # Month first, as most of them say; the one that reads only day first is the odd one out.
+        (["11/24/2026", "12/25/2026", "10/31/2026", "25/12/2026"], "%m/%d/%Y", False, ("25/12/2026",)),
+        # Both ways read the same two: day first, assumed and said; the date that is none is named.
+        (["01/02/2026", "03/04/2026", "31/02/2026"], "%d/%m/%Y", True, ("31/02/2026",)),
+        # Two shapes: the one most times are in.
+        (["2026/03/01 09:00", "01/03/2026 09:00", "2026/03/02 10:00"], "%Y/%m/%d %H:%M", False, ("01/03/2026 09:00",)),
+    ],
+)
+def test_a_few_times_no_format_reads_do_not_hide_the_format_of_the_rest(
+    texts: list[str], offered: str, assumed: bool, unread: tuple[str, ...]
+) -> None:
+    hint = suggest_time_format(texts)
+    assert hint is not None
+    assert (hint.time_format, hint.day_first_assumed, hint.unread, hint.times_looked_at) == (
+        offered,
+        assumed,
+        unread,
+        len(texts),
+    )
+    assert hint.example == next(text for text in texts if text not in unread)
+    for text in texts:  # what it reads and what it names as unread are the times, split
+        assert (text in unread) != (
+            duckdb.execute("SELECT try_strptime($1, $2)", [text, offered]).fetchone() != (None,)
+        )
 
 
 def test_the_times_are_those_the_quarantine_messages_quote() -> None:

@@ -244,6 +244,8 @@ def test_the_page_names_the_format_of_the_quarantined_times_and_a_retry_then_rea
     rows = [
         {"event_id": "d1", "timestamp": "13/03/2026 09:00", "user_id": "ana", "event": "Page"},
         {"event_id": "d2", "timestamp": "02/03/2026 10:30", "user_id": "budi", "event": "Page"},
+        {"event_id": "d3", "timestamp": "02/03/2026 11:30", "user_id": "budi", "event": "Page"},
+        {"event_id": "d4", "timestamp": "31/02/2026 10:30", "user_id": "citra", "event": "Page"},  # no such day
     ]
     import_file(project, write_csv(tmp_path / "kasir.csv", rows))
     add_user(project.sqlite_path, USER, PASSWORD, admin=True)
@@ -254,6 +256,7 @@ def test_the_page_names_the_format_of_the_quarantined_times_and_a_retry_then_rea
             hint = re.search(r'id="time-format-hint">(.*?)</p>', page.text, re.S)
             assert hint, page.text[:2000]
             assert html.unescape('<code>timestamp_formats = ["%d/%m/%Y %H:%M"]</code>') in html.unescape(hint.group(1))
+            assert "<code>31/02/2026 10:30</code>" in hint.group(1)  # the one it does not read, named
             config = project.config_path
             config.write_text(
                 config.read_text().replace("[settings]\n", '[settings]\ntimestamp_formats = ["%d/%m/%Y %H:%M"]\n')
@@ -261,8 +264,9 @@ def test_the_page_names_the_format_of_the_quarantined_times_and_a_retry_then_rea
             done = client.post("/data/retry", data={"csrf_token": _csrf(page.text), "reason": "bad_timestamp"})
             assert done.status_code == 303
             after = client.get(done.headers["location"])
-        assert 'id="time-format-hint"' not in after.text  # nothing left to read
-    assert {row["event_id"]: row["timestamp"].day for row in lake_events(project)} == {"d1": 13, "d2": 2}
+        assert 'id="time-format-hint"' not in after.text  # nothing left that a format reads
+    assert {row["event_id"]: row["timestamp"].day for row in lake_events(project)} == {"d1": 13, "d2": 2, "d3": 2}
+    assert [row["reason"] for row in quarantined(project)] == ["bad_timestamp"]  # citra's, for a fix by hand
 
 
 def test_the_edit_form_shows_a_records_columns_one_per_line_for_every_file_but_json_lines() -> None:
