@@ -443,6 +443,16 @@ def time_format_advice(hint: Any, check: bool, of_one_file: bool = False, replac
     )
 
 
+def waiting_refunds_line(retried: Any) -> str:
+    """What re-trying the refunds that waited for their order did (`late_orders.retry_refunds_of_new_orders`)."""
+    refunds = f"{retried.rows_retried:,} refunds" if retried.rows_retried != 1 else "1 refund"
+    again = f", {retried.rows_quarantined:,} quarantined again" if retried.rows_quarantined else ""
+    return (
+        f"{refunds} quarantined until their order was imported re-tried: {retried.rows_stored:,} given the "
+        f"customer of their order{again}"
+    )
+
+
 def _unread_times(hint: Any, then: str) -> str:
     """What the offered format does not read of the times looked at (a date that does not exist, another shape),
     said after the advice, or nothing when it reads them all."""

@@ -30,6 +30,7 @@ from jejak.cli.common import (
     project_at,
     styled,
     time_format_advice,
+    waiting_refunds_line,
 )
 from jejak.cli.imports import compact, imports
 from jejak.cli.maps import journey_maps, map_command
@@ -417,12 +418,7 @@ def print_import_summaries(summaries: Sequence[Any], check: bool = False, retrie
             _print_check_samples(s)
     left = sum(s.rows_quarantined for s in summaries)
     if retried is not None:
-        refunds = f"{retried.rows_retried:,} refunds" if retried.rows_retried != 1 else "1 refund"
-        again = f", {retried.rows_quarantined:,} quarantined again" if retried.rows_quarantined else ""
-        console.print(
-            f"  {refunds} quarantined until their order was imported re-tried: {retried.rows_stored:,} given the "
-            f"customer of their order{again}"
-        )
+        console.print(f"  {waiting_refunds_line(retried)}")
         # The rows these files quarantined that are still there (the refunds re-tried may be an earlier import's).
         left += retried.rows_quarantined - retried.rows_retried
     if not check and (left > 0 or (retried is not None and retried.rows_quarantined)):

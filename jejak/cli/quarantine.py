@@ -23,6 +23,7 @@ from jejak.cli.common import (
     project_at,
     styled,
     time_format_advice,
+    waiting_refunds_line,
 )
 from jejak.core.typed import TYPED_WHOLE_MOST
 
@@ -143,14 +144,15 @@ def retry(
     Example: jejak quarantine retry 3f2a…:12 --fix 3f2a…:13 '{"timestamp": "2026-03-01 09:00", "user_id": "ana"}'
     """
     from jejak.core.errors import SettingError
-    from jejak.ingest.quarantine import LEFT_WHY, retry_quarantined
+    from jejak.ingest.late_orders import retry_with_waiting_refunds
+    from jejak.ingest.quarantine import LEFT_WHY
 
     if not (row_ids or reason or fixes):
         raise SettingError(
             "Name the rows to re-try: their ids (see `jejak quarantine list`), --reason REASON, or --fix ROW_ID TEXT."
         )
     fixed = {row_id: _fix_text(text) for row_id, text in fixes}
-    done = retry_quarantined(project_at(project_dir), row_ids=row_ids, reason=reason, fixed=fixed)
+    done, refunds = retry_with_waiting_refunds(project_at(project_dir), row_ids=row_ids, reason=reason, fixed=fixed)
     again = ", ".join(f"{why} {count}" for why, count in done.quarantined_by_reason.items())
     console.print(
         f"{_rows(done.rows_chosen)} chosen, {done.rows_retried} re-tried: {done.rows_stored} stored, "
@@ -167,6 +169,8 @@ def retry(
                 f": {LEFT_WHY.get(why, why)}.",
             )
         )
+    if refunds is not None:  # orders stored that refunds were waiting for
+        console.print(waiting_refunds_line(refunds) + ".")
     if done.rows_stored:
         console.print("Run jejak build to include the stored rows in people, journeys and reports.")
 

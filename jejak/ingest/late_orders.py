@@ -5,7 +5,9 @@ customer (`importer._give_refunds_their_customers`). When the order is not in th
 first, in the same command or a day before the orders), the refund is quarantined as `no_identifier`, and its
 message names the order (`importer.REFUND_OF_ORDER`) and says it was not found (`importer.AWAITING_ORDER`).
 
-After an import that stored events, `retry_refunds_of_new_orders` looks for those orders in the lake and re-tries
+After an import or a re-try from the quarantine that stored events (`retry_with_waiting_refunds`: the orders a
+re-try brings in are as new to the lake as an import's), `retry_refunds_of_new_orders` looks for those orders in the
+lake and re-tries
 the rows whose order is there now, as `jejak quarantine retry` would (`quarantine.retry_quarantined`): each refund
 is stored as an event of its order's customer, or quarantined again saying why (two orders with that id). A row
 whose order is still missing is left alone, so that its row id, its time in the quarantine and the imports log do
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -77,3 +80,11 @@ def retry_refunds_of_new_orders(project: Project) -> RetrySummary | None:
         return retry_quarantined(project, row_ids=row_ids)
     except NotFoundError:
         return None  # another command re-tried or dismissed them meanwhile: nothing is left for this one to do
+
+
+def retry_with_waiting_refunds(project: Project, **options: Any) -> tuple[RetrySummary, RetrySummary | None]:
+    """`quarantine.retry_quarantined(project, **options)`, then, when it stored events, the refunds that waited for
+    an order it brought (`retry_refunds_of_new_orders`): orders quarantined for their times and re-tried once the
+    format is set must not leave their refunds waiting for the next import."""
+    done = retry_quarantined(project, **options)
+    return done, retry_refunds_of_new_orders(project) if done.rows_stored else None

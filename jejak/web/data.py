@@ -7,8 +7,9 @@
   text in a form.
 - POST `/data/retry` re-tries rows through the importer (`ingest.quarantine.retry_quarantined`,
   with jejak.toml as it is now): one row with fixed text (`row` and `raw`), one row as it is
-  (`row`), or every row of a reason (`reason`). It answers with a redirect to the page, whose
-  query string carries the counts (`stored`, `duplicates`, `again`, `left`, `why`).
+  (`row`), or every row of a reason (`reason`); then the refunds that waited for an order it stored
+  (`ingest.late_orders`). It answers with a redirect to the page, whose query string carries the counts
+  (`stored`, `duplicates`, `again`, `left`, `why`, and `refunds`, `refunds_again`).
 - POST `/data/dismiss` takes one row that is no event (`row`: a report's line of column descriptions) out of the
   quarantine (`ingest.quarantine.dismiss_quarantined`: kept under its dismissed/ folder), then redirects with
   `dismissed`.
@@ -36,6 +37,7 @@ from jejak.core.errors import NotFoundError, SettingError
 from jejak.core.jsontext import loads
 from jejak.core.typed import whole_number
 from jejak.ingest.importer import FORMATS_BY_SUFFIX
+from jejak.ingest.late_orders import retry_with_waiting_refunds
 from jejak.ingest.quarantine import (
     LEFT_WHY,
     READER_REASONS,
@@ -44,7 +46,6 @@ from jejak.ingest.quarantine import (
     list_quarantined,
     quarantined_row,
     restore_dismissed,
-    retry_quarantined,
 )
 from jejak.service.data import imports_log, quarantine_summary, quarantined_time_hint, settings_in_effect
 from jejak.store.project import open_project
@@ -53,7 +54,8 @@ from jejak.web.pages import PageContext, PageResult, Section
 ROWS_PER_PAGE = 100
 RAW_SHOWN = 400  # characters of a row's raw text in the list (the edit form has all of it)
 LONGEST_FIX = 1_000_000  # characters of fixed text a form may send
-OUTCOMES = ("stored", "duplicates", "again", "left")
+# A re-try's counts; `refunds` and `refunds_again`: the refunds that waited for an order it stored, re-tried after it.
+OUTCOMES = ("stored", "duplicates", "again", "left", "refunds", "refunds_again")
 
 
 def _outcome(params: Mapping[str, str]) -> dict[str, Any] | None:
@@ -144,7 +146,7 @@ async def retry(request: Request) -> Response:
         options = {"reason": reason}
     else:
         raise SettingError("Choose a quarantined row, or a reason, to re-try.")
-    done = await run_in_threadpool(lambda: retry_quarantined(project, **options))
+    done, refunds = await run_in_threadpool(lambda: retry_with_waiting_refunds(project, **options))
     query = {
         "stored": done.rows_stored,
         "duplicates": done.duplicates_skipped,
@@ -152,6 +154,8 @@ async def retry(request: Request) -> Response:
         "left": done.rows_left,
         "why": ",".join(done.left_by_why),
     }
+    if refunds is not None:
+        query.update(refunds=refunds.rows_stored, refunds_again=refunds.rows_quarantined)
     if reason and not row:
         query["reason"] = reason
     return RedirectResponse("/data?" + urllib.parse.urlencode(query), status_code=303)

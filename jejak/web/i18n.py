@@ -190,6 +190,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Add it under [settings] in jejak.toml, then re-try all rows of bad_timestamp.",
         "id": "Tambahkan di bawah [settings] dalam jejak.toml, lalu coba lagi semua baris bad_timestamp.",
     },
+    "data_refunds_retried": {
+        "en": "Refunds that waited for their order, re-tried now that it is stored",
+        "id": "Pengembalian dana yang menunggu pesanannya, dicoba lagi karena pesanan itu kini tersimpan",
+    },
+    "data_refunds_given": {"en": "given the customer of their order", "id": "diberi pelanggan pesanannya"},
     "data_time_hint_unread": {
         "en": "Some times it does not read: their rows stay quarantined until each is fixed (Fix and re-try), such as",
         "id": (

@@ -125,6 +125,40 @@ def test_a_refund_imported_before_its_order_says_so_and_gets_the_customer_when_t
     _assert_refunds_have_their_orders_customers(project)
 
 
+def test_orders_a_quarantine_retry_brings_in_give_the_waiting_refunds_their_customers(tmp_path: Path) -> None:
+    """The orders' times were in a format not set yet: quarantined, then re-tried once it is. Their refunds, which
+    waited for them, are re-tried by that re-try, not left for the next import."""
+    runner, project = cli_project(tmp_path)
+    _import(runner, project, write_csv(tmp_path / "returns.csv", RETURNS), RETURN_OPTIONS)
+    # Named by the marketplace's username, not a phone: a masked phone could not be re-tried from the quarantine.
+    day_first = [
+        {"No. Pesanan": order["No. Pesanan"], "Waktu": f"0{day}/03/2026 09:00", "Pembeli": f"buyer{day}", "Total": "1"}
+        for day, order in enumerate(ORDERS, start=1)
+    ]
+    options = ["--map", "No. Pesanan=event_id,Waktu=timestamp,Pembeli=user_id,Total=revenue", *ORDER_OPTIONS[2:]]
+    said = _import(runner, project, write_csv(tmp_path / "orders.csv", day_first), options)
+    assert "bad_timestamp 3" in said and "re-tried" not in said
+    assert sorted(row["reason"] for row in quarantined(open_project(project, env={}))) == [
+        "bad_timestamp",
+        "bad_timestamp",
+        "bad_timestamp",
+        "no_identifier",
+        "no_identifier",
+    ]
+    config = project / "jejak.toml"
+    config.write_text(
+        config.read_text().replace("[settings]\n", '[settings]\ntimestamp_formats = ["%d/%m/%Y %H:%M"]\n')
+    )
+    at = ["--project", str(project)]
+    done = runner.invoke(cli, ["quarantine", "retry", "--reason", "bad_timestamp", *at], env={"COLUMNS": "300"})
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "3 re-tried: 3 stored" in said, said
+    assert "2 refunds quarantined until their order was imported re-tried: 2 given the customer of their order." in said
+    assert not quarantined(open_project(project, env={}))
+    assert [refund["user_id"] for refund in _refunds(project)] == ["buyer1", "buyer2"]  # orders 1001 and 1002
+
+
 def test_a_returns_sheet_named_before_its_orders_in_one_command_gets_their_customers(tmp_path: Path) -> None:
     """Files are imported in the order given: the returns first, their refunds re-tried once the orders are in."""
     runner, project = cli_project(tmp_path)

@@ -269,6 +269,38 @@ def test_the_page_names_the_format_of_the_quarantined_times_and_a_retry_then_rea
     assert [row["reason"] for row in quarantined(project)] == ["bad_timestamp"]  # citra's, for a fix by hand
 
 
+def test_a_retry_from_the_page_that_stores_orders_gives_the_waiting_refunds_their_customers(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    returns = [{"order": "1001", "timestamp": "2026-03-05 09:00", "revenue": "100000"}]
+    import_file(
+        project,
+        write_csv(tmp_path / "returns.csv", returns),
+        column_map={"order": "properties.order_id"},
+        constants={"event": "Order Refunded"},
+    )
+    orders = [{"event_id": "1001", "timestamp": "02/03/2026 09:00", "user_id": "budi88", "revenue": "300000"}]
+    import_file(project, write_csv(tmp_path / "orders.csv", orders), constants={"event": "Order Completed"})
+    assert sorted(row["reason"] for row in quarantined(project)) == ["bad_timestamp", "no_identifier"]
+    config = project.config_path
+    config.write_text(
+        config.read_text().replace("[settings]\n", '[settings]\ntimestamp_formats = ["%d/%m/%Y %H:%M"]\n')
+    )
+    add_user(project.sqlite_path, USER, PASSWORD, admin=True)
+    for url in serving(project):
+        with Dashboard(project, url).logged_in() as client:
+            page = client.get("/data")
+            done = client.post("/data/retry", data={"csrf_token": _csrf(page.text), "reason": "bad_timestamp"})
+            assert done.status_code == 303
+            after = client.get(done.headers["location"])
+    said = re.search(r'<p id="waiting-refunds">(.*?)</p>', after.text, re.S)
+    assert said, after.text[:3000]
+    assert re.sub(r"<[^>]+>", "", said.group(1)).split(":")[1].strip() == "1 given the customer of their order."
+    assert quarantined(project) == []
+    [refund] = [event for event in lake_events(project) if event["event"] == "Order Refunded"]
+    [order] = [event for event in lake_events(project) if event["event"] == "Order Completed"]
+    assert refund["user_id"] == order["user_id"] == "budi88"
+
+
 def test_the_edit_form_shows_a_records_columns_one_per_line_for_every_file_but_json_lines() -> None:
     import datetime as dt
 
