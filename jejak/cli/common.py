@@ -443,6 +443,14 @@ def time_format_advice(hint: Any, check: bool, of_one_file: bool = False, replac
     )
 
 
+def ask(question: str) -> None:
+    """Ask `question` (y/N) and stop the command unless the answer is yes. An answer piped in (`echo y | jejak …`) is
+    not echoed by the terminal, so the line is ended here: what the command prints next starts a line of its own."""
+    click.confirm(question, abort=True)
+    if not sys.stdin.isatty():
+        click.echo()
+
+
 def waiting_refunds_line(retried: Any) -> str:
     """What re-trying the refunds that waited for their order did (`late_orders.retry_refunds_of_new_orders`)."""
     refunds = f"{retried.rows_retried:,} refunds" if retried.rows_retried != 1 else "1 refund"

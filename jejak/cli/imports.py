@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jejak.cli.common import FORMATS, PROJECT_OPTION, console, handle_errors, print_rows, project_at
+from jejak.cli.common import FORMATS, PROJECT_OPTION, ask, console, handle_errors, print_rows, project_at
 from jejak.core.typed import TYPED_WHOLE_MOST
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def remove(files: tuple[str, ...], yes: bool, project_dir: str | None) -> None:
     for name in [file for named in files for file in imported_files_named(project, named)]:
         if not yes:
             taken = what_removal_takes(project, name)
-            click.confirm(f"Remove {_what(taken)} of {taken.file}?", abort=True)
+            ask(f"Remove {_what(taken)} of {taken.file}?")
         done = remove_import(project, name)
         console.print(f"Removed {_what(done)} of {done.file}. Build again to see it in the reports: jejak build")
 

@@ -20,6 +20,7 @@ from jejak.cli.common import (
     FORMATS,
     OUTPUT_FILE_OR_STDOUT,
     PROJECT_OPTION,
+    ask,
     cell_text,
     console,
     err_console,
@@ -1088,7 +1089,7 @@ def erase(identifiers: tuple[str, ...], dry_run: bool, yes: bool, project_dir: s
         if dry_run:
             console.print("Nothing was erased (--dry-run).")
             return
-        click.confirm("Erase them? This cannot be undone", abort=True)
+        ask("Erase them? This cannot be undone")
     with console.status("Erasing…"):
         done = erase_people(
             project,

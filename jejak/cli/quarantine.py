@@ -17,6 +17,7 @@ from rich.text import Text
 from jejak.cli.common import (
     FORMATS,
     PROJECT_OPTION,
+    ask,
     console,
     handle_errors,
     print_rows,
@@ -196,7 +197,7 @@ def dismiss(row_ids: tuple[str, ...], reason: str | None, yes: bool, project_dir
         chosen = selected_rows(project, row_ids, reason)
         shown = "; ".join(f"{row.source_file} line {row.source_line} ({row.reason})" for row in chosen[:5])
         more = f" and {len(chosen) - 5:,} more" if len(chosen) > 5 else ""
-        click.confirm(f"Dismiss {_rows(len(chosen))}: {shown}{more}?", abort=True)
+        ask(f"Dismiss {_rows(len(chosen))}: {shown}{more}?")
     done = dismiss_quarantined(project, row_ids=row_ids, reason=reason)
     console.print(f"{_rows(done)} dismissed: kept under the quarantine's dismissed/ folder, and out of its counts.")
 

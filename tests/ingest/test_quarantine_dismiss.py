@@ -126,3 +126,35 @@ def test_the_command_asks_first_and_dismisses_a_reason(tmp_path: Path) -> None:
     assert restored.exit_code == 0 and "1 row restored" in restored.output, restored.output
     listed = runner.invoke(cli, ["quarantine", "list", "--project", str(root)]).output
     assert "wrong_type" in listed and "bad_timestamp" in listed
+
+
+def test_an_answer_piped_in_ends_the_question_s_line(tmp_path: Path) -> None:
+    """`echo y | jejak …`: the terminal echoes no answer, so what the command says next starts its own line."""
+    import subprocess
+    import sys
+
+    runner, root = cli_project(tmp_path, "toko")
+    path = tmp_path / "tiktok.csv"
+    path.write_text(EXPORT)
+    mapping = ",".join(f"{column}={target}" for column, target in MAPPING.items())
+    assert runner.invoke(cli, ["import", str(path), "--map", mapping, "--project", str(root)]).exit_code == 0
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jejak.cli.main",
+            "quarantine",
+            "dismiss",
+            "--reason",
+            "wrong_type",
+            "--project",
+            str(root),
+        ],
+        input="y\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    [asked_at] = [at for at, line in enumerate(lines) if line.startswith("Dismiss 1 row:")]
+    assert lines[asked_at].endswith("[y/N]: ") and lines[asked_at + 1].startswith("1 row dismissed"), done.stdout
