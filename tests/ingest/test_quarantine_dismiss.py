@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 from conftest import TIKTOK_SHOP_MAPPING, cli_project, lake_events, make_project, quarantined
 
 from jejak.cli.main import cli
@@ -104,12 +105,18 @@ def test_a_dismissed_row_is_restored_as_it_was(tmp_path: Path) -> None:
     assert retry_quarantined(project, row_ids=[unread.row_id]).rows_quarantined == 1
 
 
-def test_the_command_asks_first_and_dismisses_a_reason(tmp_path: Path) -> None:
+def _imported_export(tmp_path: Path) -> tuple[CliRunner, Path]:
+    """A project that imported EXPORT with the command: its description line and its unread time quarantined."""
     runner, root = cli_project(tmp_path, "toko")
     path = tmp_path / "tiktok.csv"
     path.write_text(EXPORT)
     mapping = ",".join(f"{column}={target}" for column, target in MAPPING.items())
     assert runner.invoke(cli, ["import", str(path), "--map", mapping, "--project", str(root)]).exit_code == 0
+    return runner, root
+
+
+def test_the_command_asks_first_and_dismisses_a_reason(tmp_path: Path) -> None:
+    runner, root = _imported_export(tmp_path)
     asked = runner.invoke(cli, ["quarantine", "dismiss", "--reason", "wrong_type", "--project", str(root)], input="n\n")
     assert asked.exit_code == 1 and "Dismiss 1 row:" in asked.output and "line 2 (wrong_type)" in asked.output
     listed = runner.invoke(cli, ["quarantine", "list", "--project", str(root)]).output
@@ -133,11 +140,7 @@ def test_an_answer_piped_in_ends_the_question_s_line(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    runner, root = cli_project(tmp_path, "toko")
-    path = tmp_path / "tiktok.csv"
-    path.write_text(EXPORT)
-    mapping = ",".join(f"{column}={target}" for column, target in MAPPING.items())
-    assert runner.invoke(cli, ["import", str(path), "--map", mapping, "--project", str(root)]).exit_code == 0
+    _, root = _imported_export(tmp_path)
     done = subprocess.run(
         [
             sys.executable,
