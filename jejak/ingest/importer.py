@@ -2247,36 +2247,11 @@ def record_import(
         )
 
 
-def import_files(
-    project: Project,
-    paths: Sequence[Path],
-    *,
-    column_map: Mapping[str, str] | None = None,
-    delimiter: str | None = None,
-    constants: Mapping[str, str] | None = None,
-    skip_lines: int = 0,
-    sheet: str | None = None,
-    source_name: str | None = None,
-    progress: ProgressCallback | None = None,
-    check: bool = False,
-) -> list[ImportSummary]:
-    """Import several files one after another (each checked before any is read)."""
+def import_files(project: Project, paths: Sequence[Path], **options: Any) -> list[ImportSummary]:
+    """Import several files one after another (each checked before any is read), each with `import_file`'s
+    keyword `options`."""
     check_importable(paths)
-    return [
-        import_file(
-            project,
-            Path(p),
-            column_map=column_map,
-            delimiter=delimiter,
-            constants=constants,
-            skip_lines=skip_lines,
-            sheet=sheet,
-            source_name=source_name,
-            progress=progress,
-            check=check,
-        )
-        for p in paths
-    ]
+    return [import_file(project, Path(p), **options) for p in paths]
 
 
 def quarantine_counts(project: Project) -> dict[str, int]:
