@@ -324,8 +324,8 @@ CONTACT_LOGS = (
     ),
     # A lead form's export (Meta's lead ads: `form_name`, `lead_status`, `is_organic`; a CRM's leads): each row someone
     # who asked to hear more. Its status (CREATED, contacted) is the follow-up's, no order's. Last: a call log or a
-    # chat tool's export that names a lead (`Lead ID`) is that. Meta's download has no `lead_status` column when the
-    # page does not use its leads centre: its `is_organic`, which no other export has, still says what it is.
+    # chat tool's export that names a lead (`Lead ID`) is that. A Meta download without a `lead_status` column is
+    # still told by its `is_organic`, which no other export has.
     ContactLog(
         "lead form's export",
         f"event={LEAD_EVENT}",

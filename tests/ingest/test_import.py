@@ -773,7 +773,7 @@ def test_a_lead_form_export_is_named_as_leads_and_an_ads_lead_is_paid(project: P
     own_map = {"id": "event_id", "created_time": "timestamp"}
     assert_reconciles(import_file(project, own, column_map=own_map, constants={"event": "Lead Submitted"}), 1, 1, 0, 0)
     assert [row["medium"] for row in lake_events(project) if row["event_id"] == "l:9"] == ["cpc"]
-    # Downloaded without a lead_status column (a page that does not use Meta's leads centre): still a lead form's.
+    # Downloaded without a lead_status column: still a lead form's, by its is_organic.
     bare = tmp_path / "leads-bare.csv"
     bare.write_text("id,created_time,is_organic,platform,email\nl:7,2026-10-07 09:00,false,ig,dewi@gmail.com\n")
     with pytest.raises(MissingColumnError, match=r'--set "event=Lead Submitted" \(a lead form'):
