@@ -7,11 +7,10 @@ message names the order (`importer.REFUND_OF_ORDER`) and says it was not found (
 
 After an import or a re-try from the quarantine that stored events (`retry_with_waiting_refunds`: the orders a
 re-try brings in are as new to the lake as an import's), `retry_refunds_of_new_orders` looks for those orders in the
-lake and re-tries
-the rows whose order is there now, as `jejak quarantine retry` would (`quarantine.retry_quarantined`): each refund
-is stored as an event of its order's customer, or quarantined again saying why (two orders with that id). A row
-whose order is still missing is left alone, so that its row id, its time in the quarantine and the imports log do
-not change at every import.
+lake and re-tries the rows whose order is there now, as `jejak quarantine retry` would
+(`quarantine.retry_quarantined`): each refund is stored as an event of its order's customer, or quarantined again
+saying why (two orders with that id). A row whose order is still missing is left alone, so that its row id, its
+time in the quarantine and the imports log do not change at every import.
 """
 
 from __future__ import annotations
