@@ -120,6 +120,7 @@ from jejak.ingest.validate import (
     EPOCH_FORMATS,
     JSONL_RAW_TEXT_SQL,
     KNOWN_INPUT_COLUMNS,
+    NOBODY_NAMED,
     POINT_DECIMALS,
     AmountStyle,
     amount_style,
@@ -1213,7 +1214,9 @@ def _import_readable(
     if file_format == "csv":
         summary = dataclasses.replace(summary, delimiter=separator)
     unnamed = sum(
-        1 for row in loaded.bad_rows if row["reason"] == "no_identifier" and str(row["message"]).startswith("none of")
+        1
+        for row in loaded.bad_rows
+        if row["reason"] == "no_identifier" and str(row["message"]).startswith(NOBODY_NAMED)
     )
     summary = dataclasses.replace(summary, unnamed_rows=unnamed)
     # A JSON Lines file or a WhatsApp chat has no columns to map: every name --map gives is one it lacks.

@@ -389,6 +389,9 @@ EPOCH_FORMATS = {
 ZONED_TIME = r"(?i)\d:\d{2}(:\d{2}(\.\d+)?)?\s*(z|[+-]\d{2}(:?\d{2})?|[a-z][a-z0-9_/+-]*)$"
 
 
+# How the message of a `no_identifier` row that names no one at all begins (not a masked or malformed e-mail or phone,
+# which name someone, wrongly): the import counts those rows to offer `--keep-anonymous` (a till's walk-in sales).
+NOBODY_NAMED = "none of "
 # The anonymous_id of a row kept though it names no one (`--keep-anonymous`): this prefix and the row's event id.
 ANONYMOUS_ROW = "row:"
 # What a spreadsheet's cell holds for "none" (`-`, `N/A`, `tidak ada`): said of as no value, not as a malformed one.
@@ -588,10 +591,10 @@ def validate_sql(
     # A JSON line names its identifiers as the Segment spec does; say so in those words (Mixpanel's, Amplitude's and
     # PostHog's exports are rewritten as Segment's first, `exports`; any other tool's ids are none of them).
     no_identifier = (
-        "'none of userId, anonymousId, traits.email or traits.phone (or context.traits) is given: jejak reads "
+        f"'{NOBODY_NAMED}userId, anonymousId, traits.email or traits.phone (or context.traits) is given: jejak reads "
         "Segment-spec messages (docs/import-formats.md)'"
         if raw_text == JSONL_RAW_TEXT_SQL
-        else "'none of user_id, anonymous_id, email or phone is given'"
+        else f"'{NOBODY_NAMED}user_id, anonymous_id, email or phone is given'"
     )
     text_columns = [name for name in JSONL_FIELDS if name not in ("source_name",)]
     longest = (
