@@ -127,6 +127,31 @@ def test_a_stage_no_one_reached_is_no_drop_off(tmp_path: Path) -> None:
     assert not [i for c in alone.stages for i in c.pain_points if i.text.startswith("Largest drop-off")]
 
 
+def test_a_step_everyone_passes_is_no_drop_off(tmp_path: Path) -> None:
+    # A shop's first customers: each added coffee to the cart, bought it and came back for more. No stage and no
+    # funnel step lost anyone, so "Largest drop-off: 0 % …" or "Funnel drop-off: 0 % …" would be no pain at all.
+    loyal = build_story(
+        tmp_path,
+        {
+            name: [
+                track(f"2026-03-0{day} 09:00", "Product Added"),
+                buy(f"2026-03-0{day} 09:05", 50000),
+                buy(f"2026-03-2{day} 10:00", 50000),
+            ]
+            for name, day in (("ana", 1), ("budi", 2))
+        },
+    )
+    journey = assemble("", FIVE_STAGES, lanes_of(loyal))
+    assert journey.column("Decision").kpis["went_on"] == journey.column("Decision").kpis["people"] == 2
+    pains = [item.text for column in journey.stages for item in column.pain_points]
+    assert not [text for text in pains if "drop-off" in text], pains
+    assert not [i for c in journey.stages for i in c.opportunities if i.text.startswith("Suggestion: Follow up")]
+    # One person is "1 person" on the page and in the terminal, not "1 people".
+    lone = build_story(tmp_path / "lone", {"citra": [buy("2026-03-03 10:00", 40000)]})
+    page = to_html(assemble("", FIVE_STAGES, lanes_of(lone)))
+    assert "<b>1</b> person reached" in page and "1 people" not in page
+
+
 def test_notes_join_their_lane_as_manual_and_feelings_override(built: Built) -> None:
     path = built.project.sqlite_path
     add_note(path, persona="", stage="Decision", lane="pain_points", text="Worried the payment is not safe")

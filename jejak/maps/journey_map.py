@@ -139,6 +139,8 @@ def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[
         and c.kpis.get("people")
         and any(later.kpis.get("people") for later in columns[number + 1 :])
     ]
+    # A stage everyone left for a later one is no drop-off: with few people (a shop's first weeks) every stage can be.
+    candidates = [c for c in candidates if int(c.kpis.get("went_on") or 0) < int(c.kpis["people"] or 0)]
     if candidates:
         worst = min(candidates, key=lambda c: float(c.kpis["conversion_to_next"] or 0.0))
         later_stages = [c.stage for c in columns[columns.index(worst) + 1 :] if c.kpis.get("people")]
@@ -222,6 +224,8 @@ def _funnel_drop(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[str, 
     if stage is None or stage not in {c.stage for c in journey.stages} or not previous["people"]:
         return
     lost = int(previous["people"]) - int(worst["people"])
+    if lost <= 0:  # every step kept its people: no drop to show
+        return
     journey.column(stage).pain_points.append(
         Item(
             f"Funnel drop-off: {_percent(1 - float(worst['conversion_from_previous']))} of people who reach "

@@ -19,6 +19,7 @@ LABELS = {
         "title": "Customer journey map",
         "everyone": "Everyone",
         "people": "people",
+        "person": "person",
         "actions": "Actions",
         "touchpoints": "Touchpoints",
         "kpis": "KPIs",
@@ -43,6 +44,7 @@ LABELS = {
         "title": "Peta perjalanan pelanggan",
         "everyone": "Semua orang",
         "people": "orang",
+        "person": "orang",
         "actions": "Tindakan",
         "touchpoints": "Titik sentuh",
         "kpis": "KPI",
@@ -93,6 +95,11 @@ def stage_label(stage: str, lang: str) -> str:
     return STAGE_NAMES_ID.get(stage, stage) if lang == "id" else stage
 
 
+def _people_word(count: int, words: dict[str, str]) -> str:
+    """ "1 person", "2 people" (Indonesian says "orang" for both)."""
+    return words["person"] if count == 1 else words["people"]
+
+
 def _items(items: Sequence[Item], words: dict[str, str], counts: bool = False) -> str:
     if not items:
         return f'<p class="empty">{words["empty"]}</p>'
@@ -106,7 +113,8 @@ def _items(items: Sequence[Item], words: dict[str, str], counts: bool = False) -
 
 def _kpis(column: StageColumn, words: dict[str, str]) -> str:
     k = column.kpis
-    parts = [f"<b>{int(k.get('people') or 0):,}</b> {words['people']} {words['reached']}"]
+    people = int(k.get("people") or 0)
+    parts = [f"<b>{people:,}</b> {_people_word(people, words)} {words['reached']}"]
     if k.get("conversion_to_next") is not None:
         parts.append(f"<b>{float(k['conversion_to_next'] or 0) * 100:.0f} %</b> {words['to_next']}")
     if k.get("median_days_in_stage") is not None:
@@ -242,7 +250,8 @@ def to_html(journey: JourneyMap, lang: str = "en") -> str:
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>"
-        f'<div class="sub">{journey.people:,} {html.escape(words["people"])} · {html.escape(words["dates"])}: '
+        f'<div class="sub">{journey.people:,} {html.escape(_people_word(journey.people, words))} · '
+        f"{html.escape(words['dates'])}: "
         f"{html.escape(map_dates(journey, lang))}</div>"
         f"{map_grid(journey, lang)}"
         "</body></html>"
@@ -264,7 +273,7 @@ def to_rich(journey: JourneyMap, lang: str = "en") -> Table:
     for lane in LANES:
         if lane == "kpis":
             cells = [
-                f"{int(c.kpis.get('people') or 0):,} {words['people']}\n"
+                f"{int(c.kpis.get('people') or 0):,} {_people_word(int(c.kpis.get('people') or 0), words)}\n"
                 + (
                     f"{float(c.kpis['conversion_to_next'] or 0) * 100:.0f} % →"
                     if c.kpis.get("conversion_to_next") is not None

@@ -33,6 +33,7 @@ WORDS: dict[str, dict[str, str]] = {
     "map_export_pdf": {"en": "PDF", "id": "PDF"},
     "map_export_png": {"en": "PNG", "id": "PNG"},
     "map_people": {"en": "people", "id": "orang"},
+    "map_person": {"en": "person", "id": "orang"},
     "map_click_help": {
         "en": "Click a cell of actions, touchpoints, thoughts, pain points or opportunities to add a note to it.",
         "id": "Klik sel tindakan, titik sentuh, pikiran, titik masalah atau peluang untuk menambahkan catatan.",
