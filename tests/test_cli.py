@@ -475,7 +475,7 @@ def test_attribute_warns_of_a_credit_outside_its_own_interval(tmp_path: Path) ->
     shown = runner.invoke(cli, arguments[:-2], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
     named = ", ".join(channel for _, channel in outside)
-    assert f"Outside its own interval (shapley: {named})" in " ".join(shown.stderr.split())
+    assert f"A credit outside its own interval (shapley: {named})" in " ".join(shown.stderr.split())
     # Steady data (every path seen often, each credit inside its interval): no warning.
     steady = _paths_file(tmp_path, "A,100,900,0\nB,100,900,0\nA>B,300,700,0\n")
     quiet = runner.invoke(cli, ["attribute", "--paths", str(steady), "--model", "shapley"], env={"COLUMNS": "200"})

@@ -543,14 +543,20 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     ),
     **{
         f"funnel_trend_{period}": (
-            lambda read, period=period: funnel_trend(read("events"), Funnel.of(CONFORMANCE_FUNNEL), period=period)
+            # A zone with summer time: its days come from a comparison tree over the offsets (`engine.zones`).
+            lambda read, period=period: funnel_trend(
+                read("events"), Funnel.of(CONFORMANCE_FUNNEL, zone="Europe/London"), period=period
+            )
         )
         for period in ("day", "week", "month")
     },
-    "overview_by_day": lambda read: by_day(read("sessions"), read("conversions")),
+    "overview_by_day": lambda read: by_day(read("sessions"), read("conversions"), "Europe/London"),
+    "overview_by_day_wib": lambda read: by_day(read("sessions"), read("conversions"), "Asia/Jakarta"),
     "overview_activity": lambda read: activity(read("sessions"), read("conversions"), read("journeys")),
     "funnel_next": lambda read: funnel_next(read("events"), Funnel.of(CONFORMANCE_FUNNEL), step=1),
-    "funnel_day_attempts": lambda read: attempts(read("events"), Funnel.of(CONFORMANCE_FUNNEL), per_day=True),
+    "funnel_day_attempts": lambda read: attempts(
+        read("events"), Funnel.of(CONFORMANCE_FUNNEL, zone="Asia/Jakarta"), per_day=True
+    ),
     "funnel_of_days": lambda read: funnel_steps(
         read("events"),
         Funnel.of(CONFORMANCE_FUNNEL),

@@ -1,4 +1,5 @@
-"""The overview's activity by day, on hand-written visits around the UTC day boundary (the story is in WIB, UTC+7)."""
+"""The overview's activity by day, on hand-written visits around the day boundaries of WIB (UTC+7, the story's) and
+UTC: a report counts the days of the project's `timezone`."""
 
 from __future__ import annotations
 
@@ -29,9 +30,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build_story(tmp_path_factory.mktemp("overview"), STORY)
 
 
-def test_activity_by_day_counts_people_visits_and_sales_per_utc_day(built: Built) -> None:
-    rows = built.report(lambda read: by_day(read("sessions"), read("conversions")))
+def test_activity_by_day_counts_people_visits_and_sales_per_day_of_the_zone(built: Built) -> None:
+    assert built.project.settings.timezone == "Asia/Jakarta"
+    rows = built.report(lambda read: by_day(read("sessions"), read("conversions"), "Asia/Jakarta"))
+    # The shop's days: Ana's 05:00 visit and sale are the 2nd's, Dewi's 06:50 visit and 07:05 sale the 3rd's.
     assert rows == [
+        {"day": dt.date(2026, 3, 1), "people": 2, "sessions": 2, "conversions": 0, "revenue": 0.0},
+        {"day": dt.date(2026, 3, 2), "people": 2, "sessions": 2, "conversions": 2, "revenue": 150000.0},
+        {"day": dt.date(2026, 3, 3), "people": 1, "sessions": 1, "conversions": 1, "revenue": 70000.0},
+    ]
+    utc = built.report(lambda read: by_day(read("sessions"), read("conversions"), "UTC"))
+    assert utc == [
         {"day": dt.date(2026, 3, 1), "people": 2, "sessions": 3, "conversions": 1, "revenue": 100000.0},
         {"day": dt.date(2026, 3, 2), "people": 2, "sessions": 2, "conversions": 1, "revenue": 50000.0},
         {"day": dt.date(2026, 3, 3), "people": 0, "sessions": 0, "conversions": 1, "revenue": 70000.0},

@@ -129,7 +129,11 @@ def test_the_map_funnel_over_dates_is_the_funnel_of_attempts_begun_in_them(
             funnel_steps(
                 only_people(built.read("events"), people),
                 Funnel.of(
-                    settings.map_funnel, window_seconds=settings.funnel_window_days * 86_400, start=start, end=end
+                    settings.map_funnel,
+                    window_seconds=settings.funnel_window_days * 86_400,
+                    start=start,
+                    end=end,
+                    zone=settings.timezone,
                 ),
             )
         )
@@ -144,11 +148,11 @@ def test_the_map_lanes_from_day_rollups_equal_the_scans(project: Project, person
         people = persona_people(built, persona) if persona else None
         events, sessions = built.read("events"), built.read("sessions")
         rollups = DayRollups(
-            interaction_days(only_people(events, people)),
-            bounce_days(only_people(sessions, people), events),
+            interaction_days(only_people(events, people), settings.timezone),
+            bounce_days(only_people(sessions, people), events, settings.timezone),
         )
         for start, end in ((None, None), (dt.date(2026, 2, 1), dt.date(2026, 2, 14)), (dt.date(2026, 3, 3), None)):
-            scope = LaneScope(people, start, end)
+            scope = LaneScope(people, start, end, settings.timezone)
 
             queries = all_lanes(
                 events,

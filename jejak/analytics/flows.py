@@ -47,6 +47,7 @@ class Flow:
     within: str = "session"
     start: dt.date | None = None
     end: dt.date | None = None
+    zone: str = "UTC"  # whose days `start` and `end` are (the `timezone` setting)
 
     def __post_init__(self) -> None:
         if not 1 <= self.steps <= 20:
@@ -69,7 +70,9 @@ class Flow:
 
 def _steps(stream: ir.Table, flow: Flow) -> ir.Table:
     """One row per path and step: `path` (the anchor's person and position), `step` and the raw `node`."""
-    matched = stream.filter(flow.anchor.matches(stream) & in_date_range(stream.timestamp, flow.start, flow.end))
+    matched = stream.filter(
+        flow.anchor.matches(stream) & in_date_range(stream.timestamp, flow.start, flow.end, flow.zone)
+    )
     # The first occurrence per session (or person): a smallest position, which a group-by finds without a sort.
     group = [matched.person_number] if flow.within == "person" else [matched.person_number, matched.session_id]
     firsts = matched.group_by(group).aggregate(_anchor=matched.position.min())

@@ -36,8 +36,9 @@ import ibis.expr.types as ir
 from jejak.analytics.topn import OTHER_PREFIX, other_label, top_n_with_other
 from jejak.core.errors import SettingError
 from jejak.engine import safe_div
+from jejak.engine.zones import local_day, local_seconds, midnight
 from jejak.journeys.events import position_key
-from jejak.journeys.filters import epoch_day, in_day_range, midnight_after
+from jejak.journeys.filters import in_day_range, midnight_after
 
 ORDERS = ("sequential", "strict", "any")
 BREAKDOWNS = ("channel", "device_type", "persona")
@@ -65,7 +66,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Funnel:
-    """What to count: the steps, their order, the window from step 1, exclusions and the date range of step 1."""
+    """What to count: the steps, their order, the window from step 1, exclusions and the date range of step 1 (days
+    of `zone`, the `timezone` setting, which also cuts a trend's days, weeks and months)."""
 
     steps: tuple[Step, ...]
     order: str = "sequential"
@@ -73,6 +75,7 @@ class Funnel:
     exclusions: tuple[Step, ...] = ()
     start: dt.date | None = None
     end: dt.date | None = None
+    zone: str = "UTC"
 
     def __post_init__(self) -> None:
         if len(self.steps) < 2:
@@ -101,8 +104,8 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False, per_day
     `position`, `epoch_seconds` and the columns the steps match.
 
     With `details`, also step 1's `session_id`, its `channel`, `device_type` and time (`started_at`).
-    With `per_day`, each person's best attempt of each UTC day step 1 fell on, that day's number (days since
-    1970) as `day_1`: an attempt does not depend on the date range (only which attempts may start does), so the
+    With `per_day`, each person's best attempt of each day (of the funnel's zone) step 1 fell on, that day's
+    number (days since 1970) as `day_1`: an attempt does not depend on the date range (only which attempts may start does), so the
     best attempt over any days is the best of those days' (`best_of_days`).
     """
     flags = {f"_f{k}": step.matches(stream) for k, step in enumerate(funnel.steps, start=1)}
@@ -121,7 +124,7 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False, per_day
     )
     tried = _any_order(flagged, funnel) if funnel.order == "any" else _chained(flagged, funnel)
     if per_day:
-        tried = tried.mutate(day_1=epoch_day(tried.at_1))
+        tried = tried.mutate(day_1=local_day(tried.at_1, funnel.zone))
     best = _best(tried, per_day=per_day)
     return with_step_one(best, stream, funnel) if details else best
 
@@ -178,15 +181,11 @@ def _starts(flagged: ir.Table, funnel: Funnel, is_start: ir.BooleanValue) -> ir.
     """Step-1 candidates inside the date range (compared in whole seconds: the range starts on whole days)."""
     keep = is_start
     if funnel.start is not None:
-        keep = keep & (flagged.epoch_seconds >= _epoch_seconds(funnel.start))
-    after = midnight_after(funnel.end)
+        keep = keep & (flagged.epoch_seconds >= int(midnight(funnel.start, funnel.zone).timestamp()))
+    after = midnight_after(funnel.end, funnel.zone)
     if after is not None:
         keep = keep & (flagged.epoch_seconds < int(after.timestamp()))
     return keep
-
-
-def _epoch_seconds(day: dt.date) -> int:
-    return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp())
 
 
 def _chained(flagged: ir.Table, funnel: Funnel) -> ir.Table:
@@ -373,9 +372,9 @@ def funnel_trend(stream: ir.Table, funnel: Funnel, *, period: str = "day", tried
     people = tried if tried is not None else attempts(stream, funnel)
     unit = {"day": "D", "week": "W", "month": "M"}[period]
     completed = (people.steps_reached == len(funnel.steps)).cast("int64")
-    trend = people.group_by(period=people.at_1.as_timestamp("s").truncate(unit).date()).aggregate(
-        entered=people.count(), completed=completed.sum()
-    )
+    # Days, weeks and months of the funnel's zone: its wall clock, read as UTC, cut as UTC's calendar is.
+    period_start = local_seconds(people.at_1, funnel.zone).as_timestamp("s").truncate(unit).date()
+    trend = people.group_by(period=period_start).aggregate(entered=people.count(), completed=completed.sum())
     return trend.mutate(conversion_rate=safe_div(trend.completed, trend.entered)).order_by("period")
 
 

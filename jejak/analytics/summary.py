@@ -6,7 +6,8 @@ import ibis
 import ibis.expr.types as ir
 
 from jejak.analytics.topn import top_n_with_other
-from jejak.engine import safe_div
+from jejak.engine import safe_div, whole_epoch_seconds
+from jejak.engine.zones import local_date
 from jejak.journeys.refunds import STATED_ON_ORDER, SUBTRACTED
 from jejak.journeys.sessions import visits
 
@@ -120,15 +121,14 @@ def activity(sessions: ir.Table, conversions: ir.Table, journeys: ir.Table) -> i
     )
 
 
-def by_day(sessions: ir.Table, conversions: ir.Table) -> ir.Table:
-    """Per UTC day: people with a visit, visits, conversions and revenue (days with visits or conversions)."""
+def by_day(sessions: ir.Table, conversions: ir.Table, zone: str) -> ir.Table:
+    """Per day of `zone`: people with a visit, visits, conversions and revenue (days with visits or conversions)."""
     sessions = visits(sessions)
     # People per day as (day, person) pairs counted per day: cheaper than a distinct count inside the group-by.
-    pairs = sessions.group_by(day=sessions.started_at.date(), _person_id=sessions.person_id).aggregate(
-        _sessions=sessions.count()
-    )
+    started_on = local_date(whole_epoch_seconds(sessions.started_at), zone)
+    pairs = sessions.group_by(day=started_on, _person_id=sessions.person_id).aggregate(_sessions=sessions.count())
     per_day = pairs.group_by("day").aggregate(people=pairs.count(), sessions=pairs._sessions.sum())
-    sales = conversions.group_by(day=conversions.conversion_at.date()).aggregate(
+    sales = conversions.group_by(day=local_date(whole_epoch_seconds(conversions.conversion_at), zone)).aggregate(
         conversions=conversions.count(), revenue=conversions.revenue.sum()
     )
     joined = per_day.outer_join(sales, per_day.day == sales.day)

@@ -317,8 +317,13 @@ def report_filters(
 
         command: Callable[..., None] = given
         options = [
-            click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC)."),
-            click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included."),
+            click.option(
+                "--from",
+                "start_date",
+                type=click.DateTime(["%Y-%m-%d"]),
+                help="First day (the timezone setting's days).",
+            ),
+            click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included."),
             click.option(
                 "--html",
                 "html_file",

@@ -1252,8 +1252,13 @@ def _interval(row: dict[str, Any]) -> str:
     help="Lookback window in days for this run (default: the lookback_days setting).",
 )
 @click.option("--conversion-type", "conversion_types", multiple=True, help="Only conversions of this event name.")
-@click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC) a journey may end on.")
-@click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC) a journey may end on.")
+@click.option(
+    "--from",
+    "start_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day a journey may end on (the timezone setting's days).",
+)
+@click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day a journey may end on.")
 @click.option("--persona", default=None, help="Only the journeys of the people this persona's rules take.")
 @click.option(
     "--paths", "paths_file", default=None, help="A ready-made paths CSV: path, conversions, non_conversions[, revenue]."

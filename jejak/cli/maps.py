@@ -18,8 +18,10 @@ from jejak.service.maps import journey_maps as journey_maps
 
 @click.group(name="map", invoke_without_command=True)
 @click.option("--persona", default=None, help="A persona's people (default: everyone).")
-@click.option("--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (UTC).")
-@click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day (UTC), included.")
+@click.option(
+    "--from", "start_date", type=click.DateTime(["%Y-%m-%d"]), help="First day (the timezone setting's days)."
+)
+@click.option("--to", "end_date", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included.")
 @click.option("--html", "html_file", type=OUTPUT_FILE, default=None, help="Write the map as a page.")
 @click.option("--pdf", "pdf_file", type=OUTPUT_FILE, default=None, help="One landscape page (Chromium).")
 @click.option("--png", "png_file", type=OUTPUT_FILE, default=None, help="A picture (Chromium).")

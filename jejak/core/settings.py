@@ -78,7 +78,11 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
-        "timezone", "Asia/Jakarta", "IANA zone", "Time zone for input times that carry no offset; stored times are UTC."
+        "timezone",
+        "Asia/Jakarta",
+        "IANA zone",
+        "The business's time zone: input times that carry no offset are read in it, and reports count its days "
+        "(by day, --from/--to, funnel trends, the journey map's dates); stored times are UTC.",
     ),
     Setting(
         "timestamp_formats",

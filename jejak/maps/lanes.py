@@ -19,8 +19,9 @@ from jejak.analytics.funnels import Funnel
 from jejak.analytics.funnels import funnel_steps as steps_of_funnel
 from jejak.core.vocabulary import CALL_EVENT, TICKET_EVENT
 from jejak.engine import whole_epoch_seconds
+from jejak.engine.zones import local_day
 from jejak.journeys.events import visit_starts
-from jejak.journeys.filters import epoch_day, in_date_range, in_day_range, only_people
+from jejak.journeys.filters import in_date_range, in_day_range, only_people
 from jejak.journeys.sessions import visits
 from jejak.segments.stages import stage_funnel
 
@@ -30,16 +31,17 @@ TOP_PER_STAGE = 5
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose journeys and when: `people` None means everyone."""
+    """Whose journeys and when: `people` None means everyone; the days are `zone`'s (the `timezone` setting)."""
 
     people: ir.Table | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    zone: str = "UTC"
 
     def keep(self, table: ir.Table, moment: str) -> ir.Table:
         kept = only_people(table, self.people)
         if self.start is not None or self.end is not None:
-            kept = kept.filter(in_date_range(kept[moment], self.start, self.end))
+            kept = kept.filter(in_date_range(kept[moment], self.start, self.end, self.zone))
         return kept
 
 
@@ -114,15 +116,16 @@ class DayRollups:
 
     A date range then sums its days instead of scanning every event: `interaction_days` counts staged
     interactions per (day, stage, event, channel, page_path), `bounce_days` online sessions' entrances and
-    single-view bounces per (day, stage, landing_page). Days are UTC days since 1970, as `in_date_range` cuts.
+    single-view bounces per (day, stage, landing_page). Days are the zone's, numbered from 1970 (`local_day`),
+    as `in_date_range` cuts them.
     """
 
     interaction_days: ir.Table
     bounce_days: ir.Table
 
 
-def interaction_days(events: ir.Table) -> ir.Table:
-    """Staged interactions counted per UTC day, stage, event, channel and page path (`DayRollups`).
+def interaction_days(events: ir.Table, zone: str) -> ir.Table:
+    """Staged interactions counted per day (of `zone`), stage, event, channel and page path (`DayRollups`).
 
     Over a range of days, the lanes take per stage the most frequent events (what people do there), the
     channels and page paths people use there with shares of the stage's interactions, and the stage each
@@ -130,7 +133,7 @@ def interaction_days(events: ir.Table) -> ir.Table:
     """
     staged = events.filter(events.stage.notnull())
     return staged.group_by(
-        day=epoch_day(staged.epoch_seconds),
+        day=local_day(staged.epoch_seconds, zone),
         stage=staged.stage,
         event=staged.event,
         channel=staged.channel,
@@ -138,11 +141,14 @@ def interaction_days(events: ir.Table) -> ir.Table:
     ).aggregate(n=staged.count())
 
 
-def bounce_days(sessions: ir.Table, events: ir.Table) -> ir.Table:
-    """Online sessions' entrances and single-view bounces per UTC day, stage of the first interaction, landing page."""
+def bounce_days(sessions: ir.Table, events: ir.Table, zone: str) -> ir.Table:
+    """Online sessions' entrances and single-view bounces per day (of `zone`), stage of the first interaction,
+    landing page."""
     joined = _landings(sessions, events)
     return joined.group_by(
-        day=epoch_day(whole_epoch_seconds(joined.started_at)), stage=joined.stage, landing_page=joined.landing_page
+        day=local_day(whole_epoch_seconds(joined.started_at), zone),
+        stage=joined.stage,
+        landing_page=joined.landing_page,
     ).aggregate(entrances=joined.count(), bounces=(joined.page_views == 1).cast("int64").sum())
 
 
@@ -200,13 +206,19 @@ def all_lanes(
     """
     lanes: dict[str, ir.Table] = {}
     if len(funnel_steps) >= 2:
-        funnel = Funnel.of(funnel_steps, window_seconds=funnel_window_days * 86_400, start=scope.start, end=scope.end)
+        funnel = Funnel.of(
+            funnel_steps,
+            window_seconds=funnel_window_days * 86_400,
+            start=scope.start,
+            end=scope.end,
+            zone=scope.zone,
+        )
         lanes["funnel"] = steps_of_funnel(only_people(events, scope.people), funnel, tried=funnel_attempts)
     if rollups is None:
         # Counted on the spot for the scope's people (a caller that keeps them reads them instead).
         rollups = DayRollups(
-            interaction_days(only_people(events, scope.people)),
-            bounce_days(only_people(sessions, scope.people), events),
+            interaction_days(only_people(events, scope.people), scope.zone),
+            bounce_days(only_people(sessions, scope.people), events, scope.zone),
         )
     return (
         lanes

@@ -282,11 +282,11 @@ def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str, lang: str = "e
     named = "; ".join(f"{model}: {', '.join(labels)}" for model, labels in outside.items())
     return in_language(
         {
-            "en": f"Outside its own interval ({named}): the credit moves one way whenever the journeys are drawn "
-            "again, so it rests on few journeys. For Shapley, channel combinations seen in only a few journeys weigh "
-            "as much as common ones. Read these credits as rough.",
-            "id": f"Di luar intervalnya sendiri ({named}): kreditnya bergeser ke satu arah setiap kali perjalanan "
-            "diambil ulang, jadi kredit itu bertumpu pada sedikit perjalanan. Pada Shapley, kombinasi saluran yang "
+            "en": f"A credit outside its own interval ({named}): drawing the journeys again moves it one way "
+            "each time, so it rests on few journeys. For Shapley, channel combinations seen in only a few journeys "
+            "weigh as much as common ones. Read these credits as rough.",
+            "id": f"Kredit di luar intervalnya sendiri ({named}): setiap kali perjalanan diambil ulang, kredit "
+            "itu bergeser ke satu arah, jadi kredit itu bertumpu pada sedikit perjalanan. Pada Shapley, kombinasi saluran yang "
             "hanya terlihat di beberapa perjalanan berbobot sama dengan kombinasi yang umum. Baca kredit ini sebagai "
             "perkiraan kasar.",
         },

@@ -17,6 +17,7 @@ from jejak.ingest.archives import shown_name
 from jejak.ingest.importer import TIME_HINT_ROWS, quarantine_counts
 from jejak.ingest.quarantine import list_quarantined
 from jejak.ingest.time_hints import TimeFormatHint, suggest_time_format, times_of_messages
+from jejak.service.language import moment_text
 from jejak.store.appstate import open_state
 from jejak.store.project import Project
 
@@ -37,7 +38,7 @@ def imports_log(project: Project, *, limit: int = 200) -> Rows:
             "file": shown_name(file),
             "format": file_format,
             "source_name": source_name,
-            "imported_at": _moment(started_at),
+            "imported_at": moment_text(started_at, project.settings.timezone),
             "seconds": round(_seconds(started_at, finished_at), 1),
             "rows_read": read,
             "rows_stored": stored,
@@ -48,14 +49,6 @@ def imports_log(project: Project, *, limit: int = 200) -> Rows:
         }
         for file, file_format, source_name, started_at, finished_at, read, stored, quarantined, duplicates, erased in found
     ]
-
-
-def _moment(text: str) -> str:
-    """An ISO time from the log as `YYYY-MM-DD HH:MM:SS UTC`."""
-    try:
-        return dt.datetime.fromisoformat(text).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        return text
 
 
 def _seconds(started: str, finished: str) -> float:

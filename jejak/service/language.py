@@ -8,7 +8,9 @@ writes them (`number_text`). The dashboard's own words, headings and values are 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 LANGUAGES = ("en", "id")
 
@@ -29,3 +31,22 @@ def percent_text(share: float, lang: str = "en") -> str:
 def in_language(texts: Mapping[str, str], lang: str) -> str:
     """The text in `lang` of `texts` ({"en": …, "id": …}); English when it has none in `lang`."""
     return texts.get(lang) or texts["en"]
+
+
+def moment_text(moment: str | dt.datetime | None, zone: str) -> str | None:
+    """An instant (ISO text from the SQLite logs, or an aware datetime) on the business's clock, to the second, with
+    the zone's abbreviation: `2026-11-27 01:22:47 WIB`. Text that is no ISO time is given back as it is.
+
+    Example:
+        >>> moment_text("2026-11-26T18:22:47.309029+00:00", "Asia/Jakarta")
+        '2026-11-27 01:22:47 WIB'
+    """
+    if moment is None:
+        return None
+    try:
+        instant = dt.datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    except ValueError:
+        return str(moment)
+    if instant.tzinfo is None:  # the logs write UTC; an older line may have no offset
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")

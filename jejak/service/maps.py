@@ -65,7 +65,13 @@ def journey_maps(
                     best_attempts(
                         built,
                         ReportScope(start=start, end=end, persona=persona),
-                        Funnel.of(steps, window_seconds=settings.funnel_window_days * 86_400, start=start, end=end),
+                        Funnel.of(
+                            steps,
+                            window_seconds=settings.funnel_window_days * 86_400,
+                            start=start,
+                            end=end,
+                            zone=settings.timezone,
+                        ),
                         events_of,
                     )
                     if len(steps) >= 2
@@ -75,11 +81,18 @@ def journey_maps(
                 # sum their days instead of scanning the events and sessions again.
                 state = ("personas",) if persona else ()
                 rollups = DayRollups(
-                    built.kept("map-interaction-days", [persona], lambda: interaction_days(events_of), state),
+                    built.kept(
+                        "map-interaction-days",
+                        [persona],
+                        lambda: interaction_days(events_of, settings.timezone),
+                        state,
+                    ),
                     built.kept(
                         "map-bounce-days",
                         [persona],
-                        lambda: bounce_days(only_people(built.read("sessions"), people), built.read("events")),
+                        lambda: bounce_days(
+                            only_people(built.read("sessions"), people), built.read("events"), settings.timezone
+                        ),
                         state,
                     ),
                 )
@@ -88,7 +101,7 @@ def journey_maps(
                     built.read("person_stages"),
                     built.read("sessions"),
                     built.read("feedback"),
-                    Scope(people, start, end),
+                    Scope(people, start, end, settings.timezone),
                     names,
                     min_entrances=settings.bounce_min_entrances,
                     funnel_steps=steps,

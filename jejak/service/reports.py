@@ -53,7 +53,7 @@ from jejak.journeys.refunds import (
 )
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
-from jejak.service.language import in_language
+from jejak.service.language import in_language, moment_text
 from jejak.store.appstate import open_state
 
 Rows = list[dict[str, Any]]
@@ -71,7 +71,8 @@ def is_share_column(column: str) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report looks at: days (UTC, both included), conversion types, a channel, a persona."""
+    """What a report looks at: days (the `timezone` setting's, both included), conversion types, a channel, a
+    persona."""
 
     start: dt.date | None = None
     end: dt.date | None = None
@@ -79,13 +80,16 @@ class Scope:
     channel: str | None = None
     persona: str | None = None
 
-    @property
-    def filters(self) -> Filters:
-        return Filters(conversion_types=self.conversion_types, start=self.start, end=self.end, channel=self.channel)
-
     def narrowed(self, built: OpenBuild) -> Filters:
-        """The filters, narrowed to the persona's people when there is one."""
-        chosen: Filters = scoped(self.filters, built, self.persona)
+        """The filters, on the project's days, narrowed to the persona's people when there is one."""
+        filters = Filters(
+            conversion_types=self.conversion_types,
+            start=self.start,
+            end=self.end,
+            channel=self.channel,
+            zone=built.project.settings.timezone,
+        )
+        chosen: Filters = scoped(filters, built, self.persona)
         return chosen
 
     def people(self, built: OpenBuild) -> Any:
@@ -174,7 +178,7 @@ def overview(built: OpenBuild, scope: Scope) -> Sections:
     shared = built.read_if_built("shared_identifiers")
     return {
         "headline": built.rows(activity(sessions, conversions, journeys)),
-        "by_day": built.rows(by_day(sessions, conversions)),
+        "by_day": built.rows(by_day(sessions, conversions, built.project.settings.timezone)),
         "channels": built.rows(revenue_by_channel(conversions)),
         "currencies": built.rows(revenue_by_currency(conversions)),
         "top_paths": built.rows(top_paths(built.read("paths"), built.project.settings.top_n)),
@@ -185,7 +189,7 @@ def overview(built: OpenBuild, scope: Scope) -> Sections:
 
 
 def freshness(project: Any) -> Rows:
-    """When data last came in and when the tables were last built (from the SQLite logs)."""
+    """When data last came in and when the tables were last built (from the SQLite logs), on the business's clock."""
     with open_state(project.sqlite_path) as db:
         # Ad spend files are in the log too; their rows are not events.
         imported = db.execute(
@@ -194,11 +198,12 @@ def freshness(project: Any) -> Rows:
             SPEND_FORMATS,
         ).fetchone()
         built = db.execute("SELECT finished_at, engine FROM builds ORDER BY finished_at DESC LIMIT 1").fetchone()
+    zone = project.settings.timezone
     return [
-        {"measure": "last_import_at", "value": imported[0]},
+        {"measure": "last_import_at", "value": moment_text(imported[0], zone)},
         {"measure": "files_imported", "value": imported[1]},
         {"measure": "events_stored", "value": imported[2] or 0},
-        {"measure": "last_build_at", "value": built[0] if built else None},
+        {"measure": "last_build_at", "value": moment_text(built[0], zone) if built else None},
         {"measure": "build_engine", "value": built[1] if built else None},
     ]
 
@@ -361,6 +366,7 @@ class FunnelQuery:
             window_seconds=(self.window_days or settings.funnel_window_days) * 86_400,
             start=scope.start,
             end=scope.end,
+            zone=settings.timezone,
         )
 
 
@@ -428,6 +434,7 @@ def flows(
         "within": within,
         "start": scope.start,
         "end": scope.end,
+        "zone": built.project.settings.timezone,
     }
     chosen = (
         Flow.forward(start_event, **options)

@@ -263,6 +263,9 @@ def attribution_figure(rows: Rows, lang: str = "en") -> go.Figure:
         x_title=_label(label, lang),
         y_title=word("fig_credited", lang),
         barmode="group",
+        # Above the plot, in rows: on the right, eight models' names were a legend taller than the plot, cut off
+        # after the sixth behind a scroll bar.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
     )
 
 

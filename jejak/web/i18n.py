@@ -568,7 +568,10 @@ SETTINGS_HELP_ID: dict[str, str] = {
         "setiap build membuka semuanya: 7.000 file berisi 21.000 peristiwa di-build dalam 6,7 detik, 700 file dalam "
         "1,4 detik). 0: tidak pernah; `jejak compact` menggabungkan setiap hari yang memiliki lebih dari satu file."
     ),
-    "timezone": "Zona waktu untuk waktu masukan yang tidak mencantumkan selisih dari UTC; waktu disimpan dalam UTC.",
+    "timezone": (
+        "Zona waktu bisnis: waktu masukan yang tidak mencantumkan selisih dari UTC dibaca di zona ini, dan laporan "
+        "menghitung harinya (per hari, --from/--to, tren corong, tanggal peta perjalanan); waktu disimpan dalam UTC."
+    ),
     "timestamp_formats": (
         'Format yang dicoba secara berurutan untuk waktu masukan yang bukan ISO-8601, mis. ["%d/%m/%Y %H:%M"] untuk '
         "24/11/2026 13:05 (format tanpa %z dibaca dalam zona waktu dari pengaturan timezone), atau epoch_seconds / "
@@ -745,10 +748,10 @@ _OTHER_OF_ID = {"total": "total", "entrances": "kunjungan masuk", "people": "sem
 
 def value_label(column: str, value: str, lang: str = "en") -> str:
     """A text a report wrote into `column` as `lang` writes it; anything else (a channel, a page) as it is."""
+    if column in NAMED_VALUE_COLUMNS:  # `last_import_at` reads as a heading does, in either language
+        return column_label(value, lang)
     if lang != "id":
         return value
-    if column in NAMED_VALUE_COLUMNS:
-        return column_label(value, lang)
     known = VALUES_ID.get("node" if column in ("source", "target") else column, {})
     if value in known:
         return known[value]

@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import json
 import math
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -296,7 +297,11 @@ def test_a_spend_import_is_logged_and_its_rows_are_not_retried_as_events(project
         "iklan.csv", "spend", 1, 1
     )  # fmt: skip
     # Its row is spend, not an event: it counts in no event total.
-    assert {row["measure"]: row["value"] for row in freshness(project)}["events_stored"] == 0
+    fresh = {row["measure"]: row["value"] for row in freshness(project)}
+    assert fresh["events_stored"] == 0
+    # When, on the shop's clock (the timezone setting, Asia/Jakarta): no microseconds, no UTC offset to convert.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB", fresh["last_import_at"]), fresh
+    assert logged["imported_at"].endswith(" WIB")
     # Re-tried as an event, a spend row read as no JSON object ("not_json"): it says what to do instead.
     [row] = list_quarantined(project).rows
     retried = retry_quarantined(project, fixed={row.row_id: "2026-03-02,Paid Search,5"})

@@ -183,7 +183,7 @@ def test_reports_count_visits_only(built: Built) -> None:
     assert top["sessions"] == len(visits)
     [period] = built.report(lambda read: activity(read("sessions"), read("conversions"), read("journeys")))
     assert period["sessions"] == len(visits)
-    days = built.report(lambda read: by_day(read("sessions"), read("conversions")))
+    days = built.report(lambda read: by_day(read("sessions"), read("conversions"), "Asia/Jakarta"))
     assert sum(row["sessions"] for row in days) == len(visits)
     bounced = built.report(lambda read: bounce(read("sessions"), by="channel"))
     assert "Unassigned" not in {row["channel"] for row in bounced}

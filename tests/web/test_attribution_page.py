@@ -36,7 +36,7 @@ def test_the_page_shows_the_numbers_jejak_attribute_prints(dashboard: Dashboard)
     assert {"first_touch", "last_touch", "markov_1", "shapley"} <= models
     # A credit outside its own interval is named in a note above the table, as the terminal warns of it.
     outside = [row for row in shown if not row["conversions_low"] <= row["conversions"] <= row["conversions_high"]]
-    warned = [note for note in page["notes"] if note.startswith("Outside its own interval")]
+    warned = [note for note in page["notes"] if note.startswith("A credit outside its own interval")]
     assert len(warned) == (1 if outside else 0)
     assert all(f"{row['model']}: " in warned[0] and str(row["channel"]) in warned[0] for row in outside)
 

@@ -31,8 +31,9 @@ def test_a_breakdown_and_a_trend_read_the_attempts_the_funnel_kept_and_agree_wit
     # The same numbers as the analytics functions on the build's event stream, with nothing kept.
     engine = connect(dashboard.project.settings)
     stream = engine.read_parquet(table_path(dashboard.project, "events"))
+    settings = dashboard.project.settings
     funnel = Funnel.of(
-        DEFAULT_FUNNEL, order=dashboard.project.settings.funnel_order, window_seconds=window_days * 86_400
+        DEFAULT_FUNNEL, order=settings.funnel_order, window_seconds=window_days * 86_400, zone=settings.timezone
     )
     fresh_plain = engine.to_pyarrow(funnel_steps(stream, funnel)).to_pylist()
     fresh_channel = engine.to_pyarrow(funnel_steps(stream, funnel, breakdown="channel")).to_pylist()

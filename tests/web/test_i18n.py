@@ -142,6 +142,8 @@ def test_the_words_the_reports_write_are_all_translated() -> None:
     assert value_label("target", END_NODE, "id") == "(akhir)" and value_label("channel", END_NODE, "id") == END_NODE
     # The overview's freshness rows name what they measure.
     assert value_label("measure", "last_build_at", "id") == column_label("last_build_at", "id") != "last build at"
+    # In English as a heading reads, not as the column name it is.
+    assert value_label("measure", "last_build_at", "en") == "last build at"
 
 
 def test_numbers_swap_their_separators_in_indonesian_only() -> None:
