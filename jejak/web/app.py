@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import secrets
@@ -35,6 +36,7 @@ from starlette.datastructures import FormData
 from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingError, ThrottledError
 from jejak.core.typed import check_no_nul_inside
 from jejak.service.cache import state_signature
+from jejak.service.language import moment_text
 from jejak.service.reports import is_share_column
 from jejak.store.project import Project
 from jejak.web import auth
@@ -66,14 +68,17 @@ def _templates() -> Environment:
     env.filters["cell"] = pass_context(lambda context, value: cell_text(value, context.get("lang", "en")))
     env.filters["script_json"] = script_json
     env.globals["cell"] = pass_context(
-        lambda context, column, value: report_cell(column, value, context.get("lang", "en"))
+        lambda context, column, value: report_cell(column, value, context.get("lang", "en"), context.get("zone", "UTC"))
     )
     return env
 
 
-def report_cell(column: str, value: Any, lang: str = "en") -> str:
-    """A table cell as text: shares and rates as percents, counts with thousands separators, and the words a report
-    wrote (a reading, an Other row) in the page's language."""
+def report_cell(column: str, value: Any, lang: str = "en", zone: str = "UTC") -> str:
+    """A table cell as text: shares and rates as percents, counts with thousands separators, the words a report
+    wrote (a reading, an Other row) in the page's language, and an instant (a `timestamp` or `…_at` column) on the
+    business's clock, `zone` (the JSON and CSV twins keep it in UTC)."""
+    if (column == "timestamp" or column.endswith("_at")) and isinstance(value, (str, dt.datetime)):
+        return moment_text(value, zone) or ""
     if isinstance(value, float) and is_share_column(column):
         return percent_text(value, lang)
     if isinstance(value, str):
@@ -216,6 +221,7 @@ def create_app(project: Project, page_wait_seconds: float = PAGE_WAIT_SECONDS) -
             csrf_token=session.csrf_token if session else "",
             user=session.user if session else "",
             other_lang="id" if lang == "en" else "en",
+            zone=project.settings.timezone,
             **values,
         )
         return HTMLResponse(body, status_code=status_code)

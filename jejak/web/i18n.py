@@ -47,7 +47,7 @@ WORDS: dict[str, dict[str, str]] = {
     "map_curve": {"en": "Curve", "id": "Kurva"},
     "map_feeling_value": {"en": "Feeling (−2 to +2)", "id": "Perasaan (−2 sampai +2)"},
     "map_typed": {"en": "Typed on this map", "id": "Diketik di peta ini"},
-    "map_typed_at": {"en": "Typed at (UTC)", "id": "Diketik pada (UTC)"},
+    "map_typed_at": {"en": "Typed at", "id": "Diketik pada"},
     "map_manual": {"en": "manual", "id": "manual"},
     "map_delete": {"en": "Delete", "id": "Hapus"},
     "map_delete_confirm": {"en": "Delete this note?", "id": "Hapus catatan ini?"},
@@ -137,8 +137,10 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "people_open": {"en": "Open", "id": "Buka"},
     "people_timeline_note": {
-        "en": "Every event of the person in time order (UTC); properties and traits as the data sent them.",
-        "id": "Setiap peristiwa orang ini menurut waktu (UTC); properti dan ciri seperti yang dikirim data.",
+        "en": "Every event of the person in time order, on the business's clock (the timezone setting); properties "
+        "and traits as the data sent them.",
+        "id": "Setiap peristiwa orang ini menurut waktu, pada jam bisnis (pengaturan timezone); properti dan ciri "
+        "seperti yang dikirim data.",
     },
     "imports": {"en": "Imports", "id": "Impor"},
     "quarantined_rows": {"en": "Quarantined rows", "id": "Baris yang dikarantina"},

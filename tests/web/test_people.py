@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
 import pytest
@@ -144,6 +145,10 @@ def test_the_blank_page_lists_the_people_seen_last(dashboard: Dashboard) -> None
     latest = max(row["last_seen_at"] for row in people)
     assert recent and recent[0]["last_seen_at"] == latest.isoformat(sep=" ")
     assert all(f'data-person="{escape(row["person_id"])}"' in page.text for row in recent)
+    # The page shows when on the shop's clock (the timezone setting, WIB); the JSON twin keeps UTC.
+    on_the_shops_clock = latest.astimezone(ZoneInfo(dashboard.project.settings.timezone))
+    assert f'<td class="text">{on_the_shops_clock:%Y-%m-%d %H:%M:%S} WIB</td>' in page.text
+    assert "+00:00" not in page.text
 
 
 def test_an_unknown_identifier_finds_nobody(dashboard: Dashboard) -> None:
