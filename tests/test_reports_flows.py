@@ -73,6 +73,15 @@ def test_forward_flow_keeps_the_top_nodes_per_step_and_groups_the_rest(built: Bu
     }
 
 
+def test_one_node_past_the_top_is_shown_as_itself(built: Built) -> None:
+    # Four nodes follow the home page (Produk, Promo and the two that were an Other above, with a top of 2): with a
+    # top of 3 the one left over is named, not an "Other (1 row, …)".
+    found = nodes(built, Flow.forward("Beranda", steps=3, top_n=3))
+    assert [node for node, _ in found[1]] == ["Produk", "Promo", *sorted(node for node, _ in found[1][2:])]
+    assert len(found[1]) == 4 and not [node for node, _ in found[1] if node.startswith("Other (")]
+    assert sum(paths for _, paths in found[1]) == 7
+
+
 def test_links_go_from_each_step_to_the_next_and_add_up(built: Built) -> None:
     flow = Flow.forward("Beranda", steps=3, top_n=2)
     links = built.report(lambda read: flow_links(read("events"), flow))

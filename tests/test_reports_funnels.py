@@ -169,14 +169,16 @@ def test_breakdown_by_device_keeps_the_top_values_and_one_other(built: Built) ->
     by_group: dict[str, list[int]] = {}
     for row in rows:
         by_group.setdefault(row["breakdown"], []).append(row["people"])
-    # Citra's best attempt started on her phone.
-    assert by_group == {
-        "mobile": [3, 3, 1, 1],
-        "desktop": [2, 1, 0, 0],
-        "Other (1 row, 16.7 % of people)": [1, 1, 1, 1],
-    }
-    assert list(by_group) == ["mobile", "desktop", "Other (1 row, 16.7 % of people)"]
-    assert [sum(column) for column in zip(*by_group.values(), strict=True)] == [6, 5, 2, 2]
+    # Citra's best attempt started on her phone. The one value past the top 2 is shown as itself: an Other of one
+    # would hide its name and save no row.
+    assert by_group == {"mobile": [3, 3, 1, 1], "desktop": [2, 1, 0, 0], "tablet": [1, 1, 1, 1]}
+    assert list(by_group) == ["mobile", "desktop", "tablet"]
+    top_one: dict[str, list[int]] = {}
+    for row in steps(built, Funnel.of(STEPS), breakdown="device_type", top_n=1):
+        top_one.setdefault(row["breakdown"], []).append(row["people"])
+    assert top_one == {"mobile": [3, 3, 1, 1], "Other (2 rows, 50.0 % of people)": [3, 2, 1, 1]}
+    for groups in (by_group, top_one):
+        assert [sum(column) for column in zip(*groups.values(), strict=True)] == [6, 5, 2, 2]
 
 
 def test_a_breakdown_in_any_order_keeps_attempts_that_began_with_a_later_step(built: Built) -> None:

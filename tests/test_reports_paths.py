@@ -98,6 +98,10 @@ def test_the_other_row_keeps_the_totals(built: Built) -> None:
     assert rows[0] == ("Paid Social > Email", 2, 0.5)
     assert rows[1][0] == "Other (2 rows, 50.0 % of total)"
     assert (rows[1][1], rows[1][2]) == (2, 0.5)
+    # One path past the top is shown as itself: an "Other (1 row, …)" would hide its name and save no row.
+    every = _paths(built, n=3)
+    assert _paths(built, n=2) == every and len(every) == 3
+    assert not [row for row in every if row[0].startswith("Other (")]
 
 
 def test_the_builds_own_paths_give_the_same_top_paths(built: Built) -> None:

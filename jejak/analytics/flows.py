@@ -119,8 +119,9 @@ def _shown(steps: ir.Table, flow: Flow) -> ir.Table:
     """
     counts = steps.group_by(["step", "node"]).aggregate(paths=steps.count())
     rank = ibis.row_number().over(group_by=counts.step, order_by=[ibis.desc(counts.paths), counts.node])
-    counts = counts.mutate(_hidden=rank >= flow.top_n)
     at_step = ibis.window(group_by=counts.step)
+    # One node past the top N is shown as itself, not as an Other of one.
+    counts = counts.mutate(_hidden=(rank >= flow.top_n) & (counts.count().over(at_step) > flow.top_n + 1))
     hidden = counts._hidden
     other = other_label(
         hidden.cast("int64").sum().over(at_step),

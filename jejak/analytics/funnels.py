@@ -286,9 +286,13 @@ def _with_breakdown(people: ir.Table, by: str | None, top_n: int, personas: ir.T
         people = people.mutate(_value=people[by])
     people = people.mutate(_value=people._value.fill_null("(not set)"))
     sizes = people.group_by(_size_value=people._value).aggregate(_people=people.count())
-    ranked = sizes.mutate(_rank=ibis.row_number().over(order_by=[ibis.desc(sizes._people), sizes._size_value]))
     everything = ibis.window()
-    hidden = ranked._rank >= top_n
+    ranked = sizes.mutate(
+        _rank=ibis.row_number().over(order_by=[ibis.desc(sizes._people), sizes._size_value]),
+        _values=sizes.count().over(everything),
+    )
+    # One value past the top N is shown as itself, not as an Other of one.
+    hidden = (ranked._rank >= top_n) & (ranked._values > top_n + 1)
     other = other_label(
         hidden.cast("int64").sum().over(everything),
         ibis.ifelse(hidden, ranked._people, 0).sum().over(everything),
@@ -300,7 +304,7 @@ def _with_breakdown(people: ir.Table, by: str | None, top_n: int, personas: ir.T
     )
     joined = people.join(ranked, people._value == ranked._size_value)
     labelled = joined.rename(breakdown="_label")
-    return labelled.drop("_value", "_size_value", "_people", "_rank")
+    return labelled.drop("_value", "_size_value", "_people", "_rank", "_values")
 
 
 def funnel_steps(

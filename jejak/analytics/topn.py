@@ -1,6 +1,7 @@
 """Top-N with honest truncation: the rows past N become one "Other (n rows, x % of total)" row.
 
-Totals always reconcile: the truncated table sums to the untruncated total.
+Totals always reconcile: the truncated table sums to the untruncated total. One row past N is shown as itself:
+"Other (1 row, …)" would hide its name and save no space.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def top_n_with_other(table: ir.Table, *, label: str, value: str, n: int, extra_s
     other_value = rest[value].sum()
     other_rows = rest.count()
     other = rest.aggregate(
-        **{label: other_label(other_rows, other_value, grand_total), value: other_value},
+        **{label: ibis.ifelse(other_rows == 1, rest[label].max(), other_label(other_rows, other_value, grand_total))},
+        **{value: other_value},
         **{name: rest[name].sum() for name in extra_sums},
         _order=ibis.literal(n, "int64"),
         _rows=other_rows,
