@@ -20,7 +20,8 @@ from jejak.engine.zones import day_number, local_date, local_day, midnight
 from jejak.service.builds import open_build
 from jejak.service.reports import FunnelQuery, Scope, funnel, overview
 
-# A fixed offset, summer times north and south, a half-hour summer time, and offsets of 45 and 30 minutes.
+# A fixed offset, summer times north and south, a half-hour summer time, offsets of 45 and 30 minutes, and a
+# summer time that begins and ends at midnight.
 ZONES = (
     "Asia/Jakarta",
     "Europe/London",
@@ -28,6 +29,7 @@ ZONES = (
     "Australia/Lord_Howe",
     "Asia/Kathmandu",
     "America/St_Johns",
+    "America/Santiago",  # its clocks jump at midnight: 6 September 2026 begins at 01:00
     "UTC",
 )
 # 1970 to 2099, where the offsets are read, and the instants on either side of a change most of all.
@@ -51,7 +53,13 @@ def test_a_local_day_is_the_tz_database_date(seconds: list[int], zone: str) -> N
 @pytest.mark.parametrize("zone", ZONES)
 def test_a_day_begins_at_its_zones_midnight(zone: str) -> None:
     info = ZoneInfo(zone)
-    for day in (dt.date(2026, 3, 29), dt.date(2026, 10, 25), dt.date(2026, 11, 11), dt.date(2026, 4, 5)):
+    for day in (
+        dt.date(2026, 3, 29),
+        dt.date(2026, 10, 25),
+        dt.date(2026, 11, 11),
+        dt.date(2026, 4, 5),
+        dt.date(2026, 9, 6),
+    ):
         start = midnight(day, zone)
         assert start.astimezone(info).date() == day
         assert (start - dt.timedelta(seconds=1)).astimezone(info).date() == day - dt.timedelta(days=1)

@@ -105,8 +105,8 @@ def attempts(stream: ir.Table, funnel: Funnel, *, details: bool = False, per_day
 
     With `details`, also step 1's `session_id`, its `channel`, `device_type` and time (`started_at`).
     With `per_day`, each person's best attempt of each day (of the funnel's zone) step 1 fell on, that day's
-    number (days since 1970) as `day_1`: an attempt does not depend on the date range (only which attempts may start does), so the
-    best attempt over any days is the best of those days' (`best_of_days`).
+    number (days since 1970) as `day_1`: an attempt does not depend on the date range (only which attempts may
+    start does), so the best attempt over any days is the best of those days' (`best_of_days`).
     """
     flags = {f"_f{k}": step.matches(stream) for k, step in enumerate(funnel.steps, start=1)}
     excluded: ir.BooleanValue = ibis.literal(False)

@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from jejak.engine.expressions import SECONDS_PER_DAY
 
-# The instants whose offsets are read: every time a report sees is inside them (an import refuses times past 2100).
+# The instants whose offsets are read: every stored time is inside them (an import keeps 1990 to a day after it).
 FIRST_YEAR, LAST_YEAR = 1970, 2100
 EPOCH_DATE = dt.date(1970, 1, 1)
 

@@ -286,9 +286,9 @@ def unsteady_credit_note(rows: Sequence[dict[str, Any]], by: str, lang: str = "e
             "each time, so it rests on few journeys. For Shapley, channel combinations seen in only a few journeys "
             "weigh as much as common ones. Read these credits as rough.",
             "id": f"Kredit di luar intervalnya sendiri ({named}): setiap kali perjalanan diambil ulang, kredit "
-            "itu bergeser ke satu arah, jadi kredit itu bertumpu pada sedikit perjalanan. Pada Shapley, kombinasi saluran yang "
-            "hanya terlihat di beberapa perjalanan berbobot sama dengan kombinasi yang umum. Baca kredit ini sebagai "
-            "perkiraan kasar.",
+            "itu bergeser ke satu arah, jadi kredit itu bertumpu pada sedikit perjalanan. Pada Shapley, kombinasi "
+            "saluran yang hanya terlihat di beberapa perjalanan berbobot sama dengan kombinasi yang umum. Baca kredit "
+            "ini sebagai perkiraan kasar.",
         },
         lang,
     )
