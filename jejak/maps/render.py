@@ -96,7 +96,7 @@ def stage_label(stage: str, lang: str) -> str:
 
 
 def _people_word(count: int, words: dict[str, str]) -> str:
-    """ "1 person", "2 people" (Indonesian says "orang" for both)."""
+    """The word after a count of people: 1 person, 2 people (Indonesian says "orang" for both)."""
     return words["person"] if count == 1 else words["people"]
 
 
