@@ -22,7 +22,7 @@ from rich.text import Text
 
 from jejak.core.errors import InputFileError, JejakError, OutputFileError
 from jejak.core.typed import shown
-from jejak.service.language import percent_text
+from jejak.service.language import duration_text, percent_text
 from jejak.service.reports import Scope, is_share_column
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -406,14 +406,6 @@ def show_sections(sections: dict[str, tuple[str, Sequence[dict[str, Any]]]], out
             print_rows(rows, "csv")
         else:
             show_rows(rows, "table", title)
-
-
-def duration_text(seconds: float) -> str:
-    """A duration the way people say it: 42 s, 3.5 min, 2.1 h, 4.0 d."""
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.0f} s"
 
 
 def time_format_advice(hint: Any, check: bool, of_one_file: bool = False, replaces: bool = False) -> str:

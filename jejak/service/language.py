@@ -28,6 +28,27 @@ def percent_text(share: float, lang: str = "en") -> str:
     return number_text(f"{share * 100:.1f}", lang) + " %"
 
 
+# A duration's units, largest first, as each language abbreviates them.
+DURATION_UNITS = {
+    "en": (("d", 86_400), ("h", 3_600), ("min", 60)),
+    "id": (("hari", 86_400), ("jam", 3_600), ("mnt", 60)),
+}
+SECOND_UNIT = {"en": "s", "id": "dtk"}
+
+
+def duration_text(seconds: float, lang: str = "en") -> str:
+    """A duration the way people say it: 42 s, 3.5 min, 2.1 h, 4.0 d (`3,5 mnt` in Indonesian).
+
+    Example:
+        >>> duration_text(44.0), duration_text(121.0), duration_text(121.0, "id"), duration_text(90_000)
+        ('44 s', '2.0 min', '2,0 mnt', '1.0 d')
+    """
+    for unit, size in DURATION_UNITS.get(lang, DURATION_UNITS["en"]):
+        if seconds >= size:
+            return f"{number_text(f'{seconds / size:.1f}', lang)} {unit}"
+    return f"{seconds:.0f} {in_language(SECOND_UNIT, lang)}"
+
+
 def in_language(texts: Mapping[str, str], lang: str) -> str:
     """The text in `lang` of `texts` ({"en": …, "id": …}); English when it has none in `lang`."""
     return texts.get(lang) or texts["en"]

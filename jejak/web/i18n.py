@@ -450,7 +450,7 @@ COLUMNS_ID: dict[str, str] = {
     "line": "baris",
     "meaning": "arti",
     "measure": "ukuran",
-    "median_seconds_from_previous": "median detik dari langkah sebelumnya",
+    "median_seconds_from_previous": "median waktu dari langkah sebelumnya",
     "message": "pesan",
     "model": "model",
     "name": "nama",
@@ -532,12 +532,16 @@ COLUMNS_ID: dict[str, str] = {
 }
 
 
+# English headings that say more than the column's name (the cells show a duration in words, not seconds).
+COLUMNS_EN: dict[str, str] = {"median_seconds_from_previous": "median time from previous"}
+
+
 def column_label(column: str, lang: str = "en") -> str:
     """A column name as a heading: `first_interaction_conversions` → `first interaction conversions` in English,
     `konversi interaksi pertama` in Indonesian (the English heading when there is none)."""
     if lang == "id" and column in COLUMNS_ID:
         return COLUMNS_ID[column]
-    return column.replace("_", " ")
+    return COLUMNS_EN.get(column) or column.replace("_", " ")
 
 
 # Words the reports themselves write into their rows, by column (channel names and the like are the user's).

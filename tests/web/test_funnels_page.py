@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jejak.analytics.funnels import Funnel, funnel_steps, funnel_trend
 from jejak.engine import connect
+from jejak.service.language import duration_text
 from jejak.store.derived import table_path
 from jejak.web.pages import DEFAULT_FUNNEL
 from web.conftest import Dashboard
@@ -58,3 +59,17 @@ def test_a_funnel_whose_first_step_no_one_did_is_drawn(dashboard: Dashboard) -> 
     assert page.status_code == 200, page.text[-2000:]
     assert rows[0]["people"] == 0 and rows[0]["conversion_from_start"] is None
     assert "Nobody Does This" in page.text
+
+
+def test_the_time_between_steps_reads_as_a_duration(dashboard: Dashboard) -> None:
+    # The JSON twin keeps seconds; the page says them as people do (44 s, 2.0 min), under a heading that says time.
+    with dashboard.logged_in() as client:
+        rows = client.get("/funnels.json", params={"wait": 30}).json()["sections"]["steps"]
+        page = client.get("/funnels", params={"wait": 30}).text
+        halaman = client.get("/funnels", params={"wait": 30, "lang": "id"}).text
+    medians = [row["median_seconds_from_previous"] for row in rows[1:]]
+    assert medians and all(isinstance(median, float) for median in medians)
+    assert "median time from previous" in page and "median seconds" not in page
+    for median in medians:
+        assert f">{duration_text(median)}</td>" in page
+        assert f">{duration_text(median, 'id')}</td>" in halaman
