@@ -23,7 +23,7 @@ from rich.text import Text
 from jejak.core.errors import InputFileError, JejakError, OutputFileError
 from jejak.core.typed import shown
 from jejak.service.language import duration_text, percent_text
-from jejak.service.reports import Scope, is_share_column
+from jejak.service.reports import Scope, is_duration_column, is_share_column
 
 F = TypeVar("F", bound=Callable[..., Any])
 # No markup and no emoji codes: what jejak prints is data (file names, campaigns, channels, customers' comments), and
@@ -355,7 +355,7 @@ def report_cell(key: str, value: Any) -> Any:
         return ""
     if is_share_column(key):
         return percent_text(value)
-    if "_seconds" in key:
+    if is_duration_column(key):
         return duration_text(float(value))
     if key.startswith(("median_", "mean_")):
         return f"{value:,.1f}"

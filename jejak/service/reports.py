@@ -69,6 +69,11 @@ def is_share_column(column: str) -> bool:
     )
 
 
+def is_duration_column(column: str) -> bool:
+    """Whether a report column holds a duration in seconds (shown in words in tables: 44 s, 2.0 min)."""
+    return "_seconds" in column
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a report looks at: days (the `timezone` setting's, both included), conversion types, a channel, a

@@ -37,7 +37,7 @@ from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingEr
 from jejak.core.typed import check_no_nul_inside
 from jejak.service.cache import state_signature
 from jejak.service.language import duration_text, moment_text
-from jejak.service.reports import is_share_column
+from jejak.service.reports import is_duration_column, is_share_column
 from jejak.store.project import Project
 from jejak.web import auth
 from jejak.web.i18n import LANGUAGES, column_label, number_text, percent_text, value_label, word
@@ -75,11 +75,11 @@ def _templates() -> Environment:
 
 def report_cell(column: str, value: Any, lang: str = "en", zone: str = "UTC") -> str:
     """A table cell as text: shares and rates as percents, counts with thousands separators, the words a report
-    wrote (a reading, an Other row) in the page's language, a duration in words, and an instant (a `timestamp` or `…_at` column) on the
-    business's clock, `zone` (the JSON and CSV twins keep it in UTC)."""
+    wrote (a reading, an Other row) in the page's language, a duration in words, and an instant (a `timestamp` or
+    `…_at` column) on the business's clock, `zone` (the JSON and CSV twins keep it in UTC)."""
     if (column == "timestamp" or column.endswith("_at")) and isinstance(value, (str, dt.datetime)):
         return moment_text(value, zone) or ""
-    if "_seconds" in column and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if is_duration_column(column) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return duration_text(value, lang)  # a funnel's median time between steps: 2.0 min, not 121
     if isinstance(value, float) and is_share_column(column):
         return percent_text(value, lang)
