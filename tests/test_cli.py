@@ -1349,3 +1349,35 @@ def test_import_warns_when_rows_of_one_event_give_different_revenues(tmp_path: P
     from jejak.store.project import open_project
 
     assert [row["revenue"] for row in lake_events(open_project(project))] == [170000.0]
+
+
+@pytest.mark.parametrize("file_format", ["mixed", "csv"])
+def test_generate_says_the_import_commands_that_read_every_file_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_format: str
+) -> None:
+    import shlex
+
+    from jejak.store.project import open_project
+
+    runner, project = cli_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    out = Path("data files")  # relative, as typed, and with a space: the commands must quote it
+    generated = runner.invoke(
+        cli, ["generate", "--out", str(out), "--events", "2000", "--format", file_format], env={"COLUMNS": "60"}
+    )
+    out = out.resolve()
+    assert generated.exit_code == 0, generated.output
+    wrote = re.search(r"Wrote ([\d,]+) events", generated.output)
+    assert wrote is not None, generated.output
+    commands = [line.strip() for line in generated.output.splitlines() if line.strip().startswith("jejak import")]
+    assert commands, generated.output
+    monkeypatch.chdir(project)  # pasted in the project's directory, not where generate ran
+    for command in commands:
+        imported = runner.invoke(cli, shlex.split(command)[1:], env={"COLUMNS": "300"})
+        assert imported.exit_code == 0, imported.output
+    stored = lake_events(open_project(project))
+    # Every event the generator counted is stored (its planted bad rows are quarantined, not counted), from every
+    # file it wrote and from nothing under its truth directory.
+    assert len(stored) == int(wrote.group(1).replace(",", "")), generated.output
+    data_files = {path.name for path in out.iterdir() if path.is_file()}
+    assert {Path(row["source_file"]).name for row in stored} == data_files

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -1611,7 +1612,27 @@ def generate(out_dir: str, events: int, seed: int, file_format: str) -> None:
     console.print(f"Wrote {result.events:,} events for {result.people:,} people:")
     for path in result.files:
         console.print(f"  {path}")
-    console.print(f"Planted truth: {result.truth_dir}")
+    console.print(f"Planted truth (what the models should find; not for import): {result.truth_dir}")
+    console.print("Import the files into a project (`jejak init` makes one), then `jejak build`:")
+    for command in import_commands(result):
+        console.print(f"  {command}", soft_wrap=True)  # one line however narrow the terminal: it is pasted whole
+
+
+def import_commands(result: Any) -> list[str]:
+    """The `jejak import` commands that read `generate`'s files (a `synth.GenerateResult`), to paste into a shell:
+    one for the files in jejak's own columns, one per file whose columns need `--map` (the marketplace's orders, in
+    Indonesian). Their paths are absolute: the commands run in the project's directory, not where `generate` ran.
+    (`jejak import DIR/*` would read the planted truth's tables too, which are no events.)"""
+    from jejak.ingest.mapping import map_option_text
+
+    def shown(path: Path) -> str:
+        return shlex.quote(str(path.resolve()))
+
+    mapped = result.mapped_files
+    plain = [path for path in result.files if path not in mapped]
+    commands = [" ".join(["jejak import", *map(shown, plain)])] if plain else []
+    commands += [f"jejak import {shown(path)} {map_option_text(result.column_map)}" for path in mapped]
+    return commands
 
 
 @cli.command()

@@ -26,7 +26,7 @@ from jejak.synth.devices import make_devices
 from jejak.synth.events import expand
 from jejak.synth.files import chunks, rendered, write_csv, write_lines, write_parquet
 from jejak.synth.identities import make_identities
-from jejak.synth.kinds import KINDS, MIXED_FILES, WEB_APP_FILE, EventKind
+from jejak.synth.kinds import KINDS, MARKETPLACE_FILE, MIXED_FILES, WEB_APP_FILE, EventKind
 from jejak.synth.personas import PERSONA_NAMES, PERSONAS, column, describe, start_matrix
 from jejak.synth.population import make_population
 from jejak.synth.refunds import Refunds, followed_by_refunds, plan_refunds, refund_lines
@@ -56,6 +56,11 @@ class GenerateResult:
     people: int
     truth_dir: Path
     column_map: dict[str, str] = field(default_factory=dict)  # CSV header -> canonical column, for the marketplace file
+
+    @property
+    def mapped_files(self) -> list[Path]:
+        """The files whose headers `column_map` maps (the marketplace's orders, in its own language's columns)."""
+        return [path for path in self.files if self.column_map and path.name == MARKETPLACE_FILE]
 
 
 def _check(events: int, file_format: str, days: int, lookback_days: int) -> None:
