@@ -68,6 +68,7 @@ from jejak.ingest.identifiers import (
     private_text,
     redact_events,
 )
+from jejak.ingest.jsondocs import NOT_EVENTS, document_kind, not_events_error, rewrite_as_lines
 from jejak.ingest.mapping import (
     JOIN_MARK,
     PROPERTY_PREFIX,
@@ -1078,6 +1079,12 @@ def _opened(
         if file_format == "jsonl" and is_matomo_visits(readable):
             origin: str | None = MATOMO
         else:
+            # A JSON array, a batch or pretty-printed values: a value a line (`jsondocs`), then read as any JSON Lines.
+            laid_out = document_kind(readable) if file_format == "jsonl" else None
+            if laid_out == NOT_EVENTS:
+                raise not_events_error(readable, path)
+            if laid_out is not None and rewrite:
+                readable = rewrite_as_lines(readable, unpacking.enter_context(staging_area(project)))
             origin = export_kind(readable, file_format) if file_format in ("jsonl", "parquet") else None
         if origin and rewrite:
             rewritten = unpacking.enter_context(staging_area(project))

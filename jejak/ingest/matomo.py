@@ -38,21 +38,17 @@ import datetime as dt
 import json
 import re
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jejak.core.jsontext import loads
 from jejak.ingest.exports import drop_empty, field_text, unless_email
+from jejak.ingest.jsondocs import Unread, file_start, json_values
 
 MATOMO = "matomo"
 # The fields that make a JSON object one of Matomo's visits.
 VISIT_KEYS = ('"idVisit"', '"actionDetails"')
-DETECT_BYTES = 64 * 1024  # a visit's own fields come before its actions, well inside this
-READ_CHARS = 1 << 20
-# No visit is longer: text that is no JSON this far on is a broken visit, not one read in part (and the reader's
-# memory stays bounded when a file is broken early).
-LONGEST_VISIT_CHARS = 64 << 20
 # Where a visit begins: Matomo writes `idSite` first, then `idVisit` (first when a request hides `idSite`).
 _VISIT_START = re.compile(r'\{\s*"id(?:Site|Visit)"\s*:')
 # Matomo's action types → the events jejak names them (Segment's e-commerce spec where it has one).
@@ -92,25 +88,16 @@ _VISIT_FIELDS_LEFT_OUT = frozenset(
 )
 
 
-def _start(path: Path) -> str:
-    """The file's first DETECT_BYTES as text, without a byte-order mark or white space around; empty if unreadable."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(DETECT_BYTES).decode("utf-8", errors="replace").removeprefix("\ufeff").strip()
-    except OSError:
-        return ""
-
-
 def is_matomo_visits(path: Path) -> bool:
     """Whether a JSON (Lines) file starts with one of Matomo's visits: an array of them, or one a line."""
-    start = _start(path)
+    start = file_start(path)
     return start[:1] in ("[", "{") and all(key in start for key in VISIT_KEYS)
 
 
 def matomo_api_error(path: Path) -> str | None:
     """What Matomo's API answered instead of visits (`{"result": "error", "message": …}`: a token without access, a
     wrong idSite), or None for any other file."""
-    start = _start(path)
+    start = file_start(path)
     try:
         answer = loads(start) if start.startswith("{") and start.endswith("}") else None
     except ValueError:
@@ -124,74 +111,14 @@ def rewrite_matomo_visits(path: Path, directory: Path) -> Path:
     that is no JSON object, or a tail that is no JSON, is written as it is, for the reader to quarantine."""
     target = directory / path.name
     with target.open("w", encoding="utf-8") as written:
-        for visit in _visits(path):
-            if isinstance(visit, _Unread):
+        for visit in json_values(path, _VISIT_START):
+            if isinstance(visit, Unread):
                 written.write(visit.text.replace("\n", " ") + "\n")
                 continue
             messages = visit_messages(visit) if isinstance(visit, dict) else [visit]
             for message in messages:
                 written.write(json.dumps(message, ensure_ascii=False) + "\n")
     return target
-
-
-class _Unread:
-    """A stretch of the file that is no JSON (a broken visit, the rest of a cut download), kept as text."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _visits(path: Path) -> Iterator[Any]:
-    """Each element of a JSON array (or each object of JSON Lines), read a chunk at a time: an export of a year of
-    visits is one line of hundreds of megabytes. A visit that is no JSON is given as its text (`_Unread`) up to the
-    next visit's start, and reading goes on from there."""
-    decoder = json.JSONDecoder()
-    with path.open(encoding="utf-8-sig", errors="replace") as handle:
-        buffer, position, ended = "", 0, False
-
-        def more() -> bool:
-            nonlocal buffer, position, ended
-            chunk = handle.read(READ_CHARS)
-            buffer, position, ended = buffer[position:] + chunk, 0, not chunk
-            return bool(chunk)
-
-        def skip(separators: str) -> None:
-            nonlocal position
-            while True:
-                while position < len(buffer) and buffer[position] in separators:
-                    position += 1
-                if position < len(buffer) or not more():
-                    return
-
-        skip(" \t\r\n")
-        in_array = buffer[position : position + 1] == "["
-        if in_array:
-            position += 1
-        while True:
-            skip(" \t\r\n," if in_array else " \t\r\n")
-            if position >= len(buffer) or (in_array and buffer[position] == "]"):
-                return
-            try:
-                value, end = decoder.raw_decode(buffer, position)
-            except json.JSONDecodeError as error:
-                began = position
-                if not ended and len(buffer) - position <= LONGEST_VISIT_CHARS and more():
-                    continue  # a visit read in part
-                broken_at = error.pos - (began - position)  # `more` drops what was before the visit, even at the end
-            except RecursionError:  # nested past Python's parser (`core.jsontext`): its end cannot be found
-                broken_at = position + 1
-            else:
-                position = end
-                yield value
-                continue
-            # A broken visit, or the rest of a cut download: its text up to the next visit's start, if there is one.
-            resumed = _VISIT_START.search(buffer, max(broken_at, position + 1))
-            if resumed is None:
-                yield _Unread(buffer[position:])
-                position = len(buffer)
-                continue
-            yield _Unread(buffer[position : resumed.start()].rstrip(" \t\r\n,"))
-            position = resumed.start()
 
 
 def visit_messages(visit: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from conftest import lake_events, make_project, quarantined
 
 from jejak.core.errors import InputFileError
 from jejak.core.pii import hmac_hex, normalise_email
-from jejak.ingest import matomo
+from jejak.ingest import jsondocs
 from jejak.ingest.importer import import_file
 from jejak.pipeline import run_build
 from jejak.store.project import Project
@@ -270,8 +270,8 @@ def test_text_that_is_no_visit_is_quarantined_in_bounded_pieces(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A visit is never this long: past it the reader stops reading on for the end of a visit that has none.
-    monkeypatch.setattr(matomo, "READ_CHARS", 64)
-    monkeypatch.setattr(matomo, "LONGEST_VISIT_CHARS", 4096)
+    monkeypatch.setattr(jsondocs, "READ_CHARS", 64)
+    monkeypatch.setattr(jsondocs, "LONGEST_VALUE_CHARS", 4096)
     garbage = "kopi " * 4000
     lines = tmp_path / "lines.json"
     lines.write_text(f"{json.dumps(VISITS[0])}\n{garbage}\n{json.dumps(VISITS[2])}\n", encoding="utf-8")
