@@ -1381,3 +1381,22 @@ def test_generate_says_the_import_commands_that_read_every_file_it_wrote(
     assert len(stored) == int(wrote.group(1).replace(",", "")), generated.output
     data_files = {path.name for path in out.iterdir() if path.is_file()}
     assert {Path(row["source_file"]).name for row in stored} == data_files
+
+
+def test_every_commands_examples_are_shown_one_a_line() -> None:
+    # click rewraps a docstring's paragraph: three examples in a row were printed as one run-on sentence.
+    import click
+
+    def commands(group: click.Command, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        found = [path]
+        if isinstance(group, click.Group):
+            for name, command in group.commands.items():
+                found += commands(command, (*path, name))
+        return found
+
+    runner = CliRunner()
+    for path in commands(cli, ()):
+        shown = runner.invoke(cli, [*path, "--help"], env={"COLUMNS": "100"})
+        assert shown.exit_code == 0, shown.output
+        run_on = [line for line in shown.output.splitlines() if line.count("Example:") > 1]
+        assert not run_on, (path, run_on)

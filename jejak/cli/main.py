@@ -1288,6 +1288,7 @@ def attribute(
 ) -> None:
     """Credit conversions and revenue to channels (or campaigns) with every model, side by side, with intervals.
 
+    \b
     Example: jejak attribute --model markov --order auto --format json
     Example: jejak attribute --by campaign --from 2026-03-01 --to 2026-03-31
     Example: jejak attribute --paths paths.csv --sep ">"

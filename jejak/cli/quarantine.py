@@ -49,6 +49,7 @@ def quarantine() -> None:
 def list_rows(reason: str | None, limit: int, dismissed: bool, output_format: str, project_dir: str | None) -> None:
     """Quarantined rows per reason, then the rows, newest first, each with its id, file, line and reason.
 
+    \b
     Example: jejak quarantine list --reason bad_timestamp
     Example: jejak quarantine list --limit 0 --format csv > bad-rows.csv
     Example: jejak quarantine list --dismissed
@@ -141,6 +142,7 @@ def retry(
     Rows that import leave the quarantine; rows that fail again come back with their new reason; rows that cannot
     be re-tried as they are (a masked e-mail, a line that needs its text fixed) stay, and the reason is said.
 
+    \b
     Example: jejak quarantine retry --reason bad_timestamp   (after adding the format to timestamp_formats)
     Example: jejak quarantine retry 3f2a…:12 --fix 3f2a…:13 '{"timestamp": "2026-03-01 09:00", "user_id": "ana"}'
     """
