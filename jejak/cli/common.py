@@ -22,7 +22,7 @@ from rich.text import Text
 
 from jejak.core.errors import InputFileError, JejakError, OutputFileError
 from jejak.core.typed import shown
-from jejak.service.language import duration_text, percent_text
+from jejak.service.language import duration_text, other_row_text, percent_text
 from jejak.service.reports import Scope, is_duration_column, is_share_column
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -270,6 +270,8 @@ def cell_text(value: Any) -> str:
         return f"{value:,.2f}" if abs(value) < 1 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, str) and (other := other_row_text(value)) is not None:
+        return other  # its count of rows with thousands separated, as every other count
     return "" if value is None else str(value)
 
 

@@ -9,6 +9,7 @@ writes them (`number_text`). The dashboard's own words, headings and values are 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
@@ -71,3 +72,27 @@ def moment_text(moment: str | dt.datetime | None, zone: str) -> str | None:
     if instant.tzinfo is None:  # the logs write UTC; an older line may have no offset
         instant = instant.replace(tzinfo=dt.UTC)
     return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+# A top-N table's last row as the engine writes it (`analytics.topn.other_label`): "Other (2935 rows, 34.5 % of total)".
+_OTHER_ROW = re.compile(r"Other \((?P<rows>\d+) rows?, (?P<share>[\d.]+) % of (?P<of>total|entrances|people)\)")
+_OTHER_OF_ID = {"total": "total", "entrances": "kunjungan masuk", "people": "semua orang"}
+
+
+def other_row_text(value: str, lang: str = "en") -> str | None:
+    """A top-N table's Other row as `lang` writes it, its count of rows with thousands separated (the engine writes
+    it bare); None for any other text.
+
+    Example:
+        >>> written = "Other (2935 rows, 71.4 % of total)"
+        >>> other_row_text(written), other_row_text(written, "id"), other_row_text("Other Coffee")
+        ('Other (2,935 rows, 71.4 % of total)', 'Lainnya (2.935 baris, 71,4 % dari total)', None)
+    """
+    other = _OTHER_ROW.fullmatch(value)
+    if other is None:
+        return None
+    rows = int(other["rows"])
+    count, share = number_text(f"{rows:,}", lang), number_text(other["share"], lang)
+    if lang == "id":
+        return f"Lainnya ({count} baris, {share} % dari {_OTHER_OF_ID[other['of']]})"
+    return f"Other ({count} row{'' if rows == 1 else 's'}, {share} % of {other['of']})"

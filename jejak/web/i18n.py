@@ -17,6 +17,7 @@ from jejak.core.vocabulary import QUARANTINE_REASONS
 from jejak.service.language import LANGUAGES as LANGUAGES
 from jejak.service.language import in_language as in_language
 from jejak.service.language import number_text as number_text
+from jejak.service.language import other_row_text
 from jejak.service.language import percent_text as percent_text
 
 WORDS: dict[str, dict[str, str]] = {
@@ -747,15 +748,14 @@ VALUES_ID["origin"] = {"default": "bawaan"}
 _FROM_ENVIRONMENT = re.compile(r"environment (?P<name>JEJAK_[A-Z0-9_]+)")
 # Columns whose values are column names (the overview's freshness rows name what they measure).
 NAMED_VALUE_COLUMNS = frozenset({"measure"})
-# A top-N table's last row, `analytics.topn.other_label`: "Other (12 rows, 34.5 % of total)".
-_OTHER_ROW = re.compile(r"Other \((?P<rows>\d+) rows?, (?P<share>[\d.]+) % of (?P<of>total|entrances|people)\)")
-_OTHER_OF_ID = {"total": "total", "entrances": "kunjungan masuk", "people": "semua orang"}
 
 
 def value_label(column: str, value: str, lang: str = "en") -> str:
     """A text a report wrote into `column` as `lang` writes it; anything else (a channel, a page) as it is."""
     if column in NAMED_VALUE_COLUMNS:  # `last_import_at` reads as a heading does, in either language
         return column_label(value, lang)
+    if (other := other_row_text(value, lang)) is not None:
+        return other
     if lang != "id":
         return value
     known = VALUES_ID.get("node" if column in ("source", "target") else column, {})
@@ -763,10 +763,6 @@ def value_label(column: str, value: str, lang: str = "en") -> str:
         return known[value]
     if column == "origin" and (environment := _FROM_ENVIRONMENT.fullmatch(value)):
         return f"lingkungan {environment['name']}"
-    other = _OTHER_ROW.fullmatch(value)
-    if other:
-        rows, share = number_text(other["rows"], lang), number_text(other["share"], lang)
-        return f"Lainnya ({rows} baris, {share} % dari {_OTHER_OF_ID[other['of']]})"
     return value
 
 

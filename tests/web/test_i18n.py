@@ -135,6 +135,15 @@ def test_an_other_row_reads_in_indonesian(value: str, indonesian: str) -> None:
     assert value_label("path", value, "en") == value
 
 
+def test_an_other_rows_count_has_its_thousands_separated_in_either_language() -> None:
+    from jejak.cli.common import cell_text
+
+    written = "Other (2935 rows, 71.4 % of total)"  # as the engine writes it
+    assert value_label("path", written, "en") == "Other (2,935 rows, 71.4 % of total)"
+    assert value_label("path", written, "id") == "Lainnya (2.935 baris, 71,4 % dari total)"
+    assert cell_text(written) == "Other (2,935 rows, 71.4 % of total)"  # the terminal's tables
+
+
 def test_the_words_the_reports_write_are_all_translated() -> None:
     assert set(VALUES_ID["reading"]) == set(READINGS)
     assert set(VALUES_ID["node"]) == {END_NODE, START_NODE, NOT_SET_NODE}
