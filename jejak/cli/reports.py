@@ -94,6 +94,8 @@ def print_summary(project: Any, output_format: str = "table") -> None:
         console.print("The rows and why: jejak quarantine list")
     else:
         console.print("Quarantine: empty")
+    for warning in service.shared_identifier_warnings(rows["shared_identifiers"]):
+        console.print(f"Warning: {warning}")
 
 
 @report.command()

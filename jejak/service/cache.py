@@ -2,8 +2,9 @@
 
 A published build never changes, so an answer computed from it stays right until the next
 build, which starts with an empty cache. What else changes an answer is part of the key: the
-question, the settings, and the SQLite state a query reads (spend imports, persona documents,
-journey-map notes, the imports log). Files live in `<build>/.cache/<kind>-<sha256>.json`, written atomically.
+question, the settings, the SQLite state a query reads (spend imports, persona documents,
+journey-map notes, the imports log), and jejak's version. Files live in
+`<build>/.cache/<kind>-<sha256>.json`, written atomically.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from jejak.store.project import Project
 
 # Answers kept next to a build's tables (hidden from the list of tables).
 CACHE_DIR = ".cache"
+JEJAK_VERSION = version("jejak")
 
 
 # The SQLite state an answer may depend on, each summed up by a query that changes when it does.
@@ -47,8 +50,11 @@ def state_signature(project: Project, parts: Sequence[str] = EVERY_STATE) -> lis
 def cache_path(
     project: Project, kind: str, question: Any, state: Sequence[str] = EVERY_STATE, suffix: str = "json"
 ) -> Path:
+    # The version too: an upgrade that changes an answer's shape must not read the one an older jejak kept.
     key_source = json.dumps(
-        [kind, question, repr(project.settings), state_signature(project, state)], default=str, sort_keys=True
+        [kind, question, repr(project.settings), state_signature(project, state), JEJAK_VERSION],
+        default=str,
+        sort_keys=True,
     )
     key = hashlib.sha256(key_source.encode()).hexdigest()[:32]
     return current_build(project) / CACHE_DIR / f"{kind}-{key}.{suffix}"

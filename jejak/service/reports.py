@@ -53,7 +53,7 @@ from jejak.journeys.refunds import (
 )
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
-from jejak.service.language import in_language, moment_text
+from jejak.service.language import in_language, moment_text, number_text
 from jejak.store.appstate import open_state
 
 Rows = list[dict[str, Any]]
@@ -111,7 +111,78 @@ def summary(built: OpenBuild) -> Sections:
         "refunds": refund_rows(built),
         "top_paths": built.rows(top_paths(built.read("paths"), settings.top_n)),
         "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
+        "shared_identifiers": shared_identifier_counts(built),
     }
+
+
+def shared_identifier_counts(built: OpenBuild) -> list[dict[str, Any]]:
+    """The identifiers identity did not join people by, per kind (`identity.graph`: an e-mail, phone or anonymous id
+    seen with more user ids than the `identity_max_people_per_identifier` setting allows): how many, and the most
+    user ids one of them was seen with. None for a build without the table."""
+    shared = built.read_if_built("shared_identifiers")
+    if shared is None:
+        return []
+    counted = shared.group_by("kind").aggregate(identifiers=shared.count(), most_user_ids=shared.user_ids.max())
+    allowed = built.project.settings.identity_max_people_per_identifier
+    rows = built.rows(counted.order_by([counted.identifiers.desc(), counted.kind]))
+    return [{**row, "allowed_user_ids": allowed} for row in rows]
+
+
+# An identifier's kind as a warning names it (singular, plural), and whose such an identifier often is.
+_SHARED_KINDS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "phone": {
+        "en": (
+            "phone number",
+            "phone numbers",
+            "a shop's, a courier's or a reseller's number, given for many customers",
+        ),
+        "id": ("nomor telepon", "nomor telepon", "nomor toko, kurir, atau reseller yang diketik untuk banyak orang"),
+    },
+    "email": {
+        "en": ("e-mail address", "e-mail addresses", "a shop's or a reseller's address, given for many customers"),
+        "id": ("alamat e-mail", "alamat e-mail", "alamat toko atau reseller yang diketik untuk banyak orang"),
+    },
+    "anonymous_id": {
+        "en": ("device or browser id", "device or browser ids", "a shop's tablet or a shared computer"),
+        "id": ("id perangkat", "id perangkat", "tablet toko atau komputer bersama"),
+    },
+}
+
+
+def shared_identifier_warnings(counts: Sequence[dict[str, Any]], lang: str = "en") -> list[str]:
+    """What each kind of `shared_identifier_counts` means, as a sentence in `lang`: these identifiers join nobody,
+    whose they often are, and where to see them.
+
+    Example:
+        >>> shared = {"kind": "phone", "identifiers": 1, "most_user_ids": 25, "allowed_user_ids": 5}
+        >>> shared_identifier_warnings([shared])[0][:72]
+        '1 phone number was seen with more user ids than 5 (up to 25), so it join'
+    """
+    said = []
+    for row in counts:
+        kind = str(row["kind"])
+        words: dict[str, tuple[str, str, str]] = _SHARED_KINDS.get(kind) or {"en": (kind, kind, "")}
+        one, many, whose = words[lang] if lang in words else words["en"]
+        count = row["identifiers"]
+        named = f"{number_text(f'{count:,}', lang)} {one if count == 1 else many}"
+        most, allowed = (
+            number_text(f"{row['most_user_ids']:,}", lang),
+            number_text(f"{row['allowed_user_ids']:,}", lang),
+        )
+        if lang == "id":
+            said.append(
+                f"{named} terlihat dengan lebih dari {allowed} user id (hingga {most}), jadi tidak menggabungkan "
+                f"siapa pun{f', misalnya {whose}' if whose else ''} (setelan identity_max_people_per_identifier). "
+                "Cari satu di halaman Orang; semuanya: jejak export shared_identifiers."
+            )
+            continue
+        said.append(
+            f"{named} {'was' if count == 1 else 'were'} seen with more user ids than {allowed} (up to {most}), so "
+            f"{'it joins' if count == 1 else 'they join'} none of them{f': {whose}' if whose else ''} (the "
+            "identity_max_people_per_identifier setting). Look one up on the People page; all of them: "
+            "jejak export shared_identifiers."
+        )
+    return said
 
 
 def refund_rows(built: OpenBuild) -> list[dict[str, Any]]:
@@ -180,7 +251,6 @@ def overview(built: OpenBuild, scope: Scope) -> Sections:
     sessions = chosen.sessions(built.read("sessions"))
     conversions = chosen.conversions(built.read("conversions"))
     journeys = chosen.journeys(built.read("journeys"))
-    shared = built.read_if_built("shared_identifiers")
     return {
         "headline": built.rows(activity(sessions, conversions, journeys)),
         "by_day": built.rows(by_day(sessions, conversions, built.project.settings.timezone)),
@@ -188,7 +258,7 @@ def overview(built: OpenBuild, scope: Scope) -> Sections:
         "currencies": built.rows(revenue_by_currency(conversions)),
         "top_paths": built.rows(top_paths(built.read("paths"), built.project.settings.top_n)),
         "quarantine": [{"reason": k, "rows": v} for k, v in quarantine_counts(built.project).items()],
-        "warnings": [] if shared is None else built.rows(shared.count().name("over_shared_identifiers").as_table()),
+        "warnings": shared_identifier_counts(built),
         "freshness": freshness(built.project),
     }
 

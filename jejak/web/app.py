@@ -23,7 +23,7 @@ import json
 import secrets
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingEr
 from jejak.core.typed import check_no_nul_inside
 from jejak.service.cache import state_signature
 from jejak.service.language import duration_text, moment_text
-from jejak.service.reports import is_duration_column, is_share_column
+from jejak.service.reports import is_duration_column, is_share_column, shared_identifier_warnings
 from jejak.store.project import Project
 from jejak.web import auth
 from jejak.web.i18n import LANGUAGES, column_label, number_text, percent_text, value_label, word
@@ -70,7 +70,23 @@ def _templates() -> Environment:
     env.globals["cell"] = pass_context(
         lambda context, column, value: report_cell(column, value, context.get("lang", "en"), context.get("zone", "UTC"))
     )
+    env.globals["section_notes"] = pass_context(
+        lambda context, section: section_notes(section.key, section.rows, context.get("lang", "en"))
+    )
     return env
+
+
+# What a section's rows mean, said in the page's language above its table: written when the page is drawn, since
+# a kept answer (`service.cache`) holds the rows of every language.
+SECTION_NOTES: dict[str, Callable[[Sequence[dict[str, Any]], str], list[str]]] = {
+    "warnings": shared_identifier_warnings,
+}
+
+
+def section_notes(key: str, rows: Sequence[dict[str, Any]], lang: str = "en") -> list[str]:
+    """The sentences a section's rows call for (`SECTION_NOTES`); none for most sections."""
+    said = SECTION_NOTES.get(key)
+    return said(rows, lang) if said is not None and rows else []
 
 
 def report_cell(column: str, value: Any, lang: str = "en", zone: str = "UTC") -> str:

@@ -386,6 +386,7 @@ def word(key: str, lang: str) -> str:
 # breakdowns); in English a heading is the name with spaces. Marketing terms stay the ones Indonesian marketers
 # read elsewhere (halaman landing, sumber / media, ROAS) rather than coined translations.
 COLUMNS_ID: dict[str, str] = {
+    "allowed_user_ids": "user id yang diizinkan",
     "another_device_share": "porsi perangkat lain",
     "assisted_conversions": "konversi berbantuan",
     "assisted_revenue": "pendapatan berbantuan",
@@ -438,9 +439,11 @@ COLUMNS_ID: dict[str, str] = {
     "first_seen_at": "pertama terlihat",
     "format": "format",
     "help": "keterangan",
+    "identifiers": "pengenal",
     "imported_at": "diimpor pada",
     "journey_conversion_rate": "rasio konversi perjalanan",
     "journeys": "perjalanan",
+    "kind": "jenis",
     "landing_page": "halaman landing",
     "lane": "lajur",
     "last_build_at": "build terakhir",
@@ -450,6 +453,7 @@ COLUMNS_ID: dict[str, str] = {
     "last_seen_at": "terakhir terlihat",
     "line": "baris",
     "meaning": "arti",
+    "most_user_ids": "user id terbanyak",
     "measure": "ukuran",
     "median_seconds_from_previous": "median waktu dari langkah sebelumnya",
     "message": "pesan",
@@ -458,7 +462,6 @@ COLUMNS_ID: dict[str, str] = {
     "node": "simpul",
     "origin": "asal",
     "os": "sistem operasi",
-    "over_shared_identifiers": "pengenal yang dipakai terlalu banyak orang",
     "page_path": "halaman",
     "path": "jalur",
     "period": "periode",
@@ -744,6 +747,7 @@ VALUES_ID["help"] = {SETTINGS_BY_NAME[name].help: text for name, text in SETTING
 VALUES_ID["meaning"] = {QUARANTINE_REASONS[reason]: text for reason, text in QUARANTINE_MEANINGS_ID.items()}
 VALUES_ID["unit"] = UNITS_ID
 VALUES_ID["origin"] = {"default": "bawaan"}
+VALUES_ID["kind"] = {"phone": "telepon", "email": "e-mail", "anonymous_id": "id anonim"}  # an identifier's kind
 # A setting's value from the environment: `environment JEJAK_TIMEZONE` (`service.data.settings_in_effect`).
 _FROM_ENVIRONMENT = re.compile(r"environment (?P<name>JEJAK_[A-Z0-9_]+)")
 # Columns whose values are column names (the overview's freshness rows name what they measure).

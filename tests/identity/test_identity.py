@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,21 @@ def test_an_over_shared_phone_does_not_merge_people_and_is_reported(built: Built
     [alone] = [row for row in built.rows("people") if row["person_id"].startswith("x:")]
     assert alone["events"] == 1
     assert alone["person_id"] == "x:kasir-7"
+
+
+def test_the_summary_warns_of_the_over_shared_phone_in_words(built: Built) -> None:
+    from click.testing import CliRunner
+
+    from jejak.cli.main import cli
+
+    said = CliRunner().invoke(cli, ["report", "summary", "--project", str(built.project.root)], env={"COLUMNS": "400"})
+    assert said.exit_code == 0, said.output
+    assert (
+        "Warning: 1 phone number was seen with more user ids than 5 (up to 6), so it joins none of them" in said.output
+    )
+    as_json = CliRunner().invoke(cli, ["report", "summary", "--format", "json", "--project", str(built.project.root)])
+    counted = [{"kind": "phone", "identifiers": 1, "most_user_ids": 6, "allowed_user_ids": 5}]
+    assert json.loads(as_json.output)["shared_identifiers"] == counted
 
 
 def test_a_chain_of_links_converges_to_one_person(built: Built) -> None:

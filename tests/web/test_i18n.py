@@ -253,3 +253,27 @@ def test_the_attribution_pages_notes_are_in_the_pages_language(dashboard: Dashbo
     chosen = re.search(r"Orde Markov \d, dipilih .*?\((orde \d: -?[\d.]+,\d{4}(, )?)+\)", pages["id", "channel"])
     assert chosen, pages["id", "channel"][:2000]
     assert "Markov order" not in pages["id", "channel"] and "Markov order" in pages["en", "channel"]
+
+
+def test_the_overview_says_what_an_identifier_shared_by_too_many_means_in_the_pages_language(
+    dashboard: Dashboard,
+) -> None:
+    # The demo's shop phone, typed in at the till for walk-in customers: before, the overview showed only
+    # "over shared identifiers 1".
+    import pyarrow.parquet as pq
+
+    from jejak.store.derived import current_build
+
+    shared = pq.read_table(current_build(dashboard.project) / "shared_identifiers").to_pylist()
+    phones = [row for row in shared if row["kind"] == "phone"]
+    assert phones, "the demo plants a shop's phone shared by its customers"
+    most = max(row["user_ids"] for row in phones)
+    allowed = dashboard.project.settings.identity_max_people_per_identifier
+    number = "1 phone number was" if len(phones) == 1 else f"{len(phones)} phone numbers were"
+    with dashboard.logged_in() as client:
+        english = html.unescape(client.get("/overview?lang=en").text)
+        indonesian = html.unescape(client.get("/overview?lang=id").text)
+    assert f"{number} seen with more user ids than {allowed} (up to {most})" in english
+    assert "Look one up on the People page" in english and "Cari satu di halaman" not in english
+    assert f"nomor telepon terlihat dengan lebih dari {allowed} user id (hingga {most})" in indonesian
+    assert "user id terbanyak" in indonesian and "Look one up" not in indonesian

@@ -105,3 +105,16 @@ def test_precompute_views_false_leaves_the_cache_empty(small_project: Project) -
     output = _build(small_project, env={"JEJAK_PRECOMPUTE_VIEWS": "false"})
     assert "first views" not in output
     assert _cache_files(open_project(small_project.root)) == set()
+
+
+def test_an_answer_kept_by_another_version_of_jejak_is_computed_again(
+    small_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An upgrade may change an answer's shape (the overview's warnings did): the kept one must not be read.
+    from jejak.service import cache
+
+    question = {"kept": "across versions"}
+    assert cache.cached(small_project, "version-test", question, lambda: {"shape": "old"}) == {"shape": "old"}
+    assert cache.cached(small_project, "version-test", question, lambda: {"shape": "new"}) == {"shape": "old"}
+    monkeypatch.setattr(cache, "JEJAK_VERSION", f"{cache.JEJAK_VERSION}.after-an-upgrade")
+    assert cache.cached(small_project, "version-test", question, lambda: {"shape": "new"}) == {"shape": "new"}
