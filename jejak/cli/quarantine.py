@@ -106,13 +106,15 @@ def show(row_id: str, project_dir: str | None) -> None:
     Example: jejak quarantine show 3f2a…:12
     """
     from jejak.ingest.quarantine import quarantined_row
+    from jejak.service.language import moment_text
 
-    row = quarantined_row(project_at(project_dir), row_id)
+    project = project_at(project_dir)
+    row = quarantined_row(project, row_id)
     for label, value in (
         ("file", f"{row.source_file}  line {row.source_line}"),
         ("reason", row.reason),
         ("message", row.message),
-        ("when", f"{row.quarantined_at:%Y-%m-%d %H:%M:%S} UTC"),
+        ("when", moment_text(row.quarantined_at, project.settings.timezone) or ""),  # the business's clock
     ):
         console.print(styled((f"{label:<9}", "bold"), value))
     console.print(styled(("text", "bold")))
