@@ -25,7 +25,7 @@ import pytest
 
 from jejak.analytics.assisted import assisted_conversions
 from jejak.analytics.bounce import bounce, highest_bounce_pages
-from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+from jejak.analytics.devices import cross_device, device_conversion, device_handoff, unnamed_device_channels
 from jejak.analytics.flows import Flow, flow_links, flow_nodes
 from jejak.analytics.funnels import Funnel, attempts, best_of_days, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
@@ -269,6 +269,17 @@ def offline_rows() -> list[dict[str, str]]:
                 "phone": SHOP_PHONE,
             }
         )
+    # Fajar's Shopee order, from the marketplace's orders export: online, on no device (`unnamed_device_channels`).
+    rows.append(
+        {
+            "timestamp": "2026-02-15 20:00:00",
+            "type": "track",
+            "event": "Order Completed",
+            "user_id": "fajar",
+            "revenue": "80000",
+            "channel": "Marketplace",
+        }
+    )
     # A call logged with only the shop's number: a person of its own.
     rows.append({"timestamp": "2026-02-14 16:00:00", "type": "offline", "event": "phone_call", "phone": SHOP_PHONE})
     return [dict.fromkeys(CSV_COLUMNS, "") | row for row in rows]
@@ -522,6 +533,7 @@ REPORTS: dict[str, Callable[[Callable[[str], Any]], Any]] = {
     },
     "devices": lambda read: device_conversion(read("sessions"), read("touchpoints")),
     "devices_os": lambda read: device_conversion(read("sessions"), read("touchpoints"), by="os"),
+    "unnamed_devices": lambda read: unnamed_device_channels(read("sessions"), read("touchpoints")),
     "cross_device": lambda read: cross_device(read("touchpoints"), read("conversions"), lookback_days=30),
     "device_handoff": lambda read: device_handoff(read("touchpoints"), read("conversions"), lookback_days=30),
     "cross_device_from_journeys": lambda read: cross_device(journeys=read("journeys")),

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from conftest import Built, build_story
 
-from jejak.analytics.devices import cross_device, device_conversion, device_handoff
+from jejak.analytics.devices import cross_device, device_conversion, device_handoff, unnamed_device_channels
 from jejak.core.errors import SettingError
 from jejak.core.vocabulary import NOT_SET
 from jejak.engine import connect
@@ -58,7 +58,7 @@ def _run(built: Built, report: Any, **options: Any) -> list[dict[str, Any]]:
             name: engine.read_parquet(table_path(built.project, name))
             for name in ("sessions", "touchpoints", "conversions")
         }
-        if report is device_conversion:
+        if report in (device_conversion, unnamed_device_channels):
             table = report(tables["sessions"], tables["touchpoints"], **options)
         else:
             table = report(tables["touchpoints"], tables["conversions"], lookback_days=30, **options)
@@ -202,6 +202,18 @@ def test_a_call_given_its_channel_by_its_file_is_an_offline_touch_of_its_own(cha
     assert rows["offline"] == 1
     eko = [j for j in channels_built.table("journeys").to_pylist() if j["converted"] and j["revenue"] == 90000]
     assert [j["path"] for j in eko] == [["Call Centre", "Paid Social"]]
+
+
+def test_the_sessions_on_no_device_are_named_by_their_channel(channels_built: Built) -> None:
+    # Fitri's Shopee order names no device: it is the `(not set)` row, and the report says it is the Marketplace's.
+    devices = {row["device_type"]: row for row in _run(channels_built, device_conversion)}
+    unnamed = _run(channels_built, unnamed_device_channels)
+    assert [(row["channel"], row["sessions"], row["converting_sessions"]) for row in unnamed] == [("Marketplace", 1, 1)]
+    assert sum(row["sessions"] for row in unnamed) == devices[NOT_SET]["sessions"]
+    assert sum(row["converting_sessions"] for row in unnamed) == devices[NOT_SET]["converting_sessions"]
+    assert [row["session_share"] for row in unnamed] == [1.0]
+    # Grouped by OS, the offline call is `offline` and so not among them either.
+    assert {row["channel"] for row in _run(channels_built, unnamed_device_channels, by="os")} == {"Marketplace"}
 
 
 def test_offline_channels_is_a_setting(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -56,6 +56,32 @@ def device_conversion(sessions: ir.Table, touchpoints: ir.Table, *, by: str = "d
     return shaped.order_by([ibis.desc("sessions"), by])
 
 
+def unnamed_device_channels(sessions: ir.Table, touchpoints: ir.Table, *, by: str = "device_type") -> ir.Table:
+    """The sessions `device_conversion` counts as `(not set)`, by channel: sessions, converting sessions and their
+    share of the `(not set)` sessions. A chat's or a marketplace's orders file names no device, so such sessions can
+    convert several times as often as the phones and laptops beside them; this says which they are.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> from jejak.engine import connect
+        >>> sessions = ibis.memtable(pa.table({"session_id": ["s1", "s2", "s3"], "conversions": [1, 0, 1]}))
+        >>> touches = ibis.memtable(pa.table({"session_id": ["s1", "s2", "s3"], "channel": ["WhatsApp", "WhatsApp",
+        ...     "Email"], "touchpoint": ["online"] * 3, "device_type": [None, None, "mobile"]}))
+        >>> connect().to_pyarrow(unnamed_device_channels(sessions, touches)).to_pylist()
+        [{'channel': 'WhatsApp', 'sessions': 2, 'converting_sessions': 1, 'session_share': 1.0}]
+    """
+    if by not in GROUPINGS:
+        raise SettingError(f"Devices can be grouped by {' or '.join(GROUPINGS)}, not {by!r}.")
+    unnamed = touchpoints.filter(device_label(touchpoints, by) == NOT_SET)
+    facts = unnamed.select(fact_session_id=unnamed.session_id, channel=unnamed.channel)
+    joined = sessions.join(facts, sessions.session_id == facts.fact_session_id)
+    grouped = joined.group_by("channel").aggregate(
+        sessions=joined.count(), converting_sessions=(joined.conversions > 0).cast("int64").sum()
+    )
+    shaped = grouped.mutate(session_share=safe_div(grouped.sessions, grouped.sessions.sum().as_scalar()))
+    return shaped.order_by([ibis.desc("sessions"), "channel"])
+
+
 def has_device_columns(journeys: ir.Table) -> bool:
     """Whether a journeys table carries its devices (builds made before they were kept do not)."""
     return all(column in journeys.columns for column in DEVICE_COLUMNS)

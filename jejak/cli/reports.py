@@ -126,6 +126,10 @@ def devices(request: ReportRequest, grouping: str) -> None:
     show_sections(
         {
             "devices": (title, found["devices"]),
+            "unnamed_devices": (
+                f"(not set): sessions whose files name no {grouping.replace('_', ' ')}, by channel",
+                found["unnamed_devices"],
+            ),
             "cross_device": ("Journeys across devices", found["cross_device"]),
             "handoff": ("First device → device of the conversion", found["handoff"]),
         },

@@ -16,7 +16,13 @@ from typing import Any
 
 from jejak.analytics.assisted import assisted_of_touches, conversion_touches
 from jejak.analytics.bounce import bounce, highest_bounce_pages
-from jejak.analytics.devices import cross_device, device_conversion, device_handoff, has_device_columns
+from jejak.analytics.devices import (
+    cross_device,
+    device_conversion,
+    device_handoff,
+    has_device_columns,
+    unnamed_device_channels,
+)
 from jejak.analytics.flows import Flow, flow_links, in_link_order, nodes_of_links
 from jejak.analytics.funnels import Funnel, attempts, best_of_days, funnel_next, funnel_steps, funnel_trend
 from jejak.analytics.lags import lag_summary, path_length, time_lag
@@ -302,6 +308,7 @@ def devices(built: OpenBuild, scope: Scope, *, by: str = "device_type") -> Secti
         handoff = device_handoff(touches, conversions, lookback_days=lookback, in_window=in_window)
     return {
         "devices": built.rows(device_conversion(sessions, touches, by=by)),
+        "unnamed_devices": built.rows(unnamed_device_channels(sessions, touches, by=by)),
         "cross_device": built.rows(crossing),
         "handoff": built.rows(handoff),
     }

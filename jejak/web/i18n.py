@@ -293,6 +293,10 @@ WORDS: dict[str, dict[str, str]] = {
     "timelag": {"en": "Time lag (days to conversion)", "id": "Jeda waktu (hari sampai konversi)"},
     "pathlength": {"en": "Path length (touches per conversion)", "id": "Panjang jalur (sentuhan per konversi)"},
     "cross_device": {"en": "Journeys across devices", "id": "Perjalanan lintas perangkat"},
+    "unnamed_devices": {
+        "en": "(not set): sessions whose files name no device, by channel",
+        "id": "(not set): sesi yang berkasnya tidak menyebut perangkat, per kanal",
+    },
     "handoff": {"en": "First device → converting device", "id": "Perangkat pertama → perangkat konversi"},
     "steps": {"en": "Steps", "id": "Langkah"},
     "order": {"en": "Order", "id": "Urutan"},
@@ -492,6 +496,7 @@ COLUMNS_ID: dict[str, str] = {
     "rules": "aturan",
     "seconds": "detik",
     "session_conversion_rate": "rasio konversi sesi",
+    "session_share": "porsi sesi",
     "sessions": "sesi",
     "share": "porsi",
     "source": "sumber",
