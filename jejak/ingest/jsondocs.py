@@ -8,8 +8,8 @@ quarantine with its lines. Now, before the lines are read:
 - a JSON array (`[{…}, {…}]`, on one line or pretty-printed) is its elements, one a line;
 - JSON values one after another over several lines (`jq '.[]' events.json` without `-c`, a pretty-printed message)
   are each one line;
-- a Segment batch (`{"batch": [{…}, …], "context": {…}}`, what its HTTP API's `/v1/batch` takes) is its messages,
-  each with the batch's `context` under its own, as Segment merges it;
+- a Segment batch (`{"batch": [{…}, …], "context": {…}}`, what its HTTP API's `/v1/batch` takes), pretty-printed or
+  compact, one or one a line, is its messages, each with the batch's `context` under its own, as Segment merges it;
 - a JSON object that is none of these and no event (no `type`, `event`, `userId`, `anonymousId`, `messageId` or
   `timestamp`) stops the import of that file with a message that names its keys: nothing is stored or quarantined.
 
@@ -114,8 +114,8 @@ def json_values(path: Path, resume: re.Pattern[str] = _ELEMENT_START) -> Iterato
 
 def document_kind(path: Path) -> str | None:
     """How a `.json`/`.jsonl` file is laid out: None for JSON Lines (its first line is one whole value, or no JSON:
-    a broken line is the reader's to quarantine), VALUES for an array or values spread over lines, NOT_EVENTS for one
-    object that is no event and no Segment batch."""
+    a broken line is the reader's to quarantine), VALUES for an array, values spread over lines or Segment batches,
+    NOT_EVENTS for one object that is no event and no batch."""
     start = file_start(path)
     if start.startswith("["):
         return VALUES
@@ -123,11 +123,17 @@ def document_kind(path: Path) -> str | None:
         return None
     try:
         with path.open(encoding="utf-8-sig", errors="replace") as handle:
-            first_line = next((line for line in handle if line.strip()), "")
-        loads(first_line)
-        return None
+            lines = (line for line in handle if line.strip())
+            first_line, more = next(lines, ""), next(lines, None) is not None
+        whole = loads(first_line)
     except (OSError, ValueError):
         pass
+    else:  # JSON Lines, unless its lines are batches (as sent, compact), or it is one line that is no event
+        if isinstance(whole, dict) and isinstance(whole.get("batch"), list):
+            return VALUES
+        if isinstance(whole, dict) and not more and not any(key in whole for key in EVENT_KEYS):
+            return NOT_EVENTS
+        return None
     first = next(json_values(path), None)
     if not isinstance(first, dict):
         return None  # the first line is a broken message: JSON Lines, quarantined line by line

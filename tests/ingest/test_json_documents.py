@@ -97,10 +97,25 @@ def test_a_segment_batch_is_its_messages_with_the_batchs_context(project: Projec
     assert [by_id[f"m-{n}"]["device_type"] for n in (1, 2, 3)] == ["desktop", "mobile", "mobile"]
 
 
-def test_a_json_object_that_holds_no_events_is_refused_and_nothing_is_kept(project: Project, tmp_path: Path) -> None:
+def test_segment_batches_as_sent_one_a_line_are_their_messages(project: Project, tmp_path: Path) -> None:
+    # A server's log of the batches it sent, compact, one a line: each line was one message without a type.
+    first = {"batch": MESSAGES[:2], "context": {"campaign": {"source": "newsletter", "medium": "email"}}}
+    second = {"batch": MESSAGES[2:]}
+    path = tmp_path / "batches.jsonl"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n", encoding="utf-8")
+    summary = import_file(project, path)
+    assert (summary.rows_stored, summary.rows_quarantined) == (3, 0)
+    by_id = {event["event_id"]: event for event in lake_events(project)}
+    assert [by_id[f"m-{n}"]["source"] for n in (1, 2, 3)] == ["newsletter", "newsletter", None]
+
+
+@pytest.mark.parametrize("indent", [2, None], ids=["pretty-printed", "on-one-line"])
+def test_a_json_object_that_holds_no_events_is_refused_and_nothing_is_kept(
+    project: Project, tmp_path: Path, indent: int | None
+) -> None:
     # A results or settings file picked up with a folder's files: its ~20 lines were 20 quarantined rows.
     path = tmp_path / "params.json"
-    path.write_text(json.dumps({"generator": "jejak.synth", "seed": 7, "personas": {"a": 0.3}}, indent=2))
+    path.write_text(json.dumps({"generator": "jejak.synth", "seed": 7, "personas": {"a": 0.3}}, indent=indent))
     with pytest.raises(InputFileError) as refused:
         import_file(project, path)
     message = str(refused.value)
