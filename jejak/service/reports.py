@@ -124,7 +124,7 @@ def summary(built: OpenBuild) -> Sections:
 def shared_identifier_counts(built: OpenBuild) -> list[dict[str, Any]]:
     """The identifiers identity did not join people by, per kind (`identity.graph`: an e-mail, phone or anonymous id
     seen with more user ids than the `identity_max_people_per_identifier` setting allows): how many, and the most
-    user ids one of them was seen with. None for a build without the table."""
+    user ids one of them was seen with, and the limit; an empty list for a build without the table."""
     shared = built.read_if_built("shared_identifiers")
     if shared is None:
         return []
