@@ -358,7 +358,7 @@ WORDS: dict[str, dict[str, str]] = {
     "fig_conversion_rate": {"en": "Conversion rate", "id": "Rasio konversi"},
     "fig_flows": {"en": "Flows", "id": "Alur"},
     "fig_flow_step": {"en": "step {step}", "id": "langkah {step}"},
-    "fig_by_day": {"en": "By day", "id": "Per hari"},
+    "fig_by_day": {"en": "Sessions and conversions by day", "id": "Sesi dan konversi per hari"},
     "fig_sessions": {"en": "Sessions", "id": "Sesi"},
     "fig_revenue_by_channel": {"en": "Revenue by channel", "id": "Pendapatan per saluran"},
     "fig_revenue": {"en": "Revenue", "id": "Pendapatan"},
