@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -53,8 +54,10 @@ def test_quarantined_rows_are_listed_shown_and_retried_after_a_fix(tmp_path: Pat
     missing = by_reason["no_identifier"]
     whole = runner.invoke(cli, ["quarantine", "show", str(missing["row_id"]), "--project", str(project)])
     assert whole.exit_code == 0 and whole.output.rstrip("\n").endswith(str(missing["raw"]))
-    # When, on the business's clock (the tests' clock reads 2027-01-01 00:00 UTC, 07:00 in Jakarta).
-    assert re.search(r"^when\s+2027-01-01 07:00:\d\d WIB$", whole.output, re.MULTILINE), whole.output
+    # When, on the business's clock: the listing's UTC instant, seven hours on, in Jakarta's time.
+    stored = dt.datetime.fromisoformat(str(missing["quarantined_at"]))
+    jakarta = (stored + dt.timedelta(hours=7)).strftime("%Y-%m-%d %H:%M:%S")
+    assert re.search(rf"^when\s+{jakarta} WIB$", whole.output, re.MULTILINE), whole.output
 
     # Nothing named: refused with what to name.
     nothing = runner.invoke(cli, ["quarantine", "retry", "--project", str(project)])
