@@ -28,6 +28,20 @@ STORY: dict[str, list[dict[str, Any]]] = {
     "citra": [view("2026-03-03 09:00:00", "/promo", "Email"), view("2026-03-03 09:00:40", "/produk", "Email")],
     # Dewi lands on /tentang and leaves at once.
     "dewi": [view("2026-03-04 09:00:00", "/tentang")],
+    # Fajar opens the shop's app on its home screen and closes it: the screen's name is the landing page.
+    "fajar": [{"at": "2026-03-06 20:00:00", "type": "screen", "event": "Beranda", "channel": "Direct"}],
+    # Gita sends one WhatsApp message and Hadi orders on Shopee: visits from a channel, but they land on no page,
+    # so they are no entrance, neither bounced nor engaged.
+    "gita": [{"at": "2026-03-07 08:00:00", "type": "track", "event": "wa_chat", "channel": "WhatsApp"}],
+    "hadi": [
+        {
+            "at": "2026-03-07 09:00:00",
+            "type": "track",
+            "event": "Order Completed",
+            "revenue": 1,
+            "channel": "Marketplace",
+        }
+    ],
     # Eko buys at the store: offline, no page, not an entrance.
     "eko": [
         {
@@ -52,7 +66,8 @@ def _run(built: Built, report: Any, **options: Any) -> list[dict[str, Any]]:
 
 def test_bounce_by_landing_page(built: Built) -> None:
     rows = {row["landing_page"]: row for row in _run(built, bounce)}
-    assert set(rows) == {"/promo", "/tentang"}
+    assert set(rows) == {"/promo", "/tentang", "Beranda"}
+    assert (rows["Beranda"]["entrances"], rows["Beranda"]["classic_bounces"]) == (1, 1)
     promo = rows["/promo"]
     assert (promo["entrances"], promo["classic_bounces"], promo["engagement_bounces"]) == (3, 2, 1)
     assert promo["classic_bounce_rate"] == pytest.approx(2 / 3)
@@ -60,14 +75,14 @@ def test_bounce_by_landing_page(built: Built) -> None:
     assert (rows["/tentang"]["classic_bounce_rate"], rows["/tentang"]["engagement_bounce_rate"]) == (1.0, 1.0)
 
 
-def test_bounce_by_channel_leaves_offline_out(built: Built) -> None:
+def test_bounce_by_channel_leaves_out_visits_without_a_page(built: Built) -> None:
     rows = {row["channel"]: row["classic_bounces"] for row in _run(built, bounce, by="channel")}
-    assert rows == {"Paid Social": 2, "Email": 0, "Organic Search": 1}
+    assert rows == {"Paid Social": 2, "Email": 0, "Organic Search": 1, "Direct": 1}
 
 
 def test_highest_bounce_needs_enough_entrances_and_keeps_the_totals(built: Built) -> None:
     rows = _run(built, highest_bounce_pages, n=5, min_entrances=2)
-    # /tentang bounces more (100 %) but has one entrance: only /promo qualifies; /tentang goes to Other.
-    assert [row["landing_page"] for row in rows] == ["/promo", "Other (1 row, 25.0 % of entrances)"]
-    assert sum(row["entrances"] for row in rows) == 4
-    assert sum(row["classic_bounces"] for row in rows) == 3
+    # /tentang and Beranda bounce more (100 %) but have one entrance each: only /promo qualifies; they go to Other.
+    assert [row["landing_page"] for row in rows] == ["/promo", "Other (2 rows, 40.0 % of entrances)"]
+    assert sum(row["entrances"] for row in rows) == 5
+    assert sum(row["classic_bounces"] for row in rows) == 4

@@ -192,7 +192,8 @@ def _scanned_lanes(
     per_step = stepped.group_by(["event", "stage"]).aggregate(n=stepped.count())
     most = ibis.struct({"n": per_step.n, "stage": per_step.stage})
     lanes["step_stages"] = per_step.group_by("event").aggregate(stage=per_step.stage.argmax(most))
-    online = scope.keep(sessions, "started_at").filter(lambda t: (t.touchpoint != "offline").fill_null(True))
+    # Entrances are visits that viewed a page or screen (a chat or a marketplace order lands on none).
+    online = scope.keep(sessions, "started_at").filter(lambda t: t.visit & (t.page_views > 0))
     starts = events.filter(visit_starts(events) & events.stage.notnull()).select(
         _session_id=events.session_id, stage=events.stage
     )

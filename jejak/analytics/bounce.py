@@ -1,6 +1,7 @@
 """Bounce: landing pages and channels whose visits end at once.
 
-Over online sessions (offline touches have no page), per landing page or channel:
+Over the visits that viewed a page or screen (`journeys.sessions.page_visits`: a chat, a marketplace order or a
+store visit lands on no page), per landing page (an app's first screen by its name) or channel:
 - entrances: sessions that began there;
 - classic bounces: sessions with a single page or screen view (UA, Matomo);
 - engagement bounces: sessions that were not engaged, i.e. shorter than
@@ -20,25 +21,20 @@ import ibis.expr.types as ir
 from jejak.analytics.topn import other_label
 from jejak.core.errors import SettingError
 from jejak.engine import safe_div
-from jejak.journeys.sessions import visits
+from jejak.journeys.sessions import page_visits
 
 GROUPINGS = {"page": "landing_page", "channel": "channel"}
 
 
-def _online(sessions: ir.Table) -> ir.Table:
-    sessions = visits(sessions)  # a customer list's identify call would be a one-event "bounce" per customer
-    return sessions.filter((sessions.touchpoint != "offline").fill_null(True))
-
-
 def _counts(sessions: ir.Table, key: ir.Value, *, engaged_seconds: int, engaged_min_views: int) -> ir.Table:
-    online = _online(sessions)
-    classic = (online.page_views == 1).cast("int64")
+    viewed = page_visits(sessions)
+    classic = (viewed.page_views == 1).cast("int64")
     not_engaged = (
-        (online.duration_seconds < engaged_seconds)
-        & (online.conversions == 0)
-        & (online.page_views < engaged_min_views)
+        (viewed.duration_seconds < engaged_seconds)
+        & (viewed.conversions == 0)
+        & (viewed.page_views < engaged_min_views)
     ).cast("int64")
-    keyed = online.mutate(_key=key, _classic=classic, _not_engaged=not_engaged)
+    keyed = viewed.mutate(_key=key, _classic=classic, _not_engaged=not_engaged)
     return keyed.group_by(keyed._key).aggregate(
         entrances=keyed.count(), classic_bounces=keyed._classic.sum(), engagement_bounces=keyed._not_engaged.sum()
     )
@@ -55,7 +51,7 @@ def bounce(sessions: ir.Table, *, by: str = "page", engaged_seconds: int = 10, e
     """Entrances, classic and engagement bounces and rates per landing page or channel, most entrances first."""
     if by not in GROUPINGS:
         raise SettingError(f"Bounce can be grouped by {' or '.join(GROUPINGS)}, not {by!r}.")
-    key = _online(sessions)[GROUPINGS[by]].fill_null("(not set)")
+    key = page_visits(sessions)[GROUPINGS[by]].fill_null("(not set)")
     counts = _counts(sessions, key, engaged_seconds=engaged_seconds, engaged_min_views=engaged_min_views)
     shaped = _with_rates(counts.rename({GROUPINGS[by]: "_key"}))
     return shaped.order_by([ibis.desc("entrances"), GROUPINGS[by]])
@@ -65,10 +61,10 @@ def highest_bounce_pages(
     sessions: ir.Table, *, n: int = 10, min_entrances: int = 30, engaged_seconds: int = 10, engaged_min_views: int = 2
 ) -> ir.Table:
     """The `n` landing pages with the highest classic bounce rate among those with enough entrances, then Other."""
-    online = _online(sessions)
+    viewed = page_visits(sessions)
     counts = _counts(
         sessions,
-        online.landing_page.fill_null("(not set)"),
+        viewed.landing_page.fill_null("(not set)"),
         engaged_seconds=engaged_seconds,
         engaged_min_views=engaged_min_views,
     )

@@ -289,7 +289,12 @@ def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
         channel=touchpoints.channel,
         touchpoint=touchpoints.touchpoint,
         device_type=touchpoints.device_type,
-        landing_page=touchpoints.page_path,
+        # An app's visit lands on a screen, which has a name and no path: the name is its landing page.
+        landing_page=ibis.ifelse(
+            touchpoints.page_path.isnull() & (touchpoints.type == "screen").fill_null(False),
+            touchpoints.event,
+            touchpoints.page_path,
+        ),
         source=touchpoints.source,
         medium=touchpoints.medium,
         campaign=touchpoints.campaign,
@@ -306,3 +311,11 @@ def visits(sessions: ir.Table) -> ir.Table:
     counted as sessions they would add a visit per customer, each an Unassigned bounce. A build made before the
     `visit` column has every session."""
     return sessions.filter(sessions.visit) if "visit" in sessions.columns else sessions
+
+
+def page_visits(sessions: ir.Table) -> ir.Table:
+    """The visits that viewed at least one page or screen: what bounce rates are over. A WhatsApp chat, a marketplace
+    order or a store visit lands on no page, so it neither bounces nor stays; counted as entrances they would fill a
+    "(not set)" landing page and lower every average they are part of."""
+    visited = visits(sessions)
+    return visited.filter(visited.page_views > 0)

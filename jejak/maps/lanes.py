@@ -22,7 +22,7 @@ from jejak.engine import whole_epoch_seconds
 from jejak.engine.zones import local_day
 from jejak.journeys.events import visit_starts
 from jejak.journeys.filters import in_date_range, in_day_range, only_people
-from jejak.journeys.sessions import visits
+from jejak.journeys.sessions import page_visits
 from jejak.segments.stages import stage_funnel
 
 SUPPORT_EVENTS = ("call_centre_call", CALL_EVENT, "Support Contacted", TICKET_EVENT, "Live Chat Started")
@@ -80,12 +80,13 @@ def comments(feedback: ir.Table, scope: Scope) -> ir.Table:
 
 
 def _landings(sessions: ir.Table, events: ir.Table) -> ir.Table:
-    """Online sessions with the stage of their first interaction (sessions whose first one has no stage drop out)."""
-    online = visits(sessions).filter(lambda t: (t.touchpoint != "offline").fill_null(True))
+    """Visits that viewed a page or screen, with the stage of their first interaction (sessions whose first one has
+    no stage drop out)."""
+    viewed = page_visits(sessions)
     starts = events.filter(visit_starts(events) & events.stage.notnull()).select(
         _session_id=events.session_id, stage=events.stage
     )
-    return online.join(starts, online.session_id == starts._session_id)
+    return viewed.join(starts, viewed.session_id == starts._session_id)
 
 
 def _bounce_rates(pages: ir.Table, min_entrances: int) -> ir.Table:
@@ -115,7 +116,7 @@ class DayRollups:
     """Day-by-day counts behind the map's interaction and bounce lanes, for one set of people (kept by callers).
 
     A date range then sums its days instead of scanning every event: `interaction_days` counts staged
-    interactions per (day, stage, event, channel, page_path), `bounce_days` online sessions' entrances and
+    interactions per (day, stage, event, channel, page_path), `bounce_days` page visits' entrances and
     single-view bounces per (day, stage, landing_page). Days are the zone's, numbered from 1970 (`local_day`),
     as `in_date_range` cuts them.
     """
@@ -142,7 +143,7 @@ def interaction_days(events: ir.Table, zone: str) -> ir.Table:
 
 
 def bounce_days(sessions: ir.Table, events: ir.Table, zone: str) -> ir.Table:
-    """Online sessions' entrances and single-view bounces per day (of `zone`), stage of the first interaction,
+    """Entrances (visits that viewed a page or screen) and single-view bounces per day (of `zone`), stage of the first interaction,
     landing page."""
     joined = _landings(sessions, events)
     return joined.group_by(
