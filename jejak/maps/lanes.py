@@ -143,8 +143,8 @@ def interaction_days(events: ir.Table, zone: str) -> ir.Table:
 
 
 def bounce_days(sessions: ir.Table, events: ir.Table, zone: str) -> ir.Table:
-    """Entrances (visits that viewed a page or screen) and single-view bounces per day (of `zone`), stage of the first interaction,
-    landing page."""
+    """Entrances (visits that viewed a page or screen) and single-view bounces per day (of `zone`), stage of the
+    first interaction, landing page."""
     joined = _landings(sessions, events)
     return joined.group_by(
         day=local_day(whole_epoch_seconds(joined.started_at), zone),
