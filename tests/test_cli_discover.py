@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from jejak.segments.discovery import Discovery, discover_personas
 from jejak.segments.features import person_features
 from jejak.segments.personas import Persona, save_persona
 from jejak.store.derived import table_path
-from jejak.store.project import Project
+from jejak.store.project import Project, init_project
 
 CLUSTERS = 4
 
@@ -62,7 +63,7 @@ def listed(project: Project) -> list[dict[str, object]]:
 def test_discover_names_each_group_with_its_size_and_traits(demo: Project, expected: Discovery) -> None:
     code, output = discover(demo, "--clusters", str(CLUSTERS))
     assert code == 0, output
-    headings = re.findall(r"^(\d+)\. (.+) — ([\d,]+) people \((\d+)%\)$", output, flags=re.MULTILINE)
+    headings = re.findall(r"^(\d+)\. (.+) — ([\d,]+) people \((\d+) %\)$", output, flags=re.MULTILINE)
     assert headings == [
         (str(c.number), c.draft.name, f"{c.size:,}", f"{c.share:.0%}".removesuffix("%")) for c in expected.clusters
     ]
@@ -72,6 +73,45 @@ def test_discover_names_each_group_with_its_size_and_traits(demo: Project, expec
             assert f"• {words(trait)}" in words(output)
     # Nothing is saved without --adopt.
     assert listed(demo) == []
+
+
+def test_discover_says_how_to_keep_the_groups_it_found(tmp_path: Path, demo: Project) -> None:
+    # Left to choose the number of groups, it ends with the command that saves these same groups.
+    code, output = discover(demo, "--seed", "7")
+    assert code == 0, output
+    printed = re.findall(r"^\d+\. (.+) — [\d,]+ people", output, flags=re.MULTILINE)
+    hint = re.search(r"^Nothing is saved\. To keep these groups as draft personas: (.+)$", output, flags=re.MULTILINE)
+    assert hint, output
+    words_of_hint = shlex.split(hint.group(1))
+    chosen = re.match(r"(\d+) groups: the highest silhouette score", output)
+    assert chosen, output
+    assert words_of_hint[:8] == [
+        "jejak",
+        "persona",
+        "discover",
+        "--clusters",
+        chosen.group(1),
+        "--seed",
+        "7",
+        "--adopt",
+    ]
+    assert words_of_hint[-2:] == ["--project", str(demo.root)]
+    # Pasted into a copy of the project (the other tests see none saved in the demo's), it keeps those groups.
+    project = tmp_path / "copy"
+    shutil.copytree(demo.root, project, symlinks=True)
+    result = CliRunner().invoke(cli, [*words_of_hint[1:-1], str(project)])
+    assert result.exit_code == 0, result.output
+    kept = Project(root=project, config=demo.config, settings=demo.settings)
+    assert [row["name"] for row in listed(kept)] == printed
+    assert listed(demo) == []
+
+
+def test_persona_list_with_none_says_how_to_make_one(tmp_path: Path) -> None:
+    project = init_project(tmp_path / "empty")
+    result = CliRunner().invoke(cli, ["persona", "list", "--project", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert "No personas yet" in result.output and "jejak persona discover" in result.output
+    assert listed(project) == []
 
 
 def test_adopt_saves_every_group_as_a_draft_that_persona_list_shows(

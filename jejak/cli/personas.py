@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -45,6 +46,12 @@ def list_personas(output_format: str, project_dir: str | None) -> None:
         }
         for p in load_personas(project_at(project_dir).sqlite_path)
     ]
+    if not rows and output_format == "table":
+        console.print(
+            'No personas yet. Write one: jejak persona add NAME --rule "share_whatsapp >= 0.3"; or let the data '
+            "suggest them: jejak persona discover."
+        )
+        return
     print_rows(rows, output_format, "Personas")
 
 
@@ -169,7 +176,9 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
         name = cluster.draft.name if cluster.draft.name not in taken else f"{cluster.draft.name} ({cluster.number})"
         taken.add(name)
         console.print(
-            styled("\n", (f"{cluster.number}. {name}", "bold"), f" — {cluster.size:,} people ({cluster.share:.0%})")
+            styled(
+                "\n", (f"{cluster.number}. {name}", "bold"), f" — {cluster.size:,} people ({cluster.share * 100:.0f} %)"
+            )
         )
         for trait in cluster.traits[:5]:
             console.print(f"   • {trait}")
@@ -177,3 +186,8 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
             adopt_draft(project, {**draft_document(cluster), "name": name})
     if adopt:
         console.print(f"\nSaved {len(found.clusters)} draft personas: add rules and words with `jejak persona export`.")
+    else:
+        # The same groups again: the number found and the seed, so that k-means starts where it did.
+        again = f"jejak persona discover --clusters {found.k}" + (f" --seed {seed}" if seed else "") + " --adopt"
+        again += f" --project {shlex.quote(project_dir)}" if project_dir else ""
+        console.print(f"\nNothing is saved. To keep these groups as draft personas: {again}", soft_wrap=True)
