@@ -175,11 +175,8 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
     for cluster in found.clusters:
         name = cluster.draft.name if cluster.draft.name not in taken else f"{cluster.draft.name} ({cluster.number})"
         taken.add(name)
-        console.print(
-            styled(
-                "\n", (f"{cluster.number}. {name}", "bold"), f" — {cluster.size:,} people ({cluster.share * 100:.0f} %)"
-            )
-        )
+        share = f"{cluster.share * 100:.0f} %"
+        console.print(styled("\n", (f"{cluster.number}. {name}", "bold"), f" — {cluster.size:,} people ({share})"))
         for trait in cluster.traits[:5]:
             console.print(f"   • {trait}")
         if adopt:
