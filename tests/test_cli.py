@@ -504,6 +504,25 @@ def test_a_table_narrowed_to_the_terminal_folds_text_not_numbers(
     assert "duplicates skipped" in capsys.readouterr().out
 
 
+def test_a_narrow_table_keeps_its_title_on_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jejak.cli.common import print_rows
+
+    title = "Where people are now (the furthest stage reached)"
+    rows = [{"current stage": "Decision", "people": 978}, {"current stage": "Loyalty", "people": 341}]
+    monkeypatch.setenv("COLUMNS", "100")
+    print_rows(rows, "table", title)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].strip() == title
+    assert len(lines[1]) >= len(title)  # the table is as wide as its title
+    # In a terminal narrower than the title, the title wraps and the table stays inside the terminal.
+    monkeypatch.setenv("COLUMNS", "30")
+    print_rows(rows, "table", title)
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 30 and " ".join(line.strip() for line in lines[:2]) == title
+
+
 def test_a_table_is_split_only_where_every_block_then_fits(monkeypatch: pytest.MonkeyPatch) -> None:
     from jejak.cli.common import _Grid
 

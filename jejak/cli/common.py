@@ -236,6 +236,10 @@ class _Grid:
             table.add_column(self.headings[n], justify=justify, overflow="fold", width=width)
         for row in self.cells:
             table.add_row(*(row[n] for n in picks))
+        if title and not fixed:
+            # A title wraps at its table's width: a narrow table ("Where people are now", two columns) is widened
+            # to its title, as far as the terminal goes, rather than breaking the title over lines.
+            table.min_width = min(len(title), console.width)
         return table
 
     def fits(self, picks: Sequence[int]) -> bool:
