@@ -960,6 +960,12 @@ def test_a_file_read_wrong_is_removed_and_read_again_with_replace(tmp_path: Path
     assert sorted(row["revenue"] for row in lake_events(open_project(project))) == [90_000.0, 150_000.0]
     listed = runner.invoke(cli, ["imports", "list", "--format", "json", *at])
     assert [row["format"] for row in json.loads(listed.output)] == ["csv", "removed", "csv"]
+    # The table shows each import's seconds as kept, in tenths ("2.0", not "2" as a table's other floats from 1 up).
+    table = runner.invoke(cli, ["imports", "list", *at], env=wide).output.splitlines()
+    heading = next(line for line in table if line.startswith("┃"))
+    column = [cell.strip() for cell in heading.split("┃")].index("seconds")
+    shown = [[cell.strip() for cell in line.split("│")][column] for line in table if line.startswith("│")]
+    assert shown == [f"{row['seconds']:.1f}" for row in json.loads(listed.output)]
     # Removing asks first; no answer, nothing removed.
     asked = runner.invoke(cli, ["imports", "remove", "pesanan.csv", *at], input="n\n")
     assert asked.exit_code == 1 and "Remove 2 events, 0 quarantined rows and 0 spend rows" in asked.output

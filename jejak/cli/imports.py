@@ -39,6 +39,9 @@ def list_imports(limit: int, output_format: str, project_dir: str | None) -> Non
         console.print("Nothing imported yet: jejak import FILE…")
         return
     shown = [{key: value for key, value in row.items() if key != "reconciles"} for row in rows]
+    if output_format == "table":
+        # Tenths of a second, as kept (a table's floats from 1 up show whole: 1.5 s read "2").
+        shown = [{**row, "seconds": f"{row['seconds']:.1f}"} for row in shown]
     print_rows(shown, output_format, "Imports (newest first)")
 
 
