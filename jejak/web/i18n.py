@@ -35,6 +35,24 @@ WORDS: dict[str, dict[str, str]] = {
     "map_export_png": {"en": "PNG", "id": "PNG"},
     "map_people": {"en": "people", "id": "orang"},
     "map_person": {"en": "person", "id": "orang"},
+    "bounce_help": {
+        "en": (
+            "Each visit that viewed a page or screen is an entrance to the one it began on; chats, marketplace orders, "
+            "calls and store visits land on none and are left out. Classic bounce: the visit viewed one page or "
+            "screen. Engagement bounce: it lasted under {engaged_seconds} s, converted nothing and viewed fewer than "
+            "{min_views} pages or screens (GA4's engaged session, turned around). By landing page: the pages with "
+            "the highest classic bounce among those with at least {min_entrances} entrances, then Other."
+        ),
+        "id": (
+            "Setiap kunjungan yang melihat halaman atau layar dihitung sebagai kunjungan masuk ke halaman atau layar "
+            "pertamanya; "
+            "obrolan, pesanan marketplace, telepon, dan kunjungan toko tidak mendarat di halaman mana pun dan tidak "
+            "dihitung. Pentalan klasik: kunjungan hanya melihat satu halaman atau layar. Pentalan keterlibatan: "
+            "kunjungan kurang dari {engaged_seconds} detik, tanpa konversi, dan melihat kurang dari {min_views} "
+            "halaman atau layar (sesi dengan interaksi versi GA4, dibalik). Per halaman landing: halaman dengan "
+            "pentalan klasik tertinggi di antara yang memiliki sedikitnya {min_entrances} kunjungan masuk, lalu Lainnya."
+        ),
+    },
     "map_click_help": {
         "en": "Click a cell of actions, touchpoints, thoughts, pain points or opportunities to add a note to it.",
         "id": "Klik sel tindakan, titik sentuh, pikiran, titik masalah atau peluang untuk menambahkan catatan.",

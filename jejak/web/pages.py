@@ -224,7 +224,14 @@ def bounce(ctx: PageContext) -> PageResult:
     by = ctx.choice("by", ("page", "channel"), "page")
     with open_build(ctx.project) as built:
         found = reports.bounce_rates(built, ctx.scope, by=by)
-    return PageResult(_sections(found, {"bounce": "bounce_figure"}), {"form": {"by": by}})
+    settings = ctx.project.settings
+    # The numbers the page's explanation names (written in the page's language when it is drawn).
+    definition = {
+        "engaged_seconds": settings.bounce_engaged_seconds,
+        "min_views": settings.bounce_engaged_min_views,
+        "min_entrances": settings.bounce_min_entrances,
+    }
+    return PageResult(_sections(found, {"bounce": "bounce_figure"}), {"form": {"by": by}, "definition": definition})
 
 
 DEFAULT_FUNNEL = ("Product Viewed", "Product Added", "Checkout Started", "Order Completed")

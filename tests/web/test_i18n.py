@@ -3,6 +3,7 @@ into their rows, and the numbers (`1.234,5`), while the JSON and CSV twins keep 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -17,6 +18,7 @@ from jejak.core.settings import SETTINGS_BY_NAME, SETTINGS_TABLE
 from jejak.core.vocabulary import QUARANTINE_REASONS
 from jejak.journeys.dimensions import DIMENSIONS
 from jejak.service.attribution import ATTRIBUTE_BY, HONEST_LABEL, dimension_note, honest_label
+from jejak.store.project import Project
 from jejak.web.i18n import (
     COLUMNS_ID,
     LANGUAGES,
@@ -30,7 +32,7 @@ from jejak.web.i18n import (
     value_label,
 )
 from jejak.web.site import PAGES
-from web.conftest import Dashboard
+from web.conftest import Dashboard, serving
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "jejak" / "web" / "templates"
 # Other views of the pages than their defaults, so that every column any of them shows is seen.
@@ -277,3 +279,23 @@ def test_the_overview_says_what_an_identifier_shared_by_too_many_means_in_the_pa
     assert "Look one up on the People page" in english and "Cari satu di halaman" not in english
     assert f"nomor telepon terlihat dengan lebih dari {allowed} user id (hingga {most})" in indonesian
     assert "user id terbanyak" in indonesian and "Look one up" not in indonesian
+
+
+def test_the_bounce_page_says_what_it_counts_with_the_projects_settings(demo_project: Project) -> None:
+    # Settings other than the defaults, so that the numbers said can only come from the project's settings.
+    settings = dataclasses.replace(
+        demo_project.settings, bounce_engaged_seconds=25, bounce_engaged_min_views=3, bounce_min_entrances=7
+    )
+    project = dataclasses.replace(demo_project, settings=settings)
+    for url in serving(project):
+        with Dashboard(project, url).logged_in() as client:
+            pages = {lang: client.get("/bounce", params={"lang": lang}).text for lang in LANGUAGES}
+    said = {}
+    for lang, page in pages.items():
+        found = re.search(r'<p class="muted" id="bounce-help">(.*?)</p>', page, re.S)
+        said[lang] = html.unescape(found.group(1)) if found else ""
+    english, indonesian = said["en"], said["id"]
+    assert "under 25 s" in english and "fewer than 3 pages" in english and "at least 7 entrances" in english
+    assert "chats, marketplace orders" in english
+    assert "kurang dari 25 detik" in indonesian and "kurang dari 3 halaman" in indonesian
+    assert "sedikitnya 7 kunjungan masuk" in indonesian and "obrolan, pesanan marketplace" in indonesian
