@@ -91,6 +91,23 @@ def test_every_lane_is_filled_from_the_data(built: Built) -> None:
     assert all(item.source == DATA for column in journey.stages for item in column.actions + column.thoughts)
 
 
+def test_the_map_is_of_everyone_who_reached_a_stage(tmp_path: Path) -> None:
+    # Dewi only called the call centre (Experience) and Eko only read a page (Awareness): no stage holds both, so
+    # the busiest stage's people (1) would say the map is of one person.
+    apart = build_story(
+        tmp_path,
+        {
+            "dewi": [
+                {"at": "2026-03-04 10:00", "type": "offline", "event": "call_centre_call", "channel": "Call Centre"}
+            ],
+            "eko": [visit("2026-03-05 09:00", "/produk/gayo", "Organic Search")],
+        },
+    )
+    journey = assemble("", FIVE_STAGES, lanes_of(apart))
+    assert [c.kpis["people"] or 0 for c in journey.stages if c.kpis["people"]] == [1, 1]
+    assert journey.people == 2
+
+
 def test_pain_points_carry_their_evidence_and_suggestions(built: Built) -> None:
     journey = assemble("", FIVE_STAGES, lanes_of(built))
     awareness = [item.text for item in journey.column("Awareness").pain_points]

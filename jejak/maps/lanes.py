@@ -62,6 +62,13 @@ def kpis(milestones: ir.Table, scope: Scope, stages: Sequence[str]) -> ir.Table:
     return joined.select(*funnel.columns, revenue=joined.revenue.fill_null(0.0)).order_by("stage_number")
 
 
+def reached(milestones: ir.Table, scope: Scope, stages: Sequence[str]) -> ir.Table:
+    """How many people reached any of the map's stages (inside the dates): the people the map is of. One row."""
+    kept = scope.keep(milestones, "first_at")
+    kept = kept.filter(kept.stage.isin(list(stages)))
+    return kept.aggregate(people=kept.person_id.nunique())
+
+
 def feelings(feedback: ir.Table, scope: Scope) -> ir.Table:
     """Per stage: answers with a score, their mean feeling (−2…+2), and how many were low (−1 or less)."""
     scored = scope.keep(feedback, "timestamp").filter(lambda t: t.feeling.notnull() & t.stage.notnull())
@@ -226,6 +233,7 @@ def all_lanes(
         | _rolled_lanes(rollups, scope, min_entrances, funnel_steps)
         | {
             "kpis": kpis(milestones, scope, stages),
+            "reached": reached(milestones, scope, stages),
             "feelings": feelings(feedback, scope),
             "comments": comments(feedback, scope),
             "support": support_contacts(events, milestones, scope),

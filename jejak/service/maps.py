@@ -28,8 +28,8 @@ from jejak.service.reports import best_attempts
 from jejak.store.project import Project
 
 # Part of the lanes' cache key: a build's lanes kept by an older jejak (whose funnel lane counted only the steps
-# inside the dates) are not read as today's.
-LANES_VERSION = 3
+# inside the dates; 4: without the `reached` lane) are not read as today's.
+LANES_VERSION = 4
 
 
 def map_stages(project: Project) -> list[str]:
