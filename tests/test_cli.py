@@ -211,8 +211,15 @@ def test_init_import_build_report_export(tmp_path: Path) -> None:
     table = runner.invoke(cli, ["report", "stages", "--project", str(project)], env={"COLUMNS": "200"})
     rates = [row["conversion_to_next"] for row in found_stages["stages"] if row["conversion_to_next"] is not None]
     assert rates and all(f"{rate * 100:.1f} %" in table.output for rate in rates), table.output
-    neither = runner.invoke(cli, ["report", "flows", "--project", str(project)])
-    assert neither.exit_code == 1 and "--from-event" in neither.output
+    # Neither direction given: forward from the event most visits open with (the two page views), as the dashboard.
+    neither = runner.invoke(cli, ["report", "flows", "--steps", "2", "--format", "json", "--project", str(project)])
+    assert neither.exit_code == 0, neither.output
+    assert json.loads(neither.stdout) == json.loads(flows.stdout)
+    said = runner.invoke(cli, ["report", "flows", "--project", str(project)], env={"COLUMNS": "200"})
+    assert said.exit_code == 0 and said.output.startswith("From Page Viewed, the event most visits open with")
+    both = ["--from-event", "Page Viewed", "--to-event", "Order Completed"]
+    refused = runner.invoke(cli, ["report", "flows", *both, "--project", str(project)])
+    assert refused.exit_code == 1 and "not both" in refused.output
     auto = runner.invoke(cli, ["attribute", "--model", "markov", "--order", "auto", "--project", str(project)])
     assert auto.exit_code == 0, auto.output
     assert "chosen by held-out log-likelihood" in " ".join(auto.output.split())

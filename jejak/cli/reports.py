@@ -320,13 +320,22 @@ def flows(
 ) -> None:
     """What people did after an event, or before one, step by step (a Sankey with --html).
 
-    Example: jejak report flows --from-event Beranda --steps 4 --html flows.html
+    With neither --from-event nor --to-event, paths go forward from the event most visits open with, as on the
+    dashboard's Path flows page. Example: jejak report flows --from-event Beranda --steps 4 --html flows.html
     """
     from jejak.core.errors import SettingError
 
-    if (start_event is None) == (end_event is None):
-        raise SettingError("Give exactly one of --from-event (forward) and --to-event (backward).")
+    if start_event is not None and end_event is not None:
+        raise SettingError("Give one of --from-event (forward) and --to-event (backward), not both.")
     with open_build(request.project()) as built:
+        if start_event is None and end_event is None:
+            start_event = service.usual_first_event(built)
+            if start_event is None:
+                raise SettingError("The build has no visit to follow: give --from-event or --to-event.")
+            if request.output_format == "table":
+                console.print(
+                    f"From {start_event}, the event most visits open with (choose with --from-event or --to-event)."
+                )
         found = service.flows(
             built,
             request.scope,

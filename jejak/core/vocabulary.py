@@ -23,6 +23,9 @@ TICKET_EVENT = "Ticket Created"
 # A lead form's submission (Meta's lead ads, a website's contact form): someone who left their number to hear more,
 # which the Consideration stage knows, as it knows a chat.
 LEAD_EVENT = "Lead Submitted"
+# A track event named as the tools name a page or screen view (Segment's spec, GA4's, PostHog's) is a view: a file with
+# no `type` column that logs "Page Viewed" logs page views, and a visit that began with one landed on a page.
+VIEW_EVENTS = ("Page Viewed", "Screen Viewed", "page_view", "screen_view", "$pageview", "$screen")
 # GA's label for a campaign that is missing: a touch without utm_campaign, or spend imported without one.
 NOT_SET = "(not set)"
 

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from jejak.core.vocabulary import VIEW_EVENTS
 from jejak.engine import whole_epoch_seconds
 from jejak.journeys.channels import DEFAULT_CHANNEL_RULES, FALLBACK_CHANNEL, ChannelRule, campaign_tags, classify
 
@@ -274,7 +275,10 @@ def session_table(sessionized: ir.Table, touchpoints: ir.Table) -> ir.Table:
     """One row per session: when, how long, how many events and page views, conversions and revenue, channel, and
     `visit`. A session with no touchpoint (no visit from a channel: `journeys.touchpoints`) is Unassigned and no
     visit: reports that count sessions read only visits (`visits`)."""
-    is_view = sessionized.type.isin(["page", "screen"]).fill_null(False)
+    is_view = (
+        sessionized.type.isin(["page", "screen"])
+        | ((sessionized.type == "track") & sessionized.event.isin(VIEW_EVENTS))
+    ).fill_null(False)
     stats = sessionized.group_by([sessionized.person_id, sessionized.run_number, sessionized.cap_segment]).aggregate(
         started_at=sessionized.timestamp.min(),
         ended_at=sessionized.timestamp.max(),
