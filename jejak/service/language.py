@@ -13,15 +13,9 @@ import re
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from jejak.core.numbers import number_text as number_text
+
 LANGUAGES = ("en", "id")
-
-_ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
-
-
-def number_text(text: str, lang: str = "en") -> str:
-    """A number written the English way (`1,234.5`) as `lang` writes it: Indonesian swaps the separators
-    (`1.234,5`)."""
-    return text.translate(_ID_SEPARATORS) if lang == "id" else text
 
 
 def percent_text(share: float, lang: str = "en") -> str:
