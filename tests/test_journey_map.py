@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from conftest import Built, build_story, buy
+from rich.console import Console
 
 from jejak.cli.main import cli
 from jejak.engine import connect
 from jejak.maps.journey_map import DATA, MANUAL, SUGGESTED, assemble
 from jejak.maps.lanes import Scope, all_lanes
 from jejak.maps.notes import add_note, notes_for
-from jejak.maps.render import to_html
+from jejak.maps.render import to_html, to_rich
 from jejak.segments.stages import FIVE_STAGES
 from jejak.store.derived import table_path
 
@@ -118,6 +120,30 @@ def test_pain_points_carry_their_evidence_and_suggestions(built: Built) -> None:
     assert any(item.text.startswith("Low scores: 100 %") for item in journey.column("Decision").pain_points)
     suggestions = [item for column in journey.stages for item in column.opportunities]
     assert suggestions and all(item.source == SUGGESTED and item.text.startswith("Suggestion:") for item in suggestions)
+
+
+def test_the_indonesian_map_says_its_findings_in_indonesian(built: Built) -> None:
+    journey = assemble("", FIVE_STAGES, lanes_of(built))
+    found = [item for column in journey.stages for item in column.pain_points + column.opportunities]
+    assert {item.rule for item in found} >= {"high_bounce", "support", "low_scores"}
+    # Each finding is written in Indonesian too, and the page in Indonesian shows that text, not the English one.
+    assert all(item.texts.get("id") and item.texts["id"] != item.text for item in found)
+    page, english = to_html(journey, "id"), to_html(journey, "en")
+    for item in found:
+        assert html.escape(item.said("id")) in page and html.escape(item.text) not in page
+        assert html.escape(item.text) in english
+    bounce = next(item for item in journey.column("Awareness").pain_points if item.rule == "high_bounce")
+    assert bounce.said("id").startswith("Pentalan tinggi: 50 % kunjungan yang mendarat di /promo/flash-sale")
+    assert "tahap Pengalaman" in next(i for i in journey.column("Experience").pain_points if i.rule == "support").said(
+        "id"
+    )
+    # Numbers as Indonesian writes them: Loyalty's revenue (Ana's second purchase) is Rp 90.000, not Rp 90,000.
+    assert "Rp 90.000</b> pendapatan" in page and "Rp 90,000</b> revenue" in english
+    # The terminal's map in Indonesian too.
+    console = Console(width=400, record=True)
+    console.print(to_rich(journey, "id"))
+    terminal = console.export_text()
+    assert "Pentalan tinggi" in terminal and "High bounce" not in terminal and "Saran:" in terminal
 
 
 def test_a_stage_no_one_reached_is_no_drop_off(tmp_path: Path) -> None:

@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from jejak.maps.sentences import SENTENCES, SUGGESTIONS, in_languages
+
 DATA = "data"
 MANUAL = "manual"
 SUGGESTED = "suggested"
@@ -36,12 +38,27 @@ SUPPORT_SHARE = 0.05
 
 @dataclass(frozen=True)
 class Item:
-    """One line in a cell: what it says, where it comes from (data, manual, suggested), and its numbers."""
+    """One line in a cell: what it says, where it comes from (data, manual, suggested), and its numbers. A pain point
+    or a suggestion also names the rule that wrote it and says itself in the other languages (`texts`, by
+    language); `text` is English, as the JSON and CSV twins keep it. A typed note is in the language it was typed in.
+    """
 
     text: str
     source: str = DATA
     value: float | None = None
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    rule: str = ""
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+    def said(self, lang: str) -> str:
+        """What the item says in `lang`."""
+        return self.texts.get(lang, self.text)
+
+
+def _ruled(rule: str, facts: Mapping[str, Any], evidence: Mapping[str, Any]) -> Item:
+    """A pain point found by `rule`, written in every language from its facts."""
+    text, texts = in_languages(SENTENCES, rule, **facts)
+    return Item(text, evidence=evidence, rule=rule, texts=texts)
 
 
 @dataclass
@@ -148,10 +165,10 @@ def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[
         later_stages = [c.stage for c in columns[columns.index(worst) + 1 :] if c.kpis.get("people")]
         people, went = int(worst.kpis["people"] or 0), int(worst.kpis["went_on"] or 0)
         worst.pain_points.append(
-            Item(
-                f"Largest drop-off: {_percent(1 - went / people)} of people in {worst.stage} never reach a later "
-                f"stage ({people - went:,} of {people:,})",
-                evidence={"people": people, "went_on": went, "later_stages": later_stages},
+            _ruled(
+                "largest_drop",
+                {"share": 1 - went / people, "stage": worst.stage, "lost": people - went, "people": people},
+                {"people": people, "went_on": went, "later_stages": later_stages},
             )
         )
     bounce = lanes["bounce"]
@@ -160,11 +177,18 @@ def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[
     threshold = max(overall * HIGH_BOUNCE_FACTOR, HIGH_BOUNCE_FLOOR)
     for row in sorted(bounce, key=lambda r: -float(r["bounce_rate"])):
         if float(row["bounce_rate"]) >= threshold and str(row["stage"]) in {c.stage for c in columns}:
+            facts = {
+                "rate": float(row["bounce_rate"]),
+                "page": str(row["landing_page"]),
+                "average": overall,
+                "bounces": int(row["bounces"]),
+                "entrances": int(row["entrances"]),
+            }
             journey.column(str(row["stage"])).pain_points.append(
-                Item(
-                    f"High bounce: {_percent(row['bounce_rate'])} of visits landing on {row['landing_page']} leave "
-                    f"after one page (map average {_percent(overall)}; {row['bounces']:,} of {row['entrances']:,})",
-                    evidence={"page": row["landing_page"], "bounce_rate": row["bounce_rate"], "average": overall},
+                _ruled(
+                    "high_bounce",
+                    facts,
+                    {"page": row["landing_page"], "bounce_rate": row["bounce_rate"], "average": overall},
                 )
             )
     # Slow: the stage people stay in longest, when it is far longer than the next longest.
@@ -172,9 +196,10 @@ def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[
     if len(days) > 1 and days[0][0] >= 1 and days[0][0] >= LONG_STAGE_FACTOR * days[1][0]:
         (longest, stage), (runner_up, _) = days[0], days[1]
         journey.column(stage).pain_points.append(
-            Item(
-                f"Slow: people stay {longest:.1f} days in {stage} before moving on (next longest: {runner_up:.1f})",
-                evidence={"median_days": longest, "next_longest_days": runner_up},
+            _ruled(
+                "slow",
+                {"days": longest, "stage": stage, "next_days": runner_up},
+                {"median_days": longest, "next_longest_days": runner_up},
             )
         )
     _funnel_drop(journey, lanes)
@@ -187,7 +212,8 @@ def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[
             int(row["contacted"]),
             int(row["people"]),
             SUPPORT_SHARE,
-            "Support: {share} of people in {stage} contacted support ({contacted:,} people, {contacts:,} contacts)",
+            "support",
+            ("contacted", "contacts"),
         )
     for row in lanes["feelings"]:
         _share_pain(
@@ -197,19 +223,27 @@ def _find_pain_points(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[
             int(row["low_scores"]),
             int(row["answers"]),
             LOW_SCORE_SHARE,
-            "Low scores: {share} of answers in {stage} are negative ({low_scores:,} of {answers:,})",
+            "low_scores",
+            ("low_scores", "answers"),
         )
 
 
 def _share_pain(
-    journey: JourneyMap, stages: set[str], row: Mapping[str, Any], part: int, whole: int, threshold: float, text: str
+    journey: JourneyMap,
+    stages: set[str],
+    row: Mapping[str, Any],
+    part: int,
+    whole: int,
+    threshold: float,
+    rule: str,
+    counts: Sequence[str],
 ) -> None:
-    """A pain point when `part` of `whole` (in the row's stage) reaches the threshold share."""
+    """A pain point when `part` of `whole` (in the row's stage) reaches the threshold share; `counts` are the row's
+    numbers its sentence names."""
     share = part / whole if whole else 0.0
     if share >= threshold and str(row["stage"]) in stages:
-        journey.column(str(row["stage"])).pain_points.append(
-            Item(text.format(share=_percent(share), **row), evidence={**row, "share": share})
-        )
+        facts = {"share": share, "stage": str(row["stage"]), **{name: int(row[name]) for name in counts}}
+        journey.column(str(row["stage"])).pain_points.append(_ruled(rule, facts, {**row, "share": share}))
 
 
 def _funnel_drop(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
@@ -228,37 +262,30 @@ def _funnel_drop(journey: JourneyMap, lanes: Mapping[str, Sequence[Mapping[str, 
     lost = int(previous["people"]) - int(worst["people"])
     if lost <= 0:  # every step kept its people: no drop to show
         return
-    journey.column(stage).pain_points.append(
-        Item(
-            f"Funnel drop-off: {_percent(1 - float(worst['conversion_from_previous']))} of people who reach "
-            f"{previous['step']} never reach {worst['step']} ({lost:,} of {int(previous['people']):,})",
-            evidence={"from": previous["step"], "to": worst["step"], "lost": lost, "people": previous["people"]},
-        )
-    )
+    facts = {
+        "share": 1 - float(worst["conversion_from_previous"]),
+        "step_from": str(previous["step"]),
+        "step_to": str(worst["step"]),
+        "lost": lost,
+        "people": int(previous["people"]),
+    }
+    evidence = {"from": previous["step"], "to": worst["step"], "lost": lost, "people": previous["people"]}
+    journey.column(stage).pain_points.append(_ruled("funnel_drop", facts, evidence))
 
 
 def _suggest_opportunities(journey: JourneyMap) -> None:
     for column in journey.stages:
         for pain in column.pain_points:
-            text = pain.text
-            if text.startswith("Funnel drop-off"):
-                idea = (
-                    f"Make {pain.evidence['to']} easier for people who reach {pain.evidence['from']}: fewer fields, "
-                    "payment methods they trust, and a reminder to those who stop"
-                )
-            elif text.startswith("Largest drop-off"):
-                idea = f"Follow up with people who stop at {column.stage}: a reminder or an offer that answers why they hesitate"
-            elif text.startswith("High bounce"):
-                idea = (
-                    f"Rework {pain.evidence['page']}: match it to what the ad or link promised, and make it load fast"
-                )
-            elif text.startswith("Slow"):
-                idea = f"Shorten {column.stage}: answer the open questions sooner (reviews, chat, clear delivery times)"
-            elif text.startswith("Support"):
-                idea = "Turn the most common support questions into help articles and order-status messages"
-            else:
-                idea = f"Read the negative comments in {column.stage} and fix the most common complaint"
-            column.opportunities.append(Item(f"Suggestion: {idea}.", source=SUGGESTED))
+            if pain.rule not in SUGGESTIONS:
+                continue
+            facts = {
+                "stage": column.stage,
+                "page": pain.evidence.get("page", ""),
+                "step_from": pain.evidence.get("from", ""),
+                "step_to": pain.evidence.get("to", ""),
+            }
+            text, texts = in_languages(SUGGESTIONS, pain.rule, **facts)
+            column.opportunities.append(Item(text, source=SUGGESTED, rule=pain.rule, texts=texts))
 
 
 def _apply_notes(journey: JourneyMap, notes: Sequence[Mapping[str, Any]]) -> None:

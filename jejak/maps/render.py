@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
+from jejak.core.numbers import number_text
 from jejak.maps.journey_map import DATA, LANES, MANUAL, SUGGESTED, Item, JourneyMap, StageColumn
+from jejak.maps.sentences import stage_label as stage_label
 
 LABELS = {
     "en": {
@@ -66,13 +68,6 @@ LABELS = {
         "empty": "—",
     },
 }
-STAGE_NAMES_ID = {
-    "Awareness": "Kesadaran",
-    "Consideration": "Pertimbangan",
-    "Decision": "Keputusan",
-    "Experience": "Pengalaman",
-    "Loyalty": "Loyalitas",
-}
 LANE_COLOURS = {
     "actions": "#e8f1fb",
     "touchpoints": "#eaf7ee",
@@ -91,41 +86,43 @@ def labels(lang: str) -> dict[str, str]:
     return LABELS[lang]
 
 
-def stage_label(stage: str, lang: str) -> str:
-    return STAGE_NAMES_ID.get(stage, stage) if lang == "id" else stage
-
-
 def _people_word(count: int, words: dict[str, str]) -> str:
     """The word after a count of people: 1 person, 2 people (Indonesian says "orang" for both)."""
     return words["person"] if count == 1 else words["people"]
 
 
-def _items(items: Sequence[Item], words: dict[str, str], counts: bool = False) -> str:
+def _whole(number: float, lang: str) -> str:
+    """A count or an amount with its thousands separated as `lang` separates them: 1,193 (1.193)."""
+    return number_text(f"{number:,.0f}", lang)
+
+
+def _items(items: Sequence[Item], words: dict[str, str], lang: str, counts: bool = False) -> str:
     if not items:
         return f'<p class="empty">{words["empty"]}</p>'
     lines = []
     for item in items:
-        count = f' <span class="n">{item.value:,.0f}</span>' if counts and item.value is not None else ""
+        count = f' <span class="n">{_whole(item.value, lang)}</span>' if counts and item.value is not None else ""
         badge = f'<span class="src {item.source}">{html.escape(words[item.source])}</span>'
-        lines.append(f"<li>{html.escape(item.text)}{count} {badge}</li>")
+        lines.append(f"<li>{html.escape(item.said(lang))}{count} {badge}</li>")
     return "<ul>" + "".join(lines) + "</ul>"
 
 
-def _kpis(column: StageColumn, words: dict[str, str]) -> str:
+def _kpis(column: StageColumn, words: dict[str, str], lang: str) -> str:
     k = column.kpis
     people = int(k.get("people") or 0)
-    parts = [f"<b>{people:,}</b> {_people_word(people, words)} {words['reached']}"]
+    parts = [f"<b>{_whole(people, lang)}</b> {_people_word(people, words)} {words['reached']}"]
     if k.get("conversion_to_next") is not None:
         parts.append(f"<b>{float(k['conversion_to_next'] or 0) * 100:.0f} %</b> {words['to_next']}")
     if k.get("median_days_in_stage") is not None:
-        parts.append(f"<b>{float(k['median_days_in_stage'] or 0):.1f}</b> {words['days']}")
+        days = number_text(f"{float(k['median_days_in_stage'] or 0):.1f}", lang)
+        parts.append(f"<b>{days}</b> {words['days']}")
     if k.get("revenue"):
-        parts.append(f"<b>Rp {float(k['revenue'] or 0):,.0f}</b> {words['revenue']}")
+        parts.append(f"<b>Rp {_whole(float(k['revenue'] or 0), lang)}</b> {words['revenue']}")
     badge = f'<span class="src data">{words[DATA]}</span>'
     return "<ul>" + "".join(f"<li>{part}</li>" for part in parts) + f"</ul>{badge}"
 
 
-def _curve(journey: JourneyMap, words: dict[str, str]) -> str:
+def _curve(journey: JourneyMap, words: dict[str, str], lang: str) -> str:
     """The emotion curve: one point per stage at the centre of its column, −2 at the bottom, +2 at the top."""
     count = len(journey.stages)
 
@@ -148,7 +145,8 @@ def _curve(journey: JourneyMap, words: dict[str, str]) -> str:
         for x, y, item in found:
             shapes.append(
                 f'<circle cx="{x:.2f}" cy="{y:.2f}" r="1.2" class="{style} {item.source}">'
-                f"<title>{html.escape(words[which])}: {html.escape(item.text)} ({html.escape(words[item.source])})</title>"
+                f"<title>{html.escape(words[which])}: {html.escape(number_text(item.text, lang))} "
+                f"({html.escape(words[item.source])})</title>"
                 "</circle>"
             )
     svg = (
@@ -156,9 +154,13 @@ def _curve(journey: JourneyMap, words: dict[str, str]) -> str:
         f'aria-label="{html.escape(words["feelings"])}">{"".join(shapes)}</svg>'
     )
     values = "".join(
-        f'<div class="feel">{html.escape(c.feeling.text) if c.feeling else words["empty"]}'
+        f'<div class="feel">{html.escape(number_text(c.feeling.text, lang)) if c.feeling else words["empty"]}'
         + (f' <span class="src {c.feeling.source}">{html.escape(words[c.feeling.source])}</span>' if c.feeling else "")
-        + (f" · {html.escape(words['to_be'])} {html.escape(c.feeling_to_be.text)}" if c.feeling_to_be else "")
+        + (
+            f" · {html.escape(words['to_be'])} {html.escape(number_text(c.feeling_to_be.text, lang))}"
+            if c.feeling_to_be
+            else ""
+        )
         + "</div>"
         for c in journey.stages
     )
@@ -227,13 +229,13 @@ def map_grid(journey: JourneyMap, lang: str = "en") -> str:
     for lane in LANES:
         cells.append(f'<div class="lane" data-lane="{lane}">{html.escape(words[lane])}</div>')
         if lane == "feelings":
-            cells.append(_curve(journey, words))
+            cells.append(_curve(journey, words, lang))
             continue
         for column in journey.stages:
             if lane == "kpis":
-                body = _kpis(column, words)
+                body = _kpis(column, words, lang)
             else:
-                body = _items(getattr(column, lane), words, counts=lane == "actions")
+                body = _items(getattr(column, lane), words, lang, counts=lane == "actions")
             cells.append(
                 f'<div class="cell" data-lane="{lane}" data-stage="{html.escape(column.stage)}" '
                 f'style="background:{LANE_COLOURS[lane]}">{body}</div>'
@@ -250,7 +252,8 @@ def to_html(journey: JourneyMap, lang: str = "en") -> str:
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>"
-        f'<div class="sub">{journey.people:,} {html.escape(_people_word(journey.people, words))} · '
+        f'<div class="sub">{_whole(journey.people, lang)} '
+        f"{html.escape(_people_word(journey.people, words))} · "
         f"{html.escape(words['dates'])}: "
         f"{html.escape(map_dates(journey, lang))}</div>"
         f"{map_grid(journey, lang)}"
@@ -268,12 +271,13 @@ def to_rich(journey: JourneyMap, lang: str = "en") -> Table:
 
     def text(items: Sequence[Item]) -> str:
         marks = {DATA: "", MANUAL: " [manual]", SUGGESTED: ""}
-        return "\n".join(f"• {item.text}{marks[item.source]}" for item in items) or words["empty"]
+        return "\n".join(f"• {item.said(lang)}{marks[item.source]}" for item in items) or words["empty"]
 
     for lane in LANES:
         if lane == "kpis":
             cells = [
-                f"{int(c.kpis.get('people') or 0):,} {_people_word(int(c.kpis.get('people') or 0), words)}\n"
+                f"{_whole(int(c.kpis.get('people') or 0), lang)} "
+                f"{_people_word(int(c.kpis.get('people') or 0), words)}\n"
                 + (
                     f"{float(c.kpis['conversion_to_next'] or 0) * 100:.0f} % →"
                     if c.kpis.get("conversion_to_next") is not None
@@ -282,7 +286,7 @@ def to_rich(journey: JourneyMap, lang: str = "en") -> Table:
                 for c in journey.stages
             ]
         elif lane == "feelings":
-            cells = [(c.feeling.text if c.feeling else words["empty"]) for c in journey.stages]
+            cells = [(number_text(c.feeling.text, lang) if c.feeling else words["empty"]) for c in journey.stages]
         else:
             cells = [text(getattr(c, lane)) for c in journey.stages]
         table.add_row(words[lane], *cells)
