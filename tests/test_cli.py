@@ -523,6 +523,9 @@ def test_a_narrow_table_keeps_its_title_on_one_line(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].strip() == title
     assert len(lines[1]) >= len(title)  # the table is as wide as its title
+    # A report with no rows says so under its title (a table of no column cannot be widened: it stopped as a bug).
+    print_rows([], "table", title)
+    assert capsys.readouterr().out == f"{title}: no rows.\n"
     # In a terminal narrower than the title, the title wraps and the table stays inside the terminal.
     monkeypatch.setenv("COLUMNS", "30")
     print_rows(rows, "table", title)

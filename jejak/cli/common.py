@@ -188,6 +188,10 @@ def print_rows(rows: Sequence[dict[str, Any]], output_format: str, title: str = 
         writer.writeheader()
         writer.writerows(rows)
         return
+    if not columns:
+        # No row, so no column: a table of none draws nothing (and rich cannot widen it to its title). Said instead.
+        console.print(f"{title}: no rows." if title else "No rows.", soft_wrap=True)
+        return
     grid = _Grid.of(rows, columns)
     for number, block in enumerate(grid.blocks()):
         console.print(grid.table(block, title if number == 0 else ""))
