@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jejak.maps.sentences import SENTENCES, SUGGESTIONS, in_languages
+from jejak.maps.sentences import SENTENCES, SUGGESTIONS, in_languages, whole_percent
 
 DATA = "data"
 MANUAL = "manual"
@@ -97,10 +97,6 @@ def _by_stage(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, 
     return grouped
 
 
-def _percent(share: float) -> str:
-    return f"{share * 100:.0f} %"
-
-
 def assemble(
     persona: str,
     stages: Sequence[str],
@@ -120,8 +116,8 @@ def assemble(
         column = StageColumn(stage)
         column.actions = [Item(str(r["event"]), value=r["n"]) for r in actions.get(stage, [])]
         column.touchpoints = [
-            Item(f"{r['channel']} ({_percent(r['share'])})", value=r["share"]) for r in channels.get(stage, [])
-        ] + [Item(f"{r['page_path']} ({_percent(r['share'])})", value=r["share"]) for r in pages.get(stage, [])]
+            Item(f"{r['channel']} ({whole_percent(r['share'])})", value=r["share"]) for r in channels.get(stage, [])
+        ] + [Item(f"{r['page_path']} ({whole_percent(r['share'])})", value=r["share"]) for r in pages.get(stage, [])]
         row = kpis.get(stage, {})
         column.kpis = {
             name: row.get(name)

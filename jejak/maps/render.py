@@ -14,7 +14,7 @@ from rich.table import Table
 
 from jejak.core.numbers import number_text
 from jejak.maps.journey_map import DATA, LANES, MANUAL, SUGGESTED, Item, JourneyMap, StageColumn
-from jejak.maps.sentences import stage_label as stage_label
+from jejak.maps.sentences import stage_label, whole_percent
 
 LABELS = {
     "en": {
@@ -112,7 +112,7 @@ def _kpis(column: StageColumn, words: dict[str, str], lang: str) -> str:
     people = int(k.get("people") or 0)
     parts = [f"<b>{_whole(people, lang)}</b> {_people_word(people, words)} {words['reached']}"]
     if k.get("conversion_to_next") is not None:
-        parts.append(f"<b>{float(k['conversion_to_next'] or 0) * 100:.0f} %</b> {words['to_next']}")
+        parts.append(f"<b>{whole_percent(float(k['conversion_to_next'] or 0))}</b> {words['to_next']}")
     if k.get("median_days_in_stage") is not None:
         days = number_text(f"{float(k['median_days_in_stage'] or 0):.1f}", lang)
         parts.append(f"<b>{days}</b> {words['days']}")
@@ -279,7 +279,7 @@ def to_rich(journey: JourneyMap, lang: str = "en") -> Table:
                 f"{_whole(int(c.kpis.get('people') or 0), lang)} "
                 f"{_people_word(int(c.kpis.get('people') or 0), words)}\n"
                 + (
-                    f"{float(c.kpis['conversion_to_next'] or 0) * 100:.0f} % →"
+                    f"{whole_percent(float(c.kpis['conversion_to_next'] or 0))} →"
                     if c.kpis.get("conversion_to_next") is not None
                     else ""
                 )

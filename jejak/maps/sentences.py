@@ -95,6 +95,11 @@ SHARES = ("share", "rate", "average")
 DAYS = ("days", "next_days")
 
 
+def whole_percent(share: float) -> str:
+    """A share (0–1) as a whole percent, as the map writes every share in both languages: `77 %`."""
+    return f"{share * 100:.0f} %"
+
+
 def stage_label(stage: str, lang: str) -> str:
     """A stage's name in `lang` (a stage the business named itself keeps its name)."""
     return STAGE_NAMES_ID.get(stage, stage) if lang == "id" else stage
@@ -108,7 +113,7 @@ def fact_text(name: str, value: object, lang: str) -> str:
         ('77 %', '1.193', 'Keputusan')
     """
     if name in SHARES and isinstance(value, (int, float)):
-        return f"{float(value) * 100:.0f} %"
+        return whole_percent(float(value))
     if name in DAYS and isinstance(value, (int, float)):
         return number_text(f"{float(value):,.1f}", lang)
     if name == "stage":
@@ -119,6 +124,7 @@ def fact_text(name: str, value: object, lang: str) -> str:
 
 
 def written(template: Mapping[str, str], lang: str, facts: Mapping[str, object]) -> str:
+    """The template's sentence in `lang`, each fact written as `lang` writes it."""
     return template[lang].format(**{name: fact_text(name, value, lang) for name, value in facts.items()})
 
 

@@ -24,7 +24,8 @@ from jejak.core.errors import SettingError
 from jejak.core.typed import whole_number
 from jejak.maps.journey_map import LANES, JourneyMap
 from jejak.maps.notes import EVERYONE, FEELING_LANES, TEXT_LANES, add_note, delete_note, notes_for
-from jejak.maps.render import MAP_STYLE, labels, map_dates, map_grid, map_title, stage_label
+from jejak.maps.render import MAP_STYLE, labels, map_dates, map_grid, map_title
+from jejak.maps.sentences import stage_label
 from jejak.segments.personas import find_persona
 from jejak.service.maps import journey_map_of, map_stages, print_map
 from jejak.web.i18n import LANGUAGES

@@ -13,7 +13,7 @@ import pytest
 
 from jejak.maps.journey_map import LANES
 from jejak.maps.notes import notes_for
-from jejak.maps.render import stage_label
+from jejak.maps.sentences import stage_label
 from jejak.segments.personas import load_personas
 from jejak.service.maps import map_stages
 from jejak.web.app import DATA_SUFFIXES
