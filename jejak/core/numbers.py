@@ -18,3 +18,14 @@ def number_text(text: str, lang: str = "en") -> str:
         ('1.234,5', '1,234.5')
     """
     return text.translate(_ID_SEPARATORS) if lang == "id" else text
+
+
+def whole_text(number: float, lang: str = "en") -> str:
+    """A count or an amount as a whole number, its thousands separated as `lang` separates them.
+
+    Example:
+        >>> whole_text(1193, "id"), whole_text(459_857_000.0), whole_text(2.5)
+        ('1.193', '459,857,000', '2')
+    """
+    written = f"{number:,}" if isinstance(number, int) else f"{number:,.0f}"
+    return number_text(written, lang)

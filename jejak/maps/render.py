@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from jejak.core.numbers import number_text
+from jejak.core.numbers import number_text, whole_text
 from jejak.maps.journey_map import DATA, LANES, MANUAL, SUGGESTED, Item, JourneyMap, StageColumn
 from jejak.maps.sentences import stage_label, whole_percent
 
@@ -91,17 +91,12 @@ def _people_word(count: int, words: dict[str, str]) -> str:
     return words["person"] if count == 1 else words["people"]
 
 
-def _whole(number: float, lang: str) -> str:
-    """A count or an amount with its thousands separated as `lang` separates them: 1,193 (1.193)."""
-    return number_text(f"{number:,.0f}", lang)
-
-
 def _items(items: Sequence[Item], words: dict[str, str], lang: str, counts: bool = False) -> str:
     if not items:
         return f'<p class="empty">{words["empty"]}</p>'
     lines = []
     for item in items:
-        count = f' <span class="n">{_whole(item.value, lang)}</span>' if counts and item.value is not None else ""
+        count = f' <span class="n">{whole_text(item.value, lang)}</span>' if counts and item.value is not None else ""
         badge = f'<span class="src {item.source}">{html.escape(words[item.source])}</span>'
         lines.append(f"<li>{html.escape(item.said(lang))}{count} {badge}</li>")
     return "<ul>" + "".join(lines) + "</ul>"
@@ -110,14 +105,14 @@ def _items(items: Sequence[Item], words: dict[str, str], lang: str, counts: bool
 def _kpis(column: StageColumn, words: dict[str, str], lang: str) -> str:
     k = column.kpis
     people = int(k.get("people") or 0)
-    parts = [f"<b>{_whole(people, lang)}</b> {_people_word(people, words)} {words['reached']}"]
+    parts = [f"<b>{whole_text(people, lang)}</b> {_people_word(people, words)} {words['reached']}"]
     if k.get("conversion_to_next") is not None:
         parts.append(f"<b>{whole_percent(float(k['conversion_to_next'] or 0))}</b> {words['to_next']}")
     if k.get("median_days_in_stage") is not None:
         days = number_text(f"{float(k['median_days_in_stage'] or 0):.1f}", lang)
         parts.append(f"<b>{days}</b> {words['days']}")
     if k.get("revenue"):
-        parts.append(f"<b>Rp {_whole(float(k['revenue'] or 0), lang)}</b> {words['revenue']}")
+        parts.append(f"<b>Rp {whole_text(float(k['revenue'] or 0), lang)}</b> {words['revenue']}")
     badge = f'<span class="src data">{words[DATA]}</span>'
     return "<ul>" + "".join(f"<li>{part}</li>" for part in parts) + f"</ul>{badge}"
 
@@ -252,7 +247,7 @@ def to_html(journey: JourneyMap, lang: str = "en") -> str:
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>"
-        f'<div class="sub">{_whole(journey.people, lang)} '
+        f'<div class="sub">{whole_text(journey.people, lang)} '
         f"{html.escape(_people_word(journey.people, words))} · "
         f"{html.escape(words['dates'])}: "
         f"{html.escape(map_dates(journey, lang))}</div>"
@@ -276,7 +271,7 @@ def to_rich(journey: JourneyMap, lang: str = "en") -> Table:
     for lane in LANES:
         if lane == "kpis":
             cells = [
-                f"{_whole(int(c.kpis.get('people') or 0), lang)} "
+                f"{whole_text(int(c.kpis.get('people') or 0), lang)} "
                 f"{_people_word(int(c.kpis.get('people') or 0), words)}\n"
                 + (
                     f"{whole_percent(float(c.kpis['conversion_to_next'] or 0))} →"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from jejak.core.numbers import number_text
+from jejak.core.numbers import number_text, whole_text
 
 LANGUAGES = ("en", "id")
 
@@ -119,7 +119,7 @@ def fact_text(name: str, value: object, lang: str) -> str:
     if name == "stage":
         return stage_label(str(value), lang)
     if isinstance(value, int) and not isinstance(value, bool):
-        return number_text(f"{value:,}", lang)
+        return whole_text(value, lang)
     return str(value)
 
 

@@ -24,6 +24,7 @@ from jejak.attribution.inputs import run_journeys, run_paths
 from jejak.attribution.pathset import PathSet
 from jejak.attribution.spend import unmatched_spend, with_spend
 from jejak.attribution.transitions import transition_counts
+from jejak.core.numbers import whole_text
 from jejak.ingest.spend import spend_by_campaign, spend_by_campaign_channel, spend_by_channel
 from jejak.journeys.dimensions import DIMENSIONS, direct_label
 from jejak.journeys.journeys import PATH_SEPARATOR
@@ -150,7 +151,7 @@ def spend_by(project: Any, by: str, start: dt.date | None, end: dt.date | None) 
 
 def unmatched_spend_advice(by: str, name: str, amount: float, lang: str = "en") -> str:
     """Why spend on `name` met no credit, and where to find the names that would match."""
-    spent = number_text(f"{amount:,.0f}", lang)
+    spent = whole_text(amount, lang)
     if by == "campaign":
         return in_language(
             {
@@ -227,13 +228,11 @@ def _spend_channel_note(
 ) -> str:
     """What to say of a campaign whose spend is imported as `channel` while its touches (`found`, the most first)
     are all on other channels."""
-    total = number_text(f"{sum(int(row['touches']) for row in found):,}", lang)
-    shown = ", ".join(
-        f"{row['channel']} ({number_text(format(int(row['touches']), ','), lang)})" for row in found[:SHOWN_CHANNELS]
-    )
+    total = whole_text(sum(int(row["touches"]) for row in found), lang)
+    shown = ", ".join(f"{row['channel']} ({whole_text(int(row['touches']), lang)})" for row in found[:SHOWN_CHANNELS])
     mediums = sorted({str(row["medium"]) for row in found[:SHOWN_CHANNELS] if row["medium"]})
     medium = f" (utm_medium {', '.join(repr(m) for m in mediums)})" if mediums else ""
-    spent = number_text(f"{amount:,.0f}", lang)
+    spent = whole_text(amount, lang)
     # A rule before the defaults gives the campaign's touches, past ones too, the spend's channel at the next build.
     # Values are lower-cased before the rules match, and a literal TOML string keeps the regex's backslashes.
     pattern = "^" + re.escape(campaign.lower()) + "$"

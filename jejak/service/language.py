@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from jejak.core.numbers import number_text as number_text
+from jejak.core.numbers import whole_text
 
 LANGUAGES = ("en", "id")
 
@@ -86,7 +87,7 @@ def other_row_text(value: str, lang: str = "en") -> str | None:
     if other is None:
         return None
     rows = int(other["rows"])
-    count, share = number_text(f"{rows:,}", lang), number_text(other["share"], lang)
+    count, share = whole_text(rows, lang), number_text(other["share"], lang)
     if lang == "id":
         return f"Lainnya ({count} baris, {share} % dari {_OTHER_OF_ID[other['of']]})"
     return f"Other ({count} row{'' if rows == 1 else 's'}, {share} % of {other['of']})"

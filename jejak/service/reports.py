@@ -45,6 +45,7 @@ from jejak.analytics.summary import (
     top_paths,
 )
 from jejak.core.errors import SettingError
+from jejak.core.numbers import whole_text
 from jejak.ingest.importer import SPEND_FORMATS, quarantine_counts
 from jejak.journeys.dimensions import DIMENSIONS as DIMENSIONS  # the choices the CLI and the pages offer
 from jejak.journeys.events import visit_starts
@@ -59,7 +60,7 @@ from jejak.journeys.refunds import (
 )
 from jejak.segments.stages import current_stages, model_stages, stage_funnel
 from jejak.service.builds import OpenBuild, persona_assignments, persona_people, scoped
-from jejak.service.language import in_language, moment_text, number_text
+from jejak.service.language import in_language, moment_text
 from jejak.store.appstate import open_state
 
 Rows = list[dict[str, Any]]
@@ -170,11 +171,8 @@ def shared_identifier_warnings(counts: Sequence[dict[str, Any]], lang: str = "en
         words: dict[str, tuple[str, str, str]] = _SHARED_KINDS.get(kind) or {"en": (kind, kind, "")}
         one, many, whose = words[lang] if lang in words else words["en"]
         count = row["identifiers"]
-        named = f"{number_text(f'{count:,}', lang)} {one if count == 1 else many}"
-        most, allowed = (
-            number_text(f"{row['most_user_ids']:,}", lang),
-            number_text(f"{row['allowed_user_ids']:,}", lang),
-        )
+        named = f"{whole_text(count, lang)} {one if count == 1 else many}"
+        most, allowed = whole_text(row["most_user_ids"], lang), whole_text(row["allowed_user_ids"], lang)
         if lang == "id":
             said.append(
                 f"{named} terlihat dengan lebih dari {allowed} user id (hingga {most}), jadi tidak menggabungkan "

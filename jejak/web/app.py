@@ -34,6 +34,7 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from starlette.datastructures import FormData
 
 from jejak.core.errors import AccessError, ForbiddenError, JejakError, SettingError, ThrottledError
+from jejak.core.numbers import whole_text
 from jejak.core.typed import check_no_nul_inside
 from jejak.service.cache import state_signature
 from jejak.service.language import duration_text, moment_text
@@ -118,7 +119,7 @@ def cell_text(value: Any, lang: str = "en") -> str:
             return number_text(f"{value:,.3f}", lang)
         return number_text(f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}", lang)
     if isinstance(value, int):
-        return number_text(f"{value:,}", lang)
+        return whole_text(value, lang)
     return str(value)
 
 

@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from jejak.analytics.lags import LAG_BUCKETS, LENGTH_BUCKETS
 from jejak.analytics.topn import OTHER_PREFIX
+from jejak.core.numbers import whole_text
 from jejak.journeys.dimensions import DIMENSIONS
 from jejak.web.i18n import FIGURE_SEPARATORS, column_label, in_language, number_text, percent_text, value_label, word
 
@@ -142,7 +143,7 @@ def paths_figure(rows: Rows, lang: str = "en") -> go.Figure:
     title = word("fig_paths", lang)
     if other:
         share = other[0].get("conversion_share")
-        count = number_text(f"{other[0]['conversions']:,}", lang)
+        count = whole_text(other[0]["conversions"], lang)
         title += " · " + word("fig_paths_other", lang).format(count=count)
         title += f" ({percent_text(share, lang)})" if share else ""
     # Horizontal bars stack bottom-up; reversed, the first row is on top.
@@ -276,7 +277,7 @@ def _share_text(share: float | None, lang: str = "en") -> str:
 
 def _step_text(row: Mapping[str, Any], lang: str) -> str:
     """A step's people and share from start: `1,234 (56.7%)`."""
-    people = number_text(f"{row['people']:,}", lang)
+    people = whole_text(row["people"], lang)
     return f"{people} ({_share_text(row['conversion_from_start'], lang)})"
 
 
