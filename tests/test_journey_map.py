@@ -117,6 +117,8 @@ def test_pain_points_carry_their_evidence_and_suggestions(built: Built) -> None:
     assert any(text.startswith("High bounce: 50 % of visits landing on /promo/flash-sale") for text in awareness)
     experience = journey.column("Experience").pain_points
     assert [item.evidence["share"] for item in experience if item.text.startswith("Support")] == [1.0]
+    # Citra alone called, once: a count of one takes its noun in the singular.
+    assert next(item.text for item in experience if item.rule == "support").endswith("(1 person, 1 contact)")
     assert any(item.text.startswith("Low scores: 100 %") for item in journey.column("Decision").pain_points)
     suggestions = [item for column in journey.stages for item in column.opportunities]
     assert suggestions and all(item.source == SUGGESTED and item.text.startswith("Suggestion:") for item in suggestions)

@@ -8,7 +8,10 @@ language writes them (`1,193` / `1.193`), shares as whole percents, stages by th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from jejak.core.numbers import number_text, whole_text
 
@@ -23,7 +26,8 @@ STAGE_NAMES_ID = {
 }
 
 # Each rule's sentence. A fact named `share`, `rate` or `average` is a share (0–1), `days` a number of days; a stage
-# is named in the language; a whole number gets its thousands separated; any other text is written as it is.
+# is named in the language; a whole number gets its thousands separated; any other text is written as it is. A count
+# followed by its noun is written `{count:one/many}`: "1 person", "2 people" (`_Sentence`).
 SENTENCES: dict[str, dict[str, str]] = {
     "largest_drop": {
         "en": "Largest drop-off: {share} of people in {stage} never reach a later stage ({lost} of {people})",
@@ -46,7 +50,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "({lost} dari {people})",
     },
     "support": {
-        "en": "Support: {share} of people in {stage} contacted support ({contacted} people, {contacts} contacts)",
+        "en": "Support: {share} of people in {stage} contacted support ({contacted:person/people}, "
+        "{contacts:contact/contacts})",
         "id": "Dukungan: {share} orang di tahap {stage} menghubungi layanan pelanggan ({contacted} orang, "
         "{contacts} kontak)",
     },
@@ -123,9 +128,39 @@ def fact_text(name: str, value: object, lang: str) -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class _Fact:
+    name: str
+    value: object
+
+
+class _Sentence(string.Formatter):
+    """Writes each fact as `lang` writes it (`fact_text`); a count with a format `one/many` is followed by its noun
+    as the count calls for it."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> _Fact:
+        return _Fact(str(key), kwargs[str(key)])
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = fact_text(value.name, value.value, self.lang)
+        if not format_spec:
+            return text
+        one, _, many = format_spec.partition("/")
+        return f"{text} {one if value.value == 1 else many}"
+
+
 def written(template: Mapping[str, str], lang: str, facts: Mapping[str, object]) -> str:
-    """The template's sentence in `lang`, each fact written as `lang` writes it."""
-    return template[lang].format(**{name: fact_text(name, value, lang) for name, value in facts.items()})
+    """The template's sentence in `lang`, each fact written as `lang` writes it.
+
+    Example:
+        >>> template = {"en": "({n:person/people}, {m:contact/contacts})", "id": "({n:orang/orang}, {m:kontak/kontak})"}
+        >>> written(template, "en", {"n": 1, "m": 1200}), written(template, "id", {"n": 1, "m": 1200})
+        ('(1 person, 1,200 contacts)', '(1 orang, 1.200 kontak)')
+    """
+    return _Sentence(lang).format(template[lang], **facts)
 
 
 def in_languages(templates: Mapping[str, Mapping[str, str]], rule: str, **facts: object) -> tuple[str, dict[str, str]]:
