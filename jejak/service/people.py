@@ -320,6 +320,8 @@ def person_profile(built: OpenBuild, person_id: str) -> Sections | None:
         "sessions": visited["n"],
         "conversions": len(bought),
         "revenue": sum(row["revenue"] or 0.0 for row in bought),
+        # What the revenue is in: the import gives every revenue one (the `currency` setting when its row said none).
+        "currency": ", ".join(sorted({str(row["currency"]) for row in bought if row["currency"]})) or None,
         "channels": ", ".join(sorted({row["channel"] for row in timeline if row["channel"]})),
         "devices": ", ".join(sorted({row["device_type"] for row in timeline if row["device_type"]})),
         "identifiers": person["identifiers"],

@@ -113,6 +113,13 @@ def test_the_profile_has_the_builds_stage_persona_and_conversions(dashboard: Das
     bought = [row for row in conversions if row["person_id"] == buyer]
     assert profile["conversions"] == len(bought) == len(data["sections"]["person_conversions"])
     assert profile["revenue"] == pytest.approx(sum(row["revenue"] or 0 for row in bought))
+    # The revenue says what it is in, on the page too (the timeline's rows did; the profile's total did not).
+    currencies = sorted({row["currency"] for row in bought})
+    assert profile["currency"] == ", ".join(currencies) and currencies
+    with dashboard.logged_in() as client:
+        page = client.get("/people", params={"person": buyer}).text
+    shown = re.search(r'<dd data-field="revenue">([^<]*)</dd>', page)
+    assert shown is not None and shown.group(1).endswith(f" {profile['currency']}"), shown
     milestones = [row for row in _table(dashboard.project, "person_stages") if row["person_id"] == buyer]
     assert sorted(row["stage"] for row in data["sections"]["stage_history"]) == sorted(
         row["stage"] for row in milestones
