@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -245,9 +246,13 @@ def test_map_command_draws_the_page_and_takes_notes(built: Built, tmp_path: Path
     )
     assert noted.exit_code == 0, noted.output
     page = tmp_path / "map.html"
-    drawn = runner.invoke(cli, ["map", "--html", str(page), "--project", project])
+    drawn = runner.invoke(cli, ["map", "--html", str(page), "--project", project], env={"COLUMNS": "400"})
     assert drawn.exit_code == 0, drawn.output
     assert "Ajak teman" in page.read_text(encoding="utf-8")
+    # A map asked for as a file is not drawn in the terminal as well, unless --format says so.
+    assert "Ajak teman" not in drawn.stdout and f"Drawn: {page}" in drawn.stderr
+    both = runner.invoke(cli, ["map", "--html", str(page), "--format", "json", "--project", project])
+    assert both.exit_code == 0 and json.loads(both.stdout)["stages"], both.output
     # In the terminal, a note says it was added by hand, and its text is shown as written (not read as markup).
     odd = "Promo [/11.11] :fire:"
     runner.invoke(

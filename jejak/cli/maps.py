@@ -26,7 +26,13 @@ from jejak.service.maps import journey_maps as journey_maps
 @click.option("--pdf", "pdf_file", type=OUTPUT_FILE, default=None, help="One landscape page (Chromium).")
 @click.option("--png", "png_file", type=OUTPUT_FILE, default=None, help="A picture (Chromium).")
 @click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True)
-@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    help="In the terminal (with --html, --pdf or --png only when given).",
+)
 @PROJECT_OPTION
 @click.pass_context
 @handle_errors
@@ -62,6 +68,11 @@ def map_command(
         for written in (pdf_file, png_file):
             if written:
                 err_console.print(f"Drawn: {written}")
+    # A map asked for as a file is not drawn in the terminal too (five stages of lanes fill a screen many times over),
+    # unless --format asks for it.
+    drawn = html_file or pdf_file or png_file
+    if drawn and context.get_parameter_source("output_format") is not click.core.ParameterSource.COMMANDLINE:
+        return
     if output_format == "json":
         click.echo(json.dumps(dataclasses.asdict(journey), default=str, ensure_ascii=False, indent=1))
     else:
