@@ -17,6 +17,7 @@ from jejak.engine import connect
 from jejak.segments.discovery import Discovery, discover_personas
 from jejak.segments.features import person_features
 from jejak.segments.personas import Persona, save_persona
+from jejak.service.personas import people_per_persona
 from jejak.store.derived import table_path
 from jejak.store.project import Project, init_project
 
@@ -134,7 +135,16 @@ def test_adopt_saves_every_group_as_a_draft_that_persona_list_shows(
         row = drafts[cluster.draft.name]
         assert row["priority"] == 100 + cluster.number
         assert row["description"] == cluster.draft.description
-        assert row["rules"] == ""  # drafts have no rules until someone writes them
+        # Each draft carries the rules suggested for its group, so it takes people at once.
+        suggested = cluster.draft.suggested
+        assert suggested and suggested.rules and suggested.recall >= 0.5 and suggested.precision >= 0.8, suggested
+        assert row["rules"] == " and ".join(str(rule) for rule in suggested.rules)
+    # The first draft goes first (the persona written by hand has no rules): on the engine, its rules take the people
+    # the suggestion counted in numpy, and the command printed how many.
+    first = expected.clusters[0].draft.suggested
+    assert first is not None
+    assert people_per_persona(project)[f"{written} (1)"] == first.people
+    assert f"take {first.people:,} people: {first.recall:.0%}".replace("%", " %") in words(output)
     # Adopting again replaces the drafts rather than adding more.
     assert discover(project, "--clusters", str(CLUSTERS), "--adopt")[0] == 0
     assert len(listed(project)) == len(rows)

@@ -160,7 +160,7 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
     Example: jejak persona discover --clusters 5 --adopt
     """
     from jejak.segments.personas import load_personas
-    from jejak.service.personas import adopt_draft, discover_clusters, draft_document
+    from jejak.service.personas import adopt_draft, discover_clusters, draft_document, suggested_text
 
     project = project_at(project_dir)
     found = discover_clusters(project, clusters=clusters, seed=seed)
@@ -179,10 +179,15 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
         console.print(styled("\n", (f"{cluster.number}. {name}", "bold"), f" — {cluster.size:,} people ({share})"))
         for trait in cluster.traits[:5]:
             console.print(f"   • {trait}")
+        if cluster.draft.suggested and cluster.draft.suggested.rules:
+            console.print(f"   Rules: {suggested_text(cluster.draft.suggested)}", soft_wrap=True, highlight=False)
         if adopt:
             adopt_draft(project, {**draft_document(cluster), "name": name})
     if adopt:
-        console.print(f"\nSaved {len(found.clusters)} draft personas: add rules and words with `jejak persona export`.")
+        console.print(
+            f"\nSaved {len(found.clusters)} draft personas with the rules above (a person gets the first persona, by "
+            "priority, whose rules all hold): check them and add words with `jejak persona export`."
+        )
     else:
         # The same groups again: the number found and the seed, so that k-means starts where it did.
         again = f"jejak persona discover --clusters {found.k}" + (f" --seed {seed}" if seed else "") + " --adopt"

@@ -47,7 +47,8 @@ groups and may pick more, smaller clusters than a marketer would (then pass `clu
 
 A cluster's traits are the features whose cluster mean lies furthest from everyone's mean,
 in standard deviations of the transformed feature (its standardised difference), largest
-first, as sentences with the cluster's and everyone's values in plain units.
+first, as sentences with the cluster's and everyone's values in plain units. Its draft persona
+carries rules that take its people (`suggested_rules`), so that an adopted draft takes people at once.
 
 Example:
     >>> import pyarrow as pa
@@ -63,6 +64,8 @@ Example:
     'uses WhatsApp or LINE for 100 % of visits (everyone: 33 %)'
     >>> found.labels["p0"]
     2
+    >>> [str(rule) for rule in found.clusters[1].draft.suggested.rules]
+    ['share_whatsapp >= 1.0']
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from jejak.core.errors import SettingError
 from jejak.segments.features import COUNT_FEATURES, NUMERIC_FEATURES, SHARE_FEATURES
+from jejak.segments.suggested_rules import SuggestedRules, suggest_rules
 
 __all__ = [
     "COUNT_WEIGHT",
@@ -129,6 +133,8 @@ class PersonaDraft:
     people: int
     share_of_people: float
     evidence: list[Evidence]
+    # Tests on people's features that take the group, for the persona's rules (`suggested_rules`).
+    suggested: SuggestedRules | None = None
     goals: list[str] = field(default_factory=list)
     motivations: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
@@ -342,7 +348,10 @@ def discover_personas(features: Any, *, clusters: int | None = None, seed: int =
     people = table.column("person_id").to_pylist()
     return Discovery(
         labels=dict(zip(people, numbers.tolist(), strict=True)),
-        clusters=[_cluster(number, numbers == number, matrix, standardised, overall) for number in range(1, k + 1)],
+        clusters=[
+            _cluster(number, numbers == number, table, matrix, standardised, overall, seed)
+            for number in range(1, k + 1)
+        ],
         overall=overall,
         silhouette_by_k=scores,
     )
@@ -353,7 +362,13 @@ def _means(rows: FloatArray) -> dict[str, float]:
 
 
 def _cluster(
-    number: int, members: BoolArray, matrix: FloatArray, standardised: FloatArray, overall: dict[str, float]
+    number: int,
+    members: BoolArray,
+    table: Any,
+    matrix: FloatArray,
+    standardised: FloatArray,
+    overall: dict[str, float],
+    seed: int,
 ) -> Cluster:
     centre = _means(matrix[members])
     differences = standardised[members].mean(axis=0)
@@ -377,6 +392,7 @@ def _cluster(
         people=size,
         share_of_people=share,
         evidence=evidence,
+        suggested=suggest_rules(table, members, seed=seed),
     )
     return Cluster(number=number, size=size, share=share, traits=traits, centre=centre, draft=draft)
 

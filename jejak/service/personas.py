@@ -19,6 +19,7 @@ from jejak.segments.personas import (
     persona_from_document,
     save_persona,
 )
+from jejak.segments.suggested_rules import SuggestedRules
 from jejak.service.builds import open_build, person_traits, persona_assignments
 from jejak.store.project import Project
 
@@ -50,6 +51,22 @@ def rule_line(condition: Condition) -> str:
     return f"{condition.feature} {condition.op} {json.dumps(condition.value, ensure_ascii=False)}"
 
 
+def suggested_text(suggested: SuggestedRules) -> str:
+    """Rules suggested for a group, and how well they take it, in one line.
+
+    Example:
+        >>> found = SuggestedRules((Condition("share_whatsapp", ">=", 0.5),), people=1165, precision=0.853, recall=0.7)
+        >>> suggested_text(found)
+        'share_whatsapp >= 0.5 — take 1,165 people: 70 % of the group, and 85 % of them are in it'
+    """
+    rules = " and ".join(rule_line(rule) for rule in suggested.rules)
+    people = f"{suggested.people:,} {'person' if suggested.people == 1 else 'people'}"
+    return (
+        f"{rules} — take {people}: {suggested.recall * 100:.0f} % of the group, and "
+        f"{suggested.precision * 100:.0f} % of them are in it"
+    )
+
+
 def discover_clusters(project: Project, *, clusters: int | None = None, seed: int = 0) -> Discovery:
     """Groups of people by behaviour on the last build (k-means; see `segments.discovery`)."""
     with open_build(project) as built:
@@ -60,7 +77,8 @@ def discover_clusters(project: Project, *, clusters: int | None = None, seed: in
 
 
 def draft_document(cluster: Cluster) -> dict[str, Any]:
-    """A discovered cluster's draft as a persona document (origin `discovered`), ready to save and edit."""
+    """A discovered cluster's draft as a persona document (origin `discovered`), with the rules suggested for its
+    people (`segments.suggested_rules`), ready to save and edit."""
     draft = cluster.draft
     return {
         "name": draft.name,
@@ -70,6 +88,7 @@ def draft_document(cluster: Cluster) -> dict[str, Any]:
         "motivations": list(draft.motivations),
         "needs": list(draft.needs),
         "frustrations": list(draft.frustrations),
+        "rules": [rule_line(rule) for rule in draft.suggested.rules] if draft.suggested else [],
         "origin": "discovered",
     }
 

@@ -127,6 +127,12 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "persona_discover_busy": {"en": "Finding groups…", "id": "Mencari kelompok…"},
     "persona_adopt": {"en": "Adopt as persona", "id": "Jadikan persona"},
+    "persona_suggested_rules": {"en": "Suggested rules", "id": "Aturan yang disarankan"},
+    "persona_suggested_take": {
+        "en": "They take {people} people: {recall} of the group, and {precision} of them are in it.",
+        "id": "Aturan ini mengambil {people} orang: {recall} dari kelompok ini, dan {precision} di antaranya anggota "
+        "kelompok ini.",
+    },
     "personas": {"en": "Personas", "id": "Persona"},
     "people": {"en": "People", "id": "Orang"},
     "data": {"en": "Data", "id": "Data"},

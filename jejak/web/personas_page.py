@@ -25,6 +25,7 @@ from starlette.datastructures import FormData
 
 from jejak.core.errors import SettingError, TableNotBuiltError
 from jejak.maps.notes import move_notes
+from jejak.segments.discovery import Cluster
 from jejak.segments.personas import (
     LIST_FIELDS,
     NO_PERSONA,
@@ -151,17 +152,36 @@ def personas_view(ctx: PageContext, form: Mapping[str, str] | None = None, error
                         "share": cluster.share,
                         "traits": "; ".join(cluster.traits),
                         "description": cluster.draft.description,
+                        **_suggested_columns(cluster),
                     }
                     for cluster in found.clusters
                 ],
             )
         )
         extra["drafts"] = [
-            {"number": c.number, "people": c.size, "share": c.share, "traits": c.traits, "document": draft_document(c)}
+            {
+                "number": c.number,
+                "people": c.size,
+                "share": c.share,
+                "traits": c.traits,
+                "document": draft_document(c),
+                **_suggested_columns(c),
+            }
             for c in found.clusters
         ]
         extra["silhouette_by_k"] = {str(k): score for k, score in found.silhouette_by_k.items()}
     return PageResult(sections, extra)
+
+
+def _suggested_columns(cluster: Cluster) -> dict[str, Any]:
+    """The rules suggested for a group, one line each as a persona's form takes them, and how well they take it."""
+    suggested = cluster.draft.suggested
+    return {
+        "rules": "\n".join(rule_line(rule) for rule in suggested.rules) if suggested else "",
+        "rules_people": suggested.people if suggested else None,
+        "rules_recall": suggested.recall if suggested else None,
+        "rules_precision": suggested.precision if suggested else None,
+    }
 
 
 def personas(ctx: PageContext) -> PageResult:

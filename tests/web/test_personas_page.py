@@ -11,9 +11,10 @@ import httpx
 import pytest
 from markupsafe import escape
 
-from jejak.segments.personas import find_persona, load_personas, persona_from_document
+from jejak.segments.features import person_features
+from jejak.segments.personas import assign_personas, find_persona, load_personas, persona_from_document
 from jejak.service.builds import open_build, persona_assignments
-from jejak.service.personas import rule_line
+from jejak.service.personas import people_per_persona, rule_line
 from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
 from web.conftest import Dashboard
 
@@ -211,6 +212,9 @@ def test_discovery_shows_groups_and_adopting_one_saves_a_discovered_persona(
     assert all(row["traits"] and row["description"] for row in clusters)
     for row in clusters:
         assert str(escape(row["traits"].split("; ")[0])) in found.text
+        shown = re.search(rf'data-rules="{row["number"]}">(.*?)</div>', found.text, re.S)
+        assert shown and all(str(escape(rule)) in shown.group(1) for rule in row["rules"].split("\n")), row
+        assert f"take {row['rules_people']:,} people" in shown.group(1)
     chosen = drafts[0]
     assert chosen["name"] not in saved_names(dashboard)
     adopted = client.post("/personas/adopt", data=chosen)
@@ -219,7 +223,16 @@ def test_discovery_shows_groups_and_adopting_one_saves_a_discovered_persona(
     assert urllib.parse.parse_qs(target.query)["edit"] == [chosen["name"]]
     persona = find_persona(dashboard.project.sqlite_path, chosen["name"])
     assert persona.origin == "discovered" and persona.description == clusters[0]["description"]
-    assert persona.rules == ()
+    # With the rules the card suggested, so the adopted persona takes people at once.
+    assert [rule_line(rule) for rule in persona.rules] == clusters[0]["rules"].split("\n") and persona.rules
+    # Alone, on the engine, they take the people the card said; after the personas written before it (in priority
+    # order), what those leave.
+    with open_build(dashboard.project) as built:
+        features = person_features(built.read("people"), built.read("sessions"), built.read("conversions"))
+        taken = assign_personas(features, [persona]).filter(lambda t: t.persona == persona.name)
+        alone = built.engine.to_pyarrow(taken.count()).as_py()
+    assert alone == clusters[0]["rules_people"] > 0
+    assert 0 < people_per_persona(dashboard.project)[chosen["name"]] <= alone
     page = client.get(f"{target.path}?{target.query}").text
     (editing,) = forms(page, "/personas/save")
     assert editing["original_name"] == chosen["name"]
