@@ -18,7 +18,8 @@ from jejak.core.errors import SettingError
 from jejak.engine import Engine, connect
 from jejak.journeys.channels import DEFAULT_CHANNEL_RULES
 from jejak.segments import discovery
-from jejak.segments.discovery import Discovery, discover_personas, rupiah, silhouettes
+from jejak.segments.cluster_words import rupiah
+from jejak.segments.discovery import Discovery, discover_personas, silhouettes
 from jejak.segments.features import CHANNEL_GROUPS, COUNT_FEATURES, NUMERIC_FEATURES, SHARE_FEATURES, person_features
 from jejak.store.derived import table_path
 from jejak.store.project import Project

@@ -83,7 +83,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from jejak.core.errors import SettingError
-from jejak.segments.features import COUNT_FEATURES, NUMERIC_FEATURES, SHARE_FEATURES
+from jejak.segments.cluster_words import cluster_name, description, trait_sentence
+from jejak.segments.features import COUNT_FEATURES, NUMERIC_FEATURES
 from jejak.segments.suggested_rules import SuggestedRules, suggest_rules
 
 __all__ = [
@@ -94,7 +95,6 @@ __all__ = [
     "Evidence",
     "PersonaDraft",
     "discover_personas",
-    "rupiah",
     "silhouettes",
 ]
 
@@ -379,16 +379,16 @@ def _cluster(
     chosen = [j for j in ranked[:MAX_TRAITS] if abs(differences[j]) >= MIN_TRAIT_DIFFERENCE] or ranked[:1]
     values = {**centre, "average_order_value": _per_order(matrix[members])}
     everyone = {**overall, "average_order_value": _per_order(matrix)}
-    traits = [_sentence(NUMERIC_FEATURES[j], values, everyone) for j in chosen]
     evidence = [
         Evidence(name, values[name], everyone[name], float(differences[j]))
         for j, name in ((j, NUMERIC_FEATURES[j]) for j in chosen)
     ]
+    traits = [trait_sentence(item) for item in evidence]
     size = int(members.sum())
     share = size / len(matrix)
     draft = PersonaDraft(
-        name=_name(evidence),
-        description=_description(size, share, traits),
+        name=cluster_name(evidence),
+        description=description(size, share, traits[:DESCRIPTION_TRAITS]),
         people=size,
         share_of_people=share,
         evidence=evidence,
@@ -401,128 +401,3 @@ def _per_order(rows: FloatArray) -> float:
     """Revenue per order of a group: its revenue over its orders (the mean of people's averages would count non-buyers as 0)."""
     orders = rows[:, NUMERIC_FEATURES.index("conversions")].sum()
     return float(rows[:, NUMERIC_FEATURES.index("revenue")].sum() / orders) if orders else 0.0
-
-
-# --- words ------------------------------------------------------------------------------------------
-
-# Per channel group: how a visit came (sessions) and where a journey started (journey starts).
-_CHANNEL_WORDS: dict[str, tuple[str, str]] = {
-    "social": ("comes from social media", "on social media"),
-    "search": ("comes from a search engine", "on a search engine"),
-    "direct": ("comes direct", "with a direct visit"),
-    "email": ("comes from an e-mail", "from an e-mail"),
-    "whatsapp": ("uses WhatsApp or LINE", "on WhatsApp or LINE"),
-    "marketplace": ("comes through a marketplace", "on a marketplace"),
-    "store": ("comes to the store", "in the store"),
-    "call": ("calls the call centre", "with a call to the call centre"),
-    "print": ("comes from print or a QR code", "from print or a QR code"),
-    "other": ("comes from another channel", "on another channel"),
-}
-_DEVICE_WORDS = {
-    "share_mobile": "uses a phone",
-    "share_desktop": "uses a computer",
-    "share_tablet": "uses a tablet",
-    "share_offline": "is offline (store, phone)",
-}
-_COUNT_SENTENCES = {
-    "sessions": "has {value} visits on average (everyone: {everyone})",
-    "online_sessions": "has {value} online visits on average (everyone: {everyone})",
-    "offline_sessions": "has {value} store visits or calls on average (everyone: {everyone})",
-    "conversions": "places {value} orders on average (everyone: {everyone})",
-    "revenue": "spends {value} in total on average (everyone: {everyone})",
-    "average_order_value": "spends {value} per order on average (everyone: {everyone})",
-    "days_active": "is active over {value} from first to last visit (everyone: {everyone})",
-    "recency_days": "was last seen {value} before the data ends (everyone: {everyone})",
-    "sessions_per_30_days": "visits {value} times per 30 days (everyone: {everyone})",
-}
-_MONEY = ("revenue", "average_order_value")
-_DAYS = ("days_active", "recency_days")
-
-
-def rupiah(amount: float) -> str:
-    """Rupiah in compact form: Rp 950, Rp 180k, Rp 1.2M, Rp 3B.
-
-    Example:
-        >>> [rupiah(x) for x in (950, 180_400, 1_249_000, 999_990, 12_500_000)]
-        ['Rp 950', 'Rp 180k', 'Rp 1.2M', 'Rp 1M', 'Rp 12M']
-    """
-    sign = "-" if amount < 0 else ""
-    for unit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        scaled = abs(amount) / unit
-        shown = round(scaled, 1) if scaled < 9.95 else round(scaled)
-        if shown >= 1:
-            return f"Rp {sign}{shown:g}{suffix}"
-    return f"Rp {sign}{abs(amount):.0f}"
-
-
-def _show(feature: str, value: float) -> str:
-    if feature in _MONEY:
-        return rupiah(value)
-    if feature in _DAYS:
-        return f"{value:.1f} days"
-    if feature in SHARE_FEATURES:
-        return f"{value * 100:.0f} %"
-    return f"{value:.1f}"
-
-
-def _sentence(feature: str, values: dict[str, float], everyone: dict[str, float]) -> str:
-    shown = {"value": _show(feature, values[feature]), "everyone": _show(feature, everyone[feature])}
-    if feature in _COUNT_SENTENCES:
-        return _COUNT_SENTENCES[feature].format(**shown)
-    if feature in _DEVICE_WORDS:
-        return f"{_DEVICE_WORDS[feature]} for {shown['value']} of visits (everyone: {shown['everyone']})"
-    group = feature.removeprefix("start_").removeprefix("share_")
-    came, started = _CHANNEL_WORDS[group]
-    if feature.startswith("start_"):
-        return f"starts {shown['value']} of journeys {started} (everyone: {shown['everyone']})"
-    return f"{came} for {shown['value']} of visits (everyone: {shown['everyone']})"
-
-
-# Name words for a feature well above (+1) or below (-1) everyone: nouns say who, adjectives how.
-_NOUNS = {
-    "social": "social-media shoppers",
-    "search": "searchers",
-    "direct": "direct visitors",
-    "email": "e-mail readers",
-    "whatsapp": "WhatsApp chatters",
-    "marketplace": "marketplace shoppers",
-    "store": "store shoppers",
-    "call": "phone buyers",
-    "print": "brochure readers",
-    "other": "referred visitors",
-}
-_ADJECTIVES = {
-    ("share_mobile", 1): "mobile",
-    ("share_desktop", 1): "desktop",
-    ("share_tablet", 1): "tablet",
-    ("share_offline", 1): "offline",
-    ("revenue", 1): "high-value",
-    ("revenue", -1): "low-spend",
-    ("average_order_value", 1): "big-basket",
-    ("conversions", 1): "repeat-buying",
-    ("conversions", -1): "browsing",
-    ("sessions_per_30_days", 1): "frequent",
-    ("days_active", 1): "long-standing",
-    ("recency_days", 1): "lapsed",
-    ("recency_days", -1): "recent",
-}
-
-
-def _name(evidence: list[Evidence]) -> str:
-    """A suggested name from the top traits: the first adjective and the first channel noun, e.g. "Mobile social-media shoppers"."""
-    noun = adjective = None
-    for item in evidence:
-        direction = 1 if item.standardised_difference > 0 else -1
-        group = item.feature.removeprefix("start_").removeprefix("share_")
-        if noun is None and direction > 0 and group in _NOUNS:
-            noun = _NOUNS[group]
-        adjective = adjective or _ADJECTIVES.get((item.feature, direction))
-    words = " ".join(word for word in (adjective, noun or "visitors") if word)
-    return words[0].upper() + words[1:]
-
-
-def _description(size: int, share: float, traits: list[str]) -> str:
-    shown = traits[:DESCRIPTION_TRAITS]
-    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-    people = "person" if size == 1 else "people"
-    return f"{size:,} {people} ({share * 100:.0f} % of everyone). A typical person here {listed}."

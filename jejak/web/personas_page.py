@@ -25,7 +25,8 @@ from starlette.datastructures import FormData
 
 from jejak.core.errors import SettingError, TableNotBuiltError
 from jejak.maps.notes import move_notes
-from jejak.segments.discovery import Cluster
+from jejak.segments.cluster_words import description, trait_sentence
+from jejak.segments.discovery import DESCRIPTION_TRAITS, Cluster
 from jejak.segments.personas import (
     LIST_FIELDS,
     NO_PERSONA,
@@ -158,19 +159,25 @@ def personas_view(ctx: PageContext, form: Mapping[str, str] | None = None, error
                 ],
             )
         )
-        extra["drafts"] = [
-            {
-                "number": c.number,
-                "people": c.size,
-                "share": c.share,
-                "traits": c.traits,
-                "document": draft_document(c),
-                **_suggested_columns(c),
-            }
-            for c in found.clusters
-        ]
+        extra["drafts"] = [_draft_card(c, ctx.lang) for c in found.clusters]
         extra["silhouette_by_k"] = {str(k): score for k, score in found.silhouette_by_k.items()}
     return PageResult(sections, extra)
+
+
+def _draft_card(cluster: Cluster, lang: str) -> dict[str, Any]:
+    """A group's card, its traits and its draft's description in the page's language (the JSON twin's are English,
+    as the CLI writes them): adopting it saves the description the card shows."""
+    traits = [trait_sentence(item, lang) for item in cluster.draft.evidence]
+    document = draft_document(cluster)
+    document["description"] = description(cluster.size, cluster.share, traits[:DESCRIPTION_TRAITS], lang)
+    return {
+        "number": cluster.number,
+        "people": cluster.size,
+        "share": cluster.share,
+        "traits": traits,
+        "document": document,
+        **_suggested_columns(cluster),
+    }
 
 
 def _suggested_columns(cluster: Cluster) -> dict[str, Any]:

@@ -11,10 +11,11 @@ import httpx
 import pytest
 from markupsafe import escape
 
+from jejak.segments.cluster_words import trait_sentence
 from jejak.segments.features import person_features
 from jejak.segments.personas import assign_personas, find_persona, load_personas, persona_from_document
 from jejak.service.builds import open_build, persona_assignments
-from jejak.service.personas import people_per_persona, rule_line
+from jejak.service.personas import discover_clusters, people_per_persona, rule_line
 from jejak.synth.demo_personas import DEMO_PERSONAS_YAML
 from web.conftest import Dashboard
 
@@ -240,6 +241,22 @@ def test_discovery_shows_groups_and_adopting_one_saves_a_discovered_persona(
     # Adopting it again would replace the persona people may have edited since: refused.
     again = client.post("/personas/adopt", data=chosen)
     assert again.status_code == 400 and "There is already a persona" in again.text
+
+
+def test_the_groups_are_described_in_the_pages_language(dashboard: Dashboard, client: httpx.Client) -> None:
+    page = client.get("/personas", params={"discover": "1", "clusters": "3", "lang": "id"}).text
+    cards = page[page.index('data-section="clusters"') :]
+    found = discover_clusters(dashboard.project, clusters=3)
+    for cluster, (adopt,) in zip(
+        found.clusters, (forms(card, "/personas/adopt") for card in cards.split("<article")[1:]), strict=True
+    ):
+        for evidence, english in zip(cluster.draft.evidence, cluster.traits, strict=True):
+            assert f"<li>{escape(trait_sentence(evidence, 'id'))}</li>" in cards
+            assert str(escape(english)) not in cards
+        # The draft adopted from this page is described as the card shows it.
+        assert adopt["description"].startswith(f"{cluster.size:,}".replace(",", ".") + " orang (")
+        assert "Orang yang khas di sini" in adopt["description"]
+    assert "(semua orang:" in cards and "(everyone:" not in cards
 
 
 def test_discovery_asks_for_a_sensible_number_of_groups(client: httpx.Client) -> None:
