@@ -179,7 +179,7 @@ def discover(clusters: int | None, seed: int, adopt: bool, project_dir: str | No
         console.print(styled("\n", (f"{cluster.number}. {name}", "bold"), f" — {cluster.size:,} people ({share})"))
         for trait in cluster.traits[:5]:
             console.print(f"   • {trait}")
-        if cluster.draft.suggested and cluster.draft.suggested.rules:
+        if cluster.draft.suggested.rules:
             console.print(f"   Rules: {suggested_text(cluster.draft.suggested)}", soft_wrap=True, highlight=False)
         if adopt:
             adopt_draft(project, {**draft_document(cluster), "name": name})

@@ -13,7 +13,9 @@ from typing import Protocol
 from jejak.core.numbers import number_text, whole_text
 from jejak.segments.features import SHARE_FEATURES
 
-__all__ = ["cluster_name", "description", "rupiah", "trait_sentence"]
+__all__ = ["DESCRIPTION_TRAITS", "cluster_name", "description", "group_words", "rupiah", "trait_sentence"]
+
+DESCRIPTION_TRAITS = 3  # the traits a description names
 
 
 class Fact(Protocol):
@@ -204,6 +206,12 @@ def cluster_name(evidence: Sequence[Fact]) -> str:
         adjective = adjective or _ADJECTIVES.get((item.feature, direction))
     words = " ".join(word for word in (adjective, noun or "visitors") if word)
     return words[0].upper() + words[1:]
+
+
+def group_words(evidence: Sequence[Fact], size: int, share: float, lang: str = "en") -> tuple[list[str], str]:
+    """A group's traits as sentences, and its description from the first `DESCRIPTION_TRAITS` of them, in `lang`."""
+    traits = [trait_sentence(item, lang) for item in evidence]
+    return traits, description(size, share, traits[:DESCRIPTION_TRAITS], lang)
 
 
 def description(size: int, share: float, traits: Sequence[str], lang: str = "en") -> str:

@@ -83,7 +83,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from jejak.core.errors import SettingError
-from jejak.segments.cluster_words import cluster_name, description, trait_sentence
+from jejak.segments.cluster_words import cluster_name, group_words
 from jejak.segments.features import COUNT_FEATURES, NUMERIC_FEATURES
 from jejak.segments.suggested_rules import SuggestedRules, suggest_rules
 
@@ -108,7 +108,6 @@ EVERYONE_RESTARTS = 5  # k-means++ starts on everyone, beside the sample's centr
 MAX_TRAITS = 5
 # Traits closer to everyone than this many standard deviations are not distinguishing (one is always kept).
 MIN_TRAIT_DIFFERENCE = 0.5
-DESCRIPTION_TRAITS = 3
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ class PersonaDraft:
     share_of_people: float
     evidence: list[Evidence]
     # Tests on people's features that take the group, for the persona's rules (`suggested_rules`).
-    suggested: SuggestedRules | None = None
+    suggested: SuggestedRules
     goals: list[str] = field(default_factory=list)
     motivations: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
@@ -383,12 +382,12 @@ def _cluster(
         Evidence(name, values[name], everyone[name], float(differences[j]))
         for j, name in ((j, NUMERIC_FEATURES[j]) for j in chosen)
     ]
-    traits = [trait_sentence(item) for item in evidence]
     size = int(members.sum())
     share = size / len(matrix)
+    traits, described = group_words(evidence, size, share)
     draft = PersonaDraft(
         name=cluster_name(evidence),
-        description=description(size, share, traits[:DESCRIPTION_TRAITS]),
+        description=described,
         people=size,
         share_of_people=share,
         evidence=evidence,

@@ -88,7 +88,7 @@ def draft_document(cluster: Cluster) -> dict[str, Any]:
         "motivations": list(draft.motivations),
         "needs": list(draft.needs),
         "frustrations": list(draft.frustrations),
-        "rules": [rule_line(rule) for rule in draft.suggested.rules] if draft.suggested else [],
+        "rules": [rule_line(rule) for rule in draft.suggested.rules],
         "origin": "discovered",
     }
 

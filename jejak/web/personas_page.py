@@ -25,8 +25,8 @@ from starlette.datastructures import FormData
 
 from jejak.core.errors import SettingError, TableNotBuiltError
 from jejak.maps.notes import move_notes
-from jejak.segments.cluster_words import description, trait_sentence
-from jejak.segments.discovery import DESCRIPTION_TRAITS, Cluster
+from jejak.segments.cluster_words import group_words
+from jejak.segments.discovery import Cluster
 from jejak.segments.personas import (
     LIST_FIELDS,
     NO_PERSONA,
@@ -167,9 +167,8 @@ def personas_view(ctx: PageContext, form: Mapping[str, str] | None = None, error
 def _draft_card(cluster: Cluster, lang: str) -> dict[str, Any]:
     """A group's card, its traits and its draft's description in the page's language (the JSON twin's are English,
     as the CLI writes them): adopting it saves the description the card shows."""
-    traits = [trait_sentence(item, lang) for item in cluster.draft.evidence]
-    document = draft_document(cluster)
-    document["description"] = description(cluster.size, cluster.share, traits[:DESCRIPTION_TRAITS], lang)
+    traits, described = group_words(cluster.draft.evidence, cluster.size, cluster.share, lang)
+    document = {**draft_document(cluster), "description": described}
     return {
         "number": cluster.number,
         "people": cluster.size,
@@ -184,10 +183,10 @@ def _suggested_columns(cluster: Cluster) -> dict[str, Any]:
     """The rules suggested for a group, one line each as a persona's form takes them, and how well they take it."""
     suggested = cluster.draft.suggested
     return {
-        "rules": "\n".join(rule_line(rule) for rule in suggested.rules) if suggested else "",
-        "rules_people": suggested.people if suggested else None,
-        "rules_recall": suggested.recall if suggested else None,
-        "rules_precision": suggested.precision if suggested else None,
+        "rules": "\n".join(rule_line(rule) for rule in suggested.rules),
+        "rules_people": suggested.people,
+        "rules_recall": suggested.recall,
+        "rules_precision": suggested.precision,
     }
 
 
